@@ -1,0 +1,364 @@
+"""The cost kernel: monthly cost of every strategy on every path, given inputs and drawn shocks.
+
+The kernel is deterministic in its arguments. The deterministic model calls it with one path of
+nominal inputs and no shocks; the Monte Carlo engine calls it with chunks of sampled paths and
+drawn shocks; stress tests call it with one forced event. Arrays are ``(paths, ..., months)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tco.inputs import Resolved
+from tco.scenario import ApiOption, Scenario, SelfHostedOption
+from tco.units import (
+    HOURS_PER_MONTH,
+    MONTHS_PER_YEAR,
+    SECONDS_PER_HOUR,
+    SECONDS_PER_MONTH,
+    TOKENS_PER_MTOK,
+    discount_factors,
+    monthly_log_drift,
+    monthly_volatility,
+)
+
+LINES = ("api_tokens", "escalated_traffic", "gpu_rent", "gpu_purchase", "power", "ops_staff",
+         "setup", "missing_components", "licence", "gateway", "switching")
+"""Cost lines, in the order tables and charts show them."""
+
+EVENT_KINDS = ("price_change", "deprecation", "exit", "licence_change")
+
+
+@dataclass
+class Shocks:
+    """Random shocks for a batch of paths; every array is ``(paths, months)``.
+
+    Keys are ``(risk index, option name)`` for events and option names for price noise. A missing
+    key means no shock of that kind (no event fired, zero noise).
+    """
+
+    paths: int
+    noise: dict[str, np.ndarray] = field(default_factory=dict)
+    fired: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
+    impact: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
+    weeks: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
+
+    def without_events(self) -> Shocks:
+        """The same paths with no event fired: price noise and inputs unchanged."""
+        return Shocks(self.paths, self.noise)
+
+
+@dataclass
+class KernelResult:
+    """What the metrics need, for one batch of paths.
+
+    Attributes
+    ----------
+    cost_usd : (paths, strategies, months)
+    npv_usd, switching_npv_usd, migration_effort_npv_usd : (paths, strategies)
+        ``migration_effort_npv_usd`` is the engineering and one-off part of switching before the
+        (1 - portability) factor, so the value of portability is exact without a rerun.
+    line_sum_usd : (strategies, lines, months), summed over paths
+    gpus_sum, utilization_sum : (strategies, options, months), summed over paths
+    events : (paths, strategies, kinds), events fired on options each strategy relies on
+    tokens : (paths,), tokens served over the horizon (input plus output)
+    """
+
+    cost_usd: np.ndarray
+    npv_usd: np.ndarray
+    switching_npv_usd: np.ndarray
+    migration_effort_npv_usd: np.ndarray
+    line_sum_usd: np.ndarray
+    gpus_sum: np.ndarray
+    utilization_sum: np.ndarray
+    events: np.ndarray
+    tokens: np.ndarray
+
+
+def _first_month(flags: np.ndarray, months: int) -> np.ndarray:
+    """Index of the first True along the month axis, ``months`` where none: (paths,)."""
+    return np.where(flags.any(axis=1), flags.argmax(axis=1), months)
+
+
+@dataclass
+class _OptionState:
+    log_index: np.ndarray
+    exit_month: np.ndarray
+    exit_effort_usd: np.ndarray
+    licence_month: np.ndarray
+    migrations: np.ndarray
+    migration_effort_usd: np.ndarray
+    counts: np.ndarray
+
+
+def _option_states(sc: Scenario, x: dict[str, np.ndarray], shocks: Shocks, months: int
+                   ) -> dict[str, _OptionState]:
+    paths = shocks.paths
+    t = np.arange(months, dtype=float)
+    week_usd = x["switching.usd_per_engineer_week"]
+    one_off = x["switching.one_off_usd"]
+    states = {}
+    for name, option in sc.options.items():
+        prefix = f"options.{name}"
+        indexed = isinstance(option, ApiOption) or not option.bought
+        log_index = np.zeros((paths, months))
+        if indexed:
+            drift = np.reshape(monthly_log_drift(x[f"{prefix}.price_trend_per_year"]), (-1, 1))
+            log_index = log_index + drift * t
+            z = shocks.noise.get(name)
+            if z is not None:
+                steps = z.copy()
+                steps[:, 0] = 0.0  # I(0) = 1: the first move happens between month 0 and month 1
+                sigma = np.reshape(monthly_volatility(x[f"{prefix}.price_volatility_per_year"]), (-1, 1))
+                log_index = log_index + sigma * np.cumsum(steps, axis=1)
+        exit_month = np.full(paths, months)
+        exit_effort = np.zeros(paths)
+        licence_month = np.full(paths, months)
+        migrations = np.zeros((paths, months))
+        effort = np.zeros((paths, months))
+        counts = np.zeros((paths, len(EVENT_KINDS)))
+        rows = np.arange(paths)
+        for i, risk in enumerate(sc.risks):
+            fired = shocks.fired.get((i, name))
+            if fired is None or name not in risk.on:
+                continue
+            kind = EVENT_KINDS.index(risk.kind)
+            if risk.kind in ("price_change", "deprecation"):
+                counts[:, kind] += fired.sum(axis=1)
+                if indexed:
+                    # Several events compound: the index carries the product of all fired impacts.
+                    log_index = log_index + np.cumsum(
+                        np.where(fired, np.log(shocks.impact[(i, name)]), 0.0), axis=1)
+            if risk.kind == "deprecation":
+                migrations += fired
+                effort += fired * (shocks.weeks[(i, name)] * np.reshape(week_usd, (-1, 1))
+                                   + np.reshape(one_off, (-1, 1)))
+            elif risk.kind == "exit":
+                first = _first_month(fired, months)
+                cell = np.minimum(first, months - 1)
+                cost = (shocks.weeks[(i, name)][rows, cell] * week_usd + one_off) * np.ones(paths)
+                earlier = first < exit_month
+                exit_effort = np.where(earlier, cost, exit_effort)
+                exit_month = np.minimum(first, exit_month)
+            elif risk.kind == "licence_change":
+                licence_month = np.minimum(_first_month(fired, months), licence_month)
+        counts[:, EVENT_KINDS.index("exit")] = exit_month < months
+        counts[:, EVENT_KINDS.index("licence_change")] = licence_month < months
+        states[name] = _OptionState(log_index, exit_month, exit_effort, licence_month, migrations,
+                                    effort, counts)
+    return states
+
+
+def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shocks) -> KernelResult:
+    """Evaluate every strategy on every path.
+
+    Parameters
+    ----------
+    x
+        Input values by parameter path; each a scalar or shape ``(paths,)``.
+    shocks
+        Price noise and events, ``(paths, months)`` each.
+
+    Notes
+    -----
+    Traffic R(t) = requests_per_month x (1 + g)^t. API cost of share s is
+    s R [in (1-c) P_in + in c P_cached + out P_out] / 1e6 x (1 - b d) x I(t). A self-hosted fleet
+    serves its peak (average x peak_to_average) at target_utilization in whole replicas, never fewer
+    than min_replicas while it carries traffic. NPV discounts month t by (1 + r)^-((t + 1) / 12).
+    """
+    months = sc.horizon_months
+    paths = shocks.paths
+    t = np.arange(months, dtype=float)
+
+    def col(path: str) -> np.ndarray:
+        return np.reshape(np.asarray(x[path], dtype=float), (-1, 1))
+
+    requests = np.broadcast_to(
+        col("workload.requests_per_month") * np.power(1.0 + col("workload.growth_per_month"), t),
+        (paths, months))
+    tokens_in = col("workload.input_tokens_per_request")
+    tokens_out = col("workload.output_tokens_per_request")
+    peak = col("workload.peak_to_average")
+    if "workload.monthly_active_users" in x:
+        mau = col("workload.monthly_active_users") * np.power(
+            1.0 + col("workload.mau_growth_per_month"), t)
+    else:
+        mau = np.zeros((1, months))
+    discount = np.broadcast_to(discount_factors(np.reshape(x["discount_rate_per_year"], (-1,)), months),
+                               (paths, months))
+    states = _option_states(sc, x, shocks, months)
+    index = {name: np.exp(s.log_index) for name, s in states.items()}
+
+    # Cost of one request on each option at month t: used for API bills and for dual running.
+    per_request: dict[str, np.ndarray] = {}
+    replica_seconds: dict[str, np.ndarray] = {}
+    for name, option in sc.options.items():
+        p = f"options.{name}"
+        if isinstance(option, ApiOption):
+            cached = col("workload.cached_input_share")
+            price = (tokens_in * ((1.0 - cached) * col(f"{p}.input_usd_per_mtok")
+                                  + cached * col(f"{p}.cached_input_usd_per_mtok"))
+                     + tokens_out * col(f"{p}.output_usd_per_mtok")) / TOKENS_PER_MTOK
+            price = price * (1.0 - col("workload.batchable_share") * col(f"{p}.batch_discount"))
+            per_request[name] = price * index[name]
+        else:
+            gpus_per_replica = resolved.gpus_per_replica[name]
+            if option.tokens_per_second_per_gpu is not None:
+                seconds = tokens_out / (option.tokens_per_second_per_gpu * gpus_per_replica)
+            else:
+                seconds = resolved.plans[name].replica_seconds_per_request(tokens_in, tokens_out)
+            replica_seconds[name] = seconds
+            per_request[name] = (seconds * gpus_per_replica / SECONDS_PER_HOUR
+                                 / col(f"{p}.target_utilization") * _gpu_hour_usd(option, p, col)
+                                 * (index[name] if not option.bought else 1.0))
+
+    names = list(sc.options)
+    n_strategies = len(sc.strategies)
+    cost = np.zeros((paths, n_strategies, months))
+    npv = np.zeros((paths, n_strategies))
+    switching_npv = np.zeros((paths, n_strategies))
+    effort_npv = np.zeros((paths, n_strategies))
+    line_sum = np.zeros((n_strategies, len(LINES), months))
+    gpus_sum = np.zeros((n_strategies, len(names), months))
+    util_sum = np.zeros((n_strategies, len(names), months))
+    events = np.zeros((paths, n_strategies, len(EVENT_KINDS)))
+    line = {name: i for i, name in enumerate(LINES)}
+
+    for s_i, (s_name, strategy) in enumerate(sc.strategies.items()):
+        fallback = strategy.fallback
+        share: dict[str, np.ndarray] = {}
+        escalated = np.zeros((paths, months))
+        for o_name, mix_share in strategy.mix.items():
+            if mix_share == 0.0:
+                continue
+            option = sc.options[o_name]
+            if o_name == fallback:
+                # A fallback that exits is replaced like for like: its traffic stays where it is.
+                base = np.full((paths, months), mix_share)
+            else:
+                alive = t[None, :] < states[o_name].exit_month[:, None]
+                base = mix_share * alive
+                if fallback is not None:
+                    share[fallback] = share.get(fallback, 0.0) + (mix_share - base)
+            if isinstance(option, SelfHostedOption) and fallback is not None and o_name != fallback:
+                esc = _escalation(x, o_name, sc, states[o_name].licence_month, t)
+                share[o_name] = share.get(o_name, 0.0) + base * (1.0 - esc)
+                escalated = escalated + base * esc
+            else:
+                share[o_name] = share.get(o_name, 0.0) + base
+        if fallback is not None:
+            share[fallback] = share.get(fallback, 0.0) + escalated
+        lines = np.zeros((len(LINES), paths, months))
+        for o_name, o_share in share.items():
+            o_share = np.broadcast_to(o_share, (paths, months))
+            option = sc.options[o_name]
+            p = f"options.{o_name}"
+            load = o_share * requests
+            if isinstance(option, ApiOption):
+                bill = load * per_request[o_name]
+                if o_name == fallback:
+                    esc_bill = escalated * requests * per_request[o_name]
+                    lines[line["escalated_traffic"]] += esc_bill
+                    bill = bill - esc_bill
+                lines[line["api_tokens"]] += bill
+                continue
+            o_i = names.index(o_name)
+            seconds = replica_seconds[o_name]
+            needed = load / SECONDS_PER_MONTH * peak * seconds / col(f"{p}.target_utilization")
+            in_use = load > 0.0
+            replicas = np.where(in_use, np.maximum(option.min_replicas, np.ceil(needed)), 0.0)
+            gpus = replicas * resolved.gpus_per_replica[o_name]
+            gpus_sum[s_i, o_i] += gpus.sum(axis=0)
+            util_sum[s_i, o_i] += np.divide(load / SECONDS_PER_MONTH * seconds, replicas,
+                                            out=np.zeros_like(load), where=replicas > 0).sum(axis=0)
+            if option.bought:
+                pre = f"{p}.purchase"
+                lines[line["gpu_purchase"]] += gpus * col(f"{pre}.usd_per_gpu") / (
+                    col(f"{pre}.years") * MONTHS_PER_YEAR)
+                lines[line["power"]] += (gpus * col(f"{pre}.kw_per_gpu") * HOURS_PER_MONTH
+                                         * col(f"{pre}.usd_per_kwh") * col(f"{pre}.pue"))
+            else:
+                lines[line["gpu_rent"]] += (gpus * HOURS_PER_MONTH * col(f"{p}.usd_per_gpu_hour")
+                                            * index[o_name])
+            lines[line["ops_staff"]] += in_use * (col(f"{p}.ops_fte") * col(f"{p}.usd_per_fte_year")
+                                                  / MONTHS_PER_YEAR)
+            monthly_parts = sum((col(f"{p}.missing_components.{i}.usd_per_month")
+                                 for i in range(len(option.missing_components))), np.zeros((1, 1)))
+            setup_parts = sum((col(f"{p}.missing_components.{i}.setup_usd")
+                               for i in range(len(option.missing_components))), np.zeros((1, 1)))
+            lines[line["missing_components"]] += in_use * monthly_parts
+            # Setup is paid in the first month an option carries traffic: month 0 for the mix,
+            # later for a fallback that first starts when an event moves traffic onto it.
+            first = _first_month(in_use, months)
+            starts = t[None, :] == first[:, None]
+            lines[line["setup"]] += starts * col(f"{p}.setup_usd")
+            lines[line["missing_components"]] += starts * setup_parts
+            if option.licence is not None:
+                above = mau > col(f"{p}.licence.mau_threshold")
+                lines[line["licence"]] += in_use * above * col(f"{p}.licence.usd_per_month_above")
+        lines[line["gateway"]] += col(f"strategies.{s_name}.overhead_usd_per_month")
+        effort = np.zeros((paths, months))
+        dual = np.zeros((paths, months))
+        dual_months = col("switching.dual_running_months")
+        relied = set(strategy.mix) | ({fallback} if fallback else set())
+        for o_name in relied:
+            state = states[o_name]
+            events[:, s_i] += state.counts
+            carried = np.broadcast_to(share.get(o_name, np.zeros((1, months))), (paths, months))
+            uses = carried > 0.0
+            effort += state.migration_effort_usd * uses
+            dual += dual_months * state.migrations * carried * requests * per_request[o_name]
+            exit_cell = t[None, :] == state.exit_month[:, None]
+            if o_name == fallback:
+                moved, new_cost = carried, per_request[o_name]
+                paid = exit_cell & uses
+            elif strategy.mix.get(o_name, 0.0) > 0.0:
+                moved = strategy.mix[o_name]
+                new_cost = per_request[fallback] if fallback else 0.0
+                paid = exit_cell
+            else:
+                continue
+            effort += paid * state.exit_effort_usd[:, None]
+            dual += paid * dual_months * moved * requests * new_cost
+        portability = col(f"strategies.{s_name}.portability")
+        lines[line["switching"]] += effort * (1.0 - portability) + dual
+        total = lines.sum(axis=0)
+        cost[:, s_i] = total
+        npv[:, s_i] = (total * discount).sum(axis=1)
+        switching_npv[:, s_i] = (lines[line["switching"]] * discount).sum(axis=1)
+        effort_npv[:, s_i] = (effort * discount).sum(axis=1)
+        line_sum[s_i] = lines.sum(axis=1)
+    tokens = (requests * (tokens_in + tokens_out)).sum(axis=1)
+    return KernelResult(cost, npv, switching_npv, effort_npv, line_sum, gpus_sum, util_sum, events,
+                        np.broadcast_to(tokens, (paths,)).copy())
+
+
+def _gpu_hour_usd(option: SelfHostedOption, p: str, col) -> np.ndarray:
+    """Cost of one GPU-hour: the rent, or amortised purchase plus power for bought hardware."""
+    if not option.bought:
+        return col(f"{p}.usd_per_gpu_hour")
+    pre = f"{p}.purchase"
+    amortised = col(f"{pre}.usd_per_gpu") / (col(f"{pre}.years") * MONTHS_PER_YEAR * HOURS_PER_MONTH)
+    return amortised + col(f"{pre}.kw_per_gpu") * col(f"{pre}.usd_per_kwh") * col(f"{pre}.pue")
+
+
+def _escalation(x: dict[str, np.ndarray], o_name: str, sc: Scenario, licence_month: np.ndarray,
+                t: np.ndarray) -> np.ndarray:
+    """Share of a self-hosted option's traffic escalated to the fallback: (paths, months).
+
+    Before a licence change it is escalation_share; from the event month on it grows by
+    escalation_per_month each month (the event month counts as the first) up to escalation_cap.
+    """
+    base = np.reshape(np.asarray(x[f"options.{o_name}.escalation_share"], dtype=float), (-1, 1))
+    esc = np.broadcast_to(base, (licence_month.shape[0], t.shape[0]))
+    for i, risk in enumerate(sc.risks):
+        if risk.kind != "licence_change" or o_name not in risk.on:
+            continue
+        rate = np.reshape(np.asarray(x[f"risks.{i}.escalation_per_month"], dtype=float), (-1, 1))
+        cap = np.reshape(np.asarray(x.get(f"risks.{i}.escalation_cap", 1.0), dtype=float), (-1, 1))
+        since = t[None, :] - licence_month[:, None] + 1.0
+        grown = np.maximum(base, np.minimum(cap, base + rate * since))
+        return np.where(since > 0, grown, esc)
+    return esc

@@ -1,0 +1,173 @@
+"""The deterministic model: the cost kernel on nominal inputs with one path and no shocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from tco import kernel
+from tco.inputs import Resolved, resolve
+from tco.kernel import LINES, KernelResult, Shocks
+from tco.scenario import ApiOption, Scenario, SelfHostedOption
+from tco.units import TOKENS_PER_MTOK
+
+BREAK_EVEN_RANGE = (1e-3, 1e3)
+"""Break-even volumes are searched from 1/1000 to 1000 times the scenario's month-0 volume."""
+
+
+def nominal_inputs(resolved: Resolved) -> dict[str, np.ndarray]:
+    """Every input at its nominal value, as shape ``(1,)`` arrays."""
+    return {path: np.array([p.nominal]) for path, p in resolved.params.items()}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Deterministic result of a scenario.
+
+    Attributes
+    ----------
+    monthly
+        Tidy frame: strategy, month, line, usd.
+    npv_usd
+        Net present value per strategy.
+    fleet
+        Tidy frame: strategy, option, month, gpus, utilization (self-hosted options only).
+    cost_per_mtok_usd
+        Undiscounted total cost over the horizon divided by millions of tokens served.
+    break_even
+        One row per (API option, self-hosted option) pair: the month-0 request volume at which their
+        monthly costs cross, or NaN with a note when they do not cross within range.
+    """
+
+    scenario: Scenario
+    monthly: pd.DataFrame
+    npv_usd: pd.Series
+    fleet: pd.DataFrame
+    cost_per_mtok_usd: pd.Series
+    break_even: pd.DataFrame
+    warnings: tuple[str, ...]
+
+    def by_line(self) -> pd.DataFrame:
+        """Total undiscounted cost per strategy (rows) and line (columns)."""
+        return self.monthly.pivot_table(index="strategy", columns="line", values="usd",
+                                        aggfunc="sum", sort=False)[list(LINES)]
+
+
+def evaluate_kernel(sc: Scenario, x: dict[str, np.ndarray] | None = None,
+                    shocks: Shocks | None = None) -> KernelResult:
+    """Run the kernel on nominal inputs (or ``x``) with no shocks (or ``shocks``)."""
+    resolved = resolve(sc)
+    x = nominal_inputs(resolved) if x is None else x
+    return kernel.run(sc, resolved, x, shocks or Shocks(paths=1))
+
+
+def evaluate(sc: Scenario) -> Evaluation:
+    """Evaluate a scenario deterministically: nominal inputs, no events, no price noise."""
+    resolved = resolve(sc)
+    result = evaluate_kernel(sc)
+    strategies = list(sc.strategies)
+    months = np.arange(sc.horizon_months)
+    frames = []
+    for s_i, s_name in enumerate(strategies):
+        for l_i, line in enumerate(LINES):
+            frames.append(pd.DataFrame({"strategy": s_name, "month": months, "line": line,
+                                        "usd": result.line_sum_usd[s_i, l_i]}))
+    monthly = pd.concat(frames, ignore_index=True)
+    fleet_rows = []
+    for s_i, s_name in enumerate(strategies):
+        for o_i, (o_name, option) in enumerate(sc.options.items()):
+            if isinstance(option, SelfHostedOption) and result.gpus_sum[s_i, o_i].any():
+                fleet_rows.append(pd.DataFrame({
+                    "strategy": s_name, "option": o_name, "month": months,
+                    "gpus": result.gpus_sum[s_i, o_i], "utilization": result.utilization_sum[s_i, o_i]}))
+    fleet = (pd.concat(fleet_rows, ignore_index=True) if fleet_rows else
+             pd.DataFrame(columns=["strategy", "option", "month", "gpus", "utilization"]))
+    total_usd = result.cost_usd[0].sum(axis=1)
+    per_mtok = total_usd / (result.tokens[0] / TOKENS_PER_MTOK) if result.tokens[0] > 0 else (
+        np.full(len(strategies), np.nan))
+    return Evaluation(
+        scenario=sc, monthly=monthly,
+        npv_usd=pd.Series(result.npv_usd[0], index=strategies, name="npv_usd"),
+        fleet=fleet,
+        cost_per_mtok_usd=pd.Series(per_mtok, index=strategies, name="cost_per_mtok_usd"),
+        break_even=break_even(sc), warnings=resolved.warnings)
+
+
+def monthly_run_rate_usd(sc: Scenario, option: str, requests_per_month: np.ndarray,
+                         fallback: str | None = None) -> np.ndarray:
+    """Month-0 monthly cost of serving all traffic on one option, for several volumes.
+
+    Self-hosted: whole replicas for the peak at target utilisation (at least min_replicas), ops
+    staff, missing components and setup spread over the horizon; its escalated share is billed at
+    ``fallback``. API: volume x cost per request. Shape ``(volumes,)``.
+    """
+    resolved = resolve(sc)
+    x = nominal_inputs(resolved)
+    volumes = np.asarray(requests_per_month, dtype=float)
+    ones = np.ones_like(volumes)
+    x = {k: v * ones for k, v in x.items()}
+    x["workload.requests_per_month"] = volumes
+    x["workload.growth_per_month"] = 0.0 * ones
+    one_option = sc.model_copy(update={
+        "horizon_months": 1,
+        "strategies": {"probe": sc.strategies[next(iter(sc.strategies))].model_copy(
+            update={"mix": {option: 1.0}, "fallback": fallback or option,
+                    "overhead_usd_per_month": 0.0})},
+        "risks": ()})
+    one_option.__pydantic_private__["_resolved"] = resolved
+    x["strategies.probe.portability"] = 0.0 * ones
+    x["strategies.probe.overhead_usd_per_month"] = 0.0 * ones
+    result = kernel.run(one_option, resolved, x, Shocks(paths=volumes.shape[0]))
+    cost = result.cost_usd[:, 0, 0]
+    if isinstance(sc.options[option], SelfHostedOption):
+        p = f"options.{option}"
+        setup = x[f"{p}.setup_usd"] + sum(
+            x[f"{p}.missing_components.{i}.setup_usd"]
+            for i in range(len(sc.options[option].missing_components)))
+        # The kernel charged setup in month 0; spread it over the horizon for a run rate.
+        cost = cost - setup + setup / sc.horizon_months
+    return cost
+
+
+def break_even(sc: Scenario) -> pd.DataFrame:
+    """Find the month-0 volume where each API option and each self-hosted option cost the same.
+
+    The self-hosted curve is a staircase (whole replicas), so the search scans a log grid for the
+    first sign change and refines it with Brent's method.
+    """
+    apis = [n for n, o in sc.options.items() if isinstance(o, ApiOption)]
+    hosted = [n for n, o in sc.options.items() if isinstance(o, SelfHostedOption)]
+    resolved = resolve(sc)
+    base = max(resolved.params["workload.requests_per_month"].nominal, 1.0)
+    low, high = base * BREAK_EVEN_RANGE[0], base * BREAK_EVEN_RANGE[1]
+    grid = np.geomspace(low, high, 400)
+    rows = []
+    for api in apis:
+        api_cost = monthly_run_rate_usd(sc, api, grid)
+        for h in hosted:
+            hosted_cost = monthly_run_rate_usd(sc, h, grid, fallback=api)
+            diff = hosted_cost - api_cost
+            crossing = np.flatnonzero(np.sign(diff[:-1]) != np.sign(diff[1:]))
+            falling = [i for i in crossing if diff[i] > 0 >= diff[i + 1]]
+            if not falling:
+                note = ("self-hosting is cheaper across the whole range" if (diff < 0).all() else
+                        "the API is cheaper across the whole range" if (diff > 0).all() else
+                        "none within range")
+                rows.append({"api_option": api, "self_hosted_option": h,
+                             "break_even_requests_per_month": np.nan, "note": note})
+                continue
+            i = falling[0]
+
+            def gap(v: float, api: str = api, h: str = h) -> float:
+                return float(monthly_run_rate_usd(sc, h, np.array([v]), fallback=api)[0]
+                             - monthly_run_rate_usd(sc, api, np.array([v]))[0])
+
+            root = optimize.brentq(gap, grid[i], grid[i + 1], xtol=1e-6 * grid[i])
+            rows.append({"api_option": api, "self_hosted_option": h,
+                         "break_even_requests_per_month": root,
+                         "note": "self-hosting is cheaper above this volume"})
+    return pd.DataFrame(rows, columns=["api_option", "self_hosted_option",
+                                       "break_even_requests_per_month", "note"])

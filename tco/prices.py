@@ -1,0 +1,160 @@
+"""Closed-API token prices from the bundled ``genai-prices`` snapshot.
+
+The package ships a snapshot of provider price pages; its network updater is never started here,
+so prices only change when the pinned version in ``requirements.txt`` changes. Prices can be tiered
+per request (crossing a prompt-length threshold re-prices the whole request), so an option is priced
+by one representative request of the scenario's shape, and monthly cost is that times the request
+count: never a month of tokens passed as one giant request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from importlib import metadata
+
+from tco.catalog import close_matches
+from tco.errors import ScenarioError
+from tco.units import TOKENS_PER_MTOK
+
+PRICE_DATE = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.timezone.utc)
+"""Prices are evaluated at this fixed instant so results do not drift with the wall clock."""
+
+LISTED_PROVIDERS = ("openai", "anthropic", "google", "mistral", "deepseek", "meta", "x-ai",
+                    "together", "fireworks", "groq")
+"""Providers that ``python -m tco catalog prices`` lists (the snapshot holds 47)."""
+
+
+def package_version() -> str:
+    return metadata.version("genai-prices")
+
+
+@dataclass(frozen=True)
+class ApiPrice:
+    """Per-million-token prices of one model for one request shape."""
+
+    key: str
+    name: str
+    input_usd_per_mtok: float
+    cached_input_usd_per_mtok: float
+    output_usd_per_mtok: float
+    batch_discount: float
+    source: str
+    as_of: str
+    scheduled_changes: tuple[str, ...] = ()
+
+
+@cache
+def snapshot_as_of() -> str:
+    """Return the date of the newest dated price in the snapshot that is not after PRICE_DATE."""
+    from genai_prices import data_snapshot
+
+    latest = dt.date(2000, 1, 1)
+    for provider in data_snapshot.get_snapshot().providers:
+        for model in provider.models:
+            for start in _start_dates(model):
+                if latest < start <= PRICE_DATE.date():
+                    latest = start
+    return latest.isoformat()
+
+
+def _start_dates(model: object) -> list[dt.date]:
+    prices = getattr(model, "prices", None)
+    if not isinstance(prices, list):
+        return []
+    found = []
+    for conditional in prices:
+        start = getattr(getattr(conditional, "constraint", None), "start_date", None)
+        if isinstance(start, dt.datetime):
+            start = start.date()
+        if isinstance(start, dt.date):
+            found.append(start)
+    return found
+
+
+def _split(key: str, field: str) -> tuple[str, str]:
+    if "/" not in key:
+        raise ScenarioError(field, f"must be 'provider/model', got '{key}'")
+    provider, model = key.split("/", 1)
+    return provider.strip().lower(), model.strip()
+
+
+@cache
+def _known_keys() -> tuple[str, ...]:
+    from genai_prices import data_snapshot
+
+    return tuple(f"{p.id}/{m.id}" for p in data_snapshot.get_snapshot().providers for m in p.models)
+
+
+def lookup(key: str, input_tokens: float = 1000.0, output_tokens: float = 300.0,
+           field: str = "catalog") -> ApiPrice:
+    """Price one representative request of ``key`` ('provider/model') and return per-Mtok prices.
+
+    Notes
+    -----
+    ``input_usd_per_mtok`` = price(request with no cache hits) input part / input tokens x 1e6, and
+    likewise for cached input (every input token read from cache) and output. The batch discount
+    is 1 - batch price / standard price of the same request, 0 where the provider has no batch price.
+    """
+    from genai_prices import Usage, calc_price
+
+    provider, model_ref = _split(key, field)
+    tokens_in = max(int(round(input_tokens)), 1)
+    tokens_out = max(int(round(output_tokens)), 1)
+    try:
+        plain = calc_price(Usage(input_tokens=tokens_in, output_tokens=tokens_out),
+                           model_ref=model_ref, provider_id=provider,
+                           genai_request_timestamp=PRICE_DATE)
+    except LookupError:
+        hint = close_matches(f"{provider}/{model_ref}", _known_keys())
+        tail = f" (did you mean {', '.join(hint)})" if hint else ""
+        raise ScenarioError(field, f"unknown API model '{key}'{tail}") from None
+    cached = calc_price(Usage(input_tokens=tokens_in, cache_read_tokens=tokens_in,
+                              output_tokens=tokens_out),
+                        model_ref=model_ref, provider_id=provider, genai_request_timestamp=PRICE_DATE)
+    try:
+        batch = calc_price(Usage(input_tokens=tokens_in, output_tokens=tokens_out),
+                           model_ref=model_ref, provider_id=provider,
+                           genai_request_timestamp=PRICE_DATE, price_context={"processing": "batch"})
+        batch_total = float(batch.total_price)
+    except (LookupError, ValueError, TypeError):
+        batch_total = float(plain.total_price)
+    standard_total = float(plain.total_price)
+    batch_discount = 0.0 if standard_total == 0 else max(0.0, 1.0 - batch_total / standard_total)
+    urls = getattr(plain.provider, "pricing_urls", None) or []
+    source = f"genai-prices {package_version()} snapshot" + (f" ({urls[0]})" if urls else "")
+    future = sorted(d for d in _start_dates(plain.model) if d > PRICE_DATE.date())
+    return ApiPrice(
+        key=f"{provider}/{plain.model.id}",
+        name=plain.model.name or plain.model.id,
+        input_usd_per_mtok=_per_mtok(plain.input_price, tokens_in),
+        cached_input_usd_per_mtok=_per_mtok(cached.input_price, tokens_in),
+        output_usd_per_mtok=_per_mtok(plain.output_price, tokens_out),
+        batch_discount=round(batch_discount, 6),
+        source=source,
+        as_of=snapshot_as_of(),
+        scheduled_changes=tuple(f"price change scheduled for {d.isoformat()}" for d in future),
+    )
+
+
+def _per_mtok(price: Decimal, tokens: int) -> float:
+    # Decimal arithmetic keeps $3/Mtok exactly 3.0 rather than 2.9999999999999996.
+    return float(Decimal(price) * Decimal(int(TOKENS_PER_MTOK)) / Decimal(tokens))
+
+
+def listed_prices() -> list[ApiPrice]:
+    """Return prices of every text model of the listed providers, for a 1,000-in / 300-out request."""
+    from genai_prices import data_snapshot
+
+    rows = []
+    for provider in data_snapshot.get_snapshot().providers:
+        if provider.id not in LISTED_PROVIDERS:
+            continue
+        for model in provider.models:
+            try:
+                rows.append(lookup(f"{provider.id}/{model.id}"))
+            except (ScenarioError, LookupError, ValueError, TypeError, KeyError):
+                continue  # image, audio and search-only entries have no token price
+    return rows

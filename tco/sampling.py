@@ -1,0 +1,137 @@
+"""Draw every random input of a Monte Carlo run into fixed-shape arrays.
+
+Randomness comes only from ``np.random.SeedSequence(seed)`` through named child streams (the order
+of ``STREAMS`` is only ever appended to). Paths are drawn in blocks of ``RNG_BLOCK_PATHS``, each with
+its own stream keyed by (stream, block), so results do not depend on how blocks are grouped into
+chunks or workers, and the first N paths of a longer run are the N paths of a shorter one (for
+pseudo-random sampling). Draws cover every (path, month) cell whether or not an event fires, so a
+higher probability fires a superset of events on the same seed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+from scipy.stats import qmc
+
+from tco.errors import ScenarioError
+from tco.inputs import Resolved
+from tco.kernel import Shocks
+from tco.scenario import Scenario
+from tco.units import monthly_probability
+
+STREAMS = ("paths", "events", "impacts", "weeks", "noise", "qmc")
+RNG_BLOCK_PATHS = 1024
+U_EPSILON = 1e-12
+"""Uniforms are kept inside [eps, 1 - eps] so quantile functions stay finite."""
+
+
+def generator(seed: int, stream: str, block: int = 0) -> np.random.Generator:
+    """Return the generator of one named stream and block."""
+    sequence = np.random.SeedSequence(seed, spawn_key=(STREAMS.index(stream), block))
+    return np.random.Generator(np.random.PCG64(sequence))
+
+
+def rank_to_pearson(rho: float | np.ndarray) -> float | np.ndarray:
+    """Pearson correlation of a Gaussian copula with Spearman rank correlation rho: 2 sin(pi rho / 6)."""
+    return 2.0 * np.sin(np.pi * np.asarray(rho) / 6.0)
+
+
+def correlation_factor(sc: Scenario, resolved: Resolved) -> np.ndarray | None:
+    """Lower Cholesky factor of the copula's correlation matrix over the sampled inputs, or None."""
+    if not sc.correlations:
+        return None
+    columns = [p.path for p in resolved.sampled]
+    matrix = np.eye(len(columns))
+    for corr in sc.correlations:
+        i, j = (columns.index(path) for path in corr.between)
+        matrix[i, j] = matrix[j, i] = rank_to_pearson(corr.rho)
+    try:
+        return np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        raise ScenarioError("correlations", "the rank correlations are not consistent (the matrix "
+                            "is not positive definite); weaken some rho values") from None
+
+
+def path_uniforms(sc: Scenario, resolved: Resolved, seed: int, paths: int, method: str) -> np.ndarray:
+    """Uniforms for the path-level inputs, correlated through the copula: ``(paths, inputs)``."""
+    dims = len(resolved.sampled)
+    if dims == 0:
+        return np.zeros((paths, 0))
+    if method == "random":
+        blocks = -(-paths // RNG_BLOCK_PATHS)
+        u = np.concatenate([generator(seed, "paths", b).random((RNG_BLOCK_PATHS, dims))
+                            for b in range(blocks)])[:paths]
+    elif method == "lhs":
+        u = qmc.LatinHypercube(d=dims, rng=generator(seed, "qmc")).random(paths)
+    elif method == "sobol":
+        sobol = qmc.Sobol(d=dims, scramble=True, rng=generator(seed, "qmc"))
+        u = sobol.random_base2(int(np.ceil(np.log2(max(paths, 2)))))[:paths]
+    else:
+        raise ScenarioError("sampling", "must be one of 'random', 'lhs', 'sobol'")
+    u = np.clip(u, U_EPSILON, 1.0 - U_EPSILON)
+    factor = correlation_factor(sc, resolved)
+    if factor is not None:
+        u = np.clip(special.ndtr(special.ndtri(u) @ factor.T), U_EPSILON, 1.0 - U_EPSILON)
+    return u
+
+
+def inputs_from_uniforms(resolved: Resolved, u: np.ndarray) -> dict[str, np.ndarray]:
+    """Map uniforms ``(paths, sampled inputs)`` to input arrays; fixed inputs stay scalars."""
+    x: dict[str, np.ndarray] = {}
+    columns = {p.path: j for j, p in enumerate(resolved.sampled)}
+    for path, param in resolved.params.items():
+        if path in columns:
+            x[path] = param.value.ppf(u[:, columns[path]])  # type: ignore[union-attr]
+        else:
+            x[path] = np.array([param.nominal])
+    return x
+
+
+def draw_shocks(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], seed: int,
+                first_block: int, paths: int, *, with_noise: bool = True) -> Shocks:
+    """Draw events, impacts, migration effort and price noise for consecutive blocks of paths.
+
+    ``x`` holds the inputs of exactly these paths (the annual probabilities may vary by path).
+    """
+    months = sc.horizon_months
+    blocks = -(-paths // RNG_BLOCK_PATHS)
+    shocks = Shocks(paths=paths)
+
+    def draw(stream: str, method: str, count: int) -> list[np.ndarray]:
+        """``count`` arrays of (paths, months), each block's stream consumed in a fixed order."""
+        per_block = []
+        for b in range(first_block, first_block + blocks):
+            rng = generator(seed, stream, b)
+            per_block.append([getattr(rng, method)((RNG_BLOCK_PATHS, months)) for _ in range(count)])
+        return [np.concatenate([blk[k] for blk in per_block])[:paths] for k in range(count)]
+
+    pairs = [(i, name) for i, risk in enumerate(sc.risks) for name in risk.on]
+    if pairs:
+        events_u = draw("events", "random", len(pairs))
+        impacts_u = draw("impacts", "random", len(pairs))
+        weeks_u = draw("weeks", "random", len(pairs))
+        weeks = resolved.params["switching.engineer_weeks"]
+        for k, (i, name) in enumerate(pairs):
+            risk = sc.risks[i]
+            q = np.reshape(monthly_probability(x[f"risks.{i}.annual_probability"]), (-1, 1))
+            shocks.fired[(i, name)] = events_u[k] < q
+            impact_param = resolved.params.get(f"risks.{i}.multiplier") or resolved.params.get(
+                f"risks.{i}.successor_price_multiplier")
+            u = np.clip(impacts_u[k], U_EPSILON, 1.0 - U_EPSILON)
+            if impact_param is not None and impact_param.uncertain:
+                shocks.impact[(i, name)] = impact_param.value.ppf(u)  # type: ignore[union-attr]
+            else:
+                shocks.impact[(i, name)] = np.full((paths, months), float(
+                    impact_param.nominal if impact_param is not None else risk.impact))
+            w = np.clip(weeks_u[k], U_EPSILON, 1.0 - U_EPSILON)
+            shocks.weeks[(i, name)] = (weeks.value.ppf(w) if weeks.uncertain  # type: ignore[union-attr]
+                                       else np.full((paths, months), weeks.nominal))
+    if with_noise:
+        noisy = [n for n in sc.options
+                 if resolved.params[f"options.{n}.price_volatility_per_year"].uncertain
+                 or resolved.params[f"options.{n}.price_volatility_per_year"].nominal > 0]
+        if noisy:
+            for name, z in zip(noisy, draw("noise", "standard_normal", len(noisy)), strict=True):
+                shocks.noise[name] = z
+    return shocks
