@@ -74,16 +74,17 @@ def _unit(name: str) -> str:
         ("_usd_per_mtok", "USD per 1M tokens"), ("usd_per_gpu_hour", "USD per GPU-hour"),
         ("usd_per_fte_year", "USD per FTE-year"), ("usd_per_engineer_week", "USD per engineer-week"),
         ("usd_per_month_above", "USD per month"), ("usd_per_month", "USD per month"),
-        ("usd_per_gpu", "USD per GPU"), ("usd_per_kwh", "USD per kWh"), ("_usd", "USD"),
-        ("_per_year", "fraction per year"), ("_per_month", "fraction per month"),
-        ("_share", "fraction 0-1"), ("_multiplier", "multiplier"), ("multiplier", "multiplier"),
+        ("usd_per_gpu", "USD per GPU"), ("usd_per_kwh", "USD per kWh"),
         ("tokens_per_request", "tokens per request"), ("requests_per_month", "requests per month"),
+        ("tokens_per_second_per_gpu", "output tokens/s per GPU"),
         ("_months", "months"), ("years", "years"), ("kw_per_gpu", "kW per GPU"), ("pue", "ratio"),
         ("ops_fte", "FTE"), ("engineer_weeks", "engineer-weeks per migration"),
         ("monthly_active_users", "users"), ("mau_threshold", "users"), ("peak_to_average", "ratio"),
         ("target_utilization", "fraction 0-1"), ("portability", "fraction 0-1"),
         ("batch_discount", "fraction 0-1"), ("annual_probability", "probability per year"),
-        ("escalation_cap", "fraction 0-1"),
+        ("escalation_cap", "fraction 0-1"), ("_multiplier", "multiplier"), ("multiplier", "multiplier"),
+        ("_usd", "USD"), ("_per_year", "fraction per year"), ("_per_month", "fraction per month"),
+        ("_share", "fraction 0-1"),
     ):
         if name.endswith(suffix):
             return unit

@@ -1,0 +1,135 @@
+"""Exports that return bytes (CSV, JSON, YAML, ZIP), so the page, the CLI and tests share them."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tco import catalog, prices
+from tco.scenario import Scenario, dumps
+from tco.simulate import SimulationResult
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("llm-tco")
+    except metadata.PackageNotFoundError:
+        from tco import __version__  # noqa: PLC0415 - running from a checkout, not installed
+
+        return __version__
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def escape_cell(value: Any) -> Any:
+    """Prefix text a spreadsheet would execute (=, +, -, @, tab, CR) with a quote; numbers pass."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV with formula-like text escaped, UTF-8, full float precision."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(escape_cell)
+    safe.columns = [escape_cell(str(c)) for c in safe.columns]
+    return safe.to_csv(index=False, float_format="%.10g").encode("utf-8")
+
+
+def scenario_hash(sc: Scenario) -> str:
+    """SHA-256 of the scenario's canonical YAML."""
+    return hashlib.sha256(dumps(sc).encode("utf-8")).hexdigest()
+
+
+def provenance(result: SimulationResult) -> dict[str, Any]:
+    """Where the numbers came from: scenario hash, seed, paths, versions and data snapshot dates."""
+    return {
+        "scenario": result.scenario.name,
+        "scenario_sha256": scenario_hash(result.scenario),
+        "seed": result.seed,
+        "paths": result.paths,
+        "sampling": result.sampling,
+        "tco_version": package_version(),
+        "genai_prices_version": prices.package_version(),
+        "api_prices_as_of": prices.snapshot_as_of(),
+        "gpu_catalog_as_of": max(g.as_of for g in catalog.gpus().values()),
+        "model_catalog_as_of": max(m.as_of for m in catalog.models().values()),
+        "numpy_version": metadata.version("numpy"),
+        "warnings": list(result.resolved.warnings),
+    }
+
+
+def _with_provenance(frame: pd.DataFrame, result: SimulationResult) -> pd.DataFrame:
+    info = provenance(result)
+    frame = frame.copy()
+    for key in ("scenario_sha256", "seed", "paths", "sampling", "tco_version", "api_prices_as_of"):
+        frame[key] = info[key]
+    return frame
+
+
+def summary_csv(result: SimulationResult) -> bytes:
+    return csv_bytes(_with_provenance(result.summary().reset_index(), result))
+
+
+def monthly_percentiles_csv(result: SimulationResult) -> bytes:
+    return csv_bytes(_with_provenance(result.monthly_percentiles(), result))
+
+
+def paths_csv(result: SimulationResult) -> bytes:
+    return csv_bytes(result.paths_frame())
+
+
+def provenance_json(result: SimulationResult) -> bytes:
+    return (json.dumps(provenance(result), indent=2) + "\n").encode("utf-8")
+
+
+def scenario_yaml(sc: Scenario) -> bytes:
+    return dumps(sc).encode("utf-8")
+
+
+def bundle_zip(result: SimulationResult) -> bytes:
+    """All CSVs, provenance.json and the effective scenario in one ZIP."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in csv_files(result).items():
+            archive.writestr(name, data)
+        archive.writestr("scenario.yaml", scenario_yaml(result.scenario))
+    return buffer.getvalue()
+
+
+def csv_files(result: SimulationResult) -> dict[str, bytes]:
+    return {"summary.csv": summary_csv(result),
+            "monthly_percentiles.csv": monthly_percentiles_csv(result),
+            "paths.csv": paths_csv(result),
+            "provenance.json": provenance_json(result)}
+
+
+def write_csv_dir(result: SimulationResult, directory: str | Path) -> list[Path]:
+    """Write summary.csv, monthly_percentiles.csv, paths.csv and provenance.json."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in csv_files(result).items():
+        target = directory / name
+        temporary = target.with_suffix(target.suffix + ".tmp")
+        temporary.write_bytes(data)
+        temporary.replace(target)  # never leave a half-written file behind
+        written.append(target)
+    return written
