@@ -136,16 +136,21 @@ def test_self_hosted_rules() -> None:
         "options.hosted.model: unknown model 'llama-9000' (did you mean llama-2-70b, llama-3.3-70b, "
         "llama-3.1-70b)")
     assert message(hosted_data(gpu="h1000")) == (
-        "options.hosted.gpu: unknown GPU 'h1000' (did you mean h100-sxm, h200)")
+        "options.hosted.gpu: unknown GPU 'h1000' (did you mean h200, h100-sxm, a100-80gb)")
     assert message(hosted_data(gpu="a100-80gb", precision="fp8")) == (
         "options.hosted.precision: a100-80gb has no fp8 tensor cores; use bf16")
     assert message(hosted_data(purchase={"usd_per_gpu": 1})) == (
         "options.hosted.purchase: give usd_per_gpu_hour (rented) or purchase (bought), not both")
-    assert message(hosted_data(max_inter_token_ms=1, tokens_per_second_per_gpu=None)) == (
-        "options.hosted.max_inter_token_ms: 1 ms cannot be met by llama-3.1-8b on h100-sxm "
-        "(5 ms at batch 1)")
-    assert message(hosted_data(model="llama-3.1-405b", gpu="l40s", usd_per_gpu_hour=1)).startswith(
-        "options.hosted.gpu: llama-3.1-405b in bf16 does not fit up to 64 x l40s")
+    assert message(hosted_data(max_inter_token_ms=0.05, tokens_per_second_per_gpu=None)) == (
+        "options.hosted.max_inter_token_ms: 0.05 ms cannot be met by llama-3.1-8b on h100-sxm "
+        "(8 ms at batch 1)")
+    data = hosted_data(model="qwen3-32b")
+    data["workload"]["input_tokens_per_request"] = 40_000
+    assert message(data) == ("options.hosted.model: requests of 40,200 tokens exceed qwen3-32b's "
+                             "context of 32,768 tokens")
+    assert message(hosted_data(gpu="l40s", usd_per_gpu_hour=None)) == (
+        "options.hosted.usd_per_gpu_hour: is required: the GPU catalog has no rental price for l40s "
+        "(or give purchase:)")
     data = hosted_data(escalation_share=0.1)
     data["strategies"]["self"].pop("fallback")
     assert message(data) == ("strategies.self.fallback: is required: options.hosted.escalation_share "

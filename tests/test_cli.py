@@ -1,0 +1,108 @@
+"""The command line: documented JSON keys, golden outputs, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT, SCENARIOS
+from tests.regen_golden import GOLDEN, golden_json
+
+KEYS = {"deterministic_npv", "mean", "p5", "p50", "p95", "cvar95", "p_cheapest", "expected_regret",
+        "lock_in_premium"}
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tco", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_golden_json(path) -> None:
+    """Bit-for-bit numbers for the same seed; regenerate with tests/regen_golden.py."""
+    got = golden_json(path)
+    expected = json.loads((GOLDEN / f"{path.stem}.json").read_text())
+    assert set(got) == {"scenario", "paths", "seed", "strategies"}
+    for name, row in got["strategies"].items():
+        assert set(row) == KEYS
+        for key in KEYS:
+            assert row[key] == pytest.approx(expected["strategies"][name][key], rel=1e-9, abs=1e-9)
+
+
+def test_run_prints_a_readable_table() -> None:
+    out = cli("run", str(SCENARIOS[0]), "--paths", "500")
+    assert out.returncode == 0, out.stderr
+    assert "NPV of total cost per strategy" in out.stdout and "$" in out.stdout
+    assert "e+0" not in out.stdout  # no raw floats
+
+
+def test_csv_dir_writes_the_audit_trail(tmp_path) -> None:
+    out = cli("run", str(SCENARIOS[0]), "--paths", "300", "--csv-dir", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    paths = pd.read_csv(tmp_path / "paths.csv")
+    assert len(paths) == 300 and any(c.startswith("npv_usd.") for c in paths.columns)
+    assert any(c.startswith("events.") for c in paths.columns)
+    assert len(pd.read_csv(tmp_path / "summary.csv")) >= 2
+    provenance = json.loads((tmp_path / "provenance.json").read_text())
+    assert provenance["seed"] == 7 and provenance["paths"] == 300 and len(provenance["scenario_sha256"]) == 64
+
+
+def test_stress_command() -> None:
+    story = ROOT / "scenarios" / "open-model-goes-closed.yaml"
+    out = cli("stress", str(story), "--event", "exit", "--on", "frontier-api", "--month", "6")
+    assert out.returncode == 0, out.stderr
+    assert "api-only" in out.stdout and "impact" in out.stdout
+
+
+def test_catalog_and_schema_commands() -> None:
+    for which in ("gpus", "models", "prices", "benchmarks"):
+        out = cli("catalog", which)
+        assert out.returncode == 0 and "as_of" in out.stdout
+    assert "2026-11-09" in cli("catalog", "prices").stdout
+    assert json.loads(cli("schema").stdout)["title"] == "LLM TCO scenario (v1)"
+
+
+BAD = [
+    ("empty", b"", "error: scenario: file is empty"),
+    ("binary", b"\x00\x01\x02\xff", "error: scenario: is a binary file, not YAML text"),
+    ("malformed", b"name: [x\n", "error: line 2, column 1: expected ',' or ']', but got '<stream end>'"),
+    ("wrong type", b"name: x\nhorizon_months: soon\n",
+     "error: horizon_months: must be a valid integer, unable to parse string as an integer"),
+    ("missing", b"name: x\nhorizon_months: 12\n", "error: workload: is required"),
+]
+
+
+@pytest.mark.parametrize(("label", "data", "expected"), BAD, ids=[b[0] for b in BAD])
+def test_bad_input_exits_2_with_one_line(tmp_path, label, data, expected) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(data)
+    out = cli("run", str(path), "--paths", "10")
+    assert out.returncode == 2
+    assert out.stderr.strip() == expected
+    assert "Traceback" not in out.stderr and out.stdout == ""
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("run", "no-such.yaml"), "error: no-such.yaml: no such file"),
+    (("run", str(SCENARIOS[0]), "--paths", "0"), "error: --paths: must be between 1 and 2,000,000"),
+    (("run", str(SCENARIOS[0]), "--paths", "many"),
+     "error: arguments: argument --paths: invalid int value: 'many'"),
+    (("stress", str(SCENARIOS[0]), "--event", "flood", "--on", "x", "--month", "1"),
+     "error: --event: must be one of price_change, deprecation, exit, licence_change"),
+    (("frobnicate",), "error: arguments: argument command: invalid choice: 'frobnicate' (choose from "
+                      "'run', 'validate', 'catalog', 'schema', 'stress', 'deck')"),
+])
+def test_bad_arguments(args, expected) -> None:
+    out = cli(*args)
+    assert out.returncode == 2
+    assert out.stderr.strip() == expected
+
+
+def test_validate_all_shipped() -> None:
+    out = cli("validate", *map(str, SCENARIOS))
+    assert out.returncode == 0
+    assert out.stdout.count(": ok (") == len(SCENARIOS)
