@@ -1,0 +1,138 @@
+"""Plain-language verdict, assumptions table and input changes: the words around the numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from tco.distributions import Distribution
+from tco.format import pct, usd
+from tco.inputs import Param, resolve
+from tco.scenario import Bounds, Scenario, get_path, to_dict, validate
+from tco.simulate import SimulationResult
+
+STALE_AFTER_DAYS = 90
+
+
+def verdict(result: SimulationResult) -> str:
+    """One paragraph a board member understands, generated from the numbers."""
+    table = result.summary()
+    sc = result.scenario
+    best = table["mean"].idxmin()
+    safest = table["p95"].idxmin()
+    exposed = table["lock_in_premium"].idxmax()
+    years = sc.horizon_months / 12
+    text = (f"Over {years:g} years, {best} has the lowest expected cost: {usd(table.loc[best, 'mean'])} "
+            f"in present value, and it is the cheapest strategy on {pct(table.loc[best, 'p_cheapest'])} "
+            f"of {result.paths:,} simulated futures.")
+    if safest == best:
+        text += (f" It is also the safest in a bad year: in the worst 5% of futures it costs "
+                 f"{usd(table.loc[best, 'p95'])} or more (average of that tail "
+                 f"{usd(table.loc[best, 'cvar95'])}).")
+    else:
+        text += (f" In the bad tail {safest} is safer: its P95 is {usd(table.loc[safest, 'p95'])} "
+                 f"against {usd(table.loc[best, 'p95'])} for {best}.")
+    text += (f" Vendor shocks (price rises, retirements, exits and licence changes) add "
+             f"{usd(table.loc[exposed, 'lock_in_premium'])} to {exposed}'s expected cost, the largest "
+             f"lock-in premium of the strategies compared")
+    others = [s for s in table.index if s != best]
+    if others:
+        worst = table.loc[others, "expected_regret"].idxmax()
+        text += (f"; choosing {worst} instead of the best choice on each path would waste "
+                 f"{usd(table.loc[worst, 'expected_regret'])} on average.")
+    else:
+        text += "."
+    return text
+
+
+def describe(value: float | Distribution) -> str:
+    if isinstance(value, Distribution):
+        body = value.to_yaml()[value.form]
+        args = ", ".join(f"{k} {_number(v)}" for k, v in body.items()) if isinstance(body, dict) else (
+            ", ".join(_number(v) for v in body))
+        return f"{value.form}({args})"
+    return _number(value)
+
+
+def _number(v: float) -> str:
+    """20000000 -> '20,000,000'; 0.0825 -> '0.0825'."""
+    return f"{v:,.0f}" if abs(v) >= 1e4 and float(v).is_integer() else f"{v:,.6g}"
+
+
+def age_days(as_of: str | None, today: dt.date | None = None) -> int | None:
+    if not as_of:
+        return None
+    return ((today or dt.date.today()) - dt.date.fromisoformat(as_of)).days
+
+
+def assumptions(sc: Scenario, today: dt.date | None = None) -> pd.DataFrame:
+    """Every input with its value, unit, source, as-of date and a staleness warning."""
+    rows = []
+    for path, p in resolve(sc).params.items():
+        age = age_days(p.as_of, today)
+        stale = "price" in p.unit.lower() or "usd per" in p.unit.lower()
+        rows.append({"input": path, "value": describe(p.value), "nominal": p.nominal, "unit": p.unit,
+                     "source": p.source, "as_of": p.as_of or "",
+                     "warning": (f"{age} days old" if stale and age is not None
+                                 and age > STALE_AFTER_DAYS else "")})
+    return pd.DataFrame(rows)
+
+
+def apply_nominal(sc: Scenario, changes: dict[str, float]) -> Scenario:
+    """Return a scenario with inputs moved to new nominal values.
+
+    A fixed input takes the value. A distribution keeps its shape: scaled by new / old nominal when
+    the field cannot go negative and the old nominal is not zero, shifted by the difference
+    otherwise, so a slider moves the centre of an uncertain input without dropping its spread.
+    Catalog-derived defaults become explicit fields.
+    """
+    params = resolve(sc).params
+    data = to_dict(sc)
+    from tco.scenario import set_path  # noqa: PLC0415
+
+    for path, new in changes.items():
+        p: Param | None = params.get(path)
+        value: Any = float(new)
+        if p is not None and isinstance(p.value, Distribution):
+            value = _move(p.value, float(new), p.bounds)
+        set_path(data, path, value)
+    return validate(data)
+
+
+def _move(dist: Distribution, new: float, bounds: Bounds) -> dict[str, Any]:
+    old = dist.nominal
+    positive = bounds.ge is not None and bounds.ge >= 0 or bounds.gt is not None and bounds.gt >= 0
+    body = dist.to_yaml()[dist.form]
+
+    def move(v: float) -> float:
+        return v * new / old if positive and old != 0 else v + (new - old)
+
+    if isinstance(body, list):
+        moved: Any = [move(v) for v in body]
+    else:
+        moved = {k: (move(v) if k in ("median", "p90", "mean") else
+                     v * abs(new / old) if k == "sd" and positive and old != 0 else v)
+                 for k, v in body.items()}
+    if bounds.le is not None and isinstance(moved, list):
+        moved = [min(v, bounds.le) for v in moved]
+    if bounds.ge is not None and isinstance(moved, list):
+        moved = [max(v, bounds.ge) for v in moved]
+    return {dist.form: moved}
+
+
+def changed_inputs(base: Scenario, current: Scenario) -> pd.DataFrame:
+    """Inputs whose value differs between two scenarios: input, base, current."""
+    before, after = resolve(base).params, resolve(current).params
+    rows = []
+    for path in dict.fromkeys([*before, *after]):
+        a, b = before.get(path), after.get(path)
+        if a is None or b is None or a.value != b.value:
+            rows.append({"input": path, "base": describe(a.value) if a else "",
+                         "current": describe(b.value) if b else ""})
+    for field in ("horizon_months",):
+        if get_path(base, field) != get_path(current, field):
+            rows.append({"input": field, "base": str(get_path(base, field)),
+                         "current": str(get_path(current, field))})
+    return pd.DataFrame(rows, columns=["input", "base", "current"])
