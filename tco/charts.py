@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from tco.format import usd
+from tco.format import compact, usd
 from tco.inputs import resolve
 from tco.kernel import EVENT_KINDS, LINES
 from tco.model import Evaluation, monthly_run_rate_usd
@@ -99,7 +99,7 @@ def break_even(sc: Scenario, ev: Evaluation) -> go.Figure:
             y = monthly_run_rate_usd(sc, row.api_option, np.array([v]))[0]
             fig.add_scatter(x=[v], y=[y], mode="markers+text", showlegend=False,
                             marker={"size": 12, "color": "black", "symbol": "x"},
-                            text=[f"break-even {v:,.3s}/mo"], textposition="top left",
+                            text=[f"break-even {compact(v)}/month"], textposition="top left",
                             hovertemplate=f"{row.api_option} = {row.self_hosted_option} at "
                             "%{x:,.0f} requests/month<extra></extra>")
     fig.add_vline(x=base, line_dash="dot", line_color="grey", annotation_text="today",

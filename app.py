@@ -1,0 +1,560 @@
+"""Streamlit page: the architect's workspace. Composition only; every number comes from ``tco``.
+
+    streamlit run app.py
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from tco import charts, export, prices
+from tco.errors import ScenarioError
+from tco.format import pct, usd
+from tco.images import ImageExportUnavailable, browser_path, figure_bytes
+from tco.inputs import resolve
+from tco.kernel import EVENT_KINDS
+from tco.model import Evaluation, evaluate
+from tco.report import STALE_AFTER_DAYS, age_days, apply_nominal, assumptions, changed_inputs, verdict
+from tco.scenario import MAX_SCENARIO_BYTES, ApiOption, Scenario, dumps, loads
+from tco.sensitivity import global_ranking, tornado
+from tco.simulate import SimulationResult, simulate
+from tco.stress import named_stresses, stress
+
+SCENARIO_DIR = Path(__file__).parent / "scenarios"
+PATH_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
+DEFAULT_PATHS = 10_000
+DEFAULT_SEED = 7
+UPLOAD_KEY = "uploaded"
+PREFIX = "in:"  # widget keys are "in:" + the input's scenario path
+
+st.set_page_config(page_title="LLM TCO and lock-in risk", page_icon=":bar_chart:", layout="wide")
+
+
+# ------------------------------------------------------------------------------------------ data
+
+
+@st.cache_data(show_spinner=False)
+def shipped() -> dict[str, tuple[str, str, str]]:
+    """Shipped scenarios by file stem: (name, description, YAML text)."""
+    out = {}
+    for path in sorted(SCENARIO_DIR.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        sc = loads(text)
+        out[path.stem] = (sc.name, sc.description, text)
+    return out
+
+
+@dataclass
+class View:
+    """Everything the tabs show for one set of inputs (cached, so moving a slider back is instant)."""
+
+    scenario: Scenario
+    result: SimulationResult
+    evaluation: Evaluation
+    summary: pd.DataFrame
+    tornado: pd.DataFrame
+    ranking: pd.DataFrame
+    portability: pd.DataFrame
+    stresses: pd.DataFrame
+    verdict: str
+    figures: dict[str, go.Figure]
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def compute(scenario_yaml: str, paths: int, seed: int) -> View:
+    sc = loads(scenario_yaml)
+    result = simulate(sc, paths=paths, seed=seed)
+    ev = evaluate(sc)
+    tor = tornado(sc)
+    rank = global_ranking(result)
+    port = result.portability_value()
+    figures = {
+        "NPV per strategy": charts.npv_summary(result),
+        "Cumulative cost fan chart": charts.fan_chart(result),
+        "NPV distribution": charts.npv_distribution(result),
+        "Events fired": charts.events(result),
+        "Expected regret": charts.regret(result),
+        "Cumulative cost (deterministic)": charts.cumulative_cost(ev),
+        "Cost per million tokens": charts.cost_per_mtok(ev),
+        "Break-even volume": charts.break_even(sc, ev),
+        "Value of portability": charts.portability(port, result.strategies),
+    }
+    if not ev.fleet.empty:
+        figures["GPU fleet"] = charts.fleet(ev)
+    for name in sc.strategies:
+        figures[f"Monthly cost lines: {name}"] = charts.cost_lines(ev.monthly, name)
+        figures[f"Tornado: {name}"] = charts.tornado(tor, name)
+        figures[f"Global ranking: {name}"] = charts.ranking(rank, name)
+    return View(sc, result, ev, result.summary(), tor, rank, port, named_stresses(sc), verdict(result),
+                figures)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def deck_bytes(scenario_yaml: str, paths: int, seed: int) -> bytes:
+    from tco.deck import build_deck  # noqa: PLC0415 - python-pptx loads only when asked for
+
+    view = compute(scenario_yaml, paths, seed)
+    return build_deck(view.scenario, view.result)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def image_bytes(scenario_yaml: str, paths: int, seed: int, chart: str, fmt: str) -> bytes:
+    return figure_bytes(compute(scenario_yaml, paths, seed).figures[chart], fmt)
+
+
+# ------------------------------------------------------------------------------------------ inputs
+
+
+@dataclass(frozen=True)
+class Control:
+    path: str
+    label: str
+    widget: str  # "number" or "slider"
+    display_scale: float = 1.0  # shown value = stored value x scale (fractions as percentages)
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    fmt: str | None = None
+
+
+def controls(sc: Scenario) -> list[tuple[str, list[Control]]]:
+    """The inputs architects move most, grouped for the sidebar, with units in their labels."""
+    params = resolve(sc).params
+    groups: list[tuple[str, list[Control]]] = [("Workload and money", [
+        Control("workload.requests_per_month", "Requests per month", "number", 1, 0, None, 100_000, "%d"),
+        Control("workload.input_tokens_per_request", "Input tokens per request", "number", 1, 1, None,
+                100, "%d"),
+        Control("workload.output_tokens_per_request", "Output tokens per request", "number", 1, 1, None,
+                50, "%d"),
+        Control("workload.growth_per_month", "Traffic growth (% per month)", "slider", 100, -10, 30,
+                0.5, "%.1f"),
+        Control("horizon_months", "Horizon (months)", "slider", 1, 6, 120, 6, "%d"),
+        Control("discount_rate_per_year", "Discount rate (% per year)", "slider", 100, 0, 30, 0.5,
+                "%.1f"),
+    ])]
+    for name, option in sc.options.items():
+        p = f"options.{name}"
+        items: list[Control] = []
+        if isinstance(option, ApiOption):
+            items += [Control(f"{p}.input_usd_per_mtok", "Input price ($ per 1M tokens)", "number", 1, 0,
+                              None, 0.05, "%.3f"),
+                      Control(f"{p}.output_usd_per_mtok", "Output price ($ per 1M tokens)", "number", 1,
+                              0, None, 0.1, "%.3f")]
+        else:
+            if f"{p}.usd_per_gpu_hour" in params:
+                items.append(Control(f"{p}.usd_per_gpu_hour", "GPU rent ($ per GPU-hour)", "number", 1,
+                                     0.01, None, 0.05, "%.2f"))
+            if f"{p}.purchase.usd_per_gpu" in params:
+                items.append(Control(f"{p}.purchase.usd_per_gpu", "GPU purchase ($ per GPU)", "number", 1,
+                                     1, None, 1000, "%d"))
+            items += [Control(f"{p}.target_utilization", "Target utilisation (%)", "slider", 100, 5, 100,
+                              5, "%d"),
+                      Control(f"{p}.ops_fte", "Ops staff (FTE)", "number", 1, 0, None, 0.25, "%.2f")]
+        groups.append((f"Option: {name}", items))
+    groups.append(("Risks (annual probability, %)", [
+        Control(f"risks.{i}.annual_probability", f"{r.kind.replace('_', ' ')} on {', '.join(r.on)}",
+                "slider", 100, 0, 100, 1, "%d") for i, r in enumerate(sc.risks)]))
+    groups.append(("Portability (%)", [
+        Control(f"strategies.{name}.portability", f"{name}", "slider", 100, 0, 100, 5, "%d")
+        for name in sc.strategies]))
+    return [(title, items) for title, items in groups if items]
+
+
+def base_value(sc: Scenario, path: str) -> float:
+    if path == "horizon_months":
+        return float(sc.horizon_months)
+    return resolve(sc).params[path].nominal
+
+
+def reset_inputs() -> None:
+    for key in [k for k in st.session_state if str(k).startswith(PREFIX)]:
+        del st.session_state[key]
+    st.session_state.pop("assumptions_editor", None)
+
+
+def source_caption(sc: Scenario, path: str) -> str | None:
+    param = resolve(sc).params.get(path)
+    if param is None or param.source == "scenario file":
+        return None
+    text = f"Default from {param.source}"
+    if param.as_of:
+        text += f", as of {param.as_of}"
+        age = age_days(param.as_of)
+        if age is not None and age > STALE_AFTER_DAYS and "USD" in param.unit:
+            text += f" :warning: **{age} days old**: check the current price"
+    return text
+
+
+def sidebar(base: Scenario) -> dict[str, float]:
+    """Draw the input widgets and return the inputs changed against the base scenario."""
+    changes: dict[str, float] = {}
+    for title, items in controls(base):
+        with st.sidebar.expander(title, expanded=title.startswith("Workload")):
+            for c in items:
+                key = PREFIX + c.path
+                default = base_value(base, c.path) * c.display_scale
+                if key not in st.session_state:
+                    st.session_state[key] = int(round(default)) if c.fmt == "%d" else float(default)
+                if c.widget == "slider":
+                    low = min(c.low, st.session_state[key])
+                    high = max(c.high, st.session_state[key])
+                    cast = int if c.fmt == "%d" else float
+                    st.slider(c.label, cast(low), cast(high), step=cast(c.step), format=c.fmt, key=key)
+                else:
+                    cast = int if c.fmt == "%d" else float
+                    st.number_input(c.label, min_value=None if c.low is None else cast(c.low),
+                                    step=cast(c.step), format=c.fmt, key=key)
+                value = float(st.session_state[key]) / c.display_scale
+                if abs(value - base_value(base, c.path)) > 1e-9 * max(1.0, abs(value)):
+                    changes[c.path] = value
+                    st.caption(f":orange[changed] from {base_value(base, c.path) * c.display_scale:,.4g}")
+                caption = source_caption(base, c.path)
+                if caption:
+                    st.caption(caption)
+    return changes
+
+
+def editor_changes(base: Scenario) -> dict[str, float]:
+    state = st.session_state.get("assumptions_editor")
+    if not state:
+        return {}
+    frame = assumptions(base)
+    out = {}
+    for row, edits in state.get("edited_rows", {}).items():
+        if "nominal" in edits and edits["nominal"] is not None:
+            out[frame.iloc[int(row)]["input"]] = float(edits["nominal"])
+    return out
+
+
+def read_query_params() -> None:
+    """Seed widget state from a shared link once per session."""
+    if st.session_state.get("query_loaded"):
+        return
+    st.session_state["query_loaded"] = True
+    params = st.query_params
+    if "scenario" in params and params["scenario"] in shipped():
+        st.session_state["scenario"] = params["scenario"]
+    if "paths" in params and params["paths"].isdigit() and int(params["paths"]) in PATH_CHOICES:
+        st.session_state["paths"] = int(params["paths"])
+    if "seed" in params and params["seed"].lstrip("-").isdigit():
+        st.session_state["seed"] = int(params["seed"])
+    st.session_state["pending_changes"] = {k: v for k, v in params.items()
+                                           if k not in ("scenario", "paths", "seed", "embed")}
+
+
+def apply_pending(base: Scenario) -> None:
+    """Turn shared-link values (stored units) into widget values (displayed units)."""
+    pending = st.session_state.pop("pending_changes", {})
+    scales = {c.path: c for _, items in controls(base) for c in items}
+    for path, text in pending.items():
+        try:
+            value = float(text)
+        except ValueError:
+            st.warning(f"Ignored link parameter {path}={text!r}: not a number")
+            continue
+        control = scales.get(path)
+        if control is None:
+            st.warning(f"Ignored link parameter {path}: not an input of this page")
+            continue
+        shown = value * control.display_scale
+        st.session_state[PREFIX + path] = int(round(shown)) if control.fmt == "%d" else shown
+
+
+def write_query_params(stem: str | None, changes: dict[str, float], paths: int, seed: int) -> None:
+    wanted: dict[str, str] = {}
+    if stem:
+        wanted["scenario"] = stem
+    wanted["paths"], wanted["seed"] = str(paths), str(seed)
+    wanted.update({path: f"{value:.12g}" for path, value in sorted(changes.items())})
+    if "embed" in st.query_params:
+        wanted["embed"] = st.query_params["embed"]
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def load_upload() -> tuple[str, str] | None:
+    """The last valid uploaded scenario (name, YAML); a bad file shows one line and keeps it."""
+    upload = st.sidebar.file_uploader("Or upload a scenario (.yaml, at most 1 MB)",
+                                      type=["yaml", "yml"], key="upload")
+    if upload is not None:
+        data = upload.getvalue()
+        marker = (upload.name, len(data), hash(data))
+        if st.session_state.get("upload_marker") != marker:
+            st.session_state["upload_marker"] = marker
+            try:
+                if len(data) > MAX_SCENARIO_BYTES:
+                    raise ScenarioError("scenario", f"file is larger than {MAX_SCENARIO_BYTES // 1000} kB")
+                sc = loads(data)
+                st.session_state[UPLOAD_KEY] = (upload.name, dumps(sc))
+                reset_inputs()
+            except ScenarioError as exc:
+                st.session_state["upload_error"] = f"{upload.name}: {exc}"
+            else:
+                st.session_state.pop("upload_error", None)
+    if st.session_state.get("upload_error"):
+        st.sidebar.error(st.session_state["upload_error"])
+    return st.session_state.get(UPLOAD_KEY)
+
+
+# ------------------------------------------------------------------------------------------ views
+
+
+def show(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, key=key, config={"displaylogo": False})
+
+
+def overview(view: View) -> None:
+    table = view.summary
+    cols = st.columns(len(table))
+    best = table["mean"].idxmin()
+    for col, (name, row) in zip(cols, table.iterrows(), strict=True):
+        with col:
+            st.markdown(f"**{name}**" + (" :green[lowest expected cost]" if name == best else ""))
+            st.metric("Expected NPV", usd(row["mean"]), help="Mean NPV of total cost over all paths")
+            st.metric("P95 NPV", usd(row["p95"]), help="95th percentile: 1 future in 20 costs more")
+            st.metric("CVaR95", usd(row["cvar95"]), help="Average NPV of the worst 5% of paths")
+            st.metric("P(cheapest)", pct(row["p_cheapest"]))
+            st.metric("Lock-in premium", usd(row["lock_in_premium"]),
+                      help="Mean NPV minus the mean NPV of the same paths with no vendor event fired")
+    st.markdown("#### Verdict")
+    st.write(view.verdict)
+    show(view.figures["NPV per strategy"], "fig_npv_summary")
+    st.dataframe(format_summary(table), hide_index=False)
+    for warning in view.result.resolved.warnings:
+        st.warning(warning)
+
+
+def format_summary(table: pd.DataFrame) -> pd.DataFrame:
+    money = ["deterministic_npv", "mean", "p5", "p50", "p95", "cvar95", "expected_regret",
+             "lock_in_premium", "se_mean", "se_p95", "switching_spend"]
+    out = pd.DataFrame(index=table.index)
+    for column in table.columns:
+        if column in money:
+            out[column] = table[column].map(usd)
+        elif column == "p_cheapest":
+            out[column] = table[column].map(pct)
+        else:
+            out[column] = table[column].map(lambda v: f"{v:.2f}")
+    return out
+
+
+def costs(view: View) -> None:
+    sc = view.scenario
+    strategy = st.selectbox("Strategy", list(sc.strategies), key="cost_strategy")
+    show(view.figures[f"Monthly cost lines: {strategy}"], "fig_cost_lines")
+    left, right = st.columns(2)
+    with left:
+        show(view.figures["Cumulative cost (deterministic)"], "fig_cumulative")
+    with right:
+        show(view.figures["Cost per million tokens"], "fig_per_mtok")
+    show(view.figures["Break-even volume"], "fig_break_even")
+    be = view.evaluation.break_even
+    if not be.empty:
+        st.dataframe(be.assign(break_even_requests_per_month=be["break_even_requests_per_month"].map(
+            lambda v: "none within range" if pd.isna(v) else f"{v:,.0f}")), hide_index=True)
+    if "GPU fleet" in view.figures:
+        show(view.figures["GPU fleet"], "fig_fleet")
+        plans = view.result.resolved.plans
+        st.dataframe(pd.DataFrame([{
+            "option": name, "replica": f"{p.gpus} x {p.gpu} ({p.precision})", "max batch": p.max_batch,
+            "output tok/s per GPU": f"{p.output_tokens_per_s_per_gpu:,.0f}",
+            "inter-token latency": f"{p.inter_token_ms:.0f} ms", "bound by": p.bound,
+            "weights": f"{p.weights_gb:,.0f} GB"} for name, p in plans.items()]), hide_index=True)
+        st.caption("Capacity from a roofline model calibrated against MLPerf Inference v4.1/v5.1 and "
+                   "vLLM 0.6 results (python -m tco catalog benchmarks).")
+
+
+def risk(view: View) -> None:
+    show(view.figures["Cumulative cost fan chart"], "fig_fan")
+    left, right = st.columns(2)
+    with left:
+        show(view.figures["NPV distribution"], "fig_npv_dist")
+    with right:
+        show(view.figures["Expected regret"], "fig_regret")
+    show(view.figures["Events fired"], "fig_events")
+
+
+def sensitivity(view: View) -> None:
+    sc = view.scenario
+    strategy = st.selectbox("Strategy", list(sc.strategies), key="sens_strategy")
+    left, right = st.columns(2)
+    with left:
+        show(view.figures[f"Tornado: {strategy}"], "fig_tornado")
+        st.caption("Deterministic NPV with one input at a time at P10/P90 (uncertain) or -20%/+20% "
+                   "(fixed); risk inputs are left out because the deterministic model fires no events.")
+    with right:
+        show(view.figures[f"Global ranking: {strategy}"], "fig_ranking")
+        pairs = [" and ".join(c.between) + f" (rho {c.rho:g})" for c in sc.correlations]
+        st.caption("First-order share of Var(NPV) over the simulated paths (correlation ratio, 20 "
+                   "bins)." + (" Correlated inputs (*): " + "; ".join(pairs) + "; their shares overlap."
+                               if pairs else ""))
+    show(view.figures["Value of portability"], "fig_portability")
+    port = view.portability
+    st.dataframe(port.assign(**{c: port[c].map(usd) for c in ("mean_saving_usd", "p95_saving_usd",
+                                                               "mean_at_current_usd")}),
+                 hide_index=True)
+
+
+def stress_tab(view: View) -> None:
+    sc = view.scenario
+    if not view.stresses.empty:
+        st.markdown("**The scenario's named stresses**")
+        st.dataframe(view.stresses.assign(**{
+            c: view.stresses[c].map(usd) for c in ("base_npv_usd", "stressed_npv_usd", "impact_usd")},
+            impact_share=view.stresses["impact_share"].map(lambda v: pct(v, 1))), hide_index=True)
+    st.markdown("**Force one event**")
+    a, b, c = st.columns(3)
+    kind = a.selectbox("Event", EVENT_KINDS, key="stress_kind")
+    option = b.selectbox("On option", list(sc.options), key="stress_option")
+    month = c.slider("In month", 0, sc.horizon_months - 1, min(6, sc.horizon_months - 1), key="stress_month")
+    try:
+        frame = stress(sc, kind, option, month)
+    except ScenarioError as exc:
+        st.error(str(exc))
+        return
+    show(charts.stress_impact(frame, f"{kind.replace('_', ' ')} on {option} in month {month}: "
+                              "NPV impact per strategy"), "fig_stress")
+    st.dataframe(frame.assign(**{c: frame[c].map(usd) for c in ("base_npv_usd", "stressed_npv_usd",
+                                                                 "impact_usd")},
+                              impact_share=frame["impact_share"].map(lambda v: pct(v, 1))),
+                 hide_index=True)
+
+
+def assumptions_tab(base: Scenario, current: Scenario) -> None:
+    st.caption("Every input of the run with its unit, source and as-of date. Edit a nominal value to "
+               "try it; distributions move with their centre. Prices older than "
+               f"{STALE_AFTER_DAYS} days are flagged. API prices: genai-prices "
+               f"{prices.package_version()} snapshot as of {prices.snapshot_as_of()}.")
+    frame = assumptions(base)
+    st.data_editor(frame, key="assumptions_editor", hide_index=True, disabled=[
+        c for c in frame.columns if c != "nominal"], column_config={
+        "nominal": st.column_config.NumberColumn("nominal (editable)", format="%.6g"),
+        "source": st.column_config.TextColumn(width="large")})
+    changed = changed_inputs(base, current)
+    if not changed.empty:
+        st.markdown("**Changed against the base scenario**")
+        st.dataframe(changed, hide_index=True)
+
+
+def export_tab(view: View, scenario_yaml: str, paths: int, seed: int, stem: str | None) -> None:
+    result = view.result
+    slug = (stem or "uploaded").replace(" ", "-")
+    st.markdown("**Data**")
+    cols = st.columns(3)
+    cols[0].download_button("Scenario file (.yaml)", scenario_yaml.encode(), f"{slug}.yaml",
+                            "application/x-yaml", key="dl_yaml")
+    cols[1].download_button("Summary (.csv)", export.summary_csv(result), f"{slug}-summary.csv",
+                            "text/csv", key="dl_summary")
+    cols[2].download_button("Monthly percentiles (.csv)", export.monthly_percentiles_csv(result),
+                            f"{slug}-monthly-percentiles.csv", "text/csv", key="dl_monthly")
+    cols = st.columns(3)
+    cols[0].download_button("Paths audit trail (.csv)", export.paths_csv(result), f"{slug}-paths.csv",
+                            "text/csv", key="dl_paths")
+    cols[1].download_button("Everything (.zip)", export.bundle_zip(result), f"{slug}-tco.zip",
+                            "application/zip", key="dl_zip")
+    with cols[2]:
+        with st.spinner("Building the slide deck..."):
+            deck = deck_bytes(scenario_yaml, paths, seed)
+        st.download_button("Slide deck (.pptx)", deck, f"{slug}-tco.pptx",
+                           "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                           key="dl_deck")
+    st.markdown("**Charts**")
+    if browser_path() is None:
+        st.info("PNG and SVG export needs Chromium on the server (apt-get install chromium); every "
+                "chart can still be saved from its toolbar.")
+    else:
+        chart = st.selectbox("Chart", list(view.figures), key="export_chart")
+        if st.button("Render PNG and SVG", key="render_images"):
+            try:
+                with st.spinner("Rendering..."):
+                    png = image_bytes(scenario_yaml, paths, seed, chart, "png")
+                    svg = image_bytes(scenario_yaml, paths, seed, chart, "svg")
+                st.session_state["images"] = (chart, png, svg)
+            except ImageExportUnavailable as exc:
+                st.info(f"Image export is unavailable here: {exc}")
+        images = st.session_state.get("images")
+        if images and images[0] == chart:
+            name = chart.lower().replace(" ", "-").replace(":", "")
+            a, b = st.columns(2)
+            a.download_button("PNG", images[1], f"{name}.png", "image/png", key="dl_png")
+            b.download_button("SVG", images[2], f"{name}.svg", "image/svg+xml", key="dl_svg")
+    st.markdown("**Share**")
+    query = "&".join(f"{k}={v}" for k, v in st.query_params.items())
+    base_url = getattr(getattr(st, "context", None), "url", None) or ""
+    st.code(f"{base_url.split('?')[0]}?{query}", language=None)
+    st.caption("This link reopens the page with the same scenario, inputs, paths and seed, so it shows "
+               "the same numbers. Add &embed=true to embed the page in a wiki or deck without the "
+               "Streamlit chrome. Uploaded scenarios are not in the link: share the scenario file.")
+
+
+# ------------------------------------------------------------------------------------------ page
+
+
+def main() -> None:
+    read_query_params()
+    st.sidebar.title("LLM TCO and lock-in risk")
+    files = shipped()
+    stems = list(files)
+    st.session_state.setdefault("scenario", "open-model-goes-closed" if "open-model-goes-closed" in files
+                                else stems[0])
+    stem = st.sidebar.selectbox("Scenario", stems, format_func=lambda s: files[s][0], key="scenario",
+                                on_change=reset_inputs)
+    upload = load_upload()
+    use_upload = upload is not None and st.sidebar.toggle(f"Use uploaded {upload[0]}", value=True,
+                                                          key="use_upload")
+    base_yaml = upload[1] if use_upload else files[stem][2]
+    base = loads(base_yaml)
+    st.sidebar.caption(base.description)
+    apply_pending(base)
+    c1, c2 = st.sidebar.columns(2)
+    paths = c1.select_slider("Paths", PATH_CHOICES, value=st.session_state.get("paths", DEFAULT_PATHS),
+                             key="paths", format_func=lambda v: f"{v:,}")
+    seed = int(c2.number_input("Seed", value=st.session_state.get("seed", DEFAULT_SEED), step=1,
+                               key="seed"))
+    changes = sidebar(base)
+    changes.update(editor_changes(base))
+    st.sidebar.button("Reset to the base scenario", on_click=reset_inputs, key="reset",
+                      disabled=not changes)
+    try:
+        current = apply_nominal(base, changes) if changes else base
+    except ScenarioError as exc:
+        st.error(str(exc))
+        st.stop()
+    scenario_yaml = dumps(current)
+    write_query_params(None if use_upload else stem, changes, paths, seed)
+
+    st.title(current.name)
+    if changes:
+        st.caption(f":orange[{len(changes)} input(s) changed] against the base scenario "
+                   "(see Assumptions; reset in the sidebar).")
+    started = time.perf_counter()
+    with st.spinner(f"Simulating {paths:,} paths..."):
+        view = compute(scenario_yaml, paths, seed)
+    st.session_state["last_compute_s"] = time.perf_counter() - started
+    tabs = st.tabs(["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Assumptions", "Export"])
+    with tabs[0]:
+        overview(view)
+    with tabs[1]:
+        costs(view)
+    with tabs[2]:
+        risk(view)
+    with tabs[3]:
+        sensitivity(view)
+    with tabs[4]:
+        stress_tab(view)
+    with tabs[5]:
+        assumptions_tab(base, current)
+    with tabs[6]:
+        export_tab(view, scenario_yaml, paths, seed, None if use_upload else stem)
+    st.caption(f"{view.result.paths:,} paths, seed {view.result.seed}, {view.result.sampling} sampling; "
+               f"NPV in {current.currency} at "
+               f"{pct(resolve(current).params['discount_rate_per_year'].nominal, 1)} a year. API prices: genai-prices {prices.package_version()} as of {prices.snapshot_as_of()}.")
+
+
+main()
+
