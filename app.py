@@ -86,25 +86,52 @@ def compute(scenario_yaml: str, paths: int, seed: int) -> View:
     }
     if not ev.fleet.empty:
         figures["GPU fleet"] = charts.fleet(ev)
-    for name in sc.strategies:
-        figures[f"Monthly cost lines: {name}"] = charts.cost_lines(ev.monthly, name)
-        figures[f"Tornado: {name}"] = charts.tornado(tor, name)
-        figures[f"Global ranking: {name}"] = charts.ranking(rank, name)
     return View(sc, result, ev, result.summary(), tor, rank, port, named_stresses(sc), verdict(result),
                 figures)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def deck_bytes(scenario_yaml: str, paths: int, seed: int) -> bytes:
-    from tco.deck import build_deck  # noqa: PLC0415 - python-pptx loads only when asked for
+STRATEGY_FIGURES = ("Monthly cost lines", "Tornado", "Global ranking")
 
+
+@st.cache_resource(max_entries=96, show_spinner=False)
+def strategy_figure(scenario_yaml: str, paths: int, seed: int, kind: str, strategy: str) -> go.Figure:
+    """Per-strategy charts are built when first shown, not for every strategy on every change."""
     view = compute(scenario_yaml, paths, seed)
-    return build_deck(view.scenario, view.result)
+    if kind == "Monthly cost lines":
+        return charts.cost_lines(view.evaluation.monthly, strategy)
+    if kind == "Tornado":
+        return charts.tornado(view.tornado, strategy)
+    return charts.ranking(view.ranking, strategy)
+
+
+def figure(scenario_yaml: str, paths: int, seed: int, name: str) -> go.Figure:
+    """Any chart by its export name, e.g. 'NPV per strategy' or 'Tornado: hybrid'."""
+    kind, _, strategy = name.partition(": ")
+    if kind in STRATEGY_FIGURES and strategy:
+        return strategy_figure(scenario_yaml, paths, seed, kind, strategy)
+    return compute(scenario_yaml, paths, seed).figures[name]
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def export_bytes(scenario_yaml: str, paths: int, seed: int, kind: str) -> bytes:
+    """CSV and ZIP downloads, built once per set of inputs."""
+    result = compute(scenario_yaml, paths, seed).result
+    return {"summary": export.summary_csv, "monthly": export.monthly_percentiles_csv}[kind](result)
+
+
+def chart_names(view: View) -> list[str]:
+    return [*view.figures, *(f"{kind}: {s}" for kind in STRATEGY_FIGURES for s in view.scenario.strategies)]
+
+
+def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
+    from tco.deck import build_deck as build  # noqa: PLC0415 - python-pptx loads only when asked for
+
+    return build(sc, result)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def image_bytes(scenario_yaml: str, paths: int, seed: int, chart: str, fmt: str) -> bytes:
-    return figure_bytes(compute(scenario_yaml, paths, seed).figures[chart], fmt)
+    return figure_bytes(figure(scenario_yaml, paths, seed, chart), fmt)
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -343,10 +370,10 @@ def format_summary(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def costs(view: View) -> None:
+def costs(view: View, key: tuple[str, int, int]) -> None:
     sc = view.scenario
     strategy = st.selectbox("Strategy", list(sc.strategies), key="cost_strategy")
-    show(view.figures[f"Monthly cost lines: {strategy}"], "fig_cost_lines")
+    show(figure(*key, f"Monthly cost lines: {strategy}"), "fig_cost_lines")
     left, right = st.columns(2)
     with left:
         show(view.figures["Cumulative cost (deterministic)"], "fig_cumulative")
@@ -379,16 +406,16 @@ def risk(view: View) -> None:
     show(view.figures["Events fired"], "fig_events")
 
 
-def sensitivity(view: View) -> None:
+def sensitivity(view: View, key: tuple[str, int, int]) -> None:
     sc = view.scenario
     strategy = st.selectbox("Strategy", list(sc.strategies), key="sens_strategy")
     left, right = st.columns(2)
     with left:
-        show(view.figures[f"Tornado: {strategy}"], "fig_tornado")
+        show(figure(*key, f"Tornado: {strategy}"), "fig_tornado")
         st.caption("Deterministic NPV with one input at a time at P10/P90 (uncertain) or -20%/+20% "
                    "(fixed); risk inputs are left out because the deterministic model fires no events.")
     with right:
-        show(view.figures[f"Global ranking: {strategy}"], "fig_ranking")
+        show(figure(*key, f"Global ranking: {strategy}"), "fig_ranking")
         pairs = [" and ".join(c.between) + f" (rho {c.rho:g})" for c in sc.correlations]
         st.caption("First-order share of Var(NPV) over the simulated paths (correlation ratio, 20 "
                    "bins)." + (" Correlated inputs (*): " + "; ".join(pairs) + "; their shares overlap."
@@ -442,33 +469,34 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
 
 
 def export_tab(view: View, scenario_yaml: str, paths: int, seed: int, stem: str | None) -> None:
-    result = view.result
     slug = (stem or "uploaded").replace(" ", "-")
     st.markdown("**Data**")
     cols = st.columns(3)
     cols[0].download_button("Scenario file (.yaml)", scenario_yaml.encode(), f"{slug}.yaml",
                             "application/x-yaml", key="dl_yaml")
-    cols[1].download_button("Summary (.csv)", export.summary_csv(result), f"{slug}-summary.csv",
+    key = (scenario_yaml, paths, seed)
+    cols[1].download_button("Summary (.csv)", export_bytes(*key, "summary"), f"{slug}-summary.csv",
                             "text/csv", key="dl_summary")
-    cols[2].download_button("Monthly percentiles (.csv)", export.monthly_percentiles_csv(result),
+    cols[2].download_button("Monthly percentiles (.csv)", export_bytes(*key, "monthly"),
                             f"{slug}-monthly-percentiles.csv", "text/csv", key="dl_monthly")
     cols = st.columns(3)
-    cols[0].download_button("Paths audit trail (.csv)", export.paths_csv(result), f"{slug}-paths.csv",
-                            "text/csv", key="dl_paths")
-    cols[1].download_button("Everything (.zip)", export.bundle_zip(result), f"{slug}-tco.zip",
-                            "application/zip", key="dl_zip")
-    with cols[2]:
-        with st.spinner("Building the slide deck..."):
-            deck = deck_bytes(scenario_yaml, paths, seed)
-        st.download_button("Slide deck (.pptx)", deck, f"{slug}-tco.pptx",
-                           "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                           key="dl_deck")
+    # The big files are built when clicked (deferred downloads), so a slider change never waits
+    # for a 10,000-row CSV or a deck nobody asked for.
+    result = view.result
+    cols[0].download_button("Paths audit trail (.csv)", lambda: export.paths_csv(result),
+                            f"{slug}-paths.csv", "text/csv", key="dl_paths", on_click="ignore")
+    cols[1].download_button("Everything (.zip)", lambda: export.bundle_zip(result), f"{slug}-tco.zip",
+                            "application/zip", key="dl_zip", on_click="ignore")
+    cols[2].download_button("Slide deck (.pptx)", lambda: build_deck(view.scenario, result),
+                            f"{slug}-tco.pptx",
+                            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                            key="dl_deck", on_click="ignore")
     st.markdown("**Charts**")
     if browser_path() is None:
         st.info("PNG and SVG export needs Chromium on the server (apt-get install chromium); every "
                 "chart can still be saved from its toolbar.")
     else:
-        chart = st.selectbox("Chart", list(view.figures), key="export_chart")
+        chart = st.selectbox("Chart", chart_names(view), key="export_chart")
         if st.button("Render PNG and SVG", key="render_images"):
             try:
                 with st.spinner("Rendering..."):
@@ -539,12 +567,13 @@ def main() -> None:
     tabs = st.tabs(["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Assumptions", "Export"])
     with tabs[0]:
         overview(view)
+    key = (scenario_yaml, paths, seed)
     with tabs[1]:
-        costs(view)
+        costs(view, key)
     with tabs[2]:
         risk(view)
     with tabs[3]:
-        sensitivity(view)
+        sensitivity(view, key)
     with tabs[4]:
         stress_tab(view)
     with tabs[5]:

@@ -250,7 +250,7 @@ def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shoc
                 share[o_name] = share.get(o_name, 0.0) + base
         if fallback is not None:
             share[fallback] = share.get(fallback, 0.0) + escalated
-        lines = np.zeros((len(LINES), paths, months))
+        lines = _Lines(paths, months)
         for o_name, o_share in share.items():
             o_share = np.broadcast_to(o_share, (paths, months))
             option = sc.options[o_name]
@@ -324,15 +324,58 @@ def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shoc
             dual += paid * dual_months * moved * requests * new_cost
         portability = col(f"strategies.{s_name}.portability")
         lines[line["switching"]] += effort * (1.0 - portability) + dual
-        total = lines.sum(axis=0)
+        total = lines.total()
         cost[:, s_i] = total
         npv[:, s_i] = (total * discount).sum(axis=1)
-        switching_npv[:, s_i] = (lines[line["switching"]] * discount).sum(axis=1)
+        switching_npv[:, s_i] = (lines.get(line["switching"]) * discount).sum(axis=1)
         effort_npv[:, s_i] = (effort * discount).sum(axis=1)
-        line_sum[s_i] = lines.sum(axis=1)
+        line_sum[s_i] = lines.sum_over_paths(len(LINES))
     tokens = (requests * (tokens_in + tokens_out)).sum(axis=1)
     return KernelResult(cost, npv, switching_npv, effort_npv, line_sum, gpus_sum, util_sum, events,
                         np.broadcast_to(tokens, (paths,)).copy())
+
+
+class _Pending:
+    """Makes ``lines[i] += x`` build a new array: stored lines may be read-only broadcasts."""
+
+    def __init__(self, value: np.ndarray | float) -> None:
+        self.value = value
+
+    def __iadd__(self, other: np.ndarray | float) -> np.ndarray | float:
+        return self.value + other
+
+
+class _Lines:
+    """Cost lines of one strategy, (paths, months) each, stored only once a line is non-zero.
+
+    Most strategies use a few of the eleven lines; skipping the rest keeps the kernel's memory
+    traffic proportional to what a strategy actually pays.
+    """
+
+    def __init__(self, paths: int, months: int) -> None:
+        self.shape = (paths, months)
+        self.values: dict[int, np.ndarray] = {}
+
+    def __getitem__(self, i: int) -> _Pending:
+        return _Pending(self.values.get(i, 0.0))
+
+    def get(self, i: int) -> np.ndarray | float:
+        return self.values.get(i, 0.0)
+
+    def __setitem__(self, i: int, value: np.ndarray | float | _Pending) -> None:
+        self.values[i] = np.broadcast_to(value, self.shape)
+
+    def total(self) -> np.ndarray:
+        out = np.zeros(self.shape)
+        for value in self.values.values():
+            out += value
+        return out
+
+    def sum_over_paths(self, n_lines: int) -> np.ndarray:
+        out = np.zeros((n_lines, self.shape[1]))
+        for i, value in self.values.items():
+            out[i] = value.sum(axis=0)
+        return out
 
 
 def _gpu_hour_usd(option: SelfHostedOption, p: str, col) -> np.ndarray:

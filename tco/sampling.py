@@ -118,15 +118,20 @@ def draw_shocks(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], seed
             shocks.fired[(i, name)] = events_u[k] < q
             impact_param = resolved.params.get(f"risks.{i}.multiplier") or resolved.params.get(
                 f"risks.{i}.successor_price_multiplier")
-            u = np.clip(impacts_u[k], U_EPSILON, 1.0 - U_EPSILON)
-            if impact_param is not None and impact_param.uncertain:
-                shocks.impact[(i, name)] = impact_param.value.ppf(u)  # type: ignore[union-attr]
-            else:
-                shocks.impact[(i, name)] = np.full((paths, months), float(
-                    impact_param.nominal if impact_param is not None else risk.impact))
-            w = np.clip(weeks_u[k], U_EPSILON, 1.0 - U_EPSILON)
-            shocks.weeks[(i, name)] = (weeks.value.ppf(w) if weeks.uncertain  # type: ignore[union-attr]
-                                       else np.full((paths, months), weeks.nominal))
+            fired = shocks.fired[(i, name)]
+            # Uniforms exist for every cell (a fixed stream layout); quantiles are taken only where an
+            # event fired, and cells without an event carry the neutral impact 1 and zero effort.
+            impact = np.ones((paths, months))
+            if impact_param is not None:
+                impact[fired] = (impact_param.value.ppf(  # type: ignore[union-attr]
+                    np.clip(impacts_u[k][fired], U_EPSILON, 1.0 - U_EPSILON))
+                    if impact_param.uncertain else impact_param.nominal)
+            shocks.impact[(i, name)] = impact
+            effort = np.zeros((paths, months))
+            effort[fired] = (weeks.value.ppf(  # type: ignore[union-attr]
+                np.clip(weeks_u[k][fired], U_EPSILON, 1.0 - U_EPSILON)) if weeks.uncertain
+                else weeks.nominal)
+            shocks.weeks[(i, name)] = effort
     if with_noise:
         noisy = [n for n in sc.options
                  if resolved.params[f"options.{n}.price_volatility_per_year"].uncertain

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -21,8 +22,23 @@ DEFAULT_PATHS = 20_000
 DEFAULT_SEED = 7
 CHUNK_PATHS = 4 * RNG_BLOCK_PATHS
 """Paths per kernel call: small enough that temporaries stay in cache."""
-PARALLEL_MIN_PATHS = 40_000
-"""Below this a second process costs more to start than it saves."""
+PARALLEL_MIN_PATHS = 16 * RNG_BLOCK_PATHS
+"""Below this a second process costs more than it saves."""
+_POOL: ProcessPoolExecutor | None = None
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """A persistent pool (started once per process) so each run pays no process start-up.
+
+    Workers come from a fork server: forking a multi-threaded process such as the Streamlit server
+    directly is unsafe.
+    """
+    global _POOL
+    if _POOL is None or _POOL._max_workers != workers:  # noqa: SLF001 - no public accessor
+        if _POOL is not None:
+            _POOL.shutdown(cancel_futures=True)
+        _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("forkserver"))
+    return _POOL
 PERCENTILES = (5, 25, 50, 75, 95)
 SUMMARY_KEYS = ("deterministic_npv", "mean", "p5", "p50", "p95", "cvar95", "p_cheapest",
                 "expected_regret", "lock_in_premium")
@@ -60,12 +76,17 @@ def _run_chunk(sc: Scenario, u: np.ndarray, seed: int, first_block: int) -> _Chu
         gpus_sum=with_events.gpus_sum, tokens=with_events.tokens)
 
 
-def _run_chunks(sc: Scenario, u: np.ndarray, seed: int, starts: list[int]) -> list[_Chunk]:
-    """Run consecutive chunks; ``starts`` are first path indices (multiples of RNG_BLOCK_PATHS)."""
+def _run_chunks(sc: Scenario, u: np.ndarray, seed: int, starts: list[int],
+                first_block: int = 0) -> list[_Chunk]:
+    """Run consecutive chunks of ``u``; ``starts`` index rows of ``u`` (multiples of the block size).
+
+    ``first_block`` is the RNG block of row 0 of ``u``, so a worker handed a slice draws the same
+    shocks as a single process would.
+    """
     out = []
     for start in starts:
         stop = min(start + CHUNK_PATHS, u.shape[0])
-        out.append(_run_chunk(sc, u[start:stop], seed, start // RNG_BLOCK_PATHS))
+        out.append(_run_chunk(sc, u[start:stop], seed, first_block + start // RNG_BLOCK_PATHS))
     return out
 
 
@@ -93,12 +114,18 @@ def simulate(sc: Scenario, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if paths >= PARALLEL_MIN_PATHS else 1
     if workers > 1 and len(starts) > 1:
-        groups = [starts[i::workers] for i in range(workers)]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_run_chunks, sc, u, seed, g) for g in groups]
-            by_start = {}
-            for group, future in zip(groups, futures, strict=True):
-                by_start.update(zip(group, future.result(), strict=True))
+        # Contiguous halves, so each worker gets only its own rows of the uniforms.
+        per = -(-len(starts) // workers)
+        groups = [starts[i * per:(i + 1) * per] for i in range(workers) if starts[i * per:(i + 1) * per]]
+        pool = _pool(workers)
+        futures = []
+        for g in groups:
+            stop = min(g[-1] + CHUNK_PATHS, paths)
+            futures.append(pool.submit(_run_chunks, sc, u[g[0]:stop], seed,
+                                       [s - g[0] for s in g], g[0] // RNG_BLOCK_PATHS))
+        by_start = {}
+        for group, future in zip(groups, futures, strict=True):
+            by_start.update(zip(group, future.result(), strict=True))
         chunks = [by_start[s] for s in starts]
     else:
         chunks = _run_chunks(sc, u, seed, starts)
