@@ -436,13 +436,17 @@ def stress_tab(view: View) -> None:
             impact_share=view.stresses["impact_share"].map(lambda v: pct(v, 1))), hide_index=True)
     st.markdown("**Force one event**")
     a, b, c = st.columns(3)
-    kind = a.selectbox("Event", EVENT_KINDS, key="stress_kind")
-    option = b.selectbox("On option", list(sc.options), key="stress_option")
+    first = sc.risks[0] if sc.risks else None
+    kinds, options = list(EVENT_KINDS), list(sc.options)
+    kind = a.selectbox("Event", kinds, key="stress_kind",
+                       index=kinds.index(first.kind) if first else kinds.index("exit"))
+    option = b.selectbox("On option", options, key="stress_option",
+                         index=options.index(first.on[0]) if first else 0)
     month = c.slider("In month", 0, sc.horizon_months - 1, min(6, sc.horizon_months - 1), key="stress_month")
     try:
         frame = stress(sc, kind, option, month)
     except ScenarioError as exc:
-        st.error(str(exc))
+        st.warning(f"Cannot force this event: {exc}")
         return
     show(charts.stress_impact(frame, f"{kind.replace('_', ' ')} on {option} in month {month}: "
                               "NPV impact per strategy"), "fig_stress")
@@ -540,10 +544,10 @@ def main() -> None:
     st.sidebar.caption(base.description)
     apply_pending(base)
     c1, c2 = st.sidebar.columns(2)
-    paths = c1.select_slider("Paths", PATH_CHOICES, value=st.session_state.get("paths", DEFAULT_PATHS),
-                             key="paths", format_func=lambda v: f"{v:,}")
-    seed = int(c2.number_input("Seed", value=st.session_state.get("seed", DEFAULT_SEED), step=1,
-                               key="seed"))
+    st.session_state.setdefault("paths", DEFAULT_PATHS)
+    st.session_state.setdefault("seed", DEFAULT_SEED)
+    paths = c1.select_slider("Paths", PATH_CHOICES, key="paths", format_func=lambda v: f"{v:,}")
+    seed = int(c2.number_input("Seed", step=1, key="seed"))
     changes = sidebar(base)
     changes.update(editor_changes(base))
     st.sidebar.button("Reset to the base scenario", on_click=reset_inputs, key="reset",

@@ -19,7 +19,7 @@ from tco.scenario import Scenario
 from tco.sensitivity import tornado
 from tco.simulate import SimulationResult
 
-SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
+SLIDE_W, SLIDE_H = Emu(12_192_000), Emu(6_858_000)  # 13.333 x 7.5 in, PowerPoint's 16:9
 MARGIN = Inches(0.6)
 ASSUMPTION_ROWS_PER_SLIDE = 14
 TITLE_COLOUR = RGBColor(0x1F, 0x2A, 0x44)

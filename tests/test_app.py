@@ -1,0 +1,124 @@
+"""The Streamlit page through AppTest: every tab, widgets by key, numbers equal the library's."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import tco
+from tco.format import pct, usd
+from tco.report import apply_nominal
+from tests.conftest import ROOT, SCENARIOS
+
+APP = str(ROOT / "app.py")
+TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Assumptions", "Export"]
+
+
+def app(**query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.query_params.setdefault("paths", "2000")
+    return at.run()
+
+
+def metric(at: AppTest, label: str) -> list[str]:
+    return [m.value for m in at.metric if m.label == label]
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_tab_renders(path) -> None:
+    at = app(scenario=path.stem)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    assert [t.label for t in at.tabs] == TABS
+    assert len(at.get("plotly_chart")) >= 8
+    assert at.title[0].value == tco.load_scenario(path).name
+
+
+def test_numbers_on_screen_equal_the_library() -> None:
+    at = app(scenario="open-model-goes-closed", paths="2000", seed="7")
+    sc = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    table = tco.simulate(sc, paths=2000, seed=7).summary()
+    assert metric(at, "Expected NPV") == [usd(v) for v in table["mean"]]
+    assert metric(at, "P95 NPV") == [usd(v) for v in table["p95"]]
+    assert metric(at, "CVaR95") == [usd(v) for v in table["cvar95"]]
+    assert metric(at, "P(cheapest)") == [pct(v) for v in table["p_cheapest"]]
+    assert metric(at, "Lock-in premium") == [usd(v) for v in table["lock_in_premium"]]
+
+
+def test_widgets_change_the_numbers_and_mark_the_change() -> None:
+    at = app(scenario="open-model-goes-closed")
+    before = metric(at, "Expected NPV")
+    at.slider(key="in:workload.growth_per_month").set_value(6.0).run()
+    after = metric(at, "Expected NPV")
+    assert after != before
+    assert at.query_params["workload.growth_per_month"] in ("0.06", ["0.06"])
+    base = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    expected = tco.simulate(apply_nominal(base, {"workload.growth_per_month": 0.06}), paths=2000,
+                            seed=7).summary()["mean"]
+    assert after == [usd(v) for v in expected]
+    assert any("changed" in c.value for c in at.caption)
+    at.button(key="reset").click().run()
+    assert metric(at, "Expected NPV") == before
+
+
+def test_risk_slider_and_number_input() -> None:
+    at = app(scenario="open-model-goes-closed")
+    before = metric(at, "Lock-in premium")
+    at.slider(key="in:risks.3.annual_probability").set_value(90).run()
+    assert metric(at, "Lock-in premium") != before
+    at.number_input(key="in:options.llama-70b.ops_fte").set_value(4.0).run()
+    assert not at.exception
+
+
+def test_query_string_round_trip() -> None:
+    query = {"scenario": "api-price-shock", "paths": "1000", "seed": "11",
+             "workload.requests_per_month": "12000000", "risks.0.annual_probability": "0.3"}
+    at = app(**query)
+    assert not at.exception
+    assert at.number_input(key="in:workload.requests_per_month").value == 12_000_000
+    assert at.slider(key="in:risks.0.annual_probability").value == 30
+    written = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert written == query
+    # The same link gives the same numbers as the library with those inputs.
+    base = tco.load_scenario(ROOT / "scenarios" / "api-price-shock.yaml")
+    changed = apply_nominal(base, {"workload.requests_per_month": 12e6, "risks.0.annual_probability": 0.3})
+    table = tco.simulate(changed, paths=1000, seed=11).summary()
+    assert metric(at, "Expected NPV") == [usd(v) for v in table["mean"]]
+
+
+@pytest.mark.parametrize(("name", "data", "expected"), [
+    ("bad.yaml", b"name: x\nhorizon_months: -3\n",
+     "bad.yaml: horizon_months: must be greater than or equal to 1"),
+    ("empty.yaml", b"", "empty.yaml: scenario: file is empty"),
+    ("binary.yaml", b"\x00\x01\x02", "binary.yaml: scenario: is a binary file, not YAML text"),
+])
+def test_bad_upload_shows_one_line_and_keeps_the_scenario(name, data, expected) -> None:
+    at = app(scenario="startup-api-cheaper")
+    title = at.title[0].value
+    at.file_uploader(key="upload").set_value((name, data, "application/x-yaml")).run()
+    assert [e.value for e in at.error] == [expected]
+    assert not at.exception
+    assert at.title[0].value == title
+
+
+def test_good_upload_replaces_the_scenario() -> None:
+    at = app(scenario="startup-api-cheaper")
+    text = (ROOT / "scenarios" / "regulated-in-house.yaml").read_bytes()
+    at.file_uploader(key="upload").set_value(("mine.yaml", text, "application/x-yaml")).run()
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Regulated enterprise keeps data in-house"
+
+
+def test_stress_tab_and_assumptions_editor() -> None:
+    at = app(scenario="open-model-goes-closed")
+    at.selectbox(key="stress_kind").select("licence_change").run()
+    at.selectbox(key="stress_option").select("frontier-api").run()
+    assert [w.value for w in at.warning if w.value.startswith("Cannot force")] == [
+        "Cannot force this event: --on: licence_change applies to self-hosted options"]
+    frames = [d.value for d in at.dataframe]
+    assumptions = next(f for f in frames if "source" in f.columns and "as_of" in f.columns)
+    assert (assumptions["source"].str.len() > 0).all()
+    price_rows = assumptions[assumptions["input"].str.endswith("input_usd_per_mtok")]
+    assert (price_rows["as_of"] == "2026-11-09").all()

@@ -1,0 +1,120 @@
+"""Exports as bytes: CSVs parse and carry provenance, the deck opens and holds native charts."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import zipfile
+
+import pandas as pd
+import pytest
+from pptx import Presentation
+
+import tco
+from tco import charts, export
+from tco.deck import build_deck
+from tco.images import ImageExportUnavailable, browser_path, figure_bytes
+from tests.conftest import ROOT
+
+STORY = ROOT / "scenarios" / "open-model-goes-closed.yaml"
+
+
+@pytest.fixture(scope="module")
+def result():
+    return tco.simulate(tco.load_scenario(STORY), paths=1000, seed=3)
+
+
+def test_formula_cells_are_escaped() -> None:
+    frame = pd.DataFrame({"name": ["=HYPERLINK(\"x\")", "+1+1", "-cmd", "@SUM(A1)", "\tx", "-0.5", "ok"],
+                          "usd": [1.0, 2, 3, 4, 5, 6, 7]})
+    back = pd.read_csv(io.BytesIO(export.csv_bytes(frame)), keep_default_na=False)
+    assert back["name"].tolist() == ["'=HYPERLINK(\"x\")", "'+1+1", "'-cmd", "'@SUM(A1)", "'\tx", "-0.5",
+                                     "ok"]
+
+
+def test_csvs_parse_and_carry_provenance(result) -> None:
+    summary = pd.read_csv(io.BytesIO(export.summary_csv(result)))
+    assert summary["strategy"].tolist() == result.strategies
+    assert (summary["seed"] == 3).all() and (summary["paths"] == 1000).all()
+    assert summary["scenario_sha256"].nunique() == 1 and len(summary["scenario_sha256"][0]) == 64
+    assert summary["mean"].to_numpy() == pytest.approx(result.summary()["mean"].to_numpy(), rel=1e-9)
+    monthly = pd.read_csv(io.BytesIO(export.monthly_percentiles_csv(result)))
+    assert len(monthly) == 36 * len(result.strategies)
+    assert (monthly["p5_cumulative_usd"] <= monthly["p95_cumulative_usd"]).all()
+    paths = pd.read_csv(io.BytesIO(export.paths_csv(result)))
+    assert len(paths) == 1000
+    assert paths[[f"npv_usd.{s}" for s in result.strategies]].to_numpy() == pytest.approx(result.npv_usd)
+
+
+def test_zip_bundle_and_scenario_round_trip(result) -> None:
+    archive = zipfile.ZipFile(io.BytesIO(export.bundle_zip(result)))
+    assert set(archive.namelist()) == {"summary.csv", "monthly_percentiles.csv", "paths.csv",
+                                       "provenance.json", "scenario.yaml"}
+    provenance = json.loads(archive.read("provenance.json"))
+    assert provenance["api_prices_as_of"] == "2026-11-09"
+    assert tco.loads(archive.read("scenario.yaml")) == result.scenario
+    assert provenance["scenario_sha256"] == export.scenario_hash(tco.loads(archive.read("scenario.yaml")))
+
+
+def test_deck_opens_with_native_charts(result, output_dir) -> None:
+    data = build_deck(result.scenario, result)
+    prs = Presentation(io.BytesIO(data))
+    assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)  # 13.333 x 7.5 in, 16:9
+    charts_found = [shape.chart for slide in prs.slides for shape in slide.shapes if shape.has_chart]
+    assert len(charts_found) >= 3
+    kinds = {str(c.chart_type).split(" ")[0] for c in charts_found}
+    assert {"LINE", "COLUMN_CLUSTERED", "BAR_CLUSTERED"} <= kinds
+    tables = [shape for slide in prs.slides for shape in slide.shapes if shape.has_table]
+    assert tables, "comparison table and assumptions appendix"
+    text = " ".join(shape.text_frame.text for slide in prs.slides for shape in slide.shapes
+                    if shape.has_text_frame)
+    assert "Verdict" in text and "Appendix: assumptions" in text
+    (output_dir / "plan.pptx").write_bytes(data)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice not installed")
+def test_deck_renders_in_libreoffice(result, output_dir, tmp_path) -> None:
+    deck = tmp_path / "plan.pptx"
+    deck.write_bytes(build_deck(result.scenario, result))
+    subprocess.run(["libreoffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(deck)], check=True,
+                   capture_output=True, timeout=180)
+    pdf = tmp_path / "plan.pdf"
+    assert pdf.stat().st_size > 10_000
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "50", str(pdf), str(output_dir / "deck-page")],
+                       check=True, timeout=120)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(browser_path() is None, reason="image export needs Chromium")
+def test_png_and_svg_are_valid_images(result, output_dir) -> None:
+    from PIL import Image
+
+    fig = charts.fan_chart(result)
+    png = figure_bytes(fig, "png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    image = Image.open(io.BytesIO(png))
+    assert image.size == (2400, 1350)
+    svg = figure_bytes(fig, "svg")
+    assert svg.lstrip().startswith(b"<svg") and b"</svg>" in svg
+    (output_dir / "fan-chart.png").write_bytes(png)
+
+
+def test_image_export_without_a_browser_says_so(monkeypatch) -> None:
+    import tco.images as images
+
+    monkeypatch.setattr(images, "_server_started", False)
+    monkeypatch.setattr(images, "browser_path", lambda: None)
+    with pytest.raises(ImageExportUnavailable, match="needs Chromium"):
+        figure_bytes(charts.regret(tco.simulate(tco.load_scenario(STORY), paths=100, seed=1)), "png")
+
+
+def test_import_tco_does_not_import_streamlit() -> None:
+    out = subprocess.run(["python", "-c", "import sys, tco, tco.charts, tco.deck, tco.export; "
+                          "print('streamlit' in sys.modules)"], capture_output=True, text=True,
+                         cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False"
