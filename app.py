@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from tco.inputs import resolve
 from tco.kernel import EVENT_KINDS
 from tco.model import Evaluation, evaluate
 from tco.report import STALE_AFTER_DAYS, age_days, apply_nominal, assumptions, changed_inputs, verdict
-from tco.scenario import MAX_SCENARIO_BYTES, ApiOption, Scenario, dumps, loads
+from tco.scenario import MAX_SCENARIO_BYTES, ApiOption, Scenario, comments_of, dumps, loads
 from tco.sensitivity import global_ranking, tornado
 from tco.simulate import SimulationResult, simulate
 from tco.stress import named_stresses, stress
@@ -66,8 +67,9 @@ class View:
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def compute(scenario_yaml: str, paths: int, seed: int) -> View:
-    sc = loads(scenario_yaml)
+def compute(scenario_yaml: str, paths: int, seed: int, comments: str = "{}") -> View:
+    """Simulate and chart one set of inputs; ``comments`` (JSON) carries the file's source notes."""
+    sc = loads(scenario_yaml, json.loads(comments))
     result = simulate(sc, paths=paths, seed=seed)
     ev = evaluate(sc)
     tor = tornado(sc)
@@ -94,9 +96,10 @@ STRATEGY_FIGURES = ("Monthly cost lines", "Tornado", "Global ranking")
 
 
 @st.cache_resource(max_entries=96, show_spinner=False)
-def strategy_figure(scenario_yaml: str, paths: int, seed: int, kind: str, strategy: str) -> go.Figure:
+def strategy_figure(scenario_yaml: str, paths: int, seed: int, comments: str, kind: str,
+                    strategy: str) -> go.Figure:
     """Per-strategy charts are built when first shown, not for every strategy on every change."""
-    view = compute(scenario_yaml, paths, seed)
+    view = compute(scenario_yaml, paths, seed, comments)
     if kind == "Monthly cost lines":
         return charts.cost_lines(view.evaluation.monthly, strategy)
     if kind == "Tornado":
@@ -104,18 +107,18 @@ def strategy_figure(scenario_yaml: str, paths: int, seed: int, kind: str, strate
     return charts.ranking(view.ranking, strategy)
 
 
-def figure(scenario_yaml: str, paths: int, seed: int, name: str) -> go.Figure:
+def figure(scenario_yaml: str, paths: int, seed: int, comments: str, name: str) -> go.Figure:
     """Any chart by its export name, e.g. 'NPV per strategy' or 'Tornado: hybrid'."""
     kind, _, strategy = name.partition(": ")
     if kind in STRATEGY_FIGURES and strategy:
-        return strategy_figure(scenario_yaml, paths, seed, kind, strategy)
-    return compute(scenario_yaml, paths, seed).figures[name]
+        return strategy_figure(scenario_yaml, paths, seed, comments, kind, strategy)
+    return compute(scenario_yaml, paths, seed, comments).figures[name]
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def export_bytes(scenario_yaml: str, paths: int, seed: int, kind: str) -> bytes:
-    """CSV and ZIP downloads, built once per set of inputs."""
-    result = compute(scenario_yaml, paths, seed).result
+def export_bytes(scenario_yaml: str, paths: int, seed: int, comments: str, kind: str) -> bytes:
+    """Small CSV downloads, built once per set of inputs."""
+    result = compute(scenario_yaml, paths, seed, comments).result
     return {"summary": export.summary_csv, "monthly": export.monthly_percentiles_csv}[kind](result)
 
 
@@ -130,8 +133,8 @@ def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def image_bytes(scenario_yaml: str, paths: int, seed: int, chart: str, fmt: str) -> bytes:
-    return figure_bytes(figure(scenario_yaml, paths, seed, chart), fmt)
+def image_bytes(scenario_yaml: str, paths: int, seed: int, comments: str, chart: str, fmt: str) -> bytes:
+    return figure_bytes(figure(scenario_yaml, paths, seed, comments, chart), fmt)
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -237,6 +240,8 @@ def sidebar(base: Scenario) -> dict[str, float]:
                     st.number_input(c.label, min_value=None if c.low is None else cast(c.low),
                                     step=cast(c.step), format=c.fmt, key=key)
                 value = float(st.session_state[key]) / c.display_scale
+                if c.path == "workload.requests_per_month":
+                    st.caption(f"{value:,.0f} requests per month")
                 if abs(value - base_value(base, c.path)) > 1e-9 * max(1.0, abs(value)):
                     changes[c.path] = value
                     st.caption(f":orange[changed] from {base_value(base, c.path) * c.display_scale:,.4g}")
@@ -316,8 +321,8 @@ def load_upload() -> tuple[str, str] | None:
             try:
                 if len(data) > MAX_SCENARIO_BYTES:
                     raise ScenarioError("scenario", f"file is larger than {MAX_SCENARIO_BYTES // 1000} kB")
-                sc = loads(data)
-                st.session_state[UPLOAD_KEY] = (upload.name, dumps(sc))
+                loads(data)  # validate before replacing the previous scenario
+                st.session_state[UPLOAD_KEY] = (upload.name, data.decode("utf-8-sig"))
                 reset_inputs()
             except ScenarioError as exc:
                 st.session_state["upload_error"] = f"{upload.name}: {exc}"
@@ -370,7 +375,7 @@ def format_summary(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def costs(view: View, key: tuple[str, int, int]) -> None:
+def costs(view: View, key: tuple[str, int, int, str]) -> None:
     sc = view.scenario
     strategy = st.selectbox("Strategy", list(sc.strategies), key="cost_strategy")
     show(figure(*key, f"Monthly cost lines: {strategy}"), "fig_cost_lines")
@@ -406,7 +411,7 @@ def risk(view: View) -> None:
     show(view.figures["Events fired"], "fig_events")
 
 
-def sensitivity(view: View, key: tuple[str, int, int]) -> None:
+def sensitivity(view: View, key: tuple[str, int, int, str]) -> None:
     sc = view.scenario
     strategy = st.selectbox("Strategy", list(sc.strategies), key="sens_strategy")
     left, right = st.columns(2)
@@ -472,13 +477,13 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
         st.dataframe(changed, hide_index=True)
 
 
-def export_tab(view: View, scenario_yaml: str, paths: int, seed: int, stem: str | None) -> None:
+def export_tab(view: View, key: tuple[str, int, int, str], stem: str | None) -> None:
+    scenario_yaml = key[0]
     slug = (stem or "uploaded").replace(" ", "-")
     st.markdown("**Data**")
     cols = st.columns(3)
     cols[0].download_button("Scenario file (.yaml)", scenario_yaml.encode(), f"{slug}.yaml",
                             "application/x-yaml", key="dl_yaml")
-    key = (scenario_yaml, paths, seed)
     cols[1].download_button("Summary (.csv)", export_bytes(*key, "summary"), f"{slug}-summary.csv",
                             "text/csv", key="dl_summary")
     cols[2].download_button("Monthly percentiles (.csv)", export_bytes(*key, "monthly"),
@@ -504,8 +509,8 @@ def export_tab(view: View, scenario_yaml: str, paths: int, seed: int, stem: str 
         if st.button("Render PNG and SVG", key="render_images"):
             try:
                 with st.spinner("Rendering..."):
-                    png = image_bytes(scenario_yaml, paths, seed, chart, "png")
-                    svg = image_bytes(scenario_yaml, paths, seed, chart, "svg")
+                    png = image_bytes(*key, chart, "png")
+                    svg = image_bytes(*key, chart, "svg")
                 st.session_state["images"] = (chart, png, svg)
             except ImageExportUnavailable as exc:
                 st.info(f"Image export is unavailable here: {exc}")
@@ -565,13 +570,13 @@ def main() -> None:
         st.caption(f":orange[{len(changes)} input(s) changed] against the base scenario "
                    "(see Assumptions; reset in the sidebar).")
     started = time.perf_counter()
+    key = (scenario_yaml, paths, seed, json.dumps(comments_of(current), sort_keys=True))
     with st.spinner(f"Simulating {paths:,} paths..."):
-        view = compute(scenario_yaml, paths, seed)
+        view = compute(*key)
     st.session_state["last_compute_s"] = time.perf_counter() - started
     tabs = st.tabs(["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Assumptions", "Export"])
     with tabs[0]:
         overview(view)
-    key = (scenario_yaml, paths, seed)
     with tabs[1]:
         costs(view, key)
     with tabs[2]:
@@ -583,7 +588,7 @@ def main() -> None:
     with tabs[5]:
         assumptions_tab(base, current)
     with tabs[6]:
-        export_tab(view, scenario_yaml, paths, seed, None if use_upload else stem)
+        export_tab(view, key, None if use_upload else stem)
     st.caption(f"{view.result.paths:,} paths, seed {view.result.seed}, {view.result.sampling} sampling; "
                f"NPV in {current.currency} at "
                f"{pct(resolve(current).params['discount_rate_per_year'].nominal, 1)} a year. API prices: genai-prices {prices.package_version()} as of {prices.snapshot_as_of()}.")

@@ -141,7 +141,8 @@ def npv_summary(result: SimulationResult) -> go.Figure:
         x=result.strategies, y=table["mean"], marker_color=[colours[s] for s in result.strategies],
         error_y={"type": "data", "symmetric": False, "array": table["p95"] - table["mean"],
                  "arrayminus": table["mean"] - table["p5"], "color": "#444"},
-        text=[usd(v) for v in table["mean"]], textposition="inside", name="mean",
+        text=[usd(v) for v in table["mean"]], textposition="inside", insidetextanchor="start",
+        name="mean",
         hovertemplate="%{x}: mean $%{y:,.0f}<extra></extra>"))
     fig.add_scatter(x=result.strategies, y=table["deterministic_npv"], mode="markers",
                     marker={"symbol": "diamond", "size": 11, "color": "black"}, name="deterministic")
@@ -223,7 +224,7 @@ def ranking(frame: pd.DataFrame, strategy: str, top: int = 12) -> go.Figure:
                            "%{customdata:.2f}<extra></extra>"))
     fig.update_layout(xaxis={"tickformat": ".0%"}, height=max(420, 38 * len(rows) + 160),
                       yaxis={"automargin": True})
-    return _layout(fig, f"Global ranking: what drives {strategy}'s NPV spread (* correlated input)",
+    return _layout(fig, f"Global ranking: drivers of {strategy}'s NPV spread (* correlated)",
                    "first-order share of NPV variance", "")
 
 

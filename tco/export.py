@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from tco import catalog, prices
-from tco.scenario import Scenario, dumps
+from tco.scenario import Scenario, dumps, to_dict
 from tco.simulate import SimulationResult
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -54,8 +54,9 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def scenario_hash(sc: Scenario) -> str:
-    """SHA-256 of the scenario's canonical YAML."""
-    return hashlib.sha256(dumps(sc).encode("utf-8")).hexdigest()
+    """SHA-256 of the scenario's fields as canonical JSON (comments do not change it)."""
+    canonical = json.dumps(to_dict(sc), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def provenance(result: SimulationResult) -> dict[str, Any]:

@@ -106,13 +106,16 @@ def _bounds_of(model: Any, name: str) -> Bounds:
 
 
 class _Table:
-    def __init__(self) -> None:
+    def __init__(self, comments: dict[str, str] | None = None) -> None:
         self.params: dict[str, Param] = {}
+        self.comments = comments or {}
 
     def add(self, path: str, value: float | Distribution, model: Any = None, name: str = "",
             source: str = SCENARIO_SOURCE, as_of: str | None = None, per_event: bool = False) -> None:
         name = name or path.rsplit(".", 1)[-1]
         bounds = _bounds_of(model, name) if model is not None else Bounds()
+        if source == SCENARIO_SOURCE and path in self.comments:
+            source = f"{SCENARIO_SOURCE}: {self.comments[path]}"
         self.params[path] = Param(path, value, _unit(name), source, as_of, bounds, per_event)
 
     def fields(self, prefix: str, model: Any, names: tuple[str, ...], per_event: tuple[str, ...] = ()
@@ -120,7 +123,8 @@ class _Table:
         for name in names:
             value = getattr(model, name)
             if value is not None:
-                source = SCENARIO_SOURCE if name in model.model_fields_set else "default"
+                source = (SCENARIO_SOURCE if name in model.model_fields_set
+                          else "default (not set in the scenario)")
                 self.add(f"{prefix}.{name}", value, model, name, source, per_event=name in per_event)
 
 
@@ -225,7 +229,9 @@ def resolve(sc: Scenario) -> Resolved:
     cached = sc.__pydantic_private__.get("_resolved") if sc.__pydantic_private__ else None
     if cached is not None:
         return cached
-    table = _Table()
+    from tco.scenario import comments_of  # noqa: PLC0415 - scenario imports this module lazily
+
+    table = _Table(comments_of(sc))
     warnings: list[str] = []
     plans: dict[str, CapacityPlan] = {}
     replica: dict[str, int] = {}

@@ -10,7 +10,7 @@ import pandas as pd
 from tco.distributions import Distribution
 from tco.format import pct, usd
 from tco.inputs import Param, resolve
-from tco.scenario import Bounds, Scenario, get_path, to_dict, validate
+from tco.scenario import Bounds, Scenario, comments_of, get_path, to_dict, validate
 from tco.simulate import SimulationResult
 
 STALE_AFTER_DAYS = 90
@@ -98,7 +98,8 @@ def apply_nominal(sc: Scenario, changes: dict[str, float]) -> Scenario:
         if p is not None and isinstance(p.value, Distribution):
             value = _move(p.value, float(new), p.bounds)
         set_path(data, path, value)
-    return validate(data)
+    kept = {k: v for k, v in comments_of(sc).items() if k not in changes}
+    return validate(data, kept)
 
 
 def _move(dist: Distribution, new: float, bounds: Bounds) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from tco.distributions import FORMS as DISTRIBUTION_FORMS
 from tco.distributions import JSON_SCHEMA, Distribution, Lognormal, Normal, parse_distribution
 from tco.errors import ScenarioError
 
@@ -324,6 +325,13 @@ class Scenario(Model):
     stresses: tuple[Stress, ...] = ()
     risks: tuple[Risk, ...] = ()
     _resolved: Any = PrivateAttr(default=None)
+    _comments: Any = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        """Scenarios are equal when their fields are; source comments and caches do not count."""
+        return isinstance(other, Scenario) and self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment] - holds dicts, so never hashable
 
     @field_validator("currency")
     @classmethod
@@ -491,6 +499,64 @@ def parse_yaml(data: bytes | str) -> dict[str, Any]:
     return raw
 
 
+def _comment_on(line: str) -> str | None:
+    """The trailing ``# comment`` of one line, ignoring '#' inside quotes."""
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
+            text = line[i + 1:].strip()
+            return text or None
+    return None
+
+
+def line_comments(text: str) -> dict[str, str]:
+    """Map each dotted field path to the trailing comment that documents it (its source).
+
+    A value's own line wins; otherwise the comment after the flow mapping or list that holds it
+    (``- {kind: ..., multiplier: ...}   # source``) applies to every field inside.
+    """
+    try:
+        root = yaml.compose(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
+    except yaml.YAMLError:
+        return {}
+    lines = text.splitlines()
+    found: dict[str, str] = {}
+
+    def comment(line_no: int) -> str | None:
+        return _comment_on(lines[line_no]) if 0 <= line_no < len(lines) else None
+
+    def walk(node: yaml.Node, path: list[str], inherited: str | None) -> None:
+        flow = getattr(node, "flow_style", False)
+        own = comment(node.end_mark.line if node.end_mark.column > 0 else node.end_mark.line - 1)
+        here = own if (flow or isinstance(node, yaml.ScalarNode)) and own else inherited
+        if isinstance(node, yaml.MappingNode):
+            if path and here:
+                found[".".join(path)] = here
+            if len(node.value) == 1 and node.value[0][0].value in DISTRIBUTION_FORMS:
+                return  # a distribution is one field: its parts need no sources of their own
+            for key_node, value_node in node.value:
+                key_comment = comment(key_node.start_mark.line)
+                child = key_comment if not isinstance(value_node, yaml.MappingNode) or getattr(
+                    value_node, "flow_style", False) else None
+                walk(value_node, [*path, str(key_node.value)], child or here)
+        elif isinstance(node, yaml.SequenceNode):
+            if path and here:
+                found[".".join(path)] = here
+            for i, item in enumerate(node.value):
+                walk(item, [*path, str(i)], here if flow else None)
+        elif path and here:
+            found[".".join(path)] = here
+
+    if root is not None:
+        walk(root, [], None)
+    return found
+
+
 # --------------------------------------------------------------------------------------------
 # Validation error to one line
 
@@ -549,25 +615,37 @@ def _translate(error: dict[str, Any]) -> ScenarioError:
     return ScenarioError(field, message[0].lower() + message[1:] if message else "is invalid")
 
 
-def validate(raw: dict[str, Any]) -> Scenario:
+def validate(raw: dict[str, Any], comments: dict[str, str] | None = None) -> Scenario:
     """Validate a parsed mapping into a ``Scenario``, or raise a one-line ``ScenarioError``.
 
     Beyond the schema, this resolves every catalog reference and plans every self-hosted replica,
     so an unknown model or an unreachable latency target fails here and not in the kernel.
+    ``comments`` maps field paths to the trailing comments that cite their sources.
     """
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         raise _translate(exc.errors()[0]) from None
+    scenario.__pydantic_private__["_comments"] = dict(comments or {})
     from tco.inputs import resolve  # noqa: PLC0415 - resolve needs the Scenario class defined here
 
     resolve(scenario)
     return scenario
 
 
-def loads(data: bytes | str) -> Scenario:
-    """Load a scenario from YAML text or bytes."""
-    return validate(parse_yaml(data))
+def loads(data: bytes | str, comments: dict[str, str] | None = None) -> Scenario:
+    """Load a scenario from YAML text or bytes, keeping its trailing comments as sources.
+
+    ``comments`` adds to (and overrides) the comments found in the text.
+    """
+    raw = parse_yaml(data)
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    return validate(raw, {**line_comments(text), **(comments or {})})
+
+
+def comments_of(scenario: Scenario) -> dict[str, str]:
+    """The source comments a scenario was loaded with (path -> comment)."""
+    return dict((scenario.__pydantic_private__ or {}).get("_comments") or {})
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -590,8 +668,56 @@ def to_dict(scenario: Scenario) -> dict[str, Any]:
 
 
 def dumps(scenario: Scenario) -> str:
-    """Write a scenario back to YAML that loads to an equal scenario."""
-    return yaml.safe_dump(to_dict(scenario), sort_keys=False, allow_unicode=True, width=100)
+    """Write a scenario back to YAML that loads to an equal scenario, source comments included."""
+    text = yaml.dump(_flow_distributions(to_dict(scenario)), Dumper=_Dumper, sort_keys=False,
+                     allow_unicode=True, width=100)
+    comments = comments_of(scenario)
+    if not comments:
+        return text
+    lines = text.splitlines()
+    key_lines: dict[str, int] = {}
+
+    def walk(node: yaml.Node, path: list[str]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                child = [*path, str(key_node.value)]
+                key_lines[".".join(child)] = key_node.start_mark.line
+                walk(value_node, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                key_lines[".".join([*path, str(i)])] = item.start_mark.line
+                walk(item, [*path, str(i)])
+
+    walk(yaml.compose(text, Loader=_Loader), [])  # noqa: S506 - a SafeLoader subclass
+    placed: set[int] = set()
+    for path, note in comments.items():
+        line = key_lines.get(path)
+        if line is not None and line not in placed and "#" not in lines[line]:
+            lines[line] = f"{lines[line]}  # {note}"
+            placed.add(line)
+    return "\n".join(lines) + "\n"
+
+
+class _Flow(dict):
+    """A mapping written on one line: distributions read as ``{triangular: [1, 2, 3]}``."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(_Flow, lambda dumper, data: dumper.represent_mapping(
+    "tag:yaml.org,2002:map", data, flow_style=True))
+
+
+def _flow_distributions(node: Any) -> Any:
+    if isinstance(node, dict):
+        if len(node) == 1 and next(iter(node)) in DISTRIBUTION_FORMS:
+            return _Flow(node)
+        return {k: _flow_distributions(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_flow_distributions(v) for v in node]
+    return node
 
 
 def json_schema() -> dict[str, Any]:
@@ -611,7 +737,8 @@ def with_changes(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
     data = to_dict(scenario)
     for path, value in changes.items():
         set_path(data, path, value)
-    return validate(data)
+    kept = {k: v for k, v in comments_of(scenario).items() if k not in changes}
+    return validate(data, kept)
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
