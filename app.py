@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
@@ -28,10 +29,11 @@ from tco.stress import named_stresses, stress
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 PATH_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
-DEFAULT_PATHS = 10_000
+DEFAULT_PATHS = 5_000
 DEFAULT_SEED = 7
 UPLOAD_KEY = "uploaded"
 PREFIX = "in:"  # widget keys are "in:" + the input's scenario path
+TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Assumptions", "Export"]
 
 st.set_page_config(page_title="LLM TCO and lock-in risk", page_icon=":bar_chart:", layout="wide")
 
@@ -52,67 +54,74 @@ def shipped() -> dict[str, tuple[str, str, str]]:
 
 @dataclass
 class View:
-    """Everything the tabs show for one set of inputs (cached, so moving a slider back is instant)."""
+    """Everything the tabs show for one set of inputs (cached, so moving a slider back is instant).
+
+    The simulation, deterministic evaluation and summary are computed up front; sensitivity and
+    stress tables only when a tab first needs them.
+    """
 
     scenario: Scenario
     result: SimulationResult
     evaluation: Evaluation
     summary: pd.DataFrame
-    tornado: pd.DataFrame
-    ranking: pd.DataFrame
-    portability: pd.DataFrame
-    stresses: pd.DataFrame
     verdict: str
-    figures: dict[str, go.Figure]
+
+    @cached_property
+    def tornado(self) -> pd.DataFrame:
+        return tornado(self.scenario)
+
+    @cached_property
+    def ranking(self) -> pd.DataFrame:
+        return global_ranking(self.result)
+
+    @cached_property
+    def portability(self) -> pd.DataFrame:
+        return self.result.portability_value()
+
+    @cached_property
+    def stresses(self) -> pd.DataFrame:
+        return named_stresses(self.scenario)
+
+    @property
+    def has_fleet(self) -> bool:
+        return not self.evaluation.fleet.empty
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
 def compute(scenario_yaml: str, paths: int, seed: int, comments: str = "{}") -> View:
-    """Simulate and chart one set of inputs; ``comments`` (JSON) carries the file's source notes."""
+    """Simulate one set of inputs; ``comments`` (JSON) carries the file's source notes."""
     sc = loads(scenario_yaml, json.loads(comments))
     result = simulate(sc, paths=paths, seed=seed)
-    ev = evaluate(sc)
-    tor = tornado(sc)
-    rank = global_ranking(result)
-    port = result.portability_value()
-    figures = {
-        "NPV per strategy": charts.npv_summary(result),
-        "Cumulative cost fan chart": charts.fan_chart(result),
-        "NPV distribution": charts.npv_distribution(result),
-        "Events fired": charts.events(result),
-        "Expected regret": charts.regret(result),
-        "Cumulative cost (deterministic)": charts.cumulative_cost(ev),
-        "Cost per million tokens": charts.cost_per_mtok(ev),
-        "Break-even volume": charts.break_even(sc, ev),
-        "Value of portability": charts.portability(port, result.strategies),
-    }
-    if not ev.fleet.empty:
-        figures["GPU fleet"] = charts.fleet(ev)
-    return View(sc, result, ev, result.summary(), tor, rank, port, named_stresses(sc), verdict(result),
-                figures)
+    return View(sc, result, evaluate(sc), result.summary(), verdict(result))
 
 
-STRATEGY_FIGURES = ("Monthly cost lines", "Tornado", "Global ranking")
+FIGURES = {
+    "NPV per strategy": lambda v: charts.npv_summary(v.result),
+    "Cumulative cost fan chart": lambda v: charts.fan_chart(v.result),
+    "NPV distribution": lambda v: charts.npv_distribution(v.result),
+    "Events fired": lambda v: charts.events(v.result),
+    "Expected regret": lambda v: charts.regret(v.result),
+    "Cumulative cost (deterministic)": lambda v: charts.cumulative_cost(v.evaluation),
+    "Cost per million tokens": lambda v: charts.cost_per_mtok(v.evaluation),
+    "Break-even volume": lambda v: charts.break_even(v.scenario, v.evaluation),
+    "Value of portability": lambda v: charts.portability(v.portability, v.result.strategies),
+    "GPU fleet": lambda v: charts.fleet(v.evaluation),
+}
+STRATEGY_FIGURES = {
+    "Monthly cost lines": lambda v, s: charts.cost_lines(v.evaluation.monthly, s),
+    "Tornado": lambda v, s: charts.tornado(v.tornado, s),
+    "Global ranking": lambda v, s: charts.ranking(v.ranking, s),
+}
 
 
-@st.cache_resource(max_entries=96, show_spinner=False)
-def strategy_figure(scenario_yaml: str, paths: int, seed: int, comments: str, kind: str,
-                    strategy: str) -> go.Figure:
-    """Per-strategy charts are built when first shown, not for every strategy on every change."""
-    view = compute(scenario_yaml, paths, seed, comments)
-    if kind == "Monthly cost lines":
-        return charts.cost_lines(view.evaluation.monthly, strategy)
-    if kind == "Tornado":
-        return charts.tornado(view.tornado, strategy)
-    return charts.ranking(view.ranking, strategy)
-
-
+@st.cache_resource(max_entries=256, show_spinner=False)
 def figure(scenario_yaml: str, paths: int, seed: int, comments: str, name: str) -> go.Figure:
-    """Any chart by its export name, e.g. 'NPV per strategy' or 'Tornado: hybrid'."""
+    """Any chart by its name, e.g. 'NPV per strategy' or 'Tornado: hybrid', built when first shown."""
+    view = compute(scenario_yaml, paths, seed, comments)
     kind, _, strategy = name.partition(": ")
     if kind in STRATEGY_FIGURES and strategy:
-        return strategy_figure(scenario_yaml, paths, seed, comments, kind, strategy)
-    return compute(scenario_yaml, paths, seed, comments).figures[name]
+        return STRATEGY_FIGURES[kind](view, strategy)
+    return FIGURES[name](view)
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
@@ -123,7 +132,8 @@ def export_bytes(scenario_yaml: str, paths: int, seed: int, comments: str, kind:
 
 
 def chart_names(view: View) -> list[str]:
-    return [*view.figures, *(f"{kind}: {s}" for kind in STRATEGY_FIGURES for s in view.scenario.strategies)]
+    names = [n for n in FIGURES if n != "GPU fleet" or view.has_fleet]
+    return [*names, *(f"{kind}: {s}" for kind in STRATEGY_FIGURES for s in view.scenario.strategies)]
 
 
 def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
@@ -340,7 +350,7 @@ def show(fig: go.Figure, key: str) -> None:
     st.plotly_chart(fig, key=key, config={"displaylogo": False})
 
 
-def overview(view: View) -> None:
+def overview(view: View, key: tuple[str, int, int, str]) -> None:
     table = view.summary
     cols = st.columns(len(table))
     best = table["mean"].idxmin()
@@ -355,7 +365,7 @@ def overview(view: View) -> None:
                       help="Mean NPV minus the mean NPV of the same paths with no vendor event fired")
     st.markdown("#### Verdict")
     st.write(view.verdict)
-    show(view.figures["NPV per strategy"], "fig_npv_summary")
+    show(figure(*key, "NPV per strategy"), "fig_npv_summary")
     st.dataframe(format_summary(table), hide_index=False)
     for warning in view.result.resolved.warnings:
         st.warning(warning)
@@ -381,16 +391,16 @@ def costs(view: View, key: tuple[str, int, int, str]) -> None:
     show(figure(*key, f"Monthly cost lines: {strategy}"), "fig_cost_lines")
     left, right = st.columns(2)
     with left:
-        show(view.figures["Cumulative cost (deterministic)"], "fig_cumulative")
+        show(figure(*key, "Cumulative cost (deterministic)"), "fig_cumulative")
     with right:
-        show(view.figures["Cost per million tokens"], "fig_per_mtok")
-    show(view.figures["Break-even volume"], "fig_break_even")
+        show(figure(*key, "Cost per million tokens"), "fig_per_mtok")
+    show(figure(*key, "Break-even volume"), "fig_break_even")
     be = view.evaluation.break_even
     if not be.empty:
         st.dataframe(be.assign(break_even_requests_per_month=be["break_even_requests_per_month"].map(
             lambda v: "none within range" if pd.isna(v) else f"{v:,.0f}")), hide_index=True)
-    if "GPU fleet" in view.figures:
-        show(view.figures["GPU fleet"], "fig_fleet")
+    if view.has_fleet:
+        show(figure(*key, "GPU fleet"), "fig_fleet")
         plans = view.result.resolved.plans
         st.dataframe(pd.DataFrame([{
             "option": name, "replica": f"{p.gpus} x {p.gpu} ({p.precision})", "max batch": p.max_batch,
@@ -401,31 +411,28 @@ def costs(view: View, key: tuple[str, int, int, str]) -> None:
                    "vLLM 0.6 results (python -m tco catalog benchmarks).")
 
 
-def risk(view: View) -> None:
-    show(view.figures["Cumulative cost fan chart"], "fig_fan")
+def risk(view: View, key: tuple[str, int, int, str]) -> None:
+    show(figure(*key, "Cumulative cost fan chart"), "fig_fan")
     left, right = st.columns(2)
     with left:
-        show(view.figures["NPV distribution"], "fig_npv_dist")
+        show(figure(*key, "NPV distribution"), "fig_npv_dist")
     with right:
-        show(view.figures["Expected regret"], "fig_regret")
-    show(view.figures["Events fired"], "fig_events")
+        show(figure(*key, "Expected regret"), "fig_regret")
+    show(figure(*key, "Events fired"), "fig_events")
 
 
 def sensitivity(view: View, key: tuple[str, int, int, str]) -> None:
     sc = view.scenario
     strategy = st.selectbox("Strategy", list(sc.strategies), key="sens_strategy")
-    left, right = st.columns(2)
-    with left:
-        show(figure(*key, f"Tornado: {strategy}"), "fig_tornado")
-        st.caption("Deterministic NPV with one input at a time at P10/P90 (uncertain) or -20%/+20% "
-                   "(fixed); risk inputs are left out because the deterministic model fires no events.")
-    with right:
-        show(figure(*key, f"Global ranking: {strategy}"), "fig_ranking")
-        pairs = [" and ".join(c.between) + f" (rho {c.rho:g})" for c in sc.correlations]
-        st.caption("First-order share of Var(NPV) over the simulated paths (correlation ratio, 20 "
-                   "bins)." + (" Correlated inputs (*): " + "; ".join(pairs) + "; their shares overlap."
-                               if pairs else ""))
-    show(view.figures["Value of portability"], "fig_portability")
+    show(figure(*key, f"Tornado: {strategy}"), "fig_tornado")
+    st.caption("Deterministic NPV with one input at a time at P10/P90 (uncertain) or -20%/+20% "
+               "(fixed); risk inputs are left out because the deterministic model fires no events.")
+    show(figure(*key, f"Global ranking: {strategy}"), "fig_ranking")
+    pairs = [" and ".join(c.between) + f" (rho {c.rho:g})" for c in sc.correlations]
+    st.caption("First-order share of Var(NPV) over the simulated paths (correlation ratio, 20 "
+               "bins)." + (" Correlated inputs (*): " + "; ".join(pairs) + "; their shares overlap."
+                           if pairs else ""))
+    show(figure(*key, "Value of portability"), "fig_portability")
     port = view.portability
     st.dataframe(port.assign(**{c: port[c].map(usd) for c in ("mean_saving_usd", "p95_saving_usd",
                                                                "mean_at_current_usd")}),
@@ -574,21 +581,16 @@ def main() -> None:
     with st.spinner(f"Simulating {paths:,} paths..."):
         view = compute(*key)
     st.session_state["last_compute_s"] = time.perf_counter() - started
-    tabs = st.tabs(["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Assumptions", "Export"])
-    with tabs[0]:
-        overview(view)
-    with tabs[1]:
-        costs(view, key)
-    with tabs[2]:
-        risk(view)
-    with tabs[3]:
-        sensitivity(view, key)
-    with tabs[4]:
-        stress_tab(view)
-    with tabs[5]:
-        assumptions_tab(base, current)
-    with tabs[6]:
-        export_tab(view, key, None if use_upload else stem)
+    # Tabs track which one is open, so only the visible tab builds and sends its charts.
+    tabs = st.tabs(TABS, key="view", on_change="rerun")
+    views = (lambda: overview(view, key), lambda: costs(view, key), lambda: risk(view, key),
+             lambda: sensitivity(view, key), lambda: stress_tab(view),
+             lambda: assumptions_tab(base, current),
+             lambda: export_tab(view, key, None if use_upload else stem))
+    for tab, draw in zip(tabs, views, strict=True):
+        if tab.open:
+            with tab:
+                draw()
     st.caption(f"{view.result.paths:,} paths, seed {view.result.seed}, {view.result.sampling} sampling; "
                f"NPV in {current.currency} at "
                f"{pct(resolve(current).params['discount_rate_per_year'].nominal, 1)} a year. API prices: genai-prices {prices.package_version()} as of {prices.snapshot_as_of()}.")
