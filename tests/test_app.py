@@ -26,14 +26,24 @@ def metric(at: AppTest, label: str) -> list[str]:
     return [m.value for m in at.metric if m.label == label]
 
 
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Tabs track the open one (only it renders), so switch by its session-state key."""
+    at.session_state["view"] = label
+    return at.run()
+
+
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_every_tab_renders(path) -> None:
     at = app(scenario=path.stem)
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error
     assert [t.label for t in at.tabs] == TABS
-    assert len(at.get("plotly_chart")) >= 8
     assert at.title[0].value == tco.load_scenario(path).name
+    charts = 0
+    for label in TABS:
+        open_tab(at, label)
+        assert not at.exception, (label, [e.value for e in at.exception])
+        assert not at.error, label
+        charts += len(at.get("plotly_chart"))
+    assert charts >= 10
 
 
 def test_numbers_on_screen_equal_the_library() -> None:
@@ -112,13 +122,16 @@ def test_good_upload_replaces_the_scenario() -> None:
 
 
 def test_stress_tab_and_assumptions_editor() -> None:
-    at = app(scenario="open-model-goes-closed")
+    at = open_tab(app(scenario="open-model-goes-closed"), "Stress tests")
     at.selectbox(key="stress_kind").select("licence_change").run()
     at.selectbox(key="stress_option").select("frontier-api").run()
     assert [w.value for w in at.warning if w.value.startswith("Cannot force")] == [
         "Cannot force this event: --on: licence_change applies to self-hosted options"]
+    open_tab(at, "Assumptions")
     frames = [d.value for d in at.dataframe]
     assumptions = next(f for f in frames if "source" in f.columns and "as_of" in f.columns)
     assert (assumptions["source"].str.len() > 0).all()
     price_rows = assumptions[assumptions["input"].str.endswith("input_usd_per_mtok")]
     assert (price_rows["as_of"] == "2026-11-09").all()
+    growth = assumptions[assumptions["input"] == "workload.growth_per_month"]["source"].iloc[0]
+    assert growth == "scenario file: judgement: adoption ramp"  # the file's trailing comment
