@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -591,9 +592,10 @@ def main() -> None:
         if tab.open:
             with tab:
                 draw()
+    rate = resolve(current).params["discount_rate_per_year"].nominal
     st.caption(f"{view.result.paths:,} paths, seed {view.result.seed}, {view.result.sampling} sampling; "
-               f"NPV in {current.currency} at "
-               f"{pct(resolve(current).params['discount_rate_per_year'].nominal, 1)} a year. API prices: genai-prices {prices.package_version()} as of {prices.snapshot_as_of()}.")
+               f"NPV in {current.currency} at {pct(rate, 1)} a year. API prices: genai-prices "
+               f"{prices.package_version()} as of {prices.snapshot_as_of()}.")
 
 
 main()

@@ -39,10 +39,13 @@ strategies:
   hybrid: {mix: {hosted: 0.7, api-a: 0.3}, fallback: api-a, portability: 0.8}
 switching: {engineer_weeks: {triangular: [4, 8, 20]}, usd_per_engineer_week: 6000, dual_running_months: 1}
 risks:
-  - {kind: price_change, on: [api-a, api-b], annual_probability: 0.1, multiplier: {lognormal: {median: 1.3, p90: 1.8}}}
-  - {kind: deprecation, on: [api-a, api-b], annual_probability: 0.55, successor_price_multiplier: {triangular: [0.8, 1.0, 1.4]}}
+  - {kind: price_change, on: [api-a, api-b], annual_probability: 0.1,
+     multiplier: {lognormal: {median: 1.3, p90: 1.8}}}
+  - {kind: deprecation, on: [api-a, api-b], annual_probability: 0.55,
+     successor_price_multiplier: {triangular: [0.8, 1.0, 1.4]}}
   - {kind: exit, on: [api-a, api-b], annual_probability: 0.03}
-  - {kind: licence_change, on: [hosted], annual_probability: 0.35, escalation_per_month: 0.02, escalation_cap: 0.5}
+  - {kind: licence_change, on: [hosted], annual_probability: 0.35, escalation_per_month: 0.02,
+     escalation_cap: 0.5}
   - {kind: price_change, on: [hosted], annual_probability: 0.1, multiplier: {triangular: [1.1, 1.3, 2.0]}}
   - {kind: exit, on: [hosted], annual_probability: 0.02}
 """

@@ -66,6 +66,12 @@ def _table(slide, rows: list[list[str]], top: Emu, widths: list[float], size: in
                 para.font.bold = i == 0
 
 
+def _legend_below(chart) -> None:
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+
+
 def _money_axis(chart) -> None:
     axis = chart.value_axis
     axis.tick_labels.number_format = '"$"#,##0.0,,"M"'
@@ -106,7 +112,7 @@ def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
         data.add_series(name, [round(v, 2) for v in q[q["strategy"] == name]["mean_cumulative_usd"]])
     chart = slide.shapes.add_chart(XL_CHART_TYPE.LINE, MARGIN, Inches(1.3), SLIDE_W - 2 * MARGIN,
                                    Inches(5.8), data).chart
-    chart.has_legend, chart.legend.position, chart.legend.include_in_layout = True, XL_LEGEND_POSITION.BOTTOM, False
+    _legend_below(chart)
     for series, name in zip(chart.series, result.strategies, strict=True):
         series.format.line.color.rgb = _rgb(colours[name])
         series.format.line.width = Pt(3)
@@ -120,7 +126,7 @@ def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
         data.add_series(label, [round(float(v), 2) for v in table[key]])
     chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, MARGIN, Inches(1.3),
                                    SLIDE_W - 2 * MARGIN, Inches(5.8), data).chart
-    chart.has_legend, chart.legend.position, chart.legend.include_in_layout = True, XL_LEGEND_POSITION.BOTTOM, False
+    _legend_below(chart)
     for k, series in enumerate(chart.series):
         series.format.fill.solid()
         series.format.fill.fore_color.rgb = _rgb(PALETTE[k])
@@ -137,7 +143,7 @@ def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
     data.add_series("Input at high value", [round(v - base, 2) for v in rows["npv_high_usd"]][::-1])
     chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, MARGIN, Inches(1.3),
                                    SLIDE_W - 2 * MARGIN, Inches(5.8), data).chart
-    chart.has_legend, chart.legend.position, chart.legend.include_in_layout = True, XL_LEGEND_POSITION.BOTTOM, False
+    _legend_below(chart)
     chart.plots[0].overlap = 100
     for series, colour in zip(chart.series, ("#56B4E9", "#D55E00"), strict=True):
         series.format.fill.solid()

@@ -15,11 +15,13 @@ from decimal import Decimal
 from functools import cache
 from importlib import metadata
 
+from genai_prices import Usage, calc_price, data_snapshot
+
 from tco.catalog import close_matches
 from tco.errors import ScenarioError
 from tco.units import TOKENS_PER_MTOK
 
-PRICE_DATE = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.timezone.utc)
+PRICE_DATE = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
 """Prices are evaluated at this fixed instant so results do not drift with the wall clock."""
 
 LISTED_PROVIDERS = ("openai", "anthropic", "google", "mistral", "deepseek", "meta", "x-ai",
@@ -49,8 +51,6 @@ class ApiPrice:
 @cache
 def snapshot_as_of() -> str:
     """Return the date of the newest dated price in the snapshot that is not after PRICE_DATE."""
-    from genai_prices import data_snapshot
-
     latest = dt.date(2000, 1, 1)
     for provider in data_snapshot.get_snapshot().providers:
         for model in provider.models:
@@ -83,8 +83,6 @@ def _split(key: str, field: str) -> tuple[str, str]:
 
 @cache
 def _known_keys() -> tuple[str, ...]:
-    from genai_prices import data_snapshot
-
     return tuple(f"{p.id}/{m.id}" for p in data_snapshot.get_snapshot().providers for m in p.models)
 
 
@@ -98,8 +96,6 @@ def lookup(key: str, input_tokens: float = 1000.0, output_tokens: float = 300.0,
     likewise for cached input (every input token read from cache) and output. The batch discount
     is 1 - batch price / standard price of the same request, 0 where the provider has no batch price.
     """
-    from genai_prices import Usage, calc_price
-
     provider, model_ref = _split(key, field)
     tokens_in = max(int(round(input_tokens)), 1)
     tokens_out = max(int(round(output_tokens)), 1)
@@ -146,8 +142,6 @@ def _per_mtok(price: Decimal, tokens: int) -> float:
 
 def listed_prices() -> list[ApiPrice]:
     """Return prices of every text model of the listed providers, for a 1,000-in / 300-out request."""
-    from genai_prices import data_snapshot
-
     rows = []
     for provider in data_snapshot.get_snapshot().providers:
         if provider.id not in LISTED_PROVIDERS:

@@ -104,7 +104,7 @@ def apply_nominal(sc: Scenario, changes: dict[str, float]) -> Scenario:
 
 def _move(dist: Distribution, new: float, bounds: Bounds) -> dict[str, Any]:
     old = dist.nominal
-    positive = bounds.ge is not None and bounds.ge >= 0 or bounds.gt is not None and bounds.gt >= 0
+    positive = (bounds.ge is not None and bounds.ge >= 0) or (bounds.gt is not None and bounds.gt >= 0)
     body = dist.to_yaml()[dist.form]
 
     def move(v: float) -> float:

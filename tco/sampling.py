@@ -113,7 +113,6 @@ def draw_shocks(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], seed
         weeks_u = draw("weeks", "random", len(pairs))
         weeks = resolved.params["switching.engineer_weeks"]
         for k, (i, name) in enumerate(pairs):
-            risk = sc.risks[i]
             q = np.reshape(monthly_probability(x[f"risks.{i}.annual_probability"]), (-1, 1))
             shocks.fired[(i, name)] = events_u[k] < q
             impact_param = resolved.params.get(f"risks.{i}.multiplier") or resolved.params.get(

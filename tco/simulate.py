@@ -34,7 +34,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     directly is unsafe.
     """
     global _POOL
-    if _POOL is None or _POOL._max_workers != workers:  # noqa: SLF001 - no public accessor
+    if _POOL is None or _POOL._max_workers != workers:
         if _POOL is not None:
             _POOL.shutdown(cancel_futures=True)
         _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("forkserver"))

@@ -105,7 +105,7 @@ def test_png_and_svg_are_valid_images(result, output_dir) -> None:
 
 
 def test_image_export_without_a_browser_says_so(monkeypatch) -> None:
-    import tco.images as images
+    from tco import images
 
     monkeypatch.setattr(images, "_server_started", False)
     monkeypatch.setattr(images, "browser_path", lambda: None)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import tco
-from tco.model import break_even, monthly_run_rate_usd
 from tco.kernel import LINES
+from tco.model import break_even, monthly_run_rate_usd
 from tests.conftest import HOSTED, SCENARIOS, build, raw
 
 

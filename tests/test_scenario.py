@@ -220,7 +220,7 @@ def test_distributions_and_nominals() -> None:
 
 def test_scenario_is_immutable() -> None:
     sc = build()
-    with pytest.raises(Exception):  # noqa: B017 - pydantic raises its own ValidationError
+    with pytest.raises(Exception):
         sc.horizon_months = 3  # type: ignore[misc]
 
 

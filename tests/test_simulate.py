@@ -8,14 +8,14 @@ to be.
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tco
-import importlib
-
 from tco import kernel, metrics
 from tco.inputs import resolve
 from tco.kernel import LINES, Shocks
