@@ -351,6 +351,12 @@ def show(fig: go.Figure, key: str) -> None:
     st.plotly_chart(fig, key=key, config={"displaylogo": False})
 
 
+def side_by_side(key: tuple[str, int, int, str], *charts_and_keys: tuple[str, str]) -> None:
+    for column, (name, widget_key) in zip(st.columns(len(charts_and_keys)), charts_and_keys, strict=True):
+        with column:
+            show(figure(*key, name), widget_key)
+
+
 def overview(view: View, key: tuple[str, int, int, str]) -> None:
     table = view.summary
     cols = st.columns(len(table))
@@ -390,11 +396,8 @@ def costs(view: View, key: tuple[str, int, int, str]) -> None:
     sc = view.scenario
     strategy = st.selectbox("Strategy", list(sc.strategies), key="cost_strategy")
     show(figure(*key, f"Monthly cost lines: {strategy}"), "fig_cost_lines")
-    left, right = st.columns(2)
-    with left:
-        show(figure(*key, "Cumulative cost (deterministic)"), "fig_cumulative")
-    with right:
-        show(figure(*key, "Cost per million tokens"), "fig_per_mtok")
+    side_by_side(key, ("Cumulative cost (deterministic)", "fig_cumulative"),
+                 ("Cost per million tokens", "fig_per_mtok"))
     show(figure(*key, "Break-even volume"), "fig_break_even")
     be = view.evaluation.break_even
     if not be.empty:
@@ -414,11 +417,7 @@ def costs(view: View, key: tuple[str, int, int, str]) -> None:
 
 def risk(view: View, key: tuple[str, int, int, str]) -> None:
     show(figure(*key, "Cumulative cost fan chart"), "fig_fan")
-    left, right = st.columns(2)
-    with left:
-        show(figure(*key, "NPV distribution"), "fig_npv_dist")
-    with right:
-        show(figure(*key, "Expected regret"), "fig_regret")
+    side_by_side(key, ("NPV distribution", "fig_npv_dist"), ("Expected regret", "fig_regret"))
     show(figure(*key, "Events fired"), "fig_events")
 
 

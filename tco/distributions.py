@@ -55,23 +55,32 @@ def _clean(x: float) -> float | int:
 
 
 @dataclass(frozen=True)
-class Triangular(Distribution):
+class _LowModeHigh(Distribution):
+    """Shared shape of the bounded three-point forms: nominal is the mode."""
+
     low: float
     mode: float
     high: float
-    form: ClassVar[str] = "triangular"
 
     @property
     def nominal(self) -> float:
         return self.mode
 
     @property
-    def mean(self) -> float:
-        return (self.low + self.mode + self.high) / 3.0
-
-    @property
     def bounds(self) -> tuple[float, float]:
         return self.low, self.high
+
+    def to_yaml(self) -> dict[str, Any]:
+        return {self.form: [_clean(self.low), _clean(self.mode), _clean(self.high)]}
+
+
+@dataclass(frozen=True)
+class Triangular(_LowModeHigh):
+    form: ClassVar[str] = "triangular"
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3.0
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         u = np.asarray(u, dtype=float)
@@ -83,30 +92,16 @@ class Triangular(Distribution):
         right = self.high - np.sqrt((1.0 - u) * width * (self.high - self.mode))
         return np.where(u < split, left, right)
 
-    def to_yaml(self) -> dict[str, Any]:
-        return {"triangular": [_clean(self.low), _clean(self.mode), _clean(self.high)]}
-
 
 @dataclass(frozen=True)
-class Pert(Distribution):
+class Pert(_LowModeHigh):
     """Beta-PERT with shape 4: alpha = 1 + 4 (mode - low) / (high - low)."""
 
-    low: float
-    mode: float
-    high: float
     form: ClassVar[str] = "pert"
-
-    @property
-    def nominal(self) -> float:
-        return self.mode
 
     @property
     def mean(self) -> float:
         return (self.low + 4.0 * self.mode + self.high) / 6.0
-
-    @property
-    def bounds(self) -> tuple[float, float]:
-        return self.low, self.high
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         u = np.asarray(u, dtype=float)
@@ -116,9 +111,6 @@ class Pert(Distribution):
         alpha = 1.0 + 4.0 * (self.mode - self.low) / width
         beta = 1.0 + 4.0 * (self.high - self.mode) / width
         return self.low + width * special.betaincinv(alpha, beta, u)
-
-    def to_yaml(self) -> dict[str, Any]:
-        return {"pert": [_clean(self.low), _clean(self.mode), _clean(self.high)]}
 
 
 @dataclass(frozen=True)
