@@ -220,7 +220,8 @@ def reset_inputs() -> None:
 
 def source_caption(sc: Scenario, path: str) -> str | None:
     param = resolve(sc).params.get(path)
-    if param is None or param.source == "scenario file":
+    # Only catalog-derived defaults get a caption; the file's own sources are in Assumptions.
+    if param is None or param.as_of is None or param.source.startswith("scenario file"):
         return None
     text = f"Default from {param.source}"
     if param.as_of:
