@@ -50,6 +50,18 @@ class Evaluation:
     break_even: pd.DataFrame
     warnings: tuple[str, ...]
 
+    def __getattr__(self, name: str):
+        """Behave as the tidy monthly frame too (``det.groupby(...)``), as the interface promises."""
+        if name.startswith("__") or name == "monthly":
+            raise AttributeError(name)
+        return getattr(self.monthly, name)
+
+    def __getitem__(self, key):
+        return self.monthly[key]
+
+    def __len__(self) -> int:
+        return len(self.monthly)
+
     def by_line(self) -> pd.DataFrame:
         """Total undiscounted cost per strategy (rows) and line (columns)."""
         return self.monthly.pivot_table(index="strategy", columns="line", values="usd",

@@ -148,3 +148,10 @@ def test_shipped_scenarios_evaluate(path) -> None:
     assert (det.npv_usd > 0).all()
     assert np.isfinite(det.cost_per_mtok_usd).all()
     assert set(det.monthly["line"]) == set(LINES)
+
+
+def test_evaluation_is_also_the_tidy_monthly_frame() -> None:
+    det = tco.evaluate(build())
+    assert list(det.columns) == ["strategy", "month", "line", "usd"]
+    assert len(det) == 12 * len(LINES)
+    assert det.groupby("strategy")["usd"].sum()["api-only"] == pytest.approx(12 * 6000.0)
