@@ -6,6 +6,7 @@ import io
 import json
 import shutil
 import subprocess
+import sys
 import zipfile
 
 import pandas as pd
@@ -114,7 +115,7 @@ def test_image_export_without_a_browser_says_so(monkeypatch) -> None:
 
 
 def test_import_tco_does_not_import_streamlit() -> None:
-    out = subprocess.run(["python", "-c", "import sys, tco, tco.charts, tco.deck, tco.export; "
+    out = subprocess.run([sys.executable, "-c", "import sys, tco, tco.charts, tco.deck, tco.export; "
                           "print('streamlit' in sys.modules)"], capture_output=True, text=True,
                          cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
