@@ -440,13 +440,21 @@ def sensitivity(view: View, key: tuple[str, int, int, str]) -> None:
                  hide_index=True)
 
 
+STRESS_COLUMNS = {"stress": "Stress", "strategy": "Strategy", "base_npv_usd": "Base NPV",
+                  "stressed_npv_usd": "Stressed NPV", "impact_usd": "Impact", "impact_share": "Impact (%)"}
+
+
+def stress_table(frame: pd.DataFrame) -> pd.DataFrame:
+    money = {c: frame[c].map(usd) for c in ("base_npv_usd", "stressed_npv_usd", "impact_usd")}
+    shown = frame.assign(**money, impact_share=frame["impact_share"].map(lambda v: pct(v, 1)))
+    return shown.rename(columns=STRESS_COLUMNS)
+
+
 def stress_tab(view: View) -> None:
     sc = view.scenario
     if not view.stresses.empty:
         st.markdown("**The scenario's named stresses**")
-        st.dataframe(view.stresses.assign(**{
-            c: view.stresses[c].map(usd) for c in ("base_npv_usd", "stressed_npv_usd", "impact_usd")},
-            impact_share=view.stresses["impact_share"].map(lambda v: pct(v, 1))), hide_index=True)
+        st.dataframe(stress_table(view.stresses), hide_index=True)
     st.markdown("**Force one event**")
     a, b, c = st.columns(3)
     first = sc.risks[0] if sc.risks else None
@@ -463,10 +471,7 @@ def stress_tab(view: View) -> None:
         return
     show(charts.stress_impact(frame, f"{kind.replace('_', ' ')} on {option} in month {month}: "
                               "NPV impact per strategy"), "fig_stress")
-    st.dataframe(frame.assign(**{c: frame[c].map(usd) for c in ("base_npv_usd", "stressed_npv_usd",
-                                                                 "impact_usd")},
-                              impact_share=frame["impact_share"].map(lambda v: pct(v, 1))),
-                 hide_index=True)
+    st.dataframe(stress_table(frame), hide_index=True)
 
 
 def assumptions_tab(base: Scenario, current: Scenario) -> None:
