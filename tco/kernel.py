@@ -92,6 +92,14 @@ class _OptionState:
     migration_effort_usd: np.ndarray
     counts: np.ndarray
 
+    @property
+    def any_migration(self) -> bool:
+        return bool(self.migrations.any())
+
+    @property
+    def any_exit(self) -> bool:
+        return bool((self.exit_month < self.log_index.shape[1]).any())
+
 
 def _option_states(sc: Scenario, x: dict[str, np.ndarray], shocks: Shocks, months: int
                    ) -> dict[str, _OptionState]:
@@ -302,14 +310,19 @@ def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shoc
         effort = np.zeros((paths, months))
         dual = np.zeros((paths, months))
         dual_months = col("switching.dual_running_months")
-        relied = set(strategy.mix) | ({fallback} if fallback else set())
+        # A list, not a set: string hashing varies between processes, and the order of these
+        # float additions must not, or the same seed would not give the same bits everywhere.
+        relied = list(dict.fromkeys([*strategy.mix, *([fallback] if fallback else [])]))
         for o_name in relied:
             state = states[o_name]
             events[:, s_i] += state.counts
             carried = np.broadcast_to(share.get(o_name, np.zeros((1, months))), (paths, months))
             uses = carried > 0.0
-            effort += state.migration_effort_usd * uses
-            dual += dual_months * state.migrations * carried * requests * per_request[o_name]
+            if state.any_migration:  # skipping all-zero terms leaves the sums bit-identical
+                effort += state.migration_effort_usd * uses
+                dual += dual_months * state.migrations * carried * requests * per_request[o_name]
+            if not state.any_exit:
+                continue
             exit_cell = t[None, :] == state.exit_month[:, None]
             if o_name == fallback:
                 moved, new_cost = carried, per_request[o_name]

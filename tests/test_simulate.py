@@ -288,3 +288,20 @@ def test_correlation_reaches_the_requested_rank_correlation() -> None:
     rho = stats.spearmanr(inputs["options.frontier-api.price_trend_per_year"],
                           inputs["options.llama-70b.price_trend_per_year"]).statistic
     assert abs(rho - 0.5) < Z / np.sqrt(20_000)
+
+
+def test_bit_for_bit_across_processes_and_hash_seeds() -> None:
+    """Same seed in fresh interpreters with different string-hash seeds: identical bytes."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import hashlib, tco; sc = tco.load_scenario('scenarios/api-price-shock.yaml'); "
+            "r = tco.simulate(sc, paths=3000, seed=7); "
+            "print(hashlib.sha256(r.npv_usd.tobytes() + r.cumulative_usd.tobytes()).hexdigest())")
+    from tests.conftest import ROOT
+
+    digests = {subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                              check=True, env={**os.environ, "PYTHONHASHSEED": str(h)}).stdout
+               for h in (1, 2, 3)}
+    assert len(digests) == 1
