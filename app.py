@@ -129,7 +129,10 @@ def figure(scenario_yaml: str, paths: int, seed: int, comments: str, name: str) 
 def export_bytes(scenario_yaml: str, paths: int, seed: int, comments: str, kind: str) -> bytes:
     """Small CSV downloads, built once per set of inputs."""
     result = compute(scenario_yaml, paths, seed, comments).result
-    return {"summary": export.summary_csv, "monthly": export.monthly_percentiles_csv}[kind](result)
+    if kind == "deck":
+        return build_deck(compute(scenario_yaml, paths, seed, comments).scenario, result)
+    return {"summary": export.summary_csv, "monthly": export.monthly_percentiles_csv,
+            "paths": export.paths_csv, "zip": export.bundle_zip}[kind](result)
 
 
 def chart_names(view: View) -> list[str]:
@@ -502,17 +505,16 @@ def export_tab(view: View, key: tuple[str, int, int, str], stem: str | None) -> 
     cols[2].download_button("Monthly percentiles (.csv)", export_bytes(*key, "monthly"),
                             f"{slug}-monthly-percentiles.csv", "text/csv", key="dl_monthly")
     cols = st.columns(3)
-    # The big files are built when clicked (deferred downloads), so a slider change never waits
-    # for a 10,000-row CSV or a deck nobody asked for.
-    result = view.result
-    cols[0].download_button("Paths audit trail (.csv)", lambda: export.paths_csv(result),
-                            f"{slug}-paths.csv", "text/csv", key="dl_paths", on_click="ignore")
-    cols[1].download_button("Everything (.zip)", lambda: export.bundle_zip(result), f"{slug}-tco.zip",
-                            "application/zip", key="dl_zip", on_click="ignore")
-    cols[2].download_button("Slide deck (.pptx)", lambda: build_deck(view.scenario, result),
-                            f"{slug}-tco.pptx",
+    # Tabs are lazy, so these files are only built while the Export tab is open (and cached).
+    cols[0].download_button("Paths audit trail (.csv)", export_bytes(*key, "paths"), f"{slug}-paths.csv",
+                            "text/csv", key="dl_paths")
+    cols[1].download_button("Everything (.zip)", export_bytes(*key, "zip"), f"{slug}-tco.zip",
+                            "application/zip", key="dl_zip")
+    with cols[2], st.spinner("Building the slide deck..."):
+        deck = export_bytes(*key, "deck")
+    cols[2].download_button("Slide deck (.pptx)", deck, f"{slug}-tco.pptx",
                             "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                            key="dl_deck", on_click="ignore")
+                            key="dl_deck")
     st.markdown("**Charts**")
     if browser_path() is None:
         st.info("PNG and SVG export needs Chromium on the server (apt-get install chromium); every "

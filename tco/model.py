@@ -50,12 +50,6 @@ class Evaluation:
     break_even: pd.DataFrame
     warnings: tuple[str, ...]
 
-    def __getattr__(self, name: str):
-        """Behave as the tidy monthly frame too (``det.groupby(...)``), as the interface promises."""
-        if name.startswith("__") or name == "monthly":
-            raise AttributeError(name)
-        return getattr(self.monthly, name)
-
     def __getitem__(self, key):
         return self.monthly[key]
 

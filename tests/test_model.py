@@ -152,6 +152,6 @@ def test_shipped_scenarios_evaluate(path) -> None:
 
 def test_evaluation_is_also_the_tidy_monthly_frame() -> None:
     det = tco.evaluate(build())
-    assert list(det.columns) == ["strategy", "month", "line", "usd"]
+    assert list(det.monthly.columns) == ["strategy", "month", "line", "usd"]
     assert len(det) == 12 * len(LINES)
-    assert det.groupby("strategy")["usd"].sum()["api-only"] == pytest.approx(12 * 6000.0)
+    assert det["usd"].sum() == pytest.approx(12 * 6000.0)
