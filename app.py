@@ -22,7 +22,14 @@ from tco.images import ImageExportUnavailable, browser_path, figure_bytes
 from tco.inputs import resolve
 from tco.kernel import EVENT_KINDS
 from tco.model import Evaluation, evaluate
-from tco.report import STALE_AFTER_DAYS, age_days, apply_nominal, assumptions, changed_inputs, verdict
+from tco.report import (
+    STALE_AFTER_DAYS,
+    apply_nominal,
+    assumptions,
+    changed_inputs,
+    stale_days,
+    verdict,
+)
 from tco.scenario import MAX_SCENARIO_BYTES, ApiOption, Scenario, comments_of, dumps, loads
 from tco.sensitivity import global_ranking, tornado
 from tco.simulate import SimulationResult, simulate
@@ -229,8 +236,8 @@ def source_caption(sc: Scenario, path: str) -> str | None:
     text = f"Default from {param.source}"
     if param.as_of:
         text += f", as of {param.as_of}"
-        age = age_days(param.as_of)
-        if age is not None and age > STALE_AFTER_DAYS and "USD" in param.unit:
+        age = stale_days(param)
+        if age is not None:
             text += f" :warning: **{age} days old**: check the current price"
     return text
 

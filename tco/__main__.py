@@ -157,13 +157,10 @@ def _deck(args: argparse.Namespace) -> int:
 
     _check_paths(args.paths)
     sc = load_scenario(args.scenario)
-    data = build_deck(sc, simulate(sc, paths=args.paths, seed=args.seed))
-    from pathlib import Path  # noqa: PLC0415
+    from tco.export import write_atomic  # noqa: PLC0415
 
-    target = Path(args.output)
-    temporary = target.with_suffix(target.suffix + ".tmp")
-    temporary.write_bytes(data)
-    temporary.replace(target)
+    data = build_deck(sc, simulate(sc, paths=args.paths, seed=args.seed))
+    target = write_atomic(args.output, data)
     print(f"wrote {target} ({len(data) / 1000:.0f} kB)")
     return 0
 

@@ -72,9 +72,11 @@ def _legend_below(chart) -> None:
     chart.legend.include_in_layout = False
 
 
-def _money_axis(chart) -> None:
+def _money_axis(chart, largest_usd: float) -> None:
+    """Dollar ticks in millions, or thousands when the chart never reaches $1M (a startup's deck)."""
     axis = chart.value_axis
-    axis.tick_labels.number_format = '"$"#,##0.0,,"M"'
+    axis.tick_labels.number_format = ('"$"#,##0.0,,"M"' if abs(largest_usd) >= 1e6
+                                      else '"$"#,##0,"k"')
     axis.tick_labels.number_format_is_linked = False
     axis.has_major_gridlines = True
 
@@ -117,7 +119,7 @@ def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
         series.format.line.color.rgb = _rgb(colours[name])
         series.format.line.width = Pt(3)
         series.smooth = False
-    _money_axis(chart)
+    _money_axis(chart, float(q["mean_cumulative_usd"].max()))
 
     slide = _slide(prs, "NPV of total cost per strategy")
     data = CategoryChartData()
@@ -130,7 +132,7 @@ def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
     for k, series in enumerate(chart.series):
         series.format.fill.solid()
         series.format.fill.fore_color.rgb = _rgb(PALETTE[k])
-    _money_axis(chart)
+    _money_axis(chart, float(table["cvar95"].max()))
 
     best = table["mean"].idxmin()
     frame = tornado(sc)
@@ -148,7 +150,8 @@ def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
     for series, colour in zip(chart.series, ("#56B4E9", "#D55E00"), strict=True):
         series.format.fill.solid()
         series.format.fill.fore_color.rgb = _rgb(colour)
-    _money_axis(chart)
+    _money_axis(chart, float((rows[["npv_low_usd", "npv_high_usd"]] - base).abs().to_numpy().max())
+                if len(rows) else 0.0)
     chart.category_axis.tick_labels.font.size = Pt(11)
     chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # labels left of the bars
 

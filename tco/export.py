@@ -122,15 +122,20 @@ def csv_files(result: SimulationResult) -> dict[str, bytes]:
             "provenance.json": provenance_json(result)}
 
 
+def write_atomic(target: str | Path, data: bytes) -> Path:
+    """Write bytes through a temporary file and a rename, so no half-written file is ever left."""
+    target = Path(target)
+    temporary = target.with_suffix(target.suffix + ".tmp")
+    temporary.write_bytes(data)
+    temporary.replace(target)
+    return target
+
+
 def write_csv_dir(result: SimulationResult, directory: str | Path) -> list[Path]:
     """Write summary.csv, monthly_percentiles.csv, paths.csv and provenance.json."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, data in csv_files(result).items():
-        target = directory / name
-        temporary = target.with_suffix(target.suffix + ".tmp")
-        temporary.write_bytes(data)
-        temporary.replace(target)  # never leave a half-written file behind
-        written.append(target)
+        written.append(write_atomic(directory / name, data))
     return written

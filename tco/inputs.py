@@ -63,6 +63,11 @@ class Resolved:
     gpus_per_replica: dict[str, int]
     warnings: tuple[str, ...] = field(default=())
 
+    def impact(self, risk_index: int) -> Param | None:
+        """The per-event price impact of a risk: its multiplier or successor multiplier, if any."""
+        return (self.params.get(f"risks.{risk_index}.multiplier")
+                or self.params.get(f"risks.{risk_index}.successor_price_multiplier"))
+
     @property
     def sampled(self) -> list[Param]:
         """Distribution-valued inputs sampled once per path, in scenario order."""

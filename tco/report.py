@@ -10,7 +10,7 @@ import pandas as pd
 from tco.distributions import Distribution
 from tco.format import pct, usd
 from tco.inputs import Param, resolve
-from tco.scenario import Bounds, Scenario, comments_of, get_path, to_dict, validate
+from tco.scenario import Bounds, Scenario, comments_of, get_path, set_path, to_dict, validate
 from tco.simulate import SimulationResult
 
 STALE_AFTER_DAYS = 90
@@ -67,16 +67,22 @@ def age_days(as_of: str | None, today: dt.date | None = None) -> int | None:
     return ((today or dt.date.today()) - dt.date.fromisoformat(as_of)).days
 
 
+def stale_days(param: Param, today: dt.date | None = None) -> int | None:
+    """Age in days of a price older than STALE_AFTER_DAYS, None for fresh prices and non-prices."""
+    age = age_days(param.as_of, today)
+    if age is None or not param.unit.startswith("USD") or age <= STALE_AFTER_DAYS:
+        return None
+    return age
+
+
 def assumptions(sc: Scenario, today: dt.date | None = None) -> pd.DataFrame:
     """Every input with its value, unit, source, as-of date and a staleness warning."""
     rows = []
     for path, p in resolve(sc).params.items():
-        age = age_days(p.as_of, today)
-        stale = "price" in p.unit.lower() or "usd per" in p.unit.lower()
+        age = stale_days(p, today)
         rows.append({"input": path, "value": describe(p.value), "nominal": p.nominal, "unit": p.unit,
                      "source": p.source, "as_of": p.as_of or "",
-                     "warning": (f"{age} days old" if stale and age is not None
-                                 and age > STALE_AFTER_DAYS else "")})
+                     "warning": f"{age} days old" if age is not None else ""})
     return pd.DataFrame(rows)
 
 
@@ -90,8 +96,6 @@ def apply_nominal(sc: Scenario, changes: dict[str, float]) -> Scenario:
     """
     params = resolve(sc).params
     data = to_dict(sc)
-    from tco.scenario import set_path  # noqa: PLC0415
-
     for path, new in changes.items():
         p: Param | None = params.get(path)
         value: Any = float(new)

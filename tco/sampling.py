@@ -115,8 +115,7 @@ def draw_shocks(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], seed
         for k, (i, name) in enumerate(pairs):
             q = np.reshape(monthly_probability(x[f"risks.{i}.annual_probability"]), (-1, 1))
             shocks.fired[(i, name)] = events_u[k] < q
-            impact_param = resolved.params.get(f"risks.{i}.multiplier") or resolved.params.get(
-                f"risks.{i}.successor_price_multiplier")
+            impact_param = resolved.impact(i)
             fired = shocks.fired[(i, name)]
             # Uniforms exist for every cell (a fixed stream layout); quantiles are taken only where an
             # event fired, and cells without an event carry the neutral impact 1 and zero effort.

@@ -48,8 +48,7 @@ def stress(sc: Scenario, kind: str, option: str, month: int) -> pd.DataFrame:
     months = sc.horizon_months
     fired = np.zeros((1, months), dtype=bool)
     fired[0, month] = True
-    impact = resolved.params.get(f"risks.{index}.multiplier") or resolved.params.get(
-        f"risks.{index}.successor_price_multiplier")
+    impact = resolved.impact(index)
     shocks = Shocks(paths=1, fired={(index, option): fired},
                     impact={(index, option): np.full((1, months), impact.nominal if impact else 1.0)},
                     weeks={(index, option): np.full(
