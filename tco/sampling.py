@@ -4,8 +4,12 @@ Randomness comes only from ``np.random.SeedSequence(seed)`` through named child 
 of ``STREAMS`` is only ever appended to). Paths are drawn in blocks of ``RNG_BLOCK_PATHS``, each with
 its own stream keyed by (stream, block), so results do not depend on how blocks are grouped into
 chunks or workers, and the first N paths of a longer run are the N paths of a shorter one (for
-pseudo-random sampling). Draws cover every (path, month) cell whether or not an event fires, so a
-higher probability fires a superset of events on the same seed.
+pseudo-random sampling). Event draws cover every (path, month) cell whether or not an event fires,
+so a higher probability fires a superset of events on the same seed.
+
+An event's size and migration effort are needed only in the few cells where it fires, so they come
+from a counter-based generator (SplitMix64) addressed by (risk-option pair, path, month): each cell's
+value is fixed whatever fires elsewhere, as with a full array, without drawing the other 97-99%.
 """
 
 from __future__ import annotations
@@ -30,6 +34,28 @@ def generator(seed: int, stream: str, block: int = 0) -> np.random.Generator:
     """Return the generator of one named stream and block."""
     sequence = np.random.SeedSequence(seed, spawn_key=(STREAMS.index(stream), block))
     return np.random.Generator(np.random.PCG64(sequence))
+
+
+_GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+PAIR_STRIDE = 1 << 40
+"""Cell counters of one risk-option pair: path x months + month stays below it up to 1.8e10 paths."""
+
+
+def cell_uniforms(seed: int, stream: str, counters: np.ndarray) -> np.ndarray:
+    """Uniforms in (0, 1), one per uint64 cell counter: SplitMix64 (Steele, Lea and Flood, 2014,
+    "Fast splittable pseudorandom number generators"), keyed by the stream's SeedSequence.
+
+    The same (seed, stream, counter) always gives the same value, so cells can be drawn in any
+    order and any subset.
+    """
+    key = np.random.SeedSequence(seed, spawn_key=(STREAMS.index(stream),)).generate_state(1, np.uint64)
+    z = key + (counters.astype(np.uint64) + np.uint64(1)) * _GOLDEN_GAMMA  # arithmetic is mod 2^64
+    z = (z ^ (z >> np.uint64(30))) * _MIX_1
+    z = (z ^ (z >> np.uint64(27))) * _MIX_2
+    z = z ^ (z >> np.uint64(31))
+    return ((z >> np.uint64(11)).astype(float) + 0.5) / float(1 << 53)  # 53 bits, never 0 or 1
 
 
 def rank_to_pearson(rho: float | np.ndarray) -> float | np.ndarray:
@@ -109,26 +135,26 @@ def draw_shocks(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], seed
     pairs = [(i, name) for i, risk in enumerate(sc.risks) for name in risk.on]
     if pairs:
         events_u = draw("events", "random", len(pairs))
-        impacts_u = draw("impacts", "random", len(pairs))
-        weeks_u = draw("weeks", "random", len(pairs))
         weeks = resolved.params["switching.engineer_weeks"]
+        first_path = first_block * RNG_BLOCK_PATHS
         for k, (i, name) in enumerate(pairs):
             q = np.reshape(monthly_probability(x[f"risks.{i}.annual_probability"]), (-1, 1))
-            shocks.fired[(i, name)] = events_u[k] < q
+            fired = events_u[k] < q
+            shocks.fired[(i, name)] = fired
+            # Cells without an event carry the neutral impact 1 and zero effort. Flat indices:
+            # 2-d nonzero and boolean-mask writes cost ten times as much here.
+            cells = np.flatnonzero(fired)  # path x months + month within this chunk
+            counters = k * PAIR_STRIDE + first_path * months + cells
             impact_param = resolved.impact(i)
-            fired = shocks.fired[(i, name)]
-            # Uniforms exist for every cell (a fixed stream layout); quantiles are taken only where an
-            # event fired, and cells without an event carry the neutral impact 1 and zero effort.
             impact = np.ones((paths, months))
             if impact_param is not None:
-                impact[fired] = (impact_param.value.ppf(  # type: ignore[union-attr]
-                    np.clip(impacts_u[k][fired], U_EPSILON, 1.0 - U_EPSILON))
+                impact.reshape(-1)[cells] = (impact_param.value.ppf(  # type: ignore[union-attr]
+                    cell_uniforms(seed, "impacts", counters))
                     if impact_param.uncertain else impact_param.nominal)
             shocks.impact[(i, name)] = impact
             effort = np.zeros((paths, months))
-            effort[fired] = (weeks.value.ppf(  # type: ignore[union-attr]
-                np.clip(weeks_u[k][fired], U_EPSILON, 1.0 - U_EPSILON)) if weeks.uncertain
-                else weeks.nominal)
+            effort.reshape(-1)[cells] = (weeks.value.ppf(  # type: ignore[union-attr]
+                cell_uniforms(seed, "weeks", counters)) if weeks.uncertain else weeks.nominal)
             shocks.weeks[(i, name)] = effort
     if with_noise:
         noisy = [n for n in sc.options
