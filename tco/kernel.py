@@ -99,23 +99,36 @@ def _first_month(flags: np.ndarray, months: int) -> np.ndarray:
     return np.where(flags.any(axis=1), flags.argmax(axis=1), months)
 
 
+def _at_months(values: np.ndarray, month: np.ndarray, rows: np.ndarray, shape: tuple[int, int]
+               ) -> np.ndarray:
+    """A (paths, months) array holding ``values[i]`` at ``(rows[i], month[i])`` and zero elsewhere.
+
+    Exits and first starts touch one month per path: writing those cells costs far less than
+    building a (paths, months) mask and multiplying through it.
+    """
+    out = np.zeros(shape)
+    out[rows, month] = values
+    return out
+
+
 @dataclass
 class _OptionState:
-    log_index: np.ndarray
+    """Events on one option over a chunk of paths.
+
+    ``index`` is the price index, (paths, months) or (1, months) when no path varies; ``migrations``
+    and ``migration_effort_usd`` are (paths, months) arrays, or 0.0 when no deprecation can fire.
+    """
+
+    index: np.ndarray | float
     exit_month: np.ndarray
     exit_effort_usd: np.ndarray
     licence_month: np.ndarray
-    migrations: np.ndarray
-    migration_effort_usd: np.ndarray
+    migrations: np.ndarray | float
+    migration_effort_usd: np.ndarray | float
     counts: np.ndarray
-
-    @property
-    def any_migration(self) -> bool:
-        return bool(self.migrations.any())
-
-    @property
-    def any_exit(self) -> bool:
-        return bool((self.exit_month < self.log_index.shape[1]).any())
+    any_migration: bool
+    any_exit: bool
+    any_licence_change: bool
 
 
 def _option_states(sc: Scenario, x: dict[str, np.ndarray], shocks: Shocks, months: int
@@ -124,25 +137,24 @@ def _option_states(sc: Scenario, x: dict[str, np.ndarray], shocks: Shocks, month
     t = np.arange(months, dtype=float)
     week_usd = x["switching.usd_per_engineer_week"]
     one_off = x["switching.one_off_usd"]
+    rows = np.arange(paths)
     states = {}
     for name, option in sc.options.items():
         prefix = f"options.{name}"
         indexed = isinstance(option, ApiOption) or not option.bought
         # Monthly log moves of the price index, summed once at the end: noise and event impacts.
-        log_steps = np.zeros((paths, months))
-        if indexed:
-            z = shocks.noise.get(name)
-            if z is not None:
-                sigma = np.reshape(monthly_volatility(x[f"{prefix}.price_volatility_per_year"]), (-1, 1))
-                log_steps = sigma * z
-                log_steps[:, 0] = 0.0  # I(0) = 1: the first move happens between month 0 and month 1
+        log_steps = None
+        z = shocks.noise.get(name)
+        if indexed and z is not None:
+            sigma = np.reshape(monthly_volatility(x[f"{prefix}.price_volatility_per_year"]), (-1, 1))
+            log_steps = sigma * z
+            log_steps[:, 0] = 0.0  # I(0) = 1: the first move happens between month 0 and month 1
         exit_month = np.full(paths, months)
         exit_effort = np.zeros(paths)
         licence_month = np.full(paths, months)
-        migrations = np.zeros((paths, months))
-        effort = np.zeros((paths, months))
+        migrations: np.ndarray | float = 0.0
+        effort: np.ndarray | float = 0.0
         counts = np.zeros((paths, len(EVENT_KINDS)))
-        rows = np.arange(paths)
         for i, risk in enumerate(sc.risks):
             fired = shocks.fired.get((i, name))
             if fired is None or name not in risk.on:
@@ -150,14 +162,16 @@ def _option_states(sc: Scenario, x: dict[str, np.ndarray], shocks: Shocks, month
             kind = EVENT_KINDS.index(risk.kind)
             if risk.kind in ("price_change", "deprecation"):
                 counts[:, kind] += fired.sum(axis=1)
-                if indexed:
+                if indexed and fired.any():
                     # Several events compound: the index carries the product of all fired impacts.
                     # Logs only where fired: np.where over every cell cost more than the rest.
+                    if log_steps is None:
+                        log_steps = np.zeros((paths, months))
                     log_steps[fired] += np.log(shocks.impact[(i, name)][fired])
             if risk.kind == "deprecation":
-                migrations += fired
-                effort += fired * (shocks.weeks[(i, name)] * np.reshape(week_usd, (-1, 1))
-                                   + np.reshape(one_off, (-1, 1)))
+                migrations = migrations + fired
+                effort = effort + fired * (shocks.weeks[(i, name)] * np.reshape(week_usd, (-1, 1))
+                                           + np.reshape(one_off, (-1, 1)))
             elif risk.kind == "exit":
                 first = _first_month(fired, months)
                 cell = np.minimum(first, months - 1)
@@ -168,13 +182,17 @@ def _option_states(sc: Scenario, x: dict[str, np.ndarray], shocks: Shocks, month
             elif risk.kind == "licence_change":
                 licence_month = np.minimum(_first_month(fired, months), licence_month)
         counts[:, EVENT_KINDS.index("exit")] = exit_month < months
-        log_index = cumsum_months(log_steps)
+        counts[:, EVENT_KINDS.index("licence_change")] = licence_month < months
         if indexed:
             drift = np.reshape(monthly_log_drift(x[f"{prefix}.price_trend_per_year"]), (-1, 1))
-            log_index += drift * t
-        counts[:, EVENT_KINDS.index("licence_change")] = licence_month < months
-        states[name] = _OptionState(log_index, exit_month, exit_effort, licence_month, migrations,
-                                    effort, counts)
+            log_index = drift * t if log_steps is None else cumsum_months(log_steps) + drift * t
+            index: np.ndarray | float = np.exp(log_index)
+        else:
+            index = 1.0  # bought hardware: the price was paid up front
+        states[name] = _OptionState(
+            index, exit_month, exit_effort, licence_month, migrations, effort, counts,
+            any_migration=bool(np.any(migrations)), any_exit=bool((exit_month < months).any()),
+            any_licence_change=bool((licence_month < months).any()))
     return states
 
 
@@ -197,17 +215,24 @@ def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shoc
     s R [in (1-c) P_in + in c P_cached + out P_out] / 1e6 x (1 - b d) x I(t). A self-hosted fleet
     serves its peak (average x peak_to_average) at target_utilization in whole replicas, never fewer
     than min_replicas while it carries traffic. NPV discounts month t by (1 + r)^-((t + 1) / 12).
+
+    Shares stay scalars or (paths, 1) columns until an event makes them vary by month; numpy
+    broadcasting then gives the same numbers as full arrays at a fraction of the memory traffic.
     """
     months = sc.horizon_months
     paths = shocks.paths
+    shape = (paths, months)
     t = np.arange(months, dtype=float)
+    rows = np.arange(paths)
 
     def col(path: str) -> np.ndarray:
         return np.reshape(np.asarray(x[path], dtype=float), (-1, 1))
 
+    def per_path(path: str) -> np.ndarray:
+        return np.broadcast_to(np.reshape(np.asarray(x[path], dtype=float), (-1,)), (paths,))
+
     requests = np.broadcast_to(
-        col("workload.requests_per_month") * np.power(1.0 + col("workload.growth_per_month"), t),
-        (paths, months))
+        col("workload.requests_per_month") * np.power(1.0 + col("workload.growth_per_month"), t), shape)
     tokens_in = col("workload.input_tokens_per_request")
     tokens_out = col("workload.output_tokens_per_request")
     peak = col("workload.peak_to_average")
@@ -216,23 +241,24 @@ def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shoc
             1.0 + col("workload.mau_growth_per_month"), t)
     else:
         mau = np.zeros((1, months))
-    discount = np.broadcast_to(discount_factors(np.reshape(x["discount_rate_per_year"], (-1,)), months),
-                               (paths, months))
+    rate = np.reshape(x["discount_rate_per_year"], (-1,))
+    discount = discount_factors(rate if rate.size > 1 else rate[0], months)
     states = _option_states(sc, x, shocks, months)
-    index = {name: np.exp(s.log_index) for name, s in states.items()}
 
-    # Cost of one request on each option at month t: used for API bills and for dual running.
+    # Cost of one request on each option at month t, and of all traffic on it (R x cost): used for
+    # API bills, escalated traffic and dual running.
     per_request: dict[str, np.ndarray] = {}
     replica_seconds: dict[str, np.ndarray] = {}
     for name, option in sc.options.items():
         p = f"options.{name}"
+        index = states[name].index
         if isinstance(option, ApiOption):
             cached = col("workload.cached_input_share")
             price = (tokens_in * ((1.0 - cached) * col(f"{p}.input_usd_per_mtok")
                                   + cached * col(f"{p}.cached_input_usd_per_mtok"))
                      + tokens_out * col(f"{p}.output_usd_per_mtok")) / TOKENS_PER_MTOK
             price = price * (1.0 - col("workload.batchable_share") * col(f"{p}.batch_discount"))
-            per_request[name] = price * index[name]
+            per_request[name] = price * index
         else:
             gpus_per_replica = resolved.gpus_per_replica[name]
             if option.tokens_per_second_per_gpu is not None:
@@ -242,7 +268,13 @@ def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shoc
             replica_seconds[name] = seconds
             per_request[name] = (seconds * gpus_per_replica / SECONDS_PER_HOUR
                                  / col(f"{p}.target_utilization") * _gpu_hour_usd(option, p, col)
-                                 * (index[name] if not option.bought else 1.0))
+                                 * index)
+    all_traffic: dict[str, np.ndarray] = {}
+
+    def full_bill(name: str) -> np.ndarray:
+        if name not in all_traffic:
+            all_traffic[name] = requests * per_request[name]
+        return all_traffic[name]
 
     names = list(sc.options)
     n_strategies = len(sc.strategies)
@@ -256,47 +288,53 @@ def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shoc
     events = np.zeros((paths, n_strategies, len(EVENT_KINDS)))
     line = {name: i for i, name in enumerate(LINES)}
 
+    def npv_of(values: np.ndarray | float) -> np.ndarray:
+        if np.ndim(values) == 0:
+            return values * np.broadcast_to(discount, shape).sum(axis=1)
+        values = np.broadcast_to(values, shape)
+        # einsum without optimize never calls BLAS, so the sum order is fixed: same bits everywhere.
+        return np.einsum("pm,pm->p" if discount.ndim == 2 else "pm,m->p", values, discount)
+
     for s_i, (s_name, strategy) in enumerate(sc.strategies.items()):
         fallback = strategy.fallback
-        share: dict[str, np.ndarray] = {}
-        escalated = np.zeros((paths, months))
+        share: dict[str, np.ndarray | float] = {}
+        escalated: np.ndarray | float = 0.0
         for o_name, mix_share in strategy.mix.items():
             if mix_share == 0.0:
                 continue
             option = sc.options[o_name]
-            if o_name == fallback:
+            state = states[o_name]
+            if o_name == fallback or not state.any_exit:
                 # A fallback that exits is replaced like for like: its traffic stays where it is.
-                base = np.full((paths, months), mix_share)
+                base: np.ndarray | float = mix_share
             else:
-                alive = t[None, :] < states[o_name].exit_month[:, None]
-                base = mix_share * alive
+                base = mix_share * (t[None, :] < state.exit_month[:, None])
                 if fallback is not None:
                     share[fallback] = share.get(fallback, 0.0) + (mix_share - base)
             if isinstance(option, SelfHostedOption) and fallback is not None and o_name != fallback:
-                esc = _escalation(x, o_name, sc, states[o_name].licence_month, t)
+                esc = _escalation(x, o_name, sc, state, t)
                 share[o_name] = share.get(o_name, 0.0) + base * (1.0 - esc)
                 escalated = escalated + base * esc
             else:
                 share[o_name] = share.get(o_name, 0.0) + base
-        if fallback is not None:
+        if fallback is not None and np.any(escalated):
             share[fallback] = share.get(fallback, 0.0) + escalated
         lines = _Lines(paths, months)
         for o_name, o_share in share.items():
-            o_share = np.broadcast_to(o_share, (paths, months))
             option = sc.options[o_name]
             p = f"options.{o_name}"
-            load = o_share * requests
             if isinstance(option, ApiOption):
-                bill = load * per_request[o_name]
-                if o_name == fallback:
-                    esc_bill = escalated * requests * per_request[o_name]
+                bill = o_share * full_bill(o_name)
+                if o_name == fallback and np.any(escalated):
+                    esc_bill = escalated * full_bill(o_name)
                     lines[line["escalated_traffic"]] += esc_bill
                     bill = bill - esc_bill
                 lines[line["api_tokens"]] += bill
                 continue
             o_i = names.index(o_name)
             seconds = replica_seconds[o_name]
-            needed = load / SECONDS_PER_MONTH * peak * seconds / col(f"{p}.target_utilization")
+            load = o_share * requests
+            needed = load * (peak * seconds / (SECONDS_PER_MONTH * col(f"{p}.target_utilization")))
             in_use = load > 0.0
             replicas = np.maximum(option.min_replicas, np.ceil(needed)) * in_use
             gpus = replicas * resolved.gpus_per_replica[o_name]
@@ -306,67 +344,74 @@ def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shoc
                                                 out=np.zeros_like(load), where=replicas > 0).sum(axis=0)
             if option.bought:
                 pre = f"{p}.purchase"
-                lines[line["gpu_purchase"]] += gpus * col(f"{pre}.usd_per_gpu") / (
-                    col(f"{pre}.years") * MONTHS_PER_YEAR)
-                lines[line["power"]] += (gpus * col(f"{pre}.kw_per_gpu") * HOURS_PER_MONTH
-                                         * col(f"{pre}.usd_per_kwh") * col(f"{pre}.pue"))
+                lines[line["gpu_purchase"]] += gpus * (col(f"{pre}.usd_per_gpu") / (
+                    col(f"{pre}.years") * MONTHS_PER_YEAR))
+                lines[line["power"]] += gpus * (col(f"{pre}.kw_per_gpu") * HOURS_PER_MONTH
+                                                * col(f"{pre}.usd_per_kwh") * col(f"{pre}.pue"))
             else:
-                lines[line["gpu_rent"]] += (gpus * HOURS_PER_MONTH * col(f"{p}.usd_per_gpu_hour")
-                                            * index[o_name])
+                lines[line["gpu_rent"]] += (gpus * (HOURS_PER_MONTH * col(f"{p}.usd_per_gpu_hour"))
+                                            * states[o_name].index)
             lines[line["ops_staff"]] += in_use * (col(f"{p}.ops_fte") * col(f"{p}.usd_per_fte_year")
                                                   / MONTHS_PER_YEAR)
             monthly_parts = sum((col(f"{p}.missing_components.{i}.usd_per_month")
                                  for i in range(len(option.missing_components))), np.zeros((1, 1)))
             setup_parts = sum((col(f"{p}.missing_components.{i}.setup_usd")
                                for i in range(len(option.missing_components))), np.zeros((1, 1)))
-            lines[line["missing_components"]] += in_use * monthly_parts
+            if np.any(monthly_parts):
+                lines[line["missing_components"]] += in_use * monthly_parts
             # Setup is paid in the first month an option carries traffic: month 0 for the mix,
             # later for a fallback that first starts when an event moves traffic onto it.
             first = _first_month(in_use, months)
-            starts = t[None, :] == first[:, None]
-            lines[line["setup"]] += starts * col(f"{p}.setup_usd")
-            lines[line["missing_components"]] += starts * setup_parts
+            starts = first < months
+            for line_name, usd in (("setup", col(f"{p}.setup_usd")), ("missing_components", setup_parts)):
+                if np.any(usd):
+                    lines[line[line_name]] += _at_months(
+                        np.broadcast_to(usd[:, 0], (paths,))[starts], first[starts], rows[starts], shape)
             if option.licence is not None:
                 above = mau > col(f"{p}.licence.mau_threshold")
                 lines[line["licence"]] += in_use * above * col(f"{p}.licence.usd_per_month_above")
         lines[line["gateway"]] += col(f"strategies.{s_name}.overhead_usd_per_month")
-        effort = np.zeros((paths, months))
-        dual = np.zeros((paths, months))
-        dual_months = col("switching.dual_running_months")
+        effort: np.ndarray | float = 0.0
+        dual: np.ndarray | float = 0.0
+        dual_months = per_path("switching.dual_running_months")
         # A list, not a set: string hashing varies between processes, and the order of these
         # float additions must not, or the same seed would not give the same bits everywhere.
         relied = list(dict.fromkeys([*strategy.mix, *([fallback] if fallback else [])]))
         for o_name in relied:
             state = states[o_name]
             events[:, s_i] += state.counts
-            carried = np.broadcast_to(share.get(o_name, np.zeros((1, months))), (paths, months))
-            uses = carried > 0.0
-            if state.any_migration:  # skipping all-zero terms leaves the sums bit-identical
-                effort += state.migration_effort_usd * uses
-                dual += dual_months * state.migrations * carried * requests * per_request[o_name]
+            carried = share.get(o_name, 0.0)
+            uses = np.broadcast_to(carried > 0.0, shape) if np.ndim(carried) else carried > 0.0
+            if state.any_migration and np.any(uses):
+                effort = effort + state.migration_effort_usd * uses
+                dual = dual + dual_months[:, None] * state.migrations * carried * full_bill(o_name)
             if not state.any_exit:
                 continue
-            exit_cell = t[None, :] == state.exit_month[:, None]
+            exiting = state.exit_month < months
             if o_name == fallback:
-                moved, new_cost = carried, per_request[o_name]
-                paid = exit_cell & uses
+                # A fallback pays to move only if it carries traffic in the month it exits.
+                moved, new_bill = carried, full_bill(o_name)
+                exiting &= np.broadcast_to(uses, shape)[rows, np.minimum(state.exit_month, months - 1)]
             elif strategy.mix.get(o_name, 0.0) > 0.0:
                 moved = strategy.mix[o_name]
-                new_cost = per_request[fallback] if fallback else 0.0
-                paid = exit_cell
+                new_bill = full_bill(fallback) if fallback else np.zeros(shape)
             else:
                 continue
-            effort += paid * state.exit_effort_usd[:, None]
-            dual += paid * dual_months * moved * requests * new_cost
+            r, m = rows[exiting], state.exit_month[exiting]
+            moved_cells = np.broadcast_to(moved, shape)[r, m]
+            effort = effort + _at_months(state.exit_effort_usd[exiting], m, r, shape)
+            dual = dual + _at_months(dual_months[exiting] * moved_cells
+                                     * np.broadcast_to(new_bill, shape)[r, m], m, r, shape)
         portability = col(f"strategies.{s_name}.portability")
-        lines[line["switching"]] += effort * (1.0 - portability) + dual
+        if np.any(effort) or np.any(dual):
+            lines[line["switching"]] += effort * (1.0 - portability) + dual
         total = lines.total()
-        npv[:, s_i] = (total * discount).sum(axis=1)
+        npv[:, s_i] = npv_of(total)
         if npv_only:
             continue
         cost[:, s_i] = total
-        switching_npv[:, s_i] = (lines.get(line["switching"]) * discount).sum(axis=1)
-        effort_npv[:, s_i] = (effort * discount).sum(axis=1)
+        switching_npv[:, s_i] = npv_of(lines.get(line["switching"]))
+        effort_npv[:, s_i] = npv_of(effort)
         line_sum[s_i] = lines.sum_over_paths(len(LINES))
     if npv_only:
         return KernelResult(None, npv, None, None, None, None, None, None, None)
@@ -427,24 +472,24 @@ def _gpu_hour_usd(option: SelfHostedOption, p: str, col) -> np.ndarray:
     return amortised + col(f"{pre}.kw_per_gpu") * col(f"{pre}.usd_per_kwh") * col(f"{pre}.pue")
 
 
-def _escalation(x: dict[str, np.ndarray], o_name: str, sc: Scenario, licence_month: np.ndarray,
+def _escalation(x: dict[str, np.ndarray], o_name: str, sc: Scenario, state: _OptionState,
                 t: np.ndarray) -> np.ndarray:
-    """Share of a self-hosted option's traffic escalated to the fallback: (paths, months).
+    """Share of a self-hosted option's traffic escalated to the fallback.
 
     Before a licence change it is escalation_share; from the event month on it grows by
     escalation_per_month each month (the event month counts as the first) up to escalation_cap.
+    A (paths, 1) column while no licence change fired in this chunk, else (paths, months).
     """
     base = np.reshape(np.asarray(x[f"options.{o_name}.escalation_share"], dtype=float), (-1, 1))
-    esc = np.broadcast_to(base, (licence_month.shape[0], t.shape[0]))
+    if not state.any_licence_change:
+        return base
     for i, risk in enumerate(sc.risks):
         if risk.kind != "licence_change" or o_name not in risk.on:
             continue
         rate = np.reshape(np.asarray(x[f"risks.{i}.escalation_per_month"], dtype=float), (-1, 1))
         cap = np.reshape(np.asarray(x.get(f"risks.{i}.escalation_cap", 1.0), dtype=float), (-1, 1))
-        if (licence_month >= t.shape[0]).all():
-            return esc
         # Before the event since <= 0, so base + rate x since <= base (rate >= 0) and the outer
         # maximum returns the base share: no separate branch for months before the event.
-        since = t[None, :] - licence_month[:, None] + 1.0
+        since = t[None, :] - state.licence_month[:, None] + 1.0
         return np.maximum(base, np.minimum(cap, base + rate * since))
-    return esc
+    return base

@@ -79,7 +79,9 @@ def _run_chunk(sc: Scenario, resolved: Resolved, u: np.ndarray, seed: int, start
     out.npv_no_events[rows] = (kernel.run(sc, resolved, x, shocks.without_events(), npv_only=True)
                                .npv_usd if shocks.fired else with_events.npv_usd)
     out.npv[rows] = with_events.npv_usd
-    kernel.cumsum_months(with_events.cost_usd, out=out.cumulative[rows])  # summed in float64
+    # Summed in float64 in a contiguous temporary, then stored in float32: accumulating straight
+    # into the strided float32 slice of the big array missed cache on every month.
+    out.cumulative[rows] = kernel.cumsum_months(with_events.cost_usd)
     out.switching_npv[rows] = with_events.switching_npv_usd
     out.effort_npv[rows] = with_events.migration_effort_npv_usd
     out.events[rows] = with_events.events
