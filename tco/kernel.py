@@ -33,10 +33,13 @@ EVENT_KINDS = ("price_change", "deprecation", "exit", "licence_change")
 
 @dataclass
 class Shocks:
-    """Random shocks for a batch of paths; every array is ``(paths, months)``.
+    """Random shocks for a batch of paths.
 
     Keys are ``(risk index, option name)`` for events and option names for price noise. A missing
-    key means no shock of that kind (no event fired, zero noise).
+    key means no shock of that kind (no event fired, zero noise). ``noise`` and ``fired`` are
+    ``(paths, months)``; ``impact`` (an event's price multiplier) and ``weeks`` (its migration
+    effort) hold one value per fired cell, in the row-major order of ``np.flatnonzero(fired)``:
+    events are rare, and full arrays of them cost more to fill than the rest of the draw.
     """
 
     paths: int
@@ -64,6 +67,7 @@ class KernelResult:
     gpus_sum, utilization_sum : (strategies, options, months), summed over paths
     events : (paths, strategies, kinds), events fired on options each strategy relies on
     tokens : (paths,), tokens served over the horizon (input plus output)
+    npv_no_events_usd : (paths, strategies), only when asked for: the same paths with no event
     """
 
     cost_usd: np.ndarray
@@ -75,6 +79,7 @@ class KernelResult:
     utilization_sum: np.ndarray
     events: np.ndarray
     tokens: np.ndarray
+    npv_no_events_usd: np.ndarray | None = None
 
 
 def cumsum_months(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -131,24 +136,15 @@ class _OptionState:
     any_licence_change: bool
 
 
-def _option_states(sc: Scenario, x: dict[str, np.ndarray], shocks: Shocks, months: int
-                   ) -> dict[str, _OptionState]:
-    paths = shocks.paths
-    t = np.arange(months, dtype=float)
-    week_usd = x["switching.usd_per_engineer_week"]
-    one_off = x["switching.one_off_usd"]
-    rows = np.arange(paths)
+def _option_states(batch: _Batch, shocks: Shocks) -> dict[str, _OptionState]:
+    """Events on every option, with each option's price index (its walk plus event impacts)."""
+    sc, months, paths = batch.sc, batch.months, batch.paths
+    week_usd = batch.per_path("switching.usd_per_engineer_week")
+    one_off = batch.per_path("switching.one_off_usd")
     states = {}
     for name, option in sc.options.items():
-        prefix = f"options.{name}"
         indexed = isinstance(option, ApiOption) or not option.bought
-        # Monthly log moves of the price index, summed once at the end: noise and event impacts.
-        log_steps = None
-        z = shocks.noise.get(name)
-        if indexed and z is not None:
-            sigma = np.reshape(monthly_volatility(x[f"{prefix}.price_volatility_per_year"]), (-1, 1))
-            log_steps = sigma * z
-            log_steps[:, 0] = 0.0  # I(0) = 1: the first move happens between month 0 and month 1
+        log_steps = None  # log event impacts by month, summed once at the end
         exit_month = np.full(paths, months)
         exit_effort = np.zeros(paths)
         licence_month = np.full(paths, months)
@@ -159,6 +155,10 @@ def _option_states(sc: Scenario, x: dict[str, np.ndarray], shocks: Shocks, month
             fired = shocks.fired.get((i, name))
             if fired is None or name not in risk.on:
                 continue
+            cells = np.flatnonzero(fired)  # flat indices: boolean masks cost 10x here
+            if cells.size == 0:
+                continue
+            cell_rows = cells // months
             kind = EVENT_KINDS.index(risk.kind)
             if risk.kind in ("price_change", "deprecation"):
                 counts[:, kind] += fired.sum(axis=1)
@@ -167,15 +167,19 @@ def _option_states(sc: Scenario, x: dict[str, np.ndarray], shocks: Shocks, month
                     # Logs only where fired: np.where over every cell cost more than the rest.
                     if log_steps is None:
                         log_steps = np.zeros((paths, months))
-                    log_steps[fired] += np.log(shocks.impact[(i, name)][fired])
+                    log_steps.reshape(-1)[cells] += np.log(shocks.impact[(i, name)])
             if risk.kind == "deprecation":
                 migrations = migrations + fired
-                effort = effort + fired * (shocks.weeks[(i, name)] * np.reshape(week_usd, (-1, 1))
-                                           + np.reshape(one_off, (-1, 1)))
+                effort = np.zeros((paths, months)) if np.ndim(effort) == 0 else effort
+                effort.reshape(-1)[cells] += (shocks.weeks[(i, name)] * week_usd[cell_rows]
+                                              + one_off[cell_rows])
             elif risk.kind == "exit":
                 first = _first_month(fired, months)
-                cell = np.minimum(first, months - 1)
-                cost = (shocks.weeks[(i, name)][rows, cell] * week_usd + one_off) * np.ones(paths)
+                # The effort of the first exit on each path: its first fired cell in row order.
+                leads = np.flatnonzero(np.diff(cell_rows, prepend=-1))
+                cost = np.zeros(paths)
+                cost[cell_rows[leads]] = (shocks.weeks[(i, name)][leads] * week_usd[cell_rows[leads]]
+                                          + one_off[cell_rows[leads]])
                 earlier = first < exit_month
                 exit_effort = np.where(earlier, cost, exit_effort)
                 exit_month = np.minimum(first, exit_month)
@@ -183,12 +187,12 @@ def _option_states(sc: Scenario, x: dict[str, np.ndarray], shocks: Shocks, month
                 licence_month = np.minimum(_first_month(fired, months), licence_month)
         counts[:, EVENT_KINDS.index("exit")] = exit_month < months
         counts[:, EVENT_KINDS.index("licence_change")] = licence_month < months
-        if indexed:
-            drift = np.reshape(monthly_log_drift(x[f"{prefix}.price_trend_per_year"]), (-1, 1))
-            log_index = drift * t if log_steps is None else cumsum_months(log_steps) + drift * t
-            index: np.ndarray | float = np.exp(log_index)
+        if not indexed:
+            index: np.ndarray | float = 1.0  # bought hardware: the price was paid up front
+        elif log_steps is None:
+            index = batch.walk_index(name)
         else:
-            index = 1.0  # bought hardware: the price was paid up front
+            index = np.exp(batch.walk(name) + cumsum_months(log_steps))
         states[name] = _OptionState(
             index, exit_month, exit_effort, licence_month, migrations, effort, counts,
             any_migration=bool(np.any(migrations)), any_exit=bool((exit_month < months).any()),
@@ -196,8 +200,71 @@ def _option_states(sc: Scenario, x: dict[str, np.ndarray], shocks: Shocks, month
     return states
 
 
+class _Batch:
+    """What every pass over one batch of paths shares: inputs as columns, traffic, discount
+    factors and each option's price walk (trend and noise, before any event)."""
+
+    def __init__(self, sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shocks):
+        self.sc, self.resolved, self.x, self.noise = sc, resolved, x, shocks.noise
+        self.months, self.paths = sc.horizon_months, shocks.paths
+        self.shape = (self.paths, self.months)
+        self.t = np.arange(self.months, dtype=float)
+        self.rows = np.arange(self.paths)
+        self._columns: dict[str, np.ndarray] = {}
+        self._walks: dict[str, np.ndarray] = {}
+        self._walk_indices: dict[str, np.ndarray] = {}
+        col, t = self.col, self.t
+        self.requests = np.broadcast_to(
+            col("workload.requests_per_month") * np.power(1.0 + col("workload.growth_per_month"), t),
+            self.shape)
+        if "workload.monthly_active_users" in x:
+            self.mau = col("workload.monthly_active_users") * np.power(
+                1.0 + col("workload.mau_growth_per_month"), t)
+        else:
+            self.mau = np.zeros((1, self.months))
+        rate = np.reshape(x["discount_rate_per_year"], (-1,))
+        self.discount = discount_factors(rate if rate.size > 1 else rate[0], self.months)
+
+    def col(self, path: str) -> np.ndarray:
+        """An input as a (paths, 1) or (1, 1) column, converted once per batch."""
+        if path not in self._columns:
+            self._columns[path] = np.reshape(np.asarray(self.x[path], dtype=float), (-1, 1))
+        return self._columns[path]
+
+    def per_path(self, path: str) -> np.ndarray:
+        return np.broadcast_to(self.col(path)[:, 0], (self.paths,))
+
+    def walk(self, name: str) -> np.ndarray:
+        """Log price index of an option from its trend and monthly noise alone."""
+        if name not in self._walks:
+            p = f"options.{name}"
+            log = np.reshape(monthly_log_drift(self.x[f"{p}.price_trend_per_year"]), (-1, 1)) * self.t
+            z = self.noise.get(name)
+            if z is not None:
+                sigma = np.reshape(monthly_volatility(self.x[f"{p}.price_volatility_per_year"]), (-1, 1))
+                steps = sigma * z
+                steps[:, 0] = 0.0  # I(0) = 1: the first move happens between month 0 and month 1
+                log = cumsum_months(steps) + log
+            self._walks[name] = log
+        return self._walks[name]
+
+    def walk_index(self, name: str) -> np.ndarray:
+        """exp(walk): the price index of an option on which no event fired."""
+        if name not in self._walk_indices:
+            self._walk_indices[name] = np.exp(self.walk(name))
+        return self._walk_indices[name]
+
+    def npv(self, values: np.ndarray | float) -> np.ndarray:
+        """Present value per path of monthly values."""
+        if np.ndim(values) == 0:
+            return values * np.broadcast_to(self.discount, self.shape).sum(axis=1)
+        values = np.broadcast_to(values, self.shape)
+        # einsum without optimize never calls BLAS, so the sum order is fixed: same bits everywhere.
+        return np.einsum("pm,pm->p" if self.discount.ndim == 2 else "pm,m->p", values, self.discount)
+
+
 def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shocks,
-        npv_only: bool = False) -> KernelResult:
+        npv_only: bool = False, baseline: bool = False) -> KernelResult:
     """Evaluate every strategy on every path.
 
     Parameters
@@ -207,7 +274,10 @@ def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shoc
     shocks
         Price noise and events, ``(paths, months)`` each.
     npv_only
-        Compute only ``npv_usd`` (the other fields are None): the lock-in premium's second pass.
+        Compute only ``npv_usd`` (the other fields are None).
+    baseline
+        Also fill ``npv_no_events_usd``: the same paths with no event fired (the lock-in
+        premium's reference), sharing this call's traffic and price walks.
 
     Notes
     -----
@@ -219,31 +289,24 @@ def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shoc
     Shares stay scalars or (paths, 1) columns until an event makes them vary by month; numpy
     broadcasting then gives the same numbers as full arrays at a fraction of the memory traffic.
     """
-    months = sc.horizon_months
-    paths = shocks.paths
-    shape = (paths, months)
-    t = np.arange(months, dtype=float)
-    rows = np.arange(paths)
+    batch = _Batch(sc, resolved, x, shocks)
+    result = _evaluate(batch, _option_states(batch, shocks), npv_only)
+    if baseline:
+        result.npv_no_events_usd = (
+            _evaluate(batch, _option_states(batch, shocks.without_events()), True).npv_usd
+            if shocks.fired else result.npv_usd)
+    return result
 
-    def col(path: str) -> np.ndarray:
-        return np.reshape(np.asarray(x[path], dtype=float), (-1, 1))
 
-    def per_path(path: str) -> np.ndarray:
-        return np.broadcast_to(np.reshape(np.asarray(x[path], dtype=float), (-1,)), (paths,))
-
-    requests = np.broadcast_to(
-        col("workload.requests_per_month") * np.power(1.0 + col("workload.growth_per_month"), t), shape)
+def _evaluate(batch: _Batch, states: dict[str, _OptionState], npv_only: bool) -> KernelResult:
+    """One pass of every strategy over a batch, given the options' event states."""
+    sc, resolved = batch.sc, batch.resolved
+    months, paths, shape, t, rows = batch.months, batch.paths, batch.shape, batch.t, batch.rows
+    col, per_path, npv_of, requests, mau = (batch.col, batch.per_path, batch.npv, batch.requests,
+                                            batch.mau)
     tokens_in = col("workload.input_tokens_per_request")
     tokens_out = col("workload.output_tokens_per_request")
     peak = col("workload.peak_to_average")
-    if "workload.monthly_active_users" in x:
-        mau = col("workload.monthly_active_users") * np.power(
-            1.0 + col("workload.mau_growth_per_month"), t)
-    else:
-        mau = np.zeros((1, months))
-    rate = np.reshape(x["discount_rate_per_year"], (-1,))
-    discount = discount_factors(rate if rate.size > 1 else rate[0], months)
-    states = _option_states(sc, x, shocks, months)
 
     # Cost of one request on each option at month t, and of all traffic on it (R x cost): used for
     # API bills, escalated traffic and dual running.
@@ -276,6 +339,14 @@ def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shoc
             all_traffic[name] = requests * per_request[name]
         return all_traffic[name]
 
+    migrated: dict[str, np.ndarray] = {}
+
+    def migrated_bill(name: str) -> np.ndarray:
+        """Monthly bill of all traffic on an option times the migrations it starts that month."""
+        if name not in migrated:
+            migrated[name] = states[name].migrations * full_bill(name)
+        return migrated[name]
+
     names = list(sc.options)
     n_strategies = len(sc.strategies)
     cost = None if npv_only else np.zeros((paths, n_strategies, months))
@@ -287,13 +358,6 @@ def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shoc
     util_sum = np.zeros((n_strategies, len(names), months))
     events = np.zeros((paths, n_strategies, len(EVENT_KINDS)))
     line = {name: i for i, name in enumerate(LINES)}
-
-    def npv_of(values: np.ndarray | float) -> np.ndarray:
-        if np.ndim(values) == 0:
-            return values * np.broadcast_to(discount, shape).sum(axis=1)
-        values = np.broadcast_to(values, shape)
-        # einsum without optimize never calls BLAS, so the sum order is fixed: same bits everywhere.
-        return np.einsum("pm,pm->p" if discount.ndim == 2 else "pm,m->p", values, discount)
 
     for s_i, (s_name, strategy) in enumerate(sc.strategies.items()):
         fallback = strategy.fallback
@@ -312,7 +376,7 @@ def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shoc
                 if fallback is not None:
                     share[fallback] = share.get(fallback, 0.0) + (mix_share - base)
             if isinstance(option, SelfHostedOption) and fallback is not None and o_name != fallback:
-                esc = _escalation(x, o_name, sc, state, t)
+                esc = _escalation(batch.x, o_name, sc, state, t)
                 share[o_name] = share.get(o_name, 0.0) + base * (1.0 - esc)
                 escalated = escalated + base * esc
             else:
@@ -383,8 +447,9 @@ def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shoc
             carried = share.get(o_name, 0.0)
             uses = np.broadcast_to(carried > 0.0, shape) if np.ndim(carried) else carried > 0.0
             if state.any_migration and np.any(uses):
-                effort = effort + state.migration_effort_usd * uses
-                dual = dual + dual_months[:, None] * state.migrations * carried * full_bill(o_name)
+                effort = effort + (state.migration_effort_usd * uses if np.ndim(uses)
+                                   else state.migration_effort_usd)
+                dual = dual + (dual_months[:, None] * carried) * migrated_bill(o_name)
             if not state.any_exit:
                 continue
             exiting = state.exit_month < months
@@ -397,11 +462,14 @@ def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shoc
                 new_bill = full_bill(fallback) if fallback else np.zeros(shape)
             else:
                 continue
+            # One exit month per path: add at those cells rather than through (paths, months) masks.
+            # effort and dual are 0.0 or arrays this loop created, so writing in place is safe.
             r, m = rows[exiting], state.exit_month[exiting]
             moved_cells = np.broadcast_to(moved, shape)[r, m]
-            effort = effort + _at_months(state.exit_effort_usd[exiting], m, r, shape)
-            dual = dual + _at_months(dual_months[exiting] * moved_cells
-                                     * np.broadcast_to(new_bill, shape)[r, m], m, r, shape)
+            effort = np.zeros(shape) if np.ndim(effort) == 0 else effort
+            effort[r, m] += state.exit_effort_usd[exiting]
+            dual = np.zeros(shape) if np.ndim(dual) == 0 else dual
+            dual[r, m] += dual_months[exiting] * moved_cells * np.broadcast_to(new_bill, shape)[r, m]
         portability = col(f"strategies.{s_name}.portability")
         if np.any(effort) or np.any(dual):
             lines[line["switching"]] += effort * (1.0 - portability) + dual

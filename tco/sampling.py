@@ -125,12 +125,17 @@ def draw_shocks(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], seed
     shocks = Shocks(paths=paths)
 
     def draw(stream: str, method: str, count: int) -> list[np.ndarray]:
-        """``count`` arrays of (paths, months), each block's stream consumed in a fixed order."""
-        per_block = []
-        for b in range(first_block, first_block + blocks):
-            rng = generator(seed, stream, b)
-            per_block.append([getattr(rng, method)((RNG_BLOCK_PATHS, months)) for _ in range(count)])
-        return [np.concatenate([blk[k] for blk in per_block])[:paths] for k in range(count)]
+        """``count`` arrays of (paths, months), each block's stream consumed in a fixed order.
+
+        Drawn straight into their rows of the result (``out=``) rather than concatenated.
+        """
+        arrays = [np.empty((blocks * RNG_BLOCK_PATHS, months)) for _ in range(count)]
+        for b in range(blocks):
+            rng = generator(seed, stream, first_block + b)
+            rows = slice(b * RNG_BLOCK_PATHS, (b + 1) * RNG_BLOCK_PATHS)
+            for array in arrays:
+                getattr(rng, method)(out=array[rows])
+        return [array[:paths] for array in arrays]
 
     pairs = [(i, name) for i, risk in enumerate(sc.risks) for name in risk.on]
     if pairs:
@@ -141,21 +146,20 @@ def draw_shocks(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], seed
             q = np.reshape(monthly_probability(x[f"risks.{i}.annual_probability"]), (-1, 1))
             fired = events_u[k] < q
             shocks.fired[(i, name)] = fired
-            # Cells without an event carry the neutral impact 1 and zero effort. Flat indices:
-            # 2-d nonzero and boolean-mask writes cost ten times as much here.
+            # Sizes and efforts only for the cells that fired, in np.flatnonzero order.
             cells = np.flatnonzero(fired)  # path x months + month within this chunk
             counters = k * PAIR_STRIDE + first_path * months + cells
             impact_param = resolved.impact(i)
-            impact = np.ones((paths, months))
-            if impact_param is not None:
-                impact.reshape(-1)[cells] = (impact_param.value.ppf(  # type: ignore[union-attr]
+            if impact_param is None:
+                shocks.impact[(i, name)] = np.ones(cells.size)
+            elif impact_param.uncertain:
+                shocks.impact[(i, name)] = impact_param.value.ppf(  # type: ignore[union-attr]
                     cell_uniforms(seed, "impacts", counters))
-                    if impact_param.uncertain else impact_param.nominal)
-            shocks.impact[(i, name)] = impact
-            effort = np.zeros((paths, months))
-            effort.reshape(-1)[cells] = (weeks.value.ppf(  # type: ignore[union-attr]
-                cell_uniforms(seed, "weeks", counters)) if weeks.uncertain else weeks.nominal)
-            shocks.weeks[(i, name)] = effort
+            else:
+                shocks.impact[(i, name)] = np.full(cells.size, impact_param.nominal)
+            shocks.weeks[(i, name)] = (
+                weeks.value.ppf(cell_uniforms(seed, "weeks", counters))  # type: ignore[union-attr]
+                if weeks.uncertain else np.full(cells.size, weeks.nominal))
     if with_noise:
         noisy = [n for n in sc.options
                  if resolved.params[f"options.{n}.price_volatility_per_year"].uncertain

@@ -50,9 +50,9 @@ def stress(sc: Scenario, kind: str, option: str, month: int) -> pd.DataFrame:
     fired[0, month] = True
     impact = resolved.impact(index)
     shocks = Shocks(paths=1, fired={(index, option): fired},
-                    impact={(index, option): np.full((1, months), impact.nominal if impact else 1.0)},
-                    weeks={(index, option): np.full(
-                        (1, months), resolved.params["switching.engineer_weeks"].nominal)})
+                    impact={(index, option): np.array([impact.nominal if impact else 1.0])},
+                    weeks={(index, option): np.array(
+                        [resolved.params["switching.engineer_weeks"].nominal])})
     base = kernel.run(stressed_sc, resolved, x, Shocks(paths=1)).npv_usd[0]
     hit = kernel.run(stressed_sc, resolved, x, shocks).npv_usd[0]
     frame = pd.DataFrame({"strategy": list(sc.strategies), "base_npv_usd": base,

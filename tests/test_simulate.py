@@ -101,8 +101,8 @@ def test_escalation_grows_to_its_cap() -> None:
     resolved = resolve(sc)
     fired = np.zeros((1, 12), dtype=bool)
     fired[0, 3] = True
-    shocks = Shocks(1, fired={(0, "hosted"): fired}, impact={(0, "hosted"): np.ones((1, 12))},
-                    weeks={(0, "hosted"): np.zeros((1, 12))})
+    shocks = Shocks(1, fired={(0, "hosted"): fired}, impact={(0, "hosted"): np.ones(1)},
+                    weeks={(0, "hosted"): np.zeros(1)})
     result = kernel.run(sc, resolved, nominal_inputs(resolved), shocks)
     escalated = result.line_sum_usd[0, LINES.index("escalated_traffic")] / (1e6 * PER_REQUEST_API)
     t = np.arange(12)
@@ -123,8 +123,8 @@ def test_switching_cost_with_portability(portability: float) -> None:
     resolved = resolve(sc)
     fired = np.zeros((1, 12), dtype=bool)
     fired[0, 2] = True
-    shocks = Shocks(1, fired={(0, "api"): fired}, impact={(0, "api"): np.full((1, 12), 1.2)},
-                    weeks={(0, "api"): np.full((1, 12), 10.0)})
+    shocks = Shocks(1, fired={(0, "api"): fired}, impact={(0, "api"): np.array([1.2])},
+                    weeks={(0, "api"): np.array([10.0])})
     switching = kernel.run(sc, resolved, nominal_inputs(resolved), shocks).line_sum_usd[
         0, LINES.index("switching")]
     expected = (10 * 1000 + 5000) * (1 - portability) + 1e6 * PER_REQUEST_API * 1.2
