@@ -43,19 +43,28 @@ PAIR_STRIDE = 1 << 40
 """Cell counters of one risk-option pair: path x months + month stays below it up to 1.8e10 paths."""
 
 
+def splitmix64(key: np.uint64, counters: np.ndarray) -> np.ndarray:
+    """Output number ``counter`` of a SplitMix64 stream seeded with ``key``, for each counter.
+
+    SplitMix64 (Steele, Lea and Flood, 2014, "Fast splittable pseudorandom number generators"; the
+    reference is Vigna's splitmix64.c) adds the golden gamma to its state and mixes the result, so
+    output n is mix(key + (n + 1) x gamma) and any output can be computed without the others.
+    """
+    z = key + (counters.astype(np.uint64) + np.uint64(1)) * _GOLDEN_GAMMA  # arithmetic is mod 2^64
+    z = (z ^ (z >> np.uint64(30))) * _MIX_1
+    z = (z ^ (z >> np.uint64(27))) * _MIX_2
+    return z ^ (z >> np.uint64(31))
+
+
 def cell_uniforms(seed: int, stream: str, counters: np.ndarray) -> np.ndarray:
-    """Uniforms in (0, 1), one per uint64 cell counter: SplitMix64 (Steele, Lea and Flood, 2014,
-    "Fast splittable pseudorandom number generators"), keyed by the stream's SeedSequence.
+    """Uniforms in (0, 1), one per cell counter, from SplitMix64 keyed by the stream's SeedSequence.
 
     The same (seed, stream, counter) always gives the same value, so cells can be drawn in any
     order and any subset.
     """
     key = np.random.SeedSequence(seed, spawn_key=(STREAMS.index(stream),)).generate_state(1, np.uint64)
-    z = key + (counters.astype(np.uint64) + np.uint64(1)) * _GOLDEN_GAMMA  # arithmetic is mod 2^64
-    z = (z ^ (z >> np.uint64(30))) * _MIX_1
-    z = (z ^ (z >> np.uint64(27))) * _MIX_2
-    z = z ^ (z >> np.uint64(31))
-    return ((z >> np.uint64(11)).astype(float) + 0.5) / float(1 << 53)  # 53 bits, never 0 or 1
+    bits = splitmix64(key[0], np.asarray(counters))
+    return ((bits >> np.uint64(11)).astype(float) + 0.5) / float(1 << 53)  # 53 bits, never 0 or 1
 
 
 def rank_to_pearson(rho: float | np.ndarray) -> float | np.ndarray:
