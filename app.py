@@ -37,7 +37,7 @@ from tco.stress import named_stresses, stress
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 PATH_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
-DEFAULT_PATHS = 5_000
+DEFAULT_PATHS = 10_000
 DEFAULT_SEED = 7
 UPLOAD_KEY = "uploaded"
 PREFIX = "in:"  # widget keys are "in:" + the input's scenario path

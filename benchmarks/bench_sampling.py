@@ -16,9 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-import tco
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+
+import tco  # noqa: E402
+
 REPLICATIONS, PATHS = 40, 4096
 
 

@@ -90,7 +90,7 @@ def main() -> None:
     measure("100,000 paths x 60 months x 5 strategies x 10 risk-option pairs", BIG, 100_000, "auto")
     measure("same, one thread", BIG, 100_000, "1")
     measure("20,000 paths x 36 months (open-model-goes-closed, 3 strategies)", story, 20_000, "auto")
-    measure("5,000 paths x 36 months (the page's default)", story, 5_000, "auto")
+    measure("10,000 paths x 36 months (the page's default)", story, 10_000, "auto")
 
 
 if __name__ == "__main__":

@@ -8,9 +8,15 @@ beside each result. Copy the printed factors into tco/capacity.py when the catal
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 
-from tco import capacity, catalog
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+
+from tco import capacity, catalog  # noqa: E402
 
 
 def predictions(memory_efficiency: float, compute_efficiency: float) -> dict[str, float]:
