@@ -357,7 +357,6 @@ def _evaluate(batch: _Batch, states: dict[str, _OptionState], npv_only: bool) ->
     gpus_sum = np.zeros((n_strategies, len(names), months))
     util_sum = np.zeros((n_strategies, len(names), months))
     events = np.zeros((paths, n_strategies, len(EVENT_KINDS)))
-    line = {name: i for i, name in enumerate(LINES)}
 
     for s_i, (s_name, strategy) in enumerate(sc.strategies.items()):
         fallback = strategy.fallback
@@ -383,7 +382,7 @@ def _evaluate(batch: _Batch, states: dict[str, _OptionState], npv_only: bool) ->
                 share[o_name] = share.get(o_name, 0.0) + base
         if fallback is not None and np.any(escalated):
             share[fallback] = share.get(fallback, 0.0) + escalated
-        lines = _Lines(paths, months)
+        costs = _Costs(shape, by_line=not npv_only)
         for o_name, o_share in share.items():
             option = sc.options[o_name]
             p = f"options.{o_name}"
@@ -391,16 +390,20 @@ def _evaluate(batch: _Batch, states: dict[str, _OptionState], npv_only: bool) ->
                 bill = o_share * full_bill(o_name)
                 if o_name == fallback and np.any(escalated):
                     esc_bill = escalated * full_bill(o_name)
-                    lines[line["escalated_traffic"]] += esc_bill
+                    costs.add("escalated_traffic", esc_bill)
                     bill = bill - esc_bill
-                lines[line["api_tokens"]] += bill
+                costs.add("api_tokens", bill)
                 continue
             o_i = names.index(o_name)
             seconds = replica_seconds[o_name]
             load = o_share * requests
             needed = load * (peak * seconds / (SECONDS_PER_MONTH * col(f"{p}.target_utilization")))
             in_use = load > 0.0
-            replicas = np.maximum(option.min_replicas, np.ceil(needed)) * in_use
+            # A float mask, or 1.0 when the option carries traffic on every path and month (the
+            # usual case): multiplying by a bool array costs a cast each time.
+            mask = 1.0 if in_use.all() else in_use.astype(float)
+            replicas = np.maximum(np.ceil(needed, out=needed), option.min_replicas, out=needed)
+            replicas *= mask
             gpus = replicas * resolved.gpus_per_replica[o_name]
             if not npv_only:
                 gpus_sum[s_i, o_i] += gpus.sum(axis=0)
@@ -408,33 +411,33 @@ def _evaluate(batch: _Batch, states: dict[str, _OptionState], npv_only: bool) ->
                                                 out=np.zeros_like(load), where=replicas > 0).sum(axis=0)
             if option.bought:
                 pre = f"{p}.purchase"
-                lines[line["gpu_purchase"]] += gpus * (col(f"{pre}.usd_per_gpu") / (
-                    col(f"{pre}.years") * MONTHS_PER_YEAR))
-                lines[line["power"]] += gpus * (col(f"{pre}.kw_per_gpu") * HOURS_PER_MONTH
-                                                * col(f"{pre}.usd_per_kwh") * col(f"{pre}.pue"))
+                costs.add("gpu_purchase", gpus * (col(f"{pre}.usd_per_gpu") / (
+                    col(f"{pre}.years") * MONTHS_PER_YEAR)))
+                costs.add("power", gpus * (col(f"{pre}.kw_per_gpu") * HOURS_PER_MONTH
+                                           * col(f"{pre}.usd_per_kwh") * col(f"{pre}.pue")))
             else:
-                lines[line["gpu_rent"]] += (gpus * (HOURS_PER_MONTH * col(f"{p}.usd_per_gpu_hour"))
-                                            * states[o_name].index)
-            lines[line["ops_staff"]] += in_use * (col(f"{p}.ops_fte") * col(f"{p}.usd_per_fte_year")
-                                                  / MONTHS_PER_YEAR)
+                costs.add("gpu_rent", (gpus * (HOURS_PER_MONTH * col(f"{p}.usd_per_gpu_hour"))
+                                       * states[o_name].index))
+            costs.add("ops_staff", mask * (col(f"{p}.ops_fte") * col(f"{p}.usd_per_fte_year")
+                                           / MONTHS_PER_YEAR))
             monthly_parts = sum((col(f"{p}.missing_components.{i}.usd_per_month")
                                  for i in range(len(option.missing_components))), np.zeros((1, 1)))
             setup_parts = sum((col(f"{p}.missing_components.{i}.setup_usd")
                                for i in range(len(option.missing_components))), np.zeros((1, 1)))
             if np.any(monthly_parts):
-                lines[line["missing_components"]] += in_use * monthly_parts
+                costs.add("missing_components", mask * monthly_parts)
             # Setup is paid in the first month an option carries traffic: month 0 for the mix,
             # later for a fallback that first starts when an event moves traffic onto it.
             first = _first_month(in_use, months)
             starts = first < months
             for line_name, usd in (("setup", col(f"{p}.setup_usd")), ("missing_components", setup_parts)):
                 if np.any(usd):
-                    lines[line[line_name]] += _at_months(
-                        np.broadcast_to(usd[:, 0], (paths,))[starts], first[starts], rows[starts], shape)
+                    costs.add(line_name, _at_months(
+                        np.broadcast_to(usd[:, 0], (paths,))[starts], first[starts], rows[starts], shape))
             if option.licence is not None:
                 above = mau > col(f"{p}.licence.mau_threshold")
-                lines[line["licence"]] += in_use * above * col(f"{p}.licence.usd_per_month_above")
-        lines[line["gateway"]] += col(f"strategies.{s_name}.overhead_usd_per_month")
+                costs.add("licence", mask * above * col(f"{p}.licence.usd_per_month_above"))
+        costs.add("gateway", col(f"strategies.{s_name}.overhead_usd_per_month"))
         effort: np.ndarray | float = 0.0
         dual: np.ndarray | float = 0.0
         dual_months = per_path("switching.dual_running_months")
@@ -443,7 +446,8 @@ def _evaluate(batch: _Batch, states: dict[str, _OptionState], npv_only: bool) ->
         relied = list(dict.fromkeys([*strategy.mix, *([fallback] if fallback else [])]))
         for o_name in relied:
             state = states[o_name]
-            events[:, s_i] += state.counts
+            if not npv_only:
+                events[:, s_i] += state.counts
             carried = share.get(o_name, 0.0)
             uses = np.broadcast_to(carried > 0.0, shape) if np.ndim(carried) else carried > 0.0
             if state.any_migration and np.any(uses):
@@ -471,16 +475,17 @@ def _evaluate(batch: _Batch, states: dict[str, _OptionState], npv_only: bool) ->
             dual = np.zeros(shape) if np.ndim(dual) == 0 else dual
             dual[r, m] += dual_months[exiting] * moved_cells * np.broadcast_to(new_bill, shape)[r, m]
         portability = col(f"strategies.{s_name}.portability")
+        switching: np.ndarray | float = 0.0
         if np.any(effort) or np.any(dual):
-            lines[line["switching"]] += effort * (1.0 - portability) + dual
-        total = lines.total()
-        npv[:, s_i] = npv_of(total)
+            switching = effort * (1.0 - portability) + dual
+            costs.add("switching", switching)
+        npv[:, s_i] = npv_of(costs.total)
         if npv_only:
             continue
-        cost[:, s_i] = total
-        switching_npv[:, s_i] = npv_of(lines.get(line["switching"]))
+        cost[:, s_i] = costs.total
+        switching_npv[:, s_i] = npv_of(switching)
         effort_npv[:, s_i] = npv_of(effort)
-        line_sum[s_i] = lines.sum_over_paths(len(LINES))
+        line_sum[s_i] = costs.line_sum
     if npv_only:
         return KernelResult(None, npv, None, None, None, None, None, None, None)
     tokens = (requests * (tokens_in + tokens_out)).sum(axis=1)
@@ -488,47 +493,22 @@ def _evaluate(batch: _Batch, states: dict[str, _OptionState], npv_only: bool) ->
                         np.broadcast_to(tokens, (paths,)).copy())
 
 
-class _Pending:
-    """Makes ``lines[i] += x`` build a new array: stored lines may be read-only broadcasts."""
+class _Costs:
+    """Monthly cost of one strategy, built by adding each line's contributions in place.
 
-    def __init__(self, value: np.ndarray | float) -> None:
-        self.value = value
-
-    def __iadd__(self, other: np.ndarray | float) -> np.ndarray | float:
-        return self.value + other
-
-
-class _Lines:
-    """Cost lines of one strategy, (paths, months) each, stored only once a line is non-zero.
-
-    Most strategies use a few of the eleven lines; skipping the rest keeps the kernel's memory
-    traffic proportional to what a strategy actually pays.
+    The total is one (paths, months) array. Sums over paths by line feed the stacked-cost chart;
+    the lock-in premium's pass needs only the total and skips them.
     """
 
-    def __init__(self, paths: int, months: int) -> None:
-        self.shape = (paths, months)
-        self.values: dict[int, np.ndarray] = {}
+    def __init__(self, shape: tuple[int, int], by_line: bool) -> None:
+        self.shape = shape
+        self.total = np.zeros(shape)
+        self.line_sum = np.zeros((len(LINES), shape[1])) if by_line else None
 
-    def __getitem__(self, i: int) -> _Pending:
-        return _Pending(self.values.get(i, 0.0))
-
-    def get(self, i: int) -> np.ndarray | float:
-        return self.values.get(i, 0.0)
-
-    def __setitem__(self, i: int, value: np.ndarray | float | _Pending) -> None:
-        self.values[i] = np.broadcast_to(value, self.shape)
-
-    def total(self) -> np.ndarray:
-        out = np.zeros(self.shape)
-        for value in self.values.values():
-            out += value
-        return out
-
-    def sum_over_paths(self, n_lines: int) -> np.ndarray:
-        out = np.zeros((n_lines, self.shape[1]))
-        for i, value in self.values.items():
-            out[i] = value.sum(axis=0)
-        return out
+    def add(self, line: str, value: np.ndarray | float) -> None:
+        self.total += value
+        if self.line_sum is not None:
+            self.line_sum[LINES.index(line)] += np.broadcast_to(value, self.shape).sum(axis=0)
 
 
 def _gpu_hour_usd(option: SelfHostedOption, p: str, col) -> np.ndarray:
