@@ -30,7 +30,7 @@ PARALLEL_MIN_PATHS = 8 * RNG_BLOCK_PATHS
 PERCENTILES = (5, 25, 50, 75, 95)
 SUMMARY_KEYS = ("deterministic_npv", "mean", "p5", "p50", "p95", "cvar95", "p_cheapest",
                 "expected_regret", "lock_in_premium")
-_POOL: ThreadPoolExecutor | None = None
+_POOLS: dict[int, ThreadPoolExecutor] = {}
 _POOL_LOCK = threading.Lock()
 
 
@@ -59,13 +59,16 @@ def _reuse_freed_memory() -> None:
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
-    """A persistent thread pool. numpy, scipy.special and numpy's generators release the GIL inside
-    their loops, so threads use both cores without copying inputs or results between processes."""
-    global _POOL
+    """A persistent thread pool per worker count, shared by concurrent runs (page sessions).
+
+    numpy, scipy.special and numpy's generators release the GIL inside their loops, so threads use
+    both cores without copying inputs or results between processes, and scripts need no
+    ``if __name__ == "__main__"`` guard as they would for a process pool.
+    """
     with _POOL_LOCK:
-        if _POOL is None or _POOL._max_workers != workers:
-            _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tco-simulate")
-        return _POOL
+        if workers not in _POOLS:
+            _POOLS[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tco-simulate")
+        return _POOLS[workers]
 
 
 @dataclass
