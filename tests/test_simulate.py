@@ -254,6 +254,17 @@ def test_chunk_size_and_workers_do_not_matter(monkeypatch) -> None:
     assert np.array_equal(tco.simulate(BASE, paths=5000, seed=4, workers=2).npv_usd, reference)
 
 
+def test_concurrent_runs_give_the_same_numbers() -> None:
+    """Two page sessions simulating at once share the thread pool; neither may disturb the other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as sessions:
+        a, b = sessions.map(lambda seed: tco.simulate(BASE, paths=12_000, seed=seed), [4, 5])
+    assert np.array_equal(a.npv_usd, tco.simulate(BASE, paths=12_000, seed=4, workers=1).npv_usd)
+    assert np.array_equal(b.cumulative_usd,
+                          tco.simulate(BASE, paths=12_000, seed=5, workers=1).cumulative_usd)
+
+
 def test_first_paths_do_not_depend_on_the_path_count() -> None:
     short = tco.simulate(BASE, paths=1500, seed=4).npv_usd
     long = tco.simulate(BASE, paths=4000, seed=4).npv_usd
