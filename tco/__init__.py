@@ -15,7 +15,7 @@ from tco.model import Evaluation, evaluate
 from tco.scenario import Scenario, dumps, load_scenario, loads
 from tco.simulate import SimulationResult, simulate
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["Evaluation", "Scenario", "ScenarioError", "SimulationResult", "__version__", "capacity",
            "dumps", "evaluate", "load_scenario", "loads", "simulate"]
