@@ -298,54 +298,146 @@ def run(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], shocks: Shoc
     return result
 
 
+class _Pricing:
+    """What one request costs on each option in a pass (price index applied), and the bill of all
+    traffic on an option, computed once and shared by every strategy."""
+
+    def __init__(self, batch: _Batch, states: dict[str, _OptionState]) -> None:
+        sc, resolved, col = batch.sc, batch.resolved, batch.col
+        self.batch, self.states = batch, states
+        tokens_in = col("workload.input_tokens_per_request")
+        tokens_out = col("workload.output_tokens_per_request")
+        self.per_request: dict[str, np.ndarray] = {}
+        self.replica_seconds: dict[str, np.ndarray] = {}
+        for name, option in sc.options.items():
+            p = f"options.{name}"
+            index = states[name].index
+            if isinstance(option, ApiOption):
+                cached = col("workload.cached_input_share")
+                price = (tokens_in * ((1.0 - cached) * col(f"{p}.input_usd_per_mtok")
+                                      + cached * col(f"{p}.cached_input_usd_per_mtok"))
+                         + tokens_out * col(f"{p}.output_usd_per_mtok")) / TOKENS_PER_MTOK
+                price = price * (1.0 - col("workload.batchable_share") * col(f"{p}.batch_discount"))
+                self.per_request[name] = price * index
+            else:
+                gpus_per_replica = resolved.gpus_per_replica[name]
+                if option.tokens_per_second_per_gpu is not None:
+                    seconds = tokens_out / (option.tokens_per_second_per_gpu * gpus_per_replica)
+                else:
+                    seconds = resolved.plans[name].replica_seconds_per_request(tokens_in, tokens_out)
+                self.replica_seconds[name] = seconds
+                self.per_request[name] = (seconds * gpus_per_replica / SECONDS_PER_HOUR
+                                          / col(f"{p}.target_utilization")
+                                          * _gpu_hour_usd(option, p, col) * index)
+        self._full: dict[str, np.ndarray] = {}
+        self._migrated: dict[str, np.ndarray] = {}
+
+    def full_bill(self, name: str) -> np.ndarray:
+        """Monthly cost of all traffic on an option at its per-request cost: R(t) x cost(t)."""
+        if name not in self._full:
+            self._full[name] = self.batch.requests * self.per_request[name]
+        return self._full[name]
+
+    def migrated_bill(self, name: str) -> np.ndarray:
+        """Monthly bill of all traffic on an option times the migrations it starts that month."""
+        if name not in self._migrated:
+            self._migrated[name] = self.states[name].migrations * self.full_bill(name)
+        return self._migrated[name]
+
+
+def _carry(costs: _Costs, pricing: _Pricing, name: str, share: np.ndarray | float,
+           escalated: np.ndarray | float = 0.0, fleet: tuple[np.ndarray, np.ndarray] | None = None
+           ) -> None:
+    """Add to ``costs`` what carrying ``share`` of the traffic on one option costs.
+
+    ``escalated`` is the part of an API option's share that self-hosted options escalated to it
+    (billed on its own line). ``fleet`` holds month rows to add GPUs and utilisation to.
+    """
+    batch = pricing.batch
+    sc, col, months, paths, shape = batch.sc, batch.col, batch.months, batch.paths, batch.shape
+    option = sc.options[name]
+    p = f"options.{name}"
+    if isinstance(option, ApiOption):
+        bill = share * pricing.full_bill(name)
+        if np.any(escalated):
+            esc_bill = escalated * pricing.full_bill(name)
+            costs.add("escalated_traffic", esc_bill)
+            bill = bill - esc_bill
+        costs.add("api_tokens", bill)
+        return
+    seconds = pricing.replica_seconds[name]
+    load = share * batch.requests
+    needed = load * (col("workload.peak_to_average") * seconds
+                     / (SECONDS_PER_MONTH * col(f"{p}.target_utilization")))
+    in_use = load > 0.0
+    # A float mask, or 1.0 when the option carries traffic on every path and month (the usual
+    # case): multiplying by a bool array costs a cast each time.
+    mask = 1.0 if in_use.all() else in_use.astype(float)
+    replicas = np.maximum(np.ceil(needed, out=needed), option.min_replicas, out=needed)
+    replicas *= mask
+    gpus = replicas * batch.resolved.gpus_per_replica[name]
+    if fleet is not None:
+        gpus_row, utilization_row = fleet  # views into the pass's results: added in place
+        gpus_row += gpus.sum(axis=0)
+        utilization_row += np.divide(load / SECONDS_PER_MONTH * seconds, replicas,
+                                     out=np.zeros_like(load), where=replicas > 0).sum(axis=0)
+    if option.bought:
+        pre = f"{p}.purchase"
+        costs.add("gpu_purchase", gpus * (col(f"{pre}.usd_per_gpu") / (
+            col(f"{pre}.years") * MONTHS_PER_YEAR)))
+        costs.add("power", gpus * (col(f"{pre}.kw_per_gpu") * HOURS_PER_MONTH
+                                   * col(f"{pre}.usd_per_kwh") * col(f"{pre}.pue")))
+    else:
+        costs.add("gpu_rent", (gpus * (HOURS_PER_MONTH * col(f"{p}.usd_per_gpu_hour"))
+                               * pricing.states[name].index))
+    costs.add("ops_staff", mask * (col(f"{p}.ops_fte") * col(f"{p}.usd_per_fte_year")
+                                   / MONTHS_PER_YEAR))
+    monthly_parts = sum((col(f"{p}.missing_components.{i}.usd_per_month")
+                         for i in range(len(option.missing_components))), np.zeros((1, 1)))
+    setup_parts = sum((col(f"{p}.missing_components.{i}.setup_usd")
+                       for i in range(len(option.missing_components))), np.zeros((1, 1)))
+    if np.any(monthly_parts):
+        costs.add("missing_components", mask * monthly_parts)
+    # Setup is paid in the first month an option carries traffic: month 0 for the mix, later for
+    # a fallback that first starts when an event moves traffic onto it.
+    first = _first_month(in_use, months)
+    starts = first < months
+    for line_name, usd in (("setup", col(f"{p}.setup_usd")), ("missing_components", setup_parts)):
+        if np.any(usd):
+            costs.add(line_name, _at_months(np.broadcast_to(usd[:, 0], (paths,))[starts],
+                                            first[starts], batch.rows[starts], shape))
+    if option.licence is not None:
+        above = batch.mau > col(f"{p}.licence.mau_threshold")
+        costs.add("licence", mask * above * col(f"{p}.licence.usd_per_month_above"))
+
+
+def run_rate(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], option: str,
+             fallback: str | None = None) -> np.ndarray:
+    """Month-0 cost of carrying all traffic on one option, one value per path of ``x``, with no
+    event fired; a self-hosted option's escalated share is billed at ``fallback``."""
+    paths = max(np.size(v) for v in x.values())
+    shocks = Shocks(paths=paths)
+    batch = _Batch(sc, resolved, x, shocks)
+    pricing = _Pricing(batch, _option_states(batch, shocks))
+    costs = _Costs(batch.shape, by_line=False)
+    if isinstance(sc.options[option], SelfHostedOption) and fallback not in (None, option):
+        esc = _escalation(x, option, sc, pricing.states[option], batch.t)
+        _carry(costs, pricing, option, 1.0 - esc)
+        _carry(costs, pricing, fallback, esc, escalated=esc)
+    else:
+        _carry(costs, pricing, option, 1.0)
+    return costs.total[:, 0].copy()
+
+
 def _evaluate(batch: _Batch, states: dict[str, _OptionState], npv_only: bool) -> KernelResult:
     """One pass of every strategy over a batch, given the options' event states."""
-    sc, resolved = batch.sc, batch.resolved
+    sc = batch.sc
     months, paths, shape, t, rows = batch.months, batch.paths, batch.shape, batch.t, batch.rows
-    col, per_path, npv_of, requests, mau = (batch.col, batch.per_path, batch.npv, batch.requests,
-                                            batch.mau)
+    col, per_path, npv_of, requests = batch.col, batch.per_path, batch.npv, batch.requests
     tokens_in = col("workload.input_tokens_per_request")
     tokens_out = col("workload.output_tokens_per_request")
-    peak = col("workload.peak_to_average")
-
-    # Cost of one request on each option at month t, and of all traffic on it (R x cost): used for
-    # API bills, escalated traffic and dual running.
-    per_request: dict[str, np.ndarray] = {}
-    replica_seconds: dict[str, np.ndarray] = {}
-    for name, option in sc.options.items():
-        p = f"options.{name}"
-        index = states[name].index
-        if isinstance(option, ApiOption):
-            cached = col("workload.cached_input_share")
-            price = (tokens_in * ((1.0 - cached) * col(f"{p}.input_usd_per_mtok")
-                                  + cached * col(f"{p}.cached_input_usd_per_mtok"))
-                     + tokens_out * col(f"{p}.output_usd_per_mtok")) / TOKENS_PER_MTOK
-            price = price * (1.0 - col("workload.batchable_share") * col(f"{p}.batch_discount"))
-            per_request[name] = price * index
-        else:
-            gpus_per_replica = resolved.gpus_per_replica[name]
-            if option.tokens_per_second_per_gpu is not None:
-                seconds = tokens_out / (option.tokens_per_second_per_gpu * gpus_per_replica)
-            else:
-                seconds = resolved.plans[name].replica_seconds_per_request(tokens_in, tokens_out)
-            replica_seconds[name] = seconds
-            per_request[name] = (seconds * gpus_per_replica / SECONDS_PER_HOUR
-                                 / col(f"{p}.target_utilization") * _gpu_hour_usd(option, p, col)
-                                 * index)
-    all_traffic: dict[str, np.ndarray] = {}
-
-    def full_bill(name: str) -> np.ndarray:
-        if name not in all_traffic:
-            all_traffic[name] = requests * per_request[name]
-        return all_traffic[name]
-
-    migrated: dict[str, np.ndarray] = {}
-
-    def migrated_bill(name: str) -> np.ndarray:
-        """Monthly bill of all traffic on an option times the migrations it starts that month."""
-        if name not in migrated:
-            migrated[name] = states[name].migrations * full_bill(name)
-        return migrated[name]
+    pricing = _Pricing(batch, states)
+    full_bill, migrated_bill = pricing.full_bill, pricing.migrated_bill
 
     names = list(sc.options)
     n_strategies = len(sc.strategies)
@@ -384,59 +476,9 @@ def _evaluate(batch: _Batch, states: dict[str, _OptionState], npv_only: bool) ->
             share[fallback] = share.get(fallback, 0.0) + escalated
         costs = _Costs(shape, by_line=not npv_only)
         for o_name, o_share in share.items():
-            option = sc.options[o_name]
-            p = f"options.{o_name}"
-            if isinstance(option, ApiOption):
-                bill = o_share * full_bill(o_name)
-                if o_name == fallback and np.any(escalated):
-                    esc_bill = escalated * full_bill(o_name)
-                    costs.add("escalated_traffic", esc_bill)
-                    bill = bill - esc_bill
-                costs.add("api_tokens", bill)
-                continue
             o_i = names.index(o_name)
-            seconds = replica_seconds[o_name]
-            load = o_share * requests
-            needed = load * (peak * seconds / (SECONDS_PER_MONTH * col(f"{p}.target_utilization")))
-            in_use = load > 0.0
-            # A float mask, or 1.0 when the option carries traffic on every path and month (the
-            # usual case): multiplying by a bool array costs a cast each time.
-            mask = 1.0 if in_use.all() else in_use.astype(float)
-            replicas = np.maximum(np.ceil(needed, out=needed), option.min_replicas, out=needed)
-            replicas *= mask
-            gpus = replicas * resolved.gpus_per_replica[o_name]
-            if not npv_only:
-                gpus_sum[s_i, o_i] += gpus.sum(axis=0)
-                util_sum[s_i, o_i] += np.divide(load / SECONDS_PER_MONTH * seconds, replicas,
-                                                out=np.zeros_like(load), where=replicas > 0).sum(axis=0)
-            if option.bought:
-                pre = f"{p}.purchase"
-                costs.add("gpu_purchase", gpus * (col(f"{pre}.usd_per_gpu") / (
-                    col(f"{pre}.years") * MONTHS_PER_YEAR)))
-                costs.add("power", gpus * (col(f"{pre}.kw_per_gpu") * HOURS_PER_MONTH
-                                           * col(f"{pre}.usd_per_kwh") * col(f"{pre}.pue")))
-            else:
-                costs.add("gpu_rent", (gpus * (HOURS_PER_MONTH * col(f"{p}.usd_per_gpu_hour"))
-                                       * states[o_name].index))
-            costs.add("ops_staff", mask * (col(f"{p}.ops_fte") * col(f"{p}.usd_per_fte_year")
-                                           / MONTHS_PER_YEAR))
-            monthly_parts = sum((col(f"{p}.missing_components.{i}.usd_per_month")
-                                 for i in range(len(option.missing_components))), np.zeros((1, 1)))
-            setup_parts = sum((col(f"{p}.missing_components.{i}.setup_usd")
-                               for i in range(len(option.missing_components))), np.zeros((1, 1)))
-            if np.any(monthly_parts):
-                costs.add("missing_components", mask * monthly_parts)
-            # Setup is paid in the first month an option carries traffic: month 0 for the mix,
-            # later for a fallback that first starts when an event moves traffic onto it.
-            first = _first_month(in_use, months)
-            starts = first < months
-            for line_name, usd in (("setup", col(f"{p}.setup_usd")), ("missing_components", setup_parts)):
-                if np.any(usd):
-                    costs.add(line_name, _at_months(
-                        np.broadcast_to(usd[:, 0], (paths,))[starts], first[starts], rows[starts], shape))
-            if option.licence is not None:
-                above = mau > col(f"{p}.licence.mau_threshold")
-                costs.add("licence", mask * above * col(f"{p}.licence.usd_per_month_above"))
+            _carry(costs, pricing, o_name, o_share, escalated if o_name == fallback else 0.0,
+                   None if npv_only else (gpus_sum[s_i, o_i], util_sum[s_i, o_i]))
         costs.add("gateway", col(f"strategies.{s_name}.overhead_usd_per_month"))
         effort: np.ndarray | float = 0.0
         dual: np.ndarray | float = 0.0

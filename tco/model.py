@@ -111,23 +111,12 @@ def monthly_run_rate_usd(sc: Scenario, option: str, requests_per_month: np.ndarr
     ``fallback``. API: volume x cost per request. Shape ``(volumes,)``.
     """
     resolved = resolve(sc)
-    x = nominal_inputs(resolved)
     volumes = np.asarray(requests_per_month, dtype=float)
     ones = np.ones_like(volumes)
-    x = {k: v * ones for k, v in x.items()}
+    x = {k: v * ones for k, v in nominal_inputs(resolved).items()}
     x["workload.requests_per_month"] = volumes
     x["workload.growth_per_month"] = 0.0 * ones
-    one_option = sc.model_copy(update={
-        "horizon_months": 1,
-        "strategies": {"probe": sc.strategies[next(iter(sc.strategies))].model_copy(
-            update={"mix": {option: 1.0}, "fallback": fallback or option,
-                    "overhead_usd_per_month": 0.0})},
-        "risks": ()})
-    one_option.__pydantic_private__["_resolved"] = resolved
-    x["strategies.probe.portability"] = 0.0 * ones
-    x["strategies.probe.overhead_usd_per_month"] = 0.0 * ones
-    result = kernel.run(one_option, resolved, x, Shocks(paths=volumes.shape[0]))
-    cost = result.cost_usd[:, 0, 0]
+    cost = kernel.run_rate(sc, resolved, x, option, fallback)
     if isinstance(sc.options[option], SelfHostedOption):
         p = f"options.{option}"
         setup = x[f"{p}.setup_usd"] + sum(
