@@ -415,7 +415,7 @@ def run_rate(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], option:
              fallback: str | None = None) -> np.ndarray:
     """Month-0 cost of carrying all traffic on one option, one value per path of ``x``, with no
     event fired; a self-hosted option's escalated share is billed at ``fallback``."""
-    paths = max(np.size(v) for v in x.values())
+    paths = np.size(x["workload.requests_per_month"])  # one path per volume
     shocks = Shocks(paths=paths)
     batch = _Batch(sc, resolved, x, shocks)
     pricing = _Pricing(batch, _option_states(batch, shocks))

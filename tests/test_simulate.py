@@ -111,6 +111,32 @@ def test_escalation_grows_to_its_cap() -> None:
     assert escalated == pytest.approx(expected, rel=1e-12)
 
 
+def test_migration_and_exit_efforts_land_on_their_paths_and_months() -> None:
+    """Hand-placed events on two paths with different engineer-week prices ($1,000 and $2,000,
+    one-off $500, no dual running, portability 0). Path 0: deprecation in month 2 (10 weeks), exit
+    in months 4 and 9 (3 and 7 weeks: only the first exit counts). Path 1: deprecations in months 5
+    and 8 (4 and 6 weeks). Effort is weeks x price + $500 in each event's own month."""
+    sc = build(switching={"engineer_weeks": {"triangular": [1, 5, 12]}, "usd_per_engineer_week": 1000,
+                          "dual_running_months": 0, "one_off_usd": 500},
+               risks=[{"kind": "deprecation", "on": ["api"], "annual_probability": 0.0},
+                      {"kind": "exit", "on": ["api"], "annual_probability": 0.0}])
+    resolved = resolve(sc)
+    x = {k: np.repeat(v, 2) for k, v in nominal_inputs(resolved).items()}
+    x["switching.usd_per_engineer_week"] = np.array([1000.0, 2000.0])
+    deprecated, exited = np.zeros((2, 12), dtype=bool), np.zeros((2, 12), dtype=bool)
+    deprecated[0, 2] = deprecated[1, 5] = deprecated[1, 8] = True
+    exited[0, 4] = exited[0, 9] = True
+    shocks = Shocks(2, fired={(0, "api"): deprecated, (1, "api"): exited},
+                    impact={(0, "api"): np.ones(3), (1, "api"): np.ones(2)},
+                    weeks={(0, "api"): np.array([10.0, 4.0, 6.0]), (1, "api"): np.array([3.0, 7.0])})
+    result = kernel.run(sc, resolved, x, shocks)
+    switching = result.line_sum_usd[0, LINES.index("switching")]
+    expected = np.zeros(12)
+    expected[[2, 4, 5, 8]] = [10 * 1000 + 500, 3 * 1000 + 500, 4 * 2000 + 500, 6 * 2000 + 500]
+    assert switching == pytest.approx(expected, rel=1e-12, abs=1e-9)
+    assert result.migration_effort_npv_usd[:, 0] == pytest.approx([14_000.0, 21_000.0], rel=1e-12)
+
+
 @pytest.mark.parametrize("portability", [0.0, 1.0])
 def test_switching_cost_with_portability(portability: float) -> None:
     """Deprecation in month 2 on the API: (10 weeks x $1,000 + $5,000) x (1 - portability) plus one
