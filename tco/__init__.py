@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from tco import capacity
 from tco.errors import ScenarioError
+from tco.load import Loaded, dumps, load_scenario, loads
 from tco.model import Evaluation, evaluate
-from tco.scenario import Scenario, dumps, load_scenario, loads
+from tco.schema import Scenario
 from tco.simulate import SimulationResult, simulate
+from tco.version import __version__
 
-__version__ = "0.2.0"
-
-__all__ = ["Evaluation", "Scenario", "ScenarioError", "SimulationResult", "__version__", "capacity",
+__all__ = ["Evaluation", "Loaded", "Scenario", "ScenarioError", "SimulationResult", "__version__", "capacity",
            "dumps", "evaluate", "load_scenario", "loads", "simulate"]

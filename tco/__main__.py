@@ -16,8 +16,8 @@ import pandas as pd
 from tco import catalog, prices
 from tco.errors import ScenarioError
 from tco.format import compact, pct, usd, usd_per_mtok
+from tco.load import json_schema, load_scenario
 from tco.model import evaluate
-from tco.scenario import json_schema, load_scenario
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED, simulate
 
 MAX_PATHS = 2_000_000

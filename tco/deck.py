@@ -1,181 +1,213 @@
-"""An editable 16:9 PowerPoint deck with native charts (python-pptx), built as bytes."""
+"""An editable 16:9 PowerPoint deck with native charts (python-pptx), built as bytes.
+
+The charts are the page's figure specs (``tco.figures.data``) drawn by the python-pptx renderer,
+so the deck and the page show the same numbers in the same colours under the same labels.
+"""
 
 from __future__ import annotations
 
 import io
+import math
 
+import pandas as pd
 from pptx import Presentation
-from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
 from pptx.util import Emu, Inches, Pt
 
-from tco import prices
-from tco.charts import PALETTE, strategy_colours
+from tco import evaluate, prices
 from tco.export import provenance
+from tco.figures import data
+from tco.figures.pptx import add_chart, caption
+from tco.figures.spec import FigureSpec
 from tco.format import pct, usd
+from tco.glossary import describe
+from tco.load import Loaded as Scenario
 from tco.report import assumptions, verdict
-from tco.scenario import Scenario
 from tco.sensitivity import tornado
 from tco.simulate import SimulationResult
 
 SLIDE_W, SLIDE_H = Emu(12_192_000), Emu(6_858_000)  # 13.333 x 7.5 in, PowerPoint's 16:9
 MARGIN = Inches(0.6)
-ASSUMPTION_ROWS_PER_SLIDE = 14
+CONTENT_W = SLIDE_W - 2 * MARGIN
 TITLE_COLOUR = RGBColor(0x1F, 0x2A, 0x44)
+MUTED = RGBColor(0x59, 0x59, 0x59)
+TITLE_PT, CHART_PT, CAPTION_PT = 26, 12, 12
+TORNADO_ROWS = 10
 
-
-def _rgb(hex_colour: str) -> RGBColor:
-    return RGBColor.from_string(hex_colour.lstrip("#"))
+APPENDIX_PT = 10
+APPENDIX_TOP_IN, APPENDIX_BOTTOM_IN = 1.25, 7.2
+APPENDIX_WIDTHS_IN = (4.1, 1.9, 1.5, 3.7, 0.93)
+"""Input (label over path), value, unit, source, as of: sums to the 12.13 in between margins."""
+CHARS_PER_IN = 13.5
+"""Characters of 10 pt text per inch of cell: measured on LibreOffice's DejaVu Sans, wider than
+PowerPoint's Calibri, so a row is never shorter than its wrapped text."""
+LINE_IN, CELL_PAD_IN = APPENDIX_PT * 1.2 / 72, 0.08
+COMPARISON = ("deterministic_npv", "mean", "p95", "cvar95", "p_cheapest", "expected_regret",
+              "lock_in_premium")
 
 
 def _slide(prs: Presentation, title: str):
     slide = prs.slides.add_slide(prs.slide_layouts[5])  # title only
     shape = slide.shapes.title
     # The default template is 4:3; move the title box to the 16:9 width.
-    shape.left, shape.top, shape.width, shape.height = MARGIN, Inches(0.3), SLIDE_W - 2 * MARGIN, Inches(0.9)
+    shape.left, shape.top, shape.width, shape.height = MARGIN, Inches(0.25), CONTENT_W, Inches(0.95)
     shape.text = title
-    para = shape.text_frame.paragraphs[0]
-    para.font.size, para.font.bold, para.font.color.rgb = Pt(30), True, TITLE_COLOUR
+    shape.text_frame.word_wrap = True
+    _font(shape.text_frame.paragraphs, TITLE_PT, bold=True, colour=TITLE_COLOUR)
     return slide
 
 
-def _text(slide, text: str, top: Emu, height: Emu, size: int = 18) -> None:
-    box = slide.shapes.add_textbox(MARGIN, top, SLIDE_W - 2 * MARGIN, height)
+def _text(slide, text: str, top: Emu, height: Emu, size: int = 18, colour: RGBColor | None = None
+          ) -> None:
+    box = slide.shapes.add_textbox(MARGIN, top, CONTENT_W, height)
     frame = box.text_frame
     frame.word_wrap = True
     for i, line in enumerate(text.split("\n")):
         para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
         para.text = line
-        para.font.size = Pt(size)
+    _font(frame.paragraphs, size, colour=colour)
 
 
-def _table(slide, rows: list[list[str]], top: Emu, widths: list[float], size: int = 12) -> None:
-    shape = slide.shapes.add_table(len(rows), len(rows[0]), MARGIN, top, SLIDE_W - 2 * MARGIN,
-                                   Inches(0.4) * len(rows))
+def _font(paragraphs, size: int, bold: bool = False, colour: RGBColor | None = None) -> None:
+    """Set type on the runs themselves: PowerPoint does not always apply a paragraph's defaults."""
+    for para in paragraphs:
+        for run in para.runs:
+            run.font.size, run.font.bold = Pt(size), bold
+            if colour is not None:
+                run.font.color.rgb = colour
+
+
+def _table(slide, rows: list[list[str]], top: Emu, widths_in: tuple[float, ...], size: int,
+           heights_in: list[float] | None = None):
+    heights_in = heights_in or [0.4] * len(rows)
+    shape = slide.shapes.add_table(len(rows), len(rows[0]), MARGIN, top, CONTENT_W,
+                                   Inches(sum(heights_in)))
     table = shape.table
-    total = sum(widths)
-    for j, w in enumerate(widths):
-        table.columns[j].width = int((SLIDE_W - 2 * MARGIN) * w / total)
+    total = sum(widths_in)
+    for j, w in enumerate(widths_in):
+        table.columns[j].width = int(CONTENT_W * w / total)
     for i, row in enumerate(rows):
+        table.rows[i].height = Inches(heights_in[i])
         for j, value in enumerate(row):
             cell = table.cell(i, j)
+            cell.margin_left = cell.margin_right = Inches(0.05)
+            cell.margin_top = cell.margin_bottom = Inches(0.03)
             cell.text = value
-            for para in cell.text_frame.paragraphs:
-                para.font.size = Pt(size)
-                para.font.bold = i == 0
+            _font(cell.text_frame.paragraphs, size, bold=i == 0)
+    return table
 
 
-def _legend_below(chart) -> None:
-    chart.has_legend = True
-    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
-    chart.legend.include_in_layout = False
+def _chart_slide(prs: Presentation, spec: FigureSpec) -> None:
+    slide = _slide(prs, spec.title)
+    note = caption(spec)
+    height = Inches(5.35 if note else 5.85)
+    add_chart(slide, spec, MARGIN, Inches(1.3), CONTENT_W, height, CHART_PT)
+    if note:
+        _text(slide, note, Inches(1.3) + height + Inches(0.05), Inches(0.45), CAPTION_PT, MUTED)
 
 
-def _money_axis(chart, largest_usd: float) -> None:
-    """Dollar ticks in millions, or thousands when the chart never reaches $1M (a startup's deck)."""
-    axis = chart.value_axis
-    axis.tick_labels.number_format = ('"$"#,##0.0,,"M"' if abs(largest_usd) >= 1e6
-                                      else '"$"#,##0,"k"')
-    axis.tick_labels.number_format_is_linked = False
-    axis.has_major_gridlines = True
+def _lines(text: str, width_in: float) -> int:
+    """Wrapped lines of ``text`` in a cell ``width_in`` wide at the appendix font size."""
+    per_line = max(1, int((width_in - 0.1) * CHARS_PER_IN))
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
 
 
-def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
-    """Title, verdict, cost over time, NPV per strategy, tornado, comparison table, assumptions."""
-    prs = Presentation()
-    prs.slide_width, prs.slide_height = SLIDE_W, SLIDE_H
-    table = result.summary()
-    colours = strategy_colours(result.strategies)
-    info = provenance(result)
+def _appendix_rows(sc: Scenario, frame: pd.DataFrame) -> list[tuple[list[str], float]]:
+    """Each input as cells (label over its path, value, unit, full source, as of) and its height."""
+    out = []
+    for r in frame.itertuples():
+        cells = [f"{r.label}\n{r.input}", r.value, describe(r.input, sc).unit, r.source, r.as_of]
+        lines = max(_lines(c, w) for c, w in zip(cells, APPENDIX_WIDTHS_IN, strict=True))
+        out.append((cells, lines * LINE_IN + CELL_PAD_IN))
+    return out
 
+
+def _pages(rows: list[tuple[list[str], float]], header_in: float) -> list[list[tuple[list[str], float]]]:
+    """Fill each appendix slide with as many whole rows as fit below its header."""
+    room = APPENDIX_BOTTOM_IN - APPENDIX_TOP_IN - header_in
+    pages: list[list] = [[]]
+    used = 0.0
+    for row in rows:
+        if pages[-1] and used + row[1] > room:
+            pages.append([])
+            used = 0.0
+        pages[-1].append(row)
+        used += row[1]
+    return pages
+
+
+def _appendix(prs: Presentation, sc: Scenario) -> None:
+    header = ["Input (path below)", "Value", "Unit", "Source", "As of"]
+    header_in = LINE_IN + CELL_PAD_IN
+    pages = _pages(_appendix_rows(sc, assumptions(sc)), header_in)
+    for page, chunk in enumerate(pages):
+        slide = _slide(prs, f"Appendix: assumptions ({page + 1}/{len(pages)})")
+        table = _table(slide, [header, *(cells for cells, _ in chunk)], Inches(APPENDIX_TOP_IN),
+                       APPENDIX_WIDTHS_IN, APPENDIX_PT, [header_in, *(h for _, h in chunk)])
+        for i in range(1, len(chunk) + 1):
+            # The path is the secondary line under the label: same size, muted.
+            _font(table.cell(i, 0).text_frame.paragraphs[-1:], APPENDIX_PT, colour=MUTED)
+
+
+def _title_slide(prs: Presentation, sc: Scenario, result: SimulationResult) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[0])
     title = slide.shapes.title
-    title.left, title.top, title.width, title.height = MARGIN, Inches(1.6), SLIDE_W - 2 * MARGIN, Inches(2.0)
+    title.left, title.top, title.width, title.height = MARGIN, Inches(1.6), CONTENT_W, Inches(2.0)
     title.text = sc.name
-    title.text_frame.paragraphs[0].font.color.rgb = TITLE_COLOUR
+    _font(title.text_frame.paragraphs, 40, colour=TITLE_COLOUR)
     subtitle = slide.placeholders[1]
     subtitle.left, subtitle.top = MARGIN, Inches(4.0)
-    subtitle.width, subtitle.height = SLIDE_W - 2 * MARGIN, Inches(1.8)
+    subtitle.width, subtitle.height = CONTENT_W, Inches(1.8)
     subtitle.text = (f"Total cost of ownership and lock-in risk over {sc.horizon_months} months\n"
                      f"{result.paths:,} simulated paths, seed {result.seed}; API prices as of "
                      f"{prices.snapshot_as_of()}")
+    _font(subtitle.text_frame.paragraphs, 22)  # the template's 32 pt broke each line in two
 
+
+def _comparison(prs: Presentation, sc: Scenario, result: SimulationResult) -> None:
+    table = result.summary()
+    info = provenance(result)
+    slide = _slide(prs, "Strategy comparison")
+    header = ["Strategy", *(describe(c).label for c in COMPARISON)]
+    body = [[name, *(pct(r[c]) if c == "p_cheapest" else usd(r[c]) for c in COMPARISON)]
+            for name, r in table.iterrows()]
+    # Widths fit the longest header word ('Deterministic') in 14 pt bold without breaking it.
+    _table(slide, [header, *body], Inches(1.4), (1.6, 1.75, 1.4, 1.3, 1.3, 1.55, 1.5, 1.5), 14,
+           [0.8] + [0.45] * len(body))
+    _text(slide, "All values are NPV of total cost in $; P(cheapest) is the share of simulated "
+          f"futures in which the strategy costs least. NPV at "
+          f"{pct(result.resolved.params['discount_rate_per_year'].nominal, 1)} a year over "
+          f"{sc.horizon_months} months in {sc.currency}. Scenario SHA-256 "
+          f"{info['scenario_sha256'][:16]}..., tco {info['tco_version']}, genai-prices "
+          f"{info['genai_prices_version']}.", Inches(5.6), Inches(1.2), 12, MUTED)
+
+
+def figure_specs(sc: Scenario, result: SimulationResult) -> list[FigureSpec]:
+    """The page's figures the deck shows, in slide order."""
+    ev = evaluate(sc)
+    best = result.summary()["mean"].idxmin()
+    specs = [data.npv_summary(result), data.fan_chart(result),
+             data.cost_lines(result.mean_lines(), best, " (mean of simulated paths)")]
+    if len(ev.break_even):
+        specs.append(data.break_even(sc, ev))
+    if sc.risks:
+        specs.append(data.events(result))
+    specs.append(data.tornado(tornado(sc), best, TORNADO_ROWS, scenario=sc))
+    return specs
+
+
+def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
+    """Title, verdict, the page's charts, strategy comparison and the assumptions appendix."""
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = SLIDE_W, SLIDE_H
+    _title_slide(prs, sc, result)
     slide = _slide(prs, "Verdict")
     _text(slide, verdict(result), Inches(1.4), Inches(3.0), 20)
     _text(slide, sc.description, Inches(4.6), Inches(2.2), 14)
-
-    # Cost over time: mean cumulative cost per strategy (native line chart, editable data).
-    slide = _slide(prs, "Cumulative cost over time (mean of simulated paths, undiscounted)")
-    q = result.monthly_percentiles()
-    data = CategoryChartData()
-    data.categories = [f"M{m}" for m in range(sc.horizon_months)]
-    for name in result.strategies:
-        data.add_series(name, [round(v, 2) for v in q[q["strategy"] == name]["mean_cumulative_usd"]])
-    chart = slide.shapes.add_chart(XL_CHART_TYPE.LINE, MARGIN, Inches(1.3), SLIDE_W - 2 * MARGIN,
-                                   Inches(5.8), data).chart
-    _legend_below(chart)
-    for series, name in zip(chart.series, result.strategies, strict=True):
-        series.format.line.color.rgb = _rgb(colours[name])
-        series.format.line.width = Pt(3)
-        series.smooth = False
-    _money_axis(chart, float(q["mean_cumulative_usd"].max()))
-
-    slide = _slide(prs, "NPV of total cost per strategy")
-    data = CategoryChartData()
-    data.categories = result.strategies
-    for key, label in (("p5", "P5"), ("mean", "Mean"), ("p95", "P95"), ("cvar95", "CVaR95")):
-        data.add_series(label, [round(float(v), 2) for v in table[key]])
-    chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, MARGIN, Inches(1.3),
-                                   SLIDE_W - 2 * MARGIN, Inches(5.8), data).chart
-    _legend_below(chart)
-    for k, series in enumerate(chart.series):
-        series.format.fill.solid()
-        series.format.fill.fore_color.rgb = _rgb(PALETTE[k])
-    _money_axis(chart, float(table["cvar95"].max()))
-
-    best = table["mean"].idxmin()
-    frame = tornado(sc)
-    rows = frame[frame["strategy"] == best].head(8)
-    slide = _slide(prs, f"What moves {best}'s NPV most (tornado)")
-    data = CategoryChartData()
-    data.categories = [r.input for r in rows.itertuples()][::-1]
-    base = float(rows["base_npv_usd"].iloc[0]) if len(rows) else 0.0
-    data.add_series("Input at low value", [round(v - base, 2) for v in rows["npv_low_usd"]][::-1])
-    data.add_series("Input at high value", [round(v - base, 2) for v in rows["npv_high_usd"]][::-1])
-    chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, MARGIN, Inches(1.3),
-                                   SLIDE_W - 2 * MARGIN, Inches(5.8), data).chart
-    _legend_below(chart)
-    chart.plots[0].overlap = 100
-    for series, colour in zip(chart.series, ("#56B4E9", "#D55E00"), strict=True):
-        series.format.fill.solid()
-        series.format.fill.fore_color.rgb = _rgb(colour)
-    _money_axis(chart, float((rows[["npv_low_usd", "npv_high_usd"]] - base).abs().to_numpy().max())
-                if len(rows) else 0.0)
-    chart.category_axis.tick_labels.font.size = Pt(11)
-    chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # labels left of the bars
-
-    slide = _slide(prs, "Strategy comparison")
-    header = ["Strategy", "Deterministic", "Mean", "P95", "CVaR95", "P(cheapest)", "Regret",
-              "Lock-in premium"]
-    body = [[name, usd(r["deterministic_npv"]), usd(r["mean"]), usd(r["p95"]), usd(r["cvar95"]),
-             pct(r["p_cheapest"]), usd(r["expected_regret"]), usd(r["lock_in_premium"])]
-            for name, r in table.iterrows()]
-    _table(slide, [header, *body], Inches(1.4), [2.2, 1.3, 1.2, 1.2, 1.2, 1.2, 1.2, 1.5], 14)
-    _text(slide, f"NPV at {pct(result.resolved.params['discount_rate_per_year'].nominal, 1)} a year "
-          f"over {sc.horizon_months} months in {sc.currency}. Scenario SHA-256 "
-          f"{info['scenario_sha256'][:16]}..., tco {info['tco_version']}, genai-prices "
-          f"{info['genai_prices_version']}.", Inches(5.8), Inches(1.0), 12)
-
-    frame = assumptions(sc)
-    pages = max(1, -(-len(frame) // ASSUMPTION_ROWS_PER_SLIDE))
-    for page in range(pages):
-        chunk = frame.iloc[page * ASSUMPTION_ROWS_PER_SLIDE:(page + 1) * ASSUMPTION_ROWS_PER_SLIDE]
-        slide = _slide(prs, f"Appendix: assumptions ({page + 1}/{pages})")
-        rows = [["Input", "Value", "Unit", "Source", "As of"]] + [
-            [r.input, r.value, r.unit, r.source[:110], r.as_of] for r in chunk.itertuples()]
-        _table(slide, rows, Inches(1.2), [3.0, 1.8, 1.5, 5.0, 1.0], 9)
-
+    for spec in figure_specs(sc, result):
+        _chart_slide(prs, spec)
+    _comparison(prs, sc, result)
+    _appendix(prs, sc)
     buffer = io.BytesIO()
     prs.save(buffer)
     return buffer.getvalue()

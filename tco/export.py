@@ -12,20 +12,19 @@ from typing import Any
 
 import pandas as pd
 
-from tco import catalog, prices
-from tco.scenario import Scenario, dumps, to_dict
+from tco import catalog, glossary, prices
+from tco.load import Loaded as Scenario
+from tco.load import dumps
 from tco.simulate import SimulationResult
+from tco.version import __version__
+from tco.yamlio import to_dict
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def package_version() -> str:
-    try:
-        return metadata.version("llm-tco")
-    except metadata.PackageNotFoundError:
-        from tco import __version__  # noqa: PLC0415 - running from a checkout, not installed
-
-        return __version__
+    """This package's version (the same installed or run from a checkout)."""
+    return __version__
 
 
 def _is_number(text: str) -> bool:
@@ -55,7 +54,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 def scenario_hash(sc: Scenario) -> str:
     """SHA-256 of the scenario's fields as canonical JSON (comments do not change it)."""
-    canonical = json.dumps(to_dict(sc), sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(to_dict(sc.scenario), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -97,6 +96,30 @@ def paths_csv(result: SimulationResult) -> bytes:
     return csv_bytes(result.paths_frame())
 
 
+def _frames(result: SimulationResult) -> dict[str, pd.DataFrame]:
+    """The tables behind the CSV files, built once for both the files and their column notes."""
+    return {"summary.csv": _with_provenance(result.summary().reset_index(), result),
+            "monthly_percentiles.csv": _with_provenance(result.monthly_percentiles(), result),
+            "paths.csv": result.paths_frame()}
+
+
+def _columns_csv(frames: dict[str, pd.DataFrame], sc: Scenario) -> bytes:
+    """column, label, unit, description for every column of the CSV files, each column once.
+
+    Labels come from ``tco.glossary``, which raises on a column it has no label for, so a new
+    column cannot ship undocumented.
+    """
+    columns = [str(c) for frame in frames.values() for c in frame.columns]
+    rows = [{"column": label.path, "label": label.label, "unit": label.unit, "description": label.help}
+            for label in glossary.columns_table(columns, sc)]
+    return csv_bytes(pd.DataFrame(rows, columns=["column", "label", "unit", "description"]))
+
+
+def columns_csv(result: SimulationResult) -> bytes:
+    """The header documentation of summary.csv, monthly_percentiles.csv and paths.csv."""
+    return _columns_csv(_frames(result), result.scenario)
+
+
 def provenance_json(result: SimulationResult) -> bytes:
     return (json.dumps(provenance(result), indent=2) + "\n").encode("utf-8")
 
@@ -116,9 +139,11 @@ def bundle_zip(result: SimulationResult) -> bytes:
 
 
 def csv_files(result: SimulationResult) -> dict[str, bytes]:
-    return {"summary.csv": summary_csv(result),
-            "monthly_percentiles.csv": monthly_percentiles_csv(result),
-            "paths.csv": paths_csv(result),
+    """summary.csv, monthly_percentiles.csv, paths.csv, columns.csv (their headers explained) and
+    provenance.json."""
+    frames = _frames(result)
+    return {**{name: csv_bytes(frame) for name, frame in frames.items()},
+            "columns.csv": _columns_csv(frames, result.scenario),
             "provenance.json": provenance_json(result)}
 
 
@@ -132,7 +157,7 @@ def write_atomic(target: str | Path, data: bytes) -> Path:
 
 
 def write_csv_dir(result: SimulationResult, directory: str | Path) -> list[Path]:
-    """Write summary.csv, monthly_percentiles.csv, paths.csv and provenance.json."""
+    """Write summary.csv, monthly_percentiles.csv, paths.csv, columns.csv and provenance.json."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []

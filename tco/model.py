@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from time import perf_counter
 
 import numpy as np
 import pandas as pd
 from scipy import optimize
 
 from tco import kernel
-from tco.inputs import Resolved, resolve
-from tco.kernel import LINES, KernelResult, Shocks
-from tco.scenario import ApiOption, Scenario, SelfHostedOption
+from tco.draws import Shocks
+from tco.inputs import Resolved
+from tco.kernel import KernelResult
+from tco.lines import NAMES as LINES
+from tco.load import Loaded, validate
+from tco.schema import ApiOption, SelfHostedOption
 from tco.units import TOKENS_PER_MTOK
 
 BREAK_EVEN_RANGE = (1e-3, 1e3)
 """Break-even volumes are searched from 1/1000 to 1000 times the scenario's month-0 volume."""
+CURVE_SPAN = 100.0
+"""Run-rate curves are drawn from 1/100 to 100 times the scenario's month-0 volume."""
 
 
 def nominal_inputs(resolved: Resolved) -> dict[str, np.ndarray]:
@@ -42,7 +48,7 @@ class Evaluation:
         monthly costs cross, or NaN with a note when they do not cross within range.
     """
 
-    scenario: Scenario
+    scenario: Loaded
     monthly: pd.DataFrame
     npv_usd: pd.Series
     fleet: pd.DataFrame
@@ -62,17 +68,15 @@ class Evaluation:
                                         aggfunc="sum", sort=False)[list(LINES)]
 
 
-def evaluate_kernel(sc: Scenario, x: dict[str, np.ndarray] | None = None,
+def evaluate_kernel(sc: Loaded, x: dict[str, np.ndarray] | None = None,
                     shocks: Shocks | None = None) -> KernelResult:
-    """Run the kernel on nominal inputs (or ``x``) with no shocks (or ``shocks``)."""
-    resolved = resolve(sc)
-    x = nominal_inputs(resolved) if x is None else x
-    return kernel.run(sc, resolved, x, shocks or Shocks(paths=1))
+    """Run the kernel on nominal inputs (or ``x``) with no shocks (or ``shocks``): one path."""
+    x = nominal_inputs(sc.inputs) if x is None else x
+    return kernel.run(sc, x, shocks or Shocks(paths=1), want_cost=True)
 
 
-def evaluate(sc: Scenario) -> Evaluation:
+def evaluate(sc: Loaded) -> Evaluation:
     """Evaluate a scenario deterministically: nominal inputs, no events, no price noise."""
-    resolved = resolve(sc)
     result = evaluate_kernel(sc)
     strategies = list(sc.strategies)
     months = np.arange(sc.horizon_months)
@@ -99,10 +103,10 @@ def evaluate(sc: Scenario) -> Evaluation:
         npv_usd=pd.Series(result.npv_usd[0], index=strategies, name="npv_usd"),
         fleet=fleet,
         cost_per_mtok_usd=pd.Series(per_mtok, index=strategies, name="cost_per_mtok_usd"),
-        break_even=break_even(sc), warnings=resolved.warnings)
+        break_even=break_even(sc), warnings=sc.inputs.warnings)
 
 
-def monthly_run_rate_usd(sc: Scenario, option: str, requests_per_month: np.ndarray,
+def monthly_run_rate_usd(sc: Loaded, option: str, requests_per_month: np.ndarray,
                          fallback: str | None = None) -> np.ndarray:
     """Month-0 monthly cost of serving all traffic on one option, for several volumes.
 
@@ -110,13 +114,12 @@ def monthly_run_rate_usd(sc: Scenario, option: str, requests_per_month: np.ndarr
     staff, missing components and setup spread over the horizon; its escalated share is billed at
     ``fallback``. API: volume x cost per request. Shape ``(volumes,)``.
     """
-    resolved = resolve(sc)
     volumes = np.asarray(requests_per_month, dtype=float)
     ones = np.ones_like(volumes)
-    x = {k: v * ones for k, v in nominal_inputs(resolved).items()}
+    x = {k: v * ones for k, v in nominal_inputs(sc.inputs).items()}
     x["workload.requests_per_month"] = volumes
     x["workload.growth_per_month"] = 0.0 * ones
-    cost = kernel.run_rate(sc, resolved, x, option, fallback)
+    cost = kernel.run_rate(sc, x, option, fallback)
     if isinstance(sc.options[option], SelfHostedOption):
         p = f"options.{option}"
         setup = x[f"{p}.setup_usd"] + sum(
@@ -127,7 +130,28 @@ def monthly_run_rate_usd(sc: Scenario, option: str, requests_per_month: np.ndarr
     return cost
 
 
-def break_even(sc: Scenario) -> pd.DataFrame:
+def run_rate_curves(sc: Loaded, points: int = 200) -> pd.DataFrame:
+    """Month-0 monthly run rate of every option against monthly volume (the break-even chart's data).
+
+    Volumes run from 1/CURVE_SPAN to CURVE_SPAN times the scenario's month-0 volume on a log grid.
+    A self-hosted option's escalated share is billed at the first API option, as in ``break_even``.
+    Columns: option, option_kind ('api' or 'self_hosted'), requests_per_month, usd_per_month.
+    """
+    base = max(sc.inputs.params["workload.requests_per_month"].nominal, 1.0)
+    volumes = np.geomspace(base / CURVE_SPAN, base * CURVE_SPAN, points)
+    apis = [n for n, o in sc.options.items() if isinstance(o, ApiOption)]
+    frames = []
+    for name, option in sc.options.items():
+        hosted = isinstance(option, SelfHostedOption)
+        fallback = apis[0] if hosted and apis else None
+        frames.append(pd.DataFrame({
+            "option": name, "option_kind": "self_hosted" if hosted else "api",
+            "requests_per_month": volumes,
+            "usd_per_month": monthly_run_rate_usd(sc, name, volumes, fallback=fallback)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def break_even(sc: Loaded) -> pd.DataFrame:
     """Find the month-0 volume where each API option and each self-hosted option cost the same.
 
     The self-hosted curve is a staircase (whole replicas), so the search scans a log grid for the
@@ -135,8 +159,7 @@ def break_even(sc: Scenario) -> pd.DataFrame:
     """
     apis = [n for n, o in sc.options.items() if isinstance(o, ApiOption)]
     hosted = [n for n, o in sc.options.items() if isinstance(o, SelfHostedOption)]
-    resolved = resolve(sc)
-    base = max(resolved.params["workload.requests_per_month"].nominal, 1.0)
+    base = max(sc.inputs.params["workload.requests_per_month"].nominal, 1.0)
     low, high = base * BREAK_EVEN_RANGE[0], base * BREAK_EVEN_RANGE[1]
     grid = np.geomspace(low, high, 400)
     rows = []
@@ -152,7 +175,8 @@ def break_even(sc: Scenario) -> pd.DataFrame:
                         "the API is cheaper across the whole range" if (diff > 0).all() else
                         "none within range")
                 rows.append({"api_option": api, "self_hosted_option": h,
-                             "break_even_requests_per_month": np.nan, "note": note})
+                             "break_even_requests_per_month": np.nan,
+                             "run_rate_usd_per_month": np.nan, "note": note})
                 continue
             i = falling[0]
 
@@ -163,6 +187,32 @@ def break_even(sc: Scenario) -> pd.DataFrame:
             root = optimize.brentq(gap, grid[i], grid[i + 1], xtol=1e-6 * grid[i])
             rows.append({"api_option": api, "self_hosted_option": h,
                          "break_even_requests_per_month": root,
+                         "run_rate_usd_per_month": float(monthly_run_rate_usd(sc, api, np.array([root]))[0]),
                          "note": "self-hosting is cheaper above this volume"})
     return pd.DataFrame(rows, columns=["api_option", "self_hosted_option",
-                                       "break_even_requests_per_month", "note"])
+                                       "break_even_requests_per_month", "run_rate_usd_per_month",
+                                       "note"])
+
+
+WARM_UP_SCENARIO = {
+    "name": "warm-up", "horizon_months": 2,
+    "workload": {"requests_per_month": 1000, "input_tokens_per_request": 100,
+                 "output_tokens_per_request": 10},
+    "options": {"api": {"kind": "api", "input_usd_per_mtok": 1, "output_usd_per_mtok": 2},
+                "hosted": {"kind": "self_hosted", "model": "llama-3.1-8b", "gpu": "h100-sxm",
+                           "usd_per_gpu_hour": 2, "target_utilization": 0.5, "ops_fte": 0,
+                           "usd_per_fte_year": 0}},
+    "strategies": {"mix": {"mix": {"api": 0.5, "hosted": 0.5}, "fallback": "api"}},
+}
+"""The smallest scenario that runs every compiled path of the kernel (API and self-hosted)."""
+
+
+def warm_up() -> float:
+    """Compile the kernel, or load it from numba's on-disk cache; returns the seconds it took.
+
+    The first run on a new machine compiles (about 12 s on 2 cores); later processes load the
+    cached machine code in about 0.2 s. The page calls this first, under a message saying so.
+    """
+    started = perf_counter()
+    evaluate_kernel(validate(WARM_UP_SCENARIO))
+    return perf_counter() - started

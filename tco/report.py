@@ -7,11 +7,15 @@ from typing import Any
 
 import pandas as pd
 
+from tco import glossary, risks
 from tco.distributions import Distribution
+from tco.fields import Bounds
 from tco.format import pct, usd
-from tco.inputs import Param, resolve
-from tco.scenario import Bounds, Scenario, comments_of, get_path, set_path, to_dict, validate
+from tco.inputs import Param
+from tco.load import Loaded as Scenario
+from tco.load import get_path, set_path, validate
 from tco.simulate import SimulationResult
+from tco.yamlio import to_dict
 
 STALE_AFTER_DAYS = 90
 
@@ -34,7 +38,7 @@ def verdict(result: SimulationResult) -> str:
     else:
         text += (f" In the bad tail {safest} is safer: its P95 is {usd(table.loc[safest, 'p95'])} "
                  f"against {usd(table.loc[best, 'p95'])} for {best}.")
-    text += (f" Vendor shocks (price rises, retirements, exits and licence changes) add "
+    text += (f" Vendor shocks ({_shock_phrases(sc, table)}) add "
              f"{usd(table.loc[exposed, 'lock_in_premium'])} to {exposed}'s expected cost, the largest "
              f"lock-in premium of the strategies compared")
     others = [s for s in table.index if s != best]
@@ -45,6 +49,15 @@ def verdict(result: SimulationResult) -> str:
     else:
         text += "."
     return text
+
+
+def _shock_phrases(sc: Scenario, table: pd.DataFrame) -> str:
+    """'price rises, retirements and exits': the kinds of shock in the scenario, else every kind
+    (the summary's ``events_<kind>`` columns)."""
+    kinds = list(dict.fromkeys(r.kind for r in sc.risks)) or [
+        c.removeprefix("events_") for c in table.columns if c.startswith("events_")]
+    words = [risks.phrase(kind) for kind in kinds]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def describe(value: float | Distribution) -> str:
@@ -76,11 +89,15 @@ def stale_days(param: Param, today: dt.date | None = None) -> int | None:
 
 
 def assumptions(sc: Scenario, today: dt.date | None = None) -> pd.DataFrame:
-    """Every input with its value, unit, source, as-of date and a staleness warning."""
+    """Every input with its label, path, value, unit, source, as-of date and a staleness warning.
+
+    ``label`` is the glossary's name for the input; ``input`` keeps the dotted path (secondary).
+    """
     rows = []
-    for path, p in resolve(sc).params.items():
+    for path, p in sc.inputs.params.items():
         age = stale_days(p, today)
-        rows.append({"input": path, "value": describe(p.value), "nominal": p.nominal, "unit": p.unit,
+        rows.append({"label": glossary.describe(path, sc).label, "input": path,
+                     "value": describe(p.value), "nominal": p.nominal, "unit": p.unit,
                      "source": p.source, "as_of": p.as_of or "",
                      "warning": f"{age} days old" if age is not None else ""})
     return pd.DataFrame(rows)
@@ -94,15 +111,15 @@ def apply_nominal(sc: Scenario, changes: dict[str, float]) -> Scenario:
     otherwise, so a slider moves the centre of an uncertain input without dropping its spread.
     Catalog-derived defaults become explicit fields.
     """
-    params = resolve(sc).params
-    data = to_dict(sc)
+    params = sc.inputs.params
+    data = to_dict(sc.scenario)
     for path, new in changes.items():
         p: Param | None = params.get(path)
         value: Any = float(new)
         if p is not None and isinstance(p.value, Distribution):
             value = _move(p.value, float(new), p.bounds)
         set_path(data, path, value)
-    kept = {k: v for k, v in comments_of(sc).items() if k not in changes}
+    kept = {k: v for k, v in dict(sc.comments).items() if k not in changes}
     return validate(data, kept)
 
 
@@ -129,7 +146,7 @@ def _move(dist: Distribution, new: float, bounds: Bounds) -> dict[str, Any]:
 
 def changed_inputs(base: Scenario, current: Scenario) -> pd.DataFrame:
     """Inputs whose value differs between two scenarios: input, base, current."""
-    before, after = resolve(base).params, resolve(current).params
+    before, after = base.inputs.params, current.inputs.params
     rows = []
     for path in dict.fromkeys([*before, *after]):
         a, b = before.get(path), after.get(path)

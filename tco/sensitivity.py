@@ -7,10 +7,10 @@ import pandas as pd
 from scipy import stats
 
 from tco import kernel, metrics
-from tco.inputs import Param, resolve
-from tco.kernel import Shocks
+from tco.draws import Shocks
+from tco.load import Loaded
 from tco.model import nominal_inputs
-from tco.scenario import Scenario
+from tco.options.table import Param
 from tco.simulate import SimulationResult
 
 FIXED_SWING = 0.2
@@ -36,7 +36,7 @@ def _swing(param: Param) -> tuple[float, float] | None:
     return (low, high) if low != high else None
 
 
-def tornado(sc: Scenario) -> pd.DataFrame:
+def tornado(sc: Loaded) -> pd.DataFrame:
     """Deterministic NPV with each input at its low and high value, all others nominal.
 
     Uncertain inputs go to their P10 and P90, fixed ones to -20% / +20% (kept inside their valid
@@ -44,7 +44,7 @@ def tornado(sc: Scenario) -> pd.DataFrame:
     paths of one kernel call. Rows: strategy, input, low/high value, npv_low/high, swing, sorted by
     swing within each strategy.
     """
-    resolved = resolve(sc)
+    resolved = sc.inputs
     x0 = nominal_inputs(resolved)
     variants = []
     for path, param in resolved.params.items():
@@ -58,7 +58,7 @@ def tornado(sc: Scenario) -> pd.DataFrame:
     for j, (path, _, low, high) in enumerate(variants):
         x[path][1 + 2 * j] = low
         x[path][2 + 2 * j] = high
-    npv = kernel.run(sc, resolved, x, Shocks(paths=n)).npv_usd  # (variants, strategies)
+    npv = kernel.run(sc, x, Shocks(paths=n)).npv_usd  # (variants, strategies)
     rows = []
     for s_i, name in enumerate(sc.strategies):
         for j, (path, param, low, high) in enumerate(variants):

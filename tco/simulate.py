@@ -10,15 +10,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
+import numba
 import numpy as np
 import pandas as pd
 
-from tco import kernel, metrics
-from tco.inputs import Resolved, resolve
-from tco.kernel import EVENT_KINDS, LINES
+from tco import kernel, metrics, risks
+from tco.draws import RNG_BLOCK_PATHS, draw_shocks, inputs_from_uniforms, path_uniforms
+from tco.inputs import Resolved
+from tco.lines import NAMES as LINES
+from tco.load import Loaded
 from tco.model import evaluate_kernel
-from tco.sampling import RNG_BLOCK_PATHS, draw_shocks, inputs_from_uniforms, path_uniforms
-from tco.scenario import Scenario
 
 DEFAULT_PATHS = 20_000
 DEFAULT_SEED = 7
@@ -88,46 +89,45 @@ class _Outputs:
     gpus_sums: list
 
     @classmethod
-    def empty(cls, sc: Scenario, paths: int, chunks: int) -> _Outputs:
+    def empty(cls, sc: Loaded, paths: int, chunks: int) -> _Outputs:
         n_s, months = len(sc.strategies), sc.horizon_months
         pairs = sum(len(risk.on) for risk in sc.risks)
         return cls(np.empty((paths, n_s)), np.empty((paths, n_s)),
                    np.empty((paths, n_s, months), dtype=np.float32), np.empty((paths, n_s)),
-                   np.empty((paths, n_s)), np.empty((paths, n_s, len(EVENT_KINDS))),
+                   np.empty((paths, n_s)), np.empty((paths, n_s, len(risks.REGISTRY))),
                    np.empty((paths, pairs)), np.empty(paths), [None] * chunks, [None] * chunks)
 
 
-def _run_chunk(sc: Scenario, resolved: Resolved, u: np.ndarray, seed: int, start: int,
-               out: _Outputs) -> None:
+def _run_chunk(sc: Loaded, u: np.ndarray, seed: int, start: int, out: _Outputs) -> None:
     """Simulate rows ``start:start + len(u)`` (``start`` a multiple of the block size) into ``out``."""
     paths = u.shape[0]
     rows = slice(start, start + paths)
-    x = inputs_from_uniforms(resolved, u)
-    shocks = draw_shocks(sc, resolved, x, seed, start // RNG_BLOCK_PATHS, paths)
-    # The lock-in premium compares each path with itself when no event fires.
-    with_events = kernel.run(sc, resolved, x, shocks, baseline=True)
-    out.npv_no_events[rows] = with_events.npv_no_events_usd
-    out.npv[rows] = with_events.npv_usd
-    # Summed in float64 in a contiguous temporary, then stored in float32: accumulating straight
-    # into the strided float32 slice of the big array missed cache on every month.
-    out.cumulative[rows] = kernel.cumsum_months(with_events.cost_usd)
-    out.switching_npv[rows] = with_events.switching_npv_usd
-    out.effort_npv[rows] = with_events.migration_effort_npv_usd
-    out.events[rows] = with_events.events
+    x = inputs_from_uniforms(sc.inputs, u)
+    shocks = draw_shocks(sc, x, seed, start // RNG_BLOCK_PATHS, paths)
+    result = kernel.run(sc, x, shocks, cumulative_out=out.cumulative[rows])
+    out.npv_no_events[rows] = result.npv_no_events_usd
+    out.npv[rows] = result.npv_usd
+    out.switching_npv[rows] = result.switching_npv_usd
+    out.effort_npv[rows] = result.migration_effort_npv_usd
+    out.events[rows] = result.events
     for k, fired in enumerate(shocks.fired.values()):
         out.event_counts[rows, k] = fired.sum(axis=1)
-    out.tokens[rows] = with_events.tokens
-    out.line_sums[start // CHUNK_PATHS] = with_events.line_sum_usd
-    out.gpus_sums[start // CHUNK_PATHS] = with_events.gpus_sum
+    out.tokens[rows] = result.tokens
+    out.line_sums[start // CHUNK_PATHS] = result.line_sum_usd
+    out.gpus_sums[start // CHUNK_PATHS] = result.gpus_sum
 
 
-def _run_chunks(sc: Scenario, resolved: Resolved, u: np.ndarray, seed: int, starts: list[int],
-                out: _Outputs) -> None:
+def _run_chunks(sc: Loaded, u: np.ndarray, seed: int, starts: list[int], out: _Outputs,
+                kernel_threads: int | None) -> None:
+    if kernel_threads is not None:
+        # Thread-local in numba: this pool thread runs its kernel calls on one core, beside the
+        # other pool thread, instead of both asking for every core.
+        numba.set_num_threads(kernel_threads)
     for start in starts:
-        _run_chunk(sc, resolved, u[start:start + CHUNK_PATHS], seed, start, out)
+        _run_chunk(sc, u[start:start + CHUNK_PATHS], seed, start, out)
 
 
-def simulate(sc: Scenario, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
+def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
              sampling: str | None = None, workers: int | None = None) -> SimulationResult:
     """Simulate every strategy over ``paths`` random paths of shocks.
 
@@ -145,25 +145,24 @@ def simulate(sc: Scenario, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
     if paths < 1:
         raise ValueError("paths must be at least 1")
     _reuse_freed_memory()
-    resolved = resolve(sc)
     method = sampling or sc.sampling
-    u = path_uniforms(sc, resolved, seed, paths, method)
+    u = path_uniforms(sc, seed, paths, method)
     starts = list(range(0, paths, CHUNK_PATHS))
     out = _Outputs.empty(sc, paths, len(starts))
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if paths >= PARALLEL_MIN_PATHS else 1
     if workers > 1 and len(starts) > 1:
         # Interleaved chunks, so both threads finish together whatever the paths count.
-        futures = [_pool(workers).submit(_run_chunks, sc, resolved, u, seed, starts[w::workers], out)
+        futures = [_pool(workers).submit(_run_chunks, sc, u, seed, starts[w::workers], out, 1)
                    for w in range(workers)]
         for future in futures:
             future.result()
     else:
-        _run_chunks(sc, resolved, u, seed, starts, out)
+        _run_chunks(sc, u, seed, starts, out, None)
     deterministic = evaluate_kernel(sc)
     # Summed in chunk order, so the totals do not depend on how chunks were shared out.
     return SimulationResult(
-        scenario=sc, resolved=resolved, paths=paths, seed=seed, sampling=method, uniforms=u,
+        scenario=sc, resolved=sc.inputs, paths=paths, seed=seed, sampling=method, uniforms=u,
         npv_usd=out.npv, npv_no_events_usd=out.npv_no_events, cumulative_usd=out.cumulative,
         switching_npv_usd=out.switching_npv, migration_effort_npv_usd=out.effort_npv,
         events=out.events, event_counts=out.event_counts,
@@ -180,7 +179,7 @@ class SimulationResult:
     ``(paths, strategies, months)`` in float32 (it only feeds percentiles).
     """
 
-    scenario: Scenario
+    scenario: Loaded
     resolved: Resolved
     paths: int
     seed: int
@@ -214,7 +213,14 @@ class SimulationResult:
         return pd.DataFrame({p.path: self.inputs[p.path] for p in self.resolved.sampled})
 
     def summary(self) -> pd.DataFrame:
-        """One row per strategy: the documented ``--json`` keys, then standard errors and events."""
+        """One row per strategy: the documented ``--json`` keys, then standard errors and events.
+
+        Computed once per result; each call returns a copy the caller may change.
+        """
+        return self._summary.copy()
+
+    @cached_property
+    def _summary(self) -> pd.DataFrame:
         npv = self.npv_usd
         q = np.percentile(npv, [5, 50, 95], axis=0)
         frame = pd.DataFrame({
@@ -229,7 +235,7 @@ class SimulationResult:
             "se_p95": metrics.standard_error_of_quantile(npv, 0.95),
             "switching_spend": self.switching_npv_usd.mean(axis=0),
             **{f"events_{kind}": self.events[:, :, k].mean(axis=0)
-               for k, kind in enumerate(EVENT_KINDS)},
+               for k, kind in enumerate(risks.REGISTRY)},
         }, index=pd.Index(self.strategies, name="strategy"))
         return frame
 

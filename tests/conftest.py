@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from tco.scenario import Scenario, set_path, validate
+from tco.errors import ScenarioError
+from tco.load import Loaded as Scenario
+from tco.load import load_scenario, set_path, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -52,3 +54,26 @@ def raw(base: dict[str, Any] | None = None) -> dict[str, Any]:
 def output_dir() -> Path:
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     return OUTPUT_DIR
+
+
+Z = 4.0  # standard errors; P(|N(0,1)| > 4) = 6.3e-5
+"""Tolerance of closed-form and statistical checks, in standard errors of the Monte Carlo estimate: a
+correct engine fails one such check by chance with probability about 6e-5 (two-sided normal tail).
+The seeds are fixed, so the suite is deterministic; the bound says how unlucky a seed would have to be.
+"""
+
+PER_REQUEST_API = (1000 * 3 + 200 * 15) / 1e6      # $0.006: API_ONLY's "api" option, one request
+PER_REQUEST_BACKUP = (1000 * 1 + 200 * 5) / 1e6    # $0.002: its "backup" option
+
+STORY = SCENARIOS[[p.stem for p in SCENARIOS].index("open-model-goes-closed")]
+BASE = load_scenario(STORY)
+"""The shipped story scenario, loaded once: the invariant and reproducibility tests run it."""
+
+
+def message(data) -> str:
+    """The one-line ``ScenarioError`` message that validating ``data`` raises."""
+    with pytest.raises(ScenarioError) as info:
+        validate(data)
+    text = str(info.value)
+    assert "\n" not in text
+    return text

@@ -14,8 +14,9 @@ import pytest
 from pptx import Presentation
 
 import tco
-from tco import charts, export
+from tco import export, figures
 from tco.deck import build_deck
+from tco.glossary import describe
 from tco.images import ImageExportUnavailable, browser_path, figure_bytes
 from tests.conftest import ROOT
 
@@ -52,11 +53,26 @@ def test_csvs_parse_and_carry_provenance(result) -> None:
 def test_zip_bundle_and_scenario_round_trip(result) -> None:
     archive = zipfile.ZipFile(io.BytesIO(export.bundle_zip(result)))
     assert set(archive.namelist()) == {"summary.csv", "monthly_percentiles.csv", "paths.csv",
-                                       "provenance.json", "scenario.yaml"}
+                                       "columns.csv", "provenance.json", "scenario.yaml"}
     provenance = json.loads(archive.read("provenance.json"))
     assert provenance["api_prices_as_of"] == "2026-11-09"
     assert tco.loads(archive.read("scenario.yaml")) == result.scenario
     assert provenance["scenario_sha256"] == export.scenario_hash(tco.loads(archive.read("scenario.yaml")))
+
+
+def test_columns_csv_explains_every_csv_column(result) -> None:
+    files = export.csv_files(result)
+    notes = pd.read_csv(io.BytesIO(files["columns.csv"]), keep_default_na=False)
+    assert list(notes.columns) == ["column", "label", "unit", "description"]
+    headers = [c for name in ("summary.csv", "monthly_percentiles.csv", "paths.csv")
+               for c in pd.read_csv(io.BytesIO(files[name]), nrows=0).columns]
+    assert list(notes["column"]) == list(dict.fromkeys(headers))
+    row = notes.set_index("column").loc["mean"]
+    assert (row["label"], row["unit"]) == ("Expected NPV", "$")
+    events = notes.set_index("column").loc["events.licence_change.llama-70b"]
+    assert events["label"] == describe("events.licence_change.llama-70b").label
+    assert (notes["label"] != "").all() and (notes["description"] != "").all()
+    assert files["columns.csv"] == export.columns_csv(result)
 
 
 def test_deck_opens_with_native_charts(result, output_dir) -> None:
@@ -66,7 +82,8 @@ def test_deck_opens_with_native_charts(result, output_dir) -> None:
     charts_found = [shape.chart for slide in prs.slides for shape in slide.shapes if shape.has_chart]
     assert len(charts_found) >= 3
     kinds = {str(c.chart_type).split(" ")[0] for c in charts_found}
-    assert {"LINE", "COLUMN_CLUSTERED", "BAR_CLUSTERED"} <= kinds
+    assert {"COLUMN_CLUSTERED", "COLUMN_STACKED", "BAR_CLUSTERED"} <= kinds
+    assert any(kind.startswith("XY_SCATTER") for kind in kinds)  # numeric month and volume axes
     tables = [shape for slide in prs.slides for shape in slide.shapes if shape.has_table]
     assert tables, "comparison table and assumptions appendix"
     text = " ".join(shape.text_frame.text for slide in prs.slides for shape in slide.shapes
@@ -95,7 +112,7 @@ def test_deck_renders_in_libreoffice(result, output_dir, tmp_path) -> None:
 def test_png_and_svg_are_valid_images(result, output_dir) -> None:
     from PIL import Image
 
-    fig = charts.fan_chart(result)
+    fig = figures.fan_chart(result)
     png = figure_bytes(fig, "png")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     image = Image.open(io.BytesIO(png))
@@ -111,11 +128,11 @@ def test_image_export_without_a_browser_says_so(monkeypatch) -> None:
     monkeypatch.setattr(images, "_server_started", False)
     monkeypatch.setattr(images, "browser_path", lambda: None)
     with pytest.raises(ImageExportUnavailable, match="needs Chromium"):
-        figure_bytes(charts.regret(tco.simulate(tco.load_scenario(STORY), paths=100, seed=1)), "png")
+        figure_bytes(figures.regret(tco.simulate(tco.load_scenario(STORY), paths=100, seed=1)), "png")
 
 
 def test_import_tco_does_not_import_streamlit() -> None:
-    out = subprocess.run([sys.executable, "-c", "import sys, tco, tco.charts, tco.deck, tco.export; "
+    out = subprocess.run([sys.executable, "-c", "import sys, tco, tco.figures, tco.deck, tco.export; "
                           "print('streamlit' in sys.modules)"], capture_output=True, text=True,
                          cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"

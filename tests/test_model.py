@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tco
-from tco.kernel import LINES
+from tco.lines import NAMES as LINES
 from tco.model import break_even, monthly_run_rate_usd
 from tests.conftest import HOSTED, SCENARIOS, build, raw
 

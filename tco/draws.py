@@ -1,4 +1,4 @@
-"""Draw every random input of a Monte Carlo run into fixed-shape arrays.
+"""Draws: every random input of a Monte Carlo run, drawn into fixed-shape arrays before the kernel.
 
 Randomness comes only from ``np.random.SeedSequence(seed)`` through named child streams (the order
 of ``STREAMS`` is only ever appended to). Paths are drawn in blocks of ``RNG_BLOCK_PATHS``, each with
@@ -14,20 +14,44 @@ value is fixed whatever fires elsewhere, as with a full array, without drawing t
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 from scipy import special
 from scipy.stats import qmc
 
 from tco.errors import ScenarioError
 from tco.inputs import Resolved
-from tco.kernel import Shocks
-from tco.scenario import Scenario
+from tco.load import Loaded
 from tco.units import monthly_probability
 
 STREAMS = ("paths", "events", "impacts", "weeks", "noise", "qmc")
 RNG_BLOCK_PATHS = 1024
 U_EPSILON = 1e-12
 """Uniforms are kept inside [eps, 1 - eps] so quantile functions stay finite."""
+
+
+@dataclass
+class Shocks:
+    """Random shocks for a batch of paths.
+
+    Keys are ``(risk index, option name)`` for events and option names for price noise. A missing
+    key means no shock of that kind (no event fired, zero noise). ``noise`` and ``fired`` are
+    ``(paths, months)``; ``impact`` (an event's price multiplier) and ``weeks`` (its migration
+    effort) hold one value per fired cell, in the row-major order of ``np.flatnonzero(fired)``:
+    events are rare, and full arrays of them cost more to fill than the rest of the draw.
+    """
+
+    paths: int
+    noise: dict[str, np.ndarray] = field(default_factory=dict)
+    fired: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
+    impact: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
+    weeks: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
+
+    def without_events(self) -> Shocks:
+        """The same paths with no event fired: price noise and inputs unchanged."""
+        return Shocks(self.paths, self.noise)
+
 
 
 def generator(seed: int, stream: str, block: int = 0) -> np.random.Generator:
@@ -67,30 +91,9 @@ def cell_uniforms(seed: int, stream: str, counters: np.ndarray) -> np.ndarray:
     return ((bits >> np.uint64(11)).astype(float) + 0.5) / float(1 << 53)  # 53 bits, never 0 or 1
 
 
-def rank_to_pearson(rho: float | np.ndarray) -> float | np.ndarray:
-    """Pearson correlation of a Gaussian copula with Spearman rank correlation rho: 2 sin(pi rho / 6)."""
-    return 2.0 * np.sin(np.pi * np.asarray(rho) / 6.0)
-
-
-def correlation_factor(sc: Scenario, resolved: Resolved) -> np.ndarray | None:
-    """Lower Cholesky factor of the copula's correlation matrix over the sampled inputs, or None."""
-    if not sc.correlations:
-        return None
-    columns = [p.path for p in resolved.sampled]
-    matrix = np.eye(len(columns))
-    for corr in sc.correlations:
-        i, j = (columns.index(path) for path in corr.between)
-        matrix[i, j] = matrix[j, i] = rank_to_pearson(corr.rho)
-    try:
-        return np.linalg.cholesky(matrix)
-    except np.linalg.LinAlgError:
-        raise ScenarioError("correlations", "the rank correlations are not consistent (the matrix "
-                            "is not positive definite); weaken some rho values") from None
-
-
-def path_uniforms(sc: Scenario, resolved: Resolved, seed: int, paths: int, method: str) -> np.ndarray:
+def path_uniforms(sc: Loaded, seed: int, paths: int, method: str) -> np.ndarray:
     """Uniforms for the path-level inputs, correlated through the copula: ``(paths, inputs)``."""
-    dims = len(resolved.sampled)
+    dims = len(sc.inputs.sampled)
     if dims == 0:
         return np.zeros((paths, 0))
     if method == "random":
@@ -105,7 +108,7 @@ def path_uniforms(sc: Scenario, resolved: Resolved, seed: int, paths: int, metho
     else:
         raise ScenarioError("sampling", "must be one of 'random', 'lhs', 'sobol'")
     u = np.clip(u, U_EPSILON, 1.0 - U_EPSILON)
-    factor = correlation_factor(sc, resolved)
+    factor = sc.inputs.correlation_factor
     if factor is not None:
         u = np.clip(special.ndtr(special.ndtri(u) @ factor.T), U_EPSILON, 1.0 - U_EPSILON)
     return u
@@ -123,12 +126,13 @@ def inputs_from_uniforms(resolved: Resolved, u: np.ndarray) -> dict[str, np.ndar
     return x
 
 
-def draw_shocks(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], seed: int,
-                first_block: int, paths: int, *, with_noise: bool = True) -> Shocks:
+def draw_shocks(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_block: int, paths: int, *,
+                with_noise: bool = True) -> Shocks:
     """Draw events, impacts, migration effort and price noise for consecutive blocks of paths.
 
     ``x`` holds the inputs of exactly these paths (the annual probabilities may vary by path).
     """
+    resolved = sc.inputs
     months = sc.horizon_months
     blocks = -(-paths // RNG_BLOCK_PATHS)
     shocks = Shocks(paths=paths)
@@ -158,7 +162,7 @@ def draw_shocks(sc: Scenario, resolved: Resolved, x: dict[str, np.ndarray], seed
             # Sizes and efforts only for the cells that fired, in np.flatnonzero order.
             cells = np.flatnonzero(fired)  # path x months + month within this chunk
             counters = k * PAIR_STRIDE + first_path * months + cells
-            impact_param = resolved.impact(i)
+            impact_param = resolved.impact(i, sc.scenario)
             if impact_param is None:
                 shocks.impact[(i, name)] = np.ones(cells.size)
             elif impact_param.uncertain:

@@ -1,0 +1,137 @@
+"""Schema primitives: bounded numeric fields, the frozen model base and the one-field error.
+
+Every numeric leaf of a scenario is a number or a distribution within its field's ``Bounds``; the
+bounds live on the field's type, so validation, the tornado's swing limits and the help text read
+them from one place. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+
+from tco.distributions import JSON_SCHEMA, Distribution, Lognormal, Normal, parse_distribution
+
+MAX_SCENARIO_BYTES = 1_000_000
+"""Scenario files are small; a bigger upload is rejected before parsing."""
+
+MAX_HORIZON_MONTHS = 240
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+MIX_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The valid range of a numeric field, with the rule text users see."""
+
+    gt: float | None = None
+    ge: float | None = None
+    lt: float | None = None
+    le: float | None = None
+
+    def rule(self) -> str:
+        if self.ge is not None and self.le is not None:
+            return f"must be between {self.ge:g} and {self.le:g}"
+        parts = []
+        if self.gt is not None:
+            parts.append(f"greater than {self.gt:g}")
+        if self.ge is not None:
+            parts.append(f"at least {self.ge:g}")
+        if self.lt is not None:
+            parts.append(f"less than {self.lt:g}")
+        if self.le is not None:
+            parts.append(f"at most {self.le:g}")
+        return "must be " + " and ".join(parts)
+
+    def holds(self, x: float) -> bool:
+        return not (
+            (self.gt is not None and not x > self.gt)
+            or (self.ge is not None and not x >= self.ge)
+            or (self.lt is not None and not x < self.lt)
+            or (self.le is not None and not x <= self.le)
+        )
+
+    @property
+    def bounded(self) -> bool:
+        return any(v is not None for v in (self.gt, self.ge, self.lt, self.le))
+
+
+def parse_quantity(value: Any, bounds: Bounds) -> float | Distribution:
+    """Parse a number or a distribution mapping and check it against ``bounds``."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"must be a number, got {value!r}")
+    if isinstance(value, (int, float)):
+        x = float(value)
+        if not math.isfinite(x):
+            raise ValueError("must be a finite number")
+        if not bounds.holds(x):
+            raise ValueError(bounds.rule())
+        return x
+    if isinstance(value, Distribution):
+        dist = value
+    elif isinstance(value, dict):
+        dist = parse_distribution(value)
+    else:
+        raise ValueError(f"must be a number or a distribution, got {value!r}")
+    if bounds.bounded:
+        if isinstance(dist, Normal) and dist.sd > 0:
+            raise ValueError(f"{bounds.rule()}; a normal distribution is unbounded, "
+                             "use triangular, pert or uniform")
+        low, high = dist.bounds
+        if isinstance(dist, Lognormal):
+            if not bounds.holds(dist.median) or (bounds.le is not None or bounds.lt is not None):
+                raise ValueError(f"{bounds.rule()}; a lognormal is unbounded above, "
+                                 "use triangular, pert or uniform")
+        elif not (bounds.holds(low) and bounds.holds(high)):
+            raise ValueError(f"{bounds.rule()} (the {dist.form} range is {low:g} to {high:g})")
+    return dist
+
+
+def _serialize(value: float | Distribution) -> Any:
+    if isinstance(value, Distribution):
+        return value.to_yaml()
+    return int(value) if float(value).is_integer() and abs(value) < 1e15 else value
+
+
+def quantity(**limits: float) -> Any:
+    """Annotated type of a numeric leaf: a number or a distribution within ``limits``."""
+    bounds = Bounds(**limits)
+    return Annotated[
+        float | Distribution,
+        BeforeValidator(lambda v: parse_quantity(v, bounds)),
+        PlainSerializer(_serialize),
+        WithJsonSchema({**JSON_SCHEMA, "description": f"A number or a distribution; {bounds.rule()}."}),
+        bounds,
+    ]
+
+
+Share = quantity(ge=0.0, le=1.0)
+NonNegative = quantity(ge=0.0)
+Positive = quantity(gt=0.0)
+Rate = quantity(gt=-1.0)
+
+
+class Model(BaseModel):
+    """Base of every scenario section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def positive(value: float | Distribution) -> bool:
+    if isinstance(value, Distribution):
+        return value.bounds[1] > 0
+    return value > 0
+
+
+class FieldError(ValueError):
+    """A rule broken by one named sub-field; carries the name so the message can point at it."""
+
+    def __init__(self, field: str, rule: str, absolute: bool = False) -> None:
+        self.field = field
+        self.rule = rule
+        self.absolute = absolute
+        super().__init__(f"{field}: {rule}")

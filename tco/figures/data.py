@@ -1,0 +1,297 @@
+"""Figure specs built from results: pure functions, no drawing library.
+
+Each builder returns a ``FigureSpec`` whose frame holds exactly the numbers the chart shows, so a
+test can recompute them from the result and both renderers draw the same thing. Labels come from
+``tco.glossary`` and ``tco.lines``; colours from ``tco.figures.spec``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from tco import lines, risks
+from tco.figures.spec import (
+    EVENT_PALETTE,
+    ROLES,
+    Axis,
+    FigureSpec,
+    Style,
+    option_colours,
+    strategy_colours,
+)
+from tco.format import compact, usd
+from tco.glossary import describe
+from tco.model import Evaluation, run_rate_curves
+
+if TYPE_CHECKING:
+    from tco.load import Loaded as Scenario
+    from tco.simulate import SimulationResult
+
+MONTH = Axis("Month", "month")
+STRATEGY = Axis("Strategy", "category")
+DASHES = ("solid", "dash", "dot", "dashdot")
+"""Line dashes that tell apart two options of one strategy on the fleet chart (same colour)."""
+DETERMINISTIC = "Deterministic NPV"
+BREAK_EVEN = "Break-even volume"
+P95_SAVING = "P95 NPV saving"
+TORNADO_LOW, TORNADO_HIGH = "Input at low value", "Input at high value"
+VARIANCE_SHARE = "Share of NPV variance"
+
+
+def _rows(series: str, x, y, **extra) -> pd.DataFrame:
+    return pd.DataFrame({"series": series, "x": x, "y": y, **extra})
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return (pd.concat(frames, ignore_index=True) if frames
+            else pd.DataFrame(columns=["series", "x", "y"]))
+
+
+def _strategy_styles(strategies: list[str]) -> dict[str, Style]:
+    return {name: Style(colour) for name, colour in strategy_colours(strategies).items()}
+
+
+def _per_strategy_bars(name: str, title: str, y: Axis, strategies: list[str], values_usd,
+                       text: list[str] | None = None) -> FigureSpec:
+    """One bar per strategy in its own colour, a legend entry each."""
+    values = np.asarray(values_usd, dtype=float)
+    frame = pd.DataFrame({"series": strategies, "x": strategies, "y": values,
+                          "text": text if text is not None else [usd(v) for v in values]})
+    return FigureSpec(name, "bar", title, STRATEGY, y, frame, _strategy_styles(strategies))
+
+
+def _column_axis(column: str) -> Axis:
+    """Value axis titled from the glossary: 'Expected regret ($)'."""
+    label = describe(column)
+    return Axis(label.text, "usd" if label.unit == "$" else "number")
+
+
+def cost_lines(lines_frame: pd.DataFrame, strategy: str, title_suffix: str = "") -> FigureSpec:
+    """Stacked monthly cost by line for one strategy; lines that are zero throughout are left out.
+
+    Parameters
+    ----------
+    lines_frame
+        Tidy strategy, month, line, usd (``Evaluation.monthly`` or ``SimulationResult.mean_lines()``).
+    """
+    frame = lines_frame[lines_frame["strategy"] == strategy]
+    rows, styles = [], {}
+    for name in dict.fromkeys(frame["line"]):
+        line = lines.BY_NAME[name]
+        values = frame[frame["line"] == name]
+        if values["usd"].abs().sum() == 0:
+            continue
+        styles[line.label] = Style(line.colour)
+        rows.append(_rows(line.label, values["month"].to_numpy(), values["usd"].to_numpy(), line=name))
+    return FigureSpec("cost_lines", "stacked_bar", f"Monthly cost by line: {strategy}{title_suffix}",
+                      MONTH, Axis("Cost ($ per month)", "usd"), _concat(rows), styles)
+
+
+def cumulative_cost(ev: Evaluation) -> FigureSpec:
+    """Deterministic cumulative cost per strategy over the horizon (undiscounted)."""
+    strategies = list(ev.scenario.strategies)
+    totals = ev.monthly.groupby(["strategy", "month"], sort=False)["usd"].sum()
+    rows = [_rows(name, totals[name].index.to_numpy(), totals[name].cumsum().to_numpy())
+            for name in strategies]
+    return FigureSpec("cumulative_cost", "line", "Cumulative cost, deterministic (undiscounted)", MONTH,
+                      Axis("Cumulative cost ($)", "usd"), _concat(rows), _strategy_styles(strategies))
+
+
+def cost_per_mtok(ev: Evaluation) -> FigureSpec:
+    """Undiscounted total cost over the horizon per million tokens served, per strategy."""
+    series = ev.cost_per_mtok_usd
+    return _per_strategy_bars("cost_per_mtok", "Cost per million tokens served (all lines, undiscounted)",
+                              Axis("Cost ($ per 1M tokens)", "usd_cents"), list(series.index),
+                              series.to_numpy(), [f"${v:.2f}" for v in series])
+
+
+def break_even(sc: Scenario, ev: Evaluation) -> FigureSpec:
+    """Month-0 run rate of each option against monthly volume, crossings marked.
+
+    The curves are ``tco.model.run_rate_curves``; the crossings and their run rates are
+    ``ev.break_even`` (self-hosted options draw as steps: they add whole replicas).
+    """
+    curves = run_rate_curves(sc)
+    colours = option_colours(list(sc.options))
+    styles = {name: Style(colours[name], step=kind == "self_hosted")
+              for name, kind in dict(zip(curves["option"], curves["option_kind"], strict=True)).items()}
+    rows = [_rows(name, c["requests_per_month"].to_numpy(), c["usd_per_month"].to_numpy())
+            for name, c in curves.groupby("option", sort=False)]
+    crossings = ev.break_even.dropna(subset=["break_even_requests_per_month"])
+    if len(crossings):
+        styles[BREAK_EVEN] = Style(ROLES["break_even"], marker="x")
+        volumes = crossings["break_even_requests_per_month"].to_numpy()
+        # Two API options priced alike cross a hosted option at one volume: label that point once.
+        repeat = [bool(np.isclose(v, volumes[:i], rtol=1e-6).any()) for i, v in enumerate(volumes)]
+        rows.append(_rows(BREAK_EVEN, volumes, crossings["run_rate_usd_per_month"].to_numpy(),
+                          text=["" if r else f"{compact(v)}/month" for v, r in zip(volumes, repeat,
+                                                                                    strict=True)],
+                          detail=[f"{a} = {h}" for a, h in zip(crossings["api_option"],
+                                                               crossings["self_hosted_option"],
+                                                               strict=True)]))
+    today = sc.inputs.params["workload.requests_per_month"].nominal
+    return FigureSpec("break_even", "line", "Break-even: month-0 run rate against volume",
+                      Axis("Requests per month (log scale)", "count", log=True),
+                      Axis("Run rate ($ per month, log scale)", "usd", log=True), _concat(rows), styles,
+                      reference_x=today, reference_label="today")
+
+
+def fleet(ev: Evaluation) -> FigureSpec:
+    """GPUs provisioned per month for each self-hosted option and strategy (deterministic).
+
+    A strategy keeps its colour; its options differ by dash.
+    """
+    colours = strategy_colours(list(ev.scenario.strategies))
+    options = list(dict.fromkeys(ev.fleet["option"]))
+    rows, styles = [], {}
+    for (strategy, option), frame in ev.fleet.groupby(["strategy", "option"], sort=False):
+        name = f"{strategy}: {option}"
+        styles[name] = Style(colours[strategy], dash=DASHES[options.index(option) % len(DASHES)],
+                             step=True)
+        rows.append(_rows(name, frame["month"].to_numpy(), frame["gpus"].to_numpy(),
+                          detail=frame["utilization"].to_numpy()))
+    notes = () if rows else ("No strategy runs a self-hosted option.",)
+    return FigureSpec("fleet", "line", "Self-hosted fleet: GPUs provisioned (deterministic)", MONTH,
+                      Axis("GPUs provisioned", "gpus"), _concat(rows), styles, notes=notes)
+
+
+def npv_distribution(result: SimulationResult) -> FigureSpec:
+    """Every path's NPV per strategy (the violin plot's points)."""
+    rows = [_rows(name, name, result.npv_usd[:, s_i]) for s_i, name in enumerate(result.strategies)]
+    return FigureSpec("npv_distribution", "violin", f"NPV of total cost over {result.paths:,} paths",
+                      STRATEGY, Axis("NPV of total cost ($)", "usd"), _concat(rows),
+                      _strategy_styles(result.strategies))
+
+
+def npv_summary(result: SimulationResult) -> FigureSpec:
+    """Expected NPV per strategy with P5-P95 whiskers and the deterministic NPV marked."""
+    table = result.summary()
+    names = result.strategies
+    bars = pd.DataFrame({"series": names, "x": names, "y": table["mean"].to_numpy(),
+                         "low": table["p5"].to_numpy(), "high": table["p95"].to_numpy(),
+                         "text": [usd(v) for v in table["mean"]]})
+    marks = _rows(DETERMINISTIC, names, table["deterministic_npv"].to_numpy())
+    styles = {**_strategy_styles(names), DETERMINISTIC: Style(ROLES["deterministic"], marker="diamond")}
+    return FigureSpec("npv_summary", "bar", "Expected NPV per strategy (whiskers: P5 to P95)", STRATEGY,
+                      _column_axis("mean"), _concat([bars, marks]), styles)
+
+
+def fan_chart(result: SimulationResult) -> FigureSpec:
+    """Cumulative cost per strategy: median line, P25-P75 inner and P5-P95 outer bands."""
+    q = result.monthly_percentiles()
+    rows = [_rows(name, f["month"].to_numpy(), f["p50_cumulative_usd"].to_numpy(),
+                  low=f["p5_cumulative_usd"].to_numpy(), high=f["p95_cumulative_usd"].to_numpy(),
+                  inner_low=f["p25_cumulative_usd"].to_numpy(),
+                  inner_high=f["p75_cumulative_usd"].to_numpy())
+            for name, f in q.groupby("strategy", sort=False)]
+    return FigureSpec("fan_chart", "fan", "Cumulative cost: median, P25-P75 and P5-P95 bands", MONTH,
+                      Axis("Cumulative cost, undiscounted ($)", "usd"), _concat(rows),
+                      _strategy_styles(result.strategies),
+                      notes=("Lines: median. Bands: P25-P75 and P5-P95 of simulated paths.",))
+
+
+def events(result: SimulationResult) -> FigureSpec:
+    """Mean events per path of each risk kind on the options each strategy relies on."""
+    table = result.summary()
+    kinds = [c.removeprefix("events_") for c in table.columns if c.startswith("events_")]
+    rows, styles = [], {}
+    for k, kind in enumerate(kinds):
+        name = risks.label(kind)
+        styles[name] = Style(EVENT_PALETTE[k % len(EVENT_PALETTE)])
+        rows.append(_rows(name, result.strategies, table[f"events_{kind}"].to_numpy()))
+    return FigureSpec("events", "grouped_bar",
+                      "Events fired on the options each strategy relies on (mean per path)", STRATEGY,
+                      Axis("Events per path (mean)", "number"), _concat(rows), styles)
+
+
+def regret(result: SimulationResult) -> FigureSpec:
+    """Expected regret: mean extra NPV over the best strategy on the same path."""
+    return _per_strategy_bars("regret", "Expected regret against the best strategy on the same path",
+                              _column_axis("expected_regret"), result.strategies,
+                              result.summary()["expected_regret"].to_numpy())
+
+
+def _unique(labels: list[str]) -> list[str]:
+    """Suffix repeats, so two inputs that read alike never share one bar."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
+
+
+def tornado(frame: pd.DataFrame, strategy: str, top: int = 12,
+            scenario: Scenario | None = None) -> FigureSpec:
+    """Swing of one strategy's deterministic NPV as each input moves to its low and high value.
+
+    Parameters
+    ----------
+    frame
+        ``tco.sensitivity.tornado(sc)``.
+    scenario
+        Names missing components in the labels; without it they read 'missing component 1'.
+    """
+    rows = frame[frame["strategy"] == strategy].head(top) if len(frame) else frame
+    value_axis = Axis("NPV change ($)", "usd")
+    category = Axis("Input", "category")
+    notes = ("Each input moves from P10 to P90 if uncertain, -20% to +20% if fixed; the others stay "
+             "nominal.",)
+    styles = {TORNADO_LOW: Style(ROLES["tornado_low"]), TORNADO_HIGH: Style(ROLES["tornado_high"])}
+    if rows.empty:
+        return FigureSpec("tornado", "hbar", f"Tornado: {strategy} (no inputs to vary)", category,
+                          value_axis, _concat([]), styles, notes=notes)
+    base_usd = float(rows["base_npv_usd"].iloc[0])
+    labels = _unique([describe(path, scenario).label for path in rows["input"]])
+    units = [describe(path, scenario).unit for path in rows["input"]]
+    data = _concat([
+        _rows(TORNADO_LOW, labels, rows["npv_low_usd"].to_numpy() - base_usd,
+              detail=[f"{v:,.4g} {u}" for v, u in zip(rows["low_value"], units, strict=True)]),
+        _rows(TORNADO_HIGH, labels, rows["npv_high_usd"].to_numpy() - base_usd,
+              detail=[f"{v:,.4g} {u}" for v, u in zip(rows["high_value"], units, strict=True)])])
+    return FigureSpec("tornado", "hbar", f"Tornado: {strategy} NPV change from {usd(base_usd)}",
+                      category, value_axis, data, styles, notes=notes)
+
+
+def ranking(frame: pd.DataFrame, strategy: str, top: int = 12,
+            scenario: Scenario | None = None) -> FigureSpec:
+    """First-order share of one strategy's NPV variance per sampled input and event count."""
+    rows = frame[frame["strategy"] == strategy].head(top) if len(frame) else frame
+    labels = _unique([describe(r.input, scenario).label + (" *" if r.correlated else "")
+                      for r in rows.itertuples()])
+    data = (_rows(VARIANCE_SHARE, labels, rows["variance_share"].to_numpy(),
+                  detail=rows["spearman_rho"].to_numpy()) if len(rows) else _concat([]))
+    return FigureSpec("ranking", "hbar",
+                      f"Global ranking: drivers of {strategy}'s NPV spread (* correlated)",
+                      Axis("Input or event count", "category"),
+                      Axis("First-order share of NPV variance", "share"), data,
+                      {VARIANCE_SHARE: Style(ROLES["ranking"])})
+
+
+def portability(frame: pd.DataFrame, strategies: list[str]) -> FigureSpec:
+    """Expected NPV saving from portability 0 to 1 per strategy, P95 saving marked.
+
+    Parameters
+    ----------
+    frame
+        ``SimulationResult.portability_value()``.
+    """
+    order = [s for s in strategies if s in set(frame["strategy"])]
+    table = frame.set_index("strategy").loc[order]
+    bars = pd.DataFrame({"series": order, "x": order, "y": table["mean_saving_usd"].to_numpy(),
+                         "text": [usd(v) for v in table["mean_saving_usd"]]})
+    marks = _rows(P95_SAVING, order, table["p95_saving_usd"].to_numpy())
+    styles = {**_strategy_styles(strategies), P95_SAVING: Style(ROLES["p95_saving"], marker="diamond")}
+    return FigureSpec("portability", "bar",
+                      "Value of portability: expected saving from portability 0 to 1 (most worth "
+                      "paying for a gateway and evals)", STRATEGY,
+                      Axis("Expected NPV saving ($)", "usd"), _concat([bars, marks]), styles)
+
+
+def stress_impact(frame: pd.DataFrame, title: str) -> FigureSpec:
+    """NPV impact of one forced event per strategy (``tco.stress.stress``)."""
+    return _per_strategy_bars("stress_impact", title, Axis("NPV impact ($)", "usd"),
+                              list(frame["strategy"]), frame["impact_usd"].to_numpy())

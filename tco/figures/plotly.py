@@ -1,0 +1,177 @@
+"""Draw a ``FigureSpec`` with plotly: the page's interactive charts and the PNG / SVG exports."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from tco.figures.spec import ROLES, Axis, FigureSpec, Style
+from tco.format import compact, usd
+
+FONT = {"family": "Liberation Sans, Arial, sans-serif", "size": 13}
+MARKER_SIZE_PX = 12
+HBAR_ROW_PX = 38
+"""Height per bar of a horizontal bar chart, so long input labels never overlap."""
+BAND_ALPHA = {"outer": 0.15, "inner": 0.3}
+GPU_TICKS = 8
+"""At most this many ticks on the GPU axis, each a whole number of GPUs."""
+
+
+def nice_step(top: float, ticks: int = GPU_TICKS) -> int:
+    """A whole tick step of 1, 2 or 5 times a power of ten giving at most ``ticks`` ticks to ``top``."""
+    raw = max(top / ticks, 1.0)
+    power = 10 ** math.floor(math.log10(raw))
+    return int(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
+
+
+def _log_ticks(axis: Axis, values: pd.Series) -> dict:
+    """One labelled tick per decade, written as people read them: '$10k', '20M', never '2e7'."""
+    low, high = (math.floor(math.log10(max(float(values.min()), 1e-9))),
+                 math.ceil(math.log10(max(float(values.max()), 1e-9))))
+    ticks = [10.0 ** e for e in range(low, high + 1)]
+    # A decade is exact, so '10.0M' loses its zeros: '10M'.
+    text = [re.sub(r"\.0+(?=[A-Za-z]|$)", "", usd(t) if axis.format == "usd" else compact(t))
+            for t in ticks]
+    return {"tickvals": ticks, "ticktext": text}
+
+
+def _axis_layout(axis: Axis, values: pd.Series | None = None) -> dict:
+    """Tick format of an axis: '$20M' for money, '20M' for counts, whole GPUs, '38%'."""
+    out: dict = {"title": {"text": axis.title}}
+    if axis.log:
+        out["type"] = "log"
+        if values is not None and len(values):
+            out.update(_log_ticks(axis, values))
+            return out
+    if axis.format == "usd":
+        # '$' inside the d3 format puts the sign first: -$500k, not $-500k.
+        out.update(tickformat="$~s")
+    elif axis.format == "usd_cents":
+        out.update(tickformat="$,.2f")
+    elif axis.format == "count":
+        out.update(tickformat="~s")
+    elif axis.format == "share":
+        out.update(tickformat=".0%")
+    elif axis.format in ("gpus", "month"):
+        top = float(values.max()) if values is not None and len(values) else 0.0
+        out.update(tickformat="d", rangemode="tozero",
+                   dtick=nice_step(top) if axis.format == "gpus" else None)
+    elif axis.format == "category":
+        out.update(type="category", automargin=True)
+    return out
+
+
+def _hover(axis: Axis, letter: str) -> str:
+    """Hover text of a value: '$1,234,567', '20.0M', '38.2%'."""
+    token = "%{" + letter
+    return {"usd": "$" + token + ":,.0f}", "usd_cents": "$" + token + ":,.2f}",
+            "count": token + ":,.3s}", "share": token + ":.1%}", "gpus": token + ":.0f}",
+            "number": token + ":,.3g}"}.get(axis.format, token + "}")
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _markers(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
+    has_text = "text" in rows and rows["text"].notna().any() and spec.kind == "line"
+    fig.add_scatter(x=rows["x"], y=rows["y"], name=name, mode="markers+text" if has_text else "markers",
+                    marker={"symbol": style.marker, "size": MARKER_SIZE_PX, "color": style.colour,
+                            "line": {"width": 2, "color": style.colour}},
+                    text=rows["text"] if has_text else None, textposition="top left",
+                    customdata=rows.get("detail"),
+                    hovertemplate=("%{customdata}: " if "detail" in rows else "%{x}: ")
+                    + _hover(spec.y, "y") + f"<extra>{name}</extra>")
+
+
+def _bars(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
+    whiskers = {"low", "high"} <= set(rows) and rows[["low", "high"]].notna().all().all()
+    error = ({"type": "data", "symmetric": False, "array": rows["high"] - rows["y"],
+              "arrayminus": rows["y"] - rows["low"], "color": ROLES["reference"], "thickness": 2}
+             if whiskers else None)
+    text = rows.get("text")
+    # Values sit inside the bar when whiskers or markers would cover them above it.
+    inside = whiskers or any(s.marker for s in spec.styles.values())
+    fig.add_bar(x=rows["x"], y=rows["y"], name=name, marker_color=style.colour, error_y=error,
+                text=text, textposition="inside" if inside else "outside",
+                insidetextanchor="start", cliponaxis=False,
+                hovertemplate="%{x}: " + _hover(spec.y, "y") + f"<extra>{name}</extra>")
+
+
+def _hbar(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
+    rows = rows.iloc[::-1]  # plotly lists horizontal categories bottom up; the spec top down
+    detail = "detail" in rows
+    fig.add_bar(y=rows["x"], x=rows["y"], orientation="h", name=name, marker_color=style.colour,
+                customdata=rows["detail"] if detail else None,
+                hovertemplate=("%{customdata}: " if detail else "") + _hover(spec.y, "x")
+                + f"<extra>{name}</extra>")
+
+
+def _line(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
+    detail = "detail" in rows
+    fig.add_scatter(x=rows["x"], y=rows["y"], name=name, mode="lines", showlegend=style.in_legend,
+                    legendgroup=name,
+                    line={"color": style.colour, "width": style.width_pt * 4 / 3, "dash": style.dash,
+                          "shape": "hv" if style.step else "linear"},
+                    customdata=rows["detail"] if detail else None,
+                    hovertemplate=_hover(spec.x, "x") + ": " + _hover(spec.y, "y")
+                    + (" (utilisation %{customdata:.0%})" if detail and spec.y.format == "gpus" else "")
+                    + f"<extra>{name}</extra>")
+
+
+def _fan(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
+    for low, high, band in (("low", "high", "outer"), ("inner_low", "inner_high", "inner")):
+        fig.add_scatter(x=rows["x"], y=rows[high], mode="lines", line={"width": 0}, showlegend=False,
+                        hoverinfo="skip", legendgroup=name)
+        fig.add_scatter(x=rows["x"], y=rows[low], mode="lines", line={"width": 0}, fill="tonexty",
+                        fillcolor=_rgba(style.colour, BAND_ALPHA[band]), showlegend=False,
+                        hoverinfo="skip", legendgroup=name)
+    _line(fig, spec, name, style, rows)
+
+
+def _violin(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
+    fig.add_violin(x=rows["x"], y=rows["y"], name=name, box_visible=True, meanline_visible=True,
+                   line_color=style.colour, points=False, spanmode="hard", hoverinfo="y+name")
+
+
+DRAW = {"bar": _bars, "grouped_bar": _bars, "stacked_bar": _bars, "line": _line, "fan": _fan,
+        "hbar": _hbar, "violin": _violin}
+BARMODE = {"bar": "relative", "grouped_bar": "group", "stacked_bar": "relative", "hbar": "overlay"}
+"""'relative' for one-bar-per-category charts, so each strategy's bar is full width."""
+
+
+def to_figure(spec: FigureSpec) -> go.Figure:
+    """Draw a spec as a plotly figure with a legend, unit-bearing axis titles and $ money ticks."""
+    fig = go.Figure()
+    for name, style, rows in spec.series():
+        if style.marker is not None:
+            _markers(fig, spec, name, style, rows)
+        else:
+            DRAW[spec.kind](fig, spec, name, style, rows)
+    if spec.reference_x is not None:
+        fig.add_vline(x=spec.reference_x, line_dash="dot", line_color=ROLES["reference"])
+        # Annotations on a log axis take log10 coordinates; add_vline's own label would not.
+        fig.add_annotation(x=math.log10(spec.reference_x) if spec.x.log else spec.reference_x,
+                           y=0, yref="paper", text=spec.reference_label, showarrow=False,
+                           xanchor="left", yanchor="bottom", font={"color": ROLES["reference"]})
+    empty = not len(spec.frame)
+    x_axis = _axis_layout(spec.x, None if empty or spec.kind == "hbar" else spec.frame["x"])
+    y_axis = _axis_layout(spec.y, None if empty else spec.frame["y"])
+    if spec.kind == "hbar":
+        x_axis, y_axis = y_axis, {**x_axis, "automargin": True}
+    subtitle = " ".join(spec.notes)
+    fig.update_layout(
+        title={"text": spec.title, "x": 0.01, "xanchor": "left",
+               **({"subtitle": {"text": subtitle}} if subtitle else {})},
+        template="plotly_white", font=FONT, showlegend=True, xaxis=x_axis, yaxis=y_axis,
+        margin={"l": 70, "r": 30, "t": 80 if subtitle else 60, "b": 60},
+        legend={"orientation": "h", "y": -0.2, "yanchor": "top"},
+        barmode=BARMODE.get(spec.kind))
+    if spec.kind == "hbar":
+        rows = len(spec.categories)
+        fig.update_layout(height=max(420, HBAR_ROW_PX * rows + 160), legend={"y": -0.12})
+    return fig

@@ -1,0 +1,387 @@
+"""Draw a ``FigureSpec`` as a native, editable PowerPoint chart (python-pptx) for the deck.
+
+The chart's data sheet holds the spec's numbers and each series takes the spec's colour, so the
+deck shows the page's figures. Where PowerPoint has no native form, the nearest editable one
+stands in: a fan's bands become dashed P5 and P95 lines, a violin becomes a histogram of paths, and
+markers over bars become a marker-only line series in the same plot. ``caption`` says so.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from lxml import etree
+from pptx.chart.data import CategoryChartData, XyChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import (
+    XL_CHART_TYPE,
+    XL_LABEL_POSITION,
+    XL_LEGEND_POSITION,
+    XL_MARKER_STYLE,
+    XL_TICK_LABEL_POSITION,
+)
+from pptx.enum.dml import MSO_LINE_DASH_STYLE
+from pptx.oxml.ns import qn
+from pptx.util import Pt
+
+from tco.figures.plotly import nice_step
+from tco.figures.spec import ROLES, Axis, FigureSpec, Style
+
+HISTOGRAM_BINS = 40
+BAND_WIDTH_PT = 1.25
+DASH = {"solid": MSO_LINE_DASH_STYLE.SOLID, "dash": MSO_LINE_DASH_STYLE.DASH,
+        "dot": MSO_LINE_DASH_STYLE.ROUND_DOT, "dashdot": MSO_LINE_DASH_STYLE.DASH_DOT}
+MARKER = {"diamond": XL_MARKER_STYLE.DIAMOND, "x": XL_MARKER_STYLE.X}
+MAX_CATEGORY_LABELS = 18
+"""Beyond this many categories (months) only every n-th is labelled, so labels never collide."""
+
+
+def rgb(hex_colour: str) -> RGBColor:
+    return RGBColor.from_string(hex_colour.lstrip("#"))
+
+
+def number_format(axis: Axis, values: pd.Series | np.ndarray) -> str:
+    """Excel number format of an axis: '$1.2M', '$500k', '20M', whole GPUs, '38%'."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    largest = float(np.abs(finite).max()) if finite.size else 0.0
+    prefix = '"$"' if axis.format in ("usd", "usd_cents") else ""
+    if axis.format == "usd_cents":
+        return '"$"#,##0.00'
+    if axis.format == "share":
+        return "0%"
+    if axis.format in ("gpus", "month"):
+        return "0"
+    if axis.format not in ("usd", "count"):
+        return "General"
+    if axis.log:
+        # Decades from $10 to $1B share one axis: conditional sections pick each tick's unit.
+        # Excel allows two conditions, so the three units are the ones the data reaches.
+        # Decide on the whole decades the axis spans (``_fit``), not the data inside them.
+        positive = finite[finite > 0] if (finite > 0).any() else np.ones(1)
+        smallest = 10.0 ** math.floor(math.log10(positive.min()))
+        if 10.0 ** math.ceil(math.log10(positive.max())) >= 1e9 and smallest >= 1e3:
+            return f'[>=1000000000]{prefix}#,##0,,,"B";[>=1000000]{prefix}#,##0,,"M";{prefix}#,##0,"k"'
+        return f'[>=1000000]{prefix}#,##0,,"M";[>=1000]{prefix}#,##0,"k";{prefix}#,##0'
+    if largest >= 1e11:
+        return f'{prefix}#,##0,,,"B"'
+    if largest >= 1e9:
+        return f'{prefix}#,##0.0,,,"B"'
+    if largest >= 1e8:
+        return f'{prefix}#,##0,,"M"'  # ticks of $20M and up: no decimal needed
+    if largest >= 1e6:
+        return f'{prefix}#,##0.0,,"M"'
+    if largest >= 1e3:
+        return f'{prefix}#,##0,"k"'
+    return f"{prefix}#,##0"
+
+
+def caption(spec: FigureSpec) -> str:
+    """What the deck's chart shows differently from the page, with the spec's own notes."""
+    extra = {"fan": "Solid: median. Dashed: P5 and P95 of simulated paths (the page also shades P25 "
+                    "to P75).",
+             "violin": "Share of simulated paths in each NPV bin (the page draws violins)."}
+    if spec.kind in extra:
+        return extra[spec.kind]
+    return " ".join(spec.notes)
+
+
+def _style_axis(axis, spec_axis: Axis, values, font_pt: int) -> None:
+    axis.has_title = True
+    axis.axis_title.text_frame.text = spec_axis.title
+    axis.axis_title.text_frame.paragraphs[0].font.size = Pt(font_pt)
+    axis.axis_title.text_frame.paragraphs[0].font.bold = False
+    axis.tick_labels.font.size = Pt(font_pt)
+    if spec_axis.format != "category":
+        axis.tick_labels.number_format = number_format(spec_axis, values)
+        axis.tick_labels.number_format_is_linked = False
+    if spec_axis.format == "gpus" and len(values):
+        axis.major_unit = nice_step(float(np.max(values)))
+    if spec_axis.log:
+        log_base = etree.Element(qn("c:logBase"))
+        log_base.set("val", "10")
+        axis._element.find(qn("c:scaling")).insert(0, log_base)  # logBase comes first in c:scaling
+
+
+def _finish(chart, spec: FigureSpec, x_values, y_values, font_pt: int) -> None:
+    chart.has_title = False
+    chart.font.size = Pt(font_pt)
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+    chart.legend.font.size = Pt(font_pt)
+    _style_axis(chart.category_axis, spec.x, x_values, font_pt)
+    _style_axis(chart.value_axis, spec.y, y_values, font_pt)
+    chart.value_axis.has_major_gridlines = True
+    hidden = [i for i, s in enumerate(chart.plots[0].series) if not _in_legend(spec, s.name)]
+    _hide_legend_entries(chart, hidden)
+
+
+def _in_legend(spec: FigureSpec, name: str) -> bool:
+    style = spec.styles.get(name)
+    return style.in_legend if style is not None else False
+
+
+def _hide_legend_entries(chart, indices: list[int]) -> None:
+    anchor = chart.legend._element.find(qn("c:legendPos"))  # entries follow legendPos in the schema
+    for index in indices:
+        entry = etree.Element(qn("c:legendEntry"))
+        etree.SubElement(entry, qn("c:idx"), val=str(index))
+        etree.SubElement(entry, qn("c:delete"), val="1")
+        anchor.addnext(entry)
+        anchor = entry
+
+
+def _fill(series, colour: str) -> None:
+    series.format.fill.solid()
+    series.format.fill.fore_color.rgb = rgb(colour)
+    series.invert_if_negative = False
+
+
+def _line(series, style: Style, width_pt: float | None = None, dash: str | None = None) -> None:
+    series.format.line.color.rgb = rgb(style.colour)
+    series.format.line.width = Pt(width_pt or style.width_pt)
+    series.format.line.dash_style = DASH[dash or style.dash]
+    series.smooth = False
+
+
+def _num_lit(values: list[float]) -> etree._Element:
+    lit = etree.Element(qn("c:numLit"))
+    etree.SubElement(lit, qn("c:formatCode")).text = "General"
+    etree.SubElement(lit, qn("c:ptCount"), val=str(len(values)))
+    for i, v in enumerate(values):
+        etree.SubElement(etree.SubElement(lit, qn("c:pt"), idx=str(i)), qn("c:v")).text = repr(float(v))
+    return lit
+
+
+def _whiskers(series, plus: list[float], minus: list[float]) -> None:
+    """Custom error bars (P5 to P95 around the mean) on a bar series; python-pptx has no API."""
+    bars = etree.Element(qn("c:errBars"))
+    etree.SubElement(bars, qn("c:errBarType"), val="both")
+    etree.SubElement(bars, qn("c:errValType"), val="cust")
+    etree.SubElement(bars, qn("c:noEndCap"), val="0")
+    etree.SubElement(bars, qn("c:plus")).append(_num_lit(plus))
+    etree.SubElement(bars, qn("c:minus")).append(_num_lit(minus))
+    line = etree.SubElement(etree.SubElement(bars, qn("c:spPr")), qn("a:ln"), w=str(Pt(1.5)))
+    etree.SubElement(etree.SubElement(line, qn("a:solidFill")), qn("a:srgbClr"),
+                     val=ROLES["reference"].lstrip("#"))
+    series._element.find(qn("c:cat")).addprevious(bars)
+
+
+def _marker_xml(style: Style) -> etree._Element:
+    marker = etree.Element(qn("c:marker"))
+    etree.SubElement(marker, qn("c:symbol"), val=style.marker or "none")
+    etree.SubElement(marker, qn("c:size"), val="11")
+    fill = etree.SubElement(marker, qn("c:spPr"))
+    colour = style.colour.lstrip("#")
+    etree.SubElement(etree.SubElement(fill, qn("a:solidFill")), qn("a:srgbClr"), val=colour)
+    line = etree.SubElement(fill, qn("a:ln"), w=str(Pt(2)))
+    etree.SubElement(etree.SubElement(line, qn("a:solidFill")), qn("a:srgbClr"), val=colour)
+    return marker
+
+
+def _overlay_markers(chart, styles: dict[str, Style]) -> None:
+    """Move marker series out of the bar plot into a marker-only line plot on the same axes."""
+    bar_chart = chart.plots[0]._element
+    moving = [s for s in bar_chart.findall(qn("c:ser"))
+              if styles[s.find(qn("c:tx")).findtext(".//" + qn("c:v"))].marker]
+    if not moving:
+        return
+    line_chart = etree.Element(qn("c:lineChart"))
+    etree.SubElement(line_chart, qn("c:grouping"), val="standard")
+    etree.SubElement(line_chart, qn("c:varyColors"), val="0")
+    for ser in moving:
+        name = ser.find(qn("c:tx")).findtext(".//" + qn("c:v"))
+        for tag in ("c:spPr", "c:invertIfNegative", "c:dLbls", "c:errBars"):
+            for child in ser.findall(qn(tag)):
+                ser.remove(child)
+        sp = etree.Element(qn("c:spPr"))
+        etree.SubElement(etree.SubElement(sp, qn("a:ln")), qn("a:noFill"))
+        ser.find(qn("c:tx")).addnext(sp)
+        sp.addnext(_marker_xml(styles[name]))
+        etree.SubElement(ser, qn("c:smooth"), val="0")
+        line_chart.append(ser)
+    etree.SubElement(line_chart, qn("c:marker"), val="1")
+    for ax in bar_chart.findall(qn("c:axId")):
+        etree.SubElement(line_chart, qn("c:axId"), val=ax.get("val"))
+    bar_chart.addnext(line_chart)
+
+
+def _skip_labels(chart, categories: int) -> None:
+    if categories <= MAX_CATEGORY_LABELS:
+        return
+    axis = chart.category_axis._element
+    skip = etree.Element(qn("c:tickLblSkip"))
+    skip.set("val", str(math.ceil(categories / MAX_CATEGORY_LABELS)))
+    anchor = axis.find(qn("c:noMultiLvlLbl"))
+    anchor.addprevious(skip) if anchor is not None else axis.append(skip)
+
+
+def _category_chart(shapes, spec: FigureSpec, box, font_pt: int):
+    hbar = spec.kind == "hbar"
+    categories = spec.categories[::-1] if hbar else spec.categories  # PowerPoint lists bars bottom up
+    data = CategoryChartData()
+    data.categories = [str(c) for c in categories]
+    drawn = spec.series()
+    for name, _, rows in drawn:
+        by_x = dict(zip(rows["x"], rows["y"], strict=True))
+        data.add_series(name, [None if c not in by_x else float(by_x[c]) for c in categories])
+    kind = {"hbar": XL_CHART_TYPE.BAR_CLUSTERED, "stacked_bar": XL_CHART_TYPE.COLUMN_STACKED}.get(
+        spec.kind, XL_CHART_TYPE.COLUMN_CLUSTERED)
+    chart = shapes.add_chart(kind, *box, data).chart
+    plot = chart.plots[0]
+    plot.gap_width = 40 if spec.kind == "stacked_bar" else 60
+    if spec.kind in ("bar", "hbar", "stacked_bar"):
+        plot.overlap = 100  # one bar per category, or series overlaid (tornado) or stacked
+    inside = any(s.marker for s in spec.styles.values())
+    for series, (_, style, rows) in zip(plot.series, drawn, strict=True):
+        if style.marker:
+            continue
+        _fill(series, style.colour)
+        slot = {x: categories.index(x) for x in rows["x"]}
+        if {"low", "high"} <= set(rows) and rows[["low", "high"]].notna().all().all():
+            inside = True
+            plus, minus = [0.0] * len(categories), [0.0] * len(categories)
+            for r in rows.itertuples():
+                plus[slot[r.x]], minus[slot[r.x]] = r.high - r.y, r.y - r.low
+            _whiskers(series, plus, minus)
+        if "text" in rows and spec.kind == "bar":
+            for r in rows.itertuples():
+                label = series.points[slot[r.x]].data_label
+                label.text_frame.text = str(r.text)
+                label.text_frame.paragraphs[0].runs[0].font.size = Pt(font_pt)
+                label.position = (XL_LABEL_POSITION.INSIDE_BASE if inside
+                                  else XL_LABEL_POSITION.OUTSIDE_END)
+    _finish(chart, spec, spec.frame["x"], spec.frame["y"], font_pt)
+    if "high" in spec.frame and spec.frame["high"].notna().any():
+        # LibreOffice scales the axis to the bars alone and would clip the P95 whiskers.
+        top = float(np.nanmax([spec.frame["high"].max(), spec.frame["y"].max()]))
+        if top > 0 and float(np.nanmin([spec.frame["low"].min(), spec.frame["y"].min()])) >= 0:
+            chart.value_axis.minimum_scale = 0.0
+            chart.value_axis.maximum_scale, chart.value_axis.major_unit = _nice_max(top)
+    _overlay_markers(chart, spec.styles)
+    if hbar:
+        chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # labels left of bars
+    _skip_labels(chart, len(categories))
+    return chart
+
+
+def _steps(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A staircase as plain points: each value holds until the next x."""
+    return np.repeat(x, 2)[1:], np.repeat(y, 2)[:-1]
+
+
+def _xy_chart(shapes, spec: FigureSpec, box, font_pt: int):
+    plan: list[tuple[str, Style, str, np.ndarray, np.ndarray, list | None]] = []
+
+    for name, style, rows in spec.series():
+        x, y = rows["x"].to_numpy(dtype=float), rows["y"].to_numpy(dtype=float)
+        if style.marker:
+            plan.append((name, style, "marker", x, y, list(rows["text"]) if "text" in rows else None))
+            continue
+        if spec.kind == "fan":
+            for edge, label in (("low", "P5"), ("high", "P95")):
+                plan.append((f"{name} {label}", Style(style.colour, "dash", in_legend=False), "band", x,
+                             rows[edge].to_numpy(dtype=float), None))
+        plan.append((name, style, "line", *(_steps(x, y) if style.step else (x, y)), None))
+    xs = np.concatenate([p[3] for p in plan]) if plan else np.zeros(0)
+    ys = np.concatenate([p[4] for p in plan]) if plan else np.zeros(0)
+    if spec.reference_x is not None and ys.size:
+        plan.append((spec.reference_label, Style(ROLES["reference"], "dot"), "reference",
+                     np.full(2, spec.reference_x), np.array([np.nanmin(ys), np.nanmax(ys)]), None))
+    # LibreOffice drops the first series of a scatter chart whose series differ in length, so
+    # every series is padded to the longest by repeating its last point (which draws nothing new).
+    longest = max((len(p[3]) for p in plan), default=0)
+    data = XyChartData()
+    for name, _, _, x, y, _ in plan:
+        series = data.add_series(name)
+        for a, b in zip(_pad(x, longest), _pad(y, longest), strict=True):
+            series.add_data_point(float(a), float(b))
+    chart = shapes.add_chart(XL_CHART_TYPE.XY_SCATTER_LINES_NO_MARKERS, *box, data).chart
+    for series, (_, style, role, _, _, text) in zip(chart.plots[0].series, plan, strict=True):
+        if role == "marker":
+            series.format.line.fill.background()
+            series.marker.style = MARKER[style.marker]
+            series.marker.size = 11
+            series.marker.format.fill.solid()
+            series.marker.format.fill.fore_color.rgb = rgb(style.colour)
+            series.marker.format.line.color.rgb = rgb(style.colour)
+            for i, label_text in enumerate(text or []):
+                if not label_text:
+                    continue
+                label = series.points[i].data_label
+                label.text_frame.text = str(label_text)
+                label.text_frame.paragraphs[0].runs[0].font.size = Pt(font_pt)
+                label.position = XL_LABEL_POSITION.ABOVE
+        else:
+            _line(series, style, BAND_WIDTH_PT if role == "band" else None)
+    legend_spec = FigureSpec(spec.name, spec.kind, spec.title, spec.x, spec.y, spec.frame,
+                             {**spec.styles, **{p[0]: p[1] for p in plan}})
+    _finish(chart, legend_spec, xs, ys, font_pt)
+    _fit(chart.category_axis, spec.x, xs)
+    _fit(chart.value_axis, spec.y, ys)
+    return chart
+
+
+def _pad(values: np.ndarray, length: int) -> np.ndarray:
+    return np.concatenate([values, np.repeat(values[-1:], length - len(values))])
+
+
+def _fit(axis, spec_axis: Axis, values: np.ndarray) -> None:
+    """Bound an axis to its data: whole decades on a log axis, 0 to the last month on a month axis
+    (LibreOffice otherwise pads a log axis to 1,000B and a 36-month axis to 40)."""
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return
+    if spec_axis.log:
+        positive = finite[finite > 0]
+        axis.minimum_scale = 10.0 ** math.floor(math.log10(positive.min()))
+        axis.maximum_scale = 10.0 ** math.ceil(math.log10(positive.max()))
+        axis.major_unit = 10.0
+    elif spec_axis.format == "month":
+        axis.minimum_scale, axis.maximum_scale = 0.0, float(finite.max())
+
+
+def _nice_max(top: float) -> tuple[float, float]:
+    """A round axis maximum at or above ``top`` and its tick step (1, 2 or 5 times a power of 10)."""
+    raw = top / 6
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return math.ceil(top / step) * step, step
+
+
+def _histogram(spec: FigureSpec) -> FigureSpec:
+    """The violin's paths as a share of paths per NPV bin, one line per strategy."""
+    values = spec.frame["y"].to_numpy(dtype=float)
+    edges = np.histogram_bin_edges(values, bins=HISTOGRAM_BINS)
+    centres = (edges[:-1] + edges[1:]) / 2
+    frames = []
+    for name, _, rows in spec.series():
+        counts, _ = np.histogram(rows["y"].to_numpy(dtype=float), bins=edges)
+        frames.append(pd.DataFrame({"series": name, "x": centres, "y": counts / len(rows)}))
+    return FigureSpec(spec.name, "line", spec.title, Axis(spec.y.title, spec.y.format),
+                      Axis("Share of simulated paths", "share"), pd.concat(frames, ignore_index=True),
+                      spec.styles)
+
+
+def add_chart(slide, spec: FigureSpec, left: int, top: int, width: int, height: int,
+              font_pt: int = 12):
+    """Draw ``spec`` on ``slide`` as a native chart in the given box (EMU); return the chart.
+
+    A spec with no rows (no self-hosted fleet, no input to vary) becomes a sentence saying so,
+    and the function returns None: PowerPoint cannot open a chart without series.
+    """
+    box = (left, top, width, height)
+    if spec.frame.empty:
+        frame = slide.shapes.add_textbox(*box).text_frame
+        frame.word_wrap = True
+        frame.text = " ".join(("Nothing to show.", *spec.notes))
+        frame.paragraphs[0].runs[0].font.size = Pt(font_pt + 6)
+        return None
+    if spec.kind == "violin":
+        return _xy_chart(slide.shapes, _histogram(spec), box, font_pt)
+    if spec.kind in ("line", "fan"):
+        return _xy_chart(slide.shapes, spec, box, font_pt)
+    return _category_chart(slide.shapes, spec, box, font_pt)

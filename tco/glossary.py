@@ -1,0 +1,297 @@
+"""Human labels for every input path and output column, declared once in ``GLOSSARY``.
+
+Charts, the deck's appendix, the assumptions table and the CSV column notes all read their labels
+here, so an input is called the same thing everywhere. A path no entry matches raises
+``UnknownPath`` rather than showing the raw path: a new scenario field without a label fails the
+glossary test instead of leaking ``options.x.new_field`` into a board deck.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
+
+from tco import risks
+from tco.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from tco.schema import Scenario
+
+
+class UnknownPath(LookupError):
+    """A path or column with no glossary entry (add one to ``GLOSSARY``)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The generic label of one field pattern: label, unit and a one-sentence help text."""
+
+    label: str
+    unit: str
+    help: str
+
+
+@dataclass(frozen=True)
+class Label:
+    """The label of one concrete path: ``label`` names its subject ('llama-70b: GPU rent')."""
+
+    path: str
+    label: str
+    unit: str
+    help: str
+
+    @property
+    def text(self) -> str:
+        """Label with its unit in brackets, for headers and axis titles: 'Expected NPV ($)'."""
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
+
+_MONEY, _FRACTION, _PER_MONTH = "$", "fraction 0-1", "$ per month"
+
+GLOSSARY: dict[str, Entry] = {
+    # Scenario inputs: the paths of the resolved inputs (tco.inputs.resolve).
+    "workload.requests_per_month": Entry("Requests per month", "requests per month",
+                                         "Requests served in month 0, before growth."),
+    "workload.input_tokens_per_request": Entry("Input tokens per request", "tokens",
+                                               "Prompt tokens sent with each request, context included."),
+    "workload.output_tokens_per_request": Entry("Output tokens per request", "tokens",
+                                                "Tokens generated in answer to each request."),
+    "workload.cached_input_share": Entry("Cached input share", _FRACTION,
+                                         "Share of input tokens billed at the cached-input price."),
+    "workload.batchable_share": Entry("Batchable share", _FRACTION,
+                                      "Share of requests that can wait for a batch API and its discount."),
+    "workload.growth_per_month": Entry("Traffic growth", "fraction per month",
+                                       "Compound monthly growth of the request volume."),
+    "workload.peak_to_average": Entry("Peak-to-average traffic", "ratio",
+                                      "Peak load over average load; self-hosted fleets are sized for the "
+                                      "peak."),
+    "workload.monthly_active_users": Entry("Monthly active users", "users",
+                                           "Users in month 0, compared with licence user thresholds."),
+    "workload.mau_growth_per_month": Entry("User growth", "fraction per month",
+                                           "Compound monthly growth of monthly active users."),
+    "horizon_months": Entry("Horizon", "months", "Months the comparison covers, from month 0."),
+    "discount_rate_per_year": Entry("Discount rate", "fraction per year",
+                                    "Yearly rate at which future costs are discounted to present value."),
+    "options.*.input_usd_per_mtok": Entry("Input price", "$ per 1M tokens",
+                                          "List price of a million prompt tokens."),
+    "options.*.cached_input_usd_per_mtok": Entry("Cached input price", "$ per 1M tokens",
+                                                 "Price of a million prompt tokens served from cache."),
+    "options.*.output_usd_per_mtok": Entry("Output price", "$ per 1M tokens",
+                                           "List price of a million generated tokens."),
+    "options.*.batch_discount": Entry("Batch discount", _FRACTION,
+                                      "Discount the vendor gives on batchable requests."),
+    "options.*.price_trend_per_year": Entry("Price trend", "fraction per year",
+                                            "Expected yearly drift of the option's prices; negative is "
+                                            "cheaper."),
+    "options.*.price_volatility_per_year": Entry("Price volatility", "fraction per year",
+                                                 "Yearly standard deviation of random price moves around "
+                                                 "the trend."),
+    "options.*.usd_per_gpu_hour": Entry("GPU rent", "$ per GPU-hour",
+                                        "Hourly price of one rented GPU."),
+    "options.*.purchase.usd_per_gpu": Entry("GPU purchase price", "$ per GPU",
+                                            "Price of one bought GPU with its share of the server."),
+    "options.*.purchase.years": Entry("GPU useful life", "years",
+                                      "Years over which a bought GPU's price is spread."),
+    "options.*.purchase.kw_per_gpu": Entry("Power per GPU", "kW per GPU",
+                                           "Average electrical draw of one GPU with its server share."),
+    "options.*.purchase.usd_per_kwh": Entry("Electricity price", "$ per kWh",
+                                            "Price of a kilowatt-hour of electricity."),
+    "options.*.purchase.pue": Entry("Power usage effectiveness", "ratio",
+                                    "Facility power over IT power: cooling and losses on top of the GPUs."),
+    "options.*.target_utilization": Entry("Target utilisation", _FRACTION,
+                                          "Share of peak capacity the fleet is planned to use."),
+    "options.*.ops_fte": Entry("Ops staff", "FTE",
+                               "Full-time people running the self-hosted fleet."),
+    "options.*.usd_per_fte_year": Entry("Ops staff cost", "$ per FTE-year",
+                                        "Loaded yearly cost of one full-time ops engineer."),
+    "options.*.setup_usd": Entry("Setup cost", _MONEY,
+                                 "One-off cost of standing up the self-hosted option."),
+    "options.*.escalation_share": Entry("Escalation share", _FRACTION,
+                                        "Share of requests the self-hosted model hands to the fallback "
+                                        "API."),
+    "options.*.tokens_per_second_per_gpu": Entry("Measured throughput", "output tokens/s per GPU",
+                                                 "Measured generation speed that overrides the physics "
+                                                 "model."),
+    "options.*.missing_components.*.setup_usd": Entry("setup", _MONEY,
+                                                      "One-off cost of a part the vendor did not open."),
+    "options.*.missing_components.*.usd_per_month": Entry("monthly cost", _PER_MONTH,
+                                                          "Running cost of a part the vendor did not "
+                                                          "open."),
+    "options.*.licence.mau_threshold": Entry("Licence user threshold", "users",
+                                             "Monthly active users above which the licence charges a fee."),
+    "options.*.licence.usd_per_month_above": Entry("Licence fee above threshold", _PER_MONTH,
+                                                   "Fee the licence charges while users exceed the "
+                                                   "threshold."),
+    "strategies.*.portability": Entry("Portability", _FRACTION,
+                                      "Share of a migration's engineering effort the strategy avoids."),
+    "strategies.*.overhead_usd_per_month": Entry("Gateway and overhead", _PER_MONTH,
+                                                 "The strategy's own running overhead, such as a gateway."),
+    "switching.engineer_weeks": Entry("Engineer-weeks per migration", "engineer-weeks",
+                                      "Engineering effort of one forced migration at portability 0."),
+    "switching.usd_per_engineer_week": Entry("Engineer cost", "$ per engineer-week",
+                                             "Loaded cost of one engineer for one week."),
+    "switching.dual_running_months": Entry("Dual running", "months",
+                                           "Months both the old and the new option run during a "
+                                           "migration."),
+    "switching.one_off_usd": Entry("One-off cost per migration", _MONEY,
+                                   "Fixed cost of each forced migration besides engineering time."),
+    "risks.*.annual_probability": Entry("Annual probability", "probability per year",
+                                        "Chance the event happens in any one year."),
+    # Each risk kind's own fields are labelled where the kind declares them (tco.risks).
+    # Per-path event columns of SimulationResult.event_columns() and paths.csv.
+    "events.*.*": Entry("Events fired", "events per path",
+                        "Times the event fired on the option on one simulated path."),
+    # Summary columns (SimulationResult.summary(), summary.csv).
+    "strategy": Entry("Strategy", "", "Name of the strategy in the scenario."),
+    "deterministic_npv": Entry("Deterministic NPV", _MONEY,
+                               "Present value of total cost with every input at its nominal value and "
+                               "no events."),
+    "mean": Entry("Expected NPV", _MONEY, "Mean present value of total cost over the simulated paths."),
+    "p5": Entry("P5 NPV", _MONEY, "Present value of total cost that 5% of paths stay below."),
+    "p50": Entry("Median NPV", _MONEY, "Present value of total cost that half the paths stay below."),
+    "p95": Entry("P95 NPV", _MONEY, "Present value of total cost that 95% of paths stay below."),
+    "cvar95": Entry("CVaR95", _MONEY, "Mean present value of total cost over the worst 5% of paths."),
+    "p_cheapest": Entry("P(cheapest)", "",
+                        "Share of paths (0-1) on which the strategy costs least."),
+    "expected_regret": Entry("Expected regret", _MONEY,
+                             "Mean extra cost over the best strategy on the same path."),
+    "lock_in_premium": Entry("Lock-in premium", _MONEY,
+                             "Expected cost added by vendor events over the same paths without them."),
+    "se_mean": Entry("Standard error of expected NPV", _MONEY,
+                     "Monte Carlo standard error of the mean NPV."),
+    "se_p95": Entry("Standard error of P95 NPV", _MONEY, "Monte Carlo standard error of the P95 NPV."),
+    "switching_spend": Entry("Switching spend", _MONEY,
+                             "Mean present value of forced-migration costs."),
+    "events_*": Entry("mean events per path", "events per path",
+                      "Mean number of events of this kind on the options the strategy relies on."),
+    # Provenance columns appended to summary.csv and monthly_percentiles.csv.
+    "scenario_sha256": Entry("Scenario SHA-256", "", "Hash of the scenario's fields as canonical JSON."),
+    "seed": Entry("Random seed", "", "Seed of the random paths; the same seed gives the same numbers."),
+    "paths": Entry("Simulated paths", "paths", "Number of random futures simulated."),
+    "sampling": Entry("Sampling method", "", "How path-level inputs were drawn: random, lhs or sobol."),
+    "tco_version": Entry("Calculator version", "", "Version of this calculator."),
+    "api_prices_as_of": Entry("API prices as of", "date", "Date of the API price snapshot."),
+    # monthly_percentiles.csv and paths.csv.
+    "month": Entry("Month", "months from start", "Month of the horizon, 0 being the first."),
+    "p5_cumulative_usd": Entry("P5 cumulative cost", _MONEY,
+                               "Undiscounted cost to date that 5% of paths stay below."),
+    "p25_cumulative_usd": Entry("P25 cumulative cost", _MONEY,
+                                "Undiscounted cost to date that 25% of paths stay below."),
+    "p50_cumulative_usd": Entry("Median cumulative cost", _MONEY,
+                                "Undiscounted cost to date that half the paths stay below."),
+    "p75_cumulative_usd": Entry("P75 cumulative cost", _MONEY,
+                                "Undiscounted cost to date that 75% of paths stay below."),
+    "p95_cumulative_usd": Entry("P95 cumulative cost", _MONEY,
+                                "Undiscounted cost to date that 95% of paths stay below."),
+    "mean_cumulative_usd": Entry("Mean cumulative cost", _MONEY,
+                                 "Mean undiscounted cost to date over the simulated paths."),
+    "path": Entry("Path", "", "Index of the simulated path."),
+    "npv_usd.*": Entry("NPV", _MONEY, "Present value of the strategy's total cost on this path."),
+}
+"""Field pattern -> generic entry. ``*`` matches one dotted segment (an option, strategy or index)."""
+
+SAMPLED_PREFIX = "input."
+"""paths.csv and the global ranking prefix a sampled input's path with this."""
+
+
+def entry(path: str) -> Entry:
+    """The generic label, unit and help of a path's field, without its subject."""
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] == "risks":
+        for kind in risks.REGISTRY.values():
+            spec = kind.fields.get(parts[2])
+            if spec is not None:
+                return Entry(spec.label, spec.unit, spec.help)
+    for pattern, entry in GLOSSARY.items():
+        keys = pattern.split(".")
+        if len(keys) == len(parts) and all(map(fnmatchcase, parts, keys)):
+            return entry
+    raise UnknownPath(f"no glossary label for '{path}': add its pattern to tco.glossary.GLOSSARY")
+
+
+def _lower_first(text: str) -> str:
+    """'Output price' -> 'output price' after a subject, but 'GPU rent' keeps its acronym."""
+    return text if len(text) > 1 and text[1].isupper() else text[:1].lower() + text[1:]
+
+
+def _risk_label(kind: str, path: str) -> str:
+    try:
+        return risks.label(kind)
+    except ScenarioError:
+        raise UnknownPath(f"'{path}': unknown risk kind '{kind}'") from None
+
+
+def _index(text: str, path: str) -> int:
+    if not text.isdigit():
+        raise UnknownPath(f"'{path}': '{text}' should be an index")
+    return int(text)
+
+
+def _subject(parts: list[str], path: str, sc: Scenario | None) -> tuple[str, str]:
+    """The subject a path belongs to and the text joining it to the field's label."""
+    head = parts[0]
+    if head == "options" and len(parts) > 4 and parts[2] == "missing_components":
+        option, index = parts[1], _index(parts[3], path)
+        if sc is None:
+            return f"{option}: missing component {index + 1}", " "
+        components = getattr(sc.options.get(option), "missing_components", ())
+        if index >= len(components):
+            raise UnknownPath(f"'{path}': {option} has no missing component {index}")
+        return f"{option}: {components[index].name} (missing component)", " "
+    if head == "options":
+        return parts[1], ": "
+    if head in ("strategies", "npv_usd"):
+        return f"Strategy {parts[1]}", ": "
+    if head == "switching":
+        return "Switching", ": "
+    if head == "events":
+        return f"{_risk_label(parts[1], path)} on {parts[2]}", ": "
+    if head.startswith("events_"):
+        return _risk_label(head.removeprefix("events_"), path), ": "
+    if head == "risks":
+        index = _index(parts[1], path)
+        if sc is None:
+            return f"Risk {index + 1}", ": "
+        if index >= len(sc.risks):
+            raise UnknownPath(f"'{path}': the scenario has {len(sc.risks)} risks")
+        risk = sc.risks[index]
+        return f"{_risk_label(risk.kind, path)} on {', '.join(risk.on)}", ": "
+    return "", ""
+
+
+def describe(path: str, scenario: Scenario | None = None) -> Label:
+    """Label a concrete input path or output column.
+
+    Parameters
+    ----------
+    path
+        A parameter path ('risks.3.escalation_cap'), a paths.csv column ('input.<path>',
+        'events.exit.gpt', 'npv_usd.hybrid') or a summary / CSV column ('p_cheapest').
+    scenario
+        Supplies risk kinds and missing-component names; without it they read 'Risk 4' and
+        'missing component 1'.
+
+    Returns
+    -------
+    Label
+        'Licence change on llama-70b: escalation cap', unit 'fraction 0-1', and its help.
+
+    Raises
+    ------
+    UnknownPath
+        No glossary entry matches the path.
+    """
+    if path.startswith(SAMPLED_PREFIX):
+        inner = describe(path.removeprefix(SAMPLED_PREFIX), scenario)
+        return Label(path, inner.label, inner.unit, inner.help)
+    generic = entry(path)
+    subject, joiner = _subject(path.split("."), path, scenario)
+    text = f"{subject}{joiner}{_lower_first(generic.label)}" if subject else generic.label
+    return Label(path, text, generic.unit, generic.help)
+
+
+def columns_table(columns: list[str], scenario: Scenario | None = None) -> list[Label]:
+    """Labels of several columns in order, each column once (the CSV column notes)."""
+    return [describe(c, scenario) for c in dict.fromkeys(columns)]
+

@@ -1,0 +1,205 @@
+"""The load boundary: bytes -> validated scenario -> resolved inputs, as one explicit ``Loaded``.
+
+Every rule of the scenario format is enforced here or below (``tco.schema``), and every violation
+becomes a one-line ``ScenarioError`` ``"<field path>: <rule>"``. What this module returns is all the
+kernel and the analyses need; nothing is cached on the scenario.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from tco.errors import ScenarioError
+from tco.fields import FieldError
+from tco.inputs import Resolved, resolve
+from tco.schema import SECTIONS, Scenario
+from tco.yamlio import dumps as _dumps
+from tco.yamlio import line_comments, parse_yaml, to_dict
+
+
+@dataclass(frozen=True, eq=False)
+class Loaded:
+    """A validated scenario with its source comments and resolved inputs.
+
+    Every layer after this one takes a ``Loaded``. Scenario fields read through
+    (``loaded.strategies`` is ``loaded.scenario.strategies``), so code reads like the scenario file.
+    Two are equal when their scenarios are: comments do not count.
+    """
+
+    scenario: Scenario
+    comments: Mapping[str, str]
+    inputs: Resolved
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("scenario", "comments", "inputs"):
+            raise AttributeError(name)
+        return getattr(self.scenario, name)
+
+    def __eq__(self, other: object) -> bool:
+        other_scenario = other.scenario if isinstance(other, Loaded) else other
+        return isinstance(other_scenario, Scenario) and (
+            self.scenario.model_dump() == other_scenario.model_dump())
+
+    __hash__ = None  # type: ignore[assignment] - holds dicts, so never hashable
+
+
+@cache
+def _all_field_names() -> tuple[str, ...]:
+    names: set[str] = set()
+    for cls in SECTIONS:
+        names.update(cls.model_fields)
+    return tuple(sorted(names))
+
+
+def _location(loc: tuple[Any, ...]) -> list[str]:
+    parts = [str(p) for p in loc]
+    # A discriminated union puts the tag ('api', 'self_hosted') after the option name: drop it.
+    if len(parts) >= 3 and parts[0] == "options" and parts[2] in ("api", "self_hosted"):
+        del parts[2]
+    # Union members add type names such as 'float' or 'function-before[...]' to the location.
+    return [p for p in parts if p not in _TYPE_NAMES
+            and not p.startswith(("function-", "tagged-union[", "is-instance[", "union["))]
+
+
+_TYPE_NAMES = {"float", "int", "str", "bool", "Distribution", "none", "dict", "list", "tuple"}
+
+
+def _translate(error: dict[str, Any]) -> ScenarioError:
+    parts = _location(error["loc"])
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    original = ctx.get("error")
+    if isinstance(original, FieldError):
+        if original.absolute:
+            return ScenarioError(original.field, original.rule)
+        return ScenarioError(".".join([*parts, original.field]), original.rule)
+    field = ".".join(parts) or "scenario"
+    if kind == "extra_forbidden":
+        key = parts[-1] if parts else ""
+        hint = difflib.get_close_matches(key, _all_field_names(), n=1, cutoff=0.6)
+        tail = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return ScenarioError(field, f"is not a known field{tail}")
+    if kind == "missing":
+        return ScenarioError(field, "is required")
+    if kind == "union_tag_not_found":
+        return ScenarioError(f"{field}.kind", "is required (one of 'api', 'self_hosted')")
+    if kind == "union_tag_invalid":
+        return ScenarioError(f"{field}.kind", "must be one of 'api', 'self_hosted'")
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return ScenarioError(field, "must be a mapping of fields")
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    message = message.replace("Input should be", "must be").replace("String should", "must")
+    message = message.replace("Tuple should", "must").replace("List should", "must")
+    return ScenarioError(field, message[0].lower() + message[1:] if message else "is invalid")
+
+
+def validate(raw: dict[str, Any], comments: Mapping[str, str] | None = None) -> Loaded:
+    """Validate a parsed mapping and resolve its inputs, or raise a one-line ``ScenarioError``.
+
+    Beyond the schema, this resolves every catalog reference and plans every self-hosted replica,
+    so an unknown model or an unreachable latency target fails here and not in the kernel.
+    ``comments`` maps field paths to the trailing comments that cite their sources.
+    """
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise _translate(exc.errors()[0]) from None
+    kept = dict(comments or {})
+    return Loaded(scenario, kept, resolve(scenario, kept))
+
+
+def loads(data: bytes | str, comments: Mapping[str, str] | None = None) -> Loaded:
+    """Load a scenario from YAML text or bytes, keeping its trailing comments as sources.
+
+    ``comments`` adds to (and overrides) the comments found in the text.
+    """
+    raw = parse_yaml(data)
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    return validate(raw, {**line_comments(text), **(comments or {})})
+
+
+def load_scenario(path: str | Path) -> Loaded:
+    """Load and validate a scenario file."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise ScenarioError(str(path), "is a directory, not a scenario file") from None
+    except OSError as exc:
+        raise ScenarioError(str(path), exc.strerror or "cannot be read") from None
+    return loads(data)
+
+
+def dumps(loaded: Loaded) -> str:
+    """Write a scenario back to YAML that loads to an equal scenario, source comments included."""
+    return _dumps(loaded.scenario, dict(loaded.comments))
+
+
+def with_changes(loaded: Loaded, changes: dict[str, Any]) -> Loaded:
+    """Return a new validated scenario with dotted-path fields replaced.
+
+    ``changes`` maps paths such as ``"workload.requests_per_month"`` or ``"risks.2.annual_probability"``
+    to new values (numbers or distribution mappings).
+    """
+    data = to_dict(loaded.scenario)
+    for path, value in changes.items():
+        set_path(data, path, value)
+    kept = {k: v for k, v in loaded.comments.items() if k not in changes}
+    return validate(data, kept)
+
+
+def json_schema() -> dict[str, Any]:
+    """Return the JSON Schema of scenario files, for editors."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "LLM TCO scenario (v1)"
+    return schema
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``value`` at a dotted ``path`` inside nested dicts and lists, creating mappings as needed."""
+    parts = path.split(".")
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            node = node[int(part)]
+        else:
+            if part not in node or node[part] is None:
+                node[part] = {}
+            node = node[part]
+        if not isinstance(node, (dict, list)):
+            raise ScenarioError(".".join(parts[: i + 1]), "is not a section that holds fields")
+    last = parts[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+def get_path(data: Any, path: str) -> Any:
+    """Return the value at a dotted ``path`` inside a scenario or plain data, or None."""
+    node = data.scenario if isinstance(data, Loaded) else data
+    for part in path.split("."):
+        if node is None:
+            return None
+        if isinstance(node, BaseModel):
+            node = getattr(node, part, None)
+        elif isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, (list, tuple)):
+            node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
+        else:
+            return None
+    return node

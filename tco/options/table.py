@@ -1,0 +1,96 @@
+"""The parameter table: every numeric input with its path, unit, source, as-of date and bounds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tco.distributions import Distribution, nominal
+from tco.fields import Bounds
+
+SCENARIO_SOURCE = "scenario file"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One numeric input: where it lives in the scenario, its value and where that came from."""
+
+    path: str
+    value: float | Distribution
+    unit: str
+    source: str
+    as_of: str | None = None
+    bounds: Bounds = Bounds()
+    per_event: bool = False
+    """Drawn afresh for every event (impacts, migration effort) rather than once per path."""
+
+    @property
+    def uncertain(self) -> bool:
+        return isinstance(self.value, Distribution)
+
+    @property
+    def nominal(self) -> float:
+        return nominal(self.value)
+
+
+def unit_of(name: str) -> str:
+    """The unit of a field, read from its name's suffix (names carry units)."""
+    for suffix, unit in (
+        ("_usd_per_mtok", "USD per 1M tokens"), ("usd_per_gpu_hour", "USD per GPU-hour"),
+        ("usd_per_fte_year", "USD per FTE-year"), ("usd_per_engineer_week", "USD per engineer-week"),
+        ("usd_per_month_above", "USD per month"), ("usd_per_month", "USD per month"),
+        ("usd_per_gpu", "USD per GPU"), ("usd_per_kwh", "USD per kWh"),
+        ("tokens_per_request", "tokens per request"), ("requests_per_month", "requests per month"),
+        ("tokens_per_second_per_gpu", "output tokens/s per GPU"),
+        ("_months", "months"), ("years", "years"), ("kw_per_gpu", "kW per GPU"), ("pue", "ratio"),
+        ("ops_fte", "FTE"), ("engineer_weeks", "engineer-weeks per migration"),
+        ("monthly_active_users", "users"), ("mau_threshold", "users"), ("peak_to_average", "ratio"),
+        ("target_utilization", "fraction 0-1"), ("portability", "fraction 0-1"),
+        ("batch_discount", "fraction 0-1"), ("annual_probability", "probability per year"),
+        ("escalation_cap", "fraction 0-1"), ("_multiplier", "multiplier"), ("multiplier", "multiplier"),
+        ("_usd", "USD"), ("_per_year", "fraction per year"), ("_per_month", "fraction per month"),
+        ("_share", "fraction 0-1"),
+    ):
+        if name.endswith(suffix):
+            return unit
+    return ""
+
+
+def bounds_of(model: Any, name: str) -> Bounds:
+    """The ``Bounds`` declared on a model's field (unbounded when none)."""
+    info = type(model).model_fields.get(name)
+    if info is not None:
+        for meta in info.metadata:
+            if isinstance(meta, Bounds):
+                return meta
+        annotation = info.annotation
+        for arg in getattr(annotation, "__args__", ()) or ():
+            for meta in getattr(arg, "__metadata__", ()) or ():
+                if isinstance(meta, Bounds):
+                    return meta
+    return Bounds()
+
+
+class Table:
+    """Builds the parameter table in scenario order, citing the file's comments as sources."""
+
+    def __init__(self, comments: dict[str, str] | None = None) -> None:
+        self.params: dict[str, Param] = {}
+        self.comments = comments or {}
+
+    def add(self, path: str, value: float | Distribution, model: Any = None, name: str = "",
+            source: str = SCENARIO_SOURCE, as_of: str | None = None, per_event: bool = False) -> None:
+        name = name or path.rsplit(".", 1)[-1]
+        bounds = bounds_of(model, name) if model is not None else Bounds()
+        if source == SCENARIO_SOURCE and path in self.comments:
+            source = f"{SCENARIO_SOURCE}: {self.comments[path]}"
+        self.params[path] = Param(path, value, unit_of(name), source, as_of, bounds, per_event)
+
+    def fields(self, prefix: str, model: Any, names: tuple[str, ...], per_event: tuple[str, ...] = ()
+               ) -> None:
+        for name in names:
+            value = getattr(model, name)
+            if value is not None:
+                source = (SCENARIO_SOURCE if name in model.model_fields_set
+                          else "default (not set in the scenario)")
+                self.add(f"{prefix}.{name}", value, model, name, source, per_event=name in per_event)

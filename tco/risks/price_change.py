@@ -1,0 +1,22 @@
+"""price_change: a vendor reprices; the option's price index is multiplied by the event's size."""
+
+from __future__ import annotations
+
+from tco.fields import Positive
+from tco.risks.base import Effect, RiskField, RiskKind
+
+KIND = RiskKind(
+    name="price_change",
+    label="Price change",
+    phrase="price rises",
+    help="The vendor changes its price: API token prices, or the GPU-hour price of rented GPUs, "
+         "are multiplied by the event's size from the month it fires.",
+    effects=Effect.PRICE,
+    applies_to=("api", "self_hosted"),
+    fields={"multiplier": RiskField(
+        Positive, "Price multiplier", "multiplier",
+        "Factor applied to the option's prices when the event fires.", required=True,
+        per_event=True)},
+    impact_field="multiplier",
+    stress_needs="multiplier",
+)

@@ -1,0 +1,157 @@
+"""What the page computes, cached across reruns: shipped scenarios, simulations, charts and files.
+
+Every cached function takes the inputs as a ``Key`` of plain values (hashable by streamlit), so
+moving a slider back to an earlier value is instant.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from tco import export
+from tco import figures as charts
+from tco.images import figure_bytes
+from tco.load import Loaded as Scenario
+from tco.load import dumps, loads
+from tco.model import Evaluation, evaluate, warm_up
+from tco.report import verdict
+from tco.sensitivity import global_ranking, tornado
+from tco.simulate import SimulationResult, simulate
+from tco.stress import named_stresses
+
+Key = tuple[str, int, int, str]  # scenario YAML, paths, seed, the file's source notes as JSON
+
+
+@st.cache_data(show_spinner=False)
+def shipped(folder: Path) -> dict[str, tuple[str, str, str]]:
+    """Shipped scenarios in ``folder`` by file stem: (name, description, YAML text)."""
+    out = {}
+    for path in sorted(folder.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        sc = loads(text)
+        out[path.stem] = (sc.name, sc.description, text)
+    return out
+
+
+def inputs_key(sc: Scenario, paths: int, seed: int) -> Key:
+    """The cache key of one set of inputs."""
+    return dumps(sc), paths, seed, json.dumps(dict(sc.comments), sort_keys=True)
+
+
+@dataclass
+class View:
+    """Everything the tabs show for one set of inputs.
+
+    The simulation, deterministic evaluation and summary are computed up front; sensitivity and
+    stress tables only when a tab first needs them.
+    """
+
+    scenario: Scenario
+    result: SimulationResult
+    evaluation: Evaluation
+    summary: pd.DataFrame
+    verdict: str
+
+    @cached_property
+    def tornado(self) -> pd.DataFrame:
+        return tornado(self.scenario)
+
+    @cached_property
+    def ranking(self) -> pd.DataFrame:
+        return global_ranking(self.result)
+
+    @cached_property
+    def portability(self) -> pd.DataFrame:
+        return self.result.portability_value()
+
+    @cached_property
+    def stresses(self) -> pd.DataFrame:
+        return named_stresses(self.scenario)
+
+    @property
+    def has_fleet(self) -> bool:
+        return not self.evaluation.fleet.empty
+
+
+@st.cache_resource(show_spinner="Preparing the cost kernel: it is compiled once on a new machine "
+                   "(about 15 s), then loads from disk in a fraction of a second...")
+def kernel_ready() -> float:
+    """Compile or load the compiled kernel once per server process; seconds it took."""
+    return warm_up()
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def compute(scenario_yaml: str, paths: int, seed: int, comments: str = "{}") -> View:
+    """Simulate one set of inputs; ``comments`` (JSON) carries the file's source notes."""
+    sc = loads(scenario_yaml, json.loads(comments))
+    result = simulate(sc, paths=paths, seed=seed)
+    return View(sc, result, evaluate(sc), result.summary(), verdict(result))
+
+
+FIGURES = {
+    "NPV per strategy": lambda v: charts.npv_summary(v.result),
+    "Cumulative cost fan chart": lambda v: charts.fan_chart(v.result),
+    "NPV distribution": lambda v: charts.npv_distribution(v.result),
+    "Events fired": lambda v: charts.events(v.result),
+    "Expected regret": lambda v: charts.regret(v.result),
+    "Cumulative cost (deterministic)": lambda v: charts.cumulative_cost(v.evaluation),
+    "Cost per million tokens": lambda v: charts.cost_per_mtok(v.evaluation),
+    "Break-even volume": lambda v: charts.break_even(v.scenario, v.evaluation),
+    "Value of portability": lambda v: charts.portability(v.portability, v.result.strategies),
+    "GPU fleet": lambda v: charts.fleet(v.evaluation),
+}
+STRATEGY_FIGURES = {
+    "Monthly cost lines": lambda v, s: charts.cost_lines(v.evaluation.monthly, s),
+    "Tornado": lambda v, s: charts.tornado(v.tornado, s, scenario=v.scenario),
+    "Global ranking": lambda v, s: charts.ranking(v.ranking, s, scenario=v.scenario),
+}
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def figure(scenario_yaml: str, paths: int, seed: int, comments: str, name: str) -> go.Figure:
+    """Any chart by its name, e.g. 'NPV per strategy' or 'Tornado: hybrid', built when first shown."""
+    view = compute(scenario_yaml, paths, seed, comments)
+    kind, _, strategy = name.partition(": ")
+    if kind in STRATEGY_FIGURES and strategy:
+        return STRATEGY_FIGURES[kind](view, strategy)
+    return FIGURES[name](view)
+
+
+def chart_names(view: View) -> list[str]:
+    """Every chart name ``figure`` accepts for this view."""
+    names = [n for n in FIGURES if n != "GPU fleet" or view.has_fleet]
+    return [*names, *(f"{kind}: {s}" for kind in STRATEGY_FIGURES for s in view.scenario.strategies)]
+
+
+def stress_figure(frame: pd.DataFrame, title: str) -> go.Figure:
+    """The NPV impact of one forced event (not cached: the frame changes with every choice)."""
+    return charts.stress_impact(frame, title)
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def export_bytes(scenario_yaml: str, paths: int, seed: int, comments: str, kind: str) -> bytes:
+    """Downloads (CSV, zip or slide deck), built once per set of inputs."""
+    result = compute(scenario_yaml, paths, seed, comments).result
+    if kind == "deck":
+        return build_deck(compute(scenario_yaml, paths, seed, comments).scenario, result)
+    return {"summary": export.summary_csv, "monthly": export.monthly_percentiles_csv,
+            "paths": export.paths_csv, "zip": export.bundle_zip}[kind](result)
+
+
+def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
+    from tco.deck import build_deck as build  # noqa: PLC0415 - python-pptx loads only when asked for
+
+    return build(sc, result)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def image_bytes(scenario_yaml: str, paths: int, seed: int, comments: str, chart: str, fmt: str) -> bytes:
+    """A chart as PNG or SVG bytes (needs Chromium on the server)."""
+    return figure_bytes(figure(scenario_yaml, paths, seed, comments, chart), fmt)

@@ -1,0 +1,128 @@
+"""The sidebar's input table: which scenario inputs the page offers and how each is shown.
+
+Pure (no streamlit), so the query-string codec in ``tco.ui.links`` can use it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tco import glossary
+from tco.load import Loaded as Scenario
+from tco.report import stale_days
+from tco.schema import ApiOption
+
+
+@dataclass(frozen=True)
+class Control:
+    """One sidebar input.
+
+    Attributes
+    ----------
+    path : str
+        The input's scenario path, e.g. ``workload.growth_per_month``.
+    label : str
+        Widget label from the glossary, with the unit as shown.
+    help : str
+        The glossary's one-sentence help, shown as the widget's tooltip.
+    widget : str
+        ``"number"`` or ``"slider"``.
+    display_scale : float
+        Shown value = stored value x scale (fractions as percentages).
+    low, high, step : float or None
+        Widget bounds and step, in shown units.
+    fmt : str or None
+        printf-style format; ``"%d"`` makes the widget hold integers.
+    """
+
+    path: str
+    label: str
+    widget: str
+    display_scale: float = 1.0
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    fmt: str | None = None
+    help: str = ""
+
+    @property
+    def number_type(self) -> type:
+        """``int`` for integer widgets, else ``float``."""
+        return int if self.fmt == "%d" else float
+
+    def shown(self, stored: float) -> int | float:
+        """The widget value for a value in stored units."""
+        value = stored * self.display_scale
+        return int(round(value)) if self.fmt == "%d" else float(value)
+
+
+def _control(sc: Scenario, path: str, widget: str, scale: float, low: float | None,
+             high: float | None, step: float, fmt: str, shown_unit: str | None = None,
+             subject: bool = False) -> Control:
+    """A control labelled from the glossary: the field's label (with its subject where the group
+    does not name it) and the unit as the widget shows it."""
+    label = glossary.describe(path, sc.scenario) if subject else glossary.entry(path)
+    unit = shown_unit or label.unit
+    named = f"{label.label} ({unit})" if unit and unit.lower() != label.label.lower() else label.label
+    return Control(path, named, widget, scale, low, high, step, fmt, label.help)
+
+
+def controls(sc: Scenario) -> list[tuple[str, list[Control]]]:
+    """The inputs architects move most, grouped for the sidebar, with units in their labels."""
+    params = sc.inputs.params
+    groups: list[tuple[str, list[Control]]] = [("Workload and money", [
+        _control(sc, "workload.requests_per_month", "number", 1, 0, None, 100_000, "%d"),
+        _control(sc, "workload.input_tokens_per_request", "number", 1, 1, None, 100, "%d"),
+        _control(sc, "workload.output_tokens_per_request", "number", 1, 1, None, 50, "%d"),
+        _control(sc, "workload.growth_per_month", "slider", 100, -10, 30, 0.5, "%.1f", "% per month"),
+        _control(sc, "horizon_months", "slider", 1, 6, 120, 6, "%d"),
+        _control(sc, "discount_rate_per_year", "slider", 100, 0, 30, 0.5, "%.1f", "% per year"),
+    ])]
+    for name, option in sc.options.items():
+        p = f"options.{name}"
+        items: list[Control] = []
+        if isinstance(option, ApiOption):
+            items += [_control(sc, f"{p}.input_usd_per_mtok", "number", 1, 0, None, 0.05, "%.3f"),
+                      _control(sc, f"{p}.output_usd_per_mtok", "number", 1, 0, None, 0.1, "%.3f")]
+        else:
+            if f"{p}.usd_per_gpu_hour" in params:
+                items.append(_control(sc, f"{p}.usd_per_gpu_hour", "number", 1, 0.01, None, 0.05, "%.2f"))
+            if f"{p}.purchase.usd_per_gpu" in params:
+                items.append(_control(sc, f"{p}.purchase.usd_per_gpu", "number", 1, 1, None, 1000, "%d"))
+            items += [_control(sc, f"{p}.target_utilization", "slider", 100, 5, 100, 5, "%d", "%"),
+                      _control(sc, f"{p}.ops_fte", "number", 1, 0, None, 0.25, "%.2f")]
+        groups.append((f"Option: {name}", items))
+    groups.append(("Risks (annual probability, %)", [
+        _control(sc, f"risks.{i}.annual_probability", "slider", 100, 0, 100, 1, "%d", "%", subject=True)
+        for i in range(len(sc.risks))]))
+    groups.append(("Portability (%)", [
+        _control(sc, f"strategies.{name}.portability", "slider", 100, 0, 100, 5, "%d", "%", subject=True)
+        for name in sc.strategies]))
+    return [(title, items) for title, items in groups if items]
+
+
+def by_path(sc: Scenario) -> dict[str, Control]:
+    """Every sidebar input of ``sc`` by its scenario path."""
+    return {c.path: c for _, items in controls(sc) for c in items}
+
+
+def nominal(sc: Scenario, path: str) -> float:
+    """An input's nominal value in stored units."""
+    if path == "horizon_months":
+        return float(sc.horizon_months)
+    return sc.inputs.params[path].nominal
+
+
+def source_caption(sc: Scenario, path: str) -> str | None:
+    """Where an input's default comes from and how old it is, or None when the file states it."""
+    param = sc.inputs.params.get(path)
+    # Only catalog-derived defaults get a caption; the file's own sources are in Assumptions.
+    if param is None or param.as_of is None or param.source.startswith("scenario file"):
+        return None
+    text = f"Default from {param.source}"
+    if param.as_of:
+        text += f", as of {param.as_of}"
+        age = stale_days(param)
+        if age is not None:
+            text += f" :warning: **{age} days old**: check the current price"
+    return text

@@ -1,0 +1,242 @@
+"""The page's tabs, one drawing function each, and the caption under them.
+
+Charts come by name from ``tco.ui.cache``; tables are formatted here for reading, never recomputed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from tco import prices, risks
+from tco.errors import ScenarioError
+from tco.format import pct, usd
+from tco.images import ImageExportUnavailable, browser_path
+from tco.report import STALE_AFTER_DAYS, assumptions, changed_inputs
+from tco.stress import stress
+from tco.ui.cache import Key, View, chart_names, export_bytes, figure, image_bytes, stress_figure
+from tco.ui.controls import nominal
+
+if TYPE_CHECKING:
+    from tco.load import Loaded as Scenario
+
+TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Assumptions", "Export"]
+STRESS_COLUMNS = {"stress": "Stress", "strategy": "Strategy", "base_npv_usd": "Base NPV",
+                  "stressed_npv_usd": "Stressed NPV", "impact_usd": "Impact", "impact_share": "Impact (%)"}
+
+
+def show(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, key=key, config={"displaylogo": False})
+
+
+def side_by_side(key: Key, *charts_and_keys: tuple[str, str]) -> None:
+    """Charts by name in equal columns; each pair is (chart name, widget key)."""
+    for column, (name, widget_key) in zip(st.columns(len(charts_and_keys)), charts_and_keys, strict=True):
+        with column:
+            show(figure(*key, name), widget_key)
+
+
+def overview(view: View, key: Key) -> None:
+    table = view.summary
+    cols = st.columns(len(table))
+    best = table["mean"].idxmin()
+    for col, (name, row) in zip(cols, table.iterrows(), strict=True):
+        with col:
+            st.markdown(f"**{name}**" + (" :green[lowest expected cost]" if name == best else ""))
+            st.metric("Expected NPV", usd(row["mean"]), help="Mean NPV of total cost over all paths")
+            st.metric("P95 NPV", usd(row["p95"]), help="95th percentile: 1 future in 20 costs more")
+            st.metric("CVaR95", usd(row["cvar95"]), help="Average NPV of the worst 5% of paths")
+            st.metric("P(cheapest)", pct(row["p_cheapest"]))
+            st.metric("Lock-in premium", usd(row["lock_in_premium"]),
+                      help="Mean NPV minus the mean NPV of the same paths with no vendor event fired")
+    st.markdown("#### Verdict")
+    st.write(view.verdict)
+    show(figure(*key, "NPV per strategy"), "fig_npv_summary")
+    st.dataframe(format_summary(table), hide_index=False)
+    for warning in view.result.resolved.warnings:
+        st.warning(warning)
+
+
+def format_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """The summary table as text: money in dollars, probabilities in percent."""
+    money = ["deterministic_npv", "mean", "p5", "p50", "p95", "cvar95", "expected_regret",
+             "lock_in_premium", "se_mean", "se_p95", "switching_spend"]
+    out = pd.DataFrame(index=table.index)
+    for column in table.columns:
+        if column in money:
+            out[column] = table[column].map(usd)
+        elif column == "p_cheapest":
+            out[column] = table[column].map(pct)
+        else:
+            out[column] = table[column].map(lambda v: f"{v:.2f}")
+    return out
+
+
+def costs(view: View, key: Key) -> None:
+    sc = view.scenario
+    strategy = st.selectbox("Strategy", list(sc.strategies), key="cost_strategy")
+    show(figure(*key, f"Monthly cost lines: {strategy}"), "fig_cost_lines")
+    side_by_side(key, ("Cumulative cost (deterministic)", "fig_cumulative"),
+                 ("Cost per million tokens", "fig_per_mtok"))
+    show(figure(*key, "Break-even volume"), "fig_break_even")
+    be = view.evaluation.break_even
+    if not be.empty:
+        st.dataframe(be.assign(break_even_requests_per_month=be["break_even_requests_per_month"].map(
+            lambda v: "none within range" if pd.isna(v) else f"{v:,.0f}")), hide_index=True)
+    if view.has_fleet:
+        show(figure(*key, "GPU fleet"), "fig_fleet")
+        plans = view.result.resolved.plans
+        st.dataframe(pd.DataFrame([{
+            "option": name, "replica": f"{p.gpus} x {p.gpu} ({p.precision})", "max batch": p.max_batch,
+            "output tok/s per GPU": f"{p.output_tokens_per_s_per_gpu:,.0f}",
+            "inter-token latency": f"{p.inter_token_ms:.0f} ms", "bound by": p.bound,
+            "weights": f"{p.weights_gb:,.0f} GB"} for name, p in plans.items()]), hide_index=True)
+        st.caption("Capacity from a roofline model calibrated against MLPerf Inference v4.1/v5.1 and "
+                   "vLLM 0.6 results (python -m tco catalog benchmarks).")
+
+
+def risk(view: View, key: Key) -> None:
+    show(figure(*key, "Cumulative cost fan chart"), "fig_fan")
+    side_by_side(key, ("NPV distribution", "fig_npv_dist"), ("Expected regret", "fig_regret"))
+    show(figure(*key, "Events fired"), "fig_events")
+
+
+def sensitivity(view: View, key: Key) -> None:
+    sc = view.scenario
+    strategy = st.selectbox("Strategy", list(sc.strategies), key="sens_strategy")
+    show(figure(*key, f"Tornado: {strategy}"), "fig_tornado")
+    st.caption("Deterministic NPV with one input at a time at P10/P90 (uncertain) or -20%/+20% "
+               "(fixed); risk inputs are left out because the deterministic model fires no events.")
+    show(figure(*key, f"Global ranking: {strategy}"), "fig_ranking")
+    pairs = [" and ".join(c.between) + f" (rho {c.rho:g})" for c in sc.correlations]
+    st.caption("First-order share of Var(NPV) over the simulated paths (correlation ratio, 20 "
+               "bins)." + (" Correlated inputs (*): " + "; ".join(pairs) + "; their shares overlap."
+                           if pairs else ""))
+    show(figure(*key, "Value of portability"), "fig_portability")
+    port = view.portability
+    st.dataframe(port.assign(**{c: port[c].map(usd) for c in ("mean_saving_usd", "p95_saving_usd",
+                                                               "mean_at_current_usd")}),
+                 hide_index=True)
+
+
+def stress_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A stress frame as text with readable column names."""
+    money = {c: frame[c].map(usd) for c in ("base_npv_usd", "stressed_npv_usd", "impact_usd")}
+    shown = frame.assign(**money, impact_share=frame["impact_share"].map(lambda v: pct(v, 1)))
+    return shown.rename(columns=STRESS_COLUMNS)
+
+
+def stress_tab(view: View) -> None:
+    sc = view.scenario
+    if not view.stresses.empty:
+        st.markdown("**The scenario's named stresses**")
+        st.dataframe(stress_table(view.stresses), hide_index=True)
+    st.markdown("**Force one event**")
+    a, b, c = st.columns(3)
+    first = sc.risks[0] if sc.risks else None
+    kinds, options = list(risks.REGISTRY), list(sc.options)
+    kind = a.selectbox("Event", kinds, key="stress_kind", format_func=risks.label,
+                       index=kinds.index(first.kind) if first else kinds.index("exit"))
+    option = b.selectbox("On option", options, key="stress_option",
+                         index=options.index(first.on[0]) if first else 0)
+    month = c.slider("In month", 0, sc.horizon_months - 1, min(6, sc.horizon_months - 1), key="stress_month")
+    try:
+        frame = stress(sc, kind, option, month)
+    except ScenarioError as exc:
+        st.warning(f"Cannot force this event: {exc}")
+        return
+    show(stress_figure(frame, f"{kind.replace('_', ' ')} on {option} in month {month}: "
+                       "NPV impact per strategy"), "fig_stress")
+    st.dataframe(stress_table(frame), hide_index=True)
+
+
+def assumptions_tab(base: Scenario, current: Scenario) -> None:
+    st.caption("Every input of the run with its unit, source and as-of date. Edit a nominal value to "
+               "try it; distributions move with their centre. Prices older than "
+               f"{STALE_AFTER_DAYS} days are flagged. API prices: genai-prices "
+               f"{prices.package_version()} snapshot as of {prices.snapshot_as_of()}.")
+    frame = assumptions(base)
+    st.data_editor(frame, key="assumptions_editor", hide_index=True, disabled=[
+        c for c in frame.columns if c != "nominal"], column_config={
+        "nominal": st.column_config.NumberColumn("nominal (editable)", format="%.6g"),
+        "source": st.column_config.TextColumn(width="large")})
+    changed = changed_inputs(base, current)
+    if not changed.empty:
+        st.markdown("**Changed against the base scenario**")
+        st.dataframe(changed, hide_index=True)
+
+
+def editor_changes(base: Scenario) -> dict[str, float]:
+    """Nominal values edited in the Assumptions tab, by input path."""
+    state = st.session_state.get("assumptions_editor")
+    if not state:
+        return {}
+    # The editor reports edits by row number of the frame it was given.
+    frame = assumptions(base)
+    out = {}
+    for row, edits in state.get("edited_rows", {}).items():
+        if "nominal" in edits and edits["nominal"] is not None:
+            out[frame.iloc[int(row)]["input"]] = float(edits["nominal"])
+    return out
+
+
+def export_tab(view: View, key: Key, stem: str | None) -> None:
+    scenario_yaml = key[0]
+    slug = (stem or "uploaded").replace(" ", "-")
+    st.markdown("**Data**")
+    cols = st.columns(3)
+    cols[0].download_button("Scenario file (.yaml)", scenario_yaml.encode(), f"{slug}.yaml",
+                            "application/x-yaml", key="dl_yaml")
+    cols[1].download_button("Summary (.csv)", export_bytes(*key, "summary"), f"{slug}-summary.csv",
+                            "text/csv", key="dl_summary")
+    cols[2].download_button("Monthly percentiles (.csv)", export_bytes(*key, "monthly"),
+                            f"{slug}-monthly-percentiles.csv", "text/csv", key="dl_monthly")
+    cols = st.columns(3)
+    # Tabs are lazy, so these files are only built while the Export tab is open (and cached).
+    cols[0].download_button("Paths audit trail (.csv)", export_bytes(*key, "paths"), f"{slug}-paths.csv",
+                            "text/csv", key="dl_paths")
+    cols[1].download_button("Everything (.zip)", export_bytes(*key, "zip"), f"{slug}-tco.zip",
+                            "application/zip", key="dl_zip")
+    with cols[2], st.spinner("Building the slide deck..."):
+        deck = export_bytes(*key, "deck")
+    cols[2].download_button("Slide deck (.pptx)", deck, f"{slug}-tco.pptx",
+                            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                            key="dl_deck")
+    st.markdown("**Charts**")
+    if browser_path() is None:
+        st.info("PNG and SVG export needs Chromium on the server (apt-get install chromium); every "
+                "chart can still be saved from its toolbar.")
+    else:
+        chart = st.selectbox("Chart", chart_names(view), key="export_chart")
+        if st.button("Render PNG and SVG", key="render_images"):
+            try:
+                with st.spinner("Rendering..."):
+                    png = image_bytes(*key, chart, "png")
+                    svg = image_bytes(*key, chart, "svg")
+                st.session_state["images"] = (chart, png, svg)
+            except ImageExportUnavailable as exc:
+                st.info(f"Image export is unavailable here: {exc}")
+        images = st.session_state.get("images")
+        if images and images[0] == chart:
+            name = chart.lower().replace(" ", "-").replace(":", "")
+            a, b = st.columns(2)
+            a.download_button("PNG", images[1], f"{name}.png", "image/png", key="dl_png")
+            b.download_button("SVG", images[2], f"{name}.svg", "image/svg+xml", key="dl_svg")
+    st.markdown("**Share**")
+    query = "&".join(f"{k}={v}" for k, v in st.query_params.items())
+    base_url = getattr(getattr(st, "context", None), "url", None) or ""
+    st.code(f"{base_url.split('?')[0]}?{query}", language=None)
+    st.caption("This link reopens the page with the same scenario, inputs, paths and seed, so it shows "
+               "the same numbers. Add &embed=true to embed the page in a wiki or deck without the "
+               "Streamlit chrome. Uploaded scenarios are not in the link: share the scenario file.")
+
+
+def footer(view: View, current: Scenario) -> None:
+    """The run's settings and price snapshot, under every tab."""
+    rate = nominal(current, "discount_rate_per_year")
+    st.caption(f"{view.result.paths:,} paths, seed {view.result.seed}, {view.result.sampling} sampling; "
+               f"NPV in {current.currency} at {pct(rate, 1)} a year. API prices: genai-prices "
+               f"{prices.package_version()} as of {prices.snapshot_as_of()}.")

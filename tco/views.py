@@ -1,0 +1,166 @@
+"""Typed kernel inputs: per-path arrays built once per batch from the parameter values.
+
+The kernel never reads a dotted path. This module is where paths end: each option kind's module
+fills its row of ``OptionRows``, the scenario's strategies become index arrays, and the drawn
+shocks become a list of events per (risk-option pair, path). Shapes are ``(options, paths)``,
+``(strategies, paths)`` and so on, months last, all float64 or int64 and C-contiguous.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from types import SimpleNamespace
+
+import numpy as np
+
+from tco import lines, options, risks
+from tco.draws import Shocks
+from tco.load import Loaded
+
+Workload = namedtuple("Workload", [
+    "requests", "growth", "mau", "mau_growth", "has_mau", "tokens_per_request", "discount_rate",
+    "week_usd", "one_off_usd", "dual_months"])
+"""Per path (paths,): month-0 traffic and its growth, users, discounting and switching prices."""
+
+OptionRows = namedtuple("OptionRows", [
+    "kind", "indexed", "unit_usd", "replica_s", "load_factor", "gpus_per_replica", "min_replicas",
+    "gpu_month_usd", "power_month_usd", "ops_month_usd", "parts_month_usd", "parts_setup_usd",
+    "setup_usd", "escalation_share", "has_licence", "licence_threshold", "licence_fee", "drift",
+    "sigma"])
+"""Per option: codes (options,) and per-path values (options, paths). ``unit_usd`` is one request's
+cost at price index 1; ``load_factor`` turns requests a month into replicas needed."""
+
+Strategies = namedtuple("Strategies", [
+    "mix_option", "mix_share", "fallback", "relied", "portability", "overhead_usd"])
+"""``mix_option``/``mix_share`` (strategies, entries), -1 padded; ``relied`` the mix then the
+fallback, deduplicated; ``fallback`` (strategies,), -1 for none; the rest (strategies, paths)."""
+
+Events = namedtuple("Events", [
+    "option", "effects", "kind", "counted_once", "ptr", "month", "impact", "weeks",
+    "escalation_pair", "escalation_rate", "escalation_cap", "noise", "noise_slot"])
+"""Fired events by (risk-option pair, path): pair k's events on path p are entries
+``ptr[k, p]:ptr[k, p + 1]`` of ``month``, ``impact`` and ``weeks``, in month order. Price noise
+``noise`` is (noisy options, paths, months), ``noise_slot`` (options,) its row or -1."""
+
+Lines = namedtuple("Lines", [name for name in lines.NAMES] + ["count"])
+"""Each cost line's position on the kernel's line axis, and how many there are."""
+
+LINES = Lines(*range(len(lines.NAMES)), len(lines.NAMES))
+
+
+def _per_path(value: np.ndarray | float, paths: int) -> np.ndarray:
+    """A fresh, writeable (paths,) float64 array: numba compiles once per array type, and a
+    read-only view would be a second type (and a second compile)."""
+    return np.array(np.broadcast_to(np.asarray(value, dtype=float), (paths,)))
+
+
+def workload(sc: Loaded, x: dict[str, np.ndarray], paths: int) -> tuple[Workload, dict[str, np.ndarray]]:
+    """The workload view, and the per-path workload inputs option kinds price requests with."""
+    w = {name: _per_path(x[f"workload.{name}"], paths) for name in (
+        "requests_per_month", "input_tokens_per_request", "output_tokens_per_request",
+        "cached_input_share", "batchable_share", "growth_per_month", "peak_to_average",
+        "mau_growth_per_month")}
+    has_mau = "workload.monthly_active_users" in x
+    view = Workload(
+        requests=w["requests_per_month"], growth=w["growth_per_month"],
+        mau=_per_path(x["workload.monthly_active_users"] if has_mau else 0.0, paths),
+        mau_growth=w["mau_growth_per_month"], has_mau=has_mau,
+        tokens_per_request=w["input_tokens_per_request"] + w["output_tokens_per_request"],
+        discount_rate=_per_path(x["discount_rate_per_year"], paths),
+        week_usd=_per_path(x["switching.usd_per_engineer_week"], paths),
+        one_off_usd=_per_path(x["switching.one_off_usd"], paths),
+        dual_months=_per_path(x["switching.dual_running_months"], paths))
+    return view, w
+
+
+def option_rows(sc: Loaded, x: dict[str, np.ndarray], w: dict[str, np.ndarray], paths: int) -> OptionRows:
+    """Every option's row, filled by its kind's module."""
+    n = len(sc.options)
+    rows = SimpleNamespace(**{name: np.zeros((n, paths)) for name in OptionRows._fields})
+    rows.kind = np.zeros(n, dtype=np.int64)
+    rows.indexed = np.zeros(n, dtype=np.bool_)
+    rows.has_licence = np.zeros(n, dtype=np.bool_)
+    rows.gpus_per_replica = np.zeros(n)
+    rows.min_replicas = np.zeros(n)
+    for j, (name, option) in enumerate(sc.options.items()):
+        prefix = f"options.{name}."
+
+        def get(field: str, prefix: str = prefix) -> np.ndarray:
+            return _per_path(x[prefix + field], paths)
+
+        options.REGISTRY[option.kind].fill(rows, j, get, w, option, sc.inputs.plans.get(name))
+    return OptionRows(**vars(rows))
+
+
+def strategies(sc: Loaded, x: dict[str, np.ndarray], paths: int) -> Strategies:
+    names = list(sc.options)
+    n, width = len(sc.strategies), max(len(s.mix) for s in sc.strategies.values())
+    mix_option = np.full((n, width), -1, dtype=np.int64)
+    mix_share = np.zeros((n, width))
+    relied = np.full((n, width + 1), -1, dtype=np.int64)
+    fallback = np.full(n, -1, dtype=np.int64)
+    for s, strategy in enumerate(sc.strategies.values()):
+        entries = [(names.index(o), share) for o, share in strategy.mix.items() if share > 0.0]
+        for e, (o, share) in enumerate(entries):
+            mix_option[s, e], mix_share[s, e] = o, share
+        if strategy.fallback is not None:
+            fallback[s] = names.index(strategy.fallback)
+        # A list, not a set: the order of float additions must not depend on string hashing.
+        order = list(dict.fromkeys([names.index(o) for o in strategy.mix]
+                                   + ([fallback[s]] if fallback[s] >= 0 else [])))
+        relied[s, :len(order)] = order
+    return Strategies(
+        mix_option, mix_share, fallback, relied,
+        np.array([_per_path(x[f"strategies.{s}.portability"], paths) for s in sc.strategies]),
+        np.array([_per_path(x[f"strategies.{s}.overhead_usd_per_month"], paths) for s in sc.strategies]))
+
+
+def events(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, paths: int) -> Events:
+    """Fired events as per-(pair, path) ranges of one flat list, and price noise by option."""
+    names = list(sc.options)
+    months = sc.horizon_months
+    pairs = [(i, name) for i, risk in enumerate(sc.risks) for name in risk.on]
+    kinds = list(risks.REGISTRY)
+    k = len(pairs)
+    ptr = np.zeros((k, paths + 1), dtype=np.int64)
+    month_parts, impact_parts, weeks_parts = [], [], []
+    escalation_pair = np.full(len(names), -1, dtype=np.int64)
+    rate, cap = np.zeros((k, paths)), np.ones((k, paths))
+    offset = 0
+    for p_i, (i, name) in enumerate(pairs):
+        spec = sc.risks[i].spec
+        fired = shocks.fired.get((i, name))
+        if fired is not None:
+            cells = np.flatnonzero(fired)
+            per_path = np.bincount(cells // months, minlength=paths)
+            ptr[p_i, 1:] = np.cumsum(per_path)
+            month_parts.append(cells % months)
+            impact_parts.append(np.asarray(shocks.impact[(i, name)], dtype=float))
+            weeks_parts.append(np.asarray(shocks.weeks[(i, name)], dtype=float))
+        ptr[p_i] += offset
+        offset = int(ptr[p_i, -1])
+        if spec.escalation_fields is not None:
+            o = names.index(name)
+            if escalation_pair[o] < 0:  # the first escalating risk on an option sets its rate
+                escalation_pair[o] = p_i
+            rate_field, cap_field = spec.escalation_fields
+            rate[p_i] = _per_path(x[f"risks.{i}.{rate_field}"], paths)
+            cap[p_i] = _per_path(x.get(f"risks.{i}.{cap_field}", spec.fields[cap_field].default), paths)
+    noise_slot = np.full(len(names), -1, dtype=np.int64)
+    noisy = [name for name in names if name in shocks.noise]
+    for slot, name in enumerate(noisy):
+        noise_slot[names.index(name)] = slot
+    noise = (np.stack([shocks.noise[name] for name in noisy]) if noisy
+             else np.zeros((0, paths, months)))
+
+    def flat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+    return Events(
+        option=np.array([names.index(name) for _, name in pairs], dtype=np.int64).reshape(k),
+        effects=np.array([int(sc.risks[i].spec.effects) for i, _ in pairs], dtype=np.int64).reshape(k),
+        kind=np.array([kinds.index(sc.risks[i].kind) for i, _ in pairs], dtype=np.int64).reshape(k),
+        counted_once=np.array([sc.risks[i].spec.counted_once for i, _ in pairs], dtype=np.bool_).reshape(k),
+        ptr=ptr, month=flat(month_parts, np.int64), impact=flat(impact_parts, float),
+        weeks=flat(weeks_parts, float), escalation_pair=escalation_pair, escalation_rate=rate,
+        escalation_cap=cap, noise=np.ascontiguousarray(noise, dtype=float), noise_slot=noise_slot)

@@ -1,0 +1,149 @@
+"""The package's shape: imports point down the layers, no cycles, streamlit only in tco/ui.
+
+Every import of a ``tco`` module is read from the source (top level or inside a function: a lazy
+import must not hide a cycle either) and checked against the layer table below. A new module
+must be placed in the table, which is the architecture written down.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+PACKAGE = ROOT / "tco"
+
+LAYERS: list[tuple[str, ...]] = [
+    # 0: leaves: units, formats, errors, distributions, declarations; metrics is array maths
+    ("tco.errors", "tco.units", "tco.format", "tco.distributions", "tco.lines", "tco.version",
+     "tco.metrics"),
+    # 1: reference data and physics
+    ("tco.catalog", "tco.prices", "tco.capacity"),
+    # 2: schema: bounded fields, risk kinds, the pydantic models
+    ("tco.fields", "tco.risks", "tco.schema"),
+    # 3: YAML I/O, and the labels of the schema's fields
+    ("tco.yamlio", "tco.glossary"),
+    # 4: the load boundary: option kinds, the parameter table, validate/load
+    ("tco.options", "tco.inputs", "tco.load"),
+    # 5: draws
+    ("tco.draws",),
+    # 6: the kernel and its typed inputs
+    ("tco.views", "tco.kernel"),
+    # 7: deterministic model and Monte Carlo
+    ("tco.model", "tco.simulate"),
+    # 8: analysis and words
+    ("tco.sensitivity", "tco.stress", "tco.report"),
+    # 9: figures
+    ("tco.figures",),
+    # 10: exports and deck
+    ("tco.export", "tco.images", "tco.deck"),
+    # 11: the edges: page and command line
+    ("tco.ui", "tco.__main__"),
+]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def layer_of(module: str) -> int:
+    """The layer of a module, by its own name or the package it is part of."""
+    for depth, names in enumerate(LAYERS):
+        for name in names:
+            if module == name or module.startswith(name + "."):
+                return depth
+    raise AssertionError(f"{module} is in no layer of tests/test_architecture.py: place it")
+
+
+def imported_tco_modules(path: Path, modules: set[str]) -> set[str]:
+    """Every ``tco`` module a file imports, anywhere in it (``from tco.x import y`` imports tco.x.y
+    when that is a module, else tco.x)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("tco"))
+        elif (isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+              and (node.module == "tco" or node.module.startswith("tco."))):
+            found.update(f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules
+                         else node.module for a in node.names)
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    edges = {}
+    for name, path in modules.items():
+        if name == "tco":
+            continue  # the package facade re-exports the public API from every layer
+        edges[name] = imported_tco_modules(path, set(modules)) - {"tco", name}
+    return edges
+
+
+def test_every_module_has_a_layer() -> None:
+    for name in graph():
+        layer_of(name)
+
+
+def test_imports_point_down_the_layers() -> None:
+    upward = [f"{source} (layer {layer_of(source)}) imports {target} (layer {layer_of(target)})"
+              for source, targets in graph().items() for target in targets
+              if layer_of(target) > layer_of(source)]
+    assert not upward, "\n".join(upward)
+
+
+def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """A cycle in the import graph as a list of modules, or None (depth-first search)."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for target in sorted(edges.get(node, ())):
+            if state.get(target) == 1:
+                return [*stack[stack.index(target):], target]
+            if target not in state and (cycle := visit(target)):
+                return cycle
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(edges):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_no_import_cycles() -> None:
+    cycle = find_cycle(graph())
+    assert cycle is None, " -> ".join(cycle or [])
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    """The oracle itself: a three-module cycle is found, a chain is not."""
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=module_name)
+def test_streamlit_only_in_the_ui(path: Path) -> None:
+    if module_name(path).startswith("tco.ui"):
+        return
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert not any(name.split(".")[0] == "streamlit" for name in names)
+
+
+def test_no_module_is_over_450_lines() -> None:
+    long = {module_name(p): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 450}
+    assert not long, long
+
+
+def test_the_page_is_composition_only() -> None:
+    assert len((ROOT / "app.py").read_text(encoding="utf-8").splitlines()) < 250

@@ -1,0 +1,131 @@
+"""The deck draws the page's figure specs as native charts, in the page's colours and labels."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pptx import Presentation
+from pptx.util import Inches, Pt
+
+import tco
+from tco import lines
+from tco.deck import build_deck, figure_specs
+from tco.figures import data
+from tco.figures.pptx import add_chart
+from tco.figures.spec import ROLES, strategy_colours
+from tco.glossary import describe
+from tco.report import assumptions
+from tests.conftest import ROOT, build
+from tests.test_figures import DOTTED, mixed
+
+C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+
+
+@pytest.fixture(scope="module", params=["mixed", "open-model-goes-closed"])
+def built(request):
+    sc = mixed() if request.param == "mixed" else tco.load_scenario(
+        ROOT / "scenarios" / f"{request.param}.yaml")
+    result = tco.simulate(sc, paths=400, seed=9)
+    return sc, result, Presentation(io.BytesIO(build_deck(sc, result)))
+
+
+def _charts(prs):
+    return [shape.chart for slide in prs.slides for shape in slide.shapes if shape.has_chart]
+
+
+def _series_colours(chart) -> list[tuple[str, str]]:
+    """(series name, colour) for every series of a chart, read from its XML: a bar's fill, a
+    line's stroke or a marker-only series' marker fill."""
+    out = []
+    for ser in chart._chartSpace.iter(f"{C}ser"):
+        name = ser.find(f"{C}tx").findtext(f".//{C}v")
+        fill = (ser.find(f"{C}spPr/{A}solidFill/{A}srgbClr")
+                if ser.find(f"{C}spPr/{A}solidFill") is not None
+                else ser.find(f"{C}spPr/{A}ln/{A}solidFill/{A}srgbClr"))
+        if fill is None:
+            fill = ser.find(f"{C}marker/{C}spPr/{A}solidFill/{A}srgbClr")
+        out.append((name, "#" + fill.get("val")))
+    return out
+
+
+def test_deck_has_one_native_chart_per_figure_spec(built) -> None:
+    sc, result, prs = built
+    charts = _charts(prs)
+    specs = figure_specs(sc, result)
+    assert len(charts) == len(specs) >= 5
+    titles = [s.shapes.title.text for s in prs.slides if s.shapes.title is not None]
+    assert all(spec.title in titles for spec in specs)
+    kinds = {str(c.chart_type).split(" ")[0] for c in charts}
+    assert {"COLUMN_CLUSTERED", "COLUMN_STACKED", "BAR_CLUSTERED"} <= kinds
+    assert any(k.startswith("XY_SCATTER") for k in kinds)
+    assert all(c.has_legend for c in charts)
+
+
+def test_strategy_series_take_their_palette_colour(built) -> None:
+    _, result, prs = built
+    palette = strategy_colours(result.strategies)
+    line_colours = {line.label: line.colour for line in lines.LINES}
+    seen = set()
+    for chart in _charts(prs):
+        for name, colour in _series_colours(chart):
+            if name in palette:
+                assert colour == palette[name], (name, colour)
+                seen.add(name)
+            elif name in line_colours:
+                assert colour == line_colours[name], (name, colour)
+            elif name.rsplit(" ", 1)[0] in palette:  # the fan's P5 and P95 edges
+                assert colour == palette[name.rsplit(" ", 1)[0]], (name, colour)
+    assert seen == set(result.strategies)
+
+
+def test_npv_chart_holds_the_simulated_means_and_marks_the_deterministic_npv(built) -> None:
+    _, result, prs = built
+    chart = _charts(prs)[0]
+    means = result.npv_usd.mean(axis=0)
+    bars = {s.name: [v for v in s.values if v is not None] for s in chart.plots[0].series}
+    assert {k: v[0] for k, v in bars.items()} == pytest.approx(dict(zip(result.strategies, means,
+                                                                        strict=True)))
+    marker = chart._chartSpace.find(f".//{C}lineChart/{C}ser")
+    assert marker.findtext(f"{C}tx//{C}v") == "Deterministic NPV"
+    assert marker.find(f"{C}marker/{C}spPr/{A}solidFill/{A}srgbClr").get("val") == (
+        ROLES["deterministic"].lstrip("#"))
+    plus = [float(v.text) for v in chart._chartSpace.find(f".//{C}errBars/{C}plus").iter(f"{C}v")]
+    first = plus[result.strategies.index(chart.plots[0].series[0].name)]
+    assert first == pytest.approx(float(result.summary()["p95"].iloc[0] - means[0]))
+
+
+def test_tornado_shows_glossary_labels(built) -> None:
+    sc, _, prs = built
+    tornado_chart = next(c for c in _charts(prs) if str(c.chart_type).startswith("BAR_CLUSTERED"))
+    labels = list(tornado_chart.plots[0].categories)
+    assert labels and not any(DOTTED.search(label) for label in labels)
+    paths = {describe(p, sc).label for p in assumptions(sc)["input"]}
+    assert set(labels) <= paths
+
+
+def test_appendix_labels_full_sources_and_readable_type(built) -> None:
+    sc, _, prs = built
+    frame = assumptions(sc)
+    appendix = [s for s in prs.slides if s.shapes.title is not None
+                and s.shapes.title.text.startswith("Appendix: assumptions")]
+    cells = [(cell, shape) for slide in appendix for shape in slide.shapes if shape.has_table
+             for row in shape.table.rows for cell in row.cells]
+    texts = {cell.text for cell, _ in cells}
+    assert set(frame["source"]) <= texts, "sources appear in full, never cut"
+    assert all(f"{r.label}\n{r.input}" in texts for r in frame.itertuples())
+    sizes = {run.font.size for cell, _ in cells for para in cell.text_frame.paragraphs
+             for run in para.runs}
+    assert min(sizes) >= Pt(10)
+    for slide in appendix:
+        table = next(shape for shape in slide.shapes if shape.has_table)
+        assert table.top + sum(row.height for row in table.table.rows) <= prs.slide_height
+
+
+def test_an_empty_figure_becomes_a_sentence_not_a_broken_chart() -> None:
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    assert add_chart(slide, data.fleet(tco.evaluate(mixed())), 0, 0, Inches(8), Inches(5)) is not None
+    assert add_chart(slide, data.fleet(tco.evaluate(build())), 0, 0, Inches(8), Inches(5)) is None
+    assert slide.shapes[-1].text_frame.text == "Nothing to show. No strategy runs a self-hosted option."

@@ -1,0 +1,217 @@
+"""Figure specs hold the numbers the result holds, labelled from the glossary, in one set of colours."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import re
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+import tco
+from tco import figures, lines, risks
+from tco.figures import data
+from tco.figures.spec import STRATEGY_PALETTE, all_colours, strategy_colours
+from tco.glossary import describe
+from tco.sensitivity import global_ranking, tornado
+from tco.stress import stress
+from tests.conftest import API_ONLY, HOSTED, ROOT, build
+
+PATHS = 2000
+DOTTED = re.compile(r"[A-Za-z_-]+\.[A-Za-z_-]+")
+IDENTIFIER = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b")
+API_USD_PER_REQUEST = (1000 * 3.0 + 200 * 15.0) / 1e6
+"""API_ONLY's 'api' option: 1,000 input tokens at $3 and 200 output tokens at $15 per million."""
+
+
+def mixed():
+    """API_ONLY plus a self-hosted option with a missing component, three strategies and risks."""
+    base = copy.deepcopy(API_ONLY)
+    base["options"]["hosted"] = dict(HOSTED, missing_components=[
+        {"name": "guard model", "setup_usd": 1000, "usd_per_month": 100}])
+    base["strategies"] = {
+        "api-only": {"mix": {"api": 1.0}, "fallback": "backup"},
+        "self-host": {"mix": {"hosted": 1.0}, "fallback": "api"},
+        "hybrid": {"mix": {"hosted": 0.5, "api": 0.5}, "fallback": "api", "portability": 0.5}}
+    base["risks"] = [{"kind": "price_change", "on": ["api"], "annual_probability": 0.5,
+                      "multiplier": {"triangular": [1.1, 1.3, 2.0]}},
+                     {"kind": "exit", "on": ["api"], "annual_probability": 0.2}]
+    base["switching"] = {"engineer_weeks": {"triangular": [2, 4, 8]}, "usd_per_engineer_week": 5000}
+    return build(base)
+
+
+@pytest.fixture(scope="module")
+def sc():
+    return mixed()
+
+
+@pytest.fixture(scope="module")
+def ev(sc):
+    return tco.evaluate(sc)
+
+
+@pytest.fixture(scope="module")
+def result(sc):
+    return tco.simulate(sc, paths=PATHS, seed=5)
+
+
+def test_cost_lines_sum_to_the_monthly_totals(sc, ev) -> None:
+    """Dropping all-zero lines must not drop money: each month's stack equals the model's total."""
+    expected = ev.monthly.groupby(["strategy", "month"])["usd"].sum()
+    for strategy in sc.strategies:
+        spec = data.cost_lines(ev.monthly, strategy)
+        stacked = spec.frame.groupby("x")["y"].sum()
+        assert stacked.to_numpy() == pytest.approx(expected[strategy].to_numpy(), rel=1e-12)
+        for name, style, rows in spec.series():
+            line = lines.BY_NAME[rows["line"].iloc[0]]
+            assert (name, style.colour) == (line.label, line.colour)
+    labels = set(data.cost_lines(ev.monthly, "hybrid").styles)
+    assert {"API tokens", "GPU rent", "Missing components"} <= labels
+    assert "Licence fees" not in labels, "a line that is zero throughout is left out"
+
+
+def test_cumulative_cost_by_hand() -> None:
+    """API_ONLY at 1M requests a month costs 12 x $6,000 = $72,000 over its 12 months."""
+    spec = data.cumulative_cost(tco.evaluate(build()))
+    assert spec.frame["y"].to_numpy() == pytest.approx(API_USD_PER_REQUEST * 1e6 * np.arange(1, 13))
+
+
+def test_npv_summary_bars_are_the_simulated_npvs(result) -> None:
+    frame = data.npv_summary(result).frame
+    bars = frame[frame["series"].isin(result.strategies)].set_index("x")
+    assert list(bars.index) == result.strategies
+    assert bars["y"].to_numpy() == pytest.approx(result.npv_usd.mean(axis=0), rel=1e-12)
+    assert bars["low"].to_numpy() == pytest.approx(np.percentile(result.npv_usd, 5, axis=0))
+    assert bars["high"].to_numpy() == pytest.approx(np.percentile(result.npv_usd, 95, axis=0))
+    marks = frame[frame["series"] == data.DETERMINISTIC]
+    assert marks["y"].to_numpy() == pytest.approx(tco.evaluate(result.scenario).npv_usd.to_numpy())
+
+
+def test_fan_chart_is_the_percentiles_of_cumulative_cost(result) -> None:
+    frame = data.fan_chart(result).frame
+    for s_i, name in enumerate(result.strategies):
+        rows = frame[frame["series"] == name]
+        cumulative = result.cumulative_usd[:, s_i].astype(float)
+        assert rows["y"].to_numpy() == pytest.approx(np.percentile(cumulative, 50, axis=0), rel=1e-6)
+        assert rows["high"].to_numpy() == pytest.approx(np.percentile(cumulative, 95, axis=0), rel=1e-6)
+
+
+def test_events_are_means_per_path_labelled_by_kind(result) -> None:
+    spec = data.events(result)
+    table = result.summary()
+    kinds = [c.removeprefix("events_") for c in table.columns if c.startswith("events_")]
+    assert list(spec.styles) == [risks.label(k) for k in kinds]
+    exits = spec.frame[spec.frame["series"] == risks.label("exit")]
+    column = [c for c in table.columns if c.startswith("events_")].index("events_exit")
+    assert exits["y"].to_numpy() == pytest.approx(result.events[:, :, column].mean(axis=0))
+    assert exits["y"].iloc[0] > 0, "api-only relies on the API, which can exit"
+
+
+def test_break_even_curves_and_crossing_by_hand(sc, ev) -> None:
+    """The API's run rate is volume x $0.006; the crossing lies on that line."""
+    frame = data.break_even(sc, ev).frame
+    api = frame[frame["series"] == "api"]
+    assert api["y"].to_numpy() == pytest.approx(api["x"].to_numpy() * API_USD_PER_REQUEST, rel=1e-9)
+    crossing = frame[frame["series"] == data.BREAK_EVEN].iloc[0]
+    assert crossing["y"] == pytest.approx(crossing["x"] * API_USD_PER_REQUEST, rel=1e-6)
+    assert crossing["text"].endswith("/month") and "e+" not in crossing["text"]
+
+
+def test_tornado_and_ranking_show_glossary_labels(sc, result) -> None:
+    frame = tornado(sc)
+    spec = data.tornado(frame, "hybrid", top=40, scenario=sc)
+    rows = frame[frame["strategy"] == "hybrid"]
+    low = spec.frame[spec.frame["series"] == data.TORNADO_LOW]
+    assert list(low["x"]) == [describe(p, sc).label for p in rows["input"]]
+    base = rows["base_npv_usd"].iloc[0]
+    assert low["y"].to_numpy() == pytest.approx(rows["npv_low_usd"].to_numpy() - base)
+    assert "hosted: guard model (missing component) setup" in set(low["x"])
+    ranked = data.ranking(global_ranking(result), "api-only", top=40, scenario=sc).frame["x"]
+    assert "Vendor exit on api: events fired" in set(ranked)
+    for label in [*low["x"], *ranked]:
+        assert not DOTTED.search(label) and not IDENTIFIER.search(label), label
+
+
+def test_a_strategy_keeps_its_colour_across_figures(sc, ev, result) -> None:
+    expected = dict(zip(result.strategies, STRATEGY_PALETTE, strict=False))
+    specs = [data.npv_summary(result), data.cumulative_cost(ev), data.regret(result),
+             data.fan_chart(result), data.portability(result.portability_value(), result.strategies),
+             data.stress_impact(stress(sc, "exit", "api", 2), "exit")]
+    for spec in specs:
+        assert {s: spec.styles[s].colour for s in result.strategies} == expected, spec.name
+    fleet = data.fleet(ev)
+    assert {n: s.colour for n, s in fleet.styles.items()} == {
+        "self-host: hosted": expected["self-host"], "hybrid: hosted": expected["hybrid"]}
+    drawn = {t.name: t.marker.color for t in figures.npv_summary(result).data if t.type == "bar"}
+    lined = {t.name: t.line.color for t in figures.cumulative_cost(ev).data}
+    assert drawn == lined == expected
+
+
+def test_no_colour_means_two_things() -> None:
+    colours = all_colours()
+    assert len(colours) == len(set(colours))
+
+
+def test_every_figure_has_a_legend_and_readable_axes(sc, ev, result) -> None:
+    built = [figures.cost_lines(ev.monthly, "hybrid"), figures.cumulative_cost(ev),
+             figures.cost_per_mtok(ev), figures.break_even(sc, ev), figures.fleet(ev),
+             figures.npv_distribution(result), figures.npv_summary(result), figures.fan_chart(result),
+             figures.events(result), figures.regret(result), figures.tornado(tornado(sc), "hybrid"),
+             figures.ranking(global_ranking(result), "hybrid"),
+             figures.portability(result.portability_value(), result.strategies),
+             figures.stress_impact(stress(sc, "exit", "api", 2), "exit")]
+    for fig in built:
+        assert fig.layout.showlegend is True and any(t.showlegend is not False and t.name
+                                                     for t in fig.data), fig.layout.title.text
+    summary = figures.npv_summary(result).layout.yaxis
+    assert summary.tickformat.startswith("$") and "($)" in summary.title.text
+    volume = figures.break_even(sc, ev).layout.xaxis
+    assert "1M" in volume.ticktext and not any("e+" in t for t in volume.ticktext)
+    gpus = figures.fleet(ev).layout.yaxis
+    assert gpus.tickformat == "d" and float(gpus.dtick).is_integer()
+
+
+def test_plotly_bars_carry_the_spec_numbers(result) -> None:
+    fig = figures.regret(result)
+    heights = {t.name: t.y[0] for t in fig.data}
+    regret = result.summary()["expected_regret"]
+    assert heights == pytest.approx(dict(regret))
+
+
+@pytest.mark.parametrize("name", ["api-price-shock", "regulated-in-house"])
+def test_shipped_scenarios_build_every_figure(name) -> None:
+    sc = tco.load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    ev, result = tco.evaluate(sc), tco.simulate(sc, paths=300, seed=2)
+    for strategy in sc.strategies:
+        labels = data.tornado(tornado(sc), strategy, scenario=sc).frame["x"]
+        assert len(labels) and not any(DOTTED.search(x) for x in labels)
+    crossings = data.break_even(sc, ev).frame.query("series == @data.BREAK_EVEN")
+    assert len(crossings) == ev.break_even["break_even_requests_per_month"].notna().sum()
+    assert len(data.npv_distribution(result).frame) == 300 * len(sc.strategies)
+
+
+OLD_CHARTS_API = {
+    "cost_lines": ("lines", "strategy", ("title_suffix", "")), "cumulative_cost": ("ev",),
+    "cost_per_mtok": ("ev",), "break_even": ("sc", "ev"), "fleet": ("ev",),
+    "npv_distribution": ("result",), "npv_summary": ("result",), "fan_chart": ("result",),
+    "events": ("result",), "regret": ("result",), "tornado": ("frame", "strategy", ("top", 12)),
+    "ranking": ("frame", "strategy", ("top", 12)), "portability": ("frame", "strategies"),
+    "stress_impact": ("frame", "title"), "strategy_colours": ("strategies",)}
+"""The public functions of the old tco.charts: the page switches to tco.figures by import alone."""
+
+
+def test_same_names_and_signatures_as_the_old_charts_module() -> None:
+    for name, params in OLD_CHARTS_API.items():
+        new = list(inspect.signature(getattr(figures, name)).parameters.values())[:len(params)]
+        got = tuple(p.name if p.default is inspect.Parameter.empty else (p.name, p.default) for p in new)
+        assert got == params, name
+    assert isinstance(figures.regret(tco.simulate(build(), paths=50, seed=1)), go.Figure)
+
+
+def test_strategy_colours_follow_scenario_order() -> None:
+    assert strategy_colours(["b", "a"]) == {"b": STRATEGY_PALETTE[0], "a": STRATEGY_PALETTE[1]}
+    empty = data.cost_lines(pd.DataFrame(columns=["strategy", "month", "line", "usd"]), "x")
+    assert empty.frame.empty and figures.to_figure(empty).data == ()

@@ -1,0 +1,93 @@
+"""Every input and output column has one human label, unit and help text, and nothing else passes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import tco
+from tco import glossary
+from tco.glossary import UnknownPath, describe
+from tests.conftest import SCENARIOS, build
+
+DOTTED = re.compile(r"[A-Za-z_-]+\.[A-Za-z_-]+")
+IDENTIFIER = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b")
+STORY = next(p for p in SCENARIOS if p.stem == "open-model-goes-closed")
+
+
+def _readable(text: str) -> bool:
+    return not DOTTED.search(text) and not IDENTIFIER.search(text)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_input_of_every_shipped_scenario_has_a_label(path) -> None:
+    sc = tco.load_scenario(path)
+    params = sc.inputs.params
+    assert params
+    for name in params:
+        label = describe(name, sc)
+        assert label.path == name
+        assert label.label and _readable(label.label), (name, label.label)
+        assert label.unit and label.help.endswith("."), name
+        assert _readable(label.help), (name, label.help)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_output_column_has_a_label(path) -> None:
+    result = tco.simulate(tco.load_scenario(path), paths=64, seed=1)
+    columns = [*result.summary().columns, *result.monthly_percentiles().columns,
+               *result.paths_frame().columns]
+    for column in columns:
+        label = describe(column, result.scenario)
+        assert label.label and _readable(label.label), (column, label.label)
+
+
+def test_labels_name_their_subject() -> None:
+    sc = tco.load_scenario(STORY)
+    assert describe("options.frontier-api.output_usd_per_mtok", sc).text == (
+        "frontier-api: output price ($ per 1M tokens)")
+    assert describe("risks.3.escalation_cap", sc).label == "Licence change on llama-70b: escalation cap"
+    assert describe("strategies.hybrid.portability", sc).label == "Strategy hybrid: portability"
+    assert describe("options.llama-70b.missing_components.0.setup_usd", sc).label == (
+        "llama-70b: safety classifier (missing component) setup")
+    assert describe("options.llama-70b.usd_per_gpu_hour", sc).label == "llama-70b: GPU rent"
+    assert describe("workload.growth_per_month").label == "Traffic growth"
+    assert describe("input.switching.engineer_weeks").label == "Switching: engineer-weeks per migration"
+    assert describe("events.licence_change.llama-70b").text == (
+        "Licence change on llama-70b: events fired (events per path)")
+
+
+def test_summary_columns_read_as_headers() -> None:
+    assert describe("mean").text == "Expected NPV ($)"
+    assert describe("p_cheapest").text == "P(cheapest)"
+    assert describe("cvar95").text == "CVaR95 ($)"
+    assert describe("events_deprecation").label == "Deprecation: mean events per path"
+    assert describe("npv_usd.hybrid").text == "Strategy hybrid: NPV ($)"
+
+
+def test_without_a_scenario_risks_and_components_are_numbered() -> None:
+    assert describe("risks.0.annual_probability").label == "Risk 1: annual probability"
+    assert describe("options.x.missing_components.1.usd_per_month").label == (
+        "x: missing component 2 monthly cost")
+
+
+@pytest.mark.parametrize("path", ["options.api.new_field", "workload", "risks.0.multiplier.extra",
+                                  "events.meteor_strike.api", "summary", "input.nope",
+                                  "risks.first.multiplier"])
+def test_an_unknown_path_raises_and_names_it(path) -> None:
+    with pytest.raises(UnknownPath, match=re.escape(path.removeprefix("input."))):
+        describe(path, build())
+
+
+def test_a_risk_or_component_the_scenario_lacks_raises() -> None:
+    sc = build()
+    with pytest.raises(UnknownPath, match="risks"):
+        describe("risks.2.annual_probability", sc)
+    with pytest.raises(UnknownPath, match="missing component"):
+        describe("options.api.missing_components.0.setup_usd", sc)
+
+
+def test_columns_table_keeps_order_and_drops_repeats() -> None:
+    labels = glossary.columns_table(["strategy", "mean", "strategy", "month"])
+    assert [label.path for label in labels] == ["strategy", "mean", "month"]

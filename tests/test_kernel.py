@@ -1,0 +1,99 @@
+"""The numba kernel on hand-placed shocks: escalation, switching efforts and costs, running sums."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tco import kernel
+from tco.draws import Shocks, draw_shocks, inputs_from_uniforms, path_uniforms
+from tco.lines import NAMES as LINES
+from tco.model import nominal_inputs
+from tco.stress import stress
+from tests.conftest import BASE, HOSTED, PER_REQUEST_API, build, raw
+
+
+def hosted_with_licence_risk(rate: float, cap: float, base: float):
+    data = raw()
+    data["options"]["hosted"] = {**HOSTED, "escalation_share": base}
+    data["strategies"] = {"self": {"mix": {"hosted": 1.0}, "fallback": "api"}}
+    data["risks"] = [{"kind": "licence_change", "on": ["hosted"], "annual_probability": 0.0,
+                      "escalation_per_month": rate, "escalation_cap": cap}]
+    return build(data)
+
+
+def test_escalation_grows_to_its_cap() -> None:
+    """Licence change in month 3: escalated share = min(cap, base + rate (t - 3 + 1)) from t = 3,
+    base before; billed at the API fallback ($0.006 a request, 1M requests)."""
+    sc = hosted_with_licence_risk(rate=0.1, cap=0.35, base=0.05)
+    resolved = sc.inputs
+    fired = np.zeros((1, 12), dtype=bool)
+    fired[0, 3] = True
+    shocks = Shocks(1, fired={(0, "hosted"): fired}, impact={(0, "hosted"): np.ones(1)},
+                    weeks={(0, "hosted"): np.zeros(1)})
+    result = kernel.run(sc, nominal_inputs(resolved), shocks)
+    escalated = result.line_sum_usd[0, LINES.index("escalated_traffic")] / (1e6 * PER_REQUEST_API)
+    t = np.arange(12)
+    expected = np.where(t >= 3, np.minimum(0.35, 0.05 + 0.1 * (t - 2)), 0.05)
+    assert escalated == pytest.approx(expected, rel=1e-12)
+
+
+def test_migration_and_exit_efforts_land_on_their_paths_and_months() -> None:
+    """Hand-placed events on two paths with different engineer-week prices ($1,000 and $2,000,
+    one-off $500, no dual running, portability 0). Path 0: deprecation in month 2 (10 weeks), exit
+    in months 4 and 9 (3 and 7 weeks: only the first exit counts). Path 1: deprecations in months 5
+    and 8 (4 and 6 weeks). Effort is weeks x price + $500 in each event's own month."""
+    sc = build(switching={"engineer_weeks": {"triangular": [1, 5, 12]}, "usd_per_engineer_week": 1000,
+                          "dual_running_months": 0, "one_off_usd": 500},
+               risks=[{"kind": "deprecation", "on": ["api"], "annual_probability": 0.0},
+                      {"kind": "exit", "on": ["api"], "annual_probability": 0.0}])
+    resolved = sc.inputs
+    x = {k: np.repeat(v, 2) for k, v in nominal_inputs(resolved).items()}
+    x["switching.usd_per_engineer_week"] = np.array([1000.0, 2000.0])
+    deprecated, exited = np.zeros((2, 12), dtype=bool), np.zeros((2, 12), dtype=bool)
+    deprecated[0, 2] = deprecated[1, 5] = deprecated[1, 8] = True
+    exited[0, 4] = exited[0, 9] = True
+    shocks = Shocks(2, fired={(0, "api"): deprecated, (1, "api"): exited},
+                    impact={(0, "api"): np.ones(3), (1, "api"): np.ones(2)},
+                    weeks={(0, "api"): np.array([10.0, 4.0, 6.0]), (1, "api"): np.array([3.0, 7.0])})
+    result = kernel.run(sc, x, shocks)
+    switching = result.line_sum_usd[0, LINES.index("switching")]
+    expected = np.zeros(12)
+    expected[[2, 4, 5, 8]] = [10 * 1000 + 500, 3 * 1000 + 500, 4 * 2000 + 500, 6 * 2000 + 500]
+    assert switching == pytest.approx(expected, rel=1e-12, abs=1e-9)
+    assert result.migration_effort_npv_usd[:, 0] == pytest.approx([14_000.0, 21_000.0], rel=1e-12)
+
+
+@pytest.mark.parametrize("portability", [0.0, 1.0])
+def test_switching_cost_with_portability(portability: float) -> None:
+    """Deprecation in month 2 on the API: (10 weeks x $1,000 + $5,000) x (1 - portability) plus one
+    month of dual running of the moved traffic at the successor price (x1.2): 1M x $0.006 x 1.2."""
+    sc = build(**{"strategies__api-only__portability": portability},
+               switching={"engineer_weeks": 10, "usd_per_engineer_week": 1000,
+                          "dual_running_months": 1, "one_off_usd": 5000},
+               risks=[{"kind": "deprecation", "on": ["api"], "annual_probability": 0.0,
+                       "successor_price_multiplier": 1.2}])
+    frame = stress(sc, "deprecation", "api", 2)
+    resolved = sc.inputs
+    fired = np.zeros((1, 12), dtype=bool)
+    fired[0, 2] = True
+    shocks = Shocks(1, fired={(0, "api"): fired}, impact={(0, "api"): np.array([1.2])},
+                    weeks={(0, "api"): np.array([10.0])})
+    switching = kernel.run(sc, nominal_inputs(resolved), shocks).line_sum_usd[
+        0, LINES.index("switching")]
+    expected = (10 * 1000 + 5000) * (1 - portability) + 1e6 * PER_REQUEST_API * 1.2
+    assert switching[2] == pytest.approx(expected, rel=1e-12)
+    assert np.count_nonzero(switching) == 1
+    # The stress test sees the same switching cost plus ten months at 1.2x prices (r = 0).
+    assert frame["impact_usd"].iloc[0] == pytest.approx(expected + 10 * 0.2 * 1e6 * PER_REQUEST_API)
+
+
+def test_cumulative_cost_is_the_running_sum_of_monthly_cost() -> None:
+    """The kernel writes each path's cumulative cost as it goes (float64 sum, stored in float32):
+    it equals numpy's cumsum of the monthly cost it also returns, bit for bit."""
+    sc = BASE
+    u = path_uniforms(sc, 3, 300, "random")
+    x = inputs_from_uniforms(sc.inputs, u)
+    result = kernel.run(sc, x, draw_shocks(sc, x, 3, 0, 300), want_cost=True)
+    assert np.array_equal(result.cumulative_usd,
+                          np.cumsum(result.cost_usd, axis=-1).astype(np.float32))

@@ -1,0 +1,44 @@
+"""Option kinds: a self-hosted option resolves against the model and GPU catalogs, or says why not."""
+
+from __future__ import annotations
+
+from tco.load import validate
+from tests.conftest import HOSTED, message, raw
+
+
+def hosted_data(**extra) -> dict:
+    data = raw()
+    data["options"]["hosted"] = {**HOSTED, **extra}
+    data["strategies"]["self"] = {"mix": {"hosted": 1.0}, "fallback": "api"}
+    return data
+
+
+def test_self_hosted_rules() -> None:
+    assert message(hosted_data(model="llama-9000")) == (
+        "options.hosted.model: unknown model 'llama-9000' (did you mean llama-2-70b, llama-3.3-70b, "
+        "llama-3.1-70b)")
+    assert message(hosted_data(gpu="h1000")) == (
+        "options.hosted.gpu: unknown GPU 'h1000' (did you mean h200, h100-sxm, a100-80gb)")
+    assert message(hosted_data(gpu="a100-80gb", precision="fp8")) == (
+        "options.hosted.precision: a100-80gb has no fp8 tensor cores; use bf16")
+    assert message(hosted_data(purchase={"usd_per_gpu": 1})) == (
+        "options.hosted.purchase: give usd_per_gpu_hour (rented) or purchase (bought), not both")
+    assert message(hosted_data(max_inter_token_ms=0.05, tokens_per_second_per_gpu=None)) == (
+        "options.hosted.max_inter_token_ms: 0.05 ms cannot be met by llama-3.1-8b on h100-sxm "
+        "(8 ms at batch 1)")
+    data = hosted_data(model="qwen3-32b")
+    data["workload"]["input_tokens_per_request"] = 40_000
+    assert message(data) == ("options.hosted.model: requests of 40,200 tokens exceed qwen3-32b's "
+                             "context of 32,768 tokens")
+    assert message(hosted_data(gpu="l40s", usd_per_gpu_hour=None)) == (
+        "options.hosted.usd_per_gpu_hour: is required: the GPU catalog has no rental price for l40s "
+        "(or give purchase:)")
+    data = hosted_data(escalation_share=0.1)
+    data["strategies"]["self"].pop("fallback")
+    assert message(data) == ("strategies.self.fallback: is required: options.hosted.escalation_share "
+                             "sends traffic to the fallback")
+    # Llama's licence carries its 700M MAU threshold in the catalog, so none is needed here.
+    validate(hosted_data(licence={"usd_per_month_above": 5}))
+    data = hosted_data(model="qwen3-32b", licence={"usd_per_month_above": 5})
+    assert message(data) == ("options.hosted.licence.mau_threshold: is required: qwen3-32b's licence "
+                             "(Apache-2.0) has no user threshold")

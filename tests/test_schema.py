@@ -1,0 +1,110 @@
+"""Schema rules: every broken rule gives its exact one-line message through validate."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import message, raw
+
+
+def with_(changes: dict, base=None) -> dict:
+    from tco.load import set_path
+
+    data = raw(base)
+    for path, value in changes.items():
+        set_path(data, path, value)
+    return data
+
+
+CASES = [
+    ({"workload.growth_per_month": -1.5}, "workload.growth_per_month: must be greater than -1"),
+    ({"workload.requests_per_month": -5}, "workload.requests_per_month: must be at least 0"),
+    ({"workload.cached_input_share": 1.2}, "workload.cached_input_share: must be between 0 and 1"),
+    ({"workload.requests_per_month": "lots"},
+     "workload.requests_per_month: must be a number or a distribution, got 'lots'"),
+    ({"workload.requests_per_month": True}, "workload.requests_per_month: must be a number, got True"),
+    ({"workload.peak_to_averge": 2}, "workload.peak_to_averge: is not a known field (did you mean "
+                                      "'peak_to_average'?)"),
+    ({"workload.growth_per_month": {"triangular": [0.05, 0.01, 0.1]}},
+     "workload.growth_per_month: triangular needs low <= mode <= high, got [0.05, 0.01, 0.1]"),
+    ({"workload.growth_per_month": {"lognormal": {"median": 0.1, "p90": 0.05}}},
+     "workload.growth_per_month: lognormal needs p90 > median > 0, got median 0.1, p90 0.05"),
+    ({"workload.cached_input_share": {"lognormal": {"median": 0.1, "p90": 0.2}}},
+     "workload.cached_input_share: must be between 0 and 1; a lognormal is unbounded above, use "
+     "triangular, pert or uniform"),
+    ({"workload.requests_per_month": {"normal": {"mean": 10, "sd": 2}}},
+     "workload.requests_per_month: must be at least 0; a normal distribution is unbounded, use "
+     "triangular, pert or uniform"),
+    ({"workload.requests_per_month": {"triangular": [-1, 5, 10]}},
+     "workload.requests_per_month: must be at least 0 (the triangular range is -1 to 10)"),
+    ({"workload.growth_per_month": {"beta": [1, 2]}},
+     "workload.growth_per_month: unknown distribution 'beta'; use one of triangular, pert, uniform, "
+     "lognormal, normal"),
+    ({"workload.growth_per_month": {"uniform": [0.1, 0.0]}},
+     "workload.growth_per_month: uniform needs low <= high, got [0.1, 0]"),
+    ({"horizon_months": 0}, "horizon_months: must be greater than or equal to 1"),
+    ({"horizon_months": 1.5}, "horizon_months: must be a valid integer, got a number with a "
+                              "fractional part"),
+    ({"currency": "dollars"}, "currency: must be a three-letter ISO code such as USD"),
+    ({"sampling": "quasi"}, "sampling: must be 'random', 'lhs' or 'sobol'"),
+    ({"strategies.api-only.mix": {"api": 0.7}}, "strategies.api-only.mix: shares must sum to 1, got 0.7"),
+    ({"strategies.api-only.mix": {"api": 1.5, "backup": -0.5}},
+     "strategies.api-only.mix.api: must be between 0 and 1"),
+    ({"strategies.api-only.mix": {"apii": 1.0}},
+     "strategies.api-only.mix.apii: is not a defined option (options are api, backup)"),
+    ({"strategies.api-only.fallback": "nope"},
+     "strategies.api-only.fallback: 'nope' is not a defined option (options are api, backup)"),
+    ({"strategies.api-only.portability": 2}, "strategies.api-only.portability: must be between 0 and 1"),
+    ({"options.api.input_usd_per_mtok": -1}, "options.api.input_usd_per_mtok: must be at least 0"),
+    ({"options.api.kind": "cloud"}, "options.api.kind: must be one of 'api', 'self_hosted'"),
+    ({"options.api.catalog": "anthropic/claude-sonet-4-6"},
+     "options.api.catalog: unknown API model 'anthropic/claude-sonet-4-6' (did you mean "
+     "anthropic/claude-sonnet-4-6, anthropic/claude-sonnet-4-5, anthropic/claude-sonnet-4-0)"),
+    ({"options.Big API": {"kind": "api", "input_usd_per_mtok": 1, "output_usd_per_mtok": 1}},
+     "options.Big API: names must use lower-case letters, digits, '-' or '_'"),
+    ({"risks": [{"kind": "meteor", "on": ["api"], "annual_probability": 0.1}]},
+     "risks.0.kind: must be 'price_change', 'deprecation', 'exit' or 'licence_change'"),
+    ({"risks": [{"kind": "exit", "on": ["nope"], "annual_probability": 0.1}]},
+     "risks.0.on: 'nope' is not a defined option (options are api, backup)"),
+    ({"risks": [{"kind": "exit", "on": ["api"], "annual_probability": 1.5}]},
+     "risks.0.annual_probability: must be between 0 and 1"),
+    ({"risks": [{"kind": "price_change", "on": ["api"], "annual_probability": 0.1}]},
+     "risks.0.multiplier: is required for price_change risks"),
+    ({"risks": [{"kind": "exit", "on": ["api"], "annual_probability": 0.1, "multiplier": 2}]},
+     "risks.0.multiplier: does not apply to exit risks"),
+    ({"risks": [{"kind": "licence_change", "on": ["api"], "annual_probability": 0.1,
+                 "escalation_per_month": 0.1}]},
+     "risks.0.on: licence_change applies to self-hosted options; 'api' is an API"),
+    ({"stresses": [{"name": "x", "kind": "exit", "on": "api", "month": 12}]},
+     "stresses.0.month: must be less than horizon_months (12)"),
+    ({"correlations": [{"between": ["workload.growth_per_month", "workload.requests_per_month"],
+                        "rho": 0.5}]},
+     "correlations.0.between: 'workload.growth_per_month' must be a distribution sampled once per path"),
+    ({"correlations": [{"between": ["a.b", "a.b"], "rho": 0.5}]},
+     "correlations.0.between: must name two different fields"),
+    ({"workload": None}, "workload: must be a mapping of fields"),
+]
+
+
+@pytest.mark.parametrize(("changes", "expected"), CASES, ids=[c[1].split(":")[0] + str(i)
+                                                              for i, c in enumerate(CASES)])
+def test_rule_message(changes: dict, expected: str) -> None:
+    assert message(with_(changes)) == expected
+
+
+def test_missing_field() -> None:
+    data = raw()
+    del data["workload"]["input_tokens_per_request"]
+    assert message(data) == "workload.input_tokens_per_request: is required"
+
+
+def test_missing_kind() -> None:
+    data = raw()
+    del data["options"]["api"]["kind"]
+    assert message(data) == "options.api.kind: is required (one of 'api', 'self_hosted')"
+
+
+def test_api_without_prices_or_catalog() -> None:
+    data = raw()
+    del data["options"]["api"]["output_usd_per_mtok"]
+    assert message(data) == "options.api.output_usd_per_mtok: is required when no catalog: entry is given"
