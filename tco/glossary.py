@@ -295,3 +295,18 @@ def columns_table(columns: list[str], scenario: Scenario | None = None) -> list[
     """Labels of several columns in order, each column once (the CSV column notes)."""
     return [describe(c, scenario) for c in dict.fromkeys(columns)]
 
+
+
+def humanize(message: str, scenario: Scenario | None = None) -> str:
+    """A message that starts with a dotted path ('options.x.target_utilization: above 0.9 ...'),
+    with that path replaced by its label; other messages unchanged."""
+    head, sep, rest = message.partition(": ")
+    if not sep or " " in head or "." not in head:
+        return message
+    try:
+        return f"{describe(head, scenario).label}: {rest}"
+    except UnknownPath:
+        parts = head.split(".")
+        if parts[0] == "options" and len(parts) == 2:
+            return f"Option {parts[1]}: {rest}"
+        return message

@@ -25,8 +25,7 @@ from tco.draws import Shocks
 from tco.load import Loaded
 from tco.options import api, self_hosted
 from tco.units import MONTHS_PER_YEAR, SECONDS_PER_MONTH
-from tco.views import LINES, events, option_rows, strategies, workload
-from tco.views import Strategies as strategies_view
+from tco.views import LINES, Strategies, events, option_rows, strategies, workload
 
 # Several page sessions may call the kernel at once from their own threads; numba's default
 # 'workqueue' layer aborts the process on concurrent parallel calls, GNU OpenMP does not.
@@ -83,7 +82,8 @@ class KernelResult:
 
 
 def run(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, *, want_cost: bool = False,
-        cumulative_out: np.ndarray | None = None) -> KernelResult:
+        cumulative_out: np.ndarray | None = None, plan: Strategies | None = None,
+        months: int | None = None) -> KernelResult:
     """Evaluate every strategy on every path of ``x`` under ``shocks``.
 
     Parameters
@@ -96,11 +96,15 @@ def run(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, *, want_cost: bool
         Also return the monthly cost ``(paths, strategies, months)`` in float64.
     cumulative_out
         Where to write the cumulative cost (a C-contiguous float32 slice of a larger result).
+    plan, months
+        Other strategies than the scenario's (the run-rate curves use one made for the purpose),
+        and fewer months than the horizon.
     """
     paths = shocks.paths
     w, per_path = workload(sc, x, paths)
-    return _run(option_rows(sc, x, per_path, paths), strategies(sc, x, paths), w,
-                events(sc, x, shocks, paths), paths, sc.horizon_months, len(sc.strategies),
+    plan = strategies(sc, x, paths) if plan is None else plan
+    return _run(option_rows(sc, x, per_path, paths), plan, w, events(sc, x, shocks, paths), paths,
+                sc.horizon_months if months is None else months, plan.fallback.shape[0],
                 want_cost, cumulative_out)
 
 
@@ -168,24 +172,35 @@ def _kernel(o, st, w, ev, L, months, want_cost, cost, cumulative, npv, npv_no_ev
                 mau[t] = w.mau[p] * (1.0 + w.mau_growth[p]) ** float(t) if w.has_mau else 0.0
                 served += requests[t] * w.tokens_per_request[p]
             tokens[p] = served
-            fired = _option_states(p, o, ev, w, months, True, index, migrations, migration_effort,
-                                   exit_month, exit_effort, licence_month, counts)
-            for s in range(npv.shape[1]):
-                _strategy(p, s, o, st, w, ev, L, months, want_cost, cost, cumulative, npv,
-                          switching_npv, effort_npv, line_sum[b], gpus_sum[b], util_sum[b], events,
-                          index, migrations, migration_effort, exit_month, exit_effort,
-                          licence_month, counts, share, started, discount, requests, mau, True)
-            if not fired:
+            fired = _pass(p, o, st, w, ev, L, months, want_cost, cost, cumulative, npv, switching_npv,
+                          effort_npv, line_sum[b], gpus_sum[b], util_sum[b], events, index,
+                          migrations, migration_effort, exit_month, exit_effort, licence_month,
+                          counts, share, started, discount, requests, mau, True)
+            if fired:
+                # The lock-in premium's reference: the same path with no event fired.
+                _pass(p, o, st, w, ev, L, months, False, cost, cumulative, npv_no_events,
+                      switching_npv, effort_npv, line_sum[b], gpus_sum[b], util_sum[b], events, index,
+                      migrations, migration_effort, exit_month, exit_effort, licence_month, counts,
+                      share, started, discount, requests, mau, False)
+            else:
                 npv_no_events[p] = npv[p]
-                continue
-            # The lock-in premium's reference: the same path with no event fired.
-            _option_states(p, o, ev, w, months, False, index, migrations, migration_effort,
+
+
+@njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
+def _pass(p, o, st, w, ev, L, months, want_cost, cost, cumulative, npv, switching_npv, effort_npv,
+          line_sum, gpus_sum, util_sum, events, index, migrations, migration_effort, exit_month,
+          exit_effort, licence_month, counts, share, started, discount, requests, mau,
+          with_events):  # pragma: no cover - compiled
+    """Every strategy on path p, with its events or (for the lock-in premium) without any;
+    returns whether an event fired. Only the with-events pass writes more than ``npv``."""
+    fired = _option_states(p, o, ev, w, months, with_events, index, migrations, migration_effort,
                            exit_month, exit_effort, licence_month, counts)
-            for s in range(npv.shape[1]):
-                _strategy(p, s, o, st, w, ev, L, months, False, cost, cumulative, npv_no_events,
-                          switching_npv, effort_npv, line_sum[b], gpus_sum[b], util_sum[b], events,
-                          index, migrations, migration_effort, exit_month, exit_effort,
-                          licence_month, counts, share, started, discount, requests, mau, False)
+    for s in range(npv.shape[1]):
+        _strategy(p, s, o, st, w, ev, L, months, want_cost, cost, cumulative, npv, switching_npv,
+                  effort_npv, line_sum, gpus_sum, util_sum, events, index, migrations,
+                  migration_effort, exit_month, exit_effort, licence_month, counts, share, started,
+                  discount, requests, mau, with_events)
+    return fired
 
 
 @njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
@@ -418,23 +433,3 @@ def _strategy(p, s, o, st, w, ev, L, months, want_cost, cost, cumulative, npv, s
         switching_npv[p, s] = switching_present
         effort_npv[p, s] = effort_present
 
-
-def run_rate(sc: Loaded, x: dict[str, np.ndarray], option: str, fallback: str | None = None
-             ) -> np.ndarray:
-    """Month-0 cost of carrying all traffic on one option, one value per path of ``x``, with no
-    event fired; a self-hosted option's escalated share is billed at ``fallback``. Shape (paths,).
-
-    The same kernel as every strategy, on one strategy made for the purpose: ``{option: 1}``.
-    """
-    paths = np.size(x["workload.requests_per_month"])  # one path per volume
-    names = list(sc.options)
-    j = names.index(option)
-    f = names.index(fallback) if fallback not in (None, option) else -1
-    zeros = np.zeros((1, paths))
-    st = strategies_view(mix_option=np.array([[j]]), mix_share=np.array([[1.0]]),
-                         fallback=np.array([f]), relied=np.array([[j, f]]), portability=zeros,
-                         overhead_usd=zeros)
-    w, per_path = workload(sc, x, paths)
-    result = _run(option_rows(sc, x, per_path, paths), st, w, events(sc, x, Shocks(paths), paths),
-                  paths, 1, 1, want_cost=True)
-    return result.cost_usd[:, 0, 0].copy()

@@ -17,6 +17,7 @@ from tco.lines import NAMES as LINES
 from tco.load import Loaded, validate
 from tco.schema import ApiOption, SelfHostedOption
 from tco.units import TOKENS_PER_MTOK
+from tco.views import Strategies
 
 BREAK_EVEN_RANGE = (1e-3, 1e3)
 """Break-even volumes are searched from 1/1000 to 1000 times the scenario's month-0 volume."""
@@ -119,7 +120,7 @@ def monthly_run_rate_usd(sc: Loaded, option: str, requests_per_month: np.ndarray
     x = {k: v * ones for k, v in nominal_inputs(sc.inputs).items()}
     x["workload.requests_per_month"] = volumes
     x["workload.growth_per_month"] = 0.0 * ones
-    cost = kernel.run_rate(sc, x, option, fallback)
+    cost = _run_rate(sc, x, option, fallback)
     if isinstance(sc.options[option], SelfHostedOption):
         p = f"options.{option}"
         setup = x[f"{p}.setup_usd"] + sum(
@@ -149,6 +150,20 @@ def run_rate_curves(sc: Loaded, points: int = 200) -> pd.DataFrame:
             "requests_per_month": volumes,
             "usd_per_month": monthly_run_rate_usd(sc, name, volumes, fallback=fallback)}))
     return pd.concat(frames, ignore_index=True)
+
+
+def _run_rate(sc: Loaded, x: dict[str, np.ndarray], option: str, fallback: str | None) -> np.ndarray:
+    """Month-0 cost of carrying all traffic on one option, one value per path of ``x``, with no
+    event fired: the kernel on one strategy made for the purpose, ``{option: 1}``. (paths,)"""
+    paths = np.size(x["workload.requests_per_month"])  # one path per volume
+    names = list(sc.options)
+    j = names.index(option)
+    f = names.index(fallback) if fallback not in (None, option) else -1
+    zeros = np.zeros((1, paths))
+    plan = Strategies(mix_option=np.array([[j]]), mix_share=np.array([[1.0]]), fallback=np.array([f]),
+                      relied=np.array([[j, f]]), portability=zeros, overhead_usd=zeros)
+    result = kernel.run(sc, x, Shocks(paths), want_cost=True, plan=plan, months=1)
+    return result.cost_usd[:, 0, 0].copy()
 
 
 def break_even(sc: Loaded) -> pd.DataFrame:

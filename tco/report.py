@@ -145,16 +145,17 @@ def _move(dist: Distribution, new: float, bounds: Bounds) -> dict[str, Any]:
 
 
 def changed_inputs(base: Scenario, current: Scenario) -> pd.DataFrame:
-    """Inputs whose value differs between two scenarios: input, base, current."""
+    """Inputs whose value differs between two scenarios: label, base, current, and the path."""
     before, after = base.inputs.params, current.inputs.params
     rows = []
     for path in dict.fromkeys([*before, *after]):
         a, b = before.get(path), after.get(path)
         if a is None or b is None or a.value != b.value:
-            rows.append({"input": path, "base": describe(a.value) if a else "",
-                         "current": describe(b.value) if b else ""})
+            rows.append({"label": glossary.describe(path, current).label,
+                         "base": describe(a.value) if a else "",
+                         "current": describe(b.value) if b else "", "input": path})
     for field in ("horizon_months",):
         if get_path(base, field) != get_path(current, field):
-            rows.append({"input": field, "base": str(get_path(base, field)),
-                         "current": str(get_path(current, field))})
-    return pd.DataFrame(rows, columns=["input", "base", "current"])
+            rows.append({"label": glossary.describe(field).label, "base": str(get_path(base, field)),
+                         "current": str(get_path(current, field)), "input": field})
+    return pd.DataFrame(rows, columns=["label", "base", "current", "input"])

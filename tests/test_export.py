@@ -112,7 +112,7 @@ def test_deck_renders_in_libreoffice(result, output_dir, tmp_path) -> None:
 def test_png_and_svg_are_valid_images(result, output_dir) -> None:
     from PIL import Image
 
-    fig = figures.fan_chart(result)
+    fig = figures.to_figure(figures.data.fan_chart(result))
     png = figure_bytes(fig, "png")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     image = Image.open(io.BytesIO(png))
@@ -128,7 +128,8 @@ def test_image_export_without_a_browser_says_so(monkeypatch) -> None:
     monkeypatch.setattr(images, "_server_started", False)
     monkeypatch.setattr(images, "browser_path", lambda: None)
     with pytest.raises(ImageExportUnavailable, match="needs Chromium"):
-        figure_bytes(figures.regret(tco.simulate(tco.load_scenario(STORY), paths=100, seed=1)), "png")
+        figure_bytes(figures.to_figure(figures.data.regret(
+            tco.simulate(tco.load_scenario(STORY), paths=100, seed=1))), "png")
 
 
 def test_import_tco_does_not_import_streamlit() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import inspect
 import re
 
 import numpy as np
@@ -145,8 +144,9 @@ def test_a_strategy_keeps_its_colour_across_figures(sc, ev, result) -> None:
     fleet = data.fleet(ev)
     assert {n: s.colour for n, s in fleet.styles.items()} == {
         "self-host: hosted": expected["self-host"], "hybrid: hosted": expected["hybrid"]}
-    drawn = {t.name: t.marker.color for t in figures.npv_summary(result).data if t.type == "bar"}
-    lined = {t.name: t.line.color for t in figures.cumulative_cost(ev).data}
+    summary = figures.to_figure(data.npv_summary(result))
+    drawn = {t.name: t.marker.color for t in summary.data if t.type == "bar"}
+    lined = {t.name: t.line.color for t in figures.to_figure(data.cumulative_cost(ev)).data}
     assert drawn == lined == expected
 
 
@@ -156,26 +156,26 @@ def test_no_colour_means_two_things() -> None:
 
 
 def test_every_figure_has_a_legend_and_readable_axes(sc, ev, result) -> None:
-    built = [figures.cost_lines(ev.monthly, "hybrid"), figures.cumulative_cost(ev),
-             figures.cost_per_mtok(ev), figures.break_even(sc, ev), figures.fleet(ev),
-             figures.npv_distribution(result), figures.npv_summary(result), figures.fan_chart(result),
-             figures.events(result), figures.regret(result), figures.tornado(tornado(sc), "hybrid"),
-             figures.ranking(global_ranking(result), "hybrid"),
-             figures.portability(result.portability_value(), result.strategies),
-             figures.stress_impact(stress(sc, "exit", "api", 2), "exit")]
+    specs = [data.cost_lines(ev.monthly, "hybrid"), data.cumulative_cost(ev), data.cost_per_mtok(ev),
+             data.break_even(sc, ev), data.fleet(ev), data.npv_distribution(result),
+             data.npv_summary(result), data.fan_chart(result), data.events(result), data.regret(result),
+             data.tornado(tornado(sc), "hybrid"), data.ranking(global_ranking(result), "hybrid"),
+             data.portability(result.portability_value(), result.strategies),
+             data.stress_impact(stress(sc, "exit", "api", 2), "exit")]
+    built = [figures.to_figure(spec) for spec in specs]
     for fig in built:
         assert fig.layout.showlegend is True and any(t.showlegend is not False and t.name
                                                      for t in fig.data), fig.layout.title.text
-    summary = figures.npv_summary(result).layout.yaxis
+    summary = figures.to_figure(data.npv_summary(result)).layout.yaxis
     assert summary.tickformat.startswith("$") and "($)" in summary.title.text
-    volume = figures.break_even(sc, ev).layout.xaxis
+    volume = figures.to_figure(data.break_even(sc, ev)).layout.xaxis
     assert "1M" in volume.ticktext and not any("e+" in t for t in volume.ticktext)
-    gpus = figures.fleet(ev).layout.yaxis
+    gpus = figures.to_figure(data.fleet(ev)).layout.yaxis
     assert gpus.tickformat == "d" and float(gpus.dtick).is_integer()
 
 
 def test_plotly_bars_carry_the_spec_numbers(result) -> None:
-    fig = figures.regret(result)
+    fig = figures.to_figure(data.regret(result))
     heights = {t.name: t.y[0] for t in fig.data}
     regret = result.summary()["expected_regret"]
     assert heights == pytest.approx(dict(regret))
@@ -193,22 +193,10 @@ def test_shipped_scenarios_build_every_figure(name) -> None:
     assert len(data.npv_distribution(result).frame) == 300 * len(sc.strategies)
 
 
-OLD_CHARTS_API = {
-    "cost_lines": ("lines", "strategy", ("title_suffix", "")), "cumulative_cost": ("ev",),
-    "cost_per_mtok": ("ev",), "break_even": ("sc", "ev"), "fleet": ("ev",),
-    "npv_distribution": ("result",), "npv_summary": ("result",), "fan_chart": ("result",),
-    "events": ("result",), "regret": ("result",), "tornado": ("frame", "strategy", ("top", 12)),
-    "ranking": ("frame", "strategy", ("top", 12)), "portability": ("frame", "strategies"),
-    "stress_impact": ("frame", "title"), "strategy_colours": ("strategies",)}
-"""The public functions of the old tco.charts: the page switches to tco.figures by import alone."""
-
-
-def test_same_names_and_signatures_as_the_old_charts_module() -> None:
-    for name, params in OLD_CHARTS_API.items():
-        new = list(inspect.signature(getattr(figures, name)).parameters.values())[:len(params)]
-        got = tuple(p.name if p.default is inspect.Parameter.empty else (p.name, p.default) for p in new)
-        assert got == params, name
-    assert isinstance(figures.regret(tco.simulate(build(), paths=50, seed=1)), go.Figure)
+def test_every_spec_draws_as_a_plotly_figure() -> None:
+    result = tco.simulate(build(), paths=50, seed=1)
+    figure = figures.to_figure(data.regret(result))
+    assert isinstance(figure, go.Figure) and len(figure.data) == 1
 
 
 def test_strategy_colours_follow_scenario_order() -> None:

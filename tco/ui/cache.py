@@ -16,7 +16,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from tco import export
-from tco import figures as charts
+from tco.figures import data as specs
+from tco.figures import to_figure
 from tco.images import figure_bytes
 from tco.load import Loaded as Scenario
 from tco.load import dumps, loads
@@ -96,21 +97,21 @@ def compute(scenario_yaml: str, paths: int, seed: int, comments: str = "{}") -> 
 
 
 FIGURES = {
-    "NPV per strategy": lambda v: charts.npv_summary(v.result),
-    "Cumulative cost fan chart": lambda v: charts.fan_chart(v.result),
-    "NPV distribution": lambda v: charts.npv_distribution(v.result),
-    "Events fired": lambda v: charts.events(v.result),
-    "Expected regret": lambda v: charts.regret(v.result),
-    "Cumulative cost (deterministic)": lambda v: charts.cumulative_cost(v.evaluation),
-    "Cost per million tokens": lambda v: charts.cost_per_mtok(v.evaluation),
-    "Break-even volume": lambda v: charts.break_even(v.scenario, v.evaluation),
-    "Value of portability": lambda v: charts.portability(v.portability, v.result.strategies),
-    "GPU fleet": lambda v: charts.fleet(v.evaluation),
+    "NPV per strategy": lambda v: specs.npv_summary(v.result),
+    "Cumulative cost fan chart": lambda v: specs.fan_chart(v.result),
+    "NPV distribution": lambda v: specs.npv_distribution(v.result),
+    "Events fired": lambda v: specs.events(v.result),
+    "Expected regret": lambda v: specs.regret(v.result),
+    "Cumulative cost (deterministic)": lambda v: specs.cumulative_cost(v.evaluation),
+    "Cost per million tokens": lambda v: specs.cost_per_mtok(v.evaluation),
+    "Break-even volume": lambda v: specs.break_even(v.scenario, v.evaluation),
+    "Value of portability": lambda v: specs.portability(v.portability, v.result.strategies),
+    "GPU fleet": lambda v: specs.fleet(v.evaluation),
 }
 STRATEGY_FIGURES = {
-    "Monthly cost lines": lambda v, s: charts.cost_lines(v.evaluation.monthly, s),
-    "Tornado": lambda v, s: charts.tornado(v.tornado, s, scenario=v.scenario),
-    "Global ranking": lambda v, s: charts.ranking(v.ranking, s, scenario=v.scenario),
+    "Monthly cost lines": lambda v, s: specs.cost_lines(v.evaluation.monthly, s),
+    "Tornado": lambda v, s: specs.tornado(v.tornado, s, scenario=v.scenario),
+    "Global ranking": lambda v, s: specs.ranking(v.ranking, s, scenario=v.scenario),
 }
 
 
@@ -120,8 +121,8 @@ def figure(scenario_yaml: str, paths: int, seed: int, comments: str, name: str) 
     view = compute(scenario_yaml, paths, seed, comments)
     kind, _, strategy = name.partition(": ")
     if kind in STRATEGY_FIGURES and strategy:
-        return STRATEGY_FIGURES[kind](view, strategy)
-    return FIGURES[name](view)
+        return to_figure(STRATEGY_FIGURES[kind](view, strategy))
+    return to_figure(FIGURES[name](view))
 
 
 def chart_names(view: View) -> list[str]:
@@ -132,7 +133,7 @@ def chart_names(view: View) -> list[str]:
 
 def stress_figure(frame: pd.DataFrame, title: str) -> go.Figure:
     """The NPV impact of one forced event (not cached: the frame changes with every choice)."""
-    return charts.stress_impact(frame, title)
+    return to_figure(specs.stress_impact(frame, title))
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from tco import prices, risks
+from tco import glossary, prices, risks
 from tco.errors import ScenarioError
 from tco.format import pct, usd
 from tco.images import ImageExportUnavailable, browser_path
@@ -57,7 +57,7 @@ def overview(view: View, key: Key) -> None:
     show(figure(*key, "NPV per strategy"), "fig_npv_summary")
     st.dataframe(format_summary(table), hide_index=False)
     for warning in view.result.resolved.warnings:
-        st.warning(warning)
+        st.warning(glossary.humanize(warning, view.scenario.scenario))
 
 
 def format_summary(table: pd.DataFrame) -> pd.DataFrame:
@@ -72,6 +72,8 @@ def format_summary(table: pd.DataFrame) -> pd.DataFrame:
             out[column] = table[column].map(pct)
         else:
             out[column] = table[column].map(lambda v: f"{v:.2f}")
+    out.columns = [glossary.describe(c).text for c in out.columns]
+    out.index.name = "Strategy"
     return out
 
 
@@ -84,8 +86,13 @@ def costs(view: View, key: Key) -> None:
     show(figure(*key, "Break-even volume"), "fig_break_even")
     be = view.evaluation.break_even
     if not be.empty:
-        st.dataframe(be.assign(break_even_requests_per_month=be["break_even_requests_per_month"].map(
-            lambda v: "none within range" if pd.isna(v) else f"{v:,.0f}")), hide_index=True)
+        st.dataframe(pd.DataFrame({
+            "API option": be["api_option"], "Self-hosted option": be["self_hosted_option"],
+            "Break-even volume (requests per month)": be["break_even_requests_per_month"].map(
+                lambda v: "none within range" if pd.isna(v) else f"{v:,.0f}"),
+            "Run rate there ($ per month)": be["run_rate_usd_per_month"].map(
+                lambda v: "" if pd.isna(v) else usd(v)),
+            "Reading": be["note"]}), hide_index=True)
     if view.has_fleet:
         show(figure(*key, "GPU fleet"), "fig_fleet")
         plans = view.result.resolved.plans
@@ -111,15 +118,18 @@ def sensitivity(view: View, key: Key) -> None:
     st.caption("Deterministic NPV with one input at a time at P10/P90 (uncertain) or -20%/+20% "
                "(fixed); risk inputs are left out because the deterministic model fires no events.")
     show(figure(*key, f"Global ranking: {strategy}"), "fig_ranking")
-    pairs = [" and ".join(c.between) + f" (rho {c.rho:g})" for c in sc.correlations]
+    pairs = [" and ".join(glossary.describe(path, sc.scenario).label for path in c.between)
+             + f" (rank correlation {c.rho:g})" for c in sc.correlations]
     st.caption("First-order share of Var(NPV) over the simulated paths (correlation ratio, 20 "
                "bins)." + (" Correlated inputs (*): " + "; ".join(pairs) + "; their shares overlap."
                            if pairs else ""))
     show(figure(*key, "Value of portability"), "fig_portability")
     port = view.portability
-    st.dataframe(port.assign(**{c: port[c].map(usd) for c in ("mean_saving_usd", "p95_saving_usd",
-                                                               "mean_at_current_usd")}),
-                 hide_index=True)
+    st.dataframe(pd.DataFrame({
+        "Strategy": port["strategy"], "Portability today": port["portability"].map(pct),
+        "Expected NPV saving, portability 0 to 1 ($)": port["mean_saving_usd"].map(usd),
+        "P95 NPV saving ($)": port["p95_saving_usd"].map(usd),
+        "Expected NPV today ($)": port["mean_at_current_usd"].map(usd)}), hide_index=True)
 
 
 def stress_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -148,7 +158,7 @@ def stress_tab(view: View) -> None:
     except ScenarioError as exc:
         st.warning(f"Cannot force this event: {exc}")
         return
-    show(stress_figure(frame, f"{kind.replace('_', ' ')} on {option} in month {month}: "
+    show(stress_figure(frame, f"{risks.label(kind)} on {option} in month {month}: "
                        "NPV impact per strategy"), "fig_stress")
     st.dataframe(stress_table(frame), hide_index=True)
 
@@ -161,12 +171,16 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
     frame = assumptions(base)
     st.data_editor(frame, key="assumptions_editor", hide_index=True, disabled=[
         c for c in frame.columns if c != "nominal"], column_config={
-        "nominal": st.column_config.NumberColumn("nominal (editable)", format="%.6g"),
-        "source": st.column_config.TextColumn(width="large")})
+        "label": st.column_config.TextColumn("Input", width="medium"),
+        "input": st.column_config.TextColumn("Path (for scenario authors)"),
+        "value": "Value", "unit": "Unit", "as_of": "As of", "warning": "Warning",
+        "nominal": st.column_config.NumberColumn("Nominal (editable)", format="%.6g"),
+        "source": st.column_config.TextColumn("Source", width="large")})
     changed = changed_inputs(base, current)
     if not changed.empty:
         st.markdown("**Changed against the base scenario**")
-        st.dataframe(changed, hide_index=True)
+        st.dataframe(changed.rename(columns={"label": "Input", "base": "Base", "current": "Current",
+                                             "input": "Path (for scenario authors)"}), hide_index=True)
 
 
 def editor_changes(base: Scenario) -> dict[str, float]:
