@@ -21,14 +21,16 @@ from scipy import special
 from scipy.stats import qmc
 
 from tco.errors import ScenarioError
+from tco.fields import EXTREME_U
 from tco.inputs import Resolved
 from tco.load import Loaded
 from tco.units import monthly_probability
 
 STREAMS = ("paths", "events", "impacts", "weeks", "noise", "qmc")
 RNG_BLOCK_PATHS = 1024
-U_EPSILON = 1e-12
-"""Uniforms are kept inside [eps, 1 - eps] so quantile functions stay finite."""
+U_EPSILON = EXTREME_U
+"""Uniforms are kept inside [eps, 1 - eps] so quantile functions stay finite (and the bounds that
+validation checks distributions' extremes against are those of the draws)."""
 
 
 @dataclass

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
 
 from tco.distributions import JSON_SCHEMA, Distribution, Lognormal, Normal, parse_distribution
@@ -32,6 +33,9 @@ class Bounds:
     ge: float | None = None
     lt: float | None = None
     le: float | None = None
+    most: float | None = None
+    """The largest magnitude that keeps a run's costs finite over any horizon: a number above it,
+    or a distribution whose extreme draws exceed it, is refused (as a typo, 20 for 0.20)."""
 
     def rule(self) -> str:
         if self.ge is not None and self.le is not None:
@@ -55,6 +59,12 @@ class Bounds:
             or (self.le is not None and not x <= self.le)
         )
 
+    def too_large(self, x: float) -> str | None:
+        """The rule a value breaks by its size, or None."""
+        if self.most is not None and abs(x) > self.most:
+            return f"must be at most {self.most:g} (larger values make costs overflow)"
+        return None
+
     @property
     def bounded(self) -> bool:
         return any(v is not None for v in (self.gt, self.ge, self.lt, self.le))
@@ -70,6 +80,8 @@ def parse_quantity(value: Any, bounds: Bounds) -> float | Distribution:
             raise ValueError("must be a finite number")
         if not bounds.holds(x):
             raise ValueError(bounds.rule())
+        if (broken := bounds.too_large(x)) is not None:
+            raise ValueError(broken)
         return x
     if isinstance(value, Distribution):
         dist = value
@@ -88,6 +100,14 @@ def parse_quantity(value: Any, bounds: Bounds) -> float | Distribution:
                                  "use triangular, pert or uniform")
         elif not (bounds.holds(low) and bounds.holds(high)):
             raise ValueError(f"{bounds.rule()} (the {dist.form} range is {low:g} to {high:g})")
+    if bounds.most is not None:
+        # The extreme values the sampler can draw: its uniforms stay inside [eps, 1 - eps].
+        with np.errstate(over="ignore"):  # an infinite extreme is the finding, reported below
+            extremes = dist.ppf(np.array([EXTREME_U, 1.0 - EXTREME_U]))
+        for x in extremes:
+            if not math.isfinite(x) or (broken := bounds.too_large(float(x))) is not None:
+                raise ValueError(f"{broken or 'must stay finite'}; this {dist.form} reaches "
+                                 f"{float(x):g}")
     return dist
 
 
@@ -109,16 +129,28 @@ def quantity(**limits: float) -> Any:
     ]
 
 
+EXTREME_U = 1e-12
+"""Uniforms are drawn inside [EXTREME_U, 1 - EXTREME_U], so quantile functions stay finite."""
+MOST = 1e15
+"""The largest magnitude of any numeric input (a trillion-fold margin over real prices and volumes)."""
+MOST_MULTIPLIER = 1e3
+"""A per-event multiplier above a thousand is a typo; events compound, so they are bounded tighter."""
+
 Share = quantity(ge=0.0, le=1.0)
-NonNegative = quantity(ge=0.0)
-Positive = quantity(gt=0.0)
-Rate = quantity(gt=-1.0)
+NonNegative = quantity(ge=0.0, most=MOST)
+Positive = quantity(gt=0.0, most=MOST)
+Rate = quantity(gt=-1.0, most=MOST)
+GrowthRate = quantity(gt=-1.0, most=1.0)
+"""A monthly growth rate: above 100% a month the traffic of 240 months overflows any budget."""
+TrendRate = quantity(gt=-1.0, most=10.0)
+"""A yearly price trend: at most +1,000% a year."""
+Multiplier = quantity(gt=0.0, most=MOST_MULTIPLIER)
 
 
 class Model(BaseModel):
     """Base of every scenario section: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 def positive(value: float | Distribution) -> bool:

@@ -137,8 +137,9 @@ def _run(o, st, w, ev, paths: int, months: int, n_strategies: int, want_cost: bo
 
 def _sum_blocks(partial: np.ndarray) -> np.ndarray:
     total = partial[0].copy()
-    for block in partial[1:]:
-        total += block
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported by require_finite
+        for block in partial[1:]:
+            total += block
     return total
 
 

@@ -11,6 +11,7 @@ from scipy import optimize
 
 from tco import kernel
 from tco.draws import Shocks
+from tco.errors import ScenarioError
 from tco.inputs import Resolved
 from tco.kernel import KernelResult
 from tco.lines import NAMES as LINES
@@ -69,6 +70,33 @@ class Evaluation:
                                         aggfunc="sum", sort=False)[list(LINES)]
 
 
+def require_finite(sc: Loaded, values: np.ndarray) -> None:
+    """Turn a non-finite result into a one-line error naming the input most likely to blame.
+
+    Every input is bounded at validation, but compounding (growth over the horizon, price events
+    that fire month after month) can still overflow; the blamed input is the one whose largest
+    possible value, compounded over the horizon where it compounds, is the largest power of ten.
+    """
+    if np.isfinite(values).all():
+        return
+    months = sc.horizon_months
+    worst, blamed = -np.inf, "scenario"
+    for path, param in sc.inputs.params.items():
+        value = param.value
+        top = float(np.max(np.abs(value.ppf(np.array([1e-12, 1 - 1e-12]))))) if param.uncertain else abs(
+            param.nominal)
+        if path.endswith(("growth_per_month", "multiplier")):
+            size = months * np.log10(max(1.0 + top if path.endswith("month") else top, 1.0))
+        elif path.endswith("trend_per_year"):
+            size = months / 12 * np.log10(1.0 + top)
+        else:
+            size = np.log10(max(top, 1.0))
+        if size > worst:
+            worst, blamed = size, path
+    raise ScenarioError(blamed, f"makes costs overflow over {months} months (no finite result); "
+                        "use a smaller value")
+
+
 def evaluate_kernel(sc: Loaded, x: dict[str, np.ndarray] | None = None,
                     shocks: Shocks | None = None) -> KernelResult:
     """Run the kernel on nominal inputs (or ``x``) with no shocks (or ``shocks``): one path."""
@@ -79,6 +107,7 @@ def evaluate_kernel(sc: Loaded, x: dict[str, np.ndarray] | None = None,
 def evaluate(sc: Loaded) -> Evaluation:
     """Evaluate a scenario deterministically: nominal inputs, no events, no price noise."""
     result = evaluate_kernel(sc)
+    require_finite(sc, result.npv_usd)
     strategies = list(sc.strategies)
     months = np.arange(sc.horizon_months)
     frames = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, create_model, field_validator, model_validator
+from pydantic import AfterValidator, Field, create_model, field_validator, model_validator
 
 from tco import risks
 from tco.distributions import Distribution
@@ -18,14 +18,31 @@ from tco.fields import (
     MIX_TOLERANCE,
     NAME_PATTERN,
     FieldError,
+    GrowthRate,
     Model,
     NonNegative,
     Positive,
     Rate,
     Share,
+    TrendRate,
     positive,
     quantity,
 )
+
+
+def _printable(text: str, allowed: str = "") -> str:
+    """Refuse control characters: a carriage return would split a one-line error, and terminal
+    escape sequences would take effect where the name is printed."""
+    for ch in text:
+        if (ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0) and ch not in allowed:
+            raise ValueError(f"must not contain control characters (found {ch!r})")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_printable)]
+"""A name shown in one line: printable characters only."""
+Prose = Annotated[str, AfterValidator(lambda text: _printable(text, "\n\t"))]
+"""A paragraph: printable characters, new lines and tabs."""
 
 OPTION_KINDS = {"api": ("an API", "API options"), "self_hosted": ("a self-hosted option",
                                                                   "self-hosted options")}
@@ -40,10 +57,10 @@ class Workload(Model):
     output_tokens_per_request: Positive
     cached_input_share: Share = 0.0
     batchable_share: Share = 0.0
-    growth_per_month: Rate = 0.0
+    growth_per_month: GrowthRate = 0.0
     peak_to_average: quantity(ge=1.0) = 1.0
     monthly_active_users: NonNegative | None = None
-    mau_growth_per_month: Rate = 0.0
+    mau_growth_per_month: GrowthRate = 0.0
 
 
 class ApiOption(Model):
@@ -53,7 +70,7 @@ class ApiOption(Model):
     cached_input_usd_per_mtok: NonNegative | None = None
     output_usd_per_mtok: NonNegative | None = None
     batch_discount: Share | None = None
-    price_trend_per_year: Rate = 0.0
+    price_trend_per_year: TrendRate = 0.0
     price_volatility_per_year: NonNegative = 0.0
 
     @model_validator(mode="after")
@@ -74,7 +91,7 @@ class Purchase(Model):
 
 
 class MissingComponent(Model):
-    name: str
+    name: Text
     setup_usd: NonNegative = 0.0
     usd_per_month: NonNegative = 0.0
 
@@ -93,15 +110,15 @@ class SelfHostedOption(Model):
     purchase: Purchase | None = None
     target_utilization: quantity(gt=0.0, le=1.0)
     min_replicas: int = Field(default=1, ge=0)
-    max_inter_token_ms: float | None = Field(default=None, gt=0)
-    tokens_per_second_per_gpu: float | None = Field(default=None, gt=0)
+    max_inter_token_ms: float | None = Field(default=None, gt=0, le=1e6)
+    tokens_per_second_per_gpu: float | None = Field(default=None, ge=1e-3, le=1e9)
     ops_fte: NonNegative
     usd_per_fte_year: NonNegative
     setup_usd: NonNegative = 0.0
     escalation_share: Share = 0.0
     missing_components: tuple[MissingComponent, ...] = ()
     licence: Licence | None = None
-    price_trend_per_year: Rate = 0.0
+    price_trend_per_year: TrendRate = 0.0
     price_volatility_per_year: NonNegative = 0.0
 
     @model_validator(mode="after")
@@ -205,7 +222,7 @@ class Correlation(Model):
 
 
 class Stress(Model):
-    name: str
+    name: Text
     kind: Literal[tuple(risks.REGISTRY)]  # type: ignore[valid-type]
     on: str
     month: int = Field(ge=0)
@@ -214,8 +231,8 @@ class Stress(Model):
 class Scenario(Model):
     """A validated, immutable scenario (format v1)."""
 
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: Annotated[Text, Field(min_length=1)]
+    description: Prose = ""
     currency: str = "USD"
     horizon_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS)
     discount_rate_per_year: Rate = 0.0
@@ -260,6 +277,11 @@ class Scenario(Model):
                 raise FieldError(f"strategies.{sname}.fallback",
                                   f"'{strategy.fallback}' is not a defined option (options are {known})",
                                   absolute=True)
+            carried = [oname for oname, share in strategy.mix.items() if share > 0.0]
+            if carried == [strategy.fallback]:
+                # An exit would then leave the traffic on the option that left.
+                raise FieldError(f"strategies.{sname}.fallback", f"must differ from the strategy's "
+                                 f"only option ('{strategy.fallback}')", absolute=True)
             if strategy.fallback is None:
                 for oname in strategy.mix:
                     option = options[oname]

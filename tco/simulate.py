@@ -14,12 +14,13 @@ import numba
 import numpy as np
 import pandas as pd
 
-from tco import kernel, metrics, risks
+from tco import budget, kernel, metrics, risks
 from tco.draws import RNG_BLOCK_PATHS, draw_shocks, inputs_from_uniforms, path_uniforms
+from tco.errors import ScenarioError
 from tco.inputs import Resolved
 from tco.lines import NAMES as LINES
 from tco.load import Loaded
-from tco.model import evaluate_kernel
+from tco.model import evaluate_kernel, require_finite
 
 DEFAULT_PATHS = 20_000
 DEFAULT_SEED = 7
@@ -128,7 +129,8 @@ def _run_chunks(sc: Loaded, u: np.ndarray, seed: int, starts: list[int], out: _O
 
 
 def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
-             sampling: str | None = None, workers: int | None = None) -> SimulationResult:
+             sampling: str | None = None, workers: int | None = None,
+             max_cells: int = budget.CLI_MAX_CELLS) -> SimulationResult:
     """Simulate every strategy over ``paths`` random paths of shocks.
 
     Parameters
@@ -137,13 +139,20 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
         'random', 'lhs' or 'sobol' for the path-level inputs; None takes the scenario's.
     workers
         Threads to use; None uses up to two for large runs. Results do not depend on it.
+    max_cells
+        The largest paths x strategies x months allowed (``tco.budget``); a larger run is refused
+        before anything is allocated.
 
     Returns
     -------
     SimulationResult
     """
-    if paths < 1:
-        raise ValueError("paths must be at least 1")
+    noisy = sum(1 for name in sc.options
+                if sc.inputs.params[f"options.{name}.price_volatility_per_year"].value != 0)
+    budget.check(len(sc.strategies), sc.horizon_months, paths,
+                 sum(len(risk.on) for risk in sc.risks) + noisy, max_cells)
+    if seed < 0:
+        raise ScenarioError("seed", "must be a whole number of at least 0")
     _reuse_freed_memory()
     method = sampling or sc.sampling
     u = path_uniforms(sc, seed, paths, method)
@@ -159,7 +168,10 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
             future.result()
     else:
         _run_chunks(sc, u, seed, starts, out, None)
+    require_finite(sc, out.npv)
+    require_finite(sc, out.npv_no_events)
     deterministic = evaluate_kernel(sc)
+    require_finite(sc, deterministic.npv_usd)
     # Summed in chunk order, so the totals do not depend on how chunks were shared out.
     return SimulationResult(
         scenario=sc, resolved=sc.inputs, paths=paths, seed=seed, sampling=method, uniforms=u,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import message, raw
+from tco.errors import ScenarioError
+from tco.load import validate
+from tests.conftest import HOSTED, build, message, raw
 
 
 def with_(changes: dict, base=None) -> dict:
@@ -108,3 +110,37 @@ def test_api_without_prices_or_catalog() -> None:
     data = raw()
     del data["options"]["api"]["output_usd_per_mtok"]
     assert message(data) == "options.api.output_usd_per_mtok: is required when no catalog: entry is given"
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"workload__growth_per_month": 20},
+     "workload.growth_per_month: must be at most 1 (larger values make costs overflow)"),
+    ({"workload__growth_per_month": {"lognormal": {"median": 0.1, "p90": 0.5}}},
+     "workload.growth_per_month: must be at most 1 (larger values make costs overflow); this "
+     "lognormal reaches 686.553"),
+    ({"options__api__price_trend_per_year": 12},
+     "options.api.price_trend_per_year: must be at most 10 (larger values make costs overflow)"),
+    ({"workload__requests_per_month": 1e308},
+     "workload.requests_per_month: must be at most 1e+15 (larger values make costs overflow)"),
+    ({"risks": [{"kind": "price_change", "on": ["api"], "annual_probability": 0.1,
+                 "multiplier": {"lognormal": {"median": 1.3, "p90": 1e300}}}]},
+     "risks.0.multiplier: must stay finite; this lognormal reaches inf"),
+    ({"name": "plan\rEVIL"}, "name: must not contain control characters (found '\\r')"),
+    ({"name": "plan\x1b[31m"}, "name: must not contain control characters (found '\\x1b')"),
+    ({"strategies": {"x": {"mix": {"api": 1.0}, "fallback": "api"}}},
+     "strategies.x.fallback: must differ from the strategy's only option ('api')"),
+])
+def test_inputs_that_would_overflow_or_mislead_are_refused(changes, expected) -> None:
+    """Typos such as 20 for 0.20, unbounded tails, control characters that would split a one-line
+    error or colour a terminal, and a fallback that cannot take traffic are each one line."""
+    with pytest.raises(ScenarioError) as err:
+        build(**changes)
+    assert str(err.value) == expected
+
+
+def test_an_infinite_measured_throughput_is_refused() -> None:
+    data = raw()
+    data["options"]["hosted"] = {**HOSTED, "tokens_per_second_per_gpu": float("inf")}
+    data["strategies"]["self"] = {"mix": {"hosted": 1.0}, "fallback": "api"}
+    with pytest.raises(ScenarioError, match=r"^options\.hosted\.tokens_per_second_per_gpu: "):
+        validate(data)

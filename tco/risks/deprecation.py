@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tco.fields import Positive
+from tco.fields import Multiplier
 from tco.risks.base import Effect, RiskField, RiskKind
 
 KIND = RiskKind(
@@ -14,7 +14,7 @@ KIND = RiskKind(
     effects=Effect.PRICE | Effect.MIGRATE,
     applies_to=("api", "self_hosted"),
     fields={"successor_price_multiplier": RiskField(
-        Positive, "Successor price multiplier", "multiplier",
+        Multiplier, "Successor price multiplier", "multiplier",
         "Price of the successor model over the retired one.", per_event=True)},
     impact_field="successor_price_multiplier",
 )

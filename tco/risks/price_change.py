@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tco.fields import Positive
+from tco.fields import Multiplier
 from tco.risks.base import Effect, RiskField, RiskKind
 
 KIND = RiskKind(
@@ -14,7 +14,7 @@ KIND = RiskKind(
     effects=Effect.PRICE,
     applies_to=("api", "self_hosted"),
     fields={"multiplier": RiskField(
-        Positive, "Price multiplier", "multiplier",
+        Multiplier, "Price multiplier", "multiplier",
         "Factor applied to the option's prices when the event fires.", required=True,
         per_event=True)},
     impact_field="multiplier",
