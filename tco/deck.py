@@ -22,9 +22,11 @@ from tco.figures.spec import FigureSpec
 from tco.format import pct, usd
 from tco.glossary import describe
 from tco.load import Loaded as Scenario
-from tco.report import assumptions, verdict
+from tco.report import assumptions
 from tco.sensitivity import tornado
 from tco.simulate import SimulationResult
+from tco.story import bullets, checks, recommendation, strategy_card, stress_story
+from tco.stress import stress
 
 SLIDE_W, SLIDE_H = Emu(12_192_000), Emu(6_858_000)  # 13.333 x 7.5 in, PowerPoint's 16:9
 MARGIN = Inches(0.6)
@@ -183,7 +185,7 @@ def _comparison(prs: Presentation, sc: Scenario, result: SimulationResult) -> No
 
 
 def figure_specs(sc: Scenario, result: SimulationResult) -> list[FigureSpec]:
-    """The page's figures the deck shows, in slide order."""
+    """The page's figures the deck shows, in slide order: a tornado for every strategy."""
     ev = evaluate(sc)
     best = result.summary()["mean"].idxmin()
     specs = [data.npv_summary(result), data.fan_chart(result),
@@ -192,22 +194,86 @@ def figure_specs(sc: Scenario, result: SimulationResult) -> list[FigureSpec]:
         specs.append(data.break_even(sc, ev))
     if sc.risks:
         specs.append(data.events(result))
-    specs.append(data.tornado(tornado(sc), best, TORNADO_ROWS, scenario=sc))
+    swings = tornado(sc)
+    specs += [data.tornado(swings, name, TORNADO_ROWS, scenario=sc) for name in sc.strategies]
     return specs
 
 
+def _bullets(slide, lead: str, points: list[str], top: Emu) -> None:
+    """A lead sentence in bold, then one paragraph per point with a bullet."""
+    box = slide.shapes.add_textbox(MARGIN, top, CONTENT_W, SLIDE_H - top - Inches(0.4))
+    frame = box.text_frame
+    frame.word_wrap = True
+    frame.paragraphs[0].text = lead
+    _font(frame.paragraphs[:1], 22, bold=True, colour=TITLE_COLOUR)
+    for point in points:
+        para = frame.add_paragraph()
+        para.text = f"\u2022  {point}"
+        para.space_before = Pt(14)
+        _font([para], 18)
+
+
+def _summary(prs: Presentation, result: SimulationResult) -> None:
+    slide = _slide(prs, "Executive summary")
+    _bullets(slide, recommendation(result), bullets(result), Inches(1.35))
+
+
+def _cards(prs: Presentation, sc: Scenario) -> None:
+    slide = _slide(prs, "The strategies compared")
+    rows = [["Strategy", "What it is"], *([name, strategy_card(sc, name)] for name in sc.strategies)]
+    _table(slide, rows, Inches(1.4), (2.2, 9.9), 14, [0.45] + [0.75] * len(sc.strategies))
+
+
+def _stresses(prs: Presentation, sc: Scenario) -> None:
+    """The scenario's named stresses: what happens, and each strategy's NPV impact."""
+    if not sc.stresses:
+        return
+    slide = _slide(prs, "Stress tests: one forced event each (deterministic)")
+    names = list(sc.strategies)
+    rows = [["Stress", "What happens", *(f"{n}: NPV impact" for n in names)]]
+    for s in sc.stresses:
+        frame = stress(sc, s.kind, s.on, s.month)
+        impacts = dict(zip(frame["strategy"], frame["impact_usd"], strict=True))
+        rows.append([s.name, stress_story(sc, frame, s.kind, s.on, s.month),
+                     *(f"{usd(impacts[n])} ({pct(impacts[n] / b, 0)})" if b else usd(impacts[n])
+                       for n, b in zip(names, frame["base_npv_usd"], strict=True))])
+    widths = (2.4, 4.3, *([5.4 / len(names)] * len(names)))
+    _table(slide, rows, Inches(1.4), widths, 12, [0.6] + [1.1] * len(sc.stresses))
+
+
+def _checks(prs: Presentation, result: SimulationResult) -> None:
+    slide = _slide(prs, "Before relying on these numbers")
+    _bullets(slide, "Warnings and assumptions to check", checks(result), Inches(1.35))
+
+
+def _notes(prs: Presentation, result: SimulationResult) -> None:
+    """Speaker notes on every slide: where its numbers come from."""
+    info = provenance(result)
+    text = (f"Scenario '{info['scenario']}' (SHA-256 {info['scenario_sha256']}); {info['paths']:,} "
+            f"{info['sampling']} paths, seed {info['seed']}; tco {info['tco_version']}; API prices "
+            f"from genai-prices {info['genai_prices_version']} as of {info['api_prices_as_of']}; GPU "
+            f"catalog as of {info['gpu_catalog_as_of']}, model catalog as of "
+            f"{info['model_catalog_as_of']}. NPV discounts month t by (1 + r)^-((t + 1) / 12). Every "
+            "input, its source and as-of date are in the appendix.")
+    for slide in prs.slides:
+        slide.notes_slide.notes_text_frame.text = text
+
+
 def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
-    """Title, verdict, the page's charts, strategy comparison and the assumptions appendix."""
+    """Title, executive summary, strategies, the page's charts, stress tests, checks, strategy
+    comparison and the assumptions appendix; speaker notes carry the provenance."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = SLIDE_W, SLIDE_H
     _title_slide(prs, sc, result)
-    slide = _slide(prs, "Verdict")
-    _text(slide, verdict(result), Inches(1.4), Inches(3.0), 20)
-    _text(slide, sc.description, Inches(4.6), Inches(2.2), 14)
+    _summary(prs, result)
+    _cards(prs, sc)
     for spec in figure_specs(sc, result):
         _chart_slide(prs, spec)
+    _stresses(prs, sc)
     _comparison(prs, sc, result)
+    _checks(prs, result)
     _appendix(prs, sc)
+    _notes(prs, result)
     buffer = io.BytesIO()
     prs.save(buffer)
     return buffer.getvalue()

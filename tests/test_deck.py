@@ -129,3 +129,26 @@ def test_an_empty_figure_becomes_a_sentence_not_a_broken_chart() -> None:
     assert add_chart(slide, data.fleet(tco.evaluate(mixed())), 0, 0, Inches(8), Inches(5)) is not None
     assert add_chart(slide, data.fleet(tco.evaluate(build())), 0, 0, Inches(8), Inches(5)) is None
     assert slide.shapes[-1].text_frame.text == "Nothing to show. No strategy runs a self-hosted option."
+
+
+def test_the_deck_tells_the_story_a_board_reads(output_dir) -> None:
+    """Executive summary first, the strategies in words, a tornado for every strategy, the named
+    stresses with what happens, the checks, and provenance in every slide's speaker notes."""
+    import tco
+    from tco.deck import build_deck
+    from tco.export import scenario_hash
+    from tests.conftest import ROOT
+
+    sc = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    result = tco.simulate(sc, paths=500, seed=3)
+    prs = Presentation(io.BytesIO(build_deck(sc, result)))
+    titles = [s.shapes.title.text for s in prs.slides if s.shapes.title is not None]
+    assert titles[1:3] == ["Executive summary", "The strategies compared"]
+    assert sum(t.startswith("Tornado:") for t in titles) == len(sc.strategies)
+    assert "Stress tests: one forced event each (deterministic)" in titles
+    assert "Before relying on these numbers" in titles
+    summary = " ".join(shape.text_frame.text for shape in prs.slides[1].shapes if shape.has_text_frame)
+    best = result.summary()["mean"].idxmin()
+    assert summary.count("\u2022") == 3 and f"Choose {best}" in summary
+    digest = scenario_hash(sc)
+    assert all(digest in s.notes_slide.notes_text_frame.text for s in prs.slides)

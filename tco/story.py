@@ -1,0 +1,111 @@
+"""The executive summary in words, written from the numbers: a recommendation, three bullets that
+explain it, each strategy in words, what each stress does, and what a reader should check.
+
+Every sentence is built from a ``SimulationResult`` (and the stress frames), so the page, the deck
+and the speaker notes say the same thing; nothing here computes a cost.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tco import glossary, risks
+from tco.format import pct, usd
+from tco.load import Loaded
+from tco.report import assumptions
+from tco.simulate import SimulationResult
+
+
+def recommendation(result: SimulationResult) -> str:
+    """One sentence: the strategy with the lowest expected cost, and how often it wins."""
+    table = result.summary()
+    best = table["mean"].idxmin()
+    years = result.scenario.horizon_months / 12
+    return (f"Choose {best}: over {years:g} years it has the lowest expected cost, "
+            f"{usd(table.loc[best, 'mean'])} in present value, and is the cheapest strategy in "
+            f"{pct(table.loc[best, 'p_cheapest'])} of {result.paths:,} simulated futures.")
+
+
+def bullets(result: SimulationResult) -> list[str]:
+    """Three findings: why expected differs from deterministic, the bad tail, whether the ranking
+    holds between the two views."""
+    table = result.summary()
+    sc = result.scenario
+    best = table["mean"].idxmin()
+    nominal_best = table["deterministic_npv"].idxmin()
+    row = table.loc[best]
+    premium = row["lock_in_premium"]
+    drift = row["mean"] - row["deterministic_npv"] - premium
+    kinds = [c.removeprefix("events_") for c in table.columns if c.startswith("events_")]
+    fired = {k: row[f"events_{k}"] for k in kinds if row[f"events_{k}"] > 0}
+    driver = max(fired, key=fired.get) if fired else None
+    why = (f"Expected cost {usd(row['mean'])} against {usd(row['deterministic_npv'])} on nominal "
+           f"inputs: vendor shocks add {usd(premium)} (the lock-in premium)")
+    if driver is not None:
+        why += (f", mostly {risks.phrase(driver)} ({fired[driver]:.2f} a path on the options "
+                f"{best} uses)")
+    why += f"; uncertain inputs add {usd(drift)}."
+    safest = table["cvar95"].idxmin()
+    tail = (f"In the worst 5% of futures {best} averages {usd(row['cvar95'])}"
+            + (", the lowest of the strategies." if safest == best else
+               f"; {safest} is safer there at {usd(table.loc[safest, 'cvar95'])}."))
+    if nominal_best == best:
+        ranking = (f"The ranking holds: {best} is also cheapest on nominal inputs "
+                   f"({usd(row['deterministic_npv'])}).")
+    else:
+        other = table.loc[nominal_best]
+        ranking = (f"The ranking flips: on nominal inputs {nominal_best} is cheapest "
+                   f"({usd(other['deterministic_npv'])}), but its lock-in premium of "
+                   f"{usd(other['lock_in_premium'])} makes it dearer in expectation "
+                   f"({usd(other['mean'])}).")
+    return [why, tail, ranking] if len(sc.strategies) > 1 else [why, tail]
+
+
+def strategy_card(sc: Loaded, name: str) -> str:
+    """A strategy in words: its mix, fallback, portability and overhead."""
+    strategy = sc.strategies[name]
+    parts = []
+    for option_name, share in strategy.mix.items():
+        option = sc.options[option_name]
+        what = (f"self-hosted {option.model} on {option.gpu}" if option.kind == "self_hosted"
+                else f"API {option.catalog or 'priced in the scenario'}")
+        parts.append(f"{pct(share)} on {option_name} ({what})")
+    text = "; ".join(parts) + ". "
+    text += (f"Falls back to {strategy.fallback}. " if strategy.fallback
+             else "No fallback: an exit has nowhere to go. ")
+    portability = sc.inputs.params[f"strategies.{name}.portability"].nominal
+    overhead = sc.inputs.params[f"strategies.{name}.overhead_usd_per_month"].nominal
+    text += f"Portability {pct(portability)} (share of migration work a gateway and evals save)"
+    return text + (f"; overhead {usd(overhead)} a month." if overhead else ".")
+
+
+def stress_story(sc: Loaded, frame: pd.DataFrame, kind: str, option: str, month: int) -> str:
+    """What a forced event does, with its size, and why a strategy's cost may fall."""
+    spec = risks.kind(kind)
+    size = ""
+    for i, risk in enumerate(sc.risks):
+        if risk.kind == kind and option in risk.on and spec.impact_field:
+            value = sc.inputs.params[f"risks.{i}.{spec.impact_field}"].nominal
+            size = f", prices x{value:g}"
+            break
+    cheaper = frame[frame["impact_usd"] < 0]["strategy"].tolist()
+    text = f"{spec.label} on {option} in month {month}{size}."
+    if cheaper:
+        text += (f" {', '.join(cheaper)} cost less afterwards: the traffic moves to a cheaper "
+                 "option (its fallback) or the event lowers prices.")
+    return text
+
+
+def checks(result: SimulationResult) -> list[str]:
+    """What a reader should check before relying on the numbers."""
+    sc = result.scenario
+    out = [glossary.humanize(w, sc.scenario) for w in result.resolved.warnings]
+    frame = assumptions(sc)
+    stale = frame[frame["warning"] != ""]
+    if len(stale):
+        out.append(f"{len(stale)} price(s) are older than 90 days: "
+                   + ", ".join(stale["label"].head(4)) + ("..." if len(stale) > 4 else "") + ".")
+    judged = frame["source"].str.contains("judgement", case=False)
+    out.append(f"{int(judged.sum())} of {len(frame)} inputs are judgement, not a published source; "
+               "the appendix lists each with its source.")
+    return out

@@ -1,0 +1,43 @@
+"""The executive summary's words follow the numbers: recommendation, flips, tail, cards, stresses."""
+
+from __future__ import annotations
+
+import pytest
+
+import tco
+from tco.format import usd
+from tco.story import bullets, recommendation, strategy_card, stress_story
+from tco.stress import stress
+from tests.conftest import ROOT, SCENARIOS
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_the_ranking_sentence_says_whether_it_flips(path) -> None:
+    """'flips' exactly when the cheapest strategy on nominal inputs is not the cheapest in
+    expectation; the recommendation names the lowest expected cost."""
+    sc = tco.load_scenario(path)
+    result = tco.simulate(sc, paths=1000, seed=5)
+    table = result.summary()
+    best, nominal_best = table["mean"].idxmin(), table["deterministic_npv"].idxmin()
+    assert recommendation(result).startswith(f"Choose {best}:")
+    said = bullets(result)
+    assert said[0].startswith(f"Expected cost {usd(table.loc[best, 'mean'])}")
+    assert said[2].startswith("The ranking flips" if best != nominal_best else "The ranking holds")
+
+
+def test_a_strategy_card_reads_its_mix_fallback_and_portability() -> None:
+    sc = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    card = strategy_card(sc, "hybrid")
+    assert card.startswith("70% on llama-70b (self-hosted llama-3.3-70b on h100-sxm); 30% on frontier-api")
+    assert "Falls back to frontier-api." in card and "Portability 80%" in card
+    assert card.endswith("overhead $4.00k a month.")
+
+
+def test_a_stress_that_lowers_a_cost_says_why() -> None:
+    """An API exit moves api-only's traffic to its cheaper self-hosted fallback: its NPV falls."""
+    sc = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    frame = stress(sc, "exit", "frontier-api", 6)
+    assert frame.set_index("strategy").loc["api-only", "impact_usd"] < 0
+    story = stress_story(sc, frame, "exit", "frontier-api", 6)
+    assert story.startswith("Vendor exit on frontier-api in month 6.")
+    assert "api-only cost less afterwards" in story
