@@ -151,7 +151,7 @@ def changed_inputs(base: Scenario, current: Scenario) -> pd.DataFrame:
     for path in dict.fromkeys([*before, *after]):
         a, b = before.get(path), after.get(path)
         if a is None or b is None or a.value != b.value:
-            rows.append({"label": glossary.describe(path, current).label,
+            rows.append({"label": glossary.describe(path, current if b is not None else base).label,
                          "base": describe(a.value) if a else "",
                          "current": describe(b.value) if b else "", "input": path})
     for field in ("horizon_months",):

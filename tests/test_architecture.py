@@ -35,7 +35,7 @@ LAYERS: list[tuple[str, ...]] = [
     # 7: deterministic model and Monte Carlo
     ("tco.model", "tco.simulate"),
     # 8: analysis and words
-    ("tco.sensitivity", "tco.stress", "tco.report", "tco.story"),
+    ("tco.sensitivity", "tco.stress", "tco.report", "tco.story", "tco.compare"),
     # 9: figures
     ("tco.figures",),
     # 10: exports and deck
