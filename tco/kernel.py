@@ -196,11 +196,10 @@ def _pass(p, o, st, w, ev, L, months, want_cost, cost, cumulative, npv, switchin
     returns whether an event fired. Only the with-events pass writes more than ``npv``."""
     fired = _option_states(p, o, ev, w, months, with_events, index, migrations, migration_effort,
                            exit_month, exit_effort, licence_month, counts)
-    for s in range(npv.shape[1]):
-        _strategy(p, s, o, st, w, ev, L, months, want_cost, cost, cumulative, npv, switching_npv,
-                  effort_npv, line_sum, gpus_sum, util_sum, events, index, migrations,
-                  migration_effort, exit_month, exit_effort, licence_month, counts, share, started,
-                  discount, requests, mau, with_events)
+    _strategies(p, o, st, w, ev, L, months, want_cost, cost, cumulative, npv, switching_npv,
+                effort_npv, line_sum, gpus_sum, util_sum, events, index, migrations, migration_effort,
+                exit_month, exit_effort, licence_month, counts, share, started, discount, requests,
+                mau, with_events)
     return fired
 
 
@@ -340,12 +339,13 @@ def _carry(p, s, j, t, o, w, L, share, escalated, requests, mau, index, started,
 
 
 @njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
-def _strategy(p, s, o, st, w, ev, L, months, want_cost, cost, cumulative, npv, switching_npv,
-              effort_npv, line_sum, gpus_sum, util_sum, events, index, migrations, migration_effort,
-              exit_month, exit_effort, licence_month, counts, share, started, discount, requests,
-              mau, full):  # pragma: no cover - compiled
-    """One strategy on path p, month by month; ``full`` is the with-events pass (every output),
-    otherwise only ``npv`` is written (the no-event reference of the lock-in premium).
+def _strategies(p, o, st, w, ev, L, months, want_cost, cost, cumulative, npv, switching_npv,
+                effort_npv, line_sum, gpus_sum, util_sum, events, index, migrations, migration_effort,
+                exit_month, exit_effort, licence_month, counts, share, started, discount, requests,
+                mau, full):  # pragma: no cover - compiled
+    """Every strategy on path p, month by month; ``full`` is the with-events pass (every output),
+    otherwise only ``npv`` is written (the no-event reference of the lock-in premium). One call
+    per path rather than per strategy: each call copies the views it is passed.
 
     Notes
     -----
@@ -354,83 +354,85 @@ def _strategy(p, s, o, st, w, ev, L, months, want_cost, cost, cumulative, npv, s
     the fallback. Switching = (engineer weeks x price + one-off) x (1 - portability) + dual running
     of the moved traffic on its new option; NPV discounts month t by (1 + r)^-((t + 1) / 12).
     """
-    n_options = share.shape[0]
-    f = st.fallback[s]
-    for j in range(n_options):
-        started[j] = False
-    if full:
-        for r in range(st.relied.shape[1]):
-            j = st.relied[s, r]
-            if j < 0:
-                break
-            for k in range(counts.shape[1]):
-                events[p, s, k] += counts[j, k]
-    running, present, switching_present, effort_present = 0.0, 0.0, 0.0, 0.0
-    for t in range(months):
+    for s in range(npv.shape[1]):
+        n_options = share.shape[0]
+        f = st.fallback[s]
         for j in range(n_options):
-            share[j] = 0.0
-        escalated = 0.0
-        for e in range(st.mix_option.shape[1]):
-            j = st.mix_option[s, e]
-            if j < 0:
-                break
-            mix = st.mix_share[s, e]
-            base = mix if j == f or t < exit_month[j] else 0.0
-            if j != f and f >= 0:
-                share[f] += mix - base
-            if o.kind[j] != API and f >= 0 and j != f:
-                escalation = _escalation(p, j, t, o, ev, licence_month)
-                share[j] += base * (1.0 - escalation)
-                escalated += base * escalation
-            else:
-                share[j] += base
-        if f >= 0:
-            share[f] += escalated
-        total = 0.0
-        for r in range(st.relied.shape[1]):
-            j = st.relied[s, r]
-            if j < 0:
-                break
-            total += _carry(p, s, j, t, o, w, L, share[j], escalated if j == f else 0.0, requests[t],
-                            mau[t], index, started, line_sum, gpus_sum, util_sum, full)
-        total += _add(line_sum, s, L.gateway, t, st.overhead_usd[s, p], full)
-        effort, dual = 0.0, 0.0
-        for r in range(st.relied.shape[1]):
-            j = st.relied[s, r]
-            if j < 0:
-                break
-            carried = share[j]
-            if carried > 0.0:
-                effort += migration_effort[j, t]
-            dual += (w.dual_months[p] * carried) * (migrations[j, t] * _bill(p, j, t, o, index, requests[t]))
-            if t != exit_month[j]:
-                continue
-            if j == f:
-                # A fallback pays to move only if it carries traffic in the month it exits.
-                if carried > 0.0:
-                    effort += exit_effort[j]
-                    dual += (w.dual_months[p] * carried) * _bill(p, j, t, o, index, requests[t])
-                continue
-            moved = 0.0
-            for e in range(st.mix_option.shape[1]):
-                if st.mix_option[s, e] == j:
-                    moved = st.mix_share[s, e]
-            if moved > 0.0:
-                effort += exit_effort[j]
-                if f >= 0:
-                    dual += (w.dual_months[p] * moved) * _bill(p, f, t, o, index, requests[t])
-        switching = effort * (1.0 - st.portability[s, p]) + dual
-        total += _add(line_sum, s, L.switching, t, switching, full)
-        present += total * discount[t]
+            started[j] = False
         if full:
-            running += total
-            cumulative[p, s, t] = running
-            if want_cost:
-                cost[p, s, t] = total
-            switching_present += switching * discount[t]
-            effort_present += effort * discount[t]
-    npv[p, s] = present
-    if full:
-        switching_npv[p, s] = switching_present
-        effort_npv[p, s] = effort_present
-
+            for r in range(st.relied.shape[1]):
+                j = st.relied[s, r]
+                if j < 0:
+                    break
+                for k in range(counts.shape[1]):
+                    events[p, s, k] += counts[j, k]
+        running, present, switching_present, effort_present = 0.0, 0.0, 0.0, 0.0
+        for t in range(months):
+            for j in range(n_options):
+                share[j] = 0.0
+            escalated = 0.0
+            for e in range(st.mix_option.shape[1]):
+                j = st.mix_option[s, e]
+                if j < 0:
+                    break
+                mix = st.mix_share[s, e]
+                base = mix if j == f or t < exit_month[j] else 0.0
+                if j != f and f >= 0:
+                    share[f] += mix - base
+                if o.kind[j] != API and f >= 0 and j != f:
+                    escalation = _escalation(p, j, t, o, ev, licence_month)
+                    share[j] += base * (1.0 - escalation)
+                    escalated += base * escalation
+                else:
+                    share[j] += base
+            if f >= 0:
+                share[f] += escalated
+            total = 0.0
+            for r in range(st.relied.shape[1]):
+                j = st.relied[s, r]
+                if j < 0:
+                    break
+                total += _carry(p, s, j, t, o, w, L, share[j], escalated if j == f else 0.0, requests[t],
+                                mau[t], index, started, line_sum, gpus_sum, util_sum, full)
+            total += _add(line_sum, s, L.gateway, t, st.overhead_usd[s, p], full)
+            effort, dual = 0.0, 0.0
+            for r in range(st.relied.shape[1]):
+                j = st.relied[s, r]
+                if j < 0:
+                    break
+                carried = share[j]
+                if migrations[j, t] > 0.0:  # most months have none: skip adding zeros
+                    if carried > 0.0:
+                        effort += migration_effort[j, t]
+                    dual += (w.dual_months[p] * carried) * (
+                        migrations[j, t] * _bill(p, j, t, o, index, requests[t]))
+                if t != exit_month[j]:
+                    continue
+                if j == f:
+                    # A fallback pays to move only if it carries traffic in the month it exits.
+                    if carried > 0.0:
+                        effort += exit_effort[j]
+                        dual += (w.dual_months[p] * carried) * _bill(p, j, t, o, index, requests[t])
+                    continue
+                moved = 0.0
+                for e in range(st.mix_option.shape[1]):
+                    if st.mix_option[s, e] == j:
+                        moved = st.mix_share[s, e]
+                if moved > 0.0:
+                    effort += exit_effort[j]
+                    if f >= 0:
+                        dual += (w.dual_months[p] * moved) * _bill(p, f, t, o, index, requests[t])
+            switching = effort * (1.0 - st.portability[s, p]) + dual
+            total += _add(line_sum, s, L.switching, t, switching, full)
+            present += total * discount[t]
+            if full:
+                running += total
+                cumulative[p, s, t] = running
+                if want_cost:
+                    cost[p, s, t] = total
+                switching_present += switching * discount[t]
+                effort_present += effort * discount[t]
+        npv[p, s] = present
+        if full:
+            switching_npv[p, s] = switching_present
+            effort_npv[p, s] = effort_present
