@@ -1,26 +1,53 @@
-"""Command line: ``python -m tco run|validate|catalog|schema|stress|deck``.
+r"""Command line: ``python -m tco run|validate|catalog|schema|stress|deck``.
 
 Exit codes: 0 ok; 2 bad input, with one line naming the field and the rule; 1 an internal error.
+Everything printed from user data (file names, scenario names, error messages that quote input)
+goes through ``shown``, so a carriage return or a terminal escape in it is printed as ``\r`` or
+``\x1b`` and neither splits the error line nor takes effect.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from tco import catalog, prices
+from tco import budget, catalog, prices
 from tco.errors import ScenarioError
 from tco.format import compact, pct, usd, usd_per_mtok
 from tco.load import json_schema, load_scenario
 from tco.model import evaluate
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED, simulate
 
-MAX_PATHS = 2_000_000
+MAX_SEED = 2**63 - 1
+"""Seeds fit a signed 64-bit column, so provenance and paths.csv read back as integers anywhere."""
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""Control characters, line and paragraph separators and bidirectional overrides."""
+
+
+def shown(text: object, keep: str = "", limit: int = 1000) -> str:
+    """User data made safe for a terminal: hidden characters escaped as ``repr`` writes them.
+
+    ``keep`` lists characters to print as they are (new lines in the tables this module builds);
+    text longer than ``limit`` is cut, so a field name of a megabyte does not flood the terminal.
+    """
+    text = str(text)
+    if len(text) > limit:
+        text = f"{text[:limit]}..."
+    return _HIDDEN.sub(lambda m: m.group() if m.group() in keep else repr(m.group())[1:-1], text)
+
+
+def _say(text: str) -> None:
+    print(shown(text, keep="\n", limit=sys.maxsize))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the documented JSON object")
     run.add_argument("--csv-dir", help="write summary.csv, monthly_percentiles.csv, paths.csv, "
                      "provenance.json")
+    run.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS,
+                     help="the largest paths x strategies x months to run (memory bound)")
     validate = sub.add_parser("validate", help="check scenario files")
     validate.add_argument("scenarios", nargs="+")
     cat = sub.add_parser("catalog", help="print a reference catalog with sources")
@@ -54,12 +83,84 @@ def _parser() -> argparse.ArgumentParser:
     deck.add_argument("-o", "--output", required=True)
     deck.add_argument("--paths", type=int, default=DEFAULT_PATHS)
     deck.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    deck.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS,
+                      help="the largest paths x strategies x months to run (memory bound)")
     return parser
 
 
-def _check_paths(paths: int) -> None:
-    if not 1 <= paths <= MAX_PATHS:
-        raise ScenarioError("--paths", f"must be between 1 and {MAX_PATHS:,}")
+def _check_run(args: argparse.Namespace) -> None:
+    """Refuse bad numbers before any file is read or any work is done."""
+    if not 1 <= args.paths <= budget.MAX_PATHS:
+        raise ScenarioError("--paths", f"must be between 1 and {budget.MAX_PATHS:,}")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ScenarioError("--seed", f"must be a whole number between 0 and {MAX_SEED:,}")
+    if args.max_cells < 1:
+        raise ScenarioError("--max-cells", "must be a whole number of at least 1")
+
+
+def _simulate(sc: Any, args: argparse.Namespace, **kwargs: Any) -> Any:
+    try:
+        return simulate(sc, paths=args.paths, seed=args.seed, max_cells=args.max_cells, **kwargs)
+    except ScenarioError as exc:
+        if exc.field == "paths":  # over the cell budget: say which flags change it
+            raise ScenarioError("--paths", f"{exc.rule}; --max-cells raises the limit") from None
+        raise
+
+
+def _output_file(field: str, target: str) -> Path:
+    """Check a file to write before the run, so a bad path fails in a second, not after it."""
+    path = Path(target)
+    try:
+        if not path.name or path.is_dir():
+            raise ScenarioError(field, f"'{target}' is a folder; give a file name such as plan.pptx")
+        if not path.parent.is_dir():
+            reason = "is not a folder" if path.parent.exists() else "does not exist"
+            raise ScenarioError(field, f"folder '{path.parent}' {reason}")
+    except OSError as exc:
+        raise _write_error(field, path, exc) from None
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise ScenarioError(field, f"folder '{path.parent}' is not writable")
+    return path
+
+
+def _output_folder(field: str, target: str) -> Path:
+    """Check a folder to write into (it may not exist yet) before the run."""
+    path = Path(target)
+    try:
+        existing = next((p for p in (path, *path.parents) if p.exists()), Path("."))
+        if not existing.is_dir():
+            raise ScenarioError(field, f"'{existing}' is a file, not a folder")
+    except OSError as exc:
+        raise _write_error(field, path, exc) from None
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ScenarioError(field, f"'{existing}' is not writable")
+    return path
+
+
+def _write_error(field: str, target: Path, exc: OSError) -> ScenarioError:
+    return ScenarioError(field, f"cannot write '{target}' ({(exc.strerror or 'error').lower()})")
+
+
+def _strict_json(data: Any) -> str:
+    """JSON that strict parsers accept: a NaN or an infinity is an error naming where it is."""
+    try:
+        return json.dumps(data, indent=2, allow_nan=False)
+    except ValueError:
+        path, value = _non_finite(data) or ("result", math.nan)
+        raise ScenarioError(path, f"is {value}, which JSON cannot hold; an input is so large that the "
+                            "costs overflow") from None
+
+
+def _non_finite(data: Any, path: str = "") -> tuple[str, float] | None:
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        where = f"{path}.{key}" if path else str(key)
+        if isinstance(value, float) and not math.isfinite(value):
+            return where, value
+        found = _non_finite(value, where)
+        if found:
+            return found
+    return None
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -67,21 +168,26 @@ def _table(frame: pd.DataFrame) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    _check_paths(args.paths)
+    _check_run(args)
+    folder = _output_folder("--csv-dir", args.csv_dir) if args.csv_dir else None
     sc = load_scenario(args.scenario)
-    result = simulate(sc, paths=args.paths, seed=args.seed, sampling=args.sampling)
-    if args.csv_dir:
+    result = _simulate(sc, args, sampling=args.sampling)
+    text = _strict_json(result.to_json()) if args.json else None  # fail before writing any file
+    if folder is not None:
         from tco.export import write_csv_dir  # noqa: PLC0415 - only this flag needs it
 
-        write_csv_dir(result, args.csv_dir)
-    if args.json:
-        print(json.dumps(result.to_json(), indent=2))
+        try:
+            write_csv_dir(result, folder)
+        except OSError as exc:
+            raise _write_error("--csv-dir", folder, exc) from None
+    if text is not None:
+        print(text)
         return 0
     det = evaluate(sc)
     table = result.summary()
-    print(f"{sc.name}: {sc.horizon_months} months, {args.paths:,} paths, seed {args.seed}, "
-          f"{result.sampling} sampling, money in {sc.currency} (NPV at "
-          f"{pct(result.resolved.params['discount_rate_per_year'].nominal, 1)}/yr)\n")
+    _say(f"{shown(sc.name)}: {sc.horizon_months} months, {args.paths:,} paths, seed {args.seed}, "
+         f"{result.sampling} sampling, money in {shown(sc.currency)} (NPV at "
+         f"{pct(result.resolved.params['discount_rate_per_year'].nominal, 1)}/yr)\n")
     rows = pd.DataFrame({
         "strategy": table.index,
         "deterministic": [usd(v) for v in table["deterministic_npv"]],
@@ -95,29 +201,29 @@ def _run(args: argparse.Namespace) -> int:
         "lock-in premium": [usd(v) for v in table["lock_in_premium"]],
         "cost/Mtok": [usd_per_mtok(det.cost_per_mtok_usd[s]) for s in table.index],
     })
-    print("NPV of total cost per strategy")
-    print(_table(rows))
+    _say("NPV of total cost per strategy")
+    _say(_table(rows))
     if not det.fleet.empty:
         fleet = det.fleet.groupby(["strategy", "option"], sort=False).agg(
             first=("gpus", "first"), peak=("gpus", "max"), utilization=("utilization", "mean"))
-        print("\nSelf-hosted fleet (deterministic): GPUs in month 0, peak GPUs, mean utilisation")
-        print(_table(pd.DataFrame({
+        _say("\nSelf-hosted fleet (deterministic): GPUs in month 0, peak GPUs, mean utilisation")
+        _say(_table(pd.DataFrame({
             "strategy": [s for s, _ in fleet.index], "option": [o for _, o in fleet.index],
             "GPUs month 0": [f"{v:.0f}" for v in fleet["first"]],
             "peak GPUs": [f"{v:.0f}" for v in fleet["peak"]],
             "mean utilisation": [pct(v) for v in fleet["utilization"]]})))
         for name, plan in result.resolved.plans.items():
-            print(f"  {name}: replica of {plan.gpus} x {plan.gpu} ({plan.precision}), batch "
-                  f"{plan.max_batch}, {plan.output_tokens_per_s_per_gpu:,.0f} output tok/s per GPU, "
-                  f"{plan.inter_token_ms:.0f} ms/token ({plan.bound})")
+            _say(f"  {shown(name)}: replica of {plan.gpus} x {plan.gpu} ({plan.precision}), batch "
+                 f"{plan.max_batch}, {plan.output_tokens_per_s_per_gpu:,.0f} output tok/s per GPU, "
+                 f"{plan.inter_token_ms:.0f} ms/token ({plan.bound})")
     if not det.break_even.empty:
-        print("\nBreak-even month-0 volume (requests per month)")
+        _say("\nBreak-even month-0 volume (requests per month)")
         for row in det.break_even.itertuples():
             volume = (compact(row.break_even_requests_per_month)
                       if pd.notna(row.break_even_requests_per_month) else "none within range")
-            print(f"  {row.api_option} vs {row.self_hosted_option}: {volume} ({row.note})")
+            _say(f"  {shown(row.api_option)} vs {shown(row.self_hosted_option)}: {volume} ({row.note})")
     for warning in result.resolved.warnings:
-        print(f"warning: {warning}")
+        _say(f"warning: {shown(warning)}")
     return 0
 
 
@@ -131,11 +237,11 @@ def _catalog(which: str) -> int:
     else:
         frame = pd.DataFrame([{**vars(p), "scheduled_changes": "; ".join(p.scheduled_changes)}
                               for p in prices.listed_prices()])
-        print(f"API prices from genai-prices {prices.package_version()}, snapshot as of "
-              f"{prices.snapshot_as_of()}, per 1M tokens for a 1,000-in / 300-out request")
+        _say(f"API prices from genai-prices {prices.package_version()}, snapshot as of "
+             f"{prices.snapshot_as_of()}, per 1M tokens for a 1,000-in / 300-out request")
     with pd.option_context("display.max_rows", None, "display.max_columns", None,
                            "display.width", 250, "display.max_colwidth", 80):
-        print(frame.to_string(index=False))
+        _say(frame.to_string(index=False))
     return 0
 
 
@@ -144,8 +250,9 @@ def _stress(args: argparse.Namespace) -> int:
 
     sc = load_scenario(args.scenario)
     frame = stress(sc, args.event, args.on, args.month)
-    print(f"{sc.name}: forced {args.event} on {args.on} in month {args.month} (deterministic)")
-    print(_table(pd.DataFrame({
+    _say(f"{shown(sc.name)}: forced {shown(args.event)} on {shown(args.on)} in month {args.month} "
+         "(deterministic)")
+    _say(_table(pd.DataFrame({
         "strategy": frame["strategy"], "base NPV": frame["base_npv_usd"].map(usd),
         "stressed NPV": frame["stressed_npv_usd"].map(usd), "impact": frame["impact_usd"].map(usd),
         "impact %": frame["impact_share"].map(lambda v: pct(v, 1))})))
@@ -155,13 +262,17 @@ def _stress(args: argparse.Namespace) -> int:
 def _deck(args: argparse.Namespace) -> int:
     from tco.deck import build_deck  # noqa: PLC0415 - python-pptx and plotly load only here
 
-    _check_paths(args.paths)
+    _check_run(args)
+    target = _output_file("--output", args.output)
     sc = load_scenario(args.scenario)
     from tco.export import write_atomic  # noqa: PLC0415
 
-    data = build_deck(sc, simulate(sc, paths=args.paths, seed=args.seed))
-    target = write_atomic(args.output, data)
-    print(f"wrote {target} ({len(data) / 1000:.0f} kB)")
+    data = build_deck(sc, _simulate(sc, args))
+    try:
+        write_atomic(target, data)
+    except OSError as exc:
+        raise _write_error("--output", target, exc) from None
+    _say(f"wrote {shown(target)} ({len(data) / 1000:.0f} kB)")
     return 0
 
 
@@ -173,20 +284,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "validate":
             for path in args.scenarios:
                 sc = load_scenario(path)
-                print(f"{path}: ok ({sc.name}; {len(sc.options)} options, {len(sc.strategies)} "
-                      f"strategies, {len(sc.risks)} risks)")
+                _say(f"{shown(path)}: ok ({shown(sc.name)}; {len(sc.options)} options, "
+                     f"{len(sc.strategies)} strategies, {len(sc.risks)} risks)")
             return 0
         if args.command == "catalog":
             return _catalog(args.which)
         if args.command == "schema":
-            print(json.dumps(json_schema(), indent=2))
+            print(json.dumps(json_schema(), indent=2, allow_nan=False))
             return 0
         if args.command == "stress":
             return _stress(args)
         if args.command == "deck":
             return _deck(args)
     except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        rule = shown(exc.rule)
+        print(f"error: {shown(exc.field, limit=200)}: {rule}" if exc.field else f"error: {rule}",
+              file=sys.stderr)
+        return 2
+    except MemoryError:  # a run the user allowed with --max-cells but this machine cannot hold
+        print("error: memory: the run needs more memory than is available; lower --paths or --max-cells",
+              file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

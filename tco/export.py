@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import io
 import json
+import os
+import secrets
 import zipfile
 from importlib import metadata
 from pathlib import Path
@@ -148,12 +152,58 @@ def csv_files(result: SimulationResult) -> dict[str, bytes]:
 
 
 def write_atomic(target: str | Path, data: bytes) -> Path:
-    """Write bytes through a temporary file and a rename, so no half-written file is ever left."""
+    """Write bytes through a temporary file and a rename, so no half-written file is ever left.
+
+    The temporary file has a unique name in the target's folder (a rename is atomic only within one
+    file system), so concurrent writers to one target never share it: the target ends as exactly one
+    writer's bytes. It is flushed to disk before the rename and removed on any error.
+
+    Raises
+    ------
+    OSError
+        The target is a directory, its folder is missing or not writable, or the disk is full.
+    """
     target = Path(target)
-    temporary = target.with_suffix(target.suffix + ".tmp")
-    temporary.write_bytes(data)
-    temporary.replace(target)
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory", str(target))
+    folder = target.parent
+    # Unique and created with O_EXCL, like mkstemp, but with the umask's usual permissions: mkstemp's
+    # 0600 would leave the written file readable by its owner only.
+    for _ in range(100):
+        temporary = folder / f".{target.name}.{secrets.token_hex(8)}.tmp"
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise FileExistsError(errno.EEXIST, "no free temporary file name", str(folder))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+    _sync_folder(folder)
     return target
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush the rename to disk too; some systems cannot open or sync a folder, which is harmless."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def write_csv_dir(result: SimulationResult, directory: str | Path) -> list[Path]:

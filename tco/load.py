@@ -8,6 +8,7 @@ kernel and the analyses need; nothing is cached on the scenario.
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -17,11 +18,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from tco.errors import ScenarioError
-from tco.fields import FieldError
+from tco.fields import MAX_SCENARIO_BYTES, FieldError
 from tco.inputs import Resolved, resolve
 from tco.schema import SECTIONS, Scenario
 from tco.yamlio import dumps as _dumps
-from tco.yamlio import line_comments, parse_yaml, to_dict
+from tco.yamlio import parse_document, to_dict
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,6 +104,19 @@ def _translate(error: dict[str, Any]) -> ScenarioError:
     return ScenarioError(field, message[0].lower() + message[1:] if message else "is invalid")
 
 
+def _too_large(data: Any, path: str = "") -> str | None:
+    """The dotted path of the first integer that no float can hold (``float()`` overflows on it)."""
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        where = f"{path}.{key}" if path else str(key)
+        if isinstance(value, int) and abs(value) > sys.float_info.max:
+            return where
+        found = _too_large(value, where)
+        if found:
+            return found
+    return None
+
+
 def validate(raw: dict[str, Any], comments: Mapping[str, str] | None = None) -> Loaded:
     """Validate a parsed mapping and resolve its inputs, or raise a one-line ``ScenarioError``.
 
@@ -114,6 +128,8 @@ def validate(raw: dict[str, Any], comments: Mapping[str, str] | None = None) -> 
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         raise _translate(exc.errors()[0]) from None
+    except OverflowError:  # yamlio refuses numbers beyond float range; this guards data built in code
+        raise ScenarioError(_too_large(raw) or "scenario", "is a number too large for any field") from None
     kept = dict(comments or {})
     return Loaded(scenario, kept, resolve(scenario, kept))
 
@@ -123,23 +139,40 @@ def loads(data: bytes | str, comments: Mapping[str, str] | None = None) -> Loade
 
     ``comments`` adds to (and overrides) the comments found in the text.
     """
-    raw = parse_yaml(data)
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-    return validate(raw, {**line_comments(text), **(comments or {})})
+    raw, found = parse_document(data)
+    return validate(raw, {**found, **(comments or {})})
 
 
-def load_scenario(path: str | Path) -> Loaded:
-    """Load and validate a scenario file."""
-    path = Path(path)
+def read_bounded(path: str | Path) -> bytes:
+    """The bytes of a scenario file, reading at most one byte more than the size limit.
+
+    The limit + 1 bytes are enough to refuse a larger file, so a device (``/dev/zero``), a pipe or a
+    huge file costs no more than a valid one.
+    """
+    chunks: list[bytes] = []
+    left = MAX_SCENARIO_BYTES + 1
     try:
-        data = path.read_bytes()
+        # Unbuffered: a buffered reader rounds the read up to its buffer size, past the limit.
+        with Path(path).open("rb", buffering=0) as handle:
+            while left > 0 and (chunk := handle.read(left)):  # a pipe returns what it holds
+                chunks.append(chunk)
+                left -= len(chunk)
     except FileNotFoundError:
         raise ScenarioError(str(path), "no such file") from None
     except IsADirectoryError:
         raise ScenarioError(str(path), "is a directory, not a scenario file") from None
+    except PermissionError:
+        raise ScenarioError(str(path), "cannot be read (permission denied)") from None
     except OSError as exc:
-        raise ScenarioError(str(path), exc.strerror or "cannot be read") from None
-    return loads(data)
+        raise ScenarioError(str(path), f"cannot be read ({(exc.strerror or 'error').lower()})") from None
+    except ValueError:  # a NUL byte in the path, from the Python API
+        raise ScenarioError(repr(str(path)), "is not a valid file path") from None
+    return b"".join(chunks)
+
+
+def load_scenario(path: str | Path) -> Loaded:
+    """Load and validate a scenario file."""
+    return loads(read_bounded(path))
 
 
 def dumps(loaded: Loaded) -> str:

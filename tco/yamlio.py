@@ -2,11 +2,19 @@
 
 Reading gives plain data and the trailing ``# comment`` of each field (its source); writing gives
 YAML that loads to an equal scenario, with those comments put back. Validation is ``tco.load``'s job.
+
+Reading is linear in the file: aliases (``*name``) are refused, because a few hundred bytes of nested
+aliases expand to billions of values for every later walk; nesting stops at ``MAX_DEPTH`` levels and
+the document at ``MAX_NODES`` values, both checked while composing so a hostile file is refused
+before the rest of it is even scanned. The text is composed once; comments are found in one pass
+over its lines.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Hashable
 from typing import Any
 
 import yaml
@@ -16,13 +24,56 @@ from tco.errors import ScenarioError
 from tco.fields import MAX_SCENARIO_BYTES
 from tco.schema import Scenario
 
+MAX_DEPTH = 20
+"""Nested mappings and lists; a scenario needs about six (risks.0.multiplier.lognormal.median)."""
+MAX_NODES = 100_000
+"""Values in one file; a large scenario has a few thousand. Bounds the pure-Python parse to ~2 s."""
+
 
 class _Loader(yaml.SafeLoader):
     """Safe loader with YAML 1.2 scalars: ``1e6`` is a number, ``on``/``yes``/``no`` are text.
 
     YAML 1.1 (PyYAML's default) reads the key ``on:`` as the boolean True and ``1e6`` as a string;
-    scenario files use ``on:`` for the options a risk hits. Duplicate keys are rejected.
+    scenario files use ``on:`` for the options a risk hits. Duplicate keys are rejected, and so are
+    aliases, nesting deeper than ``MAX_DEPTH`` and more than ``MAX_NODES`` values (see the module).
     """
+
+    _depth = 0
+    _nodes = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in scenario files; write the value out",
+                event.start_mark)
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise yaml.composer.ComposerError(
+                None, None, f"the file holds more than {MAX_NODES:,} values; a scenario needs far fewer",
+                event.start_mark)
+        if not isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            return super().compose_node(parent, index)
+        if self._depth >= MAX_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"nesting is too deep (more than {MAX_DEPTH} levels)", event.start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # PyYAML lets Python's own errors escape for values such as '!!timestamp 2024-13-01' or an
+        # integer of 5,000 digits; say where the value is instead of failing with a traceback.
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, ArithmeticError, LookupError, TypeError) as exc:
+            reason = (str(exc).splitlines() or [""])[0].split(";")[0][:120]
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read this {kind} value ({reason})" if reason else
+                f"cannot read this {kind} value", node.start_mark) from None
 
 
 # Start from no implicit resolvers for booleans, then allow only true/false.
@@ -48,9 +99,13 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
     mapping: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node)
-        if key in mapping:
+        if not isinstance(key, Hashable):
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}'", key_node.start_mark)
+                None, None, "a key must be a single value, not a list or mapping", key_node.start_mark)
+        if key in mapping:
+            shown = str(key) if len(str(key)) <= 60 else f"{str(key)[:60]}..."
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{shown}'", key_node.start_mark)
         mapping[key] = loader.construct_object(value_node, deep=True)
     return mapping
 
@@ -58,8 +113,25 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def parse_yaml(data: bytes | str) -> dict[str, Any]:
-    """Parse scenario text into a mapping, with one-line errors for empty, binary or bad YAML."""
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    # YAML 1.1 base-60 integers ('1:30:00') cost quadratic time in their length (each part
+    # multiplies a growing integer by 60); scenario numbers never need them.
+    if ":" in str(node.value):
+        raise yaml.constructor.ConstructorError(
+            None, None, "base-60 numbers such as 1:30 are not supported; write the number out",
+            node.start_mark)
+    value = yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    if abs(value) > sys.float_info.max:  # 0xfff... of any length: no field holds it, float() overflows
+        raise yaml.constructor.ConstructorError(
+            None, None, "this number is too large for any field", node.start_mark)
+    return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+def _text(data: bytes | str) -> str:
+    """The text of a scenario file, refusing one that is too large, binary, not UTF-8 or empty."""
     if isinstance(data, bytes):
         if len(data) > MAX_SCENARIO_BYTES:
             raise ScenarioError("scenario", f"file is larger than {MAX_SCENARIO_BYTES // 1000} kB")
@@ -73,14 +145,30 @@ def parse_yaml(data: bytes | str) -> dict[str, Any]:
         text = data
     if not text.strip():
         raise ScenarioError("scenario", "file is empty")
+    return text
+
+
+def _compose(text: str) -> tuple[yaml.Node | None, Any]:
+    """Compose the text once and construct its data: (root node, data), with one-line errors."""
+    loader = None
     try:
-        raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
+        loader = _Loader(text)  # the reader refuses unprintable characters here
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "yaml"
         raise ScenarioError(where, f"{exc.problem or exc.context or 'invalid YAML'}") from None
     except yaml.YAMLError as exc:
-        raise ScenarioError("yaml", str(exc).splitlines()[0]) from None
+        raise ScenarioError("yaml", (str(exc).splitlines() or ["invalid YAML"])[0]) from None
+    except RecursionError:  # MAX_DEPTH stops the composer first; this guards the rest of PyYAML
+        raise ScenarioError("scenario", "nesting is too deep") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _mapping(raw: Any) -> dict[str, Any]:
     if raw is None:
         raise ScenarioError("scenario", "file is empty")
     if not isinstance(raw, dict):
@@ -88,8 +176,22 @@ def parse_yaml(data: bytes | str) -> dict[str, Any]:
     return raw
 
 
+def parse_yaml(data: bytes | str) -> dict[str, Any]:
+    """Parse scenario text into a mapping, with one-line errors for empty, binary or bad YAML."""
+    return _mapping(_compose(_text(data))[1])
+
+
+def parse_document(data: bytes | str) -> tuple[dict[str, Any], dict[str, str]]:
+    """Parse scenario text into (mapping, source comments by field path), composing it once."""
+    text = _text(data)
+    node, raw = _compose(text)
+    return _mapping(raw), _harvest(node, text)
+
+
 def _comment_on(line: str) -> str | None:
     """The trailing ``# comment`` of one line, ignoring '#' inside quotes."""
+    if "#" not in line:
+        return None
     quote = None
     for i, ch in enumerate(line):
         if quote:
@@ -107,17 +209,27 @@ def line_comments(text: str) -> dict[str, str]:
     """Map each dotted field path to the trailing comment that documents it (its source).
 
     A value's own line wins; otherwise the comment after the flow mapping or list that holds it
-    (``- {kind: ..., multiplier: ...}   # source``) applies to every field inside.
+    (``- {kind: ..., multiplier: ...}   # source``) applies to every field inside. Text that does
+    not parse has no comments.
     """
     try:
-        root = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError:
+        node, _ = _compose(text)
+    except ScenarioError:
         return {}
-    lines = text.splitlines()
+    return _harvest(node, text)
+
+
+def _harvest(root: yaml.Node | None, text: str) -> dict[str, str]:
+    """Comments by field path, from composed nodes (a tree: aliases are refused when composing)."""
+    if root is None:
+        return {}
+    # Each line's comment is found once: nodes on one long line (a one-line JSON file) would
+    # otherwise rescan it per node, which is quadratic in the line's length.
+    notes = [_comment_on(line) for line in text.splitlines()]
     found: dict[str, str] = {}
 
     def comment(line_no: int) -> str | None:
-        return _comment_on(lines[line_no]) if 0 <= line_no < len(lines) else None
+        return notes[line_no] if 0 <= line_no < len(notes) else None
 
     def walk(node: yaml.Node, path: list[str], inherited: str | None) -> None:
         flow = getattr(node, "flow_style", False)
@@ -126,7 +238,8 @@ def line_comments(text: str) -> dict[str, str]:
         if isinstance(node, yaml.MappingNode):
             if path and here:
                 found[".".join(path)] = here
-            if len(node.value) == 1 and node.value[0][0].value in DISTRIBUTION_FORMS:
+            if (len(node.value) == 1 and isinstance(node.value[0][0], yaml.ScalarNode)
+                    and node.value[0][0].value in DISTRIBUTION_FORMS):
                 return  # a distribution is one field: its parts need no sources of their own
             for key_node, value_node in node.value:
                 key_comment = comment(key_node.start_mark.line)
@@ -141,8 +254,7 @@ def line_comments(text: str) -> dict[str, str]:
         elif path and here:
             found[".".join(path)] = here
 
-    if root is not None:
-        walk(root, [], None)
+    walk(root, [], None)
     return found
 
 
@@ -171,11 +283,11 @@ def dumps(scenario: Scenario, comments: dict[str, str] | None = None) -> str:
                 key_lines[".".join([*path, str(i)])] = item.start_mark.line
                 walk(item, [*path, str(i)])
 
-    walk(yaml.compose(text, Loader=_Loader), [])
-    placed: set[int] = set()
+    walk(_compose(text)[0], [])
+    placed = {i for i, line in enumerate(lines) if "#" in line}  # checked once per line, not per path
     for path, note in comments.items():
         line = key_lines.get(path)
-        if line is not None and line not in placed and "#" not in lines[line]:
+        if line is not None and line not in placed:
             lines[line] = f"{lines[line]}  # {note}"
             placed.add(line)
     return "\n".join(lines) + "\n"
@@ -186,7 +298,8 @@ class _Flow(dict):
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # the loader refuses aliases, so a value used twice is written out twice
 
 
 _Dumper.add_representer(_Flow, lambda dumper, data: dumper.represent_mapping(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -88,7 +89,7 @@ def test_deck_opens_with_native_charts(result, output_dir) -> None:
     assert tables, "comparison table and assumptions appendix"
     text = " ".join(shape.text_frame.text for slide in prs.slides for shape in slide.shapes
                     if shape.has_text_frame)
-    assert "Verdict" in text and "Appendix: assumptions" in text
+    assert "Executive summary" in text and "Appendix: assumptions" in text
     (output_dir / "plan.pptx").write_bytes(data)
 
 
@@ -137,3 +138,30 @@ def test_import_tco_does_not_import_streamlit() -> None:
                           "print('streamlit' in sys.modules)"], capture_output=True, text=True,
                          cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_write_atomic_refuses_a_folder_and_leaves_nothing(tmp_path) -> None:
+    """'deck -o DIR' left DIR.tmp behind, next to a traceback."""
+    target = tmp_path / "plan"
+    target.mkdir()
+    with pytest.raises(IsADirectoryError):
+        export.write_atomic(target, b"deck")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan"]
+    assert list(target.iterdir()) == []
+
+
+def test_write_atomic_syncs_and_cleans_up_on_error(tmp_path, monkeypatch) -> None:
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+    export.write_atomic(tmp_path / "a.csv", b"1")
+    assert synced, "the bytes reach the disk before the rename"
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="No space left"):
+        export.write_atomic(tmp_path / "b.csv", b"2")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]
+    assert (tmp_path / "a.csv").read_bytes() == b"1"

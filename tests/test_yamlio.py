@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 import tco
+from tco import yamlio
 from tco.errors import ScenarioError
 from tco.load import dumps, loads
-from tco.yamlio import parse_yaml, to_dict
+from tco.yamlio import _comment_on as comment_on
+from tco.yamlio import line_comments, parse_yaml, to_dict
 from tests.conftest import SCENARIOS
 
 
@@ -40,3 +42,70 @@ def test_round_trip(path) -> None:
     # Source comments survive the trip, so an exported scenario still cites its numbers.
     path = "workload.requests_per_month"
     assert again.comments[path] == sc.comments[path]
+
+
+# Hostile input: parsing is linear in the file, and every failure is a one-line ScenarioError.
+MAX_DEPTH = 20  # tco.yamlio.MAX_DEPTH and MAX_NODES, the documented limits
+MAX_NODES = 100_000
+
+def _laughs(levels: int) -> str:
+    lines = ['a0: &a0 ["lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def test_aliases_are_refused() -> None:
+    """Aliases expand by reference, so a few hundred bytes of them are billions of values to walk."""
+    with pytest.raises(ScenarioError) as info:
+        parse_yaml(_laughs(4))
+    assert str(info.value) == ("line 2, column 10: YAML aliases (*name) are not allowed in scenario "
+                               "files; write the value out")
+    with pytest.raises(ScenarioError, match="aliases"):
+        loads(b"name: &n x\ndescription: *n\n")
+    assert line_comments(_laughs(4) + "b: 1  # note\n") == {}
+
+
+def test_nesting_is_capped() -> None:
+    assert parse_yaml("a: " + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "\n")
+    with pytest.raises(ScenarioError) as info:
+        parse_yaml("a: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "\n")
+    assert str(info.value) == f"line 1, column {3 + MAX_DEPTH}: nesting is too deep (more than 20 levels)"
+    # Thousands of levels overflowed Python's stack in the recursive composer: a traceback.
+    with pytest.raises(ScenarioError, match="nesting is too deep"):
+        parse_yaml("a: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n")
+
+
+def test_values_are_capped() -> None:
+    with pytest.raises(ScenarioError, match="more than 100,000 values"):
+        parse_yaml("a: [" + ", ".join(["0"] * MAX_NODES) + "]\n")
+
+
+def test_each_line_is_scanned_for_its_comment_once(monkeypatch) -> None:
+    """A one-line JSON file of n values was scanned n times (21 s at 57 kB): now once per line."""
+    calls = []
+
+    def counted(line: str) -> str | None:
+        calls.append(line)
+        return comment_on(line)
+
+    monkeypatch.setattr(yamlio, "_comment_on", counted)
+    text = '{"a": [' + ", ".join(['"x # y"'] * 2000) + ']}  # source\n'
+    assert line_comments(text)["a"] == "source"
+    assert len(calls) <= text.count("\n")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a: 1:30\n", "line 1, column 4: base-60 numbers such as 1:30 are not supported; write the number out"),
+    ("a: 0x" + "f" * 300 + "\n", "line 1, column 4: this number is too large for any field"),
+    ("a: !!timestamp 2024-13-01\n",
+     "line 1, column 4: cannot read this timestamp value (month must be in 1..12)"),
+    ("a: !!int xyz\n", "line 1, column 4: cannot read this int value (invalid literal for int() with "
+                       "base 10: 'xyz')"),
+    ("? [1, 2]\n: x\n", "line 1, column 3: a key must be a single value, not a list or mapping"),
+    ("a: !!map [1]\n", "line 1, column 4: cannot read this map value (cannot unpack non-iterable "
+                       "ScalarNode object)"),
+])
+def test_values_python_cannot_build_are_one_line(text: str, expected: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        parse_yaml(text)
+    assert str(info.value) == expected
