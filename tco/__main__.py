@@ -85,7 +85,38 @@ def _parser() -> argparse.ArgumentParser:
     deck.add_argument("--seed", type=int, default=DEFAULT_SEED)
     deck.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS,
                       help="the largest paths x strategies x months to run (memory bound)")
+    diff = sub.add_parser("diff", help="compare two scenarios: inputs that differ, NPV per strategy")
+    diff.add_argument("base")
+    diff.add_argument("other")
+    diff.add_argument("--paths", type=int, default=DEFAULT_PATHS)
+    diff.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    diff.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS,
+                      help="the largest paths x strategies x months to run (memory bound)")
+    diff.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
     return parser
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from tco.compare import compare, text  # noqa: PLC0415 - only this command needs it
+
+    _check_run(args)
+    a, b = load_scenario(args.base), load_scenario(args.other)
+    result = compare(a, b, args.paths, args.seed, (_simulate(a, args), _simulate(b, args)))
+    if not args.json:
+        _say(text(result, shown(args.base), shown(args.other)))
+        return 0
+
+    def number(value: float) -> float | None:
+        return None if math.isnan(value) else float(value)  # NaN: a strategy only one side has
+
+    _say(json.dumps({
+        "base": args.base, "other": args.other, "paths": args.paths, "seed": args.seed,
+        "currency": a.currency, "paired_paths": result.paired,
+        "inputs": result.inputs.to_dict(orient="records"),
+        "strategies": {r["strategy"]: {k: number(v) for k, v in r.items() if k != "strategy"}
+                       for r in result.strategies.to_dict(orient="records")},
+    }, indent=2, allow_nan=False))
+    return 0
 
 
 def _check_run(args: argparse.Namespace) -> None:
@@ -296,6 +327,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _stress(args)
         if args.command == "deck":
             return _deck(args)
+        if args.command == "diff":
+            return _diff(args)
     except ScenarioError as exc:
         rule = shown(exc.rule)
         print(f"error: {shown(exc.field, limit=200)}: {rule}" if exc.field else f"error: {rule}",

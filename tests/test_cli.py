@@ -106,3 +106,32 @@ def test_validate_all_shipped() -> None:
     out = cli("validate", *map(str, SCENARIOS))
     assert out.returncode == 0
     assert out.stdout.count(": ok (") == len(SCENARIOS)
+
+
+def test_diff_prints_and_writes_strict_json() -> None:
+    """`tco diff` on a scenario and a copy with a cheaper output price: one input differs, the
+    paths pair up, and every strategy's difference equals the two runs' means."""
+    import tco
+    from tco.load import with_changes
+    from tco.yamlio import dumps
+
+    base = tco.load_scenario(SCENARIOS[0])
+    field = next(p for p in base.inputs.params if p.endswith("output_usd_per_mtok"))
+    other = with_changes(base, {field: base.inputs.params[field].nominal * 0.8})
+    target = ROOT / "test-output" / "diff-other.yaml"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(dumps(other.scenario, dict(other.comments)))
+    out = cli("diff", str(SCENARIOS[0]), str(target), "--paths", "600", "--json")
+    assert out.returncode == 0, out.stderr
+
+    def refuse(name: str) -> None:
+        raise AssertionError(f"not strict JSON: {name}")
+
+    got = json.loads(out.stdout, parse_constant=refuse)
+    assert got["paired_paths"] is True and [r["input"] for r in got["inputs"]] == [field]
+    ra, rb = tco.simulate(base, paths=600), tco.simulate(other, paths=600)
+    for i, name in enumerate(ra.strategies):
+        expected = rb.npv_usd[:, i].mean() - ra.npv_usd[:, i].mean()
+        assert got["strategies"][name]["difference_usd"] == pytest.approx(expected, rel=1e-12)
+    text = cli("diff", str(SCENARIOS[0]), str(target), "--paths", "600")
+    assert text.returncode == 0 and "Inputs that differ" in text.stdout
