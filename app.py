@@ -16,6 +16,7 @@ from tco.load import loads
 from tco.report import apply_nominal
 from tco.ui import state, tabs
 from tco.ui.cache import compute, inputs_key, kernel_ready, shipped
+from tco.ui.safe import escape_markdown
 from tco.ui.sidebar import input_widgets
 from tco.ui.upload import load_upload
 
@@ -33,14 +34,14 @@ def main() -> None:
     stem = st.sidebar.selectbox("Scenario", stems, format_func=lambda s: files[s][0], key="scenario",
                                 on_change=state.reset_inputs)
     upload = load_upload()
-    use_upload = upload is not None and st.sidebar.toggle(f"Use uploaded {upload[0]}", value=True,
-                                                          key="use_upload")
+    use_upload = upload is not None and st.sidebar.toggle(f"Use uploaded {escape_markdown(upload[0])}",
+                                                          value=True, key="use_upload")
     base = loads(upload[1] if use_upload else files[stem][2])
-    st.sidebar.caption(base.description)
+    st.sidebar.caption(escape_markdown(base.description, limit=2000))
     state.apply_link(base)
     c1, c2 = st.sidebar.columns(2)
     paths = c1.select_slider("Paths", state.PATH_CHOICES, key="paths", format_func=lambda v: f"{v:,}")
-    seed = int(c2.number_input("Seed", step=1, key="seed"))
+    seed = int(c2.number_input("Seed", min_value=0, max_value=state.MAX_SEED, step=1, key="seed"))
     changes = input_widgets(base)
     changes.update(tabs.editor_changes(base))
     st.sidebar.button("Reset to the base scenario", on_click=state.reset_inputs, key="reset",
@@ -48,19 +49,23 @@ def main() -> None:
     try:
         current = apply_nominal(base, changes) if changes else base
     except ScenarioError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(exc))
         st.stop()
     state.write_link(None if use_upload else stem, changes, paths, seed)
 
-    st.title(current.name)
+    st.title(escape_markdown(current.name))
     if changes:
         st.caption(f":orange[{len(changes)} input(s) changed] against the base scenario "
                    "(see Assumptions; reset in the sidebar).")
     kernel_ready()
     started = time.perf_counter()
     key = inputs_key(current, paths, seed)
-    with st.spinner(f"Simulating {paths:,} paths..."):
-        view = compute(*key)
+    try:
+        with st.spinner(f"Simulating {paths:,} paths..."):
+            view = compute(*key)
+    except ScenarioError as exc:  # e.g. a run larger than the page's budget: one line, no traceback
+        st.error(escape_markdown(exc))
+        st.stop()
     st.session_state["last_compute_s"] = time.perf_counter() - started
     # Tabs track which one is open, so only the visible tab builds and sends its charts.
     drawn = (lambda: tabs.overview(view, key), lambda: tabs.costs(view, key), lambda: tabs.risk(view, key),

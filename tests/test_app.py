@@ -157,3 +157,58 @@ def test_no_dotted_path_reaches_a_reader(path) -> None:
         seen += [chart.proto.spec for chart in at.get("plotly_chart")]
     leaks = sorted({m.group(0) for text in seen for m in DOTTED_PATH.finditer(text)})
     assert not leaks, leaks
+
+
+# The page's caches are bounded in bytes (tco.ui.lru), not in entries.
+
+
+def test_the_result_cache_never_exceeds_its_byte_limit() -> None:
+    from tco.ui import cache
+    from tco.ui.lru import ByteLRU, memoize, size_of
+
+    assert cache.RESULT_CACHE.max_bytes == cache.RESULT_BYTES == 600 * 2**20
+    sc = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    one = size_of(cache.compute(*cache.inputs_key(sc, 1000, 1)))
+    small = ByteLRU(int(3.5 * one))  # room for three runs
+    compute = memoize(small)(cache.compute.__wrapped__)  # the page's function on a smaller cache
+    for seed in range(40):
+        view = compute(*cache.inputs_key(sc, 1000, 1000 + seed))
+        _ = view.ranking, view.result.inputs  # tables computed later, when a tab needs them, count too
+        assert small.nbytes() <= small.max_bytes
+    assert 2 <= len(small) <= 3
+    assert compute(*cache.inputs_key(sc, 1000, 1039)) is view  # the latest is kept
+
+
+def test_a_byte_lru_drops_the_least_recently_used_and_never_keeps_an_oversized_value() -> None:
+    from tco.ui.lru import ByteLRU
+
+    lru = ByteLRU(100, sizer=len)
+    for key in "abc":
+        lru.get(key, lambda k=key: k * 30)
+    lru.get("a", lambda: "unused")  # touch a: b is now the oldest
+    lru.get("d", lambda: "d" * 30)
+    assert ("b" in lru, "a" in lru, "d" in lru) == (False, True, True)
+    assert lru.get("big", lambda: "x" * 101) == "x" * 101
+    assert "big" not in lru and lru.nbytes() <= 100
+
+
+def test_a_byte_lru_computes_once_for_many_threads_at_once() -> None:
+    import threading
+    import time
+
+    from tco.ui.lru import ByteLRU
+
+    lru, calls = ByteLRU(10**6), []
+
+    def slow() -> str:
+        calls.append(1)
+        time.sleep(0.2)
+        return "value"
+
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(lru.get("k", slow))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["value"] * 8 and len(calls) == 1

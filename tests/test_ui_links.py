@@ -86,3 +86,52 @@ def test_round_trip_gives_the_same_values() -> None:
 def test_the_codec_does_not_import_streamlit() -> None:
     code = "import sys, tco.ui.links; sys.exit('streamlit' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+# Hostile links: everything left out is said, with the parameter's name (see tests/test_hostile_links.py).
+
+
+def test_read_refuses_repeated_keys_bad_seeds_and_non_ascii_digits() -> None:
+    from tco.ui.links import MAX_SEED, read
+
+    link, problems = read({"seed": ["1", "-3"], "paths": ["²"], "scenario": ["nope"],
+                           "workload.growth_per_month": ["0.05"]}, STEMS, CHOICES)
+    assert link == Link(inputs={"workload.growth_per_month": "0.05"})
+    assert problems == ["Ignored link parameter seed: given 2 times; a link gives each once",
+                        "Ignored link parameter scenario='nope': not a shipped scenario",
+                        "Ignored link parameter paths='²': must be one of 1,000, 2,000, 5,000"]
+    for seed in ("-1", "١", str(MAX_SEED + 1), "1" * 5000):
+        link, problems = read({"seed": [seed]}, STEMS, CHOICES)
+        assert link.seed is None
+        assert len(problems) == 1 and problems[0].startswith("Ignored link parameter seed=")
+    assert read({"seed": [str(MAX_SEED)], "paths": ["1000"]}, STEMS, CHOICES)[0] == Link(None, 1000, MAX_SEED)
+
+
+def test_widget_values_refuse_what_is_not_finite_or_breaks_the_scenario_s_rules() -> None:
+    sc = tco.load_scenario(ROOT / "scenarios" / "api-price-shock.yaml")
+    link = {"workload.growth_per_month": "nan", "workload.requests_per_month": "1" * 400,
+            "horizon_months": "100000", "risks.0.annual_probability": "0.3"}
+    values, ignored = widget_values(link, by_path(sc), sc)
+    assert values == {"risks.0.annual_probability": 30}
+    assert ignored == [
+        "Ignored link parameter workload.growth_per_month='nan': not a finite number",
+        f"Ignored link parameter workload.requests_per_month='{'1' * 39}…': not a finite number",
+        "Ignored link parameter horizon_months='100000': must be less than or equal to 240"]
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("bad.yaml: horizon_months: must be greater than or equal to 1",
+     "bad.yaml: horizon_months: must be greater than or equal to 1"),
+    ("[a](https://e.example)", "\\[a\\](https:\u2060//e.example)"),
+    ("![i](http://e.example/i.png)", "\\!\\[i\\](http:\u2060//e.example/i.png)"),
+    ("<script>x</script> &amp;", "\\<script\\>x\\</script\\> \\&amp;"),
+    ("www.e.example me@e.example", "www\u2060.e.example me@\u2060e.example"),
+    (":red[x] :smile: $y$", ":\u2060red\\[x\\] :\u2060smile: \\$y\\$"),
+    ("# h\n- item\u202e", "\\# h - item "),
+    ("_a_ b_c", "\\_a\\_ b_c"),
+])
+def test_escape_markdown_keeps_plain_text_and_neutralises_markup(text, shown) -> None:
+    from tco.ui.safe import escape_markdown
+
+    assert escape_markdown(text) == shown
+    assert len(escape_markdown("x" * 1000)) == 200

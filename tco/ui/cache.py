@@ -1,7 +1,10 @@
 """What the page computes, cached across reruns: shipped scenarios, simulations, charts and files.
 
-Every cached function takes the inputs as a ``Key`` of plain values (hashable by streamlit), so
-moving a slider back to an earlier value is instant.
+Every cached function takes the inputs as a ``Key`` of plain values (hashable), so moving a slider
+back to an earlier value is instant. The caches are shared by every session of the server and
+bounded in bytes (``tco.ui.lru``): simulations ``RESULT_BYTES``, charts ``FIGURE_BYTES``, files and
+images ``FILE_BYTES``, about 900 MB together however many runs people ask for. Each run is also
+refused above ``tco.budget.PAGE_MAX_CELLS`` before anything is allocated.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from tco import export
+from tco.budget import PAGE_MAX_CELLS
 from tco.figures import data as specs
 from tco.figures import to_figure
 from tco.images import figure_bytes
@@ -26,8 +30,15 @@ from tco.report import verdict
 from tco.sensitivity import global_ranking, tornado
 from tco.simulate import SimulationResult, simulate
 from tco.stress import named_stresses
+from tco.ui.lru import ByteLRU, memoize
 
 Key = tuple[str, int, int, str]  # scenario YAML, paths, seed, the file's source notes as JSON
+MB = 2**20
+RESULT_BYTES = 600 * MB
+"""Simulations kept: four runs at the page's largest size, about twenty 50,000-path runs."""
+FIGURE_BYTES = 150 * MB
+FILE_BYTES = 150 * MB
+RESULT_CACHE, FIGURE_CACHE, FILE_CACHE = ByteLRU(RESULT_BYTES), ByteLRU(FIGURE_BYTES), ByteLRU(FILE_BYTES)
 
 
 @st.cache_data(show_spinner=False)
@@ -88,11 +99,17 @@ def kernel_ready() -> float:
     return warm_up()
 
 
-@st.cache_resource(max_entries=48, show_spinner=False)
+@memoize(RESULT_CACHE)
 def compute(scenario_yaml: str, paths: int, seed: int, comments: str = "{}") -> View:
-    """Simulate one set of inputs; ``comments`` (JSON) carries the file's source notes."""
+    """Simulate one set of inputs; ``comments`` (JSON) carries the file's source notes.
+
+    Raises
+    ------
+    ScenarioError
+        If the run is larger than the page allows or the seed is negative.
+    """
     sc = loads(scenario_yaml, json.loads(comments))
-    result = simulate(sc, paths=paths, seed=seed)
+    result = simulate(sc, paths=paths, seed=seed, max_cells=PAGE_MAX_CELLS)
     return View(sc, result, evaluate(sc), result.summary(), verdict(result))
 
 
@@ -115,7 +132,7 @@ STRATEGY_FIGURES = {
 }
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
+@memoize(FIGURE_CACHE)
 def figure(scenario_yaml: str, paths: int, seed: int, comments: str, name: str) -> go.Figure:
     """Any chart by its name, e.g. 'NPV per strategy' or 'Tornado: hybrid', built when first shown."""
     view = compute(scenario_yaml, paths, seed, comments)
@@ -136,7 +153,7 @@ def stress_figure(frame: pd.DataFrame, title: str) -> go.Figure:
     return to_figure(specs.stress_impact(frame, title))
 
 
-@st.cache_resource(max_entries=48, show_spinner=False)
+@memoize(FILE_CACHE)
 def export_bytes(scenario_yaml: str, paths: int, seed: int, comments: str, kind: str) -> bytes:
     """Downloads (CSV, zip or slide deck), built once per set of inputs."""
     result = compute(scenario_yaml, paths, seed, comments).result
@@ -152,7 +169,7 @@ def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
     return build(sc, result)
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@memoize(FILE_CACHE)
 def image_bytes(scenario_yaml: str, paths: int, seed: int, comments: str, chart: str, fmt: str) -> bytes:
     """A chart as PNG or SVG bytes (needs Chromium on the server)."""
     return figure_bytes(figure(scenario_yaml, paths, seed, comments, chart), fmt)

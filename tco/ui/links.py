@@ -2,16 +2,33 @@
 
 A link holds the shipped scenario's file stem, the path count, the seed and every changed input as
 ``<scenario path>=<value in stored units>`` (fractions stay fractions; widgets may show percentages).
+
+Links come from anyone, so nothing in one is applied unchecked: ``read`` and ``widget_values``
+return one message per parameter they leave out (given twice, not a whole number, not finite,
+outside the page's widgets or breaking the scenario's own rules), naming the parameter and the rule;
+the page shows those messages (escaped, see ``tco.ui.safe``) and keeps the scenario's numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+import math
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
+from tco.errors import ScenarioError
+from tco.report import apply_nominal
 from tco.ui.controls import Control
 
+if TYPE_CHECKING:
+    from tco.load import Loaded as Scenario
+
 RESERVED = ("scenario", "paths", "seed", "embed")  # every other parameter names an input
+MAX_SEED = 2**32 - 1
+MAX_WIDGET_INT = 2**53 - 1  # the largest whole number a browser's number box holds exactly
+ECHO_CHARS = 40  # a value longer than this is shortened in messages
+_WHOLE = re.compile(r"-?[0-9]{1,18}")  # ASCII digits only: '²'.isdigit() is True but int('²') fails
 
 
 @dataclass(frozen=True)
@@ -37,6 +54,10 @@ class Link:
 def parse(params: Mapping[str, str], stems: Collection[str], path_choices: Collection[int]) -> Link:
     """Read query parameters; an unknown scenario or a path count not offered is left out.
 
+    Numbers are whole numbers in ASCII digits; the seed is kept as written, sign included (the page
+    reads links through ``read``, which also refuses a seed outside 0 to ``MAX_SEED``, repeated
+    keys, and says what it left out).
+
     Parameters
     ----------
     params : mapping of str to str
@@ -47,15 +68,58 @@ def parse(params: Mapping[str, str], stems: Collection[str], path_choices: Colle
         The path counts the page offers.
     """
     scenario = params.get("scenario")
-    paths = params.get("paths", "")
-    seed = params.get("seed", "")
+    paths = _whole(params.get("paths", ""))
     return Link(scenario=scenario if scenario in stems else None,
-                paths=int(paths) if paths.isdigit() and int(paths) in path_choices else None,
-                seed=int(seed) if seed.lstrip("-").isdigit() else None,
+                paths=paths if paths in path_choices else None,
+                seed=_whole(params.get("seed", "")),
                 inputs={k: v for k, v in params.items() if k not in RESERVED})
 
 
-def widget_values(inputs: Mapping[str, str], known: Mapping[str, Control]
+def _whole(text: str) -> int | None:
+    """A whole number written in ASCII digits (at most 18), else None."""
+    return int(text) if _WHOLE.fullmatch(text) else None
+
+
+def _echo(text: str) -> str:
+    return repr(text if len(text) <= ECHO_CHARS else text[:ECHO_CHARS - 1] + "…")
+
+
+def read(params: Mapping[str, Sequence[str]], stems: Collection[str], path_choices: Collection[int]
+         ) -> tuple[Link, list[str]]:
+    """Read query parameters with every value each was given, and say what is left out and why.
+
+    Parameters
+    ----------
+    params : mapping of str to sequence of str
+        Query parameters with all their values (``st.query_params.get_all``).
+    stems, path_choices
+        As for ``parse``.
+
+    Returns
+    -------
+    link : Link
+        What the link asks for that the page can use; a parameter given more than once is left out.
+    problems : list of str
+        One message per setting left out. Inputs are checked later, by ``widget_values``.
+    """
+    problems = [f"Ignored link parameter {key}: given {len(values)} times; a link gives each once"
+                for key, values in params.items() if len(values) != 1]
+    single = {key: values[0] for key, values in params.items() if len(values) == 1}
+    link = parse(single, stems, path_choices)
+    if "scenario" in single and link.scenario is None:
+        problems.append(f"Ignored link parameter scenario={_echo(single['scenario'])}: not a shipped "
+                        "scenario")
+    if "paths" in single and link.paths is None:
+        problems.append(f"Ignored link parameter paths={_echo(single['paths'])}: must be one of "
+                        + ", ".join(f"{n:,}" for n in sorted(path_choices)))
+    if "seed" in single and (link.seed is None or not 0 <= link.seed <= MAX_SEED):
+        problems.append(f"Ignored link parameter seed={_echo(single['seed'])}: must be a whole number "
+                        f"from 0 to {MAX_SEED:,}")
+        link = replace(link, seed=None)
+    return link, problems
+
+
+def widget_values(inputs: Mapping[str, str], known: Mapping[str, Control], base: Scenario | None = None
                   ) -> tuple[dict[str, int | float], list[str]]:
     """Turn a link's input values (stored units) into widget values (displayed units).
 
@@ -65,28 +129,59 @@ def widget_values(inputs: Mapping[str, str], known: Mapping[str, Control]
         Input values by scenario path, as in ``Link.inputs``.
     known : mapping of str to Control
         The page's inputs by scenario path.
+    base : Scenario, optional
+        The scenario the values change; when given, a value that breaks its rules (alone or with
+        the values before it) is left out with the rule, and so is one below a number box's minimum.
 
     Returns
     -------
     values : dict of str to int or float
         Widget values by scenario path.
     ignored : list of str
-        One message per parameter left out (not a number, or not an input of the page).
+        One message per parameter left out (not a finite number, not an input of the page, or
+        against a rule), naming the parameter.
     """
     values: dict[str, int | float] = {}
+    stored: dict[str, float] = {}
     ignored: list[str] = []
     for path, text in inputs.items():
         try:
             value = float(text)
         except ValueError:
-            ignored.append(f"Ignored link parameter {path}={text!r}: not a number")
+            ignored.append(f"Ignored link parameter {path}={_echo(text)}: not a number")
+            continue
+        if not math.isfinite(value):
+            ignored.append(f"Ignored link parameter {path}={_echo(text)}: not a finite number")
             continue
         control = known.get(path)
         if control is None:
             ignored.append(f"Ignored link parameter {path}: not an input of this page")
             continue
-        values[path] = control.shown(value)
+        shown = control.shown(value)
+        rule = _broken_rule(control, value, shown, base, stored)
+        if rule:
+            ignored.append(f"Ignored link parameter {path}={_echo(text)}: {rule}")
+            continue
+        values[path] = shown
+        stored[path] = shown / control.display_scale
     return values, ignored
+
+
+def _broken_rule(control: Control, value: float, shown: float, base: Scenario | None,
+                 before: Mapping[str, float]) -> str | None:
+    """The rule ``value`` breaks, or None: the scenario's own rules first, then the widget's."""
+    if base is not None:
+        # The value as written and as the widget will hold it (whole-number widgets round it).
+        for candidate in dict.fromkeys((value, shown / control.display_scale)):
+            try:
+                apply_nominal(base, {**before, control.path: candidate})
+            except ScenarioError as exc:
+                return exc.rule if exc.field == control.path else str(exc)
+    if abs(shown) > MAX_WIDGET_INT:
+        return "too large for this page"
+    if control.widget == "number" and control.low is not None and shown < control.low:
+        return f"must be at least {control.low:g} on this page"
+    return None
 
 
 def encode(stem: str | None, changes: Mapping[str, float], paths: int, seed: int,

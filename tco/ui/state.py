@@ -12,6 +12,7 @@ import streamlit as st
 
 from tco.ui import links
 from tco.ui.controls import by_path
+from tco.ui.safe import escape_markdown
 
 if TYPE_CHECKING:
     from tco.load import Loaded as Scenario
@@ -20,6 +21,7 @@ PATH_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
 DEFAULT_PATHS = 10_000
 DEFAULT_SEED = 7
 DEFAULT_SCENARIO = "open-model-goes-closed"
+MAX_SEED = links.MAX_SEED
 PREFIX = "in:"  # widget keys are "in:" + the input's scenario path
 
 
@@ -43,11 +45,14 @@ def set_defaults(stems: list[str]) -> None:
 
 
 def read_link(stems: Collection[str]) -> None:
-    """Seed widget state from a shared link once per session."""
+    """Seed widget state from a shared link once per session; what it leaves out is shown by
+    ``apply_link``."""
     if st.session_state.get("query_loaded"):
         return
     st.session_state["query_loaded"] = True
-    link = links.parse(dict(st.query_params), stems, PATH_CHOICES)
+    link, problems = links.read({key: st.query_params.get_all(key) for key in st.query_params}, stems,
+                                PATH_CHOICES)
+    st.session_state["link_problems"] = problems
     if link.scenario is not None:
         st.session_state["scenario"] = link.scenario
     if link.paths is not None:
@@ -58,10 +63,11 @@ def read_link(stems: Collection[str]) -> None:
 
 
 def apply_link(base: Scenario) -> None:
-    """Put the link's input values into the input widgets, once the scenario (and so its inputs) is known."""
-    values, ignored = links.widget_values(st.session_state.pop("pending_changes", {}), by_path(base))
-    for message in ignored:
-        st.warning(message)
+    """Put the link's input values into the input widgets, once the scenario (and so its inputs) is
+    known; each parameter left out shows one line, escaped (names and values come from anyone)."""
+    values, ignored = links.widget_values(st.session_state.pop("pending_changes", {}), by_path(base), base)
+    for message in [*st.session_state.pop("link_problems", []), *ignored]:
+        st.warning(escape_markdown(message))
     for path, value in values.items():
         st.session_state[input_key(path)] = value
 

@@ -19,6 +19,7 @@ from tco.report import STALE_AFTER_DAYS, assumptions, changed_inputs
 from tco.stress import stress
 from tco.ui.cache import Key, View, chart_names, export_bytes, figure, image_bytes, stress_figure
 from tco.ui.controls import nominal
+from tco.ui.safe import escape_markdown
 
 if TYPE_CHECKING:
     from tco.load import Loaded as Scenario
@@ -232,7 +233,7 @@ def export_tab(view: View, key: Key, stem: str | None) -> None:
                     svg = image_bytes(*key, chart, "svg")
                 st.session_state["images"] = (chart, png, svg)
             except ImageExportUnavailable as exc:
-                st.info(f"Image export is unavailable here: {exc}")
+                st.info(escape_markdown(f"Image export is unavailable here: {exc}"))
         images = st.session_state.get("images")
         if images and images[0] == chart:
             name = chart.lower().replace(" ", "-").replace(":", "")

@@ -7,6 +7,7 @@ import streamlit as st
 from tco.errors import ScenarioError
 from tco.fields import MAX_SCENARIO_BYTES
 from tco.load import loads
+from tco.ui.safe import escape_markdown
 from tco.ui.state import reset_inputs
 
 UPLOAD_KEY = "uploaded"  # session state: (file name, YAML text) of the last valid upload
@@ -44,5 +45,6 @@ def load_upload() -> tuple[str, str] | None:
             else:
                 st.session_state.pop("upload_error", None)
     if st.session_state.get("upload_error"):
-        st.sidebar.error(st.session_state["upload_error"])
+        # The file's name and the error (which may quote the file) are the uploader's text.
+        st.sidebar.error(escape_markdown(st.session_state["upload_error"], limit=400))
     return st.session_state.get(UPLOAD_KEY)

@@ -1,0 +1,138 @@
+"""Caches bounded in bytes, not in entries. Pure (no streamlit).
+
+``st.cache_resource(max_entries=48)`` bounds how many simulations the page keeps, not how large they
+are: 48 runs at the page's largest size (``tco.budget.PAGE_MAX_CELLS``, about 150 MB each) are
+7 GB. A ``ByteLRU`` keeps values while their total size stays within its limit and drops the least
+recently used beyond it; a value larger than the whole limit is returned but not kept.
+
+Sizes are measured, not declared: numpy arrays by ``nbytes``, pandas objects by their deep memory
+use, bytes and strings by length, containers and plain objects by walking what they hold (each
+object once). Values can grow after they are stored (``cached_property`` tables computed when a tab
+first needs them), so every insertion measures all entries again before deciding what to drop.
+Runs being computed are not counted; each is bounded by the run budget on its own.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import types
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from functools import wraps
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+T = TypeVar("T")
+MAX_DEPTH = 12  # nesting levels walked; deeper parts count by their shallow size
+# Shared by every value (classes, modules, functions): not counted.
+SHARED = (type, types.ModuleType, types.FunctionType, types.MethodType, types.BuiltinFunctionType)
+
+
+def size_of(obj: Any) -> int:
+    """Bytes held by ``obj``, counting each object it reaches once."""
+    return _size(obj, set(), 0)
+
+
+def _size(obj: Any, seen: set[int], depth: int) -> int:
+    if obj is None or id(obj) in seen or isinstance(obj, SHARED):
+        return 0
+    seen.add(id(obj))
+    if isinstance(obj, np.ndarray):
+        return int(obj.nbytes)
+    if isinstance(obj, pd.DataFrame | pd.Series | pd.Index):
+        usage = obj.memory_usage(deep=True)
+        return int(usage.sum() if isinstance(usage, pd.Series) else usage)
+    if isinstance(obj, str | bytes | bytearray | memoryview | int | float | complex) or depth >= MAX_DEPTH:
+        return sys.getsizeof(obj)
+    if isinstance(obj, dict):
+        return sys.getsizeof(obj) + sum(_size(k, seen, depth + 1) + _size(v, seen, depth + 1)
+                                        for k, v in obj.items())
+    if isinstance(obj, list | tuple | set | frozenset):
+        return sys.getsizeof(obj) + sum(_size(v, seen, depth + 1) for v in obj)
+    if hasattr(obj, "to_plotly_json"):  # a plotly figure: its traces and layout as plain data
+        return _size(obj.to_plotly_json(), seen, depth + 1)
+    inner = getattr(obj, "__dict__", None)
+    return sys.getsizeof(obj) + (_size(inner, seen, depth + 1) if isinstance(inner, dict) else 0)
+
+
+class ByteLRU:
+    """A thread-safe least-recently-used cache holding at most ``max_bytes`` of values.
+
+    Parameters
+    ----------
+    max_bytes : int
+        The most the kept values may hold together, as measured by ``sizer``.
+    sizer : callable
+        Bytes of one value; ``size_of`` by default.
+    """
+
+    def __init__(self, max_bytes: int, sizer: Callable[[Any], int] = size_of) -> None:
+        self.max_bytes = max_bytes
+        self._sizer = sizer
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._pending: dict[Hashable, threading.Event] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._items
+
+    def nbytes(self) -> int:
+        """Bytes the kept values hold now."""
+        with self._lock:
+            return sum(self._sizer(v) for v in self._items.values())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value kept for ``key``, else ``compute()`` (once, however many threads ask at once)."""
+        while True:
+            with self._lock:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    return self._items[key]
+                waiting = self._pending.get(key)
+                if waiting is None:
+                    done = self._pending[key] = threading.Event()
+                    break
+            waiting.wait()  # another thread computes it; take its result (or compute if it failed)
+        try:
+            value = compute()
+            self._keep(key, value)
+            return value
+        finally:
+            with self._lock:
+                del self._pending[key]
+            done.set()
+
+    def _keep(self, key: Hashable, value: Any) -> None:
+        """Store ``value`` and drop the least recently used values until all fit in the limit."""
+        size = self._sizer(value)
+        with self._lock:
+            if size > self.max_bytes:
+                return
+            sizes = {k: self._sizer(v) for k, v in self._items.items()}
+            total = sum(sizes.values())
+            while self._items and total + size > self.max_bytes:
+                old, _ = self._items.popitem(last=False)
+                total -= sizes[old]
+            self._items[key] = value
+
+
+def memoize(cache: ByteLRU) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Keep a function's results in ``cache``, keyed by its (hashable) positional arguments."""
+    def decorate(fn: Callable[..., T]) -> Callable[..., T]:
+        @wraps(fn)
+        def wrapper(*args: Hashable) -> T:
+            return cache.get((fn.__name__, *args), lambda: fn(*args))
+
+        wrapper.cache = cache  # type: ignore[attr-defined]
+        return wrapper
+    return decorate

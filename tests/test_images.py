@@ -1,0 +1,188 @@
+"""Image export when the browser misbehaves, and the browser's isolation from the network.
+
+A browser that exits or hangs gives one line within the timeout (and is killed), a render that
+hangs is abandoned without holding any lock, the page says so instead of spinning, and Chromium
+runs with the flags that keep it off the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import plotly.graph_objects as go
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tco import images
+from tco.images import ImageExportUnavailable, figure_bytes
+from tests.conftest import ROOT
+
+FIG = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]))
+needs_chromium = pytest.mark.skipif(images.browser_path() is None, reason="image export needs Chromium")
+
+
+@pytest.fixture
+def fresh(monkeypatch):
+    """The module as if no browser had started in this process (the real one is put back after)."""
+    monkeypatch.setattr(images, "_browser", None)
+    monkeypatch.setattr(images, "_server_started", False)
+    monkeypatch.setattr(images, "_failure", None)
+    return monkeypatch
+
+
+def fake_browser(folder: Path, body: str) -> str:
+    path = folder / "chromium"
+    path.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+    path.chmod(0o755)
+    return str(path)
+
+
+def gone(pid: int, within_s: float = 5.0) -> bool:
+    """True once process ``pid`` has ended (a zombie counts as ended)."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_browser_that_exits_gives_one_line_quickly(fresh, tmp_path) -> None:
+    fresh.setenv("BROWSER_PATH", fake_browser(tmp_path, "exit 1"))
+    started = time.monotonic()
+    with pytest.raises(ImageExportUnavailable, match=r"^Chromium \(.*chromium\) failed to start"):
+        figure_bytes(FIG, "png")
+    assert time.monotonic() - started < images.START_TIMEOUT_S
+    # Within RETRY_AFTER_S the next request gets the same answer at once, without a new browser.
+    started = time.monotonic()
+    with pytest.raises(ImageExportUnavailable, match="failed to start"):
+        figure_bytes(FIG, "svg")
+    assert time.monotonic() - started < 0.5
+
+
+def test_a_browser_that_hangs_gives_one_line_within_the_timeout_and_is_killed(fresh, tmp_path) -> None:
+    pid_file = tmp_path / "pid"
+    fresh.setenv("BROWSER_PATH", fake_browser(tmp_path, f"echo $$ > {pid_file}; exec sleep 600"))
+    fresh.setattr(images, "START_TIMEOUT_S", 2.0)
+    started = time.monotonic()
+    with pytest.raises(ImageExportUnavailable, match=r"^Chromium \(.*\) did not start within 2 s$"):
+        figure_bytes(FIG, "png")
+    assert time.monotonic() - started < 2.0 + 1.5
+    assert gone(int(pid_file.read_text()))
+    assert not images._start_lock.locked()
+
+
+def test_a_hung_render_is_abandoned_and_holds_no_lock(fresh) -> None:
+    stand_in = subprocess.Popen(["sleep", "60"], start_new_session=True)  # plays the browser process
+
+    class Stalled:
+        subprocess = stand_in
+
+        async def calc_fig(self, fig, opts):
+            await asyncio.sleep(60)
+
+        async def close(self):
+            return None
+
+    browser = images._Browser("/nonexistent")
+    browser.kaleido = Stalled()
+    fresh.setattr(images, "_browser", browser)
+    fresh.setattr(images, "_server_started", True)
+    fresh.setattr(images, "RENDER_TIMEOUT_S", 1.0)
+    outcomes: list[tuple[str, float]] = []
+
+    def render() -> None:
+        started = time.monotonic()
+        with pytest.raises(ImageExportUnavailable) as info:
+            figure_bytes(FIG, "png")
+        outcomes.append((str(info.value), time.monotonic() - started))
+
+    threads = [threading.Thread(target=render) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    assert not images._start_lock.locked()  # three renders in flight, no lock held
+    for thread in threads:
+        thread.join(10)
+    assert [m for m, _ in outcomes] == ["rendering took longer than 1 s"] * 3
+    assert all(seconds < 2.5 for _, seconds in outcomes)  # concurrent, not one after the other
+    assert stand_in.wait(5) is not None  # the unresponsive browser was killed
+    assert images._browser is None  # and the next render starts a fresh one
+
+
+def test_the_export_tab_says_so_when_chromium_fails(fresh, tmp_path) -> None:
+    fresh.setenv("BROWSER_PATH", fake_browser(tmp_path, "exit 1"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params.update(scenario="startup-api-cheaper", paths="1000", seed="424242")
+    at.run()
+    at.session_state["view"] = "Export"
+    at.run()
+    at.button(key="render_images").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    notes = [i.value for i in at.info if i.value.startswith("Image export is unavailable here")]
+    assert len(notes) == 1 and "failed to start" in notes[0], [i.value for i in at.info]
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        found += (kids := children.get(todo.pop(), []))
+        todo += kids
+    return found
+
+
+@needs_chromium
+def test_chromium_runs_with_the_no_egress_flags_and_local_plotly() -> None:
+    assert figure_bytes(FIG, "svg").lstrip().startswith(b"<svg")
+    browser = images._browser
+    command_lines = []
+    for pid in descendants(browser.process.pid):
+        try:
+            command_lines.append(Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0"))
+        except OSError:
+            continue
+    main = [c for c in command_lines if "--remote-debugging-pipe" in c]
+    assert len(main) == 1, command_lines
+    missing = [flag for flag in images.NO_EGRESS_FLAGS if flag not in main[0]]
+    assert not missing
+    # The page kaleido renders in (a local file) loads plotly.js from a file, nothing from the web.
+    assert browser.kaleido._index.startswith("file:///")
+    index = Path(browser.kaleido._index.removeprefix("file://")).read_text(encoding="utf-8")
+    sources = re.findall(r'src="([^"]+)"', index)
+    assert any(s.endswith("plotly.min.js") for s in sources), sources
+    local = [s for s in sources if s.startswith("file:///") or (s.startswith("/") and Path(s).is_file())]
+    assert local == sources
+
+
+@needs_chromium
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root and unshare")
+def test_a_render_works_without_any_network() -> None:
+    """In a network namespace with no interface at all, a render still completes."""
+    code = ("import plotly.graph_objects as go; from tco import images; "
+            "print(images.figure_bytes(go.Figure(go.Bar(y=[1, 2])), 'svg')[:4])")
+    out = subprocess.run(["unshare", "--net", sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    if "Operation not permitted" in out.stderr:
+        pytest.skip("network namespaces are not allowed here")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "b'<svg'"
