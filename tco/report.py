@@ -96,10 +96,10 @@ def assumptions(sc: Scenario, today: dt.date | None = None) -> pd.DataFrame:
     rows = []
     for path, p in sc.inputs.params.items():
         age = stale_days(p, today)
-        rows.append({"label": glossary.describe(path, sc).label, "input": path,
+        rows.append({"label": glossary.describe(path, sc).label,
                      "value": describe(p.value), "nominal": p.nominal, "unit": p.unit,
                      "source": p.source, "as_of": p.as_of or "",
-                     "warning": f"{age} days old" if age is not None else ""})
+                     "warning": f"{age} days old" if age is not None else "", "input": path})
     return pd.DataFrame(rows)
 
 
