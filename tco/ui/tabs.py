@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from tco import glossary, prices, risks
+from tco import glossary, prices, risks, story
 from tco.errors import ScenarioError
 from tco.format import pct, usd
 from tco.images import ImageExportUnavailable, browser_path
@@ -40,8 +40,19 @@ def side_by_side(key: Key, *charts_and_keys: tuple[str, str]) -> None:
             show(figure(*key, name), widget_key)
 
 
+def _money(text: str) -> str:
+    """Dollar signs as text: two of them on a line would otherwise start a formula."""
+    return text.replace("$", "\\$")
+
+
 def overview(view: View, key: Key) -> None:
     table = view.summary
+    # The recommendation first, then why, written from the numbers (tco.story), as in the deck.
+    st.markdown(_money(f"**{story.recommendation(view.result)}**"))
+    st.markdown(_money("\n".join(f"- {point}" for point in story.bullets(view.result))))
+    with st.expander("What each strategy is"):
+        st.markdown(_money("\n".join(f"- **{name}**: {story.strategy_card(view.scenario, name)}"
+                                      for name in view.scenario.strategies)))
     cols = st.columns(len(table))
     best = table["mean"].idxmin()
     for col, (name, row) in zip(cols, table.iterrows(), strict=True):
@@ -53,9 +64,9 @@ def overview(view: View, key: Key) -> None:
             st.metric("P(cheapest)", pct(row["p_cheapest"]))
             st.metric("Lock-in premium", usd(row["lock_in_premium"]),
                       help="Mean NPV minus the mean NPV of the same paths with no vendor event fired")
-    st.markdown("#### Verdict")
-    st.write(view.verdict)
     show(figure(*key, "NPV per strategy"), "fig_npv_summary")
+    with st.expander("The verdict in one paragraph"):
+        st.write(view.verdict)
     st.dataframe(format_summary(table), hide_index=False)
     for warning in view.result.resolved.warnings:
         st.warning(glossary.humanize(warning, view.scenario.scenario))
