@@ -9,6 +9,7 @@ goes through ``shown``, so a carriage return or a terminal escape in it is print
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -21,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from tco import budget, catalog, prices
+from tco import budget, catalog, prices, risks
 from tco.errors import ScenarioError
 from tco.format import compact, pct, usd, usd_per_mtok
 from tco.load import json_schema, load_scenario
@@ -55,41 +56,48 @@ class _Parser(argparse.ArgumentParser):
         raise ScenarioError("arguments", message)
 
 
+PATHS_HELP = "simulated paths (the page uses the same default)"
+SEED_HELP = "random seed: the same seed and inputs give the same numbers, bit for bit"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m tco", description="LLM lock-in risk and TCO calculator")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser = functools.partial(  # every command's --help shows each option's default
+        sub.add_parser, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     run = sub.add_parser("run", help="deterministic and Monte Carlo results for a scenario")
-    run.add_argument("scenario")
-    run.add_argument("--paths", type=int, default=DEFAULT_PATHS)
-    run.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    run.add_argument("--sampling", choices=("random", "lhs", "sobol"), default=None)
+    run.add_argument("scenario", help="scenario file (YAML)")
+    run.add_argument("--paths", type=int, default=DEFAULT_PATHS, help=PATHS_HELP)
+    run.add_argument("--seed", type=int, default=DEFAULT_SEED, help=SEED_HELP)
+    run.add_argument("--sampling", choices=("random", "lhs", "sobol"), default=None,
+                     help="sampling of the uncertain inputs; None takes the scenario's own")
     run.add_argument("--json", action="store_true", help="print the documented JSON object")
     run.add_argument("--csv-dir", help="write summary.csv, monthly_percentiles.csv, paths.csv, "
                      "provenance.json")
     run.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS,
                      help="the largest paths x strategies x months to run (memory bound)")
     validate = sub.add_parser("validate", help="check scenario files")
-    validate.add_argument("scenarios", nargs="+")
+    validate.add_argument("scenarios", nargs="+", help="scenario files; each is reported, pass or fail")
     cat = sub.add_parser("catalog", help="print a reference catalog with sources")
-    cat.add_argument("which", choices=("gpus", "models", "prices", "benchmarks"))
+    cat.add_argument("which", choices=("gpus", "models", "prices", "benchmarks"), help="which catalog")
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
     stress = sub.add_parser("stress", help="force one event and compare strategies")
-    stress.add_argument("scenario")
-    stress.add_argument("--event", required=True)
-    stress.add_argument("--on", required=True)
-    stress.add_argument("--month", type=int, required=True)
+    stress.add_argument("scenario", help="scenario file (YAML)")
+    stress.add_argument("--event", required=True, help="risk kind to force: " + ", ".join(risks.REGISTRY))
+    stress.add_argument("--on", required=True, help="the option it hits")
+    stress.add_argument("--month", type=int, required=True, help="the month it happens (0 = first)")
     deck = sub.add_parser("deck", help="build the PowerPoint deck")
-    deck.add_argument("scenario")
-    deck.add_argument("-o", "--output", required=True)
-    deck.add_argument("--paths", type=int, default=DEFAULT_PATHS)
-    deck.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    deck.add_argument("scenario", help="scenario file (YAML)")
+    deck.add_argument("-o", "--output", required=True, help="the .pptx file to write")
+    deck.add_argument("--paths", type=int, default=DEFAULT_PATHS, help=PATHS_HELP)
+    deck.add_argument("--seed", type=int, default=DEFAULT_SEED, help=SEED_HELP)
     deck.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS,
                       help="the largest paths x strategies x months to run (memory bound)")
     diff = sub.add_parser("diff", help="compare two scenarios: inputs that differ, NPV per strategy")
-    diff.add_argument("base")
-    diff.add_argument("other")
-    diff.add_argument("--paths", type=int, default=DEFAULT_PATHS)
-    diff.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    diff.add_argument("base", help="the scenario compared against (a)")
+    diff.add_argument("other", help="the scenario compared (b)")
+    diff.add_argument("--paths", type=int, default=DEFAULT_PATHS, help=PATHS_HELP)
+    diff.add_argument("--seed", type=int, default=DEFAULT_SEED, help=SEED_HELP)
     diff.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS,
                       help="the largest paths x strategies x months to run (memory bound)")
     diff.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
@@ -117,6 +125,25 @@ def _diff(args: argparse.Namespace) -> int:
                        for r in result.strategies.to_dict(orient="records")},
     }, indent=2, allow_nan=False))
     return 0
+
+
+def _validate(paths: list[str]) -> int:
+    """Check every file and report each, pass or fail; exit 2 if any fails. With several files,
+    each error line names its file first."""
+    failed = 0
+    for path in paths:
+        try:
+            sc = load_scenario(path)
+        except ScenarioError as exc:
+            if len(paths) == 1:
+                raise
+            failed += 1
+            where = shown(path) + (f": {shown(exc.field, limit=200)}" if exc.field != path else "")
+            print(f"error: {where}: {shown(exc.rule)}", file=sys.stderr)
+            continue
+        _say(f"{shown(path)}: ok ({shown(sc.name)}; {len(sc.options)} options, "
+             f"{len(sc.strategies)} strategies, {len(sc.risks)} risks)")
+    return 2 if failed else 0
 
 
 def _check_run(args: argparse.Namespace) -> None:
@@ -313,11 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return _run(args)
         if args.command == "validate":
-            for path in args.scenarios:
-                sc = load_scenario(path)
-                _say(f"{shown(path)}: ok ({shown(sc.name)}; {len(sc.options)} options, "
-                     f"{len(sc.strategies)} strategies, {len(sc.risks)} risks)")
-            return 0
+            return _validate(args.scenarios)
         if args.command == "catalog":
             return _catalog(args.which)
         if args.command == "schema":

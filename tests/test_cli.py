@@ -135,3 +135,22 @@ def test_diff_prints_and_writes_strict_json() -> None:
         assert got["strategies"][name]["difference_usd"] == pytest.approx(expected, rel=1e-12)
     text = cli("diff", str(SCENARIOS[0]), str(target), "--paths", "600")
     assert text.returncode == 0 and "Inputs that differ" in text.stdout
+
+
+def test_validate_reports_every_file_and_fails_if_any_fails(tmp_path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\n")
+    out = cli("validate", str(SCENARIOS[0]), str(bad), str(SCENARIOS[1]))
+    assert out.returncode == 2
+    assert [line.split(":")[0] for line in out.stdout.splitlines()] == [str(SCENARIOS[0]), str(SCENARIOS[1])]
+    assert out.stderr.strip() == f"error: {bad}: horizon_months: is required"
+
+
+def test_help_describes_every_option_with_its_default() -> None:
+    """The CLI and the page share one default path count and seed."""
+    from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
+    from tco.ui import state
+
+    out = cli("run", "--help")
+    assert f"(default: {DEFAULT_PATHS})" in out.stdout and f"(default: {DEFAULT_SEED})" in out.stdout
+    assert state.DEFAULT_PATHS == DEFAULT_PATHS == 10_000 and state.DEFAULT_SEED == DEFAULT_SEED

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED  # one default for the page and the CLI
 from tco.ui import links
 from tco.ui.controls import by_path
 from tco.ui.safe import escape_markdown
@@ -18,8 +19,6 @@ if TYPE_CHECKING:
     from tco.load import Loaded as Scenario
 
 PATH_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
-DEFAULT_PATHS = 10_000
-DEFAULT_SEED = 7
 DEFAULT_SCENARIO = "open-model-goes-closed"
 MAX_SEED = links.MAX_SEED
 PREFIX = "in:"  # widget keys are "in:" + the input's scenario path
