@@ -22,7 +22,10 @@ from typing import Any
 
 import pandas as pd
 
-from tco import budget, catalog, prices, risks
+import tco.budget as budget
+import tco.catalog as catalog
+import tco.prices as prices
+import tco.risks as risks
 from tco.errors import ScenarioError
 from tco.format import compact, pct, usd, usd_per_mtok
 from tco.load import json_schema, load_scenario

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tco import catalog
+import tco.catalog as catalog
 from tco.catalog import Gpu, OpenModel
 from tco.errors import ScenarioError
 from tco.units import BYTES_PER_GB, BYTES_PER_TB, FLOPS_PER_TFLOPS, MS_PER_S, PARAMS_PER_BILLION

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tco.draws import noisy_options, risk_option_pairs
 from tco.format import usd
 from tco.load import Loaded
 from tco.report import changed_inputs
@@ -34,10 +35,8 @@ class Comparison:
 
 def _streams(sc: Loaded) -> tuple:
     """What fixes a run's random streams: sampled inputs, risk-option pairs, noisy options."""
-    noisy = tuple(name for name in sc.options
-                  if sc.inputs.params[f"options.{name}.price_volatility_per_year"].value != 0)
-    pairs = tuple((i, name) for i, risk in enumerate(sc.risks) for name in risk.on)
-    return (tuple(p.path for p in sc.inputs.sampled), pairs, noisy, sc.horizon_months, sc.sampling)
+    return (tuple(p.path for p in sc.inputs.sampled), tuple(risk_option_pairs(sc)),
+            tuple(noisy_options(sc)), sc.horizon_months, sc.sampling)
 
 
 def compare(a: Loaded, b: Loaded, paths: int, seed: int,

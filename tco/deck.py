@@ -14,7 +14,7 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
-from tco import evaluate, prices
+import tco.prices as prices
 from tco.export import provenance
 from tco.figures import data
 from tco.figures.pptx import add_chart, caption
@@ -22,6 +22,7 @@ from tco.figures.spec import FigureSpec
 from tco.format import pct, usd
 from tco.glossary import describe
 from tco.load import Loaded as Scenario
+from tco.model import evaluate
 from tco.report import assumptions
 from tco.sensitivity import tornado
 from tco.simulate import SimulationResult

@@ -128,6 +128,18 @@ def inputs_from_uniforms(resolved: Resolved, u: np.ndarray) -> dict[str, np.ndar
     return x
 
 
+def risk_option_pairs(sc: Loaded) -> list[tuple[int, str]]:
+    """Every (risk index, option) pair that draws events, in the order streams are drawn."""
+    return [(i, name) for i, risk in enumerate(sc.risks) for name in risk.on]
+
+
+def noisy_options(sc: Loaded) -> list[str]:
+    """Options whose price index has volatility, so they draw a normal per path and month."""
+    return [name for name in sc.options
+            if sc.inputs.params[f"options.{name}.price_volatility_per_year"].uncertain
+            or sc.inputs.params[f"options.{name}.price_volatility_per_year"].nominal > 0]
+
+
 def draw_shocks(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_block: int, paths: int, *,
                 with_noise: bool = True) -> Shocks:
     """Draw events, impacts, migration effort and price noise for consecutive blocks of paths.
@@ -152,7 +164,7 @@ def draw_shocks(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_block: in
                 getattr(rng, method)(out=array[rows])
         return [array[:paths] for array in arrays]
 
-    pairs = [(i, name) for i, risk in enumerate(sc.risks) for name in risk.on]
+    pairs = risk_option_pairs(sc)
     if pairs:
         events_u = draw("events", "random", len(pairs))
         weeks = resolved.params["switching.engineer_weeks"]
@@ -176,9 +188,7 @@ def draw_shocks(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_block: in
                 weeks.value.ppf(cell_uniforms(seed, "weeks", counters))  # type: ignore[union-attr]
                 if weeks.uncertain else np.full(cells.size, weeks.nominal))
     if with_noise:
-        noisy = [n for n in sc.options
-                 if resolved.params[f"options.{n}.price_volatility_per_year"].uncertain
-                 or resolved.params[f"options.{n}.price_volatility_per_year"].nominal > 0]
+        noisy = noisy_options(sc)
         if noisy:
             for name, z in zip(noisy, draw("noise", "standard_normal", len(noisy)), strict=True):
                 shocks.noise[name] = z

@@ -16,7 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from tco import catalog, glossary, prices
+import tco.catalog as catalog
+import tco.glossary as glossary
+import tco.prices as prices
 from tco.load import Loaded as Scenario
 from tco.load import dumps
 from tco.simulate import SimulationResult

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
-from tco import risks
+import tco.risks as risks
 from tco.errors import ScenarioError
 
 if TYPE_CHECKING:

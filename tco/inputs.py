@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tco import options, risks
+import tco.options as options
+import tco.risks as risks
 from tco.capacity import CapacityPlan
 from tco.errors import ScenarioError
 from tco.options.table import SCENARIO_SOURCE, Param, Table

@@ -20,7 +20,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from tco import risks
+import tco.risks as risks
 from tco.draws import Shocks
 from tco.load import Loaded
 from tco.options import api, self_hosted

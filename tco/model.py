@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from tco import kernel
+import tco.kernel as kernel
 from tco.draws import Shocks
 from tco.errors import ScenarioError
+from tco.fields import EXTREME_U
 from tco.inputs import Resolved
 from tco.kernel import KernelResult
 from tco.lines import NAMES as LINES
@@ -82,9 +83,9 @@ def require_finite(sc: Loaded, values: np.ndarray) -> None:
     months = sc.horizon_months
     worst, blamed = -np.inf, "scenario"
     for path, param in sc.inputs.params.items():
-        value = param.value
-        top = float(np.max(np.abs(value.ppf(np.array([1e-12, 1 - 1e-12]))))) if param.uncertain else abs(
-            param.nominal)
+        extremes = (param.value.ppf(np.array([EXTREME_U, 1 - EXTREME_U])) if param.uncertain
+                    else np.array([param.nominal]))
+        top = float(np.max(np.abs(extremes)))
         if path.endswith(("growth_per_month", "multiplier")):
             size = months * np.log10(max(1.0 + top if path.endswith("month") else top, 1.0))
         elif path.endswith("trend_per_year"):

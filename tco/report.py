@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from tco import glossary, risks
+import tco.glossary as glossary
+import tco.risks as risks
 from tco.distributions import Distribution
 from tco.fields import Bounds
 from tco.format import pct, usd

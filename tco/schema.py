@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, create_model, field_validator, model_validator
 
-from tco import risks
+import tco.risks as risks
 from tco.distributions import Distribution
 from tco.fields import (
     MAX_HORIZON_MONTHS,

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from tco import kernel, metrics
+import tco.kernel as kernel
+import tco.metrics as metrics
 from tco.draws import Shocks
 from tco.load import Loaded
 from tco.model import nominal_inputs

@@ -14,8 +14,18 @@ import numba
 import numpy as np
 import pandas as pd
 
-from tco import budget, kernel, metrics, risks
-from tco.draws import RNG_BLOCK_PATHS, draw_shocks, inputs_from_uniforms, path_uniforms
+import tco.budget as budget
+import tco.kernel as kernel
+import tco.metrics as metrics
+import tco.risks as risks
+from tco.draws import (
+    RNG_BLOCK_PATHS,
+    draw_shocks,
+    inputs_from_uniforms,
+    noisy_options,
+    path_uniforms,
+    risk_option_pairs,
+)
 from tco.errors import ScenarioError
 from tco.inputs import Resolved
 from tco.lines import NAMES as LINES
@@ -93,7 +103,7 @@ class _Outputs:
     @classmethod
     def empty(cls, sc: Loaded, paths: int, chunks: int) -> _Outputs:
         n_s, months = len(sc.strategies), sc.horizon_months
-        pairs = sum(len(risk.on) for risk in sc.risks)
+        pairs = len(risk_option_pairs(sc))
         return cls(np.empty((paths, n_s)), np.empty((paths, n_s)),
                    np.empty((paths, n_s, months), dtype=np.float32), np.empty((paths, n_s)),
                    np.empty((paths, n_s)), np.empty((paths, n_s, len(risks.REGISTRY))),
@@ -148,10 +158,8 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
     -------
     SimulationResult
     """
-    noisy = sum(1 for name in sc.options
-                if sc.inputs.params[f"options.{name}.price_volatility_per_year"].value != 0)
     budget.check(len(sc.strategies), sc.horizon_months, paths,
-                 sum(len(risk.on) for risk in sc.risks) + noisy, max_cells)
+                 len(risk_option_pairs(sc)) + len(noisy_options(sc)), max_cells)
     if seed < 0:
         raise ScenarioError("seed", "must be a whole number of at least 0")
     _reuse_freed_memory()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tco import glossary, risks
+import tco.glossary as glossary
+import tco.risks as risks
 from tco.format import pct, usd
 from tco.load import Loaded
 from tco.report import assumptions

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tco import kernel, risks
+import tco.kernel as kernel
+import tco.risks as risks
 from tco.draws import Shocks
 from tco.errors import ScenarioError
 from tco.load import Loaded, validate

@@ -13,8 +13,10 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from tco import lines, options, risks
-from tco.draws import Shocks
+import tco.lines as lines
+import tco.options as options
+import tco.risks as risks
+from tco.draws import Shocks, risk_option_pairs
 from tco.load import Loaded
 
 Workload = namedtuple("Workload", [
@@ -119,7 +121,7 @@ def events(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, paths: int) -> 
     """Fired events as per-(pair, path) ranges of one flat list, and price noise by option."""
     names = list(sc.options)
     months = sc.horizon_months
-    pairs = [(i, name) for i, risk in enumerate(sc.risks) for name in risk.on]
+    pairs = risk_option_pairs(sc)
     kinds = list(risks.REGISTRY)
     k = len(pairs)
     ptr = np.zeros((k, paths + 1), dtype=np.int64)

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from tco import lines, risks
+import tco.lines as lines
+import tco.risks as risks
 from tco.figures.spec import (
     EVENT_PALETTE,
     ROLES,

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from tco import prices
+import tco.prices as prices
 from tco.distributions import nominal
 from tco.options.table import Table
 from tco.schema import ApiOption, Scenario

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from tco import capacity, catalog
+import tco.capacity as capacity
+import tco.catalog as catalog
 from tco.capacity import CapacityPlan
 from tco.distributions import nominal
 from tco.errors import ScenarioError

@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from tco import export
+import tco.export as export
 from tco.budget import PAGE_MAX_CELLS
 from tco.figures import data as specs
 from tco.figures import to_figure

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tco import glossary
+import tco.glossary as glossary
 from tco.load import Loaded as Scenario
 from tco.report import stale_days
 from tco.schema import ApiOption

@@ -11,7 +11,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from tco import glossary, prices, risks, story
+import tco.glossary as glossary
+import tco.prices as prices
+import tco.risks as risks
+import tco.story as story
 from tco.errors import ScenarioError
 from tco.format import pct, usd
 from tco.images import ImageExportUnavailable, browser_path
