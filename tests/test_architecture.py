@@ -21,7 +21,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("tco.errors", "tco.units", "tco.format", "tco.distributions", "tco.lines", "tco.version",
      "tco.metrics", "tco.budget"),
     # 1: reference data and physics
-    ("tco.catalog", "tco.prices", "tco.capacity"),
+    ("tco.catalog", "tco.prices", "tco.capacity", "tco.engines", "tco.published", "tco.ledger",
+     "tco.calendar"),
     # 2: schema: bounded fields, risk kinds, the pydantic models
     ("tco.fields", "tco.risks", "tco.schema"),
     # 3: YAML I/O, and the labels of the schema's fields
@@ -35,7 +36,8 @@ LAYERS: list[tuple[str, ...]] = [
     # 7: deterministic model and Monte Carlo
     ("tco.model", "tco.simulate"),
     # 8: analysis and words
-    ("tco.sensitivity", "tco.stress", "tco.report", "tco.story", "tco.compare"),
+    ("tco.sensitivity", "tco.stress", "tco.report", "tco.story", "tco.compare", "tco.hazards",
+     "tco.backtest"),
     # 9: figures
     ("tco.figures",),
     # 10: exports and deck
