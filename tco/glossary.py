@@ -70,6 +70,15 @@ GLOSSARY: dict[str, Entry] = {
                                            "Users in month 0, compared with licence user thresholds."),
     "workload.mau_growth_per_month": Entry("User growth", "fraction per month",
                                            "Compound monthly growth of monthly active users."),
+    "workload.long_context_share": Entry("Long-context share", _FRACTION,
+                                         "Share of requests priced as long-context requests (their "
+                                         "own input length and price tier)."),
+    "workload.long_context_input_tokens": Entry("Long-context input tokens", "tokens",
+                                                "Input tokens of a representative long-context "
+                                                "request."),
+    "workload.cache_write_share": Entry("Cache-write share", _FRACTION,
+                                        "Share of input tokens written to the prompt cache, billed at "
+                                        "the cache-write price."),
     "horizon_months": Entry("Horizon", "months", "Months the comparison covers, from month 0."),
     "discount_rate_per_year": Entry("Discount rate", "fraction per year",
                                     "Yearly rate at which future costs are discounted to present value."),
@@ -79,6 +88,45 @@ GLOSSARY: dict[str, Entry] = {
                                                  "Price of a million prompt tokens served from cache."),
     "options.*.output_usd_per_mtok": Entry("Output price", "$ per 1M tokens",
                                            "List price of a million generated tokens."),
+    "options.*.cache_write_usd_per_mtok": Entry("Cache-write price", "$ per 1M tokens",
+                                                "Price of a million prompt tokens written to cache."),
+    "options.*.long_context_input_usd_per_mtok": Entry("Long-context input price", "$ per 1M tokens",
+                                                       "Input price of a long-context request (its "
+                                                       "tier)."),
+    "options.*.long_context_cached_input_usd_per_mtok": Entry(
+        "Long-context cached input price", "$ per 1M tokens",
+        "Cached-input price of a long-context request (its tier)."),
+    "options.*.long_context_output_usd_per_mtok": Entry("Long-context output price", "$ per 1M tokens",
+                                                        "Output price of a long-context request "
+                                                        "(its tier)."),
+    "options.*.commitment.usd_per_month": Entry("Committed spend", _PER_MONTH,
+                                                "Monthly minimum of an API commitment, owed for its "
+                                                "term even after an exit."),
+    "options.*.commitment.discount": Entry("Commitment discount", _FRACTION,
+                                           "Discount on list prices during the commitment's term."),
+    "options.*.reserved.usd_per_gpu_hour": Entry("Reserved GPU price", "$ per GPU-hour",
+                                                 "Contract price of a reserved GPU, paid for every "
+                                                 "hour of the term."),
+    "options.*.purchase.maintenance_share_per_year": Entry(
+        "GPU maintenance", "fraction of price per year",
+        "Support and spares per year, as a share of the purchase price, on owned GPUs."),
+    "options.*.purchase.colocation_usd_per_gpu_month": Entry(
+        "Colocation", "$ per GPU-month", "Rack space and hosting of one owned GPU for one month."),
+    "options.*.other_costs.*.usd_per_month": Entry("monthly cost", _PER_MONTH,
+                                                   "A named cost paid while the option carries "
+                                                   "traffic."),
+    "options.*.other_costs.*.usd_per_mtok": Entry("cost per 1M tokens", "$ per 1M tokens",
+                                                  "A named cost per million tokens the option "
+                                                  "carries."),
+    "options.*.other_costs.*.setup_usd": Entry("setup", _MONEY,
+                                               "A named one-off cost in the option's first month "
+                                               "of use."),
+    "strategies.*.other_costs.*.usd_per_month": Entry("monthly cost", _PER_MONTH,
+                                                      "A named cost the strategy pays every month."),
+    "strategies.*.other_costs.*.usd_per_mtok": Entry("cost per 1M tokens", "$ per 1M tokens",
+                                                     "A named cost per million tokens served."),
+    "strategies.*.other_costs.*.setup_usd": Entry("setup", _MONEY,
+                                                  "A named one-off cost in month 0."),
     "options.*.batch_discount": Entry("Batch discount", _FRACTION,
                                       "Discount the vendor gives on batchable requests."),
     "options.*.price_trend_per_year": Entry("Price trend", "fraction per year",
@@ -163,6 +211,9 @@ GLOSSARY: dict[str, Entry] = {
     "se_p95": Entry("Standard error of P95 NPV", _MONEY, "Monte Carlo standard error of the P95 NPV."),
     "switching_spend": Entry("Switching spend", _MONEY,
                              "Mean present value of forced-migration costs."),
+    "p_no_live_fallback": Entry("P(no live fallback)", "",
+                                "Share of paths (0-1) on which some traffic was left on an exited "
+                                "option because every fallback had exited too."),
     "events_*": Entry("mean events per path", "events per path",
                       "Mean number of events of this kind on the options the strategy relies on."),
     # Provenance columns appended to summary.csv and monthly_percentiles.csv.
@@ -174,6 +225,7 @@ GLOSSARY: dict[str, Entry] = {
     "api_prices_as_of": Entry("API prices as of", "date", "Date of the API price snapshot."),
     # monthly_percentiles.csv and paths.csv.
     "month": Entry("Month", "months from start", "Month of the horizon, 0 being the first."),
+    "calendar_month": Entry("Calendar month", "YYYY-MM", "The calendar month of the horizon month."),
     "p5_cumulative_usd": Entry("P5 cumulative cost", _MONEY,
                                "Undiscounted cost to date that 5% of paths stay below."),
     "p25_cumulative_usd": Entry("P25 cumulative cost", _MONEY,
@@ -231,6 +283,15 @@ def _index(text: str, path: str) -> int:
 def _subject(parts: list[str], path: str, sc: Scenario | None) -> tuple[str, str]:
     """The subject a path belongs to and the text joining it to the field's label."""
     head = parts[0]
+    if head in ("options", "strategies") and len(parts) > 4 and parts[2] == "other_costs":
+        owner, index = parts[1], _index(parts[3], path)
+        if sc is None:
+            return f"{owner}: other cost {index + 1}", " "
+        section = sc.options if head == "options" else sc.strategies
+        costs = getattr(section.get(owner), "other_costs", ())
+        if index >= len(costs):
+            raise UnknownPath(f"'{path}': {owner} has no other cost {index}")
+        return f"{owner}: {costs[index].name}", " "
     if head == "options" and len(parts) > 4 and parts[2] == "missing_components":
         option, index = parts[1], _index(parts[3], path)
         if sc is None:

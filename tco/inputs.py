@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import tco.calendar as calendar
 import tco.options as options
+import tco.prices as prices
 import tco.risks as risks
 from tco.capacity import CapacityPlan
 from tco.errors import ScenarioError
+from tco.options import api
 from tco.options.table import SCENARIO_SOURCE, Param, Table
-from tco.schema import Scenario
+from tco.schema import ApiOption, Scenario
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,11 @@ class Resolved:
     plans: dict[str, CapacityPlan]
     warnings: tuple[str, ...] = field(default=())
     correlation_factor: np.ndarray | None = None
+    start: str = ""
+    """Calendar month of month 0, 'YYYY-MM' (the scenario's ``start`` or the default)."""
+    start_source: str = ""
+    scheduled: dict[str, tuple[tuple[int, float, str], ...]] = field(default_factory=dict)
+    """Announced catalog price changes by option: (month, multiplier, date) each."""
 
     @property
     def gpus_per_replica(self) -> dict[str, int]:
@@ -90,13 +98,36 @@ def resolve(sc: Scenario, comments: dict[str, str] | None = None) -> Resolved:
     table.fields("workload", w, ("requests_per_month", "input_tokens_per_request",
                                  "output_tokens_per_request", "cached_input_share", "batchable_share",
                                  "growth_per_month", "peak_to_average", "monthly_active_users",
-                                 "mau_growth_per_month"))
+                                 "mau_growth_per_month", "long_context_share",
+                                 "long_context_input_tokens", "cache_write_share"))
+    if w.hourly_profile is not None and "peak_to_average" in w.model_fields_set:
+        warnings.append("workload.peak_to_average: the hourly profile's busiest hour "
+                        f"({max(w.profile):.2f} x the mean) replaces it")
     table.add("discount_rate_per_year", sc.discount_rate_per_year, sc, "discount_rate_per_year",
               SCENARIO_SOURCE if "discount_rate_per_year" in sc.model_fields_set else "default 0")
     for name, option in sc.options.items():
         options.REGISTRY[option.kind].resolve(table, name, option, sc, plans, warnings)
     for name, strategy in sc.strategies.items():
         table.fields(f"strategies.{name}", strategy, ("portability", "overhead_usd_per_month"))
+    for prefix, owner in [(f"options.{n}", o) for n, o in sc.options.items()] + [
+            (f"strategies.{n}", s) for n, s in sc.strategies.items()]:
+        for k, cost in enumerate(owner.other_costs):
+            table.fields(f"{prefix}.other_costs.{k}", cost, ("usd_per_month", "usd_per_mtok",
+                                                             "setup_usd"))
+    if sc.start is not None:
+        start, start_source = sc.start, SCENARIO_SOURCE
+    else:
+        start = calendar.default_start()
+        start_source = f"default: the month after the price snapshot's date ({prices.snapshot_as_of()})"
+    scheduled = {}
+    for name, option in sc.options.items():
+        if isinstance(option, ApiOption):
+            changes = api.scheduled(name, option, sc, start, sc.horizon_months)
+            if changes:
+                scheduled[name] = tuple(changes)
+                warnings.extend(f"options.{name}: the catalog's price change of {day} applies from "
+                                f"{calendar.shift(start, month)} (x{mult:.3g} per request)"
+                                for month, mult, day in changes)
     table.fields("switching", sc.switching, ("engineer_weeks", "usd_per_engineer_week",
                                              "dual_running_months", "one_off_usd"),
                  per_event=("engineer_weeks",))
@@ -108,4 +139,4 @@ def resolve(sc: Scenario, comments: dict[str, str] | None = None) -> Resolved:
             risk.spec.effects & (risks.Effect.MIGRATE | risks.Effect.EXIT) for risk in sc.risks):
         warnings.append("switching: not given, so forced migrations cost no engineering time")
     factor = _correlation_factor(sc, table.params)
-    return Resolved(table.params, plans, tuple(warnings), factor)
+    return Resolved(table.params, plans, tuple(warnings), factor, start, start_source, scheduled)

@@ -7,7 +7,9 @@ edit, and no chart can run out of colours because each line carries its own.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -23,15 +25,25 @@ class CostLine:
 
 LINES: tuple[CostLine, ...] = (
     CostLine("api_tokens", "API tokens", "#1F4E79",
-             "Tokens billed by closed-API vendors for the traffic each option carries."),
+             "Tokens billed by closed-API vendors for the traffic each option carries (at the "
+             "committed discount while a commitment runs)."),
     CostLine("escalated_traffic", "Escalated traffic", "#6FA8DC",
              "Hard requests a self-hosted model sends to the fallback API, billed there."),
-    CostLine("gpu_rent", "GPU rent", "#B45F06",
-             "Rented GPU-hours: GPUs provisioned x 730 h x price x price index."),
-    CostLine("gpu_purchase", "GPU purchase (amortised)", "#F6B26B",
-             "Bought GPUs, purchase price spread straight-line over their useful life."),
+    CostLine("commitment_shortfall", "API commitment shortfall", "#3D85C6",
+             "What an API commitment charges above the discounted usage: the monthly minimum "
+             "minus the usage, in months the usage falls short."),
+    CostLine("gpu_rent", "GPU rent (on demand)", "#B45F06",
+             "On-demand GPU-hours: GPUs beyond any reservation x hours x price x price index."),
+    CostLine("reserved_gpus", "Reserved GPUs", "#E69138",
+             "Reserved GPUs: count x 730 h x the contract price, paid every month of the term "
+             "whether used or not."),
+    CostLine("gpu_capex", "GPU purchases (capex)", "#F6B26B",
+             "Bought GPUs, paid in the month the fleet first needs them and owned to the horizon."),
     CostLine("power", "Power", "#BF9000",
-             "Electricity of bought GPUs: kW per GPU x 730 h x price per kWh x PUE."),
+             "Electricity of bought GPUs in service: kW per GPU x 730 h x price per kWh x PUE."),
+    CostLine("hosting", "Maintenance and colocation", "#7F6000",
+             "Owned GPUs' maintenance (a share of the purchase price a year) and colocation, "
+             "used or not."),
     CostLine("ops_staff", "Ops staff", "#38761D",
              "People who run a self-hosted fleet, in loaded cost per FTE-year."),
     CostLine("setup", "Setup", "#93C47D",
@@ -44,11 +56,44 @@ LINES: tuple[CostLine, ...] = (
              "A strategy's own monthly overhead, such as a model gateway and eval suite."),
     CostLine("switching", "Switching", "#990000",
              "Forced migrations: engineering effort x (1 - portability), one-off costs and dual running."),
+    CostLine("stranded_commitments", "Stranded commitments", "#CC0000",
+             "Reservations and API commitments still owed in months their option carries none of "
+             "the strategy's traffic (after an exit, a licence change or a move)."),
+    CostLine("residual_value", "Residual value (credit)", "#A4C2F4",
+             "Owned GPUs' remaining straight-line value at the horizon end, as a negative cost in "
+             "the last month."),
 )
-"""Every cost line, in the order tables and charts show them."""
+"""Every declared cost line, in the order tables and charts show them. A scenario's named
+``other_costs`` follow them on the line axis (``other_names``)."""
+
+OTHER_PALETTE = ("#8E7CC3", "#45818E", "#A64D79", "#6AA84F", "#3C78D8", "#E06666", "#674EA7",
+                 "#76A5AF", "#C90076", "#134F5C")
+"""Colours of named ``other_costs`` lines, by a stable hash of the name (none used above)."""
 
 NAMES: tuple[str, ...] = tuple(line.name for line in LINES)
-BY_NAME: dict[str, CostLine] = {line.name: line for line in LINES}
+
+
+def other_names(scenario: Any) -> tuple[str, ...]:
+    """Each ``other_costs`` name of a scenario's options and strategies, in order of first use."""
+    owners = list(scenario.options.values()) + list(scenario.strategies.values())
+    return tuple(dict.fromkeys(cost.name for owner in owners for cost in owner.other_costs))
+
+
+def other_line(name: str) -> CostLine:
+    """The line of a named ``other_costs`` entry: its own name as label, a stable colour."""
+    colour = OTHER_PALETTE[zlib.crc32(name.encode("utf-8")) % len(OTHER_PALETTE)]
+    return CostLine(name, name, colour, f"'{name}': a cost the scenario names itself "
+                    "(monthly, per million tokens and setup).")
+
+
+class _ByName(dict):
+    """Declared lines by name; any other name is a scenario's own ``other_costs`` line."""
+
+    def __missing__(self, name: str) -> CostLine:
+        return other_line(name)
+
+
+BY_NAME: dict[str, CostLine] = _ByName({line.name: line for line in LINES})
 
 
 def index(name: str) -> int:

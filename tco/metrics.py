@@ -23,14 +23,15 @@ def cvar(values: np.ndarray, tail_share: float = TAIL_SHARE) -> np.ndarray:
 
 
 def p_cheapest(npv: np.ndarray) -> np.ndarray:
-    """Share of paths on which each strategy has the lowest NPV; ties go to the first listed.
+    """Share of paths on which each strategy has the lowest NPV; a path where k strategies tie
+    for the lowest gives each of them 1/k (so the shares still sum to 1).
 
     Parameters
     ----------
     npv : (paths, strategies)
     """
-    winners = np.argmin(npv, axis=1)
-    return np.bincount(winners, minlength=npv.shape[1]) / npv.shape[0]
+    lowest = npv == npv.min(axis=1, keepdims=True)
+    return (lowest / lowest.sum(axis=1, keepdims=True)).sum(axis=0) / npv.shape[0]
 
 
 def expected_regret(npv: np.ndarray) -> np.ndarray:

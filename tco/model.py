@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+import tco.calendar as calendar
 import tco.kernel as kernel
 from tco.draws import Shocks
 from tco.errors import ScenarioError
 from tco.fields import EXTREME_U
 from tco.inputs import Resolved
 from tco.kernel import KernelResult
-from tco.lines import NAMES as LINES
 from tco.load import Loaded, validate
 from tco.schema import ApiOption, SelfHostedOption
 from tco.units import TOKENS_PER_MTOK
@@ -58,6 +58,11 @@ class Evaluation:
     cost_per_mtok_usd: pd.Series
     break_even: pd.DataFrame
     warnings: tuple[str, ...]
+    amortised: pd.DataFrame
+    """Monthly cost per strategy (rows) and month (columns) with bought GPUs depreciated
+    straight-line over their life instead of paid when bought, and no residual credit."""
+    lines: tuple[str, ...]
+    """The cost lines of ``monthly``, in order: the declared ones, then named other costs."""
 
     def __getitem__(self, key):
         return self.monthly[key]
@@ -68,7 +73,7 @@ class Evaluation:
     def by_line(self) -> pd.DataFrame:
         """Total undiscounted cost per strategy (rows) and line (columns)."""
         return self.monthly.pivot_table(index="strategy", columns="line", values="usd",
-                                        aggfunc="sum", sort=False)[list(LINES)]
+                                        aggfunc="sum", sort=False)[list(self.lines)]
 
 
 def require_finite(sc: Loaded, values: np.ndarray) -> None:
@@ -112,9 +117,11 @@ def evaluate(sc: Loaded) -> Evaluation:
     strategies = list(sc.strategies)
     months = np.arange(sc.horizon_months)
     frames = []
+    calendar_months = calendar.labels(sc.inputs.start, sc.horizon_months)
     for s_i, s_name in enumerate(strategies):
-        for l_i, line in enumerate(LINES):
-            frames.append(pd.DataFrame({"strategy": s_name, "month": months, "line": line,
+        for l_i, line in enumerate(result.lines):
+            frames.append(pd.DataFrame({"strategy": s_name, "month": months,
+                                        "calendar_month": calendar_months, "line": line,
                                         "usd": result.line_sum_usd[s_i, l_i]}))
     monthly = pd.concat(frames, ignore_index=True)
     fleet_rows = []
@@ -134,7 +141,9 @@ def evaluate(sc: Loaded) -> Evaluation:
         npv_usd=pd.Series(result.npv_usd[0], index=strategies, name="npv_usd"),
         fleet=fleet,
         cost_per_mtok_usd=pd.Series(per_mtok, index=strategies, name="cost_per_mtok_usd"),
-        break_even=break_even(sc), warnings=sc.inputs.warnings)
+        break_even=break_even(sc), warnings=sc.inputs.warnings,
+        amortised=pd.DataFrame(result.amortised_sum_usd, index=strategies, columns=months),
+        lines=result.lines)
 
 
 def monthly_run_rate_usd(sc: Loaded, option: str, requests_per_month: np.ndarray,
@@ -190,7 +199,7 @@ def _run_rate(sc: Loaded, x: dict[str, np.ndarray], option: str, fallback: str |
     j = names.index(option)
     f = names.index(fallback) if fallback not in (None, option) else -1
     zeros = np.zeros((1, paths))
-    plan = Strategies(mix_option=np.array([[j]]), mix_share=np.array([[1.0]]), fallback=np.array([f]),
+    plan = Strategies(mix_option=np.array([[j]]), mix_share=np.array([[1.0]]), fallback=np.array([[f]]),
                       relied=np.array([[j, f]]), portability=zeros, overhead_usd=zeros)
     result = kernel.run(sc, x, Shocks(paths), want_cost=True, plan=plan, months=1)
     return result.cost_usd[:, 0, 0].copy()

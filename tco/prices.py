@@ -46,6 +46,9 @@ class ApiPrice:
     source: str
     as_of: str
     scheduled_changes: tuple[str, ...] = ()
+    cache_write_usd_per_mtok: float | None = None
+    change_dates: tuple[dt.date, ...] = ()
+    """Dates after ``PRICE_DATE`` on which the snapshot's prices for this model change."""
 
 
 @cache
@@ -87,7 +90,7 @@ def _known_keys() -> tuple[str, ...]:
 
 
 def lookup(key: str, input_tokens: float = 1000.0, output_tokens: float = 300.0,
-           field: str = "catalog") -> ApiPrice:
+           field: str = "catalog", when: dt.datetime = PRICE_DATE) -> ApiPrice:
     """Price one representative request of ``key`` ('provider/model') and return per-Mtok prices.
 
     Notes
@@ -102,18 +105,25 @@ def lookup(key: str, input_tokens: float = 1000.0, output_tokens: float = 300.0,
     try:
         plain = calc_price(Usage(input_tokens=tokens_in, output_tokens=tokens_out),
                            model_ref=model_ref, provider_id=provider,
-                           genai_request_timestamp=PRICE_DATE)
+                           genai_request_timestamp=when)
     except LookupError:
         hint = close_matches(f"{provider}/{model_ref}", _known_keys())
         tail = f" (did you mean {', '.join(hint)})" if hint else ""
         raise ScenarioError(field, f"unknown API model '{key}'{tail}") from None
     cached = calc_price(Usage(input_tokens=tokens_in, cache_read_tokens=tokens_in,
                               output_tokens=tokens_out),
-                        model_ref=model_ref, provider_id=provider, genai_request_timestamp=PRICE_DATE)
+                        model_ref=model_ref, provider_id=provider, genai_request_timestamp=when)
+    try:
+        written = calc_price(Usage(input_tokens=tokens_in, cache_write_tokens=tokens_in,
+                                   output_tokens=tokens_out),
+                             model_ref=model_ref, provider_id=provider, genai_request_timestamp=when)
+        cache_write = _per_mtok(written.input_price, tokens_in)
+    except (LookupError, ValueError, TypeError):
+        cache_write = None
     try:
         batch = calc_price(Usage(input_tokens=tokens_in, output_tokens=tokens_out),
                            model_ref=model_ref, provider_id=provider,
-                           genai_request_timestamp=PRICE_DATE, price_context={"processing": "batch"})
+                           genai_request_timestamp=when, price_context={"processing": "batch"})
         batch_total = float(batch.total_price)
     except (LookupError, ValueError, TypeError):
         batch_total = float(plain.total_price)
@@ -132,6 +142,8 @@ def lookup(key: str, input_tokens: float = 1000.0, output_tokens: float = 300.0,
         source=source,
         as_of=snapshot_as_of(),
         scheduled_changes=tuple(f"price change scheduled for {d.isoformat()}" for d in future),
+        cache_write_usd_per_mtok=cache_write,
+        change_dates=tuple(future),
     )
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, create_model, field_validator, model_validator
+from pydantic import Field, create_model, field_validator, model_validator
 
+import tco.lines as lines
 import tco.risks as risks
 from tco.distributions import Distribution
 from tco.fields import (
@@ -18,128 +19,58 @@ from tco.fields import (
     MIX_TOLERANCE,
     NAME_PATTERN,
     FieldError,
-    GrowthRate,
     Model,
     NonNegative,
-    Positive,
     Rate,
     Share,
-    TrendRate,
     positive,
-    quantity,
 )
-
-
-def _printable(text: str, allowed: str = "") -> str:
-    """Refuse control characters: a carriage return would split a one-line error, and terminal
-    escape sequences would take effect where the name is printed."""
-    for ch in text:
-        if (ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0) and ch not in allowed:
-            raise ValueError(f"must not contain control characters (found {ch!r})")
-    return text
-
-
-Text = Annotated[str, AfterValidator(_printable)]
-"""A name shown in one line: printable characters only."""
-Prose = Annotated[str, AfterValidator(lambda text: _printable(text, "\n\t"))]
-"""A paragraph: printable characters, new lines and tabs."""
-
-OPTION_KINDS = {"api": ("an API", "API options"), "self_hosted": ("a self-hosted option",
-                                                                  "self-hosted options")}
-"""Option kinds with how rules name one of them and all of them."""
-
-Precision = Literal["bf16", "fp8", "fp4"]
-
-
-class Workload(Model):
-    requests_per_month: NonNegative
-    input_tokens_per_request: Positive
-    output_tokens_per_request: Positive
-    cached_input_share: Share = 0.0
-    batchable_share: Share = 0.0
-    growth_per_month: GrowthRate = 0.0
-    peak_to_average: quantity(ge=1.0) = 1.0
-    monthly_active_users: NonNegative | None = None
-    mau_growth_per_month: GrowthRate = 0.0
-
-
-class ApiOption(Model):
-    kind: Literal["api"]
-    catalog: str | None = None
-    input_usd_per_mtok: NonNegative | None = None
-    cached_input_usd_per_mtok: NonNegative | None = None
-    output_usd_per_mtok: NonNegative | None = None
-    batch_discount: Share | None = None
-    price_trend_per_year: TrendRate = 0.0
-    price_volatility_per_year: NonNegative = 0.0
-
-    @model_validator(mode="after")
-    def _prices_known(self) -> ApiOption:
-        if self.catalog is None:
-            for name in ("input_usd_per_mtok", "output_usd_per_mtok"):
-                if getattr(self, name) is None:
-                    raise FieldError(name, "is required when no catalog: entry is given")
-        return self
-
-
-class Purchase(Model):
-    usd_per_gpu: Positive | None = None
-    years: Positive = 5.0
-    kw_per_gpu: NonNegative | None = None
-    usd_per_kwh: NonNegative = 0.0806
-    pue: quantity(ge=1.0) = 1.54
-
-
-class MissingComponent(Model):
-    name: Text
-    setup_usd: NonNegative = 0.0
-    usd_per_month: NonNegative = 0.0
-
-
-class Licence(Model):
-    mau_threshold: NonNegative | None = None
-    usd_per_month_above: NonNegative
-
-
-class SelfHostedOption(Model):
-    kind: Literal["self_hosted"]
-    model: str
-    gpu: str
-    precision: Precision = "bf16"
-    usd_per_gpu_hour: Positive | None = None
-    purchase: Purchase | None = None
-    target_utilization: quantity(gt=0.0, le=1.0)
-    min_replicas: int = Field(default=1, ge=0)
-    max_inter_token_ms: float | None = Field(default=None, gt=0, le=1e6)
-    tokens_per_second_per_gpu: float | None = Field(default=None, ge=1e-3, le=1e9)
-    ops_fte: NonNegative
-    usd_per_fte_year: NonNegative
-    setup_usd: NonNegative = 0.0
-    escalation_share: Share = 0.0
-    missing_components: tuple[MissingComponent, ...] = ()
-    licence: Licence | None = None
-    price_trend_per_year: TrendRate = 0.0
-    price_volatility_per_year: NonNegative = 0.0
-
-    @model_validator(mode="after")
-    def _rent_or_buy(self) -> SelfHostedOption:
-        if self.usd_per_gpu_hour is not None and self.purchase is not None:
-            raise FieldError("purchase", "give usd_per_gpu_hour (rented) or purchase (bought), not both")
-        return self
-
-    @property
-    def bought(self) -> bool:
-        return self.purchase is not None
-
-
-Option = Annotated[ApiOption | SelfHostedOption, Field(discriminator="kind")]
+from tco.sections import (  # noqa: F401 - the schema's public names
+    HOURS_PER_DAY,
+    MONTH_PATTERN,
+    OPTION_KINDS,
+    ApiOption,
+    Commitment,
+    Engine,
+    Licence,
+    MissingComponent,
+    Option,
+    OtherCost,
+    OtherCosts,
+    Precision,
+    Prose,
+    Purchase,
+    Reserved,
+    SelfHostedOption,
+    Text,
+    Workload,
+)
 
 
 class Strategy(Model):
     mix: dict[str, float]
-    fallback: str | None = None
+    fallback: str | tuple[str, ...] | None = None
     portability: Share = 0.0
     overhead_usd_per_month: NonNegative = 0.0
+    other_costs: OtherCosts = ()
+
+    @field_validator("fallback", mode="before")
+    @classmethod
+    def _chain(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("must name at least one option (or leave fallback out)")
+            if len(set(value)) != len(value):
+                raise ValueError("must not name an option twice")
+            return tuple(value)
+        return value
+
+    @property
+    def chain(self) -> tuple[str, ...]:
+        """The fallback options in order of preference (empty when there is none)."""
+        if self.fallback is None:
+            return ()
+        return (self.fallback,) if isinstance(self.fallback, str) else self.fallback
 
     @field_validator("mix")
     @classmethod
@@ -169,6 +100,7 @@ class _RiskBase(Model):
 
     on: tuple[str, ...]
     annual_probability: Share
+    max_events: int | None = Field(default=None, ge=1, le=MAX_HORIZON_MONTHS)
 
     @field_validator("on", mode="before")
     @classmethod
@@ -234,6 +166,8 @@ class Scenario(Model):
     name: Annotated[Text, Field(min_length=1)]
     description: Prose = ""
     currency: str = "USD"
+    start: str | None = None
+    fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
     horizon_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS)
     discount_rate_per_year: Rate = 0.0
     workload: Workload
@@ -252,6 +186,16 @@ class Scenario(Model):
     def _currency(cls, value: str) -> str:
         if not re.fullmatch(r"[A-Z]{3}", value):
             raise ValueError("must be a three-letter ISO code such as USD")
+        return value
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        match = MONTH_PATTERN.fullmatch(str(value))
+        if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
+            raise ValueError("must be a month written YYYY-MM, between 2000-01 and 2100-12")
         return value
 
     @field_validator("options", "strategies")
@@ -273,15 +217,16 @@ class Scenario(Model):
                 if oname not in options:
                     raise FieldError(f"strategies.{sname}.mix.{oname}",
                                       f"is not a defined option (options are {known})", absolute=True)
-            if strategy.fallback is not None and strategy.fallback not in options:
-                raise FieldError(f"strategies.{sname}.fallback",
-                                  f"'{strategy.fallback}' is not a defined option (options are {known})",
-                                  absolute=True)
+            for fallback in strategy.chain:
+                if fallback not in options:
+                    raise FieldError(f"strategies.{sname}.fallback",
+                                     f"'{fallback}' is not a defined option (options are {known})",
+                                     absolute=True)
             carried = [oname for oname, share in strategy.mix.items() if share > 0.0]
-            if carried == [strategy.fallback]:
+            if strategy.chain and set(strategy.chain) <= set(carried) and len(carried) == 1:
                 # An exit would then leave the traffic on the option that left.
                 raise FieldError(f"strategies.{sname}.fallback", f"must differ from the strategy's "
-                                 f"only option ('{strategy.fallback}')", absolute=True)
+                                 f"only option ('{carried[0]}')", absolute=True)
             if strategy.fallback is None:
                 for oname in strategy.mix:
                     option = options[oname]
@@ -289,6 +234,20 @@ class Scenario(Model):
                         raise FieldError(f"strategies.{sname}.fallback",
                                           f"is required: options.{oname}.escalation_share sends "
                                           "traffic to the fallback", absolute=True)
+        for oname, option in options.items():
+            if getattr(option, "autoscale", False) and self.workload.hourly_profile is None:
+                raise FieldError(f"options.{oname}.autoscale", "needs workload.hourly_profile (24 "
+                                 "relative loads) to follow", absolute=True)
+            reserved = getattr(option, "reserved", None)
+            if reserved is not None and reserved.start_month >= self.horizon_months:
+                raise FieldError(f"options.{oname}.reserved.start_month", f"must be less than "
+                                 f"horizon_months ({self.horizon_months})", absolute=True)
+        for owner, costs in [(f"options.{n}", o.other_costs) for n, o in options.items()] + [
+                (f"strategies.{n}", s.other_costs) for n, s in self.strategies.items()]:
+            for k, cost in enumerate(costs):
+                if cost.name.strip().lower() in RESERVED_LINE_NAMES:
+                    raise FieldError(f"{owner}.other_costs.{k}.name", f"'{cost.name}' is the name "
+                                     "of a built-in cost line; choose another", absolute=True)
         for i, risk in enumerate(self.risks):
             spec = risk.spec
             for oname in risk.on:
@@ -330,10 +289,14 @@ class Scenario(Model):
         return self
 
 
+RESERVED_LINE_NAMES = frozenset(n for line in lines.LINES for n in (line.name, line.label.lower()))
+"""Names an ``other_costs`` entry may not take: each would merge with a built-in line."""
+
+
 def _plural(spec: risks.RiskKind) -> str:
     return " and ".join(OPTION_KINDS[k][1] for k in spec.applies_to)
 
 
 SECTIONS = (Scenario, Workload, ApiOption, SelfHostedOption, Purchase, MissingComponent, Licence,
-            Strategy, Switching, Risk, Correlation, Stress)
+            Strategy, Switching, Risk, Correlation, Stress, OtherCost, Commitment, Reserved)
 """Every model of the schema, for field-name hints in error messages."""

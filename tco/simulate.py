@@ -28,7 +28,6 @@ from tco.draws import (
 )
 from tco.errors import ScenarioError
 from tco.inputs import Resolved
-from tco.lines import NAMES as LINES
 from tco.load import Loaded
 from tco.model import evaluate_kernel, require_finite
 
@@ -96,9 +95,11 @@ class _Outputs:
     effort_npv: np.ndarray
     events: np.ndarray
     event_counts: np.ndarray
+    no_fallback: np.ndarray
     tokens: np.ndarray
     line_sums: list
     gpus_sums: list
+    amortised_sums: list
 
     @classmethod
     def empty(cls, sc: Loaded, paths: int, chunks: int) -> _Outputs:
@@ -107,7 +108,8 @@ class _Outputs:
         return cls(np.empty((paths, n_s)), np.empty((paths, n_s)),
                    np.empty((paths, n_s, months), dtype=np.float32), np.empty((paths, n_s)),
                    np.empty((paths, n_s)), np.empty((paths, n_s, len(risks.REGISTRY))),
-                   np.empty((paths, pairs)), np.empty(paths), [None] * chunks, [None] * chunks)
+                   np.empty((paths, pairs)), np.empty((paths, n_s)), np.empty(paths),
+                   [None] * chunks, [None] * chunks, [None] * chunks)
 
 
 def _run_chunk(sc: Loaded, u: np.ndarray, seed: int, start: int, out: _Outputs) -> None:
@@ -125,8 +127,10 @@ def _run_chunk(sc: Loaded, u: np.ndarray, seed: int, start: int, out: _Outputs) 
     for k, fired in enumerate(shocks.fired.values()):
         out.event_counts[rows, k] = fired.sum(axis=1)
     out.tokens[rows] = result.tokens
+    out.no_fallback[rows] = result.no_fallback
     out.line_sums[start // CHUNK_PATHS] = result.line_sum_usd
     out.gpus_sums[start // CHUNK_PATHS] = result.gpus_sum
+    out.amortised_sums[start // CHUNK_PATHS] = result.amortised_sum_usd
 
 
 def _run_chunks(sc: Loaded, u: np.ndarray, seed: int, starts: list[int], out: _Outputs,
@@ -189,6 +193,8 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
         events=out.events, event_counts=out.event_counts,
         line_mean_usd=sum(out.line_sums) / paths, gpus_mean=sum(out.gpus_sums) / paths,
         tokens=out.tokens, deterministic_npv_usd=deterministic.npv_usd[0],
+        no_fallback=out.no_fallback, amortised_mean_usd=sum(out.amortised_sums) / paths,
+        lines=deterministic.lines,
     )
 
 
@@ -217,6 +223,13 @@ class SimulationResult:
     gpus_mean: np.ndarray
     tokens: np.ndarray
     deterministic_npv_usd: np.ndarray
+    no_fallback: np.ndarray
+    """(paths, strategies): 1 where some traffic was left on an exited option with no live
+    fallback (it stays there at its last prices)."""
+    amortised_mean_usd: np.ndarray
+    """(strategies, months): mean monthly cost with bought GPUs depreciated straight-line."""
+    lines: tuple[str, ...]
+    """The names of ``line_mean_usd``'s line axis."""
 
     @property
     def strategies(self) -> list[str]:
@@ -255,6 +268,7 @@ class SimulationResult:
             "se_mean": metrics.standard_error_of_mean(npv),
             "se_p95": metrics.standard_error_of_quantile(npv, 0.95),
             "switching_spend": self.switching_npv_usd.mean(axis=0),
+            "p_no_live_fallback": self.no_fallback.mean(axis=0),
             **{f"events_{kind}": self.events[:, :, k].mean(axis=0)
                for k, kind in enumerate(risks.REGISTRY)},
         }, index=pd.Index(self.strategies, name="strategy"))
@@ -288,7 +302,7 @@ class SimulationResult:
         return pd.concat([pd.DataFrame({"strategy": name, "month": months, "line": line,
                                         "usd": self.line_mean_usd[s_i, l_i]})
                           for s_i, name in enumerate(self.strategies)
-                          for l_i, line in enumerate(LINES)], ignore_index=True)
+                          for l_i, line in enumerate(self.lines)], ignore_index=True)
 
     def event_columns(self) -> list[str]:
         return [f"events.{self.scenario.risks[i].kind}.{name}"

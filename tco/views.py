@@ -25,17 +25,27 @@ Workload = namedtuple("Workload", [
 """Per path (paths,): month-0 traffic and its growth, users, discounting and switching prices."""
 
 OptionRows = namedtuple("OptionRows", [
-    "kind", "indexed", "unit_usd", "replica_s", "load_factor", "gpus_per_replica", "min_replicas",
-    "gpu_month_usd", "power_month_usd", "ops_month_usd", "parts_month_usd", "parts_setup_usd",
-    "setup_usd", "escalation_share", "has_licence", "licence_threshold", "licence_fee", "drift",
-    "sigma"])
+    "kind", "indexed", "unit_usd", "replica_s", "load_factor", "peak", "autoscale", "profile",
+    "gpus_per_replica", "min_replicas", "gpu_month_usd", "reserved_gpus", "reserved_month_usd",
+    "reserved_start", "reserved_end", "gpu_price_usd", "life_months", "power_month_usd",
+    "hosting_month_usd", "commit_month_usd", "commit_discount", "commit_end", "ops_month_usd",
+    "parts_month_usd", "parts_setup_usd", "setup_usd", "escalation_share", "has_licence",
+    "licence_threshold", "licence_fee", "drift", "sigma", "scheduled_log"])
 """Per option: codes (options,) and per-path values (options, paths). ``unit_usd`` is one request's
-cost at price index 1; ``load_factor`` turns requests a month into replicas needed."""
+cost at price index 1; ``load_factor`` turns requests a month into replicas at an hour of average
+load, ``peak`` the busiest hour over the average, ``profile`` (options, 24) an autoscaled option's
+hourly loads (mean 1); ``scheduled_log`` (options, months) the log of announced price changes in
+force in each month."""
 
 Strategies = namedtuple("Strategies", [
     "mix_option", "mix_share", "fallback", "relied", "portability", "overhead_usd"])
 """``mix_option``/``mix_share`` (strategies, entries), -1 padded; ``relied`` the mix then the
-fallback, deduplicated; ``fallback`` (strategies,), -1 for none; the rest (strategies, paths)."""
+fallback chain, deduplicated; ``fallback`` (strategies, chain) the chain in order, -1 padded;
+the rest (strategies, paths)."""
+
+Extras = namedtuple("Extras", ["option", "strategy", "line", "month_usd", "mtok_usd", "setup_usd"])
+"""Named ``other_costs``: one entry each, owned by an option (``option`` >= 0) or a strategy
+(``strategy`` >= 0), booked on line ``line``; amounts (entries, paths)."""
 
 Events = namedtuple("Events", [
     "option", "effects", "kind", "counted_once", "ptr", "month", "impact", "weeks",
@@ -50,6 +60,12 @@ Lines = namedtuple("Lines", [name for name in lines.NAMES] + ["count"])
 LINES = Lines(*range(len(lines.NAMES)), len(lines.NAMES))
 
 
+def line_names(sc: Loaded) -> tuple[str, ...]:
+    """The kernel's line axis for a scenario: the declared lines, then each ``other_costs`` name
+    in order of first appearance (one name on several owners shares a line)."""
+    return lines.NAMES + lines.other_names(sc.scenario)
+
+
 def _per_path(value: np.ndarray | float, paths: int) -> np.ndarray:
     """A fresh, writeable (paths,) float64 array: numba compiles once per array type, and a
     read-only view would be a second type (and a second compile)."""
@@ -61,7 +77,8 @@ def workload(sc: Loaded, x: dict[str, np.ndarray], paths: int) -> tuple[Workload
     w = {name: _per_path(x[f"workload.{name}"], paths) for name in (
         "requests_per_month", "input_tokens_per_request", "output_tokens_per_request",
         "cached_input_share", "batchable_share", "growth_per_month", "peak_to_average",
-        "mau_growth_per_month")}
+        "mau_growth_per_month", "long_context_share", "cache_write_share")}
+    w["long_context_input_tokens"] = _per_path(x.get("workload.long_context_input_tokens", 0.0), paths)
     has_mau = "workload.monthly_active_users" in x
     view = Workload(
         requests=w["requests_per_month"], growth=w["growth_per_month"],
@@ -79,19 +96,49 @@ def option_rows(sc: Loaded, x: dict[str, np.ndarray], w: dict[str, np.ndarray], 
     """Every option's row, filled by its kind's module."""
     n = len(sc.options)
     rows = SimpleNamespace(**{name: np.zeros((n, paths)) for name in OptionRows._fields})
-    rows.kind = np.zeros(n, dtype=np.int64)
-    rows.indexed = np.zeros(n, dtype=np.bool_)
-    rows.has_licence = np.zeros(n, dtype=np.bool_)
-    rows.gpus_per_replica = np.zeros(n)
-    rows.min_replicas = np.zeros(n)
+    for name in ("kind", "reserved_start", "reserved_end", "commit_end"):
+        setattr(rows, name, np.zeros(n, dtype=np.int64))
+    for name in ("indexed", "has_licence", "autoscale"):
+        setattr(rows, name, np.zeros(n, dtype=np.bool_))
+    for name in ("gpus_per_replica", "min_replicas", "reserved_gpus"):
+        setattr(rows, name, np.zeros(n))
+    rows.profile = np.ones((n, 24))
+    rows.scheduled_log = np.zeros((n, sc.horizon_months))
+    rows.life_months = np.ones((n, paths))
     for j, (name, option) in enumerate(sc.options.items()):
         prefix = f"options.{name}."
 
         def get(field: str, prefix: str = prefix) -> np.ndarray:
             return _per_path(x[prefix + field], paths)
 
-        options.REGISTRY[option.kind].fill(rows, j, get, w, option, sc.inputs.plans.get(name))
+        options.REGISTRY[option.kind].fill(rows, j, get, w, option, sc.inputs.plans.get(name),
+                                          sc.workload.profile)
+        for month, multiplier, _ in sc.inputs.scheduled.get(name, ()):
+            rows.scheduled_log[j, month:] += np.log(multiplier)
     return OptionRows(**vars(rows))
+
+
+def extras(sc: Loaded, x: dict[str, np.ndarray], paths: int, n_strategies: int) -> Extras:
+    """Every ``other_costs`` entry of the options and strategies, in scenario order; a plan of
+    fewer strategies than the scenario's (run-rate curves) takes only the options' entries."""
+    names = line_names(sc)
+    owners = [(f"options.{n}", j, -1, o.other_costs) for j, (n, o) in enumerate(sc.options.items())]
+    if n_strategies == len(sc.strategies):
+        owners += [(f"strategies.{n}", -1, s, st.other_costs)
+                   for s, (n, st) in enumerate(sc.strategies.items())]
+    entries = [(prefix, j, s, k, cost) for prefix, j, s, costs in owners
+               for k, cost in enumerate(costs)]
+
+    def amounts(field: str) -> np.ndarray:
+        return np.array([_per_path(x[f"{prefix}.other_costs.{k}.{field}"], paths)
+                         for prefix, _, _, k, _ in entries]).reshape(len(entries), paths)
+
+    return Extras(
+        option=np.array([e[1] for e in entries], dtype=np.int64).reshape(len(entries)),
+        strategy=np.array([e[2] for e in entries], dtype=np.int64).reshape(len(entries)),
+        line=np.array([names.index(e[4].name) for e in entries], dtype=np.int64).reshape(len(entries)),
+        month_usd=amounts("usd_per_month"), mtok_usd=amounts("usd_per_mtok"),
+        setup_usd=amounts("setup_usd"))
 
 
 def strategies(sc: Loaded, x: dict[str, np.ndarray], paths: int) -> Strategies:
@@ -99,17 +146,18 @@ def strategies(sc: Loaded, x: dict[str, np.ndarray], paths: int) -> Strategies:
     n, width = len(sc.strategies), max(len(s.mix) for s in sc.strategies.values())
     mix_option = np.full((n, width), -1, dtype=np.int64)
     mix_share = np.zeros((n, width))
-    relied = np.full((n, width + 1), -1, dtype=np.int64)
-    fallback = np.full(n, -1, dtype=np.int64)
+    chain = max(1, *(len(s.chain) for s in sc.strategies.values()))
+    relied = np.full((n, width + chain), -1, dtype=np.int64)
+    fallback = np.full((n, chain), -1, dtype=np.int64)
     for s, strategy in enumerate(sc.strategies.values()):
         entries = [(names.index(o), share) for o, share in strategy.mix.items() if share > 0.0]
         for e, (o, share) in enumerate(entries):
             mix_option[s, e], mix_share[s, e] = o, share
-        if strategy.fallback is not None:
-            fallback[s] = names.index(strategy.fallback)
+        for c, name in enumerate(strategy.chain):
+            fallback[s, c] = names.index(name)
         # A list, not a set: the order of float additions must not depend on string hashing.
         order = list(dict.fromkeys([names.index(o) for o in strategy.mix]
-                                   + ([fallback[s]] if fallback[s] >= 0 else [])))
+                                   + [names.index(o) for o in strategy.chain]))
         relied[s, :len(order)] = order
     return Strategies(
         mix_option, mix_share, fallback, relied,

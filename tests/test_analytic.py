@@ -43,12 +43,27 @@ def test_expected_compounded_multiplier() -> None:
 
 
 def test_expected_lognormal_price_index() -> None:
-    """log I(t) = t ln(1 + trend)/12 + sigma/sqrt(12) (z_1 + ... + z_t), so
-    E[I(t)] = (1 + trend)^(t/12) exp(t sigma^2 / 24). trend 10%, sigma 40%, t = 11."""
+    """The walk is mean-preserving: log I(t) = t ln(1 + trend)/12 + sum over months 1..t of
+    (sigma/sqrt(12) z - sigma^2/24), and E[exp(s z - s^2/2)] = 1, so E[I(t)] = (1 + trend)^(t/12):
+    the deterministic model's index. trend 10%, sigma 40%, t = 11: 1.1^(11/12) = 1.091304."""
     sc = build(options__api__price_trend_per_year=0.1, options__api__price_volatility_per_year=0.4)
     index = path_costs(sc, 20_000, 3)[:, 0, :] / (1e6 * PER_REQUEST_API)
     assert np.all(index[:, 0] == 1.0)  # I(0) = 1 on every path
-    assert_mean_close(index[:, 11], 1.1 ** (11 / 12) * np.exp(11 * 0.4**2 / 24))
+    assert_mean_close(index[:, 11], 1.1 ** (11 / 12))
+    # Its median sits below the mean by the volatility correction: exp(-11 x 0.4^2 / 24).
+    assert abs(np.median(index[:, 11]) / (1.1 ** (11 / 12) * np.exp(-11 * 0.4**2 / 24)) - 1) < 0.02
+
+
+def test_monte_carlo_mean_equals_the_deterministic_model_under_volatility() -> None:
+    """With volatility and no events the Monte Carlo mean NPV equals the deterministic NPV within
+    its standard error (the walk is mean-preserving; before contract v2 it was e^(t sigma^2/24)
+    higher, +5.8% at sigma 0.15 over 60 months)."""
+    sc = build(horizon_months=60, options__api__price_volatility_per_year=0.3,
+               options__api__price_trend_per_year=-0.1)
+    result = tco.simulate(sc, paths=20_000, seed=11)
+    npv = result.npv_usd[:, 0]
+    deterministic = tco.evaluate(sc).npv_usd.iloc[0]
+    assert_mean_close(npv, deterministic)
 
 
 def test_exit_moves_the_share_to_the_fallback() -> None:

@@ -85,9 +85,11 @@ def test_setup_missing_components_and_licence_fee() -> None:
     assert lines["licence"].tolist() == [0.0, 0.0] + [7000.0] * 10
 
 
-def test_bought_hardware_amortisation_and_power() -> None:
-    """7 GPUs bought at $36,000 over 3 years: 7 x 36,000 / 36 = $7,000 a month; power
-    7 x 1.0 kW x 730 h x $0.10 x PUE 1.5 = $766.50 a month; no rent, index ignored."""
+def test_bought_hardware_capex_residual_and_power() -> None:
+    """7 GPUs bought at $36,000 (3-year life) in month 0: capex 7 x 36,000 = $252,000 then;
+    after 12 months each is worth 36,000 x (1 - 12/36), a credit of 7 x 24,000 = $168,000 in
+    month 11; power 7 x 1.0 kW x 730 h x $0.10 x PUE 1.5 = $766.50 a month; no rent, index
+    ignored. The amortised view is 7 x 36,000 / 36 = $7,000 a month plus power."""
     data = raw()
     data["workload"] = {"requests_per_month": 26_280_000, "input_tokens_per_request": 1000,
                         "output_tokens_per_request": 200, "peak_to_average": 2.0}
@@ -97,10 +99,15 @@ def test_bought_hardware_amortisation_and_power() -> None:
     hosted["price_trend_per_year"] = 0.5  # must not touch bought hardware
     data["options"]["hosted"] = hosted
     data["strategies"] = {"self": {"mix": {"hosted": 1.0}, "fallback": "api"}}
-    by_line = tco.evaluate(build(data)).monthly.groupby("line")["usd"].sum() / 12
-    assert by_line["gpu_purchase"] == pytest.approx(7000.0, rel=1e-12)
-    assert by_line["power"] == pytest.approx(766.5, rel=1e-12)
-    assert by_line["gpu_rent"] == 0.0
+    evaluation = tco.evaluate(build(data))
+    lines = evaluation.monthly.pivot_table(index="month", columns="line", values="usd")
+    assert lines["gpu_capex"].tolist() == [252_000.0] + [0.0] * 11
+    assert lines["residual_value"].tolist() == [0.0] * 11 + [pytest.approx(-168_000.0, rel=1e-12)]
+    assert lines["power"].tolist() == pytest.approx([766.5] * 12, rel=1e-12)
+    assert (lines["gpu_rent"] == 0.0).all()
+    amortised = evaluation.amortised.loc["self"]
+    assert amortised.tolist() == pytest.approx([7000.0 + 766.5 + lines.loc[t].drop(
+        ["gpu_capex", "residual_value", "power"]).sum() for t in range(12)], rel=1e-12)
 
 
 def test_escalated_traffic_billed_at_the_fallback() -> None:
@@ -152,7 +159,7 @@ def test_shipped_scenarios_evaluate(path) -> None:
 
 def test_evaluation_is_also_the_tidy_monthly_frame() -> None:
     det = tco.evaluate(build())
-    assert list(det.monthly.columns) == ["strategy", "month", "line", "usd"]
+    assert list(det.monthly.columns) == ["strategy", "month", "calendar_month", "line", "usd"]
     assert len(det) == 12 * len(LINES)
     assert det["usd"].sum() == pytest.approx(12 * 6000.0)
 

@@ -36,6 +36,11 @@ DEFAULT_SOURCES = {
                      "2025-07-01"),
     "purchase.years": ("useful life of AI servers, about 5 years (Amazon 10-K 2025; theCUBE Research)",
                        "2025-02-01"),
+    "purchase.maintenance_share_per_year": ("0: no support contract priced (set it to the "
+                                            "vendor's quote, typically a share of list a year)",
+                                            None),
+    "purchase.colocation_usd_per_gpu_month": ("0: GPUs in your own facility, its cost not "
+                                              "priced (set it for colocation)", None),
 }
 
 
@@ -45,7 +50,7 @@ def resolve(table: Table, name: str, o: SelfHostedOption, sc: Scenario,
     prefix = f"options.{name}"
     m = catalog.model(o.model, f"{prefix}.model")
     g = catalog.gpu(o.gpu, f"{prefix}.gpu")
-    plans[name] = capacity.plan(model=o.model, gpu=o.gpu, precision=o.precision, gpus=None,
+    plans[name] = capacity.plan(model=o.model, gpu=o.gpu, precision=o.precision, gpus=o.gpus,
                                 input_tokens=nominal(sc.workload.input_tokens_per_request),
                                 output_tokens=nominal(sc.workload.output_tokens_per_request),
                                 max_inter_token_ms=o.max_inter_token_ms, field=prefix)
@@ -60,6 +65,16 @@ def resolve(table: Table, name: str, o: SelfHostedOption, sc: Scenario,
                                 f"rental price for {g.key} (or give purchase:)")
     else:
         _purchase(table, prefix, o, g)
+    if o.reserved is not None:
+        table.add(f"{prefix}.reserved.usd_per_gpu_hour", o.reserved.usd_per_gpu_hour, o.reserved,
+                  "usd_per_gpu_hour")
+        end = o.reserved.start_month + o.reserved.term_months
+        if end > sc.horizon_months:
+            warnings.append(f"{prefix}.reserved: the term runs past the horizon (month {end}); "
+                            "months after the horizon are not counted")
+    if o.autoscale and o.min_replicas < 1:
+        warnings.append(f"{prefix}.autoscale: min_replicas is 0, so quiet hours run no replica "
+                        "(cold starts are not modelled)")
     table.fields(prefix, o, ("target_utilization", "ops_fte", "usd_per_fte_year", "setup_usd",
                              "escalation_share"))
     for i, component in enumerate(o.missing_components):
@@ -104,7 +119,8 @@ def _purchase(table: Table, prefix: str, o: SelfHostedOption, g: catalog.Gpu) ->
         table.add(f"{pre}.kw_per_gpu", round(g.server_kw_per_gpu * AVERAGE_DRAW_SHARE, 6), p,
                   "kw_per_gpu", f"GPU catalog ({g.key}) server power per GPU x "
                   f"{AVERAGE_DRAW_SHARE} average draw (Epoch AI): {g.spec_source}", g.as_of)
-    for field_name in ("years", "usd_per_kwh", "pue"):
+    for field_name in ("years", "usd_per_kwh", "pue", "maintenance_share_per_year",
+                       "colocation_usd_per_gpu_month"):
         value = getattr(p, field_name)
         if field_name in p.model_fields_set:
             table.add(f"{pre}.{field_name}", value, p, field_name)
@@ -114,15 +130,19 @@ def _purchase(table: Table, prefix: str, o: SelfHostedOption, g: catalog.Gpu) ->
 
 
 def fill(rows: Any, j: int, get: Callable[[str], np.ndarray], w: dict[str, np.ndarray],
-         option: SelfHostedOption, plan: CapacityPlan) -> None:
+         option: SelfHostedOption, plan: CapacityPlan, profile: tuple[float, ...] | None = None
+         ) -> None:
     """Write row ``j`` of the kernel's option inputs; ``get(field)`` is that input per path.
 
     Notes
     -----
     A replica of G GPUs is busy ``s`` seconds per request (prefill plus its share of decode steps).
-    The fleet for load L requests a month is ceil(L x peak x s / (seconds per month x utilisation))
-    replicas. One GPU-month costs the rent x 730 h, or, bought, the price over its life in months
-    plus power (kW x 730 h x $/kWh x PUE); a GPU-hour is that over 730 h.
+    At an hour of relative load h the fleet for L requests a month is
+    ceil(L x h x s / (seconds per month x utilisation)) replicas: h is the peak (the hourly
+    profile's maximum, else peak_to_average) all month, or each hour of the profile when the
+    option autoscales. Rent is 730 h x $/GPU-hour x I(t); reserved GPUs 730 h x the contract
+    price; bought GPUs their price once, power (kW x 730 h x $/kWh x PUE) while in service, and
+    maintenance (price x share / 12) plus colocation while owned.
     """
     tokens_in, tokens_out = w["input_tokens_per_request"], w["output_tokens_per_request"]
     gpus_per_replica = plan.gpus
@@ -131,23 +151,38 @@ def fill(rows: Any, j: int, get: Callable[[str], np.ndarray], w: dict[str, np.nd
     else:
         seconds = plan.replica_seconds_per_request(tokens_in, tokens_out)
     utilization = get("target_utilization")
+    rows.peak[j] = max(profile) if profile is not None else w["peak_to_average"]
+    if option.autoscale and profile is not None:
+        rows.autoscale[j] = True
+        rows.profile[j] = profile
     if option.purchase is None:
         rows.kind[j] = RENTED
         rows.gpu_month_usd[j] = HOURS_PER_MONTH * get("usd_per_gpu_hour")
-        rows.power_month_usd[j] = 0.0
         gpu_hour_usd = get("usd_per_gpu_hour")
+        if option.reserved is not None:
+            r = option.reserved
+            rows.reserved_gpus[j] = r.gpus
+            rows.reserved_month_usd[j] = r.gpus * HOURS_PER_MONTH * get("reserved.usd_per_gpu_hour")
+            rows.reserved_start[j] = r.start_month
+            rows.reserved_end[j] = r.start_month + r.term_months
     else:
         rows.kind[j] = BOUGHT
-        rows.gpu_month_usd[j] = get("purchase.usd_per_gpu") / (get("purchase.years") * MONTHS_PER_YEAR)
+        price = get("purchase.usd_per_gpu")
+        rows.gpu_price_usd[j] = price
+        rows.life_months[j] = get("purchase.years") * MONTHS_PER_YEAR
         rows.power_month_usd[j] = (get("purchase.kw_per_gpu") * HOURS_PER_MONTH
                                    * get("purchase.usd_per_kwh") * get("purchase.pue"))
-        gpu_hour_usd = (rows.gpu_month_usd[j] + rows.power_month_usd[j]) / HOURS_PER_MONTH
+        rows.hosting_month_usd[j] = (price * get("purchase.maintenance_share_per_year") / MONTHS_PER_YEAR
+                                     + get("purchase.colocation_usd_per_gpu_month"))
+        # A GPU-hour of owned hardware, straight-line: for dual running and cost per request.
+        gpu_hour_usd = (price / rows.life_months[j] + rows.power_month_usd[j]
+                        + rows.hosting_month_usd[j]) / HOURS_PER_MONTH
     rows.indexed[j] = option.purchase is None  # bought hardware: the price was paid up front
     rows.replica_s[j] = seconds
     rows.gpus_per_replica[j] = gpus_per_replica
     rows.min_replicas[j] = option.min_replicas
     rows.unit_usd[j] = seconds * gpus_per_replica / SECONDS_PER_HOUR / utilization * gpu_hour_usd
-    rows.load_factor[j] = w["peak_to_average"] * seconds / (SECONDS_PER_MONTH * utilization)
+    rows.load_factor[j] = seconds / (SECONDS_PER_MONTH * utilization)
     rows.ops_month_usd[j] = get("ops_fte") * get("usd_per_fte_year") / MONTHS_PER_YEAR
     parts = range(len(option.missing_components))
     rows.parts_month_usd[j] = sum((get(f"missing_components.{i}.usd_per_month") for i in parts),

@@ -1,0 +1,217 @@
+"""The cost kernel: one month of one path at a time, compiled with numba.
+
+Every random input has been drawn before the kernel runs (``tco.draws``) and laid out as typed
+arrays (``tco.views``); the kernel is deterministic in them. It walks each path month by month,
+carrying the state the contract describes: each option's price index, the events that have fired
+on it (exits, licence changes, migrations), which options have started, and the cost so far. The
+deterministic model is this kernel with one path of nominal inputs and no events.
+
+Paths are processed in fixed blocks of ``BLOCK_PATHS``; sums over paths (cost by line, GPUs,
+utilisation) are kept per block and added in block order after the parallel loop, so results do
+not depend on how many threads run it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+import tco.risks as risks
+from tco.draws import Shocks
+from tco.kernel.states import option_states
+from tco.kernel.strategy import strategies as strategy_pass
+from tco.load import Loaded
+from tco.units import MONTHS_PER_YEAR
+from tco.views import LINES, Strategies, events, extras, line_names, option_rows, strategies, workload
+
+# Several page sessions may call the kernel at once from their own threads; numba's default
+# 'workqueue' layer aborts the process on concurrent parallel calls, GNU OpenMP does not.
+numba.config.THREADING_LAYER = "omp"
+
+# The helpers below allocate nothing, so they are compiled without numba's reference counting
+# (``_nrt=False``): with it, every inlined call increfs and decrefs each array of the views it is
+# passed, atomically, which took 80% of the kernel's time (39 against 8 us per path on the
+# benchmark scenario). An allocation there would fail to compile rather than leak.
+
+BLOCK_PATHS = 64
+"""Paths per block of the parallel loop; sums over paths are exact per block, then added in order."""
+
+# numba freezes module globals into its on-disk cache, and a cache is only invalidated when the
+# file changes: so the kernel reads nothing from another module that may change (the number of
+# risk kinds and of cost lines comes from its arrays' shapes). The option codes and effect bits
+# its modules copy are fixed by their declarations.
+
+
+@dataclass
+class KernelResult:
+    """What the metrics need, for one batch of paths.
+
+    Attributes
+    ----------
+    cost_usd : (paths, strategies, months) or None
+        Monthly cost, when asked for (the deterministic model, run rates).
+    cumulative_usd : (paths, strategies, months), float32
+        Cumulative cost, summed in float64 and stored in float32 (it only feeds percentiles).
+    npv_usd, switching_npv_usd, migration_effort_npv_usd : (paths, strategies)
+        ``migration_effort_npv_usd`` is the engineering and one-off part of switching before the
+        (1 - portability) factor, so the value of portability is exact without a rerun.
+    npv_no_events_usd : (paths, strategies)
+        The same paths with no event fired (the lock-in premium's reference).
+    line_sum_usd : (strategies, lines, months), summed over paths
+        ``lines`` is ``line_names`` (the declared lines, then the scenario's named other costs).
+    amortised_sum_usd : (strategies, months), summed over paths
+        Cost with bought GPUs depreciated straight-line instead of paid when bought (no
+        residual credit): the P&L reader's view.
+    gpus_sum, utilization_sum : (strategies, options, months), summed over paths
+        Mean GPUs provisioned over the month's hours, and their busy share.
+    events : (paths, strategies, kinds), events fired on options while the strategy carried
+        traffic on them
+    no_fallback : (paths, strategies), 1 where traffic was left on an exited option with no live
+        fallback
+    tokens : (paths,), tokens served over the horizon (input plus output)
+    lines : the names of the line axis
+    """
+
+    cost_usd: np.ndarray | None
+    cumulative_usd: np.ndarray
+    npv_usd: np.ndarray
+    npv_no_events_usd: np.ndarray
+    switching_npv_usd: np.ndarray
+    migration_effort_npv_usd: np.ndarray
+    line_sum_usd: np.ndarray
+    amortised_sum_usd: np.ndarray
+    gpus_sum: np.ndarray
+    utilization_sum: np.ndarray
+    events: np.ndarray
+    no_fallback: np.ndarray
+    tokens: np.ndarray
+    lines: tuple[str, ...] = ()
+
+
+def run(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, *, want_cost: bool = False,
+        cumulative_out: np.ndarray | None = None, plan: Strategies | None = None,
+        months: int | None = None) -> KernelResult:
+    """Evaluate every strategy on every path of ``x`` under ``shocks``.
+
+    Parameters
+    ----------
+    x
+        Input values by parameter path; each of shape ``(1,)`` or ``(paths,)``.
+    shocks
+        Price noise and fired events of these paths.
+    want_cost
+        Also return the monthly cost ``(paths, strategies, months)`` in float64.
+    cumulative_out
+        Where to write the cumulative cost (a C-contiguous float32 slice of a larger result).
+    plan, months
+        Other strategies than the scenario's (the run-rate curves use one made for the purpose),
+        and fewer months than the horizon.
+    """
+    paths = shocks.paths
+    w, per_path = workload(sc, x, paths)
+    plan = strategies(sc, x, paths) if plan is None else plan
+    names = line_names(sc)
+    return _run(option_rows(sc, x, per_path, paths), plan, w, events(sc, x, shocks, paths),
+                extras(sc, x, paths, plan.fallback.shape[0]), names, paths,
+                sc.horizon_months if months is None else months, plan.fallback.shape[0],
+                want_cost, cumulative_out)
+
+
+def _run(o, st, w, ev, xc, names: tuple[str, ...], paths: int, months: int, n_strategies: int,
+         want_cost: bool, cumulative_out: np.ndarray | None = None) -> KernelResult:
+    n_options = o.kind.shape[0]
+    blocks = -(-paths // BLOCK_PATHS)
+    cost = np.zeros((paths, n_strategies, months) if want_cost else (1, 1, 1))
+    if cumulative_out is None:
+        cumulative_out = np.empty((paths, n_strategies, months), dtype=np.float32)
+    out = KernelResult(
+        cost_usd=None, cumulative_usd=cumulative_out,
+        npv_usd=np.empty((paths, n_strategies)), npv_no_events_usd=np.empty((paths, n_strategies)),
+        switching_npv_usd=np.empty((paths, n_strategies)),
+        migration_effort_npv_usd=np.empty((paths, n_strategies)),
+        line_sum_usd=np.zeros((blocks, n_strategies, len(names), months)),
+        amortised_sum_usd=np.zeros((blocks, n_strategies, months)),
+        gpus_sum=np.zeros((blocks, n_strategies, n_options, months)),
+        utilization_sum=np.zeros((blocks, n_strategies, n_options, months)),
+        events=np.zeros((paths, n_strategies, len(risks.REGISTRY))),
+        no_fallback=np.zeros((paths, n_strategies)), tokens=np.empty(paths), lines=names)
+    _kernel(o, st, w, ev, xc, LINES, months, want_cost, cost, out.cumulative_usd, out.npv_usd,
+            out.npv_no_events_usd, out.switching_npv_usd, out.migration_effort_npv_usd,
+            out.line_sum_usd, out.gpus_sum, out.utilization_sum, out.amortised_sum_usd, out.events,
+            out.no_fallback, out.tokens)
+    # Block partial sums added in block order: the same bits whatever the thread count.
+    out.line_sum_usd = _sum_blocks(out.line_sum_usd)
+    out.amortised_sum_usd = _sum_blocks(out.amortised_sum_usd)
+    out.gpus_sum = _sum_blocks(out.gpus_sum)
+    out.utilization_sum = _sum_blocks(out.utilization_sum)
+    out.cost_usd = cost if want_cost else None
+    return out
+
+
+def _sum_blocks(partial: np.ndarray) -> np.ndarray:
+    total = partial[0].copy()
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported by require_finite
+        for block in partial[1:]:
+            total += block
+    return total
+
+
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
+def _kernel(o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv, npv_no_events,
+            switching_npv, effort_npv, line_sum, gpus_sum, util_sum, amortised_sum, events,
+            no_fallback, tokens):  # pragma: no cover - compiled
+    paths = npv.shape[0]
+    n_options = o.kind.shape[0]
+    blocks = line_sum.shape[0]
+    for b in prange(blocks):
+        # Per-block scratch: option states over months, reused by each path of the block.
+        index = np.empty((n_options, months))
+        migrations = np.empty((n_options, months))
+        migration_effort = np.empty((n_options, months))
+        exit_month = np.empty(n_options, dtype=np.int64)
+        exit_effort = np.empty(n_options)
+        licence_month = np.empty(n_options, dtype=np.int64)
+        month_counts = np.empty((n_options, months, events.shape[2]))
+        share = np.empty(n_options)
+        share_before = np.zeros(n_options)
+        started = np.empty(n_options, dtype=np.bool_)
+        owned = np.empty(n_options)
+        residual = np.empty(n_options)
+        signed = np.empty(n_options, dtype=np.bool_)
+        extra_started = np.empty(xc.option.shape[0], dtype=np.bool_)
+        discount = np.empty(months)
+        requests = np.empty(months)
+        mau = np.empty(months)
+        for p in range(b * BLOCK_PATHS, min((b + 1) * BLOCK_PATHS, paths)):
+            served = 0.0
+            for t in range(months):
+                discount[t] = (1.0 + w.discount_rate[p]) ** (-((t + 1) / MONTHS_PER_YEAR))
+                # Traffic R(t) = R (1 + g)^t; float exponents, as numba would otherwise turn an
+                # integer power into repeated products (other bits than numpy's power).
+                requests[t] = w.requests[p] * (1.0 + w.growth[p]) ** float(t)
+                mau[t] = w.mau[p] * (1.0 + w.mau_growth[p]) ** float(t) if w.has_mau else 0.0
+                served += requests[t] * w.tokens_per_request[p]
+            tokens[p] = served
+            fired = option_states(p, o, ev, w, months, True, index, migrations, migration_effort,
+                                  exit_month, exit_effort, licence_month, month_counts)
+            strategy_pass(p, o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv,
+                          switching_npv, effort_npv, line_sum[b], gpus_sum[b], util_sum[b],
+                          amortised_sum[b], events, no_fallback, index, migrations, migration_effort,
+                          exit_month, exit_effort, licence_month, month_counts, share, share_before,
+                          started, owned, residual, signed, extra_started, discount, requests, mau,
+                          True)
+            if not fired:
+                npv_no_events[p] = npv[p]
+                continue
+            # The lock-in premium's reference: the same path with no event fired.
+            option_states(p, o, ev, w, months, False, index, migrations, migration_effort,
+                          exit_month, exit_effort, licence_month, month_counts)
+            strategy_pass(p, o, st, w, ev, xc, L, months, False, cost, cumulative, npv_no_events,
+                          switching_npv, effort_npv, line_sum[b], gpus_sum[b], util_sum[b],
+                          amortised_sum[b], events, no_fallback, index, migrations, migration_effort,
+                          exit_month, exit_effort, licence_month, month_counts, share, share_before,
+                          started, owned, residual, signed, extra_started, discount, requests, mau,
+                          False)

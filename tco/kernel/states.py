@@ -1,0 +1,88 @@
+"""Each option's state on one path: its fired events and its price index, month by month."""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+import tco.risks as risks
+
+# Frozen copies of the declared effect bits (numba caches module globals; see tco.kernel).
+PRICE, MIGRATE, EXIT, ESCALATE = (int(e) for e in (risks.Effect.PRICE, risks.Effect.MIGRATE,
+                                                   risks.Effect.EXIT, risks.Effect.ESCALATE))
+
+
+@njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
+def option_states(p, o, ev, w, months, with_events, index, migrations, migration_effort,
+                  exit_month, exit_effort, licence_month, month_counts):  # pragma: no cover - compiled
+    """Each option's events and price index on path p; returns whether any event fired.
+
+    An event in month t acts from month t on. An exit is found first: events on an exited option
+    from its exit month on do nothing (and are not counted). ``Effect.PRICE`` multiplies the price
+    index by the event's impact (several compound); ``MIGRATE`` counts a migration and its effort;
+    ``EXIT`` keeps the first exit month and its effort; ``ESCALATE`` the first escalation month.
+
+    Index: log I(t) = drift x t + sum over months 1..t of (sigma z - sigma^2 / 2) + the logs of
+    the impacts so far + the announced changes in force; the -sigma^2/2 makes the walk
+    mean-preserving (E[I(t)] = (1 + trend)^(t/12) with no events). From its exit month an option's
+    index stays at its last value: traffic with no live fallback is billed at its last prices.
+    """
+    n_options = o.kind.shape[0]
+    any_fired = False
+    for j in range(n_options):
+        exit_month[j] = months
+        exit_effort[j] = 0.0
+        licence_month[j] = months
+        for t in range(months):
+            index[j, t] = 0.0  # log steps of fired impacts first, turned into the index below
+            migrations[j, t] = 0.0
+            migration_effort[j, t] = 0.0
+            for k in range(month_counts.shape[2]):
+                month_counts[j, t, k] = 0.0
+    if with_events:
+        for k in range(ev.option.shape[0]):
+            first = ev.ptr[k, p]
+            if ev.effects[k] & EXIT and ev.ptr[k, p + 1] > first:
+                j = ev.option[k]
+                if ev.month[first] < exit_month[j]:
+                    exit_month[j] = ev.month[first]
+                    exit_effort[j] = ev.weeks[first] * w.week_usd[p] + w.one_off_usd[p]
+        for k in range(ev.option.shape[0]):
+            first, last = ev.ptr[k, p], ev.ptr[k, p + 1]
+            if last == first:
+                continue
+            any_fired = True
+            j = ev.option[k]
+            effects = ev.effects[k]
+            for e in range(first, last):
+                t = ev.month[e]
+                if t > exit_month[j] or (t == exit_month[j] and not effects & EXIT):
+                    break  # months are in order: the rest are later still
+                if effects & PRICE and o.indexed[j]:
+                    index[j, t] += math.log(ev.impact[e])
+                if effects & MIGRATE:
+                    migrations[j, t] += 1.0
+                    migration_effort[j, t] += ev.weeks[e] * w.week_usd[p] + w.one_off_usd[p]
+                if effects & ESCALATE and t < licence_month[j]:
+                    licence_month[j] = t
+                month_counts[j, t, ev.kind[k]] += 1.0
+                if ev.counted_once[k]:
+                    break
+    for j in range(n_options):
+        if not o.indexed[j]:
+            for t in range(months):
+                index[j, t] = 1.0  # bought hardware: the price was paid up front
+            continue
+        slot = ev.noise_slot[j]
+        walk, impacts = 0.0, 0.0
+        for t in range(months):
+            if t >= exit_month[j]:
+                index[j, t] = index[j, t - 1] if t > 0 else math.exp(o.scheduled_log[j, 0])
+                continue
+            if t > 0 and slot >= 0:
+                sigma = o.sigma[j, p]
+                walk += sigma * ev.noise[slot, p, t] - 0.5 * sigma * sigma
+            impacts += index[j, t]
+            index[j, t] = math.exp(walk + o.drift[j, p] * float(t) + impacts + o.scheduled_log[j, t])
+    return any_fired
