@@ -196,6 +196,44 @@ class Normal(Distribution):
         return {"normal": {"mean": _clean(self.mean_value), "sd": _clean(self.sd)}}
 
 
+@dataclass(frozen=True)
+class TruncatedNormal(Normal):
+    """A ``normal`` on a bounded field, truncated to the field's range [low, high].
+
+    Sampled by inversion: x = m + sd ndtri(Phi(a) + u (Phi(b) - Phi(a))), a = (low - m) / sd,
+    b = (high - m) / sd. Its nominal value stays the written ``mean`` (the mean parameter); the
+    truncated distribution's own mean differs when the range cuts one tail more than the other.
+    Written back to YAML as the user wrote it.
+    """
+
+    low: float = float("-inf")
+    high: float = float("inf")
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        if self.sd == 0.0:
+            return self.mean_value, self.mean_value
+        return self.low, self.high
+
+    @property
+    def mean(self) -> float:
+        if self.sd == 0.0:
+            return self.mean_value
+        a, b = (self.low - self.mean_value) / self.sd, (self.high - self.mean_value) / self.sd
+        mass = special.ndtr(b) - special.ndtr(a)
+        density = (np.exp(-0.5 * a * a) if np.isfinite(a) else 0.0) - (
+            np.exp(-0.5 * b * b) if np.isfinite(b) else 0.0)
+        return float(self.mean_value + self.sd * density / np.sqrt(2 * np.pi) / mass)
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        if self.sd == 0.0:
+            return np.full(np.shape(u), self.mean_value)
+        a = special.ndtr((self.low - self.mean_value) / self.sd)
+        b = special.ndtr((self.high - self.mean_value) / self.sd)
+        x = self.mean_value + self.sd * special.ndtri(a + np.asarray(u, dtype=float) * (b - a))
+        return np.clip(x, self.low, self.high)  # rounding at the ends must not leave the range
+
+
 FORMS = ("triangular", "pert", "uniform", "lognormal", "normal")
 
 
@@ -286,5 +324,7 @@ JSON_SCHEMA: dict[str, Any] = {
                                    "properties": {"mean": {"type": "number"},
                                                   "sd": {"type": "number"}}}}},
     ],
-    "description": "A number, or a distribution mapping with exactly one key.",
+    "description": "A number, or a distribution mapping with exactly one key. A normal on a "
+                   "bounded field is truncated to the field's range; its mean parameter stays the "
+                   "nominal value.",
 }

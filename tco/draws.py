@@ -172,6 +172,9 @@ def draw_shocks(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_block: in
         for k, (i, name) in enumerate(pairs):
             q = np.reshape(monthly_probability(x[f"risks.{i}.annual_probability"]), (-1, 1))
             fired = events_u[k] < q
+            cap = sc.risks[i].max_events
+            if cap is not None:  # one-off or capped: only the first ``cap`` events of a path
+                fired &= np.cumsum(fired, axis=1) <= cap
             shocks.fired[(i, name)] = fired
             # Sizes and efforts only for the cells that fired, in np.flatnonzero order.
             cells = np.flatnonzero(fired)  # path x months + month within this chunk

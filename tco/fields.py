@@ -15,7 +15,14 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
 
-from tco.distributions import JSON_SCHEMA, Distribution, Lognormal, Normal, parse_distribution
+from tco.distributions import (
+    JSON_SCHEMA,
+    Distribution,
+    Lognormal,
+    Normal,
+    TruncatedNormal,
+    parse_distribution,
+)
 
 MAX_SCENARIO_BYTES = 1_000_000
 """Scenario files are small; a bigger upload is rejected before parsing."""
@@ -91,8 +98,19 @@ def parse_quantity(value: Any, bounds: Bounds) -> float | Distribution:
         raise ValueError(f"must be a number or a distribution, got {value!r}")
     if bounds.bounded:
         if isinstance(dist, Normal) and dist.sd > 0:
-            raise ValueError(f"{bounds.rule()}; a normal distribution is unbounded, "
-                             "use triangular, pert or uniform")
+            if not bounds.holds(dist.mean_value):
+                raise ValueError(f"{bounds.rule()} (the normal's mean is {dist.mean_value:g})")
+            # Truncated to the field's range; an open end (gt, lt) is approached, never reached.
+            low = bounds.ge if bounds.ge is not None else bounds.gt
+            high = bounds.le if bounds.le is not None else bounds.lt
+            if bounds.most is not None:
+                low = -bounds.most if low is None else low
+                high = bounds.most if high is None else min(high, bounds.most)
+            low = -np.inf if low is None else np.nextafter(low, np.inf) if bounds.ge is None else low
+            high = np.inf if high is None else (np.nextafter(high, -np.inf)
+                                                if bounds.le is None and bounds.lt is not None
+                                                else high)
+            dist = TruncatedNormal(dist.mean_value, dist.sd, float(low), float(high))
         low, high = dist.bounds
         if isinstance(dist, Lognormal):
             if not bounds.holds(dist.median) or (bounds.le is not None or bounds.lt is not None):

@@ -42,7 +42,15 @@ print(json.dumps({
 def test_every_line_has_its_own_colour_and_label() -> None:
     assert len({line.colour for line in lines.LINES}) == len(lines.LINES)
     assert all(line.label and line.help and "_" not in line.label for line in lines.LINES)
-    assert lines.index("switching") == len(lines.LINES) - 1
+    assert lines.index("residual_value") == len(lines.LINES) - 1
+
+
+def test_named_other_costs_are_lines_of_their_own() -> None:
+    """Each ``other_costs`` name becomes a line after the declared ones, with its own label and a
+    stable colour from a palette no declared line uses."""
+    assert lines.BY_NAME["eval suite"].label == "eval suite"
+    assert lines.BY_NAME["eval suite"] == lines.BY_NAME["eval suite"]
+    assert not {line.colour for line in lines.LINES} & set(lines.OTHER_PALETTE)
 
 
 def test_a_twelfth_line_is_one_declaration(tmp_path: Path) -> None:
@@ -61,7 +69,8 @@ def test_a_twelfth_line_is_one_declaration(tmp_path: Path) -> None:
                          timeout=600)
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout.strip().splitlines()[-1])
-    assert got["lines"] == [*lines.NAMES[:-1], "carbon", "switching"]
+    at = lines.index("switching")
+    assert got["lines"] == [*lines.NAMES[:at], "carbon", *lines.NAMES[at:]]
     assert "carbon" in got["by_line_columns"] and got["carbon_total"] == 0.0
     assert got["npv"] == tco.evaluate(tco.load_scenario(ROOT / "scenarios" / STORY)).npv_usd.tolist()
     assert got["deck_bytes"] > 0 and "summary.csv" in got["files"]

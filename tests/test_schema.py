@@ -34,9 +34,8 @@ CASES = [
     ({"workload.cached_input_share": {"lognormal": {"median": 0.1, "p90": 0.2}}},
      "workload.cached_input_share: must be between 0 and 1; a lognormal is unbounded above, use "
      "triangular, pert or uniform"),
-    ({"workload.requests_per_month": {"normal": {"mean": 10, "sd": 2}}},
-     "workload.requests_per_month: must be at least 0; a normal distribution is unbounded, use "
-     "triangular, pert or uniform"),
+    ({"workload.requests_per_month": {"normal": {"mean": -10, "sd": 2}}},
+     "workload.requests_per_month: must be at least 0 (the normal's mean is -10)"),
     ({"workload.requests_per_month": {"triangular": [-1, 5, 10]}},
      "workload.requests_per_month: must be at least 0 (the triangular range is -1 to 10)"),
     ({"workload.growth_per_month": {"beta": [1, 2]}},
