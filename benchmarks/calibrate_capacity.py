@@ -1,7 +1,9 @@
-"""Refit the capacity model's two efficiency factors against the published benchmarks.
+"""Refit the capacity model on the fit half of the published results and report the hold-out.
 
-Prints the least-squares fit of log(model / measured) over tco/data/benchmarks.csv and the model
-beside each result. Copy the printed factors into tco/capacity.py when the catalog changes.
+Prints the fitted efficiency factors, the per-regime residual spread of the fit half (copy both
+into tco/capacity.py as EFFICIENCY and REGIME_LOG_SD when the catalog changes), the table per
+regime and split (fit / hold-out) for the shipped factors and the refit ones, and the worst
+points. The split rule is in tco/published.py; hold-out points never enter the fit.
 
     python benchmarks/calibrate_capacity.py
 """
@@ -11,42 +13,29 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from tco import capacity, catalog  # noqa: E402
-
-
-def predictions(memory_efficiency: float, compute_efficiency: float) -> dict[str, float]:
-    out = {}
-    for key, b in catalog.benchmarks().items():
-        p = capacity.plan(model=b.model, gpu=b.gpu, precision=b.precision, gpus=b.replica_gpus,
-                          input_tokens=b.input_tokens, output_tokens=b.output_tokens,
-                          max_inter_token_ms=b.max_inter_token_ms,
-                          memory_efficiency=memory_efficiency, compute_efficiency=compute_efficiency)
-        out[key] = p.output_tokens_per_s_per_gpu
-    return out
+import tco.capacity as capacity  # noqa: E402
+import tco.published as published  # noqa: E402
 
 
 def main() -> None:
-    rows = catalog.benchmarks()
-    best = None
-    for mem in np.arange(0.30, 0.96, 0.05):
-        for comp in np.arange(0.20, 0.91, 0.05):
-            pred = predictions(mem, comp)
-            err = np.array([np.log(pred[k] / rows[k].measured_output_tokens_per_s_per_gpu) for k in rows])
-            score = float(np.mean(err**2))
-            if best is None or score < best[0]:
-                best = (score, round(float(mem), 2), round(float(comp), 2))
-    score, mem, comp = best
-    print(f"fit: memory_efficiency={mem:.2f} compute_efficiency={comp:.2f} "
-          f"rms log error={np.sqrt(score):.3f}")
-    pred = predictions(mem, comp)
-    for k, b in rows.items():
-        print(f"{k:42s} measured {b.measured_output_tokens_per_s_per_gpu:8.0f}  model {pred[k]:8.0f}"
-              f"  ratio {pred[k] / b.measured_output_tokens_per_s_per_gpu:5.2f}")
+    pd.set_option("display.width", 200)
+    shipped = published.table()
+    print(f"shipped factors: {capacity.EFFICIENCY}")
+    print(published.summary(shipped).round(3).to_string(index=False))
+    refit = published.fit()
+    frame = published.table(refit)
+    print(f"\nrefit on the fit half: {refit}")
+    print("regime log sd (fit half):", {k: round(v, 3) for k, v in published.regime_log_sd(frame).items()})
+    print(published.summary(frame).round(3).to_string(index=False))
+    frame["miss"] = frame["ratio"].map(lambda r: max(r, 1 / r))
+    print("\nworst hold-out points:")
+    worst = frame[frame["split"] == "holdout"].sort_values("miss", ascending=False).head(12)
+    print(worst[["key", "measured", "predicted", "ratio", "regime"]].round(2).to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -34,14 +34,33 @@ class Gpu:
     usd_per_gpu_hour_on_demand_typical: float | None
     usd_per_gpu_hour_reserved_1y: float | None
     purchase_usd_per_gpu: float | None
+    """Price of the GPU chip alone (no server, networking or facility share), on one basis for all rows."""
+    interconnect_gb_per_s: float
+    """GPU-to-GPU bandwidth in each direction (NVLink, Infinity Fabric or PCIe), for tensor-parallel all-reduce."""
+    matmul_ceiling_share_bf16: float
+    """Measured best large-matmul FLOP/s / datasheet dense peak in BF16 (the prefill ceiling)."""
+    matmul_ceiling_share_fp8: float | None
+    """Same in FP8; also used for FP4 where no FP4 measurement exists."""
+    ceiling_source: str
+    typical_price_basis: str
+    """How the 'typical' rental price was formed: a median, a single quote, or a midpoint (derived)."""
     spec_source: str
     price_source: str
     as_of: str
 
     def dense_tflops(self, precision: str) -> float | None:
-        """Dense tensor throughput at a precision, or None where the GPU has no such units."""
+        """Dense tensor throughput at a precision, or None where the GPU has no such units.
+
+        ``int4`` is a weight-only storage format here: no GPU in the catalog computes in it.
+        """
         return {"bf16": self.bf16_dense_tflops, "fp8": self.fp8_dense_tflops,
-                "fp4": self.fp4_dense_tflops}[precision]
+                "fp4": self.fp4_dense_tflops}.get(precision)
+
+    def matmul_ceiling_share(self, precision: str) -> float:
+        """Measured matmul ceiling / datasheet peak at a compute precision (FP4 uses the FP8 share)."""
+        if precision == "bf16" or self.matmul_ceiling_share_fp8 is None:
+            return self.matmul_ceiling_share_bf16
+        return self.matmul_ceiling_share_fp8
 
     @property
     def source(self) -> str:
@@ -55,6 +74,7 @@ class OpenModel:
     total_params_b: float
     active_params_b: float
     layers: int
+    hidden_size: int
     attention_heads: int
     kv_heads: int
     head_dim: int
@@ -84,6 +104,8 @@ class Benchmark:
     system_gpus: int
     replica_gpus: int | None
     precision: str
+    kv_cache_precision: str | None
+    engine: str
     input_tokens: int
     output_tokens: int
     max_inter_token_ms: float | None

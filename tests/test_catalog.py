@@ -40,6 +40,38 @@ def test_kv_cache_sizes_by_hand() -> None:
         2048 * (18 * 1000 + 18 * 128))
 
 
+def test_b200_is_the_hgx_part() -> None:
+    """HGX B200: 62 TB/s per 8-GPU system = 7.7 TB/s per GPU (8 TB/s is the GB200 GPU's figure)."""
+    assert catalog.gpu("b200").memory_bandwidth_tb_per_s == 7.7
+    assert catalog.gpu("b200").memory_gb == 180
+
+
+def test_purchase_prices_are_chip_prices_and_typical_prices_say_how_they_were_formed() -> None:
+    for g in catalog.gpus().values():
+        if g.purchase_usd_per_gpu is not None:
+            assert "GPU chip only" in g.price_source, g.key
+        assert g.typical_price_basis, g.key
+        if "midpoint" in g.typical_price_basis:
+            assert "derived" in g.typical_price_basis and "derived" in g.price_source, g.key
+
+
+def test_mistral_large_3_follows_deepseek_v3() -> None:
+    """vLLM's MistralLarge3ForCausalLM subclasses DeepseekV3ForCausalLM: MLA with a 576 latent."""
+    m, d = catalog.model("mistral-large-3"), catalog.model("deepseek-v3")
+    assert (m.kv_latent_dim, m.layers, m.experts, m.hidden_size) == (d.kv_latent_dim, d.layers, d.experts,
+                                                                      d.hidden_size)
+    assert "DeepseekV3ForCausalLM" in m.source
+
+
+def test_as_of_is_not_older_than_a_cited_date() -> None:
+    """A row's as_of is at least every ISO date its source text cites."""
+    import re
+    for table in (catalog.gpus, catalog.models, catalog.benchmarks):
+        for key, row in table().items():
+            cited = re.findall(r"\b(20\d\d-\d\d-\d\d)\b", row.source)
+            assert all(c <= row.as_of for c in cited), (key, cited, row.as_of)
+
+
 def test_unknown_keys_list_close_matches() -> None:
     with pytest.raises(ScenarioError, match=r"gpu: unknown GPU 'h100' \(did you mean .*h100-sxm"):
         catalog.gpu("h100")

@@ -1,0 +1,291 @@
+"""The event ledger: what vendors actually did to prices, models and licences, 2023 to the snapshot.
+
+``tco/data/events.csv`` is built by ``tools/build_ledger.py`` from the hand-curated
+``tco/data/events_curated.csv`` (retirements, fine-tuning withdrawals, releases, licence changes,
+GPU rental price points, each with its source URL and as-of date) and the installed
+``genai-prices`` package (every ``price_change`` row and every successor price multiplier). The
+``derived_from`` column says which. Sizes carry their unit in the column name: price multipliers
+are new / old price of one request of 3,000 input and 1,000 output tokens
+(``price_multiplier_blend_3in_1out``), notice is in months, GPU prices in USD per GPU-hour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import tco.catalog as catalog
+from tco.errors import ScenarioError
+
+LEDGER_PATH = catalog.DATA_DIR / "events.csv"
+
+KINDS: dict[str, str] = {
+    "price_change": "List-price change on an existing model id",
+    "retirement_announced": "Retirement announced (deprecation notice)",
+    "retirement_effective": "Retirement effective (model shut down)",
+    "finetune_withdrawal": "Fine-tuning withdrawn",
+    "release_api": "Closed API model released (dated snapshot)",
+    "release_open": "Open-weight release of a major family",
+    "release_closed": "Closed release by an open-weight family's maker",
+    "licence_change": "Licence change of an open-weight family",
+    "gpu_price": "GPU rental price point",
+}
+"""Every event kind, with the label the CLI prints."""
+
+DIRECTIONS = ("tightened", "loosened")
+TEXT_COLUMNS = ("date", "provider", "model", "kind", "direction", "successor", "effective_date",
+                "released", "note", "source", "as_of", "derived_from")
+NUMBER_COLUMNS = ("price_multiplier_blend_3in_1out", "input_price_multiplier",
+                  "output_price_multiplier", "successor_price_multiplier_blend_3in_1out",
+                  "notice_months", "usd_per_gpu_hour")
+DATE_COLUMNS = ("date", "effective_date", "released", "as_of")
+COLUMNS = ("date", "provider", "model", "kind", "direction", "price_multiplier_blend_3in_1out",
+           "input_price_multiplier", "output_price_multiplier", "successor",
+           "successor_price_multiplier_blend_3in_1out", "notice_months", "effective_date",
+           "released", "usd_per_gpu_hour", "note", "source", "as_of", "derived_from")
+REQUIRED = ("date", "provider", "model", "kind", "source", "as_of", "derived_from")
+FIRST_PARTY = ("openai", "anthropic", "google", "mistral", "deepseek", "x-ai")
+"""Vendors selling their own closed models (the rest of the price_change rows are hosts)."""
+START_DATE = dt.date(2023, 1, 1)
+"""The ledger covers events from this date to its snapshot date."""
+
+GAPS: tuple[str, ...] = (
+    "Retirements: OpenAI, Anthropic, Mistral and Amazon Bedrock deprecation pages only (via the "
+    "model-eol community feed, as of 2026-08-18, Mistral 2026-09-08); Google's page gives shutdown "
+    "dates but no announcement dates; no xAI, DeepSeek, Cohere, Azure or Vertex schedules.",
+    "Lifetimes: only closed API models whose release date is known (a date in the model id or a "
+    "launch post) enter the population; undated aliases and 2026 models without a dated id "
+    "(claude-opus-4-6 onwards, gpt-5.6-terra/luna) are missing, so recent exposure is short.",
+    "Price changes: only the steps genai-prices recorded (first dated step 2025-06; nothing for "
+    "2023-2024, when most cuts happened, such as gpt-4o-2024-08-06 at half of gpt-4o's launch price); "
+    "resellers (OpenRouter, QuickSilverPro) left out; scheduled steps after the snapshot left out.",
+    "Successor multipliers: the replacement is the one the vendor's page names today, which for "
+    "old retirements can be a model released after the shutdown; unpriced models drop out.",
+    "Fine-tuning withdrawals: OpenAI only (2023-07 GPT-3 base models, 2026-04 six models).",
+    "GPU prices: 13 scattered points from secondary sources, not a quarterly series; no B200, "
+    "no spot or multi-year prices, no quarter has all three GPUs.",
+    "Licences: the six families named in the issue; no Stability, Falcon, Phi, Cohere or Nvidia.",
+)
+"""What the ledger does not hold, for the coverage report."""
+
+
+def _error(row: int, column: str, rule: str) -> ScenarioError:
+    # Row numbers count the header as line 1, so they match what an editor shows.
+    return ScenarioError(f"events.csv line {row + 2}, column {column}", rule)
+
+
+def _parse_date(text: str, row: int, column: str) -> dt.date | None:
+    if text == "":
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise _error(row, column, f"'{text}' is not an ISO date (YYYY-MM-DD)") from None
+
+
+def validate(frame: pd.DataFrame, today: dt.date | None = None) -> pd.DataFrame:
+    """Check a raw ledger (all columns as strings) and return it typed and sorted by date.
+
+    Dates become ``datetime.date`` (or None), number columns floats (NaN where empty).
+    Raises ``ScenarioError`` naming the line and column of the first bad value.
+    """
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise ScenarioError("events.csv", f"missing columns: {', '.join(missing)}")
+    raw = frame.loc[:, list(COLUMNS)].fillna("").astype(str).apply(lambda s: s.str.strip())
+    records = []
+    for i, row in enumerate(raw.to_dict("records")):
+        for column in REQUIRED:
+            if row[column] == "":
+                raise _error(i, column, "must not be empty")
+        if row["kind"] not in KINDS:
+            hint = catalog.close_matches(row["kind"], tuple(KINDS))
+            raise _error(i, "kind", f"unknown kind '{row['kind']}'"
+                         + (f" (did you mean {', '.join(hint)})" if hint else ""))
+        if not row["source"].startswith(("http://", "https://")):
+            raise _error(i, "source", "must be a URL starting with http:// or https://")
+        out: dict[str, object] = dict(row)
+        for column in DATE_COLUMNS:
+            out[column] = _parse_date(row[column], i, column)
+        for column in NUMBER_COLUMNS:
+            text = row[column]
+            try:
+                value = float(text) if text else float("nan")
+            except ValueError:
+                raise _error(i, column, f"'{text}' is not a number") from None
+            if column == "notice_months" and text and not value >= 0:
+                raise _error(i, column, "must be 0 or more")
+            if column != "notice_months" and text and not value > 0:
+                raise _error(i, column, "must be greater than 0")
+            out[column] = value
+        date, as_of = out["date"], out["as_of"]
+        if date < START_DATE:
+            raise _error(i, "date", f"{date} is before the ledger's start {START_DATE}")
+        if as_of < date:
+            raise _error(i, "as_of", f"{as_of} is before the event date {date}")
+        if today is not None and as_of > today:
+            raise _error(i, "as_of", f"{as_of} is in the future")
+        if out["effective_date"] is not None and out["effective_date"] < date:
+            raise _error(i, "effective_date", "must not be before the announcement date")
+        if out["released"] is not None and out["released"] > date:
+            raise _error(i, "released", "must not be after the event date")
+        if row["kind"] == "licence_change" and row["direction"] not in DIRECTIONS:
+            raise _error(i, "direction", f"must be one of {', '.join(DIRECTIONS)}")
+        if row["kind"] == "gpu_price" and not out["usd_per_gpu_hour"] > 0:
+            raise _error(i, "usd_per_gpu_hour", "a gpu_price row needs a price")
+        if row["kind"] == "price_change" and not out["price_multiplier_blend_3in_1out"] > 0:
+            raise _error(i, "price_multiplier_blend_3in_1out", "a price_change row needs a size")
+        records.append(out)
+    typed = pd.DataFrame.from_records(records, columns=list(COLUMNS))
+    return typed.sort_values(["date", "provider", "kind", "model"], kind="stable").reset_index(drop=True)
+
+
+def read(path: Path | str) -> pd.DataFrame:
+    """Read and validate a ledger CSV."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return validate(frame)
+
+
+@cache
+def _shipped() -> pd.DataFrame:
+    return read(LEDGER_PATH)
+
+
+def load() -> pd.DataFrame:
+    """Return the shipped ledger (a copy: callers may change it freely)."""
+    return _shipped().copy()
+
+
+def snapshot_date(ledger: pd.DataFrame | None = None) -> dt.date:
+    """The newest as-of date in the ledger: events after it cannot be in it."""
+    frame = load() if ledger is None else ledger
+    return max(frame["as_of"])
+
+
+def events(provider: str | None = None, kind: str | None = None,
+           ledger: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Return the ledger's rows, optionally of one provider and one kind, oldest first.
+
+    An unknown provider or kind is a ``ScenarioError`` naming the close matches.
+    """
+    frame = load() if ledger is None else ledger
+    if kind is not None and kind not in KINDS:
+        hint = catalog.close_matches(kind, tuple(KINDS))
+        label = "did you mean" if hint else "valid kinds are"
+        raise ScenarioError("--kind", f"unknown kind '{kind}' ({label} {', '.join(hint or KINDS)})")
+    if provider is not None:
+        providers = tuple(sorted(set(frame["provider"])))
+        if provider.lower() not in providers:
+            hint = catalog.close_matches(provider, providers)
+            label = "did you mean" if hint else "valid providers are"
+            raise ScenarioError("--provider", f"unknown provider '{provider}' "
+                                f"({label} {', '.join(hint or providers)})")
+        frame = frame[frame["provider"] == provider.lower()]
+    if kind is not None:
+        frame = frame[frame["kind"] == kind]
+    return frame.reset_index(drop=True)
+
+
+def coverage(ledger: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Event counts by provider (rows) and kind (columns), with totals; zeros show the gaps."""
+    frame = load() if ledger is None else ledger
+    table = pd.crosstab(frame["provider"], frame["kind"])
+    table = table.reindex(columns=list(KINDS), fill_value=0)
+    table["total"] = table.sum(axis=1)
+    table.loc["total"] = table.sum(axis=0)
+    return table.astype(int)
+
+
+def _missing(value: object) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+
+
+def to_records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows as JSON-ready dicts: ISO dates, None for empty cells."""
+    out = []
+    for row in frame.to_dict("records"):
+        clean: dict[str, object] = {}
+        for key, value in row.items():
+            if isinstance(value, dt.date):
+                clean[key] = value.isoformat()
+            elif _missing(value):
+                clean[key] = None
+            else:
+                clean[key] = value
+        out.append(clean)
+    return out
+
+
+def text_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Lines of a plain-text table: columns of numbers right-aligned, text left-aligned."""
+    columns = list(zip(header, *rows, strict=True))
+    widths = [max(len(str(x)) for x in col) for col in columns]
+    numeric = [all(str(x)[:1].isdigit() or str(x) == "" for x in col[1:]) and len(col) > 1 for col in columns]
+    def line(cells: list[str]) -> str:
+        return "  ".join(str(c).rjust(w) if num else str(c).ljust(w)
+                         for c, w, num in zip(cells, widths, numeric, strict=True)).rstrip()
+    return [line(cells) for cells in (header, *rows)]
+
+
+def format_events(frame: pd.DataFrame) -> str:
+    """The rows as a readable table: date, provider, kind, model and the size the kind has."""
+    def size(row: dict) -> str:
+        for column, unit in (("price_multiplier_blend_3in_1out", "x price (3:1 blend)"),
+                             ("usd_per_gpu_hour", "$/GPU-h"), ("direction", "")):
+            value = row[column]
+            if not _missing(value):
+                return f"{value:g} {unit}" if isinstance(value, float) else str(value)
+        parts = []
+        if not _missing(row["notice_months"]):
+            parts.append(f"notice {row['notice_months']:.1f} mo")
+        if row["successor"]:
+            multiplier = row["successor_price_multiplier_blend_3in_1out"]
+            parts.append(f"-> {row['successor']}" + ("" if _missing(multiplier) else f" (x{multiplier:.2f})"))
+        return ", ".join(parts)
+    rows = [[r["date"].isoformat(), r["provider"], r["kind"], r["model"], size(r), r["source"]]
+            for r in frame.to_dict("records")]
+    lines = text_table(["date", "provider", "kind", "model", "size", "source"], rows)
+    return "\n".join([*lines, f"{len(rows)} events"])
+
+
+def successor_multipliers(led: pd.DataFrame | None = None, distinct: bool = True,
+                          contemporary: bool = True) -> pd.Series:
+    """Successor price / retired price (3:1 blend), one value per retirement.
+
+    ``distinct`` keeps one value per (provider, successor, multiplier): aliases of one snapshot
+    retired together count once. ``contemporary`` drops pairs whose successor (when its release
+    date is in the ledger) came out after the shutdown: the vendor's page renamed the replacement.
+    """
+    led = load() if led is None else led
+    col = "successor_price_multiplier_blend_3in_1out"
+    announced = led[led["kind"] == "retirement_announced"]
+    keys = set(zip(announced["provider"], announced["model"], strict=True))
+    unannounced = np.array([k not in keys for k in zip(led["provider"], led["model"], strict=True)],
+                           dtype=bool)
+    effective_only = led[(led["kind"] == "retirement_effective").to_numpy() & unannounced]
+    rows = pd.concat([announced, effective_only])
+    rows = rows[rows[col].notna()]
+    if contemporary:
+        released = led[led["kind"] == "release_api"].set_index(["provider", "model"])["date"]
+        shutdown = rows["effective_date"].where(rows["effective_date"].notna(), rows["date"])
+        later = [released.get((p, s)) is not None and released.get((p, s)) > d
+                 for p, s, d in zip(rows["provider"], rows["successor"], shutdown, strict=True)]
+        rows = rows[~np.array(later, dtype=bool)]
+    if distinct:
+        rows = rows.assign(_m=rows[col].round(4)).drop_duplicates(["provider", "successor", "_m"])
+    return rows[col].astype(float).reset_index(drop=True)
+
+
+def price_change_sizes(led: pd.DataFrame | None = None, first_party_only: bool = False) -> pd.Series:
+    """Multipliers of the recorded list-price changes (tier-only changes, exactly 1, left out)."""
+    led = load() if led is None else led
+    rows = led[(led["kind"] == "price_change")]
+    if first_party_only:
+        rows = rows[rows["provider"].isin(FIRST_PARTY)]
+    values = rows["price_multiplier_blend_3in_1out"].astype(float)
+    return values[(values - 1.0).abs() > 1e-9].reset_index(drop=True)

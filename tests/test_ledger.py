@@ -1,0 +1,150 @@
+"""The event ledger parses, its dates are real and ordered, every row has a source, bad rows fail
+with one line naming the line and column, and the genai-prices rows are reproducible."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import tco.ledger as ledger
+from tco.errors import ScenarioError
+from tests.conftest import ROOT
+
+
+def row(**values: str) -> dict[str, str]:
+    base = {c: "" for c in ledger.COLUMNS}
+    base.update(date="2024-01-10", provider="openai", model="m", kind="price_change",
+                price_multiplier_blend_3in_1out="0.5", source="https://example.com/p",
+                as_of="2024-02-01", derived_from="curated")
+    base.update(values)
+    return base
+
+
+def frame(*rows: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=list(ledger.COLUMNS))
+
+
+def test_the_shipped_ledger_parses_and_is_big_enough() -> None:
+    led = ledger.load()
+    assert len(led) >= 80
+    assert led["provider"].nunique() >= 8
+    assert min(led["date"]) >= dt.date(2023, 1, 1)
+    assert max(led["date"]) <= ledger.snapshot_date(led)
+
+
+def test_dates_are_real_ordered_and_no_later_than_as_of() -> None:
+    led = ledger.load()
+    dates = list(led["date"])
+    assert dates == sorted(dates)
+    assert all(isinstance(d, dt.date) for d in dates)
+    assert (led["as_of"] >= led["date"]).all()
+    effective = led.dropna(subset=["effective_date"])
+    assert (effective["effective_date"] >= effective["date"]).all()
+
+
+def test_every_row_has_a_source_url_and_a_provenance() -> None:
+    led = ledger.load()
+    assert led["source"].str.match(r"https?://\S+$").all()
+    assert (led["derived_from"] != "").all()
+
+
+def test_every_kind_the_issue_names_is_present() -> None:
+    counts = ledger.load()["kind"].value_counts()
+    for kind in ledger.KINDS:
+        assert counts.get(kind, 0) > 0, kind
+    gpus = set(ledger.events(kind="gpu_price")["model"])
+    assert {"h100-sxm", "h200"} <= gpus and any(g.startswith("a100") for g in gpus)
+    families = set(ledger.events(kind="release_open")["provider"])
+    assert {"meta", "mistral", "alibaba", "deepseek", "google", "openai"} <= families
+
+
+def test_sizes_carry_their_units_and_are_positive() -> None:
+    led = ledger.load()
+    changes = ledger.events(kind="price_change", ledger=led)
+    assert changes["price_multiplier_blend_3in_1out"].gt(0).all()
+    assert changes["derived_from"].str.startswith("genai-prices").all()
+    assert ledger.events(kind="gpu_price", ledger=led)["usd_per_gpu_hour"].gt(0).all()
+    assert led["notice_months"].dropna().ge(0).all()
+
+
+def test_o3_price_cut_is_read_from_genai_prices() -> None:
+    """genai-prices lists o3 at $10/$40 per Mtok, then $2/$8 from 2025-06-10: every blend is 0.2."""
+    o3 = ledger.events("openai", "price_change")
+    step = o3[(o3["model"] == "o3") & (o3["date"] == dt.date(2025, 6, 10))]
+    assert len(step) == 1
+    assert step["price_multiplier_blend_3in_1out"].iloc[0] == pytest.approx(0.2)
+    assert step["input_price_multiplier"].iloc[0] == pytest.approx(0.2)
+
+
+def test_notice_is_shutdown_minus_announcement_in_months() -> None:
+    """claude-3-opus: announced 2025-06-30, shut down 2026-01-05: 189 days / 30.4375 = 6.21."""
+    opus = ledger.events("anthropic", "retirement_announced")
+    opus = opus[opus["model"] == "claude-3-opus-20240229"]
+    assert opus["notice_months"].iloc[0] == pytest.approx(189 / 30.4375, abs=0.005)
+
+
+def test_the_csv_is_what_the_builder_makes() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "build_ledger.py"), "--check"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_events_filters_and_rejects_unknown_names() -> None:
+    anthropic = ledger.events(provider="anthropic")
+    assert set(anthropic["provider"]) == {"anthropic"}
+    both = ledger.events(provider="Anthropic", kind="retirement_effective")
+    assert set(both["kind"]) == {"retirement_effective"} and len(both) < len(anthropic)
+    with pytest.raises(ScenarioError, match="did you mean retirement_announced"):
+        ledger.events(kind="retirement_anounced")
+    with pytest.raises(ScenarioError, match="unknown provider 'opnai'"):
+        ledger.events(provider="opnai")
+
+
+def test_coverage_counts_every_row_once() -> None:
+    led = ledger.load()
+    table = ledger.coverage(led)
+    assert table.loc["total", "total"] == len(led)
+    assert list(table.columns[:-1]) == list(ledger.KINDS)
+    assert table.loc["openai", "retirement_announced"] == len(ledger.events("openai", "retirement_announced"))
+
+
+def test_validate_sorts_and_types() -> None:
+    out = ledger.validate(frame(row(date="2024-03-01", as_of="2024-03-02"), row()))
+    assert list(out["date"]) == [dt.date(2024, 1, 10), dt.date(2024, 3, 1)]
+    assert out["price_multiplier_blend_3in_1out"].dtype == float
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"date": "2024-02-30"}, "line 2, column date: '2024-02-30' is not an ISO date"),
+    ({"date": "2022-12-31", "as_of": "2023-01-05"}, "column date: 2022-12-31 is before the ledger's start"),
+    ({"as_of": "2024-01-09"}, "column as_of: 2024-01-09 is before the event date 2024-01-10"),
+    ({"source": ""}, "column source: must not be empty"),
+    ({"source": "vendor blog"}, "column source: must be a URL"),
+    ({"kind": "price_chnge"}, "column kind: unknown kind 'price_chnge' (did you mean price_change"),
+    ({"price_multiplier_blend_3in_1out": "cheap"}, "'cheap' is not a number"),
+    ({"price_multiplier_blend_3in_1out": "-1"}, "must be greater than 0"),
+    ({"price_multiplier_blend_3in_1out": ""}, "a price_change row needs a size"),
+    ({"kind": "licence_change", "direction": "sideways"}, "column direction: must be one of"),
+    ({"kind": "gpu_price"}, "column usd_per_gpu_hour: a gpu_price row needs a price"),
+    ({"effective_date": "2024-01-01"}, "column effective_date: must not be before"),
+])
+def test_bad_rows_fail_in_one_line_naming_line_and_column(values: dict[str, str], message: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        ledger.validate(frame(row(**values)))
+    text = str(caught.value)
+    assert text.startswith("events.csv line 2, column ") and "\n" not in text
+    assert message in text
+
+
+def test_a_missing_column_is_named() -> None:
+    with pytest.raises(ScenarioError, match="missing columns: source"):
+        ledger.validate(frame(row()).drop(columns=["source"]))
+
+
+def test_records_are_json_ready() -> None:
+    record = ledger.to_records(ledger.events(kind="gpu_price").head(1))[0]
+    assert isinstance(record["date"], str) and record["successor"] is None
