@@ -82,7 +82,14 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check scenario files")
     validate.add_argument("scenarios", nargs="+", help="scenario files; each is reported, pass or fail")
     cat = sub.add_parser("catalog", help="print a reference catalog with sources")
-    cat.add_argument("which", choices=("gpus", "models", "prices", "benchmarks"), help="which catalog")
+    cat.add_argument("which", choices=("gpus", "models", "prices", "benchmarks", "events"),
+                     help="which catalog; benchmarks lists the published throughput points with the "
+                     "model's prediction and ratio; events the dated event ledger")
+    cat.add_argument("--provider", default=None, help="events: only this provider (default: all)")
+    cat.add_argument("--kind", default=None, help="events: only this kind (default: all)")
+    cat.add_argument("--json", action="store_true", help="events: print JSON records")
+    sub.add_parser("calibrate-hazards", help="hazard rates, successor prices and Brier scores "
+                   "estimated from the event ledger")
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
     stress = sub.add_parser("stress", help="force one event and compare strategies")
     stress.add_argument("scenario", help="scenario file (YAML)")
@@ -288,7 +295,25 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _catalog(which: str) -> int:
+def _catalog(args: argparse.Namespace) -> int:
+    which = args.which
+    if which == "events":
+        import tco.ledger as ledger  # noqa: PLC0415 - the ledger loads only when asked for
+        frame = ledger.events(provider=args.provider, kind=args.kind)
+        if args.json:
+            _say(json.dumps(ledger.to_records(frame), indent=2))
+        else:
+            _say(ledger.format_events(frame))
+        return 0
+    if which == "benchmarks":
+        import tco.published as published  # noqa: PLC0415
+        table = published.table()
+        with pd.option_context("display.max_rows", None, "display.max_columns", None,
+                               "display.width", 250, "display.max_colwidth", 40):
+            _say(table.drop(columns=["source"]).to_string(index=False))
+            _say("")
+            _say(published.summary().to_string(index=False))
+        return 0
     if which == "gpus":
         frame = pd.DataFrame([vars(g) for g in catalog.gpus().values()])
     elif which == "models":
@@ -345,7 +370,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "validate":
             return _validate(args.scenarios)
         if args.command == "catalog":
-            return _catalog(args.which)
+            return _catalog(args)
+        if args.command == "calibrate-hazards":
+            import tco.hazards as hazards  # noqa: PLC0415
+            _say(hazards.report())
+            return 0
         if args.command == "schema":
             print(json.dumps(json_schema(), indent=2, allow_nan=False))
             return 0

@@ -36,7 +36,8 @@ class Gpu:
     purchase_usd_per_gpu: float | None
     """Price of the GPU chip alone (no server, networking or facility share), on one basis for all rows."""
     interconnect_gb_per_s: float
-    """GPU-to-GPU bandwidth in each direction (NVLink, Infinity Fabric or PCIe), for tensor-parallel all-reduce."""
+    """GPU-to-GPU bandwidth in each direction (NVLink, Infinity Fabric or PCIe), for
+    tensor-parallel all-reduce."""
     matmul_ceiling_share_bf16: float
     """Measured best large-matmul FLOP/s / datasheet dense peak in BF16 (the prefill ceiling)."""
     matmul_ceiling_share_fp8: float | None

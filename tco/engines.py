@@ -69,7 +69,7 @@ def _row(raw: dict[str, str]) -> Engine:
         max_tokens_per_step=int(raw["max_tokens_per_step"]),
         max_tokens_per_step_small_gpu=int(raw["max_tokens_per_step_small_gpu"]),
         large_gpu_min_gib=float(raw["large_gpu_min_gib"]), large_gpu_excluded=raw["large_gpu_excluded"],
-        token_budget_counts_decode=raw["token_budget_counts_decode"] == "yes",
+        token_budget_counts_decode=raw["token_budget_counts_decode"] == "yes",  # noqa: S105 - a flag
         memory_share=float(raw["memory_share"]), memory_share_of=raw["memory_share_of"],
         kv_reservation=raw["kv_reservation"], source=raw["source"], as_of=raw["as_of"])
 

@@ -14,13 +14,17 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+import tco.calendar as calendar
 import tco.catalog as catalog
 import tco.glossary as glossary
+import tco.lines as lines
 import tco.prices as prices
 from tco.load import Loaded as Scenario
 from tco.load import dumps
+from tco.model import evaluate_kernel
 from tco.simulate import SimulationResult
 from tco.version import __version__
 from tco.yamlio import to_dict
@@ -72,6 +76,8 @@ def provenance(result: SimulationResult) -> dict[str, Any]:
         "seed": result.seed,
         "paths": result.paths,
         "sampling": result.sampling,
+        "start": result.scenario.inputs.start,
+        "start_source": result.scenario.inputs.start_source,
         "tco_version": package_version(),
         "genai_prices_version": prices.package_version(),
         "api_prices_as_of": prices.snapshot_as_of(),
@@ -102,10 +108,35 @@ def paths_csv(result: SimulationResult) -> bytes:
     return csv_bytes(result.paths_frame())
 
 
+def monthly_lines(result: SimulationResult) -> pd.DataFrame:
+    """Monthly cost by strategy and line, deterministic and mean over paths, undiscounted, with the
+    calendar month and the fiscal year (named by the year it ends in)."""
+    sc = result.scenario
+    deterministic = evaluate_kernel(sc).line_sum_usd
+    months = np.arange(sc.horizon_months)
+    labels = calendar.labels(sc.inputs.start, sc.horizon_months)
+    fiscal = [calendar.fiscal_year(sc.inputs.start, int(t), sc.fiscal_year_start_month) for t in months]
+    frames = [pd.DataFrame({"strategy": name, "month": months, "calendar_month": labels,
+                            "fiscal_year": fiscal, "line": lines.BY_NAME[line].label,
+                            "deterministic_usd": deterministic[s_i, l_i],
+                            "mean_usd": result.line_mean_usd[s_i, l_i], "discounted": "no"})
+              for s_i, name in enumerate(result.strategies) for l_i, line in enumerate(result.lines)]
+    return pd.concat(frames, ignore_index=True)
+
+
+def fiscal_years(result: SimulationResult) -> pd.DataFrame:
+    """The monthly lines rolled up by fiscal year (partial years at the ends of the horizon)."""
+    frame = monthly_lines(result)
+    return (frame.groupby(["strategy", "fiscal_year", "line"], sort=False)[
+        ["deterministic_usd", "mean_usd"]].sum().reset_index().assign(discounted="no"))
+
+
 def _frames(result: SimulationResult) -> dict[str, pd.DataFrame]:
     """The tables behind the CSV files, built once for both the files and their column notes."""
     return {"summary.csv": _with_provenance(result.summary().reset_index(), result),
             "monthly_percentiles.csv": _with_provenance(result.monthly_percentiles(), result),
+            "monthly_cost_by_line.csv": monthly_lines(result),
+            "fiscal_years.csv": fiscal_years(result),
             "paths.csv": result.paths_frame()}
 
 

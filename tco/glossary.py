@@ -158,6 +158,9 @@ GLOSSARY: dict[str, Entry] = {
     "options.*.escalation_share": Entry("Escalation share", _FRACTION,
                                         "Share of requests the self-hosted model hands to the fallback "
                                         "API."),
+    "options.*.throughput_factor": Entry("Throughput factor", "multiplier",
+                                         "Measured over modelled throughput: the spread of "
+                                         "published benchmarks around the capacity model."),
     "options.*.tokens_per_second_per_gpu": Entry("Measured throughput", "output tokens/s per GPU",
                                                  "Measured generation speed that overrides the physics "
                                                  "model."),
@@ -225,6 +228,13 @@ GLOSSARY: dict[str, Entry] = {
     "api_prices_as_of": Entry("API prices as of", "date", "Date of the API price snapshot."),
     # monthly_percentiles.csv and paths.csv.
     "month": Entry("Month", "months from start", "Month of the horizon, 0 being the first."),
+    "fiscal_year": Entry("Fiscal year", "", "Fiscal year of the month, named by the calendar year it "
+                                            "ends in (fiscal_year_start_month sets its first month)."),
+    "line": Entry("Cost line", "", "The cost line (see the README's assumptions for each rule)."),
+    "deterministic_usd": Entry("Deterministic cost", _MONEY,
+                               "Undiscounted cost with every input at its nominal value and no events."),
+    "mean_usd": Entry("Mean cost", _MONEY, "Undiscounted cost, mean over the simulated paths."),
+    "discounted": Entry("Discounted", "", "Whether the money columns are discounted to present value."),
     "calendar_month": Entry("Calendar month", "YYYY-MM", "The calendar month of the horizon month."),
     "p5_cumulative_usd": Entry("P5 cumulative cost", _MONEY,
                                "Undiscounted cost to date that 5% of paths stay below."),

@@ -86,16 +86,16 @@ def test_risk_slider_and_number_input() -> None:
 
 def test_query_string_round_trip() -> None:
     query = {"scenario": "api-price-shock", "paths": "1000", "seed": "11",
-             "workload.requests_per_month": "12000000", "risks.0.annual_probability": "0.3"}
+             "workload.requests_per_month": "12000000", "risks.0.annual_probability": "0.45"}
     at = app(**query)
     assert not at.exception
     assert at.number_input(key="in:workload.requests_per_month").value == 12_000_000
-    assert at.slider(key="in:risks.0.annual_probability").value == 30
+    assert at.slider(key="in:risks.0.annual_probability").value == 45
     written = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
     assert written == query
     # The same link gives the same numbers as the library with those inputs.
     base = tco.load_scenario(ROOT / "scenarios" / "api-price-shock.yaml")
-    changed = apply_nominal(base, {"workload.requests_per_month": 12e6, "risks.0.annual_probability": 0.3})
+    changed = apply_nominal(base, {"workload.requests_per_month": 12e6, "risks.0.annual_probability": 0.45})
     table = tco.simulate(changed, paths=1000, seed=11).summary()
     assert metric(at, "Expected NPV") == [usd(v) for v in table["mean"]]
 

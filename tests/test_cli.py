@@ -94,7 +94,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path, label, data, expected) -> Non
     (("stress", str(SCENARIOS[0]), "--event", "flood", "--on", "x", "--month", "1"),
      "error: --event: must be one of price_change, deprecation, exit, licence_change"),
     (("frobnicate",), "error: arguments: argument command: invalid choice: 'frobnicate' (choose from "
-                      "'run', 'validate', 'catalog', 'schema', 'stress', 'deck', 'diff')"),
+                      "'run', 'validate', 'catalog', 'calibrate-hazards', 'schema', 'stress', 'deck', 'diff')"),
 ])
 def test_bad_arguments(args, expected) -> None:
     out = cli(*args)

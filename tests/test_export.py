@@ -15,6 +15,7 @@ import pytest
 from pptx import Presentation
 
 import tco
+import tco.calendar as calendar
 from tco import export, figures
 from tco.deck import build_deck
 from tco.glossary import describe
@@ -54,6 +55,7 @@ def test_csvs_parse_and_carry_provenance(result) -> None:
 def test_zip_bundle_and_scenario_round_trip(result) -> None:
     archive = zipfile.ZipFile(io.BytesIO(export.bundle_zip(result)))
     assert set(archive.namelist()) == {"summary.csv", "monthly_percentiles.csv", "paths.csv",
+                                       "monthly_cost_by_line.csv", "fiscal_years.csv",
                                        "columns.csv", "provenance.json", "scenario.yaml"}
     provenance = json.loads(archive.read("provenance.json"))
     assert provenance["api_prices_as_of"] == "2026-11-09"
@@ -65,7 +67,8 @@ def test_columns_csv_explains_every_csv_column(result) -> None:
     files = export.csv_files(result)
     notes = pd.read_csv(io.BytesIO(files["columns.csv"]), keep_default_na=False)
     assert list(notes.columns) == ["column", "label", "unit", "description"]
-    headers = [c for name in ("summary.csv", "monthly_percentiles.csv", "paths.csv")
+    headers = [c for name in ("summary.csv", "monthly_percentiles.csv", "monthly_cost_by_line.csv",
+                              "fiscal_years.csv", "paths.csv")
                for c in pd.read_csv(io.BytesIO(files[name]), nrows=0).columns]
     assert list(notes["column"]) == list(dict.fromkeys(headers))
     row = notes.set_index("column").loc["mean"]
@@ -165,3 +168,23 @@ def test_write_atomic_syncs_and_cleans_up_on_error(tmp_path, monkeypatch) -> Non
         export.write_atomic(tmp_path / "b.csv", b"2")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]
     assert (tmp_path / "a.csv").read_bytes() == b"1"
+
+
+def test_monthly_lines_and_fiscal_years_add_up(result) -> None:
+    """The monthly export's deterministic column sums to the deterministic model's undiscounted
+    total per strategy; the fiscal-year roll-up regroups the same money (none lost or doubled);
+    calendar months follow the start month, and fiscal years are named by the year they end in."""
+    monthly = export.monthly_lines(result)
+    ev = tco.evaluate(result.scenario)
+    totals = monthly.groupby("strategy", sort=False)["deterministic_usd"].sum()
+    assert totals.to_numpy() == pytest.approx(ev.monthly.groupby("strategy", sort=False)["usd"].sum()
+                                              .to_numpy(), rel=1e-12)
+    fiscal = export.fiscal_years(result)
+    assert fiscal["mean_usd"].sum() == pytest.approx(monthly["mean_usd"].sum(), rel=1e-12)
+    assert (monthly["discounted"] == "no").all()
+    start = result.scenario.inputs.start
+    first = monthly[monthly["month"] == 0].iloc[0]
+    assert first["calendar_month"] == start
+    assert first["fiscal_year"] == f"FY{start[:4]}"  # fiscal_year_start_month 1: FY = calendar year
+    assert calendar.fiscal_year("2026-07", 0, 7) == "FY2027"
+    assert calendar.fiscal_year("2026-06", 0, 7) == "FY2026"

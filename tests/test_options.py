@@ -19,13 +19,14 @@ def test_self_hosted_rules() -> None:
         "llama-3.1-70b)")
     assert message(hosted_data(gpu="h1000")) == (
         "options.hosted.gpu: unknown GPU 'h1000' (did you mean h200, h100-sxm, a100-80gb)")
-    assert message(hosted_data(gpu="a100-80gb", precision="fp8")) == (
-        "options.hosted.precision: a100-80gb has no fp8 tensor cores; use bf16")
+    # FP8 weights on an A100 are a weight-only format: stored in 8 bits, computed in BF16.
+    plan = validate(hosted_data(gpu="a100-80gb", precision="fp8", usd_per_gpu_hour=2.0)).inputs.plans["hosted"]
+    assert plan.weights_gb == validate(hosted_data(precision="fp8")).inputs.plans["hosted"].weights_gb
     assert message(hosted_data(purchase={"usd_per_gpu": 1})) == (
         "options.hosted.purchase: give usd_per_gpu_hour (rented) or purchase (bought), not both")
     assert message(hosted_data(max_inter_token_ms=0.05, tokens_per_second_per_gpu=None)) == (
         "options.hosted.max_inter_token_ms: 0.05 ms cannot be met by llama-3.1-8b on h100-sxm "
-        "(8 ms at batch 1)")
+        "(6 ms at batch 1)")
     data = hosted_data(model="qwen3-32b")
     data["workload"]["input_tokens_per_request"] = 40_000
     assert message(data) == ("options.hosted.model: requests of 40,200 tokens exceed qwen3-32b's "

@@ -10,7 +10,7 @@ import numpy as np
 import tco.capacity as capacity
 import tco.catalog as catalog
 from tco.capacity import CapacityPlan
-from tco.distributions import nominal
+from tco.distributions import Z_P90, Lognormal, nominal
 from tco.errors import ScenarioError
 from tco.options.table import Table
 from tco.schema import Scenario, SelfHostedOption
@@ -51,6 +51,8 @@ def resolve(table: Table, name: str, o: SelfHostedOption, sc: Scenario,
     m = catalog.model(o.model, f"{prefix}.model")
     g = catalog.gpu(o.gpu, f"{prefix}.gpu")
     plans[name] = capacity.plan(model=o.model, gpu=o.gpu, precision=o.precision, gpus=o.gpus,
+                                kv_cache_precision=o.kv_cache_precision,
+                                serving_engine=o.serving_engine,
                                 input_tokens=nominal(sc.workload.input_tokens_per_request),
                                 output_tokens=nominal(sc.workload.output_tokens_per_request),
                                 max_inter_token_ms=o.max_inter_token_ms, field=prefix)
@@ -100,6 +102,20 @@ def resolve(table: Table, name: str, o: SelfHostedOption, sc: Scenario,
     if o.tokens_per_second_per_gpu is not None:
         table.add(f"{prefix}.tokens_per_second_per_gpu", o.tokens_per_second_per_gpu, None,
                   "tokens_per_second_per_gpu", "scenario file (measured; overrides the physics model)")
+    elif plans[name].throughput_log_sd > 0:
+        plan = plans[name]
+        # The published points' scatter around the model in this regime, as a per-path factor on
+        # throughput: median 1 (the model's value), log-sd the fit half's residual spread.
+        spread = Lognormal(1.0, float(np.exp(Z_P90 * plan.throughput_log_sd)))
+        table.add(f"{prefix}.throughput_factor", spread, None, "throughput_factor",
+                  f"capacity model calibration: residual spread of published {plan.regime} points "
+                  f"(log-sd {plan.throughput_log_sd:.3f}); see python -m tco catalog benchmarks",
+                  published_as_of())
+
+
+def published_as_of() -> str:
+    """The newest as-of date of the published throughput points the capacity model is fitted to."""
+    return max(b.as_of for b in catalog.benchmarks().values())
 
 
 def _purchase(table: Table, prefix: str, o: SelfHostedOption, g: catalog.Gpu) -> None:
@@ -150,6 +166,8 @@ def fill(rows: Any, j: int, get: Callable[[str], np.ndarray], w: dict[str, np.nd
         seconds = tokens_out / (get("tokens_per_second_per_gpu") * gpus_per_replica)
     else:
         seconds = plan.replica_seconds_per_request(tokens_in, tokens_out)
+        if plan.throughput_log_sd > 0:
+            seconds = seconds / get("throughput_factor")
     utilization = get("target_utilization")
     rows.peak[j] = max(profile) if profile is not None else w["peak_to_average"]
     if option.autoscale and profile is not None:
