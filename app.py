@@ -1,7 +1,7 @@
 """Streamlit page: the architect's workspace. Composition only: page config, sidebar, scenario
 choice, compute and tabs; the parts live in ``tco.ui`` and every number comes from ``tco``.
 
-    streamlit run app.py
+    streamlit run app.py              (add ?embed=true to a link for the results without the sidebar)
 """
 
 from __future__ import annotations
@@ -13,16 +13,24 @@ import streamlit as st
 
 from tco.errors import ScenarioError
 from tco.load import loads
-from tco.report import apply_nominal
 from tco.ui import state, tabs
 from tco.ui.cache import compute, inputs_key, kernel_ready, shipped
+from tco.ui.compare_tab import choices, compare_tab
+from tco.ui.edits import apply_edits
+from tco.ui.overview import overview
+from tco.ui.progress import with_progress
 from tco.ui.safe import escape_markdown
 from tco.ui.sidebar import input_widgets
-from tco.ui.upload import load_upload
+from tco.ui.upload import UPLOAD_KEY, load_upload
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
+EMBED = state.embedded()
 
-st.set_page_config(page_title="LLM TCO and lock-in risk", page_icon=":bar_chart:", layout="wide")
+st.set_page_config(page_title="LLM TCO and lock-in risk", page_icon=":bar_chart:", layout="wide",
+                   initial_sidebar_state="collapsed" if EMBED else "auto")
+# Less white space above the title, so the recommendation, its table and a chart fit in 720 px.
+st.markdown("<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}"
+            "h1{padding-top:0;padding-bottom:0.4rem;font-size:2rem}</style>", unsafe_allow_html=True)
 
 
 def main() -> None:
@@ -30,49 +38,60 @@ def main() -> None:
     stems = list(files)
     state.read_link(stems)
     state.set_defaults(stems)
-    st.sidebar.title("LLM TCO and lock-in risk")
-    stem = st.sidebar.selectbox("Scenario", stems, format_func=lambda s: files[s][0], key="scenario",
-                                on_change=state.reset_inputs)
-    upload = load_upload()
-    use_upload = upload is not None and st.sidebar.toggle(f"Use uploaded {escape_markdown(upload[0])}",
-                                                          value=True, key="use_upload")
+    if EMBED:  # results only: no sidebar, no upload; the link chose the scenario and the inputs
+        stem, upload, use_upload = st.session_state["scenario"], None, False
+    else:
+        st.sidebar.title("LLM TCO and lock-in risk")
+        stem = st.sidebar.selectbox("Scenario", stems, format_func=lambda s: files[s][0], key="scenario",
+                                    on_change=state.reset_inputs)
+        upload = load_upload()
+        use_upload = upload is not None and st.sidebar.toggle(
+            f"Use uploaded {escape_markdown(upload[0])}", value=True, key="use_upload",
+            on_change=state.reset_inputs)
     base = loads(upload[1] if use_upload else files[stem][2])
-    st.sidebar.caption(escape_markdown(base.description, limit=2000))
     state.apply_link(base)
-    c1, c2 = st.sidebar.columns(2)
-    paths = c1.select_slider("Paths", state.PATH_CHOICES, key="paths", format_func=lambda v: f"{v:,}")
-    seed = int(c2.number_input("Seed", min_value=0, max_value=state.MAX_SEED, step=1, key="seed"))
-    changes = input_widgets(base)
-    changes.update(tabs.editor_changes(base))
-    st.sidebar.button("Reset to the base scenario", on_click=state.reset_inputs, key="reset",
-                      disabled=not changes)
+    edits = state.edits()
     try:
-        current = apply_nominal(base, changes) if changes else base
-    except ScenarioError as exc:
-        st.error(escape_markdown(exc))
-        st.stop()
-    state.write_link(None if use_upload else stem, changes, paths, seed)
+        current = apply_edits(base, edits)
+    except ScenarioError as exc:  # edits made for another scenario: say so and start again from it
+        st.warning(escape_markdown(f"Edits dropped: {exc}"))
+        state.reset_inputs()
+        edits, current = state.edits(), base
+    if not EMBED:
+        st.sidebar.caption(escape_markdown(base.description, limit=2000))
+        c1, c2 = st.sidebar.columns(2)
+        c1.select_slider("Paths", state.PATH_CHOICES, key="paths", format_func=lambda v: f"{v:,}")
+        c2.number_input("Seed", min_value=0, max_value=state.MAX_SEED, step=1, key="seed")
+        input_widgets(base, current, edits)
+        st.sidebar.button("Reset to the base scenario", on_click=state.reset_inputs, key="reset",
+                          disabled=not edits)
+    paths, seed = int(st.session_state["paths"]), int(st.session_state["seed"])
+    state.write_link(None if use_upload else stem, edits, paths, seed)
 
     st.title(escape_markdown(current.name))
-    if changes:
-        st.caption(f":orange[{len(changes)} input(s) changed] against the base scenario "
+    state.show_edit_errors()
+    if edits and not EMBED:
+        st.caption(f":orange[{len(edits)} input(s) changed] against the base scenario "
                    "(see Assumptions; reset in the sidebar).")
     kernel_ready()
     started = time.perf_counter()
     key = inputs_key(current, paths, seed)
     try:
-        with st.spinner(f"Simulating {paths:,} paths..."):
-            view = compute(*key)
+        view = with_progress(lambda: compute(*key), paths)
     except ScenarioError as exc:  # e.g. a run larger than the page's budget: one line, no traceback
         st.error(escape_markdown(exc))
         st.stop()
     st.session_state["last_compute_s"] = time.perf_counter() - started
+    uploaded = st.session_state.get(UPLOAD_KEY) if not EMBED else None
     # Tabs track which one is open, so only the visible tab builds and sends its charts.
-    drawn = (lambda: tabs.overview(view, key), lambda: tabs.costs(view, key), lambda: tabs.risk(view, key),
+    drawn = (lambda: overview(view, key), lambda: tabs.costs(view, key), lambda: tabs.risk(view, key),
              lambda: tabs.sensitivity(view, key), lambda: tabs.stress_tab(view),
+             lambda: compare_tab(choices(base, current, bool(edits), files, uploaded), paths, seed),
              lambda: tabs.assumptions_tab(base, current),
              lambda: tabs.export_tab(view, key, None if use_upload else stem))
-    for tab, draw in zip(st.tabs(tabs.TABS, key="view", on_change="rerun"), drawn, strict=True):
+    names = [t for t in tabs.TABS if not (EMBED and t in tabs.EDITING_TABS)]
+    for tab, draw in zip(st.tabs(names, key="view", on_change="rerun"),
+                         [d for t, d in zip(tabs.TABS, drawn, strict=True) if t in names], strict=True):
         if tab.open:
             with tab:
                 draw()

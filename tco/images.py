@@ -19,8 +19,11 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import html
+import io
 import logging
 import os
+import re
 import shutil
 import signal
 import threading
@@ -215,14 +218,19 @@ def _stop_at_exit() -> None:
         _browser.stop(graceful=True)
 
 
-def figure_bytes(fig: go.Figure, fmt: str, width: int = WIDTH_PX, height: int = HEIGHT_PX) -> bytes:
-    """Render ``fig`` as 'png' or 'svg' bytes.
+def figure_bytes(fig: go.Figure, fmt: str, width: int = WIDTH_PX, height: int = HEIGHT_PX,
+                 footer: str | None = None) -> bytes:
+    """Render ``fig`` as 'png' or 'svg' bytes, with ``footer`` (one line of text, e.g. the scenario,
+    date, paths, seed and price snapshot) in a strip of ``FOOTER_PX`` under the chart.
 
     Raises
     ------
     ImageExportUnavailable
         Without Chromium, when it does not start, or when the render takes over ``RENDER_TIMEOUT_S``.
     """
+    if footer:
+        chart = figure_bytes(fig, fmt, width, height - FOOTER_PX)
+        return (_svg_footer if fmt == "svg" else _png_footer)(chart, footer, width, height)
     browser = _start()
     opts = {"format": fmt, "width": width, "height": height, "scale": SCALE if fmt == "png" else 1}
     try:
@@ -236,3 +244,39 @@ def figure_bytes(fig: go.Figure, fmt: str, width: int = WIDTH_PX, height: int = 
             _discard(browser)
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ImageExportUnavailable(f"the render failed: {first[:200]}") from exc
+
+
+FOOTER_PX = 30
+FOOTER_FONT = "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"
+FOOTER_COLOUR = "#444444"
+
+
+def _svg_footer(chart: bytes, footer: str, width: int, height: int) -> bytes:
+    """The chart's SVG inside a taller one, the footer written under it (escaped: names are text)."""
+    inner = re.sub(r"^\s*<\?xml[^>]*>", "", chart.decode("utf-8"))
+    text = html.escape(footer, quote=True)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+            f'<rect width="{width}" height="{height}" fill="#ffffff"/>{inner}'
+            f'<text x="12" y="{height - 10}" font-family="Liberation Sans, Arial, sans-serif" '
+            f'font-size="12" fill="{FOOTER_COLOUR}">{text}</text></svg>').encode()
+
+
+def _png_footer(chart: bytes, footer: str, width: int, height: int) -> bytes:
+    """The chart's PNG on a taller white canvas, the footer written under it."""
+    from PIL import Image, ImageDraw, ImageFont  # noqa: PLC0415 - only image export needs it
+
+    image = Image.open(io.BytesIO(chart)).convert("RGB")
+    scale = image.width / width
+    canvas = Image.new("RGB", (image.width, round(height * scale)), "white")
+    canvas.paste(image, (0, 0))
+    size = round(12 * scale)
+    try:
+        font = ImageFont.truetype(FOOTER_FONT, size)
+    except OSError:
+        font = ImageFont.load_default(size)
+    ImageDraw.Draw(canvas).text((round(12 * scale), canvas.height - round(8 * scale)), footer,
+                                fill=FOOTER_COLOUR, font=font, anchor="ls")
+    out = io.BytesIO()
+    canvas.save(out, format="PNG")
+    return out.getvalue()

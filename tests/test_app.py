@@ -13,11 +13,13 @@ from tco.report import apply_nominal
 from tests.conftest import ROOT, SCENARIOS
 
 APP = str(ROOT / "app.py")
-TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Assumptions", "Export"]
+TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Compare", "Assumptions", "Export"]
 
 
-def app(**query: str) -> AppTest:
+def app(embedded: bool = False, **query: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
+    if embedded:  # the browser says so when the link has embed=true (st.context.is_embedded)
+        at.context = {"is_embedded": True}
     for key, value in query.items():
         at.query_params[key] = value
     at.query_params.setdefault("paths", "2000")
@@ -26,6 +28,18 @@ def app(**query: str) -> AppTest:
 
 def metric(at: AppTest, label: str) -> list[str]:
     return [m.value for m in at.metric if m.label == label]
+
+
+def kpis(at: AppTest) -> list[dict[str, str]]:
+    """The Overview's compact table, one dict per strategy (it is the page's first table)."""
+    return at.dataframe[0].value.to_dict("records")
+
+
+def expected_kpis(table) -> list[dict[str, str]]:
+    return [{"Strategy": name, "Deterministic NPV ($)": usd(row["deterministic_npv"]),
+             "Expected NPV ($)": usd(row["mean"]), "P95 NPV ($)": usd(row["p95"]),
+             "CVaR95 ($)": usd(row["cvar95"]), "P(cheapest) (% of paths)": pct(row["p_cheapest"])}
+            for name, row in table.iterrows()]
 
 
 def open_tab(at: AppTest, label: str) -> AppTest:
@@ -57,6 +71,7 @@ def test_numbers_on_screen_equal_the_library() -> None:
     assert metric(at, "CVaR95") == [usd(v) for v in table["cvar95"]]
     assert metric(at, "P(cheapest)") == [pct(v) for v in table["p_cheapest"]]
     assert metric(at, "Lock-in premium") == [usd(v) for v in table["lock_in_premium"]]
+    assert kpis(at) == expected_kpis(table)
 
 
 def test_widgets_change_the_numbers_and_mark_the_change() -> None:
@@ -212,3 +227,112 @@ def test_a_byte_lru_computes_once_for_many_threads_at_once() -> None:
     for thread in threads:
         thread.join()
     assert results == ["value"] * 8 and len(calls) == 1
+
+
+# One state for every input: sidebar, Assumptions table and link (tco.ui.edits, tco.ui.state).
+
+EDITED = {"workload.cached_input_share": "0.45",  # not a sidebar input: only the table edits it
+          "workload.growth_per_month": "triangular:0.01,0.04,0.09",  # a distribution, reshaped
+          "options.frontier-api.output_usd_per_mtok": "12"}
+
+
+def test_a_table_edit_survives_a_link_round_trip_with_the_same_numbers() -> None:
+    from tco.ui.edits import apply_edits, parse_value
+
+    at = app(scenario="open-model-goes-closed", paths="1000", seed="5", **EDITED)
+    assert not at.warning and not at.exception
+    link = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert {k: link[k] for k in EDITED} == EDITED  # every edit is in the link, as given
+    again = app(**link)
+    base = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    changed = apply_edits(base, {k: parse_value(v) for k, v in EDITED.items()})
+    assert changed.inputs.params["workload.growth_per_month"].value.high == 0.09
+    table = tco.simulate(changed, paths=1000, seed=5).summary()
+    assert kpis(at) == kpis(again) == expected_kpis(table)
+    # The sidebar shows the same state: the distribution's mode, in percent.
+    assert again.slider(key="in:workload.growth_per_month").value == 4.0
+
+
+def test_table_cells_become_edits_that_a_link_carries_exactly() -> None:
+    """The Assumptions table's cells (the data editor's delta, as its callback gets it) become
+    edits; through a link and back they give the same scenario, bit for bit. AppTest cannot type
+    into the grid: the browser test edits a real cell."""
+    from tco.load import dumps
+    from tco.ui.controls import by_path
+    from tco.ui.edits import apply_cells, apply_edits, table
+    from tco.ui.links import edits_from_link, encode
+
+    base = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    paths = list(table(base)["input"])
+    row = {path: str(i) for i, path in enumerate(paths)}
+    edits, refused = apply_cells(base, {}, {
+        row["workload.growth_per_month"]: {"high": 0.0912345678901234},
+        row["workload.cached_input_share"]: {"low": 0.1},  # a fixed input becomes triangular
+        row["workload.requests_per_month"]: {"nominal": 3e7},
+        row["workload.batchable_share"]: {"nominal": 7.0}}, paths)  # a share above 1: refused
+    assert [(p, v) for p, v, _ in refused] == [("workload.batchable_share", 7.0)]
+    assert edits == {"workload.growth_per_month": {"triangular": [0.0, 0.03, 0.0912345678901]},
+                     "workload.cached_input_share": {"triangular": [0.1, 0.3, 0.3]},
+                     "workload.requests_per_month": 3e7}
+    link = encode("open-model-goes-closed", edits, 1000, 7)
+    back, ignored = edits_from_link({k: v for k, v in link.items()
+                                     if k not in ("scenario", "paths", "seed")}, base, by_path(base))
+    assert ignored == [] and back == edits
+    assert dumps(apply_edits(base, back)) == dumps(apply_edits(base, edits))
+
+
+def test_an_out_of_range_link_value_shows_the_rule_and_leaves_the_numbers() -> None:
+    plain = kpis(app(scenario="open-model-goes-closed", paths="1000"))
+    at = app(scenario="open-model-goes-closed", paths="1000", **{"workload.cached_input_share": "1.5",
+                                                                 "workload.growth_per_month":
+                                                                     "triangular:0.05,0.01,0.02"})
+    messages = [w.value for w in at.warning]
+    assert len(messages) == 2
+    assert messages[0] == ("Ignored link parameter workload.cached_input_share='1.5': must be between "
+                           "0 and 1")
+    assert messages[1].startswith("Ignored link parameter workload.growth_per_month='triangular:")
+    assert kpis(at) == plain
+    assert set(at.query_params) == {"scenario", "paths", "seed"}
+
+
+def test_an_unknown_link_key_is_reported() -> None:
+    at = app(scenario="open-model-goes-closed", paths="1000", **{"options.nope.ops_fte": "2"})
+    assert [w.value for w in at.warning] == [
+        "Ignored link parameter options.nope.ops_fte: not an input of this scenario"]
+
+
+def test_embed_mode_shows_results_without_the_sidebar() -> None:
+    at = app(scenario="open-model-goes-closed", paths="1000", embedded=True,
+             **{"workload.growth_per_month": "0.05"})
+    assert not at.exception
+    assert len(at.sidebar.children) == 0
+    assert not at.get("file_uploader") and not at.slider
+    assert [t.label for t in at.tabs] == ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests"]
+    base = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    table = tco.simulate(apply_nominal(base, {"workload.growth_per_month": 0.05}), paths=1000,
+                         seed=7).summary()
+    assert kpis(at) == expected_kpis(table)
+
+
+def test_compare_view_differences_equal_two_independent_runs() -> None:
+    import numpy as np
+
+    at = open_tab(app(scenario="open-model-goes-closed", paths="1000", seed="3",
+                      **{"workload.growth_per_month": "0.05"}), "Compare")
+    shown = at.dataframe[0].value
+    base = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    a = tco.simulate(base, paths=1000, seed=3)
+    b = tco.simulate(apply_nominal(base, {"workload.growth_per_month": 0.05}), paths=1000, seed=3)
+    for s_i, name in enumerate(a.strategies):
+        row = shown[shown["Strategy"] == name].iloc[0]
+        diff = b.npv_usd[:, s_i] - a.npv_usd[:, s_i]  # paired: the same uncertain inputs and risks
+        assert row["Expected A ($)"] == usd(a.npv_usd[:, s_i].mean())
+        assert row["Expected B ($)"] == usd(b.npv_usd[:, s_i].mean())
+        assert row["B - A ($)"] == ("+" if diff.mean() > 0 else "-") + usd(abs(diff.mean()))
+        assert row["Std error ($)"] == usd(diff.std(ddof=1) / np.sqrt(diff.size))
+        assert row["P95 B ($)"] == usd(np.percentile(b.npv_usd[:, s_i], 95))
+    differ = at.dataframe[1].value
+    assert list(differ["Input"]) == ["Traffic growth"]
+    # Two shipped scenarios: independent runs, standard errors combined.
+    at.selectbox(key="compare_b").select("Closed-API price shock and forced deprecation").run()
+    assert any("independent" in c.value for c in at.caption)

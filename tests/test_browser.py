@@ -70,7 +70,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 1440, "height": 1600}, "accept_downloads": True}
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 720}, "accept_downloads": True}
 
 
 def wait_idle(page, timeout: int = 90_000) -> None:
@@ -81,8 +81,22 @@ def wait_idle(page, timeout: int = 90_000) -> None:
 
 
 def expected_npv(page) -> list[str]:
-    return page.get_by_test_id("stMetric").filter(has_text="Expected NPV").get_by_test_id(
-        "stMetricValue").all_inner_texts()
+    """Each strategy's expected NPV, from the Overview's per-strategy figures (opened if closed)."""
+    expander = page.get_by_test_id("stExpander").filter(has_text="Each strategy's numbers")
+    metrics = expander.get_by_test_id("stMetric").filter(has_text="Expected NPV")
+    if not metrics.first.is_visible():
+        expander.locator("summary").click()
+    metrics.first.wait_for(timeout=60_000)
+    return metrics.get_by_test_id("stMetricValue").all_inner_texts()
+
+
+def shoot(page, path, tall: int = 2400) -> None:
+    """The viewport at 1280x720 (what a reader sees first) and, beside it, the whole tab."""
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": 1280, "height": tall})
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(path.with_name(path.stem + "-full.png")))
+    page.set_viewport_size({"width": 1280, "height": 720})
 
 
 def test_page_loads_and_a_slider_moves_a_chart(server, page, output_dir) -> None:
@@ -92,9 +106,14 @@ def test_page_loads_and_a_slider_moves_a_chart(server, page, output_dir) -> None
     wait_idle(page)
     page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
     expect(page.get_by_role("tab", name="Overview")).to_be_visible()
-    page.screenshot(path=str(output_dir / "overview.png"))
-    before = expected_npv(page)
+    # Above the fold at 1280x720: the recommendation, the compact table and the whole chart.
+    assert page.get_by_text("Choose ", exact=False).first.bounding_box()["y"] < 720
+    assert page.get_by_test_id("stDataFrame").first.bounding_box()["y"] < 720
+    chart = page.locator(".js-plotly-plot").first.bounding_box()
+    assert chart["y"] + chart["height"] <= 720, chart
+    shoot(page, output_dir / "overview.png")
     chart_before = page.locator(".js-plotly-plot").first.inner_html()
+    before = expected_npv(page)
     slider = page.get_by_test_id("stSlider").filter(has_text="Traffic growth").get_by_role("slider")
     slider.focus()
     for _ in range(4):
@@ -105,11 +124,11 @@ def test_page_loads_and_a_slider_moves_a_chart(server, page, output_dir) -> None
         "stMetricValue")).not_to_have_text(before[0], timeout=60_000)
     assert page.locator(".js-plotly-plot").first.inner_html() != chart_before
     page.screenshot(path=str(output_dir / "overview-after-slider.png"))
-    for tab in ("Costs", "Risk", "Sensitivity", "Stress tests", "Assumptions", "Export"):
+    for tab in ("Costs", "Risk", "Sensitivity", "Stress tests", "Compare", "Assumptions", "Export"):
         page.get_by_role("tab", name=tab).click()
         wait_idle(page)
-        page.wait_for_timeout(600)
-        page.screenshot(path=str(output_dir / f"tab-{tab.lower().replace(' ', '-')}.png"))
+        page.wait_for_timeout(1500)
+        shoot(page, output_dir / f"tab-{tab.lower().replace(' ', '-')}.png")
 
 
 def test_downloads_arrive(server, page, output_dir) -> None:
@@ -140,12 +159,12 @@ def test_shared_link_reproduces_the_numbers(server, page, browser) -> None:
             "&workload.requests_per_month=12000000")
     page.goto(link)
     wait_idle(page)
-    page.get_by_test_id("stMetricValue").first.wait_for(timeout=60_000)
+    page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
     first = expected_npv(page)
     other = browser.new_page()
     other.goto(link)
     wait_idle(other)
-    other.get_by_test_id("stMetricValue").first.wait_for(timeout=60_000)
+    other.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
     assert expected_npv(other) == first
     import tco
     from tco.format import usd
@@ -156,3 +175,68 @@ def test_shared_link_reproduces_the_numbers(server, page, browser) -> None:
                          seed=11).summary()
     assert first == [usd(v) for v in table["mean"]]
     other.close()
+
+
+def test_a_table_edit_goes_into_the_link_and_the_link_gives_the_same_numbers(server, page, browser,
+                                                                            output_dir) -> None:
+    from playwright.sync_api import expect
+
+    import tco
+    from tco.format import usd
+    from tco.ui.edits import apply_edits, table
+
+    page.goto(f"{server}/?scenario=startup-api-cheaper&paths=1000&seed=4")
+    wait_idle(page)
+    page.get_by_role("tab", name="Assumptions").click()
+    wait_idle(page)
+    base = tco.load_scenario(ROOT / "scenarios" / "startup-api-cheaper.yaml")
+    row = list(table(base)["input"]).index("workload.cached_input_share")
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.wait_for(timeout=60_000)
+    box = grid.locator("canvas").first.bounding_box()  # the grid itself, without its toolbar
+    page.mouse.click(box["x"] + 40, box["y"] + 35 * (row + 1) + 17)  # the row's Input cell (35 px rows)
+    for _ in range(2):  # Input, Low, Value: the value column
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")  # open the cell's editor, then type into it
+    page.wait_for_timeout(400)
+    page.keyboard.press("Control+A")
+    page.keyboard.type("0.45", delay=60)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"workload\.cached_input_share=0\.45"), timeout=60_000)
+    wait_idle(page)
+    shoot(page, output_dir / "assumptions-after-edit.png")
+    link = page.url
+    other = browser.new_page(viewport={"width": 1280, "height": 720})
+    other.goto(link)
+    wait_idle(other)
+    expected = tco.simulate(apply_edits(base, {"workload.cached_input_share": 0.45}), paths=1000,
+                            seed=4).summary()
+    assert expected_npv(other) == [usd(v) for v in expected["mean"]]
+    page.get_by_role("tab", name="Overview").click()
+    wait_idle(page)
+    assert expected_npv(page) == [usd(v) for v in expected["mean"]]
+    other.close()
+
+
+def test_a_bad_link_value_is_named_and_not_applied(server, page) -> None:
+    import tco
+    from tco.format import usd
+
+    page.goto(f"{server}/?scenario=startup-api-cheaper&paths=1000&seed=4&workload.cached_input_share=1.5")
+    wait_idle(page)
+    alert = page.get_by_test_id("stAlert").filter(has_text="workload.cached_input_share")
+    assert "must be between 0 and 1" in alert.inner_text()
+    base = tco.load_scenario(ROOT / "scenarios" / "startup-api-cheaper.yaml")
+    plain = tco.simulate(base, paths=1000, seed=4).summary()
+    assert expected_npv(page) == [usd(v) for v in plain["mean"]]
+
+
+def test_embed_mode_has_no_sidebar(server, page, output_dir) -> None:
+    page.goto(f"{server}/?scenario=open-model-goes-closed&paths=1000&seed=7&embed=true")
+    wait_idle(page)
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
+    assert page.get_by_test_id("stSidebar").count() == 0
+    assert page.get_by_test_id("stFileUploader").count() == 0
+    assert page.get_by_role("tab").all_inner_texts() == ["Overview", "Costs", "Risk", "Sensitivity",
+                                                        "Stress tests"]
+    page.screenshot(path=str(output_dir / "embed.png"))

@@ -186,3 +186,24 @@ def test_a_render_works_without_any_network() -> None:
         pytest.skip("network namespaces are not allowed here")
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "b'<svg'"
+
+
+def test_exports_carry_a_footer_with_the_run_and_escape_it() -> None:
+    """The footer strip (scenario, date, paths, seed, price snapshot) is drawn under the chart in PNG
+    and written, escaped, into SVG; no browser is needed to check it."""
+    import io
+
+    from PIL import Image
+
+    footer = "My <b>plan</b> & co | 2026-11-22 | 10,000 paths, seed 7 | genai-prices 0.2.3"
+    svg = images._svg_footer(b'<?xml version="1.0"?><svg width="100" height="50"></svg>', footer, 100, 80)
+    text = svg.decode()
+    assert text.startswith("<svg") and 'height="80"' in text and "<?xml" not in text
+    assert "My &lt;b&gt;plan&lt;/b&gt; &amp; co | 2026-11-22 | 10,000 paths, seed 7" in text
+    chart = io.BytesIO()
+    Image.new("RGB", (200, 100), "red").save(chart, format="PNG")
+    png = Image.open(io.BytesIO(images._png_footer(chart.getvalue(), footer, 100, 80)))
+    assert png.size == (200, 160)  # scale 2: 80 px tall becomes 160
+    strip = png.crop((0, 100, 200, 160))
+    assert strip.getextrema() != ((255, 255), (255, 255), (255, 255)), "the footer text is drawn"
+    assert png.getpixel((10, 10)) == (255, 0, 0)

@@ -7,6 +7,7 @@ test can recompute them from the result and both renderers draw the same thing. 
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -109,41 +110,82 @@ def cost_per_mtok(ev: Evaluation) -> FigureSpec:
                               series.to_numpy(), [f"${v:.2f}" for v in series])
 
 
+def _short(value: float) -> str:
+    """A count as people read it: '20M', '6.21M', never '20.0M' or '2e7'."""
+    return re.sub(r"\.0+(?=[A-Za-z]|$)", "", compact(value))
+
+
+def _merge_identical(rows: list[pd.DataFrame], styles: dict[str, Style]) -> tuple[list[pd.DataFrame],
+                                                                                 dict[str, Style]]:
+    """Series with the same points drawn as one, named for all of them ('a = b'), so no line hides
+    another exactly under it; the first one's style is kept."""
+    kept: list[pd.DataFrame] = []
+    names: list[list[str]] = []
+    for frame in rows:
+        for k, other in enumerate(kept):
+            if (len(other) == len(frame) and np.array_equal(other["x"].to_numpy(), frame["x"].to_numpy())
+                    and np.allclose(other["y"].to_numpy(float), frame["y"].to_numpy(float), rtol=1e-9)):
+                names[k].append(frame["series"].iloc[0])
+                break
+        else:
+            kept.append(frame)
+            names.append([frame["series"].iloc[0]])
+    out_rows, out_styles = [], {}
+    for frame, group in zip(kept, names, strict=True):
+        name = " = ".join(group)
+        out_rows.append(frame.assign(series=name))
+        out_styles[name] = styles[group[0]]
+    return out_rows, out_styles
+
+
 def break_even(sc: Scenario, ev: Evaluation) -> FigureSpec:
-    """Month-0 run rate of each option against monthly volume, crossings marked.
+    """Month-0 run rate of each option against monthly volume, crossings and today's volume marked.
 
     The curves are ``tco.model.run_rate_curves``; the crossings and their run rates are
-    ``ev.break_even`` (self-hosted options draw as steps: they add whole replicas).
+    ``ev.break_even`` (self-hosted options draw as steps: they add whole replicas). A scenario
+    without both an API and a self-hosted option has nothing to break even: the spec is empty and
+    says so. Options with the same curve are drawn as one line named for both.
     """
+    today = sc.inputs.params["workload.requests_per_month"].nominal
+    title = "Break-even: month-0 run rate against volume"
+    x_axis = Axis("Requests per month (log scale)", "count", log=True)
+    y_axis = Axis("Run rate ($ per month, log scale)", "usd", log=True)
+    kinds = {option.kind for option in sc.options.values()}
+    if not {"api", "self_hosted"} <= kinds:
+        missing = "API" if "api" not in kinds else "self-hosted"
+        return FigureSpec("break_even", "line", title, x_axis, y_axis, _concat([]), {},
+                          notes=(f"No {missing} option in this scenario: there is no break-even volume.",))
     curves = run_rate_curves(sc)
     colours = option_colours(list(sc.options))
     styles = {name: Style(colours[name], step=kind == "self_hosted")
               for name, kind in dict(zip(curves["option"], curves["option_kind"], strict=True)).items()}
-    rows = [_rows(name, c["requests_per_month"].to_numpy(), c["usd_per_month"].to_numpy())
-            for name, c in curves.groupby("option", sort=False)]
+    rows, styles = _merge_identical([_rows(name, c["requests_per_month"].to_numpy(),
+                                           c["usd_per_month"].to_numpy())
+                                     for name, c in curves.groupby("option", sort=False)], styles)
     crossings = ev.break_even.dropna(subset=["break_even_requests_per_month"])
+    notes: tuple[str, ...] = ()
     if len(crossings):
         styles[BREAK_EVEN] = Style(ROLES["break_even"], marker="x")
         volumes = crossings["break_even_requests_per_month"].to_numpy()
         # Two API options priced alike cross a hosted option at one volume: label that point once.
         repeat = [bool(np.isclose(v, volumes[:i], rtol=1e-6).any()) for i, v in enumerate(volumes)]
         rows.append(_rows(BREAK_EVEN, volumes, crossings["run_rate_usd_per_month"].to_numpy(),
-                          text=["" if r else f"{compact(v)}/month" for v, r in zip(volumes, repeat,
-                                                                                    strict=True)],
+                          text=["" if r else f"break-even {_short(v)}/month" for v, r in zip(
+                              volumes, repeat, strict=True)],
                           detail=[f"{a} = {h}" for a, h in zip(crossings["api_option"],
                                                                crossings["self_hosted_option"],
                                                                strict=True)]))
-    today = sc.inputs.params["workload.requests_per_month"].nominal
-    return FigureSpec("break_even", "line", "Break-even: month-0 run rate against volume",
-                      Axis("Requests per month (log scale)", "count", log=True),
-                      Axis("Run rate ($ per month, log scale)", "usd", log=True), _concat(rows), styles,
-                      reference_x=today, reference_label="today")
+    else:
+        notes = ("The curves do not cross within the range shown: no break-even volume.",)
+    return FigureSpec("break_even", "line", title, x_axis, y_axis, _concat(rows), styles,
+                      reference_x=today, reference_label=f"today: {_short(today)}/month", notes=notes)
 
 
 def fleet(ev: Evaluation) -> FigureSpec:
     """GPUs provisioned per month for each self-hosted option and strategy (deterministic).
 
-    A strategy keeps its colour; its options differ by dash.
+    A strategy keeps its colour; its options differ by dash. Identical fleets are one line named
+    for each ('self-host: llama = hybrid: llama').
     """
     colours = strategy_colours(list(ev.scenario.strategies))
     options = list(dict.fromkeys(ev.fleet["option"]))
@@ -154,17 +196,36 @@ def fleet(ev: Evaluation) -> FigureSpec:
                              step=True)
         rows.append(_rows(name, frame["month"].to_numpy(), frame["gpus"].to_numpy(),
                           detail=frame["utilization"].to_numpy()))
+    rows, styles = _merge_identical(rows, styles)
     notes = () if rows else ("No strategy runs a self-hosted option.",)
     return FigureSpec("fleet", "line", "Self-hosted fleet: GPUs provisioned (deterministic)", MONTH,
                       Axis("GPUs provisioned", "gpus"), _concat(rows), styles, notes=notes)
 
 
+CLIP_PERCENT = (0.5, 99.5)
+"""The NPV distribution shows each strategy's paths between these percentiles; a note counts the rest."""
+
+
 def npv_distribution(result: SimulationResult) -> FigureSpec:
-    """Every path's NPV per strategy (the violin plot's points)."""
-    rows = [_rows(name, name, result.npv_usd[:, s_i]) for s_i, name in enumerate(result.strategies)]
+    """Each strategy's path NPVs between its P0.5 and P99.5 (the violin plot's points).
+
+    A few extreme paths would otherwise flatten every violin into a line; the note says how many
+    paths lie outside and how far the largest goes.
+    """
+    rows, outside, largest = [], 0, -np.inf
+    for s_i, name in enumerate(result.strategies):
+        values = result.npv_usd[:, s_i]
+        low, high = np.percentile(values, CLIP_PERCENT)
+        inside = (values >= low) & (values <= high)
+        outside += int((~inside).sum())
+        largest = max(largest, float(values.max()))
+        rows.append(_rows(name, name, values[inside]))
+    lo, hi = CLIP_PERCENT
+    note = (f"Each violin shows P{lo:g} to P{hi:g} of its strategy's paths; {outside:,} of "
+            f"{result.paths * len(result.strategies):,} path results lie outside (largest {usd(largest)}).")
     return FigureSpec("npv_distribution", "violin", f"NPV of total cost over {result.paths:,} paths",
                       STRATEGY, Axis("NPV of total cost ($)", "usd"), _concat(rows),
-                      _strategy_styles(result.strategies))
+                      _strategy_styles(result.strategies), notes=(note,))
 
 
 def npv_summary(result: SimulationResult) -> FigureSpec:

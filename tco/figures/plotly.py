@@ -7,6 +7,7 @@ import re
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from tco.figures.spec import ROLES, Axis, FigureSpec, Style
 from tco.format import compact, usd
@@ -32,6 +33,9 @@ def _log_ticks(axis: Axis, values: pd.Series) -> dict:
     low, high = (math.floor(math.log10(max(float(values.min()), 1e-9))),
                  math.ceil(math.log10(max(float(values.max()), 1e-9))))
     ticks = [10.0 ** e for e in range(low, high + 1)]
+    if high - low < 3:  # two or three decades: label 2 and 5 too, so the axis has enough ticks
+        ticks = [m * 10.0 ** e for e in range(low, high + 1) for m in (1, 2, 5)
+                 if m * 10.0 ** e <= 10.0 ** high]
     # A decade is exact, so '10.0M' loses its zeros: '10M'.
     text = [re.sub(r"\.0+(?=[A-Za-z]|$)", "", usd(t) if axis.format == "usd" else compact(t))
             for t in ticks]
@@ -55,10 +59,13 @@ def _axis_layout(axis: Axis, values: pd.Series | None = None) -> dict:
         out.update(tickformat="~s")
     elif axis.format == "share":
         out.update(tickformat=".0%")
-    elif axis.format in ("gpus", "month"):
+    elif axis.format == "gpus":
+        # Whole GPUs only, and head room above the top line so it never sits on the frame.
         top = float(values.max()) if values is not None and len(values) else 0.0
-        out.update(tickformat="d", rangemode="tozero",
-                   dtick=nice_step(top) if axis.format == "gpus" else None)
+        step = nice_step(top)
+        out.update(tickformat="d", dtick=step, tick0=0, range=[0, top + max(step * 0.6, 0.6)])
+    elif axis.format == "month":
+        out.update(tickformat="d", rangemode="tozero")
     elif axis.format == "category":
         out.update(type="category", automargin=True)
     return out
@@ -68,7 +75,7 @@ def _hover(axis: Axis, letter: str) -> str:
     """Hover text of a value: '$1,234,567', '20.0M', '38.2%'."""
     token = "%{" + letter
     return {"usd": "$" + token + ":,.0f}", "usd_cents": "$" + token + ":,.2f}",
-            "count": token + ":,.3s}", "share": token + ":.1%}", "gpus": token + ":.0f}",
+            "count": token + ":,.0f}", "share": token + ":.1%}", "gpus": token + ":.0f}",
             "number": token + ":,.3g}"}.get(axis.format, token + "}")
 
 
@@ -78,14 +85,24 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 
 
 def _markers(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
-    has_text = "text" in rows and rows["text"].notna().any() and spec.kind == "line"
-    fig.add_scatter(x=rows["x"], y=rows["y"], name=name, mode="markers+text" if has_text else "markers",
+    fig.add_scatter(x=rows["x"], y=rows["y"], name=name, mode="markers", showlegend=True,
                     marker={"symbol": style.marker, "size": MARKER_SIZE_PX, "color": style.colour,
                             "line": {"width": 2, "color": style.colour}},
-                    text=rows["text"] if has_text else None, textposition="top left",
                     customdata=rows.get("detail"),
                     hovertemplate=("%{customdata}: " if "detail" in rows else "%{x}: ")
                     + _hover(spec.y, "y") + f"<extra>{name}</extra>")
+    if spec.kind == "line" and "text" in rows:
+        # Labels in a white box up and to the left of the point, so no line runs through them.
+        for x, y, text in zip(rows["x"], rows["y"], rows["text"], strict=True):
+            if text:
+                fig.add_annotation(x=_coord(spec.x, x), y=_coord(spec.y, y), text=text, showarrow=True,
+                                   arrowcolor=style.colour, ax=-30, ay=-34, xanchor="right",
+                                   bgcolor="rgba(255,255,255,0.9)", font={"color": "#1B1B1B"})
+
+
+def _coord(axis: Axis, value: float) -> float:
+    """Annotation coordinate of a data value: log axes take log10 of it."""
+    return math.log10(value) if axis.log and value > 0 else value
 
 
 def _bars(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
@@ -94,26 +111,34 @@ def _bars(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.Da
               "arrayminus": rows["y"] - rows["low"], "color": ROLES["reference"], "thickness": 2}
              if whiskers else None)
     text = rows.get("text")
-    # Values sit inside the bar when whiskers or markers would cover them above it.
-    inside = whiskers or any(s.marker for s in spec.styles.values())
+    # Whiskers or markers would cover a label on or in the bar: it goes above the highest of them.
+    above = whiskers or any(s.marker for s in spec.styles.values())
     fig.add_bar(x=rows["x"], y=rows["y"], name=name, marker_color=style.colour, error_y=error,
-                text=text, textposition="inside" if inside else "outside",
-                insidetextanchor="start", cliponaxis=False,
+                text=None if above else text, textposition="outside", cliponaxis=False,
+                showlegend=True,
                 hovertemplate="%{x}: " + _hover(spec.y, "y") + f"<extra>{name}</extra>")
+    if above and text is not None:
+        tops = spec.frame.assign(top=spec.frame[["y", *(["high"] if "high" in spec.frame else [])]]
+                                 .max(axis=1)).groupby("x")["top"].max()
+        for x, label in zip(rows["x"], text, strict=True):
+            fig.add_annotation(x=x, y=max(float(tops[x]), 0.0), text=label, showarrow=False,
+                               yanchor="bottom", yshift=4, font={"color": "#1B1B1B"})
 
 
 def _hbar(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
     rows = rows.iloc[::-1]  # plotly lists horizontal categories bottom up; the spec top down
     detail = "detail" in rows
     fig.add_bar(y=rows["x"], x=rows["y"], orientation="h", name=name, marker_color=style.colour,
+                showlegend=True,
                 customdata=rows["detail"] if detail else None,
                 hovertemplate=("%{customdata}: " if detail else "") + _hover(spec.y, "x")
                 + f"<extra>{name}</extra>")
 
 
-def _line(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
+def _line(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame,
+          **where: int) -> None:
     detail = "detail" in rows
-    fig.add_scatter(x=rows["x"], y=rows["y"], name=name, mode="lines", showlegend=style.in_legend,
+    fig.add_scatter(x=rows["x"], y=rows["y"], name=name, mode="lines", showlegend=style.in_legend, **where,
                     legendgroup=name,
                     line={"color": style.colour, "width": style.width_pt * 4 / 3, "dash": style.dash,
                           "shape": "hv" if style.step else "linear"},
@@ -123,18 +148,37 @@ def _line(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.Da
                     + f"<extra>{name}</extra>")
 
 
-def _fan(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
+def _fan(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame,
+         **where: int) -> None:
     for low, high, band in (("low", "high", "outer"), ("inner_low", "inner_high", "inner")):
         fig.add_scatter(x=rows["x"], y=rows[high], mode="lines", line={"width": 0}, showlegend=False,
-                        hoverinfo="skip", legendgroup=name)
+                        hoverinfo="skip", legendgroup=name, **where)
         fig.add_scatter(x=rows["x"], y=rows[low], mode="lines", line={"width": 0}, fill="tonexty",
                         fillcolor=_rgba(style.colour, BAND_ALPHA[band]), showlegend=False,
-                        hoverinfo="skip", legendgroup=name)
-    _line(fig, spec, name, style, rows)
+                        hoverinfo="skip", legendgroup=name, **where)
+    _line(fig, spec, name, style, rows, **where)
+
+
+FAN_COLUMNS = 3
+"""A fan chart draws one panel per strategy, this many to a row, on one shared money axis: bands of
+several strategies laid over each other blend into one colour."""
+
+
+def _fan_panels(spec: FigureSpec) -> go.Figure:
+    drawn = spec.series()
+    columns = min(FAN_COLUMNS, max(len(drawn), 1))
+    rows = max(1, math.ceil(len(drawn) / columns))
+    fig = make_subplots(rows=rows, cols=columns, shared_yaxes="all", shared_xaxes="all",
+                        subplot_titles=[name for name, _, _ in drawn], horizontal_spacing=0.05,
+                        vertical_spacing=0.16 if rows > 1 else 0.1)
+    for k, (name, style, frame) in enumerate(drawn):
+        _fan(fig, spec, name, style, frame, row=k // columns + 1, col=k % columns + 1)
+    return fig
 
 
 def _violin(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
     fig.add_violin(x=rows["x"], y=rows["y"], name=name, box_visible=True, meanline_visible=True,
+                   showlegend=True,
                    line_color=style.colour, points=False, spanmode="hard", hoverinfo="y+name")
 
 
@@ -146,18 +190,19 @@ BARMODE = {"bar": "relative", "grouped_bar": "group", "stacked_bar": "relative",
 
 def to_figure(spec: FigureSpec) -> go.Figure:
     """Draw a spec as a plotly figure with a legend, unit-bearing axis titles and $ money ticks."""
-    fig = go.Figure()
-    for name, style, rows in spec.series():
+    fig = _fan_panels(spec) if spec.kind == "fan" else go.Figure()
+    for name, style, rows in ([] if spec.kind == "fan" else spec.series()):
         if style.marker is not None:
             _markers(fig, spec, name, style, rows)
         else:
             DRAW[spec.kind](fig, spec, name, style, rows)
     if spec.reference_x is not None:
         fig.add_vline(x=spec.reference_x, line_dash="dot", line_color=ROLES["reference"])
+        # Labelled just above the plot area, where no curve or crossing label can run into it.
         # Annotations on a log axis take log10 coordinates; add_vline's own label would not.
-        fig.add_annotation(x=math.log10(spec.reference_x) if spec.x.log else spec.reference_x,
-                           y=0, yref="paper", text=spec.reference_label, showarrow=False,
-                           xanchor="left", yanchor="bottom", font={"color": ROLES["reference"]})
+        fig.add_annotation(x=_coord(spec.x, spec.reference_x), y=1, yref="paper", showarrow=False,
+                           text=spec.reference_label, xanchor="center", yanchor="bottom",
+                           bgcolor="white", font={"color": "#1B1B1B"})
     empty = not len(spec.frame)
     x_axis = _axis_layout(spec.x, None if empty or spec.kind == "hbar" else spec.frame["x"])
     y_axis = _axis_layout(spec.y, None if empty else spec.frame["y"])
@@ -168,10 +213,17 @@ def to_figure(spec: FigureSpec) -> go.Figure:
         title={"text": spec.title, "x": 0.01, "xanchor": "left",
                **({"subtitle": {"text": subtitle}} if subtitle else {})},
         template="plotly_white", font=FONT, showlegend=True, xaxis=x_axis, yaxis=y_axis,
-        margin={"l": 70, "r": 30, "t": 80 if subtitle else 60, "b": 60},
+        margin={"l": 70, "r": 30, "t": (80 if subtitle else 60) + (30 if spec.kind == "fan" else 0),
+                "b": 60},
         legend={"orientation": "h", "y": -0.2, "yanchor": "top"},
         barmode=BARMODE.get(spec.kind))
     if spec.kind == "hbar":
         rows = len(spec.categories)
         fig.update_layout(height=max(420, HBAR_ROW_PX * rows + 160), legend={"y": -0.12})
+    if spec.kind == "fan":
+        fig.update_xaxes(**{k: v for k, v in x_axis.items() if k != "title"}, title_text=spec.x.title)
+        fig.update_yaxes(**{k: v for k, v in y_axis.items() if k != "title"})
+        fig.update_yaxes(title_text=spec.y.title, col=1)
+        panel_rows = math.ceil(len(spec.series()) / FAN_COLUMNS)
+        fig.update_layout(height=max(450, 330 * panel_rows + 120), legend={"y": -0.25 / panel_rows})
     return fig

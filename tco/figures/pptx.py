@@ -83,9 +83,7 @@ def caption(spec: FigureSpec) -> str:
     extra = {"fan": "Solid: median. Dashed: P5 and P95 of simulated paths (the page also shades P25 "
                     "to P75).",
              "violin": "Share of simulated paths in each NPV bin (the page draws violins)."}
-    if spec.kind in extra:
-        return extra[spec.kind]
-    return " ".join(spec.notes)
+    return " ".join((extra[spec.kind], *spec.notes) if spec.kind in extra else spec.notes)
 
 
 def _style_axis(axis, spec_axis: Axis, values, font_pt: int) -> None:

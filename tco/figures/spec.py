@@ -19,14 +19,15 @@ import pandas as pd
 
 import tco.lines as lines
 
-STRATEGY_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#7A5195",
-                    "#2F4B7C")
+STRATEGY_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#6A3D9A",
+                    "#5C4033")
 """Okabe-Ito colour-blind-safe hues, then two dark ones: one colour per strategy in scenario order."""
-OPTION_PALETTE = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677",
-                  "#882255", "#AA4499")
-"""Paul Tol's muted scheme, for options (the break-even curves), never for strategies."""
-EVENT_PALETTE = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB")
-"""Paul Tol's bright scheme, one colour per risk kind in the engine's order."""
+OPTION_PALETTE = ("#1D3557", "#88CCEE", "#8C6D31", "#E76F51", "#5F0F40", "#A3B18A", "#264653",
+                  "#F4A261", "#3A5A40")
+"""Options (the break-even curves), never strategies: at least ``MIN_DELTA_E`` from every other
+palette here, so an option never reads as a strategy or a risk kind."""
+EVENT_PALETTE = ("#332288", "#DDCC77", "#CC6677", "#999933", "#AA4499", "#117733", "#BBBBBB")
+"""Paul Tol's muted hues, one colour per risk kind in the engine's order (none of them a strategy's)."""
 ROLES = {
     "tornado_low": "#5AAE61",        # an input at its low value
     "tornado_high": "#9970AB",       # an input at its high value
@@ -34,7 +35,7 @@ ROLES = {
     "deterministic": "#1B1B1B",      # the deterministic NPV marker
     "p95_saving": "#8C510A",         # P95 saving marker on the portability chart
     "break_even": "#E7298A",         # crossing markers on the break-even chart
-    "reference": "#9E9E9E",          # 'today' line, whiskers: context, not data
+    "reference": "#7F7F7F",          # 'today' line, whiskers: context, not data
 }
 """Colours with one job each."""
 
@@ -52,6 +53,30 @@ def option_colours(options: list[str]) -> dict[str, str]:
 def line_colour(name: str) -> str:
     """Colour of a cost line, as declared in ``tco.lines``."""
     return lines.BY_NAME[name].colour
+
+
+MIN_DELTA_E = 12.0
+"""Smallest perceptual distance (CIE76 Delta E) between two colours of different meaning among the
+strategy, option, risk-kind and role palettes: below about 10 people read two colours as one."""
+
+
+def delta_e(a: str, b: str) -> float:
+    """CIE76 colour difference of two '#RRGGBB' colours (sRGB, D65)."""
+    def lab(hex_colour: str) -> tuple[float, float, float]:
+        rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
+        xyz = ((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047, 0.2126 * r + 0.7152 * g + 0.0722 * b,
+               (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883)
+        f = [v ** (1 / 3) if v > 0.008856 else 7.787 * v + 16 / 116 for v in xyz]
+        return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+    return sum((x - y) ** 2 for x, y in zip(lab(a), lab(b), strict=True)) ** 0.5
+
+
+def palettes() -> dict[str, tuple[str, ...]]:
+    """The colour sets this module owns, by meaning (cost lines are ``tco.lines``'s)."""
+    return {"strategy": STRATEGY_PALETTE, "option": OPTION_PALETTE, "risk kind": EVENT_PALETTE,
+            "role": tuple(ROLES.values())}
 
 
 def all_colours() -> list[str]:

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import tco.export as export
+import tco.prices as prices
 from tco.budget import PAGE_MAX_CELLS
 from tco.figures import data as specs
 from tco.figures import to_figure
@@ -91,6 +92,11 @@ class View:
     def has_fleet(self) -> bool:
         return not self.evaluation.fleet.empty
 
+    @property
+    def has_break_even(self) -> bool:
+        """An API and a self-hosted option to compare (a crossing or not)."""
+        return not self.evaluation.break_even.empty
+
 
 @st.cache_resource(show_spinner="Preparing the cost kernel: it is compiled once on a new machine "
                    "(about 15 s), then loads from disk in a fraction of a second...")
@@ -144,7 +150,8 @@ def figure(scenario_yaml: str, paths: int, seed: int, comments: str, name: str) 
 
 def chart_names(view: View) -> list[str]:
     """Every chart name ``figure`` accepts for this view."""
-    names = [n for n in FIGURES if n != "GPU fleet" or view.has_fleet]
+    names = [n for n in FIGURES if (n != "GPU fleet" or view.has_fleet)
+             and (n != "Break-even volume" or view.has_break_even)]
     return [*names, *(f"{kind}: {s}" for kind in STRATEGY_FIGURES for s in view.scenario.strategies)]
 
 
@@ -170,6 +177,14 @@ def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
 
 
 @memoize(FILE_CACHE)
-def image_bytes(scenario_yaml: str, paths: int, seed: int, comments: str, chart: str, fmt: str) -> bytes:
-    """A chart as PNG or SVG bytes (needs Chromium on the server)."""
-    return figure_bytes(figure(scenario_yaml, paths, seed, comments, chart), fmt)
+def image_bytes(scenario_yaml: str, paths: int, seed: int, comments: str, chart: str, fmt: str,
+                footer: str = "") -> bytes:
+    """A chart as PNG or SVG bytes with ``footer`` under it (needs Chromium on the server)."""
+    return figure_bytes(figure(scenario_yaml, paths, seed, comments, chart), fmt, footer=footer or None)
+
+
+def image_footer(view: View, today: str) -> str:
+    """What an exported chart says about its run: scenario, date, paths, seed, price snapshot."""
+    r = view.result
+    return (f"{view.scenario.name} | {today} | {r.paths:,} paths, seed {r.seed}, {r.sampling} sampling | "
+            f"API prices: genai-prices {prices.package_version()} as of {prices.snapshot_as_of()}")

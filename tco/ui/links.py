@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from tco.errors import ScenarioError
 from tco.report import apply_nominal
 from tco.ui.controls import Control
+from tco.ui.edits import Edit, apply_edits, clean, editable_paths, encode_value, parse_value
 
 if TYPE_CHECKING:
     from tco.load import Loaded as Scenario
@@ -184,7 +185,48 @@ def _broken_rule(control: Control, value: float, shown: float, base: Scenario | 
     return None
 
 
-def encode(stem: str | None, changes: Mapping[str, float], paths: int, seed: int,
+def edits_from_link(inputs: Mapping[str, str], base: Scenario, known: Mapping[str, Control]
+                    ) -> tuple[dict[str, Edit], list[str]]:
+    """A link's input values as edits of ``base`` (see ``tco.ui.edits``), each checked first.
+
+    Any input of the scenario may be in a link (the Assumptions table edits them all), as a number
+    or a distribution (``triangular:0.01,0.03,0.08``). A value that is not a finite number or a
+    distribution, names no input, breaks the scenario's rules (alone or with the values before it)
+    or is below a sidebar number box's minimum is left out, with one message naming it and the rule.
+    """
+    paths = set(editable_paths(base))
+    out: dict[str, Edit] = {}
+    ignored: list[str] = []
+    for path, text in inputs.items():
+        try:
+            edit = parse_value(text)
+        except ValueError as exc:
+            ignored.append(f"Ignored link parameter {path}={_echo(text)}: {exc}")
+            continue
+        if path not in paths:
+            ignored.append(f"Ignored link parameter {path}: not an input of this scenario")
+            continue
+        control = known.get(path)
+        if control is not None and not isinstance(edit, dict):
+            shown = control.shown(edit)
+            rule = _broken_rule(control, edit, shown, base, {})
+            if rule is None and control.fmt == "%d":
+                edit = clean(shown / control.display_scale)  # whole-number boxes hold whole numbers
+        else:
+            rule = None
+        if rule is None:
+            try:
+                apply_edits(base, {**out, path: edit})
+            except ScenarioError as exc:
+                rule = exc.rule if exc.field == path else str(exc)
+        if rule:
+            ignored.append(f"Ignored link parameter {path}={_echo(text)}: {rule}")
+            continue
+        out[path] = edit
+    return out, ignored
+
+
+def encode(stem: str | None, changes: Mapping[str, Edit], paths: int, seed: int,
            embed: str | None = None) -> dict[str, str]:
     """Query parameters for the page's state; ``parse`` reads them back.
 
@@ -192,8 +234,8 @@ def encode(stem: str | None, changes: Mapping[str, float], paths: int, seed: int
     ----------
     stem : str or None
         Shipped scenario stem; None for an uploaded scenario, which a link cannot carry.
-    changes : mapping of str to float
-        Changed inputs by scenario path, in stored units.
+    changes : mapping of str to edit
+        Changed inputs by scenario path, in stored units: numbers or distributions.
     paths, seed : int
         Simulation settings.
     embed : str or None
@@ -204,7 +246,7 @@ def encode(stem: str | None, changes: Mapping[str, float], paths: int, seed: int
         wanted["scenario"] = stem
     wanted["paths"], wanted["seed"] = str(paths), str(seed)
     # 12 significant digits keep links short and drop float noise left by dividing out the display scale.
-    wanted.update({path: f"{value:.12g}" for path, value in sorted(changes.items())})
+    wanted.update({path: encode_value(value) for path, value in sorted(changes.items())})
     if embed is not None:
         wanted["embed"] = embed
     return wanted

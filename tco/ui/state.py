@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+import tco.glossary as glossary
+from tco.errors import ScenarioError
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED  # one default for the page and the CLI
 from tco.ui import links
 from tco.ui.controls import by_path
+from tco.ui.edits import Edit, apply_cells, apply_edits, nominal_of, set_nominal
 from tco.ui.safe import escape_markdown
 
 if TYPE_CHECKING:
@@ -22,6 +25,7 @@ PATH_CHOICES = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
 DEFAULT_SCENARIO = "open-model-goes-closed"
 MAX_SEED = links.MAX_SEED
 PREFIX = "in:"  # widget keys are "in:" + the input's scenario path
+EDITS, BASE, ERRORS, EDITOR_VERSION = "edits", "base_scenario", "edit_errors", "editor_version"
 
 
 def input_key(path: str) -> str:
@@ -30,10 +34,17 @@ def input_key(path: str) -> str:
 
 
 def reset_inputs() -> None:
-    """Forget every input widget and assumption edit, so the base scenario's values show again."""
+    """Forget every edit (sidebar, table and link), so the base scenario's values show again."""
     for key in [k for k in st.session_state if str(k).startswith(PREFIX)]:
         del st.session_state[key]
-    st.session_state.pop("assumptions_editor", None)
+    st.session_state[EDITS] = {}
+    st.session_state[EDITOR_VERSION] = st.session_state.get(EDITOR_VERSION, 0) + 1
+
+
+def edits() -> dict[str, Edit]:
+    """The page's input edits by scenario path (``tco.ui.edits``): the one state the sidebar, the
+    Assumptions table and the link all read and write."""
+    return st.session_state.setdefault(EDITS, {})
 
 
 def set_defaults(stems: list[str]) -> None:
@@ -41,10 +52,11 @@ def set_defaults(stems: list[str]) -> None:
     st.session_state.setdefault("scenario", DEFAULT_SCENARIO if DEFAULT_SCENARIO in stems else stems[0])
     st.session_state.setdefault("paths", DEFAULT_PATHS)
     st.session_state.setdefault("seed", DEFAULT_SEED)
+    st.session_state.setdefault(EDITOR_VERSION, 0)
 
 
 def read_link(stems: Collection[str]) -> None:
-    """Seed widget state from a shared link once per session; what it leaves out is shown by
+    """Seed the page's state from a shared link once per session; what it leaves out is shown by
     ``apply_link``."""
     if st.session_state.get("query_loaded"):
         return
@@ -62,16 +74,77 @@ def read_link(stems: Collection[str]) -> None:
 
 
 def apply_link(base: Scenario) -> None:
-    """Put the link's input values into the input widgets, once the scenario (and so its inputs) is
+    """Make the link's input values the page's edits, once the scenario (and so its inputs) is
     known; each parameter left out shows one line, escaped (names and values come from anyone)."""
-    values, ignored = links.widget_values(st.session_state.pop("pending_changes", {}), by_path(base), base)
+    st.session_state[BASE] = base  # what the widget and table callbacks edit
+    if "pending_changes" not in st.session_state:
+        return
+    values, ignored = links.edits_from_link(st.session_state.pop("pending_changes"), base, by_path(base))
     for message in [*st.session_state.pop("link_problems", []), *ignored]:
         st.warning(escape_markdown(message))
-    for path, value in values.items():
-        st.session_state[input_key(path)] = value
+    st.session_state[EDITS] = values
+    _sync_widgets(base, values)
 
 
-def write_link(stem: str | None, changes: dict[str, float], paths: int, seed: int) -> None:
+def _sync_widgets(base: Scenario, values: dict[str, Edit]) -> None:
+    """Show the edited scenario's values in the sidebar's widgets."""
+    current = apply_edits(base, values)
+    for path, control in by_path(base).items():
+        st.session_state[input_key(path)] = control.shown(nominal_of(current, path))
+
+
+def show_edit_errors() -> None:
+    """Edits refused since the last run (sidebar or table), one line each naming the input."""
+    for message in st.session_state.pop(ERRORS, []):
+        st.error(escape_markdown(message, limit=300))
+
+
+def _refused(base: Scenario, path: str, value: float, exc: Exception) -> None:
+    rule = exc.rule if isinstance(exc, ScenarioError) and exc.field == path else str(exc)
+    st.session_state.setdefault(ERRORS, []).append(
+        f"Not applied: {glossary.describe(path, base).label} = {value:,.6g}: {rule}")
+
+
+def widget_changed(path: str) -> None:
+    """A sidebar widget moved: its value (in stored units) becomes the input's edit, or is refused
+    with a message and the widget shows the value in force again."""
+    base: Scenario = st.session_state[BASE]
+    control = by_path(base)[path]
+    value = float(st.session_state[input_key(path)]) / control.display_scale
+    try:
+        st.session_state[EDITS] = set_nominal(base, edits(), path, value)
+    except ScenarioError as exc:
+        _refused(base, path, value, exc)
+    _sync_widgets(base, edits())
+
+
+def table_changed(editor_key: str, paths: list[str]) -> None:
+    """Cells of the Assumptions table changed: each becomes an edit (or is refused with a message);
+    the sidebar then shows the same values and a fresh table the edited scenario."""
+    base: Scenario = st.session_state[BASE]
+    changed, refused = apply_cells(base, edits(), st.session_state[editor_key].get("edited_rows", {}), paths)
+    for path, value, exc in refused:
+        _refused(base, path, value, exc)
+    st.session_state[EDITS] = changed
+    st.session_state[EDITOR_VERSION] = st.session_state.get(EDITOR_VERSION, 0) + 1
+    _sync_widgets(base, changed)
+
+
+def editor_key() -> str:
+    """The Assumptions table's widget key: a new one after each applied edit, so the table starts
+    again from the edited scenario."""
+    return f"assumptions_editor_{st.session_state.get(EDITOR_VERSION, 0)}"
+
+
+def embedded() -> bool:
+    """True when the page was opened with ``embed=true``: results only, no sidebar or upload.
+
+    Streamlit keeps ``embed`` out of ``st.query_params`` (and keeps it in the address bar itself);
+    the browser reports it through ``st.context``."""
+    return bool(st.context.is_embedded)
+
+
+def write_link(stem: str | None, changes: dict[str, Edit], paths: int, seed: int) -> None:
     """Keep the address bar equal to the page's state, so it can be shared."""
     embed = st.query_params.get("embed")
     wanted = links.encode(stem, changes, paths, seed, embed)

@@ -5,6 +5,7 @@ Charts come by name from ``tco.ui.cache``; tables are formatted here for reading
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -14,20 +15,31 @@ import streamlit as st
 import tco.glossary as glossary
 import tco.prices as prices
 import tco.risks as risks
-import tco.story as story
 from tco.errors import ScenarioError
 from tco.format import pct, usd
 from tco.images import ImageExportUnavailable, browser_path
-from tco.report import STALE_AFTER_DAYS, assumptions, changed_inputs
+from tco.report import STALE_AFTER_DAYS, changed_inputs
 from tco.stress import stress
-from tco.ui.cache import Key, View, chart_names, export_bytes, figure, image_bytes, stress_figure
+from tco.ui import edits, state
+from tco.ui.cache import (
+    Key,
+    View,
+    chart_names,
+    export_bytes,
+    figure,
+    image_bytes,
+    image_footer,
+    stress_figure,
+)
 from tco.ui.controls import nominal
 from tco.ui.safe import escape_markdown
 
 if TYPE_CHECKING:
     from tco.load import Loaded as Scenario
 
-TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Assumptions", "Export"]
+TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Compare", "Assumptions", "Export"]
+EDITING_TABS = ("Compare", "Assumptions", "Export")
+"""Left out when the page is embedded: they edit inputs or make files; the embed shows results."""
 STRESS_COLUMNS = {"stress": "Stress", "strategy": "Strategy", "base_npv_usd": "Base NPV",
                   "stressed_npv_usd": "Stressed NPV", "impact_usd": "Impact", "impact_share": "Impact (%)"}
 
@@ -37,59 +49,10 @@ def show(fig: go.Figure, key: str) -> None:
 
 
 def side_by_side(key: Key, *charts_and_keys: tuple[str, str]) -> None:
-    """Charts by name in equal columns; each pair is (chart name, widget key)."""
-    for column, (name, widget_key) in zip(st.columns(len(charts_and_keys)), charts_and_keys, strict=True):
-        with column:
-            show(figure(*key, name), widget_key)
-
-
-def _money(text: str) -> str:
-    """Dollar signs as text: two of them on a line would otherwise start a formula."""
-    return text.replace("$", "\\$")
-
-
-def overview(view: View, key: Key) -> None:
-    table = view.summary
-    # The recommendation first, then why, written from the numbers (tco.story), as in the deck.
-    st.markdown(_money(f"**{story.recommendation(view.result)}**"))
-    st.markdown(_money("\n".join(f"- {point}" for point in story.bullets(view.result))))
-    with st.expander("What each strategy is"):
-        st.markdown(_money("\n".join(f"- **{name}**: {story.strategy_card(view.scenario, name)}"
-                                      for name in view.scenario.strategies)))
-    cols = st.columns(len(table))
-    best = table["mean"].idxmin()
-    for col, (name, row) in zip(cols, table.iterrows(), strict=True):
-        with col:
-            st.markdown(f"**{name}**" + (" :green[lowest expected cost]" if name == best else ""))
-            st.metric("Expected NPV", usd(row["mean"]), help="Mean NPV of total cost over all paths")
-            st.metric("P95 NPV", usd(row["p95"]), help="95th percentile: 1 future in 20 costs more")
-            st.metric("CVaR95", usd(row["cvar95"]), help="Average NPV of the worst 5% of paths")
-            st.metric("P(cheapest)", pct(row["p_cheapest"]))
-            st.metric("Lock-in premium", usd(row["lock_in_premium"]),
-                      help="Mean NPV minus the mean NPV of the same paths with no vendor event fired")
-    show(figure(*key, "NPV per strategy"), "fig_npv_summary")
-    with st.expander("The verdict in one paragraph"):
-        st.write(view.verdict)
-    st.dataframe(format_summary(table), hide_index=False)
-    for warning in view.result.resolved.warnings:
-        st.warning(glossary.humanize(warning, view.scenario.scenario))
-
-
-def format_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """The summary table as text: money in dollars, probabilities in percent."""
-    money = ["deterministic_npv", "mean", "p5", "p50", "p95", "cvar95", "expected_regret",
-             "lock_in_premium", "se_mean", "se_p95", "switching_spend"]
-    out = pd.DataFrame(index=table.index)
-    for column in table.columns:
-        if column in money:
-            out[column] = table[column].map(usd)
-        elif column == "p_cheapest":
-            out[column] = table[column].map(pct)
-        else:
-            out[column] = table[column].map(lambda v: f"{v:.2f}")
-    out.columns = [glossary.describe(c).text for c in out.columns]
-    out.index.name = "Strategy"
-    return out
+    """Charts by name, one under the other at full width (half-width columns clip their titles and
+    notes); each pair is (chart name, widget key)."""
+    for name, widget_key in charts_and_keys:
+        show(figure(*key, name), widget_key)
 
 
 def costs(view: View, key: Key) -> None:
@@ -98,9 +61,9 @@ def costs(view: View, key: Key) -> None:
     show(figure(*key, f"Monthly cost lines: {strategy}"), "fig_cost_lines")
     side_by_side(key, ("Cumulative cost (deterministic)", "fig_cumulative"),
                  ("Cost per million tokens", "fig_per_mtok"))
-    show(figure(*key, "Break-even volume"), "fig_break_even")
     be = view.evaluation.break_even
-    if not be.empty:
+    if view.has_break_even:
+        show(figure(*key, "Break-even volume"), "fig_break_even")
         st.dataframe(pd.DataFrame({
             "API option": be["api_option"], "Self-hosted option": be["self_hosted_option"],
             "Break-even volume (requests per month)": be["break_even_requests_per_month"].map(
@@ -108,14 +71,17 @@ def costs(view: View, key: Key) -> None:
             "Run rate there ($ per month)": be["run_rate_usd_per_month"].map(
                 lambda v: "" if pd.isna(v) else usd(v)),
             "Reading": be["note"]}), hide_index=True)
+    else:
+        st.caption("No break-even chart: the scenario does not have both an API option and a "
+                   "self-hosted option to compare.")
     if view.has_fleet:
         show(figure(*key, "GPU fleet"), "fig_fleet")
         plans = view.result.resolved.plans
         st.dataframe(pd.DataFrame([{
-            "option": name, "replica": f"{p.gpus} x {p.gpu} ({p.precision})", "max batch": p.max_batch,
-            "output tok/s per GPU": f"{p.output_tokens_per_s_per_gpu:,.0f}",
-            "inter-token latency": f"{p.inter_token_ms:.0f} ms", "bound by": p.bound,
-            "weights": f"{p.weights_gb:,.0f} GB"} for name, p in plans.items()]), hide_index=True)
+            "Option": name, "Replica": f"{p.gpus} x {p.gpu} ({p.precision})", "Max batch": p.max_batch,
+            "Output tokens/s per GPU": f"{p.output_tokens_per_s_per_gpu:,.0f}",
+            "Inter-token latency": f"{p.inter_token_ms:.0f} ms", "Bound by": p.bound,
+            "Weights": f"{p.weights_gb:,.0f} GB"} for name, p in plans.items()]), hide_index=True)
         st.caption("Capacity from a roofline model calibrated against MLPerf Inference v4.1/v5.1 and "
                    "vLLM 0.6 results (python -m tco catalog benchmarks).")
 
@@ -179,17 +145,26 @@ def stress_tab(view: View) -> None:
 
 
 def assumptions_tab(base: Scenario, current: Scenario) -> None:
-    st.caption("Every input of the run with its unit, source and as-of date. Edit a nominal value to "
-               "try it; distributions move with their centre. Prices older than "
+    st.caption("Every input of the run with its unit, source and as-of date. Edit the value, low or "
+               "high to try it: the sidebar, the numbers and the link follow. A value moves a "
+               "distribution's centre and keeps its shape; low and high reshape it (the ends of a "
+               "triangular, PERT or uniform one, P10 and P90 of a normal or lognormal one) and turn a "
+               "fixed input into a triangular one. Prices older than "
                f"{STALE_AFTER_DAYS} days are flagged. API prices: genai-prices "
                f"{prices.package_version()} snapshot as of {prices.snapshot_as_of()}.")
-    frame = assumptions(base)
-    st.data_editor(frame, key="assumptions_editor", hide_index=True, disabled=[
-        c for c in frame.columns if c != "nominal"], column_config={
+    frame = edits.table(current)
+    key = state.editor_key()
+    paths = list(frame["input"])
+    st.data_editor(frame, key=key, hide_index=True, on_change=state.table_changed, args=(key, paths),
+                   column_order=["label", "low", "nominal", "high", "unit", "value", "source", "as_of",
+                                 "warning", "input"],
+                   disabled=[c for c in frame.columns if c not in edits.COLUMNS], column_config={
         "label": st.column_config.TextColumn("Input", width="medium"),
         "input": st.column_config.TextColumn("Path (for scenario authors)"),
-        "value": "Value", "unit": "Unit", "as_of": "As of", "warning": "Warning",
-        "nominal": st.column_config.NumberColumn("Nominal (editable)", format="%.6g"),
+        "value": "Distribution or value", "unit": "Unit", "as_of": "As of", "warning": "Warning",
+        "low": st.column_config.NumberColumn("Low (editable)", format="%.6g", help=LOW_HELP),
+        "nominal": st.column_config.NumberColumn("Value (editable)", format="%.6g", help=NOMINAL_HELP),
+        "high": st.column_config.NumberColumn("High (editable)", format="%.6g", help=HIGH_HELP),
         "source": st.column_config.TextColumn("Source", width="large")})
     changed = changed_inputs(base, current)
     if not changed.empty:
@@ -198,18 +173,11 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
                                              "input": "Path (for scenario authors)"}), hide_index=True)
 
 
-def editor_changes(base: Scenario) -> dict[str, float]:
-    """Nominal values edited in the Assumptions tab, by input path."""
-    state = st.session_state.get("assumptions_editor")
-    if not state:
-        return {}
-    # The editor reports edits by row number of the frame it was given.
-    frame = assumptions(base)
-    out = {}
-    for row, edits in state.get("edited_rows", {}).items():
-        if "nominal" in edits and edits["nominal"] is not None:
-            out[frame.iloc[int(row)]["input"]] = float(edits["nominal"])
-    return out
+LOW_HELP = ("Smallest value of a triangular, PERT or uniform input; 10th percentile of a normal or "
+            "lognormal one. Type one for a fixed input to make it uncertain.")
+NOMINAL_HELP = "The value the deterministic model uses: the mode, midpoint, median or mean."
+HIGH_HELP = ("Largest value of a triangular, PERT or uniform input; 90th percentile of a normal or "
+             "lognormal one.")
 
 
 def export_tab(view: View, key: Key, stem: str | None) -> None:
@@ -242,9 +210,10 @@ def export_tab(view: View, key: Key, stem: str | None) -> None:
         chart = st.selectbox("Chart", chart_names(view), key="export_chart")
         if st.button("Render PNG and SVG", key="render_images"):
             try:
+                footer = image_footer(view, dt.date.today().isoformat())
                 with st.spinner("Rendering..."):
-                    png = image_bytes(*key, chart, "png")
-                    svg = image_bytes(*key, chart, "svg")
+                    png = image_bytes(*key, chart, "png", footer)
+                    svg = image_bytes(*key, chart, "svg", footer)
                 st.session_state["images"] = (chart, png, svg)
             except ImageExportUnavailable as exc:
                 st.info(escape_markdown(f"Image export is unavailable here: {exc}"))
@@ -259,8 +228,9 @@ def export_tab(view: View, key: Key, stem: str | None) -> None:
     base_url = getattr(getattr(st, "context", None), "url", None) or ""
     st.code(f"{base_url.split('?')[0]}?{query}", language=None)
     st.caption("This link reopens the page with the same scenario, inputs, paths and seed, so it shows "
-               "the same numbers. Add &embed=true to embed the page in a wiki or deck without the "
-               "Streamlit chrome. Uploaded scenarios are not in the link: share the scenario file.")
+               "the same numbers, table edits and distributions included. Add &embed=true to embed "
+               "the results in a wiki or deck, without the sidebar. Uploaded scenarios are not in the "
+               "link: share the scenario file.")
 
 
 def footer(view: View, current: Scenario) -> None:

@@ -1,0 +1,216 @@
+"""The page's one set of input edits, shared by the sidebar, the Assumptions table and the link.
+
+Pure (no streamlit). An edit is, by scenario path, either a number (a new nominal value: a fixed
+input takes it, a distribution keeps its shape and moves its centre, as ``tco.report.apply_nominal``
+does) or a distribution written as in a scenario file (``{"triangular": [low, mode, high]}``). Every
+number is kept at 12 significant digits, the precision a link carries, so the state and its link
+give the same scenario, bit for bit.
+
+In a link an edit reads ``0.05`` or ``triangular:0.01,0.02,0.05`` (``pert``, ``uniform:low,high``,
+``lognormal:median,p90``, ``normal:mean,sd``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from tco.distributions import Z_P90
+from tco.errors import ScenarioError
+from tco.load import Loaded as Scenario
+from tco.load import with_changes
+from tco.report import apply_nominal, assumptions
+
+Edit = float | dict[str, Any]
+FORMS = {"triangular": 3, "pert": 3, "uniform": 2, "lognormal": 2, "normal": 2}
+KEYS = {"lognormal": ("median", "p90"), "normal": ("mean", "sd")}
+"""Forms written as a mapping; the others are a list."""
+COLUMNS = ("low", "nominal", "high")
+
+
+def clean(value: float) -> float:
+    """``value`` at the 12 significant digits a link carries."""
+    return float(f"{float(value):.12g}")
+
+
+def editable_paths(sc: Scenario) -> list[str]:
+    """Every input an edit may name: the resolved inputs and the horizon."""
+    return [*sc.inputs.params, "horizon_months"]
+
+
+def nominal_of(sc: Scenario, path: str) -> float:
+    if path == "horizon_months":
+        return float(sc.horizon_months)
+    return sc.inputs.params[path].nominal
+
+
+def _numbers(dist: Mapping[str, Any]) -> tuple[str, list[float]]:
+    (form, body), = dist.items()
+    return form, [float(body[k]) for k in KEYS[form]] if form in KEYS else [float(v) for v in body]
+
+
+def _mapping(form: str, numbers: list[float]) -> dict[str, Any]:
+    numbers = [clean(v) for v in numbers]
+    return {form: dict(zip(KEYS[form], numbers, strict=True)) if form in KEYS else numbers}
+
+
+def apply_edits(base: Scenario, edits: Mapping[str, Edit]) -> Scenario:
+    """``base`` with the edits: distributions replaced first, then nominal values moved.
+
+    Raises
+    ------
+    ScenarioError
+        If an edit breaks one of the scenario's rules (naming the field and the rule).
+    """
+    shapes = {p: v for p, v in edits.items() if isinstance(v, dict)}
+    values = {p: float(v) for p, v in edits.items() if not isinstance(v, dict)}
+    sc = with_changes(base, shapes) if shapes else base
+    return apply_nominal(sc, values) if values else sc
+
+
+def encode_value(edit: Edit) -> str:
+    """An edit as a link writes it."""
+    if isinstance(edit, dict):
+        form, numbers = _numbers(edit)
+        return f"{form}:" + ",".join(f"{v:.12g}" for v in numbers)
+    return f"{float(edit):.12g}"
+
+
+def parse_value(text: str) -> Edit:
+    """An edit as a link writes it, back.
+
+    Raises
+    ------
+    ValueError
+        With the reason ('not a number', 'not a finite number', 'triangular takes 3 numbers').
+    """
+    form, sep, body = text.partition(":")
+    if not sep:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError("not a number") from None
+        if not math.isfinite(value):
+            raise ValueError("not a finite number")
+        return clean(value)
+    if form not in FORMS:
+        raise ValueError(f"not a number or a distribution ({', '.join(FORMS)})")
+    try:
+        numbers = [float(v) for v in body.split(",")]
+    except ValueError:
+        raise ValueError(f"{form} takes {FORMS[form]} numbers separated by commas") from None
+    if len(numbers) != FORMS[form]:
+        raise ValueError(f"{form} takes {FORMS[form]} numbers separated by commas")
+    if not all(math.isfinite(v) for v in numbers):
+        raise ValueError("not a finite number")
+    return _mapping(form, numbers)
+
+
+def set_nominal(base: Scenario, edits: Mapping[str, Edit], path: str, value: float) -> dict[str, Edit]:
+    """The edits with ``path`` moved to nominal ``value`` (a distribution edit keeps its shape).
+
+    Raises
+    ------
+    ScenarioError
+        If the result breaks a rule; ``edits`` is left as it was.
+    """
+    out = dict(edits)
+    value = clean(value)
+    if isinstance(out.get(path), dict):
+        moved = apply_nominal(apply_edits(base, out), {path: value})
+        out[path] = _mapping(*_numbers(moved.inputs.params[path].value.to_yaml()))
+    elif math.isclose(value, nominal_of(base, path), rel_tol=1e-12, abs_tol=1e-15):
+        out.pop(path, None)
+    else:
+        out[path] = value
+    apply_edits(base, out)  # raises if a rule is broken
+    return out
+
+
+def low_high(sc: Scenario, path: str) -> tuple[float | None, float | None]:
+    """An input's low and high as the table shows them: a three-point or uniform distribution's
+    ends, a normal or lognormal one's P10 and P90, nothing for a fixed value."""
+    value = sc.inputs.params[path].value
+    if not hasattr(value, "to_yaml"):
+        return None, None
+    form, numbers = _numbers(value.to_yaml())
+    if form in ("triangular", "pert"):
+        return numbers[0], numbers[2]
+    if form == "uniform":
+        return numbers[0], numbers[1]
+    if form == "lognormal":
+        median, p90 = numbers
+        return median * median / p90, p90
+    mean, sd = numbers
+    return mean - Z_P90 * sd, mean + Z_P90 * sd
+
+
+def set_cell(base: Scenario, edits: Mapping[str, Edit], path: str, column: str, value: float
+             ) -> dict[str, Edit]:
+    """The edits after one Assumptions-table cell of ``path`` changed: 'nominal' moves the centre;
+    'low' or 'high' reshapes the distribution (a fixed input becomes triangular around its value).
+
+    Raises
+    ------
+    ScenarioError
+        If the result breaks a rule, or the number is not finite.
+    """
+    if column == "nominal":
+        return set_nominal(base, edits, path, value)
+    if not math.isfinite(value):
+        raise ScenarioError(path, "must be a finite number")
+    current = apply_edits(base, edits)
+    param = current.inputs.params[path]
+    value = clean(value)
+    if not hasattr(param.value, "to_yaml"):
+        mode = param.nominal
+        numbers = [value, mode, mode] if column == "low" else [mode, mode, value]
+        new = _mapping("triangular", numbers)
+    else:
+        form, numbers = _numbers(param.value.to_yaml())
+        side = 0 if column == "low" else -1
+        if form in ("triangular", "pert", "uniform"):
+            numbers[side] = value
+        elif form == "lognormal":
+            median = numbers[0]
+            if value <= 0 or (column == "low") != (value < median):
+                raise ScenarioError(path, f"{column} must be {'below' if column == 'low' else 'above'} "
+                                          "the median and above 0")
+            numbers[1] = value if column == "high" else median * median / value
+        else:
+            numbers[1] = abs(value - numbers[0]) / Z_P90
+        new = _mapping(form, numbers)
+    out = {**edits, path: new}
+    apply_edits(base, out)  # raises if a rule is broken
+    return out
+
+
+def apply_cells(base: Scenario, edits: Mapping[str, Edit], edited_rows: Mapping[str, Mapping[str, Any]],
+                paths: list[str]) -> tuple[dict[str, Edit], list[tuple[str, float, Exception]]]:
+    """The edits after the Assumptions table's edited cells (the data editor's ``edited_rows``: row
+    number to {column: value}), and each cell refused with its path, value and reason."""
+    out, refused = dict(edits), []
+    for row, cells in edited_rows.items():
+        path = paths[int(row)]
+        for column, value in cells.items():
+            if column not in COLUMNS or value is None:
+                continue
+            try:
+                out = set_cell(base, out, path, column, float(value))
+            except (ScenarioError, ValueError) as exc:
+                refused.append((path, float(value), exc))
+    return out, refused
+
+
+def table(sc: Scenario) -> pd.DataFrame:
+    """The Assumptions table of ``sc`` with low and high beside the nominal value."""
+    frame = assumptions(sc)
+    ends = [low_high(sc, path) for path in frame["input"]]
+    frame.insert(frame.columns.get_loc("nominal"), "low",
+                 [math.nan if lo is None else lo for lo, _ in ends])  # blank where the input is fixed
+    frame.insert(frame.columns.get_loc("nominal") + 1, "high",
+                 [math.nan if hi is None else hi for _, hi in ends])
+    return frame
