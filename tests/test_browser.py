@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Iterator
@@ -188,22 +189,28 @@ def test_a_table_edit_goes_into_the_link_and_the_link_gives_the_same_numbers(ser
     page.goto(f"{server}/?scenario=startup-api-cheaper&paths=1000&seed=4")
     wait_idle(page)
     page.get_by_role("tab", name="Assumptions").click()
+    # The Overview has grids too: take the one inside the open Assumptions tab, once it is drawn.
+    panel = page.get_by_role("tabpanel").filter(has_text="Every input of the run")
+    grid = panel.get_by_test_id("data-grid-canvas")  # the grid itself, without its toolbar
+    grid.wait_for(timeout=60_000)
     wait_idle(page)
     base = tco.load_scenario(ROOT / "scenarios" / "startup-api-cheaper.yaml")
     row = list(table(base)["input"]).index("workload.cached_input_share")
-    grid = page.get_by_test_id("stDataFrame").first
-    grid.wait_for(timeout=60_000)
-    box = grid.locator("canvas").first.bounding_box()  # the grid itself, without its toolbar
+    box = grid.bounding_box()
     page.mouse.click(box["x"] + 40, box["y"] + 35 * (row + 1) + 17)  # the row's Input cell (35 px rows)
     for _ in range(2):  # Input, Low, Value: the value column
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")  # open the cell's editor, then type into it
-    page.wait_for_timeout(400)
-    page.keyboard.press("Control+A")
-    page.keyboard.type("0.45", delay=60)
-    page.keyboard.press("Enter")
+    editor = page.locator("input.gdg-input")
+    editor.wait_for(timeout=30_000)
+    editor.fill("0.45")
+    editor.press("Enter")
     expect(page).to_have_url(re.compile(r"workload\.cached_input_share=0\.45"), timeout=60_000)
     wait_idle(page)
+    # The edit and nothing else: the run's size and seed kept, no other input touched.
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.url).query))
+    assert query == {"scenario": "startup-api-cheaper", "paths": "1000", "seed": "4",
+                     "workload.cached_input_share": "0.45"}
     shoot(page, output_dir / "assumptions-after-edit.png")
     link = page.url
     other = browser.new_page(viewport={"width": 1280, "height": 720})
