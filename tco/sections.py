@@ -60,6 +60,10 @@ class OtherCost(Model):
 
 OtherCosts = tuple[OtherCost, ...]
 
+History = tuple[Annotated[Text, Field(min_length=1, max_length=120)], ...]
+"""What the option really was over time, for the backtest: a chain of successive models
+(``openai/gpt-4o-2024-05-13``) or a provider and family for open weights (``meta/llama``)."""
+
 
 class Workload(Model):
     requests_per_month: NonNegative
@@ -133,6 +137,7 @@ class ApiOption(Model):
     price_volatility_per_year: NonNegative = 0.0
     commitment: Commitment | None = None
     other_costs: OtherCosts = ()
+    history: History = ()
 
     @model_validator(mode="after")
     def _prices_known(self) -> ApiOption:
@@ -198,6 +203,7 @@ class SelfHostedOption(Model):
     price_trend_per_year: TrendRate = 0.0
     price_volatility_per_year: NonNegative = 0.0
     other_costs: OtherCosts = ()
+    history: History = ()
 
     @model_validator(mode="after")
     def _rent_or_buy(self) -> SelfHostedOption:
