@@ -157,6 +157,25 @@ def benchmarks() -> dict[str, Benchmark]:
     return _read("benchmarks.csv", Benchmark)
 
 
+@dataclass(frozen=True)
+class LicenceRule:
+    """When a licence's user threshold is tested, in the licence's own words."""
+
+    key: str
+    """The licence's name, as the model catalog's ``licence`` column writes it."""
+    tested: str
+    """``at_release`` (users counted on the version's release date) or ``monthly``."""
+    clause: str
+    source: str
+    as_of: str
+
+
+@cache
+def licence_rules() -> dict[str, LicenceRule]:
+    """The licences whose threshold clause has been read, keyed by licence name."""
+    return _read("licences.csv", LicenceRule)
+
+
 def close_matches(key: str, keys: list[str] | tuple[str, ...], n: int = 3) -> list[str]:
     """Return up to ``n`` catalog keys that look like ``key``."""
     return difflib.get_close_matches(key.lower(), list(keys), n=n, cutoff=0.4)

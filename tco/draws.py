@@ -26,7 +26,7 @@ from tco.inputs import Resolved
 from tco.load import Loaded
 from tco.units import monthly_probability
 
-STREAMS = ("paths", "events", "impacts", "weeks", "noise", "qmc")
+STREAMS = ("paths", "events", "impacts", "weeks", "noise", "qmc", "releases")
 RNG_BLOCK_PATHS = 1024
 U_EPSILON = EXTREME_U
 """Uniforms are kept inside [eps, 1 - eps] so quantile functions stay finite (and the bounds that
@@ -49,10 +49,13 @@ class Shocks:
     fired: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
     impact: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
     weeks: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
+    delays: dict[str, np.ndarray] = field(default_factory=dict)
+    """Vetting delay of each planned release, months, by option: ``(paths, releases)``. A missing
+    option takes its nominal delay (the deterministic model)."""
 
     def without_events(self) -> Shocks:
-        """The same paths with no event fired: price noise and inputs unchanged."""
-        return Shocks(self.paths, self.noise)
+        """The same paths with no event fired: price noise, release delays and inputs unchanged."""
+        return Shocks(self.paths, self.noise, delays=self.delays)
 
 
 
@@ -140,6 +143,14 @@ def noisy_options(sc: Loaded) -> list[str]:
             or sc.inputs.params[f"options.{name}.price_volatility_per_year"].nominal > 0]
 
 
+def planned_releases(sc: Loaded, name: str) -> int:
+    """How many releases of an option's track are planned within the horizon (0 without one)."""
+    track = getattr(sc.options[name], "release_track", None)
+    if track is None or track.next_release_month >= sc.horizon_months:
+        return 0
+    return -(-(sc.horizon_months - track.next_release_month) // track.cadence_months)
+
+
 def draw_shocks(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_block: int, paths: int, *,
                 with_noise: bool = True) -> Shocks:
     """Draw events, impacts, migration effort and price noise for consecutive blocks of paths.
@@ -164,11 +175,11 @@ def draw_shocks(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_block: in
                 getattr(rng, method)(out=array[rows])
         return [array[:paths] for array in arrays]
 
+    first_path = first_block * RNG_BLOCK_PATHS
     pairs = risk_option_pairs(sc)
     if pairs:
         events_u = draw("events", "random", len(pairs))
         weeks = resolved.params["switching.engineer_weeks"]
-        first_path = first_block * RNG_BLOCK_PATHS
         for k, (i, name) in enumerate(pairs):
             q = np.reshape(monthly_probability(x[f"risks.{i}.annual_probability"]), (-1, 1))
             fired = events_u[k] < q
@@ -190,6 +201,15 @@ def draw_shocks(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_block: in
             shocks.weeks[(i, name)] = (
                 weeks.value.ppf(cell_uniforms(seed, "weeks", counters))  # type: ignore[union-attr]
                 if weeks.uncertain else np.full(cells.size, weeks.nominal))
+    for o_i, (name, option) in enumerate(sc.options.items()):
+        count = planned_releases(sc, name)
+        delay = resolved.params.get(f"options.{name}.release_track.vetting_delay_months")
+        if count and delay is not None and delay.uncertain:
+            # One uniform per (option, path, release), fixed whatever the chunking.
+            cells = (o_i * PAIR_STRIDE + (first_path + np.arange(paths))[:, None] * count
+                     + np.arange(count)[None, :])
+            shocks.delays[name] = delay.value.ppf(  # type: ignore[union-attr]
+                cell_uniforms(seed, "releases", cells.ravel())).reshape(paths, count)
     if with_noise:
         noisy = noisy_options(sc)
         if noisy:

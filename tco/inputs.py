@@ -131,6 +131,9 @@ def resolve(sc: Scenario, comments: dict[str, str] | None = None) -> Resolved:
     table.fields("switching", sc.switching, ("engineer_weeks", "usd_per_engineer_week",
                                              "dual_running_months", "one_off_usd"),
                  per_event=("engineer_weeks",))
+    if sc.fine_tuning is not None:
+        table.fields("fine_tuning", sc.fine_tuning, ("dataset_tokens", "epochs", "eval_usd_per_run",
+                                                     "engineer_weeks_per_run"))
     for i, risk in enumerate(sc.risks):
         own = risk.spec.fields
         table.fields(f"risks.{i}", risk, ("annual_probability", *own),

@@ -59,6 +59,16 @@ LINES: tuple[CostLine, ...] = (
     CostLine("stranded_commitments", "Stranded commitments", "#CC0000",
              "Reservations and API commitments still owed in months their option carries none of "
              "the strategy's traffic (after an exit, a licence change or a move)."),
+    CostLine("release_upgrades", "Release upgrades", "#351C75",
+             "Moving a self-hosted option to its family's next open release: evals and rollout "
+             "x (1 - portability), in the month the release arrives."),
+    CostLine("fine_tune_runs", "Fine-tune runs", "#0C343D",
+             "Fine-tuning runs: training tokens x epochs x the price per million trained, plus "
+             "evaluation and engineering, when an option starts carrying traffic, on schedule, "
+             "and after every deprecation, move or release upgrade."),
+    CostLine("fine_tune_platform", "Fine-tuning platform", "#5B8C85",
+             "An owned pipeline's setup and monthly cost, or a vendor's fine-tuned model hosting, "
+             "while the option carries traffic."),
     CostLine("residual_value", "Residual value (credit)", "#A4C2F4",
              "Owned GPUs' remaining straight-line value at the horizon end, as a negative cost in "
              "the last month."),

@@ -32,17 +32,21 @@ from tco.sections import (  # noqa: F401 - the schema's public names
     ApiOption,
     Commitment,
     Engine,
+    FineTuning,
     Licence,
     MissingComponent,
     Option,
     OtherCost,
     OtherCosts,
+    OwnedFineTune,
     Precision,
     Prose,
     Purchase,
+    ReleaseTrack,
     Reserved,
     SelfHostedOption,
     Text,
+    VendorFineTune,
     Workload,
 )
 
@@ -174,6 +178,7 @@ class Scenario(Model):
     options: dict[str, Option]
     strategies: dict[str, Strategy]
     switching: Switching = Switching()
+    fine_tuning: FineTuning | None = None
     sampling: Literal["random", "lhs", "sobol"] = "random"
     correlations: tuple[Correlation, ...] = ()
     stresses: tuple[Stress, ...] = ()
@@ -242,6 +247,10 @@ class Scenario(Model):
             if reserved is not None and reserved.start_month >= self.horizon_months:
                 raise FieldError(f"options.{oname}.reserved.start_month", f"must be less than "
                                  f"horizon_months ({self.horizon_months})", absolute=True)
+            if option.fine_tune is not None and self.fine_tuning is None:
+                raise FieldError(f"options.{oname}.fine_tune", "needs the scenario's fine_tuning: "
+                                 "section (dataset_tokens, epochs, ...) to price its runs",
+                                 absolute=True)
         for owner, costs in [(f"options.{n}", o.other_costs) for n, o in options.items()] + [
                 (f"strategies.{n}", s.other_costs) for n, s in self.strategies.items()]:
             for k, cost in enumerate(costs):
@@ -258,6 +267,9 @@ class Scenario(Model):
                     raise FieldError(f"risks.{i}.on", f"{spec.name} applies to {_plural(spec)}; "
                                      f"'{oname}' is {OPTION_KINDS[options[oname].kind][0]}",
                                      absolute=True)
+                if spec.requires and getattr(options[oname], spec.requires) is None:
+                    raise FieldError(f"risks.{i}.on", f"{spec.name} applies to options with "
+                                     f"{spec.requires}:; '{oname}' has none", absolute=True)
             if spec.needs_fallback:
                 for sname, strategy in self.strategies.items():
                     if strategy.fallback is None and set(risk.on) & set(strategy.mix):
@@ -268,6 +280,10 @@ class Scenario(Model):
             if stress.on not in options:
                 raise FieldError(f"stresses.{i}.on", f"'{stress.on}' is not a defined option "
                                  f"(options are {known})", absolute=True)
+            if spec_requires(stress.kind) and getattr(options[stress.on],
+                                                      spec_requires(stress.kind)) is None:
+                raise FieldError(f"stresses.{i}.on", f"{stress.kind} applies to options with "
+                                 f"{spec_requires(stress.kind)}:", absolute=True)
             if stress.month >= self.horizon_months:
                 raise FieldError(f"stresses.{i}.month", f"must be less than horizon_months "
                                  f"({self.horizon_months})", absolute=True)
@@ -293,10 +309,15 @@ RESERVED_LINE_NAMES = frozenset(n for line in lines.LINES for n in (line.name, l
 """Names an ``other_costs`` entry may not take: each would merge with a built-in line."""
 
 
+def spec_requires(kind: str) -> str | None:
+    return risks.kind(kind).requires
+
+
 def _plural(spec: risks.RiskKind) -> str:
     return " and ".join(OPTION_KINDS[k][1] for k in spec.applies_to)
 
 
 SECTIONS = (Scenario, Workload, ApiOption, SelfHostedOption, Purchase, MissingComponent, Licence,
-            Strategy, Switching, Risk, Correlation, Stress, OtherCost, Commitment, Reserved)
+            Strategy, Switching, Risk, Correlation, Stress, OtherCost, Commitment, Reserved,
+            FineTuning, ReleaseTrack, OwnedFineTune, VendorFineTune)
 """Every model of the schema, for field-name hints in error messages."""

@@ -114,6 +114,17 @@ def _highest(value: float | Distribution) -> float:
     return value.bounds[1] if isinstance(value, Distribution) else value
 
 
+class FineTuning(Model):
+    """The scenario's fine-tuning work: one run trains ``dataset_tokens`` x ``epochs`` tokens,
+    then evaluates and ships it (engineer weeks priced at switching.usd_per_engineer_week)."""
+
+    dataset_tokens: NonNegative
+    epochs: Positive = 1.0
+    retrain_every_months: int = Field(default=12, ge=1, le=MAX_HORIZON_MONTHS)
+    eval_usd_per_run: NonNegative = 0.0
+    engineer_weeks_per_run: NonNegative = 0.0
+
+
 class Commitment(Model):
     """An API enterprise commitment: a monthly minimum for a discount, owed for its term."""
 
@@ -136,6 +147,7 @@ class ApiOption(Model):
     price_trend_per_year: TrendRate = 0.0
     price_volatility_per_year: NonNegative = 0.0
     commitment: Commitment | None = None
+    fine_tune: VendorFineTune | None = None
     other_costs: OtherCosts = ()
     history: History = ()
 
@@ -173,9 +185,55 @@ class MissingComponent(Model):
     usd_per_month: NonNegative = 0.0
 
 
+LicenceTest = Literal["at_release", "monthly"]
+
+
 class Licence(Model):
+    """A licence fee above a monthly-active-user threshold.
+
+    ``at_release``: users are tested when a version is released (the Llama community licences'
+    rule), so a version deployed below the threshold never owes the fee, and a later version
+    released after the crossing does from the month you upgrade to it. ``monthly``: users are
+    tested every month (custom licences). Left out, the model catalog's rule for the family.
+    """
+
     mau_threshold: NonNegative | None = None
     usd_per_month_above: NonNegative
+    tested: LicenceTest | None = None
+    deployed_above_threshold: bool = False
+
+
+class ReleaseTrack(Model):
+    """The open-weight family's release schedule: release j is planned for
+    next_release_month + (j - 1) x cadence_months and arrives after a vetting delay drawn afresh
+    for each release; the option upgrades when one arrives."""
+
+    age_months_at_start: NonNegative = 0.0
+    next_release_month: int = Field(ge=0, le=MAX_HORIZON_MONTHS)
+    cadence_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS)
+    vetting_delay_months: NonNegative = 0.0
+    upgrade_usd: NonNegative = 0.0
+    lag_tolerance_months: NonNegative = 0.0
+    escalation_per_month_of_lag: Share = 0.0
+    escalation_cap: Share = 1.0
+
+
+class OwnedFineTune(Model):
+    """An owned fine-tuning pipeline on a self-hosted option."""
+
+    usd_per_mtok_trained: NonNegative
+    setup_usd: NonNegative = 0.0
+    usd_per_month: NonNegative = 0.0
+    adapter_portability: Share = 0.0
+
+
+class VendorFineTune(Model):
+    """A vendor's fine-tuning service on an API option."""
+
+    usd_per_mtok_trained: NonNegative
+    hosting_usd_per_hour: NonNegative = 0.0
+    price_multiplier: quantity(ge=0.0, le=1e3) = 1.0
+    traffic_share: Share = 1.0
 
 
 class SelfHostedOption(Model):
@@ -200,6 +258,8 @@ class SelfHostedOption(Model):
     escalation_share: Share = 0.0
     missing_components: tuple[MissingComponent, ...] = ()
     licence: Licence | None = None
+    release_track: ReleaseTrack | None = None
+    fine_tune: OwnedFineTune | None = None
     price_trend_per_year: TrendRate = 0.0
     price_volatility_per_year: NonNegative = 0.0
     other_costs: OtherCosts = ()

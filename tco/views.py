@@ -15,8 +15,9 @@ import numpy as np
 
 import tco.lines as lines
 import tco.options as options
+from tco.options import fine_tune
 import tco.risks as risks
-from tco.draws import Shocks, risk_option_pairs
+from tco.draws import Shocks, planned_releases, risk_option_pairs
 from tco.load import Loaded
 
 Workload = namedtuple("Workload", [
@@ -30,12 +31,18 @@ OptionRows = namedtuple("OptionRows", [
     "reserved_start", "reserved_end", "gpu_price_usd", "life_months", "power_month_usd",
     "hosting_month_usd", "commit_month_usd", "commit_discount", "commit_end", "ops_month_usd",
     "parts_month_usd", "parts_setup_usd", "setup_usd", "escalation_share", "has_licence",
-    "licence_threshold", "licence_fee", "drift", "sigma", "scheduled_log"])
+    "licence_threshold", "licence_fee", "licence_at_release", "licence_above_at_start",
+    "has_track", "age0_months", "upgrade_usd", "lag_tolerance_months", "lag_rate", "lag_cap",
+    "ft_kind", "ft_every", "ft_run_usd", "ft_upgrade_run_usd", "ft_month_usd", "ft_setup_usd",
+    "ft_share", "ft_price_factor", "drift", "sigma", "scheduled_log"])
 """Per option: codes (options,) and per-path values (options, paths). ``unit_usd`` is one request's
 cost at price index 1; ``load_factor`` turns requests a month into replicas at an hour of average
 load, ``peak`` the busiest hour over the average, ``profile`` (options, 24) an autoscaled option's
 hourly loads (mean 1); ``scheduled_log`` (options, months) the log of announced price changes in
-force in each month."""
+force in each month. Release tracks: ``has_track`` and the ``age0_months``, ``upgrade_usd`` and
+lag escalation rows; fine-tuning: ``ft_kind`` (``tco.options.fine_tune`` codes), ``ft_every``
+(months between scheduled runs), the run costs, the monthly platform cost and setup, a vendor's
+fine-tuned traffic share and price factor."""
 
 Strategies = namedtuple("Strategies", [
     "mix_option", "mix_share", "fallback", "relied", "portability", "overhead_usd"])
@@ -49,10 +56,11 @@ Extras = namedtuple("Extras", ["option", "strategy", "line", "month_usd", "mtok_
 
 Events = namedtuple("Events", [
     "option", "effects", "kind", "counted_once", "ptr", "month", "impact", "weeks",
-    "escalation_pair", "escalation_rate", "escalation_cap", "noise", "noise_slot"])
+    "escalation_pair", "escalation_rate", "escalation_cap", "noise", "noise_slot", "arrival"])
 """Fired events by (risk-option pair, path): pair k's events on path p are entries
 ``ptr[k, p]:ptr[k, p + 1]`` of ``month``, ``impact`` and ``weeks``, in month order. Price noise
-``noise`` is (noisy options, paths, months), ``noise_slot`` (options,) its row or -1."""
+``noise`` is (noisy options, paths, months), ``noise_slot`` (options,) its row or -1. ``arrival``
+(options, paths, releases) is the month each planned release arrives (``months``: never)."""
 
 Lines = namedtuple("Lines", [name for name in lines.NAMES] + ["count"])
 """Each cost line's position on the kernel's line axis, and how many there are."""
@@ -96,15 +104,19 @@ def option_rows(sc: Loaded, x: dict[str, np.ndarray], w: dict[str, np.ndarray], 
     """Every option's row, filled by its kind's module."""
     n = len(sc.options)
     rows = SimpleNamespace(**{name: np.zeros((n, paths)) for name in OptionRows._fields})
-    for name in ("kind", "reserved_start", "reserved_end", "commit_end"):
+    for name in ("kind", "reserved_start", "reserved_end", "commit_end", "ft_kind", "ft_every"):
         setattr(rows, name, np.zeros(n, dtype=np.int64))
-    for name in ("indexed", "has_licence", "autoscale"):
+    for name in ("indexed", "has_licence", "autoscale", "licence_at_release", "licence_above_at_start",
+                 "has_track"):
         setattr(rows, name, np.zeros(n, dtype=np.bool_))
     for name in ("gpus_per_replica", "min_replicas", "reserved_gpus"):
         setattr(rows, name, np.zeros(n))
     rows.profile = np.ones((n, 24))
     rows.scheduled_log = np.zeros((n, sc.horizon_months))
     rows.life_months = np.ones((n, paths))
+    rows.lag_cap = np.ones((n, paths))
+    rows.ft_price_factor = np.ones((n, paths))
+    rows.ft_every = np.ones(n, dtype=np.int64)
     for j, (name, option) in enumerate(sc.options.items()):
         prefix = f"options.{name}."
 
@@ -113,6 +125,7 @@ def option_rows(sc: Loaded, x: dict[str, np.ndarray], w: dict[str, np.ndarray], 
 
         options.REGISTRY[option.kind].fill(rows, j, get, w, option, sc.inputs.plans.get(name),
                                           sc.workload.profile)
+        fine_tune.fill(rows, j, get, x, sc.scenario, option.fine_tune)
         for month, multiplier, _ in sc.inputs.scheduled.get(name, ()):
             rows.scheduled_log[j, month:] += np.log(multiplier)
     return OptionRows(**vars(rows))
@@ -213,4 +226,31 @@ def events(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, paths: int) -> 
         counted_once=np.array([sc.risks[i].spec.counted_once for i, _ in pairs], dtype=np.bool_).reshape(k),
         ptr=ptr, month=flat(month_parts, np.int64), impact=flat(impact_parts, float),
         weeks=flat(weeks_parts, float), escalation_pair=escalation_pair, escalation_rate=rate,
-        escalation_cap=cap, noise=np.ascontiguousarray(noise, dtype=float), noise_slot=noise_slot)
+        escalation_cap=cap, noise=np.ascontiguousarray(noise, dtype=float), noise_slot=noise_slot,
+        arrival=arrivals(sc, x, shocks, paths))
+
+
+def arrivals(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, paths: int) -> np.ndarray:
+    """The month each planned release of each option's track arrives: (options, paths, releases).
+
+    Release j is planned for m_j = next_release_month + (j - 1) x cadence_months and arrives at
+    u_j = m_j + round(D_j) (halves up), and never before the release planned ahead of it (vetting
+    is sequential); ``months`` marks a release that arrives after the horizon. Delays are the
+    drawn ones, or the nominal delay where none were drawn (the deterministic model).
+    """
+    months = sc.horizon_months
+    counts = [planned_releases(sc, name) for name in sc.options]
+    out = np.full((len(counts), paths, max([1, *counts])), months, dtype=np.int64)
+    for j, (name, count) in enumerate(zip(sc.options, counts, strict=True)):
+        if not count:
+            continue
+        track = sc.options[name].release_track
+        planned = track.next_release_month + track.cadence_months * np.arange(count)
+        delay = shocks.delays.get(name)
+        if delay is None:
+            delay = np.broadcast_to(
+                x[f"options.{name}.release_track.vetting_delay_months"].reshape(-1, 1)[:1],
+                (paths, count))
+        arrived = np.maximum.accumulate(planned + np.floor(delay + 0.5).astype(np.int64), axis=1)
+        out[j] = np.minimum(arrived, months)
+    return out

@@ -92,7 +92,8 @@ def test_bad_input_exits_2_with_one_line(tmp_path, label, data, expected) -> Non
     (("run", str(SCENARIOS[0]), "--paths", "many"),
      "error: arguments: argument --paths: invalid int value: 'many'"),
     (("stress", str(SCENARIOS[0]), "--event", "flood", "--on", "x", "--month", "1"),
-     "error: --event: must be one of price_change, deprecation, exit, licence_change"),
+     "error: --event: must be one of price_change, deprecation, exit, licence_change, "
+     "fine_tune_withdrawn"),
     (("frobnicate",), "error: arguments: argument command: invalid choice: 'frobnicate' (choose from "
                       "'run', 'validate', 'catalog', 'calibrate-hazards', 'schema', 'stress', 'deck', 'diff')"),
 ])

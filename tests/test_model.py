@@ -77,7 +77,8 @@ def test_setup_missing_components_and_licence_fee() -> None:
     data["options"]["hosted"] = {**HOSTED, "setup_usd": 50_000,
                                  "missing_components": [{"name": "guard", "setup_usd": 10_000,
                                                          "usd_per_month": 1000}],
-                                 "licence": {"mau_threshold": 2_000_000, "usd_per_month_above": 7000}}
+                                 "licence": {"mau_threshold": 2_000_000, "usd_per_month_above": 7000,
+                                             "tested": "monthly"}}
     data["strategies"] = {"self": {"mix": {"hosted": 1.0}, "fallback": "api"}}
     lines = tco.evaluate(build(data)).monthly.pivot_table(index="month", columns="line", values="usd")
     assert lines["setup"].tolist() == [50_000.0] + [0.0] * 11

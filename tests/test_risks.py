@@ -75,8 +75,9 @@ SCENARIO = textwrap.dedent("""
     """)
 
 
-def test_registry_declares_the_four_shipped_kinds() -> None:
-    assert list(risks.REGISTRY) == ["price_change", "deprecation", "exit", "licence_change"]
+def test_registry_declares_the_five_shipped_kinds() -> None:
+    assert list(risks.REGISTRY) == ["price_change", "deprecation", "exit", "licence_change",
+                                    "fine_tune_withdrawn"]
     assert risks.kind("exit").effects == Effect.EXIT and risks.kind("exit").needs_fallback
     assert risks.label("licence_change") == "Licence change"
     assert risks.phrase("deprecation") == "retirements"
@@ -100,9 +101,9 @@ def toy_package(tmp_path_factory) -> Path:
     (root / "tco" / "risks" / "vendor_acquired.py").write_text(TOY_MODULE)
     registry = root / "tco" / "risks" / "__init__.py"
     text = registry.read_text()
-    text = text.replace("from tco.risks import deprecation, licence_change, price_change, vendor_exit",
-                        "from tco.risks import deprecation, licence_change, price_change, vendor_exit\n"
-                        "from tco.risks import vendor_acquired")
+    line = ("from tco.risks import deprecation, fine_tune_withdrawn, licence_change, price_change, "
+            "vendor_exit")
+    text = text.replace(line, line + "\nfrom tco.risks import vendor_acquired")
     text = text.replace("    licence_change.KIND,\n", "    licence_change.KIND,\n    vendor_acquired.KIND,\n")
     assert text.count("vendor_acquired") == 2, "the registry's layout changed: update the README too"
     registry.write_text(text)

@@ -64,7 +64,8 @@ CASES = [
     ({"options.Big API": {"kind": "api", "input_usd_per_mtok": 1, "output_usd_per_mtok": 1}},
      "options.Big API: names must use lower-case letters, digits, '-' or '_'"),
     ({"risks": [{"kind": "meteor", "on": ["api"], "annual_probability": 0.1}]},
-     "risks.0.kind: must be 'price_change', 'deprecation', 'exit' or 'licence_change'"),
+     "risks.0.kind: must be 'price_change', 'deprecation', 'exit', 'licence_change' or "
+     "'fine_tune_withdrawn'"),
     ({"risks": [{"kind": "exit", "on": ["nope"], "annual_probability": 0.1}]},
      "risks.0.on: 'nope' is not a defined option (options are api, backup)"),
     ({"risks": [{"kind": "exit", "on": ["api"], "annual_probability": 1.5}]},

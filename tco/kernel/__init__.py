@@ -13,6 +13,7 @@ not depend on how many threads run it.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numba
@@ -35,6 +36,12 @@ numba.config.THREADING_LAYER = "omp"
 # (``_nrt=False``): with it, every inlined call increfs and decrefs each array of the views it is
 # passed, atomically, which took 80% of the kernel's time (39 against 8 us per path on the
 # benchmark scenario). An allocation there would fail to compile rather than leak.
+
+Track = namedtuple("Track", ["age", "upgrade", "licensed_above", "ft_month", "ft_effort", "ft_start"])
+"""Per-path scratch of release tracks and fine-tuning: the deployed weights' age (options,
+months), whether a release is deployed that month, whether the deployed version owes an
+``at_release`` licence fee; each option's fine-tuning withdrawal month and its effort, and the
+month it first carried the current strategy's traffic (-1: not yet)."""
 
 BLOCK_PATHS = 64
 """Paths per block of the parallel loop; sums over paths are exact per block, then added in order."""
@@ -69,6 +76,7 @@ class KernelResult:
         Mean GPUs provisioned over the month's hours, and their busy share.
     events : (paths, strategies, kinds), events fired on options while the strategy carried
         traffic on them
+    fine_tune_runs, upgrades : (paths, strategies), fine-tune runs and release upgrades paid
     no_fallback : (paths, strategies), 1 where traffic was left on an exited option with no live
         fallback
     tokens : (paths,), tokens served over the horizon (input plus output)
@@ -88,6 +96,8 @@ class KernelResult:
     events: np.ndarray
     no_fallback: np.ndarray
     tokens: np.ndarray
+    fine_tune_runs: np.ndarray
+    upgrades: np.ndarray
     lines: tuple[str, ...] = ()
 
 
@@ -137,11 +147,13 @@ def _run(o, st, w, ev, xc, names: tuple[str, ...], paths: int, months: int, n_st
         gpus_sum=np.zeros((blocks, n_strategies, n_options, months)),
         utilization_sum=np.zeros((blocks, n_strategies, n_options, months)),
         events=np.zeros((paths, n_strategies, len(risks.REGISTRY))),
-        no_fallback=np.zeros((paths, n_strategies)), tokens=np.empty(paths), lines=names)
+        no_fallback=np.zeros((paths, n_strategies)), tokens=np.empty(paths),
+        fine_tune_runs=np.zeros((paths, n_strategies)), upgrades=np.zeros((paths, n_strategies)),
+        lines=names)
     _kernel(o, st, w, ev, xc, LINES, months, want_cost, cost, out.cumulative_usd, out.npv_usd,
             out.npv_no_events_usd, out.switching_npv_usd, out.migration_effort_npv_usd,
             out.line_sum_usd, out.gpus_sum, out.utilization_sum, out.amortised_sum_usd, out.events,
-            out.no_fallback, out.tokens)
+            out.no_fallback, out.tokens, out.fine_tune_runs, out.upgrades)
     # Block partial sums added in block order: the same bits whatever the thread count.
     out.line_sum_usd = _sum_blocks(out.line_sum_usd)
     out.amortised_sum_usd = _sum_blocks(out.amortised_sum_usd)
@@ -162,7 +174,7 @@ def _sum_blocks(partial: np.ndarray) -> np.ndarray:
 @njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def _kernel(o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv, npv_no_events,
             switching_npv, effort_npv, line_sum, gpus_sum, util_sum, amortised_sum, events,
-            no_fallback, tokens):  # pragma: no cover - compiled
+            no_fallback, tokens, ft_runs, upgrades):  # pragma: no cover - compiled
     paths = npv.shape[0]
     n_options = o.kind.shape[0]
     blocks = line_sum.shape[0]
@@ -175,6 +187,9 @@ def _kernel(o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv, npv_n
         exit_effort = np.empty(n_options)
         licence_month = np.empty(n_options, dtype=np.int64)
         month_counts = np.empty((n_options, months, events.shape[2]))
+        tr = Track(np.empty((n_options, months)), np.empty((n_options, months), dtype=np.bool_),
+                   np.empty((n_options, months), dtype=np.bool_), np.empty(n_options, dtype=np.int64),
+                   np.empty(n_options), np.empty(n_options, dtype=np.int64))
         share = np.empty(n_options)
         share_before = np.zeros(n_options)
         started = np.empty(n_options, dtype=np.bool_)
@@ -196,22 +211,22 @@ def _kernel(o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv, npv_n
                 served += requests[t] * w.tokens_per_request[p]
             tokens[p] = served
             fired = option_states(p, o, ev, w, months, True, index, migrations, migration_effort,
-                                  exit_month, exit_effort, licence_month, month_counts)
+                                  exit_month, exit_effort, licence_month, month_counts, tr)
             strategy_pass(p, o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv,
                           switching_npv, effort_npv, line_sum[b], gpus_sum[b], util_sum[b],
                           amortised_sum[b], events, no_fallback, index, migrations, migration_effort,
-                          exit_month, exit_effort, licence_month, month_counts, share, share_before,
-                          started, owned, residual, signed, extra_started, discount, requests, mau,
-                          True)
+                          exit_month, exit_effort, licence_month, month_counts, tr, share,
+                          share_before, started, owned, residual, signed, extra_started, discount,
+                          requests, mau, ft_runs, upgrades, True)
             if not fired:
                 npv_no_events[p] = npv[p]
                 continue
             # The lock-in premium's reference: the same path with no event fired.
             option_states(p, o, ev, w, months, False, index, migrations, migration_effort,
-                          exit_month, exit_effort, licence_month, month_counts)
+                          exit_month, exit_effort, licence_month, month_counts, tr)
             strategy_pass(p, o, st, w, ev, xc, L, months, False, cost, cumulative, npv_no_events,
                           switching_npv, effort_npv, line_sum[b], gpus_sum[b], util_sum[b],
                           amortised_sum[b], events, no_fallback, index, migrations, migration_effort,
-                          exit_month, exit_effort, licence_month, month_counts, share, share_before,
-                          started, owned, residual, signed, extra_started, discount, requests, mau,
-                          False)
+                          exit_month, exit_effort, licence_month, month_counts, tr, share,
+                          share_before, started, owned, residual, signed, extra_started, discount,
+                          requests, mau, ft_runs, upgrades, False)

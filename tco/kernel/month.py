@@ -14,19 +14,33 @@ HOURS_PER_DAY = 24
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
-def escalation(p, j, t, o, ev, licence_month):  # pragma: no cover - compiled
+def escalation(p, j, t, o, ev, licence_month, age):  # pragma: no cover - compiled
     """Share of a self-hosted option's traffic escalated to the fallback in month t.
 
     escalation_share before a licence change; from its month on (which counts as the first) it
     grows by the rate per month, up to the cap. Before the event ``since`` <= 0, so the formula
     returns escalation_share exactly: no separate branch for months before it.
+
+    A release track adds the lag term rate x max(0, age - tolerance) for weights older than the
+    tolerance: escalation_share + min(cap, lag) alone; with a licence change the two growths add
+    within the larger cap (the licence's cap, which bounds the whole share, less
+    escalation_share, against the lag's), and the share never exceeds 1.
     """
     base = o.escalation_share[j, p]
     k = ev.escalation_pair[j]
-    if k < 0:
-        return base
-    since = t - licence_month[j] + 1.0
-    return max(base, min(ev.escalation_cap[k, p], base + ev.escalation_rate[k, p] * since))
+    lag = 0.0
+    if o.has_track[j]:
+        lag = o.lag_rate[j, p] * max(0.0, age[j, t] - o.lag_tolerance_months[j, p])
+    if lag <= 0.0:
+        if k < 0:
+            return base
+        since = t - licence_month[j] + 1.0
+        return max(base, min(ev.escalation_cap[k, p], base + ev.escalation_rate[k, p] * since))
+    growth, cap = lag, o.lag_cap[j, p]
+    if k >= 0 and t >= licence_month[j]:
+        growth += ev.escalation_rate[k, p] * (t - licence_month[j] + 1.0)
+        cap = max(cap, ev.escalation_cap[k, p] - base)
+    return min(1.0, base + min(cap, growth))
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
@@ -44,12 +58,13 @@ def bill(p, j, t, o, index, requests):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
-def shares(p, s, t, cut, o, st, ev, exit_month, licence_month, share):  # pragma: no cover - compiled
+def shares(p, s, t, cut, o, st, ev, exit_month, licence_month, tr, share):  # pragma: no cover - compiled
     """Write each option's share of strategy s's traffic in month t into ``share``.
 
     Options with an exit month before ``cut`` have left (``cut`` = t + 1 for the month as it is,
     t for the month as it was before this month's exits). A left option's share goes to the first
     live option of the fallback chain; a self-hosted option escalates escalation(t) of its share
+    there; an API option whose fine-tuning was withdrawn before ``cut`` sends its fine-tuned share
     there. With no live fallback the traffic stays where it is. Returns the escalated share, the
     live fallback (-1 for none) and whether any traffic is stuck on a left option.
     """
@@ -72,10 +87,14 @@ def shares(p, s, t, cut, o, st, ev, exit_month, licence_month, share):  # pragma
         mix = st.mix_share[s, e]
         if exit_month[j] >= cut:
             if o.kind[j] != API and dest >= 0 and dest != j:
-                moved = mix * escalation(p, j, t, o, ev, licence_month)
+                moved = mix * escalation(p, j, t, o, ev, licence_month, tr.age)
                 share[j] += mix - moved
                 share[dest] += moved
                 escalated += moved
+            elif tr.ft_month[j] < cut and dest >= 0 and dest != j:
+                moved = mix * o.ft_share[j, p]
+                share[j] += mix - moved
+                share[dest] += moved
             else:
                 share[j] += mix
         elif dest >= 0:
@@ -123,14 +142,17 @@ def on_demand_gpus(p, j, load, reserved, o):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
-def carry(p, s, j, t, months, o, L, share, escalated, signed, requests, mau, index, started, owned,
-          residual, line_sum, gpus_sum, util_sum, amortised_sum, full):  # pragma: no cover - compiled
+def carry(p, s, j, t, months, o, L, share, escalated, signed, requests, licence_due, ft_live, index,
+          started, owned, residual, line_sum, gpus_sum, util_sum, amortised_sum,
+          full):  # pragma: no cover - compiled
     """Cost in month t of carrying ``share`` of strategy s's traffic on option j.
 
     Returns (cash cost, the part of it that the amortised view replaces: capex and the residual
     credit). ``escalated`` is the part of an API option's share that self-hosted options escalated
     to it (its own line). ``signed``: the option is in the strategy's mix, so the strategy signed
     its reservation or commitment, owed each month of the term whether or not traffic flows.
+    ``licence_due``: the licence fee applies this month (the caller applies the licence's test);
+    ``ft_live``: the vendor's fine-tuning still runs, so its price factor applies to the tokens.
 
     API: usage at list price x I(t); during a commitment's term the bill is
     max(commitment, (1 - discount) x usage), the excess over usage on its own line, and the whole
@@ -142,8 +164,9 @@ def carry(p, s, j, t, months, o, L, share, escalated, signed, requests, mau, ind
     """
     total, capital = 0.0, 0.0
     if o.kind[j] == API:
-        usage = share * bill(p, j, t, o, index, requests)
-        escalated_usage = escalated * bill(p, j, t, o, index, requests)
+        factor = o.ft_price_factor[j, p] if ft_live else 1.0
+        usage = share * bill(p, j, t, o, index, requests) * factor
+        escalated_usage = escalated * bill(p, j, t, o, index, requests) * factor
         if signed and t < o.commit_end[j]:
             commitment = o.commit_month_usd[j, p]
             if share <= 0.0:
@@ -195,6 +218,6 @@ def carry(p, s, j, t, months, o, L, share, escalated, signed, requests, mau, ind
         total += add(line_sum, s, L.setup, t, o.setup_usd[j, p], full)
         total += add(line_sum, s, L.missing_components, t, o.parts_setup_usd[j, p], full)
     if o.has_licence[j]:
-        above = 1.0 if mau > o.licence_threshold[j, p] else 0.0
+        above = 1.0 if licence_due else 0.0
         total += add(line_sum, s, L.licence, t, mask * above * o.licence_fee[j, p], full)
     return total, capital

@@ -9,19 +9,22 @@ from numba import njit
 import tco.risks as risks
 
 # Frozen copies of the declared effect bits (numba caches module globals; see tco.kernel).
-PRICE, MIGRATE, EXIT, ESCALATE = (int(e) for e in (risks.Effect.PRICE, risks.Effect.MIGRATE,
-                                                   risks.Effect.EXIT, risks.Effect.ESCALATE))
+PRICE, MIGRATE, EXIT, ESCALATE, WITHDRAW = (int(e) for e in (
+    risks.Effect.PRICE, risks.Effect.MIGRATE, risks.Effect.EXIT, risks.Effect.ESCALATE,
+    risks.Effect.WITHDRAW_FINE_TUNING))
 
 
 @njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
 def option_states(p, o, ev, w, months, with_events, index, migrations, migration_effort,
-                  exit_month, exit_effort, licence_month, month_counts):  # pragma: no cover - compiled
+                  exit_month, exit_effort, licence_month, month_counts, tr):  # pragma: no cover - compiled
     """Each option's events and price index on path p; returns whether any event fired.
 
     An event in month t acts from month t on. An exit is found first: events on an exited option
     from its exit month on do nothing (and are not counted). ``Effect.PRICE`` multiplies the price
     index by the event's impact (several compound); ``MIGRATE`` counts a migration and its effort;
-    ``EXIT`` keeps the first exit month and its effort; ``ESCALATE`` the first escalation month.
+    ``EXIT`` keeps the first exit month and its effort; ``ESCALATE`` the first escalation month;
+    ``WITHDRAW_FINE_TUNING`` the first withdrawal month and its effort (in ``tr``). Release tracks
+    follow the events (``track``).
 
     Index: log I(t) = drift x t + sum over months 1..t of (sigma z - sigma^2 / 2) + the logs of
     the impacts so far + the announced changes in force; the -sigma^2/2 makes the walk
@@ -34,6 +37,8 @@ def option_states(p, o, ev, w, months, with_events, index, migrations, migration
         exit_month[j] = months
         exit_effort[j] = 0.0
         licence_month[j] = months
+        tr.ft_month[j] = months
+        tr.ft_effort[j] = 0.0
         for t in range(months):
             index[j, t] = 0.0  # log steps of fired impacts first, turned into the index below
             migrations[j, t] = 0.0
@@ -66,9 +71,13 @@ def option_states(p, o, ev, w, months, with_events, index, migrations, migration
                     migration_effort[j, t] += ev.weeks[e] * w.week_usd[p] + w.one_off_usd[p]
                 if effects & ESCALATE and t < licence_month[j]:
                     licence_month[j] = t
+                if effects & WITHDRAW and t < tr.ft_month[j]:
+                    tr.ft_month[j] = t
+                    tr.ft_effort[j] = ev.weeks[e] * w.week_usd[p] + w.one_off_usd[p]
                 month_counts[j, t, ev.kind[k]] += 1.0
                 if ev.counted_once[k]:
                     break
+    track(p, o, ev, w, months, licence_month, tr)
     for j in range(n_options):
         if not o.indexed[j]:
             for t in range(months):
@@ -86,3 +95,37 @@ def option_states(p, o, ev, w, months, with_events, index, migrations, migration
             impacts += index[j, t]
             index[j, t] = math.exp(walk + o.drift[j, p] * float(t) + impacts + o.scheduled_log[j, t])
     return any_fired
+
+
+@njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
+def track(p, o, ev, w, months, licence_month, tr):  # pragma: no cover - compiled
+    """Each option's deployed weights on path p: upgrades, age and licence status by month.
+
+    A release arriving in month t < the licence change's month is deployed that month
+    (``tr.upgrade``); one arriving later is cancelled (the family went closed). The deployed
+    weights' age is age_months_at_start + t before the first upgrade and t - u after an upgrade
+    in month u. Under an ``at_release`` licence the deployed version owes the fee when it was
+    released above the threshold: month 0's weights per ``deployed_above_threshold``, a release
+    arriving in month u when MAU(u - 1) (the preceding calendar month) exceeded it.
+    """
+    for j in range(o.kind.shape[0]):
+        above = o.licence_above_at_start[j]
+        upgraded_at = -1
+        r = 0
+        for t in range(months):
+            arrived = False
+            while r < ev.arrival.shape[2] and ev.arrival[j, p, r] == t:
+                arrived = True
+                r += 1
+            upgrade = o.has_track[j] and arrived and t < licence_month[j]
+            tr.upgrade[j, t] = upgrade
+            if upgrade:
+                upgraded_at = t
+                if o.has_licence[j]:
+                    prior_mau = w.mau[p] * (1.0 + w.mau_growth[p]) ** float(t - 1)
+                    above = prior_mau > o.licence_threshold[j, p]
+            if upgraded_at < 0:
+                tr.age[j, t] = o.age0_months[j, p] + float(t)
+            else:
+                tr.age[j, t] = float(t - upgraded_at)
+            tr.licensed_above[j, t] = above

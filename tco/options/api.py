@@ -90,6 +90,9 @@ def resolve(table: Table, name: str, o: ApiOption, sc: Scenario, plans: dict[str
     table.fields(prefix, o, ("price_trend_per_year", "price_volatility_per_year"))
     if o.commitment is not None:
         table.fields(f"{prefix}.commitment", o.commitment, ("usd_per_month", "discount"))
+    if o.fine_tune is not None:
+        table.fields(f"{prefix}.fine_tune", o.fine_tune, ("usd_per_mtok_trained", "hosting_usd_per_hour",
+                                                           "price_multiplier", "traffic_share"))
 
 
 def _near_tier(key: str, price: prices.ApiPrice, tokens_in: float, tokens_out: float, where: str,

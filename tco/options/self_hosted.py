@@ -96,6 +96,16 @@ def resolve(table: Table, name: str, o: SelfHostedOption, sc: Scenario,
         if sc.workload.monthly_active_users is None:
             warnings.append(f"{prefix}.licence: workload.monthly_active_users is not set, so the "
                             "licence threshold never applies")
+    if o.release_track is not None:
+        table.fields(f"{prefix}.release_track", o.release_track, (
+            "age_months_at_start", "vetting_delay_months", "upgrade_usd", "lag_tolerance_months",
+            "escalation_per_month_of_lag", "escalation_cap"), per_event=("vetting_delay_months",))
+        if o.release_track.next_release_month >= sc.horizon_months:
+            warnings.append(f"{prefix}.release_track: the next release is planned after the horizon, "
+                            "so no upgrade happens")
+    if o.fine_tune is not None:
+        table.fields(f"{prefix}.fine_tune", o.fine_tune, ("usd_per_mtok_trained", "setup_usd",
+                                                           "usd_per_month", "adapter_portability"))
     table.fields(prefix, o, ("price_trend_per_year", "price_volatility_per_year"))
     if nominal(o.target_utilization) > 0.9:
         warnings.append(f"{prefix}.target_utilization: above 0.9 leaves no headroom for bursts")
@@ -111,6 +121,18 @@ def resolve(table: Table, name: str, o: SelfHostedOption, sc: Scenario,
                   f"capacity model calibration: residual spread of published {plan.regime} points "
                   f"(log-sd {plan.throughput_log_sd:.3f}); see python -m tco catalog benchmarks",
                   published_as_of())
+
+
+def licence_test(o: SelfHostedOption) -> tuple[str, str]:
+    """When the licence's user threshold is tested, and why: the scenario's ``tested:``, else the
+    rule the model's licence text states (the licence catalog quotes the clause), else monthly."""
+    if o.licence is not None and o.licence.tested is not None:
+        return o.licence.tested, "scenario file"
+    rule = catalog.licence_rules().get(catalog.model(o.model).licence)
+    if rule is not None:
+        return rule.tested, f"{rule.key}: \"{rule.clause}\" ({rule.source}, {rule.as_of})"
+    return "monthly", "default: users tested every month (the licence catalog has no rule for " \
+                      f"{catalog.model(o.model).licence})"
 
 
 def published_as_of() -> str:
@@ -212,5 +234,15 @@ def fill(rows: Any, j: int, get: Callable[[str], np.ndarray], w: dict[str, np.nd
         rows.has_licence[j] = True
         rows.licence_threshold[j] = get("licence.mau_threshold")
         rows.licence_fee[j] = get("licence.usd_per_month_above")
+        rows.licence_at_release[j] = licence_test(option)[0] == "at_release"
+        rows.licence_above_at_start[j] = option.licence.deployed_above_threshold
+    track = option.release_track
+    if track is not None:
+        rows.has_track[j] = True
+        rows.age0_months[j] = get("release_track.age_months_at_start")
+        rows.upgrade_usd[j] = get("release_track.upgrade_usd")
+        rows.lag_tolerance_months[j] = get("release_track.lag_tolerance_months")
+        rows.lag_rate[j] = get("release_track.escalation_per_month_of_lag")
+        rows.lag_cap[j] = get("release_track.escalation_cap")
     rows.drift[j] = monthly_log_drift(get("price_trend_per_year"))
     rows.sigma[j] = monthly_volatility(get("price_volatility_per_year"))

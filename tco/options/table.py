@@ -36,6 +36,10 @@ class Param:
 def unit_of(name: str) -> str:
     """The unit of a field, read from its name's suffix (names carry units)."""
     for suffix, unit in (
+        ("usd_per_mtok_trained", "USD per 1M tokens trained"), ("usd_per_hour", "USD per hour"),
+        ("usd_per_run", "USD per run"), ("weeks_per_run", "engineer-weeks per run"),
+        ("dataset_tokens", "tokens"), ("epochs", "passes over the dataset"),
+        ("age_months_at_start", "months"), ("per_month_of_lag", "fraction per month of lag"),
         ("_usd_per_mtok", "USD per 1M tokens"), ("usd_per_gpu_hour", "USD per GPU-hour"),
         ("usd_per_fte_year", "USD per FTE-year"), ("usd_per_engineer_week", "USD per engineer-week"),
         ("usd_per_month_above", "USD per month"), ("usd_per_month", "USD per month"),

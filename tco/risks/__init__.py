@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tco.errors import ScenarioError
-from tco.risks import deprecation, licence_change, price_change, vendor_exit
+from tco.risks import deprecation, fine_tune_withdrawn, licence_change, price_change, vendor_exit
 from tco.risks.base import Effect, RiskField, RiskKind
 
 REGISTRY: dict[str, RiskKind] = {kind.name: kind for kind in (
@@ -11,6 +11,7 @@ REGISTRY: dict[str, RiskKind] = {kind.name: kind for kind in (
     deprecation.KIND,
     vendor_exit.KIND,
     licence_change.KIND,
+    fine_tune_withdrawn.KIND,
 )}
 """Every risk kind by name, in the order tables and charts show them."""
 

@@ -26,7 +26,11 @@ class Effect(enum.IntFlag):
     EXIT = 4
     """The option leaves: its share moves to the strategy's fallback, with one switching cost."""
     ESCALATE = 8
-    """The escalated share grows by a rate per month from the event, up to a cap."""
+    """The escalated share grows by a rate per month from the event, up to a cap; releases of the
+    option's track not arrived by then are cancelled (the family went closed)."""
+    WITHDRAW_FINE_TUNING = 16
+    """The vendor's fine-tuning service ends: the option's fine-tuned share moves to the
+    strategy's fallback as with an exit (one switching cost), the rest stays."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ class RiskKind:
     """(rate per month, cap) fields read by ``Effect.ESCALATE``."""
     counted_once: bool = False
     """Events fired counts this kind once per path (only the first event acts) or each event."""
+    requires: str | None = None
+    """An option field the kind needs (``fine_tune``): risks may only be ``on`` options with it."""
     stress_needs: str | None = None
     """A stress test takes this field from the scenario's own risk of this kind on the option;
     None: a stress may add a zero-probability risk of this kind with the fields' defaults."""

@@ -1,0 +1,57 @@
+"""Fine-tuning on an option: what one run costs, and what the pipeline or service costs a month.
+
+A run trains ``dataset_tokens`` x ``epochs`` tokens at the option's price per million tokens
+trained, then pays the scenario's evaluation and engineering per run. An owned pipeline on a
+self-hosted option carries adapters across releases of one family, so a run after an upgrade
+pays (1 - adapter_portability) of the training; a vendor's service on an API option bills
+hosting by the hour while it carries traffic and prices fine-tuned tokens at a multiple.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from tco.schema import OwnedFineTune, Scenario, VendorFineTune
+from tco.units import HOURS_PER_MONTH, TOKENS_PER_MTOK
+
+NONE, OWNED, VENDOR = 0, 1, 2
+"""The kernel's codes: no fine-tuning, an owned pipeline, a vendor's service."""
+
+
+def fill(rows: Any, j: int, get: Callable[[str], np.ndarray], x: dict[str, np.ndarray],
+         sc: Scenario, tune: OwnedFineTune | VendorFineTune | None) -> None:
+    """Write the fine-tuning columns of option row ``j`` (left at 0 without ``fine_tune:``).
+
+    Notes
+    -----
+    run = dataset_tokens x epochs / 1e6 x usd_per_mtok_trained + eval_usd_per_run
+          + engineer_weeks_per_run x usd_per_engineer_week;
+    the run after a release upgrade replaces the training term's factor 1 by
+    (1 - adapter_portability). Monthly: an owned pipeline's usd_per_month; a vendor's hosting
+    x 730 h. A vendor's fine-tuned share f of traffic at price multiplier m makes the option's
+    token bill (1 - f + f m) times the base one while the service lasts.
+    """
+    if tune is None or sc.fine_tuning is None:
+        return
+    training = (x["fine_tuning.dataset_tokens"] * x["fine_tuning.epochs"] / TOKENS_PER_MTOK
+                * get("fine_tune.usd_per_mtok_trained"))
+    fixed = (x["fine_tuning.eval_usd_per_run"]
+             + x["fine_tuning.engineer_weeks_per_run"] * x["switching.usd_per_engineer_week"])
+    rows.ft_every[j] = sc.fine_tuning.retrain_every_months
+    rows.ft_run_usd[j] = training + fixed
+    if isinstance(tune, OwnedFineTune):
+        rows.ft_kind[j] = OWNED
+        rows.ft_upgrade_run_usd[j] = training * (1.0 - get("fine_tune.adapter_portability")) + fixed
+        rows.ft_month_usd[j] = get("fine_tune.usd_per_month")
+        rows.ft_setup_usd[j] = get("fine_tune.setup_usd")
+        rows.ft_price_factor[j] = 1.0
+    else:
+        rows.ft_kind[j] = VENDOR
+        rows.ft_upgrade_run_usd[j] = training + fixed
+        rows.ft_month_usd[j] = get("fine_tune.hosting_usd_per_hour") * HOURS_PER_MONTH
+        share = get("fine_tune.traffic_share")
+        rows.ft_share[j] = share
+        rows.ft_price_factor[j] = 1.0 - share + share * get("fine_tune.price_multiplier")
