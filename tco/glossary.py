@@ -107,6 +107,46 @@ GLOSSARY: dict[str, Entry] = {
     "options.*.reserved.usd_per_gpu_hour": Entry("Reserved GPU price", "$ per GPU-hour",
                                                  "Contract price of a reserved GPU, paid for every "
                                                  "hour of the term."),
+    "options.*.release_track.age_months_at_start": Entry(
+        "Weights' age at start", "months", "Age of the deployed open weights in month 0."),
+    "options.*.release_track.vetting_delay_months": Entry(
+        "Vetting delay", "months", "Delay of each planned open release for safety vetting, drawn "
+        "afresh per release."),
+    "options.*.release_track.upgrade_usd": Entry(
+        "Upgrade cost", _MONEY, "Evals and rollout to move to a new release, before portability."),
+    "options.*.release_track.lag_tolerance_months": Entry(
+        "Lag tolerance", "months", "Age up to which the weights serve as well as on day one."),
+    "options.*.release_track.escalation_per_month_of_lag": Entry(
+        "Escalation per month of lag", "fraction per month",
+        "Extra share of requests sent to the fallback per month the weights are older than the "
+        "tolerance."),
+    "options.*.release_track.escalation_cap": Entry(
+        "Lag escalation cap", _FRACTION, "Largest share the weights' age can push to the fallback."),
+    "options.*.fine_tune.usd_per_mtok_trained": Entry(
+        "Fine-tuning price", "$ per 1M tokens trained", "Training cost per million tokens trained."),
+    "options.*.fine_tune.setup_usd": Entry("Fine-tuning pipeline setup", _MONEY,
+                                           "One-off cost to stand up the owned pipeline."),
+    "options.*.fine_tune.usd_per_month": Entry("Fine-tuning pipeline", _PER_MONTH,
+                                               "Monthly cost of the owned pipeline while in use."),
+    "options.*.fine_tune.adapter_portability": Entry(
+        "Adapter portability", _FRACTION, "Share of training a release upgrade within the family "
+        "saves (adapters carried over)."),
+    "options.*.fine_tune.hosting_usd_per_hour": Entry(
+        "Fine-tuned model hosting", "$ per hour", "Vendor's hourly fee to host the fine-tuned model."),
+    "options.*.fine_tune.price_multiplier": Entry(
+        "Fine-tuned price multiplier", "multiplier", "Token price of the fine-tuned model over the "
+        "base model's."),
+    "options.*.fine_tune.traffic_share": Entry(
+        "Fine-tuned traffic share", _FRACTION, "Share of the option's traffic served by the "
+        "fine-tuned model."),
+    "fine_tuning.dataset_tokens": Entry("Fine-tuning dataset", "tokens",
+                                        "Tokens in the fine-tuning dataset."),
+    "fine_tuning.epochs": Entry("Fine-tuning epochs", "passes", "Passes over the dataset per run."),
+    "fine_tuning.eval_usd_per_run": Entry("Evaluation per run", _MONEY,
+                                          "Evaluation cost of each fine-tune run."),
+    "fine_tuning.engineer_weeks_per_run": Entry(
+        "Engineering per run", "engineer-weeks", "Engineering time of each fine-tune run, priced "
+        "at the switching engineer-week price."),
     "options.*.purchase.maintenance_share_per_year": Entry(
         "GPU maintenance", "fraction of price per year",
         "Support and spares per year, as a share of the purchase price, on owned GPUs."),

@@ -17,6 +17,7 @@ import pandas as pd
 import tco.budget as budget
 import tco.kernel as kernel
 import tco.metrics as metrics
+import tco.releases as releases
 import tco.risks as risks
 from tco.draws import (
     RNG_BLOCK_PATHS,
@@ -100,6 +101,10 @@ class _Outputs:
     line_sums: list
     gpus_sums: list
     amortised_sums: list
+    fine_tune_runs: np.ndarray
+    upgrades: np.ndarray
+    first_upgrade: dict
+    weights_age: dict
 
     @classmethod
     def empty(cls, sc: Loaded, paths: int, chunks: int) -> _Outputs:
@@ -109,7 +114,11 @@ class _Outputs:
                    np.empty((paths, n_s, months), dtype=np.float32), np.empty((paths, n_s)),
                    np.empty((paths, n_s)), np.empty((paths, n_s, len(risks.REGISTRY))),
                    np.empty((paths, pairs)), np.empty((paths, n_s)), np.empty(paths),
-                   [None] * chunks, [None] * chunks, [None] * chunks)
+                   [None] * chunks, [None] * chunks, [None] * chunks, np.empty((paths, n_s)),
+                   np.empty((paths, n_s)),
+                   {name: np.empty(paths, dtype=np.int64) for name in releases.tracked(sc)},
+                   {name: np.empty((paths, months), dtype=np.float32)
+                    for name in releases.tracked(sc)})
 
 
 def _run_chunk(sc: Loaded, u: np.ndarray, seed: int, start: int, out: _Outputs) -> None:
@@ -131,6 +140,11 @@ def _run_chunk(sc: Loaded, u: np.ndarray, seed: int, start: int, out: _Outputs) 
     out.line_sums[start // CHUNK_PATHS] = result.line_sum_usd
     out.gpus_sums[start // CHUNK_PATHS] = result.gpus_sum
     out.amortised_sums[start // CHUNK_PATHS] = result.amortised_sum_usd
+    out.fine_tune_runs[rows] = result.fine_tune_runs
+    out.upgrades[rows] = result.upgrades
+    for name, weights in releases.deployed(sc, x, shocks).items():
+        out.first_upgrade[name][rows] = weights.first_upgrade
+        out.weights_age[name][rows] = weights.age_months
 
 
 def _run_chunks(sc: Loaded, u: np.ndarray, seed: int, starts: list[int], out: _Outputs,
@@ -194,7 +208,8 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
         line_mean_usd=sum(out.line_sums) / paths, gpus_mean=sum(out.gpus_sums) / paths,
         tokens=out.tokens, deterministic_npv_usd=deterministic.npv_usd[0],
         no_fallback=out.no_fallback, amortised_mean_usd=sum(out.amortised_sums) / paths,
-        lines=deterministic.lines,
+        lines=deterministic.lines, fine_tune_runs=out.fine_tune_runs, upgrades=out.upgrades,
+        first_upgrade=out.first_upgrade, weights_age=out.weights_age,
     )
 
 
@@ -230,6 +245,14 @@ class SimulationResult:
     """(strategies, months): mean monthly cost with bought GPUs depreciated straight-line."""
     lines: tuple[str, ...]
     """The names of ``line_mean_usd``'s line axis."""
+    fine_tune_runs: np.ndarray
+    """(paths, strategies): fine-tune runs paid over the horizon."""
+    upgrades: np.ndarray
+    """(paths, strategies): release upgrades paid over the horizon."""
+    first_upgrade: dict[str, np.ndarray]
+    """By option with a release track: (paths,) month of its first upgrade (-1: none)."""
+    weights_age: dict[str, np.ndarray]
+    """By option with a release track: (paths, months) float32 age of the deployed weights."""
 
     @property
     def strategies(self) -> list[str]:

@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
     # 5: draws
     ("tco.draws",),
     # 6: the kernel and its typed inputs
-    ("tco.views", "tco.kernel"),
+    ("tco.views", "tco.kernel", "tco.releases"),
     # 7: deterministic model and Monte Carlo
     ("tco.model", "tco.simulate"),
     # 8: analysis and words
