@@ -1,4 +1,4 @@
-r"""Command line: ``python -m tco run|validate|catalog|schema|stress|deck``.
+r"""Command line: ``python -m tco run|validate|catalog|schema|stress|deck|diff|backtest``.
 
 Exit codes: 0 ok; 2 bad input, with one line naming the field and the rule; 1 an internal error.
 Everything printed from user data (file names, scenario names, error messages that quote input)
@@ -88,8 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     cat.add_argument("--provider", default=None, help="events: only this provider (default: all)")
     cat.add_argument("--kind", default=None, help="events: only this kind (default: all)")
     cat.add_argument("--json", action="store_true", help="events: print JSON records")
-    sub.add_parser("calibrate-hazards", help="hazard rates, successor prices and Brier scores "
-                   "estimated from the event ledger")
+    hazards = sub.add_parser("calibrate-hazards", help="hazard rates, successor prices and Brier scores "
+                             "estimated from the event ledger, and the coverage of replayed history")
+    hazards.add_argument("scenarios", nargs="*", help="scenarios to replay for the P5-P95 coverage "
+                         "(default: the shipped scenarios/*.yaml)")
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
     stress = sub.add_parser("stress", help="force one event and compare strategies")
     stress.add_argument("scenario", help="scenario file (YAML)")
@@ -111,7 +113,44 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS,
                       help="the largest paths x strategies x months to run (memory bound)")
     diff.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
+    back = sub.add_parser("backtest", help="replay the event ledger's real history against every strategy")
+    back.add_argument("scenario", help="scenario file (YAML)")
+    back.add_argument("--from", dest="start", default=argparse.SUPPRESS, help="the window's first "
+                      "month, YYYY-MM (default: the start of the 24 months ending with the ledger's last)")
+    back.add_argument("--months", type=int, default=argparse.SUPPRESS, help="the window's length "
+                      "(default: the scenario's horizon, cut at the ledger's last month)")
+    back.add_argument("--paths", type=int, default=DEFAULT_PATHS, help=PATHS_HELP)
+    back.add_argument("--seed", type=int, default=DEFAULT_SEED, help=SEED_HELP)
+    back.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS,
+                      help="the largest paths x strategies x months to run (memory bound)")
+    back.add_argument("--json", action="store_true", help="print the replay as one JSON object")
     return parser
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    import tco.backtest as backtest  # noqa: PLC0415 - only this command needs it
+
+    _check_run(args)
+    sc = load_scenario(args.scenario)
+    try:
+        result = backtest.backtest(sc, getattr(args, "start", None), getattr(args, "months", None),
+                                   args.paths, args.seed, max_cells=args.max_cells)
+    except ScenarioError as exc:
+        if exc.field == "paths":  # over the cell budget: say which flags change it
+            raise ScenarioError("--paths", f"{exc.rule}; --max-cells raises the limit") from None
+        raise
+    _say(_strict_json(backtest.to_json(result)) if args.json else backtest.text(result))
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    import tco.backtest as backtest  # noqa: PLC0415
+    import tco.hazards as hazards  # noqa: PLC0415
+
+    files = args.scenarios or sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
+    scenarios = {Path(f).stem: load_scenario(f) for f in files}
+    _say(hazards.report(coverage=backtest.coverage(scenarios) if scenarios else None))
+    return 0
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -372,9 +411,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "catalog":
             return _catalog(args)
         if args.command == "calibrate-hazards":
-            import tco.hazards as hazards  # noqa: PLC0415
-            _say(hazards.report())
-            return 0
+            return _calibrate(args)
+        if args.command == "backtest":
+            return _backtest(args)
         if args.command == "schema":
             print(json.dumps(json_schema(), indent=2, allow_nan=False))
             return 0

@@ -195,6 +195,10 @@ def figure_specs(sc: Scenario, result: SimulationResult) -> list[FigureSpec]:
         specs.append(data.break_even(sc, ev))
     if sc.risks:
         specs.append(data.events(result))
+    if result.weights_age:
+        specs.append(data.weights_age(result))
+    if result.fine_tune_runs.any() or result.upgrades.any():
+        specs.append(data.fine_tuning(result))
     swings = tornado(sc)
     specs += [data.tornado(swings, name, TORNADO_ROWS, scenario=sc) for name in sc.strategies]
     return specs

@@ -74,15 +74,13 @@ def garwood_interval(events: int, exposure: float, confidence: float = CONFIDENC
         raise ValueError("exposure must be positive")
     alpha = 1.0 - confidence
     low = 0.0 if events == 0 else chi2.ppf(alpha / 2, 2 * events) / (2 * exposure)
-    high = chi2.ppf(1 - alpha / 2, 2 * events + 2) / (2 * exposure)
-    return float(low), float(high)
+    return float(low), float(chi2.ppf(1 - alpha / 2, 2 * events + 2) / (2 * exposure))
 
 
 def rate(kind: str, provider: str, unit: str, events: int, exposure_years: float,
          confidence: float = CONFIDENCE) -> Rate:
-    low, high = garwood_interval(events, exposure_years, confidence)
-    return Rate(kind, provider, unit, int(events), float(exposure_years),
-                events / exposure_years, low, high)
+    return Rate(kind, provider, unit, int(events), float(exposure_years), events / exposure_years,
+                *garwood_interval(events, exposure_years, confidence))
 
 
 def _years(start: dt.date, end: dt.date) -> float:
@@ -188,9 +186,8 @@ def hazard_table(led: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 def _rate_row(r: Rate) -> dict[str, object]:
-    p, p_low, p_high = r.probabilities()
-    return {**asdict(r), "annual_probability": p, "annual_probability_low": p_low,
-            "annual_probability_high": p_high}
+    keys = ("annual_probability", "annual_probability_low", "annual_probability_high")
+    return {**asdict(r), **dict(zip(keys, r.probabilities(), strict=True))}
 
 
 def age_bands(led: pd.DataFrame | None = None, kind: str = "retirement_announced",
@@ -214,8 +211,7 @@ def kaplan_meier(durations: np.ndarray, events: np.ndarray) -> pd.DataFrame:
 
     A censored duration tied with an event time stays at risk at that time (the usual convention).
     """
-    durations = np.asarray(durations, dtype=float)
-    events = np.asarray(events, dtype=bool)
+    durations, events = np.asarray(durations, dtype=float), np.asarray(events, dtype=bool)
     times = np.unique(durations[events])
     survival, rows = 1.0, []
     for t in times:
@@ -330,8 +326,7 @@ def brier_scores(led: pd.DataFrame | None = None, window_months: int = 12,
 
 def age_band_forecast(bands: pd.DataFrame) -> Callable[[np.ndarray, int], np.ndarray]:
     """P(retire within W months | age a) = 1 - exp(-integral of the band hazard over [a, a + W])."""
-    lows = bands["age_low_months"].to_numpy(float)
-    highs = bands["age_high_months"].to_numpy(float)
+    lows, highs = bands["age_low_months"].to_numpy(float), bands["age_high_months"].to_numpy(float)
     rates_per_month = bands["rate_per_year"].to_numpy(float) / MONTHS_PER_YEAR
 
     def forecast(age_months: np.ndarray, window_months: int) -> np.ndarray:
@@ -343,18 +338,16 @@ def age_band_forecast(bands: pd.DataFrame) -> Callable[[np.ndarray, int], np.nda
 
 
 def p5_p95_coverage(realised_usd: np.ndarray, p5_usd: np.ndarray, p95_usd: np.ndarray) -> float:
-    """Share of realised costs inside the simulated P5-P95 range (0.90 if calibrated).
-
-    Hook for the replay (``tco.backtest``): it supplies, per cohort and strategy, the realised
-    cost of the 2023-2026 history and the simulated P5 and P95 of the same start.
-    """
+    """Share of realised costs inside the simulated P5-P95 range (0.90 if calibrated); per cohort and
+    strategy, ``tco.backtest.coverage`` supplies the replayed cost and the simulated P5 and P95."""
     x, lo, hi = (np.asarray(a, dtype=float) for a in (realised_usd, p5_usd, p95_usd))
     return float(np.mean((x >= lo) & (x <= hi)))
 
 
 def report_json(led: pd.DataFrame | None = None,
-                shipped_annual_probability: float = SHIPPED_DEPRECATION_ANNUAL_PROBABILITY) -> dict:
-    """Everything ``report`` prints, as JSON-ready values."""
+                shipped_annual_probability: float = SHIPPED_DEPRECATION_ANNUAL_PROBABILITY,
+                coverage: list[dict] | None = None) -> dict:
+    """Everything ``report`` prints, as JSON-ready values (``coverage``: ``tco.backtest.coverage``)."""
     led = _ledger(led)
     bands = age_bands(led)
     forecast = age_band_forecast(bands)
@@ -382,9 +375,7 @@ def report_json(led: pd.DataFrame | None = None,
         "price_change_multiplier": multiplier_stats(ledger_mod.price_change_sizes(led)),
         "price_change_multiplier_first_party": multiplier_stats(ledger_mod.price_change_sizes(led, True)),
         "brier": [brier_scores(led, w, shipped_annual_probability, forecast) for w in (12, 24)],
-        "p5_p95_coverage": None,
-        "p5_p95_coverage_note": "needs the replay of the 2023-2026 history (tco.backtest); "
-                                "hazards.p5_p95_coverage scores it once the replay supplies the ranges",
+        "p5_p95_coverage": coverage,
     }
 
 
@@ -399,9 +390,10 @@ def _stats_line(name: str, s: dict) -> str:
 
 
 def report(led: pd.DataFrame | None = None,
-           shipped_annual_probability: float = SHIPPED_DEPRECATION_ANNUAL_PROBABILITY) -> str:
-    """The calibration report as plain-text tables."""
-    data = report_json(led, shipped_annual_probability)
+           shipped_annual_probability: float = SHIPPED_DEPRECATION_ANNUAL_PROBABILITY,
+           coverage: list[dict] | None = None) -> str:
+    """The calibration report as plain-text tables (``coverage``: see ``report_json``)."""
+    data = report_json(led, shipped_annual_probability, coverage)
     meta = data["ledger"]
     out = [f"Event ledger: {meta['rows']} events, {meta['providers']} providers, "
            f"{meta['first_event']} to {meta['last_event']} (snapshot {meta['snapshot_date']})", ""]
@@ -444,5 +436,15 @@ def report(led: pd.DataFrame | None = None,
                     f"{b['brier']['shipped']:.4f}", f"{b['brier']['fitted_constant']:.4f}",
                     f"{b['brier']['base_rate']:.4f}", f"{b['brier'].get('age_aware', float('nan')):.4f}"]
                    for b in data["brier"] if b.get("pairs")])
-    out += ["", f"Coverage of the simulated P5-P95 range by realised costs: {data['p5_p95_coverage_note']}"]
-    return "\n".join(out)
+    return "\n".join([*out, "", *coverage_lines(coverage)])
+
+
+def coverage_lines(rows: list[dict] | None) -> list[str]:
+    """The coverage table, from ``tco.backtest.coverage``'s rows (or a line saying it was not computed)."""
+    head = "Coverage of the simulated P5-P95 range by realised costs (rolling cohorts of the replayed history"
+    shares = lambda r: [f"{r[k]:.0%}" for k in ("coverage", "below_p5", "above_p95")]  # noqa: E731
+    return [f"{head} on each scenario; 90% inside and 5% each side if calibrated)", *ledger_mod.text_table(
+        ["W", "scenario", "cohorts", "cells", "with events", "inside", "below P5", "above P95", "mean pctl"],
+        [[f"{r['window_months']}m", r["scenario"], f"{r['cohorts']} ({r['first_cohort']}-{r['last_cohort']})",
+          str(r["cells"]), str(r["cells_with_events"]), *shares(r), f"P{r['mean_percentile']:.0f}"]
+         for r in rows])] if rows else [f"{head}): not computed"]

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import namedtuple
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -289,3 +291,159 @@ def price_change_sizes(led: pd.DataFrame | None = None, first_party_only: bool =
         rows = rows[rows["provider"].isin(FIRST_PARTY)]
     values = rows["price_multiplier_blend_3in_1out"].astype(float)
     return values[(values - 1.0).abs() > 1e-9].reset_index(drop=True)
+
+
+# The replay's view of the ledger (``tco.backtest``): what happened to one model, to a chain of
+# successive models, or to an open-weight family, between two dates.
+
+MAX_SUCCESSIONS = 50
+"""A chain of successors longer than this is a loop in the ledger's successor names."""
+
+
+@dataclass(frozen=True)
+class LedgerEvent:
+    """One ledger row as a simulator event: ``kind`` is the risk kind it becomes, ``size`` its price
+    multiplier (1.0 for a licence turn); ``assumed`` marks a successor price the ledger lacks."""
+
+    date: dt.date
+    kind: str
+    size: float
+    model: str
+    ledger_kind: str
+    detail: str
+    source: str
+    assumed: bool = False
+
+
+_Model = namedtuple("_Model", ["released", "retired", "successor", "successor_multiplier",
+                               "retirement_kind", "retirement_source", "price_changes"])
+"""What the ledger says of one model: release, retirement (the shutdown's date, the named
+successor, its price multiplier, the row's kind and source) and its price changes."""
+
+
+def _family_name(release: str) -> str:
+    """'llama-3.3' -> 'llama', 'qwen3' -> 'qwen', 'gpt-oss' -> 'gpt-oss', 'mistral-large-2' ->
+    'mistral-large': the leading words of a release name, version numbers dropped."""
+    first, *rest = release.split("-")
+    words = [first.rstrip("0123456789.")]
+    for word in rest:
+        if not word.isalpha():
+            break
+        words.append(word)
+    return "-".join(words)
+
+
+class Timeline:
+    """The ledger indexed by model and family, for replaying what happened between two dates."""
+
+    def __init__(self, led: pd.DataFrame | None = None) -> None:
+        self.frame = load() if led is None else led
+        f = self.frame
+        self.snapshot = snapshot_date(f)
+        lifecycle = f[f["kind"].isin(("release_api", "retirement_announced", "retirement_effective"))]
+        self.observed_until = {str(p): d for p, d in lifecycle.groupby("provider")["as_of"].max().items()}
+        self.models = {(str(p), str(m)): self._model(rows)
+                       for (p, m), rows in f.groupby(["provider", "model"], sort=False)}
+        self.opens = f[f["kind"] == "release_open"]
+
+    @staticmethod
+    def _model(rows: pd.DataFrame) -> _Model:
+        released = rows.loc[rows["kind"] == "release_api", "date"]
+        effective = rows[rows["kind"] == "retirement_effective"]
+        announced = rows[(rows["kind"] == "retirement_announced") & rows["effective_date"].notna()]
+        # The shutdown itself where the ledger has it, else the date its announcement gave.
+        retirement = effective.iloc[0] if len(effective) else announced.iloc[0] if len(announced) else None
+        retired = None if retirement is None else retirement[
+            "date" if retirement["kind"] == "retirement_effective" else "effective_date"]
+        prices = rows[rows["kind"] == "price_change"]
+        changes = tuple(zip(prices["date"], prices["price_multiplier_blend_3in_1out"].astype(float),
+                            prices["source"], strict=True))
+        if retirement is None:
+            return _Model(min(released) if len(released) else None, None, "", math.nan, "", "", changes)
+        return _Model(min(released) if len(released) else None, retired, str(retirement["successor"]),
+                      float(retirement["successor_price_multiplier_blend_3in_1out"]),
+                      str(retirement["kind"]), str(retirement["source"]), changes)
+
+    def match_catalog(self, key: str) -> str | None:
+        """The ledger's 'provider/model' for a price-catalog key: the same id, or its only dated
+        snapshot ('claude-haiku-4-5' -> 'claude-haiku-4-5-20251001'); None when absent or ambiguous."""
+        provider, _, model = key.partition("/")
+        if (provider, model) in self.models:
+            return key
+        dated = [m for p, m in self.models if p == provider and m.startswith(model + "-")
+                 and m[len(model) + 1:].replace("-", "").isdigit()]
+        return f"{provider}/{dated[0]}" if len(dated) == 1 else None
+
+    def family_of_model(self, model_key: str) -> str | None:
+        """The open-weight family ('meta/llama') of a model-catalog key ('llama-3.3-70b'): the
+        longest open release whose name starts the key; None when none or two makers match."""
+        names = [(str(p), str(m)) for p, m in zip(self.opens["provider"], self.opens["model"], strict=True)
+                 if model_key == m or model_key.startswith((f"{m}-", f"{m}."))]
+        if not names:
+            return None
+        longest = max(len(m) for _, m in names)
+        found = {f"{p}/{_family_name(m)}" for p, m in names if len(m) == longest}
+        return found.pop() if len(found) == 1 else None
+
+    def chain_events(self, chain: tuple[str, ...], start: dt.date, stop: dt.date) -> list[LedgerEvent]:
+        """Events on an API option that ran the models of ``chain`` ('provider/model') in turn,
+        from ``start`` to before ``stop``.
+
+        The option runs the first model not yet retired at ``start`` (past the chain's end, the
+        successor the ledger names). Its price changes apply while it runs; its retirement forces a
+        migration to the chain's next model, or to the ledger's named successor after the last one.
+        """
+        entries, events, since = list(chain), [], start
+        current, k, seen = entries[0], 0, set()
+        for _ in range(MAX_SUCCESSIONS):
+            record = self.models.get(tuple(current.split("/", 1)))
+            if record is None or current in seen:
+                break
+            seen.add(current)
+            events += [LedgerEvent(day, "price_change", size, current, "price_change",
+                                   f"{current} list price", source)
+                       for day, size, source in record.price_changes if since <= day < stop]
+            if record.retired is None or record.retired >= stop:
+                break
+            successor = self._next(entries, k, current, record)
+            if record.retired >= start:  # retired inside the window: a forced migration
+                assumed = math.isnan(record.successor_multiplier)
+                events.append(LedgerEvent(
+                    record.retired, "deprecation", 1.0 if assumed else record.successor_multiplier,
+                    current, record.retirement_kind,
+                    f"{current} retired, moved to {successor or 'no named successor'}",
+                    record.retirement_source, assumed))
+            if not successor:
+                break
+            current, since, k = successor, max(start, record.retired), k + 1
+        return events
+
+    @staticmethod
+    def _next(entries: list[str], k: int, current: str, record: _Model) -> str:
+        """The model after ``current``: the chain's next entry, else the ledger's named successor."""
+        if k + 1 < len(entries):
+            return entries[k + 1]
+        provider = current.split("/", 1)[0]
+        return f"{provider}/{record.successor}" if record.successor else ""
+
+    def family_events(self, family: str, start: dt.date, stop: dt.date) -> list[LedgerEvent]:
+        """Restrictive turns of an open-weight family ('meta/llama') from ``start`` to before
+        ``stop``: its licences tightened, and flagships its maker shipped closed."""
+        provider, _, prefix = family.partition("/")
+        f = self.frame
+        mine = (f["provider"] == provider) & (f["date"] >= start) & (f["date"] < stop)
+        tightened = mine & (f["kind"] == "licence_change") & (f["direction"] == "tightened") & (
+            f["model"].str.startswith(prefix) if prefix else True)
+        closed = mine & (f["kind"] == "release_closed")
+        rows = f[tightened | closed]
+        return [LedgerEvent(r.date, "licence_change", 1.0, f"{r.provider}/{r.model}", r.kind,
+                            f"{r.provider} {r.model}: " + ("licence tightened" if r.kind == "licence_change"
+                                                           else "shipped closed"), r.source)
+                for r in rows.itertuples()]
+
+    def live_models(self, day: dt.date, until: dt.date) -> list[str]:
+        """Closed API models released by ``day``, not retired before it, whose provider's pages
+        were read on or after ``until`` (so a retirement before then would be in the ledger)."""
+        return [f"{p}/{m}" for (p, m), r in self.models.items()
+                if r.released is not None and r.released <= day
+                and (r.retired is None or r.retired >= day) and self.observed_until.get(p, day) >= until]

@@ -59,7 +59,39 @@ def bullets(result: SimulationResult) -> list[str]:
                    f"({usd(other['deterministic_npv'])}), but its lock-in premium of "
                    f"{usd(other['lock_in_premium'])} makes it dearer in expectation "
                    f"({usd(other['mean'])}).")
-    return [why, tail, ranking] if len(sc.strategies) > 1 else [why, tail]
+    found = [why, tail, ranking] if len(sc.strategies) > 1 else [why, tail]
+    return found + releases_and_tuning(result)
+
+
+def releases_and_tuning(result: SimulationResult) -> list[str]:
+    """A sentence for each release-tracked option (when it upgrades, how old its weights get) and
+    one for fine-tuning (runs and their cost per strategy), where the scenario has them."""
+    import numpy as np
+
+    import tco.calendar as calendar
+
+    out = []
+    months = result.scenario.horizon_months
+    for name, first in result.first_upgrade.items():
+        upgraded = first[first >= 0]
+        age_end = float(np.median(result.weights_age[name][:, -1]))
+        if upgraded.size:
+            median = int(np.median(upgraded))
+            when = (f"the next open release for {name} arrives in month {median} "
+                    f"({calendar.shift(result.resolved.start, median)}) at the median")
+        else:
+            when = f"no open release for {name} arrives within the horizon"
+        out.append(f"Waiting on releases: {when}; in {pct(1.0 - upgraded.size / first.size)} of "
+                   f"futures none arrives within {months} months, and the weights are "
+                   f"{age_end:.0f} months old at the end (median).")
+    idx = [result.lines.index(n) for n in ("fine_tune_runs", "fine_tune_platform")]
+    tuning = result.line_mean_usd[:, idx, :].sum(axis=(1, 2))
+    if tuning.any():
+        runs = result.fine_tune_runs.mean(axis=0)
+        parts = [f"{name} {runs[s]:.1f} runs, {usd(tuning[s])}"
+                 for s, name in enumerate(result.strategies) if tuning[s] > 0]
+        out.append("Fine-tuning over the horizon (mean, undiscounted): " + "; ".join(parts) + ".")
+    return out
 
 
 def strategy_card(sc: Loaded, name: str) -> str:

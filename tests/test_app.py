@@ -13,7 +13,8 @@ from tco.report import apply_nominal
 from tests.conftest import ROOT, SCENARIOS
 
 APP = str(ROOT / "app.py")
-TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Compare", "Assumptions", "Export"]
+TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "History", "Compare", "Assumptions",
+        "Export"]
 
 
 def app(embedded: bool = False, **query: str) -> AppTest:
@@ -307,7 +308,8 @@ def test_embed_mode_shows_results_without_the_sidebar() -> None:
     assert not at.exception
     assert len(at.sidebar.children) == 0
     assert not at.get("file_uploader") and not at.slider
-    assert [t.label for t in at.tabs] == ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests"]
+    assert [t.label for t in at.tabs] == ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests",
+                                          "History"]
     base = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
     table = tco.simulate(apply_nominal(base, {"workload.growth_per_month": 0.05}), paths=1000,
                          seed=7).summary()

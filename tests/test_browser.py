@@ -125,7 +125,8 @@ def test_page_loads_and_a_slider_moves_a_chart(server, page, output_dir) -> None
         "stMetricValue")).not_to_have_text(before[0], timeout=60_000)
     assert page.locator(".js-plotly-plot").first.inner_html() != chart_before
     page.screenshot(path=str(output_dir / "overview-after-slider.png"))
-    for tab in ("Costs", "Risk", "Sensitivity", "Stress tests", "Compare", "Assumptions", "Export"):
+    for tab in ("Costs", "Risk", "Sensitivity", "Stress tests", "History", "Compare", "Assumptions",
+                "Export"):
         page.get_by_role("tab", name=tab).click()
         wait_idle(page)
         page.wait_for_timeout(1500)
@@ -245,5 +246,5 @@ def test_embed_mode_has_no_sidebar(server, page, output_dir) -> None:
     assert page.get_by_test_id("stSidebar").count() == 0
     assert page.get_by_test_id("stFileUploader").count() == 0
     assert page.get_by_role("tab").all_inner_texts() == ["Overview", "Costs", "Risk", "Sensitivity",
-                                                        "Stress tests"]
+                                                        "Stress tests", "History"]
     page.screenshot(path=str(output_dir / "embed.png"))

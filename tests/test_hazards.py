@@ -214,11 +214,22 @@ def test_p5_p95_coverage_hook() -> None:
     assert hazards.p5_p95_coverage([1, 5, 9], [0, 0, 0], [2, 4, 10]) == pytest.approx(2 / 3)
 
 
+def test_the_report_prints_the_coverage_it_is_given_beside_the_brier_scores() -> None:
+    rows = [{"window_months": 12, "scenario": "all", "cohorts": 3, "first_cohort": "2023-03",
+             "last_cohort": "2023-05", "cells": 40, "cells_with_events": 10, "coverage": 0.875,
+             "below_p5": 0.1, "above_p95": 0.025, "mean_percentile": 41.6}]
+    text = hazards.report(coverage=rows)
+    assert text.index("Brier score") < text.index("Coverage of the simulated P5-P95")
+    line = text.splitlines()[-1].split()
+    assert line == ["12m", "all", "3", "(2023-03-2023-05)", "40", "10", "88%", "10%", "2%", "P42"]
+    assert hazards.report_json(coverage=rows)["p5_p95_coverage"] == rows
+
+
 def test_the_report_on_the_shipped_ledger() -> None:
     text = hazards.report()
     for heading in ("Event ledger:", "What the ledger misses:", "Hazards", "by model age",
                     "Kaplan-Meier", "Successor price multiplier", "Price-change multiplier", "Brier",
-                    "needs the replay"):
+                    "P5-P95 range by realised costs (rolling cohorts of the replayed history): not computed"):
         assert heading in text
     data = hazards.report_json()
     json.dumps(data)

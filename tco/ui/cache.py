@@ -93,6 +93,16 @@ class View:
         return not self.evaluation.fleet.empty
 
     @property
+    def has_releases(self) -> bool:
+        """Some option follows a release track with a release planned within the horizon."""
+        return bool(self.result.weights_age)
+
+    @property
+    def has_tuning(self) -> bool:
+        """Some strategy pays for fine-tuning or release upgrades."""
+        return bool(self.result.fine_tune_runs.any() or self.result.upgrades.any())
+
+    @property
     def has_break_even(self) -> bool:
         """An API and a self-hosted option to compare (a crossing or not)."""
         return not self.evaluation.break_even.empty
@@ -130,6 +140,8 @@ FIGURES = {
     "Break-even volume": lambda v: specs.break_even(v.scenario, v.evaluation),
     "Value of portability": lambda v: specs.portability(v.portability, v.result.strategies),
     "GPU fleet": lambda v: specs.fleet(v.evaluation),
+    "Age of the deployed weights": lambda v: specs.weights_age(v.result),
+    "Fine-tuning and upgrades": lambda v: specs.fine_tuning(v.result),
 }
 STRATEGY_FIGURES = {
     "Monthly cost lines": lambda v, s: specs.cost_lines(v.evaluation.monthly, s),
@@ -151,7 +163,9 @@ def figure(scenario_yaml: str, paths: int, seed: int, comments: str, name: str) 
 def chart_names(view: View) -> list[str]:
     """Every chart name ``figure`` accepts for this view."""
     names = [n for n in FIGURES if (n != "GPU fleet" or view.has_fleet)
-             and (n != "Break-even volume" or view.has_break_even)]
+             and (n != "Break-even volume" or view.has_break_even)
+             and (n != "Age of the deployed weights" or view.has_releases)
+             and (n != "Fine-tuning and upgrades" or view.has_tuning)]
     return [*names, *(f"{kind}: {s}" for kind in STRATEGY_FIGURES for s in view.scenario.strategies)]
 
 

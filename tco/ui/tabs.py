@@ -37,7 +37,8 @@ from tco.ui.safe import escape_markdown
 if TYPE_CHECKING:
     from tco.load import Loaded as Scenario
 
-TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Compare", "Assumptions", "Export"]
+TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "History", "Compare", "Assumptions",
+        "Export"]
 EDITING_TABS = ("Compare", "Assumptions", "Export")
 """Left out when the page is embedded: they edit inputs or make files; the embed shows results."""
 STRESS_COLUMNS = {"stress": "Stress", "strategy": "Strategy", "base_npv_usd": "Base NPV",
@@ -74,6 +75,8 @@ def costs(view: View, key: Key) -> None:
     else:
         st.caption("No break-even chart: the scenario does not have both an API option and a "
                    "self-hosted option to compare.")
+    if view.has_tuning:
+        show(figure(*key, "Fine-tuning and upgrades"), "fig_fine_tuning")
     if view.has_fleet:
         show(figure(*key, "GPU fleet"), "fig_fleet")
         plans = view.result.resolved.plans
@@ -90,6 +93,11 @@ def risk(view: View, key: Key) -> None:
     show(figure(*key, "Cumulative cost fan chart"), "fig_fan")
     side_by_side(key, ("NPV distribution", "fig_npv_dist"), ("Expected regret", "fig_regret"))
     show(figure(*key, "Events fired"), "fig_events")
+    if view.has_releases:
+        show(figure(*key, "Age of the deployed weights"), "fig_weights_age")
+        st.caption("Each open release is planned on the track's cadence and arrives after a vetting "
+                   "delay drawn for it; a licence change cancels the releases not yet arrived. "
+                   "Older weights escalate more traffic to the fallback.")
 
 
 def sensitivity(view: View, key: Key) -> None:

@@ -1,0 +1,121 @@
+"""The History tab: the real 2023-2026 history (the event ledger) replayed against every strategy.
+
+The chart lays each strategy's realised cumulative cost over the fan of simulated futures from the
+same start month, with the events that hit it marked; the tables give the realised NPV's percentile,
+every event with its source, and how well the scenario's simulated range covered realised costs over
+rolling cohorts of the ledger's history (beside the retirement forecasts' Brier scores). Replays and
+calibrations are cached per scenario and settings, bounded in bytes like the page's other caches.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import streamlit as st
+
+import tco.backtest as backtest
+import tco.calendar as calendar
+import tco.hazards as hazards
+import tco.ledger as ledger
+from tco.budget import PAGE_MAX_CELLS
+from tco.errors import ScenarioError
+from tco.figures.history import history_figure, realised_summary
+from tco.format import pct
+from tco.load import dumps, loads
+from tco.ui.lru import ByteLRU, memoize
+from tco.ui.safe import escape_markdown
+
+if TYPE_CHECKING:
+    from tco.load import Loaded as Scenario
+
+MB = 2**20
+HISTORY_CACHE = ByteLRU(100 * MB)
+"""Replays (a simulation of the window each) and calibration tables, shared by every session."""
+EVENT_COLUMNS = {"date": "Date", "option": "Option", "event": "Event", "size": "Size",
+                 "detail": "What happened", "applied": "Applied", "note": "Note", "source": "Source"}
+
+
+@st.cache_resource(show_spinner=False)
+def _timeline() -> ledger.Timeline:
+    return ledger.Timeline()
+
+
+@memoize(HISTORY_CACHE)
+def replay(scenario_yaml: str, comments: str, start: str, paths: int, seed: int) -> backtest.Backtest:
+    """The replay from ``start`` over the scenario's horizon (cut at the ledger's last month)."""
+    sc = loads(scenario_yaml, json.loads(comments))
+    return backtest.backtest(sc, start, None, paths, seed, _timeline(), max_cells=PAGE_MAX_CELLS)
+
+
+@memoize(HISTORY_CACHE)
+def calibration(scenario_yaml: str, comments: str) -> list[dict]:
+    """Coverage of the simulated P5-P95 range over the rolling cohorts, for this scenario."""
+    sc = loads(scenario_yaml, json.loads(comments))
+    return [r for r in backtest.coverage({sc.name: sc}, _timeline()) if r["scenario"] == "all"]
+
+
+@st.cache_data(show_spinner=False)
+def brier() -> list[dict]:
+    """Brier scores of the retirement forecasts (the shipped hazard and the fitted one)."""
+    return [hazards.brier_scores(window_months=w) for w in backtest.COHORT_WINDOWS_MONTHS]
+
+
+def months_offered(timeline: ledger.Timeline) -> list[str]:
+    """Every start month the ledger covers, oldest first."""
+    first = f"{ledger.START_DATE:%Y-%m}"
+    return calendar.labels(first, calendar.month_of(first, timeline.snapshot) + 1)
+
+
+def calibration_table(rows: list[dict], scores: list[dict]) -> pd.DataFrame:
+    """Coverage and Brier scores side by side, one row per window length."""
+    by_window = {b["window_months"]: b for b in scores}
+    return pd.DataFrame([{
+        "Window": f"{r['window_months']} months",
+        "Cohorts (start months)": f"{r['cohorts']} ({r['first_cohort']} to {r['last_cohort']})",
+        "Realised paths scored": f"{r['cells']:,}",
+        "Inside simulated P5-P95 (90% if calibrated)": pct(r["coverage"]),
+        "Below P5": pct(r["below_p5"]), "Above P95": pct(r["above_p95"]),
+        "Mean percentile": f"P{r['mean_percentile']:.0f}",
+        "Brier, retirement within the window (shipped hazard)":
+            f"{by_window[r['window_months']]['brier']['shipped']:.3f}",
+        "Brier (fitted hazard)": f"{by_window[r['window_months']]['brier']['fitted_constant']:.3f}",
+    } for r in rows])
+
+
+def history_tab(current: Scenario, paths: int, seed: int) -> None:
+    timeline = _timeline()
+    offered = months_offered(timeline)
+    start = st.selectbox("Replay from", offered, index=offered.index(backtest.default_start(timeline)),
+                         key="history_from", help="The window's first month: the scenario's month 0. "
+                         "The window runs for the scenario's horizon, cut at the ledger's last month.")
+    key = (dumps(current), json.dumps(dict(current.comments), sort_keys=True))
+    try:
+        with st.spinner("Replaying the ledger and simulating the same window..."):
+            result = replay(*key, start, paths, seed)
+    except ScenarioError as exc:
+        st.error(escape_markdown(exc))
+        return
+    if line := backtest.no_history_line(result):
+        st.info(escape_markdown(line, limit=1000))
+    st.plotly_chart(history_figure(result), key="fig_history", config={"displaylogo": False})
+    st.caption(f"Events: the event ledger ({backtest.LEDGER_FILE}, {len(timeline.frame):,} dated events "
+               f"with sources), as of {result.ledger_as_of}. Realised: every input at its nominal "
+               "value, the window's events forced as a stress test forces them. P in a panel's title: "
+               "the share of simulated paths with a lower NPV than the realised one.")
+    st.dataframe(realised_summary(result), hide_index=True)
+    events = result.events.assign(applied=result.events["applied"].map({True: "yes", False: "no"}))
+    st.markdown(f"**Events in the window** ({len(events)}, {int(result.events['applied'].sum())} applied)")
+    if len(events):
+        st.dataframe(events[list(EVENT_COLUMNS)].rename(columns=EVENT_COLUMNS), hide_index=True,
+                     column_config={"Source": st.column_config.LinkColumn("Source")})
+    st.markdown("**Calibration against the ledger**")
+    with st.spinner("Scoring rolling cohorts of the ledger's history (about 10 s the first time)..."):
+        rows = calibration(*key)
+    st.dataframe(calibration_table(rows, brier()), hide_index=True)
+    st.caption("Each month from 2023-03 starts a cohort: every closed API model live then is one "
+               "realised history of each API option (its price changes and retirements), the self-hosted "
+               "options follow their open-weight families; each realised NPV is scored against the "
+               "simulated P5-P95 of the same window. Cohorts overlap, so paths are not independent. "
+               "Brier: mean squared error of the forecast that a live model is retired within the window.")
