@@ -115,6 +115,10 @@ class _Browser:
             future.cancel()
             raise
         if not ok:
+            if isinstance(value, asyncio.CancelledError):
+                # Another render timed out and stopped this browser while ours waited in it: ours
+                # hung as long, so it is reported the same way (not as a bare BaseException).
+                raise TimeoutError("the browser was stopped while this render waited") from value
             raise value
         return value
 
