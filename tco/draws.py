@@ -201,7 +201,7 @@ def draw_shocks(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_block: in
             shocks.weeks[(i, name)] = (
                 weeks.value.ppf(cell_uniforms(seed, "weeks", counters))  # type: ignore[union-attr]
                 if weeks.uncertain else np.full(cells.size, weeks.nominal))
-    for o_i, (name, option) in enumerate(sc.options.items()):
+    for o_i, name in enumerate(sc.options):
         count = planned_releases(sc, name)
         delay = resolved.params.get(f"options.{name}.release_track.vetting_delay_months")
         if count and delay is not None and delay.uncertain:

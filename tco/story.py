@@ -7,8 +7,10 @@ and the speaker notes say the same thing; nothing here computes a cost.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+import tco.calendar as calendar
 import tco.glossary as glossary
 import tco.risks as risks
 from tco.format import pct, usd
@@ -66,10 +68,6 @@ def bullets(result: SimulationResult) -> list[str]:
 def releases_and_tuning(result: SimulationResult) -> list[str]:
     """A sentence for each release-tracked option (when it upgrades, how old its weights get) and
     one for fine-tuning (runs and their cost per strategy), where the scenario has them."""
-    import numpy as np
-
-    import tco.calendar as calendar
-
     out = []
     months = result.scenario.horizon_months
     for name, first in result.first_upgrade.items():

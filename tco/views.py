@@ -15,10 +15,10 @@ import numpy as np
 
 import tco.lines as lines
 import tco.options as options
-from tco.options import fine_tune
 import tco.risks as risks
 from tco.draws import Shocks, planned_releases, risk_option_pairs
 from tco.load import Loaded
+from tco.options import fine_tune
 
 Workload = namedtuple("Workload", [
     "requests", "growth", "mau", "mau_growth", "has_mau", "tokens_per_request", "discount_rate",

@@ -214,7 +214,9 @@ def test_a_withdrawn_fine_tuning_service_moves_the_fine_tuned_share() -> None:
     data["risks"] = [{"kind": "fine_tune_withdrawn", "on": ["api"], "annual_probability": 0.0}]
     result = run_forced(data, [(0, "api", 4)])
     lines = lines_of(result)
-    assert lines["api_tokens"].tolist() == pytest.approx([8400.0] * 4 + [3600.0 + 800.0] * 4, rel=1e-12)
+    before, after = 1.4 * R * PER_REQUEST_API, 0.6 * R * PER_REQUEST_API + 0.4 * R * PER_REQUEST_BACKUP
+    assert (before, after) == pytest.approx((8400.0, 3600.0 + 800.0), rel=1e-12)
+    assert lines["api_tokens"].tolist() == pytest.approx([before] * 4 + [after] * 4, rel=1e-12)
     assert lines["fine_tune_platform"].tolist() == pytest.approx([1241.0] * 4 + [0.0] * 4, rel=1e-12)
     assert lines["switching"].tolist() == pytest.approx([0.0] * 4 + [9400.0] + [0.0] * 3, rel=1e-12)
     assert result.fine_tune_runs.tolist() == [[1.0]]

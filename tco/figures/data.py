@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+import tco.calendar as calendar
 import tco.lines as lines
 import tco.risks as risks
 from tco.figures.spec import (
@@ -24,9 +25,10 @@ from tco.figures.spec import (
     option_colours,
     strategy_colours,
 )
-from tco.format import compact, usd
+from tco.format import compact, pct, usd
 from tco.glossary import describe
 from tco.model import Evaluation, run_rate_curves
+from tco.releases import still_on_month0_weights
 
 if TYPE_CHECKING:
     from tco.load import Loaded as Scenario
@@ -380,18 +382,18 @@ def weights_age(result: SimulationResult) -> FigureSpec:
 def upgrade_note(name: str, first_upgrade: np.ndarray, months: int, start: str) -> str:
     """When the option first upgrades, in words: median month and calendar month, and how often
     no release arrives within the horizon."""
-    import tco.calendar as calendar
-    from tco.format import pct
-
     upgraded = first_upgrade[first_upgrade >= 0]
     never = 1.0 - upgraded.size / max(1, first_upgrade.size)
     if upgraded.size == 0:
         return f"{name}: no release arrives within {months} months on any path."
     median = int(np.median(upgraded))
     late = int(np.percentile(upgraded, 90))
+    still = still_on_month0_weights(first_upgrade, months)
+    checkpoints = [m for m in (6, 12, 24) if m < months]
+    held = ", ".join(f"{pct(still[m])} at month {m}" for m in checkpoints)
     return (f"{name}: first upgrade in month {median} ({calendar.shift(start, median)}) at the "
-            f"median, month {late} at P90 of the paths that upgrade; no upgrade within the horizon "
-            f"in {pct(never)} of paths.")
+            f"median, month {late} at P90 of the paths that upgrade; still on today's weights: "
+            f"{held}; no upgrade within the horizon in {pct(never)} of paths.")
 
 
 def fine_tuning(result: SimulationResult) -> FigureSpec:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from numba import njit
 
-from tco.kernel.month import API, add, bill, carry, shares
+from tco.kernel.month import add, bill, carry, shares
 from tco.options import fine_tune
 from tco.units import TOKENS_PER_MTOK
 
 # Frozen copies of the fine-tuning codes (numba caches module globals; see tco.kernel).
-OWNED, VENDOR = fine_tune.OWNED, fine_tune.VENDOR
+VENDOR = fine_tune.VENDOR
 
 
 @njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
@@ -172,9 +172,8 @@ def fine_tuning(p, s, t, o, st, L, tr, share, migrations, dest, moved_in, line_s
             tr.ft_start[j] = t
             full_run = True
             total += add(line_sum, s, L.fine_tune_platform, t, o.ft_setup_usd[j, p], full)
-        elif (t - tr.ft_start[j]) % o.ft_every[j] == 0 or migrations[j, t] > 0.0:
-            full_run = True
-        elif moved_in and j == dest:
+        elif ((t - tr.ft_start[j]) % o.ft_every[j] == 0 or migrations[j, t] > 0.0
+              or (moved_in and j == dest)):
             full_run = True
         if full_run:
             total += add(line_sum, s, L.fine_tune_runs, t, o.ft_run_usd[j, p], full)
