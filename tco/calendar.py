@@ -37,6 +37,11 @@ def labels(start: str, months: int) -> list[str]:
     return [shift(start, t) for t in range(months)]
 
 
+def readable(start: str, t: int) -> str:
+    """Month t as a reader writes it: 'Dec 2026'."""
+    return first_day(start, t).strftime("%b %Y")
+
+
 def month_of(start: str, day: dt.date) -> int:
     """The run month (possibly negative or past the horizon) that contains ``day``."""
     year, month = parse(start)

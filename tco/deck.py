@@ -190,7 +190,7 @@ def figure_specs(sc: Scenario, result: SimulationResult) -> list[FigureSpec]:
     ev = evaluate(sc)
     best = result.summary()["mean"].idxmin()
     specs = [data.npv_summary(result), data.fan_chart(result),
-             data.cost_lines(result.mean_lines(), best, " (mean of simulated paths)")]
+             data.cost_lines(result.mean_lines(), best, " (mean of simulated paths)", sc)]
     if len(ev.break_even):
         specs.append(data.break_even(sc, ev))
     if sc.risks:

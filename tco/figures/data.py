@@ -35,6 +35,11 @@ if TYPE_CHECKING:
     from tco.simulate import SimulationResult
 
 MONTH = Axis("Month", "month")
+
+
+def _month(sc: Scenario) -> Axis:
+    """The month axis of a scenario's charts: ticks read as calendar months from its start."""
+    return Axis("Month", "month", start=sc.inputs.start)
 STRATEGY = Axis("Strategy", "category")
 DASHES = ("solid", "dash", "dot", "dashdot")
 """Line dashes that tell apart two options of one strategy on the fleet chart (same colour)."""
@@ -73,8 +78,11 @@ def _column_axis(column: str) -> Axis:
     return Axis(label.text, "usd" if label.unit == "$" else "number")
 
 
-def cost_lines(lines_frame: pd.DataFrame, strategy: str, title_suffix: str = "") -> FigureSpec:
+def cost_lines(lines_frame: pd.DataFrame, strategy: str, title_suffix: str = "",
+               sc: Scenario | None = None) -> FigureSpec:
     """Stacked monthly cost by line for one strategy; lines that are zero throughout are left out.
+    With the scenario, months read as calendar months and the first announced catalog price
+    change on an option the strategy relies on is a labelled line.
 
     Parameters
     ----------
@@ -90,8 +98,18 @@ def cost_lines(lines_frame: pd.DataFrame, strategy: str, title_suffix: str = "")
             continue
         styles[line.label] = Style(line.colour)
         rows.append(_rows(line.label, values["month"].to_numpy(), values["usd"].to_numpy(), line=name))
+    reference_x, reference_label = None, ""
+    if sc is not None:
+        relied = set(sc.strategies[strategy].mix) | set(sc.strategies[strategy].chain)
+        changes = sorted((month, name, mult, day) for name, steps in sc.inputs.scheduled.items()
+                         if name in relied for month, mult, day in steps)
+        if changes:
+            month, name, mult, day = changes[0]
+            reference_x = float(month)
+            reference_label = f"{name}: announced price change x{mult:.3g} ({day})"
     return FigureSpec("cost_lines", "stacked_bar", f"Monthly cost by line: {strategy}{title_suffix}",
-                      MONTH, Axis("Cost ($ per month)", "usd"), _concat(rows), styles)
+                      MONTH if sc is None else _month(sc), Axis("Cost ($ per month)", "usd"),
+                      _concat(rows), styles, reference_x=reference_x, reference_label=reference_label)
 
 
 def cumulative_cost(ev: Evaluation) -> FigureSpec:
@@ -100,7 +118,8 @@ def cumulative_cost(ev: Evaluation) -> FigureSpec:
     totals = ev.monthly.groupby(["strategy", "month"], sort=False)["usd"].sum()
     rows = [_rows(name, totals[name].index.to_numpy(), totals[name].cumsum().to_numpy())
             for name in strategies]
-    return FigureSpec("cumulative_cost", "line", "Cumulative cost, deterministic (undiscounted)", MONTH,
+    return FigureSpec("cumulative_cost", "line", "Cumulative cost, deterministic (undiscounted)",
+                      _month(ev.scenario),
                       Axis("Cumulative cost ($)", "usd"), _concat(rows), _strategy_styles(strategies))
 
 
@@ -200,7 +219,8 @@ def fleet(ev: Evaluation) -> FigureSpec:
                           detail=frame["utilization"].to_numpy()))
     rows, styles = _merge_identical(rows, styles)
     notes = () if rows else ("No strategy runs a self-hosted option.",)
-    return FigureSpec("fleet", "line", "Self-hosted fleet: GPUs provisioned (deterministic)", MONTH,
+    return FigureSpec("fleet", "line", "Self-hosted fleet: GPUs provisioned (deterministic)",
+                      _month(ev.scenario),
                       Axis("GPUs provisioned", "gpus"), _concat(rows), styles, notes=notes)
 
 
@@ -251,7 +271,8 @@ def fan_chart(result: SimulationResult) -> FigureSpec:
                   inner_low=f["p25_cumulative_usd"].to_numpy(),
                   inner_high=f["p75_cumulative_usd"].to_numpy())
             for name, f in q.groupby("strategy", sort=False)]
-    return FigureSpec("fan_chart", "fan", "Cumulative cost: median, P25-P75 and P5-P95 bands", MONTH,
+    return FigureSpec("fan_chart", "fan", "Cumulative cost: median, P25-P75 and P5-P95 bands",
+                      _month(result.scenario),
                       Axis("Cumulative cost, undiscounted ($)", "usd"), _concat(rows),
                       _strategy_styles(result.strategies),
                       notes=("Lines: median. Bands: P25-P75 and P5-P95 of simulated paths.",))
@@ -372,7 +393,8 @@ def weights_age(result: SimulationResult) -> FigureSpec:
         rows.append(_rows(name, months, q[2], low=q[0], high=q[4], inner_low=q[1], inner_high=q[3]))
         notes.append(upgrade_note(name, result.first_upgrade[name], age.shape[1], start))
     return FigureSpec("weights_age", "fan", "Age of the deployed open weights: median, "
-                      "P25-P75 and P5-P95 bands", MONTH, Axis("Age of the deployed weights (months)",
+                      "P25-P75 and P5-P95 bands", _month(result.scenario),
+                      Axis("Age of the deployed weights (months)",
                                                               "number"),
                       _concat(rows), {name: Style(colour) for name, colour in
                                       option_colours(list(result.weights_age)).items()},

@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+import tco.calendar as calendar
 from tco.figures.spec import ROLES, Axis, FigureSpec, Style
 from tco.format import compact, usd
 
@@ -64,6 +66,12 @@ def _axis_layout(axis: Axis, values: pd.Series | None = None) -> dict:
         top = float(values.max()) if values is not None and len(values) else 0.0
         step = nice_step(top)
         out.update(tickformat="d", dtick=step, tick0=0, range=[0, top + max(step * 0.6, 0.6)])
+    elif axis.format == "month" and axis.start and values is not None and len(values):
+        last = int(np.nanmax(values))
+        step = 6 if last <= 48 else 12
+        ticks = list(range(0, last + 1, step))
+        out.update(tickmode="array", tickvals=ticks, rangemode="tozero",
+                   ticktext=[calendar.readable(axis.start, t) for t in ticks])
     elif axis.format == "month":
         out.update(tickformat="d", rangemode="tozero")
     elif axis.format == "category":
@@ -197,11 +205,20 @@ def to_figure(spec: FigureSpec) -> go.Figure:
         else:
             DRAW[spec.kind](fig, spec, name, style, rows)
     if spec.reference_x is not None:
-        fig.add_vline(x=spec.reference_x, line_dash="dot", line_color=ROLES["reference"])
-        # Labelled just above the plot area, where no curve or crossing label can run into it.
+        # On monthly bars a change from month m starts at the bar's left edge.
+        x = spec.reference_x - (0.5 if spec.kind in BARMODE and spec.x.format == "month" else 0.0)
+        fig.add_vline(x=x, line_dash="dot", line_color=ROLES["reference"])
+        # Labelled just above the plot area, where no curve or crossing label can run into it;
+        # anchored on the side away from the nearer edge so it is never cut off.
         # Annotations on a log axis take log10 coordinates; add_vline's own label would not.
-        fig.add_annotation(x=_coord(spec.x, spec.reference_x), y=1, yref="paper", showarrow=False,
-                           text=spec.reference_label, xanchor="center", yanchor="bottom",
+        xs = pd.to_numeric(spec.frame["x"], errors="coerce") if len(spec.frame) else pd.Series([x])
+        if spec.x.log:
+            xs = np.log10(xs[xs > 0])
+        low, high = float(np.nanmin(xs)), float(np.nanmax(xs))
+        where = (_coord(spec.x, x) - low) / (high - low) if high > low else 0.5
+        anchor = "left" if where < 0.3 else "right" if where > 0.7 else "center"
+        fig.add_annotation(x=_coord(spec.x, x), y=1, yref="paper", showarrow=False,
+                           text=spec.reference_label, xanchor=anchor, yanchor="bottom",
                            bgcolor="white", font={"color": "#1B1B1B"})
     empty = not len(spec.frame)
     x_axis = _axis_layout(spec.x, None if empty or spec.kind == "hbar" else spec.frame["x"])

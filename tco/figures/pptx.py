@@ -26,6 +26,7 @@ from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.oxml.ns import qn
 from pptx.util import Pt
 
+import tco.calendar as calendar
 from tco.figures.plotly import nice_step
 from tco.figures.spec import ROLES, Axis, FigureSpec, Style
 
@@ -88,7 +89,10 @@ def caption(spec: FigureSpec) -> str:
 
 def _style_axis(axis, spec_axis: Axis, values, font_pt: int) -> None:
     axis.has_title = True
-    axis.axis_title.text_frame.text = spec_axis.title
+    title = spec_axis.title
+    if spec_axis.format == "month" and spec_axis.start:  # the chart's numbers stay month indices
+        title += f" (month 0 = {calendar.readable(spec_axis.start, 0)})"
+    axis.axis_title.text_frame.text = title
     axis.axis_title.text_frame.paragraphs[0].font.size = Pt(font_pt)
     axis.axis_title.text_frame.paragraphs[0].font.bold = False
     axis.tick_labels.font.size = Pt(font_pt)

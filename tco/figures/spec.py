@@ -96,6 +96,9 @@ class Axis:
     title: str
     format: str = "number"
     log: bool = False
+    start: str = ""
+    """On a 'month' axis, the calendar month of month 0 ('YYYY-MM'): ticks then read as calendar
+    months. Empty: month numbers."""
 
 
 @dataclass(frozen=True)

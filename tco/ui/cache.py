@@ -144,7 +144,7 @@ FIGURES = {
     "Fine-tuning and upgrades": lambda v: specs.fine_tuning(v.result),
 }
 STRATEGY_FIGURES = {
-    "Monthly cost lines": lambda v, s: specs.cost_lines(v.evaluation.monthly, s),
+    "Monthly cost lines": lambda v, s: specs.cost_lines(v.evaluation.monthly, s, sc=v.scenario),
     "Tornado": lambda v, s: specs.tornado(v.tornado, s, scenario=v.scenario),
     "Global ranking": lambda v, s: specs.ranking(v.ranking, s, scenario=v.scenario),
 }
