@@ -6,6 +6,7 @@ so the deck and the page show the same numbers in the same colours under the sam
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 
@@ -14,8 +15,9 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
+import tco.calendar as calendar
 import tco.prices as prices
-from tco.export import provenance
+from tco.export import fiscal_years, provenance
 from tco.figures import data
 from tco.figures.pptx import add_chart, caption
 from tco.figures.spec import FigureSpec
@@ -251,6 +253,29 @@ def _checks(prs: Presentation, result: SimulationResult) -> None:
     _bullets(slide, "Warnings and assumptions to check", checks(result), Inches(1.35))
 
 
+def _fiscal_years(prs: Presentation, sc: Scenario, result: SimulationResult) -> None:
+    """Expected cost per strategy and fiscal year, undiscounted: what a budget line reads."""
+    frame = fiscal_years(result)
+    table = frame.pivot_table(index="strategy", columns="fiscal_year", values="mean_usd",
+                              aggfunc="sum", sort=False)
+    years = list(table.columns)
+    slide = _slide(prs, "Expected cost by fiscal year (undiscounted)")
+    header = ["Strategy", *years, "Total"]
+    body = [[name, *(usd(table.loc[name, y]) for y in years), usd(table.loc[name].sum())]
+            for name in result.strategies]
+    width = min(1.6, 10.6 / (len(years) + 1))
+    _table(slide, [header, *body], Inches(1.4), (2.2, *([width] * (len(years) + 1))), 14,
+           [0.5] + [0.45] * len(body))
+    first, last = frame["fiscal_year"].iloc[0], frame["fiscal_year"].iloc[-1]
+    opens = dt.date(2000, sc.scenario.fiscal_year_start_month, 1).strftime("%B")
+    _text(slide, f"Mean over {result.paths:,} simulated futures of the cash cost in each fiscal "
+          f"year (fiscal years open in {opens} and are named by the year they end in; {first} and "
+          f"{last} may be partial: the horizon starts "
+          f"{calendar.readable(result.resolved.start, 0)}). Not discounted, unlike the NPVs; "
+          "bought GPUs count in the year they are paid for.",
+          Inches(1.5 + 0.5 * (len(body) + 1)), Inches(1.0), 12, MUTED)
+
+
 def _notes(prs: Presentation, result: SimulationResult) -> None:
     """Speaker notes on every slide: where its numbers come from."""
     info = provenance(result)
@@ -276,6 +301,7 @@ def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
         _chart_slide(prs, spec)
     _stresses(prs, sc)
     _comparison(prs, sc, result)
+    _fiscal_years(prs, sc, result)
     _checks(prs, result)
     _appendix(prs, sc)
     _notes(prs, result)
