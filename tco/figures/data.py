@@ -282,8 +282,11 @@ def events(result: SimulationResult) -> FigureSpec:
     """Mean events per path of each risk kind on the options each strategy relies on."""
     table = result.summary()
     kinds = [c.removeprefix("events_") for c in table.columns if c.startswith("events_")]
+    used = {risk.kind for risk in result.scenario.risks}  # kinds the scenario cannot fire: no legend
     rows, styles = [], {}
     for k, kind in enumerate(kinds):
+        if kind not in used:
+            continue
         name = risks.label(kind)
         styles[name] = Style(EVENT_PALETTE[k % len(EVENT_PALETTE)])
         rows.append(_rows(name, result.strategies, table[f"events_{kind}"].to_numpy()))

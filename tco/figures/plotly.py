@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -192,6 +193,8 @@ def _violin(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.
 
 DRAW = {"bar": _bars, "grouped_bar": _bars, "stacked_bar": _bars, "line": _line, "fan": _fan,
         "hbar": _hbar, "violin": _violin}
+SUBTITLE_CHARS = 150
+"""Characters per line of a chart's notes under its title."""
 BARMODE = {"bar": "relative", "grouped_bar": "group", "stacked_bar": "relative", "hbar": "overlay"}
 """'relative' for one-bar-per-category charts, so each strategy's bar is full width."""
 
@@ -225,13 +228,15 @@ def to_figure(spec: FigureSpec) -> go.Figure:
     y_axis = _axis_layout(spec.y, None if empty else spec.frame["y"])
     if spec.kind == "hbar":
         x_axis, y_axis = y_axis, {**x_axis, "automargin": True}
-    subtitle = " ".join(spec.notes)
+    # Notes wrap at a width that fits a 1,000 px chart, each extra line given its own room.
+    wrapped = textwrap.wrap(" ".join(spec.notes), SUBTITLE_CHARS)
+    subtitle = "<br>".join(wrapped)
+    top = (64 + 16 * len(wrapped) if wrapped else 60) + (30 if spec.kind == "fan" else 0)
     fig.update_layout(
         title={"text": spec.title, "x": 0.01, "xanchor": "left",
                **({"subtitle": {"text": subtitle}} if subtitle else {})},
         template="plotly_white", font=FONT, showlegend=True, xaxis=x_axis, yaxis=y_axis,
-        margin={"l": 70, "r": 30, "t": (80 if subtitle else 60) + (30 if spec.kind == "fan" else 0),
-                "b": 60},
+        margin={"l": 70, "r": 30, "t": top, "b": 60},
         legend={"orientation": "h", "y": -0.2, "yanchor": "top"},
         barmode=BARMODE.get(spec.kind))
     if spec.kind == "hbar":
