@@ -188,8 +188,10 @@ def break_even(sc: Scenario, ev: Evaluation) -> FigureSpec:
     if len(crossings):
         styles[BREAK_EVEN] = Style(ROLES["break_even"], marker="x")
         volumes = crossings["break_even_requests_per_month"].to_numpy()
-        # Two API options priced alike cross a hosted option at one volume: label that point once.
-        repeat = [bool(np.isclose(v, volumes[:i], rtol=1e-6).any()) for i, v in enumerate(volumes)]
+        # Crossings within a factor 1.5 of an earlier one (two API options priced alike or
+        # nearly) are labelled once, or their labels would overlap on the log axis.
+        repeat = [bool((np.abs(np.log(v / volumes[:i])) < np.log(1.5)).any())
+                  for i, v in enumerate(volumes)]
         rows.append(_rows(BREAK_EVEN, volumes, crossings["run_rate_usd_per_month"].to_numpy(),
                           text=["" if r else f"break-even {_short(v)}/month" for v, r in zip(
                               volumes, repeat, strict=True)],
