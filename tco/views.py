@@ -19,6 +19,7 @@ import tco.risks as risks
 from tco.draws import Shocks, planned_releases, risk_option_pairs
 from tco.load import Loaded
 from tco.options import fine_tune
+from tco.options.table import OptionInputs
 
 Workload = namedtuple("Workload", [
     "requests", "growth", "mau", "mau_growth", "has_mau", "tokens_per_request", "discount_rate",
@@ -118,11 +119,7 @@ def option_rows(sc: Loaded, x: dict[str, np.ndarray], w: dict[str, np.ndarray], 
     rows.ft_price_factor = np.ones((n, paths))
     rows.ft_every = np.ones(n, dtype=np.int64)
     for j, (name, option) in enumerate(sc.options.items()):
-        prefix = f"options.{name}."
-
-        def get(field: str, prefix: str = prefix) -> np.ndarray:
-            return _per_path(x[prefix + field], paths)
-
+        get = OptionInputs(x, f"options.{name}.", paths)
         options.REGISTRY[option.kind].fill(rows, j, get, w, option, sc.inputs.plans.get(name),
                                           sc.workload.profile)
         fine_tune.fill(rows, j, get, x, sc.scenario, option.fine_tune)
@@ -131,12 +128,13 @@ def option_rows(sc: Loaded, x: dict[str, np.ndarray], w: dict[str, np.ndarray], 
     return OptionRows(**vars(rows))
 
 
-def extras(sc: Loaded, x: dict[str, np.ndarray], paths: int, n_strategies: int) -> Extras:
-    """Every ``other_costs`` entry of the options and strategies, in scenario order; a plan of
-    fewer strategies than the scenario's (run-rate curves) takes only the options' entries."""
+def extras(sc: Loaded, x: dict[str, np.ndarray], paths: int, with_strategies: bool = True) -> Extras:
+    """Every ``other_costs`` entry of the options and, ``with_strategies``, of the scenario's
+    strategies, in scenario order (a plan of made-up strategies, as the run-rate curves use,
+    takes only the options' entries)."""
     names = line_names(sc)
     owners = [(f"options.{n}", j, -1, o.other_costs) for j, (n, o) in enumerate(sc.options.items())]
-    if n_strategies == len(sc.strategies):
+    if with_strategies:
         owners += [(f"strategies.{n}", -1, s, st.other_costs)
                    for s, (n, st) in enumerate(sc.strategies.items())]
     entries = [(prefix, j, s, k, cost) for prefix, j, s, costs in owners

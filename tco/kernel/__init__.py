@@ -122,10 +122,11 @@ def run(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, *, want_cost: bool
     """
     paths = shocks.paths
     w, per_path = workload(sc, x, paths)
-    plan = strategies(sc, x, paths) if plan is None else plan
+    own = plan is None  # the scenario's strategies, so their named other costs apply too
+    plan = strategies(sc, x, paths) if own else plan
     names = line_names(sc)
     return _run(option_rows(sc, x, per_path, paths), plan, w, events(sc, x, shocks, paths),
-                extras(sc, x, paths, plan.fallback.shape[0]), names, paths,
+                extras(sc, x, paths, with_strategies=own), names, paths,
                 sc.horizon_months if months is None else months, plan.fallback.shape[0],
                 want_cost, cumulative_out)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -12,19 +11,9 @@ import tco.calendar as calendar
 import tco.prices as prices
 from tco.distributions import nominal
 from tco.fields import positive
-from tco.options.table import Table
+from tco.options.table import OptionInputs, Table
 from tco.schema import ApiOption, Scenario
 from tco.units import TOKENS_PER_MTOK, monthly_log_drift, monthly_volatility
-
-
-def option_has(get: Callable[[str], np.ndarray], field: str) -> bool:
-    """Whether the option's inputs include ``field`` (added only where the workload needs it)."""
-    try:
-        get(field)
-    except KeyError:
-        return False
-    return True
-
 
 CODE = 0
 """The kernel's code for this option kind."""
@@ -139,7 +128,7 @@ def _request_usd(price: prices.ApiPrice, w: Any) -> float:
             + nominal(w.output_tokens_per_request) * price.output_usd_per_mtok)
 
 
-def fill(rows: Any, j: int, get: Callable[[str], np.ndarray], w: dict[str, np.ndarray],
+def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray],
          option: ApiOption, plan: None = None, profile: tuple[float, ...] | None = None) -> None:
     """Write row ``j`` of the kernel's option inputs; ``get(field)`` is that input per path.
 
@@ -151,7 +140,7 @@ def fill(rows: Any, j: int, get: Callable[[str], np.ndarray], w: dict[str, np.nd
     priced as its own request (its input tokens, its tier's prices) and weighted (1-l) : l.
     """
     c, cw = w["cached_input_share"], w["cache_write_share"]
-    write = get("cache_write_usd_per_mtok") if option_has(get, "cache_write_usd_per_mtok") else 0.0
+    write = get("cache_write_usd_per_mtok") if get.has("cache_write_usd_per_mtok") else 0.0
 
     def request_usd(tokens_in: np.ndarray, prefix: str) -> np.ndarray:
         return (tokens_in * ((1.0 - c - cw) * get(f"{prefix}input_usd_per_mtok")
@@ -159,7 +148,7 @@ def fill(rows: Any, j: int, get: Callable[[str], np.ndarray], w: dict[str, np.nd
                 + w["output_tokens_per_request"] * get(f"{prefix}output_usd_per_mtok")) / TOKENS_PER_MTOK
 
     price = request_usd(w["input_tokens_per_request"], "")
-    if option_has(get, "long_context_input_usd_per_mtok"):
+    if get.has("long_context_input_usd_per_mtok"):
         long_share = w["long_context_share"]
         price = ((1.0 - long_share) * price
                  + long_share * request_usd(w["long_context_input_tokens"], "long_context_"))

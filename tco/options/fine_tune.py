@@ -9,11 +9,11 @@ hosting by the hour while it carries traffic and prices fine-tuned tokens at a m
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from tco.options.table import OptionInputs
 from tco.schema import OwnedFineTune, Scenario, VendorFineTune
 from tco.units import HOURS_PER_MONTH, TOKENS_PER_MTOK
 
@@ -21,7 +21,7 @@ NONE, OWNED, VENDOR = 0, 1, 2
 """The kernel's codes: no fine-tuning, an owned pipeline, a vendor's service."""
 
 
-def fill(rows: Any, j: int, get: Callable[[str], np.ndarray], x: dict[str, np.ndarray],
+def fill(rows: Any, j: int, get: OptionInputs, x: dict[str, np.ndarray],
          sc: Scenario, tune: OwnedFineTune | VendorFineTune | None) -> None:
     """Write the fine-tuning columns of option row ``j`` (left at 0 without ``fine_tune:``).
 

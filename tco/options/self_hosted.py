@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -12,7 +11,7 @@ import tco.catalog as catalog
 from tco.capacity import CapacityPlan
 from tco.distributions import Z_P90, Lognormal, nominal
 from tco.errors import ScenarioError
-from tco.options.table import Table
+from tco.options.table import OptionInputs, Table
 from tco.schema import Scenario, SelfHostedOption
 from tco.units import (
     HOURS_PER_MONTH,
@@ -167,7 +166,7 @@ def _purchase(table: Table, prefix: str, o: SelfHostedOption, g: catalog.Gpu) ->
             table.add(f"{pre}.{field_name}", value, p, field_name, f"default: {source}", as_of)
 
 
-def fill(rows: Any, j: int, get: Callable[[str], np.ndarray], w: dict[str, np.ndarray],
+def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray],
          option: SelfHostedOption, plan: CapacityPlan, profile: tuple[float, ...] | None = None
          ) -> None:
     """Write row ``j`` of the kernel's option inputs; ``get(field)`` is that input per path.

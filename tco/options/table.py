@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from tco.distributions import Distribution, nominal
 from tco.fields import Bounds
 
@@ -98,3 +100,19 @@ class Table:
                 source = (SCENARIO_SOURCE if name in model.model_fields_set
                           else "default (not set in the scenario)")
                 self.add(f"{prefix}.{name}", value, model, name, source, per_event=name in per_event)
+
+
+class OptionInputs:
+    """One option's inputs per path, as its kind's ``fill`` reads them: ``get(field)`` is a fresh,
+    writeable (paths,) float64 array (numba compiles once per array type), ``get.has(field)``
+    whether the parameter table has that field (some exist only where the workload needs them)."""
+
+    def __init__(self, x: dict[str, np.ndarray], prefix: str, paths: int) -> None:
+        self.x, self.prefix, self.paths = x, prefix, paths
+
+    def __call__(self, field: str) -> np.ndarray:
+        return np.array(np.broadcast_to(np.asarray(self.x[self.prefix + field], dtype=float),
+                                        (self.paths,)))
+
+    def has(self, field: str) -> bool:
+        return self.prefix + field in self.x
