@@ -406,6 +406,19 @@ def weights_age(result: SimulationResult) -> FigureSpec:
                       notes=tuple(notes))
 
 
+def still_on_weights(result: SimulationResult) -> FigureSpec:
+    """Share of futures still running the weights deployed in month 0, month by month."""
+    rows = [_rows(name, np.arange(result.scenario.horizon_months),
+                  still_on_month0_weights(first, result.scenario.horizon_months))
+            for name, first in result.first_upgrade.items()]
+    return FigureSpec("still_on_weights", "line", "Share of futures still on today's open weights",
+                      _month(result.scenario), Axis("Share of simulated futures", "share"),
+                      _concat(rows), {name: Style(colour) for name, colour in
+                                      option_colours(list(result.first_upgrade)).items()},
+                      notes=("A release arriving after a licence change is cancelled: those futures "
+                             "stay on today's weights.",))
+
+
 def upgrade_note(name: str, first_upgrade: np.ndarray, months: int, start: str) -> str:
     """When the option first upgrades, in words: median month and calendar month, and how often
     no release arrives within the horizon."""

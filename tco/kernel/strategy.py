@@ -145,12 +145,12 @@ def fine_tuning(p, s, t, o, st, L, tr, share, migrations, dest, moved_in, line_s
 
     For each option carrying the strategy's traffic: a release arriving this month costs
     upgrade_usd x (1 - portability). With ``fine_tune:`` (and, for a vendor's service, before its
-    withdrawal), one run in a month when any of these holds: the option's first month carrying
-    the strategy's traffic, every ``retrain_every_months`` after it, a deprecation (a new base
-    model), traffic moving onto it from an exit or a withdrawal (``moved_in`` and it is the live
-    fallback); otherwise a run at the adapter price in a month a release arrives. An owned
-    pipeline pays its setup in its first month and its monthly cost while carrying traffic; a
-    vendor's service bills hosting while it carries traffic.
+    withdrawal), a run for each of: the option's first month carrying the strategy's traffic and
+    every ``retrain_every_months`` after it, each deprecation (a new base model), traffic moving
+    onto it from an exit or a withdrawal (``moved_in`` and it is the live fallback), and each
+    release upgrade (at the adapter price). An owned pipeline pays its setup in its first month
+    and its monthly cost while carrying traffic; a vendor's service bills hosting while it
+    carries traffic.
     """
     total, runs, upgraded = 0.0, 0.0, 0.0
     for r in range(st.relied.shape[1]):
@@ -167,18 +167,24 @@ def fine_tuning(p, s, t, o, st, L, tr, share, migrations, dest, moved_in, line_s
         kind = o.ft_kind[j]
         if kind == 0 or (kind == VENDOR and t >= tr.ft_month[j]):
             continue
-        full_run = False
+        # One run per trigger, as the contract counts them: the schedule (first month carrying
+        # traffic, then every retrain_every_months), each deprecation (a new base model), traffic
+        # moved onto the option by an exit or a withdrawal, and each release upgrade (at the
+        # adapter price).
+        due = 0.0
         if tr.ft_start[j] < 0:
             tr.ft_start[j] = t
-            full_run = True
+            due += 1.0
             total += add(line_sum, s, L.fine_tune_platform, t, o.ft_setup_usd[j, p], full)
-        elif ((t - tr.ft_start[j]) % o.ft_every[j] == 0 or migrations[j, t] > 0.0
-              or (moved_in and j == dest)):
-            full_run = True
-        if full_run:
-            total += add(line_sum, s, L.fine_tune_runs, t, o.ft_run_usd[j, p], full)
-            runs += 1.0
-        elif upgrade:
+        elif (t - tr.ft_start[j]) % o.ft_every[j] == 0:
+            due += 1.0
+        due += migrations[j, t]
+        if moved_in and j == dest:
+            due += 1.0
+        if due > 0.0:
+            total += add(line_sum, s, L.fine_tune_runs, t, due * o.ft_run_usd[j, p], full)
+            runs += due
+        if upgrade:
             total += add(line_sum, s, L.fine_tune_runs, t, o.ft_upgrade_run_usd[j, p], full)
             runs += 1.0
         total += add(line_sum, s, L.fine_tune_platform, t, o.ft_month_usd[j, p], full)

@@ -141,6 +141,7 @@ FIGURES = {
     "Value of portability": lambda v: specs.portability(v.portability, v.result.strategies),
     "GPU fleet": lambda v: specs.fleet(v.evaluation),
     "Age of the deployed weights": lambda v: specs.weights_age(v.result),
+    "Still on today's weights": lambda v: specs.still_on_weights(v.result),
     "Fine-tuning and upgrades": lambda v: specs.fine_tuning(v.result),
 }
 STRATEGY_FIGURES = {
@@ -164,7 +165,8 @@ def chart_names(view: View) -> list[str]:
     """Every chart name ``figure`` accepts for this view."""
     names = [n for n in FIGURES if (n != "GPU fleet" or view.has_fleet)
              and (n != "Break-even volume" or view.has_break_even)
-             and (n != "Age of the deployed weights" or view.has_releases)
+             and (n not in ("Age of the deployed weights", "Still on today's weights")
+                  or view.has_releases)
              and (n != "Fine-tuning and upgrades" or view.has_tuning)]
     return [*names, *(f"{kind}: {s}" for kind in STRATEGY_FIGURES for s in view.scenario.strategies)]
 

@@ -94,7 +94,8 @@ def risk(view: View, key: Key) -> None:
     side_by_side(key, ("NPV distribution", "fig_npv_dist"), ("Expected regret", "fig_regret"))
     show(figure(*key, "Events fired"), "fig_events")
     if view.has_releases:
-        show(figure(*key, "Age of the deployed weights"), "fig_weights_age")
+        side_by_side(key, ("Age of the deployed weights", "fig_weights_age"),
+                     ("Still on today's weights", "fig_still_on_weights"))
         st.caption("Each open release is planned on the track's cadence and arrives after a vetting "
                    "delay drawn for it; a licence change cancels the releases not yet arrived. "
                    "Older weights escalate more traffic to the fallback.")
