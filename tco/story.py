@@ -76,7 +76,7 @@ def releases_and_tuning(result: SimulationResult) -> list[str]:
         if upgraded.size:
             median = int(np.median(upgraded))
             when = (f"the next open release for {name} arrives in month {median} "
-                    f"({calendar.shift(result.resolved.start, median)}) at the median")
+                    f"({calendar.readable(result.resolved.start, median)}) at the median")
         else:
             when = f"no open release for {name} arrives within the horizon"
         out.append(f"Waiting on releases: {when}; in {pct(1.0 - upgraded.size / first.size)} of "
@@ -88,7 +88,16 @@ def releases_and_tuning(result: SimulationResult) -> list[str]:
         runs = result.fine_tune_runs.mean(axis=0)
         parts = [f"{name} {runs[s]:.1f} runs, {usd(tuning[s])}"
                  for s, name in enumerate(result.strategies) if tuning[s] > 0]
-        out.append("Fine-tuning over the horizon (mean, undiscounted): " + "; ".join(parts) + ".")
+        text = "Fine-tuning over the horizon (mean, undiscounted): " + "; ".join(parts) + "."
+        kinds = list(risks.REGISTRY)
+        if "fine_tune_withdrawn" in {risk.kind for risk in result.scenario.risks}:
+            hit = (result.events[:, :, kinds.index("fine_tune_withdrawn")] > 0).mean(axis=0)
+            exposed = [f"{pct(hit[s])} of futures for {name}" for s, name in
+                       enumerate(result.strategies) if hit[s] > 0]
+            if exposed:
+                text += (" A vendor withdrew the fine-tuning service a strategy relied on in "
+                         + ", ".join(exposed) + ".")
+        out.append(text)
     return out
 
 
