@@ -13,8 +13,11 @@ not depend on how many threads run it.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from collections import namedtuple
 from dataclasses import dataclass
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -27,6 +30,32 @@ from tco.kernel.strategy import strategies as strategy_pass
 from tco.load import Loaded
 from tco.units import MONTHS_PER_YEAR
 from tco.views import LINES, Strategies, events, extras, line_names, option_rows, strategies, workload
+
+
+def purge_stale_cache(package: Path) -> None:
+    """Drop numba's on-disk cache of the kernel when any source it compiles in has changed.
+
+    numba keys a cached function on its own file's timestamp only, but ``_kernel`` compiles the
+    helpers of the other kernel modules (and the codes and constants they copy) into itself: after
+    editing one of them, or pulling a change to it, the stale machine code would run and give
+    other numbers without a word. A digest of every such source, kept beside the cache, decides.
+    """
+    root = package.parent
+    sources = sorted(package.glob("*.py")) + [root / "options" / name for name in (
+        "api.py", "self_hosted.py", "fine_tune.py")] + [root / "risks" / "base.py", root / "units.py"]
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
+    cache = package / "__pycache__"
+    stamp = cache / "kernel-sources.sha256"
+    with contextlib.suppress(OSError):  # a read-only install: numba cannot cache there either
+        if stamp.exists() and stamp.read_text() == digest:
+            return
+        for stale in [*cache.glob("*.nbi"), *cache.glob("*.nbc")]:
+            stale.unlink(missing_ok=True)
+        cache.mkdir(exist_ok=True)
+        stamp.write_text(digest)
+
+
+purge_stale_cache(Path(__file__).parent)
 
 # Several page sessions may call the kernel at once from their own threads; numba's default
 # 'workqueue' layer aborts the process on concurrent parallel calls, GNU OpenMP does not.
