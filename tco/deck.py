@@ -18,7 +18,7 @@ from pptx.util import Emu, Inches, Pt
 import tco.calendar as calendar
 import tco.prices as prices
 from tco.export import fiscal_years, provenance
-from tco.figures import data
+from tco.figures import data, stories
 from tco.figures.pptx import add_chart, caption
 from tco.figures.spec import FigureSpec
 from tco.format import pct, usd
@@ -198,9 +198,9 @@ def figure_specs(sc: Scenario, result: SimulationResult) -> list[FigureSpec]:
     if sc.risks:
         specs.append(data.events(result))
     if result.weights_age:
-        specs.append(data.weights_age(result))
+        specs.append(stories.weights_age(result))
     if result.fine_tune_runs.any() or result.upgrades.any():
-        specs.append(data.fine_tuning(result))
+        specs.append(stories.fine_tuning(result))
     swings = tornado(sc)
     specs += [data.tornado(swings, name, TORNADO_ROWS, scenario=sc) for name in sc.strategies]
     return specs

@@ -55,11 +55,16 @@ class Engine:
         """Tokens per step (decode plus prefill, or prefill only where decode is not counted)."""
         return self.max_tokens_per_step if self._large(g) else self.max_tokens_per_step_small_gpu
 
-    def kv_bytes_available(self, memory_bytes: float, weights_bytes: float) -> float:
-        """KV-cache bytes on a replica with ``memory_bytes`` of HBM holding ``weights_bytes``."""
+    def kv_bytes_available(self, memory_bytes: float, weights_bytes: float,
+                           reserve_bytes: float = 0.0) -> float:
+        """KV-cache bytes on GPUs with ``memory_bytes`` of HBM holding ``weights_bytes`` of weights
+        and ``reserve_bytes`` the runtime keeps (context, activations, workspaces).
+
+        TensorRT-LLM measures the memory left after weights and activations and gives the KV
+        cache its share of that; vLLM and SGLang cap everything at a share of total memory."""
         if self.memory_share_of == "free":
-            return max(0.0, (memory_bytes - weights_bytes) * self.memory_share)
-        return max(0.0, memory_bytes * self.memory_share - weights_bytes)
+            return max(0.0, (memory_bytes - weights_bytes - reserve_bytes) * self.memory_share)
+        return max(0.0, memory_bytes * self.memory_share - weights_bytes - reserve_bytes)
 
 
 def _row(raw: dict[str, str]) -> Engine:

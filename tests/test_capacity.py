@@ -5,6 +5,8 @@ The model beside every published result (fit and hold-out) is in tests/test_publ
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,9 @@ import tco.engines as engines
 from tco.errors import ScenarioError
 
 GIB = 2**30
+RESERVE_B = capacity.EFFICIENCY.reserve_gb * 1e9
+ROOFLINE = capacity.Efficiency(memory=0.75, compute=1.0)
+"""Round factors, perfect overlap, datasheet links: the hand sums below use these."""
 
 
 def test_kv_cache_follows_the_weights_and_can_be_overridden() -> None:
@@ -42,15 +47,16 @@ def test_weight_only_formats_run_on_gpus_that_cannot_compute_them() -> None:
 
 
 def test_refused_only_when_one_full_request_does_not_fit() -> None:
-    """TensorRT-LLM gives the KV cache 90% of what the weights leave. One H100 with Llama 70B in
-    FP8: (80 GiB - 70.6 GB) x 0.9 = 13.77 GB; a 128 + 2,048-token request reserves
-    2,176 x 163,840 B = 356.5 MB, so the batch is floor(13.77e9 / 356.5e6) = 38 (NVIDIA ran this).
-    Llama 405B in FP8 (405 GB) on 4 x 80 GiB = 343.6 GB cannot hold even the weights."""
+    """TensorRT-LLM gives the KV cache 90% of what the weights and the runtime's reserve r leave.
+    One H100 with Llama 70B in FP8: (80 GiB - 70.6 GB - r) x 0.9 = 10.48 GB at r = 3.65 GB; a
+    128 + 2,048-token request reserves 2,176 x 163,840 B = 356.5 MB, so the batch is
+    floor(10.48e9 / 356.5e6) = 29. Llama 405B in FP8 (405 GB) on 4 x 80 GiB = 343.6 GB cannot hold
+    even the weights."""
     p = capacity.plan(model="llama-3.1-70b", gpu="h100-sxm", precision="fp8", gpus=1, input_tokens=128,
                       output_tokens=2048)
-    free = (80 * GIB - 70.6e9) * 0.9
-    assert p.max_batch == int(free // (2176 * 163_840)) == 38
-    assert p.bound.startswith("KV-cache memory")
+    free = (80 * GIB - 70.6e9 - RESERVE_B) * 0.9
+    assert p.max_batch == int(free // (2176 * 163_840)) == 29
+    assert p.bound.startswith("KV-cache memory") and p.batch_bound == "KV-cache memory"
     with pytest.raises(ScenarioError, match=r"^gpu: llama-3.1-405b in fp8 does not fit 4 x h100-sxm"):
         capacity.plan(model="llama-3.1-405b", gpu="h100-sxm", precision="fp8", gpus=4, input_tokens=100,
                       output_tokens=100)
@@ -65,10 +71,11 @@ def test_engine_limits() -> None:
     p = capacity.plan(model="llama-3.1-8b", gpu="h200", precision="fp8", gpus=1, input_tokens=2048,
                       output_tokens=128)
     assert p.max_batch == 8192 // 17 == 481
-    assert p.bound.startswith("engine token budget")
+    assert p.bound.startswith("engine token budget") and p.batch_bound == "engine token budget"
     capped = capacity.plan(model="llama-3.1-8b", gpu="h200", precision="fp8", gpus=1, input_tokens=10,
                            output_tokens=100, serving_engine="vllm")
     assert capped.max_batch == 1024 and capped.serving_engine == "vllm"
+    assert capped.batch_bound == "engine sequence cap"
     with pytest.raises(ScenarioError, match="^x.serving_engine: unknown serving engine 'tgi'"):
         capacity.plan(model="llama-3.1-8b", gpu="h200", precision="fp8", input_tokens=10, output_tokens=10,
                       serving_engine="tgi", field="x")
@@ -76,24 +83,52 @@ def test_engine_limits() -> None:
 
 def test_allreduce_by_hand() -> None:
     """Llama 70B on 8 x H100, 100 tokens: each of 2 x 80 all-reduces moves 100 x 8192 x 2 B =
-    1.6384 MB; a ring sends 2 x 7/8 of it out of every GPU at 450 GB/s: 6.3716 us; 160 of them
-    1.01945 ms. Each also pays 2 x 7 hops of latency: 160 x 14 x 1 us = 2.24 ms at 1 us a hop."""
+    1.6384 MB; a ring sends 2 x 7/8 of it out of every GPU at 450 GB/s: 6.3716 us, or 10.6193 us
+    at 0.6 of the link. Latency (NCCL Ring/LL): 6.6 us + 14 steps x 0.6 us = 15.0 us. So 160 x
+    21.3716 us = 3.41945 ms, and 160 x 25.6193 us = 4.09908 ms at 0.6 of the link.
+    16 GPUs span 2 nodes: 28 NVLink steps and 2 network steps, 6.6 + 16.8 + 5.4 = 28.8 us, and the
+    50 GB/s network bounds the ring: 2 x 15/16 x 1.6384 MB / 50 GB/s = 61.44 us; 160 x 90.24 us.
+    L40S over PCIe (32 GB/s, 1.0 us a step): 160 x (89.6 + 20.6) us = 17.632 ms."""
     m, g = catalog.model("llama-3.1-70b"), catalog.gpu("h100-sxm")
-    assert capacity.allreduce_seconds(m, g, 8, np.array([100.0]))[0] == pytest.approx(1.019449e-3, rel=1e-5)
-    assert capacity.allreduce_seconds(m, g, 8, np.array([100.0]), 1.0)[0] == pytest.approx(
-        1.019449e-3 + 2.24e-3, rel=1e-5)
-    assert capacity.allreduce_seconds(m, g, 1, np.array([100.0]))[0] == 0.0
+    tokens = np.array([100.0])
+    assert capacity.allreduce_seconds(m, g, 8, tokens)[0] == pytest.approx(3.419449e-3, rel=1e-6)
+    assert capacity.allreduce_seconds(m, g, 8, tokens, 0.6)[0] == pytest.approx(4.099081e-3, rel=1e-6)
+    assert capacity.allreduce_seconds(m, g, 16, tokens)[0] == pytest.approx(160 * 90.24e-6, rel=1e-9)
+    assert capacity.allreduce_seconds(m, catalog.gpu("l40s"), 8, tokens)[0] == pytest.approx(17.632e-3)
+    assert capacity.allreduce_seconds(m, g, 8, tokens, per_layer=1)[0] == pytest.approx(3.419449e-3 / 2)
+    assert capacity.allreduce_seconds(m, g, 1, tokens)[0] == 0.0
+    assert capacity.ALLREDUCE_BASE_US == 6.6 and capacity.HOP_US["nvlink"] == 0.6
 
 
 def test_batch_one_decode_reads_the_weights_and_kv() -> None:
-    """Llama 3.1 8B in BF16 on one H100, batch 1, mean context 1000 + 150: the step reads
-    16.06 GB of weights plus 1,150 x 131,072 B of KV at 3.35 TB/s x the memory efficiency."""
+    """Llama 3.1 8B in BF16 on one H100, batch 1, mean context 1000 + 150: the step reads 16.06 GB
+    of weights and 1,150 x 131,072 B of KV at 3.35 TB/s x 0.75, and computes 2 x 8.03e9 FLOPs at
+    989 TFLOPS x 0.803 (the measured ceiling) and 2 x 32 x 32 x 256 x 1,150 attention FLOPs. With
+    perfect overlap the step is the reads (memory-bound); with overlap_loss 1 the math adds on."""
     m, g = catalog.model("llama-3.1-8b"), catalog.gpu("h100-sxm")
-    eff = capacity.EFFICIENCY
-    t = capacity.step_seconds(m, g, "bf16", "bf16", 1, np.array([1.0]), np.array([0.0]), (1000, 300), eff)
-    by_hand = (8.03e9 * 2 + 1150 * 131_072) / (3.35e12 * eff.memory)
-    assert t[0] == pytest.approx(by_hand, rel=1e-9)
+    one, none = np.array([1.0]), np.array([0.0])
+    t = capacity.step_seconds(m, g, "bf16", "bf16", 1, one, none, (1000, 300), ROOFLINE)
+    bandwidth, flops = 3.35e12 * 0.75, 989e12 * 0.803
+    t_weights, t_kv = 8.03e9 * 2 / bandwidth, 1150 * 131_072 / bandwidth
+    t_gemm, t_attention = 2 * 8.03e9 / flops, 2 * 32 * 32 * 256 * 1150 / flops
+    assert t[0] == pytest.approx(t_weights + t_kv, rel=1e-9)
+    serial = dataclasses.replace(ROOFLINE, overlap_loss=1.0)
+    t = capacity.step_seconds(m, g, "bf16", "bf16", 1, one, none, (1000, 300), serial)
+    assert t[0] == pytest.approx(t_weights + t_kv + t_gemm + t_attention, rel=1e-9)
     assert capacity.regime(m, g, "bf16", "bf16", 1, 1, (1000, 300)) == "decode memory-bound"
+
+
+def test_larger_groups_pay_for_their_all_reduces() -> None:
+    """Llama 70B FP8 on 8 x H100 at batch 1, 1000 in / 300 out: each GPU reads 70.6 GB / 8 of
+    weights and 1,150 x 163,840 B / 8 of KV at 3.35 TB/s x 0.75, then waits for 160 all-reduces of
+    one token (16 KB: 0.064 us of bytes, 15 us of latency each), 2.41 ms a step."""
+    m, g = catalog.model("llama-3.1-70b"), catalog.gpu("h100-sxm")
+    t = capacity.step_seconds(m, g, "fp8", "fp8", 8, np.array([1.0]), np.array([0.0]), (1000, 300),
+                              ROOFLINE)
+    reads = (70.6e9 + 1150 * 163_840) / 8 / (3.35e12 * 0.75)
+    allreduce = 160 * (2 * 7 / 8 * 8192 * 2 / 450e9 + 15.0e-6)
+    assert t[0] == pytest.approx(reads + allreduce, rel=1e-9)
+    assert allreduce == pytest.approx(2.41e-3, rel=2e-3)
 
 
 def test_tighter_latency_shrinks_the_batch() -> None:
@@ -103,24 +138,35 @@ def test_tighter_latency_shrinks_the_batch() -> None:
     assert tight.max_batch <= loose.max_batch
     assert tight.output_tokens_per_s <= loose.output_tokens_per_s
     assert tight.inter_token_ms <= 20 + 1e-9
-    assert tight.bound.startswith("latency target")
+    assert tight.bound.startswith("latency target") and tight.batch_bound == "latency target"
     with pytest.raises(ScenarioError, match="^max_inter_token_ms: 1 ms cannot be met"):
         capacity.plan(max_inter_token_ms=1, **kw)
 
 
 def test_cost_optimal_size_is_the_cheapest_candidate() -> None:
-    """The chosen size has the fewest GPU-seconds per request among candidates that fit; gpus pins."""
+    """The chosen size and layout have the fewest GPU-seconds per request (n x output x ITL / B)
+    among candidates that fit; a mixture of experts tries both layouts; gpus pins the size."""
     kw = dict(model="qwen3-235b-a22b", gpu="h200", precision="fp8", input_tokens=2000, output_tokens=500)
     p = capacity.plan(**kw)
-    feasible = [(c[2], c[0]) for c in p.candidates if c[2] is not None]
-    assert (p.gpus) == min(feasible)[1]
+    feasible = [c for c in p.candidates if c.gpu_seconds_per_request is not None]
+    best = min(feasible, key=lambda c: c.gpu_seconds_per_request)
+    assert (p.gpus, p.layout) == (best.gpus, best.layout)
     assert p.why.startswith(f"{p.gpus} x h200")
-    smallest = min(c[0] for c in p.candidates if c[1])
-    assert smallest == 2  # 235 GB of FP8 weights need 2 x 141 GiB
-    pinned = capacity.plan(gpus=2, **kw)
-    assert pinned.gpus == 2 and "pinned" in pinned.why
-    seconds = dict((c[0], c[2]) for c in p.candidates)
-    assert pinned.replica_seconds_per_request(2000, 500) * 2 == pytest.approx(seconds[2], rel=1e-9)
+    assert {c.layout for c in p.candidates if c.gpus > 1} == {"tp", "dp-ep"}
+    assert min(c.gpus for c in p.candidates if c.fits) == 2  # 235 GB of FP8 weights need 2 x 141 GiB
+    for c in feasible:
+        assert c.gpu_seconds_per_request == pytest.approx(
+            c.gpus * 500 * c.inter_token_ms / 1000 / c.batch, rel=1e-9)
+    pinned = capacity.plan(gpus=2, layout="tp", **kw)
+    assert (pinned.gpus, pinned.layout) == (2, "tp") and "pinned" in pinned.why
+    seconds = {(c.gpus, c.layout): c.gpu_seconds_per_request for c in p.candidates}
+    assert pinned.replica_seconds_per_request(2000, 500) * 2 == pytest.approx(seconds[2, "tp"], rel=1e-9)
+    dense = capacity.plan(model="llama-3.1-70b", gpu="h100-sxm", precision="fp8", input_tokens=1000,
+                          output_tokens=300)
+    assert {c.layout for c in dense.candidates} == {"tp"}
+    with pytest.raises(ScenarioError, match="^layout: 'dp-ep' needs a mixture of experts"):
+        capacity.plan(model="llama-3.1-70b", gpu="h100-sxm", precision="fp8", input_tokens=10,
+                      output_tokens=10, layout="dp-ep")
 
 
 def test_moe_reads_fewer_weights_at_small_batch() -> None:
@@ -131,6 +177,27 @@ def test_moe_reads_fewer_weights_at_small_batch() -> None:
     assert reads[1] == pytest.approx(235e9, rel=1e-3)
 
 
+def test_expert_parallel_layout_by_hand() -> None:
+    """Qwen3-235B-A22B: 128 experts, 8 per token. One expert is (235 - 22) / 120 = 1.775e9
+    parameters over the layers; shared ones 22 - 8 x 1.775 = 7.8e9. With attention data-parallel
+    over 8 GPUs every GPU keeps the shared part: 235 + 7 x 7.8 = 289.6 GB of FP8 weights in all.
+    Tensor parallelism over 8 GPUs copies each of the 4 KV heads twice (MLA's latent 8 times);
+    data parallelism keeps one copy. The engine schedules per attention rank: 8 x 2,048 sequences.
+    One token touches 8 experts: 8 rows plus 40 padding rows each = 328 GEMM rows per layer."""
+    m = catalog.model("qwen3-235b-a22b")
+    assert capacity.expert_split(m) == pytest.approx((7.8e9, 1.775e9))
+    assert capacity.weights_bytes(m, "fp8", 8, "dp-ep") == pytest.approx(289.6e9)
+    assert capacity.weights_bytes(m, "fp8", 8, "tp") == pytest.approx(235e9)
+    assert capacity.kv_copies(m, 8) == 2.0 and capacity.kv_copies(m, 8, "dp-ep") == 1.0
+    assert capacity.kv_copies(catalog.model("deepseek-v3"), 8) == 8.0
+    assert capacity.kv_copies(catalog.model("llama-3.1-70b"), 8) == 1.0
+    assert capacity.expert_gemm_rows(m, np.array([1.0]), 40.0)[0] == pytest.approx(328.0)
+    e = engines.engine("tensorrt-llm")
+    r = capacity.replica(m, catalog.gpu("h200"), "fp8", "fp8", e, 8, 1000, 1000, capacity.EFFICIENCY, "dp-ep")
+    assert r.cap_batch == 8 * 2048 and r.token_batch == 8 * (8192 // 2)
+    assert capacity.layouts(m, 1) == ("tp",) and capacity.layouts(catalog.model("llama-3.1-8b"), 8) == ("tp",)
+
+
 def test_mla_decodes_over_the_latent() -> None:
     """DeepSeek-V3 decode: 2 x 61 layers x 128 heads x (576 + 512) per attended token."""
     m = catalog.model("deepseek-v3")
@@ -139,18 +206,49 @@ def test_mla_decodes_over_the_latent() -> None:
 
 
 def test_throughput_band_and_replica_time() -> None:
-    """Band = exp(-/+1.645 sd) of the regime; one request holds the replica output x ITL / B."""
+    """Band = exp(-/+1.2816 sd) of the regime, the P10 and P90 of the per-path throughput factor;
+    one request holds the replica output x ITL / B."""
     p = capacity.plan(model="llama-3.1-70b", gpu="h100-sxm", precision="fp8", input_tokens=1000,
                       output_tokens=300, max_inter_token_ms=50)
     sd = capacity.REGIME_LOG_SD[p.regime]
     assert p.throughput_log_sd == sd
-    assert p.throughput_band == pytest.approx((np.exp(-1.6448536 * sd), np.exp(1.6448536 * sd)))
+    assert p.throughput_band == pytest.approx((np.exp(-1.2815516 * sd), np.exp(1.2815516 * sd)))
     assert p.replica_seconds_per_request(1000, 300) == pytest.approx(
         300 * p.inter_token_ms / 1000 / p.max_batch, rel=1e-9)
     assert p.regime in capacity.REGIMES
+
+
+def test_explain_and_why_for_the_page_and_deck() -> None:
+    """explain() lists every candidate, cheapest first, refused ones last; why() is one sentence."""
+    p = capacity.plan(model="llama-4-maverick", gpu="h200", precision="fp8", input_tokens=600,
+                      output_tokens=150, max_inter_token_ms=40)
+    frame = capacity.explain(p)
+    assert list(frame.columns) == ["gpus", "layout", "fits", "batch", "batch_bound", "inter_token_ms",
+                                   "output_tokens_per_s_per_gpu", "gpu_seconds_per_request",
+                                   "cost_vs_chosen", "chosen", "reason"]
+    assert len(frame) == len(p.candidates) and frame["chosen"].sum() == 1
+    chosen = frame[frame["chosen"]].iloc[0]
+    assert (chosen["gpus"], chosen["layout"], chosen["cost_vs_chosen"]) == (p.gpus, p.layout, 1.0)
+    costs = frame["gpu_seconds_per_request"].dropna()
+    assert costs.is_monotonic_increasing and costs.index[0] == 0
+    assert not frame.loc[frame["gpu_seconds_per_request"].isna(), "fits"].all()  # 1 and 2 GPUs do not fit
+    assert frame["gpu_seconds_per_request"].isna().iloc[len(costs):].all()
+    sentence = capacity.why(p)
+    assert sentence.startswith(p.why) and sentence.endswith(".") and sentence.count(". ") == 0
+    assert f"batch {p.max_batch} bound by the latency target" in sentence and "P10-P90" in sentence
+    assert p.batch_bound in capacity.BATCH_BOUNDS
+
+
+def test_fitted_factors_sit_within_their_physical_bounds() -> None:
+    for name, (low, high, why) in capacity.FIT_BOUNDS.items():
+        assert low <= getattr(capacity.EFFICIENCY, name) <= high, name
+        assert why
 
 
 def test_unknown_format_names_the_field() -> None:
     with pytest.raises(ScenarioError, match=r"^o\.precision: must be one of 'bf16', 'fp8', 'fp4', 'int4'"):
         capacity.plan(model="llama-3.1-8b", gpu="h100-sxm", precision="fp16", input_tokens=1,
                       output_tokens=1, field="o")
+    with pytest.raises(ScenarioError, match=r"^o\.layout: must be one of 'tp', 'dp-ep'"):
+        capacity.plan(model="llama-3.1-8b", gpu="h100-sxm", precision="fp8", input_tokens=1,
+                      output_tokens=1, field="o", layout="pp")

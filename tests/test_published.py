@@ -1,11 +1,11 @@
 """The capacity model beside every published result, and the fit / hold-out discipline.
 
-Each point prints its ratio (model / measured output tokens per second per GPU). Asserted
-tolerance band of the fitted model, on fit and hold-out points alike: every point within a factor
-of 2.2 and none refused. Hold-out summary: median |log10 ratio| <= 0.08. The issue's goal of 90%
-of hold-out points within x/÷1.5 is not met (89%: the mixtures of experts, run by NVIDIA with
-attention data parallelism and expert parallelism the model does not spell out, reach 70%);
-the test asserts the share the fitted model reaches, 0.85, so a regression shows.
+Each point prints its ratio (model / measured output tokens per second per GPU). Asserted: the
+issue's tolerance band, which the fitted model meets on fit and hold-out points alike (every
+point within a factor of 2.2, none refused; the worst is 1.86), and on the hold-out half a median
+|log10 ratio| <= 0.08 (0.043) and >= 90% within x/÷1.5 (98.7%) overall and in every regime (the
+mixtures of experts, now modelled with attention data parallelism and expert parallelism as
+NVIDIA ran them, reach 97.5%).
 """
 
 from __future__ import annotations
@@ -46,8 +46,10 @@ def test_holdout_summary() -> None:
     print(summary.round(3).to_string())
     assert held["refusals"] == 0
     assert held["median_abs_log10"] <= 0.08
-    assert held["within_1_5"] >= 0.85
+    assert held["within_1_5"] >= 0.90
     assert held["max_ratio_error"] <= 2.2
+    for regime in capacity.REGIMES:
+        assert summary.loc[(regime, "holdout"), "within_1_5"] >= 0.90, regime
 
 
 def test_split_rule() -> None:
@@ -59,24 +61,47 @@ def test_split_rule() -> None:
         assert (ordered["split"] == "fit").sum() <= (ordered["split"] == "holdout").sum()
 
 
-def test_fit_reads_only_the_fit_half(monkeypatch) -> None:
-    """The loss the optimiser sees is computed from fit points only."""
+def test_fit_reads_only_the_fit_half_within_the_bounds(monkeypatch) -> None:
+    """The loss the optimiser sees is computed from fit points only, and the optimiser is held
+    to ``capacity.FIT_BOUNDS``; the shipped factors are the fit's own result (a refit from them
+    returns them: benchmarks/calibrate_capacity.py)."""
     seen: list[str] = []
+    passed: dict = {}
     real_predict = published.predict
 
     def recording(b, efficiency=capacity.EFFICIENCY):
         seen.append(b.key)
         return real_predict(b, efficiency)
 
-    def one_call(loss, x0, **_):
+    def one_call(loss, x0, **kwargs):
+        passed.update(kwargs)
         loss(x0)
         return type("R", (), {"x": x0})()
 
     monkeypatch.setattr(published, "predict", recording)
     monkeypatch.setattr(published, "minimize", one_call)
-    published.fit()
+    assert published.fit() == capacity.EFFICIENCY
     fit_keys = set(TABLE.loc[TABLE["split"] == "fit", "key"])
     assert set(seen) == fit_keys
+    assert passed["bounds"] == [capacity.FIT_BOUNDS[name][:2] for name in published.FITTED]
+
+
+def test_harness_limits_by_hand() -> None:
+    """trtllm-bench's heuristic for Qwen3-235B FP8 on 8 x H100, 1000 in / 1000 out: 8 x 80 GiB
+    - 235e9 B / 2^30 = 421.14 GiB free, x 0.95 = 400.08 GiB; a token's KV cache is 2 x 94 layers
+    x max(8 GPUs, 4 heads) x 128 x 1 B = 192,512 B, so 2,000 tokens hold 0.35858 GiB and 1,115.7
+    requests fit: batch rounded up to 256s = 1,280; tokens 2 x 1,115.7 = 2,231 rounded up to 256s
+    = 2,304 (at least 1,000 + 1,280 without chunked prefill). vLLM v0.6.0 rows cap at 256."""
+    b = catalog.benchmarks()["trtllm10-h100-sxm-qwen3-235b-a22b-tp8-1000-1000"]
+    assert published.trtllm_bench_limits(b, chunked_prefill=False) == (1280, 2304)
+    e = published.harness_engine(b)
+    assert (e.key, e.max_sequences, e.max_tokens_per_step, e.memory_share) == (
+        "trtllm-bench-pytorch", 1280, 2304, 0.95)
+    assert published.layout(b) == "dp-ep"
+    vllm = published.harness_engine(catalog.benchmarks()["vllm060-h100-llama31-70b-tp4"])
+    assert vllm.sequence_cap(catalog.gpu("h100-sxm")) == 256
+    mlperf = catalog.benchmarks()["mlperf41-h100-llama2-70b-offline"]
+    assert published.harness_engine(mlperf) == "tensorrt-llm"
 
 
 def test_regime_sd_matches_the_fit_half() -> None:
@@ -87,6 +112,10 @@ def test_regime_sd_matches_the_fit_half() -> None:
 
 def test_every_benchmark_names_known_keys() -> None:
     for b in catalog.benchmarks().values():
-        catalog.model(b.model), catalog.gpu(b.gpu)
+        m = catalog.model(b.model)
+        catalog.gpu(b.gpu)
         assert b.engine in capacity.SERVING_ENGINES
         assert b.precision in capacity.PRECISIONS
+        assert published.layout(b) in capacity.LAYOUTS
+        assert published.layout(b) == "tp" or m.is_moe
+        assert published._columns()[b.key]["harness"] in published.HARNESSES

@@ -22,7 +22,7 @@ import tco.export as export
 import tco.prices as prices
 from tco.budget import PAGE_MAX_CELLS
 from tco.figures import data as specs
-from tco.figures import to_figure
+from tco.figures import stories, to_figure
 from tco.images import figure_bytes
 from tco.load import Loaded as Scenario
 from tco.load import dumps, loads
@@ -140,9 +140,9 @@ FIGURES = {
     "Break-even volume": lambda v: specs.break_even(v.scenario, v.evaluation),
     "Value of portability": lambda v: specs.portability(v.portability, v.result.strategies),
     "GPU fleet": lambda v: specs.fleet(v.evaluation),
-    "Age of the deployed weights": lambda v: specs.weights_age(v.result),
-    "Still on today's weights": lambda v: specs.still_on_weights(v.result),
-    "Fine-tuning and upgrades": lambda v: specs.fine_tuning(v.result),
+    "Age of the deployed weights": lambda v: stories.weights_age(v.result),
+    "Still on today's weights": lambda v: stories.still_on_weights(v.result),
+    "Fine-tuning and upgrades": lambda v: stories.fine_tuning(v.result),
 }
 STRATEGY_FIGURES = {
     "Monthly cost lines": lambda v, s: specs.cost_lines(v.evaluation.monthly, s, sc=v.scenario),

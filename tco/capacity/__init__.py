@@ -1,0 +1,231 @@
+"""Capacity physics: a roofline model of one serving replica, sized for the lowest cost.
+
+``plan(...)`` sizes a replica (tensor-parallel size and, for a mixture of experts, its layout)
+and returns its batch, throughput, what bounds the batch, the candidates it considered and why it
+chose one; ``explain(plan)`` tabulates the candidates and ``why(plan)`` says the choice in one
+sentence, for the page and the deck. The step-time model is in ``tco/capacity/physics.py``, the
+sizing rule in ``tco/capacity/planner.py``.
+
+Communication is not fitted: NCCL's own latency constants (``physics.ALLREDUCE_BASE_US``,
+``physics.HOP_US``) price an all-reduce's latency. Seven factors (``Efficiency``) are fitted on
+at most half of the published results in ``tco/data/benchmarks.csv`` (``tco/published.py``,
+split rule in its docstring), each within physically plausible bounds (``FIT_BOUNDS``, with their
+sources); the other half is held out. The fit half's residual spread per regime becomes the
+throughput uncertainty.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import tco.catalog as catalog
+import tco.engines as engines
+from tco.capacity.physics import (
+    ACTIVATION_BYTES,
+    ALLREDUCE_BASE_US,
+    BYTES_PER_VALUE,
+    CEILING,
+    DEFAULT_KV_CACHE_PRECISION,
+    GPUS_PER_NODE,
+    HOP_US,
+    INTER_NODE_GB_PER_S,
+    KV_CACHE_PRECISIONS,
+    LAYOUTS,
+    MLA_ROPE_DIM,
+    PRECISIONS,
+    Efficiency,
+    allreduce_seconds,
+    attention_flops_per_token,
+    compute_precision,
+    expert_gemm_rows,
+    expert_split,
+    kv_bytes_per_sequence,
+    kv_copies,
+    regime,
+    step_seconds,
+    weights_bytes,
+    weights_read_params,
+)
+from tco.capacity.planner import (
+    BATCH_BOUNDS,
+    LAYOUT_NAMES,
+    TENSOR_PARALLEL_SIZES,
+    Candidate,
+    CapacityPlan,
+    Replica,
+    best_batch,
+    candidate,
+    finish,
+    layouts,
+    replica,
+    why_sentence,
+)
+from tco.errors import ScenarioError
+from tco.units import MS_PER_S
+
+__all__ = [
+    "ACTIVATION_BYTES", "ALLREDUCE_BASE_US", "BATCH_BOUNDS", "BYTES_PER_VALUE", "CEILING",
+    "DEFAULT_KV_CACHE_PRECISION", "DEFAULT_SERVING_ENGINE", "EFFICIENCY", "EXPLAIN_COLUMNS", "FIT_BOUNDS",
+    "GPUS_PER_NODE", "HOP_US", "INTER_NODE_GB_PER_S", "KV_CACHE_PRECISIONS", "LAYOUTS", "LAYOUT_NAMES",
+    "MLA_ROPE_DIM", "PRECISIONS", "REGIMES", "REGIME_LOG_SD", "SERVING_ENGINES", "TENSOR_PARALLEL_SIZES",
+    "Candidate", "CapacityPlan", "Efficiency", "Replica", "allreduce_seconds", "attention_flops_per_token",
+    "compute_precision", "expert_gemm_rows", "expert_split", "explain", "kv_bytes_per_sequence",
+    "kv_copies", "layouts", "plan", "regime", "replica", "step_seconds", "weights_bytes",
+    "weights_read_params", "why",
+]
+
+SERVING_ENGINES = tuple(engines.engines())
+DEFAULT_SERVING_ENGINE = "tensorrt-llm"
+"""The engine with most published results in the catalog (TensorRT-LLM's perf overview)."""
+
+REGIMES = ("prefill-bound", "decode memory-bound", "decode compute-bound", "moe")
+
+FIT_BOUNDS = {
+    "memory": (0.42, 0.84, "bandwidth shares measured per kernel in a 70B TP8 BF16 serving run on H100: "
+               "KV-cache reads 42%, coalesced matrix loads 84% (mikamirai.com/blog/gpu-memory-bandwidth, "
+               "2026-03-28)"),
+    "compute": (0.5, 1.0, "a share of the measured matmul ceiling (tco/data/gpus.csv), which already "
+                "sits below the datasheet peak: at most all of it"),
+    "link": (0.6, 0.9, "NCCL's tuning model (NVIDIA/nccl src/graph/tuning.cc, v2.30.7) counts on 0.85 "
+             "of NVLink bandwidth for NVLS on Hopper, 0.74 on Blackwell and 0.92 for LL128 rings; "
+             "0.6-0.9 spans them below the protocol limit"),
+    "expert_compute": (0.1, 1.0, "routed-expert GEMMs pay for small per-expert shapes, expert "
+                       "scheduling, token permutation and output accumulation (TensorRT-LLM tech blog "
+                       "24, MoE as dense GEMM): at most the dense rate"),
+    "expert_pad_tokens": (0.0, 128.0, "grouped GEMMs compute whole tiles of rows per expert; "
+                          "an expert's last tile is between empty and full, and tiles reach 128 rows "
+                          "(the unfilled rows are the small-shape cost of the same blog)"),
+    "overlap_loss": (0.0, 1.0, "between the roofline's perfect overlap (0) and none (1)"),
+    "reserve_gb": (0.0, 6.0, "activations scale with the token budget (TensorRT-LLM "
+                   "docs/source/reference/memory.md); Llama 70B at 8,192 tokens needs about 1.5 GB of "
+                   "MLP activations, FP32 logits for 2,048 sequences 1 GB, CUDA context and "
+                   "workspaces about 1 GB (derived)"),
+}
+"""(low, high, why) of each fitted factor in ``Efficiency``."""
+
+EFFICIENCY = Efficiency(memory=0.758, compute=0.826, link=0.6, expert_compute=0.196, expert_pad_tokens=40.9,
+                        overlap_loss=1.0, reserve_gb=3.65)
+"""Fitted on the fit half of the published points within ``FIT_BOUNDS``
+(benchmarks/calibrate_capacity.py prints it). Two sit on a bound: link at its floor (the data
+would make tensor parallelism dearer still) and overlap_loss at 1 (a step's memory-bound and
+compute-bound kernels add up rather than overlap)."""
+
+REGIME_LOG_SD = {"prefill-bound": 0.107, "decode memory-bound": 0.13, "decode compute-bound": 0.142,
+                 "moe": 0.223}
+"""RMS of ln(measured / model) on the fit half, per regime (calibrate prints it)."""
+
+
+def plan(*, model: str, gpu: str, precision: str, gpus: int | None = None, input_tokens: float,
+         output_tokens: float, max_inter_token_ms: float | None = None,
+         kv_cache_precision: str | None = None, serving_engine: str | engines.Engine | None = None,
+         field: str = "", efficiency: Efficiency = EFFICIENCY, layout: str | None = None) -> CapacityPlan:
+    """Size one replica and return its sustained throughput for requests of one shape.
+
+    Parameters
+    ----------
+    precision
+        Weight format, one of ``PRECISIONS``.
+    gpus
+        Replica size; None takes, among sizes that fit and meet ``max_inter_token_ms``, the one
+        with the fewest GPU-seconds per request.
+    kv_cache_precision
+        None follows the weights (``DEFAULT_KV_CACHE_PRECISION``).
+    serving_engine
+        One of ``SERVING_ENGINES`` (None is ``DEFAULT_SERVING_ENGINE``), or an ``engines.Engine``
+        with other limits (a benchmark harness's, ``tco.published.harness_engine``).
+    layout
+        One of ``LAYOUTS`` ('dp-ep' only for mixtures of experts on 2 or more GPUs); None takes the
+        cheapest.
+    field
+        Scenario path used in error messages.
+
+    Raises
+    ------
+    ScenarioError
+        Unknown model, GPU, engine, format or layout; weights plus one full request's KV cache
+        that fit no candidate; a latency target no candidate meets.
+    """
+    prefix = f"{field}." if field else ""
+    m = catalog.model(model, f"{prefix}model")
+    g = catalog.gpu(gpu, f"{prefix}gpu")
+    if precision not in PRECISIONS:
+        raise ScenarioError(f"{prefix}precision", "must be one of " + ", ".join(f"'{p}'" for p in PRECISIONS))
+    kv = kv_cache_precision or DEFAULT_KV_CACHE_PRECISION[precision]
+    if kv not in KV_CACHE_PRECISIONS:
+        raise ScenarioError(f"{prefix}kv_cache_precision",
+                            "must be one of " + ", ".join(f"'{p}'" for p in KV_CACHE_PRECISIONS))
+    if kv == "fp4" and not g.dense_tflops("fp4"):
+        raise ScenarioError(f"{prefix}kv_cache_precision", f"{g.key} has no fp4 tensor cores to read "
+                            "an fp4 KV cache; use 'fp8' or 'bf16'")
+    e = serving_engine if isinstance(serving_engine, engines.Engine) else engines.engine(
+        serving_engine or DEFAULT_SERVING_ENGINE, f"{prefix}serving_engine")
+    if input_tokens <= 0 or output_tokens <= 0:
+        raise ScenarioError(f"{prefix}tokens", "input and output tokens per request must be positive")
+    if input_tokens + output_tokens > m.context_tokens:
+        raise ScenarioError(f"{prefix}model", f"requests of {input_tokens + output_tokens:,.0f} tokens "
+                            f"exceed {m.key}'s context of {m.context_tokens:,} tokens")
+    if gpus is not None and gpus < 1:
+        raise ScenarioError(f"{prefix}gpus", "must be at least 1")
+    if layout is not None and layout not in LAYOUTS:
+        raise ScenarioError(f"{prefix}layout", "must be one of " + ", ".join(f"'{x}'" for x in LAYOUTS))
+    if layout == "dp-ep" and not m.is_moe:
+        raise ScenarioError(f"{prefix}layout", f"'dp-ep' needs a mixture of experts; {m.key} is dense")
+    limit_s = None if max_inter_token_ms is None else max_inter_token_ms / MS_PER_S
+    sizes = (gpus,) if gpus is not None else TENSOR_PARALLEL_SIZES
+    candidates, options = [], []
+    for size in sizes:
+        for kind in layouts(m, size):
+            if layout is not None and kind != layout and size > 1:
+                continue
+            r = replica(m, g, precision, kv, e, size, input_tokens, output_tokens, efficiency, kind)
+            option = best_batch(r, limit_s, output_tokens) if r.fits else None
+            candidates.append(candidate(r, option, max_inter_token_ms))
+            if option is not None:
+                options.append(option)
+    if not options:
+        missed = [c.inter_token_ms for c in candidates if c.fits]
+        if missed:
+            raise ScenarioError(f"{prefix}max_inter_token_ms", f"{max_inter_token_ms:g} ms cannot be met "
+                                f"by {m.key} on {g.key} ({min(missed):.0f} ms at batch 1)")
+        what = f"{gpus} x {g.key}" if gpus is not None else f"up to {TENSOR_PARALLEL_SIZES[-1]} x {g.key}"
+        raise ScenarioError(f"{prefix}gpu", f"{m.key} in {precision} does not fit {what}: the weights "
+                            "plus the KV cache of one full request exceed the memory")
+    best = min(options, key=lambda o: (o.gpu_seconds_per_request, o.size, o.layout))
+    reason = why_sentence(g, best, options, gpus is not None, limit_s is not None)
+    return finish(m, g, precision, kv, e.key, best, reason, input_tokens, output_tokens,
+                  tuple(candidates), REGIME_LOG_SD)
+
+
+EXPLAIN_COLUMNS = ("gpus", "layout", "fits", "batch", "batch_bound", "inter_token_ms",
+                   "output_tokens_per_s_per_gpu", "gpu_seconds_per_request", "cost_vs_chosen", "chosen",
+                   "reason")
+
+
+def explain(p: CapacityPlan) -> pd.DataFrame:
+    """The candidates a plan considered, one row each, cheapest first (refused ones last).
+
+    Columns: gpus, layout, fits, batch, batch_bound, inter_token_ms, output_tokens_per_s_per_gpu,
+    gpu_seconds_per_request, cost_vs_chosen (GPU-seconds per request / the chosen one's), chosen,
+    reason.
+    """
+    rows = []
+    chosen = next((c for c in p.candidates if (c.gpus, c.layout) == (p.gpus, p.layout)
+                   and c.gpu_seconds_per_request is not None), None)
+    for c in p.candidates:
+        cost = c.gpu_seconds_per_request
+        relative = None if cost is None or chosen is None else cost / chosen.gpu_seconds_per_request
+        rows.append({"gpus": c.gpus, "layout": c.layout, "fits": c.fits, "batch": c.batch or None,
+                     "batch_bound": c.batch_bound or None, "inter_token_ms": c.inter_token_ms,
+                     "output_tokens_per_s_per_gpu": c.output_tokens_per_s_per_gpu,
+                     "gpu_seconds_per_request": cost, "cost_vs_chosen": relative,
+                     "chosen": c is chosen, "reason": c.reason})
+    frame = pd.DataFrame(rows, columns=EXPLAIN_COLUMNS)
+    order = frame["gpu_seconds_per_request"].fillna(float("inf"))
+    return frame.loc[order.sort_values(kind="stable").index].reset_index(drop=True)
+
+
+def why(p: CapacityPlan) -> str:
+    """One sentence: the chosen replica, why, what bounds its batch, and its throughput band."""
+    low, high = p.throughput_band
+    return (f"{p.why}; {p.output_tokens_per_s_per_gpu:,.0f} output tokens/s per GPU "
+            f"(P10-P90 {low:.2f}-{high:.2f}x, from published {p.regime} points).")

@@ -1,0 +1,311 @@
+"""The step-time physics of one serving replica: bytes read, FLOPs and GPU-to-GPU traffic.
+
+A replica is n GPUs holding one copy of the weights in one of two layouts (``LAYOUTS``):
+
+- ``tp``: every layer tensor-parallel over the n GPUs. Weights and KV heads are split n ways
+  (a GQA model with fewer KV heads than GPUs, and an MLA latent, are copied instead: each GPU
+  keeps whole heads); two all-reduces of the step's activations per layer.
+- ``dp-ep`` (mixtures of experts only): attention data-parallel, routed experts expert-parallel.
+  Every GPU holds the non-expert weights (attention, embeddings, shared experts) and the KV cache
+  of its own sequences, and E / n of the routed experts; a MoE layer gathers the step's tokens to
+  the GPUs holding their experts and reduce-scatters the results back, the traffic of one
+  all-reduce (TensorRT-LLM ``enable_attention_dp`` with ``--ep n``, SGLang
+  ``--enable-dp-attention``, vLLM ``--enable-expert-parallel`` with data parallelism).
+
+One step with D decoding sequences and P prefill tokens (T = D + P) takes, per GPU,
+
+    t_step = [max(t_weights, t_gemm) + o min(t_weights, t_gemm)]
+             + [max(t_kv, t_attention) + o min(t_kv, t_attention)] + t_comm
+
+with o the fitted share of the shorter side that does not overlap the longer (the kernels of a
+step run one after another, each bound by memory or by math: o = 0 is the roofline, 1 a sum).
+
+- t_weights: weight bytes the step's tokens touch over the GPU's bandwidth x memory efficiency. A
+  mixture of experts with E experts and k per token touches E (1 - (1 - k/E)^T) of them per
+  layer; ``tp`` reads 1/n of everything touched, ``dp-ep`` all shared weights and 1/n of the
+  touched experts;
+- t_gemm: 2 x active parameters x T FLOPs / n over dense peak x measured matmul ceiling share
+  (``tco/data/gpus.csv``) x the compute efficiency; routed experts compute k T rows plus a
+  fitted padding per touched expert (the unfilled part of its last GEMM tile), at a fitted
+  share of that rate (grouped GEMMs, with routing and permutation around them);
+- t_kv: the decoding sequences' KV cache (with its copies) / n over the same bandwidth;
+- t_attention: score and value FLOPs / n (a 576-wide latent per head for MLA models in decode);
+- t_comm: per all-reduce, NCCL's ring: 2 (n - 1) / n of the T x hidden BF16 message over the link
+  bandwidth x link efficiency, plus a base latency and a latency per ring step (cited constants).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tco.catalog import Gpu, OpenModel
+from tco.units import BYTES_PER_TB, FLOPS_PER_TFLOPS, PARAMS_PER_BILLION
+
+PRECISIONS = ("bf16", "fp8", "fp4", "int4")
+"""Weight storage formats. fp4 is NVFP4/MXFP4, int4 is AWQ/GPTQ; a GPU without units for the
+format stores the weights in it and computes at the finest precision it has (weight-only)."""
+
+KV_CACHE_PRECISIONS = ("bf16", "fp8", "fp4")
+
+BYTES_PER_VALUE = {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5 + 1.0 / 16, "int4": 0.5 + 2.0 / 128}
+"""fp4 carries one FP8 scale per 16 values (NVFP4); int4 one BF16 scale per 128-value group."""
+
+DEFAULT_KV_CACHE_PRECISION = {"bf16": "bf16", "fp8": "fp8", "fp4": "fp8", "int4": "bf16"}
+"""KV cache follows the checkpoint: ModelOpt FP8 and NVFP4 checkpoints declare
+``kv_cache_quant_algo: FP8``; AWQ/GPTQ checkpoints leave it at the activation dtype (BF16)."""
+
+LAYOUTS = ("tp", "dp-ep")
+
+GPUS_PER_NODE = 8
+INTER_NODE_GB_PER_S = 50.0
+"""Per-GPU network between nodes: one 400 Gb/s ConnectX-7 port per GPU (DGX H100 datasheet)."""
+
+ACTIVATION_BYTES = 2.0  # all-reduced and dispatched activations are BF16
+
+MLA_ROPE_DIM = 64
+"""DeepSeek-V3's latent is 512 compressed values plus 64 rotary ones; values use the 512."""
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    """Achieved shares of the hardware ceilings, fitted by ``tco.published.fit`` within
+    ``tco.capacity.FIT_BOUNDS``."""
+
+    memory: float
+    """Achieved / datasheet memory bandwidth in the step's reads (weights and KV cache)."""
+    compute: float
+    """Achieved / measured matmul ceiling in GEMMs and attention."""
+    link: float = 1.0
+    """Achieved / datasheet GPU-to-GPU bandwidth for the bytes of an all-reduce."""
+    expert_compute: float = 1.0
+    """Achieved / the dense GEMMs' rate in routed-expert GEMMs (grouped, with routing around them)."""
+    expert_pad_tokens: float = 0.0
+    """Rows a grouped GEMM computes per touched expert beyond its tokens (its last tile's unfilled
+    part), in tokens."""
+    overlap_loss: float = 0.0
+    """Share of the shorter of memory time and compute time that does not overlap the longer:
+    0 is the roofline's max(), 1 runs them one after the other."""
+    reserve_gb: float = 0.0
+    """GPU memory per GPU the engine keeps outside weights and KV cache (CUDA context,
+    activations for its token budget, workspaces)."""
+    allreduce_latency: bool = True
+    """False only in ``CEILING``: the regime rule predates the latency constants."""
+
+
+CEILING = Efficiency(memory=1.0, compute=1.0, allreduce_latency=False)
+"""Datasheet bandwidths, measured matmul ceilings, no latency, full overlap: the regime rule's
+model, which no fitted factor enters."""
+
+ALLREDUCE_BASE_US = 6.6
+"""Fixed latency of one all-reduce: NCCL's Ring/LL base latency (NVIDIA/nccl src/graph/tuning.cc,
+v2.30.7 ncclTunerConstantsDefaults.baseLatencies). Latency matters only for small messages, which
+NCCL sends with the LL protocol."""
+
+HOP_US = {"nvlink": 0.6, "pcie": 1.0, "network": 2.7}
+"""Latency per ring step, Ring/LL protocol, by link (same file, hwLatencies: NVLINK, PCI, NET);
+AMD's Infinity Fabric takes NVLink's."""
+
+PCIE_MAX_GB_PER_S = 64.0
+"""A GPU-to-GPU link this slow is PCIe (Gen5 x16 is 64 GB/s each way; NVLink 3 and Infinity
+Fabric start at 300): its ring steps take PCIe latency."""
+
+
+def kv_bytes_per_sequence(m: OpenModel, context_tokens: np.ndarray | float,
+                          kv_cache_precision: str = "bf16") -> np.ndarray | float:
+    """KV-cache bytes of one sequence holding ``context_tokens`` tokens (one copy).
+
+    Multi-head latent attention (DeepSeek-V3) caches one latent of ``kv_latent_dim`` values per
+    layer; grouped-query attention caches keys and values of ``kv_heads`` heads. Sliding-window
+    layers hold at most the window.
+    """
+    if m.kv_latent_dim:
+        values_per_layer = float(m.kv_latent_dim)
+    else:
+        values_per_layer = 2.0 * m.kv_heads * m.head_dim
+    return m.layers * values_per_layer * BYTES_PER_VALUE[kv_cache_precision] * _held(m, context_tokens)
+
+
+def _held(m: OpenModel, context_tokens: np.ndarray | float) -> np.ndarray:
+    share = m.sliding_layers_share or 0.0
+    window = m.sliding_window_tokens or 0
+    tokens = np.asarray(context_tokens, dtype=float)
+    return (1.0 - share) * tokens + share * np.minimum(tokens, window)
+
+
+def kv_copies(m: OpenModel, size: int, layout: str = "tp") -> float:
+    """Copies of each sequence's KV cache a replica holds.
+
+    Tensor parallelism gives every GPU whole KV heads: with fewer KV heads than GPUs each head is
+    stored n / kv_heads times, and an MLA latent (shared by all heads) on every GPU. Attention data
+    parallelism keeps a sequence on one GPU: one copy.
+    """
+    if layout == "dp-ep" or size == 1:
+        return 1.0
+    if m.kv_latent_dim:
+        return float(size)
+    return max(1.0, size / m.kv_heads)
+
+
+def attention_flops_per_token(m: OpenModel, context_tokens: np.ndarray | float,
+                              decode: bool = False) -> np.ndarray | float:
+    """FLOPs of the score and value products for one token attending to ``context_tokens`` tokens.
+
+    Grouped-query attention: 2 x 2 x heads x head_dim per layer and attended token. MLA decodes in
+    the absorbed form (scores over the 576-wide latent, values over its 512 compressed part) and
+    prefills in the expanded form (head_dim for scores, head_dim - 64 for values).
+    """
+    if m.kv_latent_dim and decode:
+        width = m.kv_latent_dim + (m.kv_latent_dim - MLA_ROPE_DIM)
+    elif m.kv_latent_dim:
+        width = m.head_dim + (m.head_dim - MLA_ROPE_DIM)
+    else:
+        width = 2 * m.head_dim
+    return 2.0 * m.layers * m.attention_heads * width * _held(m, context_tokens)
+
+
+def expert_split(m: OpenModel) -> tuple[float, float]:
+    """(shared parameters, parameters of one routed expert summed over layers).
+
+    From the catalog's totals: E experts of which k are active, total = shared + E x expert and
+    active = shared + k x expert. A dense model is all shared.
+    """
+    total = m.total_params_b * PARAMS_PER_BILLION
+    if not m.is_moe:
+        return total, 0.0
+    active = m.active_params_b * PARAMS_PER_BILLION
+    expert = (total - active) / (float(m.experts) - float(m.experts_per_token))
+    return active - m.experts_per_token * expert, expert
+
+
+def weights_read_params(m: OpenModel, tokens: np.ndarray) -> np.ndarray:
+    """Parameters read from memory in one step of ``tokens`` tokens, over the whole replica.
+
+    For a mixture of experts with E experts and k per token, T tokens touch E x (1 - (1 - k/E)^T)
+    distinct experts in expectation; shared layers are always read.
+    """
+    tokens = np.asarray(tokens, dtype=float)
+    shared, expert = expert_split(m)
+    if not m.is_moe:
+        return np.full_like(tokens, shared)
+    experts, per_token = float(m.experts), float(m.experts_per_token)
+    touched = experts * (1.0 - np.power(1.0 - per_token / experts, tokens))
+    return shared + expert * touched
+
+
+def expert_gemm_rows(m: OpenModel, tokens: np.ndarray, pad_tokens: float = 0.0) -> np.ndarray:
+    """Rows the routed-expert GEMMs of one layer compute for a step of ``tokens`` tokens: k per
+    token, plus ``pad_tokens`` for each of the E (1 - (1 - k/E)^T) experts the step touches."""
+    tokens = np.asarray(tokens, dtype=float)
+    if not m.is_moe:
+        return np.zeros_like(tokens)
+    experts, per_token = float(m.experts), float(m.experts_per_token)
+    touched = experts * (1.0 - np.power(1.0 - per_token / experts, tokens))
+    return per_token * tokens + pad_tokens * touched
+
+
+def weights_bytes(m: OpenModel, precision: str, size: int, layout: str = "tp") -> float:
+    """Weight bytes a replica of ``size`` GPUs stores (``dp-ep`` stores the shared part n times)."""
+    shared, _ = expert_split(m)
+    total = m.total_params_b * PARAMS_PER_BILLION
+    copies_of_shared = size - 1 if layout == "dp-ep" else 0
+    return (total + copies_of_shared * shared) * BYTES_PER_VALUE[precision]
+
+
+def compute_precision(g: Gpu, precision: str) -> str:
+    """The precision the GEMMs run at: the weights' own, or the finest the GPU has (weight-only)."""
+    if g.dense_tflops(precision):
+        return precision
+    return "fp8" if g.dense_tflops("fp8") else "bf16"
+
+
+def allreduce_seconds(m: OpenModel, g: Gpu, size: int, tokens: np.ndarray, link_efficiency: float = 1.0,
+                      per_layer: int = 2, latency: bool = True) -> np.ndarray:
+    """``per_layer`` ring all-reduces per layer of ``tokens`` x hidden BF16 values over ``size`` GPUs.
+
+    NCCL's ring model (src/graph/tuning.cc): every GPU sends 2 (n - 1) / n of the message in
+    2 (n - 1) steps, at the link bandwidth x ``link_efficiency``, and the all-reduce pays the base
+    latency plus each step's link latency. Within an 8-GPU node the link is the GPU-to-GPU one;
+    a larger ring crosses nodes 2 (nodes - 1) times over the network, whose bandwidth bounds it.
+    """
+    tokens = np.asarray(tokens, dtype=float)
+    if size == 1:
+        return np.zeros_like(tokens)
+    nodes = -(-size // GPUS_PER_NODE)
+    link_gb_per_s = g.interconnect_gb_per_s if nodes == 1 else min(
+        g.interconnect_gb_per_s, INTER_NODE_GB_PER_S)
+    message_bytes = tokens * m.hidden_size * ACTIVATION_BYTES
+    steps = 2.0 * (size - 1)
+    seconds = steps / size * message_bytes / (link_gb_per_s * 1e9 * link_efficiency)
+    if latency:
+        network_steps = 2.0 * (nodes - 1)
+        local = "pcie" if g.interconnect_gb_per_s <= PCIE_MAX_GB_PER_S else "nvlink"
+        seconds = seconds + 1e-6 * (ALLREDUCE_BASE_US + (steps - network_steps) * HOP_US[local]
+                                    + network_steps * HOP_US["network"])
+    return m.layers * per_layer * seconds
+
+
+def step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: int,
+                 decode: np.ndarray, prefill: np.ndarray, shape: tuple[float, float],
+                 eff: Efficiency, layout: str = "tp") -> np.ndarray:
+    """Seconds of one step of a replica with ``decode`` decoding sequences and ``prefill`` prefill
+    tokens in all (the module docstring's formula)."""
+    input_tokens, output_tokens = shape
+    bandwidth = g.memory_bandwidth_tb_per_s * BYTES_PER_TB * eff.memory  # per GPU
+    c = compute_precision(g, precision)
+    peak = FLOPS_PER_TFLOPS * eff.compute
+    gemm_flops = peak * g.dense_tflops(c) * g.matmul_ceiling_share(c)
+    # FlashAttention-style kernels compute scores and values in BF16 whatever the KV storage
+    attention_flops = peak * g.bf16_dense_tflops * g.matmul_ceiling_share("bf16")
+    tokens = decode + prefill
+    read = weights_read_params(m, tokens)
+    shared, expert = expert_split(m)
+    if layout == "dp-ep":
+        per_gpu_params = shared + (read - shared) / size
+    else:
+        per_gpu_params = read / size
+    t_weights = per_gpu_params * BYTES_PER_VALUE[precision] / bandwidth
+    dense_params = m.active_params_b * PARAMS_PER_BILLION - (m.experts_per_token or 0) * expert
+    expert_rows = expert_gemm_rows(m, tokens, eff.expert_pad_tokens)
+    t_gemm = 2.0 * (tokens * dense_params + expert * expert_rows / eff.expert_compute) / size / gemm_flops
+    context = input_tokens + 0.5 * output_tokens
+    kv_read = decode * kv_bytes_per_sequence(m, context, kv_precision) * kv_copies(m, size, layout)
+    t_kv = kv_read / size / bandwidth
+    t_attention = (decode * attention_flops_per_token(m, context, decode=True)
+                   + prefill * attention_flops_per_token(m, 0.5 * input_tokens)) / size / attention_flops
+    t_comm = allreduce_seconds(m, g, size, tokens, eff.link, per_layer=1 if layout == "dp-ep" else 2,
+                               latency=eff.allreduce_latency)
+    return _overlap(t_weights, t_gemm, eff) + _overlap(t_kv, t_attention, eff) + t_comm
+
+
+def _overlap(t_memory: np.ndarray, t_compute: np.ndarray, eff: Efficiency) -> np.ndarray:
+    return np.maximum(t_memory, t_compute) + eff.overlap_loss * np.minimum(t_memory, t_compute)
+
+
+def regime(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: int, batch: float,
+           shape: tuple[float, float]) -> str:
+    """The regime of a step at ``batch``, from datasheet peaks and measured ceilings only.
+
+    No fitted factor enters, so a published point's regime (and with it the fit/hold-out split)
+    cannot move when the model is refitted. Mixtures of experts form their own regime; a dense
+    step is prefill-bound when its prefill tokens take more than half of it, else decode is
+    compute- or memory-bound by which roofline side is longer.
+    """
+    if m.is_moe:
+        return "moe"
+    b = np.array([float(batch)])
+    prefill = b * shape[0] / shape[1]
+    full = step_seconds(m, g, precision, kv_precision, size, b, prefill, shape, CEILING)[0]
+    decode = step_seconds(m, g, precision, kv_precision, size, b, 0.0 * b, shape, CEILING)[0]
+    if full - decode > 0.5 * full:
+        return "prefill-bound"
+    c = compute_precision(g, precision)
+    flops = size * g.dense_tflops(c) * FLOPS_PER_TFLOPS * g.matmul_ceiling_share(c)
+    active = m.active_params_b * PARAMS_PER_BILLION
+    t_compute = batch * 2.0 * active / flops
+    context = shape[0] + 0.5 * shape[1]
+    read = (m.total_params_b * PARAMS_PER_BILLION * BYTES_PER_VALUE[precision]
+            + batch * float(kv_bytes_per_sequence(m, context, kv_precision)))
+    t_memory = read / (size * g.memory_bandwidth_tb_per_s * BYTES_PER_TB)
+    return "decode compute-bound" if t_compute >= t_memory else "decode memory-bound"

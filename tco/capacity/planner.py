@@ -1,0 +1,248 @@
+"""Sizing one replica for the lowest cost: candidates, batch limits, the choice and its reasons.
+
+For each tensor-parallel size (and, for a mixture of experts, each layout of ``physics.LAYOUTS``)
+the replica's batch is the largest that the KV cache, the engine's sequence cap and token budget
+(``tco/engines.py``), and ``max_inter_token_ms`` allow: with continuous batching and chunked
+prefill a steady-state step carries B decoding sequences and B x input / output prefill tokens,
+so the replica emits B / t_step output tokens per second and t_step is the inter-token latency.
+A candidate is refused only when the weights plus the KV cache of one full request do not fit.
+Among candidates that fit and meet the latency target the plan takes the one with the fewest
+GPU-seconds per request, n x output x t_step / B; ``gpus`` pins the size and ``layout`` the
+layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+import tco.engines as engines
+from tco.capacity.physics import (
+    BYTES_PER_VALUE,
+    Efficiency,
+    kv_bytes_per_sequence,
+    kv_copies,
+    regime,
+    step_seconds,
+    weights_bytes,
+)
+from tco.catalog import Gpu, OpenModel
+from tco.units import BYTES_PER_GB, MS_PER_S
+
+TENSOR_PARALLEL_SIZES = (1, 2, 4, 8, 16, 32, 64)
+
+LAYOUT_NAMES = {"tp": "tensor-parallel",
+                "dp-ep": "attention data-parallel, experts expert-parallel"}
+
+BATCH_BOUNDS = ("KV-cache memory", "latency target", "engine sequence cap", "engine token budget")
+"""What stops the batch from growing (throughput B / t_step grows with B up to it)."""
+
+Z_P90 = 1.2815515655446004  # standard normal 0.9 quantile: the band is exp(-z sd) to exp(z sd)
+
+
+class Candidate(NamedTuple):
+    """One replica size and layout the plan considered."""
+
+    gpus: int
+    fits: bool
+    gpu_seconds_per_request: float | None
+    """None: refused (does not fit) or misses the latency target at batch 1."""
+    reason: str
+    layout: str = "tp"
+    batch: int = 0
+    inter_token_ms: float = float("nan")
+    output_tokens_per_s_per_gpu: float = float("nan")
+    batch_bound: str = ""
+
+
+@dataclass(frozen=True)
+class CapacityPlan:
+    """One replica's size and sustained throughput for requests of one shape."""
+
+    model: str
+    gpu: str
+    precision: str
+    gpus: int
+    max_batch: int
+    output_tokens_per_s: float
+    input_tokens_per_s: float
+    inter_token_ms: float
+    bound: str
+    """What bounds the batch, then the step's regime: 'latency target; decode memory-bound'."""
+    weights_gb: float
+    kv_cache_gb_per_sequence: float
+    replica_seconds_per_input_token: float
+    replica_seconds_per_output_token: float
+    kv_cache_precision: str = "bf16"
+    serving_engine: str = "tensorrt-llm"
+    regime: str = "decode memory-bound"
+    why: str = ""
+    candidates: tuple[Candidate, ...] = ()
+    throughput_log_sd: float = 0.0
+    layout: str = "tp"
+    batch_bound: str = "KV-cache memory"
+    """One of ``BATCH_BOUNDS``."""
+
+    @property
+    def output_tokens_per_s_per_gpu(self) -> float:
+        return self.output_tokens_per_s / self.gpus
+
+    @property
+    def throughput_band(self) -> tuple[float, float]:
+        """(P10, P90) multiplicative factors on throughput: lognormal with the regime's spread,
+        the same per-path throughput factor the simulation draws."""
+        return float(np.exp(-Z_P90 * self.throughput_log_sd)), float(np.exp(Z_P90 * self.throughput_log_sd))
+
+    def replica_seconds_per_request(self, input_tokens: np.ndarray | float,
+                                    output_tokens: np.ndarray | float) -> np.ndarray | float:
+        """Busy time of one replica per request: prefill plus this request's share of decode steps."""
+        return (input_tokens * self.replica_seconds_per_input_token
+                + output_tokens * self.replica_seconds_per_output_token)
+
+
+@dataclass(frozen=True)
+class Replica:
+    """The step-time model of one replica size and layout, on a batch grid."""
+
+    size: int
+    layout: str
+    batch: np.ndarray
+    t_step: np.ndarray
+    t_decode: np.ndarray
+    kv_batch: int
+    cap_batch: int
+    token_batch: int
+    fits: bool
+
+
+def layouts(m: OpenModel, size: int) -> tuple[str, ...]:
+    """The layouts a replica of ``size`` GPUs can take: expert parallelism needs experts and GPUs."""
+    return ("tp", "dp-ep") if m.is_moe and size > 1 else ("tp",)
+
+
+def replica(m: OpenModel, g: Gpu, precision: str, kv_precision: str, e: engines.Engine, size: int,
+            input_tokens: float, output_tokens: float, eff: Efficiency, layout: str = "tp") -> Replica:
+    """Step times (s) on the batch grid 1 .. the tightest of KV memory, sequence cap, token budget.
+
+    Under ``dp-ep`` each GPU is its own attention rank: a sequence's KV cache must fit one GPU, and
+    the engine's sequence cap and token budget apply per rank (each rank schedules its own batch).
+    """
+    kv_free_gpu = e.kv_bytes_available(g.memory_gb * engines.BYTES_PER_GIB,
+                                       weights_bytes(m, precision, size, layout) / size,
+                                       eff.reserve_gb * BYTES_PER_GB)
+    copies = kv_copies(m, size, layout)
+    full = float(kv_bytes_per_sequence(m, input_tokens + output_tokens, kv_precision))
+    held = full if e.kv_reservation == "full_request" else float(
+        kv_bytes_per_sequence(m, input_tokens + 0.5 * output_tokens, kv_precision))
+    ranks = size if layout == "dp-ep" else 1
+    # a rank's share of memory holds whole sequences (their copies spread over the rank's GPUs)
+    kv_free_rank = kv_free_gpu * size / ranks
+    fits = kv_free_rank >= full * copies
+    kv_batch = ranks * int(kv_free_rank // (held * copies)) if held > 0 else ranks * e.sequence_cap(g)
+    cap_batch = ranks * e.sequence_cap(g)
+    prefill_per_decode = input_tokens / output_tokens
+    per_seq_tokens = (1.0 + prefill_per_decode) if e.token_budget_counts_decode else prefill_per_decode
+    token_batch = ranks * max(1, int(e.token_budget(g) // per_seq_tokens))
+    top = max(1, min(kv_batch, cap_batch, token_batch))
+    batch = np.arange(1, top + 1, dtype=float)
+    shape = (input_tokens, output_tokens)
+    t_step = step_seconds(m, g, precision, kv_precision, size, batch, batch * prefill_per_decode, shape,
+                          eff, layout)
+    t_decode = step_seconds(m, g, precision, kv_precision, size, batch, 0.0 * batch, shape, eff, layout)
+    return Replica(size, layout, batch, t_step, t_decode, kv_batch, cap_batch, token_batch, fits)
+
+
+@dataclass(frozen=True)
+class Option:
+    """A candidate that fits and meets the latency target, at its best batch."""
+
+    size: int
+    layout: str
+    batch: int
+    t_step: float
+    t_decode: float
+    batch_bound: str
+    bound_detail: str
+    gpu_seconds_per_request: float
+
+
+def best_batch(r: Replica, limit_s: float | None, output_tokens: float) -> Option | None:
+    """The largest allowed batch (throughput B / t_step grows with B), or None if latency fails."""
+    feasible = np.ones_like(r.batch, dtype=bool) if limit_s is None else r.t_step <= limit_s
+    if not feasible.any():
+        return None
+    i = int(np.flatnonzero(feasible)[-1])
+    b = int(r.batch[i])
+    if b < r.batch[-1]:
+        bound, detail = "latency target", "latency target"
+    elif b == r.kv_batch:
+        bound, detail = "KV-cache memory", "KV-cache memory"
+    elif b == r.cap_batch:
+        bound, detail = "engine sequence cap", f"engine sequence cap ({r.cap_batch})"
+    elif b == r.token_batch:
+        bound, detail = "engine token budget", "engine token budget per step"
+    else:
+        bound, detail = "KV-cache memory", "KV-cache memory"
+    seconds = r.size * output_tokens * float(r.t_step[i]) / b
+    return Option(r.size, r.layout, b, float(r.t_step[i]), float(r.t_decode[i]), bound, detail, seconds)
+
+
+def candidate(r: Replica, option: Option | None, limit_ms: float | None) -> Candidate:
+    """The record of one considered replica for ``CapacityPlan.candidates``."""
+    if not r.fits:
+        return Candidate(r.size, False, None, "weights plus one full request's KV cache do not fit",
+                         r.layout)
+    if option is None:
+        return Candidate(r.size, True, None, f"{r.t_step[0] * MS_PER_S:.0f} ms per token at batch 1 "
+                         f"misses {limit_ms:g} ms", r.layout, 0, float(r.t_step[0]) * MS_PER_S)
+    return Candidate(r.size, True, option.gpu_seconds_per_request,
+                     f"batch {option.batch} bound by {option.bound_detail}", r.layout, option.batch,
+                     option.t_step * MS_PER_S, option.batch / option.t_step / option.size,
+                     option.batch_bound)
+
+
+def _named(g: Gpu, size: int, layout: str) -> str:
+    return f"{size} x {g.key}" + ("" if size == 1 else f" ({LAYOUT_NAMES[layout]})")
+
+
+def why_sentence(g: Gpu, best: Option, options: list[Option], pinned: bool, latency_target: bool) -> str:
+    """One sentence: why this size and layout, and what bounds its batch."""
+    batch = f"batch {best.batch} bound by the {best.batch_bound}"
+    if pinned:
+        layout = "" if len(options) == 1 else ", the cheaper layout"
+        return f"{_named(g, best.size, best.layout)}: pinned by the option's gpus{layout}; {batch}"
+    fewest = min(options, key=lambda o: (o.size, o.gpu_seconds_per_request))
+    rule = "fit and meet the latency target" if latency_target else "fit"
+    if best is fewest:
+        others = "" if len(options) == 1 else "; no larger group needs fewer GPU-seconds per request"
+        return f"{_named(g, best.size, best.layout)}: the fewest GPUs that {rule}{others}; {batch}"
+    ratio = fewest.gpu_seconds_per_request / best.gpu_seconds_per_request
+    shown = f"{ratio:.2f}" if ratio < 1.1 else f"{ratio:.1f}"
+    return (f"{_named(g, best.size, best.layout)}: {shown}x fewer GPU-seconds per request than "
+            f"{_named(g, fewest.size, fewest.layout)}, the fewest GPUs that {rule}; {batch}")
+
+
+def finish(m: OpenModel, g: Gpu, precision: str, kv: str, engine_key: str, best: Option,
+           why: str, input_tokens: float, output_tokens: float, candidates: tuple[Candidate, ...],
+           regime_log_sd: dict[str, float]) -> CapacityPlan:
+    """The plan of the chosen option."""
+    shape = (input_tokens, output_tokens)
+    b = best.batch
+    prefill_tokens = b * input_tokens / output_tokens
+    step_regime = regime(m, g, precision, kv, best.size, b, shape)
+    side = "prefill" if step_regime == "prefill-bound" else step_regime
+    return CapacityPlan(
+        model=m.key, gpu=g.key, precision=precision, gpus=best.size, max_batch=b,
+        output_tokens_per_s=b / best.t_step, input_tokens_per_s=prefill_tokens / best.t_step,
+        inter_token_ms=best.t_step * MS_PER_S, bound=f"{best.bound_detail}; {side}",
+        weights_gb=m.total_params_b * BYTES_PER_VALUE[precision],
+        kv_cache_gb_per_sequence=float(kv_bytes_per_sequence(m, input_tokens + output_tokens, kv)) / 1e9,
+        # a step's prefill share is charged to input tokens, its decode share to output tokens, so
+        # input x s_in + output x s_out = output x t_step / B, one request's share of the replica
+        replica_seconds_per_input_token=(best.t_step - best.t_decode) / prefill_tokens,
+        replica_seconds_per_output_token=best.t_decode / b,
+        kv_cache_precision=kv, serving_engine=engine_key, regime=step_regime, why=why,
+        candidates=candidates, throughput_log_sd=regime_log_sd[step_regime], layout=best.layout,
+        batch_bound=best.batch_bound)
