@@ -16,6 +16,7 @@ from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
 import tco.calendar as calendar
+import tco.capacity as capacity
 import tco.prices as prices
 from tco.export import fiscal_years, provenance
 from tco.figures import data, stories
@@ -253,6 +254,22 @@ def _checks(prs: Presentation, result: SimulationResult) -> None:
     _bullets(slide, "Warnings and assumptions to check", checks(result), Inches(1.35))
 
 
+def _capacity(prs: Presentation, sc: Scenario) -> None:
+    """How each self-hosted option's replica was sized, and why (the capacity model's plan)."""
+    plans = sc.inputs.plans
+    if not plans:
+        return
+    slide = _slide(prs, "Self-hosted capacity: the replica chosen and why")
+    header = ["Option", "Replica", "Layout", "Batch (bound by)", "Output tokens/s per GPU"]
+    body = [[name, f"{p.gpus} x {p.gpu} ({p.precision})", capacity.LAYOUT_NAMES[p.layout],
+             f"{p.max_batch:,} ({p.batch_bound})", f"{p.output_tokens_per_s_per_gpu:,.0f}"]
+            for name, p in plans.items()]
+    _table(slide, [header, *body], Inches(1.3), (1.6, 2.2, 2.6, 2.4, 1.6), 13,
+           [0.45] + [0.55] * len(body))
+    _bullets(slide, "Why:", [f"{name}: {capacity.why(p)}" for name, p in plans.items()],
+             Inches(1.5 + 0.45 + 0.55 * len(body)))
+
+
 def _fiscal_years(prs: Presentation, sc: Scenario, result: SimulationResult) -> None:
     """Expected cost per strategy and fiscal year, undiscounted: what a budget line reads."""
     frame = fiscal_years(result)
@@ -300,6 +317,7 @@ def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
     for spec in figure_specs(sc, result):
         _chart_slide(prs, spec)
     _stresses(prs, sc)
+    _capacity(prs, sc)
     _comparison(prs, sc, result)
     _fiscal_years(prs, sc, result)
     _checks(prs, result)

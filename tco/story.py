@@ -15,6 +15,7 @@ import tco.glossary as glossary
 import tco.risks as risks
 from tco.format import pct, usd
 from tco.load import Loaded
+from tco.options.self_hosted import licence_test
 from tco.report import assumptions
 from tco.simulate import SimulationResult
 
@@ -131,9 +132,21 @@ def stress_story(sc: Loaded, frame: pd.DataFrame, kind: str, option: str, month:
     cheaper = frame[frame["impact_usd"] < 0]["strategy"].tolist()
     text = f"{spec.label} on {option} in month {month}{size}."
     if cheaper:
-        text += (f" {', '.join(cheaper)} cost less afterwards: the traffic moves to a cheaper "
-                 "option (its fallback) or the event lowers prices.")
+        option_spec = sc.options[option]
+        licence = getattr(option_spec, "licence", None)
+        if (spec.effects & risks.Effect.ESCALATE and getattr(option_spec, "release_track", None)
+                and licence is not None and licence_at_release(option_spec)):
+            text += (f" {', '.join(cheaper)} cost less afterwards: the family stops releasing, so "
+                     "no later release ever owes the licence fee tested at release, and traffic "
+                     "moves to the fallback as the weights age.")
+        else:
+            text += (f" {', '.join(cheaper)} cost less afterwards: the traffic moves to a cheaper "
+                     "option (its fallback) or the event lowers prices.")
     return text
+
+
+def licence_at_release(option) -> bool:
+    return licence_test(option)[0] == "at_release"
 
 
 def checks(result: SimulationResult) -> list[str]:

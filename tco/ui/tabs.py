@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+import tco.capacity as capacity
 import tco.glossary as glossary
 import tco.prices as prices
 import tco.risks as risks
@@ -56,6 +57,24 @@ def side_by_side(key: Key, *charts_and_keys: tuple[str, str]) -> None:
         show(figure(*key, name), widget_key)
 
 
+def replica_table(plan: capacity.CapacityPlan) -> pd.DataFrame:
+    """The candidate replica sizes of a capacity plan, cheapest first, with readable headers."""
+    frame = capacity.explain(plan)
+    return pd.DataFrame({
+        "GPUs": frame["gpus"], "Layout": frame["layout"].map(capacity.LAYOUT_NAMES),
+        "Fits": frame["fits"].map({True: "yes", False: "no"}),
+        "Batch": frame["batch"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
+        "Batch bound by": frame["batch_bound"],
+        "Inter-token latency (ms)": frame["inter_token_ms"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}"),
+        "Output tokens/s per GPU": frame["output_tokens_per_s_per_gpu"].map(
+            lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
+        "GPU-seconds per request": frame["gpu_seconds_per_request"].map(
+            lambda v: "" if pd.isna(v) else f"{v:.3g}"),
+        "Cost vs chosen": frame["cost_vs_chosen"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}x"),
+        "Chosen": frame["chosen"].map({True: "chosen", False: ""}),
+        "Why": frame["reason"]})
+
+
 def costs(view: View, key: Key) -> None:
     sc = view.scenario
     strategy = st.selectbox("Strategy", list(sc.strategies), key="cost_strategy")
@@ -81,10 +100,16 @@ def costs(view: View, key: Key) -> None:
         show(figure(*key, "GPU fleet"), "fig_fleet")
         plans = view.result.resolved.plans
         st.dataframe(pd.DataFrame([{
-            "Option": name, "Replica": f"{p.gpus} x {p.gpu} ({p.precision})", "Max batch": p.max_batch,
+            "Option": name, "Replica": f"{p.gpus} x {p.gpu} ({p.precision})",
+            "Layout": capacity.LAYOUT_NAMES[p.layout], "Max batch": p.max_batch,
+            "Batch bound by": p.batch_bound,
             "Output tokens/s per GPU": f"{p.output_tokens_per_s_per_gpu:,.0f}",
-            "Inter-token latency": f"{p.inter_token_ms:.0f} ms", "Bound by": p.bound,
+            "Inter-token latency": f"{p.inter_token_ms:.0f} ms", "Regime": p.regime,
             "Weights": f"{p.weights_gb:,.0f} GB"} for name, p in plans.items()]), hide_index=True)
+        for name, p in plans.items():
+            st.caption(f"{name}: {capacity.why(p)}")
+            with st.expander(f"Replica sizes considered for {name}"):
+                st.dataframe(replica_table(p), hide_index=True)
         st.caption("Capacity from a roofline model calibrated against MLPerf Inference v4.1/v5.1 and "
                    "vLLM 0.6 results (python -m tco catalog benchmarks).")
 
