@@ -165,13 +165,23 @@ def scenario_yaml(sc: Scenario) -> bytes:
     return dumps(sc).encode("utf-8")
 
 
-def bundle_zip(result: SimulationResult) -> bytes:
-    """All CSVs, provenance.json and the effective scenario in one ZIP."""
+WORKBOOK_NAME = "workbook.xlsx"
+
+
+def bundle_zip(result: SimulationResult, workbook: bytes | None = None) -> bytes:
+    """All CSVs, provenance.json and the effective scenario in one ZIP, and the Excel workbook
+    (``tco.excel.workbook_bytes(result)``) as workbook.xlsx when given.
+
+    The workbook is passed in rather than built here because it is built from this module's
+    tables: ``tco.excel`` imports ``tco.export``, so the reverse import would be a cycle.
+    """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in csv_files(result).items():
             archive.writestr(name, data)
         archive.writestr("scenario.yaml", scenario_yaml(result.scenario))
+        if workbook is not None:
+            archive.writestr(WORKBOOK_NAME, workbook)
     return buffer.getvalue()
 
 

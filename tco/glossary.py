@@ -230,9 +230,16 @@ GLOSSARY: dict[str, Entry] = {
     "risks.*.annual_probability": Entry("Annual probability", "probability per year",
                                         "Chance the event happens in any one year."),
     # Each risk kind's own fields are labelled where the kind declares them (tco.risks).
-    # Per-path event columns of SimulationResult.event_columns() and paths.csv.
-    "events.*.*": Entry("Events fired", "events per path",
-                        "Times the event fired on the option on one simulated path."),
+    # Per-path event columns of paths.csv: drawn per risk and option (SimulationResult.event_columns,
+    # also the global ranking's drivers), and fired per strategy (SimulationResult.fired_columns).
+    "events.*.*": Entry("Events drawn", "events per path",
+                        "Times the event was drawn for the option on one simulated path, before any "
+                        "strategy: draws after the option's exit and repeats of one-off kinds "
+                        "included. events_<kind>.<strategy> counts those that hit a strategy."),
+    "events_*.*": Entry("Events fired", "events per path",
+                        "Events of this kind on the options the strategy relied on, counted in the "
+                        "months it carried traffic on them, on one simulated path; summary.csv's "
+                        "events_<kind> is their mean over paths."),
     # Summary columns (SimulationResult.summary(), summary.csv).
     "strategy": Entry("Strategy", "", "Name of the strategy in the scenario."),
     "deterministic_npv": Entry("Deterministic NPV", _MONEY,
@@ -258,7 +265,9 @@ GLOSSARY: dict[str, Entry] = {
                                 "Share of paths (0-1) on which some traffic was left on an exited "
                                 "option because every fallback had exited too."),
     "events_*": Entry("mean events per path", "events per path",
-                      "Mean number of events of this kind on the options the strategy relies on."),
+                      "Mean number of events fired per path: events of this kind on the options the "
+                      "strategy relied on, counted in the months it carried traffic on them (the "
+                      "mean of paths.csv's events_<kind>.<strategy>)."),
     # Provenance columns appended to summary.csv and monthly_percentiles.csv.
     "scenario_sha256": Entry("Scenario SHA-256", "", "Hash of the scenario's fields as canonical JSON."),
     "seed": Entry("Random seed", "", "Seed of the random paths; the same seed gives the same numbers."),
@@ -359,7 +368,8 @@ def _subject(parts: list[str], path: str, sc: Scenario | None) -> tuple[str, str
     if head == "events":
         return f"{_risk_label(parts[1], path)} on {parts[2]}", ": "
     if head.startswith("events_"):
-        return _risk_label(head.removeprefix("events_"), path), ": "
+        kind = _risk_label(head.removeprefix("events_"), path)
+        return (f"Strategy {parts[1]}: {kind}", " ") if len(parts) == 2 else (kind, ": ")
     if head == "risks":
         index = _index(parts[1], path)
         if sc is None:

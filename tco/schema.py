@@ -26,6 +26,7 @@ from tco.fields import (
     positive,
 )
 from tco.sections import (  # noqa: F401 - the schema's public names
+    DOCUMENTED,
     HOURS_PER_DAY,
     MONTH_PATTERN,
     OPTION_KINDS,
@@ -52,11 +53,20 @@ from tco.sections import (  # noqa: F401 - the schema's public names
 
 
 class Strategy(Model):
-    mix: dict[str, float]
-    fallback: str | tuple[str, ...] | None = None
-    portability: Share = 0.0
-    overhead_usd_per_month: NonNegative = 0.0
-    other_costs: OtherCosts = ()
+    """How traffic is split across options, where it goes when one fails, and what it costs to move."""
+
+    model_config = DOCUMENTED
+    mix: dict[str, float] = Field(description="Share of traffic on each option (option name -> "
+                                  "fraction 0-1; the shares sum to 1).")
+    fallback: str | tuple[str, ...] | None = Field(
+        None, description="Option, or options in order of preference, that take the traffic of an "
+        "option that exits or escalates.")
+    portability: Share = Field(0.0, description="Share of a migration's engineering effort the "
+                               "strategy avoids (fraction 0-1).")
+    overhead_usd_per_month: NonNegative = Field(
+        0.0, description="The strategy's own running overhead, such as a gateway ($ per month).")
+    other_costs: OtherCosts = Field((), description="Named costs the strategy pays every month, per "
+                                    "million tokens served or once in month 0.")
 
     @field_validator("fallback", mode="before")
     @classmethod
@@ -93,18 +103,30 @@ class Strategy(Model):
 
 
 class Switching(Model):
-    engineer_weeks: NonNegative = 0.0
-    usd_per_engineer_week: NonNegative = 0.0
-    dual_running_months: NonNegative = 0.0
-    one_off_usd: NonNegative = 0.0
+    """What one forced migration costs: engineering, dual running and one-off fees."""
+
+    model_config = DOCUMENTED
+    engineer_weeks: NonNegative = Field(0.0, description="Engineering effort of one forced migration "
+                                        "at portability 0 (engineer-weeks).")
+    usd_per_engineer_week: NonNegative = Field(
+        0.0, description="Loaded cost of one engineer for one week ($ per engineer-week).")
+    dual_running_months: NonNegative = Field(
+        0.0, description="Months both the old and the new option run during a migration (months).")
+    one_off_usd: NonNegative = Field(0.0, description="Fixed cost of each forced migration besides "
+                                     "engineering time ($).")
 
 
 class _RiskBase(Model):
     """Fields every risk has; each kind adds its own (declared in ``tco.risks``)."""
 
-    on: tuple[str, ...]
-    annual_probability: Share
-    max_events: int | None = Field(default=None, ge=1, le=MAX_HORIZON_MONTHS)
+    model_config = DOCUMENTED
+    on: tuple[str, ...] = Field(description="Option, or options, the event can hit; each fires on "
+                                "its own.")
+    annual_probability: Share = Field(description="Chance the event happens in any one year "
+                                      "(probability per year).")
+    max_events: int | None = Field(default=None, ge=1, le=MAX_HORIZON_MONTHS,
+                                   description="Most events of this risk on one option over the "
+                                   "horizon; left out, no limit.")
 
     @field_validator("on", mode="before")
     @classmethod
@@ -141,48 +163,80 @@ class _RiskBase(Model):
 
 RISK_FIELDS: dict[str, Any] = {}
 """Every kind's own fields, in registry order (one field may serve several kinds)."""
+RISK_FIELD_HELP: dict[str, str] = {}
+"""Each kind field's description: its declared help, unit and the kinds it applies to."""
 for _kind in risks.REGISTRY.values():
     for _name, _field in _kind.fields.items():
         RISK_FIELDS.setdefault(_name, _field.annotation)
+        RISK_FIELD_HELP.setdefault(_name, f"{_field.help.rstrip('.')} ({_field.unit}).")
+for _name in RISK_FIELD_HELP:
+    _kinds = [k.name for k in risks.REGISTRY.values() if _name in k.fields]
+    RISK_FIELD_HELP[_name] += f" Applies to {', '.join(_kinds)} risks."
 
 Risk = create_model(
     "Risk", __base__=_RiskBase, __doc__="One risk: a kind of vendor shock on some options.",
-    kind=(Literal[tuple(risks.REGISTRY)], ...),
-    **{name: (annotation | None, None) for name, annotation in RISK_FIELDS.items()},
+    kind=(Literal[tuple(risks.REGISTRY)], Field(description="What happens: " + "; ".join(
+        f"{k.name}: {k.help.rstrip('.')}" for k in risks.REGISTRY.values()) + ".")),
+    **{name: (annotation | None, Field(None, description=RISK_FIELD_HELP[name]))
+       for name, annotation in RISK_FIELDS.items()},
 )
 
 
 class Correlation(Model):
-    between: tuple[str, str]
-    rho: float = Field(ge=-1.0, le=1.0)
+    """A rank correlation between two uncertain inputs, applied when paths are drawn."""
+
+    model_config = DOCUMENTED
+    between: tuple[str, str] = Field(description="The two inputs, by dotted path "
+                                     "('workload.growth_per_month').")
+    rho: float = Field(ge=-1.0, le=1.0, description="Spearman rank correlation of the two inputs (-1 to 1).")
 
 
 class Stress(Model):
-    name: Text
-    kind: Literal[tuple(risks.REGISTRY)]  # type: ignore[valid-type]
-    on: str
-    month: int = Field(ge=0)
+    """A named stress test: one event forced on one option in one month."""
+
+    model_config = DOCUMENTED
+    name: Text = Field(description="Name of the stress test, shown on the page and in the deck.")
+    kind: Literal[tuple(risks.REGISTRY)] = Field(  # type: ignore[valid-type]
+        description="The risk kind to force.")
+    on: str = Field(description="The option it hits.")
+    month: int = Field(ge=0, description="The month it happens (0 = first).")
 
 
 class Scenario(Model):
     """A validated, immutable scenario (format v1)."""
 
-    name: Annotated[Text, Field(min_length=1)]
-    description: Prose = ""
-    currency: str = "USD"
-    start: str | None = None
-    fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
-    horizon_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS)
-    discount_rate_per_year: Rate = 0.0
-    workload: Workload
-    options: dict[str, Option]
-    strategies: dict[str, Strategy]
-    switching: Switching = Switching()
-    fine_tuning: FineTuning | None = None
-    sampling: Literal["random", "lhs", "sobol"] = "random"
-    correlations: tuple[Correlation, ...] = ()
-    stresses: tuple[Stress, ...] = ()
-    risks: tuple[Risk, ...] = ()  # type: ignore[valid-type]
+    model_config = DOCUMENTED
+    name: Annotated[Text, Field(min_length=1)] = Field(description="Name of the scenario, shown on "
+                                                       "the page, in the deck and in exports.")
+    description: Prose = Field("", description="What the scenario compares and why, in a "
+                               "paragraph.")
+    currency: str = Field("USD", description="Three-letter ISO code of the money amounts (all in "
+                          "one currency).")
+    start: str | None = Field(None, description="Calendar month of month 0, YYYY-MM; left out, the "
+                              "month after the API price snapshot's date.")
+    fiscal_year_start_month: int = Field(default=1, ge=1, le=12, description="First month of the "
+                                         "fiscal year (1 = January); fiscal years are named by the "
+                                         "calendar year they end in.")
+    horizon_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS, description="Months the comparison "
+                                "covers, from month 0.")
+    discount_rate_per_year: Rate = Field(0.0, description="Yearly rate at which future costs are "
+                                         "discounted to present value (fraction per year).")
+    workload: Workload = Field(description="The traffic every strategy serves.")
+    options: dict[str, Option] = Field(description="The ways to serve the traffic, by name: APIs "
+                                       "(kind: api) and self-hosted models (kind: self_hosted).")
+    strategies: dict[str, Strategy] = Field(description="The strategies compared, by name: each a "
+                                            "mix of options with its fallbacks.")
+    switching: Switching = Field(Switching(), description="What one forced migration costs.")
+    fine_tuning: FineTuning | None = Field(None, description="The fine-tuning work that options "
+                                           "with fine_tune: price.")
+    sampling: Literal["random", "lhs", "sobol"] = Field(
+        "random", description="How path-level inputs are drawn: random, lhs or sobol.")
+    correlations: tuple[Correlation, ...] = Field((), description="Rank correlations between "
+                                                  "uncertain inputs.")
+    stresses: tuple[Stress, ...] = Field((), description="Named stress tests: one event forced on "
+                                         "one option in one month.")
+    risks: tuple[Risk, ...] = Field((), description="Vendor shocks: each a kind of event with its "  # type: ignore[valid-type]
+                                    "annual probability on some options.")
 
     __hash__ = None  # type: ignore[assignment] - holds dicts, so never hashable
 

@@ -6,6 +6,7 @@ import ctypes
 import os
 import platform
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -147,19 +148,40 @@ def _run_chunk(sc: Loaded, u: np.ndarray, seed: int, start: int, out: _Outputs) 
         out.weights_age[name][rows] = weights.age_months
 
 
+class _Progress:
+    """Counts finished paths across the pool's threads and reports each chunk to ``callback``.
+
+    The lock makes the count and the call one step, so calls arrive in order with a growing
+    ``paths_done`` whichever thread finished the chunk.
+    """
+
+    def __init__(self, callback: Callable[[int, int], None], paths: int) -> None:
+        self.callback, self.paths, self.done = callback, paths, 0
+        self.lock = threading.Lock()
+
+    def chunk_done(self, rows: int) -> None:
+        with self.lock:
+            self.done += rows
+            self.callback(self.done, self.paths)
+
+
 def _run_chunks(sc: Loaded, u: np.ndarray, seed: int, starts: list[int], out: _Outputs,
-                kernel_threads: int | None) -> None:
+                kernel_threads: int | None, progress: _Progress | None = None) -> None:
     if kernel_threads is not None:
         # Thread-local in numba: this pool thread runs its kernel calls on one core, beside the
         # other pool thread, instead of both asking for every core.
         numba.set_num_threads(kernel_threads)
     for start in starts:
-        _run_chunk(sc, u[start:start + CHUNK_PATHS], seed, start, out)
+        chunk = u[start:start + CHUNK_PATHS]
+        _run_chunk(sc, chunk, seed, start, out)
+        if progress is not None:
+            progress.chunk_done(chunk.shape[0])
 
 
 def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
              sampling: str | None = None, workers: int | None = None,
-             max_cells: int = budget.CLI_MAX_CELLS) -> SimulationResult:
+             max_cells: int = budget.CLI_MAX_CELLS,
+             progress: Callable[[int, int], None] | None = None) -> SimulationResult:
     """Simulate every strategy over ``paths`` random paths of shocks.
 
     Parameters
@@ -171,6 +193,10 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
     max_cells
         The largest paths x strategies x months allowed (``tco.budget``); a larger run is refused
         before anything is allocated.
+    progress
+        Called as ``progress(paths_done, paths)`` after each chunk, from the thread that ran it
+        (one call at a time, ``paths_done`` growing to ``paths``); it only observes, so results
+        are the same bit for bit with or without it.
 
     Returns
     -------
@@ -187,14 +213,16 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
     out = _Outputs.empty(sc, paths, len(starts))
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if paths >= PARALLEL_MIN_PATHS else 1
+    counter = _Progress(progress, paths) if progress is not None else None
     if workers > 1 and len(starts) > 1:
         # Interleaved chunks, so both threads finish together whatever the paths count.
-        futures = [_pool(workers).submit(_run_chunks, sc, u, seed, starts[w::workers], out, 1)
+        futures = [_pool(workers).submit(_run_chunks, sc, u, seed, starts[w::workers], out, 1,
+                                         counter)
                    for w in range(workers)]
         for future in futures:
             future.result()
     else:
-        _run_chunks(sc, u, seed, starts, out, None)
+        _run_chunks(sc, u, seed, starts, out, None, counter)
     require_finite(sc, out.npv)
     require_finite(sc, out.npv_no_events)
     deterministic = evaluate_kernel(sc)
@@ -328,18 +356,33 @@ class SimulationResult:
                           for l_i, line in enumerate(self.lines)], ignore_index=True)
 
     def event_columns(self) -> list[str]:
+        """Names of ``event_counts``' columns: the events drawn per risk and option,
+        ``events.<kind>.<option>``, before any strategy's traffic is considered."""
         return [f"events.{self.scenario.risks[i].kind}.{name}"
                 for i, risk in enumerate(self.scenario.risks) for name in risk.on]
 
+    def fired_columns(self) -> dict[str, np.ndarray]:
+        """Events fired per path, ``events_<kind>.<strategy>``, for the scenario's risk kinds.
+
+        The kernel's count (``events``): events on the options the strategy relied on, in the
+        months it carried traffic on them. The summary's ``events_<kind>`` is their mean over
+        paths, so summary.csv and paths.csv count events fired one way.
+        """
+        kinds = list(risks.REGISTRY)
+        present = [kind for kind in kinds if any(r.kind == kind for r in self.scenario.risks)]
+        return {f"events_{kind}.{name}": self.events[:, s_i, kinds.index(kind)].astype(int)
+                for kind in present for s_i, name in enumerate(self.strategies)}
+
     def paths_frame(self) -> pd.DataFrame:
-        """The audit trail: per path, NPV per strategy, the sampled inputs and events fired."""
+        """The audit trail: per path, NPV per strategy, the sampled inputs, the events drawn on
+        each option (``event_columns``) and the events fired on each strategy (``fired_columns``)."""
         frame = pd.DataFrame({"path": np.arange(self.paths)})
         for s_i, name in enumerate(self.strategies):
             frame[f"npv_usd.{name}"] = self.npv_usd[:, s_i]
         frame = pd.concat([frame, self.sampled_inputs.add_prefix("input.")], axis=1)
         for k, column in enumerate(self.event_columns()):
             frame[column] = self.event_counts[:, k].astype(int)
-        return frame
+        return pd.concat([frame, pd.DataFrame(self.fired_columns())], axis=1)
 
     def portability_value(self) -> pd.DataFrame:
         """How much expected and P95 NPV fall as portability goes from 0 to 1, per strategy.

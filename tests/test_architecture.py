@@ -41,9 +41,9 @@ LAYERS: list[tuple[str, ...]] = [
     # 9: figures
     ("tco.figures",),
     # 10: exports and deck
-    ("tco.export", "tco.images", "tco.deck"),
+    ("tco.export", "tco.excel", "tco.images", "tco.deck"),
     # 11: the edges: page and command line
-    ("tco.ui", "tco.__main__"),
+    ("tco.ui", "tco.cli", "tco.__main__"),
 ]
 
 

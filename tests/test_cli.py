@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -26,7 +27,7 @@ def test_golden_json(path) -> None:
     """Bit-for-bit numbers for the same seed; regenerate with tests/regen_golden.py."""
     got = golden_json(path)
     expected = json.loads((GOLDEN / f"{path.stem}.json").read_text())
-    assert set(got) == {"scenario", "paths", "seed", "strategies"}
+    assert set(got) == {"scenario", "paths", "seed", "strategies", "currency", "version", "units"}
     for name, row in got["strategies"].items():
         assert set(row) == KEYS
         for key in KEYS:
@@ -156,3 +157,141 @@ def test_help_describes_every_option_with_its_default() -> None:
     out = cli("run", "--help")
     assert f"(default: {DEFAULT_PATHS})" in out.stdout and f"(default: {DEFAULT_SEED})" in out.stdout
     assert state.DEFAULT_PATHS == DEFAULT_PATHS == 10_000 and state.DEFAULT_SEED == DEFAULT_SEED
+
+
+def _keys(data: object) -> set[str]:
+    """Every key of a JSON value, at any depth."""
+    if isinstance(data, dict):
+        return set(data) | {k for v in data.values() for k in _keys(v)}
+    if isinstance(data, list):
+        return {k for v in data for k in _keys(v)}
+    return set()
+
+
+@pytest.mark.parametrize("args", [
+    ("run", str(SCENARIOS[0]), "--paths", "200", "--json"),
+    ("stress", str(ROOT / "scenarios" / "open-model-goes-closed.yaml"), "--event", "exit", "--on",
+     "frontier-api", "--month", "6", "--json"),
+    ("catalog", "prices", "--provider", "anthropic", "--json"),
+    ("catalog", "events", "--provider", "openai", "--json"),
+    ("catalog", "gpus", "--json"),
+    ("backtest", str(SCENARIOS[0]), "--from", "2024-01", "--paths", "200", "--json"),
+    ("diff", str(SCENARIOS[0]), str(SCENARIOS[0]), "--paths", "200", "--json"),
+], ids=["run", "stress", "catalog prices", "catalog events", "catalog gpus", "backtest", "diff"])
+def test_every_json_carries_currency_version_and_units(args, capsys) -> None:
+    """Each --json object names its currency, the tool's version and the unit of its numbers;
+    every key ``units`` names is a key of the object."""
+    from tco.cli import main
+    from tco.version import __version__
+
+    assert main(list(args)) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert isinstance(data, dict) and data["version"] == __version__
+    assert data["currency"] == "USD"
+    assert data["units"] and set(data["units"]) <= _keys({k: v for k, v in data.items() if k != "units"})
+    assert all(isinstance(unit, str) and unit for unit in data["units"].values())
+
+
+def test_run_json_keeps_its_documented_keys(capsys) -> None:
+    from tco.cli import main
+
+    assert main(["run", str(SCENARIOS[0]), "--paths", "100", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"scenario", "paths", "seed", "strategies"} <= set(data)
+    assert all(set(row) == KEYS for row in data["strategies"].values())
+    assert data["units"]["mean"] == "USD, present value"
+    assert data["units"]["p_cheapest"].startswith("fraction")
+
+
+def test_catalog_prices_filter_by_provider_and_search(capsys) -> None:
+    """--provider keeps one provider's models, --search the ids or names holding the text (any
+    case); each row has its per-1M-token prices and the snapshot's date."""
+    from tco.cli import main
+
+    assert main(["catalog", "prices", "--provider", "Anthropic", "--search", "SONNET", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["prices"] and data["as_of"] == "2026-11-09"
+    for row in data["prices"]:
+        assert row["provider"] == "anthropic" and "sonnet" in (row["model"] + row["name"]).lower()
+        assert row["as_of"] == "2026-11-09"
+        assert {"input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok"} <= set(row)
+    assert data["units"]["input_usd_per_mtok"] == "USD per 1M tokens"
+    assert main(["catalog", "prices", "--search", "claude-sonnet-4-5"]) == 0
+    text = capsys.readouterr().out
+    assert "as of 2026-11-09" in text and "claude-sonnet-4-5" in text and "gpt" not in text
+    header = next(line for line in text.splitlines() if "provider" in line).split()
+    assert header[:6] == ["provider", "model", "name", "input_usd_per_mtok", "cached_input_usd_per_mtok",
+                          "output_usd_per_mtok"]
+    assert main(["catalog", "prices", "--search", "no-such-model"]) == 0
+    assert "no API model matches search 'no-such-model'" in capsys.readouterr().out
+
+
+def test_a_provider_outside_the_listed_ones_is_priced(capsys) -> None:
+    """The default list holds ten providers; --provider reaches every one of the snapshot."""
+    from tco.cli import main
+    from tco.prices import LISTED_PROVIDERS
+
+    assert "cohere" not in LISTED_PROVIDERS
+    assert main(["catalog", "prices", "--provider", "cohere", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["prices"]
+    assert rows and {r["provider"] for r in rows} == {"cohere"}
+
+
+def test_simulate_reports_progress_without_changing_a_number() -> None:
+    """progress(paths_done, paths) after each chunk, in order, from both threads; bit for bit."""
+    import numpy as np
+
+    from tco.load import load_scenario
+    from tco.simulate import CHUNK_PATHS, simulate
+
+    sc = load_scenario(SCENARIOS[0])
+    paths = 5 * CHUNK_PATHS + 7
+    calls: list[tuple[int, int]] = []
+    for workers in (1, 2):
+        calls.clear()
+        plain = simulate(sc, paths=paths, seed=11, workers=workers)
+        watched = simulate(sc, paths=paths, seed=11, workers=workers,
+                           progress=lambda done, total: calls.append((done, total)))
+        assert len(calls) == 6 and calls[-1] == (paths, paths)
+        assert [done for done, _ in calls] == sorted({done for done, _ in calls})
+        assert {total for _, total in calls} == {paths}
+        for name in ("npv_usd", "npv_no_events_usd", "cumulative_usd", "events", "event_counts",
+                     "line_mean_usd"):
+            assert np.array_equal(getattr(plain, name), getattr(watched, name)), name
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_shows_only_on_a_terminal_for_long_runs() -> None:
+    import tco.cli.progress as progress
+
+    assert progress.bar(progress.MIN_PATHS, io.StringIO()) is None  # a pipe or a file
+    assert progress.bar(progress.MIN_PATHS - 1, _Terminal()) is None  # a short run
+    terminal = _Terminal()
+    show = progress.bar(progress.MIN_PATHS, terminal)
+    assert show is not None
+    show(6_144, 20_000)
+    assert terminal.getvalue() == "\rsimulating [#########.....................]  31% 6,144 / 20,000 paths\r"
+    show(20_000, 20_000)  # the last call erases the bar
+    line = progress.line_text(6_144, 20_000)
+    assert terminal.getvalue().endswith("\r" + " " * len(line) + "\r")
+
+
+def test_long_runs_print_no_progress_into_a_pipe(tmp_path) -> None:
+    out = cli("run", str(SCENARIOS[0]), "--paths", "20000", "--json")
+    assert out.returncode == 0 and out.stderr == ""
+
+
+def test_run_writes_the_excel_workbook(tmp_path) -> None:
+    import openpyxl
+
+    target = tmp_path / "plan.xlsx"
+    out = cli("run", str(SCENARIOS[0]), "--paths", "200", "--xlsx", str(target))
+    assert out.returncode == 0, out.stderr
+    assert "NPV of total cost per strategy" in out.stdout
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames[0] == "Summary"
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.xlsx"]  # no temporary file left

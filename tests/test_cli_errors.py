@@ -163,3 +163,27 @@ def test_json_refuses_a_non_finite_value(monkeypatch, capsys) -> None:
     name = next(iter(load_scenario(SCENARIO).strategies))
     assert out.err == (f"error: strategies.{name}.p95: is inf, which JSON cannot hold; an input is so "
                        "large that the costs overflow\n")
+
+
+def test_an_unknown_price_provider_names_the_known_ones() -> None:
+    line = one_error_line(cli("catalog", "prices", "--provider", "opnai"))
+    assert line.startswith("error: --provider: unknown provider 'opnai' (did you mean openai")
+    assert "known providers are anthropic, " in line and ", x-ai, " in line
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("gpus", "--search", "h100"), "error: --search: applies to catalog prices, not gpus"),
+    (("models", "--provider", "meta"), "error: --provider: applies to catalog prices and events, not models"),
+    (("prices", "--kind", "exit"), "error: --kind: applies to catalog events, not prices"),
+])
+def test_a_catalog_filter_names_the_catalogs_it_applies_to(args: tuple[str, ...], expected: str) -> None:
+    assert one_error_line(cli("catalog", *args)) == expected
+
+
+def test_bad_xlsx_output(tmp_path: Path) -> None:
+    """Checked before the run, like --output and --csv-dir."""
+    assert one_error_line(cli("run", SCENARIO, "--paths", "50", "--xlsx", str(tmp_path))) == (
+        f"error: --xlsx: '{tmp_path}' is a folder; give a file name such as plan.xlsx")
+    assert one_error_line(cli("run", SCENARIO, "--paths", "50", "--xlsx",
+                              str(tmp_path / "nope" / "plan.xlsx"))) == (
+        f"error: --xlsx: folder '{tmp_path / 'nope'}' does not exist")

@@ -188,3 +188,27 @@ def test_monthly_lines_and_fiscal_years_add_up(result) -> None:
     assert first["fiscal_year"] == f"FY{start[:4]}"  # fiscal_year_start_month 1: FY = calendar year
     assert calendar.fiscal_year("2026-07", 0, 7) == "FY2027"
     assert calendar.fiscal_year("2026-06", 0, 7) == "FY2026"
+
+
+def test_summary_and_paths_count_events_fired_one_way(result) -> None:
+    """summary.csv's events_<kind> is the mean over paths of paths.csv's events_<kind>.<strategy>:
+    both are the kernel's count, events on the options the strategy relied on in months it carried
+    traffic on them. The per-option draws (events.<kind>.<option>) count more: draws after an
+    exit, repeats of one-off kinds and options the strategy does not use; columns.csv says which."""
+    summary = pd.read_csv(io.BytesIO(export.summary_csv(result))).set_index("strategy")
+    paths = pd.read_csv(io.BytesIO(export.paths_csv(result)))
+    kinds = {risk.kind for risk in result.scenario.risks}
+    fired = [c for c in paths.columns if c.startswith("events_")]
+    assert len(fired) == len(kinds) * len(result.strategies)
+    for kind in kinds:
+        for name in result.strategies:
+            column = paths[f"events_{kind}.{name}"]
+            assert column.dtype.kind == "i" and (column >= 0).all()
+            assert column.mean() == pytest.approx(summary.loc[name, f"events_{kind}"], rel=1e-12)
+    drawn = paths["events.licence_change.llama-70b"]
+    assert drawn.mean() > paths["events_licence_change.self-host"].mean()  # counted once, drawn often
+    notes = pd.read_csv(io.BytesIO(export.columns_csv(result)), keep_default_na=False).set_index("column")
+    for column in ("events_exit", "events_exit.hybrid"):
+        assert "carried traffic" in notes.loc[column, "description"], column
+    assert notes.loc["events_exit.hybrid", "label"] == "Strategy hybrid: Vendor exit events fired"
+    assert "drawn" in notes.loc["events.exit.frontier-api", "label"]

@@ -130,7 +130,7 @@ def test_tornado_and_ranking_show_glossary_labels(sc, result) -> None:
     assert low["y"].to_numpy() == pytest.approx(rows["npv_low_usd"].to_numpy() - base)
     assert "hosted: guard model (missing component) setup" in set(low["x"])
     ranked = data.ranking(global_ranking(result), "api-only", top=40, scenario=sc).frame["x"]
-    assert "Vendor exit on api: events fired" in set(ranked)
+    assert "Vendor exit on api: events drawn" in set(ranked)
     for label in [*low["x"], *ranked]:
         assert not DOTTED.search(label) and not IDENTIFIER.search(label), label
 

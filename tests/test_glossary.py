@@ -55,7 +55,9 @@ def test_labels_name_their_subject() -> None:
     assert describe("workload.growth_per_month").label == "Traffic growth"
     assert describe("input.switching.engineer_weeks").label == "Switching: engineer-weeks per migration"
     assert describe("events.licence_change.llama-70b").text == (
-        "Licence change on llama-70b: events fired (events per path)")
+        "Licence change on llama-70b: events drawn (events per path)")
+    assert describe("events_licence_change.hybrid").text == (
+        "Strategy hybrid: Licence change events fired (events per path)")
 
 
 def test_summary_columns_read_as_headers() -> None:

@@ -20,7 +20,8 @@ def test_self_hosted_rules() -> None:
     assert message(hosted_data(gpu="h1000")) == (
         "options.hosted.gpu: unknown GPU 'h1000' (did you mean h200, h100-sxm, a100-80gb)")
     # FP8 weights on an A100 are a weight-only format: stored in 8 bits, computed in BF16.
-    plan = validate(hosted_data(gpu="a100-80gb", precision="fp8", usd_per_gpu_hour=2.0)).inputs.plans["hosted"]
+    plan = validate(hosted_data(gpu="a100-80gb", precision="fp8",
+                                usd_per_gpu_hour=2.0)).inputs.plans["hosted"]
     assert plan.weights_gb == validate(hosted_data(precision="fp8")).inputs.plans["hosted"].weights_gb
     assert message(hosted_data(purchase={"usd_per_gpu": 1})) == (
         "options.hosted.purchase: give usd_per_gpu_hour (rented) or purchase (bought), not both")

@@ -144,3 +144,47 @@ def test_an_infinite_measured_throughput_is_refused() -> None:
     data["strategies"]["self"] = {"mix": {"hosted": 1.0}, "fallback": "api"}
     with pytest.raises(ScenarioError, match=r"^options\.hosted\.tokens_per_second_per_gpu: "):
         validate(data)
+
+
+def _model_properties(schema: dict) -> dict[str, dict]:
+    """Every field of every model in the JSON Schema, as 'Model.field' -> its schema."""
+    models = {"Scenario": schema, **schema["$defs"]}
+    return {f"{name}.{field}": prop for name, model in models.items()
+            for field, prop in model.get("properties", {}).items()}
+
+
+def test_every_field_has_a_description() -> None:
+    """`python -m tco schema` documents every field of every section, risk kinds' own fields
+    included, and every model says what it is."""
+    from tco.load import json_schema
+    from tco.schema import SECTIONS
+
+    schema = json_schema()
+    properties = _model_properties(schema)
+    assert len(properties) == sum(len(model.model_fields) for model in SECTIONS)
+    missing = [name for name, prop in properties.items() if not prop.get("description", "").strip()]
+    assert not missing, missing
+    assert all(schema["$defs"][m.__name__].get("description") for m in SECTIONS if m.__name__ != "Scenario")
+
+
+def test_descriptions_keep_the_rules_and_the_glossary_wording() -> None:
+    """A number-or-distribution field's description ends with its rule (the schema's only word on
+    its bounds); the wording is the glossary's where it has an entry, and the defaults stay."""
+    from tco.glossary import entry
+    from tco.load import json_schema
+
+    properties = _model_properties(json_schema())
+    requests = properties["Workload.requests_per_month"]["description"]
+    assert requests == ("Requests served in month 0, before growth. A number or a distribution; must be "
+                        "at least 0.")
+    assert properties["Scenario.discount_rate_per_year"]["description"].endswith(
+        "A number or a distribution; must be greater than -1.")
+    assert properties["Purchase.pue"]["default"] == 1.54
+    for path, field in [("workload.cached_input_share", "Workload.cached_input_share"),
+                        ("options.x.ops_fte", "SelfHostedOption.ops_fte"),
+                        ("options.x.commitment.discount", "Commitment.discount"),
+                        ("switching.engineer_weeks", "Switching.engineer_weeks"),
+                        ("strategies.x.portability", "Strategy.portability"),
+                        ("risks.*.annual_probability", "Risk.annual_probability"),
+                        ("risks.0.multiplier", "Risk.multiplier")]:
+        assert properties[field]["description"].startswith(entry(path).help.rstrip(".")), field

@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+import tco.excel as excel
 import tco.export as export
 import tco.prices as prices
 from tco.budget import PAGE_MAX_CELLS
@@ -178,12 +179,13 @@ def stress_figure(frame: pd.DataFrame, title: str) -> go.Figure:
 
 @memoize(FILE_CACHE)
 def export_bytes(scenario_yaml: str, paths: int, seed: int, comments: str, kind: str) -> bytes:
-    """Downloads (CSV, zip or slide deck), built once per set of inputs."""
+    """Downloads (CSV, Excel, zip or slide deck), built once per set of inputs."""
     result = compute(scenario_yaml, paths, seed, comments).result
     if kind == "deck":
         return build_deck(compute(scenario_yaml, paths, seed, comments).scenario, result)
     return {"summary": export.summary_csv, "monthly": export.monthly_percentiles_csv,
-            "paths": export.paths_csv, "zip": export.bundle_zip}[kind](result)
+            "paths": export.paths_csv, "xlsx": excel.workbook_bytes,
+            "zip": lambda r: export.bundle_zip(r, excel.workbook_bytes(r))}[kind](result)
 
 
 def build_deck(sc: Scenario, result: SimulationResult) -> bytes:

@@ -229,11 +229,15 @@ def export_tab(view: View, key: Key, stem: str | None) -> None:
     # Tabs are lazy, so these files are only built while the Export tab is open (and cached).
     cols[0].download_button("Paths audit trail (.csv)", export_bytes(*key, "paths"), f"{slug}-paths.csv",
                             "text/csv", key="dl_paths")
-    cols[1].download_button("Everything (.zip)", export_bytes(*key, "zip"), f"{slug}-tco.zip",
+    cols[1].download_button("Workbook (.xlsx)", export_bytes(*key, "xlsx"), f"{slug}-tco.xlsx",
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            key="dl_xlsx")
+    cols[2].download_button("Everything (.zip)", export_bytes(*key, "zip"), f"{slug}-tco.zip",
                             "application/zip", key="dl_zip")
-    with cols[2], st.spinner("Building the slide deck..."):
+    cols = st.columns(3)
+    with cols[0], st.spinner("Building the slide deck..."):
         deck = export_bytes(*key, "deck")
-    cols[2].download_button("Slide deck (.pptx)", deck, f"{slug}-tco.pptx",
+    cols[0].download_button("Slide deck (.pptx)", deck, f"{slug}-tco.pptx",
                             "application/vnd.openxmlformats-officedocument.presentationml.presentation",
                             key="dl_deck")
     st.markdown("**Charts**")

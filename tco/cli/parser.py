@@ -1,0 +1,89 @@
+"""The command line's arguments: every command, its options and their defaults."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+
+import tco.budget as budget
+import tco.risks as risks
+from tco.errors import ScenarioError
+from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
+
+PATHS_HELP = "simulated paths (the page uses the same default)"
+SEED_HELP = "random seed: the same seed and inputs give the same numbers, bit for bit"
+CELLS_HELP = "the largest paths x strategies x months to run (memory bound)"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line and exit 2, as for any bad input
+        raise ScenarioError("arguments", message)
+
+
+def _run_options(command: argparse.ArgumentParser) -> None:
+    """--paths, --seed and --max-cells, shared by every command that simulates."""
+    command.add_argument("--paths", type=int, default=DEFAULT_PATHS, help=PATHS_HELP)
+    command.add_argument("--seed", type=int, default=DEFAULT_SEED, help=SEED_HELP)
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m tco", description="LLM lock-in risk and TCO calculator")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser = functools.partial(  # every command's --help shows each option's default
+        sub.add_parser, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    run = sub.add_parser("run", help="deterministic and Monte Carlo results for a scenario")
+    run.add_argument("scenario", help="scenario file (YAML)")
+    _run_options(run)
+    run.add_argument("--sampling", choices=("random", "lhs", "sobol"), default=None,
+                     help="sampling of the uncertain inputs; None takes the scenario's own")
+    run.add_argument("--json", action="store_true", help="print the documented JSON object")
+    run.add_argument("--csv-dir", help="write summary.csv, monthly_percentiles.csv, paths.csv, "
+                     "provenance.json")
+    run.add_argument("--xlsx", help="write an Excel workbook: summary, monthly cost by line, fiscal "
+                     "years, assumptions and provenance")
+    run.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS, help=CELLS_HELP)
+    validate = sub.add_parser("validate", help="check scenario files")
+    validate.add_argument("scenarios", nargs="+", help="scenario files; each is reported, pass or fail")
+    cat = sub.add_parser("catalog", help="print a reference catalog with sources")
+    cat.add_argument("which", choices=("gpus", "models", "prices", "benchmarks", "events"),
+                     help="which catalog; benchmarks lists the published throughput points with the "
+                     "model's prediction and ratio; events the dated event ledger")
+    cat.add_argument("--provider", default=None,
+                     help="prices and events: only this provider (default: all)")
+    cat.add_argument("--search", default=None, help="prices: only models whose id or name contains "
+                     "this text, any case (default: all)")
+    cat.add_argument("--kind", default=None, help="events: only this kind (default: all)")
+    cat.add_argument("--json", action="store_true", help="print one JSON object: the records, "
+                     "currency, version and units")
+    hazards = sub.add_parser("calibrate-hazards", help="hazard rates, successor prices and Brier scores "
+                             "estimated from the event ledger, and the coverage of replayed history")
+    hazards.add_argument("scenarios", nargs="*", help="scenarios to replay for the P5-P95 coverage "
+                         "(default: the shipped scenarios/*.yaml)")
+    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    stress = sub.add_parser("stress", help="force one event and compare strategies")
+    stress.add_argument("scenario", help="scenario file (YAML)")
+    stress.add_argument("--event", required=True, help="risk kind to force: " + ", ".join(risks.REGISTRY))
+    stress.add_argument("--on", required=True, help="the option it hits")
+    stress.add_argument("--month", type=int, required=True, help="the month it happens (0 = first)")
+    stress.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
+    deck = sub.add_parser("deck", help="build the PowerPoint deck")
+    deck.add_argument("scenario", help="scenario file (YAML)")
+    deck.add_argument("-o", "--output", required=True, help="the .pptx file to write")
+    _run_options(deck)
+    deck.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS, help=CELLS_HELP)
+    diff = sub.add_parser("diff", help="compare two scenarios: inputs that differ, NPV per strategy")
+    diff.add_argument("base", help="the scenario compared against (a)")
+    diff.add_argument("other", help="the scenario compared (b)")
+    _run_options(diff)
+    diff.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS, help=CELLS_HELP)
+    diff.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
+    back = sub.add_parser("backtest", help="replay the event ledger's real history against every strategy")
+    back.add_argument("scenario", help="scenario file (YAML)")
+    back.add_argument("--from", dest="start", default=argparse.SUPPRESS, help="the window's first "
+                      "month, YYYY-MM (default: the start of the 24 months ending with the ledger's last)")
+    back.add_argument("--months", type=int, default=argparse.SUPPRESS, help="the window's length "
+                      "(default: the scenario's horizon, cut at the ledger's last month)")
+    _run_options(back)
+    back.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS, help=CELLS_HELP)
+    back.add_argument("--json", action="store_true", help="print the replay as one JSON object")
+    return parser

@@ -1,0 +1,109 @@
+"""``run``: a scenario's deterministic and Monte Carlo results as a table, JSON, CSVs or a workbook."""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from tco.cli.common import (
+    check_run,
+    money_units,
+    output_file,
+    output_folder,
+    run_simulation,
+    say,
+    shown,
+    strict_json,
+    table,
+    with_meta,
+    write_error,
+    write_file,
+)
+from tco.format import compact, pct, usd, usd_per_mtok
+from tco.load import load_scenario
+from tco.model import evaluate
+from tco.simulate import SimulationResult
+
+
+def json_units(currency: str) -> dict[str, str]:
+    """Units of ``run --json``'s per-strategy keys."""
+    return {**money_units(currency, "deterministic_npv", "mean", "p5", "p50", "p95", "cvar95",
+                          "expected_regret", "lock_in_premium"),
+            "p_cheapest": "fraction 0-1 of paths", "paths": "simulated paths"}
+
+
+def run_json(result: SimulationResult) -> str:
+    """The documented ``--json`` object with currency, version and units."""
+    currency = result.scenario.currency
+    return strict_json(with_meta(result.to_json(), currency, json_units(currency)))
+
+
+def run(args: argparse.Namespace) -> int:
+    check_run(args)
+    folder = output_folder("--csv-dir", args.csv_dir) if args.csv_dir else None
+    workbook = output_file("--xlsx", args.xlsx, "plan.xlsx") if args.xlsx else None
+    sc = load_scenario(args.scenario)
+    result = run_simulation(sc, args, show_progress=True, sampling=args.sampling)
+    text = run_json(result) if args.json else None  # fail before writing any file
+    if folder is not None:
+        from tco.export import write_csv_dir  # noqa: PLC0415 - only this flag needs it
+
+        try:
+            write_csv_dir(result, folder)
+        except OSError as exc:
+            raise write_error("--csv-dir", folder, exc) from None
+    if workbook is not None:
+        from tco.excel import workbook_bytes  # noqa: PLC0415 - openpyxl loads only for this flag
+
+        write_file("--xlsx", workbook, workbook_bytes(result))
+    if text is not None:
+        print(text)
+        return 0
+    _print_tables(result, args)
+    return 0
+
+
+def _print_tables(result: SimulationResult, args: argparse.Namespace) -> None:
+    sc = result.scenario
+    det = evaluate(sc)
+    summary = result.summary()
+    say(f"{shown(sc.name)}: {sc.horizon_months} months, {args.paths:,} paths, seed {args.seed}, "
+        f"{result.sampling} sampling, money in {shown(sc.currency)} (NPV at "
+        f"{pct(result.resolved.params['discount_rate_per_year'].nominal, 1)}/yr)\n")
+    rows = pd.DataFrame({
+        "strategy": summary.index,
+        "deterministic": [usd(v) for v in summary["deterministic_npv"]],
+        "mean": [usd(v) for v in summary["mean"]],
+        "P5": [usd(v) for v in summary["p5"]],
+        "P50": [usd(v) for v in summary["p50"]],
+        "P95": [usd(v) for v in summary["p95"]],
+        "CVaR95": [usd(v) for v in summary["cvar95"]],
+        "P(cheapest)": [pct(v) for v in summary["p_cheapest"]],
+        "regret": [usd(v) for v in summary["expected_regret"]],
+        "lock-in premium": [usd(v) for v in summary["lock_in_premium"]],
+        "cost/Mtok": [usd_per_mtok(det.cost_per_mtok_usd[s]) for s in summary.index],
+    })
+    say("NPV of total cost per strategy")
+    say(table(rows))
+    if not det.fleet.empty:
+        fleet = det.fleet.groupby(["strategy", "option"], sort=False).agg(
+            first=("gpus", "first"), peak=("gpus", "max"), utilization=("utilization", "mean"))
+        say("\nSelf-hosted fleet (deterministic): GPUs in month 0, peak GPUs, mean utilisation")
+        say(table(pd.DataFrame({
+            "strategy": [s for s, _ in fleet.index], "option": [o for _, o in fleet.index],
+            "GPUs month 0": [f"{v:.0f}" for v in fleet["first"]],
+            "peak GPUs": [f"{v:.0f}" for v in fleet["peak"]],
+            "mean utilisation": [pct(v) for v in fleet["utilization"]]})))
+        for name, plan in result.resolved.plans.items():
+            say(f"  {shown(name)}: replica of {plan.gpus} x {plan.gpu} ({plan.precision}), batch "
+                f"{plan.max_batch}, {plan.output_tokens_per_s_per_gpu:,.0f} output tok/s per GPU, "
+                f"{plan.inter_token_ms:.0f} ms/token ({plan.bound})")
+    if not det.break_even.empty:
+        say("\nBreak-even month-0 volume (requests per month)")
+        for row in det.break_even.itertuples():
+            volume = (compact(row.break_even_requests_per_month)
+                      if pd.notna(row.break_even_requests_per_month) else "none within range")
+            say(f"  {shown(row.api_option)} vs {shown(row.self_hosted_option)}: {volume} ({row.note})")
+    for warning in result.resolved.warnings:
+        say(f"warning: {shown(warning)}")
