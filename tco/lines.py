@@ -27,9 +27,9 @@ LINES: tuple[CostLine, ...] = (
     CostLine("api_tokens", "API tokens", "#1F4E79",
              "Tokens billed by closed-API vendors for the traffic each option carries (at the "
              "committed discount while a commitment runs)."),
-    CostLine("escalated_traffic", "Escalated traffic", "#6FA8DC",
+    CostLine("escalated_traffic", "Escalated traffic", "#A2C4C9",
              "Hard requests a self-hosted model sends to the fallback API, billed there."),
-    CostLine("commitment_shortfall", "API commitment shortfall", "#3D85C6",
+    CostLine("commitment_shortfall", "API commitment shortfall", "#3C78D8",
              "What an API commitment charges above the discounted usage: the monthly minimum "
              "minus the usage, in months the usage falls short."),
     CostLine("gpu_rent", "GPU rent (on demand)", "#B45F06",
@@ -50,7 +50,7 @@ LINES: tuple[CostLine, ...] = (
              "One-off cost of standing up a self-hosted option, paid in its first month."),
     CostLine("missing_components", "Missing components", "#741B47",
              "Parts the vendor did not open (safety tooling, guard models): setup and monthly cost."),
-    CostLine("licence", "Licence fees", "#C27BA0",
+    CostLine("licence", "Licence fees", "#D5A6BD",
              "Fees a licence charges above its user threshold."),
     CostLine("gateway", "Gateway and overhead", "#666666",
              "A strategy's own monthly overhead, such as a model gateway and eval suite."),
@@ -76,7 +76,7 @@ LINES: tuple[CostLine, ...] = (
 """Every declared cost line, in the order tables and charts show them. A scenario's named
 ``other_costs`` follow them on the line axis (``other_names``)."""
 
-OTHER_PALETTE = ("#8E7CC3", "#45818E", "#A64D79", "#6AA84F", "#3C78D8", "#E06666", "#674EA7",
+OTHER_PALETTE = ("#8E7CC3", "#45818E", "#A64D79", "#6AA84F", "#1C4587", "#E06666", "#B4A7D6",
                  "#76A5AF", "#C90076", "#134F5C")
 """Colours of named ``other_costs`` lines, by a stable hash of the name (none used above)."""
 

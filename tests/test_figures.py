@@ -281,3 +281,17 @@ def test_colours_of_different_meanings_are_far_apart() -> None:
     close = [(a, x, b, y, round(delta_e(x, y), 1)) for a in sets for b in sets if a < b
              for x in sets[a] for y in sets[b] if delta_e(x, y) < MIN_DELTA_E]
     assert not close
+
+
+def test_no_cost_line_reads_as_a_strategy() -> None:
+    """Stacked cost lines and strategy-coloured charts sit side by side on one page: every line's
+    colour (declared, and the palette of named other costs) is at least MIN_DELTA_E from every
+    strategy colour."""
+    import tco.lines as cost_lines
+    from tco.figures.spec import MIN_DELTA_E, STRATEGY_PALETTE, delta_e
+
+    colours = [(line.name, line.colour) for line in cost_lines.LINES]
+    colours += [("other_costs", c) for c in cost_lines.OTHER_PALETTE]
+    close = [(name, c, s, round(delta_e(c, s), 1)) for name, c in colours for s in STRATEGY_PALETTE
+             if delta_e(c, s) < MIN_DELTA_E]
+    assert not close
