@@ -45,7 +45,7 @@ def _log_ticks(axis: Axis, values: pd.Series) -> dict:
     return {"tickvals": ticks, "ticktext": text}
 
 
-def _axis_layout(axis: Axis, values: pd.Series | None = None) -> dict:
+def _axis_layout(axis: Axis, values: pd.Series | None = None, step_months: int | None = None) -> dict:
     """Tick format of an axis: '$20M' for money, '20M' for counts, whole GPUs, '38%'."""
     out: dict = {"title": {"text": axis.title}}
     if axis.log:
@@ -69,7 +69,7 @@ def _axis_layout(axis: Axis, values: pd.Series | None = None) -> dict:
         out.update(tickformat="d", dtick=step, tick0=0, range=[0, top + max(step * 0.6, 0.6)])
     elif axis.format == "month" and axis.start and values is not None and len(values):
         last = int(np.nanmax(values))
-        step = 6 if last <= 48 else 12
+        step = step_months or (6 if last <= 48 else 12)
         ticks = list(range(0, last + 1, step))
         out.update(tickmode="array", tickvals=ticks, rangemode="tozero",
                    ticktext=[calendar.readable(axis.start, t) for t in ticks])
@@ -243,6 +243,10 @@ def to_figure(spec: FigureSpec) -> go.Figure:
         rows = len(spec.categories)
         fig.update_layout(height=max(420, HBAR_ROW_PX * rows + 160), legend={"y": -0.12})
     if spec.kind == "fan":
+        panels = min(len(spec.series()), FAN_COLUMNS)
+        if spec.x.format == "month" and spec.x.start and panels > 1 and "tickvals" in x_axis:
+            # A narrow panel takes a calendar label a year apart, not every six months.
+            x_axis = _axis_layout(spec.x, spec.frame["x"], step_months=12)
         fig.update_xaxes(**{k: v for k, v in x_axis.items() if k != "title"}, title_text=spec.x.title)
         fig.update_yaxes(**{k: v for k, v in y_axis.items() if k != "title"})
         fig.update_yaxes(title_text=spec.y.title, col=1)
