@@ -109,6 +109,8 @@ def track(p, o, ev, w, months, licence_month, tr):  # pragma: no cover - compile
     arriving in month u when MAU(u - 1) (the preceding calendar month) exceeded it.
     """
     for j in range(o.kind.shape[0]):
+        if not o.has_track[j] and not o.licence_at_release[j]:
+            continue  # nothing reads this option's track: most options, most paths
         above = o.licence_above_at_start[j]
         upgraded_at = -1
         r = 0

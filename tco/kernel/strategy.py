@@ -38,6 +38,9 @@ def strategies(p, o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv,
     runs: see ``fine_tuning``.
     """
     n_options = share.shape[0]
+    stories = False  # release tracks or fine-tuning anywhere: else skip their per-month pass
+    for j in range(n_options):
+        stories = stories or o.has_track[j] or o.ft_kind[j] > 0
     for s in range(npv.shape[1]):
         for j in range(n_options):
             started[j] = False
@@ -115,11 +118,12 @@ def strategies(p, o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv,
                     dual += (w.dual_months[p] * moved) * bill(p, dest, t, o, index, requests[t])
             switching = effort * (1.0 - st.portability[s, p]) + dual
             total += add(line_sum, s, L.switching, t, switching, full)
-            usd, ran, up = fine_tuning(p, s, t, o, st, L, tr, share, migrations, dest, exiting,
-                                       line_sum, full)
-            total += usd
-            runs += ran
-            upgraded += up
+            if stories:
+                usd, ran, up = fine_tuning(p, s, t, o, st, L, tr, share, migrations, dest, exiting,
+                                           line_sum, full)
+                total += usd
+                runs += ran
+                upgraded += up
             present += total * discount[t]
             if full:
                 amortised_sum[s, t] += total - capital
@@ -159,7 +163,7 @@ def fine_tuning(p, s, t, o, st, L, tr, share, migrations, dest, moved_in, line_s
             break
         if share[j] <= 0.0:
             continue
-        upgrade = tr.upgrade[j, t]
+        upgrade = o.has_track[j] and tr.upgrade[j, t]
         if upgrade:
             upgraded += 1.0
             total += add(line_sum, s, L.release_upgrades, t,
