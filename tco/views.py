@@ -19,7 +19,7 @@ import tco.risks as risks
 from tco.draws import Shocks, planned_releases, risk_option_pairs
 from tco.load import Loaded
 from tco.options import fine_tune
-from tco.options.table import OptionInputs
+from tco.options.table import OptionInputs, per_path
 
 Workload = namedtuple("Workload", [
     "requests", "growth", "mau", "mau_growth", "has_mau", "tokens_per_request", "discount_rate",
@@ -75,29 +75,23 @@ def line_names(sc: Loaded) -> tuple[str, ...]:
     return lines.NAMES + lines.other_names(sc.scenario)
 
 
-def _per_path(value: np.ndarray | float, paths: int) -> np.ndarray:
-    """A fresh, writeable (paths,) float64 array: numba compiles once per array type, and a
-    read-only view would be a second type (and a second compile)."""
-    return np.array(np.broadcast_to(np.asarray(value, dtype=float), (paths,)))
-
-
 def workload(sc: Loaded, x: dict[str, np.ndarray], paths: int) -> tuple[Workload, dict[str, np.ndarray]]:
     """The workload view, and the per-path workload inputs option kinds price requests with."""
-    w = {name: _per_path(x[f"workload.{name}"], paths) for name in (
+    w = {name: per_path(x[f"workload.{name}"], paths) for name in (
         "requests_per_month", "input_tokens_per_request", "output_tokens_per_request",
         "cached_input_share", "batchable_share", "growth_per_month", "peak_to_average",
         "mau_growth_per_month", "long_context_share", "cache_write_share")}
-    w["long_context_input_tokens"] = _per_path(x.get("workload.long_context_input_tokens", 0.0), paths)
+    w["long_context_input_tokens"] = per_path(x.get("workload.long_context_input_tokens", 0.0), paths)
     has_mau = "workload.monthly_active_users" in x
     view = Workload(
         requests=w["requests_per_month"], growth=w["growth_per_month"],
-        mau=_per_path(x["workload.monthly_active_users"] if has_mau else 0.0, paths),
+        mau=per_path(x["workload.monthly_active_users"] if has_mau else 0.0, paths),
         mau_growth=w["mau_growth_per_month"], has_mau=has_mau,
         tokens_per_request=w["input_tokens_per_request"] + w["output_tokens_per_request"],
-        discount_rate=_per_path(x["discount_rate_per_year"], paths),
-        week_usd=_per_path(x["switching.usd_per_engineer_week"], paths),
-        one_off_usd=_per_path(x["switching.one_off_usd"], paths),
-        dual_months=_per_path(x["switching.dual_running_months"], paths))
+        discount_rate=per_path(x["discount_rate_per_year"], paths),
+        week_usd=per_path(x["switching.usd_per_engineer_week"], paths),
+        one_off_usd=per_path(x["switching.one_off_usd"], paths),
+        dual_months=per_path(x["switching.dual_running_months"], paths))
     return view, w
 
 
@@ -141,7 +135,7 @@ def extras(sc: Loaded, x: dict[str, np.ndarray], paths: int, with_strategies: bo
                for k, cost in enumerate(costs)]
 
     def amounts(field: str) -> np.ndarray:
-        return np.array([_per_path(x[f"{prefix}.other_costs.{k}.{field}"], paths)
+        return np.array([per_path(x[f"{prefix}.other_costs.{k}.{field}"], paths)
                          for prefix, _, _, k, _ in entries]).reshape(len(entries), paths)
 
     return Extras(
@@ -172,8 +166,8 @@ def strategies(sc: Loaded, x: dict[str, np.ndarray], paths: int) -> Strategies:
         relied[s, :len(order)] = order
     return Strategies(
         mix_option, mix_share, fallback, relied,
-        np.array([_per_path(x[f"strategies.{s}.portability"], paths) for s in sc.strategies]),
-        np.array([_per_path(x[f"strategies.{s}.overhead_usd_per_month"], paths) for s in sc.strategies]))
+        np.array([per_path(x[f"strategies.{s}.portability"], paths) for s in sc.strategies]),
+        np.array([per_path(x[f"strategies.{s}.overhead_usd_per_month"], paths) for s in sc.strategies]))
 
 
 def events(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, paths: int) -> Events:
@@ -193,8 +187,8 @@ def events(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, paths: int) -> 
         fired = shocks.fired.get((i, name))
         if fired is not None:
             cells = np.flatnonzero(fired)
-            per_path = np.bincount(cells // months, minlength=paths)
-            ptr[p_i, 1:] = np.cumsum(per_path)
+            counts = np.bincount(cells // months, minlength=paths)
+            ptr[p_i, 1:] = np.cumsum(counts)
             month_parts.append(cells % months)
             impact_parts.append(np.asarray(shocks.impact[(i, name)], dtype=float))
             weeks_parts.append(np.asarray(shocks.weeks[(i, name)], dtype=float))
@@ -205,8 +199,8 @@ def events(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, paths: int) -> 
             if escalation_pair[o] < 0:  # the first escalating risk on an option sets its rate
                 escalation_pair[o] = p_i
             rate_field, cap_field = spec.escalation_fields
-            rate[p_i] = _per_path(x[f"risks.{i}.{rate_field}"], paths)
-            cap[p_i] = _per_path(x.get(f"risks.{i}.{cap_field}", spec.fields[cap_field].default), paths)
+            rate[p_i] = per_path(x[f"risks.{i}.{rate_field}"], paths)
+            cap[p_i] = per_path(x.get(f"risks.{i}.{cap_field}", spec.fields[cap_field].default), paths)
     noise_slot = np.full(len(names), -1, dtype=np.int64)
     noisy = [name for name in names if name in shocks.noise]
     for slot, name in enumerate(noisy):

@@ -236,3 +236,15 @@ def test_fine_tune_needs_the_fine_tuning_section_and_withdrawal_needs_fine_tune(
     data["risks"] = [{"kind": "fine_tune_withdrawn", "on": ["api"], "annual_probability": 0.1}]
     assert message(data) == ("risks.0.on: fine_tune_withdrawn applies to options with fine_tune:; "
                              "'api' has none")
+
+
+def test_an_exit_that_moves_no_traffic_costs_no_fine_tune_run() -> None:
+    """The strategy runs wholly on the fine-tuned ``api``; ``backup``, first in its fallback
+    chain, carries nothing and exits in month 4. No traffic moves, so ``api`` (now the live
+    fallback) owes no run for it: only month 0's scheduled run (every 12 months, 8 months)."""
+    data = vendor_tuned(8, 12)
+    data["strategies"]["api-only"]["fallback"] = ["backup", "api"]
+    data["risks"] = [{"kind": "exit", "on": ["backup"], "annual_probability": 0.0}]
+    result = run_forced(data, [(0, "backup", 4)])
+    assert result.fine_tune_runs.tolist() == [[1.0]]
+    assert lines_of(result)["switching"].sum() == 0.0

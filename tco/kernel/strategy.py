@@ -95,6 +95,7 @@ def strategies(p, o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv,
                 total += add(line_sum, s, xc.line[e], t, usd, full)
             total += add(line_sum, s, L.gateway, t, st.overhead_usd[s, p], full)
             effort, dual = 0.0, 0.0
+            moved_in = False  # traffic left an option for the live fallback this month
             for r in range(st.relied.shape[1]):
                 j = st.relied[s, r]
                 if j < 0:
@@ -109,17 +110,19 @@ def strategies(p, o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv,
                     dual += (w.dual_months[p] * carried) * (
                         migrations[j, t] * bill(p, j, t, o, index, requests[t]))
                 if exit_month[j] == t and carried > 0.0 and dest >= 0 and dest != j:
+                    moved_in = True
                     effort += exit_effort[j]
                     dual += (w.dual_months[p] * carried) * bill(p, dest, t, o, index, requests[t])
                 if tr.ft_month[j] == t and exit_month[j] > t and carried > 0.0 and dest >= 0 \
                         and dest != j and o.ft_share[j, p] > 0.0:
+                    moved_in = True
                     effort += tr.ft_effort[j]
                     moved = carried * o.ft_share[j, p]
                     dual += (w.dual_months[p] * moved) * bill(p, dest, t, o, index, requests[t])
             switching = effort * (1.0 - st.portability[s, p]) + dual
             total += add(line_sum, s, L.switching, t, switching, full)
             if stories:
-                usd, ran, up = fine_tuning(p, s, t, o, st, L, tr, share, migrations, dest, exiting,
+                usd, ran, up = fine_tuning(p, s, t, o, st, L, tr, share, migrations, dest, moved_in,
                                            line_sum, full)
                 total += usd
                 runs += ran

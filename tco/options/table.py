@@ -102,6 +102,12 @@ class Table:
                 self.add(f"{prefix}.{name}", value, model, name, source, per_event=name in per_event)
 
 
+def per_path(value: np.ndarray | float, paths: int) -> np.ndarray:
+    """A fresh, writeable (paths,) float64 array: numba compiles once per array type, and a
+    read-only view would be a second type (and a second compile)."""
+    return np.array(np.broadcast_to(np.asarray(value, dtype=float), (paths,)))
+
+
 class OptionInputs:
     """One option's inputs per path, as its kind's ``fill`` reads them: ``get(field)`` is a fresh,
     writeable (paths,) float64 array (numba compiles once per array type), ``get.has(field)``
@@ -111,8 +117,7 @@ class OptionInputs:
         self.x, self.prefix, self.paths = x, prefix, paths
 
     def __call__(self, field: str) -> np.ndarray:
-        return np.array(np.broadcast_to(np.asarray(self.x[self.prefix + field], dtype=float),
-                                        (self.paths,)))
+        return per_path(self.x[self.prefix + field], self.paths)
 
     def has(self, field: str) -> bool:
         return self.prefix + field in self.x
