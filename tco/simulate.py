@@ -37,9 +37,18 @@ DEFAULT_PATHS = 10_000
 """The page's and the command line's default, so both show the same numbers."""
 DEFAULT_SEED = 7
 CHUNK_PATHS = 2 * RNG_BLOCK_PATHS
-"""Paths per kernel call: the fastest of 1,024 to 4,096 on the big benchmark with two threads
-(0.90 s against 1.05 s and 1.01 s). Smaller chunks pay more interpreter overhead per path; larger
-ones spill each core's 1 MB L2 cache."""
+"""Paths per kernel call in large runs: the fastest of 1,024 to 4,096 on the big benchmark with two
+threads (0.90 s against 1.05 s and 1.01 s). Smaller chunks pay more interpreter overhead per path;
+larger ones spill each core's 1 MB L2 cache."""
+SMALL_RUN_PATHS = 16 * RNG_BLOCK_PATHS
+"""Below this, chunks of one RNG block: the page's default 10,000 paths make 10 chunks, 5 per
+thread, instead of 5 chunks shared 3 and 2 (60 ms against 69 ms median). Results do not depend on
+the chunk size (the kernel's sums are kept per RNG block group)."""
+
+
+def chunk_paths(paths: int) -> int:
+    """Paths per kernel call for a run of ``paths``."""
+    return RNG_BLOCK_PATHS if paths < SMALL_RUN_PATHS else CHUNK_PATHS
 PARALLEL_MIN_PATHS = 8 * RNG_BLOCK_PATHS
 """Below this a second thread costs more than it saves."""
 PERCENTILES = (5, 25, 50, 75, 95)
@@ -108,14 +117,14 @@ class _Outputs:
     weights_age: dict
 
     @classmethod
-    def empty(cls, sc: Loaded, paths: int, chunks: int) -> _Outputs:
+    def empty(cls, sc: Loaded, paths: int, groups: int) -> _Outputs:
         n_s, months = len(sc.strategies), sc.horizon_months
         pairs = len(risk_option_pairs(sc))
         return cls(np.empty((paths, n_s)), np.empty((paths, n_s)),
                    np.empty((paths, n_s, months), dtype=np.float32), np.empty((paths, n_s)),
                    np.empty((paths, n_s)), np.empty((paths, n_s, len(risks.REGISTRY))),
                    np.empty((paths, pairs)), np.empty((paths, n_s)), np.empty(paths),
-                   [None] * chunks, [None] * chunks, [None] * chunks, np.empty((paths, n_s)),
+                   [None] * groups, [None] * groups, [None] * groups, np.empty((paths, n_s)),
                    np.empty((paths, n_s)),
                    {name: np.empty(paths, dtype=np.int64) for name in releases.tracked(sc)},
                    {name: np.empty((paths, months), dtype=np.float32)
@@ -138,9 +147,10 @@ def _run_chunk(sc: Loaded, u: np.ndarray, seed: int, start: int, out: _Outputs) 
         out.event_counts[rows, k] = fired.sum(axis=1)
     out.tokens[rows] = result.tokens
     out.no_fallback[rows] = result.no_fallback
-    out.line_sums[start // CHUNK_PATHS] = result.line_sum_usd
-    out.gpus_sums[start // CHUNK_PATHS] = result.gpus_sum
-    out.amortised_sums[start // CHUNK_PATHS] = result.amortised_sum_usd
+    group = start // RNG_BLOCK_PATHS  # sums kept per group, added in the run's order at the end
+    for sums, by_group in zip((out.line_sums, out.gpus_sums, out.amortised_sums), result.groups,
+                              strict=True):
+        sums[group:group + by_group.shape[0]] = list(by_group)
     out.fine_tune_runs[rows] = result.fine_tune_runs
     out.upgrades[rows] = result.upgrades
     for name, weights in releases.deployed(sc, x, shocks).items():
@@ -165,14 +175,14 @@ class _Progress:
             self.callback(self.done, self.paths)
 
 
-def _run_chunks(sc: Loaded, u: np.ndarray, seed: int, starts: list[int], out: _Outputs,
+def _run_chunks(sc: Loaded, u: np.ndarray, seed: int, starts: list[int], size: int, out: _Outputs,
                 kernel_threads: int | None, progress: _Progress | None = None) -> None:
     if kernel_threads is not None:
         # Thread-local in numba: this pool thread runs its kernel calls on one core, beside the
         # other pool thread, instead of both asking for every core.
         numba.set_num_threads(kernel_threads)
     for start in starts:
-        chunk = u[start:start + CHUNK_PATHS]
+        chunk = u[start:start + size]
         _run_chunk(sc, chunk, seed, start, out)
         if progress is not None:
             progress.chunk_done(chunk.shape[0])
@@ -209,33 +219,37 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
     _reuse_freed_memory()
     method = sampling or sc.sampling
     u = path_uniforms(sc, seed, paths, method)
-    starts = list(range(0, paths, CHUNK_PATHS))
-    out = _Outputs.empty(sc, paths, len(starts))
+    size = chunk_paths(paths)
+    starts = list(range(0, paths, size))
+    out = _Outputs.empty(sc, paths, -(-paths // RNG_BLOCK_PATHS))
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if paths >= PARALLEL_MIN_PATHS else 1
     counter = _Progress(progress, paths) if progress is not None else None
     if workers > 1 and len(starts) > 1:
         # Interleaved chunks, so both threads finish together whatever the paths count.
-        futures = [_pool(workers).submit(_run_chunks, sc, u, seed, starts[w::workers], out, 1,
+        futures = [_pool(workers).submit(_run_chunks, sc, u, seed, starts[w::workers], size, out, 1,
                                          counter)
                    for w in range(workers)]
         for future in futures:
             future.result()
     else:
-        _run_chunks(sc, u, seed, starts, out, None, counter)
+        _run_chunks(sc, u, seed, starts, size, out, None, counter)
     require_finite(sc, out.npv)
     require_finite(sc, out.npv_no_events)
     deterministic = evaluate_kernel(sc)
     require_finite(sc, deterministic.npv_usd)
-    # Summed in chunk order, so the totals do not depend on how chunks were shared out.
+    # Summed in group order, so the totals depend neither on how chunks were shared out nor on
+    # their size.
     return SimulationResult(
         scenario=sc, resolved=sc.inputs, paths=paths, seed=seed, sampling=method, uniforms=u,
         npv_usd=out.npv, npv_no_events_usd=out.npv_no_events, cumulative_usd=out.cumulative,
         switching_npv_usd=out.switching_npv, migration_effort_npv_usd=out.effort_npv,
         events=out.events, event_counts=out.event_counts,
-        line_mean_usd=sum(out.line_sums) / paths, gpus_mean=sum(out.gpus_sums) / paths,
+        line_mean_usd=kernel.sum_in_order(out.line_sums) / paths,
+        gpus_mean=kernel.sum_in_order(out.gpus_sums) / paths,
         tokens=out.tokens, deterministic_npv_usd=deterministic.npv_usd[0],
-        no_fallback=out.no_fallback, amortised_mean_usd=sum(out.amortised_sums) / paths,
+        no_fallback=out.no_fallback,
+        amortised_mean_usd=kernel.sum_in_order(out.amortised_sums) / paths,
         lines=deterministic.lines, fine_tune_runs=out.fine_tune_runs, upgrades=out.upgrades,
         first_upgrade=out.first_upgrade, weights_age=out.weights_age,
     )

@@ -242,10 +242,11 @@ def test_simulate_reports_progress_without_changing_a_number() -> None:
     import numpy as np
 
     from tco.load import load_scenario
-    from tco.simulate import CHUNK_PATHS, simulate
+    from tco.simulate import chunk_paths, simulate
 
     sc = load_scenario(SCENARIOS[0])
-    paths = 5 * CHUNK_PATHS + 7
+    paths = 5 * 1024 + 7
+    assert chunk_paths(paths) == 1024  # six chunks, the last of 7 paths
     calls: list[tuple[int, int]] = []
     for workers in (1, 2):
         calls.clear()

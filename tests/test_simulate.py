@@ -49,11 +49,15 @@ def test_same_seed_same_numbers_bit_for_bit() -> None:
 
 
 def test_chunk_size_and_workers_do_not_matter(monkeypatch) -> None:
-    reference = tco.simulate(BASE, paths=5000, seed=4, workers=1).npv_usd
-    monkeypatch.setattr(simulate_module, "CHUNK_PATHS", 1024)
-    assert np.array_equal(tco.simulate(BASE, paths=5000, seed=4, workers=1).npv_usd, reference)
-    monkeypatch.setattr(simulate_module, "CHUNK_PATHS", 3 * 1024)
-    assert np.array_equal(tco.simulate(BASE, paths=5000, seed=4, workers=2).npv_usd, reference)
+    """Per-path results and the sums over paths (means by cost line, GPUs, amortised cost), bit
+    for bit: the kernel keeps its sums per group of RNG_BLOCK_PATHS paths, added in run order."""
+    names = ("npv_usd", "npv_no_events_usd", "line_mean_usd", "gpus_mean", "amortised_mean_usd")
+    reference = tco.simulate(BASE, paths=5000, seed=4, workers=1)
+    for size, workers in ((1024, 1), (2 * 1024, 2), (3 * 1024, 2)):
+        monkeypatch.setattr(simulate_module, "chunk_paths", lambda paths, size=size: size)
+        got = tco.simulate(BASE, paths=5000, seed=4, workers=workers)
+        for name in names:
+            assert np.array_equal(getattr(got, name), getattr(reference, name)), (size, name)
 
 
 def test_concurrent_runs_give_the_same_numbers() -> None:

@@ -7,8 +7,9 @@ on it (exits, licence changes, migrations), which options have started, and the 
 deterministic model is this kernel with one path of nominal inputs and no events.
 
 Paths are processed in fixed blocks of ``BLOCK_PATHS``; sums over paths (cost by line, GPUs,
-utilisation) are kept per block and added in block order after the parallel loop, so results do
-not depend on how many threads run it.
+utilisation) are kept per block and added in block order after the parallel loop, within each
+group of ``RNG_BLOCK_PATHS`` paths, so results depend neither on how many threads run it nor on
+how a run is cut into batches of whole groups.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 from numba import njit, prange
 
 import tco.risks as risks
-from tco.draws import Shocks
+from tco.draws import RNG_BLOCK_PATHS, Shocks
 from tco.kernel.states import option_states
 from tco.kernel.strategy import strategies as strategy_pass
 from tco.load import Loaded
@@ -74,6 +75,8 @@ month it first carried the current strategy's traffic (-1: not yet)."""
 
 BLOCK_PATHS = 64
 """Paths per block of the parallel loop; sums over paths are exact per block, then added in order."""
+GROUP_BLOCKS = RNG_BLOCK_PATHS // BLOCK_PATHS
+"""Blocks per group of sums: a batch's sums over paths are kept per group of RNG_BLOCK_PATHS paths."""
 
 # numba freezes module globals into its on-disk cache, and a cache is only invalidated when the
 # file changes: so the kernel reads nothing from another module that may change (the number of
@@ -105,6 +108,9 @@ class KernelResult:
         Mean GPUs provisioned over the month's hours, and their busy share.
     events : (paths, strategies, kinds), events fired on options while the strategy carried
         traffic on them
+    groups : (line_sum_usd, gpus_sum, amortised_sum_usd) before the groups were added: each with
+        a leading axis of groups of RNG_BLOCK_PATHS paths, so a caller cutting a run into batches
+        adds them in the run's group order (the same bits whatever the batch size)
     fine_tune_runs, upgrades : (paths, strategies), fine-tune runs and release upgrades paid
     no_fallback : (paths, strategies), 1 where traffic was left on an exited option with no live
         fallback
@@ -128,6 +134,7 @@ class KernelResult:
     fine_tune_runs: np.ndarray
     upgrades: np.ndarray
     lines: tuple[str, ...] = ()
+    groups: tuple[np.ndarray, np.ndarray, np.ndarray] = ()
 
 
 def run(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, *, want_cost: bool = False,
@@ -184,21 +191,29 @@ def _run(o, st, w, ev, xc, names: tuple[str, ...], paths: int, months: int, n_st
             out.npv_no_events_usd, out.switching_npv_usd, out.migration_effort_npv_usd,
             out.line_sum_usd, out.gpus_sum, out.utilization_sum, out.amortised_sum_usd, out.events,
             out.no_fallback, out.tokens, out.fine_tune_runs, out.upgrades)
-    # Block partial sums added in block order: the same bits whatever the thread count.
-    out.line_sum_usd = _sum_blocks(out.line_sum_usd)
-    out.amortised_sum_usd = _sum_blocks(out.amortised_sum_usd)
-    out.gpus_sum = _sum_blocks(out.gpus_sum)
-    out.utilization_sum = _sum_blocks(out.utilization_sum)
+    # Block partial sums added in block order within each group, then the groups in order: the
+    # same bits whatever the thread count or the batch size.
+    out.groups = (_sum_groups(out.line_sum_usd), _sum_groups(out.gpus_sum),
+                  _sum_groups(out.amortised_sum_usd))
+    out.line_sum_usd, out.gpus_sum, out.amortised_sum_usd = (sum_in_order(g) for g in out.groups)
+    out.utilization_sum = sum_in_order(_sum_groups(out.utilization_sum))
     out.cost_usd = cost if want_cost else None
     return out
 
 
-def _sum_blocks(partial: np.ndarray) -> np.ndarray:
-    total = partial[0].copy()
+def sum_in_order(parts) -> np.ndarray:
+    """parts[0] + parts[1] + ..., added left to right (a fixed order, so fixed bits)."""
+    total = parts[0].copy()
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported by require_finite
-        for block in partial[1:]:
-            total += block
+        for part in parts[1:]:
+            total += part
     return total
+
+
+def _sum_groups(partial: np.ndarray) -> np.ndarray:
+    """Block partial sums ``(blocks, ...)`` added in order within each group: ``(groups, ...)``."""
+    return np.stack([sum_in_order(partial[g:g + GROUP_BLOCKS])
+                     for g in range(0, partial.shape[0], GROUP_BLOCKS)])
 
 
 @njit(cache=True, parallel=True, nogil=True, error_model="numpy")
@@ -227,36 +242,57 @@ def _kernel(o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv, npv_n
         residual = np.empty(n_options)
         signed = np.empty(n_options, dtype=np.bool_)
         extra_started = np.empty(xc.option.shape[0], dtype=np.bool_)
+        touched = np.empty(n_options, dtype=np.bool_)
+        every = np.ones(npv.shape[1], dtype=np.bool_)
+        redo = np.empty(npv.shape[1], dtype=np.bool_)
         discount = np.empty(months)
         requests = np.empty(months)
         mau = np.empty(months)
+        rate = np.nan  # the discount factors' rate: most scenarios fix it, so compute them once
         for p in range(b * BLOCK_PATHS, min((b + 1) * BLOCK_PATHS, paths)):
+            if w.discount_rate[p] != rate:
+                rate = w.discount_rate[p]
+                for t in range(months):
+                    discount[t] = (1.0 + rate) ** (-((t + 1) / MONTHS_PER_YEAR))
             served = 0.0
             for t in range(months):
-                discount[t] = (1.0 + w.discount_rate[p]) ** (-((t + 1) / MONTHS_PER_YEAR))
                 # Traffic R(t) = R (1 + g)^t; float exponents, as numba would otherwise turn an
                 # integer power into repeated products (other bits than numpy's power).
                 requests[t] = w.requests[p] * (1.0 + w.growth[p]) ** float(t)
                 mau[t] = w.mau[p] * (1.0 + w.mau_growth[p]) ** float(t) if w.has_mau else 0.0
                 served += requests[t] * w.tokens_per_request[p]
             tokens[p] = served
-            fired = option_states(p, o, ev, w, months, True, index, migrations, migration_effort,
-                                  exit_month, exit_effort, licence_month, month_counts, tr)
+            fired = option_states(p, o, ev, w, months, True, touched, index, migrations,
+                                  migration_effort, exit_month, exit_effort, licence_month,
+                                  month_counts, tr)
             strategy_pass(p, o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv,
                           switching_npv, effort_npv, line_sum[b], gpus_sum[b], util_sum[b],
                           amortised_sum[b], events, no_fallback, index, migrations, migration_effort,
                           exit_month, exit_effort, licence_month, month_counts, tr, share,
                           share_before, started, owned, residual, signed, extra_started, discount,
-                          requests, mau, ft_runs, upgrades, True)
-            if not fired:
-                npv_no_events[p] = npv[p]
+                          requests, mau, ft_runs, upgrades, True, every)
+            # The lock-in premium's reference: the same path with no event fired. A strategy
+            # relying on no option an event fell on has the same cost without events, bit for
+            # bit (the same states, the same arithmetic): it is copied, not recomputed.
+            again = False
+            for s in range(npv.shape[1]):
+                redo[s] = False
+                for r in range(st.relied.shape[1]):
+                    j = st.relied[s, r]
+                    if j < 0:
+                        break
+                    redo[s] = redo[s] or touched[j]
+                if not redo[s]:
+                    npv_no_events[p, s] = npv[p, s]
+                again = again or redo[s]
+            if not fired or not again:
                 continue
-            # The lock-in premium's reference: the same path with no event fired.
-            option_states(p, o, ev, w, months, False, index, migrations, migration_effort,
-                          exit_month, exit_effort, licence_month, month_counts, tr)
+            option_states(p, o, ev, w, months, False, touched, index, migrations,
+                          migration_effort, exit_month, exit_effort, licence_month, month_counts,
+                          tr)
             strategy_pass(p, o, st, w, ev, xc, L, months, False, cost, cumulative, npv_no_events,
                           switching_npv, effort_npv, line_sum[b], gpus_sum[b], util_sum[b],
                           amortised_sum[b], events, no_fallback, index, migrations, migration_effort,
                           exit_month, exit_effort, licence_month, month_counts, tr, share,
                           share_before, started, owned, residual, signed, extra_started, discount,
-                          requests, mau, ft_runs, upgrades, False)
+                          requests, mau, ft_runs, upgrades, False, redo)

@@ -15,9 +15,14 @@ PRICE, MIGRATE, EXIT, ESCALATE, WITHDRAW = (int(e) for e in (
 
 
 @njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
-def option_states(p, o, ev, w, months, with_events, index, migrations, migration_effort,
+def option_states(p, o, ev, w, months, with_events, touched, index, migrations, migration_effort,
                   exit_month, exit_effort, licence_month, month_counts, tr):  # pragma: no cover - compiled
     """Each option's events and price index on path p; returns whether any event fired.
+
+    With events, ``touched[j]`` records whether any event fell on option j. Without events, only
+    the touched options are reset: the others' states are already those of no event, bit for bit
+    (their fired-impact sums were 0.0 and their exit and licence months the horizon), which is
+    what lets the no-event pass skip them and the strategies relying on none of them.
 
     An event in month t acts from month t on. An exit is found first: events on an exited option
     from its exit month on do nothing (and are not counted). ``Effect.PRICE`` multiplies the price
@@ -34,6 +39,10 @@ def option_states(p, o, ev, w, months, with_events, index, migrations, migration
     n_options = o.kind.shape[0]
     any_fired = False
     for j in range(n_options):
+        if with_events:
+            touched[j] = False
+        elif not touched[j]:
+            continue
         exit_month[j] = months
         exit_effort[j] = 0.0
         licence_month[j] = months
@@ -59,6 +68,7 @@ def option_states(p, o, ev, w, months, with_events, index, migrations, migration
                 continue
             any_fired = True
             j = ev.option[k]
+            touched[j] = True
             effects = ev.effects[k]
             for e in range(first, last):
                 t = ev.month[e]
@@ -77,8 +87,10 @@ def option_states(p, o, ev, w, months, with_events, index, migrations, migration
                 month_counts[j, t, ev.kind[k]] += 1.0
                 if ev.counted_once[k]:
                     break
-    track(p, o, ev, w, months, licence_month, tr)
+    track(p, o, ev, w, months, with_events, touched, licence_month, tr)
     for j in range(n_options):
+        if not with_events and not touched[j]:
+            continue
         if not o.indexed[j]:
             for t in range(months):
                 index[j, t] = 1.0  # bought hardware: the price was paid up front
@@ -98,7 +110,7 @@ def option_states(p, o, ev, w, months, with_events, index, migrations, migration
 
 
 @njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
-def track(p, o, ev, w, months, licence_month, tr):  # pragma: no cover - compiled
+def track(p, o, ev, w, months, with_events, touched, licence_month, tr):  # pragma: no cover - compiled
     """Each option's deployed weights on path p: upgrades, age and licence status by month.
 
     A release arriving in month t < the licence change's month is deployed that month
@@ -111,6 +123,8 @@ def track(p, o, ev, w, months, licence_month, tr):  # pragma: no cover - compile
     for j in range(o.kind.shape[0]):
         if not o.has_track[j] and not o.licence_at_release[j]:
             continue  # nothing reads this option's track: most options, most paths
+        if not with_events and not touched[j]:
+            continue  # no event: its track is already the one without events
         above = o.licence_above_at_start[j]
         upgraded_at = -1
         r = 0

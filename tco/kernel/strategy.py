@@ -17,10 +17,10 @@ def strategies(p, o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv,
                effort_npv, line_sum, gpus_sum, util_sum, amortised_sum, events, no_fallback, index,
                migrations, migration_effort, exit_month, exit_effort, licence_month, month_counts,
                tr, share, share_before, started, owned, residual, signed, extra_started, discount,
-               requests, mau, ft_runs, upgrades, full):  # pragma: no cover - compiled
-    """Every strategy on path p; ``full`` is the with-events pass (every output), otherwise only
-    ``npv`` is written (the no-event reference of the lock-in premium). One call per path rather
-    than per strategy: each call copies the views it is passed.
+               requests, mau, ft_runs, upgrades, full, redo):  # pragma: no cover - compiled
+    """Every strategy s with ``redo[s]`` on path p; ``full`` is the with-events pass (every
+    output), otherwise only ``npv`` is written (the no-event reference of the lock-in premium).
+    One call per path rather than per strategy: each call copies the views it is passed.
 
     Notes
     -----
@@ -42,6 +42,8 @@ def strategies(p, o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv,
     for j in range(n_options):
         stories = stories or o.has_track[j] or o.ft_kind[j] > 0
     for s in range(npv.shape[1]):
+        if not redo[s]:
+            continue
         for j in range(n_options):
             started[j] = False
             tr.ft_start[j] = -1
@@ -61,7 +63,7 @@ def strategies(p, o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv,
                                             tr, share)
             stuck_any = stuck_any or stuck
             exiting = False
-            for r in range(st.relied.shape[1]):
+            for r in range(st.relied.shape[1] if full else 0):  # no event, no exit
                 j = st.relied[s, r]
                 if j < 0:
                     break
@@ -96,12 +98,13 @@ def strategies(p, o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv,
             total += add(line_sum, s, L.gateway, t, st.overhead_usd[s, p], full)
             effort, dual = 0.0, 0.0
             moved_in = False  # traffic left an option for the live fallback this month
-            for r in range(st.relied.shape[1]):
+            # Without events nothing migrates, exits or is withdrawn: switching is 0.
+            for r in range(st.relied.shape[1] if full else 0):
                 j = st.relied[s, r]
                 if j < 0:
                     break
                 carried = share_before[j] if exit_month[j] == t or tr.ft_month[j] == t else share[j]
-                if full and carried > 0.0:
+                if carried > 0.0:
                     for k in range(month_counts.shape[2]):
                         events[p, s, k] += month_counts[j, t, k]
                 if migrations[j, t] > 0.0:  # most months have none: skip adding zeros
