@@ -151,6 +151,30 @@ def planned_releases(sc: Loaded, name: str) -> int:
     return -(-(sc.horizon_months - track.next_release_month) // track.cadence_months)
 
 
+def _fired(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_block: int, paths: int,
+           pairs: list[tuple[int, str]]) -> list[np.ndarray]:
+    """Whether each risk-option pair's event fires in each (path, month): ``(paths, months)`` each.
+
+    Each block's "events" stream gives one (RNG_BLOCK_PATHS, months) array of uniforms per pair,
+    in pair order, consumed whole even past the last path. They are compared with the monthly
+    probability as they are drawn, in one reused buffer, rather than kept: 11 pairs of 2,048 paths
+    x 60 months would hold 11 MB of uniforms per chunk only to be compared once.
+    """
+    months = sc.horizon_months
+    q = [np.reshape(monthly_probability(x[f"risks.{i}.annual_probability"]), (-1, 1))
+         for i, _ in pairs]
+    fired = [np.empty((paths, months), dtype=bool) for _ in pairs]
+    u = np.empty((RNG_BLOCK_PATHS, months))
+    for b in range(-(-paths // RNG_BLOCK_PATHS)):
+        rng = generator(seed, "events", first_block + b)
+        rows = slice(b * RNG_BLOCK_PATHS, min((b + 1) * RNG_BLOCK_PATHS, paths))
+        n = rows.stop - rows.start
+        for k in range(len(pairs)):
+            rng.random(out=u)
+            np.less(u[:n], q[k] if q[k].shape[0] == 1 else q[k][rows], out=fired[k][rows])
+    return fired
+
+
 def draw_shocks(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_block: int, paths: int, *,
                 with_noise: bool = True) -> Shocks:
     """Draw events, impacts, migration effort and price noise for consecutive blocks of paths.
@@ -178,11 +202,10 @@ def draw_shocks(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_block: in
     first_path = first_block * RNG_BLOCK_PATHS
     pairs = risk_option_pairs(sc)
     if pairs:
-        events_u = draw("events", "random", len(pairs))
+        fired_by_pair = _fired(sc, x, seed, first_block, paths, pairs)
         weeks = resolved.params["switching.engineer_weeks"]
         for k, (i, name) in enumerate(pairs):
-            q = np.reshape(monthly_probability(x[f"risks.{i}.annual_probability"]), (-1, 1))
-            fired = events_u[k] < q
+            fired = fired_by_pair[k]
             cap = sc.risks[i].max_events
             if cap is not None:  # one-off or capped: only the first ``cap`` events of a path
                 fired &= np.cumsum(fired, axis=1) <= cap

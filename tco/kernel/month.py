@@ -57,7 +57,7 @@ def bill(p, j, t, o, index, requests):  # pragma: no cover - compiled
     return requests * (o.unit_usd[j, p] * index[j, t])
 
 
-@njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
+@njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
 def shares(p, s, t, cut, o, st, ev, exit_month, licence_month, tr, share):  # pragma: no cover - compiled
     """Write each option's share of strategy s's traffic in month t into ``share``.
 
@@ -126,13 +126,13 @@ def fleet(p, j, load, o):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
-def on_demand_gpus(p, j, load, reserved, o):  # pragma: no cover - compiled
-    """GPUs rented on demand beyond ``reserved``, averaged over the day's hours."""
+def on_demand_gpus(p, j, load, peak, reserved, o):  # pragma: no cover - compiled
+    """GPUs rented on demand beyond ``reserved``, averaged over the day's hours (``peak``: the
+    busiest hour's replicas, from ``fleet``)."""
     gpus = o.gpus_per_replica[j]
     if load <= 0.0:
         return 0.0
     if not o.autoscale[j]:
-        peak, _ = fleet(p, j, load, o)
         return max(0.0, peak * gpus - reserved)
     total = 0.0
     for h in range(HOURS_PER_DAY):
@@ -208,7 +208,7 @@ def carry(p, s, j, t, months, o, L, share, escalated, signed, requests, licence_
             reserved = o.reserved_gpus[j]
             line = L.reserved_gpus if in_use else L.stranded_commitments
             total += add(line_sum, s, line, t, o.reserved_month_usd[j, p], full)
-        rented = on_demand_gpus(p, j, load, reserved, o)
+        rented = on_demand_gpus(p, j, load, peak, reserved, o)
         total += add(line_sum, s, L.gpu_rent, t, rented * o.gpu_month_usd[j, p] * index[j, t], full)
     mask = 1.0 if in_use else 0.0
     total += add(line_sum, s, L.ops_staff, t, mask * o.ops_month_usd[j, p], full)
