@@ -61,8 +61,11 @@ def main() -> None:
     if not EMBED:
         st.sidebar.caption(escape_markdown(base.description, limit=2000))
         c1, c2 = st.sidebar.columns(2)
-        c1.select_slider("Paths", state.PATH_CHOICES, key="paths", format_func=lambda v: f"{v:,}")
-        c2.number_input("Seed", min_value=0, max_value=state.MAX_SEED, step=1, key="seed")
+        # Defaults are the values in force (see tco/ui/sidebar.py: widgets reset to defaults).
+        c1.select_slider("Paths", state.PATH_CHOICES, value=st.session_state["paths"], key="paths",
+                         format_func=lambda v: f"{v:,}")
+        c2.number_input("Seed", min_value=0, max_value=state.MAX_SEED, value=int(st.session_state["seed"]),
+                        step=1, key="seed")
         input_widgets(base, current, edits)
         st.sidebar.button("Reset to the base scenario", on_click=state.reset_inputs, key="reset",
                           disabled=not edits)

@@ -27,16 +27,20 @@ def input_widgets(base: Scenario, current: Scenario, edits: dict[str, Edit]) -> 
                 if key not in st.session_state:
                     st.session_state[key] = c.shown(nominal(current, c.path))
                 cast = c.number_type
+                # The value in force is also the widget's default: when Streamlit's front end
+                # resets widgets to their defaults during quick reruns (streamlit/streamlit#9056),
+                # they come back at that value, not at their minimums.
+                shown = cast(st.session_state[key])
                 if c.widget == "slider":
                     # Widen the range rather than clip a value that a link or edit put outside it.
-                    low = min(c.low, st.session_state[key])
-                    high = max(c.high, st.session_state[key])
-                    st.slider(c.label, cast(low), cast(high), step=cast(c.step), format=c.fmt, key=key,
-                              help=c.help, on_change=widget_changed, args=(c.path,))
+                    low, high = min(c.low, shown), max(c.high, shown)
+                    st.slider(c.label, cast(low), cast(high), value=shown, step=cast(c.step),
+                              format=c.fmt, key=key, help=c.help, on_change=widget_changed,
+                              args=(c.path,))
                 else:
                     st.number_input(c.label, min_value=None if c.low is None else cast(c.low),
-                                    step=cast(c.step), format=c.fmt, key=key, help=c.help,
-                                    on_change=widget_changed, args=(c.path,))
+                                    value=shown, step=cast(c.step), format=c.fmt, key=key,
+                                    help=c.help, on_change=widget_changed, args=(c.path,))
                 if c.path == "workload.requests_per_month":
                     st.caption(f"{nominal(current, c.path):,.0f} requests per month")
                 if c.path in edits:
