@@ -92,6 +92,7 @@ def history_figure(result: Backtest) -> go.Figure:
     realised, events = realised_frame(result), event_frame(result)
     kinds = list(risks.REGISTRY)
     shown: set[str] = set()
+    middle = realised["date"].min() + (realised["date"].max() - realised["date"].min()) / 2
     for k, name in enumerate(result.simulation.strategies):
         where = {"row": k // FAN_COLUMNS + 1, "col": k % FAN_COLUMNS + 1}
         path = realised[realised["strategy"] == name]
@@ -105,7 +106,10 @@ def history_figure(result: Backtest) -> go.Figure:
             colour = EVENT_PALETTE[kinds.index(kind) % len(EVENT_PALETTE)] if kind else ROLES["reference"]
             fig.add_scatter(x=marks["date"], y=marks["cumulative_usd"], mode="markers+text", name=label,
                             legendgroup=label, showlegend=label not in shown, **where,
-                            text=[lbl.split(" on ")[0] for lbl in marks["label"]], textposition="top left",
+                            text=[lbl.split(" on ")[0] for lbl in marks["label"]],
+                            # Labels open towards the panel's middle, so none is cut at its edge.
+                            textposition=["top right" if date < middle else "top left"
+                                          for date in marks["date"]],
                             marker={"symbol": "diamond", "size": MARKER_SIZE_PX, "color": colour,
                                     "line": {"width": 1, "color": "#1B1B1B"}},
                             customdata=marks["label"], hovertemplate="%{customdata}<extra></extra>")

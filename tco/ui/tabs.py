@@ -189,7 +189,9 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
     frame = edits.table(current)
     key = state.editor_key()
     paths = list(frame["input"])
-    st.data_editor(frame, key=key, hide_index=True, on_change=state.table_changed, args=(key, paths),
+    # Missing cells are blank ("" rather than Streamlit's "None"): a fixed input has no low or high.
+    st.data_editor(frame, key=key, hide_index=True, placeholder="", on_change=state.table_changed,
+                   args=(key, paths),
                    column_order=["label", "low", "nominal", "high", "unit", "value", "source", "as_of",
                                  "warning", "input"],
                    disabled=[c for c in frame.columns if c not in edits.COLUMNS], column_config={
