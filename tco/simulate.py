@@ -44,11 +44,6 @@ SMALL_RUN_PATHS = 16 * RNG_BLOCK_PATHS
 """Below this, chunks of one RNG block: the page's default 10,000 paths make 10 chunks, 5 per
 thread, instead of 5 chunks shared 3 and 2 (60 ms against 69 ms median). Results do not depend on
 the chunk size (the kernel's sums are kept per RNG block group)."""
-
-
-def chunk_paths(paths: int) -> int:
-    """Paths per kernel call for a run of ``paths``."""
-    return RNG_BLOCK_PATHS if paths < SMALL_RUN_PATHS else CHUNK_PATHS
 PARALLEL_MIN_PATHS = 8 * RNG_BLOCK_PATHS
 """Below this a second thread costs more than it saves."""
 PERCENTILES = (5, 25, 50, 75, 95)
@@ -56,6 +51,11 @@ SUMMARY_KEYS = ("deterministic_npv", "mean", "p5", "p50", "p95", "cvar95", "p_ch
                 "expected_regret", "lock_in_premium")
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 _POOL_LOCK = threading.Lock()
+
+
+def chunk_paths(paths: int) -> int:
+    """Paths per kernel call for a run of ``paths``."""
+    return RNG_BLOCK_PATHS if paths < SMALL_RUN_PATHS else CHUNK_PATHS
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameter numbers (malloc.h)

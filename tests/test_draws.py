@@ -5,10 +5,18 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from tco.draws import cell_uniforms, draw_shocks, splitmix64
+from tco.draws import (
+    RNG_BLOCK_PATHS,
+    cell_uniforms,
+    draw_shocks,
+    generator,
+    inputs_from_uniforms,
+    path_uniforms,
+    splitmix64,
+)
 from tco.load import with_changes
 from tco.model import nominal_inputs
-from tests.conftest import Z, build
+from tests.conftest import Z, build, raw
 
 
 def test_splitmix64_matches_the_published_reference_outputs() -> None:
@@ -54,3 +62,30 @@ def test_an_events_size_does_not_depend_on_other_cells_firing() -> None:
         kept = np.isin(np.flatnonzero(wider), np.flatnonzero(fired))
         assert np.array_equal(shocks["high"].impact[key][kept], shocks["low"].impact[key])
         assert np.array_equal(shocks["high"].weeks[key][kept], shocks["low"].weeks[key])
+
+
+def test_fired_cells_are_the_events_stream_compared_with_each_paths_probability() -> None:
+    """Recomputed from the stream's definition: block b of the "events" stream gives, pair after
+    pair, one (1024, months) array of uniforms; a cell fires where its uniform is below the path's
+    monthly probability 1 - (1 - annual)^(1/12). An uncertain annual probability (one per path)
+    and 1,500 paths (a partial last block) exercise both branches of the comparison."""
+    data = raw()
+    data["risks"] = [
+        {"kind": "deprecation", "on": ["api"], "annual_probability": {"uniform": [0.2, 0.9]}},
+        {"kind": "price_change", "on": ["api"], "annual_probability": 0.3, "multiplier": 1.2}]
+    sc = build(data)
+    paths, seed, months = 1500, 3, sc.horizon_months
+    x = inputs_from_uniforms(sc.inputs, path_uniforms(sc, seed, paths, "random"))
+    shocks = draw_shocks(sc, x, seed, 0, paths, with_noise=False)
+    expected: dict[int, list[np.ndarray]] = {0: [], 1: []}
+    for block in range(2):
+        rng = generator(seed, "events", block)
+        for k in (0, 1):
+            expected[k].append(rng.random((RNG_BLOCK_PATHS, months)))
+    for k, annual in ((0, x["risks.0.annual_probability"]), (1, x["risks.1.annual_probability"])):
+        q = 1.0 - (1.0 - np.broadcast_to(annual, (paths,))) ** (1.0 / 12.0)
+        u = np.concatenate(expected[k])[:paths]
+        fired = shocks.fired[(k, "api")]
+        # max_events caps a one-off kind; these two are not capped.
+        assert np.array_equal(fired, u < q[:, None]), k
+    assert 0 < shocks.fired[(0, "api")].sum() < paths * months

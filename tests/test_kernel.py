@@ -8,9 +8,10 @@ import pytest
 from tco import kernel
 from tco.draws import Shocks, draw_shocks, inputs_from_uniforms, path_uniforms
 from tco.lines import NAMES as LINES
+from tco.load import load_scenario
 from tco.model import nominal_inputs
 from tco.stress import stress
-from tests.conftest import BASE, HOSTED, PER_REQUEST_API, build, raw
+from tests.conftest import BASE, HOSTED, PER_REQUEST_API, SCENARIOS, build, raw
 
 
 def hosted_with_licence_risk(rate: float, cap: float, base: float):
@@ -124,3 +125,22 @@ def test_a_changed_kernel_source_drops_numba_s_cache(tmp_path) -> None:
     (cache / "strategy.strategies-1.py311.1.nbc").write_text("x")
     purge_stale_cache(package)
     assert not list(cache.glob("*.nbc"))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_the_no_event_reference_is_the_same_paths_run_without_events(path) -> None:
+    """The lock-in premium's reference, recomputed independently: the kernel run again on the same
+    inputs with every event removed (``Shocks.without_events``: noise and release delays kept).
+    The kernel copies it for strategies relying on no option an event fell on and recomputes it
+    for the others; both must equal this bit for bit, on every shipped scenario (every risk kind,
+    release tracks, licences, fine-tuning), on paths that do and do not fire events."""
+    sc = load_scenario(path)
+    paths = 1500  # one full RNG block and a partial one
+    x = inputs_from_uniforms(sc.inputs, path_uniforms(sc, 5, paths, "random"))
+    shocks = draw_shocks(sc, x, 5, 0, paths)
+    with_events = kernel.run(sc, x, shocks)
+    alone = kernel.run(sc, x, shocks.without_events())
+    assert np.array_equal(with_events.npv_no_events_usd, alone.npv_usd)
+    assert np.array_equal(alone.npv_no_events_usd, alone.npv_usd)
+    copied = with_events.npv_no_events_usd == with_events.npv_usd
+    assert not copied.all()  # the events changed some costs, so the reference was recomputed
