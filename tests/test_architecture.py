@@ -23,12 +23,13 @@ LAYERS: list[tuple[str, ...]] = [
     # 1: reference data and physics
     ("tco.catalog", "tco.prices", "tco.capacity", "tco.engines", "tco.published", "tco.ledger",
      "tco.calendar"),
-    # 2: schema: bounded fields, risk kinds, the pydantic models
-    ("tco.fields", "tco.risks", "tco.sections", "tco.schema"),
+    # 2: schema: bounded fields, risk kinds, option kinds (their models, resolve and rows), the
+    # pydantic models
+    ("tco.fields", "tco.risks", "tco.sections", "tco.options", "tco.schema"),
     # 3: YAML I/O, and the labels of the schema's fields
     ("tco.yamlio", "tco.glossary"),
-    # 4: the load boundary: option kinds, the parameter table, validate/load
-    ("tco.options", "tco.inputs", "tco.load"),
+    # 4: the load boundary: the parameter table, validate/load
+    ("tco.inputs", "tco.load"),
     # 5: draws
     ("tco.draws",),
     # 6: the kernel and its typed inputs
