@@ -302,9 +302,8 @@ def _size(sc: Loaded, e: ledger.LedgerEvent, option: str) -> str:
 
 def no_history_line(result: Backtest) -> str:
     """One line naming the options with nothing to replay, or ''."""
-    options = result.scenario.options
-    names = [f"{n} ({getattr(options[n], 'catalog', None) or getattr(options[n], 'model', None)})"
-             for n in result.without_history]
+    found = result.scenario.options
+    names = [f"{n} ({options.of(found[n]).describe(found[n])})" for n in result.without_history]
     return (f"No history to replay for {', '.join(names)}: no history: in the scenario, and the event "
             "ledger has no rows for that model or its family; replayed with no events." if names else "")
 

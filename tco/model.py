@@ -175,16 +175,16 @@ def run_rate_curves(sc: Loaded, points: int = 200) -> pd.DataFrame:
 
     Volumes run from 1/CURVE_SPAN to CURVE_SPAN times the scenario's month-0 volume on a log grid.
     A self-hosted option's escalated share is billed at the first API option, as in ``break_even``.
-    Columns: option, side ('api': billed per token, or 'self_hosted': a fleet; see
-    ``OptionKind.side``), requests_per_month, usd_per_month.
+    Columns: option, side ('tokens': billed per token, or 'fleet'; see ``OptionKind.side``),
+    requests_per_month, usd_per_month.
     """
     base = max(sc.inputs.params["workload.requests_per_month"].nominal, 1.0)
     volumes = np.geomspace(base / CURVE_SPAN, base * CURVE_SPAN, points)
-    apis = options.on_side(sc.options, "api")
+    apis = options.on_side(sc.options, "tokens")
     frames = []
     for name, option in sc.options.items():
         side = options.of(option).side
-        fallback = apis[0] if side == "self_hosted" and apis else None
+        fallback = apis[0] if side == "fleet" and apis else None
         frames.append(pd.DataFrame({
             "option": name, "side": side,
             "requests_per_month": volumes,
@@ -212,8 +212,8 @@ def break_even(sc: Loaded) -> pd.DataFrame:
     The self-hosted curve is a staircase (whole replicas), so the search scans a log grid for the
     first sign change and refines it with Brent's method.
     """
-    apis = options.on_side(sc.options, "api")
-    hosted = options.on_side(sc.options, "self_hosted")
+    apis = options.on_side(sc.options, "tokens")
+    hosted = options.on_side(sc.options, "fleet")
     base = max(sc.inputs.params["workload.requests_per_month"].nominal, 1.0)
     low, high = base * BREAK_EVEN_RANGE[0], base * BREAK_EVEN_RANGE[1]
     grid = np.geomspace(low, high, 400)

@@ -309,7 +309,7 @@ class Scenario(Model):
                     raise FieldError(f"risks.{i}.on", f"{spec.name} applies to {_plural(spec)}; "
                                      f"'{oname}' is {option_kinds.of(options[oname]).one}",
                                      absolute=True)
-                if spec.requires and getattr(options[oname], spec.requires) is None:
+                if spec.requires and not option_kinds.provides(options[oname], spec.requires):
                     raise FieldError(f"risks.{i}.on", f"{spec.name} applies to options with "
                                      f"{spec.requires}:; '{oname}' has none", absolute=True)
             if spec.needs_fallback:
@@ -322,8 +322,8 @@ class Scenario(Model):
             if stress.on not in options:
                 raise FieldError(f"stresses.{i}.on", f"'{stress.on}' is not a defined option "
                                  f"(options are {known})", absolute=True)
-            if spec_requires(stress.kind) and getattr(options[stress.on],
-                                                      spec_requires(stress.kind)) is None:
+            needs = spec_requires(stress.kind)
+            if needs and not option_kinds.provides(options[stress.on], needs):
                 raise FieldError(f"stresses.{i}.on", f"{stress.kind} applies to options with "
                                  f"{spec_requires(stress.kind)}:", absolute=True)
             if stress.month >= self.horizon_months:

@@ -37,19 +37,19 @@ OptionRows = namedtuple("OptionRows", [
     "has_track", "age0_months", "upgrade_usd", "lag_tolerance_months", "lag_rate", "lag_cap",
     "ft_kind", "ft_every", "ft_run_usd", "ft_upgrade_run_usd", "ft_month_usd", "ft_setup_usd",
     "ft_share", "ft_price_factor", "drift", "sigma", "scheduled_log"])
-"""Per option: codes (options,) and per-path values (options, paths). ``billing`` is the kind's
-billing code (``tco.options.TOKENS`` or ``FLEET``: the only distinction the kernel knows),
-``bought`` a fleet paid up front, ``escalates`` an open-weight option whose escalated share goes
-to the fallback; ``weights`` numbers the open-weight model an option serves (-1: closed), and a
-move between two options with the same number costs the smaller of their
-``same_weights_share`` (1 where the kind has no such field) of the migration effort.
-``unit_usd`` is one request's cost at price index 1; ``load_factor`` turns requests a month into
-replicas at an hour of average load, ``peak`` the busiest hour over the average, ``profile`` (options, 24) an autoscaled option's
-hourly loads (mean 1); ``scheduled_log`` (options, months) the log of announced price changes in
-force in each month. Release tracks: ``has_track`` and the ``age0_months``, ``upgrade_usd`` and
-lag escalation rows; fine-tuning: ``ft_kind`` (``tco.options.fine_tune`` codes), ``ft_every``
-(months between scheduled runs), the run costs, the monthly platform cost and setup, a vendor's
-fine-tuned traffic share and price factor."""
+"""Per option: codes (options,) and per-path values (options, paths). ``billing`` is the kind's billing
+code (``tco.options.TOKENS`` or ``FLEET``: the only distinction the kernel knows), ``bought`` a
+fleet paid up front, ``escalates`` an open-weight option whose escalated share goes to the fallback;
+``weights`` numbers the open-weight model an option serves (-1: closed), and a move between two
+options with the same number costs the smaller of their ``same_weights_share`` (1 where the kind has
+no such field) of the migration effort. ``unit_usd`` is one request's cost at price index 1;
+``load_factor`` turns requests a month into replicas at an hour of average load, ``peak`` the
+busiest hour over the average, ``profile`` (options, 24) an autoscaled option's hourly loads (mean
+1); ``scheduled_log`` (options, months) the log of announced price changes in force in each month.
+Release tracks: ``has_track`` and the ``age0_months``, ``upgrade_usd`` and lag escalation rows;
+fine-tuning: ``ft_kind`` (``tco.options.fine_tune`` codes), ``ft_every`` (months between scheduled
+runs), the run costs, the monthly platform cost and setup, a vendor's fine-tuned traffic share and
+price factor."""
 
 Strategies = namedtuple("Strategies", [
     "mix_option", "mix_share", "fallback", "relied", "portability", "overhead_usd"])

@@ -171,13 +171,13 @@ def break_even(sc: Scenario, ev: Evaluation) -> FigureSpec:
     x_axis = Axis("Requests per month (log scale)", "count", log=True)
     y_axis = Axis("Run rate ($ per month, log scale)", "usd", log=True)
     sides = {options.of(option).side for option in sc.options.values()}
-    if not {"api", "self_hosted"} <= sides:
-        missing = "per-token (API or hosted)" if "api" not in sides else "self-hosted"
+    if not {"tokens", "fleet"} <= sides:
+        missing = "per-token (API or hosted)" if "tokens" not in sides else "self-hosted"
         return FigureSpec("break_even", "line", title, x_axis, y_axis, _concat([]), {},
                           notes=(f"No {missing} option in this scenario: there is no break-even volume.",))
     curves = run_rate_curves(sc)
     colours = option_colours(list(sc.options))
-    styles = {name: Style(colours[name], step=side == "self_hosted")
+    styles = {name: Style(colours[name], step=side == "fleet")
               for name, side in dict(zip(curves["option"], curves["side"], strict=True)).items()}
     rows, styles = _merge_identical([_rows(name, c["requests_per_month"].to_numpy(),
                                            c["usd_per_month"].to_numpy())

@@ -53,8 +53,14 @@ def kinds_text() -> str:
 
 
 def on_side(options: dict[str, Any], side: str) -> list[str]:
-    """Names of the options on one side of a break-even ('api' or 'self_hosted'), in order."""
+    """Names of the options on one side of a break-even ('tokens' or 'fleet'), in order."""
     return [name for name, option in options.items() if of(option).side == side]
+
+
+def provides(option: Any, field: str) -> bool:
+    """Whether an option has ``field`` set: a risk kind that ``requires`` it (``fine_tune``)
+    applies only to such options."""
+    return getattr(option, field, None) is not None
 
 
 def sources() -> list[Path]:

@@ -77,8 +77,6 @@ class OptionKind:
     inputs from per-path values."""
     describe: Callable[[Any], str]
     """The option in words, as the story and the deck name it: 'self-hosted llama-3.1-70b on h100-sxm'."""
-    side: Literal["api", "self_hosted"]
-    """Which side of a break-even the option sits on: per-token ('api') or a fleet ('self_hosted')."""
     history: Literal["models", "families"]
     """How the backtest reads ``history:``: successive API models, or an open-weight family."""
     controls: tuple[Control, ...] = ()
@@ -95,6 +93,8 @@ class OptionKind:
     the same weights switch at ``same_weights_switching_share`` of the migration effort."""
     track: Callable[[Any], Any] = _no_weights
     """The option's ``release_track`` (None where the kind has none or it is not given)."""
+    parts: Callable[[Any], tuple] = lambda option: ()
+    """The parts of the vendor's product the option builds or buys (``missing_components``)."""
     reservation: Callable[[Any], Any] = _no_weights
     """The option's reserved-GPU contract (None where the kind has none or it is not given)."""
     fee_at_release: Callable[[Any], bool] = _never
@@ -103,6 +103,11 @@ class OptionKind:
     sends_to_fallback: Callable[[Any], bool] = _never
     """Whether the option sends traffic to the strategy's fallback without any event (an
     ``escalation_share`` above 0), so strategies using it need one."""
+
+    @property
+    def side(self) -> Billing:
+        """Which side of a break-even the option sits on: billed per token, or a fleet."""
+        return self.billing
 
     @property
     def billing_code(self) -> int:

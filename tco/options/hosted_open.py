@@ -112,7 +112,7 @@ KIND = OptionKind(
     name="hosted_open", label="Hosted open weights", one="a hosted open-weight option",
     plural="hosted open-weight options", model=HostedOpenOption, billing="tokens",
     resolve=resolve, fill=fill, describe=lambda o: f"{o.model} hosted by {o.provider}",
-    side="api", history="families",
+    history="families",
     controls=(Control("input_usd_per_mtok", "number", 1, 0, None, 0.05, "%.3f"),
               Control("output_usd_per_mtok", "number", 1, 0, None, 0.1, "%.3f"),
               Control("same_weights_switching_share", "slider", 100, 0, 100, 5, "%d", "%")),

@@ -432,12 +432,12 @@ def check(name: str, o: SelfHostedOption, sc: Any) -> None:
 KIND = OptionKind(
     name="self_hosted", label="Self-hosted open weights", one="a self-hosted option",
     plural="self-hosted options", model=SelfHostedOption, billing="fleet", resolve=resolve,
-    fill=fill, describe=describe, side="self_hosted", history="families",
+    fill=fill, describe=describe, history="families",
     controls=(Control("usd_per_gpu_hour", "number", 1, 0.01, None, 0.05, "%.2f"),
               Control("purchase.usd_per_gpu", "number", 1, 1, None, 1000, "%d"),
               Control("target_utilization", "slider", 100, 5, 100, 5, "%d", "%"),
               Control("ops_fte", "number", 1, 0, None, 0.25, "%.2f")),
     check=check, weights=lambda o: o.model, track=lambda o: o.release_track,
-    reservation=lambda o: o.reserved,
+    reservation=lambda o: o.reserved, parts=lambda o: o.missing_components,
     fee_at_release=lambda o: o.licence is not None and licence_test(o)[0] == "at_release",
     sends_to_fallback=lambda o: positive(o.escalation_share))
