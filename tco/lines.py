@@ -24,11 +24,11 @@ class CostLine:
 
 
 LINES: tuple[CostLine, ...] = (
-    CostLine("api_tokens", "API tokens", "#1F4E79",
-             "Tokens billed by closed-API vendors for the traffic each option carries (at the "
-             "committed discount while a commitment runs)."),
+    CostLine("api_tokens", "Tokens (API or host)", "#1F4E79",
+             "Tokens billed per token, by closed-API vendors or by hosts of open weights, for the "
+             "traffic each option carries (at the committed discount while a commitment runs)."),
     CostLine("escalated_traffic", "Escalated traffic", "#A2C4C9",
-             "Hard requests a self-hosted model sends to the fallback API, billed there."),
+             "Hard requests an open-weight model sends to the fallback, billed there."),
     CostLine("commitment_shortfall", "API commitment shortfall", "#3C78D8",
              "What an API commitment charges above the discounted usage: the monthly minimum "
              "minus the usage, in months the usage falls short."),

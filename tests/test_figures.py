@@ -68,7 +68,7 @@ def test_cost_lines_sum_to_the_monthly_totals(sc, ev) -> None:
             line = lines.BY_NAME[rows["line"].iloc[0]]
             assert (name, style.colour) == (line.label, line.colour)
     labels = set(data.cost_lines(ev.monthly, "hybrid").styles)
-    assert {"API tokens", "GPU rent (on demand)", "Missing components"} <= labels
+    assert {"Tokens (API or host)", "GPU rent (on demand)", "Missing components"} <= labels
     assert "Licence fees" not in labels, "a line that is zero throughout is left out"
 
 
