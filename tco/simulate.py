@@ -31,6 +31,7 @@ from tco.draws import (
 from tco.errors import ScenarioError
 from tco.inputs import Resolved
 from tco.load import Loaded
+import tco.limits as limits
 from tco.model import evaluate_kernel, require_finite
 
 DEFAULT_PATHS = 10_000
@@ -238,6 +239,8 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
     require_finite(sc, out.npv_no_events)
     deterministic = evaluate_kernel(sc)
     require_finite(sc, deterministic.npv_usd)
+    for npv in (deterministic.npv_usd, out.npv, out.npv_no_events):
+        limits.require_bounded(sc, npv, lambda x: evaluate_kernel(sc, x).npv_usd)
     # Summed in group order, so the totals depend neither on how chunks were shared out nor on
     # their size.
     return SimulationResult(

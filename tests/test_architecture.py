@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("tco.catalog", "tco.prices", "tco.capacity", "tco.engines", "tco.published", "tco.ledger",
      "tco.calendar"),
     # 2: schema: bounded fields, risk kinds, the pydantic models
-    ("tco.fields", "tco.risks", "tco.sections", "tco.schema"),
+    ("tco.fields", "tco.limits", "tco.risks", "tco.sections", "tco.schema"),
     # 3: YAML I/O, and the labels of the schema's fields
     ("tco.yamlio", "tco.glossary"),
     # 4: the load boundary: option kinds, the parameter table, validate/load
