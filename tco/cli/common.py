@@ -23,11 +23,9 @@ import tco.budget as budget
 import tco.cli.progress as progress
 from tco.errors import ScenarioError
 from tco.load import file_kind
-from tco.simulate import simulate
+from tco.simulate import MAX_SEED, simulate
 from tco.version import __version__
 
-MAX_SEED = 2**63 - 1
-"""Seeds fit a signed 64-bit column, so provenance and paths.csv read back as integers anywhere."""
 _HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 """Control characters, line and paragraph separators and bidirectional overrides."""
 
