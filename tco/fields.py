@@ -223,6 +223,10 @@ Users = quantity(ge=0.0, le=1e10)
 """Monthly active users: more than the world's population is a typo."""
 Months = quantity(ge=0.0, le=float(MAX_HORIZON_MONTHS))
 """A duration that must fit the longest horizon (months)."""
+GpuPrice = quantity(gt=0.0, le=10_000_000.0)
+"""One bought GPU with its server share: a B200 server sells for about $50,000 a GPU (2025)."""
+YearlyPay = quantity(ge=0.0, le=10_000_000.0)
+"""Loaded yearly cost of one person: ten million a year is above any engineer's package."""
 Money = quantity(ge=0.0, le=1e12)
 """A one-off or monthly amount: a trillion in the scenario's currency exceeds any IT budget."""
 
@@ -322,7 +326,7 @@ def refused_character(text: str, allowed: str = "") -> str | None:
             what = "a noncharacter"
         if what is not None:
             name = unicodedata.name(ch, "") if category != "Cs" else ""
-            return (f"must not contain {what} (found {ascii(ch)}{', ' + name if name else ''}); "
+            return (f"must not contain {what} (found {ch!a}{', ' + name if name else ''}); "
                     "retype it as plain text")
     return None
 

@@ -16,20 +16,18 @@ from tco.distributions import Distribution
 from tco.fields import (
     MAX_HORIZON_MONTHS,
     Bounds,
-    PeakToAverage,
-    Requests,
-    TokensPerRequest,
-    Users,
     FieldError,
     GrowthRate,
     Model,
     NonNegative,
+    PeakToAverage,
     Positive,
+    Requests,
     Share,
+    TokensPerRequest,
+    Users,
     positive,
-    quantity,
 )
-
 
 Text = fields.Name
 """A name shown in one line (``tco.fields.Name``): visible characters, not blank, at most 200."""

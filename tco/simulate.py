@@ -17,6 +17,7 @@ import pandas as pd
 
 import tco.budget as budget
 import tco.kernel as kernel
+import tco.limits as limits
 import tco.metrics as metrics
 import tco.releases as releases
 import tco.risks as risks
@@ -31,7 +32,6 @@ from tco.draws import (
 from tco.errors import ScenarioError
 from tco.inputs import Resolved
 from tco.load import Loaded
-import tco.limits as limits
 from tco.model import evaluate_kernel, require_finite
 
 DEFAULT_PATHS = 10_000

@@ -9,7 +9,8 @@ mapping at ``MAX_KEYS`` keys and the document at ``MAX_NODES`` values, all check
 so a hostile file is refused before the rest of it is even scanned (any refusal costs well under a
 second of CPU: ``benchmarks/bench_refusals.py``). A lone UTF-16 surrogate (``"\ud800"``, which
 only an escape in a quoted string can write) is refused wherever it appears, key or value: no
-export, terminal or web page can encode it. The text is composed once; comments are found in one pass
+export, terminal or web page can encode it; a pair (JSON's escape of an emoji) is joined into the
+one character it stands for. The text is composed once; comments are found in one pass
 over its lines.
 """
 
@@ -57,9 +58,12 @@ class _Loader(yaml.SafeLoader):
                 None, None, "YAML aliases (*name) are not allowed in scenario files; write the value out",
                 event.start_mark)
         if isinstance(event, yaml.ScalarEvent) and (bad := _SURROGATE.search(event.value)):
-            raise yaml.composer.ComposerError(
-                None, None, f"text holds a lone UTF-16 surrogate ({ascii(bad.group())}), which no file "
-                "or page can show; remove the escape", event.start_mark)
+            try:  # a pair, as JSON escapes astral characters ("\ud83d\ude80"), is one character
+                event.value = event.value.encode("utf-16", "surrogatepass").decode("utf-16")
+            except UnicodeDecodeError:
+                raise yaml.composer.ComposerError(
+                    None, None, f"text holds a lone UTF-16 surrogate ({bad.group()!a}), which no "
+                    "file or page can show; remove the escape", event.start_mark) from None
         self._nodes += 1
         if self._nodes > MAX_NODES:
             raise yaml.composer.ComposerError(

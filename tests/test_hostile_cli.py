@@ -116,7 +116,8 @@ def test_a_target_that_is_not_a_regular_file_is_refused(scenario: Path, kind: st
     else:
         flag = "--xlsx" if command == "run --xlsx" else "-o"
         out = tco(*command.split()[:1], str(scenario), *FAST, flag, str(target), cwd=folder)
-        expected = f"error: {'--xlsx' if flag == '--xlsx' else '--output'}: '{target}' is {what}, not a regular file"
+        field = "--xlsx" if flag == "--xlsx" else "--output"
+        expected = f"error: {field}: '{target}' is {what}, not a regular file"
     assert one_error_line(out) == f"{expected}; refusing to replace it"
     after = os.lstat(target)
     assert (after.st_ino, stat.S_IFMT(after.st_mode)) == (before.st_ino, stat.S_IFMT(before.st_mode))
@@ -152,8 +153,8 @@ def test_write_atomic_refuses_special_files_itself(tmp_path: Path) -> None:
 
 def test_csv_dir_files_are_the_files_written() -> None:
     """The names checked before a run are the names written after it."""
-    from tests.conftest import BASE
     from tco.simulate import simulate
+    from tests.conftest import BASE
 
     assert tuple(csv_files(simulate(BASE, paths=20))) == CSV_DIR_FILES
 

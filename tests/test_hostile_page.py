@@ -48,7 +48,8 @@ def test_ascii_numbers_are_read(text: str, value: float) -> None:
 ])
 def test_a_value_the_widget_would_round_is_said(control: Control, shown: float, expected) -> None:
     """target_utilization=0.555 became 0.56 and 1e-300 became 0 without a word."""
-    rule = links._broken_rule(control, shown / control.display_scale, control.shown(shown / control.display_scale), None, {})
+    stored = shown / control.display_scale
+    rule = links._broken_rule(control, stored, control.shown(stored), None, {})
     if expected is None:
         assert rule is None
     else:

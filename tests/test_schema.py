@@ -56,7 +56,8 @@ CASES = [
     ({"strategies.api-only.fallback": "nope"},
      "strategies.api-only.fallback: 'nope' is not a defined option (options are api, backup)"),
     ({"strategies.api-only.portability": 2}, "strategies.api-only.portability: must be between 0 and 1"),
-    ({"options.api.input_usd_per_mtok": -1}, "options.api.input_usd_per_mtok: must be at least 0"),
+    ({"options.api.input_usd_per_mtok": -1},
+     "options.api.input_usd_per_mtok: must be between 0 and 10000"),
     ({"options.api.kind": "cloud"}, "options.api.kind: must be one of 'api', 'hosted_open', 'self_hosted'"),
     ({"options.api.catalog": "anthropic/claude-sonet-4-6"},
      "options.api.catalog: unknown API model 'anthropic/claude-sonet-4-6' (did you mean "
@@ -76,7 +77,8 @@ CASES = [
      "risks.0.multiplier: does not apply to exit risks"),
     ({"risks": [{"kind": "licence_change", "on": ["api"], "annual_probability": 0.1,
                  "escalation_per_month": 0.1}]},
-     "risks.0.on: licence_change applies to self-hosted options and hosted open-weight options; 'api' is an API"),
+     "risks.0.on: licence_change applies to self-hosted options and hosted open-weight options; "
+     "'api' is an API"),
     ({"stresses": [{"name": "x", "kind": "exit", "on": "api", "month": 12}]},
      "stresses.0.month: must be less than horizon_months (12)"),
     ({"correlations": [{"between": ["workload.growth_per_month", "workload.requests_per_month"],
@@ -153,8 +155,10 @@ def test_api_without_prices_or_catalog() -> None:
     ({"risks": [{"kind": "price_change", "on": ["api"], "annual_probability": 0.1,
                  "multiplier": {"lognormal": {"median": 1.3, "p90": 1e300}}}]},
      "risks.0.multiplier: must stay finite; this lognormal reaches inf"),
-    ({"name": "plan\rEVIL"}, "name: must not contain a control character (found '\\r'); retype it as plain text"),
-    ({"name": "plan\x1b[31m"}, "name: must not contain a control character (found '\\x1b'); retype it as plain text"),
+    ({"name": "plan\rEVIL"},
+     "name: must not contain a control character (found '\\r'); retype it as plain text"),
+    ({"name": "plan\x1b[31m"},
+     "name: must not contain a control character (found '\\x1b'); retype it as plain text"),
     ({"strategies": {"x": {"mix": {"api": 1.0}, "fallback": "api"}}},
      "strategies.x.fallback: must differ from the strategy's only option ('api')"),
 ])

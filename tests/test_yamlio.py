@@ -102,7 +102,12 @@ def test_lone_surrogates_are_refused(text: str) -> None:
     """A lone surrogate (only a quoted escape can write one) broke every export with a traceback."""
     with pytest.raises(ScenarioError, match=r"lone UTF-16 surrogate \('\\ud[89abcdef]"):
         parse_yaml(text)
-    assert parse_yaml('name: "\\U0001F600"\n') == {"name": "\U0001F600"}  # a pair is one character
+    assert parse_yaml('name: "\\U0001F600"\n') == {"name": "\U0001F600"}
+    # JSON writes an astral character as a surrogate pair: joined, not refused.
+    assert parse_yaml('{"name": "\\ud83d\\ude80 plan", "\\ud83d\\ude00": 1}') == {
+        "name": "\U0001F680 plan", "\U0001F600": 1}
+    with pytest.raises(ScenarioError, match="lone UTF-16 surrogate"):
+        parse_yaml('name: "\\ude80\\ud83d"\n')  # the pair's halves in the wrong order
 
 
 def test_each_line_is_scanned_for_its_comment_once(monkeypatch) -> None:
