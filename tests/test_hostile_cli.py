@@ -226,3 +226,11 @@ def test_a_reader_that_leaves_early_is_not_an_error(scenario: Path) -> None:
     out = shell(f"{sys.executable} -m tco run {scenario} --paths 50 | head -1; exit ${{PIPESTATUS[0]}}",
                 scenario.parent)
     assert out.returncode == 0 and out.stderr == "" and out.stdout.count("\n") == 1
+
+
+def test_one_seed_range_on_the_command_line(scenario: Path) -> None:
+    """CLI seeds went to 2^63-1 while links stopped at 2^32-1: one range now, 0 to 2^32-1."""
+    out = tco("run", str(scenario), *FAST, "--seed", str(2**32), "--json", cwd=scenario.parent)
+    assert one_error_line(out) == "error: --seed: must be a whole number between 0 and 4,294,967,295"
+    out = tco("run", str(scenario), *FAST, "--seed", str(2**32 - 1), "--json", cwd=scenario.parent)
+    assert out.returncode == 0, out.stderr
