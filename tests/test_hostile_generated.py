@@ -206,6 +206,10 @@ def _text_number_cases() -> list[Case]:
     return cases
 
 
+NEW_STRESS, NEW_RISK = f"stresses.{len(BASE['stresses'])}", f"risks.{len(BASE['risks'])}"
+"""The paths of a stress test and a risk appended to the scenario's own."""
+
+
 def _semantic_cases() -> list[Case]:
     def stress(name: str) -> dict:
         return {"name": name, "kind": "exit", "on": "frontier-api", "month": 3}
@@ -217,21 +221,21 @@ def _semantic_cases() -> list[Case]:
         return lambda data: data["stresses"].append(item)
 
     specs = [
-        ("duplicate stress name", add_stress(stress("API vendor exits in month 6")), "stresses.2.name"),
+        ("duplicate stress name", add_stress(stress("API vendor exits in month 6")), NEW_STRESS + ".name"),
         ("duplicate stress name, other case", add_stress(stress(" api vendor exits in month 6 ")),
-         "stresses.2.name"),
+         NEW_STRESS + ".name"),
         ("option twice in a risk", add_risk({"kind": "exit", "on": ["frontier-api", "frontier-api"],
-                                             "annual_probability": 0.1}), "risks.5.on"),
+                                             "annual_probability": 0.1}), NEW_RISK + ".on"),
         ("deprecation risk on a self-hosted option", add_risk({
-            "kind": "deprecation", "on": ["llama-70b"], "annual_probability": 0.1}), "risks.5.on"),
+            "kind": "deprecation", "on": ["llama-70b"], "annual_probability": 0.1}), NEW_RISK + ".on"),
         ("deprecation stress on a self-hosted option", add_stress({
-            "name": "x", "kind": "deprecation", "on": "llama-70b", "month": 3}), "stresses.2.on"),
+            "name": "x", "kind": "deprecation", "on": "llama-70b", "month": 3}), NEW_STRESS + ".on"),
         ("licence change on an API", add_risk({"kind": "licence_change", "on": ["frontier-api"],
                                                "annual_probability": 0.1, "escalation_per_month": 0.1}),
-         "risks.5.on"),
+         NEW_RISK + ".on"),
         ("fine-tune withdrawal without fine-tuning", add_risk({
             "kind": "fine_tune_withdrawn", "on": ["frontier-api"], "annual_probability": 0.1}),
-         "risks.5.on"),
+         NEW_RISK + ".on"),
     ]
     cases = []
     for name, change, field in specs:
