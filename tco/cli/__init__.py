@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import tco._runtime as runtime
 from tco.cli.backtest import backtest, calibrate
 from tco.cli.catalog import catalog_command
 from tco.cli.common import shown
@@ -91,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: standard output: is closed, so no result could be printed; give the command "
               "somewhere to write (a terminal, a file or a pipe)", file=sys.stderr)
         return 1
+    runtime.configure()
     stdout = sys.stdout
     sys.stdout = _GuardedOutput(stdout)
     try:
