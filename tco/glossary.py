@@ -8,16 +8,21 @@ glossary test instead of leaking ``options.x.new_field`` into a board deck.
 
 from __future__ import annotations
 
+import re
+import types
+import typing
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
 
 import tco.options as options
 import tco.risks as risks
+import tco.schema as schema
 from tco.errors import ScenarioError
-
-if TYPE_CHECKING:
-    from tco.schema import Scenario
+from tco.schema import Scenario
 
 
 class UnknownPath(LookupError):
@@ -26,11 +31,16 @@ class UnknownPath(LookupError):
 
 @dataclass(frozen=True)
 class Entry:
-    """The generic label of one field pattern: label, unit and a one-sentence help text."""
+    """The generic label of one field pattern: label, unit and a one-sentence help text.
+
+    An input's help is its schema field's description (``help_of``), written once there; an entry
+    gives its own only where the field has none or the glossary says more than the field can
+    (named other costs, whose owner the field does not know).
+    """
 
     label: str
     unit: str
-    help: str
+    help: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,79 +62,45 @@ _MONEY, _FRACTION, _PER_MONTH = "$", "fraction 0-1", "$ per month"
 
 GLOSSARY: dict[str, Entry] = {
     # Scenario inputs: the paths of the resolved inputs (tco.inputs.resolve).
-    "workload.requests_per_month": Entry("Requests per month", "requests per month",
-                                         "Requests served in month 0, before growth."),
-    "workload.input_tokens_per_request": Entry("Input tokens per request", "tokens",
-                                               "Prompt tokens sent with each request, context included."),
-    "workload.output_tokens_per_request": Entry("Output tokens per request", "tokens",
-                                                "Tokens generated in answer to each request."),
-    "workload.cached_input_share": Entry("Cached input share", _FRACTION,
-                                         "Share of input tokens billed at the cached-input price."),
-    "workload.batchable_share": Entry("Batchable share", _FRACTION,
-                                      "Share of requests that can wait for a batch API and its discount."),
-    "workload.growth_per_month": Entry("Traffic growth", "fraction per month",
-                                       "Compound monthly growth of the request volume."),
-    "workload.peak_to_average": Entry("Peak-to-average traffic", "ratio",
-                                      "Peak load over average load; self-hosted fleets are sized for the "
-                                      "peak."),
-    "workload.monthly_active_users": Entry("Monthly active users", "users",
-                                           "Users in month 0, compared with licence user thresholds."),
-    "workload.mau_growth_per_month": Entry("User growth", "fraction per month",
-                                           "Compound monthly growth of monthly active users."),
-    "workload.long_context_share": Entry("Long-context share", _FRACTION,
-                                         "Share of requests priced as long-context requests (their "
-                                         "own input length and price tier)."),
-    "workload.long_context_input_tokens": Entry("Long-context input tokens", "tokens",
-                                                "Input tokens of a representative long-context "
-                                                "request."),
-    "workload.cache_write_share": Entry("Cache-write share", _FRACTION,
-                                        "Share of input tokens written to the prompt cache, billed at "
-                                        "the cache-write price."),
-    "horizon_months": Entry("Horizon", "months", "Months the comparison covers, from month 0."),
-    "discount_rate_per_year": Entry("Discount rate", "fraction per year",
-                                    "Yearly rate at which future costs are discounted to present value."),
-    "options.*.input_usd_per_mtok": Entry("Input price", "$ per 1M tokens",
-                                          "List price of a million prompt tokens."),
-    "options.*.cached_input_usd_per_mtok": Entry("Cached input price", "$ per 1M tokens",
-                                                 "Price of a million prompt tokens served from cache."),
-    "options.*.output_usd_per_mtok": Entry("Output price", "$ per 1M tokens",
-                                           "List price of a million generated tokens."),
-    "options.*.cache_write_usd_per_mtok": Entry("Cache-write price", "$ per 1M tokens",
-                                                "Price of a million prompt tokens written to cache."),
-    "options.*.long_context_input_usd_per_mtok": Entry("Long-context input price", "$ per 1M tokens",
-                                                       "Input price of a long-context request (its "
-                                                       "tier)."),
+    "workload.requests_per_month": Entry("Requests per month", "requests per month"),
+    "workload.input_tokens_per_request": Entry("Input tokens per request", "tokens"),
+    "workload.output_tokens_per_request": Entry("Output tokens per request", "tokens"),
+    "workload.cached_input_share": Entry("Cached input share", _FRACTION),
+    "workload.batchable_share": Entry("Batchable share", _FRACTION),
+    "workload.growth_per_month": Entry("Traffic growth", "fraction per month"),
+    "workload.peak_to_average": Entry("Peak-to-average traffic", "ratio"),
+    "workload.monthly_active_users": Entry("Monthly active users", "users"),
+    "workload.mau_growth_per_month": Entry("User growth", "fraction per month"),
+    "workload.long_context_share": Entry("Long-context share", _FRACTION),
+    "workload.long_context_input_tokens": Entry("Long-context input tokens", "tokens"),
+    "workload.cache_write_share": Entry("Cache-write share", _FRACTION),
+    "horizon_months": Entry("Horizon", "months"),
+    "discount_rate_per_year": Entry("Discount rate", "fraction per year"),
+    "options.*.input_usd_per_mtok": Entry("Input price", "$ per 1M tokens"),
+    "options.*.cached_input_usd_per_mtok": Entry("Cached input price", "$ per 1M tokens"),
+    "options.*.output_usd_per_mtok": Entry("Output price", "$ per 1M tokens"),
+    "options.*.cache_write_usd_per_mtok": Entry("Cache-write price", "$ per 1M tokens"),
+    "options.*.long_context_input_usd_per_mtok": Entry("Long-context input price", "$ per 1M tokens"),
     "options.*.long_context_cached_input_usd_per_mtok": Entry(
-        "Long-context cached input price", "$ per 1M tokens",
-        "Cached-input price of a long-context request (its tier)."),
-    "options.*.long_context_output_usd_per_mtok": Entry("Long-context output price", "$ per 1M tokens",
-                                                        "Output price of a long-context request "
-                                                        "(its tier)."),
-    "options.*.commitment.usd_per_month": Entry("Committed spend", _PER_MONTH,
-                                                "Monthly minimum of an API commitment, owed for its "
-                                                "term even after an exit."),
-    "options.*.commitment.discount": Entry("Commitment discount", _FRACTION,
-                                           "Discount on list prices during the commitment's term."),
-    "options.*.reserved.usd_per_gpu_hour": Entry("Reserved GPU price", "$ per GPU-hour",
-                                                 "Contract price of a reserved GPU, paid for every "
-                                                 "hour of the term."),
+        "Long-context cached input price", "$ per 1M tokens"),
+    "options.*.long_context_output_usd_per_mtok": Entry("Long-context output price", "$ per 1M tokens"),
+    "options.*.commitment.usd_per_month": Entry("Committed spend", _PER_MONTH),
+    "options.*.commitment.discount": Entry("Commitment discount", _FRACTION),
+    "options.*.reserved.usd_per_gpu_hour": Entry("Reserved GPU price", "$ per GPU-hour"),
     "options.*.release_track.age_months_at_start": Entry(
-        "Weights' age at start", "months", "Age of the deployed open weights in month 0."),
+        "Weights' age at start", "months"),
     "options.*.release_track.vetting_delay_months": Entry(
-        "Vetting delay", "months", "Delay of each planned open release for safety vetting, drawn "
-        "afresh per release."),
+        "Vetting delay", "months"),
     "options.*.release_track.upgrade_usd": Entry(
-        "Upgrade cost", _MONEY, "Evals and rollout to move to a new release, before portability."),
+        "Upgrade cost", _MONEY),
     "options.*.release_track.lag_tolerance_months": Entry(
-        "Lag tolerance", "months", "Age up to which the weights serve as well as on day one."),
+        "Lag tolerance", "months"),
     "options.*.release_track.escalation_per_month_of_lag": Entry(
-        "Escalation per month of lag", "fraction per month",
-        "Extra share of requests sent to the fallback per month the weights are older than the "
-        "tolerance."),
+        "Escalation per month of lag", "fraction per month"),
     "options.*.release_track.escalation_cap": Entry(
-        "Lag escalation cap", _FRACTION, "Largest share the weights' age can push to the fallback."),
+        "Lag escalation cap", _FRACTION),
     "options.*.fine_tune.usd_per_mtok_trained": Entry(
-        "Fine-tuning price", "$ per 1M tokens trained", "Training cost per million tokens trained."),
+        "Fine-tuning price", "$ per 1M tokens trained"),
     "options.*.fine_tune.setup_usd": Entry("Fine-tuning pipeline setup", _MONEY,
                                            "One-off cost to stand up the owned pipeline."),
     "options.*.fine_tune.usd_per_month": Entry("Fine-tuning pipeline", _PER_MONTH,
@@ -133,26 +109,20 @@ GLOSSARY: dict[str, Entry] = {
         "Adapter portability", _FRACTION, "Share of training a release upgrade within the family "
         "saves (adapters carried over)."),
     "options.*.fine_tune.hosting_usd_per_hour": Entry(
-        "Fine-tuned model hosting", "$ per hour", "Vendor's hourly fee to host the fine-tuned model."),
+        "Fine-tuned model hosting", "$ per hour"),
     "options.*.fine_tune.price_multiplier": Entry(
-        "Fine-tuned price multiplier", "multiplier", "Token price of the fine-tuned model over the "
-        "base model's."),
+        "Fine-tuned price multiplier", "multiplier"),
     "options.*.fine_tune.traffic_share": Entry(
-        "Fine-tuned traffic share", _FRACTION, "Share of the option's traffic served by the "
-        "fine-tuned model."),
-    "fine_tuning.dataset_tokens": Entry("Fine-tuning dataset", "tokens",
-                                        "Tokens in the fine-tuning dataset."),
-    "fine_tuning.epochs": Entry("Fine-tuning epochs", "passes", "Passes over the dataset per run."),
-    "fine_tuning.eval_usd_per_run": Entry("Evaluation per run", _MONEY,
-                                          "Evaluation cost of each fine-tune run."),
+        "Fine-tuned traffic share", _FRACTION),
+    "fine_tuning.dataset_tokens": Entry("Fine-tuning dataset", "tokens"),
+    "fine_tuning.epochs": Entry("Fine-tuning epochs", "passes"),
+    "fine_tuning.eval_usd_per_run": Entry("Evaluation per run", _MONEY),
     "fine_tuning.engineer_weeks_per_run": Entry(
-        "Engineering per run", "engineer-weeks", "Engineering time of each fine-tune run, priced "
-        "at the switching engineer-week price."),
+        "Engineering per run", "engineer-weeks"),
     "options.*.purchase.maintenance_share_per_year": Entry(
-        "GPU maintenance", "fraction of price per year",
-        "Support and spares per year, as a share of the purchase price, on owned GPUs."),
+        "GPU maintenance", "fraction of price per year"),
     "options.*.purchase.colocation_usd_per_gpu_month": Entry(
-        "Colocation", "$ per GPU-month", "Rack space and hosting of one owned GPU for one month."),
+        "Colocation", "$ per GPU-month"),
     "options.*.other_costs.*.usd_per_month": Entry("monthly cost", _PER_MONTH,
                                                    "A named cost paid while the option carries "
                                                    "traffic."),
@@ -168,71 +138,37 @@ GLOSSARY: dict[str, Entry] = {
                                                      "A named cost per million tokens served."),
     "strategies.*.other_costs.*.setup_usd": Entry("setup", _MONEY,
                                                   "A named one-off cost in month 0."),
-    "options.*.batch_discount": Entry("Batch discount", _FRACTION,
-                                      "Discount the vendor gives on batchable requests."),
-    "options.*.price_trend_per_year": Entry("Price trend", "fraction per year",
-                                            "Expected yearly drift of the option's prices; negative is "
-                                            "cheaper."),
-    "options.*.price_volatility_per_year": Entry("Price volatility", "fraction per year",
-                                                 "Yearly standard deviation of random price moves around "
-                                                 "the trend."),
-    "options.*.usd_per_gpu_hour": Entry("GPU rent", "$ per GPU-hour",
-                                        "Hourly price of one rented GPU."),
-    "options.*.purchase.usd_per_gpu": Entry("GPU purchase price", "$ per GPU",
-                                            "Price of one bought GPU with its share of the server."),
-    "options.*.purchase.years": Entry("GPU useful life", "years",
-                                      "Years over which a bought GPU's price is spread."),
-    "options.*.purchase.kw_per_gpu": Entry("Power per GPU", "kW per GPU",
-                                           "Average electrical draw of one GPU with its server share."),
-    "options.*.purchase.usd_per_kwh": Entry("Electricity price", "$ per kWh",
-                                            "Price of a kilowatt-hour of electricity."),
-    "options.*.purchase.pue": Entry("Power usage effectiveness", "ratio",
-                                    "Facility power over IT power: cooling and losses on top of the GPUs."),
-    "options.*.target_utilization": Entry("Target utilisation", _FRACTION,
-                                          "Share of peak capacity the fleet is planned to use."),
-    "options.*.ops_fte": Entry("Ops staff", "FTE",
-                               "Full-time people running the self-hosted fleet."),
-    "options.*.usd_per_fte_year": Entry("Ops staff cost", "$ per FTE-year",
-                                        "Loaded yearly cost of one full-time ops engineer."),
-    "options.*.setup_usd": Entry("Setup cost", _MONEY,
-                                 "One-off cost of standing up the self-hosted option."),
-    "options.*.escalation_share": Entry("Escalation share", _FRACTION,
-                                        "Share of requests the open model hands to the fallback."),
+    "options.*.batch_discount": Entry("Batch discount", _FRACTION),
+    "options.*.price_trend_per_year": Entry("Price trend", "fraction per year"),
+    "options.*.price_volatility_per_year": Entry("Price volatility", "fraction per year"),
+    "options.*.usd_per_gpu_hour": Entry("GPU rent", "$ per GPU-hour"),
+    "options.*.purchase.usd_per_gpu": Entry("GPU purchase price", "$ per GPU"),
+    "options.*.purchase.years": Entry("GPU useful life", "years"),
+    "options.*.purchase.kw_per_gpu": Entry("Power per GPU", "kW per GPU"),
+    "options.*.purchase.usd_per_kwh": Entry("Electricity price", "$ per kWh"),
+    "options.*.purchase.pue": Entry("Power usage effectiveness", "ratio"),
+    "options.*.target_utilization": Entry("Target utilisation", _FRACTION),
+    "options.*.ops_fte": Entry("Ops staff", "FTE"),
+    "options.*.usd_per_fte_year": Entry("Ops staff cost", "$ per FTE-year"),
+    "options.*.setup_usd": Entry("Setup cost", _MONEY),
+    "options.*.escalation_share": Entry("Escalation share", _FRACTION),
     "options.*.same_weights_switching_share": Entry(
-        "Same-weights switching share", _FRACTION,
-        "Share of a migration's effort that a move to or from another option serving the same "
-        "model costs."),
+        "Same-weights switching share", _FRACTION),
     "options.*.throughput_factor": Entry("Throughput factor", "multiplier",
                                          "Measured over modelled throughput: the spread of "
                                          "published benchmarks around the capacity model."),
-    "options.*.tokens_per_second_per_gpu": Entry("Measured throughput", "output tokens/s per GPU",
-                                                 "Measured generation speed that overrides the physics "
-                                                 "model."),
-    "options.*.missing_components.*.setup_usd": Entry("setup", _MONEY,
-                                                      "One-off cost of a part the vendor did not open."),
-    "options.*.missing_components.*.usd_per_month": Entry("monthly cost", _PER_MONTH,
-                                                          "Running cost of a part the vendor did not "
-                                                          "open."),
-    "options.*.licence.mau_threshold": Entry("Licence user threshold", "users",
-                                             "Monthly active users above which the licence charges a fee."),
-    "options.*.licence.usd_per_month_above": Entry("Licence fee above threshold", _PER_MONTH,
-                                                   "Fee the licence charges while users exceed the "
-                                                   "threshold."),
-    "strategies.*.portability": Entry("Portability", _FRACTION,
-                                      "Share of a migration's engineering effort the strategy avoids."),
-    "strategies.*.overhead_usd_per_month": Entry("Gateway and overhead", _PER_MONTH,
-                                                 "The strategy's own running overhead, such as a gateway."),
-    "switching.engineer_weeks": Entry("Engineer-weeks per migration", "engineer-weeks",
-                                      "Engineering effort of one forced migration at portability 0."),
-    "switching.usd_per_engineer_week": Entry("Engineer cost", "$ per engineer-week",
-                                             "Loaded cost of one engineer for one week."),
-    "switching.dual_running_months": Entry("Dual running", "months",
-                                           "Months both the old and the new option run during a "
-                                           "migration."),
-    "switching.one_off_usd": Entry("One-off cost per migration", _MONEY,
-                                   "Fixed cost of each forced migration besides engineering time."),
-    "risks.*.annual_probability": Entry("Annual probability", "probability per year",
-                                        "Chance the event happens in any one year."),
+    "options.*.tokens_per_second_per_gpu": Entry("Measured throughput", "output tokens/s per GPU"),
+    "options.*.missing_components.*.setup_usd": Entry("setup", _MONEY),
+    "options.*.missing_components.*.usd_per_month": Entry("monthly cost", _PER_MONTH),
+    "options.*.licence.mau_threshold": Entry("Licence user threshold", "users"),
+    "options.*.licence.usd_per_month_above": Entry("Licence fee above threshold", _PER_MONTH),
+    "strategies.*.portability": Entry("Portability", _FRACTION),
+    "strategies.*.overhead_usd_per_month": Entry("Gateway and overhead", _PER_MONTH),
+    "switching.engineer_weeks": Entry("Engineer-weeks per migration", "engineer-weeks"),
+    "switching.usd_per_engineer_week": Entry("Engineer cost", "$ per engineer-week"),
+    "switching.dual_running_months": Entry("Dual running", "months"),
+    "switching.one_off_usd": Entry("One-off cost per migration", _MONEY),
+    "risks.*.annual_probability": Entry("Annual probability", "probability per year"),
     # Each risk kind's own fields are labelled where the kind declares them (tco.risks).
     # Per-path event columns of paths.csv: drawn per risk and option (SimulationResult.event_columns,
     # also the global ranking's drivers), and fired per strategy (SimulationResult.fired_columns).
@@ -321,8 +257,59 @@ def entry(path: str) -> Entry:
     for pattern, entry in GLOSSARY.items():
         keys = pattern.split(".")
         if len(keys) == len(parts) and all(map(fnmatchcase, parts, keys)):
-            return entry
+            return entry if entry.help else Entry(entry.label, entry.unit, help_of(path))
     raise UnknownPath(f"no glossary label for '{path}': add its pattern to tco.glossary.GLOSSARY")
+
+
+UNIT_WORDS = re.compile(r"^(\$|USD|fraction|months?|users|FTE|years|multiplier|ratio|kW|tokens|"
+                        r"engineer|output tokens|requests|probability|passes|milliseconds)")
+"""A description's parenthesis that only states the unit, which the entry's unit column shows."""
+
+
+def as_percent(unit: str) -> str:
+    """The unit of a fraction shown x100: 'fraction 0-1' -> '%', 'fraction per month' ->
+    '% per month', 'probability per year' -> '% per year'."""
+    for word in ("fraction 0-1", "fraction", "probability"):
+        if unit.startswith(word):
+            return "%" + unit[len(word):]
+    return unit
+
+
+@cache
+def help_of(path: str) -> str:
+    """The description of the schema field at ``path`` ('options.x.purchase.pue'), without the
+    parenthesised unit the glossary shows in its own column; '' where the path is no field."""
+    models: list[type] = [schema.Scenario]
+    parts, i = path.split("."), 0
+    while models:
+        field = next((m.model_fields[parts[i]] for m in models if parts[i] in m.model_fields), None)
+        if field is None:
+            return ""
+        if i == len(parts) - 1:
+            text = " ".join((field.description or "").split())
+            return re.sub(r"\s*\(([^()]*)\)(?=[.;])",
+                          lambda m: "" if UNIT_WORDS.match(m.group(1)) else m.group(0), text)
+        models, skip = _models_in(field.annotation)
+        i += 1 + skip
+        if i >= len(parts):
+            return ""
+    return ""
+
+
+def _models_in(annotation: Any) -> tuple[list[type], int]:
+    """The section models a field's value holds, and how many path segments (a name or an index)
+    sit between the field and their fields."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _models_in(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        found = [_models_in(a) for a in typing.get_args(annotation)]
+        return [m for models, _ in found for m in models], max(skip for _, skip in found)
+    if origin in (dict, tuple):
+        return _models_in(typing.get_args(annotation)[-1 if origin is dict else 0])[0], 1
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation], 0
+    return [], 0
 
 
 def _lower_first(text: str) -> str:

@@ -162,31 +162,56 @@ def monthly_run_rate_usd(sc: Loaded, option: str, requests_per_month: np.ndarray
     x["workload.requests_per_month"] = volumes
     x["workload.growth_per_month"] = 0.0 * ones
     cost = _run_rate(sc, x, option, fallback)
-    if options.of(sc.options[option]).billing == "fleet":
-        p = f"options.{option}"
-        setup = x[f"{p}.setup_usd"] + sum(
-            x[f"{p}.missing_components.{i}.setup_usd"]
-            for i in range(len(sc.options[option].missing_components)))
-        # The kernel charged setup in month 0; spread it over the horizon for a run rate.
-        cost = cost - setup + setup / sc.horizon_months
-    return cost
+    p, spec = f"options.{option}", sc.options[option]
+    kind = options.of(spec)
+    setup = sum((x[f"{p}.other_costs.{i}.setup_usd"] for i in range(len(spec.other_costs))),
+                0.0 * ones)
+    if kind.billing == "fleet":
+        setup = setup + x[f"{p}.setup_usd"] + sum(
+            x[f"{p}.missing_components.{i}.setup_usd"] for i in range(len(kind.parts(spec))))
+    # The kernel charged every one-off in month 0; spread them over the horizon for a run rate,
+    # whatever the option's billing (a host's safety parts are set up once too).
+    return cost - setup + setup / sc.horizon_months
+
+
+def _noun(sc: Loaded, option: str) -> str:
+    """How a sentence names an option's kind without its article: 'API', 'hosted open-weight option'."""
+    return options.of(sc.options[option]).one.split(" ", 1)[1]
+
+
+def _escalates_to(sc: Loaded, fleet: str, against: str) -> str | None:
+    """Where a self-hosted option's escalated requests go in a break-even against a per-token
+    option: that option, unless it serves the same weights (then ``escalation_target``)."""
+    mine = options.of(sc.options[fleet]).weights(sc.options[fleet])
+    theirs = options.of(sc.options[against]).weights(sc.options[against])
+    return escalation_target(sc, fleet) if mine is not None and mine == theirs else against
+
+
+def escalation_target(sc: Loaded, option: str) -> str | None:
+    """The per-token option that takes ``option``'s escalated requests in a run rate: the first
+    one serving other weights (hard requests go to a more capable model, as in the kernel)."""
+    served = options.of(sc.options[option]).weights(sc.options[option])
+    for name in options.on_side(sc.options, "tokens"):
+        if name != option and (served is None or options.of(sc.options[name]).weights(
+                sc.options[name]) != served):
+            return name
+    return None
 
 
 def run_rate_curves(sc: Loaded, points: int = 200) -> pd.DataFrame:
     """Month-0 monthly run rate of every option against monthly volume (the break-even chart's data).
 
     Volumes run from 1/CURVE_SPAN to CURVE_SPAN times the scenario's month-0 volume on a log grid.
-    A self-hosted option's escalated share is billed at the first API option, as in ``break_even``.
+    An option's escalated share is billed at ``escalation_target``, as in ``break_even``.
     Columns: option, side ('tokens': billed per token, or 'fleet'; see ``OptionKind.side``),
     requests_per_month, usd_per_month.
     """
     base = max(sc.inputs.params["workload.requests_per_month"].nominal, 1.0)
     volumes = np.geomspace(base / CURVE_SPAN, base * CURVE_SPAN, points)
-    apis = options.on_side(sc.options, "tokens")
     frames = []
     for name, option in sc.options.items():
         side = options.of(option).side
-        fallback = apis[0] if side == "fleet" and apis else None
+        fallback = escalation_target(sc, name)
         frames.append(pd.DataFrame({
             "option": name, "side": side,
             "requests_per_month": volumes,
@@ -221,15 +246,15 @@ def break_even(sc: Loaded) -> pd.DataFrame:
     grid = np.geomspace(low, high, 400)
     rows = []
     for api in apis:
-        api_cost = monthly_run_rate_usd(sc, api, grid)
+        api_cost = monthly_run_rate_usd(sc, api, grid, fallback=escalation_target(sc, api))
         for h in hosted:
-            hosted_cost = monthly_run_rate_usd(sc, h, grid, fallback=api)
+            hosted_cost = monthly_run_rate_usd(sc, h, grid, fallback=_escalates_to(sc, h, api))
             diff = hosted_cost - api_cost
             crossing = np.flatnonzero(np.sign(diff[:-1]) != np.sign(diff[1:]))
             falling = [i for i in crossing if diff[i] > 0 >= diff[i + 1]]
             if not falling:
                 note = ("self-hosting is cheaper across the whole range" if (diff < 0).all() else
-                        "the API is cheaper across the whole range" if (diff > 0).all() else
+                        f"the {_noun(sc, api)} is cheaper across the whole range" if (diff > 0).all() else
                         "none within range")
                 rows.append({"api_option": api, "self_hosted_option": h,
                              "break_even_requests_per_month": np.nan,
@@ -238,13 +263,16 @@ def break_even(sc: Loaded) -> pd.DataFrame:
             i = falling[0]
 
             def gap(v: float, api: str = api, h: str = h) -> float:
-                return float(monthly_run_rate_usd(sc, h, np.array([v]), fallback=api)[0]
-                             - monthly_run_rate_usd(sc, api, np.array([v]))[0])
+                volume = np.array([v])
+                return float(monthly_run_rate_usd(sc, h, volume, fallback=_escalates_to(sc, h, api))[0]
+                             - monthly_run_rate_usd(sc, api, volume,
+                                                    fallback=escalation_target(sc, api))[0])
 
             root = optimize.brentq(gap, grid[i], grid[i + 1], xtol=1e-6 * grid[i])
             rows.append({"api_option": api, "self_hosted_option": h,
                          "break_even_requests_per_month": root,
-                         "run_rate_usd_per_month": float(monthly_run_rate_usd(sc, api, np.array([root]))[0]),
+                         "run_rate_usd_per_month": float(monthly_run_rate_usd(
+                             sc, api, np.array([root]), fallback=escalation_target(sc, api))[0]),
                          "note": "self-hosting is cheaper above this volume"})
     return pd.DataFrame(rows, columns=["api_option", "self_hosted_option",
                                        "break_even_requests_per_month", "run_rate_usd_per_month",

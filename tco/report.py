@@ -84,7 +84,7 @@ def age_days(as_of: str | None, today: dt.date | None = None) -> int | None:
 def stale_days(param: Param, today: dt.date | None = None) -> int | None:
     """Age in days of a price older than STALE_AFTER_DAYS, None for fresh prices and non-prices."""
     age = age_days(param.as_of, today)
-    if age is None or not param.unit.startswith("USD") or age <= STALE_AFTER_DAYS:
+    if age is None or not glossary.entry(param.path).unit.startswith("$") or age <= STALE_AFTER_DAYS:
         return None
     return age
 
@@ -97,8 +97,9 @@ def assumptions(sc: Scenario, today: dt.date | None = None) -> pd.DataFrame:
     rows = []
     for path, p in sc.inputs.params.items():
         age = stale_days(p, today)
-        rows.append({"label": glossary.describe(path, sc).label,
-                     "value": describe(p.value), "nominal": p.nominal, "unit": p.unit,
+        label = glossary.describe(path, sc)
+        rows.append({"label": label.label,
+                     "value": describe(p.value), "nominal": p.nominal, "unit": label.unit,
                      "source": p.source, "as_of": p.as_of or "",
                      "warning": f"{age} days old" if age is not None else "", "input": path})
     return pd.DataFrame(rows)

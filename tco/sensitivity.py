@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+import tco.glossary as glossary
 import tco.kernel as kernel
 import tco.metrics as metrics
 from tco.draws import Shocks
@@ -64,7 +65,7 @@ def tornado(sc: Loaded) -> pd.DataFrame:
     for s_i, name in enumerate(sc.strategies):
         for j, (path, param, low, high) in enumerate(variants):
             lo, hi = npv[1 + 2 * j, s_i], npv[2 + 2 * j, s_i]
-            rows.append({"strategy": name, "input": path, "unit": param.unit,
+            rows.append({"strategy": name, "input": path, "unit": glossary.entry(path).unit,
                          "kind": "P10-P90" if param.uncertain else "-20%/+20%",
                          "low_value": low, "high_value": high, "base_npv_usd": npv[0, s_i],
                          "npv_low_usd": lo, "npv_high_usd": hi, "swing_usd": abs(hi - lo)})

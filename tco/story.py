@@ -111,7 +111,7 @@ def strategy_card(sc: Loaded, name: str) -> str:
         what = options.of(option).describe(option)
         parts.append(f"{pct(share)} on {option_name} ({what})")
     text = "; ".join(parts) + ". "
-    text += (f"Falls back to {strategy.fallback}. " if strategy.fallback
+    text += (f"Falls back to {', then '.join(strategy.chain)}. " if strategy.chain
              else "No fallback: an exit has nowhere to go. ")
     portability = sc.inputs.params[f"strategies.{name}.portability"].nominal
     overhead = sc.inputs.params[f"strategies.{name}.overhead_usd_per_month"].nominal

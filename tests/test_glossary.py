@@ -93,3 +93,45 @@ def test_a_risk_or_component_the_scenario_lacks_raises() -> None:
 def test_columns_table_keeps_order_and_drops_repeats() -> None:
     labels = glossary.columns_table(["strategy", "mean", "strategy", "month"])
     assert [label.path for label in labels] == ["strategy", "mean", "month"]
+
+
+OWN_HELP = {"options.*.other_costs.*.usd_per_month", "options.*.other_costs.*.usd_per_mtok",
+            "options.*.other_costs.*.setup_usd", "strategies.*.other_costs.*.usd_per_month",
+            "strategies.*.other_costs.*.usd_per_mtok", "strategies.*.other_costs.*.setup_usd"}
+"""Entries that say more than their field can: a named cost's field does not know its owner."""
+
+
+def test_an_inputs_help_is_written_once_on_its_schema_field() -> None:
+    """No glossary entry copies a schema field's description: the help of an input comes from the
+    field (its unit parenthesis dropped, the unit column shows it)."""
+    copied = [pattern for pattern, entry in glossary.GLOSSARY.items()
+              if entry.help and pattern not in OWN_HELP
+              and glossary.help_of(pattern.replace("*", "x")) and pattern != "sampling"]
+    assert copied == []
+    assert glossary.entry("options.x.purchase.pue").help == (
+        "Power usage effectiveness: facility power over IT power, cooling and losses on top of "
+        "the GPUs.")
+    assert glossary.entry("options.x.input_usd_per_mtok").help == (
+        "List price of a million prompt tokens; required without catalog.")
+
+
+def test_the_finder_reaches_fields_through_maps_lists_and_kinds() -> None:
+    assert glossary.help_of("options.x.missing_components.0.setup_usd").startswith("One-off cost")
+    assert glossary.help_of("options.x.same_weights_switching_share").startswith("Share of a")
+    assert glossary.help_of("options.x.no_such_field") == ""
+    assert glossary.help_of("workload") != "" and glossary.help_of("workload.x.y") == ""
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_the_page_shows_the_decks_unit(path) -> None:
+    """Every sidebar input's unit is the glossary's (the deck's and the workbook's), or for a
+    fraction shown x100 its percentage form: never a unit typed on the page."""
+    from tco.ui.controls import controls
+
+    sc = tco.load_scenario(path)
+    for _, items in controls(sc):
+        for control in items:
+            unit = glossary.entry(control.path).unit
+            shown = glossary.as_percent(unit) if control.display_scale == 100 else unit
+            named = control.label.endswith(f"({shown})") or control.label.lower() == shown.lower()
+            assert named or not unit, (control.label, unit)

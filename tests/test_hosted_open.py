@@ -128,3 +128,14 @@ def test_the_hosted_path_runs_end_to_end() -> None:
     result = tco.simulate(validate(data), paths=512, seed=3)
     summary = result.summary()
     assert summary["mean"].notna().all() and (summary["mean"] > 0).all()
+
+
+def test_a_hosts_one_off_parts_are_spread_in_its_run_rate() -> None:
+    """A host with a named part costing $120,000 once and $1,000 a month, over 6 months: the
+    month-0 run rate at 1M requests is 1e6 x $0.00024 + 1,000 + 120,000 / 6 = $21,240 (the
+    kernel charges the one-off in month 0; a run rate spreads it, as for self-hosting)."""
+    from tco.model import monthly_run_rate_usd
+
+    parts = [{"name": "moderation", "setup_usd": 120_000, "usd_per_month": 1000}]
+    sc = validate(scenario("own", other_costs=parts))
+    assert monthly_run_rate_usd(sc, "host", np.array([1e6]))[0] == pytest.approx(21_240, rel=1e-12)

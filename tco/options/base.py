@@ -30,12 +30,12 @@ class Control:
     """The field under ``options.<name>.`` ('usd_per_gpu_hour', 'purchase.usd_per_gpu')."""
     widget: Literal["number", "slider"]
     scale: float
-    """Shown value = stored value x scale (100 for a share shown in %)."""
+    """Shown value = stored value x scale (100 for a share shown in %, with the glossary's unit
+    turned into its percentage form)."""
     low: float | None
     high: float | None
     step: float
     fmt: str
-    shown_unit: str | None = None
 
 
 def _no_check(name: str, option: Any, scenario: Any) -> None:

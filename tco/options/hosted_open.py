@@ -115,6 +115,6 @@ KIND = OptionKind(
     history="families",
     controls=(Control("input_usd_per_mtok", "number", 1, 0, None, 0.05, "%.3f"),
               Control("output_usd_per_mtok", "number", 1, 0, None, 0.1, "%.3f"),
-              Control("same_weights_switching_share", "slider", 100, 0, 100, 5, "%d", "%")),
+              Control("same_weights_switching_share", "slider", 100, 0, 100, 5, "%d")),
     scheduled=scheduled, weights=lambda o: o.model, track=lambda o: o.release_track,
     sends_to_fallback=lambda o: positive(o.escalation_share))

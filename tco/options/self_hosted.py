@@ -442,7 +442,7 @@ KIND = OptionKind(
     fill=fill, describe=describe, history="families",
     controls=(Control("usd_per_gpu_hour", "number", 1, 0.01, None, 0.05, "%.2f"),
               Control("purchase.usd_per_gpu", "number", 1, 1, None, 1000, "%d"),
-              Control("target_utilization", "slider", 100, 5, 100, 5, "%d", "%"),
+              Control("target_utilization", "slider", 100, 5, 100, 5, "%d"),
               Control("ops_fte", "number", 1, 0, None, 0.25, "%.2f")),
     check=check, weights=lambda o: o.model, track=lambda o: o.release_track,
     reservation=lambda o: o.reserved, parts=lambda o: o.missing_components,

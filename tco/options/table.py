@@ -1,4 +1,5 @@
-"""The parameter table: every numeric input with its path, unit, source, as-of date and bounds."""
+"""The parameter table: every numeric input with its path, source, as-of date and bounds (its label
+and unit are the glossary's, ``tco.glossary.entry``)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ class Param:
 
     path: str
     value: float | Distribution
-    unit: str
     source: str
     as_of: str | None = None
     bounds: Bounds = Bounds()
@@ -33,33 +33,6 @@ class Param:
     @property
     def nominal(self) -> float:
         return nominal(self.value)
-
-
-def unit_of(name: str) -> str:
-    """The unit of a field, read from its name's suffix (names carry units)."""
-    for suffix, unit in (
-        ("usd_per_mtok_trained", "USD per 1M tokens trained"), ("usd_per_hour", "USD per hour"),
-        ("usd_per_run", "USD per run"), ("weeks_per_run", "engineer-weeks per run"),
-        ("dataset_tokens", "tokens"), ("epochs", "passes over the dataset"),
-        ("age_months_at_start", "months"), ("per_month_of_lag", "fraction per month of lag"),
-        ("_usd_per_mtok", "USD per 1M tokens"), ("usd_per_gpu_hour", "USD per GPU-hour"),
-        ("usd_per_fte_year", "USD per FTE-year"), ("usd_per_engineer_week", "USD per engineer-week"),
-        ("usd_per_month_above", "USD per month"), ("usd_per_month", "USD per month"),
-        ("usd_per_gpu", "USD per GPU"), ("usd_per_kwh", "USD per kWh"),
-        ("tokens_per_request", "tokens per request"), ("requests_per_month", "requests per month"),
-        ("tokens_per_second_per_gpu", "output tokens/s per GPU"),
-        ("_months", "months"), ("years", "years"), ("kw_per_gpu", "kW per GPU"), ("pue", "ratio"),
-        ("ops_fte", "FTE"), ("engineer_weeks", "engineer-weeks per migration"),
-        ("monthly_active_users", "users"), ("mau_threshold", "users"), ("peak_to_average", "ratio"),
-        ("target_utilization", "fraction 0-1"), ("portability", "fraction 0-1"),
-        ("batch_discount", "fraction 0-1"), ("annual_probability", "probability per year"),
-        ("escalation_cap", "fraction 0-1"), ("_multiplier", "multiplier"), ("multiplier", "multiplier"),
-        ("_usd", "USD"), ("_per_year", "fraction per year"), ("_per_month", "fraction per month"),
-        ("_share", "fraction 0-1"),
-    ):
-        if name.endswith(suffix):
-            return unit
-    return ""
 
 
 def bounds_of(model: Any, name: str) -> Bounds:
@@ -90,7 +63,7 @@ class Table:
         bounds = bounds_of(model, name) if model is not None else Bounds()
         if source == SCENARIO_SOURCE and path in self.comments:
             source = f"{SCENARIO_SOURCE}: {self.comments[path]}"
-        self.params[path] = Param(path, value, unit_of(name), source, as_of, bounds, per_event)
+        self.params[path] = Param(path, value, source, as_of, bounds, per_event)
 
     def fields(self, prefix: str, model: Any, names: tuple[str, ...], per_event: tuple[str, ...] = ()
                ) -> None:

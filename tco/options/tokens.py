@@ -42,7 +42,7 @@ class TokenPrices(Model):
     long_context_input_usd_per_mtok: TokenPrice | None = Field(
         None, description="Input price of a long-context request (its tier) ($ per 1M tokens).")
     long_context_cached_input_usd_per_mtok: TokenPrice | None = Field(
-        None, description="Cached-input price of a long-context request (its tier; $ per 1M tokens).")
+        None, description="Cached-input price of a long-context request (its tier) ($ per 1M tokens).")
     long_context_output_usd_per_mtok: TokenPrice | None = Field(
         None, description="Output price of a long-context request (its tier) ($ per 1M tokens).")
     batch_discount: Share | None = Field(

@@ -57,12 +57,12 @@ class Control:
 
 
 def _control(sc: Scenario, path: str, widget: str, scale: float, low: float | None,
-             high: float | None, step: float, fmt: str, shown_unit: str | None = None,
-             subject: bool = False) -> Control:
+             high: float | None, step: float, fmt: str, subject: bool = False) -> Control:
     """A control labelled from the glossary: the field's label (with its subject where the group
-    does not name it) and the unit as the widget shows it."""
+    does not name it) and the glossary's unit as the widget shows it (a fraction shown x100 in %,
+    ``glossary.as_percent``)."""
     label = glossary.describe(path, sc.scenario) if subject else glossary.entry(path)
-    unit = shown_unit or label.unit
+    unit = glossary.as_percent(label.unit) if scale == 100 else label.unit
     named = f"{label.label} ({unit})" if unit and unit.lower() != label.label.lower() else label.label
     return Control(path, named, widget, scale, low, high, step, fmt, label.help)
 
@@ -74,9 +74,9 @@ def controls(sc: Scenario) -> list[tuple[str, list[Control]]]:
         _control(sc, "workload.requests_per_month", "number", 1, 0, None, 100_000, "%d"),
         _control(sc, "workload.input_tokens_per_request", "number", 1, 1, None, 100, "%d"),
         _control(sc, "workload.output_tokens_per_request", "number", 1, 1, None, 50, "%d"),
-        _control(sc, "workload.growth_per_month", "slider", 100, -10, 30, 0.5, "%.1f", "% per month"),
+        _control(sc, "workload.growth_per_month", "slider", 100, -10, 30, 0.5, "%.1f"),
         _control(sc, "horizon_months", "slider", 1, 6, 120, 6, "%d"),
-        _control(sc, "discount_rate_per_year", "slider", 100, 0, 30, 0.5, "%.1f", "% per year"),
+        _control(sc, "discount_rate_per_year", "slider", 100, 0, 30, 0.5, "%.1f"),
     ])]
     for name, option in sc.options.items():
         p = f"options.{name}"
@@ -84,13 +84,13 @@ def controls(sc: Scenario) -> list[tuple[str, list[Control]]]:
         for c in options.of(option).controls:
             if f"{p}.{c.field}" in params:
                 items.append(_control(sc, f"{p}.{c.field}", c.widget, c.scale, c.low, c.high, c.step,
-                                      c.fmt, c.shown_unit))
+                                      c.fmt))
         groups.append((f"Option: {name}", items))
     groups.append(("Risks (annual probability, %)", [
-        _control(sc, f"risks.{i}.annual_probability", "slider", 100, 0, 100, 1, "%d", "%", subject=True)
+        _control(sc, f"risks.{i}.annual_probability", "slider", 100, 0, 100, 1, "%d", subject=True)
         for i in range(len(sc.risks))]))
     groups.append(("Portability (%)", [
-        _control(sc, f"strategies.{name}.portability", "slider", 100, 0, 100, 5, "%d", "%", subject=True)
+        _control(sc, f"strategies.{name}.portability", "slider", 100, 0, 100, 5, "%d", subject=True)
         for name in sc.strategies]))
     return [(title, items) for title, items in groups if items]
 

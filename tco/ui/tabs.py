@@ -85,15 +85,16 @@ def costs(view: View, key: Key) -> None:
     if view.has_break_even:
         show(figure(*key, "Break-even volume"), "fig_break_even")
         st.dataframe(pd.DataFrame({
-            "API option": be["api_option"], "Self-hosted option": be["self_hosted_option"],
+            "Per-token option (API or host)": be["api_option"],
+            "Self-hosted option": be["self_hosted_option"],
             "Break-even volume (requests per month)": be["break_even_requests_per_month"].map(
                 lambda v: "none within range" if pd.isna(v) else f"{v:,.0f}"),
             "Run rate there ($ per month)": be["run_rate_usd_per_month"].map(
                 lambda v: "" if pd.isna(v) else usd(v)),
             "Reading": be["note"]}), hide_index=True)
     else:
-        st.caption("No break-even chart: the scenario does not have both an API option and a "
-                   "self-hosted option to compare.")
+        st.caption("No break-even chart: the scenario does not have both a per-token option (API "
+                   "or host) and a self-hosted option to compare.")
     if view.has_tuning:
         show(figure(*key, "Fine-tuning and upgrades"), "fig_fine_tuning")
     if view.has_fleet:
