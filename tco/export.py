@@ -9,6 +9,7 @@ import io
 import json
 import os
 import secrets
+import stat
 import zipfile
 from importlib import metadata
 from pathlib import Path
@@ -131,6 +132,11 @@ def fiscal_years(result: SimulationResult) -> pd.DataFrame:
         ["deterministic_usd", "mean_usd"]].sum().reset_index().assign(discounted="no"))
 
 
+CSV_DIR_FILES = ("summary.csv", "monthly_percentiles.csv", "monthly_cost_by_line.csv",
+                 "fiscal_years.csv", "paths.csv", "columns.csv", "provenance.json")
+"""The files ``write_csv_dir`` writes (``csv_files``' keys), checked before a run starts."""
+
+
 def _frames(result: SimulationResult) -> dict[str, pd.DataFrame]:
     """The tables behind the CSV files, built once for both the files and their column notes."""
     return {"summary.csv": _with_provenance(result.summary().reset_index(), result),
@@ -201,14 +207,25 @@ def write_atomic(target: str | Path, data: bytes) -> Path:
     file system), so concurrent writers to one target never share it: the target ends as exactly one
     writer's bytes. It is flushed to disk before the rename and removed on any error.
 
+    A symbolic link to a regular file is followed, so the link stays and its file gets the bytes;
+    any other existing target that is not a regular file (a device such as ``/dev/null``, a FIFO,
+    a link to one) is refused, since the rename would put a regular file in its place.
+
     Raises
     ------
     OSError
-        The target is a directory, its folder is missing or not writable, or the disk is full.
+        The target is a directory or not a regular file, its folder is missing or not writable, or
+        the disk is full.
     """
     target = Path(target)
     if target.is_dir():
         raise IsADirectoryError(errno.EISDIR, "is a directory", str(target))
+    if target.is_symlink():
+        if not target.exists():
+            raise FileNotFoundError(errno.ENOENT, "is a symbolic link to nothing", str(target))
+        target = Path(os.path.realpath(target))
+    if target.exists() and not stat.S_ISREG(target.stat().st_mode):
+        raise OSError(errno.EPERM, "not a regular file; refusing to replace it", str(target))
     folder = target.parent
     # Unique and created with O_EXCL, like mkstemp, but with the umask's usual permissions: mkstemp's
     # 0600 would leave the written file readable by its owner only.

@@ -9,11 +9,24 @@ from __future__ import annotations
 
 import math
 import re
+import types
+import typing
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
+from scipy import special
 
 from tco.distributions import (
     JSON_SCHEMA,
@@ -110,12 +123,21 @@ def parse_quantity(value: Any, bounds: Bounds) -> float | Distribution:
             high = np.inf if high is None else (np.nextafter(high, -np.inf)
                                                 if bounds.le is None and bounds.lt is not None
                                                 else high)
+            kept = float(special.ndtr((high - dist.mean_value) / dist.sd)
+                         - special.ndtr((low - dist.mean_value) / dist.sd))
+            if not kept >= MIN_NORMAL_MASS:
+                # Truncated to a sliver of itself, the normal would be a near-uniform over the
+                # whole range (sd 1e300 was exactly that): refuse a spread the range cannot hold.
+                raise ValueError(f"{bounds.rule()}; this normal's sd ({dist.sd:g}) puts "
+                                 f"{1 - kept:.0%} of it outside that range, use a smaller sd")
             dist = TruncatedNormal(dist.mean_value, dist.sd, float(low), float(high))
         low, high = dist.bounds
         if isinstance(dist, Lognormal):
-            if not bounds.holds(dist.median) or (bounds.le is not None or bounds.lt is not None):
-                raise ValueError(f"{bounds.rule()}; a lognormal is unbounded above, "
-                                 "use triangular, pert or uniform")
+            top = float(dist.ppf(np.array([1.0 - EXTREME_U]))[0])
+            upper = bounds.le if bounds.le is not None else bounds.lt
+            if not bounds.holds(dist.median) or (upper is not None and not top <= upper):
+                raise ValueError(f"{bounds.rule()}; this lognormal reaches {top:.3g} in its "
+                                 "far tail, use a smaller p90 or triangular, pert or uniform")
         elif not (bounds.holds(low) and bounds.holds(high)):
             raise ValueError(f"{bounds.rule()} (the {dist.form} range is {low:g} to {high:g})")
     if bounds.most is not None:
@@ -147,6 +169,8 @@ def quantity(**limits: float) -> Any:
     ]
 
 
+MIN_NORMAL_MASS = 0.5
+"""A ``normal`` is truncated to its field's range; at least this share of it must lie inside."""
 EXTREME_U = 1e-12
 """Uniforms are drawn inside [EXTREME_U, 1 - EXTREME_U], so quantile functions stay finite."""
 MOST = 1e15
@@ -164,11 +188,167 @@ TrendRate = quantity(gt=-1.0, most=10.0)
 """A yearly price trend: at most +1,000% a year."""
 Multiplier = quantity(gt=0.0, most=MOST_MULTIPLIER)
 
+# Practical ranges: a real scenario never needs to leave them, and a value outside is a typo or a
+# unit slip (20 for 0.20, cents for dollars, a month count in days). Each says where it comes from.
+Utilization = quantity(ge=0.05, le=1.0)
+"""Planned share of peak capacity: below 5% a fleet is twenty times larger than its load, which
+no capacity plan intends (1e-300 gave 150-digit costs)."""
+DISCOUNT_RATE_RANGE = (-0.05, 0.5)
+DiscountRate = quantity(ge=DISCOUNT_RATE_RANGE[0], le=DISCOUNT_RATE_RANGE[1])
+"""A yearly discount rate: the lowest real policy rates seen were about -0.75% (SNB 2015-2022) and
+a venture hurdle rate is 25-50%; -99% multiplied NPVs by 200,000."""
+HIGH_DISCOUNT_RATE = 0.25
+"""Above this a discount rate is a venture hurdle rate, not a cost of capital: warned of."""
+GpuHourPrice = quantity(gt=0.0, le=1_000.0)
+"""One GPU for one hour: on-demand H100s list at $2-12 and a whole 8-GPU B200 node under $100
+(cloud price lists, 2026); $1,000 an hour is ten times the dearest GPU ever rented."""
+MAX_COUNT = 100_000
+"""Replicas, reserved GPUs or staff of one option: the largest clusters built hold about 100,000
+GPUs (xAI Colossus, 2024)."""
+Staff = quantity(ge=0.0, le=float(MAX_COUNT))
+PeakToAverage = quantity(ge=1.0, le=100.0)
+"""Busiest hour over the average hour: a strongly diurnal service runs 2-5; 100 is traffic that
+comes in one hour in four days."""
+Volatility = quantity(ge=0.0, le=2.0)
+"""Yearly standard deviation of a price index: 200% a year is above any traded commodity's
+(natural gas in 2022 peaked near 150%)."""
+TokenPrice = quantity(ge=0.0, le=10_000.0)
+"""Price of a million tokens: the dearest list price is $600 (o1-pro output, 2025)."""
+TokensPerRequest = quantity(gt=0.0, le=100_000_000.0)
+"""Tokens of one request: the longest context windows hold 10 million tokens."""
+Requests = quantity(ge=0.0, le=1e12)
+"""Requests a month: a trillion is over a hundred times the largest public chat service's
+(about 2.5 billion prompts a day, OpenAI, July 2025)."""
+Users = quantity(ge=0.0, le=1e10)
+"""Monthly active users: more than the world's population is a typo."""
+Months = quantity(ge=0.0, le=float(MAX_HORIZON_MONTHS))
+"""A duration that must fit the longest horizon (months)."""
+GpuPrice = quantity(gt=0.0, le=10_000_000.0)
+"""One bought GPU with its server share: a B200 server sells for about $50,000 a GPU (2025)."""
+YearlyPay = quantity(ge=0.0, le=10_000_000.0)
+"""Loaded yearly cost of one person: ten million a year is above any engineer's package."""
+Money = quantity(ge=0.0, le=1e12)
+"""A one-off or monthly amount: a trillion in the scenario's currency exceeds any IT budget."""
+
+MAX_RESULT = 1e15
+"""The largest cost any result may reach, in the scenario's currency: above it an input is wrong."""
+
 
 class Model(BaseModel):
-    """Base of every scenario section: unknown keys are errors, values are immutable."""
+    """Base of every scenario section: unknown keys are errors, values are immutable, and a number
+    or a true/false written as text (``horizon_months: "36"``) is refused rather than converted."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_coercion(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            kinds = _scalar_kinds(cls)
+            for name, value in data.items():
+                kind = kinds.get(name) if isinstance(name, str) else None
+                if kind is not None and (broken := _coerced(kind, value)):
+                    raise FieldError(name, broken)
+        return data
+
+
+_KINDS: dict[type, dict[str, str]] = {}
+
+
+def _scalar_kinds(model: type[BaseModel]) -> dict[str, str]:
+    """'number' or 'bool' for each field declared as a plain int, float or bool (optional, or a
+    tuple of them); number-or-distribution fields check their own values (``parse_quantity``)."""
+    if model not in _KINDS:
+        kinds = {}
+        for name, field in model.model_fields.items():
+            found = _kind_of(field.annotation)
+            if found:
+                kinds[name] = found
+        _KINDS[model] = kinds
+    return _KINDS[model]
+
+
+def _kind_of(annotation: Any) -> str | None:
+    if annotation is bool:
+        return "bool"
+    if annotation in (int, float):
+        return "number"
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, tuple):
+        kinds = {_kind_of(a) for a in typing.get_args(annotation) if a not in (type(None), Ellipsis)}
+        return kinds.pop() if len(kinds) == 1 else None
+    return None
+
+
+def _coerced(kind: str, value: Any) -> str | None:
+    """The rule a value breaks by its type (pydantic would convert it silently), or None."""
+    items = value if isinstance(value, (list, tuple)) else (value,)
+    for item in items:
+        if kind == "bool" and not isinstance(item, bool) and item is not None:
+            return f"must be true or false, got {_echo(item)}"
+        if kind == "number" and isinstance(item, (str, bool)):
+            if isinstance(item, bool):
+                return f"must be a number, got {item}"
+            hint = "; write it without quotes" if _NUMBER_TEXT.fullmatch(item.strip()) else ""
+            return f"must be a number, got the text {_echo(item)}{hint}"
+    return None
+
+
+_NUMBER_TEXT = re.compile(r"[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+def _echo(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:39]}…"
+
+
+# Text: names, keys and labels are one line a reader sees in a table, a chart, a workbook, a deck
+# and a terminal. Characters that are invisible or that change the text around them are refused:
+# controls (Cc), surrogates (Cs: no encoder writes one alone), format characters (Cf: bidirectional
+# overrides, zero-width spaces, soft hyphens), line and paragraph separators (Zl, Zp) and the
+# noncharacters U+FFFE/U+FFFF (XML, and so every workbook and deck, cannot hold them).
+MAX_NAME_CHARS = 200
+MAX_PROSE_CHARS = 5_000
+"""A description is a paragraph: the longest shipped one has under 600 characters."""
+_REFUSED_CATEGORIES = {"Cc": "a control character", "Cs": "a lone surrogate",
+                       "Cf": "an invisible format character", "Zl": "a line separator",
+                       "Zp": "a paragraph separator"}
+
+
+def refused_character(text: str, allowed: str = "") -> str | None:
+    """The rule ``text`` breaks by one of its characters, or None."""
+    for ch in text:
+        if ch in allowed or " " <= ch <= "~":
+            continue
+        category = unicodedata.category(ch)
+        what = _REFUSED_CATEGORIES.get(category)
+        if what is None and (0xFDD0 <= ord(ch) <= 0xFDEF or ord(ch) & 0xFFFE == 0xFFFE):
+            what = "a noncharacter"
+        if what is not None:
+            name = unicodedata.name(ch, "") if category != "Cs" else ""
+            return (f"must not contain {what} (found {ch!a}{', ' + name if name else ''}); "
+                    "retype it as plain text")
+    return None
+
+
+def _name(text: str) -> str:
+    if (broken := refused_character(text)) is not None:
+        raise ValueError(broken)
+    if not text.strip():
+        raise ValueError("must not be empty or only spaces")
+    return text
+
+
+def _prose(text: str) -> str:
+    if (broken := refused_character(text, "\n\t")) is not None:
+        raise ValueError(broken)
+    return text
+
+
+Name = Annotated[str, Field(max_length=MAX_NAME_CHARS), AfterValidator(_name)]
+"""A name shown in one line: visible characters, not blank, at most 200 characters."""
+Prose = Annotated[str, Field(max_length=MAX_PROSE_CHARS), AfterValidator(_prose)]
+"""A paragraph: visible characters, new lines and tabs, at most 5,000 characters."""
 
 
 def positive(value: float | Distribution) -> bool:

@@ -11,7 +11,16 @@ same answer at once rather than each waiting for a browser that will not come.
 The browser needs no network and is kept off it: plotly.js is loaded from the installed plotly
 package (not a CDN), MathJax is off, and Chromium starts with ``NO_EGRESS_FLAGS``: no background
 networking, component updates, field trials, sync, metrics, pings, phishing or DNS prefetch, every
-host name resolves to nothing and any request left over goes to a closed local port.
+host name resolves to nothing and any request left over goes to a closed local port. It opens on
+``about:blank`` (Debian's start page is a web search) and is started as Debian's real binary, not
+through the ``/usr/bin/chromium`` wrapper, which adds ``--enable-remote-extensions``.
+
+What is left, traced under a network namespace (``tests/test_images.py``): Chromium 156 still
+schedules an on-demand component check, sent to the closed local port, and resolving that address
+makes its host resolver run its IPv6 reachability probe once: a UDP ``connect()`` to
+2001:4860:4860::8888 port 443, which sends no packet (a UDP connect only picks a route) and fails
+where there is no network. No switch turns the probe off in this version; no TCP connection and no
+datagram leave the machine.
 """
 
 from __future__ import annotations
@@ -50,7 +59,11 @@ NO_EGRESS_FLAGS = (
     "AutofillServerCommunication,CertificateTransparencyComponentUpdater,SafeBrowsing,"
     "InterestFeedContentSuggestions,NetworkTimeServiceQuerying",
     "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9",
+    "--component-updater=url-source=http://127.0.0.1:9/",
 )
+START_PAGE = "about:blank"
+"""The first tab's address: without one, Debian's Chromium opens its start page, a web search."""
+DEBIAN_WRAPPER, DEBIAN_BINARY = "/usr/bin/chromium", "/usr/lib/chromium/chromium"
 
 _log = logging.getLogger(__name__)
 _start_lock = threading.Lock()  # held while a browser starts, never while one renders
@@ -67,6 +80,8 @@ def browser_path() -> str | None:
     for candidate in (os.environ.get("BROWSER_PATH"), shutil.which("chromium"),
                       shutil.which("chromium-browser"), shutil.which("google-chrome")):
         if candidate and os.path.exists(candidate):
+            if os.path.realpath(candidate) == DEBIAN_WRAPPER and os.access(DEBIAN_BINARY, os.X_OK):
+                return DEBIAN_BINARY  # the wrapper's /etc/chromium.d flags turn extension updates on
             return candidate
     return None
 
@@ -78,7 +93,7 @@ def _chromium_class() -> type:
 
     class QuietChromium(Chromium):
         def get_cli(self) -> list[str]:
-            return [*super().get_cli(), *NO_EGRESS_FLAGS]
+            return [*super().get_cli(), *NO_EGRESS_FLAGS, START_PAGE]
 
     return QuietChromium
 

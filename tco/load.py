@@ -8,15 +8,18 @@ kernel and the analyses need; nothing is cached on the scenario.
 from __future__ import annotations
 
 import difflib
+import os
+import stat
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+import tco.limits as limits
 import tco.options as options
 from tco.errors import ScenarioError
 from tco.fields import MAX_SCENARIO_BYTES, FieldError
@@ -132,7 +135,10 @@ def validate(raw: dict[str, Any], comments: Mapping[str, str] | None = None) -> 
     except OverflowError:  # yamlio refuses numbers beyond float range; this guards data built in code
         raise ScenarioError(_too_large(raw) or "scenario", "is a number too large for any field") from None
     kept = dict(comments or {})
-    return Loaded(scenario, kept, resolve(scenario, kept))
+    resolved = resolve(scenario, kept)
+    extra = tuple(limits.warnings_of(scenario))
+    return Loaded(scenario, kept, replace(resolved, warnings=resolved.warnings + extra) if extra
+                  else resolved)
 
 
 def loads(data: bytes | str, comments: Mapping[str, str] | None = None) -> Loaded:
@@ -147,17 +153,15 @@ def loads(data: bytes | str, comments: Mapping[str, str] | None = None) -> Loade
 def read_bounded(path: str | Path) -> bytes:
     """The bytes of a scenario file, reading at most one byte more than the size limit.
 
-    The limit + 1 bytes are enough to refuse a larger file, so a device (``/dev/zero``), a pipe or a
-    huge file costs no more than a valid one.
+    The file is opened without blocking and must be a regular file or the process's standard input
+    (``/dev/stdin``, a pipe or a redirect): a FIFO with no writer would otherwise hang the open or
+    the read forever, and a device such as ``/dev/zero`` never ends. The limit + 1 bytes are enough
+    to refuse a larger file, so a pipe or a huge file costs no more than a valid one.
     """
     chunks: list[bytes] = []
     left = MAX_SCENARIO_BYTES + 1
     try:
-        # Unbuffered: a buffered reader rounds the read up to its buffer size, past the limit.
-        with Path(path).open("rb", buffering=0) as handle:
-            while left > 0 and (chunk := handle.read(left)):  # a pipe returns what it holds
-                chunks.append(chunk)
-                left -= len(chunk)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise ScenarioError(str(path), "no such file") from None
     except IsADirectoryError:
@@ -168,7 +172,45 @@ def read_bounded(path: str | Path) -> bytes:
         raise ScenarioError(str(path), f"cannot be read ({(exc.strerror or 'error').lower()})") from None
     except ValueError:  # a NUL byte in the path, from the Python API
         raise ScenarioError(repr(str(path)), "is not a valid file path") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ScenarioError(str(path), "is a directory, not a scenario file")
+        if not stat.S_ISREG(info.st_mode):
+            if not _is_stdin(info):
+                raise ScenarioError(str(path), f"is {file_kind(info.st_mode)}, not a regular file; "
+                                    "give a scenario file (or pipe it to /dev/stdin)")
+            os.set_blocking(fd, True)  # standard input: wait for the writer, as any tool does
+        # Unbuffered: a buffered reader rounds the read up to its buffer size, past the limit.
+        with os.fdopen(fd, "rb", buffering=0) as handle:
+            fd = -1
+            while left > 0 and (chunk := handle.read(left)):  # a pipe returns what it holds
+                chunks.append(chunk)
+                left -= len(chunk)
+    except OSError as exc:
+        raise ScenarioError(str(path), f"cannot be read ({(exc.strerror or 'error').lower()})") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
     return b"".join(chunks)
+
+
+def _is_stdin(info: os.stat_result) -> bool:
+    """Whether an opened file is the process's standard input (``/dev/stdin`` reopened)."""
+    try:
+        own = os.fstat(0)
+    except OSError:
+        return False
+    return (own.st_dev, own.st_ino) == (info.st_dev, info.st_ino)
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular file or a folder is, in words (from its ``st_mode``)."""
+    for test, name in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "a special file"
 
 
 def load_scenario(path: str | Path) -> Loaded:

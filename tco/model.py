@@ -11,6 +11,7 @@ from scipy import optimize
 
 import tco.calendar as calendar
 import tco.kernel as kernel
+import tco.limits as limits
 import tco.options as options
 from tco.draws import Shocks
 from tco.errors import ScenarioError
@@ -114,6 +115,7 @@ def evaluate(sc: Loaded) -> Evaluation:
     """Evaluate a scenario deterministically: nominal inputs, no events, no price noise."""
     result = evaluate_kernel(sc)
     require_finite(sc, result.npv_usd)
+    limits.require_bounded(sc, result.npv_usd, lambda x: evaluate_kernel(sc, x).npv_usd)
     strategies = list(sc.strategies)
     months = np.arange(sc.horizon_months)
     frames = []

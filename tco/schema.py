@@ -19,10 +19,12 @@ from tco.fields import (
     MAX_HORIZON_MONTHS,
     MIX_TOLERANCE,
     NAME_PATTERN,
+    DiscountRate,
     FieldError,
     Model,
+    Money,
+    Months,
     NonNegative,
-    Rate,
     Share,
 )
 from tco.options import Option
@@ -57,7 +59,7 @@ class Strategy(Model):
         "option that exits or escalates.")
     portability: Share = Field(0.0, description="Share of a migration's engineering effort the "
                                "strategy avoids (fraction 0-1).")
-    overhead_usd_per_month: NonNegative = Field(
+    overhead_usd_per_month: Money = Field(
         0.0, description="The strategy's own running overhead, such as a gateway ($ per month).")
     other_costs: OtherCosts = Field((), description="Named costs the strategy pays every month, per "
                                     "million tokens served or once in month 0.")
@@ -102,11 +104,11 @@ class Switching(Model):
     model_config = DOCUMENTED
     engineer_weeks: NonNegative = Field(0.0, description="Engineering effort of one forced migration "
                                         "at portability 0 (engineer-weeks).")
-    usd_per_engineer_week: NonNegative = Field(
+    usd_per_engineer_week: Money = Field(
         0.0, description="Loaded cost of one engineer for one week ($ per engineer-week).")
-    dual_running_months: NonNegative = Field(
+    dual_running_months: Months = Field(
         0.0, description="Months both the old and the new option run during a migration (months).")
-    one_off_usd: NonNegative = Field(0.0, description="Fixed cost of each forced migration besides "
+    one_off_usd: Money = Field(0.0, description="Fixed cost of each forced migration besides "
                                      "engineering time ($).")
 
 
@@ -129,6 +131,10 @@ class _RiskBase(Model):
             return (value,)
         if isinstance(value, list) and not value:
             raise ValueError("must name at least one option")
+        if isinstance(value, list) and (twice := next((v for i, v in enumerate(value)
+                                                       if v in value[:i]), None)) is not None:
+            # Not counted twice, but the second draw shifts every later one: a typo, refused.
+            raise ValueError(f"names '{twice}' twice; name each option once")
         return value
 
     @model_validator(mode="after")
@@ -193,7 +199,7 @@ class Stress(Model):
     kind: Literal[tuple(risks.REGISTRY)] = Field(  # type: ignore[valid-type]
         description="The risk kind to force.")
     on: str = Field(description="The option it hits.")
-    month: int = Field(ge=0, description="The month it happens (0 = first).")
+    month: int = Field(ge=0, le=MAX_HORIZON_MONTHS, description="The month it happens (0 = first).")
 
 
 class Scenario(Model):
@@ -213,7 +219,7 @@ class Scenario(Model):
                                          "calendar year they end in.")
     horizon_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS, description="Months the comparison "
                                 "covers, from month 0.")
-    discount_rate_per_year: Rate = Field(0.0, description="Yearly rate at which future costs are "
+    discount_rate_per_year: DiscountRate = Field(0.0, description="Yearly rate at which future costs are "
                                          "discounted to present value (fraction per year).")
     workload: Workload = Field(description="The traffic every strategy serves.")
     options: dict[str, Option] = Field(description="The ways to serve the traffic, by name: " + "; ".join(
@@ -333,6 +339,14 @@ class Scenario(Model):
             if options[stress.on].kind not in spec.applies_to:
                 raise FieldError(f"stresses.{i}.on", f"{spec.name} applies to {_plural(spec)}",
                                  absolute=True)
+        names: dict[str, int] = {}
+        for i, stress in enumerate(self.stresses):
+            key = stress.name.strip().casefold()
+            if key in names:
+                raise FieldError(f"stresses.{i}.name", f"'{stress.name}' is already the name of "
+                                 f"stresses.{names[key]}; each stress test needs its own name",
+                                 absolute=True)
+            names[key] = i
         seen = set()
         for i, corr in enumerate(self.correlations):
             a, b = corr.between

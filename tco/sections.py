@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+import tco.fields as fields
 from tco.distributions import Distribution
 from tco.fields import (
     MAX_HORIZON_MONTHS,
@@ -19,26 +20,19 @@ from tco.fields import (
     GrowthRate,
     Model,
     NonNegative,
+    PeakToAverage,
     Positive,
+    Requests,
     Share,
+    TokensPerRequest,
+    Users,
     positive,
-    quantity,
 )
 
-
-def _printable(text: str, allowed: str = "") -> str:
-    """Refuse control characters: a carriage return would split a one-line error, and terminal
-    escape sequences would take effect where the name is printed."""
-    for ch in text:
-        if (ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0) and ch not in allowed:
-            raise ValueError(f"must not contain control characters (found {ch!r})")
-    return text
-
-
-Text = Annotated[str, AfterValidator(_printable)]
-"""A name shown in one line: printable characters only."""
-Prose = Annotated[str, AfterValidator(lambda text: _printable(text, "\n\t"))]
-"""A paragraph: printable characters, new lines and tabs."""
+Text = fields.Name
+"""A name shown in one line (``tco.fields.Name``): visible characters, not blank, at most 200."""
+Prose = fields.Prose
+"""A paragraph (``tco.fields.Prose``): visible characters, new lines and tabs, at most 5,000."""
 
 Precision = Literal["bf16", "fp8", "fp4", "int4"]
 Engine = Literal["vllm", "sglang", "tensorrt-llm"]
@@ -88,10 +82,10 @@ class Workload(Model):
     """The traffic every strategy serves: requests, their tokens, and how they grow."""
 
     model_config = DOCUMENTED
-    requests_per_month: NonNegative = Field(description="Requests served in month 0, before growth.")
-    input_tokens_per_request: Positive = Field(
+    requests_per_month: Requests = Field(description="Requests served in month 0, before growth.")
+    input_tokens_per_request: TokensPerRequest = Field(
         description="Prompt tokens sent with each request, context included.")
-    output_tokens_per_request: Positive = Field(
+    output_tokens_per_request: TokensPerRequest = Field(
         description="Tokens generated in answer to each request.")
     cached_input_share: Share = Field(
         0.0, description="Share of input tokens billed at the cached-input price (fraction 0-1).")
@@ -99,9 +93,9 @@ class Workload(Model):
                                    "and its discount (fraction 0-1).")
     growth_per_month: GrowthRate = Field(
         0.0, description="Compound monthly growth of the request volume (fraction per month).")
-    peak_to_average: quantity(ge=1.0) = Field(
+    peak_to_average: PeakToAverage = Field(
         1.0, description="Peak load over average load; self-hosted fleets are sized for the peak.")
-    monthly_active_users: NonNegative | None = Field(
+    monthly_active_users: Users | None = Field(
         None, description="Users in month 0, compared with licence user thresholds.")
     mau_growth_per_month: GrowthRate = Field(
         0.0, description="Compound monthly growth of monthly active users (fraction per month).")
@@ -110,7 +104,7 @@ class Workload(Model):
         "mean 1), that autoscaled fleets follow.")
     long_context_share: Share = Field(0.0, description="Share of requests priced as long-context "
                                       "requests (their own input length and price tier).")
-    long_context_input_tokens: Positive | None = Field(
+    long_context_input_tokens: TokensPerRequest | None = Field(
         None, description="Input tokens of a representative long-context request; required when "
         "long_context_share is above 0.")
     cache_write_share: Share = Field(0.0, description="Share of input tokens written to the prompt "

@@ -15,6 +15,7 @@ import pandas as pd
 import tco._runtime as runtime
 import tco.budget as budget
 import tco.kernel as kernel
+import tco.limits as limits
 import tco.metrics as metrics
 import tco.releases as releases
 import tco.risks as risks
@@ -34,6 +35,9 @@ from tco.model import evaluate_kernel, require_finite
 DEFAULT_PATHS = 10_000
 """The page's and the command line's default, so both show the same numbers."""
 DEFAULT_SEED = 7
+MAX_SEED = 2**32 - 1
+"""The largest seed, for the command line and the page alike: a browser's number box holds whole
+numbers exactly only up to 2^53, and 2^32 seeds are more than any study draws."""
 CHUNK_PATHS = 2 * RNG_BLOCK_PATHS
 """Paths per kernel call in large runs: the fastest of 1,024 to 4,096 on the big benchmark with two
 threads (0.90 s against 1.05 s and 1.01 s). Smaller chunks pay more interpreter overhead per path;
@@ -173,8 +177,8 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
     """
     budget.check(len(sc.strategies), sc.horizon_months, paths,
                  len(risk_option_pairs(sc)) + len(noisy_options(sc)), max_cells)
-    if seed < 0:
-        raise ScenarioError("seed", "must be a whole number of at least 0")
+    if not 0 <= seed <= MAX_SEED:
+        raise ScenarioError("seed", f"must be a whole number between 0 and {MAX_SEED:,}")
     runtime.configure()
     method = sampling or sc.sampling
     u = path_uniforms(sc, seed, paths, method)
@@ -197,6 +201,8 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
     require_finite(sc, out.npv_no_events)
     deterministic = evaluate_kernel(sc)
     require_finite(sc, deterministic.npv_usd)
+    for npv in (deterministic.npv_usd, out.npv, out.npv_no_events):
+        limits.require_bounded(sc, npv, lambda x: evaluate_kernel(sc, x).npv_usd)
     # Summed in group order, so the totals depend neither on how chunks were shared out nor on
     # their size.
     return SimulationResult(

@@ -4,9 +4,13 @@ Reading gives plain data and the trailing ``# comment`` of each field (its sourc
 YAML that loads to an equal scenario, with those comments put back. Validation is ``tco.load``'s job.
 
 Reading is linear in the file: aliases (``*name``) are refused, because a few hundred bytes of nested
-aliases expand to billions of values for every later walk; nesting stops at ``MAX_DEPTH`` levels and
-the document at ``MAX_NODES`` values, both checked while composing so a hostile file is refused
-before the rest of it is even scanned. The text is composed once; comments are found in one pass
+aliases expand to billions of values for every later walk; nesting stops at ``MAX_DEPTH`` levels, one
+mapping at ``MAX_KEYS`` keys and the document at ``MAX_NODES`` values, all checked while composing
+so a hostile file is refused before the rest of it is even scanned (any refusal costs well under a
+second of CPU: ``benchmarks/bench_refusals.py``). A lone UTF-16 surrogate (``"\ud800"``, which
+only an escape in a quoted string can write) is refused wherever it appears, key or value: no
+export, terminal or web page can encode it; a pair (JSON's escape of an emoji) is joined into the
+one character it stands for. The text is composed once; comments are found in one pass
 over its lines.
 """
 
@@ -26,8 +30,14 @@ from tco.schema import Scenario
 
 MAX_DEPTH = 20
 """Nested mappings and lists; a scenario needs about six (risks.0.multiplier.lognormal.median)."""
-MAX_NODES = 100_000
-"""Values in one file; a large scenario has a few thousand. Bounds the pure-Python parse to ~2 s."""
+MAX_NODES = 25_000
+"""Values in one file; the largest shipped scenario has about 400. Bounds the pure-Python parse of
+a refused file to about 0.4 s of CPU."""
+MAX_KEYS = 10_000
+"""Keys in one mapping; a scenario's largest mapping (its options or an hourly profile) has dozens.
+Checked as each key is composed, so 49,000 unknown keys are refused at the 10,001st, before
+validation would report them one by one."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Loader(yaml.SafeLoader):
@@ -47,6 +57,13 @@ class _Loader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(
                 None, None, "YAML aliases (*name) are not allowed in scenario files; write the value out",
                 event.start_mark)
+        if isinstance(event, yaml.ScalarEvent) and (bad := _SURROGATE.search(event.value)):
+            try:  # a pair, as JSON escapes astral characters ("\ud83d\ude80"), is one character
+                event.value = event.value.encode("utf-16", "surrogatepass").decode("utf-16")
+            except UnicodeDecodeError:
+                raise yaml.composer.ComposerError(
+                    None, None, f"text holds a lone UTF-16 surrogate ({bad.group()!a}), which no "
+                    "file or page can show; remove the escape", event.start_mark) from None
         self._nodes += 1
         if self._nodes > MAX_NODES:
             raise yaml.composer.ComposerError(
@@ -62,6 +79,23 @@ class _Loader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def compose_mapping_node(self, anchor: Any) -> yaml.MappingNode:
+        # PyYAML's own loop, counting keys as they are composed.
+        start = self.get_event()
+        tag = start.tag
+        if tag is None or tag == "!":
+            tag = self.resolve(yaml.MappingNode, None, start.implicit)
+        node = yaml.MappingNode(tag, [], start.start_mark, None, flow_style=start.flow_style)
+        while not self.check_event(yaml.MappingEndEvent):
+            if len(node.value) >= MAX_KEYS:
+                raise yaml.composer.ComposerError(
+                    None, None, f"a mapping holds more than {MAX_KEYS:,} keys; a scenario needs far "
+                    "fewer", self.peek_event().start_mark)
+            key = self.compose_node(node, None)
+            node.value.append((key, self.compose_node(node, key)))
+        node.end_mark = self.get_event().end_mark
+        return node
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         # PyYAML lets Python's own errors escape for values such as '!!timestamp 2024-13-01' or an

@@ -72,7 +72,7 @@ BAD = [
     ("binary", b"\x00\x01\x02\xff", "error: scenario: is a binary file, not YAML text"),
     ("malformed", b"name: [x\n", "error: line 2, column 1: expected ',' or ']', but got '<stream end>'"),
     ("wrong type", b"name: x\nhorizon_months: soon\n",
-     "error: horizon_months: must be a valid integer, unable to parse string as an integer"),
+     "error: horizon_months: must be a number, got the text 'soon'"),
     ("missing", b"name: x\nhorizon_months: 12\n", "error: workload: is required"),
 ]
 

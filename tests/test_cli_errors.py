@@ -21,7 +21,7 @@ from tco.simulate import SimulationResult
 from tests.conftest import ROOT, SCENARIOS
 
 SCENARIO = str(SCENARIOS[0])
-SEED_RULE = "must be a whole number between 0 and 9,223,372,036,854,775,807"
+SEED_RULE = "must be a whole number between 0 and 4,294,967,295"  # the page's range too
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:

@@ -188,6 +188,68 @@ def test_a_render_works_without_any_network() -> None:
     assert out.stdout.strip() == "b'<svg'"
 
 
+PROBE = ("2001:4860:4860::8888", 443)
+"""Chromium's IPv6 reachability probe (net/dns/host_resolver_manager.cc): a UDP connect, no packet."""
+
+
+def _connects(log: str) -> list[tuple[str, str, str, int, str]]:
+    """(pid, socket type, address, port, result) of every IP connect() in an strace log of
+    socket and connect calls, each socket's type taken from the call that made it."""
+    kinds: dict[tuple[str, str], str] = {}
+    found = []
+    for line in log.splitlines():
+        pid, _, call = line.partition(" ")
+        made = re.match(r"socket\(AF_INET6?, (SOCK_\w+).*\) = (\d+)", call)
+        if made:
+            kinds[(pid, made.group(2))] = made.group(1)
+            continue
+        conn = re.match(r"connect\((\d+), \{sa_family=AF_INET6?, sin6?_port=htons\((\d+)\).*?"
+                        r"inet_(?:pton\(AF_INET6?, |addr\()\"([^\"]+)\".*\) = (.*)$", call)
+        if conn:
+            fd, port, address, result = conn.groups()
+            found.append((pid, kinds.get((pid, fd), "?"), address, int(port), result))
+    return found
+
+
+@needs_chromium
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("strace") is None,
+                    reason="needs root, unshare and strace")
+def test_chromium_connects_to_nothing_off_the_machine(tmp_path: Path) -> None:
+    """Every connect() of a PNG render, traced in a network namespace: only loopback, and the one
+    UDP reachability probe no switch turns off (see tco.images), which sends no packet. The
+    start page (Debian's web search) and update checks to Google are gone."""
+    log = tmp_path / "connect.log"
+    code = ("import plotly.graph_objects as go; from tco import images; "
+            "print(len(images.figure_bytes(go.Figure(go.Bar(y=[1, 2])), 'png')) > 1000)")
+    out = subprocess.run(["unshare", "--net", "strace", "-f", "-qq", "-e", "trace=socket,connect", "-o",
+                          str(log), sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         timeout=180)
+    if "Operation not permitted" in out.stderr:
+        pytest.skip("network namespaces or ptrace are not allowed here")
+    assert out.returncode == 0 and out.stdout.strip() == "True", out.stderr[-2000:]
+    connects = _connects(log.read_text())
+    off_machine = [c for c in connects if not c[2].startswith(("127.", "::1", "0.0.0.0"))]
+    unexpected = [c for c in off_machine if (c[2], c[3]) != PROBE or c[1] != "SOCK_DGRAM"]
+    assert unexpected == [], unexpected
+    assert len(off_machine) <= 1, off_machine  # the probe runs once per browser
+    assert "SOCK_STREAM" not in {c[1] for c in off_machine}
+
+
+def test_the_connect_parser_reads_strace_lines() -> None:
+    log = ('7 socket(AF_INET6, SOCK_DGRAM|SOCK_CLOEXEC, IPPROTO_IP) = 27\n'
+           '7 connect(27, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), '
+           'inet_pton(AF_INET6, "2001:4860:4860::8888", &sin6_addr), sin6_scope_id=0}, 28) = -1 '
+           'EADDRNOTAVAIL (Cannot assign requested address)\n'
+           '8 socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 5\n'
+           '8 connect(5, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("93.184.215.14")}, 16) '
+           '= -1 ENETUNREACH (Network is unreachable)\n'
+           '8 connect(6, {sa_family=AF_UNIX, sun_path="/tmp/x"}, 110) = 0\n')
+    assert _connects(log) == [("7", "SOCK_DGRAM", "2001:4860:4860::8888", 443,
+                               "-1 EADDRNOTAVAIL (Cannot assign requested address)"),
+                              ("8", "SOCK_STREAM", "93.184.215.14", 80,
+                               "-1 ENETUNREACH (Network is unreachable)")]
+
+
 def test_exports_carry_a_footer_with_the_run_and_escape_it() -> None:
     """The footer strip (scenario, date, paths, seed, price snapshot) is drawn under the chart in PNG
     and written, escaped, into SVG; no browser is needed to check it."""

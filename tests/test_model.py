@@ -169,12 +169,16 @@ def test_evaluation_is_also_the_tidy_monthly_frame() -> None:
 def test_an_overflowing_scenario_names_its_cause() -> None:
     """A price multiplied by 1,000 every month (annual probability 1 fires each month) for 240
     months reaches 1000^240 = 1e720: not a float. The error names the multiplier, not the
-    volume, whose bounded growth (2^239 x 1e9 = 9e80) stays finite."""
+    volume, whose bounded growth (2^239 x 1e9 = 9e80) stays finite (and is refused as above 1e15)."""
     from tco.errors import ScenarioError
 
     sc = build(horizon_months=240, workload__growth_per_month=1.0, workload__requests_per_month=1e9,
                risks=[{"kind": "price_change", "on": ["api"], "annual_probability": 1.0,
                        "multiplier": 1000}])
-    assert np.isfinite(tco.evaluate(sc).npv_usd).all()  # no event fires in the deterministic model
+    # No event fires in the deterministic model: finite, but 1e79 is refused by the result bound,
+    # which names the input whose halving moves the cost most.
+    with pytest.raises(ScenarioError, match=r"^workload.growth_per_month: at 1, with "
+                       r"workload.requests_per_month at 1e\+09 .* a cost of 1.06e\+79 USD"):
+        tco.evaluate(sc)
     with pytest.raises(ScenarioError, match="^risks.0.multiplier: makes costs overflow over 240 months"):
         tco.simulate(sc, paths=50)

@@ -20,7 +20,7 @@ def with_(changes: dict, base=None) -> dict:
 
 CASES = [
     ({"workload.growth_per_month": -1.5}, "workload.growth_per_month: must be greater than -1"),
-    ({"workload.requests_per_month": -5}, "workload.requests_per_month: must be at least 0"),
+    ({"workload.requests_per_month": -5}, "workload.requests_per_month: must be between 0 and 1e+12"),
     ({"workload.cached_input_share": 1.2}, "workload.cached_input_share: must be between 0 and 1"),
     ({"workload.requests_per_month": "lots"},
      "workload.requests_per_month: must be a number or a distribution, got 'lots'"),
@@ -32,12 +32,12 @@ CASES = [
     ({"workload.growth_per_month": {"lognormal": {"median": 0.1, "p90": 0.05}}},
      "workload.growth_per_month: lognormal needs p90 > median > 0, got median 0.1, p90 0.05"),
     ({"workload.cached_input_share": {"lognormal": {"median": 0.1, "p90": 0.2}}},
-     "workload.cached_input_share: must be between 0 and 1; a lognormal is unbounded above, use "
-     "triangular, pert or uniform"),
+     "workload.cached_input_share: must be between 0 and 1; this lognormal reaches 4.49 in its far "
+     "tail, use a smaller p90 or triangular, pert or uniform"),
     ({"workload.requests_per_month": {"normal": {"mean": -10, "sd": 2}}},
-     "workload.requests_per_month: must be at least 0 (the normal's mean is -10)"),
+     "workload.requests_per_month: must be between 0 and 1e+12 (the normal's mean is -10)"),
     ({"workload.requests_per_month": {"triangular": [-1, 5, 10]}},
-     "workload.requests_per_month: must be at least 0 (the triangular range is -1 to 10)"),
+     "workload.requests_per_month: must be between 0 and 1e+12 (the triangular range is -1 to 10)"),
     ({"workload.growth_per_month": {"beta": [1, 2]}},
      "workload.growth_per_month: unknown distribution 'beta'; use one of triangular, pert, uniform, "
      "lognormal, normal"),
@@ -56,7 +56,8 @@ CASES = [
     ({"strategies.api-only.fallback": "nope"},
      "strategies.api-only.fallback: 'nope' is not a defined option (options are api, backup)"),
     ({"strategies.api-only.portability": 2}, "strategies.api-only.portability: must be between 0 and 1"),
-    ({"options.api.input_usd_per_mtok": -1}, "options.api.input_usd_per_mtok: must be at least 0"),
+    ({"options.api.input_usd_per_mtok": -1},
+     "options.api.input_usd_per_mtok: must be between 0 and 10000"),
     ({"options.api.kind": "cloud"}, "options.api.kind: must be one of 'api', 'hosted_open', 'self_hosted'"),
     ({"options.api.catalog": "anthropic/claude-sonet-4-6"},
      "options.api.catalog: unknown API model 'anthropic/claude-sonet-4-6' (did you mean "
@@ -122,12 +123,42 @@ def test_api_without_prices_or_catalog() -> None:
     ({"options__api__price_trend_per_year": 12},
      "options.api.price_trend_per_year: must be at most 10 (larger values make costs overflow)"),
     ({"workload__requests_per_month": 1e308},
-     "workload.requests_per_month: must be at most 1e+15 (larger values make costs overflow)"),
+     "workload.requests_per_month: must be between 0 and 1e+12"),
+    ({"workload__peak_to_average": 1e30}, "workload.peak_to_average: must be between 1 and 100"),
+    ({"discount_rate_per_year": -0.99}, "discount_rate_per_year: must be between -0.05 and 0.5"),
+    ({"discount_rate_per_year": 5}, "discount_rate_per_year: must be between -0.05 and 0.5"),
+    ({"switching": {"dual_running_months": 1e9}},
+     "switching.dual_running_months: must be between 0 and 240"),
+    ({"workload__requests_per_month": {"normal": {"mean": 1e6, "sd": 1e300}}},
+     "workload.requests_per_month: must be between 0 and 1e+12; this normal's sd (1e+300) puts 100% "
+     "of it outside that range, use a smaller sd"),
+    ({"horizon_months": "36"}, "horizon_months: must be a number, got the text '36'; write it "
+     "without quotes"),
+    ({"correlations": [{"between": ["a.b", "c.d"], "rho": "0.5"}]},
+     "correlations.0.rho: must be a number, got the text '0.5'; write it without quotes"),
+    ({"stresses": [{"name": "x", "kind": "exit", "on": "api", "month": 1},
+                   {"name": " X", "kind": "exit", "on": "backup", "month": 2}]},
+     "stresses.1.name: ' X' is already the name of stresses.0; each stress test needs its own name"),
+    ({"risks": [{"kind": "exit", "on": ["api", "backup", "api"], "annual_probability": 0.1}]},
+     "risks.0.on: names 'api' twice; name each option once"),
+    ({"name": "bad\ud800name"}, "name: must be a valid string, unable to parse raw data as a unicode "
+     "string"),
+    ({"name": " \u200b "}, "name: must not contain an invisible format character (found '\\u200b', "
+     "ZERO WIDTH SPACE); retype it as plain text"),
+    ({"name": "   "}, "name: must not be empty or only spaces"),
+    ({"name": "x" * 201}, "name: must have at most 200 characters"),
+    ({"description": "x" * 5001}, "description: must have at most 5000 characters"),
+    ({"description": "a\u202eb"}, "description: must not contain an invisible format character (found "
+     "'\\u202e', RIGHT-TO-LEFT OVERRIDE); retype it as plain text"),
+    ({"description": "a\u2029b"}, "description: must not contain a paragraph separator (found "
+     "'\\u2029', PARAGRAPH SEPARATOR); retype it as plain text"),
     ({"risks": [{"kind": "price_change", "on": ["api"], "annual_probability": 0.1,
                  "multiplier": {"lognormal": {"median": 1.3, "p90": 1e300}}}]},
      "risks.0.multiplier: must stay finite; this lognormal reaches inf"),
-    ({"name": "plan\rEVIL"}, "name: must not contain control characters (found '\\r')"),
-    ({"name": "plan\x1b[31m"}, "name: must not contain control characters (found '\\x1b')"),
+    ({"name": "plan\rEVIL"},
+     "name: must not contain a control character (found '\\r'); retype it as plain text"),
+    ({"name": "plan\x1b[31m"},
+     "name: must not contain a control character (found '\\x1b'); retype it as plain text"),
     ({"strategies": {"x": {"mix": {"api": 1.0}, "fallback": "api"}}},
      "strategies.x.fallback: must differ from the strategy's only option ('api')"),
 ])
@@ -177,9 +208,9 @@ def test_descriptions_keep_the_rules_and_the_glossary_wording() -> None:
     properties = _model_properties(json_schema())
     requests = properties["Workload.requests_per_month"]["description"]
     assert requests == ("Requests served in month 0, before growth. A number or a distribution; must be "
-                        "at least 0.")
+                        "between 0 and 1e+12.")
     assert properties["Scenario.discount_rate_per_year"]["description"].endswith(
-        "A number or a distribution; must be greater than -1.")
+        "A number or a distribution; must be between -0.05 and 0.5.")
     assert properties["Purchase.pue"]["default"] == 1.54
     for path, field in [("workload.cached_input_share", "Workload.cached_input_share"),
                         ("options.x.ops_fte", "SelfHostedOption.ops_fte"),

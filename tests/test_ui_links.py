@@ -54,11 +54,16 @@ def test_parse_leaves_out_what_the_page_does_not_offer(params) -> None:
 
 def test_widget_values_scale_to_displayed_units() -> None:
     values, ignored = widget_values({"workload.growth_per_month": "0.06",
-                                     "workload.requests_per_month": "12000000.4"}, KNOWN)
+                                     "workload.requests_per_month": "12000000"}, KNOWN)
     assert ignored == []
     assert values == {"workload.growth_per_month": 6.0, "workload.requests_per_month": 12_000_000}
     assert type(values["workload.requests_per_month"]) is int  # "%d" widgets reject floats
     assert type(values["workload.growth_per_month"]) is float
+    # A value the widget would round is said, not rounded silently (it was 12,000,000 before).
+    values, ignored = widget_values({"workload.requests_per_month": "12000000.4"}, KNOWN)
+    assert values == {} and ignored == [
+        "Ignored link parameter workload.requests_per_month='12000000.4': this page's number holds "
+        "whole numbers, so it would be rounded; give 12000000 or 12000001"]
 
 
 def test_non_numbers_and_unknown_inputs_are_reported_not_applied() -> None:

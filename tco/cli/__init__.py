@@ -1,6 +1,7 @@
 """Command line: ``python -m tco run|validate|catalog|schema|stress|deck|diff|backtest``.
 
-Exit codes: 0 ok; 2 bad input, with one line naming the field and the rule; 1 an internal error.
+Exit codes: 0 ok; 2 bad input, with one line naming the field and the rule; 1 an internal error,
+or output that could not be written (a full disk, a closed standard output), said in one line.
 Each command is one module of this package; ``tco.cli.common`` holds what they share (printing
 user data safely, checking arguments and output paths, strict JSON with currency, version and
 units).
@@ -9,10 +10,13 @@ units).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import tco._runtime as runtime
 from tco.cli.backtest import backtest, calibrate
@@ -40,13 +44,78 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+class OutputError(Exception):
+    """Standard output could not be written (``ENOSPC`` on ``/dev/full``, a closed descriptor)."""
+
+    def __init__(self, exc: OSError) -> None:
+        self.reason = (exc.strerror or type(exc).__name__).lower()
+        super().__init__(self.reason)
+
+
+class _GuardedOutput:
+    """Standard output whose write errors, a broken pipe aside, become ``OutputError``."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(exc) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _silence_stdout() -> None:
+    """Point the standard output's descriptor at /dev/null, so the interpreter's own flush at exit
+    neither fails again nor prints a second error."""
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.__stdout__.fileno())
+        os.close(null)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if sys.stdout is None:  # started with descriptor 1 closed: every result would be lost
+        print("error: standard output: is closed, so no result could be printed; give the command "
+              "somewhere to write (a terminal, a file or a pipe)", file=sys.stderr)
+        return 1
     runtime.configure()
+    stdout = sys.stdout
+    sys.stdout = _GuardedOutput(stdout)
+    try:
+        return _main(argv)
+    except OutputError as exc:
+        print(f"error: standard output: cannot write ({exc.reason}); the result was not printed",
+              file=sys.stderr)
+        _silence_stdout()
+        return 1
+    finally:
+        sys.stdout = stdout
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args = parser().parse_args(argv)
         command = COMMANDS.get(args.command)
         if command is not None:
-            return command(args)
+            code = command(args)
+            sys.stdout.flush()  # a full disk must fail here, inside the guard, not at exit
+            return code
+    except OutputError:
+        raise
     except ScenarioError as exc:
         rule = shown(exc.rule)
         print(f"error: {shown(exc.field, limit=200)}: {rule}" if exc.field else f"error: {rule}",

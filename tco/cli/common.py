@@ -12,6 +12,7 @@ import json
 import math
 import os
 import re
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,10 @@ import pandas as pd
 import tco.budget as budget
 import tco.cli.progress as progress
 from tco.errors import ScenarioError
-from tco.simulate import simulate
+from tco.load import file_kind
+from tco.simulate import MAX_SEED, simulate
 from tco.version import __version__
 
-MAX_SEED = 2**63 - 1
-"""Seeds fit a signed 64-bit column, so provenance and paths.csv read back as integers anywhere."""
 _HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 """Control characters, line and paragraph separators and bidirectional overrides."""
 
@@ -78,10 +78,19 @@ def run_simulation(sc: Any, args: argparse.Namespace, show_progress: bool = Fals
             bar.close()
 
 
-def output_file(field: str, target: str, example: str = "plan.pptx") -> Path:
-    """Check a file to write before the run, so a bad path fails in a second, not after it."""
+def output_file(field: str, target: str, example: str = "plan.pptx", inputs: tuple[str, ...] = ()
+                ) -> Path:
+    """Check a file to write before the run, so a bad path fails in a second, not after it.
+
+    Refused: an empty path, a folder, a missing or unwritable folder, an existing target that is
+    not a regular file (a device, a FIFO, a symbolic link to one: the rename that replaces it would
+    put a regular file in its place), and any of ``inputs`` (the scenario being read).
+    """
+    if not target:
+        raise ScenarioError(field, f"is empty; give a file name such as {example}")
     path = Path(target)
     try:
+        _replaceable(field, path, inputs)
         if not path.name or path.is_dir():
             raise ScenarioError(field, f"'{target}' is a folder; give a file name such as {example}")
         if not path.parent.is_dir():
@@ -94,10 +103,16 @@ def output_file(field: str, target: str, example: str = "plan.pptx") -> Path:
     return path
 
 
-def output_folder(field: str, target: str) -> Path:
-    """Check a folder to write into (it may not exist yet) before the run."""
+def output_folder(field: str, target: str, names: tuple[str, ...] = (),
+                  inputs: tuple[str, ...] = ()) -> Path:
+    """Check a folder to write into (it may not exist yet) before the run: the files ``names`` it
+    will hold are checked as ``output_file`` checks one."""
+    if not target:
+        raise ScenarioError(field, "is empty; give a folder name such as results")
     path = Path(target)
     try:
+        for name in names:
+            _replaceable(field, path / name, inputs)
         existing = next((p for p in (path, *path.parents) if p.exists()), Path("."))
         if not existing.is_dir():
             raise ScenarioError(field, f"'{existing}' is a file, not a folder")
@@ -106,6 +121,32 @@ def output_folder(field: str, target: str) -> Path:
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ScenarioError(field, f"'{existing}' is not writable")
     return path
+
+
+def _replaceable(field: str, path: Path, inputs: tuple[str, ...]) -> None:
+    """Refuse a target that exists and is not a regular file, or that is one of ``inputs``."""
+    try:
+        info = path.stat()
+    except NotADirectoryError:
+        return  # its folder is a file: reported by the caller
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise ScenarioError(field, f"'{path}' is a symbolic link to nothing; remove it or choose "
+                                "another name") from None
+        return
+    if path.is_dir():
+        return  # reported as a folder by the caller
+    if not stat.S_ISREG(info.st_mode):
+        raise ScenarioError(field, f"'{path}' is {file_kind(info.st_mode)}, not a regular file; "
+                            "refusing to replace it")
+    for source in inputs:
+        try:
+            same = os.path.samefile(path, source)
+        except (OSError, ValueError):
+            continue
+        if same:
+            raise ScenarioError(field, f"'{path}' is the scenario file being read; writing there "
+                                "would destroy it, choose another name")
 
 
 def write_error(field: str, target: Path, exc: OSError) -> ScenarioError:

@@ -12,7 +12,7 @@ def deck(args: argparse.Namespace) -> int:
     from tco.deck import build_deck  # noqa: PLC0415 - python-pptx and plotly load only here
 
     check_run(args)
-    target = output_file("--output", args.output)
+    target = output_file("--output", args.output, inputs=(args.scenario,))
     sc = load_scenario(args.scenario)
     data = build_deck(sc, run_simulation(sc, args, show_progress=True))
     write_file("--output", target, data)

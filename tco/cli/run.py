@@ -41,8 +41,13 @@ def run_json(result: SimulationResult) -> str:
 
 def run(args: argparse.Namespace) -> int:
     check_run(args)
-    folder = output_folder("--csv-dir", args.csv_dir) if args.csv_dir else None
-    workbook = output_file("--xlsx", args.xlsx, "plan.xlsx") if args.xlsx else None
+    from tco.export import CSV_DIR_FILES  # noqa: PLC0415 - the writers load only when asked for
+
+    inputs = (args.scenario,)
+    folder = (output_folder("--csv-dir", args.csv_dir, CSV_DIR_FILES, inputs)
+              if args.csv_dir is not None else None)
+    workbook = (output_file("--xlsx", args.xlsx, "plan.xlsx", inputs)
+                if args.xlsx is not None else None)
     sc = load_scenario(args.scenario)
     result = run_simulation(sc, args, show_progress=True, sampling=args.sampling)
     text = run_json(result) if args.json else None  # fail before writing any file

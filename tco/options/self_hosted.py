@@ -13,13 +13,20 @@ from tco.capacity import CapacityPlan
 from tco.distributions import Z_P90, Lognormal, nominal
 from tco.errors import ScenarioError
 from tco.fields import (
+    MAX_COUNT,
     MAX_HORIZON_MONTHS,
     FieldError,
+    GpuHourPrice,
+    GpuPrice,
     Model,
     NonNegative,
     Positive,
     Share,
+    Staff,
     TrendRate,
+    Utilization,
+    Volatility,
+    YearlyPay,
     positive,
     quantity,
 )
@@ -52,7 +59,7 @@ class Purchase(Model):
     """Bought GPUs: paid up front, then power, maintenance and colocation while owned."""
 
     model_config = DOCUMENTED
-    usd_per_gpu: Positive | None = Field(
+    usd_per_gpu: GpuPrice | None = Field(
         None, description="Price of one bought GPU with its share of the server ($ per GPU); left "
         "out, the GPU catalog's.")
     years: Positive = Field(5.0, description="Years over which a bought GPU's price is spread "
@@ -76,8 +83,8 @@ class Reserved(Model):
     """Reserved GPUs: a contract paid whether used or not, at a fixed price for its term."""
 
     model_config = DOCUMENTED
-    gpus: int = Field(ge=1, le=1_000_000, description="GPUs reserved for the term (GPUs).")
-    usd_per_gpu_hour: Positive = Field(description="Contract price of a reserved GPU, paid for every "
+    gpus: int = Field(ge=1, le=MAX_COUNT, description="GPUs reserved for the term (GPUs).")
+    usd_per_gpu_hour: GpuHourPrice = Field(description="Contract price of a reserved GPU, paid for every "
                                        "hour of the term ($ per GPU-hour).")
     term_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS, description="Length of the contract "
                              "(months).")
@@ -145,7 +152,7 @@ class SelfHostedOption(Model):
     gpus: int | None = Field(default=None, ge=1, le=64, description="GPUs per replica, the "
                              "tensor-parallel size; left out, the size with the fewest GPU-seconds "
                              "per request that holds the model and meets max_inter_token_ms.")
-    usd_per_gpu_hour: Positive | None = Field(
+    usd_per_gpu_hour: GpuHourPrice | None = Field(
         None, description="Hourly price of one rented GPU ($ per GPU-hour); left out, the GPU "
         "catalog's typical on-demand price.")
     purchase: Purchase | None = Field(None, description="Buy the GPUs instead of renting them.")
@@ -153,9 +160,9 @@ class SelfHostedOption(Model):
         None, description="Rented GPUs reserved on a contract, paid whether used or not.")
     autoscale: bool = Field(False, description="On rented GPUs, size the fleet hour by hour to "
                             "follow workload.hourly_profile instead of the busiest hour all month.")
-    target_utilization: quantity(gt=0.0, le=1.0) = Field(
+    target_utilization: Utilization = Field(
         description="Share of peak capacity the fleet is planned to use (fraction 0-1).")
-    min_replicas: int = Field(default=1, ge=0, description="Fewest replicas while the option "
+    min_replicas: int = Field(default=1, ge=0, le=MAX_COUNT, description="Fewest replicas while the option "
                               "carries traffic (replicas).")
     max_inter_token_ms: float | None = Field(
         default=None, gt=0, le=1e6, description="Slowest acceptable time between generated tokens; "
@@ -163,8 +170,8 @@ class SelfHostedOption(Model):
     tokens_per_second_per_gpu: float | None = Field(
         default=None, ge=1e-3, le=1e9, description="Measured generation speed that overrides the "
         "physics model (output tokens/s per GPU).")
-    ops_fte: NonNegative = Field(description="Full-time people running the self-hosted fleet (FTE).")
-    usd_per_fte_year: NonNegative = Field(
+    ops_fte: Staff = Field(description="Full-time people running the self-hosted fleet (FTE).")
+    usd_per_fte_year: YearlyPay = Field(
         description="Loaded yearly cost of one full-time ops engineer ($ per FTE-year).")
     setup_usd: NonNegative = Field(0.0, description="One-off cost of standing up the self-hosted "
                                    "option ($).")
@@ -183,7 +190,7 @@ class SelfHostedOption(Model):
         None, description="An owned fine-tuning pipeline, priced with the scenario's fine_tuning "
         "section.")
     price_trend_per_year: TrendRate = Field(0.0, description=TREND_HELP)
-    price_volatility_per_year: NonNegative = Field(0.0, description=VOLATILITY_HELP)
+    price_volatility_per_year: Volatility = Field(0.0, description=VOLATILITY_HELP)
     other_costs: OtherCosts = Field((), description="Named costs of this option beyond GPUs and "
                                     "staff (platform, observability, eval suite).")
     history: History = Field((), description="What the option really was over time, for the "

@@ -12,7 +12,7 @@ from pydantic import Field
 import tco.calendar as calendar
 import tco.prices as prices
 from tco.distributions import nominal
-from tco.fields import Model, NonNegative, Share, TrendRate, positive
+from tco.fields import Model, Share, TokenPrice, TrendRate, Volatility, positive
 from tco.options.base import TOKENS
 from tco.options.table import OptionInputs, Table
 from tco.sections import TREND_HELP, VOLATILITY_HELP
@@ -30,25 +30,25 @@ class TokenPrices(Model):
     catalog: str | None = Field(
         None, description="'provider/model' in the genai-prices snapshot (python -m tco catalog "
         "prices); supplies every price left out here.")
-    input_usd_per_mtok: NonNegative | None = Field(None, description="List price of a million prompt "
+    input_usd_per_mtok: TokenPrice | None = Field(None, description="List price of a million prompt "
                                                    "tokens ($ per 1M tokens); required without catalog.")
-    cached_input_usd_per_mtok: NonNegative | None = Field(
+    cached_input_usd_per_mtok: TokenPrice | None = Field(
         None, description="Price of a million prompt tokens served from cache ($ per 1M tokens).")
-    output_usd_per_mtok: NonNegative | None = Field(None, description="List price of a million "
+    output_usd_per_mtok: TokenPrice | None = Field(None, description="List price of a million "
                                                     "generated tokens ($ per 1M tokens); required "
                                                     "without catalog.")
-    cache_write_usd_per_mtok: NonNegative | None = Field(
+    cache_write_usd_per_mtok: TokenPrice | None = Field(
         None, description="Price of a million prompt tokens written to cache ($ per 1M tokens).")
-    long_context_input_usd_per_mtok: NonNegative | None = Field(
+    long_context_input_usd_per_mtok: TokenPrice | None = Field(
         None, description="Input price of a long-context request (its tier) ($ per 1M tokens).")
-    long_context_cached_input_usd_per_mtok: NonNegative | None = Field(
+    long_context_cached_input_usd_per_mtok: TokenPrice | None = Field(
         None, description="Cached-input price of a long-context request (its tier) ($ per 1M tokens).")
-    long_context_output_usd_per_mtok: NonNegative | None = Field(
+    long_context_output_usd_per_mtok: TokenPrice | None = Field(
         None, description="Output price of a long-context request (its tier) ($ per 1M tokens).")
     batch_discount: Share | None = Field(
         None, description="Discount the vendor gives on batchable requests (fraction 0-1).")
     price_trend_per_year: TrendRate = Field(0.0, description=TREND_HELP)
-    price_volatility_per_year: NonNegative = Field(0.0, description=VOLATILITY_HELP)
+    price_volatility_per_year: Volatility = Field(0.0, description=VOLATILITY_HELP)
 
 
 def resolve(table: Table, prefix: str, o: TokenPrices, key: str | None, sc: Any,

@@ -13,6 +13,7 @@ In a link an edit reads ``0.05`` or ``triangular:0.01,0.02,0.05`` (``pert``, ``u
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +28,17 @@ from tco.report import apply_nominal, assumptions
 Edit = float | dict[str, Any]
 FORMS = {"triangular": 3, "pert": 3, "uniform": 2, "lognormal": 2, "normal": 2}
 KEYS = {"lognormal": ("median", "p90"), "normal": ("mean", "sd")}
+NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+"""A number as a link writes it: ASCII digits only. ``float`` also reads Arabic-Indic or
+full-width digits and '1_0_0', which no link the page writes holds (and the seed refuses)."""
+
+
+def _number(text: str) -> float:
+    if not NUMBER.fullmatch(text):
+        if "_" in text or any(ch.isdigit() and not "0" <= ch <= "9" for ch in text):
+            raise ValueError("not a number as links write them (ASCII digits 0-9, no '_')")
+        raise ValueError("not a number")
+    return float(text)
 """Forms written as a mapping; the others are a list."""
 COLUMNS = ("low", "nominal", "high")
 
@@ -90,17 +102,16 @@ def parse_value(text: str) -> Edit:
     """
     form, sep, body = text.partition(":")
     if not sep:
-        try:
-            value = float(text)
-        except ValueError:
-            raise ValueError("not a number") from None
+        if text.strip().lower().lstrip("+-") in ("inf", "infinity", "nan"):
+            raise ValueError("not a finite number")
+        value = _number(text)
         if not math.isfinite(value):
             raise ValueError("not a finite number")
         return clean(value)
     if form not in FORMS:
         raise ValueError(f"not a number or a distribution ({', '.join(FORMS)})")
     try:
-        numbers = [float(v) for v in body.split(",")]
+        numbers = [_number(v) for v in body.split(",")]
     except ValueError:
         raise ValueError(f"{form} takes {FORMS[form]} numbers separated by commas") from None
     if len(numbers) != FORMS[form]:

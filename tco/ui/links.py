@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from tco.errors import ScenarioError
 from tco.report import apply_nominal
+from tco.simulate import MAX_SEED
 from tco.ui.controls import Control
 from tco.ui.edits import Edit, apply_edits, clean, editable_paths, encode_value, parse_value
 
@@ -26,9 +27,14 @@ if TYPE_CHECKING:
     from tco.load import Loaded as Scenario
 
 RESERVED = ("scenario", "paths", "seed", "embed")  # every other parameter names an input
-MAX_SEED = 2**32 - 1
+# MAX_SEED (tco.simulate): one range for the page and the command line
 MAX_WIDGET_INT = 2**53 - 1  # the largest whole number a browser's number box holds exactly
 ECHO_CHARS = 40  # a value longer than this is shortened in messages
+MAX_MESSAGES = 8
+"""Messages shown for one link; the rest are counted in one more line."""
+QUERY_MAX_FIELDS, QUERY_MAX_CHARS = 1000, 512 * 1024
+"""Streamlit reads no parameter of a query string with more parameters or characters than these
+(``streamlit.runtime.state.query_params``, 1.67): it drops the whole string without a word."""
 _WHOLE = re.compile(r"-?[0-9]{1,18}")  # ASCII digits only: '²'.isdigit() is True but int('²') fails
 
 
@@ -120,6 +126,48 @@ def read(params: Mapping[str, Sequence[str]], stems: Collection[str], path_choic
     return link, problems
 
 
+def query_problems(raw: str, read: int) -> list[str]:
+    """What went wrong with a link's query string as a whole, in one line, or nothing.
+
+    Parameters
+    ----------
+    raw : str
+        The query string as the browser sent it (without '?').
+    read : int
+        Parameters the page received from it.
+    """
+    raw = raw.lstrip("?")
+    if not raw:
+        return []
+    fields = raw.count("&") + 1
+    if read == 0:
+        return [f"This link's settings were not read: its query string has {fields:,} parameters "
+                f"and {len(raw):,} characters, more than the page reads ({QUERY_MAX_FIELDS:,} "
+                f"parameters, {QUERY_MAX_CHARS // 1024:,} KiB); the scenario's own values are shown"]
+    last = raw.rsplit("&", 1)[-1]
+    if re.search(r"%[0-9A-Fa-f]?$", last) or "=" not in last or last.endswith("="):
+        return [f"This link looks cut short: its last parameter {_echo(last)} ends without a "
+                "value; check that the whole link was copied"]
+    return []
+
+
+def capped(messages: Sequence[str], limit: int = MAX_MESSAGES) -> list[str]:
+    """At most ``limit`` messages, then one line counting the rest ('and 590 more ...').
+
+    Messages about unknown parameters go last, so a value refused by a rule is never hidden
+    behind hundreds of names the page does not know.
+    """
+    messages = sorted(messages, key=lambda m: "not an input of this" in m)  # stable
+    if len(messages) <= limit:
+        return messages
+    rest = messages[limit - 1:]
+    unknown = sum("not an input of this" in m for m in rest)
+    what = ("unknown parameters" if unknown == len(rest) else
+            f"ignored link parameters ({unknown:,} of them unknown)" if unknown else
+            "ignored link parameters")
+    return [*messages[:limit - 1], f"…and {len(rest):,} more {what}"]
+
+
 def widget_values(inputs: Mapping[str, str], known: Mapping[str, Control], base: Scenario | None = None
                   ) -> tuple[dict[str, int | float], list[str]]:
     """Turn a link's input values (stored units) into widget values (displayed units).
@@ -147,13 +195,14 @@ def widget_values(inputs: Mapping[str, str], known: Mapping[str, Control], base:
     ignored: list[str] = []
     for path, text in inputs.items():
         try:
-            value = float(text)
-        except ValueError:
+            parsed = parse_value(text)
+        except ValueError as exc:
+            ignored.append(f"Ignored link parameter {path}={_echo(text)}: {exc}")
+            continue
+        if isinstance(parsed, dict):
             ignored.append(f"Ignored link parameter {path}={_echo(text)}: not a number")
             continue
-        if not math.isfinite(value):
-            ignored.append(f"Ignored link parameter {path}={_echo(text)}: not a finite number")
-            continue
+        value = float(parsed)
         control = known.get(path)
         if control is None:
             ignored.append(f"Ignored link parameter {path}: not an input of this page")
@@ -180,9 +229,32 @@ def _broken_rule(control: Control, value: float, shown: float, base: Scenario | 
                 return exc.rule if exc.field == control.path else str(exc)
     if abs(shown) > MAX_WIDGET_INT:
         return "too large for this page"
+    rounded = _rounding(control, value * control.display_scale)  # ``shown`` is already rounded
+    if rounded is not None:
+        return rounded
     if control.widget == "number" and control.low is not None and shown < control.low:
         return f"must be at least {control.low:g} on this page"
     return None
+
+
+def _rounding(control: Control, shown: float) -> str | None:
+    """Why a widget would show ``shown`` rounded (the page never rounds a link's value silently)."""
+    match = re.fullmatch(r"%(?:\.(\d+))?[df]", control.fmt or "")
+    if match is None:
+        return None
+    digits = 0 if control.fmt == "%d" else int(match.group(1) or 6)
+    step = 10.0 ** -digits
+    if abs(round(shown, digits) - shown) <= 1e-12 * abs(shown):  # float noise (0.07 x 100) aside
+        return None
+    low, high = math.floor(shown / step) * step, math.ceil(shown / step) * step
+    scale = control.display_scale
+    what = "whole numbers" if digits == 0 else f"{digits} decimal{'s' if digits > 1 else ''}"
+    return (f"this page's {control.widget} holds {what}{' of percent' if scale == 100 else ''}, so "
+            f"it would be rounded; give {_plain(low / scale)} or {_plain(high / scale)}")
+
+
+def _plain(value: float) -> str:
+    return f"{value:.12g}"
 
 
 def edits_from_link(inputs: Mapping[str, str], base: Scenario, known: Mapping[str, Control]

@@ -63,7 +63,7 @@ def read_link(stems: Collection[str]) -> None:
     st.session_state["query_loaded"] = True
     link, problems = links.read({key: st.query_params.get_all(key) for key in st.query_params}, stems,
                                 PATH_CHOICES)
-    st.session_state["link_problems"] = problems
+    st.session_state["link_problems"] = links.query_problems(_raw_query(), len(st.query_params)) + problems
     if link.scenario is not None:
         st.session_state["scenario"] = link.scenario
     if link.paths is not None:
@@ -73,6 +73,15 @@ def read_link(stems: Collection[str]) -> None:
     st.session_state["pending_changes"] = link.inputs
 
 
+def _raw_query() -> str:
+    """The query string as the browser sent it: Streamlit drops a long one from ``st.query_params``
+    without a word, and ``query_problems`` says so."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: PLC0415 - page only
+
+    ctx = get_script_run_ctx()
+    return str(getattr(ctx, "query_string", "") or "")
+
+
 def apply_link(base: Scenario) -> None:
     """Make the link's input values the page's edits, once the scenario (and so its inputs) is
     known; each parameter left out shows one line, escaped (names and values come from anyone)."""
@@ -80,7 +89,7 @@ def apply_link(base: Scenario) -> None:
     if "pending_changes" not in st.session_state:
         return
     values, ignored = links.edits_from_link(st.session_state.pop("pending_changes"), base, by_path(base))
-    for message in [*st.session_state.pop("link_problems", []), *ignored]:
+    for message in links.capped([*st.session_state.pop("link_problems", []), *ignored]):
         st.warning(escape_markdown(message))
     st.session_state[EDITS] = values
     _sync_widgets(base, values)
