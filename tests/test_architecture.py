@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
      "tco.metrics", "tco.budget"),
     # 1: reference data and physics
     ("tco.catalog", "tco.prices", "tco.capacity", "tco.engines", "tco.published", "tco.ledger",
-     "tco.calendar"),
+     "tco.calendar", "tco.calibration"),
     # 2: schema: bounded fields, risk kinds, the pydantic models
     ("tco.fields", "tco.risks", "tco.sections", "tco.schema"),
     # 3: YAML I/O, and the labels of the schema's fields
