@@ -276,3 +276,50 @@ def test_calibration_file_rules(tmp_path: Path) -> None:
     path.write_bytes(files.dumps(doc))
     with pytest.raises(ScenarioError, match="factors: memory: must be within 0.42-0.84"):
         files.load(str(path))
+
+
+def _scenario_with(tmp_path: Path, calibration: Path, gpus: str = "") -> Path:
+    shipped_scenario = Path(__file__).parent.parent / "scenarios" / "startup-api-cheaper.yaml"
+    text = shipped_scenario.read_text(encoding="utf-8")
+    anchor = "    precision: bf16\n"
+    assert text.count(anchor) == 1
+    text = text.replace(anchor, f"{anchor}    capacity_calibration: {calibration}\n{gpus}")
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_self_hosted_option_takes_a_calibration_file(tmp_path: Path) -> None:
+    """startup-api-cheaper's Llama 3.1 8B on H100 (1,200 in / 300 out) calibrated on runs the model
+    makes at HBM efficiency 0.60: the plan uses the file's factors, and the throughput factor the
+    file's spread floored at 0.05, citing the file and its hash."""
+    import tco
+
+    truth = dataclasses.replace(capacity.EFFICIENCY, memory=0.60)
+    runs = _model_runs(tmp_path, truth, MEMORY_BOUND_BATCHES, shape=(1200.0, 300.0))
+    target = tmp_path / "calibration.yaml"
+    assert main(["calibrate", *map(str, runs), *BASE, "-o", str(target)]) == 0
+    loaded = tco.load_scenario(_scenario_with(tmp_path, target))
+    plan = loaded.inputs.plans["llama-8b"]
+    kw = dict(model="llama-3.1-8b", gpu="h100-sxm", precision="bf16", gpus=1, input_tokens=1200,
+              output_tokens=300, max_inter_token_ms=30)
+    shipped = capacity.plan(**kw)
+    expected = capacity.plan(**kw, efficiency=files.load(str(target)).efficiency)
+    assert plan.output_tokens_per_s == pytest.approx(expected.output_tokens_per_s)
+    assert plan.output_tokens_per_s < shipped.output_tokens_per_s  # slower memory, fewer tokens
+    assert plan.throughput_log_sd == files.MIN_RESIDUAL_LOG_SD  # the runs fit almost exactly
+    param = loaded.inputs.params["options.llama-8b.throughput_factor"]
+    assert hashlib.sha256(target.read_bytes()).hexdigest() in param.source
+    assert str(target) in param.source
+
+
+def test_a_calibration_of_another_shape_or_model_is_refused(tmp_path: Path) -> None:
+    import tco
+
+    target = tmp_path / "calibration.yaml"
+    assert main(["calibrate", *map(str, STAGES), *BASE, "-o", str(target)]) == 0
+    with pytest.raises(ScenarioError, match=r"options.llama-8b.capacity_calibration: 1,200 input tokens "
+                       r"per request is outside what .* covers \(201-201"):
+        tco.load_scenario(_scenario_with(tmp_path, target))
+    with pytest.raises(ScenarioError, match="was measured on 1 GPUs per replica, not 2"):
+        tco.load_scenario(_scenario_with(tmp_path, target, gpus="    gpus: 2\n"))

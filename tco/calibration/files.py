@@ -159,3 +159,31 @@ def load(path: str, field: str = "capacity_calibration") -> CalibrationFile:
         efficiency=dataclasses.replace(capacity.EFFICIENCY, **values),
         multipliers={k: float(v) for k, v in multipliers.items()}, residual_log_sd=float(spread),
         covers=shapes, as_of=str(doc.get("as_of", "")), sources=tuple(doc.get("sources") or ()))
+
+
+def calibrated_plan(path: str, calibration_field: str, **plan_args: Any) -> capacity.CapacityPlan:
+    """``capacity.plan`` with a calibration file's factors, its regime multiplier and its spread.
+
+    The file must have been measured on the option's model, GPU and weight format, and on its
+    replica size when the option pins one (the file's size is taken when it does not); the
+    option's request shape must lie within what the runs cover (``check_shape``).
+    """
+    field = calibration_field
+    cal = load(path, field)
+    for key in ("model", "gpu", "precision"):
+        if plan_args.get(key) != getattr(cal, key):
+            raise ScenarioError(field, f"{path} was measured with {key} {getattr(cal, key)}, not "
+                                f"{plan_args.get(key)}")
+    if plan_args.get("gpus") not in (None, cal.gpus):
+        raise ScenarioError(field, f"{path} was measured on {cal.gpus} GPUs per replica, not "
+                            f"{plan_args['gpus']}")
+    cal.check_shape(plan_args["input_tokens"], plan_args["output_tokens"], field)
+    plan = capacity.plan(**{**plan_args, "gpus": cal.gpus}, efficiency=cal.efficiency)
+    m = cal.multiplier(plan.regime)
+    return dataclasses.replace(
+        plan, output_tokens_per_s=plan.output_tokens_per_s * m,
+        input_tokens_per_s=plan.input_tokens_per_s * m,
+        replica_seconds_per_input_token=plan.replica_seconds_per_input_token / m,
+        replica_seconds_per_output_token=plan.replica_seconds_per_output_token / m,
+        throughput_log_sd=cal.throughput_log_sd,
+        calibration=f"{path} (sha256 {cal.sha256})", calibration_as_of=cal.as_of)

@@ -84,6 +84,10 @@ class CapacityPlan:
     layout: str = "tp"
     batch_bound: str = "KV-cache memory"
     """One of ``BATCH_BOUNDS``."""
+    calibration: str = ""
+    """The user's calibration file behind the factors ('name (sha256 ...)'), or '' for the
+    shipped fit (``tco.calibration.files.calibrated_plan``)."""
+    calibration_as_of: str = ""
 
     @property
     def output_tokens_per_s_per_gpu(self) -> float:
