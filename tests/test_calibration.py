@@ -123,6 +123,10 @@ def _model_runs(tmp_path: Path, eff: capacity.Efficiency, batches, shape=(1000.0
     return out
 
 
+def cal_runs(paths: list[Path]) -> list[formats.Measured]:
+    return _runs(paths)
+
+
 def _runs(paths: list[Path]) -> list[formats.Measured]:
     return [r for p in paths for r in formats.read(str(p))[0]]
 
@@ -201,6 +205,9 @@ def test_cli_writes_the_calibration_file(tmp_path: Path, capsys: pytest.CaptureF
     loaded = files.load(str(target))
     assert loaded.efficiency.memory == doc["factors"]["memory"]
     assert loaded.throughput_log_sd == max(doc["residual_log_sd"], files.MIN_RESIDUAL_LOG_SD)
+    first = next(r for r in cal_runs(STAGES) if r.file == str(STAGES[0]))
+    assert loaded.own_points()[0] == pytest.approx((1000 / first.time_per_output_token_ms,
+                                                    first.output_tokens_per_s), rel=1e-4)
     with pytest.raises(ScenarioError, match="outside what"):
         loaded.check_shape(8000, 60, "options.x.capacity_calibration")
 
@@ -323,3 +330,32 @@ def test_a_calibration_of_another_shape_or_model_is_refused(tmp_path: Path) -> N
         tco.load_scenario(_scenario_with(tmp_path, target))
     with pytest.raises(ScenarioError, match="was measured on 1 GPUs per replica, not 2"):
         tco.load_scenario(_scenario_with(tmp_path, target, gpus="    gpus: 2\n"))
+
+
+def test_throughput_latency_chart() -> None:
+    """gpt-oss-120b on 2 x H100: along the model's curve tokens per GPU rise and tokens per user
+    fall with the batch; the chosen point is the curve's point at the plan's batch; the 15
+    InferenceX runs on H100 and the user's runs are drawn; plotly renders it."""
+    from tco.figures import to_figure
+    from tco.figures.capacity import CHOSEN, MODEL_CURVE, OWN, PUBLISHED, throughput_latency
+
+    plan = capacity.plan(model="gpt-oss-120b", gpu="h100-sxm", precision="fp4", gpus=2, input_tokens=1024,
+                         output_tokens=1024, max_inter_token_ms=40, serving_engine="vllm")
+    spec = throughput_latency(plan, 1024, 1024, own_runs=[(150.0, 900.0), (60.0, 1800.0)])
+    curve = spec.frame[spec.frame["series"] == MODEL_CURVE]
+    assert (np.diff(curve["y"]) > 0).all() and (np.diff(curve["x"]) < 0).all()
+    chosen = spec.frame[spec.frame["series"] == CHOSEN].iloc[0]
+    assert chosen["y"] == pytest.approx(plan.output_tokens_per_s_per_gpu)
+    assert chosen["x"] == pytest.approx(1000 / plan.inter_token_ms)
+    assert chosen["x"] >= 1000 / 40  # the latency target holds
+    assert (spec.frame["series"] == PUBLISHED).sum() == 43  # every H100 gpt-oss run, any size
+    assert (spec.frame["series"] == OWN).sum() == 2
+    assert len(to_figure(spec).data) == 4
+
+
+def test_a_calibration_and_a_measured_speed_are_not_both_given(tmp_path: Path) -> None:
+    import tco
+
+    path = _scenario_with(tmp_path, tmp_path / "c.yaml", gpus="    tokens_per_second_per_gpu: 900\n")
+    with pytest.raises(ScenarioError, match="capacity_calibration: give it or tokens_per_second_per_gpu"):
+        tco.load_scenario(path)

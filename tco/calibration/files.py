@@ -18,12 +18,12 @@ from typing import Any
 import yaml
 
 import tco.capacity as capacity
-from tco.calibration.refit import Calibration
+from tco.calibration.refit import FACTOR_NAMES, Calibration
 from tco.errors import ScenarioError
 
 KIND = "tco-capacity-calibration"
 VERSION = 1
-FACTORS = ("memory", "compute", "link", "expert_compute", "expert_pad_tokens", "overlap_loss", "reserve_gb")
+FACTORS = FACTOR_NAMES
 """The ``capacity.Efficiency`` fields a calibration file carries."""
 MIN_RESIDUAL_LOG_SD = 0.05
 """A self-hosted option's throughput spread never drops below this, however well the user's runs
@@ -58,6 +58,7 @@ def document(cal: Calibration, sources: list[tuple[str, bytes, str, int]], as_of
                   "input_tokens": round(r.point.input_tokens, 1),
                   "output_tokens": round(r.point.output_tokens, 1),
                   "concurrency": round(r.concurrency, 2),
+                  "time_per_output_token_ms": round(r.point.time_per_output_token_ms, 4),
                   "measured_output_tokens_per_s": round(r.point.output_tokens_per_s, 2),
                   "model_before_output_tokens_per_s": round(r.predicted_before, 2),
                   "model_after_output_tokens_per_s": round(r.predicted_after, 2)} for r in cal.rows],
@@ -85,6 +86,12 @@ class CalibrationFile:
     covers: dict[str, tuple[float, float]]
     as_of: str
     sources: tuple[dict[str, Any], ...]
+    runs: tuple[dict[str, Any], ...] = ()
+
+    def own_points(self) -> list[tuple[float, float]]:
+        """(output tokens/s per user, output tokens/s per GPU) of each run, for the chart."""
+        return [(1000.0 / r["time_per_output_token_ms"], r["measured_output_tokens_per_s"] / self.gpus)
+                for r in self.runs if r.get("time_per_output_token_ms")]
 
     @property
     def throughput_log_sd(self) -> float:
@@ -158,7 +165,8 @@ def load(path: str, field: str = "capacity_calibration") -> CalibrationFile:
         gpus=int(_need(doc, "gpus", path, int)),
         efficiency=dataclasses.replace(capacity.EFFICIENCY, **values),
         multipliers={k: float(v) for k, v in multipliers.items()}, residual_log_sd=float(spread),
-        covers=shapes, as_of=str(doc.get("as_of", "")), sources=tuple(doc.get("sources") or ()))
+        covers=shapes, as_of=str(doc.get("as_of", "")), sources=tuple(doc.get("sources") or ()),
+        runs=tuple(r for r in doc.get("runs") or () if isinstance(r, dict)))
 
 
 def calibrated_plan(path: str, calibration_field: str, **plan_args: Any) -> capacity.CapacityPlan:
@@ -186,4 +194,20 @@ def calibrated_plan(path: str, calibration_field: str, **plan_args: Any) -> capa
         replica_seconds_per_input_token=plan.replica_seconds_per_input_token / m,
         replica_seconds_per_output_token=plan.replica_seconds_per_output_token / m,
         throughput_log_sd=cal.throughput_log_sd,
-        calibration=f"{path} (sha256 {cal.sha256})", calibration_as_of=cal.as_of)
+        calibration_file=path, calibration_sha256=cal.sha256, calibration_as_of=cal.as_of)
+
+
+def plan(calibration: str | None, *, field: str, **plan_args: Any) -> capacity.CapacityPlan:
+    """A self-hosted option's plan: ``capacity.plan``, or with its ``capacity_calibration`` file."""
+    if calibration is None:
+        return capacity.plan(**plan_args, field=field)
+    return calibrated_plan(calibration, f"{field}.capacity_calibration", **plan_args, field=field)
+
+
+def spread_source(p: capacity.CapacityPlan) -> tuple[str, str | None] | None:
+    """(source, as-of) of a calibrated plan's throughput spread for the assumptions table, which
+    exports and the deck's provenance carry; None for the shipped fit."""
+    if not p.calibration_file:
+        return None
+    return (f"your benchmark calibration {p.calibration}: residual spread of your runs (log-sd "
+            f"{p.throughput_log_sd:.3f}, at least {MIN_RESIDUAL_LOG_SD})", p.calibration_as_of or None)

@@ -27,9 +27,11 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 import tco.capacity as capacity
 import tco.catalog as catalog
+from tco.calibration import formats
 from tco.calibration.formats import Measured
 from tco.errors import ScenarioError
 
@@ -48,6 +50,10 @@ NOISE_FLOOR_LOG = 0.01
 """Smallest run-to-run scatter assumed (1% in log; judgement: repeated benchmark runs of one
 configuration are rarely closer), so runs the model reproduces exactly still leave the prior a
 small say."""
+
+FACTOR_NAMES = ("memory", "compute", "link", "expert_compute", "expert_pad_tokens", "overlap_loss",
+                "reserve_gb")
+"""The ``capacity.Efficiency`` fields a calibration reports and carries."""
 
 FACTOR_DIGITS = 4
 """Calibrated factors are written to 4 decimals: finer than any benchmark resolves."""
@@ -110,6 +116,31 @@ class Calibration:
     def on_bound(self, name: str) -> bool:
         low, high, _ = capacity.FIT_BOUNDS[name]
         return round(getattr(self.efficiency, name), FACTOR_DIGITS) in (low, high)
+
+    def frame(self) -> pd.DataFrame:
+        """Every run before and after, one row each (the CLI's and the page's table)."""
+        return pd.DataFrame([{
+            "run": r.point.where, "regime": r.regime,
+            "in/out tokens": f"{r.point.input_tokens:.0f}/{r.point.output_tokens:.0f}",
+            "concurrency": round(r.concurrency, 1), "measured tok/s": round(r.point.output_tokens_per_s, 1),
+            "model before": round(r.predicted_before, 1), "ratio before": round(r.ratio_before, 3),
+            "model after": round(r.predicted_after, 1), "ratio after": round(r.ratio_after, 3)}
+            for r in self.rows])
+
+    def factor_lines(self) -> list[str]:
+        """One line per factor (shipped -> calibrated, bounds, refit or kept) and per multiplier."""
+        out = []
+        for name in FACTOR_NAMES:
+            low, high, _ = capacity.FIT_BOUNDS[name]
+            before, after = getattr(self.shipped, name), getattr(self.efficiency, name)
+            mark = "refit" if name in self.refit else "kept"
+            edge = "; on a bound" if name in self.refit and self.on_bound(name) else ""
+            out.append(f"{name:18s} {before:8.4g} -> {after:8.4g}  [{low:g}, {high:g}] ({mark}{edge})")
+        for regime, value in self.multipliers.items():
+            n = sum(r.regime == regime for r in self.rows)
+            out.append(f"{regime} throughput multiplier {value:.4g} (only {n} run{'s' * (n != 1)}: fewer "
+                       f"than {MIN_POINTS} refit no factor)")
+        return out
 
     def covers(self) -> dict[str, tuple[float, float]]:
         """The request shapes and batches the runs span."""
@@ -258,3 +289,39 @@ def calibrate(setup: Setup, points: list[Measured],
                      predicted(setup, p, eff) * multipliers.get(r, 1.0))
                  for p, r in zip(points, regimes, strict=True))
     return Calibration(setup, shipped, eff, tuple(names), multipliers, rows, noise)
+
+
+def matches(setup: Setup, p: Measured) -> bool:
+    """Whether a run that names its own configuration (InferenceX rows) is the one calibrated."""
+    return ((p.gpu is None or p.gpu == setup.gpu) and (p.precision is None or p.precision == setup.precision)
+            and (p.replica_gpus is None or p.replica_gpus == setup.gpus)
+            and (p.layout is None or p.layout == setup.layout)
+            and (p.model is None or setup.model in p.model))
+
+
+def runs_of(setup: Setup, runs: list[Measured], file: str) -> list[Measured]:
+    """The runs of one file that are of the calibrated replica; none is an error naming the file."""
+    kept = [p for p in runs if matches(setup, p)]
+    if not kept:
+        raise ScenarioError(f"{file}: rows", f"no run matches --model {setup.model}, --gpu {setup.gpu}, "
+                            f"--precision {setup.precision}, --gpus {setup.gpus}, --layout {setup.layout}")
+    return kept
+
+
+def for_plan(plan: capacity.CapacityPlan, data: bytes, name: str) -> Calibration:
+    """Calibrate on an uploaded benchmark file for the replica a plan chose (the page's Costs tab).
+
+    Raises
+    ------
+    ScenarioError
+        The file is over ``formats.MAX_FILE_BYTES``, in no known format, or has no usable run.
+    """
+    if len(data) > formats.MAX_FILE_BYTES:
+        raise ScenarioError(f"{name}: file", f"is larger than {formats.MAX_FILE_BYTES // 1000:,} kB")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{name}: format", "is not a text file of any benchmark format") from None
+    setup = Setup(plan.model, plan.gpu, plan.precision, plan.gpus, plan.kv_cache_precision, plan.layout,
+                  plan.serving_engine if plan.serving_engine in capacity.SERVING_ENGINES else "vllm")
+    return calibrate(setup, runs_of(setup, formats.parse(text, name), name))

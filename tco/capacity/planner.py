@@ -84,10 +84,16 @@ class CapacityPlan:
     layout: str = "tp"
     batch_bound: str = "KV-cache memory"
     """One of ``BATCH_BOUNDS``."""
-    calibration: str = ""
-    """The user's calibration file behind the factors ('name (sha256 ...)'), or '' for the
-    shipped fit (``tco.calibration.files.calibrated_plan``)."""
+    calibration_file: str = ""
+    """The user's calibration file behind the factors, or '' for the shipped fit
+    (``tco.calibration.files.calibrated_plan``)."""
+    calibration_sha256: str = ""
     calibration_as_of: str = ""
+
+    @property
+    def calibration(self) -> str:
+        """'file (sha256 ...)' of the calibration behind the plan, or ''."""
+        return f"{self.calibration_file} (sha256 {self.calibration_sha256})" if self.calibration_file else ""
 
     @property
     def output_tokens_per_s_per_gpu(self) -> float:

@@ -46,14 +46,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                      help="calibration file to write (YAML); none: print only")
 
 
-def _matches(setup: refit.Setup, p: formats.Measured) -> bool:
-    """Whether a run that names its own configuration (InferenceX rows) is the one calibrated."""
-    return ((p.gpu is None or p.gpu == setup.gpu) and (p.precision is None or p.precision == setup.precision)
-            and (p.replica_gpus is None or p.replica_gpus == setup.gpus)
-            and (p.layout is None or p.layout == setup.layout)
-            and (p.model is None or setup.model in p.model))
-
-
 def calibrate_command(args: argparse.Namespace) -> int:
     if args.engine not in capacity.SERVING_ENGINES:
         raise ScenarioError("--engine", "must be one of " + ", ".join(capacity.SERVING_ENGINES))
@@ -68,11 +60,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
     sources = []
     for name in args.files:
         runs, data = formats.read(name)
-        kept = [p for p in runs if _matches(setup, p)]
-        if not kept:
-            raise ScenarioError(f"{name}: rows", f"no run matches --model {setup.model}, --gpu {setup.gpu}, "
-                                f"--precision {setup.precision}, --gpus {setup.gpus}, "
-                                f"--layout {setup.layout}")
+        kept = refit.runs_of(setup, runs, name)
         points += kept
         sources.append((name, data, kept[0].format, len(kept)))
     cal = refit.calibrate(setup, points)
@@ -87,27 +75,14 @@ def calibrate_command(args: argparse.Namespace) -> int:
 
 
 def _report(cal: refit.Calibration) -> None:
-    rows = [{"run": r.point.where, "regime": r.regime, "in/out tokens": f"{r.point.input_tokens:.0f}/"
-             f"{r.point.output_tokens:.0f}", "concurrency": round(r.concurrency, 1),
-             "measured tok/s": round(r.point.output_tokens_per_s, 1),
-             "model before": round(r.predicted_before, 1), "ratio before": round(r.ratio_before, 3),
-             "model after": round(r.predicted_after, 1), "ratio after": round(r.ratio_after, 3)}
-            for r in cal.rows]
+    frame = cal.frame().assign(run=[r.point.where.rsplit("/", 1)[-1] for r in cal.rows])
     with pd.option_context("display.width", 250, "display.max_colwidth", 60, "display.max_rows", None):
-        say(pd.DataFrame(rows).to_string(index=False))
+        say(frame.to_string(index=False))
     say("\nratio = model / measured output tokens per second, at each run's own mean batch "
         "(output tokens/s x mean time per output token)")
     say("\nfactors (shipped -> calibrated, within the cited bounds):")
-    for name in files.FACTORS:
-        low, high, _ = capacity.FIT_BOUNDS[name]
-        before, after = getattr(cal.shipped, name), getattr(cal.efficiency, name)
-        mark = "refit" if name in cal.refit else "kept"
-        edge = "; on a bound" if name in cal.refit and cal.on_bound(name) else ""
-        say(f"  {name:18s} {before:8.4g} -> {after:8.4g}  [{low:g}, {high:g}] ({mark}{edge})")
-    for regime, value in cal.multipliers.items():
-        n = sum(r.regime == regime for r in cal.rows)
-        say(f"  {regime} throughput multiplier {value:.4g} (only {n} run{'s' * (n != 1)}: fewer than "
-            f"{refit.MIN_POINTS} refit no factor)")
+    for line in cal.factor_lines():
+        say(f"  {line}")
     say(f"residual spread about your runs: log-sd {cal.residual_log_sd:.3f} (before "
         f"{_log_sd([r.ratio_before for r in cal.rows]):.3f}); a calibrated option draws with at least "
         f"{files.MIN_RESIDUAL_LOG_SD}")

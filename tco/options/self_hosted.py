@@ -7,7 +7,6 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-import tco.capacity as capacity
 import tco.catalog as catalog
 from tco.calibration import files as calibration_files
 from tco.capacity import CapacityPlan
@@ -165,10 +164,8 @@ class SelfHostedOption(Model):
         default=None, ge=1e-3, le=1e9, description="Measured generation speed that overrides the "
         "physics model (output tokens/s per GPU).")
     capacity_calibration: str | None = Field(
-        default=None, min_length=1, max_length=1000, description="Calibration file written by python "
-        "-m tco calibrate from your own benchmark runs (path from the working directory): its "
-        "factors size the replica and its residual spread, at least 0.05, is the throughput "
-        "uncertainty.")
+        default=None, min_length=1, max_length=1000, description="File written by python -m tco "
+        "calibrate from your own benchmark runs: it sizes the replica and sets the throughput spread.")
     ops_fte: NonNegative = Field(description="Full-time people running the self-hosted fleet (FTE).")
     usd_per_fte_year: NonNegative = Field(
         description="Loaded yearly cost of one full-time ops engineer ($ per FTE-year).")
@@ -204,8 +201,7 @@ class SelfHostedOption(Model):
         if self.purchase is not None and self.autoscale:
             raise FieldError("autoscale", "applies to rented GPUs; bought GPUs are owned all month")
         if self.capacity_calibration is not None and self.tokens_per_second_per_gpu is not None:
-            raise FieldError("capacity_calibration", "give tokens_per_second_per_gpu (one measured "
-                             "figure) or capacity_calibration (the model refit on your runs), not both")
+            raise FieldError("capacity_calibration", "give it or tokens_per_second_per_gpu, not both")
         return self
 
     @property
@@ -238,16 +234,13 @@ def resolve(table: Table, name: str, o: SelfHostedOption, sc: Any,
     prefix = f"options.{name}"
     m = catalog.model(o.model, f"{prefix}.model")
     g = catalog.gpu(o.gpu, f"{prefix}.gpu")
-    sizing = dict(model=o.model, gpu=o.gpu, precision=o.precision, gpus=o.gpus,
-                  kv_cache_precision=o.kv_cache_precision, serving_engine=o.serving_engine,
-                  input_tokens=nominal(sc.workload.input_tokens_per_request),
-                  output_tokens=nominal(sc.workload.output_tokens_per_request),
-                  max_inter_token_ms=o.max_inter_token_ms, field=prefix)
-    if o.capacity_calibration is None:
-        plans[name] = capacity.plan(**sizing)
-    else:  # the user's own runs: their refit factors and spread (tco/calibration/files.py)
-        plans[name] = calibration_files.calibrated_plan(o.capacity_calibration,
-                                                        f"{prefix}.capacity_calibration", **sizing)
+    plans[name] = calibration_files.plan(o.capacity_calibration, model=o.model, gpu=o.gpu,
+                                         precision=o.precision, gpus=o.gpus,
+                                         kv_cache_precision=o.kv_cache_precision,
+                                         serving_engine=o.serving_engine,
+                                         input_tokens=nominal(sc.workload.input_tokens_per_request),
+                                         output_tokens=nominal(sc.workload.output_tokens_per_request),
+                                         max_inter_token_ms=o.max_inter_token_ms, field=prefix)
     if o.purchase is None:
         if o.usd_per_gpu_hour is not None:
             table.add(f"{prefix}.usd_per_gpu_hour", o.usd_per_gpu_hour, o, "usd_per_gpu_hour")
@@ -303,16 +296,11 @@ def resolve(table: Table, name: str, o: SelfHostedOption, sc: Any,
         # The published points' scatter around the model in this regime, as a per-path factor on
         # throughput: median 1 (the model's value), log-sd the fit half's residual spread.
         spread = Lognormal(1.0, float(np.exp(Z_P90 * plan.throughput_log_sd)))
-        if plan.calibration:
-            table.add(f"{prefix}.throughput_factor", spread, None, "throughput_factor",
-                      f"your benchmark calibration {plan.calibration}: residual spread of your runs "
-                      f"(log-sd {plan.throughput_log_sd:.3f}, at least "
-                      f"{calibration_files.MIN_RESIDUAL_LOG_SD})", plan.calibration_as_of or None)
-        else:
-            table.add(f"{prefix}.throughput_factor", spread, None, "throughput_factor",
+        table.add(f"{prefix}.throughput_factor", spread, None, "throughput_factor",
+                  *(calibration_files.spread_source(plan) or (
                       f"capacity model calibration: residual spread of published {plan.regime} points "
                       f"(log-sd {plan.throughput_log_sd:.3f}); see python -m tco catalog benchmarks",
-                      published_as_of())
+                      published_as_of())))
 
 
 def licence_test(o: SelfHostedOption) -> tuple[str, str]:
