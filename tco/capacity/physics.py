@@ -25,9 +25,11 @@ step run one after another, each bound by memory or by math: o = 0 is the roofli
   layer; ``tp`` reads 1/n of everything touched, ``dp-ep`` all shared weights and 1/n of the
   touched experts;
 - t_gemm: 2 x active parameters x T FLOPs / n over dense peak x measured matmul ceiling share
-  (``tco/data/gpus.csv``) x the compute efficiency; routed experts compute k T rows plus a
-  fitted padding per touched expert (the unfilled part of its last GEMM tile), at a fitted
-  share of that rate (grouped GEMMs, with routing and permutation around them);
+  (``tco/data/gpus.csv``) x the compute efficiency; routed experts compute k T rows at a fitted
+  share of that rate (grouped GEMMs, with routing and permutation around them) plus a fitted
+  padding per touched expert (the unfilled part of its last GEMM tile) at the full rate: a tile
+  is computed whole, so a step that touches many experts with a few rows each pays tiles, not
+  slow rows;
 - t_kv: the decoding sequences' KV cache (with its copies) / n over the same bandwidth;
 - t_attention: score and value FLOPs / n (a 576-wide latent per head for MLA models in decode);
 - t_comm: per all-reduce, NCCL's ring: 2 (n - 1) / n of the T x hidden BF16 message over the link
@@ -268,7 +270,11 @@ def step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: 
     t_weights = per_gpu_params * BYTES_PER_VALUE[precision] / bandwidth
     dense_params = m.active_params_b * PARAMS_PER_BILLION - (m.experts_per_token or 0) * expert
     expert_rows = expert_gemm_rows(m, tokens, eff.expert_pad_tokens)
-    t_gemm = 2.0 * (tokens * dense_params + expert * expert_rows / eff.expert_compute) / size / gemm_flops
+    routed_rows = expert_gemm_rows(m, tokens)
+    # routed rows pay the grouped GEMM's routing and permutation (expert_compute); the padding of
+    # each touched expert's last tile is computed at the dense rate, wasted but not slowed
+    expert_cost_rows = routed_rows / eff.expert_compute + (expert_rows - routed_rows)
+    t_gemm = 2.0 * (tokens * dense_params + expert * expert_cost_rows) / size / gemm_flops
     context = input_tokens + 0.5 * output_tokens
     kv_read = decode * kv_bytes_per_sequence(m, context, kv_precision) * kv_copies(m, size, layout)
     t_kv = kv_read / size / bandwidth
