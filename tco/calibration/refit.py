@@ -3,7 +3,8 @@
 Each run is compared with the model at the batch it carried: by Little's law a run's mean number
 of decoding sequences is B = output tokens/s x mean time per output token, and with continuous
 batching each step carries B decoding sequences and B x input / output prefill tokens, so the
-model's throughput at that operating point is B / t_step(B) (``tco.capacity.step_seconds``). A
+model's throughput at that operating point is B / t_step(B) (``tco.capacity.mean_step_seconds``,
+prompts prefilled in chunks of the engine's token budget). A
 run well below saturation is then judged at its own small batch, not at the replica's maximum.
 
 Each run falls in a regime (``tco.capacity.regime``, datasheet ceilings only, so it cannot move
@@ -31,15 +32,16 @@ import pandas as pd
 
 import tco.capacity as capacity
 import tco.catalog as catalog
+import tco.engines as engines
 from tco.calibration import formats
 from tco.calibration.formats import Measured
 from tco.errors import ScenarioError
 
 GOVERNS = {"prefill-bound": ("compute",), "decode memory-bound": ("memory",),
-           "decode compute-bound": ("compute",), "moe": ("expert_compute",)}
+           "decode compute-bound": ("compute",), "moe": ("expert_compute", "memory", "compute")}
 """The factors each regime's step time depends on most: a memory-bound decode step is the
-weights and KV cache over bandwidth, a compute-bound or prefill step GEMMs over the matmul rate,
-a mixture of experts its expert GEMMs."""
+weights and KV cache over bandwidth, a compute-bound or prefill step GEMMs over the matmul rate;
+a mixture of experts (one regime, not split by bound) its expert GEMMs, reads and dense GEMMs."""
 
 MULTI_GPU_FACTORS = ("link",)
 MIN_POINTS = 3
@@ -182,10 +184,11 @@ def predicted(setup: Setup, p: Measured, eff: capacity.Efficiency) -> float:
     """Model output tokens/s of the replica at the run's shape and mean batch."""
     m, g = catalog.model(setup.model), catalog.gpu(setup.gpu)
     b = np.array([p.concurrency])
-    t = capacity.step_seconds(m, g, setup.precision, setup.kv_cache_precision, setup.gpus, b,
-                              b * p.input_tokens / p.output_tokens, (p.input_tokens, p.output_tokens), eff,
-                              setup.layout)[0]
-    return float(b[0] / t)
+    ranks = setup.gpus if setup.layout == "dp-ep" else 1
+    chunk = capacity.chunk_tokens(engines.engine(setup.engine), g, p.input_tokens, b, ranks)
+    t, _ = capacity.mean_step_seconds(m, g, setup.precision, setup.kv_cache_precision, setup.gpus, b,
+                                      (p.input_tokens, p.output_tokens), eff, setup.layout, chunk)
+    return float(b[0] / t[0])
 
 
 def point_regime(setup: Setup, p: Measured) -> str:

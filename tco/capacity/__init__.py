@@ -41,6 +41,7 @@ from tco.capacity.physics import (
     expert_split,
     kv_bytes_per_sequence,
     kv_copies,
+    mean_step_seconds,
     regime,
     step_seconds,
     weights_bytes,
@@ -55,6 +56,7 @@ from tco.capacity.planner import (
     Replica,
     best_batch,
     candidate,
+    chunk_tokens,
     finish,
     layouts,
     replica,
@@ -69,9 +71,9 @@ __all__ = [
     "GPUS_PER_NODE", "HOP_US", "INTER_NODE_GB_PER_S", "KV_CACHE_PRECISIONS", "LAYOUTS", "LAYOUT_NAMES",
     "MLA_ROPE_DIM", "PRECISIONS", "REGIMES", "REGIME_LOG_SD", "SERVING_ENGINES", "TENSOR_PARALLEL_SIZES",
     "Candidate", "CapacityPlan", "Efficiency", "Replica", "allreduce_seconds", "attention_flops_per_token",
-    "compute_precision", "expert_gemm_rows", "expert_split", "explain", "kv_bytes_per_sequence",
-    "kv_copies", "layouts", "plan", "regime", "replica", "step_seconds", "weights_bytes",
-    "weights_read_params", "why",
+    "chunk_tokens", "compute_precision", "expert_gemm_rows", "expert_split", "explain",
+    "kv_bytes_per_sequence", "kv_copies", "layouts", "mean_step_seconds", "plan", "regime", "replica",
+    "step_seconds", "weights_bytes", "weights_read_params", "why",
 ]
 
 SERVING_ENGINES = tuple(engines.engines())

@@ -12,7 +12,9 @@ A replica is n GPUs holding one copy of the weights in one of two layouts (``LAY
   all-reduce (TensorRT-LLM ``enable_attention_dp`` with ``--ep n``, SGLang
   ``--enable-dp-attention``, vLLM ``--enable-expert-parallel`` with data parallelism).
 
-One step with D decoding sequences and P prefill tokens (T = D + P) takes, per GPU,
+Prompts are prefilled in whole chunks (``mean_step_seconds``): the mean step averages decode-only
+steps and steps that carry a chunk. One step with D decoding sequences and P prefill tokens
+(T = D + P) takes, per GPU,
 
     t_step = [max(t_weights, t_gemm) + o min(t_weights, t_gemm)]
              + [max(t_kv, t_attention) + o min(t_kv, t_attention)] + t_comm
@@ -283,6 +285,27 @@ def step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: 
     t_comm = allreduce_seconds(m, g, size, tokens, eff.link, per_layer=1 if layout == "dp-ep" else 2,
                                latency=eff.allreduce_latency)
     return _overlap(t_weights, t_gemm, eff) + _overlap(t_kv, t_attention, eff) + t_comm
+
+
+def mean_step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: int,
+                      decode: np.ndarray, shape: tuple[float, float], eff: Efficiency, layout: str,
+                      chunk_tokens: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """(mean step, decode-only step) in seconds with ``decode`` sequences decoding and prompts
+    prefilled in whole chunks of ``chunk_tokens``.
+
+    In steady state a step must prefill decode x input / output tokens on average. An engine does
+    not spread them thinly: a step that prefills takes a chunk of up to its token budget, and the
+    others only decode. With P the mean prefill tokens a step and C the chunk (at least P), the
+    mean step is t(B, 0) + P / C x (t(B, C) - t(B, 0)): the same as t(B, P) where the step is
+    linear in its tokens (dense models), less where touching experts saturates (a chunk reads
+    and pads each expert once, where thin slices would pay it every step).
+    """
+    decode = np.asarray(decode, dtype=float)
+    mean_prefill = decode * shape[0] / shape[1]
+    chunk = np.maximum(chunk_tokens, mean_prefill)
+    t_decode = step_seconds(m, g, precision, kv_precision, size, decode, 0.0 * decode, shape, eff, layout)
+    t_chunk = step_seconds(m, g, precision, kv_precision, size, decode, chunk, shape, eff, layout)
+    return t_decode + mean_prefill / chunk * (t_chunk - t_decode), t_decode
 
 
 def _overlap(t_memory: np.ndarray, t_compute: np.ndarray, eff: Efficiency) -> np.ndarray:
