@@ -103,7 +103,7 @@ class _Outputs:
     npv_no_events: np.ndarray
     cumulative: np.ndarray
     switching_npv: np.ndarray
-    effort_npv: np.ndarray
+    portable_npv: np.ndarray
     events: np.ndarray
     event_counts: np.ndarray
     no_fallback: np.ndarray
@@ -141,7 +141,7 @@ def _run_chunk(sc: Loaded, u: np.ndarray, seed: int, start: int, out: _Outputs) 
     out.npv_no_events[rows] = result.npv_no_events_usd
     out.npv[rows] = result.npv_usd
     out.switching_npv[rows] = result.switching_npv_usd
-    out.effort_npv[rows] = result.migration_effort_npv_usd
+    out.portable_npv[rows] = result.portable_npv_usd
     out.events[rows] = result.events
     for k, fired in enumerate(shocks.fired.values()):
         out.event_counts[rows, k] = fired.sum(axis=1)
@@ -153,9 +153,9 @@ def _run_chunk(sc: Loaded, u: np.ndarray, seed: int, start: int, out: _Outputs) 
         sums[group:group + by_group.shape[0]] = list(by_group)
     out.fine_tune_runs[rows] = result.fine_tune_runs
     out.upgrades[rows] = result.upgrades
-    for name, weights in releases.deployed(sc, x, shocks).items():
-        out.first_upgrade[name][rows] = weights.first_upgrade
-        out.weights_age[name][rows] = weights.age_months
+    for k, name in enumerate(releases.tracked(sc)):  # as the kernel priced them
+        out.first_upgrade[name][rows] = result.first_upgrade[:, k]
+        out.weights_age[name][rows] = result.weights_age[:, k]
 
 
 class _Progress:
@@ -243,7 +243,7 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
     return SimulationResult(
         scenario=sc, resolved=sc.inputs, paths=paths, seed=seed, sampling=method, uniforms=u,
         npv_usd=out.npv, npv_no_events_usd=out.npv_no_events, cumulative_usd=out.cumulative,
-        switching_npv_usd=out.switching_npv, migration_effort_npv_usd=out.effort_npv,
+        switching_npv_usd=out.switching_npv, portable_npv_usd=out.portable_npv,
         events=out.events, event_counts=out.event_counts,
         line_mean_usd=kernel.sum_in_order(out.line_sums) / paths,
         gpus_mean=kernel.sum_in_order(out.gpus_sums) / paths,
@@ -273,7 +273,7 @@ class SimulationResult:
     npv_no_events_usd: np.ndarray
     cumulative_usd: np.ndarray
     switching_npv_usd: np.ndarray
-    migration_effort_npv_usd: np.ndarray
+    portable_npv_usd: np.ndarray
     events: np.ndarray
     event_counts: np.ndarray
     line_mean_usd: np.ndarray
@@ -401,13 +401,14 @@ class SimulationResult:
     def portability_value(self) -> pd.DataFrame:
         """How much expected and P95 NPV fall as portability goes from 0 to 1, per strategy.
 
-        NPV is linear in (1 - portability) through the migration-effort term E, so on each path
+        NPV is linear in (1 - portability) through E, the NPV of everything the kernel scales by
+        it (migration effort and release upgrades, ``portable_npv_usd``), so on each path
         NPV(pi) = NPV - (1 - pi_0) E + (1 - pi) E, exact without another run.
         """
         rows = []
         for s_i, name in enumerate(self.strategies):
             pi0 = self.inputs[f"strategies.{name}.portability"]
-            effort = self.migration_effort_npv_usd[:, s_i]
+            effort = self.portable_npv_usd[:, s_i]
             base = self.npv_usd[:, s_i] - (1.0 - pi0) * effort
             at_zero, at_one = base + effort, base
             rows.append({"strategy": name, "portability": float(np.mean(pi0)),
