@@ -19,7 +19,7 @@ PACKAGE = ROOT / "tco"
 LAYERS: list[tuple[str, ...]] = [
     # 0: leaves: units, formats, errors, distributions, declarations; metrics is array maths
     ("tco.errors", "tco.units", "tco.format", "tco.distributions", "tco.lines", "tco.version",
-     "tco.metrics", "tco.budget"),
+     "tco.metrics", "tco.budget", "tco._runtime"),
     # 1: reference data and physics
     ("tco.catalog", "tco.prices", "tco.capacity", "tco.engines", "tco.published", "tco.ledger",
      "tco.calendar", "tco.calibration"),

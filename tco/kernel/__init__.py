@@ -14,15 +14,12 @@ how a run is cut into batches of whole groups.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
-import numba
 import numpy as np
 from numba import njit, prange
 
+import tco._runtime as runtime
 import tco.risks as risks
 from tco.draws import RNG_BLOCK_PATHS, Shocks
 from tco.kernel.records import Flags, Outputs, Scratch, State
@@ -31,38 +28,6 @@ from tco.kernel.strategy import strategies as strategy_pass
 from tco.load import Loaded
 from tco.units import MONTHS_PER_YEAR
 from tco.views import LINES, Strategies, events, extras, line_names, option_rows, strategies, workload
-
-
-def purge_stale_cache(package: Path) -> None:
-    """Drop numba's on-disk cache of the kernel when any source it compiles in has changed.
-
-    numba keys a cached function on its own file's timestamp only, but ``_kernel`` compiles the
-    helpers of the other kernel modules (and the codes and constants they copy) into itself: after
-    editing one of them, or pulling a change to it, the stale machine code would run and give
-    other numbers without a word. A digest of every such source, kept beside the cache, decides.
-    """
-    root = package.parent
-    # The option kinds' folder: the kernel copies the billing and fine-tuning codes from it, and
-    # a kind's module is where its row is filled, so a new kind is covered by being there.
-    sources = (sorted(package.glob("*.py")) + sorted((root / "options").glob("*.py"))
-               + [root / "risks" / "base.py", root / "units.py"])
-    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
-    cache = package / "__pycache__"
-    stamp = cache / "kernel-sources.sha256"
-    with contextlib.suppress(OSError):  # a read-only install: numba cannot cache there either
-        if stamp.exists() and stamp.read_text() == digest:
-            return
-        for stale in [*cache.glob("*.nbi"), *cache.glob("*.nbc")]:
-            stale.unlink(missing_ok=True)
-        cache.mkdir(exist_ok=True)
-        stamp.write_text(digest)
-
-
-purge_stale_cache(Path(__file__).parent)
-
-# Several page sessions may call the kernel at once from their own threads; numba's default
-# 'workqueue' layer aborts the process on concurrent parallel calls, GNU OpenMP does not.
-numba.config.THREADING_LAYER = "omp"
 
 # The helpers below allocate nothing, so they are compiled without numba's reference counting
 # (``_nrt=False``): with it, every inlined call increfs and decrefs each array of the records it
@@ -160,6 +125,7 @@ def run(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, *, want_cost: bool
         Other strategies than the scenario's (the run-rate curves use one made for the purpose),
         and fewer months than the horizon.
     """
+    runtime.configure()  # the threading layer and the cache check, before the first compiled call
     paths = shocks.paths
     w, per_path = workload(sc, x, paths)
     own = plan is None  # the scenario's strategies, so their named other costs apply too
