@@ -1,13 +1,21 @@
-"""Refit the capacity model on the fit half of the published results and report the hold-out.
+"""Refit the capacity model and report how it does on points it did not fit.
 
-Prints the fitted factors with their bounds and the sources of the bounds (a factor that ends on
-a bound is flagged), the per-regime residual spread of the fit half (copy both into
+Default: fits the seven factors on the fit half of the published results (the alternate-row split
+of tco/published.py), prints the factors with their bounds and the sources of the bounds (a factor
+that ends on a bound is flagged), the per-regime residual spread of the fit half (copy both into
 tco/capacity/__init__.py as EFFICIENCY and REGIME_LOG_SD when the catalog changes), the table per
-regime and split (fit / hold-out) for the shipped factors and the refit ones, and the worst
-hold-out points. The split rule is in tco/published.py; hold-out points never enter the fit.
-The fit takes about a minute.
+regime and split, and the worst hold-out points. About a minute.
 
-    python benchmarks/calibrate_capacity.py
+``--loso``: leave one source out. For each source of tco/data/benchmarks.csv (a TensorRT-LLM
+release's table, an MLPerf round, a vLLM publication) the factors are fitted on every other
+source and judged on it; the external sources (tco/data/benchmarks_external.csv: InferenceX runs,
+never fitted) are judged by a fit on the whole table. Writes the factors per held-out source to
+tco/data/capacity_loso.csv (which ``python -m tco catalog benchmarks`` reads) and prints the
+report per regime (prefill, decode memory-bound, decode compute-bound, MoE coarse, MoE fine,
+multi-GPU, latency-bound), per source, and the worst points, before (shipped factors) and after
+(held-out factors). About ten minutes on two cores; ``--report`` prints it from the stored file.
+
+    python benchmarks/calibrate_capacity.py [--loso | --report]
 """
 
 from __future__ import annotations
@@ -23,9 +31,10 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 import tco.capacity as capacity  # noqa: E402
 import tco.published as published  # noqa: E402
 
+GOAL = "goal on held-out sources: no refusal, median |log10| <= 0.08, >= 85% within x/1.5, all within x/2.5"
 
-def main() -> None:
-    pd.set_option("display.width", 200)
+
+def split_report() -> None:
     shipped = published.table()
     print(f"shipped factors: {capacity.EFFICIENCY}")
     print(published.summary(shipped).round(3).to_string(index=False))
@@ -45,6 +54,36 @@ def main() -> None:
     print("\nworst hold-out points:")
     worst = frame[frame["split"] == "holdout"].sort_values("miss", ascending=False).head(12)
     print(worst[["key", "measured", "predicted", "ratio", "regime"]].round(2).to_string(index=False))
+
+
+def loso_report() -> None:
+    frame = published.loso_table()
+    print("factors per held-out source (tco/data/capacity_loso.csv):")
+    for group, eff in published.stored_loso().items():
+        print(f"  without {group:28s} " + ", ".join(f"{n} {getattr(eff, n):g}" for n in published.FITTED))
+    print(f"\nleave-one-source-out, after (held-out factors); {GOAL}:")
+    print(published.loso_summary(frame).round(3).to_string(index=False))
+    print("\nbefore (shipped factors; not a hold-out for the table's own sources):")
+    print(published.loso_summary(frame, ratio="shipped_ratio").round(3).to_string(index=False))
+    print("\nper source (held-out factors):")
+    print(published.loso_by_source(frame).round(3).to_string(index=False))
+    frame["miss"] = frame["ratio"].map(lambda r: max(r, 1 / r))
+    print("\nworst points (held-out factors):")
+    worst = frame.sort_values("miss", ascending=False).head(15)
+    print(worst[["key", "source_group", "measured", "predicted", "ratio", "categories"]].round(2)
+          .to_string(index=False))
+
+
+def main() -> None:
+    pd.set_option("display.width", 220)
+    if "--loso" in sys.argv:
+        published.write_loso(published.loso_factors())
+        published.stored_loso.cache_clear()
+        loso_report()
+    elif "--report" in sys.argv:
+        loso_report()
+    else:
+        split_report()
 
 
 if __name__ == "__main__":

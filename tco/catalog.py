@@ -157,6 +157,12 @@ def benchmarks() -> dict[str, Benchmark]:
     return _read("benchmarks.csv", Benchmark)
 
 
+@cache
+def external_benchmarks() -> dict[str, Benchmark]:
+    """Return published results kept out of every fit: sources the model is only judged on."""
+    return _read("benchmarks_external.csv", Benchmark)
+
+
 @dataclass(frozen=True)
 class LicenceRule:
     """When a licence's user threshold is tested, in the licence's own words."""

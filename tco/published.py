@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -50,9 +51,13 @@ def _kv(b: catalog.Benchmark) -> str:
 
 @cache
 def _columns() -> dict[str, dict[str, str]]:
-    """benchmarks.csv rows by key, for the columns the catalog's Benchmark record does not carry."""
-    with open(catalog.DATA_DIR / "benchmarks.csv", newline="", encoding="utf-8") as handle:
-        return {row["key"]: row for row in csv.DictReader(handle)}
+    """benchmarks.csv and benchmarks_external.csv rows by key, for the columns the catalog's
+    Benchmark record does not carry."""
+    rows = {}
+    for name in ("benchmarks.csv", "benchmarks_external.csv"):
+        with open(catalog.DATA_DIR / name, newline="", encoding="utf-8") as handle:
+            rows.update({row["key"]: row for row in csv.DictReader(handle)})
+    return rows
 
 
 def layout(b: catalog.Benchmark) -> str:
@@ -106,15 +111,21 @@ VLLM_060_MAX_NUM_SEQS = 256
 LambdaLabsML/vllm-benchmark runs report (the rows' notes)."""
 
 
-HARNESSES = ("", "trtllm-bench-pytorch", "trtllm-bench-engine", "vllm-0.6.0")
+HARNESSES = ("", "trtllm-bench-pytorch", "trtllm-bench-engine", "vllm-0.6.0", "client-concurrency")
 """The ``harness`` column: none (the engine's defaults), trtllm-bench on the PyTorch backend
-(v1.0, no chunked prefill) or on a built TensorRT engine (v0.17, chunked context), vLLM v0.6.0."""
+(v1.0, no chunked prefill) or on a built TensorRT engine (v0.17, chunked context), vLLM v0.6.0,
+or a client holding a fixed number of requests in flight (the ``concurrency`` column; InferenceX
+runs): the batch can hold no more sequences than that."""
 
 
 def harness_engine(b: catalog.Benchmark) -> engines.Engine | str:
     """The engine settings a published point ran with: the harness the row names (trtllm-bench's
     heuristic, or vLLM v0.6.0's sequence cap), else the engine's documented defaults."""
     harness = _columns()[b.key]["harness"]
+    if harness == "client-concurrency":
+        cap = int(_columns()[b.key]["concurrency"])
+        return dataclasses.replace(engines.engine(b.engine), key=harness, max_sequences=cap,
+                                   max_sequences_small_gpu=cap)
     if harness == "vllm-0.6.0":
         return dataclasses.replace(engines.engine(b.engine), key=harness, max_sequences=VLLM_060_MAX_NUM_SEQS,
                                    max_sequences_small_gpu=VLLM_060_MAX_NUM_SEQS)
@@ -222,11 +233,13 @@ FITTED = ("memory", "compute", "link", "expert_compute", "expert_pad_tokens", "o
 DIGITS = {"expert_pad_tokens": 1, "reserve_gb": 2}
 
 
-def fit(start: capacity.Efficiency = capacity.EFFICIENCY) -> capacity.Efficiency:
-    """Least squares of ln(model / measured) over the fit half only (refusals count as a miss of
-    a factor of 10, so the fit cannot buy accuracy by refusing points), each factor kept within
-    its physical bounds (``capacity.FIT_BOUNDS``, with their sources)."""
-    fit_points = [pt.benchmark for pt in points() if pt.split == "fit"]
+def fit(start: capacity.Efficiency = capacity.EFFICIENCY,
+        on: list[catalog.Benchmark] | None = None, quick: bool = False) -> capacity.Efficiency:
+    """Least squares of ln(model / measured) over the fit half only, or the points ``on``
+    (refusals count as a miss of a factor of 10, so the fit cannot buy accuracy by refusing
+    points), each factor kept within its physical bounds (``capacity.FIT_BOUNDS``, with their
+    sources)."""
+    fit_points = [pt.benchmark for pt in points() if pt.split == "fit"] if on is None else on
     bounds = [capacity.FIT_BOUNDS[name][:2] for name in FITTED]
 
     def efficiency(x: np.ndarray) -> capacity.Efficiency:
@@ -242,7 +255,144 @@ def fit(start: capacity.Efficiency = capacity.EFFICIENCY) -> capacity.Efficiency
 
     x0 = np.array([min(max(getattr(start, name), low), high) for name, (low, high) in zip(FITTED, bounds,
                                                                                           strict=True)])
-    result = minimize(loss, x0, method="Nelder-Mead", bounds=bounds,
-                      options={"xatol": 1e-4, "fatol": 1e-7, "maxfev": 4000, "adaptive": True})
+    if quick:  # a refit near the shipped factors: bounded quasi-Newton, about 300 evaluations
+        result = minimize(loss, x0, method="L-BFGS-B", bounds=bounds,
+                          options={"maxiter": 40, "eps": 1e-4, "ftol": 1e-9})
+    else:
+        result = minimize(loss, x0, method="Nelder-Mead", bounds=bounds,
+                          options={"xatol": 1e-4, "fatol": 1e-7, "maxfev": 4000, "adaptive": True})
     return dataclasses.replace(start, **{name: round(float(v), DIGITS.get(name, 3))
                                          for name, v in zip(FITTED, result.x, strict=True)})
+
+
+# Leave-one-source-out: each source of benchmarks.csv judged by factors fitted without it, and the
+# external sources (benchmarks_external.csv, never fitted) by factors fitted on the whole table.
+
+SOURCE_GROUP = re.compile(r"(TensorRT-LLM v[\d.]+|MLPerf Inference v[\d.]+|vLLM v[\d.]+|"
+                          r"InferenceMAX nightly run \d+|SGLang[^,:(]*)")
+ALL_TABLE = "all of benchmarks.csv"
+"""The factors the external sources are judged with (``loso_factors``'s extra fold)."""
+CATEGORIES = ("prefill-bound", "decode memory-bound", "decode compute-bound", "moe coarse", "moe fine",
+              "multi-gpu", "latency-bound")
+"""Hold-out report rows. A mixture of experts is coarse with at most ``COARSE_MAX_EXPERTS``
+experts (Mixtral's 8, Llama 4 Scout's 16: few, large expert GEMMs), else fine; a point is also
+multi-GPU when its replica has several GPUs and latency-bound when a latency target or a fixed
+client concurrency holds its batch below what memory allows."""
+COARSE_MAX_EXPERTS = 16
+LOSO_FILE = "capacity_loso.csv"
+
+
+def source_group(b: catalog.Benchmark) -> str:
+    """The publication a point comes from: one TensorRT-LLM release's table, one MLPerf round,
+    one vLLM or SGLang publication, one InferenceX run."""
+    found = SOURCE_GROUP.match(b.source)
+    return found.group(1).strip() if found else re.split(r"[,:(]", b.source)[0].strip()
+
+
+def categories(b: catalog.Benchmark, regime: str) -> tuple[str, ...]:
+    """The report rows a point counts in (``CATEGORIES``)."""
+    m = catalog.model(b.model)
+    if regime == "moe":
+        regime = "moe coarse" if m.experts <= COARSE_MAX_EXPERTS else "moe fine"
+    out = [regime]
+    if (b.replica_gpus or b.system_gpus) > 1:
+        out.append("multi-gpu")
+    if b.max_inter_token_ms is not None or _columns()[b.key]["harness"] == "client-concurrency":
+        out.append("latency-bound")
+    return tuple(out)
+
+
+def _external_regime(b: catalog.Benchmark) -> str:
+    """An external point's regime at the batch its harness allowed (its client's concurrency)."""
+    m, g = catalog.model(b.model), catalog.gpu(b.gpu)
+    size = b.replica_gpus or b.system_gpus
+    engine = harness_engine(b)
+    e = engine if isinstance(engine, engines.Engine) else engines.engine(engine)
+    shape = (b.input_tokens, b.output_tokens)
+    r = capacity.replica(m, g, b.precision, _kv(b), e, size, *shape, capacity.CEILING)
+    return capacity.regime(m, g, b.precision, _kv(b), size, float(r.batch[-1]), shape)
+
+
+def loso_factors() -> dict[str, capacity.Efficiency]:
+    """Factors fitted without each source of benchmarks.csv, and on all of it (``ALL_TABLE``)."""
+    table = list(catalog.benchmarks().values())
+    groups = sorted({source_group(b) for b in table})
+    out = {g: fit(on=[b for b in table if source_group(b) != g], quick=True) for g in groups}
+    out[ALL_TABLE] = fit(on=table, quick=True)
+    return out
+
+
+def write_loso(factors: dict[str, capacity.Efficiency]) -> None:
+    """Store ``loso_factors`` in tco/data/capacity_loso.csv (benchmarks/calibrate_capacity.py)."""
+    table = list(catalog.benchmarks().values())
+    with open(catalog.DATA_DIR / LOSO_FILE, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["held_out", "fitted_points", *FITTED, "source"])
+        for group, eff in factors.items():
+            n = len(table) if group == ALL_TABLE else sum(source_group(b) != group for b in table)
+            writer.writerow([group, n, *(getattr(eff, name) for name in FITTED),
+                             "fitted by benchmarks/calibrate_capacity.py --loso within capacity.FIT_BOUNDS"])
+
+
+@cache
+def stored_loso() -> dict[str, capacity.Efficiency]:
+    """The leave-one-source-out factors as last written by ``write_loso``."""
+    with open(catalog.DATA_DIR / LOSO_FILE, newline="", encoding="utf-8") as handle:
+        return {row["held_out"]: dataclasses.replace(capacity.EFFICIENCY,
+                                                     **{n: float(row[n]) for n in FITTED})
+                for row in csv.DictReader(handle)}
+
+
+def loso_table(factors: dict[str, capacity.Efficiency] | None = None) -> pd.DataFrame:
+    """Every point of both files judged without its own source.
+
+    Columns: key, source_group, external, model, gpu, shape, measured, shipped (the shipped
+    factors' prediction), predicted (the held-out factors'), ratio (predicted / measured),
+    shipped_ratio, categories (';'-joined ``CATEGORIES``).
+    """
+    factors = stored_loso() if factors is None else factors
+    regimes = {pt.benchmark.key: pt.regime for pt in points()}
+    rows = []
+    for external, table in ((False, catalog.benchmarks()), (True, catalog.external_benchmarks())):
+        for b in table.values():
+            group = source_group(b)
+            eff = factors[ALL_TABLE if external else group]
+            regime = _external_regime(b) if external else regimes[b.key]
+            measured = b.measured_output_tokens_per_s_per_gpu
+            shipped, held = predict(b), predict(b, eff)
+            rows.append({"key": b.key, "source_group": group, "external": external, "model": b.model,
+                         "gpu": b.gpu, "shape": f"{b.input_tokens}/{b.output_tokens}", "measured": measured,
+                         "shipped": shipped, "predicted": held, "ratio": held / measured,
+                         "shipped_ratio": shipped / measured, "categories": ";".join(categories(b, regime))})
+    return pd.DataFrame(rows)
+
+
+def loso_summary(frame: pd.DataFrame | None = None, ratio: str = "ratio") -> pd.DataFrame:
+    """Per category (and 'all'), for the table's sources, the external ones and both: n, median
+    |log10 ratio|, share within x/÷1.5, worst ratio error, geometric-mean ratio, refusals."""
+    frame = loso_table() if frame is None else frame
+    rows = []
+    parts = (("table sources", frame[~frame["external"]]), ("external sources", frame[frame["external"]]),
+             ("all sources", frame))
+    for which, part in parts:
+        for category in (*CATEGORIES, "all"):
+            mask = part["categories"].str.split(";").map(lambda cs, c=category: c == "all" or c in cs)
+            if mask.any():
+                rows.append({"sources": which, "category": category, **_stats(part.loc[mask, ratio])})
+    return pd.DataFrame(rows)
+
+
+def loso_by_source(frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per source group: points, median |log10 ratio|, share within x/÷1.5, worst, geometric mean."""
+    frame = loso_table() if frame is None else frame
+    return pd.DataFrame([{"source_group": g, "external": bool(part["external"].iloc[0]),
+                          **_stats(part["ratio"])}
+                         for g, part in frame.groupby("source_group", sort=True)])
+
+
+def timed_points() -> list[tuple[catalog.Benchmark, float]]:
+    """Published points whose mean time per output token is known (ms): the external runs."""
+    columns = _columns()
+    return [(b, float(columns[b.key]["time_per_output_token_ms"]))
+            for b in catalog.external_benchmarks().values()
+            if columns[b.key].get("time_per_output_token_ms")]

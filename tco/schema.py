@@ -31,7 +31,8 @@ from tco.options import Option
 from tco.options.api import ApiOption, Commitment
 from tco.options.fine_tune import OwnedFineTune, VendorFineTune
 from tco.options.hosted_open import HostedOpenOption
-from tco.options.self_hosted import Licence, MissingComponent, Purchase, Reserved, SelfHostedOption
+from tco.options.procurement import Purchase, Reserved
+from tco.options.self_hosted import Licence, MissingComponent, SelfHostedOption
 from tco.sections import (  # noqa: F401 - the schema's public names
     DOCUMENTED,
     HOURS_PER_DAY,

@@ -339,3 +339,30 @@ def test_compare_view_differences_equal_two_independent_runs() -> None:
     # Two shipped scenarios: independent runs, standard errors combined.
     at.selectbox(key="compare_b").select("Closed-API price shock and forced deprecation").run()
     assert any("independent" in c.value for c in at.caption)
+
+
+def test_costs_tab_draws_each_self_hosted_option_s_throughput_latency_chart() -> None:
+    """startup-api-cheaper self-hosts Llama 3.1 8B: its Costs tab shows the throughput-latency
+    chart (model curve and chosen point) and the benchmark upload beside it."""
+    at = open_tab(app(scenario="startup-api-cheaper"), "Costs")
+    assert not at.exception and not at.error
+    specs = [chart.proto.spec for chart in at.get("plotly_chart")]
+    chart = next(spec for spec in specs if "Throughput and speed per user: llama-8b" in spec)
+    assert "chosen operating point" in chart and "capacity model" in chart
+
+
+def _capacity_panel_page() -> None:
+    import tco
+    from tco.ui import capacity_panel
+
+    loaded = tco.load_scenario("scenarios/startup-api-cheaper.yaml")
+    capacity_panel.panel("llama-8b", loaded.inputs.plans["llama-8b"], loaded.workload)
+
+
+def test_capacity_panel_alone() -> None:
+    """The panel by itself: the chart of the option's replica and the upload, no error."""
+    at = AppTest.from_function(_capacity_panel_page, default_timeout=60).run()
+    assert not at.exception and not at.error
+    (chart,) = at.get("plotly_chart")
+    assert "Throughput and speed per user: llama-8b" in chart.proto.spec
+    assert len(at.get("file_uploader")) == 1

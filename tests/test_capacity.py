@@ -252,3 +252,27 @@ def test_unknown_format_names_the_field() -> None:
     with pytest.raises(ScenarioError, match=r"^o\.layout: must be one of 'tp', 'dp-ep'"):
         capacity.plan(model="llama-3.1-8b", gpu="h100-sxm", precision="fp8", input_tokens=1,
                       output_tokens=1, field="o", layout="pp")
+
+
+def test_prompts_are_prefilled_in_whole_chunks() -> None:
+    """The mean step is t(B, 0) + P / C (t(B, C) - t(B, 0)), P = B x input / output, C the chunk:
+    for a dense model (a step linear in its tokens) the same as t(B, P); for gpt-oss-120b at 4
+    sequences of 8,192 in / 1,024 out (P = 32, C = 8,192 - 4 with vLLM's 8,192-token budget on
+    one H100) far below t(B, P), since 32 tokens a step touch most of the 128 experts."""
+    shape = (8192.0, 1024.0)
+    b = np.array([4.0])
+    e = engines.engine("vllm")
+    for key, below in (("llama-3.1-8b", False), ("gpt-oss-120b", True)):
+        m, g = catalog.model(key), catalog.gpu("h100-sxm")
+        precision = "bf16" if key == "llama-3.1-8b" else "fp4"
+        chunk = capacity.chunk_tokens(e, g, shape[0], b)
+        assert chunk[0] == 8192 - 4
+        mean, decode = capacity.mean_step_seconds(m, g, precision, "bf16", 1, b, shape, capacity.EFFICIENCY,
+                                                  "tp", chunk)
+        spread = capacity.step_seconds(m, g, precision, "bf16", 1, b, b * 8, shape, capacity.EFFICIENCY)
+        whole = capacity.step_seconds(m, g, precision, "bf16", 1, b, chunk, shape, capacity.EFFICIENCY)
+        assert mean[0] == pytest.approx(decode[0] + 32 / chunk[0] * (whole[0] - decode[0]))
+        if below:
+            assert mean[0] < 0.8 * spread[0]
+        else:
+            assert mean[0] == pytest.approx(spread[0], rel=1e-9)

@@ -16,8 +16,9 @@ REQUIRED_MODELS = ("llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "llama-3.3
 REQUIRED_GPUS = ("a100-80gb", "h100-sxm", "h200", "b200", "l40s", "mi300x")
 
 
-@pytest.mark.parametrize("table", [catalog.gpus, catalog.models, catalog.benchmarks],
-                         ids=["gpus", "models", "benchmarks"])
+@pytest.mark.parametrize("table", [catalog.gpus, catalog.models, catalog.benchmarks,
+                                   catalog.external_benchmarks],
+                         ids=["gpus", "models", "benchmarks", "external_benchmarks"])
 def test_every_row_has_source_and_date(table) -> None:
     for key, row in table().items():
         assert row.source.strip(), key
@@ -66,7 +67,7 @@ def test_mistral_large_3_follows_deepseek_v3() -> None:
 def test_as_of_is_not_older_than_a_cited_date() -> None:
     """A row's as_of is at least every ISO date its source text cites."""
     import re
-    for table in (catalog.gpus, catalog.models, catalog.benchmarks):
+    for table in (catalog.gpus, catalog.models, catalog.benchmarks, catalog.external_benchmarks):
         for key, row in table().items():
             cited = re.findall(r"\b(20\d\d-\d\d-\d\d)\b", row.source)
             assert all(c <= row.as_of for c in cited), (key, cited, row.as_of)

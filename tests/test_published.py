@@ -3,9 +3,9 @@
 Each point prints its ratio (model / measured output tokens per second per GPU). Asserted: the
 issue's tolerance band, which the fitted model meets on fit and hold-out points alike (every
 point within a factor of 2.2, none refused; the worst is 1.86), and on the hold-out half a median
-|log10 ratio| <= 0.08 (0.043) and >= 90% within x/÷1.5 (98.7%) overall and in every regime (the
+|log10 ratio| <= 0.08 (0.046) and >= 90% within x/÷1.5 (98%) overall and in every regime (the
 mixtures of experts, now modelled with attention data parallelism and expert parallelism as
-NVIDIA ran them, reach 97.5%).
+NVIDIA ran them, reach 95%).
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def test_regime_sd_matches_the_fit_half() -> None:
 
 
 def test_every_benchmark_names_known_keys() -> None:
-    for b in catalog.benchmarks().values():
+    for b in (*catalog.benchmarks().values(), *catalog.external_benchmarks().values()):
         m = catalog.model(b.model)
         catalog.gpu(b.gpu)
         assert b.engine in capacity.SERVING_ENGINES
@@ -119,3 +119,47 @@ def test_every_benchmark_names_known_keys() -> None:
         assert published.layout(b) in capacity.LAYOUTS
         assert published.layout(b) == "tp" or m.is_moe
         assert published._columns()[b.key]["harness"] in published.HARNESSES
+
+
+LOSO = published.loso_table()
+
+
+def test_external_sources_are_never_fitted() -> None:
+    """benchmarks_external.csv shares no key and no source with the table the factors are fitted on."""
+    table, external = catalog.benchmarks(), catalog.external_benchmarks()
+    assert not set(table) & set(external)
+    assert not {published.source_group(b) for b in table.values()} & {
+        published.source_group(b) for b in external.values()}
+    assert {"InferenceMAX nightly run 20218553330", "InferenceMAX nightly run 20613446912"} <= set(
+        LOSO["source_group"])
+
+
+def test_loso_factors_cover_every_source_within_the_bounds() -> None:
+    """tco/data/capacity_loso.csv has one fold per source of benchmarks.csv, fitted on every other
+    source (its point count says so), plus the fold on the whole table; benchmarks/
+    calibrate_capacity.py --loso rewrites it when a source is added."""
+    import csv as csv_module
+    table = list(catalog.benchmarks().values())
+    groups = {published.source_group(b) for b in table}
+    with open(catalog.DATA_DIR / published.LOSO_FILE, newline="", encoding="utf-8") as handle:
+        rows = {row["held_out"]: row for row in csv_module.DictReader(handle)}
+    assert set(rows) == groups | {published.ALL_TABLE}
+    for group, row in rows.items():
+        expected = len(table) if group == published.ALL_TABLE else sum(
+            published.source_group(b) != group for b in table)
+        assert int(row["fitted_points"]) == expected, group
+        for name in published.FITTED:
+            low, high, _ = capacity.FIT_BOUNDS[name]
+            assert low <= float(row[name]) <= high, (group, name)
+
+
+def test_loso_report_per_category() -> None:
+    """Every point judged without its source; no refusal anywhere (the issue's first goal) and
+    every category of the issue reported."""
+    summary = published.loso_summary(LOSO)
+    print(summary.round(3).to_string())
+    print(published.loso_by_source(LOSO).round(3).to_string())
+    assert int(summary.loc[(summary["sources"] == "all sources") & (summary["category"] == "all"),
+                           "refusals"].iloc[0]) == 0
+    assert set(published.CATEGORIES) <= set(summary["category"])
+    assert len(LOSO) == len(catalog.benchmarks()) + len(catalog.external_benchmarks())

@@ -41,6 +41,7 @@ from tco.capacity.physics import (
     expert_split,
     kv_bytes_per_sequence,
     kv_copies,
+    mean_step_seconds,
     regime,
     step_seconds,
     weights_bytes,
@@ -55,6 +56,7 @@ from tco.capacity.planner import (
     Replica,
     best_batch,
     candidate,
+    chunk_tokens,
     finish,
     layouts,
     replica,
@@ -69,9 +71,9 @@ __all__ = [
     "GPUS_PER_NODE", "HOP_US", "INTER_NODE_GB_PER_S", "KV_CACHE_PRECISIONS", "LAYOUTS", "LAYOUT_NAMES",
     "MLA_ROPE_DIM", "PRECISIONS", "REGIMES", "REGIME_LOG_SD", "SERVING_ENGINES", "TENSOR_PARALLEL_SIZES",
     "Candidate", "CapacityPlan", "Efficiency", "Replica", "allreduce_seconds", "attention_flops_per_token",
-    "compute_precision", "expert_gemm_rows", "expert_split", "explain", "kv_bytes_per_sequence",
-    "kv_copies", "layouts", "plan", "regime", "replica", "step_seconds", "weights_bytes",
-    "weights_read_params", "why",
+    "chunk_tokens", "compute_precision", "expert_gemm_rows", "expert_split", "explain",
+    "kv_bytes_per_sequence", "kv_copies", "layouts", "mean_step_seconds", "plan", "regime", "replica",
+    "step_seconds", "weights_bytes", "weights_read_params", "why",
 ]
 
 SERVING_ENGINES = tuple(engines.engines())
@@ -92,9 +94,9 @@ FIT_BOUNDS = {
     "expert_compute": (0.1, 1.0, "routed-expert GEMMs pay for small per-expert shapes, expert "
                        "scheduling, token permutation and output accumulation (TensorRT-LLM tech blog "
                        "24, MoE as dense GEMM): at most the dense rate"),
-    "expert_pad_tokens": (0.0, 128.0, "grouped GEMMs compute whole tiles of rows per expert; "
-                          "an expert's last tile is between empty and full, and tiles reach 128 rows "
-                          "(the unfilled rows are the small-shape cost of the same blog)"),
+    "expert_pad_tokens": (0.0, 128.0, "grouped GEMMs compute whole tiles of rows per expert, at "
+                          "the dense rate; an expert's last tile is between empty and full, and tiles "
+                          "reach 128 rows (the unfilled rows are the small-shape cost of the same blog)"),
     "overlap_loss": (0.0, 1.0, "between the roofline's perfect overlap (0) and none (1)"),
     "reserve_gb": (0.0, 6.0, "activations scale with the token budget (TensorRT-LLM "
                    "docs/source/reference/memory.md); Llama 70B at 8,192 tokens needs about 1.5 GB of "
@@ -103,15 +105,17 @@ FIT_BOUNDS = {
 }
 """(low, high, why) of each fitted factor in ``Efficiency``."""
 
-EFFICIENCY = Efficiency(memory=0.758, compute=0.826, link=0.6, expert_compute=0.196, expert_pad_tokens=40.9,
+EFFICIENCY = Efficiency(memory=0.758, compute=0.826, link=0.6, expert_compute=0.179, expert_pad_tokens=128.0,
                         overlap_loss=1.0, reserve_gb=3.65)
 """Fitted on the fit half of the published points within ``FIT_BOUNDS``
-(benchmarks/calibrate_capacity.py prints it). Two sit on a bound: link at its floor (the data
-would make tensor parallelism dearer still) and overlap_loss at 1 (a step's memory-bound and
-compute-bound kernels add up rather than overlap)."""
+(benchmarks/calibrate_capacity.py prints it); the two expert factors were refit on the fit half's
+mixture-of-experts points, the others kept, when padded tiles moved to the dense rate. Three sit
+on a bound: link at its floor (the data would make tensor parallelism dearer still),
+overlap_loss at 1 (a step's memory-bound and compute-bound kernels add up rather than overlap)
+and expert_pad_tokens at a full 128-row tile per touched expert."""
 
 REGIME_LOG_SD = {"prefill-bound": 0.107, "decode memory-bound": 0.13, "decode compute-bound": 0.142,
-                 "moe": 0.223}
+                 "moe": 0.228}
 """RMS of ln(measured / model) on the fit half, per regime (calibrate prints it)."""
 
 

@@ -12,7 +12,9 @@ A replica is n GPUs holding one copy of the weights in one of two layouts (``LAY
   all-reduce (TensorRT-LLM ``enable_attention_dp`` with ``--ep n``, SGLang
   ``--enable-dp-attention``, vLLM ``--enable-expert-parallel`` with data parallelism).
 
-One step with D decoding sequences and P prefill tokens (T = D + P) takes, per GPU,
+Prompts are prefilled in whole chunks (``mean_step_seconds``): the mean step averages decode-only
+steps and steps that carry a chunk. One step with D decoding sequences and P prefill tokens
+(T = D + P) takes, per GPU,
 
     t_step = [max(t_weights, t_gemm) + o min(t_weights, t_gemm)]
              + [max(t_kv, t_attention) + o min(t_kv, t_attention)] + t_comm
@@ -25,9 +27,11 @@ step run one after another, each bound by memory or by math: o = 0 is the roofli
   layer; ``tp`` reads 1/n of everything touched, ``dp-ep`` all shared weights and 1/n of the
   touched experts;
 - t_gemm: 2 x active parameters x T FLOPs / n over dense peak x measured matmul ceiling share
-  (``tco/data/gpus.csv``) x the compute efficiency; routed experts compute k T rows plus a
-  fitted padding per touched expert (the unfilled part of its last GEMM tile), at a fitted
-  share of that rate (grouped GEMMs, with routing and permutation around them);
+  (``tco/data/gpus.csv``) x the compute efficiency; routed experts compute k T rows at a fitted
+  share of that rate (grouped GEMMs, with routing and permutation around them) plus a fitted
+  padding per touched expert (the unfilled part of its last GEMM tile) at the full rate: a tile
+  is computed whole, so a step that touches many experts with a few rows each pays tiles, not
+  slow rows;
 - t_kv: the decoding sequences' KV cache (with its copies) / n over the same bandwidth;
 - t_attention: score and value FLOPs / n (a 576-wide latent per head for MLA models in decode);
 - t_comm: per all-reduce, NCCL's ring: 2 (n - 1) / n of the T x hidden BF16 message over the link
@@ -268,7 +272,11 @@ def step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: 
     t_weights = per_gpu_params * BYTES_PER_VALUE[precision] / bandwidth
     dense_params = m.active_params_b * PARAMS_PER_BILLION - (m.experts_per_token or 0) * expert
     expert_rows = expert_gemm_rows(m, tokens, eff.expert_pad_tokens)
-    t_gemm = 2.0 * (tokens * dense_params + expert * expert_rows / eff.expert_compute) / size / gemm_flops
+    routed_rows = expert_gemm_rows(m, tokens)
+    # routed rows pay the grouped GEMM's routing and permutation (expert_compute); the padding of
+    # each touched expert's last tile is computed at the dense rate, wasted but not slowed
+    expert_cost_rows = routed_rows / eff.expert_compute + (expert_rows - routed_rows)
+    t_gemm = 2.0 * (tokens * dense_params + expert * expert_cost_rows) / size / gemm_flops
     context = input_tokens + 0.5 * output_tokens
     kv_read = decode * kv_bytes_per_sequence(m, context, kv_precision) * kv_copies(m, size, layout)
     t_kv = kv_read / size / bandwidth
@@ -277,6 +285,27 @@ def step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: 
     t_comm = allreduce_seconds(m, g, size, tokens, eff.link, per_layer=1 if layout == "dp-ep" else 2,
                                latency=eff.allreduce_latency)
     return _overlap(t_weights, t_gemm, eff) + _overlap(t_kv, t_attention, eff) + t_comm
+
+
+def mean_step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: int,
+                      decode: np.ndarray, shape: tuple[float, float], eff: Efficiency, layout: str,
+                      chunk_tokens: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """(mean step, decode-only step) in seconds with ``decode`` sequences decoding and prompts
+    prefilled in whole chunks of ``chunk_tokens``.
+
+    In steady state a step must prefill decode x input / output tokens on average. An engine does
+    not spread them thinly: a step that prefills takes a chunk of up to its token budget, and the
+    others only decode. With P the mean prefill tokens a step and C the chunk (at least P), the
+    mean step is t(B, 0) + P / C x (t(B, C) - t(B, 0)): the same as t(B, P) where the step is
+    linear in its tokens (dense models), less where touching experts saturates (a chunk reads
+    and pads each expert once, where thin slices would pay it every step).
+    """
+    decode = np.asarray(decode, dtype=float)
+    mean_prefill = decode * shape[0] / shape[1]
+    chunk = np.maximum(chunk_tokens, mean_prefill)
+    t_decode = step_seconds(m, g, precision, kv_precision, size, decode, 0.0 * decode, shape, eff, layout)
+    t_chunk = step_seconds(m, g, precision, kv_precision, size, decode, chunk, shape, eff, layout)
+    return t_decode + mean_prefill / chunk * (t_chunk - t_decode), t_decode
 
 
 def _overlap(t_memory: np.ndarray, t_compute: np.ndarray, eff: Efficiency) -> np.ndarray:

@@ -3,8 +3,9 @@
 For each tensor-parallel size (and, for a mixture of experts, each layout of ``physics.LAYOUTS``)
 the replica's batch is the largest that the KV cache, the engine's sequence cap and token budget
 (``tco/engines.py``), and ``max_inter_token_ms`` allow: with continuous batching and chunked
-prefill a steady-state step carries B decoding sequences and B x input / output prefill tokens,
-so the replica emits B / t_step output tokens per second and t_step is the inter-token latency.
+prefill a steady-state step carries B decoding sequences and, on average, B x input / output
+prefill tokens, taken in whole chunks (``chunk_tokens``, ``physics.mean_step_seconds``), so the
+replica emits B / t_step output tokens per second and t_step is the mean inter-token latency.
 A candidate is refused only when the weights plus the KV cache of one full request do not fit.
 Among candidates that fit and meet the latency target the plan takes the one with the fewest
 GPU-seconds per request, n x output x t_step / B; ``gpus`` pins the size and ``layout`` the
@@ -24,8 +25,8 @@ from tco.capacity.physics import (
     Efficiency,
     kv_bytes_per_sequence,
     kv_copies,
+    mean_step_seconds,
     regime,
-    step_seconds,
     weights_bytes,
 )
 from tco.catalog import Gpu, OpenModel
@@ -84,6 +85,16 @@ class CapacityPlan:
     layout: str = "tp"
     batch_bound: str = "KV-cache memory"
     """One of ``BATCH_BOUNDS``."""
+    calibration_file: str = ""
+    """The user's calibration file behind the factors, or '' for the shipped fit
+    (``tco.calibration.files.calibrated_plan``)."""
+    calibration_sha256: str = ""
+    calibration_as_of: str = ""
+
+    @property
+    def calibration(self) -> str:
+        """'file (sha256 ...)' of the calibration behind the plan, or ''."""
+        return f"{self.calibration_file} (sha256 {self.calibration_sha256})" if self.calibration_file else ""
 
     @property
     def output_tokens_per_s_per_gpu(self) -> float:
@@ -122,6 +133,15 @@ def layouts(m: OpenModel, size: int) -> tuple[str, ...]:
     return ("tp", "dp-ep") if m.is_moe and size > 1 else ("tp",)
 
 
+def chunk_tokens(e: engines.Engine, g: Gpu, input_tokens: float, batch: np.ndarray | float,
+                 ranks: int = 1) -> np.ndarray:
+    """Prefill tokens in a step that prefills: one prompt, or what the engine's token budget per
+    rank leaves beside the decoding sequences, whichever is smaller (at least 1 per rank)."""
+    budget = float(e.token_budget(g))
+    decode_per_rank = np.asarray(batch, dtype=float) / ranks if e.token_budget_counts_decode else 0.0
+    return ranks * np.maximum(1.0, np.minimum(input_tokens, budget - decode_per_rank))
+
+
 def replica(m: OpenModel, g: Gpu, precision: str, kv_precision: str, e: engines.Engine, size: int,
             input_tokens: float, output_tokens: float, eff: Efficiency, layout: str = "tp") -> Replica:
     """Step times (s) on the batch grid 1 .. the tightest of KV memory, sequence cap, token budget.
@@ -148,9 +168,8 @@ def replica(m: OpenModel, g: Gpu, precision: str, kv_precision: str, e: engines.
     top = max(1, min(kv_batch, cap_batch, token_batch))
     batch = np.arange(1, top + 1, dtype=float)
     shape = (input_tokens, output_tokens)
-    t_step = step_seconds(m, g, precision, kv_precision, size, batch, batch * prefill_per_decode, shape,
-                          eff, layout)
-    t_decode = step_seconds(m, g, precision, kv_precision, size, batch, 0.0 * batch, shape, eff, layout)
+    t_step, t_decode = mean_step_seconds(m, g, precision, kv_precision, size, batch, shape, eff, layout,
+                                         chunk_tokens(e, g, input_tokens, batch, ranks))
     return Replica(size, layout, batch, t_step, t_decode, kv_batch, cap_batch, token_batch, fits)
 
 

@@ -57,15 +57,23 @@ def catalog_command(args: argparse.Namespace) -> int:
     if which == "benchmarks":
         import tco.published as published  # noqa: PLC0415
         table = published.table()
+        loso = published.loso_table()
         if args.json:
             _print_json("benchmarks", _records(table), table.columns,
-                        summary=_records(published.summary()))
+                        summary=_records(published.summary()),
+                        leave_one_source_out=_records(published.loso_summary(loso)),
+                        leave_one_source_out_by_source=_records(published.loso_by_source(loso)))
             return 0
         with pd.option_context("display.max_rows", None, "display.max_columns", None,
                                "display.width", 250, "display.max_colwidth", 40):
             say(table.drop(columns=["source"]).to_string(index=False))
             say("")
             say(published.summary().to_string(index=False))
+            say("\nLeave one source out: each source judged by factors fitted without it (external "
+                "sources, never fitted, by the fit on the whole table):")
+            say(published.loso_summary(loso).round(3).to_string(index=False))
+            say("")
+            say(published.loso_by_source(loso).round(3).to_string(index=False))
         return 0
     rows = catalog.gpus() if which == "gpus" else catalog.models()
     frame = pd.DataFrame([vars(row) for row in rows.values()])

@@ -6,6 +6,7 @@ import argparse
 import functools
 
 import tco.budget as budget
+import tco.cli.calibrate as calibrate_cli
 import tco.risks as risks
 from tco.errors import ScenarioError
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
@@ -86,4 +87,5 @@ def parser() -> argparse.ArgumentParser:
     _run_options(back)
     back.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS, help=CELLS_HELP)
     back.add_argument("--json", action="store_true", help="print the replay as one JSON object")
+    calibrate_cli.add_parser(sub)
     return parser

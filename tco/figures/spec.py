@@ -36,6 +36,8 @@ ROLES = {
     "p95_saving": "#8C510A",         # P95 saving marker on the portability chart
     "break_even": "#E7298A",         # crossing markers on the break-even chart
     "reference": "#7F7F7F",          # 'today' line, whiskers: context, not data
+    "published_runs": "#B2182B",     # published benchmark runs on the throughput-latency chart
+    "own_runs": "#01665E",           # the user's own benchmark runs on the same chart
 }
 """Colours with one job each."""
 

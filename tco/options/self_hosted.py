@@ -7,20 +7,17 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-import tco.capacity as capacity
 import tco.catalog as catalog
+from tco.calibration import files as calibration_files
 from tco.capacity import CapacityPlan
 from tco.distributions import Z_P90, Lognormal, nominal
 from tco.errors import ScenarioError
 from tco.fields import (
     MAX_COUNT,
-    MAX_HORIZON_MONTHS,
     FieldError,
     GpuHourPrice,
-    GpuPrice,
     Model,
     NonNegative,
-    Positive,
     Share,
     Staff,
     TrendRate,
@@ -28,11 +25,11 @@ from tco.fields import (
     Volatility,
     YearlyPay,
     positive,
-    quantity,
 )
-from tco.options import track
+from tco.options import procurement, track
 from tco.options.base import Control, OptionKind
 from tco.options.fine_tune import OwnedFineTune
+from tco.options.procurement import Purchase, Reserved
 from tco.options.table import OptionInputs, Table
 from tco.sections import (
     DOCUMENTED,
@@ -53,44 +50,6 @@ from tco.units import (
     monthly_log_drift,
     monthly_volatility,
 )
-
-
-class Purchase(Model):
-    """Bought GPUs: paid up front, then power, maintenance and colocation while owned."""
-
-    model_config = DOCUMENTED
-    usd_per_gpu: GpuPrice | None = Field(
-        None, description="Price of one bought GPU with its share of the server ($ per GPU); left "
-        "out, the GPU catalog's.")
-    years: Positive = Field(5.0, description="Years over which a bought GPU's price is spread "
-                            "(years).")
-    kw_per_gpu: NonNegative | None = Field(
-        None, description="Average electrical draw of one GPU with its server share (kW per GPU); "
-        "left out, 75% of the GPU catalog's server power per GPU.")
-    usd_per_kwh: NonNegative = Field(0.0806, description="Price of a kilowatt-hour of electricity "
-                                     "($ per kWh).")
-    pue: quantity(ge=1.0) = Field(1.54, description="Power usage effectiveness: facility power over "
-                                  "IT power, cooling and losses on top of the GPUs (ratio).")
-    maintenance_share_per_year: Share = Field(
-        0.0, description="Support and spares per year, as a share of the purchase price, on owned "
-        "GPUs (fraction of price per year).")
-    colocation_usd_per_gpu_month: NonNegative = Field(
-        0.0, description="Rack space and hosting of one owned GPU for one month ($ per GPU-month).")
-
-
-
-class Reserved(Model):
-    """Reserved GPUs: a contract paid whether used or not, at a fixed price for its term."""
-
-    model_config = DOCUMENTED
-    gpus: int = Field(ge=1, le=MAX_COUNT, description="GPUs reserved for the term (GPUs).")
-    usd_per_gpu_hour: GpuHourPrice = Field(description="Contract price of a reserved GPU, paid for every "
-                                       "hour of the term ($ per GPU-hour).")
-    term_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS, description="Length of the contract "
-                             "(months).")
-    start_month: int = Field(default=0, ge=0, le=MAX_HORIZON_MONTHS,
-                             description="Month the contract starts (0 = first month).")
-
 
 
 class MissingComponent(Model):
@@ -170,6 +129,9 @@ class SelfHostedOption(Model):
     tokens_per_second_per_gpu: float | None = Field(
         default=None, ge=1e-3, le=1e9, description="Measured generation speed that overrides the "
         "physics model (output tokens/s per GPU).")
+    capacity_calibration: str | None = Field(
+        default=None, min_length=1, max_length=1000, description="File written by python -m tco "
+        "calibrate from your own benchmark runs: it sizes the replica and sets the throughput spread.")
     ops_fte: Staff = Field(description="Full-time people running the self-hosted fleet (FTE).")
     usd_per_fte_year: YearlyPay = Field(
         description="Loaded yearly cost of one full-time ops engineer ($ per FTE-year).")
@@ -204,6 +166,8 @@ class SelfHostedOption(Model):
             raise FieldError("reserved", "applies to rented GPUs; this option buys them (purchase:)")
         if self.purchase is not None and self.autoscale:
             raise FieldError("autoscale", "applies to rented GPUs; bought GPUs are owned all month")
+        if self.capacity_calibration is not None and self.tokens_per_second_per_gpu is not None:
+            raise FieldError("capacity_calibration", "give it or tokens_per_second_per_gpu, not both")
         return self
 
     @property
@@ -212,36 +176,19 @@ class SelfHostedOption(Model):
 
 
 
-AVERAGE_DRAW_SHARE = 0.75
-"""Average server draw as a share of its maximum under sustained AI load (Epoch AI energy.py)."""
-
-DEFAULT_SOURCES = {
-    "purchase.usd_per_kwh": ("US industrial electricity average 2023, EIA Electric Power Monthly "
-                             "table 5.6.a (via Epoch AI)", "2023-12-31"),
-    "purchase.pue": ("Uptime Institute Global Data Center Survey 2025, global average PUE",
-                     "2025-07-01"),
-    "purchase.years": ("useful life of AI servers, about 5 years (Amazon 10-K 2025; theCUBE Research)",
-                       "2025-02-01"),
-    "purchase.maintenance_share_per_year": ("0: no support contract priced (set it to the "
-                                            "vendor's quote, typically a share of list a year)",
-                                            None),
-    "purchase.colocation_usd_per_gpu_month": ("0: GPUs in your own facility, its cost not "
-                                              "priced (set it for colocation)", None),
-}
-
-
 def resolve(table: Table, name: str, o: SelfHostedOption, sc: Any,
             plans: dict[str, CapacityPlan], warnings: list[str]) -> None:
     """Plan the replica and add the option's inputs, from the scenario, the catalogs or defaults."""
     prefix = f"options.{name}"
     m = catalog.model(o.model, f"{prefix}.model")
     g = catalog.gpu(o.gpu, f"{prefix}.gpu")
-    plans[name] = capacity.plan(model=o.model, gpu=o.gpu, precision=o.precision, gpus=o.gpus,
-                                kv_cache_precision=o.kv_cache_precision,
-                                serving_engine=o.serving_engine,
-                                input_tokens=nominal(sc.workload.input_tokens_per_request),
-                                output_tokens=nominal(sc.workload.output_tokens_per_request),
-                                max_inter_token_ms=o.max_inter_token_ms, field=prefix)
+    plans[name] = calibration_files.plan(o.capacity_calibration, model=o.model, gpu=o.gpu,
+                                         precision=o.precision, gpus=o.gpus,
+                                         kv_cache_precision=o.kv_cache_precision,
+                                         serving_engine=o.serving_engine,
+                                         input_tokens=nominal(sc.workload.input_tokens_per_request),
+                                         output_tokens=nominal(sc.workload.output_tokens_per_request),
+                                         max_inter_token_ms=o.max_inter_token_ms, field=prefix)
     if o.purchase is None:
         if o.usd_per_gpu_hour is not None:
             table.add(f"{prefix}.usd_per_gpu_hour", o.usd_per_gpu_hour, o, "usd_per_gpu_hour")
@@ -252,7 +199,7 @@ def resolve(table: Table, name: str, o: SelfHostedOption, sc: Any,
             raise ScenarioError(f"{prefix}.usd_per_gpu_hour", f"is required: the GPU catalog has no "
                                 f"rental price for {g.key} (or give purchase:)")
     else:
-        _purchase(table, prefix, o, g)
+        procurement.resolve(table, prefix, o, g)
     if o.reserved is not None:
         table.add(f"{prefix}.reserved.usd_per_gpu_hour", o.reserved.usd_per_gpu_hour, o.reserved,
                   "usd_per_gpu_hour")
@@ -298,9 +245,10 @@ def resolve(table: Table, name: str, o: SelfHostedOption, sc: Any,
         # throughput: median 1 (the model's value), log-sd the fit half's residual spread.
         spread = Lognormal(1.0, float(np.exp(Z_P90 * plan.throughput_log_sd)))
         table.add(f"{prefix}.throughput_factor", spread, None, "throughput_factor",
-                  f"capacity model calibration: residual spread of published {plan.regime} points "
-                  f"(log-sd {plan.throughput_log_sd:.3f}); see python -m tco catalog benchmarks",
-                  published_as_of())
+                  *(calibration_files.spread_source(plan) or (
+                      f"capacity model calibration: residual spread of published {plan.regime} points "
+                      f"(log-sd {plan.throughput_log_sd:.3f}); see python -m tco catalog benchmarks",
+                      published_as_of())))
 
 
 def licence_test(o: SelfHostedOption) -> tuple[str, str]:
@@ -318,33 +266,6 @@ def licence_test(o: SelfHostedOption) -> tuple[str, str]:
 def published_as_of() -> str:
     """The newest as-of date of the published throughput points the capacity model is fitted to."""
     return max(b.as_of for b in catalog.benchmarks().values())
-
-
-def _purchase(table: Table, prefix: str, o: SelfHostedOption, g: catalog.Gpu) -> None:
-    p = o.purchase
-    pre = f"{prefix}.purchase"
-    if p.usd_per_gpu is not None:
-        table.add(f"{pre}.usd_per_gpu", p.usd_per_gpu, p, "usd_per_gpu")
-    elif g.purchase_usd_per_gpu is not None:
-        table.add(f"{pre}.usd_per_gpu", g.purchase_usd_per_gpu, p, "usd_per_gpu",
-                  f"GPU catalog ({g.key}): {g.price_source}", g.as_of)
-    else:
-        raise ScenarioError(f"{pre}.usd_per_gpu", f"is required: the GPU catalog has no purchase "
-                            f"price for {g.key}")
-    if p.kw_per_gpu is not None:
-        table.add(f"{pre}.kw_per_gpu", p.kw_per_gpu, p, "kw_per_gpu")
-    else:
-        table.add(f"{pre}.kw_per_gpu", round(g.server_kw_per_gpu * AVERAGE_DRAW_SHARE, 6), p,
-                  "kw_per_gpu", f"GPU catalog ({g.key}) server power per GPU x "
-                  f"{AVERAGE_DRAW_SHARE} average draw (Epoch AI): {g.spec_source}", g.as_of)
-    for field_name in ("years", "usd_per_kwh", "pue", "maintenance_share_per_year",
-                       "colocation_usd_per_gpu_month"):
-        value = getattr(p, field_name)
-        if field_name in p.model_fields_set:
-            table.add(f"{pre}.{field_name}", value, p, field_name)
-        else:
-            source, as_of = DEFAULT_SOURCES[f"purchase.{field_name}"]
-            table.add(f"{pre}.{field_name}", value, p, field_name, f"default: {source}", as_of)
 
 
 def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray],

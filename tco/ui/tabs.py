@@ -21,7 +21,7 @@ from tco.format import pct, usd
 from tco.images import ImageExportUnavailable, browser_path
 from tco.report import STALE_AFTER_DAYS, changed_inputs
 from tco.stress import stress
-from tco.ui import edits, state
+from tco.ui import capacity_panel, edits, state
 from tco.ui.cache import (
     Key,
     View,
@@ -111,6 +111,8 @@ def costs(view: View, key: Key) -> None:
             st.caption(f"{name}: {capacity.why(p)}")
             with st.expander(f"Replica sizes considered for {name}"):
                 st.dataframe(replica_table(p), hide_index=True)
+            with st.expander(f"Throughput and speed per user, and your own runs: {name}"):
+                capacity_panel.panel(name, p, sc.workload)
         st.caption("Capacity from a roofline model calibrated against MLPerf Inference v4.1/v5.1 and "
                    "vLLM 0.6 results (python -m tco catalog benchmarks).")
 
