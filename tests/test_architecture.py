@@ -41,7 +41,7 @@ LAYERS: list[tuple[str, ...]] = [
     # 9: figures
     ("tco.figures",),
     # 10: exports and deck
-    ("tco.export", "tco.excel", "tco.images", "tco.deck"),
+    ("tco.export", "tco.excel", "tco.images", "tco.deck", "tco.focus"),
     # 11: the edges: page and command line
     ("tco.ui", "tco.cli", "tco.__main__"),
 ]

@@ -41,6 +41,9 @@ def parser() -> argparse.ArgumentParser:
                      "provenance.json")
     run.add_argument("--xlsx", help="write an Excel workbook: summary, monthly cost by line, fiscal "
                      "years, assumptions and provenance")
+    run.add_argument("--focus-dir", help="write the forecast as FOCUS 1.3 rows: "
+                     "focus_cost_and_usage.csv (mean by option, line and month; P50 and P95 by month), "
+                     "focus_contract_commitment.csv and focus_notes.json")
     run.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS, help=CELLS_HELP)
     validate = sub.add_parser("validate", help="check scenario files")
     validate.add_argument("scenarios", nargs="+", help="scenario files; each is reported, pass or fail")

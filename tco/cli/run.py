@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     check_run(args)
     folder = output_folder("--csv-dir", args.csv_dir) if args.csv_dir else None
     workbook = output_file("--xlsx", args.xlsx, "plan.xlsx") if args.xlsx else None
+    focus_folder = output_folder("--focus-dir", args.focus_dir) if args.focus_dir else None
     sc = load_scenario(args.scenario)
     result = run_simulation(sc, args, show_progress=True, sampling=args.sampling)
     text = run_json(result) if args.json else None  # fail before writing any file
@@ -53,6 +54,13 @@ def run(args: argparse.Namespace) -> int:
             write_csv_dir(result, folder)
         except OSError as exc:
             raise write_error("--csv-dir", folder, exc) from None
+    if focus_folder is not None:
+        from tco.focus import write_focus_dir  # noqa: PLC0415 - only this flag needs it
+
+        try:
+            write_focus_dir(result, focus_folder)
+        except OSError as exc:
+            raise write_error("--focus-dir", focus_folder, exc) from None
     if workbook is not None:
         from tco.excel import workbook_bytes  # noqa: PLC0415 - openpyxl loads only for this flag
 
