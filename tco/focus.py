@@ -237,6 +237,38 @@ def _reserved_in(sc: Loaded, option: str, t: int) -> bool:
     return r is not None and r.start_month <= t < r.start_month + r.term_months
 
 
+def _terms(result: SimulationResult, s_i: int, single: str | None, line: str, t: int,
+           option_index: dict[str, int], signed: bool) -> tuple:
+    """Quantity, unit, consumed quantity and unit, discount share and the commitment columns of
+    one mean row (``single``: the row's one option, None when shared or the strategy's own)."""
+    sc = result.scenario
+    quantity, unit, consumed, consumed_unit = 1.0, "Months", None, None
+    if single is None:
+        return quantity, unit, consumed, consumed_unit, 0.0, "", "", "", ""
+    option = sc.options[single]
+    discount, cid = _discount(sc, single, line, t, signed)
+    status, category, ctype = "", "", ""
+    if cid:
+        status = "Unused" if line == "commitment_shortfall" else "Used"
+        category, ctype = "Spend", "API spend commitment"
+    if line == "gpu_rent" and getattr(option, "reserved", None) is None:
+        hours = float(result.gpus_mean[s_i, option_index[single], t]) * HOURS_PER_MONTH
+        if hours > 0.0:
+            quantity, unit, consumed, consumed_unit = hours, "Hours", hours, "Hours"
+    stranded = line == "stranded_commitments"
+    if (line == "reserved_gpus" or stranded) and _reserved_in(sc, single, t):
+        quantity, unit = option.reserved.gpus * HOURS_PER_MONTH, "Hours"
+        if not stranded:
+            consumed, consumed_unit = quantity, "Hours"
+        cid = _commitment_id(sc, single, "reserved")
+        status = "Unused" if stranded else "Used"
+        category, ctype = "Usage", "GPU reservation"
+    elif stranded and getattr(option, "commitment", None) is not None:
+        cid = _commitment_id(sc, single, "commitment")
+        status, category, ctype = "Unused", "Spend", "API spend commitment"
+    return quantity, unit, consumed, consumed_unit, discount, cid, status, category, ctype
+
+
 def _mean_rows(result: SimulationResult, common: dict[str, Any]) -> list[dict[str, Any]]:
     sc = result.scenario
     starts, ends = _periods(sc)
@@ -259,30 +291,9 @@ def _mean_rows(result: SimulationResult, common: dict[str, Any]) -> list[dict[st
                 name, provider = service(sc, names)
                 single = names[0] if len(names) == 1 else None
                 effective = float(values[t])
-                discount, cid = (_discount(sc, single, line, t, single in mix) if single
-                                 else (0.0, ""))
+                terms = _terms(result, s_i, single, line, t, option_index, single in mix)
+                quantity, unit, consumed, consumed_unit, discount, cid, status, category, ctype = terms
                 list_cost = effective / (1.0 - discount) if discount < 1.0 else effective
-                quantity, unit, consumed, consumed_unit = 1.0, "Months", None, None
-                status, category, ctype = "", "", ""
-                if cid:
-                    status = "Unused" if line == "commitment_shortfall" else "Used"
-                    category, ctype = "Spend", "API spend commitment"
-                if single and line == "gpu_rent" and not getattr(sc.options[single], "reserved", None):
-                    hours = float(result.gpus_mean[s_i, option_index[single], t]) * HOURS_PER_MONTH
-                    if hours > 0.0:
-                        quantity, unit, consumed, consumed_unit = hours, "Hours", hours, "Hours"
-                if single and line in ("reserved_gpus", "stranded_commitments") and _reserved_in(sc, single, t):
-                    r = sc.options[single].reserved
-                    hours = r.gpus * HOURS_PER_MONTH
-                    quantity, unit = hours, "Hours"
-                    if line == "reserved_gpus":
-                        consumed, consumed_unit = hours, "Hours"
-                    cid = _commitment_id(sc, single, "reserved")
-                    status = "Used" if line == "reserved_gpus" else "Unused"
-                    category, ctype = "Usage", "GPU reservation"
-                elif single and line == "stranded_commitments" and getattr(sc.options[single], "commitment", None):
-                    cid = _commitment_id(sc, single, "commitment")
-                    status, category, ctype = "Unused", "Spend", "API spend commitment"
                 rows.append({
                     **common,
                     "BillingPeriodStart": starts[t], "BillingPeriodEnd": ends[t],

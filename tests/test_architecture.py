@@ -36,7 +36,7 @@ LAYERS: list[tuple[str, ...]] = [
     # 7: deterministic model and Monte Carlo
     ("tco.model", "tco.simulate"),
     # 8: analysis and words
-    ("tco.sensitivity", "tco.stress", "tco.report", "tco.story", "tco.compare", "tco.hazards",
+    ("tco.sensitivity", "tco.stress", "tco.report", "tco.story", "tco.compare", "tco.gate", "tco.hazards",
      "tco.backtest"),
     # 9: figures
     ("tco.figures",),

@@ -1,4 +1,4 @@
-"""Command line: ``python -m tco run|validate|catalog|schema|stress|deck|diff|backtest``.
+"""Command line: ``python -m tco run|validate|catalog|schema|stress|deck|diff|check|backtest``.
 
 Exit codes: 0 ok; 2 bad input, with one line naming the field and the rule; 1 an internal error.
 Each command is one module of this package; ``tco.cli.common`` holds what they share (printing
@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 from tco.cli.backtest import backtest, calibrate
 from tco.cli.catalog import catalog_command
+from tco.cli.check import check
 from tco.cli.common import shown
 from tco.cli.deck import deck
 from tco.cli.diff import diff
@@ -35,7 +36,7 @@ def _schema(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run, "validate": lambda args: validate(args.scenarios), "catalog": catalog_command,
     "calibrate-hazards": calibrate, "backtest": backtest, "schema": _schema, "stress": stress,
-    "deck": deck, "diff": diff,
+    "deck": deck, "diff": diff, "check": check,
 }
 
 
