@@ -107,5 +107,7 @@ def parser() -> argparse.ArgumentParser:
                       "(default: the scenario's horizon, cut at the ledger's last month)")
     _run_options(back)
     back.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS, help=CELLS_HELP)
+    back.add_argument("--cutoff", default="2025-01", help="--json's out-of-sample coverage: risks "
+                      "refitted on ledger events before this month (YYYY-MM), scored on cohorts from it")
     back.add_argument("--json", action="store_true", help="print the replay as one JSON object")
     return parser
