@@ -24,6 +24,7 @@ import tco.calendar as calendar
 import tco.catalog as catalog
 import tco.kernel as kernel
 import tco.ledger as ledger
+import tco.options as options
 import tco.risks as risks
 from tco.draws import Shocks
 from tco.errors import ScenarioError
@@ -32,6 +33,7 @@ from tco.hazards import p5_p95_coverage
 from tco.load import Loaded, validate
 from tco.model import nominal_inputs
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED, SimulationResult, simulate
+from tco.stress import with_risks
 from tco.yamlio import to_dict
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -125,13 +127,14 @@ def histories(sc: Loaded, timeline: ledger.Timeline) -> dict[str, History | None
     nothing in the ledger is this option's (it keeps the scenario's own prices and terms)."""
     out: dict[str, History | None] = {}
     for name, option in sc.options.items():
+        rule = options.of(option).history
         if option.history:
-            _check_entries(name, option.kind, option.history, timeline)
+            _check_entries(name, rule, option.history, timeline)
             out[name] = History(tuple(option.history), "its history:")
-        elif option.kind == "api" and option.catalog:
+        elif rule == "models" and option.catalog:
             match = timeline.match_catalog(option.catalog)
             out[name] = History((match,), f"its catalog model {option.catalog}") if match else None
-        elif option.kind == "self_hosted":
+        elif rule == "families":
             family = timeline.family_of_model(option.model)
             out[name] = History((family,), f"the family of its model {option.model}") if family else None
         else:
@@ -139,16 +142,18 @@ def histories(sc: Loaded, timeline: ledger.Timeline) -> dict[str, History | None
     return out
 
 
-def _check_entries(option: str, kind: str, entries: tuple[str, ...], timeline: ledger.Timeline) -> None:
-    """Each entry must name a ledger model (API) or an open-weight family (self-hosted)."""
+def _check_entries(option: str, rule: str, entries: tuple[str, ...], timeline: ledger.Timeline) -> None:
+    """Each entry must name a ledger model (``rule`` 'models': an API) or an open-weight family
+    ('families': self-hosted or hosted open weights)."""
     opens = list(zip(timeline.opens["provider"], timeline.opens["model"], strict=True))
     for i, entry in enumerate(entries):
         provider, _, rest = entry.partition("/")
-        names = [m for p, m in (timeline.models if kind == "api" else opens) if p == provider]
-        if rest and (rest in names if kind == "api" else any(m.startswith(rest) for m in names)):
+        models = rule == "models"
+        names = [m for p, m in (timeline.models if models else opens) if p == provider]
+        if rest and (rest in names if models else any(m.startswith(rest) for m in names)):
             continue
         hint = catalog.close_matches(rest, names)
-        what = "a model" if kind == "api" else "an open-weight family (provider/family, such as meta/llama)"
+        what = "a model" if models else "an open-weight family (provider/family, such as meta/llama)"
         raise ScenarioError(f"options.{option}.history.{i}", f"'{entry}' is not {what} in the event "
                             "ledger" + (f" (did you mean {provider}/{hint[0]})" if hint else ""))
 
@@ -160,7 +165,7 @@ def window_events(sc: Loaded, window: Window, timeline: ledger.Timeline,
     for name, history in found.items():
         if history is None:
             continue
-        if sc.options[name].kind == "api":
+        if options.of(sc.options[name]).history == "models":
             events = timeline.chain_events(history.entries, window.first_day, window.stop_day)
         else:
             events = list(dict.fromkeys(e for family in history.entries
@@ -168,36 +173,6 @@ def window_events(sc: Loaded, window: Window, timeline: ledger.Timeline,
                                                                         window.stop_day)))
         out += [(name, e) for e in events]
     return sorted(out, key=lambda pair: pair[1].date)
-
-
-def _with_risks(sc: Loaded, pairs: set[tuple[str, str]]) -> tuple[Loaded, dict, dict]:
-    """The scenario holding a risk for each (kind, option), and each pair's risk index.
-
-    The scenario's own risk is used where there is one (as a stress test does); otherwise one of
-    probability 0 is added, its size set to 1 (the ledger gives each event's size). A kind whose
-    other fields must come from the scenario (a licence change's escalation rate) cannot be added:
-    its pair gets the reason instead of an index.
-    """
-    index, reasons, data = {}, {}, None
-    for kind, option in sorted(pairs):
-        own = [i for i, r in enumerate(sc.risks) if r.kind == kind and option in r.on]
-        spec = risks.kind(kind)
-        needed = [f for f, rf in spec.fields.items() if rf.required and f != spec.impact_field]
-        if own:
-            index[(kind, option)] = own[0]
-        elif sc.options[option].kind not in spec.applies_to:
-            reasons[(kind, option)] = f"{spec.label} does not apply to {option}"
-        elif needed:
-            reasons[(kind, option)] = (f"not applied: the scenario has no {spec.label.lower()} risk on "
-                                       f"{option} to take its {needed[0].replace('_', ' ')} from")
-        else:
-            data = to_dict(sc.scenario) if data is None else data
-            risk = {"kind": kind, "on": [option], "annual_probability": 0.0}
-            if spec.impact_field and spec.fields[spec.impact_field].required:
-                risk[spec.impact_field] = 1.0
-            data.setdefault("risks", []).append(risk)
-            index[(kind, option)] = len(data["risks"]) - 1
-    return (sc if data is None else validate(data, sc.comments)), index, reasons
 
 
 @dataclass
@@ -218,7 +193,7 @@ def force(sc: Loaded, paths: list[list[tuple[str, ledger.LedgerEvent]]]) -> Forc
     """
     months = sc.horizon_months
     pairs = {(e.kind, option) for events in paths for option, e in events}
-    forced_sc, index, reasons = _with_risks(sc, pairs)
+    forced_sc, index, reasons = with_risks(sc, pairs, sized=True)
     cells: dict[tuple[int, str], dict[tuple[int, int], float]] = {}
     notes: list[list[str]] = []
     for p, events in enumerate(paths):
@@ -311,7 +286,7 @@ def backtest(sc: Loaded, start: str | None = None, months: int | None = None,
         columns=["date", "month", "option", "event", "size", "detail", "source", "applied", "note"])
     simulation = simulate(window_sc, paths=paths, seed=seed, **simulate_options)
     notes = [f"Reservations starting after the window are left out: {name}." for name, o in
-             sc.options.items() if getattr(o, "reserved", None) and o.reserved.start_month >= window.months]
+             sc.options.items() if (r := options.of(o).reservation(o)) and r.start_month >= window.months]
     return Backtest(window_sc, window, found, events, forced.npv_usd[0],
                     np.cumsum(forced.cost_usd[0], axis=1), simulation, timeline.snapshot, notes)
 
@@ -327,9 +302,8 @@ def _size(sc: Loaded, e: ledger.LedgerEvent, option: str) -> str:
 
 def no_history_line(result: Backtest) -> str:
     """One line naming the options with nothing to replay, or ''."""
-    options = result.scenario.options
-    names = [f"{n} ({getattr(options[n], 'catalog', None) or getattr(options[n], 'model', None)})"
-             for n in result.without_history]
+    found = result.scenario.options
+    names = [f"{n} ({options.of(found[n]).describe(found[n])})" for n in result.without_history]
     return (f"No history to replay for {', '.join(names)}: no history: in the scenario, and the event "
             "ledger has no rows for that model or its family; replayed with no events." if names else "")
 
@@ -396,8 +370,9 @@ def cohort_cells(sc: Loaded, window_months: int, timeline: ledger.Timeline | Non
     """
     timeline = ledger.Timeline() if timeline is None else timeline
     found = histories(sc, timeline)
-    api = [name for name, o in sc.options.items() if o.kind == "api"]
-    families = {name: h for name, h in found.items() if h and sc.options[name].kind != "api"}
+    api = [name for name, o in sc.options.items() if options.of(o).history == "models"]
+    families = {name: h for name, h in found.items()
+                if h and options.of(sc.options[name]).history == "families"}
     rows, start = [], first
     while calendar.month_of(start, timeline.snapshot) + 1 >= window_months:
         window = Window(start, window_months)

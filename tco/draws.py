@@ -20,6 +20,7 @@ import numpy as np
 from scipy import special
 from scipy.stats import qmc
 
+import tco.options as options
 from tco.errors import ScenarioError
 from tco.fields import EXTREME_U
 from tco.inputs import Resolved
@@ -145,7 +146,8 @@ def noisy_options(sc: Loaded) -> list[str]:
 
 def planned_releases(sc: Loaded, name: str) -> int:
     """How many releases of an option's track are planned within the horizon (0 without one)."""
-    track = getattr(sc.options[name], "release_track", None)
+    option = sc.options[name]
+    track = options.of(option).track(option)
     if track is None or track.next_release_month >= sc.horizon_months:
         return 0
     return -(-(sc.horizon_months - track.next_release_month) // track.cadence_months)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
+import tco.options as options
 import tco.risks as risks
 from tco.errors import ScenarioError
 
@@ -355,7 +356,8 @@ def _subject(parts: list[str], path: str, sc: Scenario | None) -> tuple[str, str
         option, index = parts[1], _index(parts[3], path)
         if sc is None:
             return f"{option}: missing component {index + 1}", " "
-        components = getattr(sc.options.get(option), "missing_components", ())
+        owner = sc.options.get(option)
+        components = options.of(owner).parts(owner) if owner is not None else ()
         if index >= len(components):
             raise UnknownPath(f"'{path}': {option} has no missing component {index}")
         return f"{option}: {components[index].name} (missing component)", " "

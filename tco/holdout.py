@@ -36,6 +36,7 @@ import tco.backtest as backtest
 import tco.calendar as calendar
 import tco.hazards as hazards
 import tco.ledger as ledger
+import tco.options as options
 from tco.load import Loaded, validate
 from tco.simulate import DEFAULT_SEED
 from tco.yamlio import to_dict
@@ -93,7 +94,7 @@ def refit(sc: Loaded, led: pd.DataFrame) -> Refit:
     data, notes = to_dict(sc.scenario), []
     for i, risk in enumerate(data.get("risks", [])):
         kind, on = risk["kind"], risk["on"]
-        api_only = all(sc.options[o].kind == "api" for o in on)
+        api_only = all(options.of(sc.options[o]).history == "models" for o in on)
         fit = fits.get(kind)
         if fit is None or (kind in ("deprecation", "price_change") and not api_only):
             notes.append(f"risks.{i} ({kind} on {', '.join(on)}): kept (no ledger kind fits it)")

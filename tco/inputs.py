@@ -18,9 +18,8 @@ import tco.prices as prices
 import tco.risks as risks
 from tco.capacity import CapacityPlan
 from tco.errors import ScenarioError
-from tco.options import api
 from tco.options.table import SCENARIO_SOURCE, Param, Table
-from tco.schema import ApiOption, Scenario
+from tco.schema import Scenario
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,7 @@ def resolve(sc: Scenario, comments: dict[str, str] | None = None) -> Resolved:
     table.add("discount_rate_per_year", sc.discount_rate_per_year, sc, "discount_rate_per_year",
               SCENARIO_SOURCE if "discount_rate_per_year" in sc.model_fields_set else "default 0")
     for name, option in sc.options.items():
-        options.REGISTRY[option.kind].resolve(table, name, option, sc, plans, warnings)
+        options.of(option).resolve(table, name, option, sc, plans, warnings)
     for name, strategy in sc.strategies.items():
         table.fields(f"strategies.{name}", strategy, ("portability", "overhead_usd_per_month"))
     for prefix, owner in [(f"options.{n}", o) for n, o in sc.options.items()] + [
@@ -121,13 +120,12 @@ def resolve(sc: Scenario, comments: dict[str, str] | None = None) -> Resolved:
         start_source = f"default: the month after the price snapshot's date ({prices.snapshot_as_of()})"
     scheduled = {}
     for name, option in sc.options.items():
-        if isinstance(option, ApiOption):
-            changes = api.scheduled(name, option, sc, start, sc.horizon_months)
-            if changes:
-                scheduled[name] = tuple(changes)
-                warnings.extend(f"options.{name}: the catalog's price change of {day} applies from "
-                                f"{calendar.shift(start, month)} (x{mult:.3g} per request)"
-                                for month, mult, day in changes)
+        changes = options.of(option).scheduled(name, option, sc, start, sc.horizon_months)
+        if changes:
+            scheduled[name] = tuple(changes)
+            warnings.extend(f"options.{name}: the catalog's price change of {day} applies from "
+                            f"{calendar.shift(start, month)} (x{mult:.3g} per request)"
+                            for month, mult, day in changes)
     table.fields("switching", sc.switching, ("engineer_weeks", "usd_per_engineer_week",
                                              "dual_running_months", "one_off_usd"),
                  per_event=("engineer_weeks",))

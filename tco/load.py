@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+import tco.options as options
 from tco.errors import ScenarioError
 from tco.fields import MAX_SCENARIO_BYTES, FieldError
 from tco.inputs import Resolved, resolve
@@ -61,8 +62,8 @@ def _all_field_names() -> tuple[str, ...]:
 
 def _location(loc: tuple[Any, ...]) -> list[str]:
     parts = [str(p) for p in loc]
-    # A discriminated union puts the tag ('api', 'self_hosted') after the option name: drop it.
-    if len(parts) >= 3 and parts[0] == "options" and parts[2] in ("api", "self_hosted"):
+    # A discriminated union puts the tag (the option's kind) after the option name: drop it.
+    if len(parts) >= 3 and parts[0] == "options" and parts[2] in options.REGISTRY:
         del parts[2]
     # Union members add type names such as 'float' or 'function-before[...]' to the location.
     return [p for p in parts if p not in _TYPE_NAMES
@@ -90,9 +91,9 @@ def _translate(error: dict[str, Any]) -> ScenarioError:
     if kind == "missing":
         return ScenarioError(field, "is required")
     if kind == "union_tag_not_found":
-        return ScenarioError(f"{field}.kind", "is required (one of 'api', 'self_hosted')")
+        return ScenarioError(f"{field}.kind", f"is required (one of {options.kinds_text()})")
     if kind == "union_tag_invalid":
-        return ScenarioError(f"{field}.kind", "must be one of 'api', 'self_hosted'")
+        return ScenarioError(f"{field}.kind", f"must be one of {options.kinds_text()}")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return ScenarioError(field, "must be a mapping of fields")
     message = str(error["msg"])

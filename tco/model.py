@@ -11,13 +11,13 @@ from scipy import optimize
 
 import tco.calendar as calendar
 import tco.kernel as kernel
+import tco.options as options
 from tco.draws import Shocks
 from tco.errors import ScenarioError
 from tco.fields import EXTREME_U
 from tco.inputs import Resolved
 from tco.kernel import KernelResult
 from tco.load import Loaded, validate
-from tco.schema import ApiOption, SelfHostedOption
 from tco.units import TOKENS_PER_MTOK
 from tco.views import Strategies
 
@@ -127,7 +127,7 @@ def evaluate(sc: Loaded) -> Evaluation:
     fleet_rows = []
     for s_i, s_name in enumerate(strategies):
         for o_i, (o_name, option) in enumerate(sc.options.items()):
-            if isinstance(option, SelfHostedOption) and result.gpus_sum[s_i, o_i].any():
+            if options.of(option).billing == "fleet" and result.gpus_sum[s_i, o_i].any():
                 fleet_rows.append(pd.DataFrame({
                     "strategy": s_name, "option": o_name, "month": months,
                     "gpus": result.gpus_sum[s_i, o_i], "utilization": result.utilization_sum[s_i, o_i]}))
@@ -160,7 +160,7 @@ def monthly_run_rate_usd(sc: Loaded, option: str, requests_per_month: np.ndarray
     x["workload.requests_per_month"] = volumes
     x["workload.growth_per_month"] = 0.0 * ones
     cost = _run_rate(sc, x, option, fallback)
-    if isinstance(sc.options[option], SelfHostedOption):
+    if options.of(sc.options[option]).billing == "fleet":
         p = f"options.{option}"
         setup = x[f"{p}.setup_usd"] + sum(
             x[f"{p}.missing_components.{i}.setup_usd"]
@@ -175,17 +175,18 @@ def run_rate_curves(sc: Loaded, points: int = 200) -> pd.DataFrame:
 
     Volumes run from 1/CURVE_SPAN to CURVE_SPAN times the scenario's month-0 volume on a log grid.
     A self-hosted option's escalated share is billed at the first API option, as in ``break_even``.
-    Columns: option, option_kind ('api' or 'self_hosted'), requests_per_month, usd_per_month.
+    Columns: option, side ('tokens': billed per token, or 'fleet'; see ``OptionKind.side``),
+    requests_per_month, usd_per_month.
     """
     base = max(sc.inputs.params["workload.requests_per_month"].nominal, 1.0)
     volumes = np.geomspace(base / CURVE_SPAN, base * CURVE_SPAN, points)
-    apis = [n for n, o in sc.options.items() if isinstance(o, ApiOption)]
+    apis = options.on_side(sc.options, "tokens")
     frames = []
     for name, option in sc.options.items():
-        hosted = isinstance(option, SelfHostedOption)
-        fallback = apis[0] if hosted and apis else None
+        side = options.of(option).side
+        fallback = apis[0] if side == "fleet" and apis else None
         frames.append(pd.DataFrame({
-            "option": name, "option_kind": "self_hosted" if hosted else "api",
+            "option": name, "side": side,
             "requests_per_month": volumes,
             "usd_per_month": monthly_run_rate_usd(sc, name, volumes, fallback=fallback)}))
     return pd.concat(frames, ignore_index=True)
@@ -211,8 +212,8 @@ def break_even(sc: Loaded) -> pd.DataFrame:
     The self-hosted curve is a staircase (whole replicas), so the search scans a log grid for the
     first sign change and refines it with Brent's method.
     """
-    apis = [n for n, o in sc.options.items() if isinstance(o, ApiOption)]
-    hosted = [n for n, o in sc.options.items() if isinstance(o, SelfHostedOption)]
+    apis = options.on_side(sc.options, "tokens")
+    hosted = options.on_side(sc.options, "fleet")
     base = max(sc.inputs.params["workload.requests_per_month"].nominal, 1.0)
     low, high = base * BREAK_EVEN_RANGE[0], base * BREAK_EVEN_RANGE[1]
     grid = np.geomspace(low, high, 400)

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, create_model, field_validator, model_validator
 
 import tco.lines as lines
+import tco.options as option_kinds
 import tco.risks as risks
 from tco.distributions import Distribution
 from tco.fields import (
@@ -23,31 +24,24 @@ from tco.fields import (
     NonNegative,
     Rate,
     Share,
-    positive,
 )
+from tco.options import Option
+from tco.options.api import ApiOption, Commitment
+from tco.options.fine_tune import OwnedFineTune, VendorFineTune
+from tco.options.hosted_open import HostedOpenOption
+from tco.options.self_hosted import Licence, MissingComponent, Purchase, Reserved, SelfHostedOption
 from tco.sections import (  # noqa: F401 - the schema's public names
     DOCUMENTED,
     HOURS_PER_DAY,
     MONTH_PATTERN,
-    OPTION_KINDS,
-    ApiOption,
-    Commitment,
     Engine,
     FineTuning,
-    Licence,
-    MissingComponent,
-    Option,
     OtherCost,
     OtherCosts,
-    OwnedFineTune,
     Precision,
     Prose,
-    Purchase,
     ReleaseTrack,
-    Reserved,
-    SelfHostedOption,
     Text,
-    VendorFineTune,
     Workload,
 )
 
@@ -222,8 +216,8 @@ class Scenario(Model):
     discount_rate_per_year: Rate = Field(0.0, description="Yearly rate at which future costs are "
                                          "discounted to present value (fraction per year).")
     workload: Workload = Field(description="The traffic every strategy serves.")
-    options: dict[str, Option] = Field(description="The ways to serve the traffic, by name: APIs "
-                                       "(kind: api) and self-hosted models (kind: self_hosted).")
+    options: dict[str, Option] = Field(description="The ways to serve the traffic, by name: " + "; ".join(
+        f"{k.plural} (kind: {k.name})" for k in option_kinds.REGISTRY.values()) + ".")
     strategies: dict[str, Strategy] = Field(description="The strategies compared, by name: each a "
                                             "mix of options with its fallbacks.")
     switching: Switching = Field(Switching(), description="What one forced migration costs.")
@@ -289,18 +283,12 @@ class Scenario(Model):
             if strategy.fallback is None:
                 for oname in strategy.mix:
                     option = options[oname]
-                    if isinstance(option, SelfHostedOption) and positive(option.escalation_share):
+                    if option_kinds.of(option).sends_to_fallback(option):
                         raise FieldError(f"strategies.{sname}.fallback",
                                           f"is required: options.{oname}.escalation_share sends "
                                           "traffic to the fallback", absolute=True)
         for oname, option in options.items():
-            if getattr(option, "autoscale", False) and self.workload.hourly_profile is None:
-                raise FieldError(f"options.{oname}.autoscale", "needs workload.hourly_profile (24 "
-                                 "relative loads) to follow", absolute=True)
-            reserved = getattr(option, "reserved", None)
-            if reserved is not None and reserved.start_month >= self.horizon_months:
-                raise FieldError(f"options.{oname}.reserved.start_month", f"must be less than "
-                                 f"horizon_months ({self.horizon_months})", absolute=True)
+            option_kinds.of(option).check(oname, option, self)
             if option.fine_tune is not None and self.fine_tuning is None:
                 raise FieldError(f"options.{oname}.fine_tune", "needs the scenario's fine_tuning: "
                                  "section (dataset_tokens, epochs, ...) to price its runs",
@@ -319,9 +307,9 @@ class Scenario(Model):
                                      f"(options are {known})", absolute=True)
                 if options[oname].kind not in spec.applies_to:
                     raise FieldError(f"risks.{i}.on", f"{spec.name} applies to {_plural(spec)}; "
-                                     f"'{oname}' is {OPTION_KINDS[options[oname].kind][0]}",
+                                     f"'{oname}' is {option_kinds.of(options[oname]).one}",
                                      absolute=True)
-                if spec.requires and getattr(options[oname], spec.requires) is None:
+                if spec.requires and not option_kinds.provides(options[oname], spec.requires):
                     raise FieldError(f"risks.{i}.on", f"{spec.name} applies to options with "
                                      f"{spec.requires}:; '{oname}' has none", absolute=True)
             if spec.needs_fallback:
@@ -334,8 +322,8 @@ class Scenario(Model):
             if stress.on not in options:
                 raise FieldError(f"stresses.{i}.on", f"'{stress.on}' is not a defined option "
                                  f"(options are {known})", absolute=True)
-            if spec_requires(stress.kind) and getattr(options[stress.on],
-                                                      spec_requires(stress.kind)) is None:
+            needs = spec_requires(stress.kind)
+            if needs and not option_kinds.provides(options[stress.on], needs):
                 raise FieldError(f"stresses.{i}.on", f"{stress.kind} applies to options with "
                                  f"{spec_requires(stress.kind)}:", absolute=True)
             if stress.month >= self.horizon_months:
@@ -368,10 +356,10 @@ def spec_requires(kind: str) -> str | None:
 
 
 def _plural(spec: risks.RiskKind) -> str:
-    return " and ".join(OPTION_KINDS[k][1] for k in spec.applies_to)
+    return " and ".join(option_kinds.kind(k).plural for k in spec.applies_to)
 
 
-SECTIONS = (Scenario, Workload, ApiOption, SelfHostedOption, Purchase, MissingComponent, Licence,
-            Strategy, Switching, Risk, Correlation, Stress, OtherCost, Commitment, Reserved,
-            FineTuning, ReleaseTrack, OwnedFineTune, VendorFineTune)
+SECTIONS = (Scenario, Workload, ApiOption, HostedOpenOption, SelfHostedOption, Purchase,
+            MissingComponent, Licence, Strategy, Switching, Risk, Correlation, Stress, OtherCost,
+            Commitment, Reserved, FineTuning, ReleaseTrack, OwnedFineTune, VendorFineTune)
 """Every model of the schema, for field-name hints in error messages."""

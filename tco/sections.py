@@ -1,4 +1,5 @@
-"""Scenario sections: the workload and the option kinds' models, with their own field rules.
+"""Scenario sections shared by the option kinds and the scenario: the workload, named costs, release
+tracks and fine-tuning work, with their own field rules.
 
 ``tco.schema`` assembles them into a ``Scenario`` with the rules that tie sections together.
 """
@@ -20,7 +21,6 @@ from tco.fields import (
     NonNegative,
     Positive,
     Share,
-    TrendRate,
     positive,
     quantity,
 )
@@ -39,10 +39,6 @@ Text = Annotated[str, AfterValidator(_printable)]
 """A name shown in one line: printable characters only."""
 Prose = Annotated[str, AfterValidator(lambda text: _printable(text, "\n\t"))]
 """A paragraph: printable characters, new lines and tabs."""
-
-OPTION_KINDS = {"api": ("an API", "API options"), "self_hosted": ("a self-hosted option",
-                                                                  "self-hosted options")}
-"""Option kinds with how rules name one of them and all of them."""
 
 Precision = Literal["bf16", "fp8", "fp4", "int4"]
 Engine = Literal["vllm", "sglang", "tensorrt-llm"]
@@ -169,137 +165,6 @@ class FineTuning(Model):
         "engineer-week price (engineer-weeks).")
 
 
-class Commitment(Model):
-    """An API enterprise commitment: a monthly minimum for a discount, owed for its term."""
-
-    model_config = DOCUMENTED
-    usd_per_month: NonNegative = Field(description="Monthly minimum of an API commitment, owed for "
-                                       "its term even after an exit ($ per month).")
-    discount: Share = Field(0.0, description="Discount on list prices during the commitment's term "
-                            "(fraction 0-1).")
-    term_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS,
-                             description="Length of the commitment from month 0 (months).")
-
-
-class ApiOption(Model):
-    """A closed model bought per token from a vendor's API."""
-
-    model_config = DOCUMENTED
-    kind: Literal["api"] = Field(description="'api': a model bought per token from a vendor.")
-    catalog: str | None = Field(
-        None, description="'provider/model' in the genai-prices snapshot (python -m tco catalog "
-        "prices); supplies every price left out here.")
-    input_usd_per_mtok: NonNegative | None = Field(None, description="List price of a million prompt "
-                                                   "tokens ($ per 1M tokens); required without catalog.")
-    cached_input_usd_per_mtok: NonNegative | None = Field(
-        None, description="Price of a million prompt tokens served from cache ($ per 1M tokens).")
-    output_usd_per_mtok: NonNegative | None = Field(None, description="List price of a million "
-                                                    "generated tokens ($ per 1M tokens); required "
-                                                    "without catalog.")
-    cache_write_usd_per_mtok: NonNegative | None = Field(
-        None, description="Price of a million prompt tokens written to cache ($ per 1M tokens).")
-    long_context_input_usd_per_mtok: NonNegative | None = Field(
-        None, description="Input price of a long-context request (its tier) ($ per 1M tokens).")
-    long_context_cached_input_usd_per_mtok: NonNegative | None = Field(
-        None, description="Cached-input price of a long-context request (its tier; $ per 1M tokens).")
-    long_context_output_usd_per_mtok: NonNegative | None = Field(
-        None, description="Output price of a long-context request (its tier) ($ per 1M tokens).")
-    batch_discount: Share | None = Field(
-        None, description="Discount the vendor gives on batchable requests (fraction 0-1).")
-    price_trend_per_year: TrendRate = Field(0.0, description=TREND_HELP)
-    price_volatility_per_year: NonNegative = Field(0.0, description=VOLATILITY_HELP)
-    commitment: Commitment | None = Field(
-        None, description="An enterprise commitment: a monthly minimum for a discount.")
-    fine_tune: VendorFineTune | None = Field(
-        None, description="The vendor's fine-tuning service, priced with the scenario's "
-        "fine_tuning section.")
-    other_costs: OtherCosts = Field((), description="Named costs of this option beyond its token "
-                                    "prices (platform staff, observability).")
-    history: History = Field((), description="What the option really was over time, for the "
-                             "backtest: successive 'provider/model' ids.")
-
-    @model_validator(mode="after")
-    def _prices_known(self) -> ApiOption:
-        if self.catalog is None:
-            for name in ("input_usd_per_mtok", "output_usd_per_mtok"):
-                if getattr(self, name) is None:
-                    raise FieldError(name, "is required when no catalog: entry is given")
-        return self
-
-
-class Purchase(Model):
-    """Bought GPUs: paid up front, then power, maintenance and colocation while owned."""
-
-    model_config = DOCUMENTED
-    usd_per_gpu: Positive | None = Field(
-        None, description="Price of one bought GPU with its share of the server ($ per GPU); left "
-        "out, the GPU catalog's.")
-    years: Positive = Field(5.0, description="Years over which a bought GPU's price is spread "
-                            "(years).")
-    kw_per_gpu: NonNegative | None = Field(
-        None, description="Average electrical draw of one GPU with its server share (kW per GPU); "
-        "left out, 75% of the GPU catalog's server power per GPU.")
-    usd_per_kwh: NonNegative = Field(0.0806, description="Price of a kilowatt-hour of electricity "
-                                     "($ per kWh).")
-    pue: quantity(ge=1.0) = Field(1.54, description="Power usage effectiveness: facility power over "
-                                  "IT power, cooling and losses on top of the GPUs (ratio).")
-    maintenance_share_per_year: Share = Field(
-        0.0, description="Support and spares per year, as a share of the purchase price, on owned "
-        "GPUs (fraction of price per year).")
-    colocation_usd_per_gpu_month: NonNegative = Field(
-        0.0, description="Rack space and hosting of one owned GPU for one month ($ per GPU-month).")
-
-
-class Reserved(Model):
-    """Reserved GPUs: a contract paid whether used or not, at a fixed price for its term."""
-
-    model_config = DOCUMENTED
-    gpus: int = Field(ge=1, le=1_000_000, description="GPUs reserved for the term (GPUs).")
-    usd_per_gpu_hour: Positive = Field(description="Contract price of a reserved GPU, paid for every "
-                                       "hour of the term ($ per GPU-hour).")
-    term_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS, description="Length of the contract "
-                             "(months).")
-    start_month: int = Field(default=0, ge=0, le=MAX_HORIZON_MONTHS,
-                             description="Month the contract starts (0 = first month).")
-
-
-class MissingComponent(Model):
-    """A part of the vendor's product the open release does not include (a safety classifier)."""
-
-    model_config = DOCUMENTED
-    name: Text = Field(description="Name of the part the vendor did not open.")
-    setup_usd: NonNegative = Field(0.0, description="One-off cost of a part the vendor did not open "
-                                   "($).")
-    usd_per_month: NonNegative = Field(0.0, description="Running cost of a part the vendor did not "
-                                       "open ($ per month).")
-
-
-LicenceTest = Literal["at_release", "monthly"]
-
-
-class Licence(Model):
-    """A licence fee above a monthly-active-user threshold.
-
-    ``at_release``: users are tested when a version is released (the Llama community licences'
-    rule), so a version deployed below the threshold never owes the fee, and a later version
-    released after the crossing does from the month you upgrade to it. ``monthly``: users are
-    tested every month (custom licences). Left out, the model catalog's rule for the family.
-    """
-
-    model_config = DOCUMENTED
-    mau_threshold: NonNegative | None = Field(
-        None, description="Monthly active users above which the licence charges a fee (users); "
-        "left out, the model catalog's.")
-    usd_per_month_above: NonNegative = Field(
-        description="Fee the licence charges while users exceed the threshold ($ per month).")
-    tested: LicenceTest | None = Field(
-        None, description="When users are tested: 'at_release' (each version's release) or "
-        "'monthly'; left out, the model catalog's rule for the family.")
-    deployed_above_threshold: bool = Field(
-        False, description="at_release: whether the version deployed in month 0 was released "
-        "while users were above the threshold (it then owes the fee).")
-
-
 class ReleaseTrack(Model):
     """The open-weight family's release schedule: release j is planned for
     next_release_month + (j - 1) x cadence_months and arrives after a vetting delay drawn afresh
@@ -327,112 +192,3 @@ class ReleaseTrack(Model):
                                   "fallback (fraction 0-1).")
 
 
-class OwnedFineTune(Model):
-    """An owned fine-tuning pipeline on a self-hosted option."""
-
-    model_config = DOCUMENTED
-    usd_per_mtok_trained: NonNegative = Field(
-        description="Training cost per million tokens trained ($ per 1M tokens trained).")
-    setup_usd: NonNegative = Field(0.0, description="One-off cost to stand up the owned pipeline "
-                                   "($).")
-    usd_per_month: NonNegative = Field(0.0, description="Monthly cost of the owned pipeline while in "
-                                       "use ($ per month).")
-    adapter_portability: Share = Field(
-        0.0, description="Share of training a release upgrade within the family saves (adapters "
-        "carried over; fraction 0-1).")
-
-
-class VendorFineTune(Model):
-    """A vendor's fine-tuning service on an API option."""
-
-    model_config = DOCUMENTED
-    usd_per_mtok_trained: NonNegative = Field(
-        description="Training cost per million tokens trained ($ per 1M tokens trained).")
-    hosting_usd_per_hour: NonNegative = Field(
-        0.0, description="Vendor's hourly fee to host the fine-tuned model ($ per hour).")
-    price_multiplier: quantity(ge=0.0, le=1e3) = Field(
-        1.0, description="Token price of the fine-tuned model over the base model's (multiplier).")
-    traffic_share: Share = Field(1.0, description="Share of the option's traffic served by the "
-                                 "fine-tuned model (fraction 0-1).")
-
-
-class SelfHostedOption(Model):
-    """An open-weight model served on GPUs you rent, reserve or buy, with the staff to run them."""
-
-    model_config = DOCUMENTED
-    kind: Literal["self_hosted"] = Field(
-        description="'self_hosted': open weights served on your own GPUs.")
-    model: str = Field(description="Open-weight model key in the model catalog (python -m tco "
-                       "catalog models).")
-    gpu: str = Field(description="GPU key in the GPU catalog (python -m tco catalog gpus).")
-    precision: Precision = Field("bf16", description="Number format of the weights: bf16, fp8, fp4 "
-                                 "or int4.")
-    kv_cache_precision: Precision | None = Field(
-        None, description="Number format of the KV cache; left out, the serving precision's "
-        "(FP8 weights, FP8 KV).")
-    serving_engine: Engine | None = Field(
-        None, description="Serving engine whose batching limits size the replica: vllm, sglang or "
-        "tensorrt-llm; left out, tensorrt-llm.")
-    gpus: int | None = Field(default=None, ge=1, le=64, description="GPUs per replica, the "
-                             "tensor-parallel size; left out, the size with the fewest GPU-seconds "
-                             "per request that holds the model and meets max_inter_token_ms.")
-    usd_per_gpu_hour: Positive | None = Field(
-        None, description="Hourly price of one rented GPU ($ per GPU-hour); left out, the GPU "
-        "catalog's typical on-demand price.")
-    purchase: Purchase | None = Field(None, description="Buy the GPUs instead of renting them.")
-    reserved: Reserved | None = Field(
-        None, description="Rented GPUs reserved on a contract, paid whether used or not.")
-    autoscale: bool = Field(False, description="On rented GPUs, size the fleet hour by hour to "
-                            "follow workload.hourly_profile instead of the busiest hour all month.")
-    target_utilization: quantity(gt=0.0, le=1.0) = Field(
-        description="Share of peak capacity the fleet is planned to use (fraction 0-1).")
-    min_replicas: int = Field(default=1, ge=0, description="Fewest replicas while the option "
-                              "carries traffic (replicas).")
-    max_inter_token_ms: float | None = Field(
-        default=None, gt=0, le=1e6, description="Slowest acceptable time between generated tokens; "
-        "caps the batch size (milliseconds).")
-    tokens_per_second_per_gpu: float | None = Field(
-        default=None, ge=1e-3, le=1e9, description="Measured generation speed that overrides the "
-        "physics model (output tokens/s per GPU).")
-    ops_fte: NonNegative = Field(description="Full-time people running the self-hosted fleet (FTE).")
-    usd_per_fte_year: NonNegative = Field(
-        description="Loaded yearly cost of one full-time ops engineer ($ per FTE-year).")
-    setup_usd: NonNegative = Field(0.0, description="One-off cost of standing up the self-hosted "
-                                   "option ($).")
-    escalation_share: Share = Field(
-        0.0, description="Share of requests the self-hosted model hands to the fallback API "
-        "(fraction 0-1).")
-    missing_components: tuple[MissingComponent, ...] = Field(
-        (), description="Parts of the vendor's product the open release does not include, built "
-        "or bought separately.")
-    licence: Licence | None = Field(None, description="A licence fee above a monthly-active-user "
-                                    "threshold; left out, the model catalog's terms.")
-    release_track: ReleaseTrack | None = Field(
-        None, description="The open-weight family's release schedule, which the option upgrades "
-        "along.")
-    fine_tune: OwnedFineTune | None = Field(
-        None, description="An owned fine-tuning pipeline, priced with the scenario's fine_tuning "
-        "section.")
-    price_trend_per_year: TrendRate = Field(0.0, description=TREND_HELP)
-    price_volatility_per_year: NonNegative = Field(0.0, description=VOLATILITY_HELP)
-    other_costs: OtherCosts = Field((), description="Named costs of this option beyond GPUs and "
-                                    "staff (platform, observability, eval suite).")
-    history: History = Field((), description="What the option really was over time, for the "
-                             "backtest: a provider and family such as 'meta/llama'.")
-
-    @model_validator(mode="after")
-    def _rent_or_buy(self) -> SelfHostedOption:
-        if self.usd_per_gpu_hour is not None and self.purchase is not None:
-            raise FieldError("purchase", "give usd_per_gpu_hour (rented) or purchase (bought), not both")
-        if self.purchase is not None and self.reserved is not None:
-            raise FieldError("reserved", "applies to rented GPUs; this option buys them (purchase:)")
-        if self.purchase is not None and self.autoscale:
-            raise FieldError("autoscale", "applies to rented GPUs; bought GPUs are owned all month")
-        return self
-
-    @property
-    def bought(self) -> bool:
-        return self.purchase is not None
-
-
-Option = Annotated[ApiOption | SelfHostedOption, Field(discriminator="kind")]

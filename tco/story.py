@@ -12,10 +12,10 @@ import pandas as pd
 
 import tco.calendar as calendar
 import tco.glossary as glossary
+import tco.options as options
 import tco.risks as risks
 from tco.format import pct, usd
 from tco.load import Loaded
-from tco.options.self_hosted import licence_test
 from tco.report import assumptions
 from tco.simulate import SimulationResult
 
@@ -108,8 +108,7 @@ def strategy_card(sc: Loaded, name: str) -> str:
     parts = []
     for option_name, share in strategy.mix.items():
         option = sc.options[option_name]
-        what = (f"self-hosted {option.model} on {option.gpu}" if option.kind == "self_hosted"
-                else f"API {option.catalog or 'priced in the scenario'}")
+        what = options.of(option).describe(option)
         parts.append(f"{pct(share)} on {option_name} ({what})")
     text = "; ".join(parts) + ". "
     text += (f"Falls back to {strategy.fallback}. " if strategy.fallback
@@ -133,9 +132,9 @@ def stress_story(sc: Loaded, frame: pd.DataFrame, kind: str, option: str, month:
     text = f"{spec.label} on {option} in month {month}{size}."
     if cheaper:
         option_spec = sc.options[option]
-        licence = getattr(option_spec, "licence", None)
-        if (spec.effects & risks.Effect.ESCALATE and getattr(option_spec, "release_track", None)
-                and licence is not None and licence_at_release(option_spec)):
+        kind = options.of(option_spec)
+        if (spec.effects & risks.Effect.ESCALATE and kind.track(option_spec)
+                and kind.fee_at_release(option_spec)):
             text += (f" {', '.join(cheaper)} cost less afterwards: the family stops releasing, so "
                      "no later release ever owes the licence fee tested at release, and traffic "
                      "moves to the fallback as the weights age.")
@@ -143,10 +142,6 @@ def stress_story(sc: Loaded, frame: pd.DataFrame, kind: str, option: str, month:
             text += (f" {', '.join(cheaper)} cost less afterwards: the traffic moves to a cheaper "
                      "option (its fallback) or the event lowers prices.")
     return text
-
-
-def licence_at_release(option) -> bool:
-    return licence_test(option)[0] == "at_release"
 
 
 def checks(result: SimulationResult) -> list[str]:

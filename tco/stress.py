@@ -6,31 +6,46 @@ import numpy as np
 import pandas as pd
 
 import tco.kernel as kernel
+import tco.options as option_kinds
 import tco.risks as risks
 from tco.draws import Shocks
 from tco.errors import ScenarioError
 from tco.load import Loaded, validate
 from tco.model import nominal_inputs
-from tco.schema import OPTION_KINDS
 from tco.yamlio import to_dict
 
 
-def _with_risk(sc: Loaded, kind: str, option: str) -> tuple[Loaded, int]:
-    """Return a scenario holding a risk of ``kind`` on ``option`` and that risk's index.
+def with_risks(sc: Loaded, pairs: set[tuple[str, str]], sized: bool = False
+               ) -> tuple[Loaded, dict[tuple[str, str], int], dict[tuple[str, str], str]]:
+    """The scenario holding a risk for each (kind, option), each pair's risk index, and the
+    reason a pair has none.
 
-    A kind that takes a size from the scenario (``stress_needs``) must have a risk there; others
-    are added with probability 0 and their fields' defaults.
+    The scenario's own risk is used where there is one; otherwise one of probability 0 is added
+    with its fields' defaults. ``sized``: the caller gives each event's size (the backtest, from
+    the ledger), so a required impact field is set to 1; other required fields (a licence
+    change's escalation rate) must come from the scenario, so such a pair gets a reason instead.
     """
-    for i, risk in enumerate(sc.risks):
-        if risk.kind == kind and option in risk.on:
-            return sc, i
-    spec = risks.kind(kind)
-    if spec.stress_needs is not None:
-        raise ScenarioError("--event", f"the scenario has no {kind} risk on '{option}' to take "
-                            f"its {spec.stress_needs} from; add one (annual_probability may be 0)")
-    data = to_dict(sc.scenario)
-    data.setdefault("risks", []).append({"kind": kind, "on": [option], "annual_probability": 0.0})
-    return validate(data, sc.comments), len(data["risks"]) - 1
+    index, reasons, data = {}, {}, None
+    for kind, option in sorted(pairs):
+        own = [i for i, r in enumerate(sc.risks) if r.kind == kind and option in r.on]
+        spec = risks.kind(kind)
+        needed = [f for f, rf in spec.fields.items()
+                  if rf.required and not (sized and f == spec.impact_field)]
+        if own:
+            index[(kind, option)] = own[0]
+        elif sc.options[option].kind not in spec.applies_to:
+            reasons[(kind, option)] = f"{spec.label} does not apply to {option}"
+        elif needed:
+            reasons[(kind, option)] = (f"not applied: the scenario has no {spec.label.lower()} risk on "
+                                       f"{option} to take its {needed[0].replace('_', ' ')} from")
+        else:
+            data = to_dict(sc.scenario) if data is None else data
+            risk = {"kind": kind, "on": [option], "annual_probability": 0.0}
+            if spec.impact_field and spec.fields[spec.impact_field].required:
+                risk[spec.impact_field] = 1.0
+            data.setdefault("risks", []).append(risk)
+            index[(kind, option)] = len(data["risks"]) - 1
+    return (sc if data is None else validate(data, sc.comments)), index, reasons
 
 
 def stress(sc: Loaded, kind: str, option: str, month: int) -> pd.DataFrame:
@@ -49,8 +64,13 @@ def stress(sc: Loaded, kind: str, option: str, month: int) -> pd.DataFrame:
     spec = risks.kind(kind)
     if sc.options[option].kind not in spec.applies_to:
         raise ScenarioError("--on", f"{kind} applies to "
-                            + " and ".join(OPTION_KINDS[k][1] for k in spec.applies_to))
-    stressed, index = _with_risk(sc, kind, option)
+                            + " and ".join(option_kinds.kind(k).plural for k in spec.applies_to))
+    spec = risks.kind(kind)
+    if spec.stress_needs is not None and not any(r.kind == kind and option in r.on for r in sc.risks):
+        raise ScenarioError("--event", f"the scenario has no {kind} risk on '{option}' to take "
+                            f"its {spec.stress_needs} from; add one (annual_probability may be 0)")
+    stressed, found, _ = with_risks(sc, {(kind, option)})
+    index = found[(kind, option)]
     x = nominal_inputs(stressed.inputs)
     fired = np.zeros((1, sc.horizon_months), dtype=bool)
     fired[0, month] = True

@@ -23,12 +23,13 @@ LAYERS: list[tuple[str, ...]] = [
     # 1: reference data and physics
     ("tco.catalog", "tco.prices", "tco.capacity", "tco.engines", "tco.published", "tco.ledger",
      "tco.calendar"),
-    # 2: schema: bounded fields, risk kinds, the pydantic models
-    ("tco.fields", "tco.risks", "tco.sections", "tco.schema"),
+    # 2: schema: bounded fields, risk kinds, option kinds (their models, resolve and rows), the
+    # pydantic models
+    ("tco.fields", "tco.risks", "tco.sections", "tco.options", "tco.schema"),
     # 3: YAML I/O, and the labels of the schema's fields
     ("tco.yamlio", "tco.glossary"),
-    # 4: the load boundary: option kinds, the parameter table, validate/load
-    ("tco.options", "tco.inputs", "tco.load"),
+    # 4: the load boundary: the parameter table, validate/load
+    ("tco.inputs", "tco.load"),
     # 5: draws
     ("tco.draws",),
     # 6: the kernel and its typed inputs
@@ -153,3 +154,62 @@ def test_no_module_is_over_450_lines() -> None:
 
 def test_the_page_is_composition_only() -> None:
     assert len((ROOT / "app.py").read_text(encoding="utf-8").splitlines()) < 250
+
+
+OPTION_KIND_NAMES = ("api", "hosted_open", "self_hosted")
+"""The registry's kinds, written out so that this test does not import the code it checks (a kind
+added to the registry but not here is caught by ``test_the_kind_list_is_the_registry``)."""
+KIND_HOMES = ("tco.options", "tco.risks")
+"""Where an option's kind may be read: its own declaration and the risks' ``applies_to``."""
+
+
+def kind_probes(source: str) -> list[str]:
+    """Places in ``source`` that branch on an option's kind instead of asking its declaration:
+    ``isinstance(x, <an option model>)``, a comparison with an option kind's name
+    (``kind == "api"``, ``o.kind in ("api", ...)``) and ``getattr(option, "field", ...)`` probing.
+    """
+    import tco.options as options
+
+    models = {k.model.__name__ for k in options.REGISTRY.values()}
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id == "isinstance" and len(node.args) == 2:
+                names = {n.id for n in ast.walk(node.args[1]) if isinstance(n, ast.Name)}
+                names |= {n.attr for n in ast.walk(node.args[1]) if isinstance(n, ast.Attribute)}
+                if names & models:
+                    found.append(f"line {node.lineno}: isinstance on an option model")
+            if node.func.id == "getattr" and node.args:
+                target = ast.unparse(node.args[0])
+                if "option" in target.lower() or target in ("o", "opt"):
+                    found.append(f"line {node.lineno}: getattr({target}, ...) probes an option")
+        if isinstance(node, ast.Compare):
+            strings = {n.value for n in ast.walk(node) if isinstance(n, ast.Constant)
+                       and isinstance(n.value, str)}
+            if strings & set(OPTION_KIND_NAMES):
+                found.append(f"line {node.lineno}: compares with an option kind's name")
+    return found
+
+
+def test_the_kind_list_is_the_registry() -> None:
+    import tco.options as options
+
+    assert tuple(sorted(options.REGISTRY)) == OPTION_KIND_NAMES
+
+
+def test_the_kind_probe_finds_each_form() -> None:
+    """The oracle: each forbidden form is found, and the declaration's way is not."""
+    bad = ("isinstance(o, SelfHostedOption)\nif option.kind == 'api': pass\n"
+           "x = getattr(option, 'reserved', None)\nif kind in ('self_hosted', 'x'): pass\n")
+    assert len(kind_probes(bad)) == 4
+    good = "kind = options.of(option)\nif kind.billing == 'fleet': pass\nif spec.kind == 'hbar': pass\n"
+    assert kind_probes(good) == []
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=module_name)
+def test_no_module_branches_on_an_option_kind(path: Path) -> None:
+    """Only an option kind's own module (and the risks' ``applies_to``) reads its kind: the rest
+    ask the registry (``tco.options.of(option)``) for the declared hook."""
+    if module_name(path).startswith(KIND_HOMES):
+        return
+    assert kind_probes(path.read_text(encoding="utf-8")) == []

@@ -57,7 +57,7 @@ CASES = [
      "strategies.api-only.fallback: 'nope' is not a defined option (options are api, backup)"),
     ({"strategies.api-only.portability": 2}, "strategies.api-only.portability: must be between 0 and 1"),
     ({"options.api.input_usd_per_mtok": -1}, "options.api.input_usd_per_mtok: must be at least 0"),
-    ({"options.api.kind": "cloud"}, "options.api.kind: must be one of 'api', 'self_hosted'"),
+    ({"options.api.kind": "cloud"}, "options.api.kind: must be one of 'api', 'hosted_open', 'self_hosted'"),
     ({"options.api.catalog": "anthropic/claude-sonet-4-6"},
      "options.api.catalog: unknown API model 'anthropic/claude-sonet-4-6' (did you mean "
      "anthropic/claude-sonnet-4-6, anthropic/claude-sonnet-4-5, anthropic/claude-sonnet-4-0)"),
@@ -103,7 +103,7 @@ def test_missing_field() -> None:
 def test_missing_kind() -> None:
     data = raw()
     del data["options"]["api"]["kind"]
-    assert message(data) == "options.api.kind: is required (one of 'api', 'self_hosted')"
+    assert message(data) == "options.api.kind: is required (one of 'api', 'hosted_open', 'self_hosted')"
 
 
 def test_api_without_prices_or_catalog() -> None:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 import tco.lines as lines
+import tco.options as options
 import tco.risks as risks
 from tco.figures.spec import (
     EVENT_PALETTE,
@@ -169,15 +170,15 @@ def break_even(sc: Scenario, ev: Evaluation) -> FigureSpec:
     title = "Break-even: month-0 run rate against volume"
     x_axis = Axis("Requests per month (log scale)", "count", log=True)
     y_axis = Axis("Run rate ($ per month, log scale)", "usd", log=True)
-    kinds = {option.kind for option in sc.options.values()}
-    if not {"api", "self_hosted"} <= kinds:
-        missing = "API" if "api" not in kinds else "self-hosted"
+    sides = {options.of(option).side for option in sc.options.values()}
+    if not {"tokens", "fleet"} <= sides:
+        missing = "per-token (API or hosted)" if "tokens" not in sides else "self-hosted"
         return FigureSpec("break_even", "line", title, x_axis, y_axis, _concat([]), {},
                           notes=(f"No {missing} option in this scenario: there is no break-even volume.",))
     curves = run_rate_curves(sc)
     colours = option_colours(list(sc.options))
-    styles = {name: Style(colours[name], step=kind == "self_hosted")
-              for name, kind in dict(zip(curves["option"], curves["option_kind"], strict=True)).items()}
+    styles = {name: Style(colours[name], step=side == "fleet")
+              for name, side in dict(zip(curves["option"], curves["side"], strict=True)).items()}
     rows, styles = _merge_identical([_rows(name, c["requests_per_month"].to_numpy(),
                                            c["usd_per_month"].to_numpy())
                                      for name, c in curves.groupby("option", sort=False)], styles)

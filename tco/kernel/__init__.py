@@ -24,6 +24,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+import tco.options as options
 import tco.risks as risks
 from tco.draws import RNG_BLOCK_PATHS, Shocks
 from tco.kernel.states import option_states
@@ -42,8 +43,8 @@ def purge_stale_cache(package: Path) -> None:
     other numbers without a word. A digest of every such source, kept beside the cache, decides.
     """
     root = package.parent
-    sources = sorted(package.glob("*.py")) + [root / "options" / name for name in (
-        "api.py", "self_hosted.py", "fine_tune.py")] + [root / "risks" / "base.py", root / "units.py"]
+    sources = sorted(package.glob("*.py")) + options.sources() + [root / "risks" / "base.py",
+                                                                    root / "units.py"]
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
     cache = package / "__pycache__"
     stamp = cache / "kernel-sources.sha256"
@@ -169,7 +170,7 @@ def run(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, *, want_cost: bool
 
 def _run(o, st, w, ev, xc, names: tuple[str, ...], paths: int, months: int, n_strategies: int,
          want_cost: bool, cumulative_out: np.ndarray | None = None) -> KernelResult:
-    n_options = o.kind.shape[0]
+    n_options = o.billing.shape[0]
     blocks = -(-paths // BLOCK_PATHS)
     cost = np.zeros((paths, n_strategies, months) if want_cost else (1, 1, 1))
     if cumulative_out is None:
@@ -221,7 +222,7 @@ def _kernel(o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv, npv_n
             switching_npv, effort_npv, line_sum, gpus_sum, util_sum, amortised_sum, events,
             no_fallback, tokens, ft_runs, upgrades):  # pragma: no cover - compiled
     paths = npv.shape[0]
-    n_options = o.kind.shape[0]
+    n_options = o.billing.shape[0]
     blocks = line_sum.shape[0]
     for b in prange(blocks):
         # Per-block scratch: option states over months, reused by each path of the block.

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from tco.options import api, self_hosted
+import tco.options as options
 from tco.units import SECONDS_PER_MONTH
 
-# Frozen copies of the option kinds' codes (numba caches module globals; see tco.kernel).
-API, RENTED, BOUGHT = api.CODE, self_hosted.RENTED, self_hosted.BOUGHT
+# Frozen copy of the billing code (numba caches module globals; see tco.kernel): the kernel
+# knows how an option bills, never which kind it is.
+TOKENS = options.TOKENS
 HOURS_PER_DAY = 24
 
 
@@ -86,7 +87,7 @@ def shares(p, s, t, cut, o, st, ev, exit_month, licence_month, tr, share):  # pr
             break
         mix = st.mix_share[s, e]
         if exit_month[j] >= cut:
-            if o.kind[j] != API and dest >= 0 and dest != j:
+            if o.escalates[j] and dest >= 0 and dest != j:
                 moved = mix * escalation(p, j, t, o, ev, licence_month, tr.age)
                 share[j] += mix - moved
                 share[dest] += moved
@@ -103,6 +104,16 @@ def shares(p, s, t, cut, o, st, ev, exit_month, licence_month, tr, share):  # pr
             share[j] += mix
             stuck = True
     return escalated, dest, stuck
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
+def same_weights(p, j, d, o):  # pragma: no cover - compiled
+    """Share of a migration's effort that a move from option j to option d costs: where both
+    serve the same open weights, the smaller of their ``same_weights_share`` (prompts, evals and
+    adapters carry over); otherwise 1, the whole effort."""
+    if o.weights[j] >= 0 and o.weights[j] == o.weights[d]:
+        return min(o.same_weights_share[j, p], o.same_weights_share[d, p])
+    return 1.0
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
@@ -163,7 +174,7 @@ def carry(p, s, j, t, months, o, L, share, escalated, signed, requests, licence_
     GPUs; at the last month the owned GPUs' remaining straight-line value is a credit.
     """
     total, capital = 0.0, 0.0
-    if o.kind[j] == API:
+    if o.billing[j] == TOKENS:
         factor = o.ft_price_factor[j, p] if ft_live else 1.0
         usage = share * bill(p, j, t, o, index, requests) * factor
         escalated_usage = escalated * bill(p, j, t, o, index, requests) * factor
@@ -184,7 +195,7 @@ def carry(p, s, j, t, months, o, L, share, escalated, signed, requests, licence_
         gpus_sum[s, j, t] += mean * gpus_per_replica
         if mean > 0.0:
             util_sum[s, j, t] += load / SECONDS_PER_MONTH * o.replica_s[j, p] / mean
-    if o.kind[j] == BOUGHT:
+    if o.bought[j]:
         needed = peak * gpus_per_replica
         bought = max(0.0, needed - owned[j])
         if bought > 0.0:

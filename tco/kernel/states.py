@@ -36,7 +36,7 @@ def option_states(p, o, ev, w, months, with_events, touched, index, migrations, 
     mean-preserving (E[I(t)] = (1 + trend)^(t/12) with no events). From its exit month an option's
     index stays at its last value: traffic with no live fallback is billed at its last prices.
     """
-    n_options = o.kind.shape[0]
+    n_options = o.billing.shape[0]
     any_fired = False
     for j in range(n_options):
         if with_events:
@@ -120,7 +120,7 @@ def track(p, o, ev, w, months, with_events, touched, licence_month, tr):  # prag
     released above the threshold: month 0's weights per ``deployed_above_threshold``, a release
     arriving in month u when MAU(u - 1) (the preceding calendar month) exceeded it.
     """
-    for j in range(o.kind.shape[0]):
+    for j in range(o.billing.shape[0]):
         if not o.has_track[j] and not o.licence_at_release[j]:
             continue  # nothing reads this option's track: most options, most paths
         if not with_events and not touched[j]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from tco.kernel.month import add, bill, carry, shares
+from tco.kernel.month import add, bill, carry, same_weights, shares
 from tco.options import fine_tune
 from tco.units import TOKENS_PER_MTOK
 
@@ -27,7 +27,8 @@ def strategies(p, o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv,
     Switching = (engineer weeks x price + one-off) x (1 - portability) + dual running of the
     traffic that actually moves, on its new option: on a deprecation, the option's own traffic for
     ``dual_running_months`` at its price; on an exit, the share the option carried just before
-    (``share_before``), at the live fallback's price. Events count for a strategy when it carries
+    (``share_before``), at the live fallback's price; an exit to an option serving the same open
+    weights costs ``same_weights`` of the effort. Events count for a strategy when it carries
     traffic on the option in their month. Named other costs: an option's while it carries traffic
     (monthly, per million tokens carried, setup in its first month), a strategy's every month
     (per million tokens served, setup in month 0). NPV discounts month t by (1 + r)^-((t + 1) / 12).
@@ -114,7 +115,7 @@ def strategies(p, o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv,
                         migrations[j, t] * bill(p, j, t, o, index, requests[t]))
                 if exit_month[j] == t and carried > 0.0 and dest >= 0 and dest != j:
                     moved_in = True
-                    effort += exit_effort[j]
+                    effort += exit_effort[j] * same_weights(p, j, dest, o)
                     dual += (w.dual_months[p] * carried) * bill(p, dest, t, o, index, requests[t])
                 if tr.ft_month[j] == t and exit_month[j] > t and carried > 0.0 and dest >= 0 \
                         and dest != j and o.ft_share[j, p] > 0.0:

@@ -1,15 +1,73 @@
-"""Option kinds, one module each: how an option's inputs are resolved and laid out for the kernel.
+"""Option kinds, one module each, declared as ``OptionKind`` values (``tco.options.base``).
 
-Each module exposes ``resolve(table, name, option, scenario, plans, warnings)`` (fill the parameter
-table from the scenario, catalogs and defaults) and ``fill(rows, j, get, workload)`` (write the
-option's typed row of kernel inputs from per-path values). ``REGISTRY`` maps the schema's ``kind``
-to its module; nothing else branches on an option's kind outside its module and the kernel.
+Each module declares its pydantic model, label, billing (tokens or fleet: the only thing the
+kernel branches on), ``resolve`` (the parameter table), ``fill`` (its typed row of kernel inputs),
+the sidebar controls it offers, its words, the side of a break-even it sits on and how the
+backtest reads its history. Adding a kind is one module plus one line in ``REGISTRY``; nothing
+outside ``tco/options`` and ``tco/risks`` tests an option's kind.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
+from pathlib import Path
+from typing import Annotated, Any, Union
 
-from tco.options import api, self_hosted
+from pydantic import Field
 
-REGISTRY: dict[str, ModuleType] = {"api": api, "self_hosted": self_hosted}
+from tco.errors import ScenarioError
+from tco.options import api, hosted_open, self_hosted
+from tco.options.base import FLEET, TOKENS, Control, OptionKind
+
+REGISTRY: dict[str, OptionKind] = {kind.name: kind for kind in (
+    api.KIND,
+    hosted_open.KIND,
+    self_hosted.KIND,
+)}
+"""Every option kind by its ``kind:`` value, in the order rules and tables list them."""
+
+Option = Annotated[Union[tuple(k.model for k in REGISTRY.values())],  # noqa: UP007 - built
+                   Field(discriminator="kind")]
+"""The ``options:`` entry: one of the declared models, chosen by its ``kind``."""
+
+
+def kinds() -> tuple[str, ...]:
+    return tuple(REGISTRY)
+
+
+def of(option: Any) -> OptionKind:
+    """The declaration of an option's kind."""
+    return REGISTRY[option.kind]
+
+
+def kind(name: str) -> OptionKind:
+    """The declaration of a kind by name, or a one-line error naming the known kinds."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ScenarioError("kind", "must be one of " + ", ".join(f"'{k}'" for k in REGISTRY)) from None
+
+
+def kinds_text() -> str:
+    """The known kinds for error messages: "'api', 'hosted_open', 'self_hosted'"."""
+    return ", ".join(f"'{k}'" for k in REGISTRY)
+
+
+def on_side(options: dict[str, Any], side: str) -> list[str]:
+    """Names of the options on one side of a break-even ('tokens' or 'fleet'), in order."""
+    return [name for name, option in options.items() if of(option).side == side]
+
+
+def provides(option: Any, field: str) -> bool:
+    """Whether an option has ``field`` set: a risk kind that ``requires`` it (``fine_tune``)
+    applies only to such options."""
+    return getattr(option, field, None) is not None
+
+
+def sources() -> list[Path]:
+    """The kinds' source files: the compiled kernel copies codes from them, so its on-disk cache
+    is keyed on them too (``tco.kernel.purge_stale_cache``)."""
+    return sorted(Path(__file__).parent.glob("*.py"))
+
+
+__all__ = ["FLEET", "REGISTRY", "TOKENS", "Control", "Option", "OptionKind", "kind", "kinds",
+           "kinds_text", "of", "on_side"]

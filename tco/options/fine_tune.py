@@ -12,17 +12,51 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from pydantic import Field
 
+from tco.fields import Model, NonNegative, Share, quantity
 from tco.options.table import OptionInputs
-from tco.schema import OwnedFineTune, Scenario, VendorFineTune
+from tco.sections import DOCUMENTED
 from tco.units import HOURS_PER_MONTH, TOKENS_PER_MTOK
 
 NONE, OWNED, VENDOR = 0, 1, 2
 """The kernel's codes: no fine-tuning, an owned pipeline, a vendor's service."""
 
 
+class OwnedFineTune(Model):
+    """An owned fine-tuning pipeline on a self-hosted option."""
+
+    model_config = DOCUMENTED
+    usd_per_mtok_trained: NonNegative = Field(
+        description="Training cost per million tokens trained ($ per 1M tokens trained).")
+    setup_usd: NonNegative = Field(0.0, description="One-off cost to stand up the owned pipeline "
+                                   "($).")
+    usd_per_month: NonNegative = Field(0.0, description="Monthly cost of the owned pipeline while in "
+                                       "use ($ per month).")
+    adapter_portability: Share = Field(
+        0.0, description="Share of training a release upgrade within the family saves (adapters "
+        "carried over; fraction 0-1).")
+
+
+
+class VendorFineTune(Model):
+    """A vendor's fine-tuning service on an API option."""
+
+    model_config = DOCUMENTED
+    usd_per_mtok_trained: NonNegative = Field(
+        description="Training cost per million tokens trained ($ per 1M tokens trained).")
+    hosting_usd_per_hour: NonNegative = Field(
+        0.0, description="Vendor's hourly fee to host the fine-tuned model ($ per hour).")
+    price_multiplier: quantity(ge=0.0, le=1e3) = Field(
+        1.0, description="Token price of the fine-tuned model over the base model's (multiplier).")
+    traffic_share: Share = Field(1.0, description="Share of the option's traffic served by the "
+                                 "fine-tuned model (fraction 0-1).")
+
+
+
+
 def fill(rows: Any, j: int, get: OptionInputs, x: dict[str, np.ndarray],
-         sc: Scenario, tune: OwnedFineTune | VendorFineTune | None) -> None:
+         sc: Any, tune: OwnedFineTune | VendorFineTune | None) -> None:
     """Write the fine-tuning columns of option row ``j`` (left at 0 without ``fine_tune:``).
 
     Notes

@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
+from pydantic import Field, model_validator
 
 import tco.capacity as capacity
 import tco.catalog as catalog
 from tco.capacity import CapacityPlan
 from tco.distributions import Z_P90, Lognormal, nominal
 from tco.errors import ScenarioError
+from tco.fields import (
+    MAX_HORIZON_MONTHS,
+    FieldError,
+    Model,
+    NonNegative,
+    Positive,
+    Share,
+    TrendRate,
+    positive,
+    quantity,
+)
+from tco.options import track
+from tco.options.base import Control, OptionKind
+from tco.options.fine_tune import OwnedFineTune
 from tco.options.table import OptionInputs, Table
-from tco.schema import Scenario, SelfHostedOption
+from tco.sections import (
+    DOCUMENTED,
+    TREND_HELP,
+    VOLATILITY_HELP,
+    Engine,
+    History,
+    OtherCosts,
+    Precision,
+    ReleaseTrack,
+    Text,
+)
 from tco.units import (
     HOURS_PER_MONTH,
     MONTHS_PER_YEAR,
@@ -22,8 +47,163 @@ from tco.units import (
     monthly_volatility,
 )
 
-RENTED, BOUGHT = 1, 2
-"""The kernel's codes for this option kind, by how the GPUs are paid for."""
+
+class Purchase(Model):
+    """Bought GPUs: paid up front, then power, maintenance and colocation while owned."""
+
+    model_config = DOCUMENTED
+    usd_per_gpu: Positive | None = Field(
+        None, description="Price of one bought GPU with its share of the server ($ per GPU); left "
+        "out, the GPU catalog's.")
+    years: Positive = Field(5.0, description="Years over which a bought GPU's price is spread "
+                            "(years).")
+    kw_per_gpu: NonNegative | None = Field(
+        None, description="Average electrical draw of one GPU with its server share (kW per GPU); "
+        "left out, 75% of the GPU catalog's server power per GPU.")
+    usd_per_kwh: NonNegative = Field(0.0806, description="Price of a kilowatt-hour of electricity "
+                                     "($ per kWh).")
+    pue: quantity(ge=1.0) = Field(1.54, description="Power usage effectiveness: facility power over "
+                                  "IT power, cooling and losses on top of the GPUs (ratio).")
+    maintenance_share_per_year: Share = Field(
+        0.0, description="Support and spares per year, as a share of the purchase price, on owned "
+        "GPUs (fraction of price per year).")
+    colocation_usd_per_gpu_month: NonNegative = Field(
+        0.0, description="Rack space and hosting of one owned GPU for one month ($ per GPU-month).")
+
+
+
+class Reserved(Model):
+    """Reserved GPUs: a contract paid whether used or not, at a fixed price for its term."""
+
+    model_config = DOCUMENTED
+    gpus: int = Field(ge=1, le=1_000_000, description="GPUs reserved for the term (GPUs).")
+    usd_per_gpu_hour: Positive = Field(description="Contract price of a reserved GPU, paid for every "
+                                       "hour of the term ($ per GPU-hour).")
+    term_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS, description="Length of the contract "
+                             "(months).")
+    start_month: int = Field(default=0, ge=0, le=MAX_HORIZON_MONTHS,
+                             description="Month the contract starts (0 = first month).")
+
+
+
+class MissingComponent(Model):
+    """A part of the vendor's product the open release does not include (a safety classifier)."""
+
+    model_config = DOCUMENTED
+    name: Text = Field(description="Name of the part the vendor did not open.")
+    setup_usd: NonNegative = Field(0.0, description="One-off cost of a part the vendor did not open "
+                                   "($).")
+    usd_per_month: NonNegative = Field(0.0, description="Running cost of a part the vendor did not "
+                                       "open ($ per month).")
+
+
+
+LicenceTest = Literal["at_release", "monthly"]
+
+
+class Licence(Model):
+    """A licence fee above a monthly-active-user threshold.
+
+    ``at_release``: users are tested when a version is released (the Llama community licences'
+    rule), so a version deployed below the threshold never owes the fee, and a later version
+    released after the crossing does from the month you upgrade to it. ``monthly``: users are
+    tested every month (custom licences). Left out, the model catalog's rule for the family.
+    """
+
+    model_config = DOCUMENTED
+    mau_threshold: NonNegative | None = Field(
+        None, description="Monthly active users above which the licence charges a fee (users); "
+        "left out, the model catalog's.")
+    usd_per_month_above: NonNegative = Field(
+        description="Fee the licence charges while users exceed the threshold ($ per month).")
+    tested: LicenceTest | None = Field(
+        None, description="When users are tested: 'at_release' (each version's release) or "
+        "'monthly'; left out, the model catalog's rule for the family.")
+    deployed_above_threshold: bool = Field(
+        False, description="at_release: whether the version deployed in month 0 was released "
+        "while users were above the threshold (it then owes the fee).")
+
+
+
+class SelfHostedOption(Model):
+    """An open-weight model served on GPUs you rent, reserve or buy, with the staff to run them."""
+
+    model_config = DOCUMENTED
+    kind: Literal["self_hosted"] = Field(
+        description="'self_hosted': open weights served on your own GPUs.")
+    model: str = Field(description="Open-weight model key in the model catalog (python -m tco "
+                       "catalog models).")
+    gpu: str = Field(description="GPU key in the GPU catalog (python -m tco catalog gpus).")
+    precision: Precision = Field("bf16", description="Number format of the weights: bf16, fp8, fp4 "
+                                 "or int4.")
+    kv_cache_precision: Precision | None = Field(
+        None, description="Number format of the KV cache; left out, the serving precision's "
+        "(FP8 weights, FP8 KV).")
+    serving_engine: Engine | None = Field(
+        None, description="Serving engine whose batching limits size the replica: vllm, sglang or "
+        "tensorrt-llm; left out, tensorrt-llm.")
+    gpus: int | None = Field(default=None, ge=1, le=64, description="GPUs per replica, the "
+                             "tensor-parallel size; left out, the size with the fewest GPU-seconds "
+                             "per request that holds the model and meets max_inter_token_ms.")
+    usd_per_gpu_hour: Positive | None = Field(
+        None, description="Hourly price of one rented GPU ($ per GPU-hour); left out, the GPU "
+        "catalog's typical on-demand price.")
+    purchase: Purchase | None = Field(None, description="Buy the GPUs instead of renting them.")
+    reserved: Reserved | None = Field(
+        None, description="Rented GPUs reserved on a contract, paid whether used or not.")
+    autoscale: bool = Field(False, description="On rented GPUs, size the fleet hour by hour to "
+                            "follow workload.hourly_profile instead of the busiest hour all month.")
+    target_utilization: quantity(gt=0.0, le=1.0) = Field(
+        description="Share of peak capacity the fleet is planned to use (fraction 0-1).")
+    min_replicas: int = Field(default=1, ge=0, description="Fewest replicas while the option "
+                              "carries traffic (replicas).")
+    max_inter_token_ms: float | None = Field(
+        default=None, gt=0, le=1e6, description="Slowest acceptable time between generated tokens; "
+        "caps the batch size (milliseconds).")
+    tokens_per_second_per_gpu: float | None = Field(
+        default=None, ge=1e-3, le=1e9, description="Measured generation speed that overrides the "
+        "physics model (output tokens/s per GPU).")
+    ops_fte: NonNegative = Field(description="Full-time people running the self-hosted fleet (FTE).")
+    usd_per_fte_year: NonNegative = Field(
+        description="Loaded yearly cost of one full-time ops engineer ($ per FTE-year).")
+    setup_usd: NonNegative = Field(0.0, description="One-off cost of standing up the self-hosted "
+                                   "option ($).")
+    escalation_share: Share = Field(
+        0.0, description="Share of requests the self-hosted model hands to the fallback API "
+        "(fraction 0-1).")
+    missing_components: tuple[MissingComponent, ...] = Field(
+        (), description="Parts of the vendor's product the open release does not include, built "
+        "or bought separately.")
+    licence: Licence | None = Field(None, description="A licence fee above a monthly-active-user "
+                                    "threshold; left out, the model catalog's terms.")
+    release_track: ReleaseTrack | None = Field(
+        None, description="The open-weight family's release schedule, which the option upgrades "
+        "along.")
+    fine_tune: OwnedFineTune | None = Field(
+        None, description="An owned fine-tuning pipeline, priced with the scenario's fine_tuning "
+        "section.")
+    price_trend_per_year: TrendRate = Field(0.0, description=TREND_HELP)
+    price_volatility_per_year: NonNegative = Field(0.0, description=VOLATILITY_HELP)
+    other_costs: OtherCosts = Field((), description="Named costs of this option beyond GPUs and "
+                                    "staff (platform, observability, eval suite).")
+    history: History = Field((), description="What the option really was over time, for the "
+                             "backtest: a provider and family such as 'meta/llama'.")
+
+    @model_validator(mode="after")
+    def _rent_or_buy(self) -> SelfHostedOption:
+        if self.usd_per_gpu_hour is not None and self.purchase is not None:
+            raise FieldError("purchase", "give usd_per_gpu_hour (rented) or purchase (bought), not both")
+        if self.purchase is not None and self.reserved is not None:
+            raise FieldError("reserved", "applies to rented GPUs; this option buys them (purchase:)")
+        if self.purchase is not None and self.autoscale:
+            raise FieldError("autoscale", "applies to rented GPUs; bought GPUs are owned all month")
+        return self
+
+    @property
+    def bought(self) -> bool:
+        return self.purchase is not None
+
+
 
 AVERAGE_DRAW_SHARE = 0.75
 """Average server draw as a share of its maximum under sustained AI load (Epoch AI energy.py)."""
@@ -43,7 +223,7 @@ DEFAULT_SOURCES = {
 }
 
 
-def resolve(table: Table, name: str, o: SelfHostedOption, sc: Scenario,
+def resolve(table: Table, name: str, o: SelfHostedOption, sc: Any,
             plans: dict[str, CapacityPlan], warnings: list[str]) -> None:
     """Plan the replica and add the option's inputs, from the scenario, the catalogs or defaults."""
     prefix = f"options.{name}"
@@ -95,13 +275,7 @@ def resolve(table: Table, name: str, o: SelfHostedOption, sc: Scenario,
         if sc.workload.monthly_active_users is None:
             warnings.append(f"{prefix}.licence: workload.monthly_active_users is not set, so the "
                             "licence threshold never applies")
-    if o.release_track is not None:
-        table.fields(f"{prefix}.release_track", o.release_track, (
-            "age_months_at_start", "vetting_delay_months", "upgrade_usd", "lag_tolerance_months",
-            "escalation_per_month_of_lag", "escalation_cap"), per_event=("vetting_delay_months",))
-        if o.release_track.next_release_month >= sc.horizon_months:
-            warnings.append(f"{prefix}.release_track: the next release is planned after the horizon, "
-                            "so no upgrade happens")
+    track.resolve(table, prefix, o.release_track, sc, warnings)
     if o.fine_tune is not None:
         table.fields(f"{prefix}.fine_tune", o.fine_tune, ("usd_per_mtok_trained", "setup_usd",
                                                            "usd_per_month", "adapter_portability"))
@@ -194,8 +368,9 @@ def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray],
     if option.autoscale and profile is not None:
         rows.autoscale[j] = True
         rows.profile[j] = profile
+    rows.billing[j] = KIND.billing_code
+    rows.escalates[j] = True
     if option.purchase is None:
-        rows.kind[j] = RENTED
         rows.gpu_month_usd[j] = HOURS_PER_MONTH * get("usd_per_gpu_hour")
         gpu_hour_usd = get("usd_per_gpu_hour")
         if option.reserved is not None:
@@ -205,7 +380,7 @@ def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray],
             rows.reserved_start[j] = r.start_month
             rows.reserved_end[j] = r.start_month + r.term_months
     else:
-        rows.kind[j] = BOUGHT
+        rows.bought[j] = True
         price = get("purchase.usd_per_gpu")
         rows.gpu_price_usd[j] = price
         rows.life_months[j] = get("purchase.years") * MONTHS_PER_YEAR
@@ -235,13 +410,34 @@ def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray],
         rows.licence_fee[j] = get("licence.usd_per_month_above")
         rows.licence_at_release[j] = licence_test(option)[0] == "at_release"
         rows.licence_above_at_start[j] = option.licence.deployed_above_threshold
-    track = option.release_track
-    if track is not None:
-        rows.has_track[j] = True
-        rows.age0_months[j] = get("release_track.age_months_at_start")
-        rows.upgrade_usd[j] = get("release_track.upgrade_usd")
-        rows.lag_tolerance_months[j] = get("release_track.lag_tolerance_months")
-        rows.lag_rate[j] = get("release_track.escalation_per_month_of_lag")
-        rows.lag_cap[j] = get("release_track.escalation_cap")
+    track.fill(rows, j, get, option.release_track)
     rows.drift[j] = monthly_log_drift(get("price_trend_per_year"))
     rows.sigma[j] = monthly_volatility(get("price_volatility_per_year"))
+
+
+def describe(o: SelfHostedOption) -> str:
+    return f"self-hosted {o.model} on {o.gpu}"
+
+
+def check(name: str, o: SelfHostedOption, sc: Any) -> None:
+    """Rules tying the option to the workload and the horizon."""
+    if o.autoscale and sc.workload.hourly_profile is None:
+        raise FieldError(f"options.{name}.autoscale", "needs workload.hourly_profile (24 "
+                         "relative loads) to follow", absolute=True)
+    if o.reserved is not None and o.reserved.start_month >= sc.horizon_months:
+        raise FieldError(f"options.{name}.reserved.start_month", f"must be less than "
+                         f"horizon_months ({sc.horizon_months})", absolute=True)
+
+
+KIND = OptionKind(
+    name="self_hosted", label="Self-hosted open weights", one="a self-hosted option",
+    plural="self-hosted options", model=SelfHostedOption, billing="fleet", resolve=resolve,
+    fill=fill, describe=describe, history="families",
+    controls=(Control("usd_per_gpu_hour", "number", 1, 0.01, None, 0.05, "%.2f"),
+              Control("purchase.usd_per_gpu", "number", 1, 1, None, 1000, "%d"),
+              Control("target_utilization", "slider", 100, 5, 100, 5, "%d", "%"),
+              Control("ops_fte", "number", 1, 0, None, 0.25, "%.2f")),
+    check=check, weights=lambda o: o.model, track=lambda o: o.release_track,
+    reservation=lambda o: o.reserved, parts=lambda o: o.missing_components,
+    fee_at_release=lambda o: o.licence is not None and licence_test(o)[0] == "at_release",
+    sends_to_fallback=lambda o: positive(o.escalation_share))

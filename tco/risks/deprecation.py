@@ -12,7 +12,7 @@ KIND = RiskKind(
     help="The vendor retires the model: one switching cost to move to its successor, whose price "
          "is the old one times the successor price multiplier.",
     effects=Effect.PRICE | Effect.MIGRATE,
-    applies_to=("api", "self_hosted"),
+    applies_to=("api", "hosted_open", "self_hosted"),
     fields={"successor_price_multiplier": RiskField(
         Multiplier, "Successor price multiplier", "multiplier",
         "Price of the successor model over the retired one.", per_event=True)},

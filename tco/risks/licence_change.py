@@ -12,7 +12,7 @@ KIND = RiskKind(
     help="The open-weight family stops releasing openly: the deployed weights keep running, but the "
          "share of traffic escalated to the fallback grows by a rate per month, up to a cap.",
     effects=Effect.ESCALATE,
-    applies_to=("self_hosted",),
+    applies_to=("self_hosted", "hosted_open"),
     fields={"escalation_per_month": RiskField(
                 Share, "Escalation per month", "fraction per month",
                 "Extra share of requests escalated each month after the change.", required=True),

@@ -12,7 +12,7 @@ KIND = RiskKind(
     help="The vendor changes its price: API token prices, or the GPU-hour price of rented GPUs, "
          "are multiplied by the event's size from the month it fires.",
     effects=Effect.PRICE,
-    applies_to=("api", "self_hosted"),
+    applies_to=("api", "hosted_open", "self_hosted"),
     fields={"multiplier": RiskField(
         Multiplier, "Price multiplier", "multiplier",
         "Factor applied to the option's prices when the event fires.", required=True,

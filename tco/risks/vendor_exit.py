@@ -11,7 +11,7 @@ KIND = RiskKind(
     help="The option can no longer be used (terms change, regional exit): its share moves to the "
          "strategy's fallback from that month, with one switching cost. Later events on it do nothing.",
     effects=Effect.EXIT,
-    applies_to=("api", "self_hosted"),
+    applies_to=("api", "hosted_open", "self_hosted"),
     needs_fallback=True,
     counted_once=True,
 )

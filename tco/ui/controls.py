@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import tco.glossary as glossary
+import tco.options as options
 from tco.load import Loaded as Scenario
 from tco.report import stale_days
-from tco.schema import ApiOption
 
 
 @dataclass(frozen=True)
@@ -81,16 +81,10 @@ def controls(sc: Scenario) -> list[tuple[str, list[Control]]]:
     for name, option in sc.options.items():
         p = f"options.{name}"
         items: list[Control] = []
-        if isinstance(option, ApiOption):
-            items += [_control(sc, f"{p}.input_usd_per_mtok", "number", 1, 0, None, 0.05, "%.3f"),
-                      _control(sc, f"{p}.output_usd_per_mtok", "number", 1, 0, None, 0.1, "%.3f")]
-        else:
-            if f"{p}.usd_per_gpu_hour" in params:
-                items.append(_control(sc, f"{p}.usd_per_gpu_hour", "number", 1, 0.01, None, 0.05, "%.2f"))
-            if f"{p}.purchase.usd_per_gpu" in params:
-                items.append(_control(sc, f"{p}.purchase.usd_per_gpu", "number", 1, 1, None, 1000, "%d"))
-            items += [_control(sc, f"{p}.target_utilization", "slider", 100, 5, 100, 5, "%d", "%"),
-                      _control(sc, f"{p}.ops_fte", "number", 1, 0, None, 0.25, "%.2f")]
+        for c in options.of(option).controls:
+            if f"{p}.{c.field}" in params:
+                items.append(_control(sc, f"{p}.{c.field}", c.widget, c.scale, c.low, c.high, c.step,
+                                      c.fmt, c.shown_unit))
         groups.append((f"Option: {name}", items))
     groups.append(("Risks (annual probability, %)", [
         _control(sc, f"risks.{i}.annual_probability", "slider", 100, 0, 100, 1, "%d", "%", subject=True)
@@ -104,13 +98,6 @@ def controls(sc: Scenario) -> list[tuple[str, list[Control]]]:
 def by_path(sc: Scenario) -> dict[str, Control]:
     """Every sidebar input of ``sc`` by its scenario path."""
     return {c.path: c for _, items in controls(sc) for c in items}
-
-
-def nominal(sc: Scenario, path: str) -> float:
-    """An input's nominal value in stored units."""
-    if path == "horizon_months":
-        return float(sc.horizon_months)
-    return sc.inputs.params[path].nominal
 
 
 def source_caption(sc: Scenario, path: str) -> str | None:

@@ -41,7 +41,8 @@ def editable_paths(sc: Scenario) -> list[str]:
     return [*sc.inputs.params, "horizon_months"]
 
 
-def nominal_of(sc: Scenario, path: str) -> float:
+def nominal(sc: Scenario, path: str) -> float:
+    """An input's nominal value in stored units."""
     if path == "horizon_months":
         return float(sc.horizon_months)
     return sc.inputs.params[path].nominal
@@ -122,7 +123,7 @@ def set_nominal(base: Scenario, edits: Mapping[str, Edit], path: str, value: flo
     if isinstance(out.get(path), dict):
         moved = apply_nominal(apply_edits(base, out), {path: value})
         out[path] = _mapping(*_numbers(moved.inputs.params[path].value.to_yaml()))
-    elif math.isclose(value, nominal_of(base, path), rel_tol=1e-12, abs_tol=1e-15):
+    elif math.isclose(value, nominal(base, path), rel_tol=1e-12, abs_tol=1e-15):
         out.pop(path, None)
     else:
         out[path] = value

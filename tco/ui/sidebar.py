@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from tco.ui.controls import controls, nominal, source_caption
+from tco.ui.controls import controls, source_caption
+from tco.ui.edits import nominal
 from tco.ui.state import input_key, widget_changed
 
 if TYPE_CHECKING:

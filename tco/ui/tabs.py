@@ -32,7 +32,7 @@ from tco.ui.cache import (
     image_footer,
     stress_figure,
 )
-from tco.ui.controls import nominal
+from tco.ui.edits import nominal
 from tco.ui.safe import escape_markdown
 
 if TYPE_CHECKING:

@@ -34,7 +34,6 @@ import datetime as dt
 import io
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +44,17 @@ import tco.calendar as calendar
 import tco.lines as lines
 import tco.prices as prices
 from tco.export import csv_bytes, provenance, scenario_hash, write_atomic
+from tco.focus.charges import (
+    CHARGES,
+    OTHER_CHARGE,
+    Charge,
+    charge,
+    commitment_of,
+    commitment_terms,
+    owners,
+    reservation_of,
+    service,
+)
 from tco.load import Loaded
 from tco.simulate import SimulationResult
 from tco.units import HOURS_PER_MONTH
@@ -61,51 +71,6 @@ COMMITMENT_FILE = "focus_contract_commitment.csv"
 NOTES_FILE = "focus_notes.json"
 STATISTICS = ("mean", "p50", "p95")
 
-
-@dataclass(frozen=True)
-class Charge:
-    """How a cost line reads as a FOCUS charge, and which options can bill it.
-
-    ``owner``: "tokens" (options billed per token), "fleet" (options with a GPU fleet),
-    "commitment" (options with a commitment or reservation the strategy signed), "fine_tune"
-    (options with ``fine_tune:``), "strategy" (the strategy itself). ``needs``: the option field
-    an owner must have ("rented": no ``purchase``). ``in_use``: the kernel books the line only in
-    months the option carries traffic, so an option with no GPUs that month on any path is not
-    an owner that month.
-    """
-
-    category: str
-    frequency: str
-    owner: str
-    needs: str | None = None
-    in_use: bool = False
-
-
-CHARGES: dict[str, Charge] = {
-    "api_tokens": Charge("Usage", "Usage-Based", "tokens"),
-    "escalated_traffic": Charge("Usage", "Usage-Based", "tokens"),
-    "commitment_shortfall": Charge("Usage", "Recurring", "tokens", "commitment"),
-    "gpu_rent": Charge("Usage", "Usage-Based", "fleet", "rented", in_use=True),
-    "reserved_gpus": Charge("Purchase", "Recurring", "fleet", "reserved", in_use=True),
-    "gpu_capex": Charge("Purchase", "One-Time", "fleet", "purchase", in_use=True),
-    "power": Charge("Usage", "Usage-Based", "fleet", "purchase", in_use=True),
-    "hosting": Charge("Usage", "Recurring", "fleet", "purchase"),
-    "ops_staff": Charge("Usage", "Recurring", "fleet", in_use=True),
-    "setup": Charge("Purchase", "One-Time", "fleet", in_use=True),
-    "missing_components": Charge("Usage", "Recurring", "fleet", "missing_components", in_use=True),
-    "licence": Charge("Usage", "Recurring", "fleet", "licence", in_use=True),
-    "gateway": Charge("Usage", "Recurring", "strategy"),
-    "switching": Charge("Usage", "One-Time", "strategy"),
-    "stranded_commitments": Charge("Purchase", "Recurring", "commitment"),
-    "release_upgrades": Charge("Usage", "One-Time", "fleet", "release_track", in_use=True),
-    "fine_tune_runs": Charge("Usage", "One-Time", "fine_tune"),
-    "fine_tune_platform": Charge("Usage", "Recurring", "fine_tune"),
-    "residual_value": Charge("Credit", "One-Time", "fleet", "purchase"),
-}
-"""Every declared cost line as a FOCUS ChargeCategory (Usage, Purchase, Credit) and ChargeFrequency
-(One-Time, Recurring, Usage-Based; chargecategory.md, chargefrequency.md), and which options can
-bill it. A scenario's named ``other_costs`` lines are recurring usage of their owner."""
-OTHER_CHARGE = Charge("Usage", "Recurring", "named")
 
 COST_COLUMNS = (
     "BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",
@@ -132,70 +97,8 @@ COMMITMENT_COLUMNS = (
 """The 13 mandatory columns of FOCUS 1.3's Contract Commitment dataset, then ``x_`` columns."""
 
 
-def charge(line: str) -> Charge:
-    """The FOCUS reading of a cost line (a named other cost is recurring usage of its owner)."""
-    return CHARGES.get(line, OTHER_CHARGE)
-
-
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "scenario"
-
-
-def _is_fleet(option: Any) -> bool:
-    """Options that run a GPU fleet have a GPU; every other kind is billed per token."""
-    return getattr(option, "gpu", None) is not None
-
-
-def _commitment_terms(option: Any) -> list[str]:
-    return [what for what in ("commitment", "reserved") if getattr(option, what, None) is not None]
-
-
-def _has(option: Any, line: str) -> bool:
-    """Whether an option has what a line needs (a reservation, a purchase, a licence...)."""
-    needs = charge(line).needs
-    if needs is None:
-        return True
-    if needs == "rented":
-        return getattr(option, "purchase", None) is None
-    return bool(getattr(option, needs, None))
-
-
-def owners(sc: Loaded, strategy: str, line: str) -> tuple[str, ...]:
-    """The options of a strategy that can bill a line ((): the strategy's own cost)."""
-    st = sc.strategies[strategy]
-    relied = list(dict.fromkeys([*st.mix, *st.chain]))
-    kind = charge(line).owner
-    if kind == "strategy":
-        return ()
-    if kind == "tokens":
-        return tuple(o for o in relied if not _is_fleet(sc.options[o]) and _has(sc.options[o], line))
-    if kind == "fleet":
-        return tuple(o for o in relied if _is_fleet(sc.options[o]) and _has(sc.options[o], line))
-    if kind == "commitment":
-        return tuple(o for o in st.mix if _commitment_terms(sc.options[o]))
-    if kind == "fine_tune":
-        return tuple(o for o in relied if getattr(sc.options[o], "fine_tune", None) is not None)
-    if any(cost.name == line for cost in st.other_costs):
-        return ()
-    return tuple(o for o in relied if any(c.name == line for c in sc.options[o].other_costs))
-
-
-def service(sc: Loaded, names: tuple[str, ...]) -> tuple[str, str]:
-    """ServiceName and ProviderName of the options billing a row (the strategy's own: internal)."""
-    if not names:
-        return "LLM platform (strategy overhead)", "Internal"
-    services, providers = [], []
-    for name in names:
-        option = sc.options[name]
-        if _is_fleet(option):
-            services.append(f"{option.model} on {option.gpu} (self-hosted)")
-            providers.append(getattr(option, "vendor", None) or "Self-hosted")
-        else:
-            catalog = getattr(option, "catalog", None)
-            services.append(catalog or name)
-            providers.append(getattr(option, "vendor", None)
-                             or (catalog.split("/", 1)[0] if catalog else name))
-    return " + ".join(services), " + ".join(dict.fromkeys(providers))
 
 
 def _periods(sc: Loaded) -> tuple[list[str], list[str]]:
@@ -222,7 +125,7 @@ def _nominal(sc: Loaded, path: str, default: float) -> tuple[float, bool]:
 def _discount(sc: Loaded, option: str, line: str, t: int, signed: bool) -> tuple[float, str]:
     """The commitment discount on a row (0 where none) and the commitment id it comes from."""
     o = sc.options[option]
-    commitment = getattr(o, "commitment", None)
+    commitment = commitment_of(o)
     if (commitment is None or not signed or t >= commitment.term_months
             or line not in ("api_tokens", "escalated_traffic", "commitment_shortfall")):
         return 0.0, ""
@@ -233,7 +136,7 @@ def _discount(sc: Loaded, option: str, line: str, t: int, signed: bool) -> tuple
 
 
 def _reserved_in(sc: Loaded, option: str, t: int) -> bool:
-    r = getattr(sc.options[option], "reserved", None)
+    r = reservation_of(sc.options[option])
     return r is not None and r.start_month <= t < r.start_month + r.term_months
 
 
@@ -251,19 +154,19 @@ def _terms(result: SimulationResult, s_i: int, single: str | None, line: str, t:
     if cid:
         status = "Unused" if line == "commitment_shortfall" else "Used"
         category, ctype = "Spend", "API spend commitment"
-    if line == "gpu_rent" and getattr(option, "reserved", None) is None:
+    if line == "gpu_rent" and reservation_of(option) is None:
         hours = float(result.gpus_mean[s_i, option_index[single], t]) * HOURS_PER_MONTH
         if hours > 0.0:
             quantity, unit, consumed, consumed_unit = hours, "Hours", hours, "Hours"
     stranded = line == "stranded_commitments"
     if (line == "reserved_gpus" or stranded) and _reserved_in(sc, single, t):
-        quantity, unit = option.reserved.gpus * HOURS_PER_MONTH, "Hours"
+        quantity, unit = reservation_of(option).gpus * HOURS_PER_MONTH, "Hours"
         if not stranded:
             consumed, consumed_unit = quantity, "Hours"
         cid = _commitment_id(sc, single, "reserved")
         status = "Unused" if stranded else "Used"
         category, ctype = "Usage", "GPU reservation"
-    elif stranded and getattr(option, "commitment", None) is not None:
+    elif stranded and commitment_of(option) is not None:
         cid = _commitment_id(sc, single, "commitment")
         status, category, ctype = "Unused", "Spend", "API spend commitment"
     return quantity, unit, consumed, consumed_unit, discount, cid, status, category, ctype
@@ -376,8 +279,7 @@ def commitment_rows(result: SimulationResult) -> pd.DataFrame:
     rows = []
     for name, option in sc.options.items():
         signed_by = [s for s, st in sc.strategies.items() if name in st.mix]
-        for what in _commitment_terms(option):
-            terms = getattr(option, what)
+        for what, terms in commitment_terms(option):
             first = 0 if what == "commitment" else terms.start_month
             last = min(first + terms.term_months, sc.horizon_months)
             if not signed_by or last <= first:
@@ -458,3 +360,8 @@ def write_focus_dir(result: SimulationResult, directory: str | Path) -> list[Pat
 def read_cost_rows(data: bytes) -> pd.DataFrame:
     """Read the cost file back (tests and scripts)."""
     return pd.read_csv(io.BytesIO(data))
+
+
+__all__ = ["CHARGES", "COMMITMENT_COLUMNS", "COMMITMENT_FILE", "COST_COLUMNS", "COST_FILE", "NOTES_FILE",
+           "OTHER_CHARGE", "Charge", "charge", "commitment_rows", "cost_rows", "files", "notes", "owners",
+           "read_cost_rows", "service", "write_focus_dir"]

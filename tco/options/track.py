@@ -1,0 +1,33 @@
+"""An open-weight family's release track on an option that serves it (self-hosted or hosted)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tco.options.table import OptionInputs, Table
+from tco.sections import ReleaseTrack
+
+
+def resolve(table: Table, prefix: str, track: ReleaseTrack | None, sc: Any,
+            warnings: list[str]) -> None:
+    """Add the track's inputs (the vetting delay is drawn afresh per release)."""
+    if track is None:
+        return
+    table.fields(f"{prefix}.release_track", track, (
+        "age_months_at_start", "vetting_delay_months", "upgrade_usd", "lag_tolerance_months",
+        "escalation_per_month_of_lag", "escalation_cap"), per_event=("vetting_delay_months",))
+    if track.next_release_month >= sc.horizon_months:
+        warnings.append(f"{prefix}.release_track: the next release is planned after the horizon, "
+                        "so no upgrade happens")
+
+
+def fill(rows: Any, j: int, get: OptionInputs, track: ReleaseTrack | None) -> None:
+    """Write the release-track columns of option row ``j`` (left at rest without a track)."""
+    if track is None:
+        return
+    rows.has_track[j] = True
+    rows.age0_months[j] = get("release_track.age_months_at_start")
+    rows.upgrade_usd[j] = get("release_track.upgrade_usd")
+    rows.lag_tolerance_months[j] = get("release_track.lag_tolerance_months")
+    rows.lag_rate[j] = get("release_track.escalation_per_month_of_lag")
+    rows.lag_cap[j] = get("release_track.escalation_cap")
