@@ -15,7 +15,7 @@ from tco.errors import ScenarioError
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED  # one default for the page and the CLI
 from tco.ui import links
 from tco.ui.controls import by_path
-from tco.ui.edits import Edit, apply_cells, apply_edits, nominal_of, set_nominal
+from tco.ui.edits import Edit, apply_cells, apply_edits, nominal, set_nominal
 from tco.ui.safe import escape_markdown
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def _sync_widgets(base: Scenario, values: dict[str, Edit]) -> None:
     """Show the edited scenario's values in the sidebar's widgets."""
     current = apply_edits(base, values)
     for path, control in by_path(base).items():
-        st.session_state[input_key(path)] = control.shown(nominal_of(current, path))
+        st.session_state[input_key(path)] = control.shown(nominal(current, path))
 
 
 def show_edit_errors() -> None:
