@@ -144,7 +144,8 @@ def test_stress_tab_and_assumptions_editor() -> None:
     at.selectbox(key="stress_kind").select("licence_change").run()
     at.selectbox(key="stress_option").select("frontier-api").run()
     assert [w.value for w in at.warning if w.value.startswith("Cannot force")] == [
-        "Cannot force this event: --on: licence_change applies to self-hosted options"]
+        "Cannot force this event: --on: licence_change applies to self-hosted options and hosted "
+        "open-weight options"]
     open_tab(at, "Assumptions")
     frames = [d.value for d in at.dataframe]
     assumptions = next(f for f in frames if "source" in f.columns and "as_of" in f.columns)

@@ -44,6 +44,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--focus-dir", help="write the forecast as FOCUS 1.3 rows: "
                      "focus_cost_and_usage.csv (mean by option, line and month; P50 and P95 by month), "
                      "focus_contract_commitment.csv and focus_notes.json")
+    run.add_argument("--tax-rate", type=float, default=None, help="also show expected and "
+                     "deterministic NPV after tax at this rate (a share of profit, 0.25 = 25%%)")
+    run.add_argument("--depreciation", choices=("straight_line", "macrs_5"), default="straight_line",
+                     help="with --tax-rate: how bought GPUs are depreciated for tax")
     run.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS, help=CELLS_HELP)
     validate = sub.add_parser("validate", help="check scenario files")
     validate.add_argument("scenarios", nargs="+", help="scenario files; each is reported, pass or fail")
