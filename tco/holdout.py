@@ -37,6 +37,7 @@ import tco.calendar as calendar
 import tco.hazards as hazards
 import tco.ledger as ledger
 import tco.options as options
+import tco.risks as risks
 from tco.load import Loaded, validate
 from tco.simulate import DEFAULT_SEED
 from tco.yamlio import to_dict
@@ -92,29 +93,30 @@ def refit(sc: Loaded, led: pd.DataFrame) -> Refit:
         "fine_tune_withdrawn": (rates.get("finetune_withdrawal:all"), None, None),
     }
     data, notes = to_dict(sc.scenario), []
-    for i, risk in enumerate(data.get("risks", [])):
+    for risk in data.get("risks", []):
         kind, on = risk["kind"], risk["on"]
+        name = f"{risks.kind(kind).label} on {', '.join(on)}"
         api_only = all(options.of(sc.options[o]).history == "models" for o in on)
         fit = fits.get(kind)
         if fit is None or (kind in ("deprecation", "price_change") and not api_only):
-            notes.append(f"risks.{i} ({kind} on {', '.join(on)}): kept (no ledger kind fits it)")
+            notes.append(f"{name}: kept (no ledger kind fits it)")
             continue
         found, size_field, sizes = fit
         if found is None or found.events == 0:
-            notes.append(f"risks.{i} ({kind}): kept at {risk['annual_probability']} (no event before "
-                         "the cut-off)")
+            notes.append(f"{name}: kept at {risk['annual_probability']} a year (no event before the "
+                         "cut-off)")
             continue
         p = float(found.probabilities()[0])
-        text = f"risks.{i} ({kind}): annual probability {p:.3f} ({found.events} events)"
+        text = f"{name}: annual probability {p:.3f} ({found.events} events)"
         risk["annual_probability"] = p
         if size_field is not None and size_field in risk:
             size = _lognormal(sizes)
             if size is None:
-                text += f"; {size_field} kept ({len(sizes)} sizes)"
+                text += f"; its size kept ({len(sizes)} sizes)"
             else:
                 risk[size_field] = size
-                text += (f"; {size_field} lognormal median {size['lognormal']['median']:.2f}, "
-                         f"P90 {size['lognormal']['p90']:.2f} ({len(sizes)} sizes)")
+                text += (f"; size lognormal, median x{size['lognormal']['median']:.2f}, "
+                         f"P90 x{size['lognormal']['p90']:.2f} ({len(sizes)} sizes)")
         notes.append(text)
     return Refit(validate(data, sc.comments), tuple(notes))
 

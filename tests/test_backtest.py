@@ -185,7 +185,8 @@ def test_the_command_names_options_without_history_in_one_line_and_exits_0(capsy
     assert main(["backtest", str(PRICE_SHOCK), "--from", "2024-01", "--paths", "500"]) == 0
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("No history to replay")]
-    assert lines == ["No history to replay for gemini (google/gemini-4-argon), gpt (openai/gpt-6.1-sol): "
+    assert lines == ["No history to replay for gemini (API google/gemini-4-argon), "
+                     "gpt (API openai/gpt-6.1-sol): "
                      "no history: in the scenario, and the event ledger has no rows for that model or its "
                      "family; replayed with no events."]
     for strategy in load_scenario(PRICE_SHOCK).strategies:

@@ -225,7 +225,7 @@ def test_the_npv_distribution_is_clipped_to_p0_5_p99_5_with_a_note(result) -> No
 def test_break_even_only_where_it_exists() -> None:
     sc = tco.load_scenario(ROOT / "scenarios" / "regulated-in-house.yaml")  # no API option
     spec = data.break_even(sc, tco.evaluate(sc))
-    assert spec.frame.empty and "No API option" in spec.notes[0]
+    assert spec.frame.empty and "No per-token (API or hosted) option" in spec.notes[0]
 
 
 def test_break_even_labels_today_and_the_crossing_with_readable_ticks(sc, ev) -> None:

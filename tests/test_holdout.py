@@ -58,8 +58,8 @@ def test_refit_takes_the_rate_of_restrictive_turns_before_the_cut_off() -> None:
     own = {r.kind: r.annual_probability for r in BASE.risks}
     deprecation = next(r for r in result.scenario.risks if r.kind == "deprecation")
     assert deprecation.annual_probability == own["deprecation"]
-    assert any("licence_change): annual probability 0.528 (3 events)" in n for n in result.notes)
-    assert any("exit on frontier-api): kept" in n for n in result.notes)
+    assert any("Licence change on llama-70b: annual probability 0.528 (3 events)" in n for n in result.notes)
+    assert any("Vendor exit on frontier-api: kept" in n for n in result.notes)
 
 
 def test_coverage_scores_only_cohorts_from_the_cut_off() -> None:
@@ -72,7 +72,7 @@ def test_coverage_scores_only_cohorts_from_the_cut_off() -> None:
     row = next(r for r in rows if r["scenario"] == "regulated")
     a, b = row["in_sample"], row["out_of_sample"]
     assert a["cells"] == b["cells"] > 0 and a["first_cohort"] == b["first_cohort"] == "2025-01"
-    assert any("licence_change): annual probability" in n for n in row["refit"])
+    assert any(n.startswith("Licence change on llama-owned") for n in row["refit"])
     assert 0 <= b["coverage"] <= 1 and b["coverage"] + b["below_p5"] + b["above_p95"] == pytest.approx(1)
     from tco.ui.history_tab import out_of_sample_table
 

@@ -76,7 +76,8 @@ CASES = [
      "risks.0.multiplier: does not apply to exit risks"),
     ({"risks": [{"kind": "licence_change", "on": ["api"], "annual_probability": 0.1,
                  "escalation_per_month": 0.1}]},
-     "risks.0.on: licence_change applies to self-hosted options; 'api' is an API"),
+     "risks.0.on: licence_change applies to self-hosted options and hosted open-weight options; "
+     "'api' is an API"),
     ({"stresses": [{"name": "x", "kind": "exit", "on": "api", "month": 12}]},
      "stresses.0.month: must be less than horizon_months (12)"),
     ({"correlations": [{"between": ["workload.growth_per_month", "workload.requests_per_month"],
