@@ -197,8 +197,11 @@ GLOSSARY: dict[str, Entry] = {
     "options.*.setup_usd": Entry("Setup cost", _MONEY,
                                  "One-off cost of standing up the self-hosted option."),
     "options.*.escalation_share": Entry("Escalation share", _FRACTION,
-                                        "Share of requests the self-hosted model hands to the fallback "
-                                        "API."),
+                                        "Share of requests the open model hands to the fallback."),
+    "options.*.same_weights_switching_share": Entry(
+        "Same-weights switching share", _FRACTION,
+        "Share of a migration's effort that a move to or from another option serving the same "
+        "model costs."),
     "options.*.throughput_factor": Entry("Throughput factor", "multiplier",
                                          "Measured over modelled throughput: the spread of "
                                          "published benchmarks around the capacity model."),

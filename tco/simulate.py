@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
-import platform
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -15,6 +12,7 @@ import numba
 import numpy as np
 import pandas as pd
 
+import tco._runtime as runtime
 import tco.budget as budget
 import tco.kernel as kernel
 import tco.metrics as metrics
@@ -49,50 +47,11 @@ PARALLEL_MIN_PATHS = 8 * RNG_BLOCK_PATHS
 PERCENTILES = (5, 25, 50, 75, 95)
 SUMMARY_KEYS = ("deterministic_npv", "mean", "p5", "p50", "p95", "cvar95", "p_cheapest",
                 "expected_regret", "lock_in_premium")
-_POOLS: dict[int, ThreadPoolExecutor] = {}
-_POOL_LOCK = threading.Lock()
 
 
 def chunk_paths(paths: int) -> int:
     """Paths per kernel call for a run of ``paths``."""
     return RNG_BLOCK_PATHS if paths < SMALL_RUN_PATHS else CHUNK_PATHS
-
-
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameter numbers (malloc.h)
-_MALLOC_TUNED = False
-
-
-def _reuse_freed_memory() -> None:
-    """Ask glibc malloc to keep freed chunk temporaries for reuse instead of returning them.
-
-    By default glibc serves each array above 128 KB with a fresh mmap and unmaps it on free, so
-    every chunk pays page faults for its temporaries again; raising the mmap threshold to 32 MB
-    and the trim threshold to 64 MB took the 100,000-path benchmark from 1.2 s to 0.86 s. It
-    changes only where malloc gets memory, never a result. No-op off glibc.
-    """
-    global _MALLOC_TUNED
-    if _MALLOC_TUNED or platform.libc_ver()[0] != "glibc":
-        return
-    _MALLOC_TUNED = True
-    try:
-        libc = ctypes.CDLL(None)
-        libc.mallopt(_M_MMAP_THRESHOLD, 32 * 2**20)
-        libc.mallopt(_M_TRIM_THRESHOLD, 64 * 2**20)
-    except (OSError, AttributeError):  # a libc without mallopt: keep its defaults
-        pass
-
-
-def _pool(workers: int) -> ThreadPoolExecutor:
-    """A persistent thread pool per worker count, shared by concurrent runs (page sessions).
-
-    numpy, scipy.special and numpy's generators release the GIL inside their loops, so threads use
-    both cores without copying inputs or results between processes, and scripts need no
-    ``if __name__ == "__main__"`` guard as they would for a process pool.
-    """
-    with _POOL_LOCK:
-        if workers not in _POOLS:
-            _POOLS[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tco-simulate")
-        return _POOLS[workers]
 
 
 @dataclass
@@ -103,7 +62,7 @@ class _Outputs:
     npv_no_events: np.ndarray
     cumulative: np.ndarray
     switching_npv: np.ndarray
-    effort_npv: np.ndarray
+    portable_npv: np.ndarray
     events: np.ndarray
     event_counts: np.ndarray
     no_fallback: np.ndarray
@@ -141,7 +100,7 @@ def _run_chunk(sc: Loaded, u: np.ndarray, seed: int, start: int, out: _Outputs) 
     out.npv_no_events[rows] = result.npv_no_events_usd
     out.npv[rows] = result.npv_usd
     out.switching_npv[rows] = result.switching_npv_usd
-    out.effort_npv[rows] = result.migration_effort_npv_usd
+    out.portable_npv[rows] = result.portable_npv_usd
     out.events[rows] = result.events
     for k, fired in enumerate(shocks.fired.values()):
         out.event_counts[rows, k] = fired.sum(axis=1)
@@ -153,9 +112,9 @@ def _run_chunk(sc: Loaded, u: np.ndarray, seed: int, start: int, out: _Outputs) 
         sums[group:group + by_group.shape[0]] = list(by_group)
     out.fine_tune_runs[rows] = result.fine_tune_runs
     out.upgrades[rows] = result.upgrades
-    for name, weights in releases.deployed(sc, x, shocks).items():
-        out.first_upgrade[name][rows] = weights.first_upgrade
-        out.weights_age[name][rows] = weights.age_months
+    for k, name in enumerate(releases.tracked(sc)):  # as the kernel priced them
+        out.first_upgrade[name][rows] = result.first_upgrade[:, k]
+        out.weights_age[name][rows] = result.weights_age[:, k]
 
 
 class _Progress:
@@ -216,7 +175,7 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
                  len(risk_option_pairs(sc)) + len(noisy_options(sc)), max_cells)
     if seed < 0:
         raise ScenarioError("seed", "must be a whole number of at least 0")
-    _reuse_freed_memory()
+    runtime.configure()
     method = sampling or sc.sampling
     u = path_uniforms(sc, seed, paths, method)
     size = chunk_paths(paths)
@@ -227,7 +186,7 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
     counter = _Progress(progress, paths) if progress is not None else None
     if workers > 1 and len(starts) > 1:
         # Interleaved chunks, so both threads finish together whatever the paths count.
-        futures = [_pool(workers).submit(_run_chunks, sc, u, seed, starts[w::workers], size, out, 1,
+        futures = [runtime.pool(workers).submit(_run_chunks, sc, u, seed, starts[w::workers], size, out, 1,
                                          counter)
                    for w in range(workers)]
         for future in futures:
@@ -243,7 +202,7 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
     return SimulationResult(
         scenario=sc, resolved=sc.inputs, paths=paths, seed=seed, sampling=method, uniforms=u,
         npv_usd=out.npv, npv_no_events_usd=out.npv_no_events, cumulative_usd=out.cumulative,
-        switching_npv_usd=out.switching_npv, migration_effort_npv_usd=out.effort_npv,
+        switching_npv_usd=out.switching_npv, portable_npv_usd=out.portable_npv,
         events=out.events, event_counts=out.event_counts,
         line_mean_usd=kernel.sum_in_order(out.line_sums) / paths,
         gpus_mean=kernel.sum_in_order(out.gpus_sums) / paths,
@@ -273,7 +232,7 @@ class SimulationResult:
     npv_no_events_usd: np.ndarray
     cumulative_usd: np.ndarray
     switching_npv_usd: np.ndarray
-    migration_effort_npv_usd: np.ndarray
+    portable_npv_usd: np.ndarray
     events: np.ndarray
     event_counts: np.ndarray
     line_mean_usd: np.ndarray
@@ -401,13 +360,14 @@ class SimulationResult:
     def portability_value(self) -> pd.DataFrame:
         """How much expected and P95 NPV fall as portability goes from 0 to 1, per strategy.
 
-        NPV is linear in (1 - portability) through the migration-effort term E, so on each path
+        NPV is linear in (1 - portability) through E, the NPV of everything the kernel scales by
+        it (migration effort and release upgrades, ``portable_npv_usd``), so on each path
         NPV(pi) = NPV - (1 - pi_0) E + (1 - pi) E, exact without another run.
         """
         rows = []
         for s_i, name in enumerate(self.strategies):
             pi0 = self.inputs[f"strategies.{name}.portability"]
-            effort = self.migration_effort_npv_usd[:, s_i]
+            effort = self.portable_npv_usd[:, s_i]
             base = self.npv_usd[:, s_i] - (1.0 - pi0) * effort
             at_zero, at_one = base + effort, base
             rows.append({"strategy": name, "portability": float(np.mean(pi0)),

@@ -36,7 +36,7 @@ OptionRows = namedtuple("OptionRows", [
     "licence_threshold", "licence_fee", "licence_at_release", "licence_above_at_start",
     "has_track", "age0_months", "upgrade_usd", "lag_tolerance_months", "lag_rate", "lag_cap",
     "ft_kind", "ft_every", "ft_run_usd", "ft_upgrade_run_usd", "ft_month_usd", "ft_setup_usd",
-    "ft_share", "ft_price_factor", "drift", "sigma", "scheduled_log"])
+    "ft_share", "ft_price_factor", "drift", "sigma", "scheduled_log", "track_slot"])
 """Per option: codes (options,) and per-path values (options, paths). ``billing`` is the kind's billing
 code (``tco.options.TOKENS`` or ``FLEET``: the only distinction the kernel knows), ``bought`` a
 fleet paid up front, ``escalates`` an open-weight option whose escalated share goes to the fallback;
@@ -49,7 +49,8 @@ busiest hour over the average, ``profile`` (options, 24) an autoscaled option's 
 Release tracks: ``has_track`` and the ``age0_months``, ``upgrade_usd`` and lag escalation rows;
 fine-tuning: ``ft_kind`` (``tco.options.fine_tune`` codes), ``ft_every`` (months between scheduled
 runs), the run costs, the monthly platform cost and setup, a vendor's fine-tuned traffic share and
-price factor."""
+price factor. ``track_slot`` (options,) numbers the options whose release track plans a release
+within the horizon (-1: none), whose upgrades and weights' age the kernel reports."""
 
 Strategies = namedtuple("Strategies", [
     "mix_option", "mix_share", "fallback", "relied", "portability", "overhead_usd"])
@@ -106,7 +107,7 @@ def option_rows(sc: Loaded, x: dict[str, np.ndarray], w: dict[str, np.ndarray], 
     n = len(sc.options)
     rows = SimpleNamespace(**{name: np.zeros((n, paths)) for name in OptionRows._fields})
     for name in ("billing", "weights", "reserved_start", "reserved_end", "commit_end", "ft_kind",
-                 "ft_every"):
+                 "ft_every", "track_slot"):
         setattr(rows, name, np.zeros(n, dtype=np.int64))
     for name in ("bought", "escalates", "indexed", "has_licence", "autoscale", "licence_at_release",
                  "licence_above_at_start", "has_track"):
@@ -120,6 +121,9 @@ def option_rows(sc: Loaded, x: dict[str, np.ndarray], w: dict[str, np.ndarray], 
     rows.ft_price_factor = np.ones((n, paths))
     rows.ft_every = np.ones(n, dtype=np.int64)
     rows.same_weights_share = np.ones((n, paths))
+    tracked = [name for name in sc.options if planned_releases(sc, name)]
+    rows.track_slot = np.array([tracked.index(name) if name in tracked else -1 for name in sc.options],
+                               dtype=np.int64).reshape(n)
     served = [options.of(option).weights(option) for option in sc.options.values()]
     rows.weights = np.array([-1 if key is None else served.index(key) for key in served],
                             dtype=np.int64).reshape(n)

@@ -19,7 +19,7 @@ PACKAGE = ROOT / "tco"
 LAYERS: list[tuple[str, ...]] = [
     # 0: leaves: units, formats, errors, distributions, declarations; metrics is array maths
     ("tco.errors", "tco.units", "tco.format", "tco.distributions", "tco.lines", "tco.version",
-     "tco.metrics", "tco.budget"),
+     "tco.metrics", "tco.budget", "tco._runtime"),
     # 1: reference data and physics
     ("tco.catalog", "tco.prices", "tco.capacity", "tco.engines", "tco.published", "tco.ledger",
      "tco.calendar"),
@@ -213,3 +213,19 @@ def test_no_module_branches_on_an_option_kind(path: Path) -> None:
     if module_name(path).startswith(KIND_HOMES):
         return
     assert kind_probes(path.read_text(encoding="utf-8")) == []
+
+
+MAX_KERNEL_PARAMETERS = 12
+
+
+def test_no_kernel_function_takes_more_than_twelve_parameters() -> None:
+    """The kernel passes a few typed records (``tco.kernel.records``), never dozens of loose
+    arrays: a function that needs more has a record missing."""
+    wide = []
+    for path in sorted((PACKAGE / "kernel").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef):
+                count = len(node.args.args) + len(node.args.kwonlyargs)
+                if count > MAX_KERNEL_PARAMETERS:
+                    wide.append(f"{path.name}:{node.name} takes {count}")
+    assert not wide, wide

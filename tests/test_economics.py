@@ -339,3 +339,32 @@ def test_long_context_and_cache_writes_are_priced() -> None:
     ev = tco.evaluate(validate(data))
     assert ev.monthly.groupby("month")["usd"].sum().iloc[0] == pytest.approx(121_260.0, rel=1e-12)
 
+
+
+def test_a_withdrawal_onto_an_unused_owned_pipeline_books_one_run() -> None:
+    """The vendor's fine-tuning service is withdrawn in month 3; its share (all of it) moves to an
+    owned pipeline that never carried traffic. That month is both the pipeline's first month and
+    a move onto it: one run, not two (at most one a month per option).
+
+    Runs: the vendor's 50M x 2 epochs / 1e6 x $8 + $1,000 eval + 1 week x $5,000 = $6,800 in
+    month 0; the owned pipeline's 100 x $3 + 1,000 + 5,000 = $6,300 in month 3 (with its $10,000
+    setup and $500 a month from then on).
+    """
+    data = {
+        "name": "ft", "horizon_months": 6,
+        "workload": {"requests_per_month": 1.0, "input_tokens_per_request": 1000,
+                     "output_tokens_per_request": 200},
+        "fine_tuning": {"dataset_tokens": 50_000_000, "epochs": 2, "retrain_every_months": 12,
+                        "eval_usd_per_run": 1000, "engineer_weeks_per_run": 1},
+        "switching": {"engineer_weeks": 4, "usd_per_engineer_week": 5000},
+        "options": {
+            "vendor": {"kind": "api", "input_usd_per_mtok": 1.0, "output_usd_per_mtok": 2.0,
+                       "fine_tune": {"usd_per_mtok_trained": 8.0}},
+            "own": {**FLAT, "fine_tune": {"usd_per_mtok_trained": 3.0, "setup_usd": 10_000,
+                                          "usd_per_month": 500}}},
+        "strategies": {"vendor-first": {"mix": {"vendor": 1.0}, "fallback": "own"}},
+    }
+    lines = lines_of(forced(data, [("fine_tune_withdrawn", "vendor", 3)]))
+    assert lines["fine_tune_runs"].tolist() == pytest.approx([6800, 0, 0, 6300, 0, 0], rel=1e-12)
+    assert lines["fine_tune_platform"].tolist() == pytest.approx([0, 0, 0, 10_500, 500, 500],
+                                                                 rel=1e-12)

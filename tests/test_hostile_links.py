@@ -141,7 +141,7 @@ def test_a_run_over_the_page_budget_is_one_line_not_a_traceback() -> None:
     at = run({"paths": "50000", "horizon_months": "240"})
     assert not at.exception, [e.value for e in at.exception]
     assert [e.value for e in at.error] == [
-        "paths: 50,000 paths x 3 strategies x 240 months is 36,000,000 cells, more than the 30,000,000 "
+        "paths: 50,000 paths x 4 strategies x 240 months is 48,000,000 cells, more than the 30,000,000 "
         "allowed here; lower the paths, the strategies or horizon_months"]
 
 

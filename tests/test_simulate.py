@@ -85,7 +85,7 @@ def test_appending_a_strategy_leaves_the_others_unchanged() -> None:
     data["strategies"]["api-heavy"] = {"mix": {"frontier-api": 0.9, "llama-70b": 0.1},
                                        "fallback": "frontier-api", "portability": 0.6}
     wider = tco.simulate(validate(data), paths=2000, seed=4).npv_usd
-    assert np.array_equal(wider[:, :3], tco.simulate(BASE, paths=2000, seed=4).npv_usd)
+    assert np.array_equal(wider[:, :len(BASE.strategies)], tco.simulate(BASE, paths=2000, seed=4).npv_usd)
 
 
 @pytest.mark.parametrize("method", ["lhs", "sobol"])
@@ -143,3 +143,23 @@ def test_value_of_portability_matches_reruns() -> None:
     assert row["p95_saving_usd"] == pytest.approx(
         np.percentile(at[0.0], 95) - np.percentile(at[1.0], 95), rel=1e-9)
     assert row["mean_saving_usd"] > 0
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_value_of_portability_matches_reruns_on_every_shipped_scenario(path) -> None:
+    """The shortcut (NPV linear in 1 - portability through ``portable_npv_usd``) against two full
+    reruns with every strategy at portability 0 and at 1, on the same seed: migration effort and
+    release upgrades (``open-release-slips``) both scale by it, so both must be in the shortcut."""
+    sc = tco.load_scenario(path)
+    names = list(sc.strategies)
+    for name in names:  # a fixed number: a rerun at another fixed value keeps the same paths
+        assert not sc.inputs.params[f"strategies.{name}.portability"].uncertain
+    values = tco.simulate(sc, paths=1024, seed=7).portability_value()
+    at = {p: tco.simulate(with_changes(sc, {f"strategies.{n}.portability": p for n in names}),
+                          paths=1024, seed=7).npv_usd for p in (0.0, 1.0)}
+    for s, name in enumerate(names):
+        row = values.set_index("strategy").loc[name]
+        rerun = at[0.0][:, s].mean() - at[1.0][:, s].mean()
+        assert row["mean_saving_usd"] == pytest.approx(rerun, rel=1e-9, abs=1e-6)
+        assert row["p95_saving_usd"] == pytest.approx(
+            np.percentile(at[0.0][:, s], 95) - np.percentile(at[1.0][:, s], 95), rel=1e-9, abs=1e-6)

@@ -156,16 +156,16 @@ def test_scheduled_fine_tune_runs_and_their_cost() -> None:
 
 def test_expected_runs_with_a_deprecation_hazard() -> None:
     """24 months, a run every 12 (months 0 and 12: S = 2), deprecations at q = 1 - 0.7^(1/12) a
-    month, each a new base model and so one more run (also in a month with a scheduled run: the
-    contract counts a run per trigger). Expected runs S + 24 q; the Monte Carlo mean is within Z
-    standard errors."""
+    month, each a new base model and so a run in its month; at most one run a month, so a
+    deprecation in month 0 or 12 adds none. Expected runs S + 22 q; the Monte Carlo mean is
+    within Z standard errors."""
     data = vendor_tuned(24, 12)
     data["risks"] = [{"kind": "deprecation", "on": ["api"], "annual_probability": 0.3,
                       "successor_price_multiplier": 1.0}]
     result = tco.simulate(validate(data), paths=8000, seed=11)
     runs = result.fine_tune_runs[:, 0]
     q = float(monthly_probability(0.3))
-    expected = 2 + 24 * q
+    expected = 2 + 22 * q
     assert abs(runs.mean() - expected) < Z * runs.std(ddof=1) / np.sqrt(runs.size), (runs.mean(), expected)
 
 

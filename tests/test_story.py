@@ -41,4 +41,4 @@ def test_a_stress_that_lowers_a_cost_says_why() -> None:
     story = stress_story(sc, frame, "exit", "frontier-api", 6)
     assert story.startswith("Vendor exit on frontier-api in month 6.")
     # self-host loses its only fallback too: its escalated share stays on its own fleet (cheaper).
-    assert "api-only, self-host cost less afterwards" in story
+    assert "api-only, self-host, hosted-then-own cost less afterwards" in story

@@ -14,6 +14,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 
+import tco._runtime as runtime
 from tco.cli.backtest import backtest, calibrate
 from tco.cli.catalog import catalog_command
 from tco.cli.check import check
@@ -41,6 +42,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    runtime.configure()
     try:
         args = parser().parse_args(argv)
         command = COMMANDS.get(args.command)

@@ -14,65 +14,25 @@ how a run is cut into batches of whole groups.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-from collections import namedtuple
 from dataclasses import dataclass
-from pathlib import Path
 
-import numba
 import numpy as np
 from numba import njit, prange
 
-import tco.options as options
+import tco._runtime as runtime
 import tco.risks as risks
 from tco.draws import RNG_BLOCK_PATHS, Shocks
+from tco.kernel.records import Flags, Outputs, Scratch, State
 from tco.kernel.states import option_states
 from tco.kernel.strategy import strategies as strategy_pass
 from tco.load import Loaded
 from tco.units import MONTHS_PER_YEAR
 from tco.views import LINES, Strategies, events, extras, line_names, option_rows, strategies, workload
 
-
-def purge_stale_cache(package: Path) -> None:
-    """Drop numba's on-disk cache of the kernel when any source it compiles in has changed.
-
-    numba keys a cached function on its own file's timestamp only, but ``_kernel`` compiles the
-    helpers of the other kernel modules (and the codes and constants they copy) into itself: after
-    editing one of them, or pulling a change to it, the stale machine code would run and give
-    other numbers without a word. A digest of every such source, kept beside the cache, decides.
-    """
-    root = package.parent
-    sources = sorted(package.glob("*.py")) + options.sources() + [root / "risks" / "base.py",
-                                                                    root / "units.py"]
-    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
-    cache = package / "__pycache__"
-    stamp = cache / "kernel-sources.sha256"
-    with contextlib.suppress(OSError):  # a read-only install: numba cannot cache there either
-        if stamp.exists() and stamp.read_text() == digest:
-            return
-        for stale in [*cache.glob("*.nbi"), *cache.glob("*.nbc")]:
-            stale.unlink(missing_ok=True)
-        cache.mkdir(exist_ok=True)
-        stamp.write_text(digest)
-
-
-purge_stale_cache(Path(__file__).parent)
-
-# Several page sessions may call the kernel at once from their own threads; numba's default
-# 'workqueue' layer aborts the process on concurrent parallel calls, GNU OpenMP does not.
-numba.config.THREADING_LAYER = "omp"
-
 # The helpers below allocate nothing, so they are compiled without numba's reference counting
-# (``_nrt=False``): with it, every inlined call increfs and decrefs each array of the views it is
-# passed, atomically, which took 80% of the kernel's time (39 against 8 us per path on the
+# (``_nrt=False``): with it, every inlined call increfs and decrefs each array of the records it
+# is passed, atomically, which took 80% of the kernel's time (39 against 8 us per path on the
 # benchmark scenario). An allocation there would fail to compile rather than leak.
-
-Track = namedtuple("Track", ["age", "upgrade", "licensed_above", "ft_month", "ft_effort", "ft_start"])
-"""Per-path scratch of release tracks and fine-tuning: the deployed weights' age (options,
-months), whether a release is deployed that month, whether the deployed version owes an
-``at_release`` licence fee; each option's fine-tuning withdrawal month and its effort, and the
-month it first carried the current strategy's traffic (-1: not yet)."""
 
 BLOCK_PATHS = 64
 """Paths per block of the parallel loop; sums over paths are exact per block, then added in order."""
@@ -95,9 +55,11 @@ class KernelResult:
         Monthly cost, when asked for (the deterministic model, run rates).
     cumulative_usd : (paths, strategies, months), float32
         Cumulative cost, summed in float64 and stored in float32 (it only feeds percentiles).
-    npv_usd, switching_npv_usd, migration_effort_npv_usd : (paths, strategies)
-        ``migration_effort_npv_usd`` is the engineering and one-off part of switching before the
-        (1 - portability) factor, so the value of portability is exact without a rerun.
+    npv_usd, switching_npv_usd, portable_npv_usd : (paths, strategies)
+        ``portable_npv_usd`` is the NPV of everything the kernel scales by (1 - portability),
+        before that factor: the migration effort of switching and the release upgrades. NPV is
+        linear in (1 - portability) through it, so the value of portability is exact without a
+        rerun.
     npv_no_events_usd : (paths, strategies)
         The same paths with no event fired (the lock-in premium's reference).
     line_sum_usd : (strategies, lines, months), summed over paths
@@ -113,6 +75,10 @@ class KernelResult:
         a leading axis of groups of RNG_BLOCK_PATHS paths, so a caller cutting a run into batches
         adds them in the run's group order (the same bits whatever the batch size)
     fine_tune_runs, upgrades : (paths, strategies), fine-tune runs and release upgrades paid
+    first_upgrade : (paths, tracked options), int64, the month each tracked option (a release track
+        planning a release within the horizon, in scenario order) first deploys a new release; -1
+        where none arrives within the horizon
+    weights_age : (paths, tracked options, months), float32, the deployed weights' age
     no_fallback : (paths, strategies), 1 where traffic was left on an exited option with no live
         fallback
     tokens : (paths,), tokens served over the horizon (input plus output)
@@ -124,7 +90,7 @@ class KernelResult:
     npv_usd: np.ndarray
     npv_no_events_usd: np.ndarray
     switching_npv_usd: np.ndarray
-    migration_effort_npv_usd: np.ndarray
+    portable_npv_usd: np.ndarray
     line_sum_usd: np.ndarray
     amortised_sum_usd: np.ndarray
     gpus_sum: np.ndarray
@@ -134,6 +100,8 @@ class KernelResult:
     tokens: np.ndarray
     fine_tune_runs: np.ndarray
     upgrades: np.ndarray
+    first_upgrade: np.ndarray
+    weights_age: np.ndarray
     lines: tuple[str, ...] = ()
     groups: tuple[np.ndarray, np.ndarray, np.ndarray] = ()
 
@@ -157,6 +125,7 @@ def run(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, *, want_cost: bool
         Other strategies than the scenario's (the run-rate curves use one made for the purpose),
         and fewer months than the horizon.
     """
+    runtime.configure()  # the threading layer and the cache check, before the first compiled call
     paths = shocks.paths
     w, per_path = workload(sc, x, paths)
     own = plan is None  # the scenario's strategies, so their named other costs apply too
@@ -171,35 +140,37 @@ def run(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, *, want_cost: bool
 def _run(o, st, w, ev, xc, names: tuple[str, ...], paths: int, months: int, n_strategies: int,
          want_cost: bool, cumulative_out: np.ndarray | None = None) -> KernelResult:
     n_options = o.billing.shape[0]
+    tracked = int((o.track_slot >= 0).sum())
     blocks = -(-paths // BLOCK_PATHS)
-    cost = np.zeros((paths, n_strategies, months) if want_cost else (1, 1, 1))
     if cumulative_out is None:
         cumulative_out = np.empty((paths, n_strategies, months), dtype=np.float32)
-    out = KernelResult(
-        cost_usd=None, cumulative_usd=cumulative_out,
-        npv_usd=np.empty((paths, n_strategies)), npv_no_events_usd=np.empty((paths, n_strategies)),
-        switching_npv_usd=np.empty((paths, n_strategies)),
-        migration_effort_npv_usd=np.empty((paths, n_strategies)),
-        line_sum_usd=np.zeros((blocks, n_strategies, len(names), months)),
-        amortised_sum_usd=np.zeros((blocks, n_strategies, months)),
-        gpus_sum=np.zeros((blocks, n_strategies, n_options, months)),
-        utilization_sum=np.zeros((blocks, n_strategies, n_options, months)),
+    out = Outputs(
+        cost=np.zeros((paths, n_strategies, months) if want_cost else (1, 1, 1)),
+        cumulative=cumulative_out, npv=np.empty((paths, n_strategies)),
+        npv_no_events=np.empty((paths, n_strategies)), switching_npv=np.empty((paths, n_strategies)),
+        portable_npv=np.empty((paths, n_strategies)),
         events=np.zeros((paths, n_strategies, len(risks.REGISTRY))),
         no_fallback=np.zeros((paths, n_strategies)), tokens=np.empty(paths),
-        fine_tune_runs=np.zeros((paths, n_strategies)), upgrades=np.zeros((paths, n_strategies)),
-        lines=names)
-    _kernel(o, st, w, ev, xc, LINES, months, want_cost, cost, out.cumulative_usd, out.npv_usd,
-            out.npv_no_events_usd, out.switching_npv_usd, out.migration_effort_npv_usd,
-            out.line_sum_usd, out.gpus_sum, out.utilization_sum, out.amortised_sum_usd, out.events,
-            out.no_fallback, out.tokens, out.fine_tune_runs, out.upgrades)
+        ft_runs=np.zeros((paths, n_strategies)), upgrades=np.zeros((paths, n_strategies)),
+        first_upgrade=np.full((paths, tracked), -1, dtype=np.int64),
+        weights_age=np.zeros((paths, tracked, months), dtype=np.float32),
+        line_sum=np.zeros((blocks, n_strategies, len(names), months)),
+        gpus_sum=np.zeros((blocks, n_strategies, n_options, months)),
+        util_sum=np.zeros((blocks, n_strategies, n_options, months)),
+        amortised_sum=np.zeros((blocks, n_strategies, months)))
+    _kernel(o, st, w, ev, xc, LINES, out, Flags(want_cost, True))
     # Block partial sums added in block order within each group, then the groups in order: the
     # same bits whatever the thread count or the batch size.
-    out.groups = (_sum_groups(out.line_sum_usd), _sum_groups(out.gpus_sum),
-                  _sum_groups(out.amortised_sum_usd))
-    out.line_sum_usd, out.gpus_sum, out.amortised_sum_usd = (sum_in_order(g) for g in out.groups)
-    out.utilization_sum = sum_in_order(_sum_groups(out.utilization_sum))
-    out.cost_usd = cost if want_cost else None
-    return out
+    groups = (_sum_groups(out.line_sum), _sum_groups(out.gpus_sum), _sum_groups(out.amortised_sum))
+    line_sum, gpus_sum, amortised_sum = (sum_in_order(g) for g in groups)
+    return KernelResult(
+        cost_usd=out.cost if want_cost else None, cumulative_usd=out.cumulative,
+        npv_usd=out.npv, npv_no_events_usd=out.npv_no_events, switching_npv_usd=out.switching_npv,
+        portable_npv_usd=out.portable_npv, line_sum_usd=line_sum, amortised_sum_usd=amortised_sum,
+        gpus_sum=gpus_sum, utilization_sum=sum_in_order(_sum_groups(out.util_sum)),
+        events=out.events, no_fallback=out.no_fallback, tokens=out.tokens,
+        fine_tune_runs=out.ft_runs, upgrades=out.upgrades, first_upgrade=out.first_upgrade,
+        weights_age=out.weights_age, lines=names, groups=groups)
 
 
 def sum_in_order(parts) -> np.ndarray:
@@ -218,82 +189,104 @@ def _sum_groups(partial: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, parallel=True, nogil=True, error_model="numpy")
-def _kernel(o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv, npv_no_events,
-            switching_npv, effort_npv, line_sum, gpus_sum, util_sum, amortised_sum, events,
-            no_fallback, tokens, ft_runs, upgrades):  # pragma: no cover - compiled
-    paths = npv.shape[0]
+def _kernel(o, st, w, ev, xc, L, out, flags):  # pragma: no cover - compiled
+    """Every path of ``out`` in blocks of BLOCK_PATHS, in parallel (see ``block``)."""
+    for b in prange(out.line_sum.shape[0]):
+        block(b, o, st, w, ev, xc, L, out, flags)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def block(b, o, st, w, ev, xc, L, out, flags):  # pragma: no cover - compiled
+    """The paths of block b: each one's traffic, its options' states, every strategy with events
+    and, where events could change the cost, without them.
+
+    The block's working state is allocated here, in a function of its own, and reused by each
+    path: built in the parallel loop's body, numba's parfor lowering freed the arrays of such a
+    record while it was still in use (wrong numbers, with one thread or two).
+    """
+    paths, n_strategies, months = out.cumulative.shape
     n_options = o.billing.shape[0]
-    blocks = line_sum.shape[0]
-    for b in prange(blocks):
-        # Per-block scratch: option states over months, reused by each path of the block.
-        index = np.empty((n_options, months))
-        migrations = np.empty((n_options, months))
-        migration_effort = np.empty((n_options, months))
-        exit_month = np.empty(n_options, dtype=np.int64)
-        exit_effort = np.empty(n_options)
-        licence_month = np.empty(n_options, dtype=np.int64)
-        month_counts = np.empty((n_options, months, events.shape[2]))
-        tr = Track(np.empty((n_options, months)), np.empty((n_options, months), dtype=np.bool_),
-                   np.empty((n_options, months), dtype=np.bool_), np.empty(n_options, dtype=np.int64),
-                   np.empty(n_options), np.empty(n_options, dtype=np.int64))
-        share = np.empty(n_options)
-        share_before = np.zeros(n_options)
-        started = np.empty(n_options, dtype=np.bool_)
-        owned = np.empty(n_options)
-        residual = np.empty(n_options)
-        signed = np.empty(n_options, dtype=np.bool_)
-        extra_started = np.empty(xc.option.shape[0], dtype=np.bool_)
-        touched = np.empty(n_options, dtype=np.bool_)
-        every = np.ones(npv.shape[1], dtype=np.bool_)
-        redo = np.empty(npv.shape[1], dtype=np.bool_)
-        discount = np.empty(months)
-        requests = np.empty(months)
-        mau = np.empty(months)
-        rate = np.nan  # the discount factors' rate: most scenarios fix it, so compute them once
-        for p in range(b * BLOCK_PATHS, min((b + 1) * BLOCK_PATHS, paths)):
-            if w.discount_rate[p] != rate:
-                rate = w.discount_rate[p]
-                for t in range(months):
-                    discount[t] = (1.0 + rate) ** (-((t + 1) / MONTHS_PER_YEAR))
-            served = 0.0
+    S = State(np.empty((n_options, months)), np.empty((n_options, months)),
+              np.empty((n_options, months)), np.empty((n_options, months, out.events.shape[2])),
+              np.empty(n_options, dtype=np.bool_), np.empty(n_options, dtype=np.int64),
+              np.empty(n_options), np.empty(n_options, dtype=np.int64),
+              np.empty(n_options, dtype=np.int64), np.empty(n_options),
+              np.empty((n_options, months)), np.empty((n_options, months), dtype=np.bool_),
+              np.empty((n_options, months), dtype=np.bool_))
+    X = Scratch(np.empty(n_options), np.zeros(n_options), np.empty(n_options), np.zeros(n_options),
+                np.empty(n_options, dtype=np.bool_), np.empty(n_options), np.empty(n_options),
+                np.empty(n_options, dtype=np.bool_), np.empty(n_options, dtype=np.int64),
+                np.empty(xc.option.shape[0], dtype=np.bool_), np.empty(n_strategies, dtype=np.bool_),
+                np.empty(months), np.empty(months), np.empty(months))
+    rate = np.nan  # the discount factors' rate: most scenarios fix it, so compute them once
+    for p in range(b * BLOCK_PATHS, min((b + 1) * BLOCK_PATHS, paths)):
+        if w.discount_rate[p] != rate:
+            rate = w.discount_rate[p]
             for t in range(months):
-                # Traffic R(t) = R (1 + g)^t; float exponents, as numba would otherwise turn an
-                # integer power into repeated products (other bits than numpy's power).
-                requests[t] = w.requests[p] * (1.0 + w.growth[p]) ** float(t)
-                mau[t] = w.mau[p] * (1.0 + w.mau_growth[p]) ** float(t) if w.has_mau else 0.0
-                served += requests[t] * w.tokens_per_request[p]
-            tokens[p] = served
-            fired = option_states(p, o, ev, w, months, True, touched, index, migrations,
-                                  migration_effort, exit_month, exit_effort, licence_month,
-                                  month_counts, tr)
-            strategy_pass(p, o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv,
-                          switching_npv, effort_npv, line_sum[b], gpus_sum[b], util_sum[b],
-                          amortised_sum[b], events, no_fallback, index, migrations, migration_effort,
-                          exit_month, exit_effort, licence_month, month_counts, tr, share,
-                          share_before, started, owned, residual, signed, extra_started, discount,
-                          requests, mau, ft_runs, upgrades, True, every)
-            # The lock-in premium's reference: the same path with no event fired. A strategy
-            # relying on no option an event fell on has the same cost without events, bit for
-            # bit (the same states, the same arithmetic): it is copied, not recomputed.
-            again = False
-            for s in range(npv.shape[1]):
-                redo[s] = False
-                for r in range(st.relied.shape[1]):
-                    j = st.relied[s, r]
-                    if j < 0:
-                        break
-                    redo[s] = redo[s] or touched[j]
-                if not redo[s]:
-                    npv_no_events[p, s] = npv[p, s]
-                again = again or redo[s]
-            if not fired or not again:
-                continue
-            option_states(p, o, ev, w, months, False, touched, index, migrations,
-                          migration_effort, exit_month, exit_effort, licence_month, month_counts,
-                          tr)
-            strategy_pass(p, o, st, w, ev, xc, L, months, False, cost, cumulative, npv_no_events,
-                          switching_npv, effort_npv, line_sum[b], gpus_sum[b], util_sum[b],
-                          amortised_sum[b], events, no_fallback, index, migrations, migration_effort,
-                          exit_month, exit_effort, licence_month, month_counts, tr, share,
-                          share_before, started, owned, residual, signed, extra_started, discount,
-                          requests, mau, ft_runs, upgrades, False, redo)
+                X.discount[t] = (1.0 + rate) ** (-((t + 1) / MONTHS_PER_YEAR))
+        out.tokens[p] = traffic(p, w, X)
+        fired = option_states(p, o, ev, w, S, months, True)
+        report_tracks(p, o, S, out)
+        for s in range(n_strategies):
+            X.redo[s] = True
+        strategy_pass(p, o, st, w, ev, xc, L, S, X, out, b, flags)
+        if reference_redo(p, st, S, X, out, fired, flags):
+            option_states(p, o, ev, w, S, months, False)
+            strategy_pass(p, o, st, w, ev, xc, L, S, X, out, -1, flags)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
+def report_tracks(p, o, S, out):  # pragma: no cover - compiled
+    """Path p's deployed weights on each tracked option, as the kernel priced them: the month of
+    the first upgrade (-1: none within the horizon) and the weights' age by month."""
+    for j in range(o.track_slot.shape[0]):
+        k = o.track_slot[j]
+        if k < 0:
+            continue
+        first = -1
+        for t in range(out.weights_age.shape[2]):
+            out.weights_age[p, k, t] = S.age[j, t]
+            if first < 0 and S.upgrade[j, t]:
+                first = t
+        out.first_upgrade[p, k] = first
+
+
+@njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
+def traffic(p, w, X):  # pragma: no cover - compiled
+    """Path p's requests and users by month into ``X``; returns the tokens served over the horizon.
+
+    Traffic R(t) = R (1 + g)^t; float exponents, as numba would otherwise turn an integer power
+    into repeated products (other bits than numpy's power).
+    """
+    served = 0.0
+    for t in range(X.requests.shape[0]):
+        X.requests[t] = w.requests[p] * (1.0 + w.growth[p]) ** float(t)
+        X.mau[t] = w.mau[p] * (1.0 + w.mau_growth[p]) ** float(t) if w.has_mau else 0.0
+        served += X.requests[t] * w.tokens_per_request[p]
+    return served
+
+
+@njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
+def reference_redo(p, st, S, X, out, fired, flags):  # pragma: no cover - compiled
+    """Mark in ``X.redo`` the strategies whose no-event reference must be computed, copy the
+    others' NPV, and return whether any is marked.
+
+    The lock-in premium's reference is the same path with no event fired. A strategy relying on
+    no option an event fell on has the same cost without events, bit for bit (the same states,
+    the same arithmetic): it is copied, not recomputed. With the reference pass switched off
+    (``Flags.reference``), every strategy with an event gets NaN rather than a silent copy.
+    """
+    again = False
+    for s in range(out.npv.shape[1]):
+        X.redo[s] = False
+        for r in range(st.relied.shape[1]):
+            j = st.relied[s, r]
+            if j < 0:
+                break
+            X.redo[s] = X.redo[s] or S.touched[j]
+        if not X.redo[s]:
+            out.npv_no_events[p, s] = out.npv[p, s]
+        elif not flags.reference:
+            out.npv_no_events[p, s] = np.nan
+        again = again or X.redo[s]
+    return fired and again and flags.reference

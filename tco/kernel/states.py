@@ -15,20 +15,20 @@ PRICE, MIGRATE, EXIT, ESCALATE, WITHDRAW = (int(e) for e in (
 
 
 @njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
-def option_states(p, o, ev, w, months, with_events, touched, index, migrations, migration_effort,
-                  exit_month, exit_effort, licence_month, month_counts, tr):  # pragma: no cover - compiled
+def option_states(p, o, ev, w, S, months, with_events):  # pragma: no cover - compiled
     """Each option's events and price index on path p; returns whether any event fired.
 
-    With events, ``touched[j]`` records whether any event fell on option j. Without events, only
-    the touched options are reset: the others' states are already those of no event, bit for bit
-    (their fired-impact sums were 0.0 and their exit and licence months the horizon), which is
-    what lets the no-event pass skip them and the strategies relying on none of them.
+    Writes the option state ``S`` (``tco.kernel.records.State``). With events, ``S.touched[j]``
+    records whether any event fell on option j. Without events, only the touched options are reset:
+    the others' states are already those of no event, bit for bit (their fired-impact sums were 0.0
+    and their exit and licence months the horizon), which is what lets the no-event pass skip them
+    and the strategies relying on none of them.
 
     An event in month t acts from month t on. An exit is found first: events on an exited option
     from its exit month on do nothing (and are not counted). ``Effect.PRICE`` multiplies the price
     index by the event's impact (several compound); ``MIGRATE`` counts a migration and its effort;
     ``EXIT`` keeps the first exit month and its effort; ``ESCALATE`` the first escalation month;
-    ``WITHDRAW_FINE_TUNING`` the first withdrawal month and its effort (in ``tr``). Release tracks
+    ``WITHDRAW_FINE_TUNING`` the first withdrawal month and its effort. Release tracks
     follow the events (``track``).
 
     Index: log I(t) = drift x t + sum over months 1..t of (sigma z - sigma^2 / 2) + the logs of
@@ -40,77 +40,77 @@ def option_states(p, o, ev, w, months, with_events, touched, index, migrations, 
     any_fired = False
     for j in range(n_options):
         if with_events:
-            touched[j] = False
-        elif not touched[j]:
+            S.touched[j] = False
+        elif not S.touched[j]:
             continue
-        exit_month[j] = months
-        exit_effort[j] = 0.0
-        licence_month[j] = months
-        tr.ft_month[j] = months
-        tr.ft_effort[j] = 0.0
+        S.exit_month[j] = months
+        S.exit_effort[j] = 0.0
+        S.licence_month[j] = months
+        S.ft_month[j] = months
+        S.ft_effort[j] = 0.0
         for t in range(months):
-            index[j, t] = 0.0  # log steps of fired impacts first, turned into the index below
-            migrations[j, t] = 0.0
-            migration_effort[j, t] = 0.0
-            for k in range(month_counts.shape[2]):
-                month_counts[j, t, k] = 0.0
+            S.index[j, t] = 0.0  # log steps of fired impacts first, turned into the index below
+            S.migrations[j, t] = 0.0
+            S.migration_effort[j, t] = 0.0
+            for k in range(S.month_counts.shape[2]):
+                S.month_counts[j, t, k] = 0.0
     if with_events:
         for k in range(ev.option.shape[0]):
             first = ev.ptr[k, p]
             if ev.effects[k] & EXIT and ev.ptr[k, p + 1] > first:
                 j = ev.option[k]
-                if ev.month[first] < exit_month[j]:
-                    exit_month[j] = ev.month[first]
-                    exit_effort[j] = ev.weeks[first] * w.week_usd[p] + w.one_off_usd[p]
+                if ev.month[first] < S.exit_month[j]:
+                    S.exit_month[j] = ev.month[first]
+                    S.exit_effort[j] = ev.weeks[first] * w.week_usd[p] + w.one_off_usd[p]
         for k in range(ev.option.shape[0]):
             first, last = ev.ptr[k, p], ev.ptr[k, p + 1]
             if last == first:
                 continue
             any_fired = True
             j = ev.option[k]
-            touched[j] = True
+            S.touched[j] = True
             effects = ev.effects[k]
             for e in range(first, last):
                 t = ev.month[e]
-                if t > exit_month[j] or (t == exit_month[j] and not effects & EXIT):
+                if t > S.exit_month[j] or (t == S.exit_month[j] and not effects & EXIT):
                     break  # months are in order: the rest are later still
                 if effects & PRICE and o.indexed[j]:
-                    index[j, t] += math.log(ev.impact[e])
+                    S.index[j, t] += math.log(ev.impact[e])
                 if effects & MIGRATE:
-                    migrations[j, t] += 1.0
-                    migration_effort[j, t] += ev.weeks[e] * w.week_usd[p] + w.one_off_usd[p]
-                if effects & ESCALATE and t < licence_month[j]:
-                    licence_month[j] = t
-                if effects & WITHDRAW and t < tr.ft_month[j]:
-                    tr.ft_month[j] = t
-                    tr.ft_effort[j] = ev.weeks[e] * w.week_usd[p] + w.one_off_usd[p]
-                month_counts[j, t, ev.kind[k]] += 1.0
+                    S.migrations[j, t] += 1.0
+                    S.migration_effort[j, t] += ev.weeks[e] * w.week_usd[p] + w.one_off_usd[p]
+                if effects & ESCALATE and t < S.licence_month[j]:
+                    S.licence_month[j] = t
+                if effects & WITHDRAW and t < S.ft_month[j]:
+                    S.ft_month[j] = t
+                    S.ft_effort[j] = ev.weeks[e] * w.week_usd[p] + w.one_off_usd[p]
+                S.month_counts[j, t, ev.kind[k]] += 1.0
                 if ev.counted_once[k]:
                     break
-    track(p, o, ev, w, months, with_events, touched, licence_month, tr)
+    track(p, o, ev, w, S, months, with_events)
     for j in range(n_options):
-        if not with_events and not touched[j]:
+        if not with_events and not S.touched[j]:
             continue
         if not o.indexed[j]:
             for t in range(months):
-                index[j, t] = 1.0  # bought hardware: the price was paid up front
+                S.index[j, t] = 1.0  # bought hardware: the price was paid up front
             continue
         slot = ev.noise_slot[j]
         walk, impacts = 0.0, 0.0
         for t in range(months):
-            if t >= exit_month[j]:
-                index[j, t] = index[j, t - 1] if t > 0 else math.exp(o.scheduled_log[j, 0])
+            if t >= S.exit_month[j]:
+                S.index[j, t] = S.index[j, t - 1] if t > 0 else math.exp(o.scheduled_log[j, 0])
                 continue
             if t > 0 and slot >= 0:
                 sigma = o.sigma[j, p]
                 walk += sigma * ev.noise[slot, p, t] - 0.5 * sigma * sigma
-            impacts += index[j, t]
-            index[j, t] = math.exp(walk + o.drift[j, p] * float(t) + impacts + o.scheduled_log[j, t])
+            impacts += S.index[j, t]
+            S.index[j, t] = math.exp(walk + o.drift[j, p] * float(t) + impacts + o.scheduled_log[j, t])
     return any_fired
 
 
 @njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
-def track(p, o, ev, w, months, with_events, touched, licence_month, tr):  # pragma: no cover - compiled
+def track(p, o, ev, w, S, months, with_events):  # pragma: no cover - compiled
     """Each option's deployed weights on path p: upgrades, age and licence status by month.
 
     A release arriving in month t < the licence change's month is deployed that month
@@ -123,7 +123,7 @@ def track(p, o, ev, w, months, with_events, touched, licence_month, tr):  # prag
     for j in range(o.billing.shape[0]):
         if not o.has_track[j] and not o.licence_at_release[j]:
             continue  # nothing reads this option's track: most options, most paths
-        if not with_events and not touched[j]:
+        if not with_events and not S.touched[j]:
             continue  # no event: its track is already the one without events
         above = o.licence_above_at_start[j]
         upgraded_at = -1
@@ -133,15 +133,15 @@ def track(p, o, ev, w, months, with_events, touched, licence_month, tr):  # prag
             while r < ev.arrival.shape[2] and ev.arrival[j, p, r] == t:
                 arrived = True
                 r += 1
-            upgrade = o.has_track[j] and arrived and t < licence_month[j]
-            tr.upgrade[j, t] = upgrade
+            upgrade = o.has_track[j] and arrived and t < S.licence_month[j]
+            S.upgrade[j, t] = upgrade
             if upgrade:
                 upgraded_at = t
                 if o.has_licence[j]:
                     prior_mau = w.mau[p] * (1.0 + w.mau_growth[p]) ** float(t - 1)
                     above = prior_mau > o.licence_threshold[j, p]
             if upgraded_at < 0:
-                tr.age[j, t] = o.age0_months[j, p] + float(t)
+                S.age[j, t] = o.age0_months[j, p] + float(t)
             else:
-                tr.age[j, t] = float(t - upgraded_at)
-            tr.licensed_above[j, t] = above
+                S.age[j, t] = float(t - upgraded_at)
+            S.licensed_above[j, t] = above

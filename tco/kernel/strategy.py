@@ -1,10 +1,14 @@
-"""Every strategy on one path, month by month: traffic, costs, switching, events and NPV."""
+"""Every strategy on one path, month by month: traffic, bills, other costs, switching, upgrades
+and fine-tuning, booked on their lines and discounted into the NPV."""
 
 from __future__ import annotations
 
 from numba import njit
 
-from tco.kernel.month import add, bill, carry, same_weights, shares
+from tco.kernel.bills import carry
+from tco.kernel.booking import add
+from tco.kernel.switching import switching
+from tco.kernel.traffic import shares
 from tco.options import fine_tune
 from tco.units import TOKENS_PER_MTOK
 
@@ -13,190 +17,160 @@ VENDOR = fine_tune.VENDOR
 
 
 @njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
-def strategies(p, o, st, w, ev, xc, L, months, want_cost, cost, cumulative, npv, switching_npv,
-               effort_npv, line_sum, gpus_sum, util_sum, amortised_sum, events, no_fallback, index,
-               migrations, migration_effort, exit_month, exit_effort, licence_month, month_counts,
-               tr, share, share_before, started, owned, residual, signed, extra_started, discount,
-               requests, mau, ft_runs, upgrades, full, redo):  # pragma: no cover - compiled
-    """Every strategy s with ``redo[s]`` on path p; ``full`` is the with-events pass (every
-    output), otherwise only ``npv`` is written (the no-event reference of the lock-in premium).
-    One call per path rather than per strategy: each call copies the views it is passed.
+def strategies(p, o, st, w, ev, xc, L, S, X, out, b, flags):  # pragma: no cover - compiled
+    """Every strategy s with ``X.redo[s]`` on path p, under the option state ``S``.
+
+    ``b`` >= 0 is the with-events pass: every output is written and the sums join block b. With
+    ``b`` < 0 it is the no-event reference of the lock-in premium: only ``out.npv_no_events``.
+    One call per path rather than per strategy: each call copies the records it is passed.
 
     Notes
     -----
-    Switching = (engineer weeks x price + one-off) x (1 - portability) + dual running of the
-    traffic that actually moves, on its new option: on a deprecation, the option's own traffic for
-    ``dual_running_months`` at its price; on an exit, the share the option carried just before
-    (``share_before``), at the live fallback's price; an exit to an option serving the same open
-    weights costs ``same_weights`` of the effort. Events count for a strategy when it carries
-    traffic on the option in their month. Named other costs: an option's while it carries traffic
-    (monthly, per million tokens carried, setup in its first month), a strategy's every month
-    (per million tokens served, setup in month 0). NPV discounts month t by (1 + r)^-((t + 1) / 12).
-
-    A withdrawn fine-tuning service moves the option's fine-tuned share as an exit moves all of
-    it: one switching cost and dual running of the share that moves. A release arriving while
-    the strategy carries traffic on the option costs upgrade_usd x (1 - portability). Fine-tune
-    runs: see ``fine_tuning``.
+    Month t's cost is the bills of the options carrying its traffic (``carry``), named other
+    costs, the gateway overhead, switching = migration effort x (1 - portability) + dual running
+    (``switching``), release upgrades and fine-tuning (``fine_tuning``). NPV discounts month t by
+    (1 + r)^-((t + 1) / 12). ``out.portable_npv`` is the NPV of everything scaled by
+    (1 - portability) before that factor (migration effort and release upgrades), so NPV at any
+    other portability follows without a rerun.
     """
-    n_options = share.shape[0]
+    full = b >= 0
+    months = X.discount.shape[0]
+    n_options = X.share.shape[0]
     stories = False  # release tracks or fine-tuning anywhere: else skip their per-month pass
     for j in range(n_options):
         stories = stories or o.has_track[j] or o.ft_kind[j] > 0
-    for s in range(npv.shape[1]):
-        if not redo[s]:
+    for s in range(out.npv.shape[1]):
+        if not X.redo[s]:
             continue
         for j in range(n_options):
-            started[j] = False
-            tr.ft_start[j] = -1
-            owned[j] = 0.0
-            residual[j] = 0.0
-            signed[j] = False
+            X.started[j] = False
+            X.ft_start[j] = -1
+            X.owned[j] = 0.0
+            X.residual[j] = 0.0
+            X.signed[j] = False
         for e in range(st.mix_option.shape[1]):
             if st.mix_option[s, e] >= 0:
-                signed[st.mix_option[s, e]] = True
-        for e in range(extra_started.shape[0]):
-            extra_started[e] = False
-        running, present, switching_present, effort_present = 0.0, 0.0, 0.0, 0.0
+                X.signed[st.mix_option[s, e]] = True
+        for e in range(X.extra_started.shape[0]):
+            X.extra_started[e] = False
+        running, present, switching_present, portable_present = 0.0, 0.0, 0.0, 0.0
         stuck_any = False
         runs, upgraded = 0.0, 0.0
         for t in range(months):
-            escalated, dest, stuck = shares(p, s, t, t + 1, o, st, ev, exit_month, licence_month,
-                                            tr, share)
+            dest, stuck = shares(p, s, t, t + 1, o, st, ev, S, X.share, X.escalated_in)
             stuck_any = stuck_any or stuck
             exiting = False
             for r in range(st.relied.shape[1] if full else 0):  # no event, no exit
                 j = st.relied[s, r]
                 if j < 0:
                     break
-                exiting = exiting or exit_month[j] == t or tr.ft_month[j] == t
+                exiting = exiting or S.exit_month[j] == t or S.ft_month[j] == t
             if exiting:  # the month as it was before this month's exits: what actually moves
-                shares(p, s, t, t, o, st, ev, exit_month, licence_month, tr, share_before)
+                shares(p, s, t, t, o, st, ev, S, X.share_before, X.escalated_before)
             total, capital = 0.0, 0.0
             for r in range(st.relied.shape[1]):
                 j = st.relied[s, r]
                 if j < 0:
                     break
-                if o.licence_at_release[j]:
-                    due = tr.licensed_above[j, t]
-                else:
-                    due = mau[t] > o.licence_threshold[j, p]
-                usd, kept = carry(p, s, j, t, months, o, L, share[j], escalated if j == dest else 0.0,
-                                  signed[j], requests[t], due, t < tr.ft_month[j], index, started,
-                                  owned, residual, line_sum, gpus_sum, util_sum, amortised_sum, full)
+                usd, kept = carry(p, s, j, t, o, L, S, X, out, b)
                 total += usd
                 capital += kept
-            mtok = requests[t] * w.tokens_per_request[p] / TOKENS_PER_MTOK
-            for e in range(xc.option.shape[0]):
-                j = xc.option[e]
-                carried = share[j] if j >= 0 else (1.0 if xc.strategy[e] == s else 0.0)
-                if carried <= 0.0:
-                    continue
-                usd = xc.month_usd[e, p] + xc.mtok_usd[e, p] * carried * mtok
-                if not extra_started[e]:
-                    extra_started[e] = True
-                    usd += xc.setup_usd[e, p]
-                total += add(line_sum, s, xc.line[e], t, usd, full)
-            total += add(line_sum, s, L.gateway, t, st.overhead_usd[s, p], full)
-            effort, dual = 0.0, 0.0
-            moved_in = False  # traffic left an option for the live fallback this month
-            # Without events nothing migrates, exits or is withdrawn: switching is 0.
-            for r in range(st.relied.shape[1] if full else 0):
-                j = st.relied[s, r]
-                if j < 0:
-                    break
-                carried = share_before[j] if exit_month[j] == t or tr.ft_month[j] == t else share[j]
-                if carried > 0.0:
-                    for k in range(month_counts.shape[2]):
-                        events[p, s, k] += month_counts[j, t, k]
-                if migrations[j, t] > 0.0:  # most months have none: skip adding zeros
-                    if carried > 0.0:
-                        effort += migration_effort[j, t]
-                    dual += (w.dual_months[p] * carried) * (
-                        migrations[j, t] * bill(p, j, t, o, index, requests[t]))
-                if exit_month[j] == t and carried > 0.0 and dest >= 0 and dest != j:
-                    moved_in = True
-                    effort += exit_effort[j] * same_weights(p, j, dest, o)
-                    dual += (w.dual_months[p] * carried) * bill(p, dest, t, o, index, requests[t])
-                if tr.ft_month[j] == t and exit_month[j] > t and carried > 0.0 and dest >= 0 \
-                        and dest != j and o.ft_share[j, p] > 0.0:
-                    moved_in = True
-                    effort += tr.ft_effort[j]
-                    moved = carried * o.ft_share[j, p]
-                    dual += (w.dual_months[p] * moved) * bill(p, dest, t, o, index, requests[t])
-            switching = effort * (1.0 - st.portability[s, p]) + dual
-            total += add(line_sum, s, L.switching, t, switching, full)
+            total = other_costs(p, s, t, total, w, xc, X, out, b)
+            total += add(out, b, s, L.gateway, t, st.overhead_usd[s, p])
+            effort, dual, moved_in = 0.0, 0.0, False
+            if full:  # without events nothing migrates, exits or is withdrawn: switching is 0
+                effort, dual, moved_in = switching(p, s, t, dest, o, st, w, S, X, out)
+            moved = effort * (1.0 - st.portability[s, p]) + dual
+            total += add(out, b, s, L.switching, t, moved)
+            upgrade_usd = 0.0
             if stories:
-                usd, ran, up = fine_tuning(p, s, t, o, st, L, tr, share, migrations, dest, moved_in,
-                                           line_sum, full)
+                usd, ran, up, upgrade_usd = fine_tuning(p, s, t, o, st, L, S, X, out, b, dest,
+                                                        moved_in)
                 total += usd
                 runs += ran
                 upgraded += up
-            present += total * discount[t]
+            present += total * X.discount[t]
             if full:
-                amortised_sum[s, t] += total - capital
+                out.amortised_sum[b, s, t] += total - capital
                 running += total
-                cumulative[p, s, t] = running
-                if want_cost:
-                    cost[p, s, t] = total
-                switching_present += switching * discount[t]
-                effort_present += effort * discount[t]
-        npv[p, s] = present
+                out.cumulative[p, s, t] = running
+                if flags.want_cost:
+                    out.cost[p, s, t] = total
+                switching_present += moved * X.discount[t]
+                portable_present += (effort + upgrade_usd) * X.discount[t]
         if full:
-            switching_npv[p, s] = switching_present
-            effort_npv[p, s] = effort_present
-            no_fallback[p, s] = 1.0 if stuck_any else 0.0
-            ft_runs[p, s] = runs
-            upgrades[p, s] = upgraded
+            out.npv[p, s] = present
+            out.switching_npv[p, s] = switching_present
+            out.portable_npv[p, s] = portable_present
+            out.no_fallback[p, s] = 1.0 if stuck_any else 0.0
+            out.ft_runs[p, s] = runs
+            out.upgrades[p, s] = upgraded
+        else:
+            out.npv_no_events[p, s] = present
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
-def fine_tuning(p, s, t, o, st, L, tr, share, migrations, dest, moved_in, line_sum,
-                full):  # pragma: no cover - compiled
-    """Release upgrades and fine-tuning of strategy s in month t: (cost, runs, upgrades).
+def other_costs(p, s, t, total, w, xc, X, out, b):  # pragma: no cover - compiled
+    """``total`` plus the named other costs of strategy s in month t, each booked on its line: an
+    option's while it carries traffic (monthly, per million tokens carried, setup in its first
+    month), a strategy's every month (per million tokens served, setup in month 0)."""
+    mtok = X.requests[t] * w.tokens_per_request[p] / TOKENS_PER_MTOK
+    for e in range(xc.option.shape[0]):
+        j = xc.option[e]
+        carried = X.share[j] if j >= 0 else (1.0 if xc.strategy[e] == s else 0.0)
+        if carried <= 0.0:
+            continue
+        usd = xc.month_usd[e, p] + xc.mtok_usd[e, p] * carried * mtok
+        if not X.extra_started[e]:
+            X.extra_started[e] = True
+            usd += xc.setup_usd[e, p]
+        total += add(out, b, s, xc.line[e], t, usd)
+    return total
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
+def fine_tuning(p, s, t, o, st, L, S, X, out, b, dest, moved_in):  # pragma: no cover - compiled
+    """Release upgrades and fine-tuning of strategy s in month t: (cost, runs, upgrades, the
+    upgrades' cost before portability).
 
     For each option carrying the strategy's traffic: a release arriving this month costs
     upgrade_usd x (1 - portability). With ``fine_tune:`` (and, for a vendor's service, before its
-    withdrawal), a run for each of: the option's first month carrying the strategy's traffic and
-    every ``retrain_every_months`` after it, each deprecation (a new base model), traffic moving
-    onto it from an exit or a withdrawal (``moved_in`` and it is the live fallback), and each
-    release upgrade (at the adapter price). An owned pipeline pays its setup in its first month
-    and its monthly cost while carrying traffic; a vendor's service bills hosting while it
-    carries traffic.
+    withdrawal), one run in a month when any of these happens: the option's first month carrying
+    the strategy's traffic and every ``retrain_every_months`` after it, a deprecation (a new base
+    model), traffic moving onto it from an exit or a withdrawal (``moved_in`` and it is the live
+    fallback); otherwise a release upgrade runs once at the adapter price. At most one run a
+    month per option: a full run trains on whatever base the month deploys. An owned pipeline
+    pays its setup in its first month and its monthly cost while carrying traffic; a vendor's
+    service bills hosting while it carries traffic.
     """
-    total, runs, upgraded = 0.0, 0.0, 0.0
+    total, runs, upgraded, upgrade_usd = 0.0, 0.0, 0.0, 0.0
     for r in range(st.relied.shape[1]):
         j = st.relied[s, r]
         if j < 0:
             break
-        if share[j] <= 0.0:
+        if X.share[j] <= 0.0:
             continue
-        upgrade = o.has_track[j] and tr.upgrade[j, t]
+        upgrade = o.has_track[j] and S.upgrade[j, t]
         if upgrade:
             upgraded += 1.0
-            total += add(line_sum, s, L.release_upgrades, t,
-                         o.upgrade_usd[j, p] * (1.0 - st.portability[s, p]), full)
+            upgrade_usd += o.upgrade_usd[j, p]
+            total += add(out, b, s, L.release_upgrades, t,
+                         o.upgrade_usd[j, p] * (1.0 - st.portability[s, p]))
         kind = o.ft_kind[j]
-        if kind == 0 or (kind == VENDOR and t >= tr.ft_month[j]):
+        if kind == 0 or (kind == VENDOR and t >= S.ft_month[j]):
             continue
-        # One run per trigger, as the contract counts them: the schedule (first month carrying
-        # traffic, then every retrain_every_months), each deprecation (a new base model), traffic
-        # moved onto the option by an exit or a withdrawal, and each release upgrade (at the
-        # adapter price).
-        due = 0.0
-        if tr.ft_start[j] < 0:
-            tr.ft_start[j] = t
-            due += 1.0
-            total += add(line_sum, s, L.fine_tune_platform, t, o.ft_setup_usd[j, p], full)
-        elif (t - tr.ft_start[j]) % o.ft_every[j] == 0:
-            due += 1.0
-        due += migrations[j, t]
-        if moved_in and j == dest:
-            due += 1.0
-        if due > 0.0:
-            total += add(line_sum, s, L.fine_tune_runs, t, due * o.ft_run_usd[j, p], full)
-            runs += due
-        if upgrade:
-            total += add(line_sum, s, L.fine_tune_runs, t, o.ft_upgrade_run_usd[j, p], full)
+        due = S.migrations[j, t] > 0.0 or (moved_in and j == dest)
+        if X.ft_start[j] < 0:
+            X.ft_start[j] = t
+            due = True
+            total += add(out, b, s, L.fine_tune_platform, t, o.ft_setup_usd[j, p])
+        elif (t - X.ft_start[j]) % o.ft_every[j] == 0:
+            due = True
+        if due:
+            total += add(out, b, s, L.fine_tune_runs, t, o.ft_run_usd[j, p])
             runs += 1.0
-        total += add(line_sum, s, L.fine_tune_platform, t, o.ft_month_usd[j, p], full)
-    return total, runs, upgraded
+        elif upgrade:
+            total += add(out, b, s, L.fine_tune_runs, t, o.ft_upgrade_run_usd[j, p])
+            runs += 1.0
+        total += add(out, b, s, L.fine_tune_platform, t, o.ft_month_usd[j, p])
+    return total, runs, upgraded, upgrade_usd

@@ -9,7 +9,6 @@ outside ``tco/options`` and ``tco/risks`` tests an option's kind.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any, Union
 
 from pydantic import Field
@@ -61,12 +60,6 @@ def provides(option: Any, field: str) -> bool:
     """Whether an option has ``field`` set: a risk kind that ``requires`` it (``fine_tune``)
     applies only to such options."""
     return getattr(option, field, None) is not None
-
-
-def sources() -> list[Path]:
-    """The kinds' source files: the compiled kernel copies codes from them, so its on-disk cache
-    is keyed on them too (``tco.kernel.purge_stale_cache``)."""
-    return sorted(Path(__file__).parent.glob("*.py"))
 
 
 __all__ = ["FLEET", "REGISTRY", "TOKENS", "Control", "Option", "OptionKind", "kind", "kinds",

@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+import tco._runtime as runtime
 import tco.excel as excel
 import tco.export as export
 import tco.prices as prices
@@ -112,7 +113,9 @@ class View:
 @st.cache_resource(show_spinner="Preparing the cost kernel: it is compiled once on a new machine "
                    "(about 15 s), then loads from disk in a fraction of a second...")
 def kernel_ready() -> float:
-    """Compile or load the compiled kernel once per server process; seconds it took."""
+    """Configure the process for the engine, then compile or load the compiled kernel, once per
+    server process; seconds it took."""
+    runtime.configure()
     return warm_up()
 
 

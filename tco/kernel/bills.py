@@ -1,0 +1,157 @@
+"""What carrying a share of a strategy's traffic on one option costs in one month.
+
+The kernel knows two ways of billing (``OptionKind.billing``): per token at a price index, and a
+fleet of GPUs sized for the load. ``carry`` picks one by the option's billing code, never by kind.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+import tco.options as options
+from tco.kernel.booking import add
+from tco.units import SECONDS_PER_MONTH
+
+# Frozen copy of the billing code (numba caches module globals; see tco.kernel).
+TOKENS = options.TOKENS
+HOURS_PER_DAY = 24
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
+def bill(p, j, t, o, S, requests):  # pragma: no cover - compiled
+    """Monthly cost of all traffic on option j at its per-request cost: R(t) x cost(t)."""
+    return requests * (o.unit_usd[j, p] * S.index[j, t])
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
+def fleet(p, j, load, o):  # pragma: no cover - compiled
+    """Replicas for ``load`` requests a month: (busiest hour, mean over the day's hours).
+
+    Each hour needs ceil(load x h x load_factor) replicas, never fewer than min_replicas, with h
+    the hour's relative load: the peak all day, or each hour of an autoscaled option's profile.
+    """
+    if load <= 0.0:
+        return 0.0, 0.0
+    if not o.autoscale[j]:
+        replicas = max(np.ceil(load * o.peak[j, p] * o.load_factor[j, p]), o.min_replicas[j])
+        return replicas, replicas
+    peak, total = 0.0, 0.0
+    for h in range(HOURS_PER_DAY):
+        replicas = max(np.ceil(load * o.profile[j, h] * o.load_factor[j, p]), o.min_replicas[j])
+        peak = max(peak, replicas)
+        total += replicas
+    return peak, total / HOURS_PER_DAY
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
+def on_demand_gpus(p, j, load, peak, reserved, o):  # pragma: no cover - compiled
+    """GPUs rented on demand beyond ``reserved``, averaged over the day's hours (``peak``: the
+    busiest hour's replicas, from ``fleet``)."""
+    gpus = o.gpus_per_replica[j]
+    if load <= 0.0:
+        return 0.0
+    if not o.autoscale[j]:
+        return max(0.0, peak * gpus - reserved)
+    total = 0.0
+    for h in range(HOURS_PER_DAY):
+        replicas = max(np.ceil(load * o.profile[j, h] * o.load_factor[j, p]), o.min_replicas[j])
+        total += max(0.0, replicas * gpus - reserved)
+    return total / HOURS_PER_DAY
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
+def token_bill(p, s, j, t, o, L, S, X, out, b):  # pragma: no cover - compiled
+    """Cost of option j's share of strategy s's traffic in month t, billed per token.
+
+    Usage at list price x I(t) (times a vendor fine-tune's price factor while its service lasts);
+    the part other options escalated to it on its own line. During a commitment's term the bill
+    is max(commitment, (1 - discount) x usage), the excess over usage on its own line, and the
+    whole commitment stranded in months the option carries none of the traffic.
+    """
+    share = X.share[j]
+    factor = o.ft_price_factor[j, p] if t < S.ft_month[j] else 1.0
+    usage = share * bill(p, j, t, o, S, X.requests[t]) * factor
+    escalated_usage = X.escalated_in[j] * bill(p, j, t, o, S, X.requests[t]) * factor
+    total = 0.0
+    if X.signed[j] and t < o.commit_end[j]:
+        commitment = o.commit_month_usd[j, p]
+        if share <= 0.0:
+            return add(out, b, s, L.stranded_commitments, t, commitment)
+        kept = 1.0 - o.commit_discount[j, p]
+        usage, escalated_usage = kept * usage, kept * escalated_usage
+        total += add(out, b, s, L.commitment_shortfall, t, max(0.0, commitment - usage))
+    total += add(out, b, s, L.escalated_traffic, t, escalated_usage)
+    return total + add(out, b, s, L.api_tokens, t, usage - escalated_usage)
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
+def fleet_bill(p, s, j, t, o, L, S, X, out, b):  # pragma: no cover - compiled
+    """Cost of option j's share of strategy s's traffic in month t on a GPU fleet: (cash cost,
+    the part of it the amortised view replaces: capex and the residual credit).
+
+    Rented: reserved GPUs (N x 730 h x contract price) in their term, on-demand GPUs beyond them
+    at the rent x I(t). Bought: GPUs are bought when the busiest hour needs more than are owned,
+    paid that month, kept to the horizon; power on GPUs in service; maintenance and colocation on
+    owned GPUs; at the last month the owned GPUs' remaining straight-line value is a credit. Then
+    ops staff and missing components while it carries traffic, setup in its first such month,
+    and the licence fee in months it is due (``at_release``: the deployed version was released
+    above the threshold; else this month's users are above it).
+    """
+    months = S.index.shape[1]
+    total, capital = 0.0, 0.0
+    load = X.share[j] * X.requests[t]
+    in_use = load > 0.0
+    peak, mean = fleet(p, j, load, o)
+    gpus_per_replica = o.gpus_per_replica[j]
+    if b >= 0:
+        out.gpus_sum[b, s, j, t] += mean * gpus_per_replica
+        if mean > 0.0:
+            out.util_sum[b, s, j, t] += load / SECONDS_PER_MONTH * o.replica_s[j, p] / mean
+    if o.bought[j]:
+        needed = peak * gpus_per_replica
+        bought = max(0.0, needed - X.owned[j])
+        if bought > 0.0:
+            price, life = o.gpu_price_usd[j, p], o.life_months[j, p]
+            capital += add(out, b, s, L.gpu_capex, t, bought * price)
+            X.owned[j] += needed - X.owned[j]
+            X.residual[j] += bought * price * max(0.0, 1.0 - (months - t) / life)
+            if b >= 0:  # the P&L view: straight-line depreciation from the month bought
+                for m in range(t, months):
+                    out.amortised_sum[b, s, m] += bought * price / life * min(1.0, max(0.0, life - (m - t)))
+        total += capital
+        total += add(out, b, s, L.power, t, needed * o.power_month_usd[j, p])
+        total += add(out, b, s, L.hosting, t, X.owned[j] * o.hosting_month_usd[j, p])
+        if t == months - 1 and X.residual[j] > 0.0:
+            credit = add(out, b, s, L.residual_value, t, -X.residual[j])
+            total += credit
+            capital += credit
+    else:
+        reserved = 0.0
+        if X.signed[j] and o.reserved_start[j] <= t < o.reserved_end[j]:
+            reserved = o.reserved_gpus[j]
+            line = L.reserved_gpus if in_use else L.stranded_commitments
+            total += add(out, b, s, line, t, o.reserved_month_usd[j, p])
+        rented = on_demand_gpus(p, j, load, peak, reserved, o)
+        total += add(out, b, s, L.gpu_rent, t, rented * o.gpu_month_usd[j, p] * S.index[j, t])
+    mask = 1.0 if in_use else 0.0
+    total += add(out, b, s, L.ops_staff, t, mask * o.ops_month_usd[j, p])
+    total += add(out, b, s, L.missing_components, t, mask * o.parts_month_usd[j, p])
+    if in_use and not X.started[j]:
+        X.started[j] = True
+        total += add(out, b, s, L.setup, t, o.setup_usd[j, p])
+        total += add(out, b, s, L.missing_components, t, o.parts_setup_usd[j, p])
+    if o.has_licence[j]:
+        due = S.licensed_above[j, t] if o.licence_at_release[j] else X.mau[t] > o.licence_threshold[j, p]
+        above = 1.0 if due else 0.0
+        total += add(out, b, s, L.licence, t, mask * above * o.licence_fee[j, p])
+    return total, capital
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
+def carry(p, s, j, t, o, L, S, X, out, b):  # pragma: no cover - compiled
+    """Cost in month t of carrying ``X.share[j]`` of strategy s's traffic on option j: (cash
+    cost, the part of it that the amortised view replaces), by the option's billing."""
+    if o.billing[j] == TOKENS:
+        return token_bill(p, s, j, t, o, L, S, X, out, b), 0.0
+    return fleet_bill(p, s, j, t, o, L, S, X, out, b)

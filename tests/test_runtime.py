@@ -1,0 +1,49 @@
+"""The process set-up: nothing at import, everything in one ``configure()``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tco._runtime import purge_stale_cache
+from tests.conftest import ROOT
+
+
+def test_importing_the_package_configures_nothing() -> None:
+    """numba's threading layer is set by ``configure()``, which the command line, the page and
+    the engine's entry points call, not by importing ``tco``."""
+    probe = ("import numba, tco, tco._runtime as r; print(numba.config.THREADING_LAYER); "
+             "r.configure(); r.configure(); print(numba.config.THREADING_LAYER)")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+                         check=True, timeout=300)
+    before, after = out.stdout.split()
+    assert before != "omp" and after == "omp"
+
+
+def test_a_changed_kernel_source_drops_numba_s_cache(tmp_path) -> None:
+    """numba keys a cache on the cached function's own file: an edit to a helper module it
+    compiles in must still drop the cache, or stale machine code would give other numbers."""
+    package = tmp_path / "tco" / "kernel"
+    for path in ("kernel/__init__.py", "kernel/traffic.py", "options/api.py", "options/self_hosted.py",
+                 "options/fine_tune.py", "risks/base.py", "units.py"):
+        (tmp_path / "tco" / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "tco" / path).write_text(f"# {path}\n")
+    cache = package / "__pycache__"
+    cache.mkdir()
+    (cache / "traffic.shares-1.py311.nbi").write_text("old")
+    purge_stale_cache(package)  # no stamp yet: nothing cached can be trusted
+    assert not list(cache.glob("*.nbi")) and (cache / "kernel-sources.sha256").exists()
+    (cache / "traffic.shares-1.py311.nbi").write_text("fresh")
+    purge_stale_cache(package)  # same sources: the cache stays
+    assert (cache / "traffic.shares-1.py311.nbi").exists()
+    (package / "traffic.py").write_text("# traffic.py, edited\n")
+    purge_stale_cache(package)
+    assert not (cache / "traffic.shares-1.py311.nbi").exists()
+    (tmp_path / "tco" / "options" / "hosted_open.py").write_text("# a new kind\n")
+    (cache / "traffic.shares-1.py311.nbi").write_text("fresh")
+    purge_stale_cache(package)  # a new option kind's module: its codes may differ
+    assert not (cache / "traffic.shares-1.py311.nbi").exists()
+    (tmp_path / "tco" / "units.py").write_text("# units, edited\n")
+    (cache / "strategy.strategies-1.py311.1.nbc").write_text("x")
+    purge_stale_cache(package)
+    assert not list(cache.glob("*.nbc"))
