@@ -357,11 +357,11 @@ def to_json(result: Backtest) -> dict:
     }
 
 
-def cohort_cells(sc: Loaded, window_months: int, timeline: ledger.Timeline | None = None,
-                 paths: int = COVERAGE_PATHS, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+def cohort_cells(sc: Loaded, window_months: int, timeline: ledger.Timeline | None = None, paths: int =
+                 COVERAGE_PATHS, seed: int = DEFAULT_SEED, first: str = FIRST_COHORT) -> pd.DataFrame:
     """Realised cost against the simulated P5-P95 for every rolling cohort of ``window_months``.
 
-    Each month from ``FIRST_COHORT`` whose window ends by the ledger's last month starts a cohort.
+    Each month from ``first`` whose window ends by the ledger's last month starts a cohort.
     In it, every closed API model live at its start (released, not yet retired, its provider's
     pages read after the window ends) is one realised history of each API option of the scenario;
     the self-hosted options follow their families. A cell is (cohort, option, model, strategy)
@@ -373,7 +373,7 @@ def cohort_cells(sc: Loaded, window_months: int, timeline: ledger.Timeline | Non
     api = [name for name, o in sc.options.items() if options.of(o).history == "models"]
     families = {name: h for name, h in found.items()
                 if h and options.of(sc.options[name]).history == "families"}
-    rows, start = [], FIRST_COHORT
+    rows, start = [], first
     while calendar.month_of(start, timeline.snapshot) + 1 >= window_months:
         window = Window(start, window_months)
         window_sc = rebase(sc, window)

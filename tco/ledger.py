@@ -68,7 +68,8 @@ GAPS: tuple[str, ...] = (
     "resellers (OpenRouter, QuickSilverPro) left out; scheduled steps after the snapshot left out.",
     "Successor multipliers: the replacement is the one the vendor's page names today, which for "
     "old retirements can be a model released after the shutdown; unpriced models drop out.",
-    "Fine-tuning withdrawals: OpenAI only (2023-07 GPT-3 base models, 2026-04 six models).",
+    "Fine-tuning withdrawals: OpenAI only (2023-07 GPT-3 base models, 2024-08 training on "
+    "babbage-002 and davinci-002, 2026-04 six models, 2026-05 the self-serve wind-down).",
     "GPU prices: 13 scattered points from secondary sources, not a quarterly series; no B200, "
     "no spot or multi-year prices, no quarter has all three GPUs.",
     "Licences: the six families named in the issue; no Stability, Falcon, Phi, Cohere or Nvidia.",

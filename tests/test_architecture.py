@@ -37,12 +37,12 @@ LAYERS: list[tuple[str, ...]] = [
     # 7: deterministic model and Monte Carlo
     ("tco.model", "tco.simulate"),
     # 8: analysis and words
-    ("tco.sensitivity", "tco.stress", "tco.report", "tco.story", "tco.compare", "tco.hazards",
-     "tco.backtest"),
+    ("tco.sensitivity", "tco.stress", "tco.report", "tco.story", "tco.compare", "tco.gate", "tco.hazards",
+     "tco.backtest", "tco.holdout", "tco.tax"),
     # 9: figures
     ("tco.figures",),
     # 10: exports and deck
-    ("tco.export", "tco.excel", "tco.images", "tco.deck"),
+    ("tco.export", "tco.excel", "tco.images", "tco.deck", "tco.focus"),
     # 11: the edges: page and command line
     ("tco.ui", "tco.cli", "tco.__main__"),
 ]

@@ -37,9 +37,10 @@ def test_the_history_tab_draws_the_replay_and_the_calibration(server, page, outp
     expect(panel.get_by_text("No history to replay for gemini")).to_be_visible()
     expect(panel.get_by_text("as of 2026-11-09")).to_be_visible()
     tables = panel.get_by_test_id("stDataFrame")
-    expect(tables).to_have_count(3, timeout=120_000)  # realised NPVs, events, calibration
+    expect(tables).to_have_count(4, timeout=180_000)  # realised NPVs, events, calibration, out of sample
     expect(tables.nth(0)).to_contain_text("Percentile of the realised NPV")
     expect(tables.nth(2)).to_contain_text("Inside simulated P5-P95")
+    expect(tables.nth(3)).to_contain_text("ledger events before 2025-01")
     assert "Traceback" not in page.content()
     shoot(page, output_dir / "tab-history.png", tall=3000)
 

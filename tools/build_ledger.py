@@ -84,6 +84,19 @@ def _ratio(new: float, old: float) -> str:
     return f"{new / old:.4f}" if old > 0 else ""
 
 
+PARTNER_PAGES = {"google": "cloud.google.com/vertex-ai"}
+"""Where a provider prices other vendors' models (Claude on Vertex AI): not its own models' page."""
+
+
+def _pricing_url(provider: str, model: str, urls: list[str]) -> str:
+    """The provider's pricing page for a model: its first URL, except for a partner model (one not
+    of the provider's own families, such as Claude sold by Google), whose page is the cloud's."""
+    own = {"google": ("gemini", "gemma", "imagen", "veo", "text-embedding", "learnlm")}.get(provider)
+    if own and not model.startswith(own):
+        return next((u for u in urls if PARTNER_PAGES[provider] in u), urls[0])
+    return urls[0]
+
+
 def price_change_rows() -> list[dict[str, str]]:
     """One row per dated price step of the installed genai-prices snapshot."""
     as_of = prices.snapshot_as_of()
@@ -92,8 +105,9 @@ def price_change_rows() -> list[dict[str, str]]:
     for provider in data_snapshot.get_snapshot().providers:
         if provider.id in RESELLERS:
             continue
-        url = (provider.pricing_urls or [""])[0]
+        urls = provider.pricing_urls or [""]
         for model in provider.models:
+            url = _pricing_url(provider.id, model.id, urls)
             for day in sorted(set(prices._start_dates(model))):
                 if day.isoformat() > as_of:
                     continue  # scheduled, not yet happened at the snapshot date

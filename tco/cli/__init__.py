@@ -1,4 +1,4 @@
-"""Command line: ``python -m tco run|validate|catalog|schema|stress|deck|diff|backtest|calibrate``.
+"""Command line: ``python -m tco run|validate|catalog|schema|stress|deck|diff|check|backtest|calibrate``.
 
 Exit codes: 0 ok; 2 bad input, with one line naming the field and the rule; 1 an internal error,
 or output that could not be written (a full disk, a closed standard output), said in one line.
@@ -22,6 +22,7 @@ import tco._runtime as runtime
 from tco.cli.backtest import backtest, calibrate
 from tco.cli.calibrate import calibrate_command
 from tco.cli.catalog import catalog_command
+from tco.cli.check import check
 from tco.cli.common import shown
 from tco.cli.deck import deck
 from tco.cli.diff import diff
@@ -41,7 +42,7 @@ def _schema(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run, "validate": lambda args: validate(args.scenarios), "catalog": catalog_command,
     "calibrate-hazards": calibrate, "backtest": backtest, "schema": _schema, "stress": stress,
-    "deck": deck, "diff": diff, "calibrate": calibrate_command,
+    "deck": deck, "diff": diff, "check": check, "calibrate": calibrate_command,
 }
 
 

@@ -19,7 +19,13 @@ def diff(args: argparse.Namespace) -> int:
     check_run(args)
     a, b = load_scenario(args.base), load_scenario(args.other)
     result = compare(a, b, args.paths, args.seed, (run_simulation(a, args), run_simulation(b, args)))
-    if not args.json:
+    fmt = "json" if args.json else args.format
+    if fmt == "markdown":
+        from tco.gate import comparison_markdown  # noqa: PLC0415
+
+        say(comparison_markdown(result, args.base, args.other, a.currency).rstrip("\n"))
+        return 0
+    if fmt == "text":
         say(text(result, shown(args.base), shown(args.other)))
         return 0
     say(json.dumps(with_meta({

@@ -42,6 +42,13 @@ def parser() -> argparse.ArgumentParser:
                      "provenance.json")
     run.add_argument("--xlsx", help="write an Excel workbook: summary, monthly cost by line, fiscal "
                      "years, assumptions and provenance")
+    run.add_argument("--focus-dir", help="write the forecast as FOCUS 1.3 rows: "
+                     "focus_cost_and_usage.csv (mean by option, line and month; P50 and P95 by month), "
+                     "focus_contract_commitment.csv and focus_notes.json")
+    run.add_argument("--tax-rate", type=float, default=None, help="also show expected and "
+                     "deterministic NPV after tax at this rate (a share of profit, 0.25 = 25%%)")
+    run.add_argument("--depreciation", choices=("straight_line", "macrs_5"), default="straight_line",
+                     help="with --tax-rate: how bought GPUs are depreciated for tax")
     run.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS, help=CELLS_HELP)
     validate = sub.add_parser("validate", help="check scenario files")
     validate.add_argument("scenarios", nargs="+", help="scenario files; each is reported, pass or fail")
@@ -77,7 +84,26 @@ def parser() -> argparse.ArgumentParser:
     diff.add_argument("other", help="the scenario compared (b)")
     _run_options(diff)
     diff.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS, help=CELLS_HELP)
-    diff.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
+    diff.add_argument("--json", action="store_true", help="print the comparison as one JSON object "
+                      "(the same as --format json)")
+    diff.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                      help="text for a terminal, json, or markdown for a pull-request comment")
+    gate = sub.add_parser("check", help="budget gate for CI: exit 0 within budget, 1 over it, 2 for "
+                          "bad input; prints a Markdown summary")
+    gate.add_argument("scenario", help="scenario file (YAML)")
+    gate.add_argument("--budget-usd", type=float, default=None, help="the most the metric may be, "
+                      "NPV of total cost in the scenario's currency")
+    gate.add_argument("--metric", choices=("mean", "p95", "cvar95"), default="mean",
+                      help="expected NPV, its 95th percentile, or the mean of its worst 5%%")
+    gate.add_argument("--strategy", default=None, help="the strategy to check (default: every "
+                      "strategy must pass)")
+    gate.add_argument("--base", default=None, help="a scenario to compare with (the file before "
+                      "the change): the metric may rise at most --max-increase-share over it")
+    gate.add_argument("--max-increase-share", type=float, default=None, help="with --base: the "
+                      "largest allowed rise as a share of the base's metric (None: 0.05)")
+    gate.add_argument("--markdown", default=None, help="also write the Markdown summary to this file")
+    _run_options(gate)
+    gate.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS, help=CELLS_HELP)
     back = sub.add_parser("backtest", help="replay the event ledger's real history against every strategy")
     back.add_argument("scenario", help="scenario file (YAML)")
     back.add_argument("--from", dest="start", default=argparse.SUPPRESS, help="the window's first "
@@ -86,6 +112,8 @@ def parser() -> argparse.ArgumentParser:
                       "(default: the scenario's horizon, cut at the ledger's last month)")
     _run_options(back)
     back.add_argument("--max-cells", type=int, default=budget.CLI_MAX_CELLS, help=CELLS_HELP)
+    back.add_argument("--cutoff", default="2025-01", help="--json's out-of-sample coverage: risks "
+                      "refitted on ledger events before this month (YYYY-MM), scored on cohorts from it")
     back.add_argument("--json", action="store_true", help="print the replay as one JSON object")
     calibrate_cli.add_parser(sub)
     return parser

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 import pandas as pd
 
@@ -20,6 +21,7 @@ from tco.cli.common import (
     write_error,
     write_file,
 )
+from tco.errors import ScenarioError
 from tco.format import compact, pct, usd, usd_per_mtok
 from tco.load import load_scenario
 from tco.model import evaluate
@@ -33,24 +35,44 @@ def json_units(currency: str) -> dict[str, str]:
             "p_cheapest": "fraction 0-1 of paths", "paths": "simulated paths"}
 
 
-def run_json(result: SimulationResult) -> str:
-    """The documented ``--json`` object with currency, version and units."""
+def run_json(result: SimulationResult, taxed: Any = None) -> str:
+    """The documented ``--json`` object with currency, version and units; with ``taxed``
+    (``tco.tax.AfterTax``) an ``after_tax`` object beside the strategies."""
     currency = result.scenario.currency
-    return strict_json(with_meta(result.to_json(), currency, json_units(currency)))
+    data, units = result.to_json(), json_units(currency)
+    if taxed is not None:
+        money = [c for c in taxed.table.columns if c.endswith("_usd")]
+        data["after_tax"] = {"tax_rate": taxed.tax_rate, "depreciation": taxed.depreciation,
+                             "exact": taxed.exact, "strategies": {
+                                 r["strategy"]: {k: r[k] for k in money}
+                                 for r in taxed.table.to_dict(orient="records")}}
+        units = {**units, **money_units(currency, *money), "tax_rate": "fraction 0-1 of profit"}
+    return strict_json(with_meta(data, currency, units))
 
 
 def run(args: argparse.Namespace) -> int:
     check_run(args)
     from tco.export import CSV_DIR_FILES  # noqa: PLC0415 - the writers load only when asked for
+    from tco.focus import COMMITMENT_FILE, COST_FILE, NOTES_FILE  # noqa: PLC0415 - likewise
 
+    if args.tax_rate is not None and not 0.0 <= args.tax_rate < 1.0:  # before the run, not after
+        raise ScenarioError("--tax-rate", "must be a share from 0 to below 1 (0.25 = 25%)")
     inputs = (args.scenario,)
     folder = (output_folder("--csv-dir", args.csv_dir, CSV_DIR_FILES, inputs)
               if args.csv_dir is not None else None)
     workbook = (output_file("--xlsx", args.xlsx, "plan.xlsx", inputs)
                 if args.xlsx is not None else None)
+    focus_folder = (output_folder("--focus-dir", args.focus_dir,
+                                  (COST_FILE, COMMITMENT_FILE, NOTES_FILE), inputs)
+                    if args.focus_dir is not None else None)
     sc = load_scenario(args.scenario)
     result = run_simulation(sc, args, show_progress=True, sampling=args.sampling)
-    text = run_json(result) if args.json else None  # fail before writing any file
+    taxed = None
+    if args.tax_rate is not None:
+        from tco.tax import after_tax  # noqa: PLC0415 - only this flag needs it
+
+        taxed = after_tax(result, args.tax_rate, args.depreciation)
+    text = run_json(result, taxed) if args.json else None  # fail before writing any file
     if folder is not None:
         from tco.export import write_csv_dir  # noqa: PLC0415 - only this flag needs it
 
@@ -58,6 +80,13 @@ def run(args: argparse.Namespace) -> int:
             write_csv_dir(result, folder)
         except OSError as exc:
             raise write_error("--csv-dir", folder, exc) from None
+    if focus_folder is not None:
+        from tco.focus import write_focus_dir  # noqa: PLC0415 - only this flag needs it
+
+        try:
+            write_focus_dir(result, focus_folder)
+        except OSError as exc:
+            raise write_error("--focus-dir", focus_folder, exc) from None
     if workbook is not None:
         from tco.excel import workbook_bytes  # noqa: PLC0415 - openpyxl loads only for this flag
 
@@ -66,7 +95,26 @@ def run(args: argparse.Namespace) -> int:
         print(text)
         return 0
     _print_tables(result, args)
+    if taxed is not None:
+        _print_after_tax(taxed)
     return 0
+
+
+DEPRECIATION_WORDS = {"straight_line": "straight-line", "macrs_5": "MACRS 5-year"}
+
+
+def _print_after_tax(taxed: Any) -> None:
+    t = taxed.table
+    say(f"\nNPV before and after tax at {pct(taxed.tax_rate, 1)} ({DEPRECIATION_WORDS[taxed.depreciation]} "
+        "depreciation of bought GPUs)" + ("" if taxed.exact else "; the shield is discounted at the "
+                                          "nominal discount rate, which the scenario samples"))
+    say(table(pd.DataFrame({
+        "strategy": t["strategy"],
+        "deterministic": [usd(v) for v in t["deterministic_npv_usd"]],
+        "after tax": [usd(v) for v in t["deterministic_after_tax_npv_usd"]],
+        "mean": [usd(v) for v in t["mean_npv_usd"]],
+        "mean after tax": [usd(v) for v in t["mean_after_tax_npv_usd"]],
+        "tax shield": [usd(v) for v in t["mean_tax_shield_usd"]]})))
 
 
 def _print_tables(result: SimulationResult, args: argparse.Namespace) -> None:

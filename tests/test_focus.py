@@ -1,0 +1,155 @@
+"""FOCUS-shaped forecast rows: sums, discounts, commitments and the files ``run --focus-dir`` writes."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tco.lines as lines
+from tco.cli import main
+from tco.focus import (
+    CHARGES,
+    COMMITMENT_COLUMNS,
+    COMMITMENT_FILE,
+    COST_COLUMNS,
+    COST_FILE,
+    NOTES_FILE,
+    commitment_rows,
+    cost_rows,
+    files,
+    read_cost_rows,
+)
+from tco.simulate import simulate
+from tests.conftest import HOSTED, PER_REQUEST_API, SCENARIOS, build, raw
+
+ONE_API = raw()
+ONE_API["options"].pop("backup")
+ONE_API["strategies"] = {"api-only": {"mix": {"api": 1.0}}}
+"""API_ONLY with a single option and no fallback: every token line belongs to 'api'."""
+
+
+def _mean(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["x_Statistic"] == "mean"]
+
+
+def test_mean_rows_add_up_to_the_closed_form_total() -> None:
+    """1,000,000 requests a month x $0.006 (1,000 input tokens x $3/M + 200 output x $15/M) for
+    12 months, no growth, no risk: $72,000 undiscounted, every row on the one option."""
+    result = simulate(build(ONE_API), paths=64, seed=1)
+    rows = _mean(cost_rows(result))
+    assert rows["EffectiveCost"].sum() == pytest.approx(12 * 1_000_000 * PER_REQUEST_API, rel=1e-9)
+    assert set(rows["x_Option"]) == {"api"} and not rows["x_OptionShared"].any()
+    assert (rows["ListCost"] == rows["EffectiveCost"]).all()  # no commitment: list is effective
+    assert rows["BillingPeriodStart"].iloc[0] == "2026-12-01T00:00:00Z"  # the default start
+    assert rows["BillingPeriodEnd"].iloc[0] == "2027-01-01T00:00:00Z"  # exclusive end
+
+
+def test_a_commitment_discount_is_list_cost_minus_effective_cost() -> None:
+    """List usage $6,000 a month; a $4,000 monthly commitment at 20% off for 6 of 12 months: the
+    bill is 0.8 x 6,000 = $4,800 (above the minimum, no shortfall) in months 0-5, $6,000 after.
+    EffectiveCost sums to 6 x 4,800 + 6 x 6,000 = $64,800; ListCost - EffectiveCost is
+    0.2 x 6,000 = $1,200 in each committed month, $7,200 in all. The contract row: $24,000 over
+    the six months from 2026-12-01 to 2027-06-01, a Spend commitment."""
+    data = raw(ONE_API)
+    data["options"]["api"]["commitment"] = {"usd_per_month": 4_000, "discount": 0.2, "term_months": 6}
+    result = simulate(build(data), paths=64, seed=1)
+    rows = _mean(cost_rows(result)).sort_values("x_Month")
+    assert rows["EffectiveCost"].sum() == pytest.approx(64_800, rel=1e-9)
+    discount = (rows["ListCost"] - rows["EffectiveCost"]).to_numpy()
+    np.testing.assert_allclose(discount, [1_200] * 6 + [0] * 6, rtol=1e-9, atol=1e-9)
+    committed = rows[rows["x_Month"] < 6]
+    assert set(committed["CommitmentDiscountStatus"]) == {"Used"}
+    assert set(committed["CommitmentDiscountCategory"]) == {"Spend"}
+    contract = commitment_rows(result)
+    assert len(contract) == 1
+    row = contract.iloc[0]
+    assert row["ContractCommitmentCost"] == pytest.approx(24_000)
+    assert row["ContractCommitmentCategory"] == "Spend"
+    assert (row["ContractCommitmentPeriodStart"], row["ContractCommitmentPeriodEnd"]) == (
+        "2026-12-01T00:00:00Z", "2027-06-01T00:00:00Z")
+    assert json.loads(committed["ContractApplied"].iloc[0]) == [
+        {"ContractCommitmentId": row["ContractCommitmentId"]}]
+
+
+def test_a_reservation_is_a_usage_commitment_in_gpu_hours() -> None:
+    """2 GPUs reserved for 6 months at $1.50 per GPU-hour: 2 x 730 x 6 = 8,760 GPU-hours and
+    $13,140; each reserved month's row prices 1,460 GPU-hours at $1.50 = $2,190."""
+    data = raw()
+    data["options"] = {"llm": {**HOSTED, "reserved": {"gpus": 2, "usd_per_gpu_hour": 1.5,
+                                                      "term_months": 6}}}
+    data["strategies"] = {"self-host": {"mix": {"llm": 1.0}}}
+    result = simulate(build(data), paths=64, seed=1)
+    contract = commitment_rows(result).iloc[0]
+    assert contract["ContractCommitmentQuantity"] == pytest.approx(8_760)
+    assert contract["ContractCommitmentCost"] == pytest.approx(13_140)
+    assert (contract["ContractCommitmentUnit"], contract["ContractCommitmentCategory"]) == ("Hours", "Usage")
+    reserved = _mean(cost_rows(result)).query("x_CostLine == 'reserved_gpus'")
+    assert len(reserved) == 6
+    assert reserved["PricingQuantity"].tolist() == [1_460.0] * 6
+    np.testing.assert_allclose(reserved["ListUnitPrice"], 1.5, rtol=1e-12)
+    np.testing.assert_allclose(reserved["EffectiveCost"], 2_190, rtol=1e-12)
+    assert set(reserved["ChargeCategory"]) == {"Purchase"}
+
+
+def test_percentile_rows_without_uncertainty_are_the_monthly_cost() -> None:
+    """With nothing uncertain every path costs $6,000 a month, so P50 = P95 = $6,000 (to float32
+    rounding of the cumulative cost, 72,000 x 2^-24 < $0.01)."""
+    rows = cost_rows(simulate(build(ONE_API), paths=64, seed=1))
+    for statistic in ("p50", "p95"):
+        part = rows[rows["x_Statistic"] == statistic]
+        assert len(part) == 12 and set(part["x_CostLine"]) == {"total"}
+        np.testing.assert_allclose(part["EffectiveCost"], 6_000, atol=0.01)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_shipped_mean_rows_equal_the_expected_undiscounted_total(path) -> None:
+    """Independent oracle: the mean over paths of each path's undiscounted cumulative cost at the
+    horizon (the kernel's float32 running total, so 1e-6 relative), against the FOCUS rows."""
+    from tco.load import load_scenario
+
+    result = simulate(load_scenario(path), paths=256, seed=3)
+    rows = _mean(cost_rows(result))
+    for s_i, name in enumerate(result.strategies):
+        total = rows.loc[rows["x_Strategy"] == name, "EffectiveCost"].sum()
+        expected = result.cumulative_usd[:, s_i, -1].astype(np.float64).mean()
+        assert total == pytest.approx(expected, rel=1e-6), name
+    assert (rows["ListCost"] >= rows["EffectiveCost"] - 1e-9).all()
+    assert not (rows["ChargeCategory"].eq("Purchase") & rows["ChargeFrequency"].eq("Usage-Based")).any()
+
+
+def test_every_declared_line_reads_as_a_focus_charge() -> None:
+    assert set(CHARGES) == set(lines.NAMES)
+    for charge in CHARGES.values():
+        assert charge.category in {"Usage", "Purchase", "Credit"}
+        assert charge.frequency in {"One-Time", "Recurring", "Usage-Based"}
+
+
+def test_files_say_they_are_forecasts_in_focus_columns() -> None:
+    result = simulate(build(ONE_API), paths=64, seed=1)
+    out = files(result)
+    cost = read_cost_rows(out[COST_FILE])
+    assert tuple(cost.columns) == COST_COLUMNS
+    assert cost["x_Forecast"].all() and set(cost["ServiceCategory"]) == {"AI and Machine Learning"}
+    assert set(cost["ServiceSubcategory"]) == {"Generative AI"}
+    assert tuple(pd.read_csv(__import__("io").BytesIO(out[COMMITMENT_FILE])).columns) == COMMITMENT_COLUMNS
+    notes = json.loads(out[NOTES_FILE])
+    assert notes["what"].startswith("Forecast, not billing data. FOCUS defines billing data")
+    assert notes["focus_version"] == "1.3" and notes["provenance"]["seed"] == 1
+
+
+def test_run_focus_dir_writes_the_files(tmp_path, capsys) -> None:
+    target = tmp_path / "focus"
+    assert main(["run", str(SCENARIOS[0]), "--paths", "200", "--focus-dir", str(target), "--json"]) == 0
+    assert sorted(p.name for p in target.iterdir()) == sorted([COST_FILE, COMMITMENT_FILE, NOTES_FILE])
+    capsys.readouterr()
+
+
+def test_run_focus_dir_on_a_file_is_one_line_and_exit_2(tmp_path, capsys) -> None:
+    blocker = tmp_path / "taken"
+    blocker.write_text("x")
+    assert main(["run", str(SCENARIOS[0]), "--focus-dir", str(blocker / "sub")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --focus-dir: ") and "\n" not in err
