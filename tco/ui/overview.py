@@ -15,7 +15,10 @@ from tco.ui.cache import Key, View, figure
 KPIS = ("deterministic_npv", "mean", "p95", "cvar95", "p_cheapest")
 """The compact table's columns, in order (``SimulationResult.summary`` names)."""
 CHART_PX = 270
-"""The Overview chart's height: with the title, the sentence and the table it fits in 720 px."""
+"""The Overview chart's height with up to three strategies: with the title, the sentence and the
+table it fits in 720 px. Each further strategy adds a table row, so the chart gives up a row's
+height (``ROW_PX``), down to ``MIN_CHART_PX``."""
+ROW_PX, MIN_CHART_PX = 35, 200
 
 
 def money(text: str) -> str:
@@ -65,7 +68,8 @@ def overview(view: View, key: Key) -> None:
         header(c): st.column_config.TextColumn(header(c), help=glossary.describe(c).help) for c in KPIS})
     fig = go.Figure(figure(*key, "NPV per strategy"))
     # Compact: the legend beside the title instead of under the axis, no 'Strategy' axis title.
-    fig.update_layout(height=CHART_PX, margin={"t": 50, "b": 30}, title={"font": {"size": 15}},
+    height = max(MIN_CHART_PX, CHART_PX - ROW_PX * max(0, len(table) - 3))
+    fig.update_layout(height=height, margin={"t": 50, "b": 30}, title={"font": {"size": 15}},
                       legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02,
                               "yanchor": "bottom"}, xaxis={"title": {"text": ""}})
     st.plotly_chart(fig, key="fig_npv_summary", config={"displaylogo": False})
