@@ -43,5 +43,5 @@ def test_paths_out_of_range(paths: int) -> None:
 
 
 def test_negative_seeds_are_refused() -> None:
-    with pytest.raises(ScenarioError, match="^seed: must be a whole number of at least 0$"):
+    with pytest.raises(ScenarioError, match="^seed: must be a whole number between 0 and 4,294,967,295$"):
         tco.simulate(build(), paths=10, seed=-1)
