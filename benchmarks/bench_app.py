@@ -11,42 +11,22 @@ count.
 
 from __future__ import annotations
 
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
-from pathlib import Path
 
+from appserver import ARGS, start_app
 from playwright.sync_api import sync_playwright
-
-ROOT = Path(__file__).resolve().parent.parent
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage"]
 
 
 def main() -> None:
     paths = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-                               "--server.port", str(port), "--server.address", "127.0.0.1",
-                               "--server.headless", "true"], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, url = start_app()
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            page.goto(f"http://127.0.0.1:{port}/?scenario=open-model-goes-closed&paths={paths}&seed=7")
+            page.goto(f"{url}/?scenario=open-model-goes-closed&paths={paths}&seed=7")
             page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
                                    state="attached", timeout=120_000)
             page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=120_000)

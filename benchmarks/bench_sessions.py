@@ -14,20 +14,15 @@ third of the run next to the mean of the middle third (a leak shows as a rising 
 from __future__ import annotations
 
 import asyncio
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
+from appserver import ARGS, start_app
 from playwright.async_api import async_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage"]
 LINKS = [f"scenario={s}&paths={p}&seed={seed}" for s, p, seed in [
     ("open-model-goes-closed", 1000, 1), ("api-price-shock", 1000, 2), ("licence-threshold", 2000, 3),
     ("open-release-slips", 1000, 4), ("own-fine-tuning", 1000, 5), ("partial-open-release", 2000, 6),
@@ -105,24 +100,11 @@ async def drive(base: str, sessions: int, seconds: float, pid: int) -> tuple[lis
 def main() -> None:
     sessions = int(sys.argv[1]) if len(sys.argv) > 1 else 8
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 60.0
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-                               "--server.port", str(port), "--server.address", "127.0.0.1",
-                               "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                               "--server.fileWatcherType", "none"], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server, url = start_app(subprocess.PIPE)
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         idle = rss_mib(server.pid)
         start = time.monotonic()
-        stats, samples = asyncio.run(drive(f"http://127.0.0.1:{port}", sessions, seconds, server.pid))
+        stats, samples = asyncio.run(drive(url, sessions, seconds, server.pid))
     finally:
         server.terminate()
         try:

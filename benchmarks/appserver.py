@@ -1,0 +1,37 @@
+"""The page on a free local port, and the Chromium flags, for the benchmarks that drive a browser."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage"]
+"""Debian's Chromium, headless, with no traffic off the machine."""
+
+
+def start_app(stderr: int = subprocess.DEVNULL, wait_s: float = 30.0) -> tuple[subprocess.Popen, str]:
+    """Start ``streamlit run app.py`` on a free port and wait for its health check: (process, URL)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+                               "--server.port", str(port), "--server.address", "127.0.0.1",
+                               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                               "--server.fileWatcherType", "none"], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server, url
