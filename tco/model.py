@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from time import perf_counter
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from scipy import optimize
 
 import tco.calendar as calendar
@@ -21,6 +21,9 @@ from tco.kernel import KernelResult
 from tco.load import Loaded, validate
 from tco.units import TOKENS_PER_MTOK
 from tco.views import Strategies
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: 65 MB a run does not need
+    import pandas as pd
 
 BREAK_EVEN_RANGE = (1e-3, 1e3)
 """Break-even volumes are searched from 1/1000 to 1000 times the scenario's month-0 volume."""
@@ -113,6 +116,7 @@ def evaluate_kernel(sc: Loaded, x: dict[str, np.ndarray] | None = None,
 
 def evaluate(sc: Loaded) -> Evaluation:
     """Evaluate a scenario deterministically: nominal inputs, no events, no price noise."""
+    import pandas as pd  # noqa: PLC0415 - tables only; a run does not load pandas
     result = evaluate_kernel(sc)
     require_finite(sc, result.npv_usd)
     limits.require_bounded(sc, result.npv_usd, lambda x: evaluate_kernel(sc, x).npv_usd)
@@ -206,6 +210,7 @@ def run_rate_curves(sc: Loaded, points: int = 200) -> pd.DataFrame:
     Columns: option, side ('tokens': billed per token, or 'fleet'; see ``OptionKind.side``),
     requests_per_month, usd_per_month.
     """
+    import pandas as pd  # noqa: PLC0415 - tables only; a run does not load pandas
     base = max(sc.inputs.params["workload.requests_per_month"].nominal, 1.0)
     volumes = np.geomspace(base / CURVE_SPAN, base * CURVE_SPAN, points)
     frames = []
@@ -239,6 +244,7 @@ def break_even(sc: Loaded) -> pd.DataFrame:
     The self-hosted curve is a staircase (whole replicas), so the search scans a log grid for the
     first sign change and refines it with Brent's method.
     """
+    import pandas as pd  # noqa: PLC0415 - tables only; a run does not load pandas
     apis = options.on_side(sc.options, "tokens")
     hosted = options.on_side(sc.options, "fleet")
     base = max(sc.inputs.params["workload.requests_per_month"].nominal, 1.0)
