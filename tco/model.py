@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from time import perf_counter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,7 +17,7 @@ from tco.errors import ScenarioError
 from tco.fields import EXTREME_U
 from tco.inputs import Resolved
 from tco.kernel import KernelResult
-from tco.load import Loaded, validate
+from tco.load import Loaded
 from tco.units import TOKENS_PER_MTOK
 from tco.views import Strategies
 
@@ -284,26 +283,3 @@ def break_even(sc: Loaded) -> pd.DataFrame:
                                        "break_even_requests_per_month", "run_rate_usd_per_month",
                                        "note"])
 
-
-WARM_UP_SCENARIO = {
-    "name": "warm-up", "horizon_months": 2,
-    "workload": {"requests_per_month": 1000, "input_tokens_per_request": 100,
-                 "output_tokens_per_request": 10},
-    "options": {"api": {"kind": "api", "input_usd_per_mtok": 1, "output_usd_per_mtok": 2},
-                "hosted": {"kind": "self_hosted", "model": "llama-3.1-8b", "gpu": "h100-sxm",
-                           "usd_per_gpu_hour": 2, "target_utilization": 0.5, "ops_fte": 0,
-                           "usd_per_fte_year": 0}},
-    "strategies": {"mix": {"mix": {"api": 0.5, "hosted": 0.5}, "fallback": "api"}},
-}
-"""The smallest scenario that runs every compiled path of the kernel (API and self-hosted)."""
-
-
-def warm_up() -> float:
-    """Compile the kernel, or load it from numba's on-disk cache; returns the seconds it took.
-
-    The first run on a new machine compiles (about 12 s on 2 cores); later processes load the
-    cached machine code in about 0.2 s. The page calls this first, under a message saying so.
-    """
-    started = perf_counter()
-    evaluate_kernel(validate(WARM_UP_SCENARIO))
-    return perf_counter() - started
