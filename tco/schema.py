@@ -212,7 +212,11 @@ class Scenario(Model):
     description: Prose = Field("", description="What the scenario compares and why, in a "
                                "paragraph.")
     currency: str = Field("USD", description="Three-letter ISO code of the money amounts (all in "
-                          "one currency).")
+                          "one currency); the catalogs' US-dollar prices are converted into it.")
+    usd_per_currency_unit: float | None = Field(
+        None, gt=1e-6, le=1e6, description="US dollars per unit of the scenario's currency, which "
+        "converts the catalogs' and defaults' US-dollar prices (cite it in a comment); left out, "
+        "the ECB euro reference rates (python -m tco catalog currencies).")
     start: str | None = Field(None, description="Calendar month of month 0, YYYY-MM; left out, the "
                               "month after the API price snapshot's date.")
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12, description="First month of the "
@@ -247,6 +251,13 @@ class Scenario(Model):
         if not re.fullmatch(r"[A-Z]{3}", value):
             raise ValueError("must be a three-letter ISO code such as USD")
         return value
+
+    @model_validator(mode="after")
+    def _rate_needs_currency(self) -> Scenario:
+        if self.usd_per_currency_unit is not None and self.currency == "USD":
+            raise FieldError("usd_per_currency_unit", "converts into another currency: set "
+                             "currency too, or leave the rate out", absolute=True)
+        return self
 
     @field_validator("start")
     @classmethod

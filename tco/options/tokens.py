@@ -72,7 +72,7 @@ def resolve(table: Table, prefix: str, o: TokenPrices, key: str | None, sc: Any,
             table.add(f"{prefix}.{field_name}", value, o, field_name)
         elif price is not None:
             table.add(f"{prefix}.{field_name}", getattr(price, field_name), o, field_name,
-                      f"{price.key}: {price.source}", price.as_of)
+                      f"{price.key}: {price.source}", price.as_of, usd="usd" in field_name)
         elif field_name == "cached_input_usd_per_mtok":
             table.add(f"{prefix}.{field_name}", o.input_usd_per_mtok, o, field_name,  # type: ignore[arg-type]
                       "no cached price given: cached input billed at the input price")
@@ -84,7 +84,8 @@ def resolve(table: Table, prefix: str, o: TokenPrices, key: str | None, sc: Any,
                       "cache_write_usd_per_mtok")
         elif price is not None and price.cache_write_usd_per_mtok is not None:
             table.add(f"{prefix}.cache_write_usd_per_mtok", price.cache_write_usd_per_mtok, o,
-                      "cache_write_usd_per_mtok", f"{price.key}: {price.source}", price.as_of)
+                      "cache_write_usd_per_mtok", f"{price.key}: {price.source}", price.as_of,
+                      usd=True)
         else:
             table.add(f"{prefix}.cache_write_usd_per_mtok", table.params[f"{prefix}.input_usd_per_mtok"]
                       .value, o, "cache_write_usd_per_mtok",
@@ -98,7 +99,7 @@ def resolve(table: Table, prefix: str, o: TokenPrices, key: str | None, sc: Any,
             elif long is not None and getattr(o, field_name) is None:
                 table.add(f"{prefix}.{long_name}", getattr(long, field_name), o, long_name,
                           f"{long.key} at {nominal(w.long_context_input_tokens):,.0f} input tokens: "
-                          f"{long.source}", long.as_of)
+                          f"{long.source}", long.as_of, usd=True)
             else:
                 table.add(f"{prefix}.{long_name}", table.params[f"{prefix}.{field_name}"].value, o,
                           long_name, "no long-context price given: the standard price applies")
