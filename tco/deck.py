@@ -26,7 +26,7 @@ from tco.format import pct, usd
 from tco.glossary import describe
 from tco.load import Loaded as Scenario
 from tco.model import evaluate
-from tco.report import assumptions
+from tco.report import assumptions, price_basis
 from tco.sensitivity import tornado
 from tco.simulate import SimulationResult
 from tco.story import bullets, checks, recommendation, strategy_card, stress_story
@@ -185,7 +185,7 @@ def _comparison(prs: Presentation, sc: Scenario, result: SimulationResult) -> No
           f"{pct(result.resolved.params['discount_rate_per_year'].nominal, 1)} a year over "
           f"{sc.horizon_months} months in {sc.currency}. Scenario SHA-256 "
           f"{info['scenario_sha256'][:16]}..., tco {info['tco_version']}, genai-prices "
-          f"{info['genai_prices_version']}.", Inches(5.6), Inches(1.2), 12, MUTED)
+          f"{info['genai_prices_version']}. {price_basis(sc)}", Inches(5.6), Inches(1.2), 12, MUTED)
 
 
 def figure_specs(sc: Scenario, result: SimulationResult) -> list[FigureSpec]:
@@ -300,8 +300,8 @@ def _notes(prs: Presentation, result: SimulationResult) -> None:
             f"{info['sampling']} paths, seed {info['seed']}; tco {info['tco_version']}; API prices "
             f"from genai-prices {info['genai_prices_version']} as of {info['api_prices_as_of']}; GPU "
             f"catalog as of {info['gpu_catalog_as_of']}, model catalog as of "
-            f"{info['model_catalog_as_of']}. NPV discounts month t by (1 + r)^-((t + 1) / 12). Every "
-            "input, its source and as-of date are in the appendix.")
+            f"{info['model_catalog_as_of']}. {price_basis(result.scenario)} NPV discounts month t by "
+            "(1 + r)^-((t + 1) / 12). Every input, its source and as-of date are in the appendix.")
     for slide in prs.slides:
         slide.notes_slide.notes_text_frame.text = text
 

@@ -47,6 +47,10 @@ class TokenPrices(Model):
         None, description="Output price of a long-context request (its tier) ($ per 1M tokens).")
     batch_discount: Share | None = Field(
         None, description="Discount the vendor gives on batchable requests (fraction 0-1).")
+    list_price_discount: Share = Field(
+        0.0, description="Negotiated discount off every token price of this option, as an "
+        "enterprise contract gives (fraction 0-1; cite the contract); on top of a commitment's "
+        "discount, so give a discount once. Left out, list prices are paid.")
     price_trend_per_year: TrendRate = Field(0.0, description=TREND_HELP)
     price_volatility_per_year: Volatility = Field(0.0, description=VOLATILITY_HELP)
 
@@ -103,7 +107,15 @@ def resolve(table: Table, prefix: str, o: TokenPrices, key: str | None, sc: Any,
             else:
                 table.add(f"{prefix}.{long_name}", table.params[f"{prefix}.{field_name}"].value, o,
                           long_name, "no long-context price given: the standard price applies")
-    table.fields(prefix, o, ("price_trend_per_year", "price_volatility_per_year"))
+    table.fields(prefix, o, ("list_price_discount", "price_trend_per_year",
+                             "price_volatility_per_year"))
+
+
+def negotiated(params: dict[str, Any]) -> dict[str, float]:
+    """The options whose token prices carry a negotiated discount: {option: nominal share}."""
+    return {path.split(".")[1]: p.nominal for path, p in params.items()
+            if path.startswith("options.") and path.endswith(".list_price_discount")
+            and p.nominal > 0.0}
 
 
 def _near_tier(key: str, price: prices.ApiPrice, tokens_in: float, tokens_out: float, where: str,
@@ -157,8 +169,9 @@ def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray]) -> None
     Notes
     -----
     Cost of one request at price index 1:
-    [in ((1-c-w) P_in + c P_cached + w P_write) + out P_out] / 1e6 x (1 - b d), with c the cached
-    share and w the cache-write share of input tokens; a long-context share l of requests is
+    [in ((1-c-w) P_in + c P_cached + w P_write) + out P_out] / 1e6 x (1 - b d) x (1 - n), with c
+    the cached share and w the cache-write share of input tokens, b the batchable share at batch
+    discount d and n the negotiated list-price discount; a long-context share l of requests is
     priced as its own request (its input tokens, its tier's prices) and weighted (1-l) : l.
     """
     c, cw = w["cached_input_share"], w["cache_write_share"]
@@ -174,7 +187,8 @@ def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray]) -> None
         long_share = w["long_context_share"]
         price = ((1.0 - long_share) * price
                  + long_share * request_usd(w["long_context_input_tokens"], "long_context_"))
-    rows.unit_usd[j] = price * (1.0 - w["batchable_share"] * get("batch_discount"))
+    rows.unit_usd[j] = (price * (1.0 - w["batchable_share"] * get("batch_discount"))
+                        * (1.0 - get("list_price_discount")))
     rows.billing[j] = TOKENS
     rows.indexed[j] = True
     rows.drift[j] = monthly_log_drift(get("price_trend_per_year"))
