@@ -103,6 +103,17 @@ DUAL_RUNNING_SHARE = 0.2
 """Judgement: a cut-over shadows a slice of the traffic on the new option, not all of it."""
 
 
+class Tax(Model):
+    """An after-tax view: the tax shield of operating costs and of depreciation on bought GPUs."""
+
+    model_config = DOCUMENTED
+    rate: float = Field(ge=0.0, lt=1.0, description="Tax rate on profit that the costs reduce "
+                        "(fraction 0-1; cite the jurisdiction's rate).")
+    depreciation: Literal["straight_line", "macrs_5"] = Field(
+        "straight_line", description="How bought GPUs are depreciated for tax: straight_line over "
+        "the purchase's years, or macrs_5 (US MACRS 5-year property, half-year convention).")
+
+
 class Switching(Model):
     """What one forced migration costs: engineering, dual running and one-off fees."""
 
@@ -240,6 +251,9 @@ class Scenario(Model):
     strategies: dict[str, Strategy] = Field(description="The strategies compared, by name: each a "
                                             "mix of options with its fallbacks.")
     switching: Switching = Field(Switching(), description="What one forced migration costs.")
+    tax: Tax | None = Field(None, description="An after-tax view: NPV before and after the tax "
+                            "shield of costs, shown by run (python -m tco run; --tax-rate "
+                            "overrides it).")
     fine_tuning: FineTuning | None = Field(None, description="The fine-tuning work that options "
                                            "with fine_tune: price.")
     sampling: Literal["random", "lhs", "sobol"] = Field(
@@ -395,5 +409,5 @@ def _plural(spec: risks.RiskKind) -> str:
 
 SECTIONS = (Scenario, Workload, ApiOption, HostedOpenOption, SelfHostedOption, Purchase,
             MissingComponent, Licence, Strategy, Switching, Risk, Correlation, Stress, OtherCost,
-            Commitment, Reserved, FineTuning, ReleaseTrack, OwnedFineTune, VendorFineTune)
+            Commitment, Reserved, FineTuning, ReleaseTrack, OwnedFineTune, VendorFineTune, Tax)
 """Every model of the schema, for field-name hints in error messages."""

@@ -41,3 +41,29 @@ def test_a_discount_above_one_is_refused() -> None:
     assert message(raw(ONE_API) | {"options": {"api": {**ONE_API["options"]["api"],
                                                        "list_price_discount": 1.5}}}).startswith(
         "options.api.list_price_discount:")
+
+
+def _deepseek(start: str | None, **prices) -> dict:
+    data = raw(ONE_API)
+    data["options"]["api"] = {"kind": "api", "catalog": "deepseek/deepseek-chat", **prices}
+    if start is not None:
+        data["start"] = start
+    return data
+
+
+def test_a_price_checked_long_before_the_start_warns_once() -> None:
+    """deepseek-chat's prices were last checked upstream on 2025-07-12 (before DeepSeek's
+    2025-09-05 repricing): from 2026-01, 2026-01-01 - 2025-07-12 = 173 days, not yet stale; from
+    2026-02, 204 days > 180, one warning; the lookup is dated by that check, not the snapshot."""
+    assert not [w for w in build(_deepseek("2026-01")).inputs.warnings if "checked" in w]
+    stale = [w for w in build(_deepseek("2026-02")).inputs.warnings if "checked" in w]
+    assert stale == ["options.api.catalog: deepseek/deepseek-chat's prices were last checked "
+                     "upstream on 2025-07-12, 204 days before 2026-02; give the option's prices "
+                     "with their source to override them"]
+    assert build(_deepseek(None)).inputs.params["options.api.input_usd_per_mtok"].as_of == "2025-07-12"
+
+
+def test_a_cited_price_overrides_the_stale_catalog() -> None:
+    sc = build(_deepseek("2026-06", input_usd_per_mtok=0.56, output_usd_per_mtok=1.68))
+    assert not [w for w in sc.inputs.warnings if "checked" in w]
+    assert sc.inputs.params["options.api.input_usd_per_mtok"].value == 0.56

@@ -18,6 +18,9 @@ from tco.options.table import OptionInputs, Table
 from tco.sections import TREND_HELP, VOLATILITY_HELP
 from tco.units import TOKENS_PER_MTOK, monthly_log_drift, monthly_volatility
 
+CHECK_AFTER_DAYS = 180
+"""A catalog price last checked upstream this long before the scenario's first month is flagged:
+vendors reprice within months (DeepSeek twice in September 2025)."""
 PRICE_FIELDS = ("input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok")
 TIER_PROBE = (0.8, 1.25)
 """A request this much shorter or longer is priced too: a different per-token price means the
@@ -65,6 +68,8 @@ def resolve(table: Table, prefix: str, o: TokenPrices, key: str | None, sc: Any,
     if key is not None:
         price = prices.lookup(key, tokens_in, tokens_out, f"{prefix}.catalog")
         _near_tier(key, price, tokens_in, tokens_out, prefix, warnings)
+        if all(getattr(o, f) is None for f in PRICE_FIELDS):
+            _unchecked(price, sc.start or calendar.default_start(), prefix, warnings)
         if positive(w.long_context_share):
             long_in = nominal(w.long_context_input_tokens)
             long = prices.lookup(key, long_in, tokens_out, f"{prefix}.catalog")
@@ -116,6 +121,19 @@ def negotiated(params: dict[str, Any]) -> dict[str, float]:
     return {path.split(".")[1]: p.nominal for path, p in params.items()
             if path.startswith("options.") and path.endswith(".list_price_discount")
             and p.nominal > 0.0}
+
+
+def _unchecked(price: prices.ApiPrice, start: str, prefix: str, warnings: list[str]) -> None:
+    """Warn where the catalog's price was last checked more than CHECK_AFTER_DAYS before the
+    scenario's first month (its start, or the default start after the snapshot)."""
+    if price.checked is None:
+        return
+    first = dt.date.fromisoformat(f"{start}-01")
+    days = (first - dt.date.fromisoformat(price.checked)).days
+    if days > CHECK_AFTER_DAYS:
+        warnings.append(f"{prefix}.catalog: {price.key}'s prices were last checked upstream on "
+                        f"{price.checked}, {days} days before {start}; give the option's prices "
+                        "with their source to override them")
 
 
 def _near_tier(key: str, price: prices.ApiPrice, tokens_in: float, tokens_out: float, where: str,
