@@ -5,7 +5,8 @@ of ``STREAMS`` is only ever appended to). Paths are drawn in blocks of ``RNG_BLO
 its own stream keyed by (stream, block), so results do not depend on how blocks are grouped into
 chunks or workers, and the first N paths of a longer run are the N paths of a shorter one (for
 pseudo-random sampling). Event draws cover every (path, month) cell whether or not an event fires,
-so a higher probability fires a superset of events on the same seed.
+so a higher probability fires a superset of events on the same seed. Options of one risk line that
+share the unit its kind is about (``RiskKind.fact_about``) take the first such option's events.
 
 An event's size and migration effort are needed only in the few cells where it fires, so they come
 from a counter-based generator (SplitMix64) addressed by (risk-option pair, path, month): each cell's
@@ -137,6 +138,37 @@ def risk_option_pairs(sc: Loaded) -> list[tuple[int, str]]:
     return [(i, name) for i, risk in enumerate(sc.risks) for name in risk.on]
 
 
+def fact_unit(sc: Loaded, i: int, name: str) -> str:
+    """What an event of risk ``i`` on option ``name`` is a fact about: 'vendor:anthropic',
+    'family:meta/llama', or 'option:<name>' where the kind is about the option, the option lacks
+    the unit (a closed model has no family) or the line is ``independent``."""
+    risk = sc.risks[i]
+    about = risk.spec.fact_about
+    option = sc.options[name]
+    unit = None if about == "option" or risk.independent else getattr(options.of(option), about)(option)
+    return f"option:{name}" if unit is None else f"{about}:{unit}"
+
+
+def fact_of_pair(sc: Loaded) -> list[int]:
+    """For each risk-option pair, the first pair of its line that is the same fact (itself where
+    none is): the pairs that take that pair's events, month for month and size for size.
+
+    One fact, one draw: a family's licence change or a vendor's exit named on several options is
+    one real-world event, so it fires once per path for all of them.
+    """
+    first: dict[tuple[int, str], int] = {}
+    return [first.setdefault((i, fact_unit(sc, i, name)), k)
+            for k, (i, name) in enumerate(risk_option_pairs(sc))]
+
+
+def facts(sc: Loaded) -> dict[int, list[str]]:
+    """The distinct facts a run draws: each fact's first pair, with the options it reaches."""
+    out: dict[int, list[str]] = {}
+    for (_, name), first in zip(risk_option_pairs(sc), fact_of_pair(sc), strict=True):
+        out.setdefault(first, []).append(name)
+    return out
+
+
 def noisy_options(sc: Loaded) -> list[str]:
     """Options whose price index has volatility, so they draw a normal per path and month."""
     return [name for name in sc.options
@@ -206,7 +238,20 @@ def draw_shocks(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_block: in
     if pairs:
         fired_by_pair = _fired(sc, x, seed, first_block, paths, pairs)
         weeks = resolved.params["switching.engineer_weeks"]
+        fact = fact_of_pair(sc)
         for k, (i, name) in enumerate(pairs):
+            if fact[k] != k:
+                # The same fact as an earlier pair of the line: its months and sizes (the pair's
+                # own uniforms are still drawn, so the stream layout stays put). Each option's
+                # migration is its own work, so its effort keeps its own cells.
+                first = pairs[fact[k]]
+                fired = shocks.fired[(i, name)] = shocks.fired[first]
+                shocks.impact[(i, name)] = shocks.impact[first]
+                counters = k * PAIR_STRIDE + first_path * months + np.flatnonzero(fired)
+                shocks.weeks[(i, name)] = (
+                    weeks.value.ppf(cell_uniforms(seed, "weeks", counters))  # type: ignore[union-attr]
+                    if weeks.uncertain else np.full(counters.size, weeks.nominal))
+                continue
             fired = fired_by_pair[k]
             cap = sc.risks[i].max_events
             if cap is not None:  # one-off or capped: only the first ``cap`` events of a path
