@@ -144,8 +144,7 @@ def fact_unit(sc: Loaded, i: int, name: str) -> str:
     the unit (a closed model has no family) or the line is ``independent``."""
     risk = sc.risks[i]
     about = risk.spec.fact_about
-    option = sc.options[name]
-    unit = None if about == "option" or risk.independent else getattr(options.of(option), about)(option)
+    unit = None if about == "option" or risk.independent else options.fact_unit(sc.options[name], about)
     return f"option:{name}" if unit is None else f"{about}:{unit}"
 
 
