@@ -100,18 +100,28 @@ def cell_uniforms(seed: int, stream: str, counters: np.ndarray) -> np.ndarray:
 
 def path_uniforms(sc: Loaded, seed: int, paths: int, method: str) -> np.ndarray:
     """Uniforms for the path-level inputs, correlated through the copula: ``(paths, inputs)``."""
+    return block_uniforms(sc, seed, paths, method, range(-(-paths // RNG_BLOCK_PATHS)))
+
+
+def block_uniforms(sc: Loaded, seed: int, paths: int, method: str, blocks: range) -> np.ndarray:
+    """The rows of ``path_uniforms(sc, seed, paths, method)`` in consecutive RNG ``blocks``:
+    ``(paths in those blocks, inputs)``, the same values bit for bit.
+
+    Pseudo-random sampling draws only those blocks' streams; a Latin hypercube or Sobol design
+    spans every path, so it is built whole and cut.
+    """
     dims = len(sc.inputs.sampled)
+    rows = slice(blocks.start * RNG_BLOCK_PATHS, min(blocks.stop * RNG_BLOCK_PATHS, paths))
     if dims == 0:
-        return np.zeros((paths, 0))
+        return np.zeros((rows.stop - rows.start, 0))
     if method == "random":
-        blocks = -(-paths // RNG_BLOCK_PATHS)
         u = np.concatenate([generator(seed, "paths", b).random((RNG_BLOCK_PATHS, dims))
-                            for b in range(blocks)])[:paths]
+                            for b in blocks])[:rows.stop - rows.start]
     elif method == "lhs":
-        u = qmc.LatinHypercube(d=dims, rng=generator(seed, "qmc")).random(paths)
+        u = qmc.LatinHypercube(d=dims, rng=generator(seed, "qmc")).random(paths)[rows]
     elif method == "sobol":
         sobol = qmc.Sobol(d=dims, scramble=True, rng=generator(seed, "qmc"))
-        u = sobol.random_base2(int(np.ceil(np.log2(max(paths, 2)))))[:paths]
+        u = sobol.random_base2(int(np.ceil(np.log2(max(paths, 2)))))[:paths][rows]
     else:
         raise ScenarioError("sampling", "must be one of 'random', 'lhs', 'sobol'")
     u = np.clip(u, U_EPSILON, 1.0 - U_EPSILON)

@@ -1,4 +1,5 @@
-"""Command line: ``python -m tco run|validate|catalog|schema|stress|deck|diff|check|backtest|calibrate``.
+"""Command line: ``python -m tco run|validate|catalog|schema|stress|deck|diff|check|backtest|
+calibrate|sweep``.
 
 Exit codes: 0 ok; 2 bad input, with one line naming the field and the rule; 1 an internal error,
 or output that could not be written (a full disk, a closed standard output), said in one line.
@@ -29,6 +30,7 @@ from tco.cli.diff import diff
 from tco.cli.parser import parser
 from tco.cli.run import run
 from tco.cli.stress import stress
+from tco.cli.sweep import sweep
 from tco.cli.validate import validate
 from tco.errors import ScenarioError
 from tco.load import json_schema
@@ -42,7 +44,7 @@ def _schema(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run, "validate": lambda args: validate(args.scenarios), "catalog": catalog_command,
     "calibrate-hazards": calibrate, "backtest": backtest, "schema": _schema, "stress": stress,
-    "deck": deck, "diff": diff, "check": check, "calibrate": calibrate_command,
+    "deck": deck, "diff": diff, "check": check, "calibrate": calibrate_command, "sweep": sweep,
 }
 
 
