@@ -6,14 +6,19 @@ two independent event streams disagree, and the sampling error of a correlation 
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from conftest import API_ONLY, ROOT, Z, build, raw
 
+import tco.figures.data as figure_data
 import tco.options as options
 import tco.risks as risks
+from tco.backtest import backtest
 from tco.draws import draw_shocks, fact_unit, facts, inputs_from_uniforms, path_uniforms
-from tco.load import load_scenario, validate
+from tco.errors import ScenarioError
+from tco.load import json_schema, load_scenario, validate
 from tco.sensitivity import global_ranking
 from tco.simulate import simulate
 from tco.stress import stress
@@ -144,6 +149,9 @@ def test_global_ranking_counts_a_shared_fact_once():
     assert set(licence["shared_with"]) == {"llama-rented, llama-reserved"}
     price = frame[frame["input"].str.startswith("events.price_change.")]
     assert price["input"].nunique() == 2
+    spec = figure_data.ranking(frame, "rent-h200", top=len(frame), scenario=sc.scenario)
+    shown = [label for label in spec.frame["x"] if "Licence change" in label]
+    assert shown and all("one draw with llama-rented, llama-reserved" in label for label in shown)
 
 
 def test_stress_on_one_option_reaches_its_family():
@@ -156,3 +164,22 @@ def test_stress_on_one_option_reaches_its_family():
     assert apart.loc["rent-h200", "impact_usd"] == 0.0
     assert shared.loc["rent-h200", "impact_usd"] > 0.0
     assert shared.loc["buy-h200", "impact_usd"] == apart.loc["buy-h200", "impact_usd"]
+
+
+def test_backtest_replays_one_licence_turn_on_the_whole_family():
+    """The ledger's Llama 4 licence turn (2025-04-05) is one row: replayed, it reaches the three
+    Llama fleets in the same month, as the simulation beside it now draws it."""
+    events = backtest(load_scenario(REGULATED), paths=512).events
+    licence = events[(events["event"] == "Licence change") & events["option"].str.startswith("llama-")]
+    assert len(licence) >= 3
+    for _, rows in licence.groupby("detail"):
+        assert set(rows["option"]) == {"llama-owned", "llama-rented", "llama-reserved"}
+        assert rows["month"].nunique() == 1
+
+
+def test_independent_is_a_documented_schema_field():
+    schema = json.dumps(json_schema())
+    assert '"independent"' in schema
+    assert "Draw each option's events on its own" in schema
+    with pytest.raises(ScenarioError, match="independent"):
+        build(risks=[{"kind": "exit", "on": ["api"], "annual_probability": 0.1, "independent": "maybe"}])
