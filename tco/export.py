@@ -26,6 +26,7 @@ import tco.prices as prices
 from tco.load import Loaded as Scenario
 from tco.load import dumps
 from tco.model import evaluate_kernel
+from tco.options.table import EDITED
 from tco.simulate import SimulationResult
 from tco.version import __version__
 from tco.yamlio import to_dict
@@ -69,8 +70,15 @@ def scenario_hash(sc: Scenario) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def provenance(result: SimulationResult) -> dict[str, Any]:
-    """Where the numbers came from: scenario hash, seed, paths, versions and data snapshot dates."""
+def edits(sc: Scenario) -> dict[str, str]:
+    """Inputs the page edited, by path, with their notes ('edited on the page (was 5,000,000)')."""
+    return {path: note for path, note in sc.comments.items() if note.startswith(EDITED)}
+
+
+def provenance(result: SimulationResult, link: str | None = None) -> dict[str, Any]:
+    """Where the numbers came from: scenario hash, seed, paths, versions and data snapshot dates,
+    the inputs edited on the page and the page's share link (``link``, when there is one)."""
+    sc = result.scenario
     return {
         "scenario": result.scenario.name,
         "scenario_sha256": scenario_hash(result.scenario),
@@ -86,6 +94,10 @@ def provenance(result: SimulationResult) -> dict[str, Any]:
         "model_catalog_as_of": max(m.as_of for m in catalog.models().values()),
         "numpy_version": metadata.version("numpy"),
         "warnings": list(result.resolved.warnings),
+        "edits": [{"input": path, "label": glossary.describe(path, sc).label, "note": note,
+                   "value": sc.inputs.params[path].nominal if path in sc.inputs.params else None}
+                  for path, note in edits(sc).items()],
+        "share_link": link or "",
     }
 
 
@@ -163,8 +175,8 @@ def columns_csv(result: SimulationResult) -> bytes:
     return _columns_csv(_frames(result), result.scenario)
 
 
-def provenance_json(result: SimulationResult) -> bytes:
-    return (json.dumps(provenance(result), indent=2) + "\n").encode("utf-8")
+def provenance_json(result: SimulationResult, link: str | None = None) -> bytes:
+    return (json.dumps(provenance(result, link), indent=2) + "\n").encode("utf-8")
 
 
 def scenario_yaml(sc: Scenario) -> bytes:
@@ -174,7 +186,7 @@ def scenario_yaml(sc: Scenario) -> bytes:
 WORKBOOK_NAME = "workbook.xlsx"
 
 
-def bundle_zip(result: SimulationResult, workbook: bytes | None = None) -> bytes:
+def bundle_zip(result: SimulationResult, workbook: bytes | None = None, link: str | None = None) -> bytes:
     """All CSVs, provenance.json and the effective scenario in one ZIP, and the Excel workbook
     (``tco.excel.workbook_bytes(result)``) as workbook.xlsx when given.
 
@@ -183,7 +195,7 @@ def bundle_zip(result: SimulationResult, workbook: bytes | None = None) -> bytes
     """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in csv_files(result).items():
+        for name, data in csv_files(result, link).items():
             archive.writestr(name, data)
         archive.writestr("scenario.yaml", scenario_yaml(result.scenario))
         if workbook is not None:
@@ -191,13 +203,13 @@ def bundle_zip(result: SimulationResult, workbook: bytes | None = None) -> bytes
     return buffer.getvalue()
 
 
-def csv_files(result: SimulationResult) -> dict[str, bytes]:
+def csv_files(result: SimulationResult, link: str | None = None) -> dict[str, bytes]:
     """summary.csv, monthly_percentiles.csv, paths.csv, columns.csv (their headers explained) and
-    provenance.json."""
+    provenance.json (with ``link``, the page's share link)."""
     frames = _frames(result)
     return {**{name: csv_bytes(frame) for name, frame in frames.items()},
             "columns.csv": _columns_csv(frames, result.scenario),
-            "provenance.json": provenance_json(result)}
+            "provenance.json": provenance_json(result, link)}
 
 
 def write_atomic(target: str | Path, data: bytes) -> Path:

@@ -36,3 +36,20 @@ def pct(x: float, digits: int = 0) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     return f"{100 * x:.{digits}f}%"
+
+
+def quantity(x: float, unit: str) -> str:
+    """A value with its unit as a reader says it: '$2.10 per GPU-hour', '3.0% per month',
+    '20M requests per month', '1.15x'."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if unit.startswith("$"):
+        money = usd(x) if abs(x) >= 1000 else f"{'-' if x < 0 else ''}${abs(x):,.2f}"
+        return money + unit[1:]
+    if unit.startswith(("fraction", "probability")):
+        rest = unit.partition(" per ")[2]
+        return pct(x, 1) + (f" per {rest}" if rest else "")
+    if unit == "multiplier":
+        return f"{x:.3g}x"
+    number = compact(x) if abs(x) >= 1e4 else f"{x:,.3g}"
+    return f"{number} {unit}".strip()
