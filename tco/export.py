@@ -165,9 +165,20 @@ def _columns_csv(frames: dict[str, pd.DataFrame], sc: Scenario) -> bytes:
     column cannot ship undocumented.
     """
     columns = [str(c) for frame in frames.values() for c in frame.columns]
-    rows = [{"column": label.path, "label": label.label, "unit": label.unit, "description": label.help}
+    rows = [{"column": label.path, "label": label.label, "unit": in_currency(label.unit, sc.currency),
+             "description": label.help}
             for label in glossary.columns_table(columns, sc)]
     return csv_bytes(pd.DataFrame(rows, columns=["column", "label", "unit", "description"]))
+
+
+def in_currency(unit: str, currency: str) -> str:
+    """A glossary unit with the scenario's currency named: '$ per month' -> 'USD per month'."""
+    return currency + unit[1:] if unit.startswith("$") else unit
+
+
+def documented_columns(result: SimulationResult) -> list[str]:
+    """Every column of the CSV files, each once, in file order."""
+    return list(dict.fromkeys(str(c) for frame in _frames(result).values() for c in frame.columns))
 
 
 def columns_csv(result: SimulationResult) -> bytes:

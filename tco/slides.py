@@ -153,7 +153,7 @@ def table(page, rows: list[list[str]], top_in: float, weights: tuple[float, ...]
             cell = grid.cell(i, j)
             cell.margin_left = cell.margin_right = Inches(CELL_MARGIN_IN)
             cell.margin_top = cell.margin_bottom = Inches(CELL_PAD_IN)
-            cell.text = value
+            cell.text = value or " "  # an empty cell would take the template's 18 pt and grow its row
             font(cell.text_frame.paragraphs, size, bold=i == 0 or (bold_last and i == len(rows) - 1))
     return grid, top_in + sum(heights_in)
 
