@@ -121,8 +121,8 @@ def sheets(result: SimulationResult, link: str | None = None) -> dict[str, _Shee
         "source": "Source", "as_of": "As of", "warning": "Warning", "input": "Field path"})
     info = export.provenance(result, link)
     provenance = pd.DataFrame({"Item": list(info), "Value": [_cell(v) for v in info.values()]})
-    glossary_rows = [{"Term": label.label, "Unit": export.in_currency(label.unit, currency), "What it means": label.help,
-                      "Column in the CSV files": label.path}
+    glossary_rows = [{"Term": label.label, "Unit": export.in_currency(label.unit, currency),
+                      "What it means": label.help, "Column in the CSV files": label.path}
                      for label in glossary.columns_table(export.documented_columns(result),
                                                          result.scenario)]
 
