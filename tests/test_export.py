@@ -72,7 +72,7 @@ def test_columns_csv_explains_every_csv_column(result) -> None:
                for c in pd.read_csv(io.BytesIO(files[name]), nrows=0).columns]
     assert list(notes["column"]) == list(dict.fromkeys(headers))
     row = notes.set_index("column").loc["mean"]
-    assert (row["label"], row["unit"]) == ("Expected NPV", "$")
+    assert (row["label"], row["unit"]) == ("Expected NPV", "USD")  # the currency named
     events = notes.set_index("column").loc["events.licence_change.llama-70b"]
     assert events["label"] == describe("events.licence_change.llama-70b").label
     assert (notes["label"] != "").all() and (notes["description"] != "").all()
@@ -92,7 +92,7 @@ def test_deck_opens_with_native_charts(result, output_dir) -> None:
     assert tables, "comparison table and assumptions appendix"
     text = " ".join(shape.text_frame.text for slide in prs.slides for shape in slide.shapes
                     if shape.has_text_frame)
-    assert "Executive summary" in text and "Appendix: assumptions" in text
+    assert "Decision: " in text and "Backup: assumptions" in text
     (output_dir / "plan.pptx").write_bytes(data)
 
 
