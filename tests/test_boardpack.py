@@ -293,3 +293,38 @@ def test_workbook_prints_landscape_one_page_wide_with_headers_and_has_a_glossary
     assert terms["CVaR95"] == "Mean present value of total cost over the worst 5% of paths."
     units = {row[0].value: row[1].value for row in book["Glossary"].iter_rows(min_row=2)}
     assert units["Expected NPV"] == "USD"
+
+
+def _app(embedded: bool = False, **query: str):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    if embedded:
+        at.context = {"is_embedded": True}
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.query_params.setdefault("paths", "1000")
+    return at.run()
+
+
+def test_export_tab_builds_the_heavy_files_only_when_asked() -> None:
+    at = _app(scenario="startup-api-cheaper")
+    at.session_state["view"] = "Export"
+    at.run()
+    labels = [b.label for b in at.get("download_button")]
+    assert "Summary (.csv)" in labels and "Column units and meanings (columns.csv)" in labels
+    assert not {"Workbook (.xlsx)", "Everything (.zip)", "Board pack (.pptx)"} & set(labels)
+    at.button(key="build_exports").click().run()
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert {"Paths audit trail (.csv)", "Workbook (.xlsx)", "Everything (.zip)",
+            "Board pack (.pptx)"} <= set(labels)
+
+
+def test_embedded_view_badges_edited_inputs() -> None:
+    edited = _app(embedded=True, scenario="startup-api-cheaper",
+                  **{"workload.requests_per_month": "5000000"})
+    assert any("Modified: 1 input(s) edited from the shipped scenario" in m.value
+               for m in edited.markdown)
+    plain = _app(embedded=True, scenario="startup-api-cheaper")
+    assert not any("Modified:" in m.value for m in plain.markdown)
