@@ -219,7 +219,8 @@ HIGH_HELP = ("Largest value of a triangular, PERT or uniform input; 90th percent
              "lognormal one.")
 
 
-ON_DEMAND = (("paths", "Paths audit trail (.csv)", "paths.csv", "text/csv"),
+ON_DEMAND = (("columns", "Column units and meanings (columns.csv)", "columns.csv", "text/csv"),
+             ("paths", "Paths audit trail (.csv)", "paths.csv", "text/csv"),
              ("xlsx", "Workbook (.xlsx)", "tco.xlsx",
               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
              ("zip", "Everything (.zip)", "tco.zip", "application/zip"),
@@ -241,19 +242,18 @@ def export_tab(view: View, key: Key, stem: str | None) -> None:
     slug = (stem or "uploaded").replace(" ", "-")
     link = share_link()
     st.markdown("**Data**")
-    cols = st.columns(4)
+    cols = st.columns(3)
     cols[0].download_button("Scenario file (.yaml)", scenario_yaml.encode(), f"{slug}.yaml",
                             "application/x-yaml", key="dl_yaml")
     cols[1].download_button("Summary (.csv)", export_bytes(*key, "summary"), f"{slug}-summary.csv",
                             "text/csv", key="dl_summary")
     cols[2].download_button("Monthly percentiles (.csv)", export_bytes(*key, "monthly"),
                             f"{slug}-monthly-percentiles.csv", "text/csv", key="dl_monthly")
-    cols[3].download_button("Column units and meanings (columns.csv)", export_bytes(*key, "columns"),
-                            f"{slug}-columns.csv", "text/csv", key="dl_columns")
     built_for = st.session_state.get("exports_built")
     if built_for != (key, link):
-        st.caption("The paths audit trail, the workbook, the ZIP (every CSV with columns.csv, "
-                   "provenance.json and the workbook) and the board pack take a few seconds to build.")
+        st.caption("The columns' units and meanings (columns.csv), the paths audit trail, the "
+                   "workbook, the ZIP (every CSV with columns.csv, provenance.json and the workbook) "
+                   "and the board pack take a few seconds to build.")
         if st.button("Build the workbook, ZIP and board pack", key="build_exports"):
             bar = st.progress(0.0, text="Building...")
             for i, (kind, label, _, _) in enumerate(ON_DEMAND):
