@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 import tco.glossary as glossary
+import tco.narrative as narrative
 import tco.risks as risks
 from tco.distributions import Distribution
 from tco.fields import Bounds
@@ -25,20 +26,12 @@ def verdict(result: SimulationResult) -> str:
     """One paragraph a board member understands, generated from the numbers."""
     table = result.summary()
     sc = result.scenario
-    best = table["mean"].idxmin()
-    safest = table["p95"].idxmin()
+    best = narrative.cheapest(table)
     exposed = table["lock_in_premium"].idxmax()
     years = sc.horizon_months / 12
     text = (f"Over {years:g} years, {best} has the lowest expected cost: {usd(table.loc[best, 'mean'])} "
             f"in present value, and it is the cheapest strategy on {pct(table.loc[best, 'p_cheapest'])} "
-            f"of {result.paths:,} simulated futures.")
-    if safest == best:
-        text += (f" It is also the safest in a bad year: in the worst 5% of futures it costs "
-                 f"{usd(table.loc[best, 'p95'])} or more (average of that tail "
-                 f"{usd(table.loc[best, 'cvar95'])}).")
-    else:
-        text += (f" In the bad tail {safest} is safer: its P95 is {usd(table.loc[safest, 'p95'])} "
-                 f"against {usd(table.loc[best, 'p95'])} for {best}.")
+            f"of {result.paths:,} simulated futures. {narrative.tail_sentence(result)}")
     text += (f" Vendor shocks ({_shock_phrases(sc, table)}) add "
              f"{usd(table.loc[exposed, 'lock_in_premium'])} to {exposed}'s expected cost, the largest "
              f"lock-in premium of the strategies compared")

@@ -12,6 +12,7 @@ import pandas as pd
 
 import tco.calendar as calendar
 import tco.glossary as glossary
+import tco.narrative as narrative
 import tco.options as options
 import tco.risks as risks
 from tco.format import pct, usd
@@ -23,7 +24,7 @@ from tco.simulate import SimulationResult
 def recommendation(result: SimulationResult) -> str:
     """One sentence: the strategy with the lowest expected cost, and how often it wins."""
     table = result.summary()
-    best = table["mean"].idxmin()
+    best = narrative.cheapest(table)
     years = result.scenario.horizon_months / 12
     return (f"Choose {best}: over {years:g} years it has the lowest expected cost, "
             f"{usd(table.loc[best, 'mean'])} in present value, and is the cheapest strategy in "
@@ -35,24 +36,18 @@ def bullets(result: SimulationResult) -> list[str]:
     holds between the two views."""
     table = result.summary()
     sc = result.scenario
-    best = table["mean"].idxmin()
+    best = narrative.cheapest(table)
     nominal_best = table["deterministic_npv"].idxmin()
     row = table.loc[best]
-    premium = row["lock_in_premium"]
-    drift = row["mean"] - row["deterministic_npv"] - premium
     kinds = [c.removeprefix("events_") for c in table.columns if c.startswith("events_")]
     fired = {k: row[f"events_{k}"] for k in kinds if row[f"events_{k}"] > 0}
     driver = max(fired, key=fired.get) if fired else None
-    why = (f"Expected cost {usd(row['mean'])} against {usd(row['deterministic_npv'])} on nominal "
-           f"inputs: vendor shocks add {usd(premium)} (the lock-in premium)")
+    why = narrative.bridge_sentence(result, best)
     if driver is not None:
         why += (f", mostly {risks.phrase(driver)} ({fired[driver]:.2f} a path on the options "
                 f"{best} uses)")
-    why += f"; uncertain inputs add {usd(drift)}."
-    safest = table["cvar95"].idxmin()
-    tail = (f"In the worst 5% of futures {best} averages {usd(row['cvar95'])}"
-            + (", the lowest of the strategies." if safest == best else
-               f"; {safest} is safer there at {usd(table.loc[safest, 'cvar95'])}."))
+    why += "."
+    tail = narrative.tail_sentence(result)
     if nominal_best == best:
         ranking = (f"The ranking holds: {best} is also cheapest on nominal inputs "
                    f"({usd(row['deterministic_npv'])}).")
