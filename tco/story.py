@@ -115,28 +115,22 @@ def strategy_card(sc: Loaded, name: str) -> str:
 
 
 def stress_story(sc: Loaded, frame: pd.DataFrame, kind: str, option: str, month: int) -> str:
-    """What a forced event does, with its size, and why a strategy's cost may fall."""
+    """What a forced event does, with its size (``tco.stress``'s event_size), and why each
+    strategy whose cost falls pays less (its why)."""
     spec = risks.kind(kind)
-    size = ""
-    for i, risk in enumerate(sc.risks):
-        if risk.kind == kind and option in risk.on and spec.impact_field:
-            value = sc.inputs.params[f"risks.{i}.{spec.impact_field}"].nominal
-            size = f", prices x{value:g}"
-            break
-    cheaper = frame[frame["impact_usd"] < 0]["strategy"].tolist()
-    text = f"{spec.label} on {option} in month {month}{size}."
-    if cheaper:
-        option_spec = sc.options[option]
-        kind = options.of(option_spec)
-        if (spec.effects & risks.Effect.ESCALATE and kind.track(option_spec)
-                and kind.fee_at_release(option_spec)):
-            text += (f" {', '.join(cheaper)} cost less afterwards: the family stops releasing, so "
-                     "no later release ever owes the licence fee tested at release, and traffic "
-                     "moves to the fallback as the weights age.")
-        else:
-            text += (f" {', '.join(cheaper)} cost less afterwards: the traffic moves to a cheaper "
-                     "option (its fallback) or the event lowers prices.")
-    return text
+    text = f"{spec.label} on {option} in month {month}: {frame['event_size'].iloc[0]}."
+    falls = frame[frame["impact_usd"] < 0]
+    if falls.empty:
+        return text
+    option_spec = sc.options[option]
+    kind_of = options.of(option_spec)
+    if (spec.effects & risks.Effect.ESCALATE and kind_of.track(option_spec)
+            and kind_of.fee_at_release(option_spec)):
+        return text + (f" {', '.join(falls['strategy'])} cost less afterwards: the family stops "
+                       "releasing, so no later release ever owes the licence fee tested at release, "
+                       "and traffic moves to the fallback as the weights age.")
+    return text + f" {', '.join(falls['strategy'])} cost less afterwards (" + "; ".join(
+        f"{r.strategy}: {r.why}" for r in falls.itertuples()) + ")."
 
 
 def checks(result: SimulationResult) -> list[str]:
