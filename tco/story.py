@@ -15,9 +15,9 @@ import tco.glossary as glossary
 import tco.narrative as narrative
 import tco.options as options
 import tco.risks as risks
-from tco.format import pct, usd
+from tco.format import pct, plural, usd
 from tco.load import Loaded
-from tco.report import assumptions
+from tco.report import STALE_AFTER_DAYS, assumptions
 from tco.simulate import SimulationResult
 
 
@@ -140,7 +140,8 @@ def checks(result: SimulationResult) -> list[str]:
     frame = assumptions(sc)
     stale = frame[frame["warning"] != ""]
     if len(stale):
-        out.append(f"{len(stale)} price(s) are older than 90 days: "
+        out.append(f"{plural(len(stale), 'price')} {'is' if len(stale) == 1 else 'are'} older than "
+                   f"{STALE_AFTER_DAYS} days: "
                    + ", ".join(stale["label"].head(4)) + ("..." if len(stale) > 4 else "") + ".")
     judged = frame["source"].str.contains("judgement", case=False)
     out.append(f"{int(judged.sum())} of {len(frame)} inputs are judgement, not a published source; "

@@ -307,3 +307,18 @@ def test_the_history_chart_shows_the_simulated_fan_the_realised_path_and_labelle
     assert marks["cumulative_usd"].tolist() == [6_000.0]
     names = {trace.name for trace in history_figure(result).data}
     assert {"Realised: the ledger's events replayed", "Price change"} <= names
+
+
+def test_a_strategy_with_no_history_to_replay_is_not_called_realised() -> None:
+    """api-price-shock's gemini and gpt have no history: gemini-only (gemini, falling back to gpt)
+    replays nothing, so neither its chart panel nor its table row reads 'realised at P..'; the two
+    strategies that use or fall back to qwen (an open family with ledger rows) do."""
+    from tco.figures.history import history_spec, realised_summary
+
+    result = backtest.backtest(load_scenario(PRICE_SHOCK), "2024-01", 24, paths=200)
+    assert result.replayed == {"gemini-only": False, "multi-vendor": True, "mostly-self-hosted": True}
+    titles = set(history_spec(result).styles)
+    assert "gemini-only: no history to replay" in titles
+    assert sum(t.startswith("gemini-only: realised") for t in titles) == 0
+    row = realised_summary(result).set_index("Strategy").loc["gemini-only"]
+    assert row["Percentile of the realised NPV"] == "no history to replay (nominal run)"
