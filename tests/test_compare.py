@@ -60,7 +60,7 @@ def test_risks_pair_by_kind_and_options_never_by_position() -> None:
     diff = changed_inputs(a, b)
     assert len(diff) == 1, diff
     row = diff.iloc[0]
-    assert (row["base"], row["current"], row["input"]) == ("0.1", "0.3", "risks.0.annual_probability")
+    assert (row["base"], row["current"], row["input"]) == ("10%", "30%", "risks.0.annual_probability")
     assert row["label"] == describe("risks.0.annual_probability", b).label
     assert "exit" in row["label"].lower()
 
@@ -70,4 +70,4 @@ def test_a_risk_only_one_side_has_reads_as_added() -> None:
     leave = {"kind": "exit", "on": ["api"], "annual_probability": 0.1}
     diff = changed_inputs(build(risks=[price]), build(risks=[leave, price]))
     assert diff["input"].tolist() == ["risks.0.annual_probability"]
-    assert diff["base"].tolist() == [""] and diff["current"].tolist() == ["0.1"]
+    assert diff["base"].tolist() == [""] and diff["current"].tolist() == ["10%"]
