@@ -68,12 +68,14 @@ def adverse_size(param: Param, quantile: float = ADVERSE_QUANTILE) -> float:
     return float(param.value)
 
 
-def stress(sc: Loaded, kind: str, option: str, month: int) -> pd.DataFrame:
+def stress(sc: Loaded, kind: str, option: str, month: int, size: float | None = None
+           ) -> pd.DataFrame:
     """Deterministic NPV of every strategy with and without one forced event.
 
-    The event's size (price or successor multiplier) is the risk's P90 (``adverse_size``); the
-    migration effort is nominal. Returns one row per strategy: base_npv_usd, stressed_npv_usd,
-    impact_usd, impact_share, and in words event_size and why (``explain``).
+    The event's size (price or successor multiplier) is ``size`` where given (a replayed event's
+    recorded size), else the risk's P90 (``adverse_size``); the migration effort is nominal.
+    Returns one row per strategy: base_npv_usd, stressed_npv_usd, impact_usd, impact_share, and
+    in words event_size and why (``explain``).
     """
     if kind not in risks.REGISTRY:
         raise ScenarioError("--event", "must be one of " + ", ".join(risks.REGISTRY))
@@ -96,7 +98,11 @@ def stress(sc: Loaded, kind: str, option: str, month: int) -> pd.DataFrame:
     fired = np.zeros((1, sc.horizon_months), dtype=bool)
     fired[0, month] = True
     impact = stressed.inputs.impact(index, stressed.scenario)
-    size = adverse_size(impact) if impact else None
+    given = size is not None
+    if impact is None:
+        size = None
+    elif size is None:
+        size = adverse_size(impact)
     shocks = Shocks(paths=1, fired={(index, option): fired},
                     impact={(index, option): np.array([1.0 if size is None else size])},
                     weeks={(index, option): np.array(
@@ -106,17 +112,19 @@ def stress(sc: Loaded, kind: str, option: str, month: int) -> pd.DataFrame:
     frame = pd.DataFrame({"strategy": list(sc.strategies), "base_npv_usd": base,
                           "stressed_npv_usd": hit, "impact_usd": hit - base})
     frame["impact_share"] = frame["impact_usd"] / frame["base_npv_usd"].where(frame["base_npv_usd"] != 0)
-    return explain(stressed, frame, kind, option, index, size)
+    return explain(stressed, frame, kind, option, index, size, given)
 
 
-def size_words(sc: Loaded, kind: str, option: str, index: int, size: float | None) -> str:
+def size_words(sc: Loaded, kind: str, option: str, index: int, size: float | None,
+               given: bool = False) -> str:
     """How big the forced event is: 'prices x2.00 (the risk's P90)', 'successor priced x1.60
     (the risk's P90)', 'licence fees on up to 50% of traffic, +3% a month'."""
     spec = risks.kind(kind)
     parts = []
     if size is not None:
         param = sc.inputs.params[f"risks.{index}.{spec.impact_field}"]
-        where = f"the risk's P{ADVERSE_QUANTILE:.0%}"[:-1] if param.uncertain else "the risk's size"
+        where = ("as given" if given else f"the risk's P{100 * ADVERSE_QUANTILE:.0f}"
+                 if param.uncertain else "the risk's size")
         noun = spec.fields[spec.impact_field].label.lower()
         parts.append(f"{noun} x{size:.2f} ({where})")
     if spec.escalation_fields:
@@ -182,10 +190,10 @@ def _why(sc: Loaded, kind: str, option: str, strategy: str, impact_usd: float,
 
 
 def explain(sc: Loaded, frame: pd.DataFrame, kind: str, option: str, index: int,
-            size: float | None) -> pd.DataFrame:
+            size: float | None, given: bool = False) -> pd.DataFrame:
     """``frame`` with event_size and why for each strategy (``stress``'s rows)."""
     out = frame.copy()
-    out["event_size"] = size_words(sc, kind, option, index, size)
+    out["event_size"] = size_words(sc, kind, option, index, size, given)
     out["why"] = [_why(sc, kind, option, s, v, size)
                   for s, v in zip(out["strategy"], out["impact_usd"], strict=True)]
     return out

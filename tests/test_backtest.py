@@ -66,7 +66,7 @@ def test_one_replayed_event_equals_its_stress_test(kind: str, ledger_row: dict, 
     assert result.events["applied"].tolist() == [True] and result.events["month"].tolist() == [5]
     own = next(i for i, r in enumerate(sc.risks) if r.kind == kind and "gemini" in r.on)
     assert sc.inputs.impact(own, sc.scenario).nominal == size  # the stress test's size is the ledger's
-    stressed = stress(result.scenario, kind, "gemini", 5)
+    stressed = stress(result.scenario, kind, "gemini", 5, size=size)  # not the default P90
     np.testing.assert_allclose(result.realised_npv_usd, stressed["stressed_npv_usd"], rtol=1e-9, atol=0)
     assert not np.allclose(result.realised_npv_usd, stressed["base_npv_usd"])  # the event did something
 
