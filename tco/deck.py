@@ -16,18 +16,17 @@ import io
 from dataclasses import dataclass
 
 import pandas as pd
-from pptx.chart.data import CategoryChartData
-from pptx.enum.chart import XL_CHART_TYPE
-from pptx.util import Inches, Pt
+from pptx.util import Inches
 
 import tco.calendar as calendar
 import tco.capacity as capacity
+import tco.narrative as narrative
 import tco.prices as prices
 import tco.slides as slides
 import tco.triggers as triggers
 from tco.export import edits, fiscal_years, provenance
 from tco.figures import data, stories
-from tco.figures.pptx import add_chart, caption, rgb
+from tco.figures.pptx import add_chart, caption
 from tco.figures.spec import FigureSpec
 from tco.format import pct, usd
 from tco.glossary import describe
@@ -50,9 +49,6 @@ COMPARISON = ("deterministic_npv", "mean", "p95", "cvar95", "p_cheapest", "expec
 GLOSSARY_TERMS = ("deterministic_npv", "mean", "p5", "p95", "cvar95", "p_cheapest", "expected_regret",
                   "lock_in_premium")
 MODIFIED = "Modified from the shipped scenario"
-BRIDGE_STEPS = ("Nominal", "+ uncertain inputs", "+ vendor shocks", "Expected")
-BRIDGE_COLOURS = ("#1F2A44", "#C0504D", "#2E7D32")
-"""The two ends, a step that adds cost, a step that takes it off."""
 SHORT_YEAR_MONTHS = 3
 """A fiscal year with fewer months than this at either end of the horizon gets a note."""
 
@@ -63,12 +59,6 @@ class Hedge:
 
     lead: str
     points: tuple[str, ...]
-
-
-def _tail_words(sc: Scenario) -> str:
-    years = sc.horizon_months / 12
-    span = f"{years:g}-year" if float(years).is_integer() else f"{sc.horizon_months}-month"
-    return f"the average of the worst 5% of futures over the {span} horizon"
 
 
 def _chart_slide(prs, spec: FigureSpec, title: str | None = None) -> None:
@@ -109,7 +99,8 @@ def _decision(prs, sc: Scenario, result: SimulationResult, pair: tuple[str, str]
     points = bullets(result)[:3]
     row = table.loc[best]
     ask = (f"The ask: approve {best} for {sc.horizon_months} months, an expected "
-           f"{usd(row['mean'])} in present value ({_tail_words(sc)}: {usd(row['cvar95'])})")
+           f"{usd(row['mean'])} in present value ({narrative.tail_words(sc.horizon_months)}: "
+           f"{usd(row['cvar95'])})")
     ask += (f"; revisit if a trigger on 'What would change our mind' fires ({pair[1]} is the "
             "fallback choice)." if pair else ".")
     points.append(ask)
@@ -122,46 +113,16 @@ def _decision(prs, sc: Scenario, result: SimulationResult, pair: tuple[str, str]
 
 
 def _bridge(prs, result: SimulationResult) -> None:
-    """Nominal -> + uncertain inputs -> + vendor shocks -> expected, as a waterfall of stacked
-    columns (an invisible base under each step): the steps add up to the expected NPV."""
-    table = result.summary()
-    best = str(table["mean"].idxmin())
-    row = table.loc[best]
-    nominal, shocks, expected = (float(row["deterministic_npv"]), float(row["lock_in_premium"]),
-                                 float(row["mean"]))
-    drift = expected - nominal - shocks
-    page = slides.slide(prs, f"From the nominal to the expected cost: {best}")
-    after_drift = nominal + drift
-    texts = [usd(nominal), ("+" if drift >= 0 else "-") + usd(abs(drift)),
-             ("+" if shocks >= 0 else "-") + usd(abs(shocks)), usd(expected)]
-    chart_data = CategoryChartData()
-    # The amounts ride in the category labels, below the axis, where no bar can cover them.
-    chart_data.categories = [f"{step}: {words}" for step, words in zip(BRIDGE_STEPS, texts, strict=True)]
-    chart_data.add_series("base", [0.0, min(nominal, after_drift), min(after_drift, expected), 0.0])
-    chart_data.add_series("total", [nominal, 0.0, 0.0, expected])
-    chart_data.add_series("adds", [0.0, max(drift, 0.0), max(shocks, 0.0), 0.0])
-    chart_data.add_series("takes off", [0.0, max(-drift, 0.0), max(-shocks, 0.0), 0.0])
-    height_in = 4.3
-    chart = page.shapes.add_chart(XL_CHART_TYPE.COLUMN_STACKED, slides.MARGIN, Inches(BODY_TOP_IN),
-                                  slides.CONTENT_W, Inches(height_in), chart_data).chart
-    chart.has_legend = False
-    chart.plots[0].gap_width = 60
-    for series, colour in zip(chart.plots[0].series, (None, *BRIDGE_COLOURS), strict=True):
-        if colour is None:
-            series.format.fill.background()
-            continue
-        series.format.fill.solid()
-        series.format.fill.fore_color.rgb = rgb(colour)
-    chart.value_axis.tick_labels.number_format = '"$"#,##0'
-    chart.value_axis.tick_labels.number_format_is_linked = False
-    chart.value_axis.tick_labels.font.size = Pt(CHART_PT)
-    chart.category_axis.tick_labels.font.size = Pt(14)
-    slides.text(page, f"Expected cost of {best} {usd(expected)} against {usd(nominal)} on nominal "
-                f"inputs: uncertain inputs {'add' if drift >= 0 else 'take off'} {usd(abs(drift))} "
-                f"and vendor shocks (the lock-in premium) {'add' if shocks >= 0 else 'take off'} "
-                f"{usd(abs(shocks))}. Present values over {result.scenario.horizon_months} months; "
-                "expected is the mean of the simulated futures.",
-                BODY_TOP_IN + height_in + 0.15, 16)
+    """Nominal -> + uncertain inputs -> + vendor shocks -> expected: the page's waterfall, and the
+    sentence that adds it up."""
+    spec = data.bridge(result)
+    page = slides.slide(prs, spec.title)
+    height_in = 4.4
+    add_chart(page, spec, slides.MARGIN, Inches(BODY_TOP_IN), slides.CONTENT_W, Inches(height_in),
+              CHART_PT)
+    slides.text(page, narrative.bridge_sentence(result) + f". Present values over "
+                f"{result.scenario.horizon_months} months; expected is the mean of the simulated "
+                "futures.", BODY_TOP_IN + height_in + 0.15, 16)
 
 
 def _npv(prs, sc: Scenario, result: SimulationResult) -> None:
@@ -172,12 +133,10 @@ def _npv(prs, sc: Scenario, result: SimulationResult) -> None:
     add_chart(page, spec, slides.MARGIN, Inches(BODY_TOP_IN), Inches(chart_w_in),
               Inches(BOTTOM_IN - BODY_TOP_IN), CHART_PT)
     table = result.summary()
-    best, safe = str(table["mean"].idxmin()), str(table["cvar95"].idxmin())
-    lead = f"Tail: {_tail_words(sc)}"
+    lead = f"Tail: {narrative.tail_words(sc.horizon_months)}"
     points = [f"{name}: {usd(row['cvar95'])} (expected {usd(row['mean'])})"
               for name, row in table.iterrows()]
-    points.append(f"{best} is also the safest." if safe == best else
-                  f"{safe} is safer in the tail; {best} is cheaper in expectation.")
+    points.append(narrative.tail_sentence(result))
     left = slides.MARGIN_IN + chart_w_in + 0.2
     slides.bullets(page, lead, points, BODY_TOP_IN, lead_pt=16, point_pt=14,
                    width_in=13.333 - slides.MARGIN_IN - left, left_in=left)
@@ -380,11 +339,11 @@ def backup_specs(sc: Scenario, result: SimulationResult) -> list[FigureSpec]:
 
 
 def figure_specs(sc: Scenario, result: SimulationResult) -> list[FigureSpec]:
-    """Every figure spec the deck draws, in slide order: the NPV chart and the one tornado of the
-    main part, then the backup's."""
+    """Every figure spec the deck draws, in slide order: the bridge, the NPV chart and the one
+    tornado of the main part, then the backup's."""
     pair = triggers.contenders(result)
-    return [data.npv_summary(result), _gap_tornado(sc, pair, next(iter(sc.strategies))),
-            *backup_specs(sc, result)]
+    return [data.bridge(result), data.npv_summary(result),
+            _gap_tornado(sc, pair, next(iter(sc.strategies))), *backup_specs(sc, result)]
 
 
 def _notes(prs, result: SimulationResult, link: str | None) -> None:
@@ -416,13 +375,13 @@ def build_deck(sc: Scenario, result: SimulationResult, hedge: Hedge | None = Non
     _bridge(prs, result)
     _npv(prs, sc, result)
     _fiscal_years(prs, sc, result)
-    _chart_slide(prs, specs[1])
+    _chart_slide(prs, specs[2])
     _stresses(prs, sc)
     _triggers(prs, sc, result, pair)
     _hedge(prs, hedge)
     _backup_divider(prs)
     _cards(prs, sc)
-    for spec in specs[2:]:
+    for spec in specs[3:]:
         _chart_slide(prs, spec, f"{BACKUP}: {spec.title}")
     _capacity(prs, sc)
     _comparison(prs, sc, result)

@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 import tco.export as export
 import tco.glossary as glossary
 import tco.report as report
+from tco.format import plural
 from tco.simulate import SimulationResult
 
 SUMMARY, MONTHLY, FISCAL, ASSUMPTIONS, GLOSSARY, PROVENANCE = (
@@ -97,7 +98,7 @@ def _fiscal_headers(tidy: pd.DataFrame) -> dict[str, str]:
     """'FY2027' -> 'FY2027 (5 months)' where the horizon covers part of the year."""
     one = tidy[(tidy["strategy"] == tidy["strategy"].iloc[0]) & (tidy["line"] == tidy["line"].iloc[0])]
     months = one.groupby("fiscal_year", sort=False).size()
-    return {fy: fy if n == 12 else f"{fy} ({n} months)" for fy, n in months.items()}
+    return {fy: fy if n == 12 else f"{fy} ({plural(n, 'month')})" for fy, n in months.items()}
 
 
 def _cell(value: object) -> object:

@@ -47,6 +47,18 @@ class Trigger:
     """The threshold or the months that flip the ranking."""
 
 
+def said(x: float, unit: str, significant: int = 3) -> str:
+    """A value with its unit in words: '$153,000 per FTE-year', '14.6% per month', '6,590,000
+    requests per month'."""
+    text = quantity(x, unit, significant)
+    if unit.startswith("$"):
+        return text + unit[1:]
+    if unit.startswith(("fraction", "probability")):
+        rest = unit.partition(" per ")[2]
+        return text + (f" per {rest}" if rest else "")
+    return f"{text} {unit}".strip()
+
+
 def contenders(result: SimulationResult) -> tuple[str, str] | None:
     """(recommended, runner-up) by expected NPV; None with one strategy."""
     means = result.summary()["mean"].sort_values(kind="stable")
@@ -117,8 +129,8 @@ def input_triggers(sc: Loaded, result: SimulationResult) -> list[Trigger]:
             continue
         label = glossary.describe(path, sc)
         direction = "rises above" if at > nominal else "falls below"
-        out.append(Trigger(label.label, quantity(nominal, label.unit),
-                           f"{direction} {quantity(at, label.unit)}: {runner} becomes cheaper"))
+        out.append(Trigger(label.label, said(nominal, label.unit, 6),
+                           f"{direction} {said(at, label.unit)}: {runner} becomes cheaper"))
     return out
 
 

@@ -37,8 +37,8 @@ LAYERS: list[tuple[str, ...]] = [
     # 7: deterministic model and Monte Carlo
     ("tco.model", "tco.simulate"),
     # 8: analysis and words
-    ("tco.sensitivity", "tco.stress", "tco.report", "tco.story", "tco.compare", "tco.gate", "tco.hazards",
-     "tco.backtest", "tco.holdout", "tco.tax", "tco.triggers"),
+    ("tco.narrative", "tco.sensitivity", "tco.stress", "tco.report", "tco.story", "tco.compare",
+     "tco.gate", "tco.hazards", "tco.backtest", "tco.holdout", "tco.tax", "tco.triggers"),
     # 9: figures
     ("tco.figures",),
     # 10: exports and deck

@@ -135,6 +135,7 @@ def compute(scenario_yaml: str, paths: int, seed: int, comments: str = "{}") -> 
 
 FIGURES = {
     "NPV per strategy": lambda v: specs.npv_summary(v.result),
+    "From nominal to expected NPV": lambda v: specs.bridge(v.result),
     "Cumulative cost fan chart": lambda v: specs.fan_chart(v.result),
     "NPV distribution": lambda v: specs.npv_distribution(v.result),
     "Events fired": lambda v: specs.events(v.result),

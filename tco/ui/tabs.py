@@ -42,8 +42,10 @@ TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "History", "
         "Export"]
 EDITING_TABS = ("Compare", "Assumptions", "Export")
 """Left out when the page is embedded: they edit inputs or make files; the embed shows results."""
-STRESS_COLUMNS = {"stress": "Stress", "strategy": "Strategy", "base_npv_usd": "Base NPV",
-                  "stressed_npv_usd": "Stressed NPV", "impact_usd": "Impact", "impact_share": "Impact (%)"}
+STRESS_COLUMNS = {"stress": "Stress", "event_size": "Event size", "strategy": "Strategy",
+                  "impact_usd": "Impact", "impact_share": "Impact (%)", "why": "Why",
+                  "base_npv_usd": "Base NPV", "stressed_npv_usd": "Stressed NPV"}
+"""A stress row's columns in the order the page shows them: the what and why before the NPVs."""
 
 
 def show(fig: go.Figure, key: str) -> None:
@@ -154,14 +156,19 @@ def stress_table(frame: pd.DataFrame) -> pd.DataFrame:
     """A stress frame as text with readable column names."""
     money = {c: frame[c].map(usd) for c in ("base_npv_usd", "stressed_npv_usd", "impact_usd")}
     shown = frame.assign(**money, impact_share=frame["impact_share"].map(lambda v: pct(v, 1)))
-    return shown.rename(columns=STRESS_COLUMNS)
+    return shown[[c for c in STRESS_COLUMNS if c in shown]].rename(columns=STRESS_COLUMNS)
+
+
+STRESS_CONFIG = {"Why": st.column_config.TextColumn("Why", width="large"),
+                 "Event size": st.column_config.TextColumn("Event size", width="medium")}
+"""The words get the room: the page wraps nothing in a table cell, so they must not be clipped."""
 
 
 def stress_tab(view: View) -> None:
     sc = view.scenario
     if not view.stresses.empty:
         st.markdown("**The scenario's named stresses**")
-        st.dataframe(stress_table(view.stresses), hide_index=True)
+        st.dataframe(stress_table(view.stresses), hide_index=True, column_config=STRESS_CONFIG)
     st.markdown("**Force one event**")
     a, b, c = st.columns(3)
     first = sc.risks[0] if sc.risks else None
@@ -176,9 +183,12 @@ def stress_tab(view: View) -> None:
     except ScenarioError as exc:
         st.warning(f"Cannot force this event: {exc}")
         return
+    st.caption(f"Event size: {frame['event_size'].iloc[0]}. A forced event takes the risk's adverse "
+               "(P90) size; a fall in cost is said in words.")
     show(stress_figure(frame, f"{risks.label(kind)} on {option} in month {month}: "
                        "NPV impact per strategy"), "fig_stress")
-    st.dataframe(stress_table(frame), hide_index=True)
+    st.dataframe(stress_table(frame.drop(columns="event_size")), hide_index=True,
+                 column_config=STRESS_CONFIG)
 
 
 def assumptions_tab(base: Scenario, current: Scenario) -> None:
