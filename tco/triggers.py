@@ -48,9 +48,12 @@ class Trigger:
 
 
 def said(x: float, unit: str, significant: int = 3) -> str:
-    """A value with its unit in words: '$153,000 per FTE-year', '14.6% per month', '6,590,000
-    requests per month'."""
+    """A value with its unit in words, to ``significant`` figures: '$153,000 per FTE-year',
+    '14.6% per month', '6,590,000 requests per month', '1.36x'."""
+    x = float(f"{x:.{significant}g}")
     text = quantity(x, unit, significant)
+    if unit in ("multiplier", "ratio"):
+        return f"{text}x"
     if unit.startswith("$"):
         return text + unit[1:]
     if unit.startswith(("fraction", "probability")):
