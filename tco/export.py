@@ -23,6 +23,7 @@ import tco.catalog as catalog
 import tco.glossary as glossary
 import tco.lines as lines
 import tco.prices as prices
+import tco.report as report
 from tco.load import Loaded as Scenario
 from tco.load import dumps
 from tco.model import evaluate_kernel
@@ -145,7 +146,7 @@ def fiscal_years(result: SimulationResult) -> pd.DataFrame:
 
 
 CSV_DIR_FILES = ("summary.csv", "monthly_percentiles.csv", "monthly_cost_by_line.csv",
-                 "fiscal_years.csv", "paths.csv", "columns.csv", "provenance.json")
+                 "fiscal_years.csv", "paths.csv", "assumptions.csv", "columns.csv", "provenance.json")
 """The files ``write_csv_dir`` writes (``csv_files``' keys), checked before a run starts."""
 
 
@@ -155,7 +156,15 @@ def _frames(result: SimulationResult) -> dict[str, pd.DataFrame]:
             "monthly_percentiles.csv": _with_provenance(result.monthly_percentiles(), result),
             "monthly_cost_by_line.csv": monthly_lines(result),
             "fiscal_years.csv": fiscal_years(result),
-            "paths.csv": result.paths_frame()}
+            "paths.csv": result.paths_frame(),
+            "assumptions.csv": assumptions_frame(result.scenario)}
+
+
+def assumptions_frame(sc: Scenario) -> pd.DataFrame:
+    """Every input with its label, value, unit, source (an edit on the page says so) and as-of
+    date: the Assumptions table as a CSV."""
+    return report.assumptions(sc).rename(columns={"label": "input_label", "unit": "input_unit"})[
+        ["input_label", "value", "nominal", "input_unit", "source", "as_of", "warning", "input"]]
 
 
 def _columns_csv(frames: dict[str, pd.DataFrame], sc: Scenario) -> bytes:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 from PIL import ImageFont
 from pptx import Presentation
@@ -250,6 +251,8 @@ def test_page_edits_travel_into_every_export() -> None:
     archive = zipfile.ZipFile(io.BytesIO(bundle_zip(result, workbook_bytes(result, LINK), LINK)))
     assert json.loads(archive.read("provenance.json"))["edits"][0]["note"] == note
     assert "columns.csv" in archive.namelist()
+    sources = pd.read_csv(io.BytesIO(archive.read("assumptions.csv"))).set_index("input")["source"]
+    assert sources["workload.requests_per_month"] == note
     yaml_text = archive.read("scenario.yaml").decode()
     assert f"requests_per_month: 5000000  # {note}" in yaml_text
     assert loads(yaml_text).inputs.params["workload.requests_per_month"].source == note
