@@ -333,3 +333,19 @@ def test_embedded_view_badges_edited_inputs() -> None:
                for m in edited.markdown)
     plain = _app(embedded=True, scenario="startup-api-cheaper")
     assert not any("Modified:" in m.value for m in plain.markdown)
+
+
+def test_trigger_words() -> None:
+    """Months are numbered as the scenario's stresses number them (from 0); values read with their
+    unit to three figures."""
+    from tco.triggers import _span, said
+
+    tried = [0, 3, 6, 9, 12]
+    assert _span([0, 3, 6, 9, 12], tried) == "if it happens at any time"
+    assert _span([0, 3], tried) == "if it happens by month 3"
+    assert _span([9, 12], tried) == "if it happens from month 9 on"
+    assert _span([3, 6], tried) == "if it happens in months 3 to 6"
+    assert said(6_148_775, "requests per month") == "6,150,000 requests per month"
+    assert said(155_111, "$ per FTE-year") == "$155,000 per FTE-year"
+    assert said(0.14634, "fraction per month") == "14.6% per month"
+    assert said(1.3612, "multiplier") == "1.36x"
