@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 import tco.lines as lines
+import tco.narrative as narrative
 import tco.options as options
 import tco.risks as risks
 from tco.figures.spec import (
@@ -262,6 +263,19 @@ def npv_summary(result: SimulationResult) -> FigureSpec:
     styles = {**_strategy_styles(names), DETERMINISTIC: Style(ROLES["deterministic"], marker="diamond")}
     return FigureSpec("npv_summary", "bar", "Expected NPV per strategy (whiskers: P5 to P95)", STRATEGY,
                       _column_axis("mean"), _concat([bars, marks]), styles)
+
+
+def bridge(result: SimulationResult, strategy: str | None = None) -> FigureSpec:
+    """From nominal to expected NPV for one strategy (default the cheapest in expectation): the
+    deterministic NPV, what uncertain inputs add, what vendor shocks add, the expected NPV
+    (``tco.narrative.bridge_rows``)."""
+    rows = narrative.bridge_rows(result, strategy)
+    name = str(rows["strategy"][0])
+    frame = pd.DataFrame({"series": name, "x": rows["step"], "y": rows["amount_usd"],
+                          "measure": rows["measure"], "text": rows["text"]})
+    colour = strategy_colours(result.strategies)[name]
+    return FigureSpec("bridge", "waterfall", f"From nominal to expected NPV: {name}", Axis("", "category"),
+                      Axis("NPV of total cost ($)", "usd"), frame, {name: Style(colour)})
 
 
 def fan_chart(result: SimulationResult) -> FigureSpec:
