@@ -28,7 +28,7 @@ import tco.options as options
 import tco.risks as risks
 from tco.draws import Shocks
 from tco.errors import ScenarioError
-from tco.format import pct, usd
+from tco.format import pct, plural, usd
 from tco.hazards import p5_p95_coverage
 from tco.load import Loaded, validate
 from tco.model import nominal_inputs
@@ -66,7 +66,8 @@ class Window:
 
     @property
     def label(self) -> str:
-        return f"{self.start} to {calendar.shift(self.start, self.months - 1)} ({self.months} months)"
+        end = calendar.shift(self.start, self.months - 1)
+        return f"{self.start} to {end} ({plural(self.months, 'month')})"
 
 
 def last_month(timeline: ledger.Timeline) -> str:
@@ -266,6 +267,13 @@ class Backtest:
     @property
     def without_history(self) -> list[str]:
         return [name for name, h in self.histories.items() if h is None]
+
+    @property
+    def replayed(self) -> dict[str, bool]:
+        """Whether each strategy's realised path replays any history: False where no option it
+        uses or falls back to has one, so its 'realised' cost is the nominal run, no validation."""
+        return {name: any(self.histories.get(o) is not None for o in (*plan.mix, *plan.chain))
+                for name, plan in self.scenario.strategies.items()}
 
 
 def backtest(sc: Loaded, start: str | None = None, months: int | None = None,

@@ -36,3 +36,44 @@ def pct(x: float, digits: int = 0) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     return f"{100 * x:.{digits}f}%"
+
+
+def plain(x: float, significant: int = 6) -> str:
+    """A number with thousands separators and up to ``significant`` figures, never in scientific
+    notation: 5e6 -> '5,000,000', 1.146972 -> '1.14697', 0.0000125 -> '0.0000125'."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if x == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(x)))
+    decimals = max(0, significant - 1 - magnitude)
+    text = f"{round(x, decimals):,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def is_fraction(unit: str) -> bool:
+    """A unit whose values read as percentages: 'fraction 0-1', 'fraction per month',
+    'probability per year'."""
+    return unit.startswith(("fraction", "probability"))
+
+
+def quantity(x: float, unit: str = "", significant: int = 6) -> str:
+    """A value in its unit, as people read it, the one format every view uses for an input:
+    money '$5,000,000' or '$2.50', fractions and growth as percentages '3%' or '2.5%', anything
+    else with separators '20,000,000'."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if is_fraction(unit):
+        return f"{plain(100 * x, significant)}%"
+    if unit.startswith("$"):
+        text = plain(abs(x), significant)
+        whole, _, cents = text.partition(".")
+        if abs(x) < 1e4 and len(cents) < 2 and not float(x).is_integer():
+            text = f"{whole}.{cents:0<2}"  # cents: '$2.50', not '$2.5'
+        return f"{'-' if x < 0 else ''}${text}"
+    return plain(x, significant)
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """'1 price', '3 prices', '1 month', '5 months'."""
+    return f"{count:,} {singular if count == 1 else (many or singular + 's')}"

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 import tco.glossary as glossary
+import tco.narrative as narrative
 import tco.risks as risks
 from tco.distributions import Distribution
 from tco.fields import Bounds
-from tco.format import pct, usd
+from tco.format import pct, quantity, usd
 from tco.inputs import Param
 from tco.load import Loaded as Scenario
 from tco.load import get_path, set_path, validate
@@ -35,20 +37,12 @@ def verdict(result: SimulationResult) -> str:
     """One paragraph a board member understands, generated from the numbers."""
     table = result.summary()
     sc = result.scenario
-    best = table["mean"].idxmin()
-    safest = table["p95"].idxmin()
+    best = narrative.cheapest(table)
     exposed = table["lock_in_premium"].idxmax()
     years = sc.horizon_months / 12
     text = (f"Over {years:g} years, {best} has the lowest expected cost: {usd(table.loc[best, 'mean'])} "
             f"in present value, and it is the cheapest strategy on {pct(table.loc[best, 'p_cheapest'])} "
-            f"of {result.paths:,} simulated futures.")
-    if safest == best:
-        text += (f" It is also the safest in a bad year: in the worst 5% of futures it costs "
-                 f"{usd(table.loc[best, 'p95'])} or more (average of that tail "
-                 f"{usd(table.loc[best, 'cvar95'])}).")
-    else:
-        text += (f" In the bad tail {safest} is safer: its P95 is {usd(table.loc[safest, 'p95'])} "
-                 f"against {usd(table.loc[best, 'p95'])} for {best}.")
+            f"of {result.paths:,} simulated futures. {narrative.tail_sentence(result)}")
     text += (f" Vendor shocks ({_shock_phrases(sc, table)}) add "
              f"{usd(table.loc[exposed, 'lock_in_premium'])} to {exposed}'s expected cost, the largest "
              f"lock-in premium of the strategies compared")
@@ -71,18 +65,24 @@ def _shock_phrases(sc: Scenario, table: pd.DataFrame) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def describe(value: float | Distribution) -> str:
+PARAMETER_NAMES = {"triangular": ("low", "mode", "high"), "pert": ("low", "mode", "high"),
+                   "uniform": ("low", "high")}
+"""Names of the list-form distributions' parameters, in order."""
+DISTRIBUTION_DIGITS = 4
+"""Significant figures of a distribution's parameters in words: enough to tell two apart."""
+
+
+def describe(value: float | Distribution, unit: str = "") -> str:
+    """An input's value in words, in its unit: '$5,000,000', '3%', 'lognormal (median 1, P90
+    1.147)', 'triangular (low $4, mode $8, high $20)'."""
     if isinstance(value, Distribution):
         body = value.to_yaml()[value.form]
-        args = ", ".join(f"{k} {_number(v)}" for k, v in body.items()) if isinstance(body, dict) else (
-            ", ".join(_number(v) for v in body))
-        return f"{value.form}({args})"
-    return _number(value)
-
-
-def _number(v: float) -> str:
-    """20000000 -> '20,000,000'; 0.0825 -> '0.0825'."""
-    return f"{v:,.0f}" if abs(v) >= 1e4 and float(v).is_integer() else f"{v:,.6g}"
+        pairs = body.items() if isinstance(body, dict) else zip(
+            PARAMETER_NAMES.get(value.form, ()), body, strict=False)
+        args = ", ".join(f"{k.upper() if k.startswith('p') and k[1:].isdigit() else k} "
+                         f"{quantity(v, unit, DISTRIBUTION_DIGITS)}" for k, v in pairs)
+        return f"{value.form} ({args})"
+    return quantity(value, unit)
 
 
 def age_days(as_of: str | None, today: dt.date | None = None) -> int | None:
@@ -109,19 +109,22 @@ def assumptions(sc: Scenario, today: dt.date | None = None) -> pd.DataFrame:
         age = stale_days(p, today)
         label = glossary.describe(path, sc)
         rows.append({"label": label.label,
-                     "value": describe(p.value), "nominal": p.nominal, "unit": label.unit,
+                     "value": describe(p.value, label.unit), "nominal": p.nominal, "unit": label.unit,
                      "source": p.source, "as_of": p.as_of or "",
                      "warning": f"{age} days old" if age is not None else "", "input": path})
     return pd.DataFrame(rows)
 
 
-def apply_nominal(sc: Scenario, changes: dict[str, float]) -> Scenario:
+def apply_nominal(sc: Scenario, changes: dict[str, float],
+                  notes: Mapping[str, str] | None = None) -> Scenario:
     """Return a scenario with inputs moved to new nominal values.
 
     A fixed input takes the value. A distribution keeps its shape: scaled by new / old nominal when
     the field cannot go negative and the old nominal is not zero, shifted by the difference
     otherwise, so a slider moves the centre of an uncertain input without dropping its spread.
-    Catalog-derived defaults become explicit fields.
+    Catalog-derived defaults become explicit fields. A moved distribution's numbers are kept at
+    ``SIGNIFICANT_DIGITS``, so a scenario written back reads 0.01, not 0.010000000000000002.
+    ``notes`` gives the changed fields their new source comments.
     """
     params = sc.inputs.params
     data = to_dict(sc.scenario)
@@ -132,7 +135,15 @@ def apply_nominal(sc: Scenario, changes: dict[str, float]) -> Scenario:
             value = _move(p.value, float(new), p.bounds)
         set_path(data, path, value)
     kept = {k: v for k, v in dict(sc.comments).items() if k not in changes}
-    return validate(data, kept)
+    return validate(data, {**kept, **(notes or {})})
+
+
+SIGNIFICANT_DIGITS = 12
+"""Digits a moved value keeps: those a share link carries, and no float noise."""
+
+
+def _significant(v: float) -> float:
+    return float(f"{v:.{SIGNIFICANT_DIGITS}g}")
 
 
 def _move(dist: Distribution, new: float, bounds: Bounds) -> dict[str, Any]:
@@ -141,13 +152,13 @@ def _move(dist: Distribution, new: float, bounds: Bounds) -> dict[str, Any]:
     body = dist.to_yaml()[dist.form]
 
     def move(v: float) -> float:
-        return v * new / old if positive and old != 0 else v + (new - old)
+        return _significant(v * new / old if positive and old != 0 else v + (new - old))
 
     if isinstance(body, list):
         moved: Any = [move(v) for v in body]
     else:
         moved = {k: (move(v) if k in ("median", "p90", "mean") else
-                     v * abs(new / old) if k == "sd" and positive and old != 0 else v)
+                     _significant(v * abs(new / old)) if k == "sd" and positive and old != 0 else v)
                  for k, v in body.items()}
     if bounds.le is not None and isinstance(moved, list):
         moved = [min(v, bounds.le) for v in moved]
@@ -156,16 +167,37 @@ def _move(dist: Distribution, new: float, bounds: Bounds) -> dict[str, Any]:
     return {dist.form: moved}
 
 
+def identity(sc: Scenario, path: str) -> str:
+    """The name an input keeps across scenarios: a risk's fields are known by the risk's kind and
+    options ('risks[licence_change on llama-70b].escalation_cap'), never by its list position,
+    so two scenarios that list their risks in another order still pair the same risk. Two risks
+    of one kind on the same options are told apart by their order among themselves."""
+    head, _, rest = path.partition(".")
+    if head != "risks":
+        return path
+    index, _, field = rest.partition(".")
+    risk = sc.risks[int(index)]
+    same = [i for i, r in enumerate(sc.risks[:int(index)])
+            if r.kind == risk.kind and sorted(r.on) == sorted(risk.on)]
+    tag = f" #{len(same) + 1}" if same else ""
+    return f"risks[{risk.kind} on {', '.join(sorted(risk.on))}{tag}].{field}"
+
+
 def changed_inputs(base: Scenario, current: Scenario) -> pd.DataFrame:
-    """Inputs whose value differs between two scenarios: label, base, current, and the path."""
-    before, after = base.inputs.params, current.inputs.params
+    """Inputs whose value differs between two scenarios: label, base, current, and the path.
+
+    Inputs pair by ``identity``: a risk by its kind and options, anything else by its path.
+    """
+    before = {identity(base, path): (path, p) for path, p in base.inputs.params.items()}
+    after = {identity(current, path): (path, p) for path, p in current.inputs.params.items()}
     rows = []
-    for path in dict.fromkeys([*before, *after]):
-        a, b = before.get(path), after.get(path)
+    for key in dict.fromkeys([*before, *after]):
+        (path_a, a), (path_b, b) = before.get(key, ("", None)), after.get(key, ("", None))
         if a is None or b is None or a.value != b.value:
-            rows.append({"label": glossary.describe(path, current if b is not None else base).label,
-                         "base": describe(a.value) if a else "",
-                         "current": describe(b.value) if b else "", "input": path})
+            path, sc = (path_b, current) if b is not None else (path_a, base)
+            label = glossary.describe(path, sc)
+            rows.append({"label": label.label, "base": describe(a.value, label.unit) if a else "",
+                         "current": describe(b.value, label.unit) if b else "", "input": path})
     for field in ("horizon_months",):
         if get_path(base, field) != get_path(current, field):
             rows.append({"label": glossary.describe(field).label, "base": str(get_path(base, field)),

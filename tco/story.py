@@ -12,18 +12,19 @@ import pandas as pd
 
 import tco.calendar as calendar
 import tco.glossary as glossary
+import tco.narrative as narrative
 import tco.options as options
 import tco.risks as risks
-from tco.format import pct, usd
+from tco.format import pct, plural, usd
 from tco.load import Loaded
-from tco.report import assumptions
+from tco.report import STALE_AFTER_DAYS, assumptions
 from tco.simulate import SimulationResult
 
 
 def recommendation(result: SimulationResult) -> str:
     """One sentence: the strategy with the lowest expected cost, and how often it wins."""
     table = result.summary()
-    best = table["mean"].idxmin()
+    best = narrative.cheapest(table)
     years = result.scenario.horizon_months / 12
     return (f"Choose {best}: over {years:g} years it has the lowest expected cost, "
             f"{usd(table.loc[best, 'mean'])} in present value, and is the cheapest strategy in "
@@ -35,24 +36,18 @@ def bullets(result: SimulationResult) -> list[str]:
     holds between the two views."""
     table = result.summary()
     sc = result.scenario
-    best = table["mean"].idxmin()
+    best = narrative.cheapest(table)
     nominal_best = table["deterministic_npv"].idxmin()
     row = table.loc[best]
-    premium = row["lock_in_premium"]
-    drift = row["mean"] - row["deterministic_npv"] - premium
     kinds = [c.removeprefix("events_") for c in table.columns if c.startswith("events_")]
     fired = {k: row[f"events_{k}"] for k in kinds if row[f"events_{k}"] > 0}
     driver = max(fired, key=fired.get) if fired else None
-    why = (f"Expected cost {usd(row['mean'])} against {usd(row['deterministic_npv'])} on nominal "
-           f"inputs: vendor shocks add {usd(premium)} (the lock-in premium)")
+    why = narrative.bridge_sentence(result, best)
     if driver is not None:
         why += (f", mostly {risks.phrase(driver)} ({fired[driver]:.2f} a path on the options "
                 f"{best} uses)")
-    why += f"; uncertain inputs add {usd(drift)}."
-    safest = table["cvar95"].idxmin()
-    tail = (f"In the worst 5% of futures {best} averages {usd(row['cvar95'])}"
-            + (", the lowest of the strategies." if safest == best else
-               f"; {safest} is safer there at {usd(table.loc[safest, 'cvar95'])}."))
+    why += "."
+    tail = narrative.tail_sentence(result)
     if nominal_best == best:
         ranking = (f"The ranking holds: {best} is also cheapest on nominal inputs "
                    f"({usd(row['deterministic_npv'])}).")
@@ -120,28 +115,22 @@ def strategy_card(sc: Loaded, name: str) -> str:
 
 
 def stress_story(sc: Loaded, frame: pd.DataFrame, kind: str, option: str, month: int) -> str:
-    """What a forced event does, with its size, and why a strategy's cost may fall."""
+    """What a forced event does, with its size (``tco.stress``'s event_size), and why each
+    strategy whose cost falls pays less (its why)."""
     spec = risks.kind(kind)
-    size = ""
-    for i, risk in enumerate(sc.risks):
-        if risk.kind == kind and option in risk.on and spec.impact_field:
-            value = sc.inputs.params[f"risks.{i}.{spec.impact_field}"].nominal
-            size = f", prices x{value:g}"
-            break
-    cheaper = frame[frame["impact_usd"] < 0]["strategy"].tolist()
-    text = f"{spec.label} on {option} in month {month}{size}."
-    if cheaper:
-        option_spec = sc.options[option]
-        kind = options.of(option_spec)
-        if (spec.effects & risks.Effect.ESCALATE and kind.track(option_spec)
-                and kind.fee_at_release(option_spec)):
-            text += (f" {', '.join(cheaper)} cost less afterwards: the family stops releasing, so "
-                     "no later release ever owes the licence fee tested at release, and traffic "
-                     "moves to the fallback as the weights age.")
-        else:
-            text += (f" {', '.join(cheaper)} cost less afterwards: the traffic moves to a cheaper "
-                     "option (its fallback) or the event lowers prices.")
-    return text
+    text = f"{spec.label} on {option} in month {month}: {frame['event_size'].iloc[0]}."
+    falls = frame[frame["impact_usd"] < 0]
+    if falls.empty:
+        return text
+    option_spec = sc.options[option]
+    kind_of = options.of(option_spec)
+    if (spec.effects & risks.Effect.ESCALATE and kind_of.track(option_spec)
+            and kind_of.fee_at_release(option_spec)):
+        return text + (f" {', '.join(falls['strategy'])} cost less afterwards: the family stops "
+                       "releasing, so no later release ever owes the licence fee tested at release, "
+                       "and traffic moves to the fallback as the weights age.")
+    return text + f" {', '.join(falls['strategy'])} cost less afterwards (" + "; ".join(
+        f"{r.strategy}: {r.why}" for r in falls.itertuples()) + ")."
 
 
 def checks(result: SimulationResult) -> list[str]:
@@ -151,7 +140,8 @@ def checks(result: SimulationResult) -> list[str]:
     frame = assumptions(sc)
     stale = frame[frame["warning"] != ""]
     if len(stale):
-        out.append(f"{len(stale)} price(s) are older than 90 days: "
+        out.append(f"{plural(len(stale), 'price')} {'is' if len(stale) == 1 else 'are'} older than "
+                   f"{STALE_AFTER_DAYS} days: "
                    + ", ".join(stale["label"].head(4)) + ("..." if len(stale) > 4 else "") + ".")
     judged = frame["source"].str.contains("judgement", case=False)
     out.append(f"{int(judged.sum())} of {len(frame)} inputs are judgement, not a published source; "

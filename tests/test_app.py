@@ -366,3 +366,12 @@ def test_capacity_panel_alone() -> None:
     (chart,) = at.get("plotly_chart")
     assert "Throughput and speed per user: llama-8b" in chart.proto.spec
     assert len(at.get("file_uploader")) == 1
+
+
+def test_compare_opens_on_the_edits_and_otherwise_asks() -> None:
+    """Without edits the Compare tab compares nothing until a scenario is chosen; it never opens
+    on two unrelated scenarios."""
+    at = open_tab(app(scenario="open-model-goes-closed", paths="1000"), "Compare")
+    assert not at.exception and not at.dataframe
+    assert any("Choose a scenario to compare with" in i.value for i in at.info)
+    assert at.selectbox(key="compare_b").value is None

@@ -66,7 +66,7 @@ def test_one_replayed_event_equals_its_stress_test(kind: str, ledger_row: dict, 
     assert result.events["applied"].tolist() == [True] and result.events["month"].tolist() == [5]
     own = next(i for i, r in enumerate(sc.risks) if r.kind == kind and "gemini" in r.on)
     assert sc.inputs.impact(own, sc.scenario).nominal == size  # the stress test's size is the ledger's
-    stressed = stress(result.scenario, kind, "gemini", 5)
+    stressed = stress(result.scenario, kind, "gemini", 5, size=size)  # not the default P90
     np.testing.assert_allclose(result.realised_npv_usd, stressed["stressed_npv_usd"], rtol=1e-9, atol=0)
     assert not np.allclose(result.realised_npv_usd, stressed["base_npv_usd"])  # the event did something
 
@@ -99,7 +99,7 @@ HAND: dict = {
                         "history": ["acme/model-a"]}},
     "strategies": {"solo": {"mix": {"api": 1.0}, "portability": 0.25}},
     "switching": {"engineer_weeks": 2, "usd_per_engineer_week": 5000, "one_off_usd": 1000,
-                  "dual_running_months": 0.5},
+                  "dual_running_months": 0.5, "dual_running_share": 1.0},
 }
 
 
@@ -307,3 +307,18 @@ def test_the_history_chart_shows_the_simulated_fan_the_realised_path_and_labelle
     assert marks["cumulative_usd"].tolist() == [6_000.0]
     names = {trace.name for trace in history_figure(result).data}
     assert {"Realised: the ledger's events replayed", "Price change"} <= names
+
+
+def test_a_strategy_with_no_history_to_replay_is_not_called_realised() -> None:
+    """api-price-shock's gemini and gpt have no history: gemini-only (gemini, falling back to gpt)
+    replays nothing, so neither its chart panel nor its table row reads 'realised at P..'; the two
+    strategies that use or fall back to qwen (an open family with ledger rows) do."""
+    from tco.figures.history import history_spec, realised_summary
+
+    result = backtest.backtest(load_scenario(PRICE_SHOCK), "2024-01", 24, paths=200)
+    assert result.replayed == {"gemini-only": False, "multi-vendor": True, "mostly-self-hosted": True}
+    titles = set(history_spec(result).styles)
+    assert "gemini-only: no history to replay" in titles
+    assert sum(t.startswith("gemini-only: realised") for t in titles) == 0
+    row = realised_summary(result).set_index("Strategy").loc["gemini-only"]
+    assert row["Percentile of the realised NPV"] == "no history to replay (nominal run)"

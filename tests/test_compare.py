@@ -7,8 +7,10 @@ import pytest
 
 import tco
 from tco.compare import compare, text
+from tco.glossary import describe
 from tco.load import with_changes
-from tests.conftest import ROOT
+from tco.report import changed_inputs
+from tests.conftest import ROOT, build
 
 STORY = ROOT / "scenarios" / "open-model-goes-closed.yaml"
 
@@ -45,3 +47,27 @@ def test_different_structures_are_compared_as_independent_runs() -> None:
     lines = text(result, "a.yaml", "b.yaml")
     assert "independent runs" in lines.splitlines()[0]
     assert "only in a" in lines and "only in b" in lines
+
+
+def test_risks_pair_by_kind_and_options_never_by_position() -> None:
+    """B lists A's two risks in the other order and raises the exit's probability: the only
+    difference is that probability, labelled as the exit's, and nothing pairs a price change
+    with an exit."""
+    price = {"kind": "price_change", "on": ["api"], "annual_probability": 0.2, "multiplier": 1.5}
+    leave = {"kind": "exit", "on": ["api"], "annual_probability": 0.1}
+    a = build(risks=[price, leave])
+    b = build(risks=[{**leave, "annual_probability": 0.3}, price])
+    diff = changed_inputs(a, b)
+    assert len(diff) == 1, diff
+    row = diff.iloc[0]
+    assert (row["base"], row["current"], row["input"]) == ("10%", "30%", "risks.0.annual_probability")
+    assert row["label"] == describe("risks.0.annual_probability", b).label
+    assert "exit" in row["label"].lower()
+
+
+def test_a_risk_only_one_side_has_reads_as_added() -> None:
+    price = {"kind": "price_change", "on": ["api"], "annual_probability": 0.2, "multiplier": 1.5}
+    leave = {"kind": "exit", "on": ["api"], "annual_probability": 0.1}
+    diff = changed_inputs(build(risks=[price]), build(risks=[leave, price]))
+    assert diff["input"].tolist() == ["risks.0.annual_probability"]
+    assert diff["base"].tolist() == [""] and diff["current"].tolist() == ["10%"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import openpyxl
@@ -32,7 +33,8 @@ def rows(sheet) -> list[tuple]:
 
 
 def test_the_workbook_has_its_sheets(book) -> None:
-    assert book.sheetnames == ["Summary", "Monthly cost", "Fiscal years", "Assumptions", "Provenance"]
+    assert book.sheetnames == ["Summary", "Monthly cost", "Fiscal years", "Assumptions", "Glossary",
+                               "Provenance"]
 
 
 def test_summary_numbers_equal_the_summary(book, result) -> None:
@@ -84,8 +86,10 @@ def test_monthly_and_fiscal_totals_equal_the_exports(book, result) -> None:
         assert fiscal[-1] == pytest.approx(total[-1], rel=1e-12)
     fiscal_header = rows(book["Fiscal years"])[0]
     start, months_count = result.scenario.inputs.start, result.scenario.horizon_months
-    assert fiscal_header[2].startswith("FY") and ("months)" in fiscal_header[2]) == (
+    assert fiscal_header[2].startswith("FY") and bool(re.search(r"\(1 month\)|months\)",
+                                                                fiscal_header[2])) == (
         not start.endswith("-01") or months_count < 12)
+    assert "(1 months)" not in fiscal_header  # one month reads as one
 
 
 def test_assumptions_carry_source_and_as_of(book, result) -> None:

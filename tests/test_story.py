@@ -39,6 +39,6 @@ def test_a_stress_that_lowers_a_cost_says_why() -> None:
     frame = stress(sc, "exit", "frontier-api", 6)
     assert frame.set_index("strategy").loc["api-only", "impact_usd"] < 0
     story = stress_story(sc, frame, "exit", "frontier-api", 6)
-    assert story.startswith("Vendor exit on frontier-api in month 6.")
+    assert story.startswith("Vendor exit on frontier-api in month 6: frontier-api loses all its traffic.")
     # self-host loses its only fallback too: its escalated share stays on its own fleet (cheaper).
     assert "api-only, self-host, hosted-then-own cost less afterwards" in story

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+import tco.narrative as narrative
 from tco.cli.common import (
     check_run,
     money_units,
@@ -26,6 +27,7 @@ from tco.format import compact, pct, usd, usd_per_mtok
 from tco.load import load_scenario
 from tco.model import evaluate
 from tco.simulate import SimulationResult
+from tco.story import recommendation
 
 
 def json_units(currency: str) -> dict[str, str]:
@@ -142,6 +144,7 @@ def _print_tables(result: SimulationResult, args: argparse.Namespace) -> None:
     })
     say("NPV of total cost per strategy")
     say(table(rows))
+    say(f"\n{shown(recommendation(result))}\n{shown(narrative.tail_sentence(result))}")
     if not det.fleet.empty:
         fleet = det.fleet.groupby(["strategy", "option"], sort=False).agg(
             first=("gpus", "first"), peak=("gpus", "max"), utilization=("utilization", "mean"))

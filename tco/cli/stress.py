@@ -23,14 +23,17 @@ def stress(args: argparse.Namespace) -> int:
         say(strict_json(with_meta({
             "scenario": sc.name, "event": args.event, "on": args.on, "month": args.month,
             "deterministic": True,
-            "strategies": {r["strategy"]: {k: number(v) for k, v in r.items() if k != "strategy"}
+            "event_size": frame["event_size"].iloc[0],
+            "strategies": {r["strategy"]: {k: v if k == "why" else number(v) for k, v in r.items()
+                                           if k not in ("strategy", "event_size")}
                            for r in frame.to_dict(orient="records")},
         }, sc.currency, units)))
         return 0
     say(f"{shown(sc.name)}: forced {shown(args.event)} on {shown(args.on)} in month {args.month} "
-        "(deterministic)")
+        f"(deterministic); event size: {shown(frame['event_size'].iloc[0])}")
     say(table(pd.DataFrame({
         "strategy": frame["strategy"], "base NPV": frame["base_npv_usd"].map(usd),
         "stressed NPV": frame["stressed_npv_usd"].map(usd), "impact": frame["impact_usd"].map(usd),
-        "impact %": frame["impact_share"].map(lambda v: pct(v, 1))})))
+        "impact %": frame["impact_share"].map(lambda v: pct(v, 1)),
+        "why": frame["why"].map(shown)})))
     return 0

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 import tco.lines as lines
+import tco.narrative as narrative
 import tco.options as options
 import tco.risks as risks
 from tco.figures.spec import (
@@ -264,6 +265,19 @@ def npv_summary(result: SimulationResult) -> FigureSpec:
                       _column_axis("mean"), _concat([bars, marks]), styles)
 
 
+def bridge(result: SimulationResult, strategy: str | None = None) -> FigureSpec:
+    """From nominal to expected NPV for one strategy (default the cheapest in expectation): the
+    deterministic NPV, what uncertain inputs add, what vendor shocks add, the expected NPV
+    (``tco.narrative.bridge_rows``)."""
+    rows = narrative.bridge_rows(result, strategy)
+    name = str(rows["strategy"][0])
+    frame = pd.DataFrame({"series": name, "x": rows["step"], "y": rows["amount_usd"],
+                          "measure": rows["measure"], "text": rows["text"]})
+    colour = strategy_colours(result.strategies)[name]
+    return FigureSpec("bridge", "waterfall", f"From nominal to expected NPV: {name}", Axis("", "category"),
+                      Axis("NPV of total cost ($)", "usd"), frame, {name: Style(colour)})
+
+
 def fan_chart(result: SimulationResult) -> FigureSpec:
     """Cumulative cost per strategy: median line, P25-P75 inner and P5-P95 outer bands."""
     q = result.monthly_percentiles()
@@ -349,8 +363,9 @@ def ranking(frame: pd.DataFrame, strategy: str, top: int = 12,
             scenario: Scenario | None = None) -> FigureSpec:
     """First-order share of one strategy's NPV variance per sampled input and event count."""
     rows = frame[frame["strategy"] == strategy].head(top) if len(frame) else frame
-    labels = _unique([describe(r.input, scenario).label + (" *" if r.correlated else "")
-                      for r in rows.itertuples()])
+    labels = _unique([describe(r.input, scenario).label
+                      + (f" (one draw with {r.shared_with})" if getattr(r, "shared_with", "") else "")
+                      + (" *" if r.correlated else "") for r in rows.itertuples()])
     data = (_rows(VARIANCE_SHARE, labels, rows["variance_share"].to_numpy(),
                   detail=rows["spearman_rho"].to_numpy()) if len(rows) else _concat([]))
     return FigureSpec("ranking", "hbar",

@@ -40,7 +40,8 @@ def history_spec(result: Backtest) -> FigureSpec:
     frames, styles = [], {}
     for (name, f), colour in zip(q.groupby("strategy", sort=False),
                                  strategy_colours(result.simulation.strategies).values(), strict=True):
-        title = f"{name}: realised at P{table.loc[name, 'percentile']:.0f}"
+        title = (f"{name}: realised at P{table.loc[name, 'percentile']:.0f}" if result.replayed[name]
+                 else f"{name}: no history to replay")
         styles[title] = Style(colour)
         frames.append(pd.DataFrame({
             "series": title, "x": _days(result, f["month"]), "y": f["p50_cumulative_usd"].to_numpy(),
@@ -127,4 +128,7 @@ def realised_summary(result: Backtest) -> pd.DataFrame:
         "Simulated median ($)": table["simulated_p50_usd"].map(usd),
         "Simulated P95 ($)": table["simulated_p95_usd"].map(usd),
         "Simulated mean ($)": table["simulated_mean_usd"].map(usd),
-        "Percentile of the realised NPV": table["percentile"].map(lambda v: f"P{v:.0f}")})
+        "Percentile of the realised NPV": [f"P{v:.0f}" if result.replayed[name] else
+                                           "no history to replay (nominal run)"
+                                           for name, v in zip(table["strategy"], table["percentile"],
+                                                              strict=True)]})

@@ -191,8 +191,20 @@ def _violin(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.
                    line_color=style.colour, points=False, spanmode="hard", hoverinfo="y+name")
 
 
+def _waterfall(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
+    """Steps from the running total: rises in the reference grey's darker shade, falls in a
+    lighter one, the two ends in the series' colour; each step labelled outside its bar."""
+    fig.add_waterfall(x=rows["x"], y=rows["y"], measure=rows["measure"], name=name,
+                      text=rows.get("text"), textposition="outside", cliponaxis=False,
+                      showlegend=True, connector={"line": {"color": ROLES["reference"], "width": 1}},
+                      totals={"marker": {"color": style.colour}},
+                      increasing={"marker": {"color": ROLES["bridge_up"]}},
+                      decreasing={"marker": {"color": ROLES["bridge_down"]}},
+                      hovertemplate="%{x}: " + _hover(spec.y, "y") + f"<extra>{name}</extra>")
+
+
 DRAW = {"bar": _bars, "grouped_bar": _bars, "stacked_bar": _bars, "line": _line, "fan": _fan,
-        "hbar": _hbar, "violin": _violin}
+        "hbar": _hbar, "violin": _violin, "waterfall": _waterfall}
 SUBTITLE_CHARS = 150
 """Characters per line of a chart's notes under its title."""
 BARMODE = {"bar": "relative", "grouped_bar": "group", "stacked_bar": "relative", "hbar": "overlay"}

@@ -368,6 +368,30 @@ def _histogram(spec: FigureSpec) -> FigureSpec:
                       spec.styles)
 
 
+BASE = "_base"
+"""The hidden series a waterfall stands on in the deck (white, out of the legend)."""
+
+
+def _floating_bars(spec: FigureSpec) -> FigureSpec:
+    """A waterfall as stacked bars: each relative step floats on a hidden base at the lower of
+    the running totals before and after it; absolute steps stand on zero."""
+    name, style, rows = spec.series()[0]
+    base, height, running = [], [], 0.0
+    for y, measure in zip(rows["y"], rows["measure"], strict=True):
+        if measure == "absolute":
+            base.append(0.0)
+            height.append(float(y))
+            running = float(y)
+        else:
+            base.append(min(running, running + float(y)))
+            height.append(abs(float(y)))
+            running += float(y)
+    frame = pd.concat([pd.DataFrame({"series": BASE, "x": rows["x"], "y": base}),
+                       pd.DataFrame({"series": name, "x": rows["x"], "y": height})], ignore_index=True)
+    styles = {BASE: Style("#FFFFFF", in_legend=False), name: style}
+    return FigureSpec(spec.name, "stacked_bar", spec.title, spec.x, spec.y, frame, styles, notes=spec.notes)
+
+
 def add_chart(slide, spec: FigureSpec, left: int, top: int, width: int, height: int,
               font_pt: int = 12):
     """Draw ``spec`` on ``slide`` as a native chart in the given box (EMU); return the chart.
@@ -384,6 +408,8 @@ def add_chart(slide, spec: FigureSpec, left: int, top: int, width: int, height: 
         return None
     if spec.kind == "violin":
         return _xy_chart(slide.shapes, _histogram(spec), box, font_pt)
+    if spec.kind == "waterfall":
+        return _category_chart(slide.shapes, _floating_bars(spec), box, font_pt)
     if spec.kind in ("line", "fan"):
         return _xy_chart(slide.shapes, spec, box, font_pt)
     return _category_chart(slide.shapes, spec, box, font_pt)

@@ -38,6 +38,8 @@ ROLES = {
     "reference": "#7F7F7F",          # 'today' line, whiskers: context, not data
     "published_runs": "#B2182B",     # published benchmark runs on the throughput-latency chart
     "own_runs": "#01665E",           # the user's own benchmark runs on the same chart
+    "bridge_up": "#B35806",          # a bridge step that adds cost
+    "bridge_down": "#4393C3",        # a bridge step that takes cost off
 }
 """Colours with one job each."""
 
@@ -119,11 +121,12 @@ class Style:
     width_pt: float = 2.5
 
 
-KINDS = ("bar", "grouped_bar", "stacked_bar", "line", "fan", "hbar", "violin")
+KINDS = ("bar", "grouped_bar", "stacked_bar", "line", "fan", "hbar", "violin", "waterfall")
 """bar: one bar per category per series, series overlaid (one strategy per category);
 grouped_bar: series side by side; stacked_bar: series stacked; line: x-y lines (steps if the style
 says so); fan: median lines with low/high and inner bands; hbar: horizontal bars, frame order top
-to bottom, series overlaid; violin: the distribution of ``y`` per series."""
+to bottom, series overlaid; violin: the distribution of ``y`` per series; waterfall: steps in frame order,
+``measure`` 'absolute' (a bar from zero) or 'relative' (a step from the running total)."""
 
 
 @dataclass(frozen=True, eq=False)

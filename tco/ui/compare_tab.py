@@ -64,11 +64,19 @@ HELP = {"Expected A ($)": "Expected NPV of total cost in scenario A (mean over t
 
 
 def compare_tab(options: dict[str, Scenario], paths: int, seed: int) -> None:
+    """A is the base scenario; B opens on the current edits where there are some, and otherwise
+    waits for the reader to choose a scenario (two unrelated ones compare nothing)."""
     names = list(options)
     a_col, b_col = st.columns(2)
     a_name = a_col.selectbox("Scenario A", names, index=0, key="compare_a")
-    default_b = names.index(CURRENT) if CURRENT in names else min(1, len(names) - 1)
-    b_name = b_col.selectbox("Scenario B", names, index=default_b, key="compare_b")
+    others = [n for n in names if n != a_name] or names
+    b_name = b_col.selectbox("Scenario B", others, key="compare_b",
+                             index=others.index(CURRENT) if CURRENT in others else None,
+                             placeholder="Choose a scenario to compare with")
+    if b_name is None:
+        st.info("Choose a scenario to compare with in Scenario B, or edit inputs in the sidebar or "
+                "on the Assumptions tab: the current edits are then compared with the base scenario.")
+        return
     a, b = options[a_name], options[b_name]
     ra = with_progress(lambda: compute(*inputs_key(a, paths, seed)).result, paths, "Simulating A:")
     rb = with_progress(lambda: compute(*inputs_key(b, paths, seed)).result, paths, "Simulating B:")

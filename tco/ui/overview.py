@@ -66,13 +66,19 @@ def overview(view: View, key: Key) -> None:
                                             if row["Strategy"] == best else "" for _ in row], axis=1)
     st.dataframe(styled, hide_index=True, column_config={
         header(c): st.column_config.TextColumn(header(c), help=glossary.describe(c).help) for c in KPIS})
-    fig = go.Figure(figure(*key, "NPV per strategy"))
-    # Compact: the legend beside the title instead of under the axis, no 'Strategy' axis title.
+    # The NPV chart and the bridge side by side: both above the fold at 1280x720.
     height = max(MIN_CHART_PX, CHART_PX - ROW_PX * max(0, len(table) - 3))
-    fig.update_layout(height=height, margin={"t": 50, "b": 30}, title={"font": {"size": 15}},
-                      legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02,
-                              "yanchor": "bottom"}, xaxis={"title": {"text": ""}})
-    st.plotly_chart(fig, key="fig_npv_summary", config={"displaylogo": False})
+    left, right = st.columns([3, 2])
+    for column, name, chart_key in ((left, "NPV per strategy", "fig_npv_summary"),
+                                    (right, "From nominal to expected NPV", "fig_bridge")):
+        fig = go.Figure(figure(*key, name))
+        # Compact: the legend beside the title instead of under the axis, no x axis title.
+        fig.update_layout(height=height, margin={"t": 50, "b": 30, "r": 10}, title={"font": {"size": 15}},
+                          legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02,
+                                  "yanchor": "bottom"}, xaxis={"title": {"text": ""}})
+        if chart_key == "fig_bridge":
+            fig.update_layout(showlegend=False)
+        column.plotly_chart(fig, key=chart_key, config={"displaylogo": False})
     st.markdown(money("\n".join(f"- {point}" for point in story.bullets(view.result))))
     with st.expander("What each strategy is"):
         st.markdown(money("\n".join(f"- **{name}**: {story.strategy_card(view.scenario, name)}"

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+import tco.glossary as glossary
+from tco.format import quantity
 from tco.ui.controls import controls, source_caption
 from tco.ui.edits import nominal
 from tco.ui.state import input_key, widget_changed
@@ -46,7 +48,8 @@ def input_widgets(base: Scenario, current: Scenario, edits: dict[str, Edit]) -> 
                     st.caption(f"{nominal(current, c.path):,.0f} requests per month")
                 if c.path in edits:
                     shape = " (distribution edited in Assumptions)" if isinstance(edits[c.path], dict) else ""
-                    st.caption(f":orange[changed] from {nominal(base, c.path) * c.display_scale:,.4g}{shape}")
+                    was = quantity(nominal(base, c.path), glossary.describe(c.path, base).unit)
+                    st.caption(f":orange[changed] from {was}{shape}".replace("$", "\\$"))
                 caption = source_caption(base, c.path)
                 if caption:
                     st.caption(caption)

@@ -42,8 +42,10 @@ TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "History", "
         "Export"]
 EDITING_TABS = ("Compare", "Assumptions", "Export")
 """Left out when the page is embedded: they edit inputs or make files; the embed shows results."""
-STRESS_COLUMNS = {"stress": "Stress", "strategy": "Strategy", "base_npv_usd": "Base NPV",
-                  "stressed_npv_usd": "Stressed NPV", "impact_usd": "Impact", "impact_share": "Impact (%)"}
+STRESS_COLUMNS = {"stress": "Stress", "event_size": "Event size", "strategy": "Strategy",
+                  "impact_usd": "Impact", "impact_share": "Impact (%)", "why": "Why",
+                  "base_npv_usd": "Base NPV", "stressed_npv_usd": "Stressed NPV"}
+"""A stress row's columns in the order the page shows them: the what and why before the NPVs."""
 
 
 def show(fig: go.Figure, key: str) -> None:
@@ -154,14 +156,19 @@ def stress_table(frame: pd.DataFrame) -> pd.DataFrame:
     """A stress frame as text with readable column names."""
     money = {c: frame[c].map(usd) for c in ("base_npv_usd", "stressed_npv_usd", "impact_usd")}
     shown = frame.assign(**money, impact_share=frame["impact_share"].map(lambda v: pct(v, 1)))
-    return shown.rename(columns=STRESS_COLUMNS)
+    return shown[[c for c in STRESS_COLUMNS if c in shown]].rename(columns=STRESS_COLUMNS)
+
+
+STRESS_CONFIG = {"Why": st.column_config.TextColumn("Why", width="large"),
+                 "Event size": st.column_config.TextColumn("Event size", width="medium")}
+"""The words get the room: the page wraps nothing in a table cell, so they must not be clipped."""
 
 
 def stress_tab(view: View) -> None:
     sc = view.scenario
     if not view.stresses.empty:
         st.markdown("**The scenario's named stresses**")
-        st.dataframe(stress_table(view.stresses), hide_index=True)
+        st.dataframe(stress_table(view.stresses), hide_index=True, column_config=STRESS_CONFIG)
     st.markdown("**Force one event**")
     a, b, c = st.columns(3)
     first = sc.risks[0] if sc.risks else None
@@ -176,9 +183,12 @@ def stress_tab(view: View) -> None:
     except ScenarioError as exc:
         st.warning(f"Cannot force this event: {exc}")
         return
+    st.caption(f"Event size: {frame['event_size'].iloc[0]}. A forced event takes the risk's adverse "
+               "(P90) size; a fall in cost is said in words.")
     show(stress_figure(frame, f"{risks.label(kind)} on {option} in month {month}: "
                        "NPV impact per strategy"), "fig_stress")
-    st.dataframe(stress_table(frame), hide_index=True)
+    st.dataframe(stress_table(frame.drop(columns="event_size")), hide_index=True,
+                 column_config=STRESS_CONFIG)
 
 
 def assumptions_tab(base: Scenario, current: Scenario) -> None:
@@ -219,9 +229,28 @@ HIGH_HELP = ("Largest value of a triangular, PERT or uniform input; 90th percent
              "lognormal one.")
 
 
+ON_DEMAND = (("columns", "Column units and meanings (columns.csv)", "columns.csv", "text/csv"),
+             ("paths", "Paths audit trail (.csv)", "paths.csv", "text/csv"),
+             ("xlsx", "Workbook (.xlsx)", "tco.xlsx",
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+             ("zip", "Everything (.zip)", "tco.zip", "application/zip"),
+             ("deck", "Board pack (.pptx)", "tco.pptx",
+              "application/vnd.openxmlformats-officedocument.presentationml.presentation"))
+"""The downloads that take seconds to build: made when asked for, with a progress bar, so the
+tab opens at once."""
+
+
+def share_link() -> str:
+    """The link that reopens the page as it is (scenario, edits, paths and seed)."""
+    query = "&".join(f"{k}={v}" for k, v in st.query_params.items())
+    base_url = getattr(getattr(st, "context", None), "url", None) or ""
+    return f"{base_url.split('?')[0]}?{query}"
+
+
 def export_tab(view: View, key: Key, stem: str | None) -> None:
     scenario_yaml = key[0]
     slug = (stem or "uploaded").replace(" ", "-")
+    link = share_link()
     st.markdown("**Data**")
     cols = st.columns(3)
     cols[0].download_button("Scenario file (.yaml)", scenario_yaml.encode(), f"{slug}.yaml",
@@ -230,21 +259,23 @@ def export_tab(view: View, key: Key, stem: str | None) -> None:
                             "text/csv", key="dl_summary")
     cols[2].download_button("Monthly percentiles (.csv)", export_bytes(*key, "monthly"),
                             f"{slug}-monthly-percentiles.csv", "text/csv", key="dl_monthly")
-    cols = st.columns(3)
-    # Tabs are lazy, so these files are only built while the Export tab is open (and cached).
-    cols[0].download_button("Paths audit trail (.csv)", export_bytes(*key, "paths"), f"{slug}-paths.csv",
-                            "text/csv", key="dl_paths")
-    cols[1].download_button("Workbook (.xlsx)", export_bytes(*key, "xlsx"), f"{slug}-tco.xlsx",
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                            key="dl_xlsx")
-    cols[2].download_button("Everything (.zip)", export_bytes(*key, "zip"), f"{slug}-tco.zip",
-                            "application/zip", key="dl_zip")
-    cols = st.columns(3)
-    with cols[0], st.spinner("Building the slide deck..."):
-        deck = export_bytes(*key, "deck")
-    cols[0].download_button("Slide deck (.pptx)", deck, f"{slug}-tco.pptx",
-                            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                            key="dl_deck")
+    built_for = st.session_state.get("exports_built")
+    if built_for != (key, link):
+        st.caption("The columns' units and meanings (columns.csv), the paths audit trail, the "
+                   "workbook, the ZIP (every CSV with columns.csv, provenance.json and the workbook) "
+                   "and the board pack take a few seconds to build.")
+        if st.button("Build the workbook, ZIP and board pack", key="build_exports"):
+            bar = st.progress(0.0, text="Building...")
+            for i, (kind, label, _, _) in enumerate(ON_DEMAND):
+                bar.progress(i / len(ON_DEMAND), text=f"Building: {label}")
+                export_bytes(*key, kind, link)
+            bar.progress(1.0, text="Built")
+            st.session_state["exports_built"] = built_for = (key, link)
+    if built_for == (key, link):
+        cols = st.columns(len(ON_DEMAND))
+        for col, (kind, label, suffix, mime) in zip(cols, ON_DEMAND, strict=True):
+            col.download_button(label, export_bytes(*key, kind, link), f"{slug}-{suffix}", mime,
+                                key=f"dl_{kind}")
     st.markdown("**Charts**")
     if browser_path() is None:
         st.info("PNG and SVG export needs Chromium on the server (apt-get install chromium); every "
@@ -267,9 +298,7 @@ def export_tab(view: View, key: Key, stem: str | None) -> None:
             a.download_button("PNG", images[1], f"{name}.png", "image/png", key="dl_png")
             b.download_button("SVG", images[2], f"{name}.svg", "image/svg+xml", key="dl_svg")
     st.markdown("**Share**")
-    query = "&".join(f"{k}={v}" for k, v in st.query_params.items())
-    base_url = getattr(getattr(st, "context", None), "url", None) or ""
-    st.code(f"{base_url.split('?')[0]}?{query}", language=None)
+    st.code(link, language=None)
     st.caption("This link reopens the page with the same scenario, inputs, paths and seed, so it shows "
                "the same numbers, table edits and distributions included. Add &embed=true to embed "
                "the results in a wiki or deck, without the sidebar. Uploaded scenarios are not in the "
