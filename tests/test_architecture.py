@@ -25,7 +25,8 @@ LAYERS: list[tuple[str, ...]] = [
      "tco.calendar", "tco.calibration"),
     # 2: schema: bounded fields, risk kinds, option kinds (their models, resolve and rows), the
     # pydantic models
-    ("tco.fields", "tco.limits", "tco.risks", "tco.sections", "tco.options", "tco.schema"),
+    ("tco.fields", "tco.limits", "tco.risks", "tco.sections", "tco.options", "tco.decisions",
+     "tco.schema"),
     # 3: YAML I/O, and the labels of the schema's fields
     ("tco.yamlio", "tco.glossary"),
     # 4: the load boundary: the parameter table, validate/load

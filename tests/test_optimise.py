@@ -36,6 +36,22 @@ def test_cvar_budget_on_four_paths(budget: float, api_share: float, mean: float)
     assert best.cvar_usd == pytest.approx(min(budget, 24.0), abs=1e-9)
 
 
+@pytest.mark.parametrize(("budget", "api_share", "mean"), [(16.0, 0.0, 14.0), (20.0, 0.0, 14.0),
+                                                       (24.0, 1.0, 12.0)])
+def test_fixed_costs_are_paid_whole(budget: float, api_share: float, mean: float) -> None:
+    """The same four paths, but 6 of self-hosting's 14 is fixed (staff, setup): paid whole by any
+    mix that uses it. A mix with API share w in (0, 1) then costs 6 + 8 (1 - w) + 8 w = 14 on a
+    calm path and 6 + 8 (1 - w) + 24 w = 14 + 16 w on the bad one: mean 14 + 4 w, never below
+    all self-hosting's 14. So a budget under 24 keeps 100% self-hosting (mean 14, where the
+    linear model would have bought 0.2 or 0.6 API), and 24 allows 100% API (mean 12)."""
+    fixed = np.column_stack([np.zeros(4), np.full(4, 6.0)])
+    best = lp.cheapest(four_paths(), *FREE, cvar_budget_usd=budget, tail_share=0.25, fixed=fixed)
+    assert best.weights[API] == pytest.approx(api_share, abs=1e-9)
+    assert best.mean_usd == pytest.approx(mean, abs=1e-9)
+    mixed = lp.path_costs(four_paths(), np.array([0.5, 0.5]), fixed=fixed)
+    np.testing.assert_allclose(mixed, [14.0, 14.0, 14.0, 22.0])
+
+
 def test_budget_below_the_least_cvar_names_it() -> None:
     """All self-hosting has CVaR 14, the least: w = 0 in 14 + 10w. A budget of 13 is refused."""
     with pytest.raises(ScenarioError, match=r"below the least CVaR95 any allowed mix reaches, \$14$"):

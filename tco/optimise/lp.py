@@ -21,6 +21,9 @@ import tco.metrics as metrics
 from tco.errors import ScenarioError
 from tco.format import usd
 
+MIN_USED_SHARE = 0.005
+"""With fixed costs, an option in the mix carries at least half a percent of the traffic: a
+smaller share would pay the option's setup and staff for almost no traffic."""
 BUDGET_TOLERANCE_SHARE = 1e-9
 """A budget this close above the least CVaR (as a share of it) counts as reaching it: HiGHS's
 feasibility tolerance is 1e-7 in absolute terms on rows scaled to the costs."""
@@ -48,6 +51,17 @@ class Solution:
     p95_usd: float
     reserved: float = 0.0
     """Reserved units (GPUs) when the problem had a reservation block, else 0."""
+
+
+@dataclass(frozen=True)
+class ShareRows:
+    """Linear limits on the shares, ``matrix @ w <= bound``: a fleet ceiling linearised as GPUs
+    per unit share of each option."""
+
+    matrix: np.ndarray
+    """(rows, options)"""
+    bound: np.ndarray
+    """(rows,)"""
 
 
 @dataclass(frozen=True)
@@ -83,17 +97,23 @@ def p95_exceed_count(paths: int, q: float = 0.95) -> int:
 
 
 def _solution(costs: np.ndarray, weights: np.ndarray, reserved: float = 0.0,
-              reservation: Reservation | None = None) -> Solution:
-    path_usd = path_costs(costs, weights, reserved, reservation)
+              reservation: Reservation | None = None, fixed: np.ndarray | None = None
+              ) -> Solution:
+    path_usd = path_costs(costs, weights, reserved, reservation, fixed)
     return Solution(weights=weights, mean_usd=float(path_usd.mean()),
                     cvar_usd=float(metrics.cvar(path_usd)),
                     p95_usd=float(np.percentile(path_usd, 95)), reserved=reserved)
 
 
 def path_costs(costs: np.ndarray, weights: np.ndarray, reserved: float = 0.0,
-               reservation: Reservation | None = None) -> np.ndarray:
-    """(paths,) cost of a mix on each path (with ``reserved`` units of ``reservation``)."""
+               reservation: Reservation | None = None, fixed: np.ndarray | None = None
+               ) -> np.ndarray:
+    """(paths,) cost of a mix on each path (with ``reserved`` units of ``reservation``; with
+    ``fixed``, each option used pays its fixed cost whole and the rest in proportion)."""
     path_usd = costs @ weights
+    if fixed is not None:
+        used = (weights > 0).astype(float)
+        path_usd = path_usd - fixed @ weights + fixed @ used
     if reservation is not None:
         need = reservation.units_per_share @ weights
         path_usd = (path_usd - reservation.on_demand_usd_per_unit * need
@@ -118,78 +138,103 @@ def check_bounds(names: list[str], lower: np.ndarray, upper: np.ndarray) -> None
 
 
 class _Programme:
-    """The variables (w, r, alpha, u, e) and the rows every variant shares, built once."""
+    """The variables and the rows every variant shares, built once.
+
+    Variables, in order: w (options) the shares; y (options, with ``fixed``) 1 where an option
+    is used, so its fixed cost is paid whole; r (0 or 1) reserved units; alpha the RU threshold;
+    u (paths) the tail excesses; e (paths, with a reservation) units bought on demand.
+    """
 
     def __init__(self, costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                 reservation: Reservation | None, tail_share: float) -> None:
-        self.costs, self.reservation = costs, reservation
+                 reservation: Reservation | None, tail_share: float,
+                 share_rows: ShareRows | None = None, fixed: np.ndarray | None = None) -> None:
+        self.costs, self.reservation, self.fixed = costs, reservation, fixed
         n, o = costs.shape
         self.n, self.o, self.k = n, o, tail_count(n, tail_share)
-        r = 1 if reservation is not None else 0
-        self.r = r
-        # Variable order: w (o), r (0 or 1), alpha (1), u (n), e (n when reserving)
-        self.size = o + r + 1 + n + (n if r else 0)
-        self.w = slice(0, o)
-        self.alpha = o + r
-        self.u = slice(o + r + 1, o + r + 1 + n)
-        self.e = slice(o + r + 1 + n, self.size)
-        lo = np.zeros(self.size)
-        hi = np.full(self.size, np.inf)
-        lo[self.w], hi[self.w] = lower, upper
-        lo[self.alpha] = -np.inf
-        if r:
-            hi[o] = reservation.max_units
+        sizes = {"w": o, "y": o if fixed is not None else 0, "r": 1 if reservation else 0,
+                 "alpha": 1, "u": n, "e": n if reservation else 0}
+        starts = np.cumsum([0, *sizes.values()])
+        self.block = {name: slice(int(a), int(a) + size)
+                      for (name, size), a in zip(sizes.items(), starts, strict=False)}
+        self.size = int(starts[-1])
+        b = self.block
+        lo, hi = np.zeros(self.size), np.full(self.size, np.inf)
+        lo[b["w"]], hi[b["w"]] = lower, upper
+        hi[b["y"]] = 1.0
+        lo[b["alpha"]] = -np.inf
+        if reservation is not None:
+            hi[b["r"]] = reservation.max_units
         self.bounds = (lo, hi)
-        linear = costs.copy()
-        if r:
+        self.integrality = np.zeros(self.size)
+        self.integrality[b["y"]] = 1
+        self.integrality[b["r"]] = 1
+        linear = costs - (fixed if fixed is not None else 0.0)
+        if reservation is not None:
             linear = linear - reservation.on_demand_usd_per_unit * reservation.units_per_share
-        self.linear = linear
-        # Path cost as a row per path: L_i = linear_i w + reserved_usd r + on_demand e_i
         eye = sparse.identity(n, format="csr")
-        blocks = [sparse.csr_matrix(linear)]
-        if r:
-            blocks.append(sparse.csr_matrix(np.full((n, 1), reservation.reserved_usd_per_unit)))
-        self.loss = sparse.hstack(blocks + [sparse.csr_matrix((n, 1 + n))]
-                                  + ([reservation.on_demand_usd_per_unit * eye] if r else []),
-                                  format="csr")
+
+        def row_block(**parts: sparse.spmatrix | np.ndarray) -> sparse.csr_matrix:
+            """(n, size) matrix from blocks by variable name; missing blocks are zero."""
+            cols = []
+            for name, size in sizes.items():
+                if size == 0:
+                    continue
+                part = parts.get(name)
+                cols.append(sparse.csr_matrix((n, size)) if part is None else sparse.csr_matrix(part))
+            return sparse.hstack(cols, format="csr")
+
+        # Path cost: L_i = linear_i w + fixed_i y + reserved_usd r + on_demand e_i
+        loss = {"w": linear}
+        if fixed is not None:
+            loss["y"] = fixed
+        if reservation is not None:
+            loss["r"] = np.full((n, 1), reservation.reserved_usd_per_unit)
+            loss["e"] = reservation.on_demand_usd_per_unit * eye
+        self.loss = row_block(**loss)
         self.mean_row = np.asarray(self.loss.mean(axis=0)).ravel()
-        self.rows: list[tuple[sparse.spmatrix, np.ndarray, np.ndarray]] = []
         one = np.zeros((1, self.size))
-        one[0, self.w] = 1.0
-        self.rows.append((sparse.csr_matrix(one), np.ones(1), np.ones(1)))
+        one[0, b["w"]] = 1.0
+        self.rows: list[tuple[sparse.spmatrix, np.ndarray, np.ndarray]] = [
+            (sparse.csr_matrix(one), np.ones(1), np.ones(1))]
         # RU tail rows: L_i - alpha - u_i <= 0
-        tail = self.loss.tolil(copy=True)
-        tail[:, self.alpha] = -1.0
-        tail = tail.tocsr() - sparse.hstack([sparse.csr_matrix((n, self.u.start)), eye,
-                                             sparse.csr_matrix((n, self.size - self.u.stop))],
-                                            format="csr")
+        tail = self.loss + row_block(alpha=np.full((n, 1), -1.0), u=-eye)
         self.rows.append((tail, np.full(n, -np.inf), np.zeros(n)))
-        if r:
+        if fixed is not None:
+            # w_o <= y_o, and a used option carries at least MIN_USED_SHARE: y_o says whether
+            # the option is in the mix, both ways.
+            link = np.zeros((2 * o, self.size))
+            link[np.arange(o), b["w"].start + np.arange(o)] = 1.0
+            link[np.arange(o), b["y"].start + np.arange(o)] = -1.0
+            link[o + np.arange(o), b["w"].start + np.arange(o)] = -1.0
+            link[o + np.arange(o), b["y"].start + np.arange(o)] = MIN_USED_SHARE
+            self.rows.append((sparse.csr_matrix(link), np.full(2 * o, -np.inf), np.zeros(2 * o)))
+        if reservation is not None:
             # Excess rows: G_i w - r - e_i <= 0; and the ceiling on every path's need
-            g = sparse.csr_matrix(reservation.units_per_share)
-            excess = sparse.hstack([g, sparse.csr_matrix(np.full((n, 1), -1.0)),
-                                    sparse.csr_matrix((n, 1 + n)), -eye], format="csr")
-            self.rows.append((excess, np.full(n, -np.inf), np.zeros(n)))
+            g = reservation.units_per_share
+            self.rows.append((row_block(w=g, r=np.full((n, 1), -1.0), e=-eye),
+                              np.full(n, -np.inf), np.zeros(n)))
             if math.isfinite(reservation.max_units):
-                need = sparse.hstack([g, sparse.csr_matrix((n, self.size - o))], format="csr")
-                self.rows.append((need, np.full(n, -np.inf), np.full(n, reservation.max_units)))
+                self.rows.append((row_block(w=g), np.full(n, -np.inf),
+                                  np.full(n, reservation.max_units)))
+        if share_rows is not None and len(share_rows.bound):
+            limits = np.zeros((len(share_rows.bound), self.size))
+            limits[:, b["w"]] = share_rows.matrix
+            self.rows.append((sparse.csr_matrix(limits), np.full(len(share_rows.bound), -np.inf),
+                              np.asarray(share_rows.bound, dtype=float)))
         cvar = np.zeros((1, self.size))
-        cvar[0, self.alpha] = 1.0
-        cvar[0, self.u] = 1.0 / self.k
+        cvar[0, b["alpha"]] = 1.0
+        cvar[0, b["u"]] = 1.0 / self.k
         self.cvar_row = cvar
 
-    def solve(self, objective: np.ndarray, extra: list | None = None,
-              integral: bool = False) -> np.ndarray:
+    def solve(self, objective: np.ndarray, extra: list | None = None) -> np.ndarray | None:
+        """The optimum's variables, None when infeasible; a solver failure is one line."""
         rows = self.rows + (extra or [])
         a = sparse.vstack([m for m, _, _ in rows], format="csr")
         lb = np.concatenate([b for _, b, _ in rows])
         ub = np.concatenate([b for _, _, b in rows])
-        if integral or self.r:
-            integrality = np.zeros(self.size)
-            if self.r:
-                integrality[self.o] = 1
+        if self.integrality.any():
             result = milp(objective, constraints=LinearConstraint(a, lb, ub),
-                          bounds=Bounds(*self.bounds), integrality=integrality)
+                          bounds=Bounds(*self.bounds), integrality=self.integrality)
         else:
             eq = lb == ub
             a_ub = sparse.vstack([a[~eq], -a[~eq & np.isfinite(lb)]], format="csr")
@@ -203,15 +248,16 @@ class _Programme:
         return result.x
 
     def solution(self, x: np.ndarray) -> Solution:
-        weights = np.clip(x[self.w], 0.0, None)
+        weights = np.clip(x[self.block["w"]], 0.0, None)
         weights = weights / weights.sum()
-        reserved = float(round(x[self.o])) if self.r else 0.0
-        return _solution(self.costs, weights, reserved, self.reservation)
+        reserved = float(round(x[self.block["r"]][0])) if self.reservation is not None else 0.0
+        return _solution(self.costs, weights, reserved, self.reservation, self.fixed)
 
 
 def least_cvar(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
                reservation: Reservation | None = None,
-               tail_share: float = metrics.TAIL_SHARE) -> Solution:
+               tail_share: float = metrics.TAIL_SHARE, share_rows: ShareRows | None = None,
+               fixed: np.ndarray | None = None) -> Solution:
     """The mix with the smallest CVaR95 (ties broken by mean cost).
 
     Parameters
@@ -219,7 +265,7 @@ def least_cvar(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
     costs : (paths, options) cost of each option at 100% share on each path.
     lower, upper : (options,) share bounds.
     """
-    prog = _Programme(costs, lower, upper, reservation, tail_share)
+    prog = _Programme(costs, lower, upper, reservation, tail_share, share_rows, fixed)
     x = prog.solve(prog.cvar_row.ravel())
     if x is None:
         raise SolverError("no mix meets the share bounds and the fleet ceiling")
@@ -228,7 +274,8 @@ def least_cvar(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
 
 def cheapest(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
              cvar_budget_usd: float | None = None, reservation: Reservation | None = None,
-             tail_share: float = metrics.TAIL_SHARE, field: str = "--cvar-budget") -> Solution:
+             tail_share: float = metrics.TAIL_SHARE, field: str = "--cvar-budget",
+             share_rows: ShareRows | None = None, fixed: np.ndarray | None = None) -> Solution:
     """The mix with the lowest mean cost whose CVaR95 is at most ``cvar_budget_usd``.
 
     Parameters
@@ -242,14 +289,14 @@ def cheapest(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
     minimise mean_i L_i(w) subject to alpha + (1/k) sum u_i <= B, u_i >= L_i(w) - alpha, u_i >= 0,
     sum w = 1, lower <= w <= upper (Rockafellar and Uryasev 2000, with k = ceil(0.05 N)).
     """
-    prog = _Programme(costs, lower, upper, reservation, tail_share)
+    prog = _Programme(costs, lower, upper, reservation, tail_share, share_rows, fixed)
     extra = []
     if cvar_budget_usd is not None:
         extra.append((sparse.csr_matrix(prog.cvar_row), np.full(1, -np.inf),
                       np.full(1, cvar_budget_usd)))
     x = prog.solve(prog.mean_row, extra)
     if x is None:
-        least = least_cvar(costs, lower, upper, reservation, tail_share)
+        least = least_cvar(costs, lower, upper, reservation, tail_share, share_rows, fixed)
         if cvar_budget_usd is not None and cvar_budget_usd < least.cvar_usd * (1 + BUDGET_TOLERANCE_SHARE):
             raise ScenarioError(field, f"{usd(cvar_budget_usd)} is below the least CVaR95 any "
                                 f"allowed mix reaches, {usd(least.cvar_usd)}")
@@ -258,7 +305,8 @@ def cheapest(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
 
 
 def cheapest_under_p95(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                       p95_budget_usd: float, field: str = "--p95-budget") -> Solution:
+                       p95_budget_usd: float, field: str = "--p95-budget",
+                       share_rows: ShareRows | None = None, fixed: np.ndarray | None = None) -> Solution:
     """The mix with the lowest mean cost whose P95 (``np.percentile``'s) is at most the budget.
 
     A mixed-integer programme: a binary z_i per path lets path i exceed the budget, with
@@ -269,13 +317,15 @@ def cheapest_under_p95(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
     allowed = p95_exceed_count(n)
     big = np.maximum(costs.max(axis=1) - p95_budget_usd, 0.0)
     objective = np.concatenate([costs.mean(axis=0), np.zeros(n)])
+    limits = share_rows if share_rows is not None else ShareRows(np.zeros((0, o)), np.zeros(0))
     rows = sparse.vstack([
         sparse.hstack([sparse.csr_matrix(costs), sparse.diags(-big)]),
         sparse.csr_matrix(np.concatenate([np.zeros(o), np.ones(n)])[None, :]),
+        sparse.hstack([sparse.csr_matrix(limits.matrix), sparse.csr_matrix((len(limits.bound), n))]),
         sparse.csr_matrix(np.concatenate([np.ones(o), np.zeros(n)])[None, :]),
     ], format="csr")
-    lb = np.concatenate([np.full(n + 1, -np.inf), [1.0]])
-    ub = np.concatenate([np.full(n, p95_budget_usd), [allowed], [1.0]])
+    lb = np.concatenate([np.full(n + 1 + len(limits.bound), -np.inf), [1.0]])
+    ub = np.concatenate([np.full(n, p95_budget_usd), [allowed], limits.bound, [1.0]])
     lo = np.concatenate([lower, np.zeros(n)])
     hi = np.concatenate([upper, np.ones(n)])
     result = milp(objective, constraints=LinearConstraint(rows, lb, ub), bounds=Bounds(lo, hi),
@@ -291,13 +341,14 @@ def cheapest_under_p95(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
 
 def frontier(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray, budgets: int = 15,
              reservation: Reservation | None = None,
-             tail_share: float = metrics.TAIL_SHARE) -> list[Solution]:
+             tail_share: float = metrics.TAIL_SHARE, share_rows: ShareRows | None = None,
+             fixed: np.ndarray | None = None) -> list[Solution]:
     """The efficient frontier: the cheapest mix at ``budgets`` CVaR95 budgets, evenly spaced from
     the least CVaR any mix reaches to the CVaR of the cheapest mix with no budget.
 
     The rows (``_Programme``) are built once and only the budget row changes between solves.
     """
-    prog = _Programme(costs, lower, upper, reservation, tail_share)
+    prog = _Programme(costs, lower, upper, reservation, tail_share, share_rows, fixed)
     low = prog.solve(prog.cvar_row.ravel())
     if low is None:
         raise SolverError("no mix meets the share bounds and the fleet ceiling")
