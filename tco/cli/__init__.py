@@ -1,4 +1,5 @@
-"""Command line: ``python -m tco run|validate|catalog|schema|stress|deck|diff|check|backtest|calibrate``.
+"""Command line: ``python -m tco run|validate|catalog|schema|stress|deck|diff|check|backtest|calibrate``
+and ``optimise``.
 
 Exit codes: 0 ok; 2 bad input, with one line naming the field and the rule; 1 an internal error,
 or output that could not be written (a full disk, a closed standard output), said in one line.
@@ -26,6 +27,7 @@ from tco.cli.check import check
 from tco.cli.common import shown
 from tco.cli.deck import deck
 from tco.cli.diff import diff
+from tco.cli.optimise import optimise_command
 from tco.cli.parser import parser
 from tco.cli.run import run
 from tco.cli.stress import stress
@@ -43,6 +45,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run, "validate": lambda args: validate(args.scenarios), "catalog": catalog_command,
     "calibrate-hazards": calibrate, "backtest": backtest, "schema": _schema, "stress": stress,
     "deck": deck, "diff": diff, "check": check, "calibrate": calibrate_command,
+    "optimise": optimise_command,
 }
 
 

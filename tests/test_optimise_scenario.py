@@ -1,0 +1,122 @@
+"""The optimiser on a shipped scenario: exact re-costing, the out-of-sample check, the frontier,
+the optimise: section's rules and the command line."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from tco.cli import main
+from tco.errors import ScenarioError
+from tco.load import load_scenario, with_changes
+from tco.optimise.decide import optimise
+from tco.optimise.paths import CommonPaths, with_strategies
+from tco.optimise.problem import card, problem
+from tco.simulate import simulate
+from tests.conftest import ROOT
+
+SCENARIO = ROOT / "scenarios" / "open-model-goes-closed.yaml"
+PATHS, SEED = 200, 7
+SECTION = {"exclude": ["llama-hosted"], "min_share": {"frontier-api": 0.2}, "strategy": "hybrid"}
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return with_changes(load_scenario(SCENARIO), {"optimise": SECTION})
+
+
+@pytest.fixture(scope="module")
+def decision(scenario):
+    return optimise(scenario, PATHS, SEED)
+
+
+def test_the_chosen_mix_is_recosted_exactly_in_and_out_of_sample(scenario, decision) -> None:
+    """The exact figures are simulate()'s summary of a scenario holding the chosen mix, on the
+    same seed and on the next one: the CVaR95 reported is the summary's CVaR95."""
+    alone = with_strategies(scenario, {"chosen": decision.chosen.strategy})
+    same = simulate(alone, PATHS, SEED).summary().loc["chosen"]
+    fresh = simulate(alone, PATHS, SEED + 1).summary().loc["chosen"]
+    assert decision.chosen.exact.mean_usd == same["mean"]
+    assert decision.chosen.exact.cvar95_usd == same["cvar95"]
+    assert decision.fresh.mean_usd == fresh["mean"] and decision.fresh_seed == SEED + 1
+    assert decision.fresh.cvar95_usd == fresh["cvar95"]
+
+
+def test_bounds_hold_and_the_frontier_has_fifteen_points(decision) -> None:
+    mix = decision.chosen.strategy.mix
+    assert "llama-hosted" not in mix and mix["frontier-api"] >= 0.2 - 1e-9
+    assert len(decision.frontier) == 15
+    cvars = [p.linear.cvar95_usd for p in decision.frontier]
+    assert all(b >= a - 1e-6 for a, b in itertools.pairwise(cvars))
+    assert set(decision.strategies) == {"api-only", "self-host", "hybrid", "hosted-then-own"}
+
+
+def test_no_budget_matches_a_grid_costed_by_the_kernel(scenario, decision) -> None:
+    """Every mix of the two allowed options on a 0.01 grid (API share 0.2 to 1), costed by the
+    exact kernel on the same paths: the optimiser's exact mean is within two standard errors of
+    the paired difference of the grid's best (a false failure about once in 40 runs at most if
+    the two were equally good; the seed is fixed)."""
+    prob = problem(scenario)
+    chain = decision.chosen.strategy.chain
+    grid = {f"api-{k}": prob.mix({"frontier-api": k / 100, "llama-70b": 1 - k / 100}
+                                 if k < 100 else {"frontier-api": 1.0}, chain)
+            for k in range(20, 101)}
+    npv = CommonPaths(scenario, PATHS, SEED).npv_usd({"chosen": decision.chosen.strategy, **grid})
+    means = npv.mean(axis=0)
+    best = int(np.argmin(means[1:])) + 1
+    diff = npv[:, 0] - npv[:, best]
+    se = diff.std(ddof=1) / np.sqrt(PATHS)
+    assert means[0] <= means[best] + 2 * se + 1e-6
+
+
+def test_a_budget_below_the_least_cvar_names_it(scenario, decision) -> None:
+    least = min(p.linear.cvar95_usd for p in decision.frontier)
+    with pytest.raises(ScenarioError, match=r"^--cvar-budget: .* is below the least CVaR95 any "
+                       r"allowed mix reaches, \$"):
+        optimise(scenario, PATHS, SEED, cvar_budget_usd=0.5 * least)
+
+
+def test_contradictory_constraints_are_one_line() -> None:
+    base = load_scenario(SCENARIO)
+    with pytest.raises(ScenarioError, match="optimise.exclude: excludes every option"):
+        with_changes(base, {"optimise": {"exclude": list(base.options)}})
+    with pytest.raises(ScenarioError, match=r"optimise.min_share: the minimum shares sum to 1.3"):
+        with_changes(base, {"optimise": {"min_share": {"frontier-api": 0.7, "llama-70b": 0.6}}})
+    with pytest.raises(ScenarioError, match=r"optimise.max_gpus: is not a known field|"
+                       r"optimise.max_gpu: is not a known field"):
+        with_changes(base, {"optimise": {"max_gpu": {"h100-sxm": 4}}})
+
+
+def test_the_card_names_labels_not_keys(scenario, decision) -> None:
+    text = card(scenario, decision.chosen.strategy)
+    assert "Claude Sonnet 4.6" in text and "Llama 3.3 70B" in text
+    assert "frontier-api" not in text and "llama-70b" not in text
+    assert text.startswith("80% ") and "; fallback Claude Sonnet 4.6" in text
+
+
+def test_cli_json_and_save_strategy(tmp_path, capsys) -> None:
+    source = tmp_path / "in.yaml"
+    source.write_text(SCENARIO.read_text(encoding="utf-8") + "optimise:\n  exclude: [llama-hosted]\n"
+                      "  min_share: {frontier-api: 0.2}\n  strategy: hybrid\n", encoding="utf-8")
+    out = tmp_path / "out.yaml"
+    assert main(["optimise", str(source), "--paths", str(PATHS), "--json", "--save-strategy",
+                 "optimised", "-o", str(out)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["frontier"]) == 15 and data["fresh_seed"] == SEED + 1
+    saved = load_scenario(out)
+    assert saved.strategies["optimised"].mix == pytest.approx(data["chosen"]["mix"])
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--cvar-budget", "1"], "--cvar-budget: $1 is below the least CVaR95"),
+    (["--cvar-budget", "-5"], "--cvar-budget: must be a positive amount of money"),
+    (["--save-strategy", "x"], "--save-strategy: and -o go together"),
+    (["--cvar-budget", "1e9", "--p95-budget", "1e9"], "not allowed with argument"),
+])
+def test_cli_bad_input_is_one_line_and_exit_2(args, message, capsys) -> None:
+    assert main(["optimise", str(SCENARIO), "--paths", "100", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err
