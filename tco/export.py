@@ -26,6 +26,7 @@ import tco.prices as prices
 from tco.load import Loaded as Scenario
 from tco.load import dumps
 from tco.model import evaluate_kernel
+from tco.optimise.information import value_of_information
 from tco.simulate import SimulationResult
 from tco.version import __version__
 from tco.yamlio import to_dict
@@ -133,7 +134,8 @@ def fiscal_years(result: SimulationResult) -> pd.DataFrame:
 
 
 CSV_DIR_FILES = ("summary.csv", "monthly_percentiles.csv", "monthly_cost_by_line.csv",
-                 "fiscal_years.csv", "paths.csv", "columns.csv", "provenance.json")
+                 "fiscal_years.csv", "paths.csv", "value_of_information.csv", "columns.csv",
+                 "provenance.json")
 """The files ``write_csv_dir`` writes (``csv_files``' keys), checked before a run starts."""
 
 
@@ -143,7 +145,16 @@ def _frames(result: SimulationResult) -> dict[str, pd.DataFrame]:
             "monthly_percentiles.csv": _with_provenance(result.monthly_percentiles(), result),
             "monthly_cost_by_line.csv": monthly_lines(result),
             "fiscal_years.csv": fiscal_years(result),
-            "paths.csv": result.paths_frame()}
+            "paths.csv": result.paths_frame(),
+            "value_of_information.csv": _information(result)}
+
+
+def _information(result: SimulationResult) -> pd.DataFrame:
+    """EVPPI per risk line and sampled input, with EVPI on every row."""
+    info = value_of_information(result)
+    frame = info.table.copy()
+    frame.insert(3, "evpi_usd", info.evpi_usd)
+    return frame
 
 
 def _columns_csv(frames: dict[str, pd.DataFrame], sc: Scenario) -> bytes:

@@ -239,6 +239,20 @@ GLOSSARY: dict[str, Entry] = {
                                  "Mean undiscounted cost to date over the simulated paths."),
     "path": Entry("Path", "", "Index of the simulated path."),
     "npv_usd.*": Entry("NPV", _MONEY, "Present value of the strategy's total cost on this path."),
+    # value_of_information.csv (tco.optimise.information).
+    "input": Entry("Input", "", "The risk line (risks.<index>) or sampled input whose outcome would "
+                   "be known in advance."),
+    "label": Entry("Label", "", "The input or risk line in words."),
+    "kind": Entry("Kind", "", "risk: whether the risk line fired over the horizon; input: the "
+                  "sampled value, in quantile bins."),
+    "evppi_usd": Entry("EVPPI", _MONEY, "Expected value of partial perfect information: how much "
+                       "lower expected NPV would be if the strategy could be chosen knowing this "
+                       "input's outcome (cross-fitted on two halves of the paths)."),
+    "share_of_evpi": Entry("Share of EVPI", "fraction 0-1", "EVPPI as a share of EVPI, the worth "
+                           "of perfect foresight of every shock."),
+    "se_usd": Entry("Standard error of EVPPI", _MONEY, "Monte Carlo standard error of the EVPPI."),
+    "evpi_usd": Entry("EVPI", _MONEY, "Expected value of perfect information: the smallest "
+                      "expected regret over the strategies compared."),
 }
 """Field pattern -> generic entry. ``*`` matches one dotted segment (an option, strategy or index)."""
 

@@ -120,3 +120,18 @@ def test_cli_bad_input_is_one_line_and_exit_2(args, message, capsys) -> None:
     assert main(["optimise", str(SCENARIO), "--paths", "100", *args]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err
+
+
+def test_run_json_carries_evpi_and_evppi(capsys) -> None:
+    """EVPI is the smallest expected regret of the run's strategies (summary()'s), and every
+    EVPPI lies between 0 and it."""
+    assert main(["run", str(SCENARIO), "--paths", str(PATHS), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    summary = simulate(load_scenario(SCENARIO), PATHS, SEED).summary()
+    assert data["evpi_usd"] == pytest.approx(summary["expected_regret"].min(), rel=1e-12)
+    risks = [k for k in data["evppi"] if k.startswith("risks.")]
+    assert len(risks) == len(load_scenario(SCENARIO).risks)
+    for entry in data["evppi"].values():
+        assert 0.0 <= entry["usd"] <= data["evpi_usd"] + 1e-9
+        assert entry["label"] and "share_of_evpi" in entry
+    assert data["units"]["evpi_usd"] == "USD, present value"
