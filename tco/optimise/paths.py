@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
+import tco.engine as engine
 from tco.load import Loaded, with_changes
 from tco.schema import Strategy
-from tco.simulate import MAX_SEED, simulate
+from tco.simulate import MAX_SEED
 
 
 def with_strategies(sc: Loaded, strategies: Mapping[str, Strategy]) -> Loaded:
@@ -30,13 +32,17 @@ def fresh_seed(seed: int) -> int:
 
 @dataclass(frozen=True)
 class CommonPaths:
-    """A scenario's paths for one seed, on which any set of candidate strategies is costed."""
+    """A scenario's paths for one seed, drawn once (``tco.engine.draw``) on first use; any set
+    of candidate strategies is then costed on them."""
 
     scenario: Loaded
     paths: int
     seed: int
 
+    @cached_property
+    def drawn(self) -> engine.Drawn:
+        return engine.draw(self.scenario, self.paths, self.seed)
+
     def npv_usd(self, strategies: Mapping[str, Strategy]) -> np.ndarray:
         """(paths, candidates) NPV of each candidate on each path, in ``strategies``' order."""
-        candidates = with_strategies(self.scenario, strategies)
-        return simulate(candidates, paths=self.paths, seed=self.seed).npv_usd
+        return engine.evaluate(self.drawn, strategies).npv_usd

@@ -182,13 +182,15 @@ def option_label(sc: Loaded, name: str) -> str:
 
 
 def _model_name(option: object) -> str | None:
-    model = getattr(option, "model", None)
-    if model:
+    """The catalog name of the open weights or the closed model the option serves."""
+    kind = option_kinds.of(option)
+    weights = kind.weights(option)
+    if weights:
         try:
-            return catalog.model(model).name
+            return catalog.model(weights).name
         except ScenarioError:
-            return str(model)
-    key = getattr(option, "catalog", None)
+            return str(weights)
+    key = kind.product(option)
     if key:
         try:
             return prices.lookup(key).name
@@ -203,8 +205,8 @@ def card(sc: Loaded, strategy: Strategy) -> str:
     parts = []
     for name, share in sorted(strategy.mix.items(), key=lambda kv: -kv[1]):
         text = f"{pct(share)} {option_label(sc, name)}"
-        reserved = getattr(sc.options[name], "reserved", None)
-        if reserved is not None and getattr(reserved, "gpus", 0):
+        reserved = option_kinds.of(sc.options[name]).reservation(sc.options[name])
+        if reserved is not None:
             gpu = sc.inputs.plans[name].gpu if name in sc.inputs.plans else ""
             text += f" on {reserved.gpus:g} reserved {_gpu_name(gpu)}"
         parts.append(text)
