@@ -38,6 +38,8 @@ ROLES = {
     "reference": "#7F7F7F",          # 'today' line, whiskers: context, not data
     "published_runs": "#B2182B",     # published benchmark runs on the throughput-latency chart
     "own_runs": "#01665E",           # the user's own benchmark runs on the same chart
+    "frontier": "#4B0082",           # the efficient frontier of mixes (Decide)
+    "chosen_mix": "#00CED1",         # the optimiser's chosen mix on the same chart
 }
 """Colours with one job each."""
 

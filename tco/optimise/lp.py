@@ -137,6 +137,28 @@ def check_bounds(names: list[str], lower: np.ndarray, upper: np.ndarray) -> None
                             "allow another option or raise a max_share")
 
 
+def _tail_candidates(costs: np.ndarray, fixed: np.ndarray | None, k: int, reserving: bool
+                     ) -> tuple[np.ndarray, float]:
+    """(paths,) bool: the paths some mix could put among its worst k, and a floor for alpha.
+
+    Every mix costs path i at least l_i = min over options of its proportional part V_io (plus
+    the negative fixed parts) and at most h_i = max V_io plus every positive fixed part. The k-th
+    largest cost of any mix is then at least t, the k-th largest l_i, and RU's minimising alpha
+    is that k-th largest cost, so alpha >= t loses nothing; a path with h_i < t then has
+    L_i - alpha < 0 for every alpha allowed and its tail row can never bind. Dropping those rows
+    is exact and leaves the programme a fraction of its size on heavy-tailed costs. With a
+    reservation the bounds are not worked out here and every path is kept.
+    """
+    n = costs.shape[0]
+    if reserving:
+        return np.ones(n, dtype=bool), -np.inf
+    variable = costs - fixed if fixed is not None else costs
+    low = variable.min(axis=1) + (np.minimum(fixed, 0.0).sum(axis=1) if fixed is not None else 0.0)
+    high = variable.max(axis=1) + (np.maximum(fixed, 0.0).sum(axis=1) if fixed is not None else 0.0)
+    floor = float(np.partition(low, n - k)[n - k])
+    return high >= floor, floor
+
+
 class _Programme:
     """The variables and the rows every variant shares, built once.
 
@@ -151,8 +173,10 @@ class _Programme:
         self.costs, self.reservation, self.fixed = costs, reservation, fixed
         n, o = costs.shape
         self.n, self.o, self.k = n, o, tail_count(n, tail_share)
+        self.keep, self.floor = _tail_candidates(costs, fixed, self.k, reservation is not None)
+        kept = int(self.keep.sum())
         sizes = {"w": o, "y": o if fixed is not None else 0, "r": 1 if reservation else 0,
-                 "alpha": 1, "u": n, "e": n if reservation else 0}
+                 "alpha": 1, "u": kept, "e": n if reservation else 0}
         starts = np.cumsum([0, *sizes.values()])
         self.block = {name: slice(int(a), int(a) + size)
                       for (name, size), a in zip(sizes.items(), starts, strict=False)}
@@ -161,7 +185,7 @@ class _Programme:
         lo, hi = np.zeros(self.size), np.full(self.size, np.inf)
         lo[b["w"]], hi[b["w"]] = lower, upper
         hi[b["y"]] = 1.0
-        lo[b["alpha"]] = -np.inf
+        lo[b["alpha"]] = self.floor
         if reservation is not None:
             hi[b["r"]] = reservation.max_units
         self.bounds = (lo, hi)
@@ -196,9 +220,13 @@ class _Programme:
         one[0, b["w"]] = 1.0
         self.rows: list[tuple[sparse.spmatrix, np.ndarray, np.ndarray]] = [
             (sparse.csr_matrix(one), np.ones(1), np.ones(1))]
-        # RU tail rows: L_i - alpha - u_i <= 0
-        tail = self.loss + row_block(alpha=np.full((n, 1), -1.0), u=-eye)
-        self.rows.append((tail, np.full(n, -np.inf), np.zeros(n)))
+        # RU tail rows, L_i - alpha - u_i <= 0, for the paths that can reach the tail
+        kept_eye = sparse.identity(kept, format="csr")
+        tail = self.loss[self.keep]
+        tail = tail + sparse.hstack([
+            sparse.csr_matrix((kept, b["alpha"].start)), sparse.csr_matrix(np.full((kept, 1), -1.0)),
+            -kept_eye, sparse.csr_matrix((kept, self.size - b["u"].stop))], format="csr")
+        self.rows.append((tail, np.full(kept, -np.inf), np.zeros(kept)))
         if fixed is not None:
             # w_o <= y_o, and a used option carries at least MIN_USED_SHARE: y_o says whether
             # the option is in the mix, both ways.
