@@ -26,6 +26,7 @@ from tco.format import pct, usd
 from tco.glossary import describe
 from tco.load import Loaded as Scenario
 from tco.model import evaluate
+from tco.optimise.slide import add_decide_slide
 from tco.report import assumptions
 from tco.sensitivity import tornado
 from tco.simulate import SimulationResult
@@ -319,6 +320,7 @@ def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
     _stresses(prs, sc)
     _capacity(prs, sc)
     _comparison(prs, sc, result)
+    add_decide_slide(prs, sc, result, SLIDE_W, MARGIN)  # skipped when there is nothing to decide
     _fiscal_years(prs, sc, result)
     _checks(prs, result)
     _appendix(prs, sc)

@@ -43,7 +43,7 @@ LAYERS: list[tuple[str, ...]] = [
     # 9: figures
     ("tco.figures",),
     # 10: exports and deck
-    ("tco.export", "tco.excel", "tco.images", "tco.deck", "tco.focus"),
+    ("tco.export", "tco.excel", "tco.images", "tco.deck", "tco.focus", "tco.optimise.slide"),
     # 11: the edges: page and command line
     ("tco.ui", "tco.cli", "tco.__main__"),
 ]
@@ -55,11 +55,12 @@ def module_name(path: Path) -> str:
 
 
 def layer_of(module: str) -> int:
-    """The layer of a module, by its own name or the package it is part of."""
-    for depth, names in enumerate(LAYERS):
-        for name in names:
-            if module == name or module.startswith(name + "."):
-                return depth
+    """The layer of a module, by its own name or the package it is part of; the most specific
+    entry wins (``tco.optimise.slide`` over ``tco.optimise``)."""
+    matches = [(len(name), depth) for depth, names in enumerate(LAYERS) for name in names
+               if module == name or module.startswith(name + ".")]
+    if matches:
+        return max(matches)[1]
     raise AssertionError(f"{module} is in no layer of tests/test_architecture.py: place it")
 
 

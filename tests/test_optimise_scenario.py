@@ -135,3 +135,22 @@ def test_run_json_carries_evpi_and_evppi(capsys) -> None:
         assert 0.0 <= entry["usd"] <= data["evpi_usd"] + 1e-9
         assert entry["label"] and "share_of_evpi" in entry
     assert data["units"]["evpi_usd"] == "USD, present value"
+
+
+def test_the_deck_has_the_decide_slide(scenario) -> None:
+    """The slide carries the chosen mix in words and both seeds' figures, and the deck still
+    builds when the optimiser has nothing to decide (it is then left out)."""
+    import io
+
+    from pptx import Presentation
+
+    from tco.deck import build_deck
+    from tco.optimise.slide import TITLE
+
+    result = simulate(scenario, PATHS, SEED)
+    prs = Presentation(io.BytesIO(build_deck(scenario, result)))
+    slides = [s for s in prs.slides if s.shapes.title is not None and s.shapes.title.text == TITLE]
+    assert len(slides) == 1
+    text = " ".join(shape.text_frame.text for shape in slides[0].shapes if shape.has_text_frame)
+    assert "Chosen mix: 80% Llama 3.3 70B" in text and f"seed {SEED + 1}" in text
+    assert any(shape.has_chart for shape in slides[0].shapes)
