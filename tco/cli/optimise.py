@@ -8,8 +8,8 @@ import math
 
 import pandas as pd
 
+import tco.budget as budget
 from tco.cli.common import (
-    check_run,
     money_units,
     output_file,
     say,
@@ -23,7 +23,7 @@ from tco.errors import ScenarioError
 from tco.format import usd
 from tco.load import dumps, load_scenario
 from tco.optimise.decide import FRONTIER_BUDGETS, Decision, optimise, with_strategy
-from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
+from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED, MAX_SEED
 
 HELP = ("the cheapest mix of options under a CVaR95 or P95 budget, re-costed on a fresh seed, "
         "and the efficient frontier")
@@ -33,10 +33,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     command = sub.add_parser("optimise", help=HELP)
     command.add_argument("scenario", help="scenario file (YAML); its optimise: section bounds "
                          "the mix")
-    budget = command.add_mutually_exclusive_group()
-    budget.add_argument("--cvar-budget", type=float, default=None, help="the most the mix's "
+    budgets = command.add_mutually_exclusive_group()
+    budgets.add_argument("--cvar-budget", type=float, default=None, help="the most the mix's "
                         "CVaR95 of NPV may be (the scenario's currency); None: the cheapest mix")
-    budget.add_argument("--p95-budget", type=float, default=None, help="the most the mix's P95 "
+    budgets.add_argument("--p95-budget", type=float, default=None, help="the most the mix's P95 "
                         "of NPV may be (the scenario's currency)")
     command.add_argument("--paths", type=int, default=DEFAULT_PATHS, help="simulated paths")
     command.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed; the "
@@ -50,8 +50,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _check(args: argparse.Namespace) -> None:
-    args.max_cells = 1  # check_run's third rule does not apply: the budget is checked per run
-    check_run(args)
+    if not 1 <= args.paths <= budget.MAX_PATHS:
+        raise ScenarioError("--paths", f"must be between 1 and {budget.MAX_PATHS:,}")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ScenarioError("--seed", f"must be a whole number between 0 and {MAX_SEED:,}")
     for flag, value in (("--cvar-budget", args.cvar_budget), ("--p95-budget", args.p95_budget)):
         if value is not None and not (math.isfinite(value) and value > 0):
             raise ScenarioError(flag, "must be a positive amount of money")
