@@ -154,3 +154,25 @@ def test_the_deck_has_the_decide_slide(scenario) -> None:
     text = " ".join(shape.text_frame.text for shape in slides[0].shapes if shape.has_text_frame)
     assert "Chosen mix: 80% Llama 3.3 70B" in text and f"seed {SEED + 1}" in text
     assert any(shape.has_chart for shape in slides[0].shapes)
+
+
+def test_reserved_gpus_are_refined_on_the_exact_kernel() -> None:
+    """With the mix forced onto the reserved H200 option, the optimiser's reserved count is the
+    best of every count from 0 to 16, each costed by the exact kernel on the same paths (the
+    scenario's own contract is 4 GPUs; the search reaches 4 x 4). The card names it and the saved
+    scenario carries it."""
+    from tco.optimise.reserve import with_reserved
+
+    base = load_scenario(ROOT / "scenarios" / "regulated-in-house.yaml")
+    sc = with_changes(base, {"optimise": {"exclude": ["llama-owned", "llama-rented", "qwen-fallback"],
+                                          "strategy": "reserve-h200"}})
+    d = optimise(sc, PATHS, SEED)
+    assert d.chosen.strategy.mix == {"llama-reserved": 1.0}
+    means = [CommonPaths(with_reserved(sc, "llama-reserved", g), PATHS, SEED).npv_usd(
+        {"c": d.chosen.strategy})[:, 0].mean() for g in range(17)]
+    best = int(np.argmin(means))
+    assert d.reserved_gpus == {"llama-reserved": best}
+    assert d.chosen.exact.mean_usd == pytest.approx(means[best], rel=1e-12)
+    gpus = d.decided.options["llama-reserved"].reserved
+    assert (gpus.gpus if gpus is not None else 0) == best
+    assert (f"on {best} reserved NVIDIA H200" in d.chosen.card) == (best > 0)

@@ -73,11 +73,12 @@ def optimise_command(args: argparse.Namespace) -> int:
     decision = optimise(sc, args.paths, args.seed, cvar_budget_usd=args.cvar_budget,
                         p95_budget_usd=args.p95_budget)
     if target is not None:
-        saved = with_strategy(sc, args.save_strategy, decision.chosen.strategy)
+        saved = with_strategy(decision.decided or sc, args.save_strategy, decision.chosen.strategy)
         write_file("--output", target, dumps(saved).encode())
     if args.json:
         units = money_units(sc.currency, "budget", "mean", "cvar95", "p95")
         units["mix"] = "fraction 0-1 of traffic per option"
+        units["reserved_gpus"] = "GPUs reserved per option, refined on the exact kernel"
         say(strict_json(with_meta(decision.to_json(), sc.currency, units)))
         return 0
     _print(decision)

@@ -19,6 +19,7 @@ from tco.load import Loaded
 from tco.optimise import lp
 from tco.optimise.paths import CommonPaths, fresh_seed, with_strategies
 from tco.optimise.problem import Problem, card, fixed_costs, gpu_rows, pair_mixes, problem
+from tco.optimise.reserve import refine
 from tco.schema import Strategy
 
 FRONTIER_BUDGETS = 15
@@ -74,6 +75,10 @@ class Decision:
     """The chosen mix re-costed on ``fresh_seed``'s paths."""
     frontier: list[Point]
     strategies: dict[str, Costed] = field(default_factory=dict)
+    decided: Loaded | None = None
+    """The scenario with the refined reserved GPUs (``tco.optimise.reserve``): the chosen mix's
+    exact and fresh figures are costed on it, and it is what a saved strategy is written into."""
+    reserved_gpus: dict[str, int] = field(default_factory=dict)
 
     @property
     def fresh_seed(self) -> int:
@@ -82,7 +87,8 @@ class Decision:
     def to_json(self) -> dict:
         return {"scenario": self.scenario.name, "paths": self.paths, "seed": self.seed,
                 "fresh_seed": self.fresh_seed, "metric": self.metric, "budget": self.budget_usd,
-                "chosen": self.chosen.to_json(), "out_of_sample": self.fresh.to_json(),
+                "chosen": self.chosen.to_json(), "reserved_gpus": self.reserved_gpus,
+                "out_of_sample": self.fresh.to_json(),
                 "frontier": [p.to_json() for p in self.frontier],
                 "strategies": {k: v.to_json() for k, v in self.strategies.items()}}
 
@@ -153,9 +159,14 @@ def optimise(sc: Loaded, paths: int, seed: int, cvar_budget_usd: float | None = 
     mixes.update({f"frontier-{i}": prob.mix(prob.shares(p.weights), chain)
                   for i, p in enumerate(points)})
     exact = drawn.npv_usd(mixes)
-    fresh = CommonPaths(sc, paths, fresh_seed(seed)).npv_usd({"chosen": mixes["chosen"]})[:, 0]
+    refined = refine(sc, mixes["chosen"], paths, seed, budget if metric == "cvar95" else None,
+                     _gpu_ceilings(sc))
+    decided = refined.scenario
+    if refined.reserved_gpus:
+        exact[:, 0] = CommonPaths(decided, paths, seed).npv_usd({"chosen": mixes["chosen"]})[:, 0]
+    fresh = CommonPaths(decided, paths, fresh_seed(seed)).npv_usd({"chosen": mixes["chosen"]})[:, 0]
     own = drawn.npv_usd(dict(sc.strategies))
-    chosen = Point(mixes["chosen"], card(sc, mixes["chosen"]),
+    chosen = Point(mixes["chosen"], card(decided, mixes["chosen"]),
                    Costed(solution.mean_usd, solution.cvar_usd, solution.p95_usd),
                    Costed.of(exact[:, 0]), budget)
     frontier = [Point(mixes[f"frontier-{i}"], card(sc, mixes[f"frontier-{i}"]),
@@ -163,7 +174,18 @@ def optimise(sc: Loaded, paths: int, seed: int, cvar_budget_usd: float | None = 
                       p.cvar_usd) for i, p in enumerate(points)]
     return Decision(scenario=sc, paths=paths, seed=seed, metric=metric, budget_usd=budget,
                     chosen=chosen, fresh=Costed.of(fresh), frontier=frontier,
-                    strategies={name: Costed.of(own[:, k]) for k, name in enumerate(sc.strategies)})
+                    strategies={name: Costed.of(own[:, k]) for k, name in enumerate(sc.strategies)},
+                    decided=decided, reserved_gpus=refined.reserved_gpus)
+
+
+def _gpu_ceilings(sc: Loaded) -> dict[str, int]:
+    """The fleet ceiling of each self-hosted option's GPU type, by option (none when unset)."""
+    section = sc.optimise
+    if section is None or not section.max_gpus:
+        return {}
+    plans = sc.inputs.plans
+    return {name: section.max_gpus[plan.gpu] for name, plan in plans.items()
+            if plan.gpu in section.max_gpus}
 
 
 def _least(refusals: list[ScenarioError], metric: str) -> ScenarioError:

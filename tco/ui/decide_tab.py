@@ -66,7 +66,7 @@ def decide_tab(current: Scenario, paths: int, seed: int) -> None:
                    f"({usd(d.frontier[0].exact.cvar95_usd)}).")
     name = st.text_input("Save the mix as a strategy named", value=SAVED_NAME, key=NAME_KEY)
     try:
-        saved = dumps(with_strategy(current, name, d.chosen.strategy))
+        saved = dumps(with_strategy(d.decided or current, name, d.chosen.strategy))
     except ScenarioError as exc:
         st.error(escape_markdown(str(exc)))
         return
