@@ -1,4 +1,4 @@
-"""Command line: ``python -m tco COMMAND``, the commands in ``COMMANDS`` (run, validate, ..., sweep).
+"""Command line: ``python -m tco COMMAND``, the commands in ``COMMANDS`` (run, validate, ..., compile).
 
 Exit codes: 0 ok; 2 bad input, with one line naming the field and the rule; 1 an internal error,
 or output that could not be written (a full disk, a closed standard output), said in one line.
@@ -44,11 +44,11 @@ def _schema(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run, "validate": lambda args: validate(args.scenarios), "catalog": catalog_command,
     "calibrate-hazards": calibrate, "backtest": backtest, "schema": _schema, "stress": stress,
-    "deck": deck, "diff": diff, "check": check, "calibrate": calibrate_command,
-    "compile": compile_kernel, "sweep": sweep,
+    "deck": deck, "diff": diff, "check": check, "calibrate": calibrate_command, "sweep": sweep,
+    "compile": compile_kernel,
 }
 KERNEL_COMMANDS = frozenset({"run", "stress", "deck", "diff", "check", "backtest", "calibrate-hazards",
-                             "compile", "sweep"})
+                             "sweep", "compile"})
 """Commands that run the compiled kernel: on a new install the first one compiles it, and says so."""
 
 
