@@ -16,6 +16,7 @@ from tco.load import loads
 from tco.ui import state, tabs
 from tco.ui.cache import compute, inputs_key, kernel_ready, shipped
 from tco.ui.compare_tab import choices, compare_tab
+from tco.ui.decide_tab import decide_tab
 from tco.ui.edits import apply_edits
 from tco.ui.history_tab import history_tab
 from tco.ui.overview import overview
@@ -92,6 +93,7 @@ def main() -> None:
     # Tabs track which one is open, so only the visible tab builds and sends its charts.
     drawn = (lambda: overview(view, key), lambda: tabs.costs(view, key), lambda: tabs.risk(view, key),
              lambda: tabs.sensitivity(view, key), lambda: tabs.stress_tab(view),
+             lambda: decide_tab(current, paths, seed),
              lambda: history_tab(current, paths, seed),
              lambda: compare_tab(choices(base, current, bool(edits), files, uploaded), paths, seed),
              lambda: tabs.assumptions_tab(base, current),

@@ -32,6 +32,7 @@ from tco.format import pct, usd
 from tco.glossary import describe
 from tco.load import Loaded as Scenario
 from tco.model import evaluate
+from tco.optimise.slide import add_decide_slide
 from tco.report import assumptions, price_basis
 from tco.sensitivity import tornado
 from tco.simulate import SimulationResult
@@ -379,7 +380,10 @@ def build_deck(sc: Scenario, result: SimulationResult, hedge: Hedge | None = Non
     _chart_slide(prs, specs[2])
     _stresses(prs, sc)
     _triggers(prs, sc, result, pair)
-    _hedge(prs, hedge)
+    if hedge is not None:
+        _hedge(prs, hedge)
+    else:  # the Decide tab's optimised mix and frontier; skipped when there is nothing to decide
+        add_decide_slide(prs, sc, result, slides.SLIDE_W, slides.MARGIN)
     _backup_divider(prs)
     _cards(prs, sc)
     for spec in specs[3:]:

@@ -27,6 +27,7 @@ import tco.report as report
 from tco.load import Loaded as Scenario
 from tco.load import dumps
 from tco.model import evaluate_kernel
+from tco.optimise.information import value_of_information
 from tco.options.table import EDITED
 from tco.simulate import SimulationResult
 from tco.version import __version__
@@ -146,7 +147,8 @@ def fiscal_years(result: SimulationResult) -> pd.DataFrame:
 
 
 CSV_DIR_FILES = ("summary.csv", "monthly_percentiles.csv", "monthly_cost_by_line.csv",
-                 "fiscal_years.csv", "paths.csv", "assumptions.csv", "columns.csv", "provenance.json")
+                 "fiscal_years.csv", "paths.csv", "assumptions.csv", "value_of_information.csv",
+                 "columns.csv", "provenance.json")
 """The files ``write_csv_dir`` writes (``csv_files``' keys), checked before a run starts."""
 
 
@@ -157,7 +159,8 @@ def _frames(result: SimulationResult) -> dict[str, pd.DataFrame]:
             "monthly_cost_by_line.csv": monthly_lines(result),
             "fiscal_years.csv": fiscal_years(result),
             "paths.csv": result.paths_frame(),
-            "assumptions.csv": assumptions_frame(result.scenario)}
+            "assumptions.csv": assumptions_frame(result.scenario),
+            "value_of_information.csv": _information(result)}
 
 
 def assumptions_frame(sc: Scenario) -> pd.DataFrame:
@@ -165,6 +168,14 @@ def assumptions_frame(sc: Scenario) -> pd.DataFrame:
     date: the Assumptions table as a CSV."""
     return report.assumptions(sc).rename(columns={"label": "input_label", "unit": "input_unit"})[
         ["input_label", "value", "nominal", "input_unit", "source", "as_of", "warning", "input"]]
+
+
+def _information(result: SimulationResult) -> pd.DataFrame:
+    """EVPPI per risk line and sampled input, with EVPI on every row."""
+    info = value_of_information(result)
+    frame = info.table.copy()
+    frame.insert(3, "evpi_usd", info.evpi_usd)
+    return frame
 
 
 def _columns_csv(frames: dict[str, pd.DataFrame], sc: Scenario) -> bytes:

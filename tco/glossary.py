@@ -241,7 +241,8 @@ GLOSSARY: dict[str, Entry] = {
                                  "Mean undiscounted cost to date over the simulated paths."),
     "path": Entry("Path", "", "Index of the simulated path."),
     # assumptions.csv: every input of the run, where it came from.
-    "input": Entry("Input path", "", "The input's field path in the scenario file (for scenario authors)."),
+    "input": Entry("Input path", "", "The input's field path in the scenario file, risks.<index> for "
+                   "a risk line (for scenario authors)."),
     "input_label": Entry("Input", "", "The input's name, as the page and the deck call it."),
     "value": Entry("Value", "the input's unit", "The input's value, or its distribution in words."),
     "nominal": Entry("Nominal value", "the input's unit",
@@ -252,6 +253,18 @@ GLOSSARY: dict[str, Entry] = {
     "as_of": Entry("As of", "date", "Date of the source's data, where it has one."),
     "warning": Entry("Warning", "", "Why the value needs a look (a price older than 90 days)."),
     "npv_usd.*": Entry("NPV", _MONEY, "Present value of the strategy's total cost on this path."),
+    # value_of_information.csv (tco.optimise.information).
+    "label": Entry("Label", "", "The input or risk line in words."),
+    "kind": Entry("Kind", "", "risk: whether the risk line fired over the horizon; input: the "
+                  "sampled value, in quantile bins."),
+    "evppi_usd": Entry("EVPPI", _MONEY, "Expected value of partial perfect information: how much "
+                       "lower expected NPV would be if the strategy could be chosen knowing this "
+                       "input's outcome (cross-fitted on two halves of the paths)."),
+    "share_of_evpi": Entry("Share of EVPI", "fraction 0-1", "EVPPI as a share of EVPI, the worth "
+                           "of perfect foresight of every shock."),
+    "se_usd": Entry("Standard error of EVPPI", _MONEY, "Monte Carlo standard error of the EVPPI."),
+    "evpi_usd": Entry("EVPI", _MONEY, "Expected value of perfect information: the smallest "
+                      "expected regret over the strategies compared."),
 }
 """Field pattern -> generic entry. ``*`` matches one dotted segment (an option, strategy or index)."""
 

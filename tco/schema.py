@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, create_model, field_validator, model_validator
 
+import tco.decisions as decisions
 import tco.lines as lines
 import tco.options as option_kinds
 import tco.risks as risks
@@ -267,6 +268,8 @@ class Scenario(Model):
                                          "one option in one month.")
     risks: tuple[Risk, ...] = Field((), description="Vendor shocks: each a kind of event with its "  # type: ignore[valid-type]
                                     "annual probability on some options.")
+    optimise: decisions.Optimise | None = Field(None, description="Constraints on the mix "
+                                                "python -m tco optimise may choose.")
 
     __hash__ = None  # type: ignore[assignment] - holds dicts, so never hashable
 
@@ -384,6 +387,8 @@ class Scenario(Model):
                                  f"stresses.{names[key]}; each stress test needs its own name",
                                  absolute=True)
             names[key] = i
+        if self.optimise is not None:
+            decisions.check(self.optimise, options, self.strategies)
         seen = set()
         for i, corr in enumerate(self.correlations):
             a, b = corr.between
@@ -412,5 +417,6 @@ def _plural(spec: risks.RiskKind) -> str:
 
 SECTIONS = (Scenario, Workload, ApiOption, HostedOpenOption, SelfHostedOption, Purchase,
             MissingComponent, Licence, Strategy, Switching, Risk, Correlation, Stress, OtherCost,
-            Commitment, Reserved, FineTuning, ReleaseTrack, OwnedFineTune, VendorFineTune, Tax)
+            Commitment, Reserved, FineTuning, ReleaseTrack, OwnedFineTune, VendorFineTune,
+            decisions.Optimise, Tax)
 """Every model of the schema, for field-name hints in error messages."""

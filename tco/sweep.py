@@ -66,9 +66,10 @@ class Task:
 class Source:
     """What a sweep evaluates: one file's text, and how to load it and run a task of it.
 
-    A scenario is the only kind today. A portfolio file (issue 21, item 2) joins by adding a
-    ``Source`` built from its text whose ``run`` evaluates a task's blocks of the portfolio's
-    paths (``SOURCES`` below): the tasks, executors and block-order reduction stay as they are.
+    A scenario is the only kind today. The hook for a portfolio file (issue 21, item 2): ``source``
+    builds a ``Source`` of kind 'portfolio' from its text (it refuses one in one line today), and
+    ``run_task`` dispatches on ``kind`` to a function that evaluates a task's blocks of the
+    portfolio's paths; the tasks, executors and block-order reduction stay as they are.
     """
 
     name: str
@@ -168,9 +169,11 @@ def run_task(text: str, paths: int, sampling: str | None, task: Task) -> np.ndar
     blocks, paths)``); ``tests/test_sweep.py`` holds the two equal bit for bit.
     """
     sc = _loaded(text)
+    # A stress adds at most a fixed, zero-probability risk at the end: the same sampled inputs
+    # and, pair by pair, the same event streams as the unstressed scenario.
     stressed, index, month, reached = _stressed(text, task.stress)
     blocks = range(task.block, task.block + task.blocks)
-    u = block_uniforms(sc, task.seed, paths, sampling or sc.sampling, blocks)
+    u = block_uniforms(stressed, task.seed, paths, sampling or sc.sampling, blocks)
     x = inputs_from_uniforms(stressed.inputs, u)
     shocks = draw_shocks(stressed, x, task.seed, task.block, u.shape[0])
     if index is not None:
@@ -231,7 +234,11 @@ def executor(spec: str) -> Iterator[Map]:
             yield _dask_map(client)
         return
     if spec.startswith("dask://"):
-        address = "tcp://" + spec.removeprefix("dask://")
+        host, _, port = spec.removeprefix("dask://").rpartition(":")
+        if not host or not port.isdigit():
+            raise ScenarioError("--executor", "dask:// needs HOST:PORT, the scheduler's address, "
+                                "such as dask://10.0.0.5:8786")
+        address = f"tcp://{host}:{port}"
         distributed = _distributed()
         try:
             client = distributed.Client(address, timeout=f"{CONNECT_TIMEOUT_S}s")

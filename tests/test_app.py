@@ -13,8 +13,8 @@ from tco.report import apply_nominal
 from tests.conftest import ROOT, SCENARIOS
 
 APP = str(ROOT / "app.py")
-TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "History", "Compare", "Assumptions",
-        "Export"]
+TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Decide", "History", "Compare",
+        "Assumptions", "Export"]
 
 
 def app(embedded: bool = False, **query: str) -> AppTest:

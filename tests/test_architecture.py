@@ -25,7 +25,8 @@ LAYERS: list[tuple[str, ...]] = [
      "tco.calendar", "tco.calibration", "tco.fx"),
     # 2: schema: bounded fields, risk kinds, option kinds (their models, resolve and rows), the
     # pydantic models
-    ("tco.fields", "tco.limits", "tco.risks", "tco.sections", "tco.options", "tco.schema"),
+    ("tco.fields", "tco.limits", "tco.risks", "tco.sections", "tco.options", "tco.decisions",
+     "tco.schema"),
     # 3: YAML I/O, and the labels of the schema's fields
     ("tco.yamlio", "tco.glossary"),
     # 4: the load boundary: the parameter table, validate/load
@@ -38,11 +39,12 @@ LAYERS: list[tuple[str, ...]] = [
     ("tco.model", "tco.simulate", "tco.engine"),
     # 8: analysis and words
     ("tco.narrative", "tco.sensitivity", "tco.stress", "tco.report", "tco.story", "tco.compare",
-     "tco.gate", "tco.hazards", "tco.backtest", "tco.holdout", "tco.tax", "tco.triggers", "tco.sweep"),
+     "tco.gate", "tco.hazards", "tco.backtest", "tco.holdout", "tco.tax", "tco.triggers", "tco.sweep",
+     "tco.optimise"),
     # 9: figures
     ("tco.figures",),
     # 10: exports and deck
-    ("tco.export", "tco.excel", "tco.images", "tco.slides", "tco.deck", "tco.focus"),
+    ("tco.export", "tco.excel", "tco.images", "tco.slides", "tco.deck", "tco.focus", "tco.optimise.slide"),
     # 11: the edges: page and command line
     ("tco.ui", "tco.cli", "tco.__main__"),
 ]
@@ -54,11 +56,12 @@ def module_name(path: Path) -> str:
 
 
 def layer_of(module: str) -> int:
-    """The layer of a module, by its own name or the package it is part of."""
-    for depth, names in enumerate(LAYERS):
-        for name in names:
-            if module == name or module.startswith(name + "."):
-                return depth
+    """The layer of a module, by its own name or the package it is part of; the most specific
+    entry wins (``tco.optimise.slide`` over ``tco.optimise``)."""
+    matches = [(len(name), depth) for depth, names in enumerate(LAYERS) for name in names
+               if module == name or module.startswith(name + ".")]
+    if matches:
+        return max(matches)[1]
     raise AssertionError(f"{module} is in no layer of tests/test_architecture.py: place it")
 
 

@@ -27,7 +27,8 @@ def test_golden_json(path) -> None:
     """Bit-for-bit numbers for the same seed; regenerate with tests/regen_golden.py."""
     got = golden_json(path)
     expected = json.loads((GOLDEN / f"{path.stem}.json").read_text())
-    assert set(got) == {"scenario", "paths", "seed", "strategies", "currency", "version", "units"}
+    assert set(got) == {"scenario", "paths", "seed", "strategies", "evpi_usd", "evppi", "currency",
+                        "version", "units"}
     for name, row in got["strategies"].items():
         assert set(row) == KEYS
         for key in KEYS:

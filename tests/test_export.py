@@ -56,7 +56,8 @@ def test_zip_bundle_and_scenario_round_trip(result) -> None:
     archive = zipfile.ZipFile(io.BytesIO(export.bundle_zip(result)))
     assert set(archive.namelist()) == {"summary.csv", "monthly_percentiles.csv", "paths.csv",
                                        "monthly_cost_by_line.csv", "fiscal_years.csv",
-                                       "assumptions.csv", "columns.csv", "provenance.json",
+                                       "assumptions.csv", "value_of_information.csv", "columns.csv",
+                                       "provenance.json",
                                        "scenario.yaml"}
     provenance = json.loads(archive.read("provenance.json"))
     assert provenance["api_prices_as_of"] == "2026-11-09"
@@ -69,7 +70,8 @@ def test_columns_csv_explains_every_csv_column(result) -> None:
     notes = pd.read_csv(io.BytesIO(files["columns.csv"]), keep_default_na=False)
     assert list(notes.columns) == ["column", "label", "unit", "description"]
     headers = [c for name in ("summary.csv", "monthly_percentiles.csv", "monthly_cost_by_line.csv",
-                              "fiscal_years.csv", "paths.csv", "assumptions.csv")
+                              "fiscal_years.csv", "paths.csv", "assumptions.csv",
+                              "value_of_information.csv")
                for c in pd.read_csv(io.BytesIO(files[name]), nrows=0).columns]
     assert list(notes["column"]) == list(dict.fromkeys(headers))
     row = notes.set_index("column").loc["mean"]

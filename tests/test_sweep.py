@@ -145,6 +145,7 @@ def test_unreachable_scheduler_fails_in_one_line_before_any_work():
     (["--executor", "dask://127.0.0.1:9"], "--executor"),
     (["--executor", "ray://x"], "--executor"),
     (["--executor", "dask-local:0"], "--executor"),
+    (["--executor", "dask://nowhere"], "--executor"),
     (["--seeds", "1,x"], "--seeds"),
     (["--seeds", "1,1"], "--seeds"),
     (["--stresses", "no such stress"], "--stresses"),

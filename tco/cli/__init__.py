@@ -27,6 +27,7 @@ from tco.cli.common import shown
 from tco.cli.compile import compile_kernel
 from tco.cli.deck import deck
 from tco.cli.diff import diff
+from tco.cli.optimise import optimise_command
 from tco.cli.parser import parser
 from tco.cli.run import run
 from tco.cli.stress import stress
@@ -45,10 +46,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run, "validate": lambda args: validate(args.scenarios), "catalog": catalog_command,
     "calibrate-hazards": calibrate, "backtest": backtest, "schema": _schema, "stress": stress,
     "deck": deck, "diff": diff, "check": check, "calibrate": calibrate_command, "sweep": sweep,
-    "compile": compile_kernel,
+    "compile": compile_kernel, "optimise": optimise_command,
 }
 KERNEL_COMMANDS = frozenset({"run", "stress", "deck", "diff", "check", "backtest", "calibrate-hazards",
-                             "sweep", "compile"})
+                             "sweep", "compile", "optimise"})
 """Commands that run the compiled kernel: on a new install the first one compiles it, and says so."""
 
 

@@ -26,6 +26,7 @@ from tco.errors import ScenarioError
 from tco.format import compact, pct, usd, usd_per_mtok
 from tco.load import load_scenario
 from tco.model import evaluate
+from tco.optimise.information import value_of_information
 from tco.simulate import SimulationResult
 from tco.story import recommendation
 
@@ -42,6 +43,9 @@ def run_json(result: SimulationResult, taxed: Any = None) -> str:
     (``tco.tax.AfterTax``) an ``after_tax`` object beside the strategies."""
     currency = result.scenario.currency
     data, units = result.to_json(), json_units(currency)
+    data.update(value_of_information(result).to_json())
+    units.update(money_units(currency, "evpi_usd", "usd", "se_usd"))
+    units["share_of_evpi"] = "fraction 0-1 of evpi_usd"
     if taxed is not None:
         money = [c for c in taxed.table.columns if c.endswith("_usd")]
         data["after_tax"] = {"tax_rate": taxed.tax_rate, "depreciation": taxed.depreciation,

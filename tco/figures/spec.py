@@ -40,6 +40,8 @@ ROLES = {
     "own_runs": "#01665E",           # the user's own benchmark runs on the same chart
     "bridge_up": "#B35806",          # a bridge step that adds cost
     "bridge_down": "#4393C3",        # a bridge step that takes cost off
+    "frontier": "#4B0082",           # the efficient frontier of mixes (Decide)
+    "chosen_mix": "#00CED1",         # the optimiser's chosen mix on the same chart
 }
 """Colours with one job each."""
 

@@ -100,6 +100,9 @@ class OptionKind:
     fee_at_release: Callable[[Any], bool] = _never
     """Whether the option owes a licence fee tested at each release (Llama's rule), so a
     family that stops releasing never owes it for a later version."""
+    product: Callable[[Any], str | None] = _no_weights
+    """The price catalog key of the closed model the option sells ('anthropic/claude-sonnet-4-6'),
+    None where it has none: labels name the model rather than the option."""
     sends_to_fallback: Callable[[Any], bool] = _never
     """Whether the option sends traffic to the strategy's fallback without any event (an
     ``escalation_share`` above 0), so strategies using it need one."""

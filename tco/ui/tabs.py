@@ -19,6 +19,7 @@ import tco.risks as risks
 from tco.errors import ScenarioError
 from tco.format import pct, usd
 from tco.images import ImageExportUnavailable, browser_path
+from tco.optimise.information import value_of_information
 from tco.report import STALE_AFTER_DAYS, changed_inputs, price_basis
 from tco.stress import stress
 from tco.ui import capacity_panel, edits, state
@@ -38,8 +39,8 @@ from tco.ui.safe import escape_markdown
 if TYPE_CHECKING:
     from tco.load import Loaded as Scenario
 
-TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "History", "Compare", "Assumptions",
-        "Export"]
+TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Decide", "History", "Compare",
+        "Assumptions", "Export"]
 EDITING_TABS = ("Compare", "Assumptions", "Export")
 """Left out when the page is embedded: they edit inputs or make files; the embed shows results."""
 STRESS_COLUMNS = {"stress": "Stress", "event_size": "Event size", "strategy": "Strategy",
@@ -150,6 +151,21 @@ def sensitivity(view: View, key: Key) -> None:
         "Expected NPV saving, portability 0 to 1 ($)": port["mean_saving_usd"].map(usd),
         "P95 NPV saving ($)": port["p95_saving_usd"].map(usd),
         "Expected NPV today ($)": port["mean_at_current_usd"].map(usd)}), hide_index=True)
+    information_table(view)
+
+
+def information_table(view: View) -> None:
+    """EVPI and EVPPI per risk line and sampled input (``tco.optimise.information``)."""
+    info = value_of_information(view.result)
+    st.markdown("**What knowing in advance is worth to the choice of strategy**")
+    st.caption(" ".join(info.sentence(1)) + " EVPPI: the choice is made on half the paths for "
+               "each outcome of the input and valued on the other half, so noise does not count as "
+               "information.")
+    table = info.table
+    st.dataframe(pd.DataFrame({
+        "Risk or input": table["label"], "EVPPI ($)": table["evppi_usd"].map(usd),
+        "Share of EVPI": table["share_of_evpi"].map(pct),
+        "Std error ($)": table["se_usd"].map(usd)}), hide_index=True, key="evppi_table")
 
 
 def stress_table(frame: pd.DataFrame) -> pd.DataFrame:

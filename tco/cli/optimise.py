@@ -1,0 +1,127 @@
+"""``optimise``: the cheapest mix under a CVaR95 or P95 budget, the frontier, and the mix saved
+as a new strategy."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+import pandas as pd
+
+import tco.budget as budget
+from tco.cli.common import (
+    money_units,
+    output_file,
+    say,
+    shown,
+    strict_json,
+    table,
+    with_meta,
+    write_file,
+)
+from tco.errors import ScenarioError
+from tco.format import usd
+from tco.load import dumps, load_scenario
+from tco.optimise.decide import FRONTIER_BUDGETS, Decision, optimise, with_strategy
+from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED, MAX_SEED
+
+HELP = ("the cheapest mix of options under a CVaR95 or P95 budget, re-costed on a fresh seed, "
+        "and the efficient frontier")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    command = sub.add_parser("optimise", help=HELP)
+    command.add_argument("scenario", help="scenario file (YAML); its optimise: section bounds "
+                         "the mix")
+    budgets = command.add_mutually_exclusive_group()
+    budgets.add_argument("--cvar-budget", type=float, default=None, help="the most the mix's "
+                        "CVaR95 of NPV may be (the scenario's currency); None: the cheapest mix")
+    budgets.add_argument("--p95-budget", type=float, default=None, help="the most the mix's P95 "
+                        "of NPV may be (the scenario's currency)")
+    command.add_argument("--paths", type=int, default=DEFAULT_PATHS, help="simulated paths")
+    command.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed; the "
+                         "out-of-sample check uses the next one")
+    command.add_argument("--json", action="store_true", help="print the decision as one JSON "
+                         "object")
+    command.add_argument("--save-strategy", default=None, help="add the chosen mix to the "
+                         "scenario as a strategy of this name (needs -o)")
+    command.add_argument("-o", "--output", default=None, help="with --save-strategy: the "
+                         "scenario file to write")
+
+
+def _check(args: argparse.Namespace) -> None:
+    if not 1 <= args.paths <= budget.MAX_PATHS:
+        raise ScenarioError("--paths", f"must be between 1 and {budget.MAX_PATHS:,}")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ScenarioError("--seed", f"must be a whole number between 0 and {MAX_SEED:,}")
+    for flag, value in (("--cvar-budget", args.cvar_budget), ("--p95-budget", args.p95_budget)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise ScenarioError(flag, "must be a positive amount of money")
+    if (args.save_strategy is None) != (args.output is None):
+        raise ScenarioError("--save-strategy", "and -o go together: the strategy's name and the "
+                            "scenario file to write it into")
+
+
+def optimise_command(args: argparse.Namespace) -> int:
+    _check(args)
+    target = (output_file("--output", args.output, "plan.yaml", (args.scenario,))
+              if args.output is not None else None)
+    sc = load_scenario(args.scenario)
+    if args.save_strategy is not None and args.save_strategy in sc.strategies:
+        raise ScenarioError("--save-strategy", f"'{args.save_strategy}' is already a strategy of "
+                            "the scenario; choose another name")
+    decision = optimise(sc, args.paths, args.seed, cvar_budget_usd=args.cvar_budget,
+                        p95_budget_usd=args.p95_budget)
+    if target is not None:
+        saved = with_strategy(decision.decided or sc, args.save_strategy, decision.chosen.strategy)
+        write_file("--output", target, dumps(saved).encode())
+    if args.json:
+        units = money_units(sc.currency, "budget", "mean", "cvar95", "p95")
+        units["mix"] = "fraction 0-1 of traffic per option"
+        units["reserved_gpus"] = "GPUs reserved per option, refined on the exact kernel"
+        say(strict_json(with_meta(decision.to_json(), sc.currency, units)))
+        return 0
+    _print(decision)
+    if target is not None:
+        say(f"\nwrote {shown(target)} with strategy '{shown(args.save_strategy)}'")
+    return 0
+
+
+def _print(decision: Decision) -> None:
+    sc = decision.scenario
+    budget = ("none: the cheapest mix" if decision.metric == "none"
+              else f"{'CVaR95' if decision.metric == 'cvar95' else 'P95'} at most "
+                   f"{usd(decision.budget_usd)}")
+    say(f"{shown(sc.name)}: {decision.paths:,} paths, seed {decision.seed}; budget {budget}\n")
+    chosen = decision.chosen
+    say(f"Chosen mix: {shown(chosen.card)}")
+    say(table(pd.DataFrame({
+        "costed by": ["solver (these paths)", "exact kernel (these paths)",
+                      f"exact kernel (fresh seed {decision.fresh_seed})"],
+        "expected NPV": [usd(c.mean_usd) for c in (chosen.linear, chosen.exact, decision.fresh)],
+        "CVaR95": [usd(c.cvar95_usd) for c in (chosen.linear, chosen.exact, decision.fresh)],
+        "P95": [usd(c.p95_usd) for c in (chosen.linear, chosen.exact, decision.fresh)]})))
+    say(f"Re-costed exactly, the expected NPV moved {usd(chosen.exact.mean_usd - chosen.linear.mean_usd)} "
+        f"and CVaR95 {usd(chosen.exact.cvar95_usd - chosen.linear.cvar95_usd)} from the solver's "
+        "figures; the fresh seed's are what to expect of the mix on futures it was not tuned to.")
+    points = decision.frontier
+    distinct = {p.card for p in points}
+    say(f"\nEfficient frontier ({len(points)} CVaR95 budgets from the least any mix reaches to the "
+        "cheapest mix's; exact kernel on these paths)")
+    if len(distinct) == 1:
+        say(f"  one mix at every budget: the cheapest mix also has the least CVaR95, "
+            f"{usd(points[0].exact.cvar95_usd)}")
+    else:
+        say(table(pd.DataFrame({
+            "CVaR95 budget": [usd(p.budget_usd) for p in points],
+            "expected NPV": [usd(p.exact.mean_usd) for p in points],
+            "CVaR95": [usd(p.exact.cvar95_usd) for p in points],
+            "mix": [shown(p.card) for p in points]})))
+    say("\nThe scenario's strategies on the same paths")
+    say(table(pd.DataFrame({
+        "strategy": list(decision.strategies),
+        "expected NPV": [usd(c.mean_usd) for c in decision.strategies.values()],
+        "CVaR95": [usd(c.cvar95_usd) for c in decision.strategies.values()]})))
+
+
+__all__ = ["FRONTIER_BUDGETS", "add_parser", "optimise_command"]

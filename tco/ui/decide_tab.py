@@ -1,0 +1,75 @@
+"""The Decide tab: the cheapest mix of the scenario's options within a CVaR95 budget, the
+efficient frontier with the scenario's strategies on it, the mix in words with its in-sample and
+fresh-seed figures, and the mix saved as a new strategy (``tco.optimise``)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from tco.errors import ScenarioError
+from tco.figures import to_figure
+from tco.figures.decide import frontier
+from tco.format import usd
+from tco.load import Loaded as Scenario
+from tco.load import dumps, loads
+from tco.optimise.decide import Decision, optimise, with_strategy
+from tco.ui.cache import RESULT_CACHE, Key, inputs_key
+from tco.ui.lru import memoize
+from tco.ui.safe import escape_markdown
+
+BUDGET_KEY = "decide_budget_musd"
+NAME_KEY = "decide_strategy_name"
+SAVED_NAME = "optimised"
+
+
+@memoize(RESULT_CACHE)
+def decision(scenario_yaml: str, paths: int, seed: int, comments: str, budget_usd: float | None
+             ) -> Decision:
+    """The optimiser on one set of inputs and budget (cached like a simulation)."""
+    sc = loads(scenario_yaml, json.loads(comments))
+    return optimise(sc, paths, seed, cvar_budget_usd=budget_usd)
+
+
+def figures_table(d: Decision) -> pd.DataFrame:
+    """The chosen mix costed three ways, as text."""
+    rows = [("Solver's model (these paths)", d.chosen.linear),
+            ("Exact kernel (these paths)", d.chosen.exact),
+            (f"Exact kernel (fresh paths, seed {d.fresh_seed})", d.fresh)]
+    return pd.DataFrame({"Costed by": [r[0] for r in rows],
+                         "Expected NPV ($)": [usd(r[1].mean_usd) for r in rows],
+                         "CVaR95 ($)": [usd(r[1].cvar95_usd) for r in rows],
+                         "P95 ($)": [usd(r[1].p95_usd) for r in rows]})
+
+
+def decide_tab(current: Scenario, paths: int, seed: int) -> None:
+    st.caption("The cheapest mix of the scenario's options whose CVaR95 (mean NPV of the worst 5% "
+               "of paths) stays within a budget, found on the same paths as the other tabs and "
+               "re-costed by the exact model on those paths and on fresh ones. Bounds come from the "
+               "scenario's optimise: section.")
+    budget_musd = st.number_input("CVaR95 budget ($M); leave empty for the cheapest mix", value=None,
+                                  min_value=0.0, step=0.1, format="%.2f", key=BUDGET_KEY)
+    budget = None if budget_musd is None else float(budget_musd) * 1e6
+    key: Key = inputs_key(current, paths, seed)
+    try:
+        d = decision(*key, budget)
+    except ScenarioError as exc:  # a budget below the least CVaR, a solver failure: one line
+        st.error(escape_markdown(str(exc)))
+        return
+    st.markdown(f"**Chosen mix:** {escape_markdown(d.chosen.card)}")
+    st.dataframe(figures_table(d), hide_index=True)
+    st.plotly_chart(to_figure(frontier(d)), key="fig_frontier", config={"displaylogo": False})
+    if len({p.card for p in d.frontier}) == 1:
+        st.caption(f"One mix at every budget: the cheapest mix also has the least CVaR95 "
+                   f"({usd(d.frontier[0].exact.cvar95_usd)}).")
+    name = st.text_input("Save the mix as a strategy named", value=SAVED_NAME, key=NAME_KEY)
+    try:
+        saved = dumps(with_strategy(d.decided or current, name, d.chosen.strategy))
+    except ScenarioError as exc:
+        st.error(escape_markdown(str(exc)))
+        return
+    st.download_button("Download the scenario with this strategy (YAML)", saved,
+                       file_name="scenario-with-optimised-mix.yaml", mime="application/yaml",
+                       key="decide_download")

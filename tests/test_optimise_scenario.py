@@ -1,0 +1,178 @@
+"""The optimiser on a shipped scenario: exact re-costing, the out-of-sample check, the frontier,
+the optimise: section's rules and the command line."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from tco.cli import main
+from tco.errors import ScenarioError
+from tco.load import load_scenario, with_changes
+from tco.optimise.decide import optimise
+from tco.optimise.paths import CommonPaths, with_strategies
+from tco.optimise.problem import card, problem
+from tco.simulate import simulate
+from tests.conftest import ROOT
+
+SCENARIO = ROOT / "scenarios" / "open-model-goes-closed.yaml"
+PATHS, SEED = 200, 7
+SECTION = {"exclude": ["llama-hosted"], "min_share": {"frontier-api": 0.2}, "strategy": "hybrid"}
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return with_changes(load_scenario(SCENARIO), {"optimise": SECTION})
+
+
+@pytest.fixture(scope="module")
+def decision(scenario):
+    return optimise(scenario, PATHS, SEED)
+
+
+def test_the_chosen_mix_is_recosted_exactly_in_and_out_of_sample(scenario, decision) -> None:
+    """The exact figures are simulate()'s summary of a scenario holding the chosen mix, on the
+    same seed and on the next one: the CVaR95 reported is the summary's CVaR95."""
+    alone = with_strategies(scenario, {"chosen": decision.chosen.strategy})
+    same = simulate(alone, PATHS, SEED).summary().loc["chosen"]
+    fresh = simulate(alone, PATHS, SEED + 1).summary().loc["chosen"]
+    assert decision.chosen.exact.mean_usd == same["mean"]
+    assert decision.chosen.exact.cvar95_usd == same["cvar95"]
+    assert decision.fresh.mean_usd == fresh["mean"] and decision.fresh_seed == SEED + 1
+    assert decision.fresh.cvar95_usd == fresh["cvar95"]
+
+
+def test_bounds_hold_and_the_frontier_has_fifteen_points(decision) -> None:
+    mix = decision.chosen.strategy.mix
+    assert "llama-hosted" not in mix and mix["frontier-api"] >= 0.2 - 1e-9
+    assert len(decision.frontier) == 15
+    cvars = [p.linear.cvar95_usd for p in decision.frontier]
+    assert all(b >= a - 1e-6 for a, b in itertools.pairwise(cvars))
+    assert set(decision.strategies) == {"api-only", "self-host", "hybrid", "hosted-then-own"}
+
+
+def test_no_budget_matches_a_grid_costed_by_the_kernel(scenario, decision) -> None:
+    """Every mix of the two allowed options on a 0.01 grid (API share 0.2 to 1), costed by the
+    exact kernel on the same paths: the optimiser's exact mean is within two standard errors of
+    the paired difference of the grid's best (a false failure about once in 40 runs at most if
+    the two were equally good; the seed is fixed)."""
+    prob = problem(scenario)
+    chain = decision.chosen.strategy.chain
+    grid = {f"api-{k}": prob.mix({"frontier-api": k / 100, "llama-70b": 1 - k / 100}
+                                 if k < 100 else {"frontier-api": 1.0}, chain)
+            for k in range(20, 101)}
+    npv = CommonPaths(scenario, PATHS, SEED).npv_usd({"chosen": decision.chosen.strategy, **grid})
+    means = npv.mean(axis=0)
+    best = int(np.argmin(means[1:])) + 1
+    diff = npv[:, 0] - npv[:, best]
+    se = diff.std(ddof=1) / np.sqrt(PATHS)
+    assert means[0] <= means[best] + 2 * se + 1e-6
+
+
+def test_a_budget_below_the_least_cvar_names_it(scenario, decision) -> None:
+    least = min(p.linear.cvar95_usd for p in decision.frontier)
+    with pytest.raises(ScenarioError, match=r"^--cvar-budget: .* is below the least CVaR95 any "
+                       r"allowed mix reaches, \$"):
+        optimise(scenario, PATHS, SEED, cvar_budget_usd=0.5 * least)
+
+
+def test_contradictory_constraints_are_one_line() -> None:
+    base = load_scenario(SCENARIO)
+    with pytest.raises(ScenarioError, match="optimise.exclude: excludes every option"):
+        with_changes(base, {"optimise": {"exclude": list(base.options)}})
+    with pytest.raises(ScenarioError, match=r"optimise.min_share: the minimum shares sum to 1.3"):
+        with_changes(base, {"optimise": {"min_share": {"frontier-api": 0.7, "llama-70b": 0.6}}})
+    with pytest.raises(ScenarioError, match=r"optimise.max_gpus: is not a known field|"
+                       r"optimise.max_gpu: is not a known field"):
+        with_changes(base, {"optimise": {"max_gpu": {"h100-sxm": 4}}})
+
+
+def test_the_card_names_labels_not_keys(scenario, decision) -> None:
+    text = card(scenario, decision.chosen.strategy)
+    assert "Claude Sonnet 4.6" in text and "Llama 3.3 70B" in text
+    assert "frontier-api" not in text and "llama-70b" not in text
+    assert text.startswith("80% ") and "; fallback Claude Sonnet 4.6" in text
+
+
+def test_cli_json_and_save_strategy(tmp_path, capsys) -> None:
+    source = tmp_path / "in.yaml"
+    source.write_text(SCENARIO.read_text(encoding="utf-8") + "optimise:\n  exclude: [llama-hosted]\n"
+                      "  min_share: {frontier-api: 0.2}\n  strategy: hybrid\n", encoding="utf-8")
+    out = tmp_path / "out.yaml"
+    assert main(["optimise", str(source), "--paths", str(PATHS), "--json", "--save-strategy",
+                 "optimised", "-o", str(out)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["frontier"]) == 15 and data["fresh_seed"] == SEED + 1
+    saved = load_scenario(out)
+    assert saved.strategies["optimised"].mix == pytest.approx(data["chosen"]["mix"])
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--cvar-budget", "1"], "--cvar-budget: $1 is below the least CVaR95"),
+    (["--cvar-budget", "-5"], "--cvar-budget: must be a positive amount of money"),
+    (["--save-strategy", "x"], "--save-strategy: and -o go together"),
+    (["--cvar-budget", "1e9", "--p95-budget", "1e9"], "not allowed with argument"),
+])
+def test_cli_bad_input_is_one_line_and_exit_2(args, message, capsys) -> None:
+    assert main(["optimise", str(SCENARIO), "--paths", "100", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err
+
+
+def test_run_json_carries_evpi_and_evppi(capsys) -> None:
+    """EVPI is the smallest expected regret of the run's strategies (summary()'s), and every
+    EVPPI lies between 0 and it."""
+    assert main(["run", str(SCENARIO), "--paths", str(PATHS), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    summary = simulate(load_scenario(SCENARIO), PATHS, SEED).summary()
+    assert data["evpi_usd"] == pytest.approx(summary["expected_regret"].min(), rel=1e-12)
+    risks = [k for k in data["evppi"] if k.startswith("risks.")]
+    assert len(risks) == len(load_scenario(SCENARIO).risks)
+    for entry in data["evppi"].values():
+        assert 0.0 <= entry["usd"] <= data["evpi_usd"] + 1e-9
+        assert entry["label"] and "share_of_evpi" in entry
+    assert data["units"]["evpi_usd"] == "USD, present value"
+
+
+def test_the_deck_has_the_decide_slide(scenario) -> None:
+    """The slide carries the chosen mix in words and both seeds' figures, and the deck still
+    builds when the optimiser has nothing to decide (it is then left out)."""
+    import io
+
+    from pptx import Presentation
+
+    from tco.deck import build_deck
+    from tco.optimise.slide import TITLE
+
+    result = simulate(scenario, PATHS, SEED)
+    prs = Presentation(io.BytesIO(build_deck(scenario, result)))
+    slides = [s for s in prs.slides if s.shapes.title is not None and s.shapes.title.text == TITLE]
+    assert len(slides) == 1
+    text = " ".join(shape.text_frame.text for shape in slides[0].shapes if shape.has_text_frame)
+    assert "Chosen mix: 80% Llama 3.3 70B" in text and f"seed {SEED + 1}" in text
+    assert any(shape.has_chart for shape in slides[0].shapes)
+
+
+def test_reserved_gpus_are_refined_on_the_exact_kernel() -> None:
+    """With the mix forced onto the reserved H200 option, the optimiser's reserved count is the
+    best of every count from 0 to 16, each costed by the exact kernel on the same paths (the
+    scenario's own contract is 4 GPUs; the search reaches 4 x 4). The card names it and the saved
+    scenario carries it."""
+    from tco.optimise.reserve import with_reserved
+
+    base = load_scenario(ROOT / "scenarios" / "regulated-in-house.yaml")
+    sc = with_changes(base, {"optimise": {"exclude": ["llama-owned", "llama-rented", "qwen-fallback"],
+                                          "strategy": "reserve-h200"}})
+    d = optimise(sc, PATHS, SEED)
+    assert d.chosen.strategy.mix == {"llama-reserved": 1.0}
+    means = [CommonPaths(with_reserved(sc, "llama-reserved", g), PATHS, SEED).npv_usd(
+        {"c": d.chosen.strategy})[:, 0].mean() for g in range(17)]
+    best = int(np.argmin(means))
+    assert d.reserved_gpus == {"llama-reserved": best}
+    assert d.chosen.exact.mean_usd == pytest.approx(means[best], rel=1e-12)
+    gpus = d.decided.options["llama-reserved"].reserved
+    assert (gpus.gpus if gpus is not None else 0) == best
+    assert (f"on {best} reserved NVIDIA H200" in d.chosen.card) == (best > 0)
