@@ -27,6 +27,7 @@ from tco.cli.common import shown
 from tco.cli.deck import deck
 from tco.cli.diff import diff
 from tco.cli.parser import parser
+from tco.cli.portfolio import portfolio
 from tco.cli.run import run
 from tco.cli.stress import stress
 from tco.cli.validate import validate
@@ -42,7 +43,7 @@ def _schema(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run, "validate": lambda args: validate(args.scenarios), "catalog": catalog_command,
     "calibrate-hazards": calibrate, "backtest": backtest, "schema": _schema, "stress": stress,
-    "deck": deck, "diff": diff, "check": check, "calibrate": calibrate_command,
+    "deck": deck, "diff": diff, "portfolio": portfolio, "check": check, "calibrate": calibrate_command,
 }
 
 

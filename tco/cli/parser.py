@@ -7,6 +7,7 @@ import functools
 
 import tco.budget as budget
 import tco.cli.calibrate as calibrate_cli
+import tco.cli.portfolio as portfolio_cli
 import tco.risks as risks
 from tco.errors import ScenarioError
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
@@ -116,4 +117,5 @@ def parser() -> argparse.ArgumentParser:
                       "refitted on ledger events before this month (YYYY-MM), scored on cohorts from it")
     back.add_argument("--json", action="store_true", help="print the replay as one JSON object")
     calibrate_cli.add_parser(sub)
+    portfolio_cli.add_parser(sub)
     return parser
