@@ -18,6 +18,7 @@ from tco.portfolio import load_portfolio, loads_portfolio, simulate_portfolio
 from tco.portfolio.outputs import csv_files, deck, workbook
 from tco.portfolio.pooling import commitment_bill, on_demand_gpus, replicas
 from tco.portfolio.spec import validate_portfolio
+from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
 from tests.conftest import ROOT
 
 SHIPPED = ROOT / "scenarios" / "portfolio-enterprise.yaml"
@@ -241,3 +242,31 @@ def test_outputs_render(shipped) -> None:
     assert workbook(shipped)[:2] == b"PK"
     files = csv_files(shipped)
     assert b"usage_basis_npv_usd" in files["portfolio_workloads.csv"]
+
+
+def test_the_page_opens_the_shipped_portfolio() -> None:
+    """The sidebar's portfolio choice opens the shipped portfolio: its name, the four
+    workloads on both bases, and the expected NPV as ``simulate_portfolio`` gives it."""
+    from streamlit.testing.v1 import AppTest
+
+    from tco.format import usd
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    at.selectbox(key="portfolio").select("portfolio-enterprise").run()
+    assert not at.exception
+    assert at.title[0].value == "Enterprise LLM portfolio"
+    workloads = at.dataframe[0].value
+    assert list(workloads["Workload"])[:4] == ["support-bot", "code-assistant",
+                                               "batch-summarisation", "rag-search"]
+    expected = simulate_portfolio(load_portfolio(str(SHIPPED)), paths=DEFAULT_PATHS,
+                                  seed=DEFAULT_SEED).summary()
+    assert at.metric[0].value == usd(expected["mean"])
+
+
+def test_a_bad_portfolio_upload_is_one_error_line() -> None:
+    from tco.ui.portfolio_page import portfolio_page  # noqa: F401 - the page module imports
+
+    bad = SHIPPED.read_text().replace("tier: 1 ", "tier: 3 ")
+    with pytest.raises(ScenarioError, match=r"^commitments\.anthropic\.tier: must be from 1 to 2"):
+        loads_portfolio(bad)

@@ -29,13 +29,7 @@ import tco.metrics as metrics
 import tco.options as options
 from tco.draws import RNG_BLOCK_PATHS, U_EPSILON, draw_shocks, generator, inputs_from_uniforms
 from tco.errors import ScenarioError
-from tco.portfolio.pooling import (
-    HOURS_PER_DAY,
-    commitment_bill,
-    on_demand_gpus,
-    provisioned_gpus,
-    replicas,
-)
+from tco.portfolio.pooling import HOURS_PER_DAY, add_workload, commitment_bill, price_pool
 from tco.portfolio.spec import Portfolio
 from tco.portfolio.usage import usage
 
@@ -234,7 +228,8 @@ def simulate_portfolio(pf: Portfolio, paths: int = 10_000, seed: int = 7,
         shocks = draw_shocks(first, x0, seed, start // RNG_BLOCK_PATHS, n)
         cost = np.zeros((n, months))
         pools = [_Pool(g, np.zeros((n, months, hours)), np.zeros((n, months)), np.zeros((n, months)),
-                       np.zeros((n, n_w, months)), np.zeros((n, n_w, months))) for g in pf.pooling]
+                       np.zeros((n, n_w, months)), np.zeros((n, n_w, months)),
+                       alone_replicas=np.zeros((n, months))) for g in pf.pooling]
         listed = {v: np.zeros((n, n_w, months)) for v in pf.commitments}
         token_usd = {v: np.zeros((n, months)) for v in vendor_usd}
         discount = None
@@ -262,15 +257,13 @@ def simulate_portfolio(pf: Portfolio, paths: int = 10_000, seed: int = 7,
         idle = np.zeros(n)
         for g, pool in zip(pf.pooling, pools, strict=True):
             j0 = list(first.options).index(g[0])
-            rep = replicas(pool.need, float(r.min_replicas[j0]))
-            autoscale = bool(r.autoscale[j0])
-            gpr = float(r.gpus_per_replica[j0])
-            rented = on_demand_gpus(rep, gpr, pool.reserved_gpus, autoscale)
+            rented, provisioned, top = (np.empty((n, months)) for _ in range(3))
+            price_pool(pool.need, float(r.min_replicas[j0]), float(r.gpus_per_replica[j0]),
+                       pool.reserved_gpus, bool(r.autoscale[j0]), rented, provisioned, top)
             pooled = pool.reserved_usd + rented * pool.price_usd
-            provisioned = provisioned_gpus(rep, gpr, pool.reserved_gpus, autoscale)
             key = "+".join(g)
             pool.pooled_usd = pooled
-            pooled_rep[key][rows] = rep.max(axis=2)
+            pooled_rep[key][rows] = top
             alone_rep[key][rows] = pool.alone_replicas
             cost_adjust += pooled - pool.standalone_usd.sum(axis=1)
             used = pool.used_gpus
@@ -321,29 +314,24 @@ def _pool_adjust(pool: _Pool) -> np.ndarray:
 
 def _add_to_pool(pool: _Pool, i: int, j: int, use, profile, hours: int) -> None:
     """Add workload i's traffic on option j to the pool: its own fleet (as the kernel sizes it)
-    and its hourly load in replicas' worth."""
+    and its hourly load in replicas' worth (``tco.portfolio.pooling.add_workload``)."""
     r = use.rows
-    load = use.requests * use.share[:, j]
-    peak, lf = r.peak[j][:, None], r.load_factor[j][:, None]
-    months = load.shape[1]
-    if r.autoscale[j]:
-        own_need = (load[:, :, None] * r.profile[j][None, None, :]) * lf[:, :, None]
-    else:
-        own_need = ((load * peak) * lf)[:, :, None]
-    own = replicas(own_need, float(r.min_replicas[j]))
-    in_term = (np.arange(months) >= r.reserved_start[j]) & (np.arange(months) < r.reserved_end[j])
-    owed = in_term & bool(use.signed[j])
-    reserved = np.where(owed, r.reserved_gpus[j], 0.0)[None, :]
+    months = use.requests.shape[1]
+    load = np.ascontiguousarray(use.requests * use.share[:, j])
+    month = np.arange(months)
+    owed = (month >= r.reserved_start[j]) & (month < r.reserved_end[j]) & bool(use.signed[j])
+    reserved = np.where(owed, r.reserved_gpus[j], 0.0)
     reserved_usd = np.where(owed[None, :], r.reserved_month_usd[j][:, None], 0.0)
-    price = r.gpu_month_usd[j][:, None] * use.index[:, j]
-    od = on_demand_gpus(own, float(r.gpus_per_replica[j]), reserved, bool(r.autoscale[j]))
-    pool.standalone_usd[:, i] += reserved_usd + od * price
-    pool.reserved_gpus += reserved
+    price = np.ascontiguousarray(r.gpu_month_usd[j][:, None] * use.index[:, j])
+    use_hourly = profile is not None and hours > 1
+    hourly = np.asarray(profile if use_hourly else np.ones(HOURS_PER_DAY), dtype=float)
+    used = np.empty_like(load)
+    add_workload(load, r.peak[j], r.load_factor[j], np.ascontiguousarray(r.profile[j]),
+                 bool(r.autoscale[j]), float(r.min_replicas[j]), float(r.gpus_per_replica[j]),
+                 reserved, reserved_usd, price, hourly, use_hourly, pool.need,
+                 pool.standalone_usd[:, i], pool.alone_replicas, used)
+    pool.used_gpus[:, i] = used
+    pool.reserved_gpus += reserved[None, :]
     pool.reserved_usd += reserved_usd
     if pool.price_usd is None:
         pool.price_usd = price
-    hourly = (np.asarray(profile, dtype=float)[None, None, :] if profile is not None and hours > 1
-              else peak[:, :, None])
-    pool.need += (load[:, :, None] * hourly) * lf[:, :, None]
-    pool.used_gpus[:, i] += load * lf * float(r.gpus_per_replica[j])
-    pool.alone_replicas = pool.alone_replicas + own.max(axis=2)
