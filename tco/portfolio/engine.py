@@ -24,14 +24,13 @@ import pandas as pd
 from scipy.stats import qmc
 
 import tco._runtime as runtime
-import tco.kernel as kernel
 import tco.metrics as metrics
 import tco.options as options
 from tco.draws import RNG_BLOCK_PATHS, U_EPSILON, draw_shocks, generator, inputs_from_uniforms
 from tco.errors import ScenarioError
 from tco.portfolio.pooling import HOURS_PER_DAY, add_workload, commitment_bill, price_pool
 from tco.portfolio.spec import Portfolio
-from tco.portfolio.usage import usage
+from tco.portfolio.usage import evaluate
 
 CHUNK_PATHS = 2 * RNG_BLOCK_PATHS
 """Paths per batch: each workload's monthly costs and hourly loads for a batch stay a few MB."""
@@ -236,10 +235,9 @@ def simulate_portfolio(pf: Portfolio, paths: int = 10_000, seed: int = 7,
         for i, w in enumerate(names):
             sc = pf.workloads[w]
             x = inputs_from_uniforms(sc.inputs, u[w][rows])
-            result = kernel.run(sc, x, shocks, want_cost=True)
+            result, use = evaluate(sc, x, shocks)
             npv_w[rows, i] = result.npv_usd[:, 0]
             cost += result.cost_usd[:, 0, :]
-            use = usage(sc, x, shocks)
             discount = use.discount
             r = use.rows
             for j, name in enumerate(sc.options):

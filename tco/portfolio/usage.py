@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+import tco.kernel as kernel
 import tco.risks as risks
 import tco.views as views
 from tco.draws import Shocks
@@ -72,18 +73,26 @@ def _replay(o, st, w, ev, kinds, share_out, index_out):  # pragma: no cover - co
                     index_out[p, j, t] = S.index[j, t]
 
 
-def usage(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks) -> Usage:
-    """Replay one workload's routing on a batch of paths (``sc`` holds one strategy)."""
+def evaluate(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks) -> tuple[kernel.KernelResult, Usage]:
+    """One workload on a batch of paths (``sc`` holds one strategy): its monthly cost from the
+    cost kernel, and the kernel's routing replayed on the same typed rows and events.
+
+    The kernel runs without the lock-in premium's no-event reference pass (a portfolio reports
+    costs, not the premium), as ``tco.engine`` runs it.
+    """
     paths, months = shocks.paths, sc.horizon_months
     w, per_path = views.workload(sc, x, paths)
     rows = views.option_rows(sc, x, per_path, paths)
     plan = views.strategies(sc, x, paths)
+    ev = views.events(sc, x, shocks, paths)
+    result = kernel._run(rows, plan, w, ev, views.extras(sc, x, paths), views.line_names(sc), months,
+                         True, reference=False)
     share = np.empty((paths, len(sc.options), months))
     index = np.empty((paths, len(sc.options), months))
-    _replay(rows, plan, w, views.events(sc, x, shocks, paths), len(risks.REGISTRY), share, index)
+    _replay(rows, plan, w, ev, len(risks.REGISTRY), share, index)
     t = np.arange(months, dtype=float)
     requests = w.requests[:, None] * (1.0 + w.growth[:, None]) ** t[None, :]
     discount = (1.0 + w.discount_rate[:, None]) ** (-((t[None, :] + 1.0) / MONTHS_PER_YEAR))
     signed = np.zeros(len(sc.options), dtype=bool)
     signed[plan.mix_option[0][plan.mix_option[0] >= 0]] = True
-    return Usage(requests, share, index, rows, signed, discount)
+    return result, Usage(requests, share, index, rows, signed, discount)
