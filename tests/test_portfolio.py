@@ -162,8 +162,9 @@ def _bad(mutate) -> str:
 
 
 def test_bad_input_is_one_line_naming_the_field() -> None:
-    assert _bad(lambda r: r["workloads"]["w0"]["strategies"]["api"]["mix"].update(
-        {"nope": 0.0})).startswith("workloads.w0.strategies.api.mix")
+    assert _bad(lambda r: r["workloads"]["w0"]["strategies"]["api"].update(
+        {"mix": {"nope": 1.0}})) == ("workloads.w0.strategies.api.mix.nope: is not a defined "
+                                     "option (options are haiku, gpt)")
     raw_other = _api_portfolio(2)
     raw_other["workloads"]["w1"]["strategies"]["mine"] = {"mix": {"gpt": 1.0}}
 
@@ -226,6 +227,10 @@ def test_cli_run_validate_and_bad_input(tmp_path: Path, capsys) -> None:
         "support-bot", "code-assistant", "batch-summarisation", "rag-search"]
     assert (tmp_path / "out" / "portfolio_workloads.csv").exists()
     assert (tmp_path / "p.xlsx").read_bytes()[:2] == b"PK"
+    assert main(["portfolio", "deck", str(SHIPPED), "-o", str(tmp_path / "p.pptx"), "--paths",
+                 str(PATHS)]) == 0
+    assert (tmp_path / "p.pptx").read_bytes()[:2] == b"PK"
+    capsys.readouterr()
     bad = tmp_path / "bad.yaml"
     bad.write_text(SHIPPED.read_text().replace("strategy: self-host", "strategy: hybrid"))
     assert main(["portfolio", "validate", str(bad)]) == 2
@@ -270,3 +275,26 @@ def test_a_bad_portfolio_upload_is_one_error_line() -> None:
     bad = SHIPPED.read_text().replace("tier: 1 ", "tier: 3 ")
     with pytest.raises(ScenarioError, match=r"^commitments\.anthropic\.tier: must be from 1 to 2"):
         loads_portfolio(bad)
+
+
+def test_one_workload_is_its_scenario_bit_for_bit() -> None:
+    """A portfolio of one workload, nothing pooled or committed, draws exactly what
+    ``tco.simulate`` draws for that workload's scenario: the same per-path NPV, bit for bit."""
+    from tco.simulate import simulate
+
+    pf = validate_portfolio(_api_portfolio(1))
+    result = simulate_portfolio(pf, paths=PATHS, seed=5)
+    alone = simulate(pf.workloads["w0"], paths=PATHS, seed=5)
+    assert np.array_equal(result.npv_usd, alone.npv_usd[:, 0])
+
+
+def test_replayed_token_usage_is_what_the_kernel_billed() -> None:
+    """API-only workloads with no risks, no overhead and no switching: the kernel's whole cost is
+    list token usage, so the vendors' spend from the replayed routing is the total, per path."""
+    raw = _api_portfolio(2)
+    raw["risks"] = []
+    raw["workloads"]["w1"]["workload"]["requests_per_month"] = 3_000_000
+    result = simulate_portfolio(validate_portfolio(raw), paths=PATHS, seed=5)
+    spend = sum(result.vendor_usd.values())
+    np.testing.assert_allclose(spend, result.npv_usd, rtol=1e-12)
+    assert result.vendor_table().set_index("vendor").loc["openai", "mean_usd"] == 0.0
