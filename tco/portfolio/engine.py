@@ -241,7 +241,7 @@ def simulate_portfolio(pf: Portfolio, paths: int = 10_000, seed: int = 7,
             discount = use.discount
             r = use.rows
             for j, name in enumerate(sc.options):
-                if name in token_vendor:
+                if name in token_vendor and use.share[:, j].any():  # skip options it never uses
                     usd = use.requests * use.share[:, j] * r.unit_usd[j][:, None] * use.index[:, j]
                     token_usd[token_vendor[name]] += usd
                     if token_vendor[name] in listed:
