@@ -38,7 +38,8 @@ for a in grid:
         if h < -1e-9:
             continue
         mix = {k: float(v) for k, v in (("api-a", a), ("api-b", b), ("hosted", max(h, 0.0))) if v > 0}
-        candidates[f"{a:.3f}/{b:.3f}/{h:.3f}"] = Strategy(mix=mix, fallback="api-b" if mix == {"api-a": 1.0} else "api-a")
+        fallback = "api-b" if mix == {"api-a": 1.0} else "api-a"
+        candidates[f"{a:.3f}/{b:.3f}/{h:.3f}"] = Strategy(mix=mix, fallback=fallback)
 warm = engine.draw(sc, 2_048, seed=1)
 engine.evaluate(warm, dict(list(candidates.items())[:4]))  # loads the compiled kernel, threads
 times, draw_times = [], []

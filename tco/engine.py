@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from time import perf_counter
 
 import numpy as np
 
@@ -32,10 +33,11 @@ import tco.kernel as kernel
 from tco.distributions import nominal
 from tco.draws import RNG_BLOCK_PATHS, draw_shocks, inputs_from_uniforms, path_uniforms
 from tco.errors import ScenarioError
-from tco.load import Loaded
+from tco.load import Loaded, validate
+from tco.model import evaluate_kernel
 from tco.options.table import per_path
 from tco.schema import Strategy
-from tco.simulate import DEFAULT_SEED, MAX_SEED, chunk_paths
+from tco.simulate import DEFAULT_SEED, MAX_SEED, chunk_paths, simulate
 from tco.views import (
     Extras,
     Strategies,
@@ -219,3 +221,32 @@ def _plan(sc: Loaded, candidates: Mapping[str, Strategy], x: dict[str, np.ndarra
     named = Extras(np.concatenate(option_of), np.concatenate(strategy_of), np.concatenate(line_of),
                    np.concatenate(month_usd), np.concatenate(mtok_usd), np.concatenate(setup_usd))
     return plan, named
+
+WARM_UP_SCENARIO = {
+    "name": "warm-up", "horizon_months": 2,
+    "workload": {"requests_per_month": 1000, "input_tokens_per_request": 100,
+                 "output_tokens_per_request": 10},
+    "options": {"api": {"kind": "api", "input_usd_per_mtok": 1, "output_usd_per_mtok": 2},
+                "hosted": {"kind": "self_hosted", "model": "llama-3.1-8b", "gpu": "h100-sxm",
+                           "usd_per_gpu_hour": 2, "target_utilization": 0.5, "ops_fte": 0,
+                           "usd_per_fte_year": 0}},
+    "strategies": {"mix": {"mix": {"api": 0.5, "hosted": 0.5}, "fallback": "api"}},
+}
+"""The smallest scenario that runs every compiled path of the kernel (API and self-hosted)."""
+
+
+def warm_up() -> float:
+    """Compile the kernel, or load it from numba's on-disk cache; returns the seconds it took.
+
+    The first run on a new machine compiles (``tco._runtime.COMPILE_NOTE`` says how long); later
+    processes load the cached machine code in about 0.2 s. The page calls this first, under a
+    message saying so, and ``python -m tco compile`` ahead of any page or run. It compiles every
+    signature the engine calls: one path with the monthly cost kept (the deterministic model),
+    a Monte Carlo batch, and many candidates with only NPVs kept (``tco.engine``).
+    """
+    started = perf_counter()
+    sc = validate(WARM_UP_SCENARIO)
+    evaluate_kernel(sc)
+    simulate(sc, paths=64, seed=0)
+    evaluate(draw(sc, 64, seed=0), sc.strategies)
+    return perf_counter() - started

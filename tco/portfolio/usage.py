@@ -9,7 +9,10 @@ billed, bit for bit, without changing the kernel.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numba import njit, prange
@@ -25,6 +28,31 @@ from tco.load import Loaded
 from tco.units import MONTHS_PER_YEAR
 
 BLOCK_PATHS = 64
+PACKAGE = Path(__file__).resolve().parent
+
+
+def purge_stale_cache() -> None:
+    """Drop numba's on-disk cache of this package when a source compiled into it has changed.
+
+    ``_replay`` compiles the kernel's option states and routing into itself, and numba keys a
+    cached function on its own file only: after a change to the kernel the stale machine code
+    would replay other rules than the kernel bills. A digest of the kernel's, the option kinds'
+    and this package's sources, kept beside the cache, decides (as ``tco._runtime`` does for the
+    kernel).
+    """
+    root = PACKAGE.parent
+    sources = (sorted(PACKAGE.glob("*.py")) + sorted((root / "kernel").glob("*.py"))
+               + sorted((root / "options").glob("*.py")) + [root / "risks" / "base.py", root / "units.py"])
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
+    cache = PACKAGE / "__pycache__"
+    stamp = cache / "portfolio-sources.sha256"
+    with contextlib.suppress(OSError):  # a read-only install: numba cannot cache there either
+        if stamp.exists() and stamp.read_text() == digest:
+            return
+        for stale in [*cache.glob("*.nbi"), *cache.glob("*.nbc")]:
+            stale.unlink(missing_ok=True)
+        cache.mkdir(exist_ok=True)
+        stamp.write_text(digest)
 
 
 @dataclass
