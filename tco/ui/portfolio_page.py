@@ -23,6 +23,9 @@ from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
 from tco.ui.safe import escape_markdown
 
 NONE = ""
+METRICS = {"mean": "Expected NPV", "p95": "P95 NPV", "cvar95": "CVaR95 NPV",
+           "pooling_saving_mean": "Pooling saving"}
+"""The headline figures and their short labels (the full ones are their help text)."""
 PORTFOLIO_KEY = "portfolio"
 UPLOAD_KEY = "portfolio_upload"
 """Session state: (file name, YAML text) of the last valid portfolio upload."""
@@ -83,8 +86,8 @@ def portfolio_page(text: str, paths: int, seed: int) -> None:
     st.caption(escape_markdown(pf.description, limit=2000))
     summary = result.summary()
     cols = st.columns(4)
-    for col, key in zip(cols, ("mean", "p95", "cvar95", "pooling_saving_mean"), strict=True):
-        col.metric(SUMMARY_LABELS[key], usd(summary[key]))
+    for col, (key, label) in zip(cols, METRICS.items(), strict=True):
+        col.metric(label, usd(summary[key]), help=SUMMARY_LABELS[key])
     st.caption(f"NPV of total cost in {cur} over {pf.horizon_months} months; {result.paths:,} "
                f"paths, seed {result.seed}. P5 {usd(summary['p5'])}, median {usd(summary['p50'])}; "
                f"if each workload ran alone {usd(summary['standalone_mean'])}.")
@@ -96,7 +99,10 @@ def portfolio_page(text: str, paths: int, seed: int) -> None:
                       xaxis_title="Month", yaxis_title=f"Cumulative cost ({cur})")
     st.plotly_chart(fig, key="portfolio_fan")
     st.subheader("Cost per workload")
-    table = result.workload_table().rename(columns={
+    money = ["standalone_usd", "usage_basis_usd", "allocation_basis_usd"]
+    table = result.workload_table()
+    table[money] = table[money].map(usd)
+    table = table.rename(columns={
         "workload": "Workload", "strategy": "Strategy in force",
         "standalone_usd": f"Alone ({cur} NPV)", "usage_basis_usd": f"Usage basis ({cur} NPV)",
         "allocation_basis_usd": f"Allocation basis ({cur} NPV)"})
@@ -106,7 +112,10 @@ def portfolio_page(text: str, paths: int, seed: int) -> None:
                "commitment on their own line. Both add up to the expected total.")
     st.subheader("Vendor concentration")
     vendors = result.vendor_table()
-    st.dataframe(vendors.assign(cvar95_share=vendors["cvar95_share"].map(pct)).rename(columns={
+    st.dataframe(vendors.assign(cvar95_share=vendors["cvar95_share"].map(pct),
+                                mean_usd=vendors["mean_usd"].map(usd),
+                                cvar95_contribution_usd=vendors["cvar95_contribution_usd"].map(usd)
+                                ).rename(columns={
         "vendor": "Vendor", "mean_usd": f"Expected spend ({cur} NPV)",
         "cvar95_contribution_usd": f"In the worst 5% ({cur} NPV)",
         "cvar95_share": "Share of CVaR95"}), hide_index=True, key="portfolio_vendors")
