@@ -17,7 +17,7 @@ from tco.cli.common import (
     write_file,
 )
 from tco.errors import ScenarioError
-from tco.format import usd
+from tco.format import pct, usd
 from tco.portfolio import load_portfolio, simulate_portfolio
 from tco.portfolio.outputs import CSV_FILES, csv_files, deck, tables, workbook
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
@@ -78,8 +78,14 @@ def portfolio(args: argparse.Namespace) -> int:
         t = tables(result)
         say(f"{shown(result.portfolio.name)}: {result.paths:,} paths, seed {result.seed}")
         say("\n".join(f"  {row.measure}: {usd(row[1])}" for row in t["summary"].itertuples(index=False)))
-        say(table(t["workloads"]))
-        say(table(t["vendors"]))
+        for name in ("workloads", "vendors"):
+            frame = t[name].copy()
+            for column in frame.columns:
+                if "npv" in column:
+                    frame[column] = frame[column].map(usd)
+                elif column.endswith("_share"):
+                    frame[column] = frame[column].map(pct)
+            say(table(frame))
     if csv_dir is not None:
         csv_dir.mkdir(parents=True, exist_ok=True)
         for name, data in csv_files(result).items():
