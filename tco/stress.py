@@ -8,7 +8,7 @@ import pandas as pd
 import tco.kernel as kernel
 import tco.options as option_kinds
 import tco.risks as risks
-from tco.draws import Shocks
+from tco.draws import Shocks, fact_unit
 from tco.errors import ScenarioError
 from tco.load import Loaded, validate
 from tco.model import nominal_inputs
@@ -75,10 +75,14 @@ def stress(sc: Loaded, kind: str, option: str, month: int) -> pd.DataFrame:
     fired = np.zeros((1, sc.horizon_months), dtype=bool)
     fired[0, month] = True
     impact = stressed.inputs.impact(index, stressed.scenario)
-    shocks = Shocks(paths=1, fired={(index, option): fired},
-                    impact={(index, option): np.array([impact.nominal if impact else 1.0])},
-                    weeks={(index, option): np.array(
-                        [stressed.inputs.params["switching.engineer_weeks"].nominal])})
+    # The event is one fact: it reaches every option of its line that shares the unit it is about.
+    unit = fact_unit(stressed, index, option)
+    reached = [name for name in stressed.risks[index].on if fact_unit(stressed, index, name) == unit]
+    weeks = stressed.inputs.params["switching.engineer_weeks"].nominal
+    shocks = Shocks(paths=1, fired={(index, name): fired for name in reached},
+                    impact={(index, name): np.array([impact.nominal if impact else 1.0])
+                            for name in reached},
+                    weeks={(index, name): np.array([weeks]) for name in reached})
     result = kernel.run(stressed, x, shocks)
     base, hit = result.npv_no_events_usd[0], result.npv_usd[0]
     frame = pd.DataFrame({"strategy": list(sc.strategies), "base_npv_usd": base,

@@ -78,20 +78,10 @@ class Portfolio:
         return next(iter(self.workloads.values()))
 
 
-def vendor_of(name: str, declared: Mapping[str, Any]) -> str:
-    """The vendor an option's spend goes to: its declared ``vendor``, else the provider of its
-    price-catalog entry (``anthropic/claude-sonnet-4-6`` -> anthropic), else the option itself
-    (a self-hosted fleet is its own supplier).
-
-    ``declared`` is the option's section as the scenario holds it (``model_dump``): read as data,
-    so the portfolio asks no option kind what it is.
-    """
-    if declared.get("vendor"):
-        return str(declared["vendor"])
-    catalog = declared.get("catalog")
-    if catalog and "/" in str(catalog):
-        return str(catalog).split("/", 1)[0]
-    return name
+def vendor_of(name: str, option: Any) -> str:
+    """The vendor an option's spend goes to: the one its kind declares (``OptionKind.vendor``: the
+    API provider or the host), else the option itself (a fleet you run is its own supplier)."""
+    return options.of(option).vendor(option) or name
 
 
 def _rented_fleets(sc: Loaded) -> list[str]:
@@ -275,8 +265,7 @@ def validate_portfolio(raw: Any, comments: Mapping[str, str] | None = None) -> P
         loaded[str(name)] = _workload_scenario(raw, str(name), {**entry, "strategies": strategies},
                                                comments) if len(full.strategies) > 1 else full
     first = next(iter(loaded.values()))
-    declared = first.scenario.model_dump()["options"]
-    vendors = {o: vendor_of(o, declared[o]) for o in first.options}
+    vendors = {o: vendor_of(o, opt) for o, opt in first.options.items()}
     return Portfolio(
         name=first.scenario.name.rsplit(": ", 1)[0], description=first.description,
         currency=first.currency, horizon_months=first.horizon_months, sampling=first.sampling,
