@@ -20,6 +20,7 @@ from tco.ui.decide_tab import decide_tab
 from tco.ui.edits import apply_edits
 from tco.ui.history_tab import history_tab
 from tco.ui.overview import overview
+from tco.ui.portfolio_page import portfolio_sidebar
 from tco.ui.progress import with_progress
 from tco.ui.safe import escape_markdown
 from tco.ui.sidebar import input_widgets
@@ -44,6 +45,8 @@ def main() -> None:
         stem, upload, use_upload = st.session_state["scenario"], None, False
     else:
         st.sidebar.title("LLM TCO and lock-in risk")
+        if portfolio_sidebar(SCENARIO_DIR):  # a portfolio is open: its own page
+            return
         stem = st.sidebar.selectbox("Scenario", stems, format_func=lambda s: files[s][0], key="scenario",
                                     on_change=state.reset_inputs)
         upload = load_upload()

@@ -213,6 +213,15 @@ def file_kind(mode: int) -> str:
     return "a special file"
 
 
+PORTFOLIO_PREFIX = "portfolio-"
+"""Shipped portfolio files (``tco.portfolio``) sit beside the scenarios under this name prefix."""
+
+
+def scenario_files(folder: str | Path) -> list[Path]:
+    """The scenario files of a folder, sorted: its ``*.yaml`` files but the portfolios."""
+    return [p for p in sorted(Path(folder).glob("*.yaml")) if not p.stem.startswith(PORTFOLIO_PREFIX)]
+
+
 def load_scenario(path: str | Path) -> Loaded:
     """Load and validate a scenario file."""
     return loads(read_bounded(path))

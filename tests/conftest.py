@@ -11,10 +11,10 @@ import pytest
 
 from tco.errors import ScenarioError
 from tco.load import Loaded as Scenario
-from tco.load import load_scenario, set_path, validate
+from tco.load import load_scenario, scenario_files, set_path, validate
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+SCENARIOS = scenario_files(ROOT / "scenarios")
 OUTPUT_DIR = Path(os.environ.get("E2E_OUT", ROOT / "test-output"))
 
 API_ONLY: dict[str, Any] = {

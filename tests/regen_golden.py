@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tco.load import scenario_files
+
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 PATHS, SEED = 2000, 7
@@ -26,7 +28,7 @@ def golden_json(scenario: Path) -> dict:
 
 def main() -> None:
     GOLDEN.mkdir(exist_ok=True)
-    for scenario in sorted((ROOT / "scenarios").glob("*.yaml")):
+    for scenario in scenario_files(ROOT / "scenarios"):
         target = GOLDEN / f"{scenario.stem}.json"
         target.write_text(json.dumps(golden_json(scenario), indent=2) + "\n")
         print(f"wrote {target.relative_to(ROOT)}")

@@ -40,7 +40,7 @@ LAYERS: list[tuple[str, ...]] = [
     # 8: analysis and words
     ("tco.narrative", "tco.sensitivity", "tco.stress", "tco.report", "tco.story", "tco.compare",
      "tco.gate", "tco.hazards", "tco.backtest", "tco.holdout", "tco.tax", "tco.triggers", "tco.sweep",
-     "tco.optimise"),
+     "tco.optimise", "tco.portfolio"),
     # 9: figures
     ("tco.figures",),
     # 10: exports and deck

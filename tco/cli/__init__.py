@@ -29,6 +29,7 @@ from tco.cli.deck import deck
 from tco.cli.diff import diff
 from tco.cli.optimise import optimise_command
 from tco.cli.parser import parser
+from tco.cli.portfolio import portfolio
 from tco.cli.run import run
 from tco.cli.stress import stress
 from tco.cli.sweep import sweep
@@ -46,10 +47,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run, "validate": lambda args: validate(args.scenarios), "catalog": catalog_command,
     "calibrate-hazards": calibrate, "backtest": backtest, "schema": _schema, "stress": stress,
     "deck": deck, "diff": diff, "check": check, "calibrate": calibrate_command, "sweep": sweep,
-    "compile": compile_kernel, "optimise": optimise_command,
+    "compile": compile_kernel, "optimise": optimise_command, "portfolio": portfolio,
 }
 KERNEL_COMMANDS = frozenset({"run", "stress", "deck", "diff", "check", "backtest", "calibrate-hazards",
-                             "sweep", "compile", "optimise"})
+                             "sweep", "compile", "optimise", "portfolio"})
 """Commands that run the compiled kernel: on a new install the first one compiles it, and says so."""
 
 

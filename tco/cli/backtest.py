@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tco.cli.common import check_run, money_units, over_budget, say, strict_json, with_meta
 from tco.errors import ScenarioError
-from tco.load import load_scenario
+from tco.load import load_scenario, scenario_files
 
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
 """The shipped scenarios, replayed by ``calibrate-hazards`` when none is named."""
@@ -58,7 +58,7 @@ def calibrate(args: argparse.Namespace) -> int:
     import tco.hazards as hazards  # noqa: PLC0415
     import tco.holdout as holdout  # noqa: PLC0415
 
-    files = args.scenarios or sorted(SCENARIOS_DIR.glob("*.yaml"))
+    files = args.scenarios or scenario_files(SCENARIOS_DIR)
     scenarios = {Path(f).stem: load_scenario(f) for f in files}
     say(hazards.report(coverage=replay.coverage(scenarios) if scenarios else None))
     if scenarios:

@@ -8,6 +8,7 @@ import functools
 import tco.budget as budget
 import tco.cli.calibrate as calibrate_cli
 import tco.cli.optimise as optimise_cli
+import tco.cli.portfolio as portfolio_cli
 import tco.risks as risks
 from tco.errors import ScenarioError
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
@@ -136,4 +137,5 @@ def parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", required=True, help="folder for sweep.csv and sweep.json")
     calibrate_cli.add_parser(sub)
     optimise_cli.add_parser(sub)
+    portfolio_cli.add_parser(sub)
     return parser

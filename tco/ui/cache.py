@@ -28,7 +28,7 @@ from tco.figures import data as specs
 from tco.figures import stories, to_figure
 from tco.images import figure_bytes
 from tco.load import Loaded as Scenario
-from tco.load import dumps, loads
+from tco.load import dumps, loads, scenario_files
 from tco.model import Evaluation, evaluate
 from tco.report import verdict
 from tco.sensitivity import global_ranking, tornado
@@ -49,7 +49,7 @@ RESULT_CACHE, FIGURE_CACHE, FILE_CACHE = ByteLRU(RESULT_BYTES), ByteLRU(FIGURE_B
 def shipped(folder: Path) -> dict[str, tuple[str, str, str]]:
     """Shipped scenarios in ``folder`` by file stem: (name, description, YAML text)."""
     out = {}
-    for path in sorted(folder.glob("*.yaml")):
+    for path in scenario_files(folder):
         text = path.read_text(encoding="utf-8")
         sc = loads(text)
         out[path.stem] = (sc.name, sc.description, text)

@@ -1,0 +1,300 @@
+"""Portfolios: one draw of shocks for every workload, pooled fleets, commitment tiers, the two
+allocation bases, vendor shares of CVaR95, the file's one-line errors and the command line."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tco.metrics as metrics
+from tco.cli import main
+from tco.errors import ScenarioError
+from tco.portfolio import load_portfolio, loads_portfolio, simulate_portfolio
+from tco.portfolio.outputs import csv_files, deck, workbook
+from tco.portfolio.pooling import commitment_bill, on_demand_gpus, replicas
+from tco.portfolio.spec import validate_portfolio
+from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
+from tests.conftest import ROOT
+
+SHIPPED = ROOT / "scenarios" / "portfolio-enterprise.yaml"
+PATHS = 1024
+
+
+def _api_portfolio(n: int) -> dict:
+    """n identical workloads on one API option with shocks on it; nothing pooled or committed."""
+    workload = {"requests_per_month": 1_000_000, "input_tokens_per_request": 1000,
+                "output_tokens_per_request": 200, "growth_per_month": 0.02}
+    strategies = {"api": {"mix": {"haiku": 1.0}, "fallback": "gpt", "portability": 0.5}}
+    return {
+        "name": "identical", "horizon_months": 24, "discount_rate_per_year": 0.08,
+        "options": {
+            "haiku": {"kind": "api", "catalog": "anthropic/claude-haiku-4-5",
+                      "price_trend_per_year": {"triangular": [-0.3, -0.1, 0.1]},
+                      "price_volatility_per_year": 0.2},
+            "gpt": {"kind": "api", "catalog": "openai/gpt-6.1-terra"}},
+        "risks": [{"kind": "price_change", "on": ["haiku"], "annual_probability": 0.4,
+                   "multiplier": {"lognormal": {"median": 1.2, "p90": 2.0}}},
+                  {"kind": "exit", "on": ["haiku"], "annual_probability": 0.1}],
+        "switching": {"engineer_weeks": {"triangular": [2, 6, 12]}, "usd_per_engineer_week": 6000},
+        "pooling": False,
+        "workloads": {f"w{k}": {"workload": dict(workload), "strategies": copy.deepcopy(strategies),
+                                "strategy": "api"} for k in range(n)},
+    }
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return simulate_portfolio(load_portfolio(str(SHIPPED)), paths=PATHS, seed=7)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_identical_workloads_cost_exactly_n_times_one(n: int) -> None:
+    """N identical API-only workloads, pooling off: every path's NPV is N x the single
+    workload's, bit for bit (the total is a correctly rounded sum, so N equal parts give the
+    correctly rounded N x one). Drawing shocks per workload would break it on most paths: the
+    price walks and exits would differ between workloads."""
+    one = simulate_portfolio(validate_portfolio(_api_portfolio(1)), paths=PATHS, seed=11)
+    many = simulate_portfolio(validate_portfolio(_api_portfolio(n)), paths=PATHS, seed=11)
+    assert np.array_equal(many.npv_usd, n * one.npv_usd)
+    assert metrics.cvar(many.npv_usd) == pytest.approx(n * metrics.cvar(one.npv_usd), rel=1e-13)
+    assert one.npv_usd.std() > 0  # the shocks move the paths, so the identity is not trivial
+
+
+def test_same_seed_same_bits(shipped) -> None:
+    again = simulate_portfolio(load_portfolio(str(SHIPPED)), paths=PATHS, seed=7)
+    assert np.array_equal(again.npv_usd, shipped.npv_usd)
+    assert np.array_equal(again.usage_basis_usd, shipped.usage_basis_usd)
+
+
+def test_peaks_twelve_hours_apart_pool_into_half_the_fleet() -> None:
+    """Two workloads whose peaks are 12 hours apart, worked by hand.
+
+    Workload A needs 3.5 replicas' worth of load in hours 0-11 and 0.5 in hours 12-23; B the
+    mirror. Alone, each holds ceil(3.5) = 4 replicas all day (no autoscaling): 8 in all. Pooled,
+    every hour needs 3.5 + 0.5 = 4.0, so ceil(4.0) = 4 replicas: half. Autoscaled, A alone pays
+    (12 x 4 + 12 x 1) / 24 = 2.5 replicas on average, B the same, 5 in all; pooled, 4.
+    """
+    a = np.array([3.5] * 12 + [0.5] * 12).reshape(1, 1, 24)
+    b = a[..., ::-1]
+    alone = [replicas(x, 1.0) for x in (a, b)]
+    pooled = replicas(a + b, 1.0)
+    no_reserve = np.zeros((1, 1))
+    assert sum(on_demand_gpus(x, 1.0, no_reserve, False)[0, 0] for x in alone) == 8.0
+    assert on_demand_gpus(pooled, 1.0, no_reserve, False)[0, 0] == 4.0
+    assert sum(on_demand_gpus(x, 1.0, no_reserve, True)[0, 0] for x in alone) == 5.0
+    assert on_demand_gpus(pooled, 1.0, no_reserve, True)[0, 0] == 4.0
+
+
+def test_flat_profiles_pool_to_the_standalone_sum() -> None:
+    """Flat loads of whole replicas (3 and 2 every hour) gain nothing from pooling: 5 = 3 + 2;
+    with fractions the pooled fleet rounds once instead of twice: ceil(2.4 + 1.4) = 4 < 3 + 2."""
+    assert replicas(np.full((1, 1, 24), 5.0), 1.0).max() == 3 + 2
+    assert replicas(np.full((1, 1, 24), 3.8), 1.0).max() == 4
+
+
+def test_pooled_replicas_never_exceed_the_standalone_sum(shipped) -> None:
+    for key, pooled in shipped.pooled_replicas.items():
+        alone = shipped.standalone_replicas[key]
+        assert np.all(pooled <= alone)
+        assert np.any(pooled < alone)  # the shipped peaks are hours apart: pooling saves
+    assert np.all(shipped.pooling_saving_usd >= 0.0)
+
+
+def test_one_workload_pools_to_exactly_its_own_fleet() -> None:
+    """A portfolio of one workload on a rented fleet: the pooled fleet is the workload's own,
+    so the pooling saving is 0.0 on every path (the replay prices the fleet as the kernel did)."""
+    text = SHIPPED.read_text()
+    pf = loads_portfolio(text[:text.index("  code-assistant:")])  # the support bot alone
+    result = simulate_portfolio(pf, paths=PATHS, seed=3)
+    assert np.all(result.pooling_saving_usd == 0.0)
+
+
+def test_both_bases_sum_to_the_total(shipped) -> None:
+    """Usage basis: pooled costs split by use. Allocation basis: use at the pool's unit cost,
+    idle capacity and unused commitment on their own line. Each adds up to the total, per path."""
+    total = shipped.npv_usd
+    np.testing.assert_allclose(shipped.usage_basis_usd.sum(axis=1), total, rtol=1e-10)
+    np.testing.assert_allclose(shipped.allocation_basis_usd.sum(axis=1) + shipped.idle_usd, total,
+                               rtol=1e-10)
+    assert np.all(shipped.idle_usd >= -1e-6 * np.abs(total))
+    table = shipped.workload_table()
+    assert table["usage_basis_usd"].sum() == pytest.approx(total.mean(), rel=1e-10)
+    assert table["allocation_basis_usd"].sum() == pytest.approx(total.mean(), rel=1e-10)
+
+
+def test_vendor_euler_contributions_add_up_to_cvar95(shipped) -> None:
+    """E[vendor cost | total in the worst 5%] over vendors and the rest sums to CVaR95,
+    recomputed here from the sorted totals."""
+    table = shipped.vendor_table()
+    k = int(np.ceil(0.05 * PATHS))
+    cvar = np.sort(shipped.npv_usd)[-k:].mean()
+    assert table["cvar95_contribution_usd"].sum() == pytest.approx(cvar, rel=1e-10)
+    assert table["cvar95_share"].sum() == pytest.approx(1.0, rel=1e-10)
+
+
+def test_commitment_bills_the_tier_or_discounted_usage() -> None:
+    """Tier $50k at 10% off for 2 months: usage $40k bills $50k (the tier), $60k bills
+    0.9 x 60k = $54k, and after the term $200k bills at list."""
+    bill = commitment_bill(np.array([[40_000.0, 60_000.0, 200_000.0]]), 50_000.0, 0.1, 2)
+    np.testing.assert_allclose(bill, [[50_000.0, 54_000.0, 200_000.0]])
+
+
+def test_commitment_changes_the_total_by_its_adjustment(shipped) -> None:
+    np.testing.assert_allclose(
+        shipped.npv_usd,
+        shipped.workload_npv_usd.sum(axis=1) - shipped.pooling_saving_usd + shipped.commitment_usd,
+        rtol=1e-10)
+
+
+def _bad(mutate) -> str:
+    raw = _api_portfolio(2)
+    mutate(raw)
+    with pytest.raises(ScenarioError) as info:
+        validate_portfolio(raw)
+    line = str(info.value)
+    assert "\n" not in line
+    return line
+
+
+def test_bad_input_is_one_line_naming_the_field() -> None:
+    assert _bad(lambda r: r["workloads"]["w0"]["strategies"]["api"].update(
+        {"mix": {"nope": 1.0}})) == ("workloads.w0.strategies.api.mix.nope: is not a defined "
+                                     "option (options are haiku, gpt)")
+    raw_other = _api_portfolio(2)
+    raw_other["workloads"]["w1"]["strategies"]["mine"] = {"mix": {"gpt": 1.0}}
+
+    def other(r):
+        r.update(raw_other)
+        r["workloads"]["w0"]["strategy"] = "mine"
+    assert _bad(other).startswith("workloads.w0.strategy: must be one of this workload's")
+
+    def vendor(r):
+        r["commitments"] = {"acme": {"tiers": [{"usd_per_month": 1000, "discount": 0.1}]}}
+    assert _bad(vendor).startswith("commitments.acme: no option billed per token has this vendor")
+
+    def tier(r):
+        r["commitments"] = {"anthropic": {"tiers": [{"usd_per_month": 1000, "discount": 0.1}],
+                                          "tier": 2}}
+    assert _bad(tier).startswith("commitments.anthropic.tier: must be from 1 to 1")
+
+    def duplicate(r):
+        r["workloads"]["W0"] = copy.deepcopy(r["workloads"]["w0"])
+    assert _bad(duplicate).startswith("workloads.W0: duplicates workload w0")
+    assert _bad(lambda r: r.update({"poolin": True})).startswith(
+        "poolin: is not a known field (did you mean 'pooling'?)")
+
+
+def test_pooling_options_that_differ_is_refused() -> None:
+    text = SHIPPED.read_text().replace("pooling: true ", "pooling: [[llama, llama-b]] ")
+    text = text.replace("switching:", """  llama-b:
+    kind: self_hosted
+    model: llama-3.3-70b
+    gpu: h100-sxm
+    precision: fp8
+    usd_per_gpu_hour: 2.5
+    target_utilization: 0.6
+    min_replicas: 1
+    max_inter_token_ms: 50
+    ops_fte: 1.0
+    usd_per_fte_year: 220_000
+    setup_usd: 100_000
+switching:""", 1)
+    with pytest.raises(ScenarioError, match=r"^pooling\.0: cannot pool llama and llama-b: they "
+                       r"differ in gpu \(h200 and h100-sxm\)"):
+        loads_portfolio(text)
+
+
+def test_yaml_duplicate_workload_names_are_refused() -> None:
+    text = SHIPPED.read_text()
+    start = text.index("  rag-search:")
+    with pytest.raises(ScenarioError):
+        loads_portfolio(text + text[start:])
+
+
+def test_cli_run_validate_and_bad_input(tmp_path: Path, capsys) -> None:
+    assert main(["portfolio", "validate", str(SHIPPED)]) == 0
+    assert "ok (Enterprise LLM portfolio; 4 workloads" in capsys.readouterr().out
+    assert main(["portfolio", "run", str(SHIPPED), "--paths", str(PATHS), "--json",
+                 "--csv-dir", str(tmp_path / "out"), "--xlsx", str(tmp_path / "p.xlsx")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data["npv"]) >= {"mean", "p5", "p50", "p95", "cvar95"}
+    assert [w["workload"] for w in data["workloads"]][:4] == [
+        "support-bot", "code-assistant", "batch-summarisation", "rag-search"]
+    assert (tmp_path / "out" / "portfolio_workloads.csv").exists()
+    assert (tmp_path / "p.xlsx").read_bytes()[:2] == b"PK"
+    assert main(["portfolio", "deck", str(SHIPPED), "-o", str(tmp_path / "p.pptx"), "--paths",
+                 str(PATHS)]) == 0
+    assert (tmp_path / "p.pptx").read_bytes()[:2] == b"PK"
+    capsys.readouterr()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SHIPPED.read_text().replace("strategy: self-host", "strategy: hybrid"))
+    assert main(["portfolio", "validate", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: workloads.batch-summarisation.strategy: must be one of")
+    assert "\n" not in err
+
+
+def test_outputs_render(shipped) -> None:
+    from pptx import Presentation
+
+    data = deck(shipped)
+    assert len(Presentation(io.BytesIO(data)).slides) == 5
+    assert workbook(shipped)[:2] == b"PK"
+    files = csv_files(shipped)
+    assert b"usage_basis_npv_usd" in files["portfolio_workloads.csv"]
+
+
+def test_the_page_opens_the_shipped_portfolio() -> None:
+    """The sidebar's portfolio choice opens the shipped portfolio: its name, the four
+    workloads on both bases, and the expected NPV as ``simulate_portfolio`` gives it."""
+    from streamlit.testing.v1 import AppTest
+
+    from tco.format import usd
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    at.selectbox(key="portfolio").select("portfolio-enterprise").run()
+    assert not at.exception
+    assert at.title[0].value == "Enterprise LLM portfolio"
+    workloads = at.dataframe[0].value
+    assert list(workloads["Workload"])[:4] == ["support-bot", "code-assistant",
+                                               "batch-summarisation", "rag-search"]
+    expected = simulate_portfolio(load_portfolio(str(SHIPPED)), paths=DEFAULT_PATHS,
+                                  seed=DEFAULT_SEED).summary()
+    assert at.metric[0].value == usd(expected["mean"])
+
+
+def test_a_bad_portfolio_upload_is_one_error_line() -> None:
+    from tco.ui.portfolio_page import portfolio_page  # noqa: F401 - the page module imports
+
+    bad = SHIPPED.read_text().replace("tier: 1 ", "tier: 3 ")
+    with pytest.raises(ScenarioError, match=r"^commitments\.anthropic\.tier: must be from 1 to 2"):
+        loads_portfolio(bad)
+
+
+def test_one_workload_is_its_scenario_bit_for_bit() -> None:
+    """A portfolio of one workload, nothing pooled or committed, draws exactly what
+    ``tco.simulate`` draws for that workload's scenario: the same per-path NPV, bit for bit."""
+    from tco.simulate import simulate
+
+    pf = validate_portfolio(_api_portfolio(1))
+    result = simulate_portfolio(pf, paths=PATHS, seed=5)
+    alone = simulate(pf.workloads["w0"], paths=PATHS, seed=5)
+    assert np.array_equal(result.npv_usd, alone.npv_usd[:, 0])
+
+
+def test_replayed_token_usage_is_what_the_kernel_billed() -> None:
+    """API-only workloads with no risks, no overhead and no switching: the kernel's whole cost is
+    list token usage, so the vendors' spend from the replayed routing is the total, per path."""
+    raw = _api_portfolio(2)
+    raw["risks"] = []
+    raw["workloads"]["w1"]["workload"]["requests_per_month"] = 3_000_000
+    result = simulate_portfolio(validate_portfolio(raw), paths=PATHS, seed=5)
+    spend = sum(result.vendor_usd.values())
+    np.testing.assert_allclose(spend, result.npv_usd, rtol=1e-12)
+    assert result.vendor_table().set_index("vendor").loc["openai", "mean_usd"] == 0.0
