@@ -97,8 +97,7 @@ GLOSSARY: dict[str, Entry] = {
         "Lag tolerance", "months"),
     "options.*.release_track.escalation_per_month_of_lag": Entry(
         "Escalation per month of lag", "fraction per month"),
-    "options.*.release_track.escalation_cap": Entry(
-        "Lag escalation cap", _FRACTION),
+    "options.*.release_track.escalation_cap": Entry("Lag escalation cap", _FRACTION),
     "options.*.fine_tune.usd_per_mtok_trained": Entry(
         "Fine-tuning price", "$ per 1M tokens trained"),
     "options.*.fine_tune.setup_usd": Entry("Fine-tuning pipeline setup", _MONEY,
