@@ -33,7 +33,7 @@ from tco.glossary import describe
 from tco.load import Loaded as Scenario
 from tco.model import evaluate
 from tco.optimise.slide import add_decide_slide
-from tco.report import assumptions
+from tco.report import assumptions, price_basis
 from tco.sensitivity import tornado
 from tco.simulate import SimulationResult
 from tco.slides import BODY_TOP_IN, BOTTOM_IN, MUTED
@@ -291,7 +291,8 @@ def _comparison(prs, sc: Scenario, result: SimulationResult) -> None:
                 f"{pct(result.resolved.params['discount_rate_per_year'].nominal, 1)} a year over "
                 f"{sc.horizon_months} months in {sc.currency}. Scenario SHA-256 "
                 f"{info['scenario_sha256'][:16]}..., tco {info['tco_version']}, genai-prices "
-                f"{info['genai_prices_version']}. Terms: see the glossary.", bottom + 0.2, 12, MUTED)
+                f"{info['genai_prices_version']}. {price_basis(sc)} Terms: see the glossary.",
+                bottom + 0.2, 12, MUTED)
 
 
 def _checks(prs, result: SimulationResult) -> None:
@@ -354,8 +355,8 @@ def _notes(prs, result: SimulationResult, link: str | None) -> None:
             f"{info['sampling']} paths, seed {info['seed']}; tco {info['tco_version']}; API prices "
             f"from genai-prices {info['genai_prices_version']} as of {info['api_prices_as_of']}; GPU "
             f"catalog as of {info['gpu_catalog_as_of']}, model catalog as of "
-            f"{info['model_catalog_as_of']}. NPV discounts month t by (1 + r)^-((t + 1) / 12). Every "
-            "input, its source and as-of date are in the backup.")
+            f"{info['model_catalog_as_of']}. {price_basis(result.scenario)} NPV discounts month t by "
+            "(1 + r)^-((t + 1) / 12). Every input, its source and as-of date are in the backup.")
     if info["edits"]:
         text += f" {MODIFIED}: " + "; ".join(f"{e['label']} {e['note']}" for e in info["edits"]) + "."
     if link:

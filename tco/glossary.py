@@ -97,8 +97,7 @@ GLOSSARY: dict[str, Entry] = {
         "Lag tolerance", "months"),
     "options.*.release_track.escalation_per_month_of_lag": Entry(
         "Escalation per month of lag", "fraction per month"),
-    "options.*.release_track.escalation_cap": Entry(
-        "Lag escalation cap", _FRACTION),
+    "options.*.release_track.escalation_cap": Entry("Lag escalation cap", _FRACTION),
     "options.*.fine_tune.usd_per_mtok_trained": Entry(
         "Fine-tuning price", "$ per 1M tokens trained"),
     "options.*.fine_tune.setup_usd": Entry("Fine-tuning pipeline setup", _MONEY,
@@ -139,6 +138,7 @@ GLOSSARY: dict[str, Entry] = {
     "strategies.*.other_costs.*.setup_usd": Entry("setup", _MONEY,
                                                   "A named one-off cost in month 0."),
     "options.*.batch_discount": Entry("Batch discount", _FRACTION),
+    "options.*.list_price_discount": Entry("Negotiated discount off list prices", _FRACTION),
     "options.*.price_trend_per_year": Entry("Price trend", "fraction per year"),
     "options.*.price_volatility_per_year": Entry("Price volatility", "fraction per year"),
     "options.*.usd_per_gpu_hour": Entry("GPU rent", "$ per GPU-hour"),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import tco.calendar as calendar
+import tco.fx as fx
 import tco.options as options
 import tco.prices as prices
 import tco.risks as risks
@@ -90,7 +91,9 @@ def resolve(sc: Scenario, comments: dict[str, str] | None = None) -> Resolved:
 
     ``comments`` maps field paths to the trailing comments that cite their sources.
     """
-    table = Table(comments)
+    rate = fx.rate_for(sc.currency, sc.usd_per_currency_unit,
+                       (comments or {}).get("usd_per_currency_unit"))
+    table = Table(comments, fx.Converter(sc.currency, rate))
     warnings: list[str] = []
     plans: dict[str, CapacityPlan] = {}
     w = sc.workload
@@ -140,5 +143,8 @@ def resolve(sc: Scenario, comments: dict[str, str] | None = None) -> Resolved:
     if sc.risks and "switching" not in sc.model_fields_set and any(
             risk.spec.effects & (risks.Effect.MIGRATE | risks.Effect.EXIT) for risk in sc.risks):
         warnings.append("switching: not given, so forced migrations cost no engineering time")
+    if table.usd.used and rate is not None:
+        warnings.append(f"currency: the catalogs' US-dollar prices and defaults are converted at "
+                        f"{rate.text()}")
     factor = _correlation_factor(sc, table.params)
     return Resolved(table.params, plans, tuple(warnings), factor, start, start_source, scheduled)

@@ -9,11 +9,13 @@ count: never a month of tokens passed as one giant request.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from importlib import metadata
+from pathlib import Path
 
 from genai_prices import Usage, calc_price, data_snapshot
 
@@ -49,6 +51,19 @@ class ApiPrice:
     cache_write_usd_per_mtok: float | None = None
     change_dates: tuple[dt.date, ...] = ()
     """Dates after ``PRICE_DATE`` on which the snapshot's prices for this model change."""
+    checked: str | None = None
+    """When the price catalog's maintainers last checked this model's prices against the vendor
+    (``prices_checked`` upstream), where ``tco/data/prices_checked.csv`` records it."""
+
+
+@cache
+def _checked() -> dict[str, tuple[str, str]]:
+    """{'provider/model': (prices_checked date, where it is recorded)}. The package drops the
+    upstream YAML's per-model ``prices_checked``; rows are copied from the YAML version whose prices
+    equal the bundled ones, so the date belongs to these prices."""
+    with (Path(__file__).parent / "data" / "prices_checked.csv").open(newline="",
+                                                                     encoding="utf-8") as handle:
+        return {r["key"]: (r["prices_checked"], r["source"]) for r in csv.DictReader(handle)}
 
 
 @cache
@@ -132,6 +147,9 @@ def lookup(key: str, input_tokens: float = 1000.0, output_tokens: float = 300.0,
     urls = getattr(plain.provider, "pricing_urls", None) or []
     source = f"genai-prices {package_version()} snapshot" + (f" ({urls[0]})" if urls else "")
     future = sorted(d for d in _start_dates(plain.model) if d > PRICE_DATE.date())
+    checked = _checked().get(f"{provider}/{plain.model.id}")
+    if checked is not None:
+        source += f"; prices last checked upstream on {checked[0]} ({checked[1]})"
     return ApiPrice(
         key=f"{provider}/{plain.model.id}",
         name=plain.model.name or plain.model.id,
@@ -140,10 +158,11 @@ def lookup(key: str, input_tokens: float = 1000.0, output_tokens: float = 300.0,
         output_usd_per_mtok=_per_mtok(plain.output_price, tokens_out),
         batch_discount=round(batch_discount, 6),
         source=source,
-        as_of=snapshot_as_of(),
+        as_of=checked[0] if checked is not None else snapshot_as_of(),
         scheduled_changes=tuple(f"price change scheduled for {d.isoformat()}" for d in future),
         cache_write_usd_per_mtok=cache_write,
         change_dates=tuple(future),
+        checked=checked[0] if checked is not None else None,
     )
 
 

@@ -17,10 +17,20 @@ from tco.format import pct, quantity, usd
 from tco.inputs import Param
 from tco.load import Loaded as Scenario
 from tco.load import get_path, set_path, validate
+from tco.options.tokens import negotiated
 from tco.simulate import SimulationResult
 from tco.yamlio import to_dict
 
 STALE_AFTER_DAYS = 90
+
+
+def price_basis(sc: Scenario) -> str:
+    """Whether the token prices are list prices or negotiated ones, in one sentence."""
+    discounts = negotiated(sc.inputs.params)
+    if not discounts:
+        return "Token prices are list prices (no negotiated discount given)."
+    given = ", ".join(f"{name} {pct(share, 1)}" for name, share in discounts.items())
+    return f"Token prices less negotiated discounts off list prices: {given}; others at list prices."
 
 
 def verdict(result: SimulationResult) -> str:

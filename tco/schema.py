@@ -104,6 +104,17 @@ DUAL_RUNNING_SHARE = 0.2
 """Judgement: a cut-over shadows a slice of the traffic on the new option, not all of it."""
 
 
+class Tax(Model):
+    """An after-tax view: the tax shield of operating costs and of depreciation on bought GPUs."""
+
+    model_config = DOCUMENTED
+    rate: float = Field(ge=0.0, lt=1.0, description="Tax rate on profit that the costs reduce "
+                        "(fraction 0-1; cite the jurisdiction's rate).")
+    depreciation: Literal["straight_line", "macrs_5"] = Field(
+        "straight_line", description="How bought GPUs are depreciated for tax: straight_line over "
+        "the purchase's years, or macrs_5 (US MACRS 5-year property, half-year convention).")
+
+
 class Switching(Model):
     """What one forced migration costs: engineering, dual running and one-off fees."""
 
@@ -224,7 +235,11 @@ class Scenario(Model):
     description: Prose = Field("", description="What the scenario compares and why, in a "
                                "paragraph.")
     currency: str = Field("USD", description="Three-letter ISO code of the money amounts (all in "
-                          "one currency).")
+                          "one currency); the catalogs' US-dollar prices are converted into it.")
+    usd_per_currency_unit: float | None = Field(
+        None, gt=1e-6, le=1e6, description="US dollars per unit of the scenario's currency, which "
+        "converts the catalogs' and defaults' US-dollar prices (cite it in a comment); left out, "
+        "the ECB euro reference rates (python -m tco catalog currencies).")
     start: str | None = Field(None, description="Calendar month of month 0, YYYY-MM; left out, the "
                               "month after the API price snapshot's date.")
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12, description="First month of the "
@@ -240,6 +255,9 @@ class Scenario(Model):
     strategies: dict[str, Strategy] = Field(description="The strategies compared, by name: each a "
                                             "mix of options with its fallbacks.")
     switching: Switching = Field(Switching(), description="What one forced migration costs.")
+    tax: Tax | None = Field(None, description="An after-tax view: NPV before and after the tax "
+                            "shield of costs, shown by run (python -m tco run; --tax-rate "
+                            "overrides it).")
     fine_tuning: FineTuning | None = Field(None, description="The fine-tuning work that options "
                                            "with fine_tune: price.")
     sampling: Literal["random", "lhs", "sobol"] = Field(
@@ -261,6 +279,13 @@ class Scenario(Model):
         if not re.fullmatch(r"[A-Z]{3}", value):
             raise ValueError("must be a three-letter ISO code such as USD")
         return value
+
+    @model_validator(mode="after")
+    def _rate_needs_currency(self) -> Scenario:
+        if self.usd_per_currency_unit is not None and self.currency == "USD":
+            raise FieldError("usd_per_currency_unit", "converts into another currency: set "
+                             "currency too, or leave the rate out", absolute=True)
+        return self
 
     @field_validator("start")
     @classmethod
@@ -393,5 +418,5 @@ def _plural(spec: risks.RiskKind) -> str:
 SECTIONS = (Scenario, Workload, ApiOption, HostedOpenOption, SelfHostedOption, Purchase,
             MissingComponent, Licence, Strategy, Switching, Risk, Correlation, Stress, OtherCost,
             Commitment, Reserved, FineTuning, ReleaseTrack, OwnedFineTune, VendorFineTune,
-            decisions.Optimise)
+            decisions.Optimise, Tax)
 """Every model of the schema, for field-name hints in error messages."""

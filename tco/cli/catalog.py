@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 import tco.catalog as catalog
+import tco.fx as fx
 import tco.prices as prices
 from tco.cli.common import say, strict_json, with_meta
 from tco.errors import ScenarioError
@@ -25,7 +26,9 @@ UNIT_PARTS = (
     ("_usd_per_mtok", "USD per 1M tokens"), ("usd_per_gpu_hour", "USD per GPU-hour"),
     ("_usd_per_gpu", "USD per GPU"), ("_gb_per_s", "GB/s each way"), ("_tb_per_s", "TB/s"),
     ("_gb", "GB"), ("_tflops", "TFLOPS, dense"), ("kw_per_gpu", "kW per GPU"), ("_kw", "kW"),
-    ("_params_b", "billion parameters"), ("_tokens", "tokens"), ("_ms", "milliseconds"),
+    ("units_per_eur", "units of the currency per euro"),
+    ("per_usd", "units of the currency per US dollar"), ("_params_b", "billion parameters"),
+    ("_tokens", "tokens"), ("_ms", "milliseconds"),
     ("tokens_per_s_per_gpu", "output tokens/s per GPU"), ("_months", "months"),
     ("discount", "fraction 0-1 off the standard price"), ("_multiplier", "multiplier"),
     ("_multiplier_blend_3in_1out", "multiplier of a 3-in / 1-out token blend"),
@@ -74,6 +77,13 @@ def catalog_command(args: argparse.Namespace) -> int:
             say(published.loso_summary(loso).round(3).to_string(index=False))
             say("")
             say(published.loso_by_source(loso).round(3).to_string(index=False))
+        return 0
+    if which == "currencies":
+        frame = pd.DataFrame([vars(fx.reference(code)) for code in fx.known()])
+        if args.json:
+            _print_json(which, _records(frame), frame.columns)
+        else:
+            _print_wide(frame)
         return 0
     rows = catalog.gpus() if which == "gpus" else catalog.models()
     frame = pd.DataFrame([vars(row) for row in rows.values()])

@@ -55,9 +55,11 @@ def parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check scenario files")
     validate.add_argument("scenarios", nargs="+", help="scenario files; each is reported, pass or fail")
     cat = sub.add_parser("catalog", help="print a reference catalog with sources")
-    cat.add_argument("which", choices=("gpus", "models", "prices", "benchmarks", "events"),
+    cat.add_argument("which", choices=("gpus", "models", "prices", "benchmarks", "events",
+                                          "currencies"),
                      help="which catalog; benchmarks lists the published throughput points with the "
-                     "model's prediction and ratio; events the dated event ledger")
+                     "model's prediction and ratio; events the dated event ledger; currencies the "
+                     "ECB reference rates that convert the catalogs' US dollars")
     cat.add_argument("--provider", default=None,
                      help="prices and events: only this provider (default: all)")
     cat.add_argument("--search", default=None, help="prices: only models whose id or name contains "

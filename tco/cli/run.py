@@ -74,10 +74,13 @@ def run(args: argparse.Namespace) -> int:
     sc = load_scenario(args.scenario)
     result = run_simulation(sc, args, show_progress=True, sampling=args.sampling)
     taxed = None
-    if args.tax_rate is not None:
-        from tco.tax import after_tax  # noqa: PLC0415 - only this flag needs it
+    if args.tax_rate is not None or sc.tax is not None:
+        from tco.tax import after_tax  # noqa: PLC0415 - only a tax rate needs it
 
-        taxed = after_tax(result, args.tax_rate, args.depreciation)
+        # The flag overrides the scenario's tax: section, as a what-if on the same file.
+        rate, depreciation = ((args.tax_rate, args.depreciation) if args.tax_rate is not None
+                              else (sc.tax.rate, sc.tax.depreciation))
+        taxed = after_tax(result, rate, depreciation)
     text = run_json(result, taxed) if args.json else None  # fail before writing any file
     if folder is not None:
         from tco.export import write_csv_dir  # noqa: PLC0415 - only this flag needs it

@@ -88,7 +88,7 @@ def resolve(table: Table, prefix: str, o: Any, g: catalog.Gpu) -> None:
         table.add(f"{pre}.usd_per_gpu", p.usd_per_gpu, p, "usd_per_gpu")
     elif g.purchase_usd_per_gpu is not None:
         table.add(f"{pre}.usd_per_gpu", g.purchase_usd_per_gpu, p, "usd_per_gpu",
-                  f"GPU catalog ({g.key}): {g.price_source}", g.as_of)
+                  f"GPU catalog ({g.key}): {g.price_source}", g.as_of, usd=True)
     else:
         raise ScenarioError(f"{pre}.usd_per_gpu", f"is required: the GPU catalog has no purchase "
                             f"price for {g.key}")
@@ -105,4 +105,5 @@ def resolve(table: Table, prefix: str, o: Any, g: catalog.Gpu) -> None:
             table.add(f"{pre}.{field_name}", value, p, field_name)
         else:
             source, as_of = DEFAULT_SOURCES[f"purchase.{field_name}"]
-            table.add(f"{pre}.{field_name}", value, p, field_name, f"default: {source}", as_of)
+            table.add(f"{pre}.{field_name}", value, p, field_name, f"default: {source}", as_of,
+                      usd="usd" in field_name)

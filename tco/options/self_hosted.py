@@ -194,7 +194,8 @@ def resolve(table: Table, name: str, o: SelfHostedOption, sc: Any,
             table.add(f"{prefix}.usd_per_gpu_hour", o.usd_per_gpu_hour, o, "usd_per_gpu_hour")
         elif g.usd_per_gpu_hour_on_demand_typical is not None:
             table.add(f"{prefix}.usd_per_gpu_hour", g.usd_per_gpu_hour_on_demand_typical, o,
-                      "usd_per_gpu_hour", f"GPU catalog ({g.key}): {g.price_source}", g.as_of)
+                      "usd_per_gpu_hour", f"GPU catalog ({g.key}): {g.price_source}", g.as_of,
+                      usd=True)
         else:
             raise ScenarioError(f"{prefix}.usd_per_gpu_hour", f"is required: the GPU catalog has no "
                                 f"rental price for {g.key} (or give purchase:)")

@@ -10,6 +10,7 @@ import numpy as np
 
 from tco.distributions import Distribution, nominal
 from tco.fields import Bounds
+from tco.fx import Converter
 
 SCENARIO_SOURCE = "scenario file"
 EDITED = "edited on the page"
@@ -56,13 +57,22 @@ def bounds_of(model: Any, name: str) -> Bounds:
 class Table:
     """Builds the parameter table in scenario order, citing the file's comments as sources."""
 
-    def __init__(self, comments: dict[str, str] | None = None) -> None:
+    def __init__(self, comments: dict[str, str] | None = None, usd: Converter | None = None) -> None:
         self.params: dict[str, Param] = {}
         self.comments = comments or {}
+        self.usd = usd or Converter("USD", None)
+        """Converts the catalogs' and defaults' US dollars into the scenario's currency."""
 
     def add(self, path: str, value: float | Distribution, model: Any = None, name: str = "",
-            source: str = SCENARIO_SOURCE, as_of: str | None = None, per_event: bool = False) -> None:
+            source: str = SCENARIO_SOURCE, as_of: str | None = None, per_event: bool = False,
+            usd: bool = False) -> None:
+        """Add one input; ``usd``: the value is a catalog's or a default's US dollars, converted
+        into the scenario's currency (the source then names the rate)."""
         name = name or path.rsplit(".", 1)[-1]
+        if usd and not isinstance(value, Distribution):
+            converted = self.usd(float(value), path)
+            if converted != value:
+                value, source = converted, source + self.usd.note()
         bounds = bounds_of(model, name) if model is not None else Bounds()
         if source == SCENARIO_SOURCE and path in self.comments:
             note = self.comments[path]
@@ -74,9 +84,11 @@ class Table:
         for name in names:
             value = getattr(model, name)
             if value is not None:
-                source = (SCENARIO_SOURCE if name in model.model_fields_set
-                          else "default (not set in the scenario)")
-                self.add(f"{prefix}.{name}", value, model, name, source, per_event=name in per_event)
+                given = name in model.model_fields_set
+                source = SCENARIO_SOURCE if given else "default (not set in the scenario)"
+                # Names carry units: a default named in usd is a dollar figure.
+                self.add(f"{prefix}.{name}", value, model, name, source, per_event=name in per_event,
+                         usd=not given and "usd" in name)
 
 
 def per_path(value: np.ndarray | float, paths: int) -> np.ndarray:

@@ -18,6 +18,9 @@ from tco.options.table import OptionInputs, Table
 from tco.sections import TREND_HELP, VOLATILITY_HELP
 from tco.units import TOKENS_PER_MTOK, monthly_log_drift, monthly_volatility
 
+CHECK_AFTER_DAYS = 180
+"""A catalog price last checked upstream this long before the scenario's first month is flagged:
+vendors reprice within months (DeepSeek twice in September 2025)."""
 PRICE_FIELDS = ("input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok")
 TIER_PROBE = (0.8, 1.25)
 """A request this much shorter or longer is priced too: a different per-token price means the
@@ -47,6 +50,10 @@ class TokenPrices(Model):
         None, description="Output price of a long-context request (its tier) ($ per 1M tokens).")
     batch_discount: Share | None = Field(
         None, description="Discount the vendor gives on batchable requests (fraction 0-1).")
+    list_price_discount: Share = Field(
+        0.0, description="Negotiated discount off every token price of this option, as an "
+        "enterprise contract gives (fraction 0-1; cite the contract); on top of a commitment's "
+        "discount, so give a discount once. Left out, list prices are paid.")
     price_trend_per_year: TrendRate = Field(0.0, description=TREND_HELP)
     price_volatility_per_year: Volatility = Field(0.0, description=VOLATILITY_HELP)
 
@@ -61,6 +68,8 @@ def resolve(table: Table, prefix: str, o: TokenPrices, key: str | None, sc: Any,
     if key is not None:
         price = prices.lookup(key, tokens_in, tokens_out, f"{prefix}.catalog")
         _near_tier(key, price, tokens_in, tokens_out, prefix, warnings)
+        if all(getattr(o, f) is None for f in PRICE_FIELDS):
+            _unchecked(price, sc.start or calendar.default_start(), prefix, warnings)
         if positive(w.long_context_share):
             long_in = nominal(w.long_context_input_tokens)
             long = prices.lookup(key, long_in, tokens_out, f"{prefix}.catalog")
@@ -72,7 +81,7 @@ def resolve(table: Table, prefix: str, o: TokenPrices, key: str | None, sc: Any,
             table.add(f"{prefix}.{field_name}", value, o, field_name)
         elif price is not None:
             table.add(f"{prefix}.{field_name}", getattr(price, field_name), o, field_name,
-                      f"{price.key}: {price.source}", price.as_of)
+                      f"{price.key}: {price.source}", price.as_of, usd="usd" in field_name)
         elif field_name == "cached_input_usd_per_mtok":
             table.add(f"{prefix}.{field_name}", o.input_usd_per_mtok, o, field_name,  # type: ignore[arg-type]
                       "no cached price given: cached input billed at the input price")
@@ -84,7 +93,8 @@ def resolve(table: Table, prefix: str, o: TokenPrices, key: str | None, sc: Any,
                       "cache_write_usd_per_mtok")
         elif price is not None and price.cache_write_usd_per_mtok is not None:
             table.add(f"{prefix}.cache_write_usd_per_mtok", price.cache_write_usd_per_mtok, o,
-                      "cache_write_usd_per_mtok", f"{price.key}: {price.source}", price.as_of)
+                      "cache_write_usd_per_mtok", f"{price.key}: {price.source}", price.as_of,
+                      usd=True)
         else:
             table.add(f"{prefix}.cache_write_usd_per_mtok", table.params[f"{prefix}.input_usd_per_mtok"]
                       .value, o, "cache_write_usd_per_mtok",
@@ -98,11 +108,32 @@ def resolve(table: Table, prefix: str, o: TokenPrices, key: str | None, sc: Any,
             elif long is not None and getattr(o, field_name) is None:
                 table.add(f"{prefix}.{long_name}", getattr(long, field_name), o, long_name,
                           f"{long.key} at {nominal(w.long_context_input_tokens):,.0f} input tokens: "
-                          f"{long.source}", long.as_of)
+                          f"{long.source}", long.as_of, usd=True)
             else:
                 table.add(f"{prefix}.{long_name}", table.params[f"{prefix}.{field_name}"].value, o,
                           long_name, "no long-context price given: the standard price applies")
-    table.fields(prefix, o, ("price_trend_per_year", "price_volatility_per_year"))
+    table.fields(prefix, o, ("list_price_discount", "price_trend_per_year",
+                             "price_volatility_per_year"))
+
+
+def negotiated(params: dict[str, Any]) -> dict[str, float]:
+    """The options whose token prices carry a negotiated discount: {option: nominal share}."""
+    return {path.split(".")[1]: p.nominal for path, p in params.items()
+            if path.startswith("options.") and path.endswith(".list_price_discount")
+            and p.nominal > 0.0}
+
+
+def _unchecked(price: prices.ApiPrice, start: str, prefix: str, warnings: list[str]) -> None:
+    """Warn where the catalog's price was last checked more than CHECK_AFTER_DAYS before the
+    scenario's first month (its start, or the default start after the snapshot)."""
+    if price.checked is None:
+        return
+    first = dt.date.fromisoformat(f"{start}-01")
+    days = (first - dt.date.fromisoformat(price.checked)).days
+    if days > CHECK_AFTER_DAYS:
+        warnings.append(f"{prefix}.catalog: {price.key}'s prices were last checked upstream on "
+                        f"{price.checked}, {days} days before {start}; give the option's prices "
+                        "with their source to override them")
 
 
 def _near_tier(key: str, price: prices.ApiPrice, tokens_in: float, tokens_out: float, where: str,
@@ -156,8 +187,9 @@ def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray]) -> None
     Notes
     -----
     Cost of one request at price index 1:
-    [in ((1-c-w) P_in + c P_cached + w P_write) + out P_out] / 1e6 x (1 - b d), with c the cached
-    share and w the cache-write share of input tokens; a long-context share l of requests is
+    [in ((1-c-w) P_in + c P_cached + w P_write) + out P_out] / 1e6 x (1 - b d) x (1 - n), with c
+    the cached share and w the cache-write share of input tokens, b the batchable share at batch
+    discount d and n the negotiated list-price discount; a long-context share l of requests is
     priced as its own request (its input tokens, its tier's prices) and weighted (1-l) : l.
     """
     c, cw = w["cached_input_share"], w["cache_write_share"]
@@ -173,7 +205,8 @@ def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray]) -> None
         long_share = w["long_context_share"]
         price = ((1.0 - long_share) * price
                  + long_share * request_usd(w["long_context_input_tokens"], "long_context_"))
-    rows.unit_usd[j] = price * (1.0 - w["batchable_share"] * get("batch_discount"))
+    rows.unit_usd[j] = (price * (1.0 - w["batchable_share"] * get("batch_discount"))
+                        * (1.0 - get("list_price_discount")))
     rows.billing[j] = TOKENS
     rows.indexed[j] = True
     rows.drift[j] = monthly_log_drift(get("price_trend_per_year"))

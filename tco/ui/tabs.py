@@ -20,7 +20,7 @@ from tco.errors import ScenarioError
 from tco.format import pct, usd
 from tco.images import ImageExportUnavailable, browser_path
 from tco.optimise.information import value_of_information
-from tco.report import STALE_AFTER_DAYS, changed_inputs
+from tco.report import STALE_AFTER_DAYS, changed_inputs, price_basis
 from tco.stress import stress
 from tco.ui import capacity_panel, edits, state
 from tco.ui.cache import (
@@ -326,4 +326,4 @@ def footer(view: View, current: Scenario) -> None:
     rate = nominal(current, "discount_rate_per_year")
     st.caption(f"{view.result.paths:,} paths, seed {view.result.seed}, {view.result.sampling} sampling; "
                f"NPV in {current.currency} at {pct(rate, 1)} a year. API prices: genai-prices "
-               f"{prices.package_version()} as of {prices.snapshot_as_of()}.")
+               f"{prices.package_version()} as of {prices.snapshot_as_of()}. {price_basis(current)}")
