@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import special
-from scipy.stats import qmc
 
 import tco.options as options
 from tco.errors import ScenarioError
@@ -106,13 +105,24 @@ def path_uniforms(sc: Loaded, seed: int, paths: int, method: str) -> np.ndarray:
         blocks = -(-paths // RNG_BLOCK_PATHS)
         u = np.concatenate([generator(seed, "paths", b).random((RNG_BLOCK_PATHS, dims))
                             for b in range(blocks)])[:paths]
-    elif method == "lhs":
-        u = qmc.LatinHypercube(d=dims, rng=generator(seed, "qmc")).random(paths)
-    elif method == "sobol":
-        sobol = qmc.Sobol(d=dims, scramble=True, rng=generator(seed, "qmc"))
-        u = sobol.random_base2(int(np.ceil(np.log2(max(paths, 2)))))[:paths]
+    elif method in ("lhs", "sobol"):
+        from scipy.stats import qmc  # noqa: PLC0415 - only these methods need scipy.stats (48 MB, 1 s of import)
+        u = _quasi(qmc, method, dims, seed, paths)
     else:
         raise ScenarioError("sampling", "must be one of 'random', 'lhs', 'sobol'")
+    return _correlated(sc, u)
+
+
+def _quasi(qmc, method: str, dims: int, seed: int, paths: int) -> np.ndarray:
+    """Latin hypercube or scrambled Sobol uniforms, (paths, dims)."""
+    if method == "lhs":
+        return qmc.LatinHypercube(d=dims, rng=generator(seed, "qmc")).random(paths)
+    sobol = qmc.Sobol(d=dims, scramble=True, rng=generator(seed, "qmc"))
+    return sobol.random_base2(int(np.ceil(np.log2(max(paths, 2)))))[:paths]
+
+
+def _correlated(sc: Loaded, u: np.ndarray) -> np.ndarray:
+    """Uniforms kept off 0 and 1, then correlated through the scenario's Gaussian copula."""
     u = np.clip(u, U_EPSILON, 1.0 - U_EPSILON)
     factor = sc.inputs.correlation_factor
     if factor is not None:

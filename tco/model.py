@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from time import perf_counter
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from scipy import optimize
 
 import tco.calendar as calendar
@@ -18,9 +17,12 @@ from tco.errors import ScenarioError
 from tco.fields import EXTREME_U
 from tco.inputs import Resolved
 from tco.kernel import KernelResult
-from tco.load import Loaded, validate
+from tco.load import Loaded
 from tco.units import TOKENS_PER_MTOK
 from tco.views import Strategies
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: 65 MB a run does not need
+    import pandas as pd
 
 BREAK_EVEN_RANGE = (1e-3, 1e3)
 """Break-even volumes are searched from 1/1000 to 1000 times the scenario's month-0 volume."""
@@ -113,6 +115,7 @@ def evaluate_kernel(sc: Loaded, x: dict[str, np.ndarray] | None = None,
 
 def evaluate(sc: Loaded) -> Evaluation:
     """Evaluate a scenario deterministically: nominal inputs, no events, no price noise."""
+    import pandas as pd  # noqa: PLC0415 - tables only; a run does not load pandas
     result = evaluate_kernel(sc)
     require_finite(sc, result.npv_usd)
     limits.require_bounded(sc, result.npv_usd, lambda x: evaluate_kernel(sc, x).npv_usd)
@@ -206,6 +209,7 @@ def run_rate_curves(sc: Loaded, points: int = 200) -> pd.DataFrame:
     Columns: option, side ('tokens': billed per token, or 'fleet'; see ``OptionKind.side``),
     requests_per_month, usd_per_month.
     """
+    import pandas as pd  # noqa: PLC0415 - tables only; a run does not load pandas
     base = max(sc.inputs.params["workload.requests_per_month"].nominal, 1.0)
     volumes = np.geomspace(base / CURVE_SPAN, base * CURVE_SPAN, points)
     frames = []
@@ -239,6 +243,7 @@ def break_even(sc: Loaded) -> pd.DataFrame:
     The self-hosted curve is a staircase (whole replicas), so the search scans a log grid for the
     first sign change and refines it with Brent's method.
     """
+    import pandas as pd  # noqa: PLC0415 - tables only; a run does not load pandas
     apis = options.on_side(sc.options, "tokens")
     hosted = options.on_side(sc.options, "fleet")
     base = max(sc.inputs.params["workload.requests_per_month"].nominal, 1.0)
@@ -278,26 +283,3 @@ def break_even(sc: Loaded) -> pd.DataFrame:
                                        "break_even_requests_per_month", "run_rate_usd_per_month",
                                        "note"])
 
-
-WARM_UP_SCENARIO = {
-    "name": "warm-up", "horizon_months": 2,
-    "workload": {"requests_per_month": 1000, "input_tokens_per_request": 100,
-                 "output_tokens_per_request": 10},
-    "options": {"api": {"kind": "api", "input_usd_per_mtok": 1, "output_usd_per_mtok": 2},
-                "hosted": {"kind": "self_hosted", "model": "llama-3.1-8b", "gpu": "h100-sxm",
-                           "usd_per_gpu_hour": 2, "target_utilization": 0.5, "ops_fte": 0,
-                           "usd_per_fte_year": 0}},
-    "strategies": {"mix": {"mix": {"api": 0.5, "hosted": 0.5}, "fallback": "api"}},
-}
-"""The smallest scenario that runs every compiled path of the kernel (API and self-hosted)."""
-
-
-def warm_up() -> float:
-    """Compile the kernel, or load it from numba's on-disk cache; returns the seconds it took.
-
-    The first run on a new machine compiles (about 12 s on 2 cores); later processes load the
-    cached machine code in about 0.2 s. The page calls this first, under a message saying so.
-    """
-    started = perf_counter()
-    evaluate_kernel(validate(WARM_UP_SCENARIO))
-    return perf_counter() - started

@@ -7,10 +7,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numba
 import numpy as np
-import pandas as pd
 
 import tco._runtime as runtime
 import tco.budget as budget
@@ -31,6 +31,9 @@ from tco.errors import ScenarioError
 from tco.inputs import Resolved
 from tco.load import Loaded
 from tco.model import evaluate_kernel, require_finite
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: 65 MB a run does not need
+    import pandas as pd
 
 DEFAULT_PATHS = 10_000
 """The page's and the command line's default, so both show the same numbers."""
@@ -274,6 +277,7 @@ class SimulationResult:
     @property
     def sampled_inputs(self) -> pd.DataFrame:
         """The path-level inputs each path drew: (paths, sampled inputs)."""
+        import pandas as pd  # noqa: PLC0415 - tables only; a run does not load pandas
         return pd.DataFrame({p.path: self.inputs[p.path] for p in self.resolved.sampled})
 
     def summary(self) -> pd.DataFrame:
@@ -285,6 +289,7 @@ class SimulationResult:
 
     @cached_property
     def _summary(self) -> pd.DataFrame:
+        import pandas as pd  # noqa: PLC0415 - tables only; a run does not load pandas
         npv = self.npv_usd
         q = np.percentile(npv, [5, 50, 95], axis=0)
         frame = pd.DataFrame({
@@ -315,19 +320,28 @@ class SimulationResult:
 
     def monthly_percentiles(self) -> pd.DataFrame:
         """Percentiles of cumulative cost per strategy and month (the fan chart), tidy."""
-        q = np.percentile(self.cumulative_usd, PERCENTILES, axis=0)  # (percentiles, S, M)
+        import pandas as pd  # noqa: PLC0415 - tables only; a run does not load pandas
         months = self.scenario.horizon_months
         rows = []
         for s_i, name in enumerate(self.strategies):
+            # One strategy at a time, partitioned in place in its own copy: the same numbers as
+            # np.percentile over the whole array (each month's column is ranked on its own), with
+            # a (paths, months) copy at a time instead of one of the whole cumulative array
+            # (+24 MB rather than +115 MB at 100,000 paths x 5 strategies x 60 months).
+            # Months as rows, so each month's paths are contiguous for the partition.
+            block = np.ascontiguousarray(self.cumulative_usd[:, s_i].T)
+            q = np.percentile(block, PERCENTILES, axis=1, overwrite_input=True)  # (percentiles, M)
+            del block
             frame = pd.DataFrame({"strategy": name, "month": np.arange(months)})
             for p_i, p in enumerate(PERCENTILES):
-                frame[f"p{p}_cumulative_usd"] = q[p_i, s_i].astype(float)
+                frame[f"p{p}_cumulative_usd"] = q[p_i].astype(float)
             frame["mean_cumulative_usd"] = self.cumulative_usd[:, s_i].mean(axis=0, dtype=np.float64)
             rows.append(frame)
         return pd.concat(rows, ignore_index=True)
 
     def mean_lines(self) -> pd.DataFrame:
         """Mean monthly cost per strategy and line over paths, tidy."""
+        import pandas as pd  # noqa: PLC0415 - tables only; a run does not load pandas
         months = np.arange(self.scenario.horizon_months)
         return pd.concat([pd.DataFrame({"strategy": name, "month": months, "line": line,
                                         "usd": self.line_mean_usd[s_i, l_i]})
@@ -355,6 +369,7 @@ class SimulationResult:
     def paths_frame(self) -> pd.DataFrame:
         """The audit trail: per path, NPV per strategy, the sampled inputs, the events drawn on
         each option (``event_columns``) and the events fired on each strategy (``fired_columns``)."""
+        import pandas as pd  # noqa: PLC0415 - tables only; a run does not load pandas
         frame = pd.DataFrame({"path": np.arange(self.paths)})
         for s_i, name in enumerate(self.strategies):
             frame[f"npv_usd.{name}"] = self.npv_usd[:, s_i]
@@ -370,6 +385,7 @@ class SimulationResult:
         it (migration effort and release upgrades, ``portable_npv_usd``), so on each path
         NPV(pi) = NPV - (1 - pi_0) E + (1 - pi) E, exact without another run.
         """
+        import pandas as pd  # noqa: PLC0415 - tables only; a run does not load pandas
         rows = []
         for s_i, name in enumerate(self.strategies):
             pi0 = self.inputs[f"strategies.{name}.portability"]

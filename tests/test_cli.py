@@ -296,3 +296,16 @@ def test_run_writes_the_excel_workbook(tmp_path) -> None:
     book = openpyxl.load_workbook(target)
     assert book.sheetnames[0] == "Summary"
     assert [p.name for p in tmp_path.iterdir()] == ["plan.xlsx"]  # no temporary file left
+
+
+def test_compile_readies_the_kernel_and_says_how() -> None:
+    """``tco compile`` (the README's setup step) leaves the kernel's machine code in numba's cache
+    and says whether it compiled or loaded it; afterwards no command announces a compile."""
+    import tco._runtime as runtime
+
+    done = cli("compile")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("cost kernel ready: ")
+    assert runtime.kernel_compiled()
+    again = cli("run", str(SCENARIOS[0]), "--paths", "200")
+    assert again.returncode == 0 and "compiling the cost kernel" not in again.stderr

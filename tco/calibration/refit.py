@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 import tco.capacity as capacity
 import tco.catalog as catalog
@@ -36,6 +36,9 @@ import tco.engines as engines
 from tco.calibration import formats
 from tco.calibration.formats import Measured
 from tco.errors import ScenarioError
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: 65 MB a run does not need
+    import pandas as pd
 
 GOVERNS = {"prefill-bound": ("compute",), "decode memory-bound": ("memory",),
            "decode compute-bound": ("compute",), "moe": ("expert_compute", "memory", "compute")}
@@ -121,6 +124,7 @@ class Calibration:
 
     def frame(self) -> pd.DataFrame:
         """Every run before and after, one row each (the CLI's and the page's table)."""
+        import pandas as pd  # noqa: PLC0415 - tables only; a run does not load pandas
         return pd.DataFrame([{
             "run": r.point.where, "regime": r.regime,
             "in/out tokens": f"{r.point.input_tokens:.0f}/{r.point.output_tokens:.0f}",

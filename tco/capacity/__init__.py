@@ -16,7 +16,7 @@ throughput uncertainty.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 import tco.catalog as catalog
 import tco.engines as engines
@@ -64,6 +64,9 @@ from tco.capacity.planner import (
 )
 from tco.errors import ScenarioError
 from tco.units import MS_PER_S
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: 65 MB a run does not need
+    import pandas as pd
 
 __all__ = [
     "ACTIVATION_BYTES", "ALLREDUCE_BASE_US", "BATCH_BOUNDS", "BYTES_PER_VALUE", "CEILING",
@@ -212,6 +215,7 @@ def explain(p: CapacityPlan) -> pd.DataFrame:
     gpu_seconds_per_request, cost_vs_chosen (GPU-seconds per request / the chosen one's), chosen,
     reason.
     """
+    import pandas as pd  # noqa: PLC0415 - tables only; a run does not load pandas
     rows = []
     chosen = next((c for c in p.candidates if (c.gpus, c.layout) == (p.gpus, p.layout)
                    and c.gpu_seconds_per_request is not None), None)

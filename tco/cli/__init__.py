@@ -1,4 +1,4 @@
-"""Command line: ``python -m tco run|validate|catalog|schema|stress|deck|diff|check|backtest|calibrate``.
+"""Command line: ``python -m tco COMMAND``, the commands in ``COMMANDS`` (run, validate, ..., compile).
 
 Exit codes: 0 ok; 2 bad input, with one line naming the field and the rule; 1 an internal error,
 or output that could not be written (a full disk, a closed standard output), said in one line.
@@ -24,6 +24,7 @@ from tco.cli.calibrate import calibrate_command
 from tco.cli.catalog import catalog_command
 from tco.cli.check import check
 from tco.cli.common import shown
+from tco.cli.compile import compile_kernel
 from tco.cli.deck import deck
 from tco.cli.diff import diff
 from tco.cli.parser import parser
@@ -43,7 +44,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run, "validate": lambda args: validate(args.scenarios), "catalog": catalog_command,
     "calibrate-hazards": calibrate, "backtest": backtest, "schema": _schema, "stress": stress,
     "deck": deck, "diff": diff, "check": check, "calibrate": calibrate_command,
+    "compile": compile_kernel,
 }
+KERNEL_COMMANDS = frozenset({"run", "stress", "deck", "diff", "check", "backtest", "calibrate-hazards",
+                             "compile"})
+"""Commands that run the compiled kernel: on a new install the first one compiles it, and says so."""
 
 
 class OutputError(Exception):
@@ -111,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     try:
         args = parser().parse_args(argv)
+        if args.command in KERNEL_COMMANDS and not runtime.kernel_compiled():
+            print(f"note: {runtime.COMPILE_NOTE}", file=sys.stderr, flush=True)
         command = COMMANDS.get(args.command)
         if command is not None:
             code = command(args)

@@ -68,6 +68,8 @@ def parser() -> argparse.ArgumentParser:
     hazards.add_argument("scenarios", nargs="*", help="scenarios to replay for the P5-P95 coverage "
                          "(default: the shipped scenarios/*.yaml)")
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    sub.add_parser("compile", help="compile the cost kernel ahead of the first page or run (once per "
+                   "install; later processes load it from disk)")
     stress = sub.add_parser("stress", help="force one event and compare strategies")
     stress.add_argument("scenario", help="scenario file (YAML)")
     stress.add_argument("--event", required=True, help="risk kind to force: " + ", ".join(risks.REGISTRY))

@@ -132,33 +132,40 @@ def run(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, *, want_cost: bool
     plan = strategies(sc, x, paths) if own else plan
     names = line_names(sc)
     return _run(option_rows(sc, x, per_path, paths), plan, w, events(sc, x, shocks, paths),
-                extras(sc, x, paths, with_strategies=own), names, paths,
-                sc.horizon_months if months is None else months, plan.fallback.shape[0],
-                want_cost, cumulative_out)
+                extras(sc, x, paths, with_strategies=own), names,
+                sc.horizon_months if months is None else months, want_cost, cumulative_out)
 
 
-def _run(o, st, w, ev, xc, names: tuple[str, ...], paths: int, months: int, n_strategies: int,
-         want_cost: bool, cumulative_out: np.ndarray | None = None) -> KernelResult:
+def _run(o, st, w, ev, xc, names: tuple[str, ...], months: int, want_cost: bool,
+         cumulative_out: np.ndarray | None = None, *, reference: bool = True,
+         keep: bool = True) -> KernelResult:
+    """The kernel on prepared records: the paths of the workload view ``w``, the strategies of
+    ``st``. With ``keep`` off (``tco.engine``'s many candidates) only the per-path NPVs are
+    written: the series and sums are one-cell placeholders, and ``cumulative_usd``,
+    ``line_sum_usd`` and the like in the result mean nothing."""
+    paths, n_strategies = w.requests.shape[0], st.fallback.shape[0]
     n_options = o.billing.shape[0]
     tracked = int((o.track_slot >= 0).sum())
     blocks = -(-paths // BLOCK_PATHS)
+    kept = (paths, n_strategies) if keep else (1, 1)  # the leading axes of per-path series
+    summed = n_strategies if keep else 1
     if cumulative_out is None:
-        cumulative_out = np.empty((paths, n_strategies, months), dtype=np.float32)
+        cumulative_out = np.empty((*kept, months if keep else 1), dtype=np.float32)
     out = Outputs(
-        cost=np.zeros((paths, n_strategies, months) if want_cost else (1, 1, 1)),
+        cost=np.zeros((paths, n_strategies, months) if want_cost and keep else (1, 1, 1)),
         cumulative=cumulative_out, npv=np.empty((paths, n_strategies)),
         npv_no_events=np.empty((paths, n_strategies)), switching_npv=np.empty((paths, n_strategies)),
         portable_npv=np.empty((paths, n_strategies)),
-        events=np.zeros((paths, n_strategies, len(risks.REGISTRY))),
+        events=np.zeros((*kept, len(risks.REGISTRY))),
         no_fallback=np.zeros((paths, n_strategies)), tokens=np.empty(paths),
         ft_runs=np.zeros((paths, n_strategies)), upgrades=np.zeros((paths, n_strategies)),
         first_upgrade=np.full((paths, tracked), -1, dtype=np.int64),
         weights_age=np.zeros((paths, tracked, months), dtype=np.float32),
-        line_sum=np.zeros((blocks, n_strategies, len(names), months)),
-        gpus_sum=np.zeros((blocks, n_strategies, n_options, months)),
-        util_sum=np.zeros((blocks, n_strategies, n_options, months)),
-        amortised_sum=np.zeros((blocks, n_strategies, months)))
-    _kernel(o, st, w, ev, xc, LINES, out, Flags(want_cost, True))
+        line_sum=np.zeros((blocks, summed, len(names) if keep else 1, months if keep else 1)),
+        gpus_sum=np.zeros((blocks, summed, n_options if keep else 1, months if keep else 1)),
+        util_sum=np.zeros((blocks, summed, n_options if keep else 1, months if keep else 1)),
+        amortised_sum=np.zeros((blocks, summed, months if keep else 1)))
+    _kernel(o, st, w, ev, xc, LINES, out, Flags(want_cost, reference, keep))
     # Block partial sums added in block order within each group, then the groups in order: the
     # same bits whatever the thread count or the batch size.
     groups = (_sum_groups(out.line_sum), _sum_groups(out.gpus_sum), _sum_groups(out.amortised_sum))
@@ -204,7 +211,8 @@ def block(b, o, st, w, ev, xc, L, out, flags):  # pragma: no cover - compiled
     path: built in the parallel loop's body, numba's parfor lowering freed the arrays of such a
     record while it was still in use (wrong numbers, with one thread or two).
     """
-    paths, n_strategies, months = out.cumulative.shape
+    paths, n_strategies = out.npv.shape
+    months = out.weights_age.shape[2]  # allocated whole in every mode (``Flags.keep``)
     n_options = o.billing.shape[0]
     S = State(np.empty((n_options, months)), np.empty((n_options, months)),
               np.empty((n_options, months)), np.empty((n_options, months, out.events.shape[2])),

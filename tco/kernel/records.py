@@ -44,6 +44,9 @@ Outputs = namedtuple("Outputs", [
 """Where the kernel writes: per path (paths, strategies[, months]) and per block of paths
 (blocks, strategies, ...). See ``tco.kernel.KernelResult`` for each one's meaning."""
 
-Flags = namedtuple("Flags", ["want_cost", "reference"])
+Flags = namedtuple("Flags", ["want_cost", "reference", "keep"])
 """Performance switches: keep the monthly cost per path; run the no-event reference pass (the
-lock-in premium's) where events could change the cost."""
+lock-in premium's) where events could change the cost; ``keep`` every per-path series and block
+sum (cumulative cost, lines, GPUs, events). Evaluating many candidate strategies on drawn paths
+(``tco.engine``) switches ``keep`` off: it wants NPVs only, and the series of 500 candidates would
+not fit in memory."""

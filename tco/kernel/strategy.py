@@ -3,6 +3,7 @@ and fine-tuning, booked on their lines and discounted into the NPV."""
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from tco.kernel.bills import carry
@@ -20,8 +21,9 @@ VENDOR = fine_tune.VENDOR
 def strategies(p, o, st, w, ev, xc, L, S, X, out, b, flags):  # pragma: no cover - compiled
     """Every strategy s with ``X.redo[s]`` on path p, under the option state ``S``.
 
-    ``b`` >= 0 is the with-events pass: every output is written and the sums join block b. With
-    ``b`` < 0 it is the no-event reference of the lock-in premium: only ``out.npv_no_events``.
+    ``b`` >= 0 is the with-events pass: every output is written and the sums join block b (with
+    ``flags.keep`` off, only the per-path NPVs). With ``b`` < 0 it is the no-event reference of the
+    lock-in premium: only ``out.npv_no_events``.
     One call per path rather than per strategy: each call copies the records it is passed.
 
     Notes
@@ -34,6 +36,9 @@ def strategies(p, o, st, w, ev, xc, L, S, X, out, b, flags):  # pragma: no cover
     other portability follows without a rerun.
     """
     full = b >= 0
+    # The block whose sums and series this pass writes (-1: none), as one integer type: b may
+    # come from a parallel loop's unsigned index, and unsigned with -1 would unify to float.
+    book = np.int64(b) if flags.keep else np.int64(-1)
     months = X.discount.shape[0]
     n_options = X.share.shape[0]
     stories = False  # release tracks or fine-tuning anywhere: else skip their per-month pass
@@ -72,30 +77,31 @@ def strategies(p, o, st, w, ev, xc, L, S, X, out, b, flags):  # pragma: no cover
                 j = st.relied[s, r]
                 if j < 0:
                     break
-                usd, kept = carry(p, s, j, t, o, L, S, X, out, b)
+                usd, kept = carry(p, s, j, t, o, L, S, X, out, book)
                 total += usd
                 capital += kept
-            total = other_costs(p, s, t, total, w, xc, X, out, b)
-            total += add(out, b, s, L.gateway, t, st.overhead_usd[s, p])
+            total = other_costs(p, s, t, total, w, xc, X, out, book)
+            total += add(out, book, s, L.gateway, t, st.overhead_usd[s, p])
             effort, dual, moved_in = 0.0, 0.0, False
             if full:  # without events nothing migrates, exits or is withdrawn: switching is 0
-                effort, dual, moved_in = switching(p, s, t, dest, o, st, w, S, X, out)
+                effort, dual, moved_in = switching(p, s, t, dest, o, st, w, S, X, out, book)
             moved = effort * (1.0 - st.portability[s, p]) + dual
-            total += add(out, b, s, L.switching, t, moved)
+            total += add(out, book, s, L.switching, t, moved)
             upgrade_usd = 0.0
             if stories:
-                usd, ran, up, upgrade_usd = fine_tuning(p, s, t, o, st, L, S, X, out, b, dest,
+                usd, ran, up, upgrade_usd = fine_tuning(p, s, t, o, st, L, S, X, out, book, dest,
                                                         moved_in)
                 total += usd
                 runs += ran
                 upgraded += up
             present += total * X.discount[t]
-            if full:
+            if book >= 0:
                 out.amortised_sum[b, s, t] += total - capital
                 running += total
                 out.cumulative[p, s, t] = running
                 if flags.want_cost:
                     out.cost[p, s, t] = total
+            if full:
                 switching_present += moved * X.discount[t]
                 portable_present += (effort + upgrade_usd) * X.discount[t]
         if full:

@@ -19,10 +19,10 @@ def effort_share(p, j, d, o):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
-def switching(p, s, t, dest, o, st, w, S, X, out):  # pragma: no cover - compiled
+def switching(p, s, t, dest, o, st, w, S, X, out, book):  # pragma: no cover - compiled
     """Strategy s's forced moves in month t: (migration effort before portability, dual running,
     whether traffic moved onto the live fallback ``dest``); counts the events of the month on
-    the options it carries traffic on.
+    the options it carries traffic on (where the pass keeps series: ``book`` >= 0).
 
     Notes
     -----
@@ -40,7 +40,7 @@ def switching(p, s, t, dest, o, st, w, S, X, out):  # pragma: no cover - compile
             break
         leaving = S.exit_month[j] == t or S.ft_month[j] == t
         carried = X.share_before[j] if leaving else X.share[j]
-        if carried > 0.0:
+        if carried > 0.0 and book >= 0:
             for k in range(S.month_counts.shape[2]):
                 out.events[p, s, k] += S.month_counts[j, t, k]
         if S.migrations[j, t] > 0.0:  # most months have none: skip adding zeros

@@ -23,12 +23,13 @@ import tco.excel as excel
 import tco.export as export
 import tco.prices as prices
 from tco.budget import PAGE_MAX_CELLS
+from tco.engine import warm_up
 from tco.figures import data as specs
 from tco.figures import stories, to_figure
 from tco.images import figure_bytes
 from tco.load import Loaded as Scenario
 from tco.load import dumps, loads
-from tco.model import Evaluation, evaluate, warm_up
+from tco.model import Evaluation, evaluate
 from tco.report import verdict
 from tco.sensitivity import global_ranking, tornado
 from tco.simulate import SimulationResult, simulate
@@ -110,8 +111,9 @@ class View:
         return not self.evaluation.break_even.empty
 
 
-@st.cache_resource(show_spinner="Preparing the cost kernel: it is compiled once on a new machine "
-                   "(about 15 s), then loads from disk in a fraction of a second...")
+@st.cache_resource(show_spinner="Preparing the cost kernel: it loads from disk in a fraction of a "
+                   "second once compiled; compiling it, once per install (the README's setup command "
+                   "does it), takes about a minute on 2 cores...")
 def kernel_ready() -> float:
     """Configure the process for the engine, then compile or load the compiled kernel, once per
     server process; seconds it took."""

@@ -1,0 +1,17 @@
+"""``compile``: compile the cost kernel ahead of the first page or run (the README's setup command
+runs it), or load it from numba's on-disk cache where it already is; says which, and how long."""
+
+from __future__ import annotations
+
+import argparse
+
+import tco._runtime as runtime
+from tco.engine import warm_up
+
+
+def compile_kernel(args: argparse.Namespace) -> int:
+    cached = runtime.kernel_compiled()
+    seconds = warm_up()
+    how = "loaded from the on-disk cache" if cached else "compiled and cached for later processes"
+    print(f"cost kernel ready: {how} in {seconds:.1f} s")
+    return 0
