@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from tco.errors import ScenarioError
+from tco.format import plural
 from tco.load import loads
 from tco.ui import state, tabs
 from tco.ui.cache import compute, inputs_key, kernel_ready, shipped
@@ -75,7 +76,7 @@ def main() -> None:
     st.title(escape_markdown(current.name))
     state.show_edit_errors()
     if edits and not EMBED:
-        st.caption(f":orange[{len(edits)} input(s) changed] against the base scenario "
+        st.caption(f":orange[{plural(len(edits), 'input')} changed] against the base scenario "
                    "(see Assumptions; reset in the sidebar).")
     kernel_ready()
     started = time.perf_counter()

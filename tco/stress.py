@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+import tco.distributions as distributions
 import tco.kernel as kernel
 import tco.options as option_kinds
 import tco.risks as risks
-from tco.distributions import Distribution
 from tco.draws import Shocks
 from tco.errors import ScenarioError
 from tco.format import pct, usd
@@ -63,9 +63,7 @@ price multiplier, where a larger value costs more, so P90 is the adverse side.""
 
 def adverse_size(param: Param, quantile: float = ADVERSE_QUANTILE) -> float:
     """The size a stress forces: ``quantile`` of an uncertain size, a fixed size as it is."""
-    if isinstance(param.value, Distribution):
-        return float(param.value.ppf(np.array([quantile]))[0])
-    return float(param.value)
+    return distributions.quantile(param.value, quantile)
 
 
 def stress(sc: Loaded, kind: str, option: str, month: int, size: float | None = None
