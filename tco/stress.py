@@ -16,7 +16,7 @@ import tco.options as option_kinds
 import tco.risks as risks
 from tco.draws import Shocks
 from tco.errors import ScenarioError
-from tco.format import pct, usd
+from tco.format import pct, plain, usd
 from tco.inputs import Param
 from tco.load import Loaded, validate
 from tco.model import escalation_target, monthly_run_rate_usd, nominal_inputs
@@ -149,7 +149,7 @@ def _ratio_words(sc: Loaded, option: str, fallback: str) -> str:
     if mine <= 0 or theirs <= 0:
         return ""
     ratio = mine / theirs if theirs < mine else theirs / mine
-    return f", {ratio:.2g}x {'cheaper' if theirs < mine else 'dearer'}" if ratio >= 1.05 else (
+    return f", {plain(ratio, 2)}x {'cheaper' if theirs < mine else 'dearer'}" if ratio >= 1.05 else (
         ", about the same cost")
 
 

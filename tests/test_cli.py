@@ -96,8 +96,8 @@ def test_bad_input_exits_2_with_one_line(tmp_path, label, data, expected) -> Non
      "error: --event: must be one of price_change, deprecation, exit, licence_change, "
      "fine_tune_withdrawn"),
     (("frobnicate",), "error: arguments: argument command: invalid choice: 'frobnicate' (choose from "
-                      "'run', 'validate', 'catalog', 'calibrate-hazards', 'schema', 'stress', 'deck', "
-                      "'diff', 'check', 'backtest', 'calibrate')"),
+                      "'run', 'validate', 'catalog', 'calibrate-hazards', 'schema', 'compile', 'stress', "
+                      "'deck', 'diff', 'check', 'backtest', 'calibrate')"),
 ])
 def test_bad_arguments(args, expected) -> None:
     out = cli(*args)
