@@ -167,6 +167,7 @@ GLOSSARY: dict[str, Entry] = {
     "switching.engineer_weeks": Entry("Engineer-weeks per migration", "engineer-weeks"),
     "switching.usd_per_engineer_week": Entry("Engineer cost", "$ per engineer-week"),
     "switching.dual_running_months": Entry("Dual running", "months"),
+    "switching.dual_running_share": Entry("Dual-run share of moving traffic", _FRACTION),
     "switching.one_off_usd": Entry("One-off cost per migration", _MONEY),
     "risks.*.annual_probability": Entry("Annual probability", "probability per year"),
     # Each risk kind's own fields are labelled where the kind declares them (tco.risks).

@@ -127,7 +127,8 @@ def resolve(sc: Scenario, comments: dict[str, str] | None = None) -> Resolved:
                             f"{calendar.shift(start, month)} (x{mult:.3g} per request)"
                             for month, mult, day in changes)
     table.fields("switching", sc.switching, ("engineer_weeks", "usd_per_engineer_week",
-                                             "dual_running_months", "one_off_usd"),
+                                             "dual_running_months", "dual_running_share",
+                                             "one_off_usd"),
                  per_event=("engineer_weeks",))
     if sc.fine_tuning is not None:
         table.fields("fine_tuning", sc.fine_tuning, ("dataset_tokens", "epochs", "eval_usd_per_run",

@@ -99,6 +99,10 @@ class Strategy(Model):
         return {k: float(v) for k, v in mix.items()}
 
 
+DUAL_RUNNING_SHARE = 0.2
+"""Judgement: a cut-over shadows a slice of the traffic on the new option, not all of it."""
+
+
 class Switching(Model):
     """What one forced migration costs: engineering, dual running and one-off fees."""
 
@@ -109,6 +113,10 @@ class Switching(Model):
         0.0, description="Loaded cost of one engineer for one week ($ per engineer-week).")
     dual_running_months: Months = Field(
         0.0, description="Months both the old and the new option run during a migration (months).")
+    dual_running_share: Share = Field(
+        DUAL_RUNNING_SHARE, description="Share of the moving traffic run on both options while they "
+        "run side by side: the shadow or canary traffic of a cut-over (fraction 0-1). The default "
+        "0.2 is judgement, the top of the 5-20% that cut-overs commonly mirror; 1 bills all of it.")
     one_off_usd: Money = Field(0.0, description="Fixed cost of each forced migration besides "
                                      "engineering time ($).")
 

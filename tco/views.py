@@ -23,7 +23,7 @@ from tco.options.table import OptionInputs, per_path
 
 Workload = namedtuple("Workload", [
     "requests", "growth", "mau", "mau_growth", "has_mau", "tokens_per_request", "discount_rate",
-    "week_usd", "one_off_usd", "dual_months"])
+    "week_usd", "one_off_usd", "dual_months", "dual_share"])
 """Per path (paths,): month-0 traffic and its growth, users, discounting and switching prices."""
 
 OptionRows = namedtuple("OptionRows", [
@@ -98,7 +98,8 @@ def workload(sc: Loaded, x: dict[str, np.ndarray], paths: int) -> tuple[Workload
         discount_rate=per_path(x["discount_rate_per_year"], paths),
         week_usd=per_path(x["switching.usd_per_engineer_week"], paths),
         one_off_usd=per_path(x["switching.one_off_usd"], paths),
-        dual_months=per_path(x["switching.dual_running_months"], paths))
+        dual_months=per_path(x["switching.dual_running_months"], paths),
+        dual_share=per_path(x["switching.dual_running_share"], paths))
     return view, w
 
 

@@ -224,15 +224,26 @@ def test_later_events_on_an_exited_option_do_nothing() -> None:
     assert result.events[0, 0, 0] == 0.0  # the price change: on an option never carried
 
 
-def test_dual_running_covers_only_the_traffic_that_moves() -> None:
+@pytest.mark.parametrize(("share", "expected_usd"), [(1.0, 5400.0), (0.25, 1350.0), (0.0, 0.0)])
+def test_dual_running_covers_only_the_traffic_that_moves(share: float, expected_usd: float) -> None:
     """A self-hosted option escalates 10% of its traffic to api, then exits in month 6 with one
-    month of dual running: only the 90% still on it moves, so dual running is
-    0.9 x 1M x $0.006 = 5,400 (not 6,000)."""
+    month of dual running: only the 90% still on it moves, and ``dual_running_share`` of that runs
+    on both. Dual running = share x moving traffic x months x price: 1 x 0.9 x 1M x 1 x $0.006 =
+    5,400 (not 6,000); 0.25 x 5,400 = 1,350; nothing at share 0."""
+    data = hosted_scenario({**FLAT, "escalation_share": 0.1}, 12)
+    data["switching"] = {"dual_running_months": 1, "dual_running_share": share}
+    result = forced(data, [("exit", "hosted", 6)])
+    assert lines_of(result)["switching"].tolist() == pytest.approx(
+        [0.0] * 6 + [expected_usd] + [0.0] * 5, rel=1e-12, abs=1e-12)
+
+
+def test_dual_running_share_defaults_to_a_fifth_of_the_moving_traffic() -> None:
+    """Left out, the share is 0.2 (judgement, ``tco.schema.DUAL_RUNNING_SHARE``): the exit above
+    costs 0.2 x 5,400 = 1,080 of dual running."""
     data = hosted_scenario({**FLAT, "escalation_share": 0.1}, 12)
     data["switching"] = {"dual_running_months": 1}
     result = forced(data, [("exit", "hosted", 6)])
-    assert lines_of(result)["switching"].tolist() == pytest.approx([0.0] * 6 + [5400.0] + [0.0] * 5,
-                                                                    rel=1e-12)
+    assert lines_of(result)["switching"].tolist()[6] == pytest.approx(1080.0, rel=1e-12)
 
 
 def test_autoscaling_sums_gpu_hours_over_the_profile() -> None:

@@ -71,7 +71,7 @@ def test_switching_cost_with_portability(portability: float) -> None:
     month of dual running of the moved traffic at the successor price (x1.2): 1M x $0.006 x 1.2."""
     sc = build(**{"strategies__api-only__portability": portability},
                switching={"engineer_weeks": 10, "usd_per_engineer_week": 1000,
-                          "dual_running_months": 1, "one_off_usd": 5000},
+                          "dual_running_months": 1, "dual_running_share": 1.0, "one_off_usd": 5000},
                risks=[{"kind": "deprecation", "on": ["api"], "annual_probability": 0.0,
                        "successor_price_multiplier": 1.2}])
     frame = stress(sc, "deprecation", "api", 2)

@@ -26,9 +26,11 @@ def switching(p, s, t, dest, o, st, w, S, X, out, book):  # pragma: no cover - c
 
     Notes
     -----
-    Dual running bills the traffic that actually moves, on its new option: on a deprecation, the
-    option's own traffic for ``dual_running_months`` at its price; on an exit, the share the
-    option carried just before (``share_before``), at the live fallback's price. An exit to an
+    Dual running bills the part of the traffic that actually moves which runs on both options,
+    ``dual_running_share`` x traffic x ``dual_running_months`` x price: on a deprecation, of the
+    option's own traffic at its price; on an exit, of the share the option carried just before
+    (``share_before``), at the live fallback's price. The share multiplies the month's sum last,
+    so a share of 1 gives the whole moving traffic's bill bit for bit. An exit to an
     option serving the same open weights costs ``effort_share`` of its effort. A withdrawn
     fine-tuning service moves the option's fine-tuned share as an exit moves all of it.
     """
@@ -58,4 +60,4 @@ def switching(p, s, t, dest, o, st, w, S, X, out, book):  # pragma: no cover - c
             effort += S.ft_effort[j]
             moved = carried * o.ft_share[j, p]
             dual += (w.dual_months[p] * moved) * bill(p, dest, t, o, S, X.requests[t])
-    return effort, dual, moved_in
+    return effort, dual * w.dual_share[p], moved_in
