@@ -14,7 +14,7 @@ def test_exit_switching_cost_in_a_stress_test() -> None:
     the backup (1M x $0.002): impact = -36,000 + 11,250 + 2,000 = -$22,750."""
     sc = build(**{"strategies__api-only__portability": 0.25},
                switching={"engineer_weeks": 10, "usd_per_engineer_week": 1000,
-                          "dual_running_months": 1, "one_off_usd": 5000})
+                          "dual_running_months": 1, "dual_running_share": 1.0, "one_off_usd": 5000})
     frame = stress(sc, "exit", "api", 3)
     assert frame["impact_usd"].iloc[0] == pytest.approx(-22_750.0, rel=1e-12)
 
@@ -47,7 +47,7 @@ def test_an_exit_says_where_the_traffic_goes_and_how_much_cheaper() -> None:
     sc = build(**{"strategies__api-only__portability": 0.25,
                   "strategies__backup-only": {"mix": {"backup": 1.0}}},
                switching={"engineer_weeks": 10, "usd_per_engineer_week": 1000,
-                          "dual_running_months": 1, "one_off_usd": 5000})
+                          "dual_running_months": 1, "dual_running_share": 1.0, "one_off_usd": 5000})
     frame = stress(sc, "exit", "api", 3).set_index("strategy")
     assert frame.loc["api-only", "why"] == "cost falls by $22.8k: traffic moves to backup, 3x cheaper"
     assert frame.loc["backup-only", "why"] == "does not use api"
