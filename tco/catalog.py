@@ -89,6 +89,10 @@ class OpenModel:
     licence_restrictions: str
     mau_threshold: int | None
     release: str
+    family: str
+    """The maker and release line ('meta/llama'): a licence change is a fact about it, shared by
+    every model of the line, as the event ledger names open-weight families."""
+    family_source: str
     source: str
     as_of: str
 

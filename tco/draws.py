@@ -5,7 +5,8 @@ of ``STREAMS`` is only ever appended to). Paths are drawn in blocks of ``RNG_BLO
 its own stream keyed by (stream, block), so results do not depend on how blocks are grouped into
 chunks or workers, and the first N paths of a longer run are the N paths of a shorter one (for
 pseudo-random sampling). Event draws cover every (path, month) cell whether or not an event fires,
-so a higher probability fires a superset of events on the same seed.
+so a higher probability fires a superset of events on the same seed. Options of one risk line that
+share the unit its kind is about (``RiskKind.fact_about``) take the first such option's events.
 
 An event's size and migration effort are needed only in the few cells where it fires, so they come
 from a counter-based generator (SplitMix64) addressed by (risk-option pair, path, month): each cell's
@@ -98,16 +99,26 @@ def cell_uniforms(seed: int, stream: str, counters: np.ndarray) -> np.ndarray:
 
 def path_uniforms(sc: Loaded, seed: int, paths: int, method: str) -> np.ndarray:
     """Uniforms for the path-level inputs, correlated through the copula: ``(paths, inputs)``."""
+    return block_uniforms(sc, seed, paths, method, range(-(-paths // RNG_BLOCK_PATHS)))
+
+
+def block_uniforms(sc: Loaded, seed: int, paths: int, method: str, blocks: range) -> np.ndarray:
+    """The rows of ``path_uniforms(sc, seed, paths, method)`` in consecutive RNG ``blocks``:
+    ``(paths in those blocks, inputs)``, the same values bit for bit.
+
+    Pseudo-random sampling draws only those blocks' streams; a Latin hypercube or Sobol design
+    spans every path, so it is built whole and cut.
+    """
     dims = len(sc.inputs.sampled)
+    rows = slice(blocks.start * RNG_BLOCK_PATHS, min(blocks.stop * RNG_BLOCK_PATHS, paths))
     if dims == 0:
-        return np.zeros((paths, 0))
+        return np.zeros((rows.stop - rows.start, 0))
     if method == "random":
-        blocks = -(-paths // RNG_BLOCK_PATHS)
         u = np.concatenate([generator(seed, "paths", b).random((RNG_BLOCK_PATHS, dims))
-                            for b in range(blocks)])[:paths]
+                            for b in blocks])[:rows.stop - rows.start]
     elif method in ("lhs", "sobol"):
         from scipy.stats import qmc  # noqa: PLC0415 - only these methods need scipy.stats (48 MB, 1 s of import)
-        u = _quasi(qmc, method, dims, seed, paths)
+        u = _quasi(qmc, method, dims, seed, paths)[rows]
     else:
         raise ScenarioError("sampling", "must be one of 'random', 'lhs', 'sobol'")
     return _correlated(sc, u)
@@ -145,6 +156,36 @@ def inputs_from_uniforms(resolved: Resolved, u: np.ndarray) -> dict[str, np.ndar
 def risk_option_pairs(sc: Loaded) -> list[tuple[int, str]]:
     """Every (risk index, option) pair that draws events, in the order streams are drawn."""
     return [(i, name) for i, risk in enumerate(sc.risks) for name in risk.on]
+
+
+def fact_unit(sc: Loaded, i: int, name: str) -> str:
+    """What an event of risk ``i`` on option ``name`` is a fact about: 'vendor:anthropic',
+    'family:meta/llama', or 'option:<name>' where the kind is about the option, the option lacks
+    the unit (a closed model has no family) or the line is ``independent``."""
+    risk = sc.risks[i]
+    about = risk.spec.fact_about
+    unit = None if about == "option" or risk.independent else options.fact_unit(sc.options[name], about)
+    return f"option:{name}" if unit is None else f"{about}:{unit}"
+
+
+def fact_of_pair(sc: Loaded) -> list[int]:
+    """For each risk-option pair, the first pair of its line that is the same fact (itself where
+    none is): the pairs that take that pair's events, month for month and size for size.
+
+    One fact, one draw: a family's licence change or a vendor's exit named on several options is
+    one real-world event, so it fires once per path for all of them.
+    """
+    first: dict[tuple[int, str], int] = {}
+    return [first.setdefault((i, fact_unit(sc, i, name)), k)
+            for k, (i, name) in enumerate(risk_option_pairs(sc))]
+
+
+def facts(sc: Loaded) -> dict[int, list[str]]:
+    """The distinct facts a run draws: each fact's first pair, with the options it reaches."""
+    out: dict[int, list[str]] = {}
+    for (_, name), first in zip(risk_option_pairs(sc), fact_of_pair(sc), strict=True):
+        out.setdefault(first, []).append(name)
+    return out
 
 
 def noisy_options(sc: Loaded) -> list[str]:
@@ -216,7 +257,20 @@ def draw_shocks(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_block: in
     if pairs:
         fired_by_pair = _fired(sc, x, seed, first_block, paths, pairs)
         weeks = resolved.params["switching.engineer_weeks"]
+        fact = fact_of_pair(sc)
         for k, (i, name) in enumerate(pairs):
+            if fact[k] != k:
+                # The same fact as an earlier pair of the line: its months and sizes (the pair's
+                # own uniforms are still drawn, so the stream layout stays put). Each option's
+                # migration is its own work, so its effort keeps its own cells.
+                first = pairs[fact[k]]
+                fired = shocks.fired[(i, name)] = shocks.fired[first]
+                shocks.impact[(i, name)] = shocks.impact[first]
+                counters = k * PAIR_STRIDE + first_path * months + np.flatnonzero(fired)
+                shocks.weeks[(i, name)] = (
+                    weeks.value.ppf(cell_uniforms(seed, "weeks", counters))  # type: ignore[union-attr]
+                    if weeks.uncertain else np.full(counters.size, weeks.nominal))
+                continue
             fired = fired_by_pair[k]
             cap = sc.risks[i].max_events
             if cap is not None:  # one-off or capped: only the first ``cap`` events of a path

@@ -125,13 +125,16 @@ class _RiskBase(Model):
     """Fields every risk has; each kind adds its own (declared in ``tco.risks``)."""
 
     model_config = DOCUMENTED
-    on: tuple[str, ...] = Field(description="Option, or options, the event can hit; each fires on "
-                                "its own.")
+    on: tuple[str, ...] = Field(description="Option, or options, the event can hit; options that "
+                                "share what the event is about (a vendor's exit, a family's licence "
+                                "change) take one event together.")
     annual_probability: Share = Field(description="Chance the event happens in any one year "
                                       "(probability per year).")
     max_events: int | None = Field(default=None, ge=1, le=MAX_HORIZON_MONTHS,
                                    description="Most events of this risk on one option over the "
                                    "horizon; left out, no limit.")
+    independent: bool = Field(False, description="Draw each option's events on its own even where "
+                              "the options share the vendor or family the event is about.")
 
     @field_validator("on", mode="before")
     @classmethod

@@ -9,7 +9,7 @@ from scipy import stats
 import tco.glossary as glossary
 import tco.kernel as kernel
 import tco.metrics as metrics
-from tco.draws import Shocks
+from tco.draws import Shocks, facts
 from tco.load import Loaded
 from tco.model import nominal_inputs
 from tco.options.table import Param
@@ -83,12 +83,18 @@ def global_ranking(result: SimulationResult) -> pd.DataFrame:
 
     Columns: strategy, input, spearman_rho (rank correlation with NPV), variance_share (first-order
     share of Var(NPV) from the correlation ratio over 20 quantile bins), correlated (the input is in
-    a ``correlations:`` pair, so its share includes its partner's influence).
+    a ``correlations:`` pair, so its share includes its partner's influence), shared_with (the other
+    options an event column's fact reaches: one draw for all of them, ranked once).
     """
     correlated = {path for c in result.scenario.correlations for path in c.between}
     columns = {f"input.{k}": v for k, v in result.sampled_inputs.items()}
-    for k, name in enumerate(result.event_columns()):
-        columns[name] = result.event_counts[:, k]
+    names = result.event_columns()
+    shared: dict[str, str] = {}
+    for k, reached in facts(result.scenario).items():
+        # One fact, one input: a licence change shared by two options of a family is one driver,
+        # named by its first option, not two perfectly correlated ones splitting its share.
+        columns[names[k]] = result.event_counts[:, k]
+        shared[names[k]] = ", ".join(reached[1:])
     rows = []
     for s_i, name in enumerate(result.strategies):
         y = result.npv_usd[:, s_i]
@@ -100,7 +106,8 @@ def global_ranking(result: SimulationResult) -> pd.DataFrame:
                 rho = float(stats.spearmanr(values, y).statistic)
             rows.append({"strategy": name, "input": column, "spearman_rho": rho,
                          "variance_share": metrics.first_order_share(values, y),
-                         "correlated": column.removeprefix("input.") in correlated})
+                         "correlated": column.removeprefix("input.") in correlated,
+                         "shared_with": shared.get(column, "")})
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame

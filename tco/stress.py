@@ -14,7 +14,7 @@ import tco.distributions as distributions
 import tco.kernel as kernel
 import tco.options as option_kinds
 import tco.risks as risks
-from tco.draws import Shocks
+from tco.draws import Shocks, fact_unit
 from tco.errors import ScenarioError
 from tco.format import pct, plain, usd
 from tco.inputs import Param
@@ -101,16 +101,20 @@ def stress(sc: Loaded, kind: str, option: str, month: int, size: float | None = 
         size = None
     elif size is None:
         size = adverse_size(impact)
-    shocks = Shocks(paths=1, fired={(index, option): fired},
-                    impact={(index, option): np.array([1.0 if size is None else size])},
-                    weeks={(index, option): np.array(
-                        [stressed.inputs.params["switching.engineer_weeks"].nominal])})
+    # The event is one fact: it reaches every option of its line that shares the unit it is about.
+    unit = fact_unit(stressed, index, option)
+    reached = [name for name in stressed.risks[index].on if fact_unit(stressed, index, name) == unit]
+    weeks = stressed.inputs.params["switching.engineer_weeks"].nominal
+    shocks = Shocks(paths=1, fired={(index, name): fired for name in reached},
+                    impact={(index, name): np.array([1.0 if size is None else size])
+                            for name in reached},
+                    weeks={(index, name): np.array([weeks]) for name in reached})
     result = kernel.run(stressed, x, shocks)
     base, hit = result.npv_no_events_usd[0], result.npv_usd[0]
     frame = pd.DataFrame({"strategy": list(sc.strategies), "base_npv_usd": base,
                           "stressed_npv_usd": hit, "impact_usd": hit - base})
     frame["impact_share"] = frame["impact_usd"] / frame["base_npv_usd"].where(frame["base_npv_usd"] != 0)
-    return explain(stressed, frame, kind, option, index, size, given)
+    return explain(stressed, frame, kind, option, index, size, given, reached)
 
 
 def size_words(sc: Loaded, kind: str, option: str, index: int, size: float | None,
@@ -188,11 +192,26 @@ def _why(sc: Loaded, kind: str, option: str, strategy: str, impact_usd: float,
 
 
 def explain(sc: Loaded, frame: pd.DataFrame, kind: str, option: str, index: int,
-            size: float | None, given: bool = False) -> pd.DataFrame:
-    """``frame`` with event_size and why for each strategy (``stress``'s rows)."""
+            size: float | None, given: bool = False, reached: list[str] | None = None
+            ) -> pd.DataFrame:
+    """``frame`` with event_size and why for each strategy (``stress``'s rows).
+
+    ``reached``: every option the one event reaches (a family's licence, a vendor's exit); each
+    strategy's why speaks of the reached option it carries traffic on, else the one it falls
+    back to.
+    """
+    reached = reached or [option]
     out = frame.copy()
-    out["event_size"] = size_words(sc, kind, option, index, size, given)
-    out["why"] = [_why(sc, kind, option, s, v, size)
+    words = size_words(sc, kind, option, index, size, given)
+    others = [o for o in reached if o != option]
+    out["event_size"] = words + (f"; the same event reaches {', '.join(others)}" if others else "")
+
+    def concerned(strategy: str) -> str:
+        plan = sc.strategies[strategy]
+        return next((o for o in reached if o in plan.mix),
+                    next((o for o in reached if o in plan.chain), option))
+
+    out["why"] = [_why(sc, kind, concerned(s), s, v, size)
                   for s, v in zip(out["strategy"], out["impact_usd"], strict=True)]
     return out
 

@@ -38,7 +38,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("tco.model", "tco.simulate", "tco.engine"),
     # 8: analysis and words
     ("tco.narrative", "tco.sensitivity", "tco.stress", "tco.report", "tco.story", "tco.compare",
-     "tco.gate", "tco.hazards", "tco.backtest", "tco.holdout", "tco.tax"),
+     "tco.gate", "tco.hazards", "tco.backtest", "tco.holdout", "tco.tax", "tco.sweep"),
     # 9: figures
     ("tco.figures",),
     # 10: exports and deck

@@ -99,7 +99,7 @@ HAND: dict = {
                         "history": ["acme/model-a"]}},
     "strategies": {"solo": {"mix": {"api": 1.0}, "portability": 0.25}},
     "switching": {"engineer_weeks": 2, "usd_per_engineer_week": 5000, "one_off_usd": 1000,
-                  "dual_running_months": 0.5},
+                  "dual_running_months": 0.5, "dual_running_share": 1.0},
 }
 
 

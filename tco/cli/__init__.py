@@ -30,6 +30,7 @@ from tco.cli.diff import diff
 from tco.cli.parser import parser
 from tco.cli.run import run
 from tco.cli.stress import stress
+from tco.cli.sweep import sweep
 from tco.cli.validate import validate
 from tco.errors import ScenarioError
 from tco.load import json_schema
@@ -43,11 +44,11 @@ def _schema(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run, "validate": lambda args: validate(args.scenarios), "catalog": catalog_command,
     "calibrate-hazards": calibrate, "backtest": backtest, "schema": _schema, "stress": stress,
-    "deck": deck, "diff": diff, "check": check, "calibrate": calibrate_command,
+    "deck": deck, "diff": diff, "check": check, "calibrate": calibrate_command, "sweep": sweep,
     "compile": compile_kernel,
 }
 KERNEL_COMMANDS = frozenset({"run", "stress", "deck", "diff", "check", "backtest", "calibrate-hazards",
-                             "compile"})
+                             "sweep", "compile"})
 """Commands that run the compiled kernel: on a new install the first one compiles it, and says so."""
 
 

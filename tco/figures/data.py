@@ -363,8 +363,9 @@ def ranking(frame: pd.DataFrame, strategy: str, top: int = 12,
             scenario: Scenario | None = None) -> FigureSpec:
     """First-order share of one strategy's NPV variance per sampled input and event count."""
     rows = frame[frame["strategy"] == strategy].head(top) if len(frame) else frame
-    labels = _unique([describe(r.input, scenario).label + (" *" if r.correlated else "")
-                      for r in rows.itertuples()])
+    labels = _unique([describe(r.input, scenario).label
+                      + (f" (one draw with {r.shared_with})" if getattr(r, "shared_with", "") else "")
+                      + (" *" if r.correlated else "") for r in rows.itertuples()])
     data = (_rows(VARIANCE_SHARE, labels, rows["variance_share"].to_numpy(),
                   detail=rows["spearman_rho"].to_numpy()) if len(rows) else _concat([]))
     return FigureSpec("ranking", "hbar",

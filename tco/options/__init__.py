@@ -56,6 +56,13 @@ def on_side(options: dict[str, Any], side: str) -> list[str]:
     return [name for name, option in options.items() if of(option).side == side]
 
 
+def fact_unit(option: Any, about: str) -> str | None:
+    """The option's ``vendor`` or ``family`` (what a risk kind's event is a fact about), or None
+    where it has none."""
+    kind = of(option)
+    return {"vendor": kind.vendor, "family": kind.family}[about](option)
+
+
 def provides(option: Any, field: str) -> bool:
     """Whether an option has ``field`` set: a risk kind that ``requires`` it (``fine_tune``)
     applies only to such options."""

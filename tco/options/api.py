@@ -81,13 +81,19 @@ def scheduled(name: str, o: ApiOption, sc: Any, start: str, months: int) -> list
     return tokens.scheduled(o.catalog, o, sc, start, months)
 
 
+def vendor(o: ApiOption) -> str | None:
+    """The provider of the catalog entry ('anthropic/claude-sonnet-4-6' -> 'anthropic'); None
+    for prices given in the scenario, whose seller the file does not name."""
+    return None if o.catalog is None else o.catalog.partition("/")[0]
+
+
 def describe(o: ApiOption) -> str:
     return f"API {o.catalog or 'priced in the scenario'}"
 
 
 KIND = OptionKind(
     name="api", label="API", one="an API", plural="API options", model=ApiOption,
-    billing="tokens", resolve=resolve, fill=fill, describe=describe, history="models",
+    billing="tokens", resolve=resolve, fill=fill, describe=describe, history="models", vendor=vendor,
     controls=(Control("input_usd_per_mtok", "number", 1, 0, None, 0.05, "%.3f"),
               Control("output_usd_per_mtok", "number", 1, 0, None, 0.1, "%.3f")),
     scheduled=scheduled)

@@ -103,6 +103,12 @@ class OptionKind:
     sends_to_fallback: Callable[[Any], bool] = _never
     """Whether the option sends traffic to the strategy's fallback without any event (an
     ``escalation_share`` above 0), so strategies using it need one."""
+    vendor: Callable[[Any], str | None] = _no_weights
+    """Who sells the option: the API provider or the host ('anthropic', 'together'); None where
+    nobody does (weights you serve yourself), so a vendor's exit is that option's own fact."""
+    family: Callable[[Any], str | None] = _no_weights
+    """The open-weight family the option serves ('meta/llama', from the model catalog); None for a
+    closed model. A licence change is a fact about the family."""
 
     @property
     def side(self) -> Billing:

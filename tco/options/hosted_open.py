@@ -117,4 +117,5 @@ KIND = OptionKind(
               Control("output_usd_per_mtok", "number", 1, 0, None, 0.1, "%.3f"),
               Control("same_weights_switching_share", "slider", 100, 0, 100, 5, "%d")),
     scheduled=scheduled, weights=lambda o: o.model, track=lambda o: o.release_track,
-    sends_to_fallback=lambda o: positive(o.escalation_share))
+    sends_to_fallback=lambda o: positive(o.escalation_share),
+    vendor=lambda o: o.provider, family=track.family)

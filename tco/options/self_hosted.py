@@ -368,4 +368,5 @@ KIND = OptionKind(
     check=check, weights=lambda o: o.model, track=lambda o: o.release_track,
     reservation=lambda o: o.reserved, parts=lambda o: o.missing_components,
     fee_at_release=lambda o: o.licence is not None and licence_test(o)[0] == "at_release",
-    sends_to_fallback=lambda o: positive(o.escalation_share))
+    sends_to_fallback=lambda o: positive(o.escalation_share),
+    family=track.family)  # no vendor: you serve the weights, so an exit is the option's own fact

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import tco.catalog as catalog
 from tco.options.table import OptionInputs, Table
 from tco.sections import ReleaseTrack
 
@@ -31,3 +32,10 @@ def fill(rows: Any, j: int, get: OptionInputs, track: ReleaseTrack | None) -> No
     rows.lag_tolerance_months[j] = get("release_track.lag_tolerance_months")
     rows.lag_rate[j] = get("release_track.escalation_per_month_of_lag")
     rows.lag_cap[j] = get("release_track.escalation_cap")
+
+
+def family(option: Any) -> str | None:
+    """The open-weight family of the option's ``model`` ('meta/llama'), from the model catalog's
+    ``family`` column; None for a key the catalog lacks (validation names it)."""
+    model = catalog.models().get(option.model)
+    return None if model is None else model.family

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 
 class Effect(enum.IntFlag):
@@ -74,6 +74,11 @@ class RiskKind:
     """Events fired counts this kind once per path (only the first event acts) or each event."""
     requires: str | None = None
     """An option field the kind needs (``fine_tune``): risks may only be ``on`` options with it."""
+    fact_about: Literal["option", "vendor", "family"] = "option"
+    """What one event is a fact about. A risk line naming several options that share this unit
+    (the same vendor, the same open-weight family) draws one event per path for all of them, in
+    the same month and with the same size, unless the line says ``independent: true``; an option
+    without the unit (a closed model has no family) is its own fact."""
     stress_needs: str | None = None
     """A stress test takes this field from the scenario's own risk of this kind on the option;
     None: a stress may add a zero-probability risk of this kind with the fields' defaults."""

@@ -1,4 +1,8 @@
-"""deprecation: the model is retired; a forced migration to the vendor's successor."""
+"""deprecation: the model is retired; a forced migration to the vendor's successor.
+
+A fact about the option: retirements are announced model by model, each with its own successor and
+date (the event ledger's retirement rows), so two options on one line retire apart.
+"""
 
 from __future__ import annotations
 

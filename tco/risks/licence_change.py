@@ -1,4 +1,8 @@
-"""licence_change: the open-weight family stops releasing openly; escalation to the fallback grows."""
+"""licence_change: the open-weight family stops releasing openly; escalation to the fallback grows.
+
+A fact about the family: a maker that stops releasing Llama openly does so for every option serving
+Llama weights, self-hosted or hosted, so a line naming two of them fires once for both.
+"""
 
 from __future__ import annotations
 
@@ -23,4 +27,5 @@ KIND = RiskKind(
     escalation_fields=("escalation_per_month", "escalation_cap"),
     counted_once=True,
     stress_needs="escalation_per_month",
+    fact_about="family",
 )

@@ -1,4 +1,8 @@
-"""price_change: a vendor reprices; the option's price index is multiplied by the event's size."""
+"""price_change: a vendor reprices; the option's price index is multiplied by the event's size.
+
+A fact about the option: vendors reprice one model or one GPU type at a time (the event ledger's
+price changes are per model), so two options on one line draw their repricings apart.
+"""
 
 from __future__ import annotations
 
