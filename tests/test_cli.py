@@ -97,7 +97,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path, label, data, expected) -> Non
      "fine_tune_withdrawn"),
     (("frobnicate",), "error: arguments: argument command: invalid choice: 'frobnicate' (choose from "
                       "'run', 'validate', 'catalog', 'calibrate-hazards', 'schema', 'compile', 'stress', "
-                      "'deck', 'diff', 'check', 'backtest', 'calibrate')"),
+                      "'deck', 'diff', 'check', 'backtest', 'sweep', 'calibrate')"),
 ])
 def test_bad_arguments(args, expected) -> None:
     out = cli(*args)
