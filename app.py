@@ -78,6 +78,8 @@ def main() -> None:
     if edits and not EMBED:
         st.caption(f":orange[{plural(len(edits), 'input')} changed] against the base scenario "
                    "(see Assumptions; reset in the sidebar).")
+    elif edits:  # an embedded view never passes edited numbers off as the shipped scenario's
+        st.markdown(f":orange-badge[Modified: {len(edits)} input(s) edited from the shipped scenario]")
     kernel_ready()
     started = time.perf_counter()
     key = inputs_key(current, paths, seed)

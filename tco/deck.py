@@ -1,24 +1,30 @@
-"""An editable 16:9 PowerPoint deck with native charts (python-pptx), built as bytes.
+"""The board pack: an editable 16:9 PowerPoint deck with native charts (python-pptx), built as bytes.
 
-The charts are the page's figure specs (``tco.figures.data``) drawn by the python-pptx renderer,
-so the deck and the page show the same numbers in the same colours under the same labels.
+The main part is what a board reads, at most ten slides: the decision and the ask, the bridge from
+the nominal to the expected cost, NPV with its tail, cash by fiscal year, what moves the answer,
+the stresses with their reasons, what would change our mind, and the hedge when one was
+optimised. Everything else (every chart of the page, the strategies, capacity, the checks, the
+assumptions and a glossary) follows a "Backup" divider. The charts are the page's figure specs
+(``tco.figures.data``) drawn by the python-pptx renderer; layout is ``tco.slides``'.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
-import math
+from dataclasses import dataclass
 
 import pandas as pd
-from pptx import Presentation
-from pptx.dml.color import RGBColor
-from pptx.util import Emu, Inches, Pt
+from pptx.util import Inches
 
 import tco.calendar as calendar
 import tco.capacity as capacity
+import tco.narrative as narrative
 import tco.prices as prices
-from tco.export import fiscal_years, provenance
+import tco.slides as slides
+import tco.triggers as triggers
+from tco.export import edits, fiscal_years, provenance
 from tco.figures import data, stories
 from tco.figures.pptx import add_chart, caption
 from tco.figures.spec import FigureSpec
@@ -29,171 +35,298 @@ from tco.model import evaluate
 from tco.report import assumptions
 from tco.sensitivity import tornado
 from tco.simulate import SimulationResult
+from tco.slides import BODY_TOP_IN, BOTTOM_IN, MUTED
 from tco.story import bullets, checks, recommendation, strategy_card, stress_story
 from tco.stress import stress
 
-SLIDE_W, SLIDE_H = Emu(12_192_000), Emu(6_858_000)  # 13.333 x 7.5 in, PowerPoint's 16:9
-MARGIN = Inches(0.6)
-CONTENT_W = SLIDE_W - 2 * MARGIN
-TITLE_COLOUR = RGBColor(0x1F, 0x2A, 0x44)
-MUTED = RGBColor(0x59, 0x59, 0x59)
-TITLE_PT, CHART_PT, CAPTION_PT = 26, 12, 12
+MAIN_SLIDES_MAX = 10
+BACKUP = "Backup"
+"""The divider's title, and the prefix of every slide after it."""
+CHART_PT, CAPTION_PT, TABLE_PT, APPENDIX_PT = 12, 12, 13, 10
 TORNADO_ROWS = 10
-
-APPENDIX_PT = 10
-APPENDIX_TOP_IN, APPENDIX_BOTTOM_IN = 1.25, 7.2
-APPENDIX_WIDTHS_IN = (4.1, 1.9, 1.5, 3.7, 0.93)
-"""Input (label over path), value, unit, source, as of: sums to the 12.13 in between margins."""
-CHARS_PER_IN = 13.5
-"""Characters of 10 pt text per inch of cell: measured on LibreOffice's DejaVu Sans, wider than
-PowerPoint's Calibri, so a row is never shorter than its wrapped text."""
-LINE_IN, CELL_PAD_IN = APPENDIX_PT * 1.2 / 72, 0.08
 COMPARISON = ("deterministic_npv", "mean", "p95", "cvar95", "p_cheapest", "expected_regret",
               "lock_in_premium")
+GLOSSARY_TERMS = ("deterministic_npv", "mean", "p5", "p95", "cvar95", "p_cheapest", "expected_regret",
+                  "lock_in_premium")
+MODIFIED = "Modified from the shipped scenario"
+SHORT_YEAR_MONTHS = 3
+"""A fiscal year with fewer months than this at either end of the horizon gets a note."""
 
 
-def _slide(prs: Presentation, title: str):
-    slide = prs.slides.add_slide(prs.slide_layouts[5])  # title only
-    shape = slide.shapes.title
-    # The default template is 4:3; move the title box to the 16:9 width.
-    shape.left, shape.top, shape.width, shape.height = MARGIN, Inches(0.25), CONTENT_W, Inches(0.95)
-    shape.text = title
-    shape.text_frame.word_wrap = True
-    _font(shape.text_frame.paragraphs, TITLE_PT, bold=True, colour=TITLE_COLOUR)
-    return slide
+@dataclass(frozen=True)
+class Hedge:
+    """The Decide tab's optimised mix, for its slide in the main part: a lead sentence and rows."""
+
+    lead: str
+    points: tuple[str, ...]
 
 
-def _text(slide, text: str, top: Emu, height: Emu, size: int = 18, colour: RGBColor | None = None
-          ) -> None:
-    box = slide.shapes.add_textbox(MARGIN, top, CONTENT_W, height)
-    frame = box.text_frame
-    frame.word_wrap = True
-    for i, line in enumerate(text.split("\n")):
-        para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-        para.text = line
-    _font(frame.paragraphs, size, colour=colour)
-
-
-def _font(paragraphs, size: int, bold: bool = False, colour: RGBColor | None = None) -> None:
-    """Set type on the runs themselves: PowerPoint does not always apply a paragraph's defaults."""
-    for para in paragraphs:
-        for run in para.runs:
-            run.font.size, run.font.bold = Pt(size), bold
-            if colour is not None:
-                run.font.color.rgb = colour
-
-
-def _table(slide, rows: list[list[str]], top: Emu, widths_in: tuple[float, ...], size: int,
-           heights_in: list[float] | None = None):
-    heights_in = heights_in or [0.4] * len(rows)
-    shape = slide.shapes.add_table(len(rows), len(rows[0]), MARGIN, top, CONTENT_W,
-                                   Inches(sum(heights_in)))
-    table = shape.table
-    total = sum(widths_in)
-    for j, w in enumerate(widths_in):
-        table.columns[j].width = int(CONTENT_W * w / total)
-    for i, row in enumerate(rows):
-        table.rows[i].height = Inches(heights_in[i])
-        for j, value in enumerate(row):
-            cell = table.cell(i, j)
-            cell.margin_left = cell.margin_right = Inches(0.05)
-            cell.margin_top = cell.margin_bottom = Inches(0.03)
-            cell.text = value
-            _font(cell.text_frame.paragraphs, size, bold=i == 0)
-    return table
-
-
-def _chart_slide(prs: Presentation, spec: FigureSpec) -> None:
-    slide = _slide(prs, spec.title)
+def _chart_slide(prs, spec: FigureSpec, title: str | None = None) -> None:
+    page = slides.slide(prs, title or spec.title)
     note = caption(spec)
-    height = Inches(5.35 if note else 5.85)
-    add_chart(slide, spec, MARGIN, Inches(1.3), CONTENT_W, height, CHART_PT)
+    note_in = slides.text_height_in(note, slides.CONTENT_W_IN - 0.2, CAPTION_PT) + 0.15 if note else 0
+    height_in = BOTTOM_IN - BODY_TOP_IN - note_in
+    add_chart(page, spec, slides.MARGIN, Inches(BODY_TOP_IN), slides.CONTENT_W, Inches(height_in),
+              CHART_PT)
     if note:
-        _text(slide, note, Inches(1.3) + height + Inches(0.05), Inches(0.45), CAPTION_PT, MUTED)
+        slides.text(page, note, BODY_TOP_IN + height_in + 0.05, CAPTION_PT, MUTED)
 
 
-def _lines(text: str, width_in: float) -> int:
-    """Wrapped lines of ``text`` in a cell ``width_in`` wide at the appendix font size."""
-    per_line = max(1, int((width_in - 0.1) * CHARS_PER_IN))
-    return sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
-
-
-def _appendix_rows(sc: Scenario, frame: pd.DataFrame) -> list[tuple[list[str], float]]:
-    """Each input as cells (label over its path, value, unit, full source, as of) and its height."""
-    out = []
-    for r in frame.itertuples():
-        cells = [f"{r.label}\n{r.input}", r.value, describe(r.input, sc).unit, r.source, r.as_of]
-        lines = max(_lines(c, w) for c, w in zip(cells, APPENDIX_WIDTHS_IN, strict=True))
-        out.append((cells, lines * LINE_IN + CELL_PAD_IN))
-    return out
-
-
-def _pages(rows: list[tuple[list[str], float]], header_in: float) -> list[list[tuple[list[str], float]]]:
-    """Fill each appendix slide with as many whole rows as fit below its header."""
-    room = APPENDIX_BOTTOM_IN - APPENDIX_TOP_IN - header_in
-    pages: list[list] = [[]]
-    used = 0.0
-    for row in rows:
-        if pages[-1] and used + row[1] > room:
-            pages.append([])
-            used = 0.0
-        pages[-1].append(row)
-        used += row[1]
-    return pages
-
-
-def _appendix(prs: Presentation, sc: Scenario) -> None:
-    header = ["Input (path below)", "Value", "Unit", "Source", "As of"]
-    header_in = LINE_IN + CELL_PAD_IN
-    pages = _pages(_appendix_rows(sc, assumptions(sc)), header_in)
-    for page, chunk in enumerate(pages):
-        slide = _slide(prs, f"Appendix: assumptions ({page + 1}/{len(pages)})")
-        table = _table(slide, [header, *(cells for cells, _ in chunk)], Inches(APPENDIX_TOP_IN),
-                       APPENDIX_WIDTHS_IN, APPENDIX_PT, [header_in, *(h for _, h in chunk)])
-        for i in range(1, len(chunk) + 1):
-            # The path is the secondary line under the label: same size, muted.
-            _font(table.cell(i, 0).text_frame.paragraphs[-1:], APPENDIX_PT, colour=MUTED)
-
-
-def _title_slide(prs: Presentation, sc: Scenario, result: SimulationResult) -> None:
-    slide = prs.slides.add_slide(prs.slide_layouts[0])
-    title = slide.shapes.title
-    title.left, title.top, title.width, title.height = MARGIN, Inches(1.6), CONTENT_W, Inches(2.0)
+def _title_slide(prs, sc: Scenario, result: SimulationResult) -> None:
+    page = prs.slides.add_slide(prs.slide_layouts[0])
+    title = page.shapes.title
+    title.left, title.top = slides.MARGIN, Inches(1.6)
+    title.width, title.height = slides.CONTENT_W, Inches(2.0)
     title.text = sc.name
-    _font(title.text_frame.paragraphs, 40, colour=TITLE_COLOUR)
-    subtitle = slide.placeholders[1]
-    subtitle.left, subtitle.top = MARGIN, Inches(4.0)
-    subtitle.width, subtitle.height = CONTENT_W, Inches(1.8)
-    subtitle.text = (f"Total cost of ownership and lock-in risk over {sc.horizon_months} months\n"
-                     f"{result.paths:,} simulated paths, seed {result.seed}; API prices as of "
-                     f"{prices.snapshot_as_of()}")
-    _font(subtitle.text_frame.paragraphs, 22)  # the template's 32 pt broke each line in two
+    slides.font(title.text_frame.paragraphs, 40, colour=slides.TITLE_COLOUR)
+    subtitle = page.placeholders[1]
+    subtitle.left, subtitle.top = slides.MARGIN, Inches(4.0)
+    subtitle.width, subtitle.height = slides.CONTENT_W, Inches(1.8)
+    lines = [f"Total cost of ownership and lock-in risk over {sc.horizon_months} months",
+             f"{result.paths:,} simulated futures, seed {result.seed}; API prices as of "
+             f"{prices.snapshot_as_of()}"]
+    changed = edits(sc)
+    if changed:
+        lines.append(f"{MODIFIED}: {len(changed)} input(s) edited on the page")
+    subtitle.text = "\n".join(lines)
+    slides.font(subtitle.text_frame.paragraphs, 22)  # the template's 32 pt broke each line in two
 
 
-def _comparison(prs: Presentation, sc: Scenario, result: SimulationResult) -> None:
+def _decision(prs, sc: Scenario, result: SimulationResult, pair: tuple[str, str] | None) -> None:
+    table = result.summary()
+    best = str(table["mean"].idxmin())
+    page = slides.slide(prs, f"Decision: {best}")
+    points = bullets(result)[:3]
+    row = table.loc[best]
+    ask = (f"The ask: approve {best} for {sc.horizon_months} months, an expected "
+           f"{usd(row['mean'])} in present value ({narrative.tail_words(sc.horizon_months)}: "
+           f"{usd(row['cvar95'])})")
+    ask += (f"; revisit if a trigger on 'What would change our mind' fires ({pair[1]} is the "
+            "fallback choice)." if pair else ".")
+    points.append(ask)
+    changed = edits(sc)
+    if changed:
+        points.append(f"{MODIFIED}: " + "; ".join(
+            f"{describe(path, sc).label} {note}" for path, note in list(changed.items())[:4])
+            + ("; ..." if len(changed) > 4 else "") + ".")
+    slides.bullets(page, recommendation(result), points, BODY_TOP_IN)
+
+
+def _bridge(prs, result: SimulationResult) -> None:
+    """Nominal -> + uncertain inputs -> + vendor shocks -> expected: the page's waterfall, and the
+    sentence that adds it up."""
+    spec = data.bridge(result)
+    page = slides.slide(prs, spec.title)
+    height_in = 4.4
+    add_chart(page, spec, slides.MARGIN, Inches(BODY_TOP_IN), slides.CONTENT_W, Inches(height_in),
+              CHART_PT)
+    slides.text(page, narrative.bridge_sentence(result) + f". Present values over "
+                f"{result.scenario.horizon_months} months; expected is the mean of the simulated "
+                "futures.", BODY_TOP_IN + height_in + 0.15, 16)
+
+
+def _npv(prs, sc: Scenario, result: SimulationResult) -> None:
+    """The NPV chart beside each strategy's tail (CVaR95), with the one tail sentence."""
+    spec = data.npv_summary(result)
+    page = slides.slide(prs, "Expected NPV and the bad tail")
+    chart_w_in = 8.0
+    add_chart(page, spec, slides.MARGIN, Inches(BODY_TOP_IN), Inches(chart_w_in),
+              Inches(BOTTOM_IN - BODY_TOP_IN), CHART_PT)
+    table = result.summary()
+    lead = f"Tail: {narrative.tail_words(sc.horizon_months)}"
+    points = [f"{name}: {usd(row['cvar95'])} (expected {usd(row['mean'])})"
+              for name, row in table.iterrows()]
+    points.append(narrative.tail_sentence(result))
+    left = slides.MARGIN_IN + chart_w_in + 0.2
+    slides.bullets(page, lead, points, BODY_TOP_IN, lead_pt=16, point_pt=14,
+                   width_in=13.333 - slides.MARGIN_IN - left, left_in=left)
+
+
+def _year_label(fy: str, months: int) -> str:
+    return fy if months == 12 else f"{fy} ({months} month{'s' if months != 1 else ''})"
+
+
+def _fiscal_years(prs, sc: Scenario, result: SimulationResult) -> None:
+    """Expected cash cost per fiscal year (rows) and strategy (columns), undiscounted, with a
+    total row: what a budget line reads."""
+    frame = fiscal_years(result)
+    table = frame.pivot_table(index="fiscal_year", columns="strategy", values="mean_usd",
+                              aggfunc="sum", sort=False)[list(result.strategies)]
+    months = pd.Series([calendar.fiscal_year(sc.inputs.start, t, sc.fiscal_year_start_month)
+                        for t in range(sc.horizon_months)]).value_counts(sort=False)
+    header = ["Fiscal year", *result.strategies]
+    body = [[_year_label(str(fy), int(months[fy])), *(usd(table.loc[fy, s]) for s in result.strategies)]
+            for fy in table.index]
+    body.append([f"Total ({sc.horizon_months} months)", *(usd(table[s].sum()) for s in result.strategies)])
+    page = slides.slide(prs, "Expected cash cost by fiscal year (undiscounted)")
+    weights = (2.6, *([2.0] * len(result.strategies)))
+    _, bottom = slides.table(page, [header, *body], BODY_TOP_IN, weights, 14, bold_last=True)
+    opens = dt.date(2000, sc.scenario.fiscal_year_start_month, 1).strftime("%B")
+    note = (f"Mean over {result.paths:,} simulated futures of the cash paid in each fiscal year "
+            f"(years open in {opens} and are named by the year they end in). Not discounted, "
+            "unlike the NPVs; bought GPUs count in the year they are paid for.")
+    ends = [(table.index[0], "first"), (table.index[-1], "last")]
+    short = [f"{fy} holds only the horizon's {which} {int(months[fy])} month(s) (the horizon "
+             f"starts {calendar.readable(result.resolved.start, 0)})"
+             for fy, which in ends if months[fy] < SHORT_YEAR_MONTHS]
+    if short:
+        note += " " + "; ".join(dict.fromkeys(short)) + "."
+    slides.text(page, note, bottom + 0.15, CAPTION_PT, MUTED)
+
+
+def _gap_tornado(sc: Scenario, pair: tuple[str, str] | None, fallback: str) -> FigureSpec:
+    """One tornado: how each input moves the recommended strategy's lead over the runner-up (or
+    the one strategy's NPV when there is no other)."""
+    swings = tornado(sc)
+    if pair is None or swings.empty:
+        return data.tornado(swings, fallback, TORNADO_ROWS, scenario=sc)
+    best, runner = pair
+    a = swings[swings["strategy"] == best].set_index("input")
+    b = swings[swings["strategy"] == runner].set_index("input").loc[a.index]
+    name = f"{best} minus {runner}"
+    gap = a.assign(strategy=name, base_npv_usd=a["base_npv_usd"] - b["base_npv_usd"],
+                   npv_low_usd=a["npv_low_usd"] - b["npv_low_usd"],
+                   npv_high_usd=a["npv_high_usd"] - b["npv_high_usd"])
+    gap["swing_usd"] = (gap["npv_high_usd"] - gap["npv_low_usd"]).abs()
+    gap = gap.sort_values("swing_usd", ascending=False, kind="stable").reset_index()
+    spec = data.tornado(gap, name, TORNADO_ROWS, scenario=sc)
+    return dataclasses.replace(spec, title=f"What moves the answer: {best}'s cost minus {runner}'s "
+                               f"(now {usd(float(gap['base_npv_usd'].iloc[0]))} on nominal inputs)",
+                               notes=(*spec.notes, "Right of zero: the input narrows "
+                                      f"{best}'s lead or widens its deficit."))
+
+
+def _stresses(prs, sc: Scenario) -> None:
+    """The scenario's named stresses: what happens and why, and each strategy's NPV impact."""
+    if not sc.stresses:
+        return
+    names = list(sc.strategies)
+    rows = [["Stress", "What happens, and why", *(f"{n}: NPV change" for n in names)]]
+    for s in sc.stresses:
+        frame = stress(sc, s.kind, s.on, s.month)
+        impacts = dict(zip(frame["strategy"], frame["impact_usd"], strict=True))
+        rows.append([s.name, stress_story(sc, frame, s.kind, s.on, s.month),
+                     *(f"{usd(impacts[n])} ({pct(impacts[n] / b, 0)})" if b else usd(impacts[n])
+                       for n, b in zip(names, frame["base_npv_usd"], strict=True))])
+    weights = (2.3, 4.6, *([5.2 / len(names)] * len(names)))
+    size = TABLE_PT
+    while size > 10 and len(slides.rows_per_page(rows, weights, size, BODY_TOP_IN)) > 1:
+        size -= 1
+    pages = slides.rows_per_page(rows, weights, size, BODY_TOP_IN)
+    for i, chunk in enumerate(pages):
+        suffix = f" ({i + 1}/{len(pages)})" if len(pages) > 1 else ""
+        page = slides.slide(prs, "Stresses: one forced event each, on nominal inputs" + suffix)
+        slides.table(page, [rows[0], *chunk], BODY_TOP_IN, weights, size)
+
+
+def _triggers(prs, sc: Scenario, result: SimulationResult, pair: tuple[str, str] | None) -> None:
+    page = slides.slide(prs, "What would change our mind")
+    if pair is None:
+        slides.text(page, "One strategy only: there is no ranking to flip.", BODY_TOP_IN, 18)
+        return
+    frame = triggers.triggers(sc, result)
+    best, runner = pair
+    if frame.empty:
+        slides.text(page, f"No single input moved within a quarter to four times its value, and no "
+                    f"named stress, makes {runner} cheaper than {best}: the answer is robust to "
+                    "one change at a time.", BODY_TOP_IN, 18)
+        return
+    rows = [["Watch", "Now", "Flips the ranking when it"],
+            *([r.watch, r.now, r.flips_when] for r in frame.itertuples())]
+    _, bottom = slides.table(page, rows, BODY_TOP_IN, (4.0, 2.6, 5.5), 14)
+    slides.text(page, f"Each line moves one thing and holds the rest; a value flips the ranking "
+                f"when {runner}'s expected cost falls below {best}'s. Inputs are searched from a "
+                "quarter to four times their value; stresses in every month of the horizon.",
+                bottom + 0.15, CAPTION_PT, MUTED)
+
+
+def _hedge(prs, hedge: Hedge | None) -> None:
+    if hedge is None:
+        return
+    page = slides.slide(prs, "The hedge: the optimised mix")
+    slides.bullets(page, hedge.lead, list(hedge.points), BODY_TOP_IN)
+
+
+def _backup_divider(prs) -> None:
+    page = prs.slides.add_slide(prs.slide_layouts[6])
+    slides.text(page, BACKUP, 2.8, 44, slides.TITLE_COLOUR, bold=True)
+    slides.text(page, "Every chart of the page, the strategies, capacity, the checks, every input "
+                "with its source, and a glossary.", 3.9, 18, MUTED)
+
+
+def _cards(prs, sc: Scenario) -> None:
+    rows = [["Strategy", "What it is"], *([name, strategy_card(sc, name)] for name in sc.strategies)]
+    page = slides.slide(prs, f"{BACKUP}: the strategies compared")
+    slides.table(page, rows, BODY_TOP_IN, (2.2, 9.9), 14)
+
+
+def _capacity(prs, sc: Scenario) -> None:
+    """How each self-hosted option's servers were sized, and why, in words."""
+    plans = sc.inputs.plans
+    if not plans:
+        return
+    page = slides.slide(prs, f"{BACKUP}: self-hosted capacity")
+    header = ["Option", "GPUs per copy of the model", "How the model is split",
+              "Requests served at once (what limits it)", "Output tokens per second per GPU"]
+    body = [[name, f"{p.gpus} x {p.gpu} ({p.precision})", capacity.LAYOUT_NAMES[p.layout],
+             f"{p.max_batch:,} ({p.batch_bound})", f"{p.output_tokens_per_s_per_gpu:,.0f}"]
+            for name, p in plans.items()]
+    _, bottom = slides.table(page, [header, *body], BODY_TOP_IN, (1.6, 2.2, 2.6, 2.4, 1.6), 13)
+    slides.bullets(page, "Why:", [f"{name}: {capacity.why(p)}" for name, p in plans.items()],
+                   bottom + 0.15, lead_pt=16, point_pt=13)
+
+
+def _comparison(prs, sc: Scenario, result: SimulationResult) -> None:
     table = result.summary()
     info = provenance(result)
-    slide = _slide(prs, "Strategy comparison")
+    page = slides.slide(prs, f"{BACKUP}: strategy comparison")
     header = ["Strategy", *(describe(c).label for c in COMPARISON)]
     body = [[name, *(pct(r[c]) if c == "p_cheapest" else usd(r[c]) for c in COMPARISON)]
             for name, r in table.iterrows()]
-    # Widths fit the longest header word ('Deterministic') in 14 pt bold without breaking it.
-    _table(slide, [header, *body], Inches(1.4), (1.6, 1.75, 1.4, 1.3, 1.3, 1.55, 1.5, 1.5), 14,
-           [0.8] + [0.45] * len(body))
-    _text(slide, "All values are NPV of total cost in $; P(cheapest) is the share of simulated "
-          f"futures in which the strategy costs least. NPV at "
-          f"{pct(result.resolved.params['discount_rate_per_year'].nominal, 1)} a year over "
-          f"{sc.horizon_months} months in {sc.currency}. Scenario SHA-256 "
-          f"{info['scenario_sha256'][:16]}..., tco {info['tco_version']}, genai-prices "
-          f"{info['genai_prices_version']}.", Inches(5.6), Inches(1.2), 12, MUTED)
+    _, bottom = slides.table(page, [header, *body], BODY_TOP_IN, (1.8, 1.75, 1.4, 1.3, 1.3, 1.55, 1.5,
+                                                                  1.5), 14)
+    slides.text(page, "All values are present values of total cost; P(cheapest) is the share of "
+                "simulated futures in which the strategy costs least. Discounted at "
+                f"{pct(result.resolved.params['discount_rate_per_year'].nominal, 1)} a year over "
+                f"{sc.horizon_months} months in {sc.currency}. Scenario SHA-256 "
+                f"{info['scenario_sha256'][:16]}..., tco {info['tco_version']}, genai-prices "
+                f"{info['genai_prices_version']}. Terms: see the glossary.", bottom + 0.2, 12, MUTED)
 
 
-def figure_specs(sc: Scenario, result: SimulationResult) -> list[FigureSpec]:
-    """The page's figures the deck shows, in slide order: a tornado for every strategy."""
+def _checks(prs, result: SimulationResult) -> None:
+    page = slides.slide(prs, f"{BACKUP}: before relying on these numbers")
+    slides.bullets(page, "Warnings and assumptions to check", checks(result), BODY_TOP_IN,
+                   point_pt=14)
+
+
+def _appendix(prs, sc: Scenario) -> None:
+    """Every input by its label (never its path), value, unit, full source and as-of date."""
+    frame = assumptions(sc)
+    header = ["Input", "Value", "Unit", "Source", "As of"]
+    rows = [header, *([r.label, r.value, r.unit, r.source, r.as_of] for r in frame.itertuples())]
+    weights = (3.6, 2.2, 1.5, 4.0, 0.93)
+    pages = slides.rows_per_page(rows, weights, APPENDIX_PT, BODY_TOP_IN)
+    for i, chunk in enumerate(pages):
+        page = slides.slide(prs, f"{BACKUP}: assumptions ({i + 1}/{len(pages)})")
+        slides.table(page, [header, *chunk], BODY_TOP_IN, weights, APPENDIX_PT)
+
+
+def _glossary(prs) -> None:
+    rows = [["Term", "What it means"],
+            *([describe(c).label, describe(c).help] for c in GLOSSARY_TERMS),
+            ["NPV", "Net present value: each month's cost discounted to today at the scenario's rate."],
+            ["Nominal inputs", "Every input at its central value (the deterministic model), with "
+                               "no vendor events."]]
+    page = slides.slide(prs, f"{BACKUP}: glossary")
+    slides.table(page, rows, BODY_TOP_IN, (2.4, 9.7), 14)
+
+
+def backup_specs(sc: Scenario, result: SimulationResult) -> list[FigureSpec]:
+    """The page's figures in the backup, in slide order."""
     ev = evaluate(sc)
     best = result.summary()["mean"].idxmin()
-    specs = [data.npv_summary(result), data.fan_chart(result),
-             data.cost_lines(result.mean_lines(), best, " (mean of simulated paths)", sc)]
+    specs = [data.fan_chart(result),
+             data.cost_lines(result.mean_lines(), best, " (expected: mean of simulated futures)", sc)]
     if len(ev.break_even):
         specs.append(data.break_even(sc, ev))
     if sc.risks:
@@ -202,127 +335,60 @@ def figure_specs(sc: Scenario, result: SimulationResult) -> list[FigureSpec]:
         specs.append(stories.weights_age(result))
     if result.fine_tune_runs.any() or result.upgrades.any():
         specs.append(stories.fine_tuning(result))
-    swings = tornado(sc)
-    specs += [data.tornado(swings, name, TORNADO_ROWS, scenario=sc) for name in sc.strategies]
     return specs
 
 
-def _bullets(slide, lead: str, points: list[str], top: Emu) -> None:
-    """A lead sentence in bold, then one paragraph per point with a bullet."""
-    box = slide.shapes.add_textbox(MARGIN, top, CONTENT_W, SLIDE_H - top - Inches(0.4))
-    frame = box.text_frame
-    frame.word_wrap = True
-    frame.paragraphs[0].text = lead
-    _font(frame.paragraphs[:1], 22, bold=True, colour=TITLE_COLOUR)
-    for point in points:
-        para = frame.add_paragraph()
-        para.text = f"\u2022  {point}"
-        para.space_before = Pt(14)
-        _font([para], 18)
+def figure_specs(sc: Scenario, result: SimulationResult) -> list[FigureSpec]:
+    """Every figure spec the deck draws, in slide order: the bridge, the NPV chart and the one
+    tornado of the main part, then the backup's."""
+    pair = triggers.contenders(result)
+    return [data.bridge(result), data.npv_summary(result),
+            _gap_tornado(sc, pair, next(iter(sc.strategies))), *backup_specs(sc, result)]
 
 
-def _summary(prs: Presentation, result: SimulationResult) -> None:
-    slide = _slide(prs, "Executive summary")
-    _bullets(slide, recommendation(result), bullets(result), Inches(1.35))
-
-
-def _cards(prs: Presentation, sc: Scenario) -> None:
-    slide = _slide(prs, "The strategies compared")
-    rows = [["Strategy", "What it is"], *([name, strategy_card(sc, name)] for name in sc.strategies)]
-    _table(slide, rows, Inches(1.4), (2.2, 9.9), 14, [0.45] + [0.75] * len(sc.strategies))
-
-
-def _stresses(prs: Presentation, sc: Scenario) -> None:
-    """The scenario's named stresses: what happens, and each strategy's NPV impact."""
-    if not sc.stresses:
-        return
-    slide = _slide(prs, "Stress tests: one forced event each (deterministic)")
-    names = list(sc.strategies)
-    rows = [["Stress", "What happens", *(f"{n}: NPV impact" for n in names)]]
-    for s in sc.stresses:
-        frame = stress(sc, s.kind, s.on, s.month)
-        impacts = dict(zip(frame["strategy"], frame["impact_usd"], strict=True))
-        rows.append([s.name, stress_story(sc, frame, s.kind, s.on, s.month),
-                     *(f"{usd(impacts[n])} ({pct(impacts[n] / b, 0)})" if b else usd(impacts[n])
-                       for n, b in zip(names, frame["base_npv_usd"], strict=True))])
-    widths = (2.4, 4.3, *([5.4 / len(names)] * len(names)))
-    _table(slide, rows, Inches(1.4), widths, 12, [0.6] + [1.1] * len(sc.stresses))
-
-
-def _checks(prs: Presentation, result: SimulationResult) -> None:
-    slide = _slide(prs, "Before relying on these numbers")
-    _bullets(slide, "Warnings and assumptions to check", checks(result), Inches(1.35))
-
-
-def _capacity(prs: Presentation, sc: Scenario) -> None:
-    """How each self-hosted option's replica was sized, and why (the capacity model's plan)."""
-    plans = sc.inputs.plans
-    if not plans:
-        return
-    slide = _slide(prs, "Self-hosted capacity: the replica chosen and why")
-    header = ["Option", "Replica", "Layout", "Batch (bound by)", "Output tokens/s per GPU"]
-    body = [[name, f"{p.gpus} x {p.gpu} ({p.precision})", capacity.LAYOUT_NAMES[p.layout],
-             f"{p.max_batch:,} ({p.batch_bound})", f"{p.output_tokens_per_s_per_gpu:,.0f}"]
-            for name, p in plans.items()]
-    _table(slide, [header, *body], Inches(1.3), (1.6, 2.2, 2.6, 2.4, 1.6), 13,
-           [0.45] + [0.55] * len(body))
-    _bullets(slide, "Why:", [f"{name}: {capacity.why(p)}" for name, p in plans.items()],
-             Inches(1.5 + 0.45 + 0.55 * len(body)))
-
-
-def _fiscal_years(prs: Presentation, sc: Scenario, result: SimulationResult) -> None:
-    """Expected cost per strategy and fiscal year, undiscounted: what a budget line reads."""
-    frame = fiscal_years(result)
-    table = frame.pivot_table(index="strategy", columns="fiscal_year", values="mean_usd",
-                              aggfunc="sum", sort=False)
-    years = list(table.columns)
-    slide = _slide(prs, "Expected cost by fiscal year (undiscounted)")
-    header = ["Strategy", *years, "Total"]
-    body = [[name, *(usd(table.loc[name, y]) for y in years), usd(table.loc[name].sum())]
-            for name in result.strategies]
-    width = min(1.6, 10.6 / (len(years) + 1))
-    _table(slide, [header, *body], Inches(1.4), (2.2, *([width] * (len(years) + 1))), 14,
-           [0.5] + [0.45] * len(body))
-    first, last = frame["fiscal_year"].iloc[0], frame["fiscal_year"].iloc[-1]
-    opens = dt.date(2000, sc.scenario.fiscal_year_start_month, 1).strftime("%B")
-    _text(slide, f"Mean over {result.paths:,} simulated futures of the cash cost in each fiscal "
-          f"year (fiscal years open in {opens} and are named by the year they end in; {first} and "
-          f"{last} may be partial: the horizon starts "
-          f"{calendar.readable(result.resolved.start, 0)}). Not discounted, unlike the NPVs; "
-          "bought GPUs count in the year they are paid for.",
-          Inches(1.5 + 0.5 * (len(body) + 1)), Inches(1.0), 12, MUTED)
-
-
-def _notes(prs: Presentation, result: SimulationResult) -> None:
+def _notes(prs, result: SimulationResult, link: str | None) -> None:
     """Speaker notes on every slide: where its numbers come from."""
-    info = provenance(result)
+    info = provenance(result, link)
     text = (f"Scenario '{info['scenario']}' (SHA-256 {info['scenario_sha256']}); {info['paths']:,} "
             f"{info['sampling']} paths, seed {info['seed']}; tco {info['tco_version']}; API prices "
             f"from genai-prices {info['genai_prices_version']} as of {info['api_prices_as_of']}; GPU "
             f"catalog as of {info['gpu_catalog_as_of']}, model catalog as of "
             f"{info['model_catalog_as_of']}. NPV discounts month t by (1 + r)^-((t + 1) / 12). Every "
-            "input, its source and as-of date are in the appendix.")
-    for slide in prs.slides:
-        slide.notes_slide.notes_text_frame.text = text
+            "input, its source and as-of date are in the backup.")
+    if info["edits"]:
+        text += f" {MODIFIED}: " + "; ".join(f"{e['label']} {e['note']}" for e in info["edits"]) + "."
+    if link:
+        text += f" Reopen these numbers: {link}"
+    for page in prs.slides:
+        page.notes_slide.notes_text_frame.text = text
 
 
-def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
-    """Title, executive summary, strategies, the page's charts, stress tests, checks, strategy
-    comparison and the assumptions appendix; speaker notes carry the provenance."""
-    prs = Presentation()
-    prs.slide_width, prs.slide_height = SLIDE_W, SLIDE_H
+def build_deck(sc: Scenario, result: SimulationResult, hedge: Hedge | None = None,
+               link: str | None = None) -> bytes:
+    """The board pack: the main part (at most ``MAIN_SLIDES_MAX`` slides), then the backup;
+    speaker notes carry the provenance, the page's edits and ``link`` (the page's share link)."""
+    prs = slides.new_deck()
+    pair = triggers.contenders(result)
+    specs = figure_specs(sc, result)
     _title_slide(prs, sc, result)
-    _summary(prs, result)
-    _cards(prs, sc)
-    for spec in figure_specs(sc, result):
-        _chart_slide(prs, spec)
+    _decision(prs, sc, result, pair)
+    _bridge(prs, result)
+    _npv(prs, sc, result)
+    _fiscal_years(prs, sc, result)
+    _chart_slide(prs, specs[2])
     _stresses(prs, sc)
+    _triggers(prs, sc, result, pair)
+    _hedge(prs, hedge)
+    _backup_divider(prs)
+    _cards(prs, sc)
+    for spec in specs[3:]:
+        _chart_slide(prs, spec, f"{BACKUP}: {spec.title}")
     _capacity(prs, sc)
     _comparison(prs, sc, result)
-    _fiscal_years(prs, sc, result)
     _checks(prs, result)
     _appendix(prs, sc)
-    _notes(prs, result)
+    _glossary(prs)
+    _notes(prs, result, link)
     buffer = io.BytesIO()
     prs.save(buffer)
     return buffer.getvalue()

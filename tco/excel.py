@@ -2,7 +2,9 @@
 
 Sheets: Summary (one row per strategy, each column labelled with its unit), Monthly cost (expected
 cost by strategy, line and calendar month), Fiscal years (the same rolled up), Assumptions (every
-input with its source and as-of date) and Provenance. The numbers are the exports' own
+input with its source and as-of date; an input edited on the page says so), Glossary (every
+column of the exports in words) and Provenance (with the page's edits and share link). Every
+sheet prints landscape, one page wide, its header row repeated on each page. The numbers are the exports' own
 (``tco.export``), written at full precision; money cells carry a currency format, headers are
 frozen and columns sized to be read.
 """
@@ -25,8 +27,8 @@ import tco.report as report
 from tco.format import plural
 from tco.simulate import SimulationResult
 
-SUMMARY, MONTHLY, FISCAL, ASSUMPTIONS, PROVENANCE = (
-    "Summary", "Monthly cost", "Fiscal years", "Assumptions", "Provenance")
+SUMMARY, MONTHLY, FISCAL, ASSUMPTIONS, GLOSSARY, PROVENANCE = (
+    "Summary", "Monthly cost", "Fiscal years", "Assumptions", "Glossary", "Provenance")
 TOTAL = "Total"
 """The row of each strategy's lines summed, and the column of each row's months summed."""
 PERCENT_FORMAT = "0.0%"
@@ -99,8 +101,16 @@ def _fiscal_headers(tidy: pd.DataFrame) -> dict[str, str]:
     return {fy: fy if n == 12 else f"{fy} ({plural(n, 'month')})" for fy, n in months.items()}
 
 
-def sheets(result: SimulationResult) -> dict[str, _Sheet]:
-    """The workbook's sheets as frames with their layout, in order."""
+def _cell(value: object) -> object:
+    """A provenance value as one cell: a list joined by '; ', an edit as 'label: note'."""
+    if isinstance(value, list):
+        return "; ".join(f"{v['label']}: {v['note']}" if isinstance(v, dict) else str(v) for v in value)
+    return value
+
+
+def sheets(result: SimulationResult, link: str | None = None) -> dict[str, _Sheet]:
+    """The workbook's sheets as frames with their layout, in order (``link``: the page's share
+    link, for the provenance sheet)."""
     currency = result.scenario.currency
     money = money_format(currency)
     summary, formats, notes = summary_frame(result)
@@ -110,9 +120,12 @@ def sheets(result: SimulationResult) -> dict[str, _Sheet]:
     assumptions = report.assumptions(result.scenario).rename(columns={
         "label": "Input", "value": "Value", "nominal": "Nominal value", "unit": "Unit",
         "source": "Source", "as_of": "As of", "warning": "Warning", "input": "Field path"})
-    info = export.provenance(result)
-    provenance = pd.DataFrame({"Item": list(info), "Value": [
-        "; ".join(v) if isinstance(v, list) else v for v in info.values()]})
+    info = export.provenance(result, link)
+    provenance = pd.DataFrame({"Item": list(info), "Value": [_cell(v) for v in info.values()]})
+    glossary_rows = [{"Term": label.label, "Unit": export.in_currency(label.unit, currency),
+                      "What it means": label.help, "Column in the CSV files": label.path}
+                     for label in glossary.columns_table(export.documented_columns(result),
+                                                         result.scenario)]
 
     def money_columns(frame: pd.DataFrame) -> dict[str, str]:
         return {str(c): money for c in frame.columns[2:]}
@@ -122,14 +135,16 @@ def sheets(result: SimulationResult) -> dict[str, _Sheet]:
         MONTHLY: _Sheet(monthly, "C2", money_columns(monthly), {}),
         FISCAL: _Sheet(fiscal, "C2", money_columns(fiscal), {}),
         ASSUMPTIONS: _Sheet(assumptions, "B2", {"Nominal value": "General"}, {}),
+        GLOSSARY: _Sheet(pd.DataFrame(glossary_rows, columns=["Term", "Unit", "What it means",
+                                                              "Column in the CSV files"]), "B2", {}, {}),
         PROVENANCE: _Sheet(provenance, "A2", {}, {}),
     }
 
 
-def workbook_bytes(result: SimulationResult) -> bytes:
+def workbook_bytes(result: SimulationResult, link: str | None = None) -> bytes:
     """The .xlsx workbook of ``result`` as bytes (the page's download; ``run --xlsx`` writes it)."""
     buffer = io.BytesIO()
-    layout = sheets(result)
+    layout = sheets(result, link)
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, sheet in layout.items():
             _escaped(sheet.frame).to_excel(writer, sheet_name=name, index=False)
@@ -164,7 +179,16 @@ def _lay_out(ws: Worksheet, sheet: _Sheet) -> None:
         ws.column_dimensions[get_column_letter(j)].width = _width(
             header, sheet.frame.iloc[:, j - 1], number_format)
     ws.freeze_panes = sheet.freeze
+    _print_setup(ws)
     _bold_totals(ws, headers)
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """Landscape, one page wide (as many tall as it takes), the header row on every page."""
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
 
 
 def _width(header: str, values: pd.Series, number_format: str | None) -> float:

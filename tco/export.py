@@ -23,9 +23,11 @@ import tco.catalog as catalog
 import tco.glossary as glossary
 import tco.lines as lines
 import tco.prices as prices
+import tco.report as report
 from tco.load import Loaded as Scenario
 from tco.load import dumps
 from tco.model import evaluate_kernel
+from tco.options.table import EDITED
 from tco.simulate import SimulationResult
 from tco.version import __version__
 from tco.yamlio import to_dict
@@ -69,8 +71,15 @@ def scenario_hash(sc: Scenario) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def provenance(result: SimulationResult) -> dict[str, Any]:
-    """Where the numbers came from: scenario hash, seed, paths, versions and data snapshot dates."""
+def edits(sc: Scenario) -> dict[str, str]:
+    """Inputs the page edited, by path, with their notes ('edited on the page (was 5,000,000)')."""
+    return {path: note for path, note in sc.comments.items() if note.startswith(EDITED)}
+
+
+def provenance(result: SimulationResult, link: str | None = None) -> dict[str, Any]:
+    """Where the numbers came from: scenario hash, seed, paths, versions and data snapshot dates,
+    the inputs edited on the page and the page's share link (``link``, when there is one)."""
+    sc = result.scenario
     return {
         "scenario": result.scenario.name,
         "scenario_sha256": scenario_hash(result.scenario),
@@ -86,6 +95,10 @@ def provenance(result: SimulationResult) -> dict[str, Any]:
         "model_catalog_as_of": max(m.as_of for m in catalog.models().values()),
         "numpy_version": metadata.version("numpy"),
         "warnings": list(result.resolved.warnings),
+        "edits": [{"input": path, "label": glossary.describe(path, sc).label, "note": note,
+                   "value": sc.inputs.params[path].nominal if path in sc.inputs.params else None}
+                  for path, note in edits(sc).items()],
+        "share_link": link or "",
     }
 
 
@@ -133,7 +146,7 @@ def fiscal_years(result: SimulationResult) -> pd.DataFrame:
 
 
 CSV_DIR_FILES = ("summary.csv", "monthly_percentiles.csv", "monthly_cost_by_line.csv",
-                 "fiscal_years.csv", "paths.csv", "columns.csv", "provenance.json")
+                 "fiscal_years.csv", "paths.csv", "assumptions.csv", "columns.csv", "provenance.json")
 """The files ``write_csv_dir`` writes (``csv_files``' keys), checked before a run starts."""
 
 
@@ -143,7 +156,15 @@ def _frames(result: SimulationResult) -> dict[str, pd.DataFrame]:
             "monthly_percentiles.csv": _with_provenance(result.monthly_percentiles(), result),
             "monthly_cost_by_line.csv": monthly_lines(result),
             "fiscal_years.csv": fiscal_years(result),
-            "paths.csv": result.paths_frame()}
+            "paths.csv": result.paths_frame(),
+            "assumptions.csv": assumptions_frame(result.scenario)}
+
+
+def assumptions_frame(sc: Scenario) -> pd.DataFrame:
+    """Every input with its label, value, unit, source (an edit on the page says so) and as-of
+    date: the Assumptions table as a CSV."""
+    return report.assumptions(sc).rename(columns={"label": "input_label", "unit": "input_unit"})[
+        ["input_label", "value", "nominal", "input_unit", "source", "as_of", "warning", "input"]]
 
 
 def _columns_csv(frames: dict[str, pd.DataFrame], sc: Scenario) -> bytes:
@@ -153,9 +174,20 @@ def _columns_csv(frames: dict[str, pd.DataFrame], sc: Scenario) -> bytes:
     column cannot ship undocumented.
     """
     columns = [str(c) for frame in frames.values() for c in frame.columns]
-    rows = [{"column": label.path, "label": label.label, "unit": label.unit, "description": label.help}
+    rows = [{"column": label.path, "label": label.label, "unit": in_currency(label.unit, sc.currency),
+             "description": label.help}
             for label in glossary.columns_table(columns, sc)]
     return csv_bytes(pd.DataFrame(rows, columns=["column", "label", "unit", "description"]))
+
+
+def in_currency(unit: str, currency: str) -> str:
+    """A glossary unit with the scenario's currency named: '$ per month' -> 'USD per month'."""
+    return currency + unit[1:] if unit.startswith("$") else unit
+
+
+def documented_columns(result: SimulationResult) -> list[str]:
+    """Every column of the CSV files, each once, in file order."""
+    return list(dict.fromkeys(str(c) for frame in _frames(result).values() for c in frame.columns))
 
 
 def columns_csv(result: SimulationResult) -> bytes:
@@ -163,8 +195,8 @@ def columns_csv(result: SimulationResult) -> bytes:
     return _columns_csv(_frames(result), result.scenario)
 
 
-def provenance_json(result: SimulationResult) -> bytes:
-    return (json.dumps(provenance(result), indent=2) + "\n").encode("utf-8")
+def provenance_json(result: SimulationResult, link: str | None = None) -> bytes:
+    return (json.dumps(provenance(result, link), indent=2) + "\n").encode("utf-8")
 
 
 def scenario_yaml(sc: Scenario) -> bytes:
@@ -174,7 +206,7 @@ def scenario_yaml(sc: Scenario) -> bytes:
 WORKBOOK_NAME = "workbook.xlsx"
 
 
-def bundle_zip(result: SimulationResult, workbook: bytes | None = None) -> bytes:
+def bundle_zip(result: SimulationResult, workbook: bytes | None = None, link: str | None = None) -> bytes:
     """All CSVs, provenance.json and the effective scenario in one ZIP, and the Excel workbook
     (``tco.excel.workbook_bytes(result)``) as workbook.xlsx when given.
 
@@ -183,7 +215,7 @@ def bundle_zip(result: SimulationResult, workbook: bytes | None = None) -> bytes
     """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in csv_files(result).items():
+        for name, data in csv_files(result, link).items():
             archive.writestr(name, data)
         archive.writestr("scenario.yaml", scenario_yaml(result.scenario))
         if workbook is not None:
@@ -191,13 +223,13 @@ def bundle_zip(result: SimulationResult, workbook: bytes | None = None) -> bytes
     return buffer.getvalue()
 
 
-def csv_files(result: SimulationResult) -> dict[str, bytes]:
+def csv_files(result: SimulationResult, link: str | None = None) -> dict[str, bytes]:
     """summary.csv, monthly_percentiles.csv, paths.csv, columns.csv (their headers explained) and
-    provenance.json."""
+    provenance.json (with ``link``, the page's share link)."""
     frames = _frames(result)
     return {**{name: csv_bytes(frame) for name, frame in frames.items()},
             "columns.csv": _columns_csv(frames, result.scenario),
-            "provenance.json": provenance_json(result)}
+            "provenance.json": provenance_json(result, link)}
 
 
 def write_atomic(target: str | Path, data: bytes) -> Path:

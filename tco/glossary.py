@@ -239,6 +239,17 @@ GLOSSARY: dict[str, Entry] = {
     "mean_cumulative_usd": Entry("Mean cumulative cost", _MONEY,
                                  "Mean undiscounted cost to date over the simulated paths."),
     "path": Entry("Path", "", "Index of the simulated path."),
+    # assumptions.csv: every input of the run, where it came from.
+    "input": Entry("Input path", "", "The input's field path in the scenario file (for scenario authors)."),
+    "input_label": Entry("Input", "", "The input's name, as the page and the deck call it."),
+    "value": Entry("Value", "the input's unit", "The input's value, or its distribution in words."),
+    "nominal": Entry("Nominal value", "the input's unit",
+                     "The value the deterministic model uses: the mode, midpoint, median or mean."),
+    "input_unit": Entry("Unit", "", "The input's unit."),
+    "source": Entry("Source", "", "Where the value came from: the scenario file's cited source, a "
+                                  "catalog row, a default, or 'edited on the page (was ...)'."),
+    "as_of": Entry("As of", "date", "Date of the source's data, where it has one."),
+    "warning": Entry("Warning", "", "Why the value needs a look (a price older than 90 days)."),
     "npv_usd.*": Entry("NPV", _MONEY, "Present value of the strategy's total cost on this path."),
 }
 """Field pattern -> generic entry. ``*`` matches one dotted segment (an option, strategy or index)."""

@@ -223,17 +223,19 @@ def dumps(loaded: Loaded) -> str:
     return _dumps(loaded.scenario, dict(loaded.comments))
 
 
-def with_changes(loaded: Loaded, changes: dict[str, Any]) -> Loaded:
+def with_changes(loaded: Loaded, changes: dict[str, Any],
+                 notes: Mapping[str, str] | None = None) -> Loaded:
     """Return a new validated scenario with dotted-path fields replaced.
 
     ``changes`` maps paths such as ``"workload.requests_per_month"`` or ``"risks.2.annual_probability"``
-    to new values (numbers or distribution mappings).
+    to new values (numbers or distribution mappings). A changed field loses its source comment;
+    ``notes`` gives it a new one (the page's 'edited on the page (was 5,000,000)').
     """
     data = to_dict(loaded.scenario)
     for path, value in changes.items():
         set_path(data, path, value)
     kept = {k: v for k, v in loaded.comments.items() if k not in changes}
-    return validate(data, kept)
+    return validate(data, {**kept, **(notes or {})})
 
 
 def json_schema() -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -104,13 +105,16 @@ def assumptions(sc: Scenario, today: dt.date | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def apply_nominal(sc: Scenario, changes: dict[str, float]) -> Scenario:
+def apply_nominal(sc: Scenario, changes: dict[str, float],
+                  notes: Mapping[str, str] | None = None) -> Scenario:
     """Return a scenario with inputs moved to new nominal values.
 
     A fixed input takes the value. A distribution keeps its shape: scaled by new / old nominal when
     the field cannot go negative and the old nominal is not zero, shifted by the difference
     otherwise, so a slider moves the centre of an uncertain input without dropping its spread.
-    Catalog-derived defaults become explicit fields.
+    Catalog-derived defaults become explicit fields. A moved distribution's numbers are kept at
+    ``SIGNIFICANT_DIGITS``, so a scenario written back reads 0.01, not 0.010000000000000002.
+    ``notes`` gives the changed fields their new source comments.
     """
     params = sc.inputs.params
     data = to_dict(sc.scenario)
@@ -121,7 +125,15 @@ def apply_nominal(sc: Scenario, changes: dict[str, float]) -> Scenario:
             value = _move(p.value, float(new), p.bounds)
         set_path(data, path, value)
     kept = {k: v for k, v in dict(sc.comments).items() if k not in changes}
-    return validate(data, kept)
+    return validate(data, {**kept, **(notes or {})})
+
+
+SIGNIFICANT_DIGITS = 12
+"""Digits a moved value keeps: those a share link carries, and no float noise."""
+
+
+def _significant(v: float) -> float:
+    return float(f"{v:.{SIGNIFICANT_DIGITS}g}")
 
 
 def _move(dist: Distribution, new: float, bounds: Bounds) -> dict[str, Any]:
@@ -130,13 +142,13 @@ def _move(dist: Distribution, new: float, bounds: Bounds) -> dict[str, Any]:
     body = dist.to_yaml()[dist.form]
 
     def move(v: float) -> float:
-        return v * new / old if positive and old != 0 else v + (new - old)
+        return _significant(v * new / old if positive and old != 0 else v + (new - old))
 
     if isinstance(body, list):
         moved: Any = [move(v) for v in body]
     else:
         moved = {k: (move(v) if k in ("median", "p90", "mean") else
-                     v * abs(new / old) if k == "sd" and positive and old != 0 else v)
+                     _significant(v * abs(new / old)) if k == "sd" and positive and old != 0 else v)
                  for k, v in body.items()}
     if bounds.le is not None and isinstance(moved, list):
         moved = [min(v, bounds.le) for v in moved]

@@ -101,7 +101,8 @@ def stress(sc: Loaded, kind: str, option: str, month: int, size: float | None = 
         size = None
     elif size is None:
         size = adverse_size(impact)
-    # The event is one fact: it reaches every option of its line that shares the unit it is about.
+    # The event is one fact: it reaches every option of its line that shares the unit it is about,
+    # in the same month and with the same size.
     unit = fact_unit(stressed, index, option)
     reached = [name for name in stressed.risks[index].on if fact_unit(stressed, index, name) == unit]
     weeks = stressed.inputs.params["switching.engineer_weeks"].nominal

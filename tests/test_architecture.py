@@ -38,11 +38,11 @@ LAYERS: list[tuple[str, ...]] = [
     ("tco.model", "tco.simulate", "tco.engine"),
     # 8: analysis and words
     ("tco.narrative", "tco.sensitivity", "tco.stress", "tco.report", "tco.story", "tco.compare",
-     "tco.gate", "tco.hazards", "tco.backtest", "tco.holdout", "tco.tax", "tco.sweep"),
+     "tco.gate", "tco.hazards", "tco.backtest", "tco.holdout", "tco.tax", "tco.triggers", "tco.sweep"),
     # 9: figures
     ("tco.figures",),
     # 10: exports and deck
-    ("tco.export", "tco.excel", "tco.images", "tco.deck", "tco.focus"),
+    ("tco.export", "tco.excel", "tco.images", "tco.slides", "tco.deck", "tco.focus"),
     # 11: the edges: page and command line
     ("tco.ui", "tco.cli", "tco.__main__"),
 ]

@@ -146,8 +146,10 @@ def test_downloads_arrive(server, page, output_dir) -> None:
     summary = pd.read_csv(target)
     assert summary["strategy"].tolist() == ["api", "self-host"]
     assert (summary["seed"] == 3).all()
+    page.get_by_role("button", name="Build the workbook, ZIP and board pack").click()
     with page.expect_download(timeout=120_000) as info:
-        page.get_by_test_id("stDownloadButton").filter(has_text="Slide deck").locator("button").click()
+        page.get_by_test_id("stDownloadButton").filter(has_text="Board pack").locator("button").click(
+            timeout=120_000)
     deck = output_dir / info.value.suggested_filename
     info.value.save_as(deck)
     assert deck.suffix == ".pptx" and zipfile.is_zipfile(deck)

@@ -33,7 +33,8 @@ def rows(sheet) -> list[tuple]:
 
 
 def test_the_workbook_has_its_sheets(book) -> None:
-    assert book.sheetnames == ["Summary", "Monthly cost", "Fiscal years", "Assumptions", "Provenance"]
+    assert book.sheetnames == ["Summary", "Monthly cost", "Fiscal years", "Assumptions", "Glossary",
+                               "Provenance"]
 
 
 def test_summary_numbers_equal_the_summary(book, result) -> None:

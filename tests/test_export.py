@@ -56,7 +56,8 @@ def test_zip_bundle_and_scenario_round_trip(result) -> None:
     archive = zipfile.ZipFile(io.BytesIO(export.bundle_zip(result)))
     assert set(archive.namelist()) == {"summary.csv", "monthly_percentiles.csv", "paths.csv",
                                        "monthly_cost_by_line.csv", "fiscal_years.csv",
-                                       "columns.csv", "provenance.json", "scenario.yaml"}
+                                       "assumptions.csv", "columns.csv", "provenance.json",
+                                       "scenario.yaml"}
     provenance = json.loads(archive.read("provenance.json"))
     assert provenance["api_prices_as_of"] == "2026-11-09"
     assert tco.loads(archive.read("scenario.yaml")) == result.scenario
@@ -68,11 +69,11 @@ def test_columns_csv_explains_every_csv_column(result) -> None:
     notes = pd.read_csv(io.BytesIO(files["columns.csv"]), keep_default_na=False)
     assert list(notes.columns) == ["column", "label", "unit", "description"]
     headers = [c for name in ("summary.csv", "monthly_percentiles.csv", "monthly_cost_by_line.csv",
-                              "fiscal_years.csv", "paths.csv")
+                              "fiscal_years.csv", "paths.csv", "assumptions.csv")
                for c in pd.read_csv(io.BytesIO(files[name]), nrows=0).columns]
     assert list(notes["column"]) == list(dict.fromkeys(headers))
     row = notes.set_index("column").loc["mean"]
-    assert (row["label"], row["unit"]) == ("Expected NPV", "$")
+    assert (row["label"], row["unit"]) == ("Expected NPV", "USD")  # the currency named
     events = notes.set_index("column").loc["events.licence_change.llama-70b"]
     assert events["label"] == describe("events.licence_change.llama-70b").label
     assert (notes["label"] != "").all() and (notes["description"] != "").all()
@@ -92,7 +93,7 @@ def test_deck_opens_with_native_charts(result, output_dir) -> None:
     assert tables, "comparison table and assumptions appendix"
     text = " ".join(shape.text_frame.text for slide in prs.slides for shape in slide.shapes
                     if shape.has_text_frame)
-    assert "Executive summary" in text and "Appendix: assumptions" in text
+    assert "Decision: " in text and "Backup: assumptions" in text
     (output_dir / "plan.pptx").write_bytes(data)
 
 

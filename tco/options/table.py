@@ -12,6 +12,9 @@ from tco.distributions import Distribution, nominal
 from tco.fields import Bounds
 
 SCENARIO_SOURCE = "scenario file"
+EDITED = "edited on the page"
+"""How a source comment starts when the page set the value ('edited on the page (was 5,000,000)'):
+such a note is the input's whole source, in every export and in a scenario file written back."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ class Table:
         name = name or path.rsplit(".", 1)[-1]
         bounds = bounds_of(model, name) if model is not None else Bounds()
         if source == SCENARIO_SOURCE and path in self.comments:
-            source = f"{SCENARIO_SOURCE}: {self.comments[path]}"
+            note = self.comments[path]
+            source = note if note.startswith(EDITED) else f"{SCENARIO_SOURCE}: {note}"
         self.params[path] = Param(path, value, source, as_of, bounds, per_event)
 
     def fields(self, prefix: str, model: Any, names: tuple[str, ...], per_event: tuple[str, ...] = ()

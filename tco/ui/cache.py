@@ -184,20 +184,23 @@ def stress_figure(frame: pd.DataFrame, title: str) -> go.Figure:
 
 
 @memoize(FILE_CACHE)
-def export_bytes(scenario_yaml: str, paths: int, seed: int, comments: str, kind: str) -> bytes:
-    """Downloads (CSV, Excel, zip or slide deck), built once per set of inputs."""
+def export_bytes(scenario_yaml: str, paths: int, seed: int, comments: str, kind: str,
+                 link: str = "") -> bytes:
+    """Downloads (CSV, Excel, zip or slide deck), built once per set of inputs; ``link`` (the
+    page's share link) goes into the provenance of the workbook, the zip and the deck."""
     result = compute(scenario_yaml, paths, seed, comments).result
     if kind == "deck":
-        return build_deck(compute(scenario_yaml, paths, seed, comments).scenario, result)
+        return build_deck(compute(scenario_yaml, paths, seed, comments).scenario, result, link)
     return {"summary": export.summary_csv, "monthly": export.monthly_percentiles_csv,
-            "paths": export.paths_csv, "xlsx": excel.workbook_bytes,
-            "zip": lambda r: export.bundle_zip(r, excel.workbook_bytes(r))}[kind](result)
+            "columns": export.columns_csv, "paths": export.paths_csv,
+            "xlsx": lambda r: excel.workbook_bytes(r, link),
+            "zip": lambda r: export.bundle_zip(r, excel.workbook_bytes(r, link), link)}[kind](result)
 
 
-def build_deck(sc: Scenario, result: SimulationResult) -> bytes:
+def build_deck(sc: Scenario, result: SimulationResult, link: str = "") -> bytes:
     from tco.deck import build_deck as build  # noqa: PLC0415 - python-pptx loads only when asked for
 
-    return build(sc, result)
+    return build(sc, result, link=link or None)
 
 
 @memoize(FILE_CACHE)

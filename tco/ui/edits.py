@@ -23,7 +23,8 @@ from tco.distributions import Z_P90
 from tco.errors import ScenarioError
 from tco.load import Loaded as Scenario
 from tco.load import with_changes
-from tco.report import apply_nominal, assumptions
+from tco.options.table import EDITED
+from tco.report import apply_nominal, assumptions, describe
 
 Edit = float | dict[str, Any]
 FORMS = {"triangular": 3, "pert": 3, "uniform": 2, "lognormal": 2, "normal": 2}
@@ -80,8 +81,16 @@ def apply_edits(base: Scenario, edits: Mapping[str, Edit]) -> Scenario:
     """
     shapes = {p: v for p, v in edits.items() if isinstance(v, dict)}
     values = {p: float(v) for p, v in edits.items() if not isinstance(v, dict)}
-    sc = with_changes(base, shapes) if shapes else base
-    return apply_nominal(sc, values) if values else sc
+    notes = edit_notes(base, edits)
+    sc = with_changes(base, shapes, notes) if shapes else base
+    return apply_nominal(sc, values, notes) if values else sc
+
+
+def edit_notes(base: Scenario, edits: Mapping[str, Edit]) -> dict[str, str]:
+    """Each edited input's new source: 'edited on the page (was 5,000,000)', the base value as
+    the Assumptions table writes it, so every export says the number did not come from the file."""
+    params = base.inputs.params
+    return {path: f"{EDITED} (was {describe(params[path].value)})" for path in edits if path in params}
 
 
 def encode_value(edit: Edit) -> str:

@@ -231,9 +231,28 @@ HIGH_HELP = ("Largest value of a triangular, PERT or uniform input; 90th percent
              "lognormal one.")
 
 
+ON_DEMAND = (("columns", "Column units and meanings (columns.csv)", "columns.csv", "text/csv"),
+             ("paths", "Paths audit trail (.csv)", "paths.csv", "text/csv"),
+             ("xlsx", "Workbook (.xlsx)", "tco.xlsx",
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+             ("zip", "Everything (.zip)", "tco.zip", "application/zip"),
+             ("deck", "Board pack (.pptx)", "tco.pptx",
+              "application/vnd.openxmlformats-officedocument.presentationml.presentation"))
+"""The downloads that take seconds to build: made when asked for, with a progress bar, so the
+tab opens at once."""
+
+
+def share_link() -> str:
+    """The link that reopens the page as it is (scenario, edits, paths and seed)."""
+    query = "&".join(f"{k}={v}" for k, v in st.query_params.items())
+    base_url = getattr(getattr(st, "context", None), "url", None) or ""
+    return f"{base_url.split('?')[0]}?{query}"
+
+
 def export_tab(view: View, key: Key, stem: str | None) -> None:
     scenario_yaml = key[0]
     slug = (stem or "uploaded").replace(" ", "-")
+    link = share_link()
     st.markdown("**Data**")
     cols = st.columns(3)
     cols[0].download_button("Scenario file (.yaml)", scenario_yaml.encode(), f"{slug}.yaml",
@@ -242,21 +261,23 @@ def export_tab(view: View, key: Key, stem: str | None) -> None:
                             "text/csv", key="dl_summary")
     cols[2].download_button("Monthly percentiles (.csv)", export_bytes(*key, "monthly"),
                             f"{slug}-monthly-percentiles.csv", "text/csv", key="dl_monthly")
-    cols = st.columns(3)
-    # Tabs are lazy, so these files are only built while the Export tab is open (and cached).
-    cols[0].download_button("Paths audit trail (.csv)", export_bytes(*key, "paths"), f"{slug}-paths.csv",
-                            "text/csv", key="dl_paths")
-    cols[1].download_button("Workbook (.xlsx)", export_bytes(*key, "xlsx"), f"{slug}-tco.xlsx",
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                            key="dl_xlsx")
-    cols[2].download_button("Everything (.zip)", export_bytes(*key, "zip"), f"{slug}-tco.zip",
-                            "application/zip", key="dl_zip")
-    cols = st.columns(3)
-    with cols[0], st.spinner("Building the slide deck..."):
-        deck = export_bytes(*key, "deck")
-    cols[0].download_button("Slide deck (.pptx)", deck, f"{slug}-tco.pptx",
-                            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                            key="dl_deck")
+    built_for = st.session_state.get("exports_built")
+    if built_for != (key, link):
+        st.caption("The columns' units and meanings (columns.csv), the paths audit trail, the "
+                   "workbook, the ZIP (every CSV with columns.csv, provenance.json and the workbook) "
+                   "and the board pack take a few seconds to build.")
+        if st.button("Build the workbook, ZIP and board pack", key="build_exports"):
+            bar = st.progress(0.0, text="Building...")
+            for i, (kind, label, _, _) in enumerate(ON_DEMAND):
+                bar.progress(i / len(ON_DEMAND), text=f"Building: {label}")
+                export_bytes(*key, kind, link)
+            bar.progress(1.0, text="Built")
+            st.session_state["exports_built"] = built_for = (key, link)
+    if built_for == (key, link):
+        cols = st.columns(len(ON_DEMAND))
+        for col, (kind, label, suffix, mime) in zip(cols, ON_DEMAND, strict=True):
+            col.download_button(label, export_bytes(*key, kind, link), f"{slug}-{suffix}", mime,
+                                key=f"dl_{kind}")
     st.markdown("**Charts**")
     if browser_path() is None:
         st.info("PNG and SVG export needs Chromium on the server (apt-get install chromium); every "
@@ -279,9 +300,7 @@ def export_tab(view: View, key: Key, stem: str | None) -> None:
             a.download_button("PNG", images[1], f"{name}.png", "image/png", key="dl_png")
             b.download_button("SVG", images[2], f"{name}.svg", "image/svg+xml", key="dl_svg")
     st.markdown("**Share**")
-    query = "&".join(f"{k}={v}" for k, v in st.query_params.items())
-    base_url = getattr(getattr(st, "context", None), "url", None) or ""
-    st.code(f"{base_url.split('?')[0]}?{query}", language=None)
+    st.code(link, language=None)
     st.caption("This link reopens the page with the same scenario, inputs, paths and seed, so it shows "
                "the same numbers, table edits and distributions included. Add &embed=true to embed "
                "the results in a wiki or deck, without the sidebar. Uploaded scenarios are not in the "
