@@ -77,13 +77,14 @@ def overview(view: View, key: Key) -> None:
         head, _, tail = fig.layout.title.text.partition(": " if chart_key == "fig_bridge" else " (")
         title = (f"{head}:<br>{tail}" if chart_key == "fig_bridge"
                  else f"{head}<br>(whiskers: P5 to P95; diamond: deterministic)")
-        fig.update_layout(height=height, margin={"t": 75, "b": 30, "r": 10}, showlegend=False,
+        fig.update_layout(height=height, margin={"t": 80, "b": 30, "r": 10}, showlegend=False,
                           title={"text": title, "font": {"size": 14}}, xaxis={"title": {"text": ""}})
         if chart_key == "fig_bridge":
             # '+ uncertain<br>inputs': step names break over two lines instead of colliding.
             fig.update_traces(x=[step.replace(" ", "<br>", 2).replace("<br>", " ", 1)
                                  if step.startswith("+") else step for step in fig.data[0].x])
             fig.update_xaxes(tickangle=0)
+            fig.update_yaxes(title_text="")  # the title says NPV in $; the axis title met it
         column.plotly_chart(fig, key=chart_key, config={"displaylogo": False})
     st.markdown(money("\n".join(f"- {point}" for point in story.bullets(view.result))))
     with st.expander("What each strategy is"):
