@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from tco.errors import ScenarioError
+from tco.format import plural
 from tco.load import loads
 from tco.ui import state, tabs
 from tco.ui.cache import compute, inputs_key, kernel_ready, shipped
@@ -79,7 +80,7 @@ def main() -> None:
     st.title(escape_markdown(current.name))
     state.show_edit_errors()
     if edits and not EMBED:
-        st.caption(f":orange[{len(edits)} input(s) changed] against the base scenario "
+        st.caption(f":orange[{plural(len(edits), 'input')} changed] against the base scenario "
                    "(see Assumptions; reset in the sidebar).")
     elif edits:  # an embedded view never passes edited numbers off as the shipped scenario's
         st.markdown(f":orange-badge[Modified: {len(edits)} input(s) edited from the shipped scenario]")

@@ -338,10 +338,11 @@ def text(result: Backtest) -> str:
     out += ledger.text_table(
         ["strategy", "realised NPV", "simulated P5", "P50", "P95", "mean", "percentile"],
         [[r.strategy, usd(r.realised_npv_usd), usd(r.simulated_p5_usd), usd(r.simulated_p50_usd),
-          usd(r.simulated_p95_usd), usd(r.simulated_mean_usd), f"P{r.percentile:.0f}"]
+          usd(r.simulated_p95_usd), usd(r.simulated_mean_usd),
+          f"P{r.percentile:.0f}" if result.replayed[r.strategy] else "no history to replay"]
          for r in table.itertuples()])
     out += ["", "Realised: every input at its nominal value (trends included), no price noise, the "
-            "window's events forced as stress tests force them; percentile: the share of simulated "
+            "window's events forced at their recorded sizes; percentile: the share of simulated "
             "paths cheaper than that.", *result.notes]
     return "\n".join(out)
 

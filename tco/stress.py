@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+import tco.distributions as distributions
 import tco.kernel as kernel
 import tco.options as option_kinds
 import tco.risks as risks
-from tco.distributions import Distribution
 from tco.draws import Shocks, fact_unit
 from tco.errors import ScenarioError
-from tco.format import pct, usd
+from tco.format import pct, plain, usd
 from tco.inputs import Param
 from tco.load import Loaded, validate
 from tco.model import escalation_target, monthly_run_rate_usd, nominal_inputs
@@ -63,9 +63,7 @@ price multiplier, where a larger value costs more, so P90 is the adverse side.""
 
 def adverse_size(param: Param, quantile: float = ADVERSE_QUANTILE) -> float:
     """The size a stress forces: ``quantile`` of an uncertain size, a fixed size as it is."""
-    if isinstance(param.value, Distribution):
-        return float(param.value.ppf(np.array([quantile]))[0])
-    return float(param.value)
+    return distributions.quantile(param.value, quantile)
 
 
 def stress(sc: Loaded, kind: str, option: str, month: int, size: float | None = None
@@ -117,7 +115,7 @@ def stress(sc: Loaded, kind: str, option: str, month: int, size: float | None = 
     frame = pd.DataFrame({"strategy": list(sc.strategies), "base_npv_usd": base,
                           "stressed_npv_usd": hit, "impact_usd": hit - base})
     frame["impact_share"] = frame["impact_usd"] / frame["base_npv_usd"].where(frame["base_npv_usd"] != 0)
-    return explain(stressed, frame, kind, option, index, size, given)
+    return explain(stressed, frame, kind, option, index, size, given, reached)
 
 
 def size_words(sc: Loaded, kind: str, option: str, index: int, size: float | None,
@@ -156,7 +154,7 @@ def _ratio_words(sc: Loaded, option: str, fallback: str) -> str:
     if mine <= 0 or theirs <= 0:
         return ""
     ratio = mine / theirs if theirs < mine else theirs / mine
-    return f", {ratio:.2g}x {'cheaper' if theirs < mine else 'dearer'}" if ratio >= 1.05 else (
+    return f", {plain(ratio, 2)}x {'cheaper' if theirs < mine else 'dearer'}" if ratio >= 1.05 else (
         ", about the same cost")
 
 
@@ -195,11 +193,26 @@ def _why(sc: Loaded, kind: str, option: str, strategy: str, impact_usd: float,
 
 
 def explain(sc: Loaded, frame: pd.DataFrame, kind: str, option: str, index: int,
-            size: float | None, given: bool = False) -> pd.DataFrame:
-    """``frame`` with event_size and why for each strategy (``stress``'s rows)."""
+            size: float | None, given: bool = False, reached: list[str] | None = None
+            ) -> pd.DataFrame:
+    """``frame`` with event_size and why for each strategy (``stress``'s rows).
+
+    ``reached``: every option the one event reaches (a family's licence, a vendor's exit); each
+    strategy's why speaks of the reached option it carries traffic on, else the one it falls
+    back to.
+    """
+    reached = reached or [option]
     out = frame.copy()
-    out["event_size"] = size_words(sc, kind, option, index, size, given)
-    out["why"] = [_why(sc, kind, option, s, v, size)
+    words = size_words(sc, kind, option, index, size, given)
+    others = [o for o in reached if o != option]
+    out["event_size"] = words + (f"; the same event reaches {', '.join(others)}" if others else "")
+
+    def concerned(strategy: str) -> str:
+        plan = sc.strategies[strategy]
+        return next((o for o in reached if o in plan.mix),
+                    next((o for o in reached if o in plan.chain), option))
+
+    out["why"] = [_why(sc, kind, concerned(s), s, v, size)
                   for s, v in zip(out["strategy"], out["impact_usd"], strict=True)]
     return out
 

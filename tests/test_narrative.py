@@ -129,3 +129,24 @@ def test_the_waterfall_draws_the_bridge() -> None:
     np.testing.assert_array_equal(spec.frame["y"], narrative.bridge_rows(result)["amount_usd"])
     trace = to_figure(spec).data[0]
     assert trace.type == "waterfall" and list(trace.measure) == list(spec.frame["measure"])
+
+
+def test_the_deck_renderer_draws_the_bridge_as_floating_bars() -> None:
+    """In PowerPoint the waterfall is two stacked series: a hidden base and the visible step;
+    base + step is the running total after each step, and the last bar is the expected NPV."""
+    from pptx import Presentation
+
+    from tco.figures import data
+    from tco.figures.pptx import add_chart
+
+    result = tco.simulate(tco.load_scenario(SCENARIOS[0]), paths=PATHS, seed=SEED)
+    prs = Presentation()
+    chart = add_chart(prs.slides.add_slide(prs.slide_layouts[6]), data.bridge(result),
+                      0, 0, 6_000_000, 4_000_000)
+    base, step = (list(s.values) for s in chart.plots[0].series)
+    amounts = narrative.bridge_rows(result)["amount_usd"].to_numpy()
+    running = np.array([amounts[0], amounts[0] + amounts[1], amounts[:3].sum(), amounts[3]])
+    tops = np.array(base) + np.array(step)
+    for i in (1, 2):  # a relative step spans the running totals before and after it
+        np.testing.assert_allclose(sorted([base[i], tops[i]]), sorted(running[i - 1:i + 1]), rtol=1e-12)
+    assert tops[-1] == pytest.approx(amounts[3], rel=1e-12) and base[0] == base[-1] == 0.0

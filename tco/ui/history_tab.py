@@ -126,7 +126,7 @@ def history_tab(current: Scenario, paths: int, seed: int) -> None:
     st.plotly_chart(history_figure(result), key="fig_history", config={"displaylogo": False})
     st.caption(f"Events: the event ledger ({backtest.LEDGER_FILE}, {len(timeline.frame):,} dated events "
                f"with sources), as of {result.ledger_as_of}. Realised: every input at its nominal "
-               "value, the window's events forced as a stress test forces them. P in a panel's title: "
+               "value, the window's events forced at their recorded sizes. P in a panel's title: "
                "the share of simulated paths with a lower NPV than the realised one.")
     st.dataframe(realised_summary(result), hide_index=True)
     events = result.events.assign(applied=result.events["applied"].map({True: "yes", False: "no"}))

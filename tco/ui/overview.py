@@ -68,16 +68,23 @@ def overview(view: View, key: Key) -> None:
         header(c): st.column_config.TextColumn(header(c), help=glossary.describe(c).help) for c in KPIS})
     # The NPV chart and the bridge side by side: both above the fold at 1280x720.
     height = max(MIN_CHART_PX, CHART_PX - ROW_PX * max(0, len(table) - 3))
-    left, right = st.columns([3, 2])
+    left, right = st.columns(2)
     for column, name, chart_key in ((left, "NPV per strategy", "fig_npv_summary"),
                                     (right, "From nominal to expected NPV", "fig_bridge")):
         fig = go.Figure(figure(*key, name))
-        # Compact: the legend beside the title instead of under the axis, no x axis title.
-        fig.update_layout(height=height, margin={"t": 50, "b": 30, "r": 10}, title={"font": {"size": 15}},
-                          legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02,
-                                  "yanchor": "bottom"}, xaxis={"title": {"text": ""}})
+        # Compact: no legend (the axis names the strategies; the title says what the marks are),
+        # no x axis title; in half the width the title takes two lines rather than run off.
+        head, _, tail = fig.layout.title.text.partition(": " if chart_key == "fig_bridge" else " (")
+        title = (f"{head}:<br>{tail}" if chart_key == "fig_bridge"
+                 else f"{head}<br>(whiskers: P5 to P95; diamond: deterministic)")
+        fig.update_layout(height=height, margin={"t": 80, "b": 30, "r": 10}, showlegend=False,
+                          title={"text": title, "font": {"size": 14}}, xaxis={"title": {"text": ""}})
         if chart_key == "fig_bridge":
-            fig.update_layout(showlegend=False)
+            # '+ uncertain<br>inputs': step names break over two lines instead of colliding.
+            fig.update_traces(x=[step.replace(" ", "<br>", 2).replace("<br>", " ", 1)
+                                 if step.startswith("+") else step for step in fig.data[0].x])
+            fig.update_xaxes(tickangle=0)
+            fig.update_yaxes(title_text="")  # the title says NPV in $; the axis title met it
         column.plotly_chart(fig, key=chart_key, config={"displaylogo": False})
     st.markdown(money("\n".join(f"- {point}" for point in story.bullets(view.result))))
     with st.expander("What each strategy is"):

@@ -175,16 +175,19 @@ def stress_table(frame: pd.DataFrame) -> pd.DataFrame:
     return shown[[c for c in STRESS_COLUMNS if c in shown]].rename(columns=STRESS_COLUMNS)
 
 
-STRESS_CONFIG = {"Why": st.column_config.TextColumn("Why", width="large"),
-                 "Event size": st.column_config.TextColumn("Event size", width="medium")}
-"""The words get the room: the page wraps nothing in a table cell, so they must not be clipped."""
+def stress_rows(frame: pd.DataFrame) -> None:
+    """One stress's rows as a static table, whose cells wrap: the why is words, never clipped."""
+    shown = stress_table(frame.drop(columns=[c for c in ("stress", "event_size") if c in frame]))
+    st.table(shown.set_index("Strategy"))
 
 
 def stress_tab(view: View) -> None:
     sc = view.scenario
     if not view.stresses.empty:
         st.markdown("**The scenario's named stresses**")
-        st.dataframe(stress_table(view.stresses), hide_index=True, column_config=STRESS_CONFIG)
+        for name, rows in view.stresses.groupby("stress", sort=False):
+            st.markdown(f"**{escape_markdown(name)}**: {escape_markdown(rows['event_size'].iloc[0])}")
+            stress_rows(rows)
     st.markdown("**Force one event**")
     a, b, c = st.columns(3)
     first = sc.risks[0] if sc.risks else None
@@ -203,8 +206,7 @@ def stress_tab(view: View) -> None:
                "(P90) size; a fall in cost is said in words.")
     show(stress_figure(frame, f"{risks.label(kind)} on {option} in month {month}: "
                        "NPV impact per strategy"), "fig_stress")
-    st.dataframe(stress_table(frame.drop(columns="event_size")), hide_index=True,
-                 column_config=STRESS_CONFIG)
+    stress_rows(frame)
 
 
 def assumptions_tab(base: Scenario, current: Scenario) -> None:
