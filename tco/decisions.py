@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 
 import tco.options as option_kinds
 from tco.fields import MAX_COUNT, FieldError, Model, NonNegative, Share
+from tco.sections import DOCUMENTED
 
 MAX_COMMITMENT_TIERS = 8
 """Tiers listed per option: each is costed on the exact kernel, so the list stays short."""
@@ -19,6 +20,8 @@ MAX_COMMITMENT_TIERS = 8
 
 class CommitmentTier(Model):
     """A committed-spend level the optimiser may sign, with the discount it buys."""
+
+    model_config = DOCUMENTED
 
     usd_per_month: NonNegative = Field(description="Monthly minimum owed for the contract's term "
                                        "($ per month).")
