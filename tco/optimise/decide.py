@@ -215,4 +215,15 @@ def with_strategy(sc: Loaded, name: str, strategy: Strategy) -> Loaded:
                                                                        exclude_defaults=True)})
 
 
-__all__ = ["Costed", "Decision", "Point", "optimise", "usd", "with_strategy"]
+def with_mix(sc: Loaded, name: str, mix: dict[str, float], fallback: tuple[str, ...]) -> Loaded:
+    """The scenario with a strategy of this mix and fallback added under ``name``, keeping the
+    other terms of the strategy the optimiser builds on (``optimise.strategy``, else the first),
+    as the optimiser's own mixes do; a shared link carries only the mix (``tco.ui.links``)."""
+    section = sc.optimise
+    base = sc.strategies[section.strategy if section is not None and section.strategy
+                         else next(iter(sc.strategies))]
+    return with_strategy(sc, name, base.model_copy(update={"mix": mix,
+                                                           "fallback": fallback or None}))
+
+
+__all__ = ["Costed", "Decision", "Point", "optimise", "usd", "with_mix", "with_strategy"]
