@@ -65,9 +65,14 @@ def purge_stale_cache(package: Path) -> None:
     # a kind's module is where its row is filled, so a new kind is covered by being there.
     sources = (sorted(package.glob("*.py")) + sorted((root / "options").glob("*.py"))
                + [root / "risks" / "base.py", root / "units.py"])
+    purge_cache_unless(package / "__pycache__", "kernel-sources.sha256", sources)
+
+
+def purge_cache_unless(cache: Path, stamp_name: str, sources: list[Path]) -> None:
+    """Drop the numba cache files in ``cache`` unless the digest of ``sources`` is the one stamped
+    there (``stamp_name``) when they were compiled; then stamp the new digest."""
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
-    cache = package / "__pycache__"
-    stamp = cache / "kernel-sources.sha256"
+    stamp = cache / stamp_name
     with contextlib.suppress(OSError):  # a read-only install: numba cannot cache there either
         if stamp.exists() and stamp.read_text() == digest:
             return

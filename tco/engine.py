@@ -45,6 +45,7 @@ from tco.views import (
     extras,
     line_names,
     option_rows,
+    routes,
     workload,
 )
 
@@ -175,28 +176,13 @@ def _plan(sc: Loaded, candidates: Mapping[str, Strategy], x: dict[str, np.ndarra
           lines: tuple[str, ...]) -> tuple[Strategies, Extras]:
     """The candidates as the kernel's strategy record, and the named other costs of the options
     and the candidates (per path), as ``tco.views`` builds them for the scenario's strategies."""
-    options = list(sc.options)
     n = len(candidates)
-    width = max(len(s.mix) for s in candidates.values())
-    chain = max(1, *(len(s.chain) for s in candidates.values()))
-    mix_option = np.full((n, width), -1, dtype=np.int64)
-    mix_share = np.zeros((n, width))
-    relied = np.full((n, width + chain), -1, dtype=np.int64)
-    fallback = np.full((n, chain), -1, dtype=np.int64)
+    mix_option, mix_share, fallback, relied = routes(list(sc.options), list(candidates.values()))
     portability, overhead = np.empty((n, paths)), np.empty((n, paths))
     owned = extras(sc, x, paths, with_strategies=False)
     option_of, strategy_of, line_of = [owned.option], [owned.strategy], [owned.line]
     month_usd, mtok_usd, setup_usd = [owned.month_usd], [owned.mtok_usd], [owned.setup_usd]
     for s, (name, strategy) in enumerate(candidates.items()):
-        entries = [(options.index(o), share) for o, share in strategy.mix.items() if share > 0.0]
-        for e, (o, share) in enumerate(entries):
-            mix_option[s, e], mix_share[s, e] = o, share
-        for c, option in enumerate(strategy.chain):
-            fallback[s, c] = options.index(option)
-        # A list, not a set: the order of float additions must not depend on string hashing.
-        order = list(dict.fromkeys([options.index(o) for o in strategy.mix]
-                                   + [options.index(o) for o in strategy.chain]))
-        relied[s, :len(order)] = order
         own = _own(sc, name, strategy)
 
         def value(field: str, default: object, own: bool = own, name: str = name) -> np.ndarray:

@@ -162,15 +162,16 @@ def extras(sc: Loaded, x: dict[str, np.ndarray], paths: int, with_strategies: bo
         setup_usd=amounts("setup_usd"))
 
 
-def strategies(sc: Loaded, x: dict[str, np.ndarray], paths: int) -> Strategies:
-    names = list(sc.options)
-    n, width = len(sc.strategies), max(len(s.mix) for s in sc.strategies.values())
+def routes(names: list[str], plans: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Strategies' mixes and fallback chains as option indexes into ``names``: (mix_option,
+    mix_share, fallback, relied), as ``Strategies`` holds them."""
+    n, width = len(plans), max(len(s.mix) for s in plans)
     mix_option = np.full((n, width), -1, dtype=np.int64)
     mix_share = np.zeros((n, width))
-    chain = max(1, *(len(s.chain) for s in sc.strategies.values()))
+    chain = max(1, *(len(s.chain) for s in plans))
     relied = np.full((n, width + chain), -1, dtype=np.int64)
     fallback = np.full((n, chain), -1, dtype=np.int64)
-    for s, strategy in enumerate(sc.strategies.values()):
+    for s, strategy in enumerate(plans):
         entries = [(names.index(o), share) for o, share in strategy.mix.items() if share > 0.0]
         for e, (o, share) in enumerate(entries):
             mix_option[s, e], mix_share[s, e] = o, share
@@ -180,8 +181,12 @@ def strategies(sc: Loaded, x: dict[str, np.ndarray], paths: int) -> Strategies:
         order = list(dict.fromkeys([names.index(o) for o in strategy.mix]
                                    + [names.index(o) for o in strategy.chain]))
         relied[s, :len(order)] = order
+    return mix_option, mix_share, fallback, relied
+
+
+def strategies(sc: Loaded, x: dict[str, np.ndarray], paths: int) -> Strategies:
     return Strategies(
-        mix_option, mix_share, fallback, relied,
+        *routes(list(sc.options), list(sc.strategies.values())),
         np.array([per_path(x[f"strategies.{s}.portability"], paths) for s in sc.strategies]),
         np.array([per_path(x[f"strategies.{s}.overhead_usd_per_month"], paths) for s in sc.strategies]))
 

@@ -9,14 +9,13 @@ billed, bit for bit, without changing the kernel.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from numba import njit, prange
 
+import tco._runtime as runtime
 import tco.kernel as kernel
 import tco.risks as risks
 import tco.views as views
@@ -43,16 +42,7 @@ def purge_stale_cache() -> None:
     root = PACKAGE.parent
     sources = (sorted(PACKAGE.glob("*.py")) + sorted((root / "kernel").glob("*.py"))
                + sorted((root / "options").glob("*.py")) + [root / "risks" / "base.py", root / "units.py"])
-    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
-    cache = PACKAGE / "__pycache__"
-    stamp = cache / "portfolio-sources.sha256"
-    with contextlib.suppress(OSError):  # a read-only install: numba cannot cache there either
-        if stamp.exists() and stamp.read_text() == digest:
-            return
-        for stale in [*cache.glob("*.nbi"), *cache.glob("*.nbc")]:
-            stale.unlink(missing_ok=True)
-        cache.mkdir(exist_ok=True)
-        stamp.write_text(digest)
+    runtime.purge_cache_unless(PACKAGE / "__pycache__", "portfolio-sources.sha256", sources)
 
 
 @dataclass
