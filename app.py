@@ -54,7 +54,7 @@ def main() -> None:
         use_upload = upload is not None and st.sidebar.toggle(
             f"Use uploaded {escape_markdown(upload[0])}", value=True, key="use_upload",
             on_change=state.reset_inputs)
-    base = loads(upload[1] if use_upload else files[stem][2])
+    base = state.with_link_strategy(loads(upload[1] if use_upload else files[stem][2]))
     state.apply_link(base)
     edits = state.edits()
     try:
@@ -97,7 +97,7 @@ def main() -> None:
     # Tabs track which one is open, so only the visible tab builds and sends its charts.
     drawn = (lambda: overview(view, key), lambda: tabs.costs(view, key), lambda: tabs.risk(view, key),
              lambda: tabs.sensitivity(view, key), lambda: tabs.stress_tab(view),
-             lambda: decide_tab(current, paths, seed),
+             lambda: decide_tab(current, paths, seed, None if use_upload else stem),
              lambda: history_tab(current, paths, seed),
              lambda: compare_tab(choices(base, current, bool(edits), files, uploaded), paths, seed),
              lambda: tabs.assumptions_tab(base, current),

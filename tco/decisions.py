@@ -10,7 +10,23 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from tco.fields import MAX_COUNT, FieldError, Model
+import tco.options as option_kinds
+from tco.fields import MAX_COUNT, FieldError, Model, NonNegative, Share
+from tco.sections import DOCUMENTED
+
+MAX_COMMITMENT_TIERS = 8
+"""Tiers listed per option: each is costed on the exact kernel, so the list stays short."""
+
+
+class CommitmentTier(Model):
+    """A committed-spend level the optimiser may sign, with the discount it buys."""
+
+    model_config = DOCUMENTED
+
+    usd_per_month: NonNegative = Field(description="Monthly minimum owed for the contract's term "
+                                       "($ per month).")
+    discount: Share | None = Field(None, description="Discount on list prices at this level "
+                                   "(fraction 0-1; default: the option's own commitment's).")
 
 
 class Optimise(Model):
@@ -32,6 +48,20 @@ class Optimise(Model):
     max_gpus: dict[str, int] = Field({}, description="Fleet ceiling: the most GPUs of each type "
                                      "(GPU catalog key -> count) the self-hosted options may use "
                                      "in any month.")
+
+    commitment_tiers: dict[str, tuple[CommitmentTier, ...]] = Field(
+        {}, description="Commitment levels the optimiser may sign per API option (option name -> "
+        "list of {usd_per_month, discount}); not signing is always a choice. Default: the "
+        "option's own commitment: sign it or not.")
+
+    @field_validator("commitment_tiers")
+    @classmethod
+    def _tiers(cls, value: dict[str, tuple[CommitmentTier, ...]]
+               ) -> dict[str, tuple[CommitmentTier, ...]]:
+        for name, tiers in value.items():
+            if not 1 <= len(tiers) <= MAX_COMMITMENT_TIERS:
+                raise FieldError(name, f"must list 1 to {MAX_COMMITMENT_TIERS} tiers")
+        return value
 
     @field_validator("min_share", "max_share")
     @classmethod
@@ -77,6 +107,13 @@ def check(section: Optimise, options: dict[str, Any], strategies: dict[str, Any]
             if name not in options:
                 raise FieldError(f"{where}.{field}", f"'{name}' is not a defined option (options "
                                  f"are {known})", absolute=True)
+    for name in section.commitment_tiers:
+        if name not in options:
+            raise FieldError(f"{where}.commitment_tiers", f"'{name}' is not a defined option "
+                             f"(options are {known})", absolute=True)
+        if option_kinds.of(options[name]).commitment(options[name]) is None:
+            raise FieldError(f"{where}.commitment_tiers.{name}", "needs the option's own "
+                             "commitment: (its term and default discount)", absolute=True)
     if section.fallback is not None and section.fallback_from:
         raise FieldError(f"{where}.fallback_from", "give either a fixed fallback or options to "
                          "choose it from, not both", absolute=True)

@@ -418,5 +418,5 @@ def _plural(spec: risks.RiskKind) -> str:
 SECTIONS = (Scenario, Workload, ApiOption, HostedOpenOption, SelfHostedOption, Purchase,
             MissingComponent, Licence, Strategy, Switching, Risk, Correlation, Stress, OtherCost,
             Commitment, Reserved, FineTuning, ReleaseTrack, OwnedFineTune, VendorFineTune,
-            decisions.Optimise, Tax)
+            decisions.Optimise, decisions.CommitmentTier, Tax)
 """Every model of the schema, for field-name hints in error messages."""

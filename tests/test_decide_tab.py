@@ -3,6 +3,8 @@ shows is what the library computes on the same inputs."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from streamlit.testing.v1 import AppTest
 
 import tco
@@ -52,3 +54,37 @@ def test_sensitivity_shows_evppi_as_the_library_computes_it() -> None:
     info = value_of_information(tco.simulate(tco.load_scenario(SCENARIO), PATHS, SEED))
     table = next(d.value for d in at.dataframe if "EVPPI ($)" in d.value.columns)
     assert list(table["EVPPI ($)"]) == [usd(v) for v in info.table["evppi_usd"]]
+
+
+def test_the_saved_mix_has_a_link_that_reopens_the_scenario_with_it() -> None:
+    """The Decide tab's link, opened afresh, adds the chosen mix as a strategy of the scenario
+    (shares exactly, the fallback, the optimiser's reserved GPUs and commitment levels as inputs),
+    with no warning; every tab then compares it with the scenario's own strategies."""
+    at = opened("Decide")
+    link = next(c.value for c in at.code if "strategy=" in c.value)
+    params = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    d = optimise(tco.load_scenario(SCENARIO), PATHS, SEED)
+    again = AppTest.from_file(APP, default_timeout=300)
+    for key, value in params.items():
+        again.query_params[key] = value
+    again.run()
+    assert not again.exception and not again.error and not again.warning
+    added = again.session_state["link_strategy"]
+    assert (added.name, added.mix, added.fallback) == (
+        "optimised", dict(d.chosen.strategy.mix), d.chosen.strategy.chain)
+    assert "optimised" in again.session_state["base_scenario"].strategies
+    assert again.query_params["strategy"] == params["strategy"]  # kept in the address bar
+
+
+def test_a_bad_strategy_in_a_link_is_one_warning_line() -> None:
+    """An option the scenario lacks: one line naming the parameter and the scenario's rule; the
+    page keeps the scenario's own strategies."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["scenario"] = SCENARIO.stem
+    at.query_params["strategy"] = "optimised:nope=1"
+    at.run()
+    assert not at.exception and not at.error
+    lines = [w.value for w in at.warning if "strategy=" in w.value]
+    assert len(lines) == 1 and lines[0].startswith("Ignored link parameter strategy=")
+    assert "nope: is not a defined option" in lines[0]
+    assert "link_strategy" not in at.session_state

@@ -7,7 +7,7 @@ import pytest
 
 import tco.metrics as metrics
 from tco.errors import ScenarioError
-from tco.optimise import lp, voi
+from tco.optimise import commit, lp, voi
 
 API, SELF = 0, 1
 
@@ -197,3 +197,49 @@ def test_halves_keep_each_group_in_proportion() -> None:
     groups = np.r_[np.zeros(7, int), np.ones(3, int)]
     first = voi.halves(groups)
     assert first[groups == 0].sum() == 4 and first[groups == 1].sum() == 2
+
+
+def usage_grid_costs(level: commit.Level) -> tuple[float, float]:
+    """Mean and CVaR95 of one month's bill at ``level``, usage U uniform on 1..100 (one path each):
+    U at list price when not signed, else max(C, (1 - d) U) (``tco.kernel.bills.token_bill``)."""
+    usage = np.arange(1.0, 101.0)
+    bill = np.maximum(level.usd_per_month, (1.0 - level.discount) * usage) if level.signed else usage
+    return float(bill.mean()), float(metrics.cvar(bill))
+
+
+TIERS = [commit.NOT_SIGNED, commit.Level(20.0, 0.10), commit.Level(40.0, 0.20),
+         commit.Level(60.0, 0.30)]
+
+
+@pytest.mark.parametrize(("budget", "chosen"), [(None, 1), (80.0, 2), (60.0, None)])
+def test_commitment_tier_on_a_usage_grid(budget: float | None, chosen: int | None) -> None:
+    """List usage U uniform on 1..100 ($k a month); bill max(C, (1 - d) U) when signed, U when not.
+
+    Not signed: E[U] = 50.5. C = 20 at 10% off: 0.9 U < 20 for U <= 22, so (22 x 20 + 0.9 x
+    sum_{23}^{100} U) / 100 = (440 + 0.9 x 4797) / 100 = 47.573. C = 40 at 20%: 0.8 U < 40 for
+    U <= 49: (49 x 40 + 0.8 x 3825) / 100 = 50.20. C = 60 at 30%: 0.7 U < 60 for U <= 85:
+    (85 x 60 + 0.7 x 1395) / 100 = 60.765. So with no budget the 20 tier wins (47.573).
+    CVaR95 is the mean of the worst 5 paths (U = 96..100, mean 98): 98, 88.2, 78.4, 68.6. A budget
+    of 80 leaves the 40 and 60 tiers, and 40 wins (50.20); 60 leaves none: None (the caller keeps
+    the scenario's own level).
+    """
+    costs = [usage_grid_costs(level) for level in TIERS]
+    np.testing.assert_allclose([c[0] for c in costs], [50.5, 47.573, 50.20, 60.765])
+    np.testing.assert_allclose([c[1] for c in costs], [98.0, 88.2, 78.4, 68.6])
+    assert commit.cheapest(costs, budget) == chosen
+
+
+def test_at_one_discount_the_least_minimum_wins_and_ties_go_to_the_smaller() -> None:
+    """At one discount d the expected bill E[max(C, (1 - d) U)] rises with C: its slope in C is
+    P((1 - d) U < C) >= 0, so no interior level balances a marginal saving (the newsvendor's
+    P = d condition needs a discount bought per unit committed, which this contract has not):
+    signing pays at the least minimum or not at all. At d = 0.2, U on 1..100: C = 20 gives
+    (24 x 20 + 0.8 x 4750) / 100 = 42.80 < 50.5 (not signed) < 50.20 (C = 40). C = 0.5 and
+    C = 0.8 both lie at or below (1 - d) U's least value 0.8, so both bill 0.8 E[U] = 40.4 (a tie:
+    the smaller minimum is kept, less owed if traffic leaves)."""
+    levels = [commit.NOT_SIGNED, commit.Level(0.5, 0.2), commit.Level(0.8, 0.2),
+              commit.Level(20.0, 0.2), commit.Level(40.0, 0.2)]
+    costs = [usage_grid_costs(level) for level in levels]
+    np.testing.assert_allclose([c[0] for c in costs], [50.5, 40.4, 40.4, 42.80, 50.20])
+    assert commit.cheapest(costs, None) == 1
+    assert commit.cheapest(costs[3:] + costs[:1], None) == 0  # without the ties: C = 20

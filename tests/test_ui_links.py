@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
 import pytest
 
 import tco
+from tco.ui import links
 from tco.ui.controls import Control, by_path
 from tco.ui.links import Link, encode, parse, widget_values
 from tests.conftest import ROOT
@@ -140,3 +142,29 @@ def test_escape_markdown_keeps_plain_text_and_neutralises_markup(text, shown) ->
 
     assert escape_markdown(text) == shown
     assert len(escape_markdown("x" * 1000)) == 200
+
+
+def test_an_added_strategy_round_trips_exactly() -> None:
+    """Shares are written with repr, so a link gives back the very floats the optimiser chose."""
+    added = links.AddedStrategy("optimised", {"gpt": 0.1 + 0.2, "qwen": 1 - (0.1 + 0.2)},
+                                ("gemini", "qwen"))
+    text = links.encode_strategy(added)
+    assert text == f"optimised:gpt={0.1 + 0.2!r},qwen={1 - (0.1 + 0.2)!r}/gemini,qwen"
+    assert links.parse_strategy(text) == added
+    assert links.encode("s", {}, 1000, 7, strategy=added)["strategy"] == text
+    assert links.parse({"strategy": text}, ["s"], [1000]).strategy == text
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("optimised", "must be NAME:OPTION=SHARE"),
+    ("has space:gpt=1", "must be NAME:OPTION=SHARE"),
+    ("o:gpt=1,gpt=0", "is not OPTION=SHARE for a new option"),
+    ("o:gpt", "is not OPTION=SHARE"),
+    ("o:gpt=1.5", "the share of gpt must be a number from 0 to 1"),
+    ("o:gpt=nan", "the share of gpt must be a number from 0 to 1"),
+    ("o:gpt=1/a b", "the fallback after '/' must be option names"),
+    ("o:" + ",".join(f"x{k}=0" for k in range(17)), "mixes more than 16 options"),
+    ("o:gpt=1" + "0" * 600, "longer than 600 characters")])
+def test_a_bad_added_strategy_names_the_rule(text: str, rule: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(rule)):
+        links.parse_strategy(text)

@@ -79,6 +79,9 @@ def optimise_command(args: argparse.Namespace) -> int:
         units = money_units(sc.currency, "budget", "mean", "cvar95", "p95")
         units["mix"] = "fraction 0-1 of traffic per option"
         units["reserved_gpus"] = "GPUs reserved per option, refined on the exact kernel"
+        units["commitments"] = ("per API option: usd_per_month (the scenario's currency per "
+                                "month; 0 with discount 0: not signed) and discount (fraction "
+                                "0-1), chosen on the exact kernel")
         say(strict_json(with_meta(decision.to_json(), sc.currency, units)))
         return 0
     _print(decision)

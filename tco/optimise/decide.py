@@ -16,7 +16,7 @@ import tco.metrics as metrics
 from tco.errors import ScenarioError
 from tco.format import usd
 from tco.load import Loaded
-from tco.optimise import lp
+from tco.optimise import commit, lp
 from tco.optimise.paths import CommonPaths, fresh_seed, with_strategies
 from tco.optimise.problem import Problem, card, fixed_costs, gpu_rows, pair_mixes, problem
 from tco.optimise.reserve import refine
@@ -79,6 +79,8 @@ class Decision:
     """The scenario with the refined reserved GPUs (``tco.optimise.reserve``): the chosen mix's
     exact and fresh figures are costed on it, and it is what a saved strategy is written into."""
     reserved_gpus: dict[str, int] = field(default_factory=dict)
+    commitments: dict[str, commit.Level] = field(default_factory=dict)
+    """The commitment level chosen per API option of the mix (``tco.optimise.commit``)."""
 
     @property
     def fresh_seed(self) -> int:
@@ -88,6 +90,7 @@ class Decision:
         return {"scenario": self.scenario.name, "paths": self.paths, "seed": self.seed,
                 "fresh_seed": self.fresh_seed, "metric": self.metric, "budget": self.budget_usd,
                 "chosen": self.chosen.to_json(), "reserved_gpus": self.reserved_gpus,
+                "commitments": {k: v.to_json() for k, v in self.commitments.items()},
                 "out_of_sample": self.fresh.to_json(),
                 "frontier": [p.to_json() for p in self.frontier],
                 "strategies": {k: v.to_json() for k, v in self.strategies.items()}}
@@ -161,8 +164,10 @@ def optimise(sc: Loaded, paths: int, seed: int, cvar_budget_usd: float | None = 
     exact = drawn.npv_usd(mixes)
     refined = refine(sc, mixes["chosen"], paths, seed, budget if metric == "cvar95" else None,
                      _gpu_ceilings(sc))
-    decided = refined.scenario
-    if refined.reserved_gpus:
+    committed = commit.choose(refined.scenario, mixes["chosen"], paths, seed,
+                              budget if metric == "cvar95" else None)
+    decided = committed.scenario
+    if refined.reserved_gpus or committed.levels:
         exact[:, 0] = CommonPaths(decided, paths, seed).npv_usd({"chosen": mixes["chosen"]})[:, 0]
     fresh = CommonPaths(decided, paths, fresh_seed(seed)).npv_usd({"chosen": mixes["chosen"]})[:, 0]
     own = drawn.npv_usd(dict(sc.strategies))
@@ -175,7 +180,8 @@ def optimise(sc: Loaded, paths: int, seed: int, cvar_budget_usd: float | None = 
     return Decision(scenario=sc, paths=paths, seed=seed, metric=metric, budget_usd=budget,
                     chosen=chosen, fresh=Costed.of(fresh), frontier=frontier,
                     strategies={name: Costed.of(own[:, k]) for k, name in enumerate(sc.strategies)},
-                    decided=decided, reserved_gpus=refined.reserved_gpus)
+                    decided=decided, reserved_gpus=refined.reserved_gpus,
+                    commitments=committed.levels)
 
 
 def _gpu_ceilings(sc: Loaded) -> dict[str, int]:
@@ -209,4 +215,15 @@ def with_strategy(sc: Loaded, name: str, strategy: Strategy) -> Loaded:
                                                                        exclude_defaults=True)})
 
 
-__all__ = ["Costed", "Decision", "Point", "optimise", "usd", "with_strategy"]
+def with_mix(sc: Loaded, name: str, mix: dict[str, float], fallback: tuple[str, ...]) -> Loaded:
+    """The scenario with a strategy of this mix and fallback added under ``name``, keeping the
+    other terms of the strategy the optimiser builds on (``optimise.strategy``, else the first),
+    as the optimiser's own mixes do; a shared link carries only the mix (``tco.ui.links``)."""
+    section = sc.optimise
+    base = sc.strategies[section.strategy if section is not None and section.strategy
+                         else next(iter(sc.strategies))]
+    return with_strategy(sc, name, base.model_copy(update={"mix": mix,
+                                                           "fallback": fallback or None}))
+
+
+__all__ = ["Costed", "Decision", "Point", "optimise", "usd", "with_mix", "with_strategy"]

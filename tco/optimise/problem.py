@@ -24,7 +24,7 @@ import tco.options as option_kinds
 import tco.prices as prices
 from tco.decisions import Optimise
 from tco.errors import ScenarioError
-from tco.format import pct
+from tco.format import pct, usd
 from tco.load import Loaded
 from tco.model import evaluate
 from tco.optimise.lp import ShareRows, check_bounds
@@ -212,7 +212,19 @@ def card(sc: Loaded, strategy: Strategy) -> str:
         parts.append(text)
     fallback = (", then ".join(option_label(sc, n) for n in strategy.chain) if strategy.chain
                 else "none")
-    return ", ".join(parts) + f"; fallback {fallback}"
+    return ", ".join(parts) + _commitments(sc, strategy) + f"; fallback {fallback}"
+
+
+def _commitments(sc: Loaded, strategy: Strategy) -> str:
+    """' with a $50.0k/month commitment on Claude Sonnet 4.6' for each signed commitment of the
+    mix's options ('' when none: a zero minimum at no discount is no contract)."""
+    signed = []
+    for name in strategy.mix:
+        contract = option_kinds.of(sc.options[name]).commitment(sc.options[name])
+        if contract is not None and (contract.usd_per_month > 0 or contract.discount > 0):
+            signed.append(f"a {usd(contract.usd_per_month)}/month commitment "
+                          f"({pct(contract.discount)} off) on {option_label(sc, name)}")
+    return " with " + " and ".join(signed) if signed else ""
 
 
 def _gpu_name(key: str) -> str:

@@ -94,7 +94,7 @@ def describe(o: ApiOption) -> str:
 KIND = OptionKind(
     name="api", label="API", one="an API", plural="API options", model=ApiOption,
     billing="tokens", resolve=resolve, fill=fill, describe=describe, history="models", vendor=vendor,
-    product=lambda o: o.catalog,
+    product=lambda o: o.catalog, commitment=lambda o: o.commitment,
     controls=(Control("input_usd_per_mtok", "number", 1, 0, None, 0.05, "%.3f"),
               Control("output_usd_per_mtok", "number", 1, 0, None, 0.1, "%.3f")),
     scheduled=scheduled)

@@ -97,6 +97,8 @@ class OptionKind:
     """The parts of the vendor's product the option builds or buys (``missing_components``)."""
     reservation: Callable[[Any], Any] = _no_weights
     """The option's reserved-GPU contract (None where the kind has none or it is not given)."""
+    commitment: Callable[[Any], Any] = _no_weights
+    """The option's committed-spend contract (None where the kind has none or it is not given)."""
     fee_at_release: Callable[[Any], bool] = _never
     """Whether the option owes a licence fee tested at each release (Llama's rule), so a
     family that stops releasing never owes it for a later version."""

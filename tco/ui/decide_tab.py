@@ -5,6 +5,7 @@ fresh-seed figures, and the mix saved as a new strategy (``tco.optimise``)."""
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -16,7 +17,9 @@ from tco.format import usd
 from tco.load import Loaded as Scenario
 from tco.load import dumps, loads
 from tco.optimise.decide import Decision, optimise, with_strategy
+from tco.ui import links, state
 from tco.ui.cache import RESULT_CACHE, Key, inputs_key
+from tco.ui.edits import editable_paths, nominal
 from tco.ui.lru import memoize
 from tco.ui.safe import escape_markdown
 
@@ -44,7 +47,29 @@ def figures_table(d: Decision) -> pd.DataFrame:
                          "P95 ($)": [usd(r[1].p95_usd) for r in rows]})
 
 
-def decide_tab(current: Scenario, paths: int, seed: int) -> None:
+def decided_changes(current: Scenario, decided: Scenario) -> tuple[dict[str, float], list[str]]:
+    """The inputs the optimiser changed (reserved GPUs, commitment levels) as link edits, and the
+    inputs it removed, which a link cannot carry (a reservation refined to none)."""
+    kept = set(editable_paths(decided))
+    changes = {path: nominal(decided, path) for path in editable_paths(decided)
+               if path in current.inputs.params and nominal(decided, path) != nominal(current, path)}
+    return changes, [path for path in current.inputs.params if path not in kept]
+
+
+def share_link(d: Decision, current: Scenario, name: str, stem: str, paths: int, seed: int
+               ) -> str:
+    """A link that reopens the scenario with the page's edits, the optimiser's reserved GPUs and
+    commitment levels, and the mix added as strategy ``name``."""
+    added = links.AddedStrategy(name, dict(d.chosen.strategy.mix), d.chosen.strategy.chain)
+    links.parse_strategy(links.encode_strategy(added))  # a name a link cannot carry: ValueError
+    changes, _ = decided_changes(current, d.decided or current)
+    query = urlencode(links.encode(stem, {**state.edits(), **changes}, paths, seed,
+                                   strategy=added))
+    base_url = getattr(getattr(st, "context", None), "url", None) or ""
+    return f"{base_url.split('?')[0]}?{query}"
+
+
+def decide_tab(current: Scenario, paths: int, seed: int, stem: str | None = None) -> None:
     st.caption("The cheapest mix of the scenario's options whose CVaR95 (mean NPV of the worst 5% "
                "of paths) stays within a budget, found on the same paths as the other tabs and "
                "re-costed by the exact model on those paths and on fresh ones. Bounds come from the "
@@ -73,3 +98,17 @@ def decide_tab(current: Scenario, paths: int, seed: int) -> None:
     st.download_button("Download the scenario with this strategy (YAML)", saved,
                        file_name="scenario-with-optimised-mix.yaml", mime="application/yaml",
                        key="decide_download")
+    if stem is None:
+        st.caption("Uploaded scenarios are not in links: share the downloaded file.")
+        return
+    _, removed = decided_changes(current, d.decided or current)
+    try:
+        link = share_link(d, current, name, stem, paths, seed)
+    except ValueError as exc:
+        st.error(escape_markdown(f"No link for the name {name!r}: {exc}"))
+        return
+    st.markdown("**Share the scenario with this strategy**")
+    st.code(link, language=None)
+    if removed:
+        st.caption("The link cannot remove inputs (" + escape_markdown(", ".join(removed))
+                   + "); the downloaded file has the mix exactly.")

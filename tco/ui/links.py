@@ -26,7 +26,7 @@ from tco.ui.edits import Edit, apply_edits, clean, editable_paths, encode_value,
 if TYPE_CHECKING:
     from tco.load import Loaded as Scenario
 
-RESERVED = ("scenario", "paths", "seed", "embed")  # every other parameter names an input
+RESERVED = ("scenario", "paths", "seed", "embed", "strategy")  # every other parameter names an input
 # MAX_SEED (tco.simulate): one range for the page and the command line
 MAX_WIDGET_INT = 2**53 - 1  # the largest whole number a browser's number box holds exactly
 ECHO_CHARS = 40  # a value longer than this is shortened in messages
@@ -35,6 +35,9 @@ MAX_MESSAGES = 8
 QUERY_MAX_FIELDS, QUERY_MAX_CHARS = 1000, 512 * 1024
 """Streamlit reads no parameter of a query string with more parameters or characters than these
 (``streamlit.runtime.state.query_params``, 1.67): it drops the whole string without a word."""
+STRATEGY_MAX_CHARS, STRATEGY_MAX_OPTIONS = 600, 16
+"""A link's added strategy: at most this long, with at most this many options in its mix."""
+_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # a strategy or option name as a link writes it
 _WHOLE = re.compile(r"-?[0-9]{1,18}")  # ASCII digits only: '²'.isdigit() is True but int('²') fails
 
 
@@ -50,12 +53,66 @@ class Link:
         Simulation settings.
     inputs : dict of str to str
         Input values by scenario path, as written in the link (not yet checked).
+    strategy : str or None
+        A strategy to add to the scenario, as written in the link (``encode_strategy``; not yet
+        checked).
     """
 
     scenario: str | None = None
     paths: int | None = None
     seed: int | None = None
     inputs: dict[str, str] = field(default_factory=dict)
+    strategy: str | None = None
+
+
+@dataclass(frozen=True)
+class AddedStrategy:
+    """A strategy a link adds: its name, its mix (option -> share) and its fallback chain."""
+
+    name: str
+    mix: dict[str, float]
+    fallback: tuple[str, ...] = ()
+
+
+def encode_strategy(added: AddedStrategy) -> str:
+    """'optimised:gpt=0.62,qwen=0.38/gemini' (name, mix, then the fallback chain after '/')."""
+    mix = ",".join(f"{name}={share!r}" for name, share in added.mix.items())  # repr: exact
+    return f"{added.name}:{mix}" + (f"/{','.join(added.fallback)}" if added.fallback else "")
+
+
+def parse_strategy(text: str) -> AddedStrategy:
+    """Read ``encode_strategy``'s form; a ValueError names the rule broken. Names are checked
+    against the scenario later (``tco.ui.state``), by the scenario's own rules."""
+    if len(text) > STRATEGY_MAX_CHARS:
+        raise ValueError(f"longer than {STRATEGY_MAX_CHARS} characters")
+    name, sep, rest = text.partition(":")
+    if not sep or not _NAME.fullmatch(name):
+        raise ValueError("must be NAME:OPTION=SHARE,... with a name of letters, digits, '_', '-' "
+                         "or '.'")
+    body, _, chain = rest.partition("/")
+    mix: dict[str, float] = {}
+    for part in body.split(","):
+        option, eq, share = part.partition("=")
+        if not eq or not _NAME.fullmatch(option) or option in mix:
+            raise ValueError(f"{echo(part)} is not OPTION=SHARE for a new option")
+        value = _share(share)
+        if value is None:
+            raise ValueError(f"the share of {option} must be a number from 0 to 1")
+        mix[option] = value
+    if len(mix) > STRATEGY_MAX_OPTIONS:
+        raise ValueError(f"mixes more than {STRATEGY_MAX_OPTIONS} options")
+    fallback = tuple(chain.split(",")) if chain else ()
+    if len(fallback) > STRATEGY_MAX_OPTIONS or not all(_NAME.fullmatch(n) for n in fallback):
+        raise ValueError("the fallback after '/' must be option names separated by ','")
+    return AddedStrategy(name, mix, fallback)
+
+
+def _share(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and 0.0 <= value <= 1.0 and text.strip() == text else None
 
 
 def parse(params: Mapping[str, str], stems: Collection[str], path_choices: Collection[int]) -> Link:
@@ -79,7 +136,8 @@ def parse(params: Mapping[str, str], stems: Collection[str], path_choices: Colle
     return Link(scenario=scenario if scenario in stems else None,
                 paths=paths if paths in path_choices else None,
                 seed=_whole(params.get("seed", "")),
-                inputs={k: v for k, v in params.items() if k not in RESERVED})
+                inputs={k: v for k, v in params.items() if k not in RESERVED},
+                strategy=params.get("strategy"))
 
 
 def _whole(text: str) -> int | None:
@@ -87,7 +145,8 @@ def _whole(text: str) -> int | None:
     return int(text) if _WHOLE.fullmatch(text) else None
 
 
-def _echo(text: str) -> str:
+def echo(text: str) -> str:
+    """A value as a message quotes it, shortened past ``ECHO_CHARS``."""
     return repr(text if len(text) <= ECHO_CHARS else text[:ECHO_CHARS - 1] + "…")
 
 
@@ -114,13 +173,13 @@ def read(params: Mapping[str, Sequence[str]], stems: Collection[str], path_choic
     single = {key: values[0] for key, values in params.items() if len(values) == 1}
     link = parse(single, stems, path_choices)
     if "scenario" in single and link.scenario is None:
-        problems.append(f"Ignored link parameter scenario={_echo(single['scenario'])}: not a shipped "
+        problems.append(f"Ignored link parameter scenario={echo(single['scenario'])}: not a shipped "
                         "scenario")
     if "paths" in single and link.paths is None:
-        problems.append(f"Ignored link parameter paths={_echo(single['paths'])}: must be one of "
+        problems.append(f"Ignored link parameter paths={echo(single['paths'])}: must be one of "
                         + ", ".join(f"{n:,}" for n in sorted(path_choices)))
     if "seed" in single and (link.seed is None or not 0 <= link.seed <= MAX_SEED):
-        problems.append(f"Ignored link parameter seed={_echo(single['seed'])}: must be a whole number "
+        problems.append(f"Ignored link parameter seed={echo(single['seed'])}: must be a whole number "
                         f"from 0 to {MAX_SEED:,}")
         link = replace(link, seed=None)
     return link, problems
@@ -146,7 +205,7 @@ def query_problems(raw: str, read: int) -> list[str]:
                 f"parameters, {QUERY_MAX_CHARS // 1024:,} KiB); the scenario's own values are shown"]
     last = raw.rsplit("&", 1)[-1]
     if re.search(r"%[0-9A-Fa-f]?$", last) or "=" not in last or last.endswith("="):
-        return [f"This link looks cut short: its last parameter {_echo(last)} ends without a "
+        return [f"This link looks cut short: its last parameter {echo(last)} ends without a "
                 "value; check that the whole link was copied"]
     return []
 
@@ -197,10 +256,10 @@ def widget_values(inputs: Mapping[str, str], known: Mapping[str, Control], base:
         try:
             parsed = parse_value(text)
         except ValueError as exc:
-            ignored.append(f"Ignored link parameter {path}={_echo(text)}: {exc}")
+            ignored.append(f"Ignored link parameter {path}={echo(text)}: {exc}")
             continue
         if isinstance(parsed, dict):
-            ignored.append(f"Ignored link parameter {path}={_echo(text)}: not a number")
+            ignored.append(f"Ignored link parameter {path}={echo(text)}: not a number")
             continue
         value = float(parsed)
         control = known.get(path)
@@ -210,7 +269,7 @@ def widget_values(inputs: Mapping[str, str], known: Mapping[str, Control], base:
         shown = control.shown(value)
         rule = _broken_rule(control, value, shown, base, stored)
         if rule:
-            ignored.append(f"Ignored link parameter {path}={_echo(text)}: {rule}")
+            ignored.append(f"Ignored link parameter {path}={echo(text)}: {rule}")
             continue
         values[path] = shown
         stored[path] = shown / control.display_scale
@@ -273,7 +332,7 @@ def edits_from_link(inputs: Mapping[str, str], base: Scenario, known: Mapping[st
         try:
             edit = parse_value(text)
         except ValueError as exc:
-            ignored.append(f"Ignored link parameter {path}={_echo(text)}: {exc}")
+            ignored.append(f"Ignored link parameter {path}={echo(text)}: {exc}")
             continue
         if path not in paths:
             ignored.append(f"Ignored link parameter {path}: not an input of this scenario")
@@ -292,14 +351,14 @@ def edits_from_link(inputs: Mapping[str, str], base: Scenario, known: Mapping[st
             except ScenarioError as exc:
                 rule = exc.rule if exc.field == path else str(exc)
         if rule:
-            ignored.append(f"Ignored link parameter {path}={_echo(text)}: {rule}")
+            ignored.append(f"Ignored link parameter {path}={echo(text)}: {rule}")
             continue
         out[path] = edit
     return out, ignored
 
 
 def encode(stem: str | None, changes: Mapping[str, Edit], paths: int, seed: int,
-           embed: str | None = None) -> dict[str, str]:
+           embed: str | None = None, strategy: AddedStrategy | None = None) -> dict[str, str]:
     """Query parameters for the page's state; ``parse`` reads them back.
 
     Parameters
@@ -312,6 +371,8 @@ def encode(stem: str | None, changes: Mapping[str, Edit], paths: int, seed: int,
         Simulation settings.
     embed : str or None
         Streamlit's ``embed`` parameter, carried over when the page was opened with it.
+    strategy : AddedStrategy or None
+        A strategy the link adds to the scenario (the Decide tab's saved mix).
     """
     wanted: dict[str, str] = {}
     if stem:
@@ -319,6 +380,8 @@ def encode(stem: str | None, changes: Mapping[str, Edit], paths: int, seed: int,
     wanted["paths"], wanted["seed"] = str(paths), str(seed)
     # 12 significant digits keep links short and drop float noise left by dividing out the display scale.
     wanted.update({path: encode_value(value) for path, value in sorted(changes.items())})
+    if strategy is not None:
+        wanted["strategy"] = encode_strategy(strategy)
     if embed is not None:
         wanted["embed"] = embed
     return wanted

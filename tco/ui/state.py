@@ -26,6 +26,7 @@ DEFAULT_SCENARIO = "open-model-goes-closed"
 MAX_SEED = links.MAX_SEED
 PREFIX = "in:"  # widget keys are "in:" + the input's scenario path
 EDITS, BASE, ERRORS, EDITOR_VERSION = "edits", "base_scenario", "edit_errors", "editor_version"
+STRATEGY = "link_strategy"  # the strategy a link added (links.AddedStrategy), until a reset
 
 
 def input_key(path: str) -> str:
@@ -38,6 +39,7 @@ def reset_inputs() -> None:
     for key in [k for k in st.session_state if str(k).startswith(PREFIX)]:
         del st.session_state[key]
     st.session_state[EDITS] = {}
+    st.session_state.pop(STRATEGY, None)
     st.session_state[EDITOR_VERSION] = st.session_state.get(EDITOR_VERSION, 0) + 1
 
 
@@ -71,6 +73,33 @@ def read_link(stems: Collection[str]) -> None:
     if link.seed is not None:
         st.session_state["seed"] = link.seed
     st.session_state["pending_changes"] = link.inputs
+    st.session_state["pending_strategy"] = link.strategy
+
+
+def with_link_strategy(base: Scenario) -> Scenario:
+    """The base scenario with the strategy a link added (the Decide tab's saved mix), kept for
+    the session until the inputs are reset; a link's strategy that breaks a rule is left out with
+    one line naming the rule (shown by ``apply_link``)."""
+    from tco.optimise.decide import with_mix  # noqa: PLC0415 - only for a link that adds one
+
+    raw = st.session_state.pop("pending_strategy", None)
+    if raw is not None:
+        try:
+            st.session_state[STRATEGY] = links.parse_strategy(raw)
+        except ValueError as exc:
+            st.session_state.setdefault("link_problems", []).append(
+                f"Ignored link parameter strategy={links.echo(raw)}: {exc}")
+    added = st.session_state.get(STRATEGY)
+    if added is None:
+        return base
+    try:
+        return with_mix(base, added.name, added.mix, added.fallback)
+    except ScenarioError as exc:
+        del st.session_state[STRATEGY]
+        st.session_state.setdefault("link_problems", []).append(
+            f"Ignored link parameter strategy={links.echo(raw or links.encode_strategy(added))}: "
+            f"{exc}")
+        return base
 
 
 def _raw_query() -> str:
@@ -156,6 +185,6 @@ def embedded() -> bool:
 def write_link(stem: str | None, changes: dict[str, Edit], paths: int, seed: int) -> None:
     """Keep the address bar equal to the page's state, so it can be shared."""
     embed = st.query_params.get("embed")
-    wanted = links.encode(stem, changes, paths, seed, embed)
+    wanted = links.encode(stem, changes, paths, seed, embed, st.session_state.get(STRATEGY))
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
