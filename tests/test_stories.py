@@ -212,6 +212,7 @@ def test_a_withdrawn_fine_tuning_service_moves_the_fine_tuned_share() -> None:
     = $9,000 + $400. Runs: month 0 only (every 12 months; the backup has no fine_tune:)."""
     data = vendor_tuned(8, 12)
     data["options"]["api"]["fine_tune"] = {**VENDOR, "traffic_share": 0.4}
+    data["switching"]["dual_running_share"] = 1.0  # the whole moving share runs on both
     data["risks"] = [{"kind": "fine_tune_withdrawn", "on": ["api"], "annual_probability": 0.0}]
     result = run_forced(data, [(0, "api", 4)])
     lines = lines_of(result)

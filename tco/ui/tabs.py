@@ -41,8 +41,9 @@ if TYPE_CHECKING:
 
 TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Decide", "History", "Compare",
         "Assumptions", "Export"]
-EDITING_TABS = ("Compare", "Assumptions", "Export")
-"""Left out when the page is embedded: they edit inputs or make files; the embed shows results."""
+EDITING_TABS = ("Decide", "Compare", "Assumptions", "Export")
+"""Left out when the page is embedded: they take inputs (a budget), edit inputs or make files; the
+embed shows results."""
 STRESS_COLUMNS = {"stress": "Stress", "event_size": "Event size", "strategy": "Strategy",
                   "impact_usd": "Impact", "impact_share": "Impact (%)", "why": "Why",
                   "base_npv_usd": "Base NPV", "stressed_npv_usd": "Stressed NPV"}
