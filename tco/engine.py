@@ -149,7 +149,7 @@ def evaluate(drawn: Drawn, candidates: Mapping[str, Strategy], *, reference: boo
     lines = line_names(sc)
     for chunk in drawn.chunks:
         plan, named = _plan(sc, candidates, chunk.x, chunk.paths, lines)
-        result = kernel._run(chunk.rows, plan, chunk.workload, chunk.events, named, lines,
+        result = kernel.run_prepared(chunk.rows, plan, chunk.workload, chunk.events, named, lines,
                              sc.horizon_months, False, reference=reference, keep=False)
         rows = slice(chunk.start, chunk.start + chunk.paths)
         npv[rows] = result.npv_usd

@@ -131,18 +131,19 @@ def run(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, *, want_cost: bool
     own = plan is None  # the scenario's strategies, so their named other costs apply too
     plan = strategies(sc, x, paths) if own else plan
     names = line_names(sc)
-    return _run(option_rows(sc, x, per_path, paths), plan, w, events(sc, x, shocks, paths),
+    return run_prepared(option_rows(sc, x, per_path, paths), plan, w, events(sc, x, shocks, paths),
                 extras(sc, x, paths, with_strategies=own), names,
                 sc.horizon_months if months is None else months, want_cost, cumulative_out)
 
 
-def _run(o, st, w, ev, xc, names: tuple[str, ...], months: int, want_cost: bool,
-         cumulative_out: np.ndarray | None = None, *, reference: bool = True,
-         keep: bool = True) -> KernelResult:
-    """The kernel on prepared records: the paths of the workload view ``w``, the strategies of
-    ``st``. With ``keep`` off (``tco.engine``'s many candidates) only the per-path NPVs are
-    written: the series and sums are one-cell placeholders, and ``cumulative_usd``,
-    ``line_sum_usd`` and the like in the result mean nothing."""
+def run_prepared(o, st, w, ev, xc, names: tuple[str, ...], months: int, want_cost: bool,
+                 cumulative_out: np.ndarray | None = None, *, reference: bool = True,
+                 keep: bool = True) -> KernelResult:
+    """The kernel on prepared records (``tco.views``), for callers that prepare them once and
+    run the kernel many times (``tco.engine``, ``tco.portfolio``): the paths of the workload view
+    ``w``, the strategies of ``st``. With ``keep`` off (``tco.engine``'s many candidates) only
+    the per-path NPVs are written: the series and sums are one-cell placeholders, and
+    ``cumulative_usd``, ``line_sum_usd`` and the like in the result mean nothing."""
     paths, n_strategies = w.requests.shape[0], st.fallback.shape[0]
     n_options = o.billing.shape[0]
     tracked = int((o.track_slot >= 0).sum())

@@ -103,7 +103,7 @@ def evaluate(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks) -> tuple[kern
     rows = views.option_rows(sc, x, per_path, paths)
     plan = views.strategies(sc, x, paths)
     ev = views.events(sc, x, shocks, paths)
-    result = kernel._run(rows, plan, w, ev, views.extras(sc, x, paths), views.line_names(sc), months,
+    result = kernel.run_prepared(rows, plan, w, ev, views.extras(sc, x, paths), views.line_names(sc), months,
                          True, reference=False)
     share = np.empty((paths, len(sc.options), months))
     index = np.empty((paths, len(sc.options), months))
