@@ -11,6 +11,7 @@ import pytest
 
 from tco.cli import main
 from tco.errors import ScenarioError
+from tco.format import usd
 from tco.load import load_scenario, with_changes
 from tco.optimise.decide import optimise
 from tco.optimise.paths import CommonPaths, with_strategies
@@ -74,9 +75,28 @@ def test_no_budget_matches_a_grid_costed_by_the_kernel(scenario, decision) -> No
 
 def test_a_budget_below_the_least_cvar_names_it(scenario, decision) -> None:
     least = min(p.linear.cvar95_usd for p in decision.frontier)
-    with pytest.raises(ScenarioError, match=r"^--cvar-budget: .* is below the least CVaR95 any "
-                       r"allowed mix reaches, \$"):
+    with pytest.raises(ScenarioError, match=r"^--cvar-budget: no mix meets \$.*; the least "
+                       r"reachable CVaR95 is \$[0-9.]+M \(mix [0-9]+% .*; fallback .*\)$"):
         optimise(scenario, PATHS, SEED, cvar_budget_usd=0.5 * least)
+
+
+def test_a_p95_budget_below_the_least_p95_names_it_and_its_mix(scenario, decision) -> None:
+    """The least reachable P95 in the refusal is the P95 (np.percentile's) of the mix it names,
+    recosted here on the same paths by the solver's model (the options alone, mixed linearly),
+    and no mix on a 1% grid of the two allowed options has a lower one."""
+    prob = problem(scenario)
+    chain = decision.chosen.strategy.chain
+    alone = CommonPaths(scenario, PATHS, SEED).npv_usd(prob.candidates(chain))
+    assert prob.options == ["frontier-api", "llama-70b"]
+    grid = [np.percentile(alone @ [k, 1 - k], 95) for k in np.linspace(0.2, 1.0, 81)]
+    with pytest.raises(ScenarioError) as caught:
+        optimise(scenario, PATHS, SEED, p95_budget_usd=0.5 * min(grid))
+    line = str(caught.value)
+    assert line.startswith(f"--p95-budget: no mix meets {usd(0.5 * min(grid))}; the least "
+                           "reachable P95 is ")
+    assert "(mix " in line and "\n" not in line
+    least = float(line.split("the least reachable P95 is $")[1].split("M", maxsplit=1)[0]) * 1e6
+    assert least <= min(grid) + 0.005e6
 
 
 def test_contradictory_constraints_are_one_line() -> None:
@@ -111,7 +131,8 @@ def test_cli_json_and_save_strategy(tmp_path, capsys) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--cvar-budget", "1"], "--cvar-budget: $1 is below the least CVaR95"),
+    (["--cvar-budget", "1"], "--cvar-budget: no mix meets $1; the least reachable CVaR95 is $"),
+    (["--p95-budget", "1"], "--p95-budget: no mix meets $1; the least reachable P95 is $"),
     (["--cvar-budget", "-5"], "--cvar-budget: must be a positive amount of money"),
     (["--save-strategy", "x"], "--save-strategy: and -o go together"),
     (["--cvar-budget", "1e9", "--p95-budget", "1e9"], "not allowed with argument"),

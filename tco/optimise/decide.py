@@ -16,7 +16,7 @@ import tco.metrics as metrics
 from tco.errors import ScenarioError
 from tco.format import usd
 from tco.load import Loaded
-from tco.optimise import commit, lp
+from tco.optimise import commit, lp, p95
 from tco.optimise.paths import CommonPaths, fresh_seed, with_strategies
 from tco.optimise.problem import Problem, card, fixed_costs, gpu_rows, pair_mixes, problem
 from tco.optimise.reserve import refine
@@ -118,19 +118,28 @@ def _costs(prob: Problem, drawn: CommonPaths, chain: tuple[str, ...]) -> _Costs:
     return _Costs(chain, alone, fixed_costs(prob, alone, npv[:, len(candidates):]), rows)
 
 
-def _solve(prob: Problem, costs: _Costs, metric: str, budget_usd: float | None) -> lp.Solution:
+def budget_field(metric: str, field: str | None) -> str:
+    """The name a budget refusal gives its budget: the caller's (the page's label), else the
+    command line's flag."""
+    return field or ("--p95-budget" if metric == "p95" else "--cvar-budget")
+
+
+def _solve(prob: Problem, costs: _Costs, metric: str, budget_usd: float | None, field: str
+           ) -> lp.Solution:
     if metric == "p95":  # the P95 programme has a binary per path already: shares kept linear
-        return lp.cheapest_under_p95(costs.alone_usd, prob.lower, prob.upper, budget_usd,
+        return p95.cheapest_under_p95(costs.alone_usd, prob.lower, prob.upper, budget_usd, field,
                                      share_rows=costs.rows)
-    return lp.cheapest(costs.alone_usd, prob.lower, prob.upper, budget_usd, share_rows=costs.rows,
-                       fixed=costs.fixed_usd)
+    return lp.cheapest(costs.alone_usd, prob.lower, prob.upper, budget_usd, field=field,
+                       share_rows=costs.rows, fixed=costs.fixed_usd)
 
 
 def optimise(sc: Loaded, paths: int, seed: int, cvar_budget_usd: float | None = None,
-             p95_budget_usd: float | None = None, budgets: int = FRONTIER_BUDGETS) -> Decision:
+             p95_budget_usd: float | None = None, budgets: int = FRONTIER_BUDGETS,
+             field: str | None = None) -> Decision:
     """The cheapest mix under the budget (or none), the frontier of ``budgets`` CVaR95 budgets,
     and the scenario's strategies, on ``paths`` paths of ``seed``; the chosen mix re-costed on a
-    fresh seed."""
+    fresh seed. A budget no mix meets is refused naming ``field`` (default: the command line's
+    flag), the least value a mix reaches and that mix."""
     if cvar_budget_usd is not None and p95_budget_usd is not None:
         raise ScenarioError("--p95-budget", "give a CVaR95 budget or a P95 budget, not both")
     metric = "cvar95" if cvar_budget_usd is not None else "p95" if p95_budget_usd is not None else "none"
@@ -138,20 +147,21 @@ def optimise(sc: Loaded, paths: int, seed: int, cvar_budget_usd: float | None = 
     prob = problem(sc)
     drawn = CommonPaths(sc, paths, seed)
     best: tuple[lp.Solution, _Costs] | None = None
-    refusals: list[ScenarioError] = []
+    least: tuple[lp.BudgetError, tuple[str, ...]] | None = None
     for chain in prob.chains:
         costs = _costs(prob, drawn, chain)
         try:
-            solution = _solve(prob, costs, metric, budget)
-        except lp.SolverError:
-            raise
-        except ScenarioError as exc:  # this chain cannot meet the budget; another may
-            refusals.append(exc)
+            solution = _solve(prob, costs, metric, budget, budget_field(metric, field))
+        except lp.BudgetError as exc:  # this chain cannot meet the budget; another may
+            if least is None or exc.least_usd < least[0].least_usd:
+                least = (exc, chain)
             continue
         if best is None or solution.mean_usd < best[0].mean_usd:
             best = (solution, costs)
     if best is None:
-        raise _least(refusals, metric)
+        assert least is not None  # every chain was refused, each with its least value
+        refusal, chain = least  # the least value over every allowed fallback, and its mix
+        raise refusal.with_mix(card(sc, prob.mix(prob.shares(refusal.least.weights), chain)))
     solution, costs = best
     chain = costs.chain
     # The frontier is traced by the linear programme (fixed parts spread in proportion to the
@@ -192,16 +202,6 @@ def _gpu_ceilings(sc: Loaded) -> dict[str, int]:
     plans = sc.inputs.plans
     return {name: section.max_gpus[plan.gpu] for name, plan in plans.items()
             if plan.gpu in section.max_gpus}
-
-
-def _least(refusals: list[ScenarioError], metric: str) -> ScenarioError:
-    """One line for a budget no fallback chain meets: the first chain's refusal names the least
-    value when there was only one chain; with several, the least over them."""
-    if len(refusals) == 1:
-        return refusals[0]
-    field_name = "--cvar-budget" if metric == "cvar95" else "--p95-budget"
-    return ScenarioError(field_name, "is below what any allowed mix reaches with any of the "
-                         f"allowed fallbacks ({'; '.join(r.rule for r in refusals)})")
 
 
 def with_strategy(sc: Loaded, name: str, strategy: Strategy) -> Loaded:
