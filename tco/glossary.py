@@ -264,6 +264,19 @@ GLOSSARY: dict[str, Entry] = {
     "se_usd": Entry("Standard error of EVPPI", _MONEY, "Monte Carlo standard error of the EVPPI."),
     "evpi_usd": Entry("EVPI", _MONEY, "Expected value of perfect information: the smallest "
                       "expected regret over the strategies compared."),
+    # The Decide tab's and ``optimise``'s three costings of the chosen mix (tco.optimise.decide).
+    "costed_by": Entry("Costed by", "", "How the chosen mix's figures were worked out."),
+    "search_estimate": Entry("Estimate used for the search", _MONEY,
+                             "Each option's cost alone on the simulated futures, mixed in "
+                             "proportion to its share: quick enough to search thousands of "
+                             "mixes, but it spreads setup, staff and whole GPUs in proportion."),
+    "recosted_same": Entry("Recosted on the same futures", _MONEY,
+                           "The chosen mix run through the full cost model on the futures the "
+                           "search used: setup, staff and whole GPUs as they fall."),
+    "recosted_fresh": Entry("Recosted on new futures", _MONEY,
+                            "The chosen mix run through the full cost model on futures the search "
+                            "never saw (the next seed): what to expect, since a mix tuned to one "
+                            "set of futures looks a little better on them than it is."),
 }
 """Field pattern -> generic entry. ``*`` matches one dotted segment (an option, strategy or index)."""
 
