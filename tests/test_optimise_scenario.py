@@ -13,9 +13,10 @@ from tco.cli import main
 from tco.errors import ScenarioError
 from tco.format import usd
 from tco.load import load_scenario, with_changes
-from tco.optimise.decide import optimise
+from tco.optimise.decide import Costed, Point, efficient, frontier_note, optimise
 from tco.optimise.paths import CommonPaths, with_strategies
 from tco.optimise.problem import card, problem
+from tco.schema import Strategy
 from tco.simulate import simulate
 from tests.conftest import ROOT
 
@@ -197,3 +198,36 @@ def test_reserved_gpus_are_refined_on_the_exact_kernel() -> None:
     gpus = d.decided.options["llama-reserved"].reserved
     assert (gpus.gpus if gpus is not None else 0) == best
     assert (f"on {best} reserved NVIDIA H200" in d.chosen.card) == (best > 0)
+
+
+def _point(card_text: str, mean: float, cvar: float) -> Point:
+    figures = Costed(mean, cvar, cvar)
+    return Point(Strategy(mix={"a": 1.0}), card_text, figures, figures)
+
+
+def test_the_frontier_shown_keeps_only_mixes_nothing_beats_on_both() -> None:
+    """A (mean 10, CVaR 20) and B (12, 18) trade off; C (13, 21) costs more than A on both counts
+    and is dropped; a repeat of A is kept once. Ordered by CVaR95: B, then A."""
+    a, b, c = _point("A", 10, 20), _point("B", 12, 18), _point("C", 13, 21)
+    assert [p.card for p in efficient([a, b, c, _point("A", 10, 20)])] == ["B", "A"]
+    assert frontier_note([a, b, c]) is None
+    note = frontier_note([a, c, _point("D", 11, 25)])
+    assert note.startswith("One mix at every budget: A has both the lowest expected NPV and the "
+                           "least CVaR95 ($20). The search's 2 other blends cost more on both")
+    assert frontier_note([a, a]).endswith("no share of another option lowers the worst 5% of "
+                                          "futures.")
+
+
+def test_the_regulated_story_says_why_its_frontier_is_one_point() -> None:
+    """regulated-in-house's optimise: section (Qwen is the fallback family; the mix is among the
+    owned, rented and reserved Llama fleets): the reserved fleet alone beats every blend on both
+    expected NPV and CVaR95 once recosted, and the tab, the command line and the deck say so."""
+    sc = load_scenario(ROOT / "scenarios" / "regulated-in-house.yaml")
+    assert sc.optimise.exclude == ("qwen-fallback",)
+    d = optimise(sc, PATHS, SEED)
+    assert d.chosen.strategy.mix == {"llama-reserved": 1.0}
+    assert [p.card for p in d.efficient] == [d.frontier[-1].card]
+    assert d.frontier_note().startswith(f"One mix at every budget: {d.frontier[-1].card} has both")
+    own = d.strategies["reserve-h200"]
+    assert (d.efficient[0].exact.mean_usd, d.efficient[0].exact.cvar95_usd) == (
+        own.mean_usd, own.cvar95_usd)

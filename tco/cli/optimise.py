@@ -9,6 +9,7 @@ import math
 import pandas as pd
 
 import tco.budget as budget
+import tco.glossary as glossary
 from tco.cli.common import (
     money_units,
     output_file,
@@ -165,22 +166,22 @@ def _print(decision: Decision) -> None:
     say(f"{shown(sc.name)}: {decision.paths:,} paths, seed {decision.seed}; budget {budget}\n")
     chosen = decision.chosen
     say(f"Chosen mix: {shown(chosen.card)}")
-    say(table(pd.DataFrame({
-        "costed by": ["solver (these paths)", "exact kernel (these paths)",
-                      f"exact kernel (fresh seed {decision.fresh_seed})"],
-        "expected NPV": [usd(c.mean_usd) for c in (chosen.linear, chosen.exact, decision.fresh)],
-        "CVaR95": [usd(c.cvar95_usd) for c in (chosen.linear, chosen.exact, decision.fresh)],
-        "P95": [usd(c.p95_usd) for c in (chosen.linear, chosen.exact, decision.fresh)]})))
-    say(f"Re-costed exactly, the expected NPV moved {usd(chosen.exact.mean_usd - chosen.linear.mean_usd)} "
-        f"and CVaR95 {usd(chosen.exact.cvar95_usd - chosen.linear.cvar95_usd)} from the solver's "
-        "figures; the fresh seed's are what to expect of the mix on futures it was not tuned to.")
-    points = decision.frontier
-    distinct = {p.card for p in points}
-    say(f"\nEfficient frontier ({len(points)} CVaR95 budgets from the least any mix reaches to the "
-        "cheapest mix's; exact kernel on these paths)")
-    if len(distinct) == 1:
-        say(f"  one mix at every budget: the cheapest mix also has the least CVaR95, "
-            f"{usd(points[0].exact.cvar95_usd)}")
+    labels = [glossary.entry(k).label for k in ("search_estimate", "recosted_same",
+                                                 "recosted_fresh")]
+    say(_costed_table({labels[0]: chosen.linear,
+                       f"{labels[1]} (seed {decision.seed})": chosen.exact,
+                       f"{labels[2]} (seed {decision.fresh_seed})": decision.fresh}))
+    say(f"Recosted in full, the expected NPV moved {usd(chosen.exact.mean_usd - chosen.linear.mean_usd)} "
+        f"and CVaR95 {usd(chosen.exact.cvar95_usd - chosen.linear.cvar95_usd)} from the search's "
+        "estimate; the new futures' figures are what to expect of the mix on futures it was not "
+        "tuned to.")
+    points = decision.efficient
+    say(f"\nEfficient frontier ({len(decision.frontier)} CVaR95 budgets from the least any mix "
+        "reaches to the cheapest mix's; the mixes no other beats on both counts, recosted in "
+        "full on these paths)")
+    note = decision.frontier_note()
+    if note is not None:
+        say(f"  {shown(note)}")
     else:
         say(table(pd.DataFrame({
             "CVaR95 budget": [usd(p.budget_usd) for p in points],

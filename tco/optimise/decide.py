@@ -86,6 +86,16 @@ class Decision:
     def fresh_seed(self) -> int:
         return fresh_seed(self.seed)
 
+    @property
+    def efficient(self) -> list[Point]:
+        """The frontier as recosted: one point per mix, those no other point beats on both
+        expected NPV and CVaR95 (exact figures), by CVaR95."""
+        return efficient(self.frontier)
+
+    def frontier_note(self) -> str | None:
+        """Why the frontier is one point, in words; None when it shows a trade-off."""
+        return frontier_note(self.frontier)
+
     def to_json(self) -> dict:
         return {"scenario": self.scenario.name, "paths": self.paths, "seed": self.seed,
                 "fresh_seed": self.fresh_seed, "metric": self.metric, "budget": self.budget_usd,
@@ -93,7 +103,40 @@ class Decision:
                 "commitments": {k: v.to_json() for k, v in self.commitments.items()},
                 "out_of_sample": self.fresh.to_json(),
                 "frontier": [p.to_json() for p in self.frontier],
+                "efficient": [self.frontier.index(p) for p in self.efficient],
                 "strategies": {k: v.to_json() for k, v in self.strategies.items()}}
+
+
+def efficient(points: list[Point]) -> list[Point]:
+    """Points no other beats on both expected NPV and CVaR95 as recosted (``Point.exact``), the
+    first of each mix kept, ordered by CVaR95.
+
+    The search traces its frontier on its estimate, which spreads each option's fixed costs by
+    share; recosted, a blend pays them whole and can cost more on both counts than a point beside
+    it. Such a point is no choice anyone should make, so it is not on the frontier shown.
+    """
+    unique = list({p.card: p for p in reversed(points)}.values())
+    kept = [p for p in unique if not any(
+        q is not p and q.exact.mean_usd <= p.exact.mean_usd and q.exact.cvar95_usd <= p.exact.cvar95_usd
+        and (q.exact.mean_usd, q.exact.cvar95_usd) != (p.exact.mean_usd, p.exact.cvar95_usd)
+        for q in unique)]
+    return sorted(kept, key=lambda p: (p.exact.cvar95_usd, p.exact.mean_usd))
+
+
+def frontier_note(points: list[Point]) -> str | None:
+    """One sentence on a frontier of one point: which mix, and why no blend is on it."""
+    kept = efficient(points)
+    if len(kept) > 1:
+        return None
+    best = kept[0]
+    tried = len({p.card for p in points})
+    head = (f"One mix at every budget: {best.card} has both the lowest expected NPV and the least "
+            f"CVaR95 ({usd(best.exact.cvar95_usd)})")
+    if tried == 1:
+        return f"{head}: no share of another option lowers the worst 5% of futures."
+    return (f"{head}. The search's {tried - 1} other blends cost more on both counts once recosted: "
+            "a blend pays each option's setup, staff, minimum fleet and licence fees in full, "
+            "which the search's estimate spreads by share.")
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ def lines(decision: Decision, result: SimulationResult) -> list[str]:
         f"On fresh paths (seed {decision.fresh_seed}): expected NPV {usd(decision.fresh.mean_usd)}, "
         f"CVaR95 {usd(decision.fresh.cvar95_usd)}; an optimum tuned to one set of paths looks "
         "better on them than it will be.",
+        *([note] if (note := decision.frontier_note()) is not None else []),
         *info.sentence(2),
     ]
 

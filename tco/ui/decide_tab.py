@@ -107,9 +107,9 @@ def decide_tab(current: Scenario, paths: int, seed: int, stem: str | None = None
     st.dataframe(figures_table(d), hide_index=True)
     st.caption(figures_help())
     st.plotly_chart(to_figure(frontier(d)), key="fig_frontier", config={"displaylogo": False})
-    if len({p.card for p in d.frontier}) == 1:
-        st.caption(f"One mix at every budget: the cheapest mix also has the least CVaR95 "
-                   f"({usd(d.frontier[0].exact.cvar95_usd)}).")
+    note = d.frontier_note()
+    if note is not None:
+        st.caption(escape_markdown(note))
     name = st.text_input("Save the mix as a strategy named", value=SAVED_NAME, key=NAME_KEY)
     try:
         saved = dumps(with_strategy(d.decided or current, name, d.chosen.strategy))
