@@ -214,8 +214,8 @@ def test_the_frontier_shown_keeps_only_mixes_nothing_beats_on_both() -> None:
     note = frontier_note([a, c, _point("D", 11, 25)])
     assert note.startswith("One mix at every budget: A has both the lowest expected NPV and the "
                            "least CVaR95 ($20). The search's 2 other blends cost more on both")
-    assert frontier_note([a, a]).endswith("no share of another option lowers the worst 5% of "
-                                          "futures.")
+    assert frontier_note([a, a]).endswith("($20). No share of another option lowers the worst 5% "
+                                          "of futures.")
 
 
 def test_the_regulated_story_says_why_its_frontier_is_one_point() -> None:

@@ -124,19 +124,25 @@ def efficient(points: list[Point]) -> list[Point]:
 
 
 def frontier_note(points: list[Point]) -> str | None:
-    """One sentence on a frontier of one point: which mix, and why no blend is on it."""
-    kept = efficient(points)
-    if len(kept) > 1:
+    """Why the frontier is one point, with the mix: None when it shows a trade-off."""
+    reason = flat_reason(points)
+    if reason is None:
         return None
-    best = kept[0]
+    best = efficient(points)[0]
+    return (f"One mix at every budget: {best.card} has both the lowest expected NPV and the least "
+            f"CVaR95 ({usd(best.exact.cvar95_usd)}). {reason}")
+
+
+def flat_reason(points: list[Point]) -> str | None:
+    """Why no blend is on a frontier of one point, without naming the mix (the deck's slide names
+    it already); None when the frontier shows a trade-off."""
+    if len(efficient(points)) > 1:
+        return None
     tried = len({p.card for p in points})
-    head = (f"One mix at every budget: {best.card} has both the lowest expected NPV and the least "
-            f"CVaR95 ({usd(best.exact.cvar95_usd)})")
     if tried == 1:
-        return f"{head}: no share of another option lowers the worst 5% of futures."
-    return (f"{head}. The search's {tried - 1} other blends cost more on both counts once recosted: "
-            "a blend pays each option's setup, staff, minimum fleet and licence fees in full, "
-            "which the search's estimate spreads by share.")
+        return "No share of another option lowers the worst 5% of futures."
+    return (f"The search's {tried - 1} other blends cost more on both counts once recosted: a "
+            "blend pays each option's setup, staff and licences in full.")
 
 
 @dataclass(frozen=True)

@@ -88,9 +88,9 @@ def share_link(d: Decision, current: Scenario, name: str, stem: str, paths: int,
 
 def decide_tab(current: Scenario, paths: int, seed: int, stem: str | None = None) -> None:
     st.caption("The cheapest mix of the scenario's options whose CVaR95 (mean NPV of the worst 5% "
-               "of paths) stays within a budget, found on the same paths as the other tabs and "
-               "re-costed by the exact model on those paths and on fresh ones. Bounds come from the "
-               "scenario's optimise: section.")
+               "of futures) or P95 stays within a budget, searched on the same simulated futures "
+               "as the other tabs, then recosted in full on those futures and on new ones. The "
+               "scenario's optimise: section sets which options the mix may use, and their shares.")
     measure = st.radio("Risk budget on", list(MEASURES), horizontal=True, key=MEASURE_KEY,
                        help="CVaR95: the mean NPV of the worst 5% of futures. P95: the NPV that 95% "
                        "of futures stay below.")
