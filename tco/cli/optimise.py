@@ -134,17 +134,19 @@ def _print_portfolio(decision: PortfolioDecision) -> None:
     for w, text in decision.chosen.cards.items():
         say(f"  {shown(w)}: {shown(text)}")
     chosen = decision.chosen
+    labels = [glossary.entry(k).label for k in ("search_estimate", "recosted_same",
+                                                 "recosted_fresh")]
     say(_costed_table({
-        "solver (sum of the workloads' own costs)": chosen.linear,
-        "portfolio simulated (pooling, commitments; these paths)": chosen.exact,
-        f"portfolio simulated (fresh seed {decision.fresh_seed})": decision.fresh,
-        "portfolio as filed (these paths)": decision.in_force}))
+        f"{labels[0]} (the workloads' own costs, summed)": chosen.linear,
+        f"{labels[1]} (seed {decision.seed}; pooled fleets, commitments)": chosen.exact,
+        f"{labels[2]} (seed {decision.fresh_seed})": decision.fresh,
+        f"the portfolio as filed (seed {decision.seed})": decision.in_force}))
     say(f"Simulated as a portfolio, the expected NPV moved "
-        f"{usd(chosen.exact.mean_usd - chosen.linear.mean_usd)} from the solver's figure: pooled "
+        f"{usd(chosen.exact.mean_usd - chosen.linear.mean_usd)} from the search's estimate: pooled "
         "fleets and the vendor commitments are not linear in the shares.")
-    points = decision.frontier
-    say(f"\nEfficient frontier ({len(points)} CVaR95 budgets; the portfolio simulated on these "
-        "paths)")
+    points = decision.efficient
+    say(f"\nEfficient frontier ({len(decision.frontier)} CVaR95 budgets; the mixes no other beats "
+        "on both counts once the portfolio is simulated on these paths)")
     say(table(pd.DataFrame({
         "CVaR95 budget": [usd(p.budget_usd) for p in points],
         "expected NPV": [usd(p.exact.mean_usd) for p in points],

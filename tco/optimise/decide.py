@@ -8,7 +8,9 @@ solver tunes the mix to these paths' noise). Both figures are reported.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -23,6 +25,8 @@ from tco.optimise.reserve import refine
 from tco.schema import Strategy
 
 FRONTIER_BUDGETS = 15
+P = TypeVar("P", bound=Any)
+"""A frontier point: ``Point`` or a portfolio's, anything with ``exact`` figures."""
 
 
 @dataclass(frozen=True)
@@ -107,15 +111,16 @@ class Decision:
                 "strategies": {k: v.to_json() for k, v in self.strategies.items()}}
 
 
-def efficient(points: list[Point]) -> list[Point]:
+def efficient(points: list[P], key: Callable[[P], Hashable] = lambda p: p.card) -> list[P]:
     """Points no other beats on both expected NPV and CVaR95 as recosted (``Point.exact``), the
     first of each mix kept, ordered by CVaR95.
 
     The search traces its frontier on its estimate, which spreads each option's fixed costs by
     share; recosted, a blend pays them whole and can cost more on both counts than a point beside
     it. Such a point is no choice anyone should make, so it is not on the frontier shown.
+    ``key`` names a point's mix (a portfolio's point has one card per workload).
     """
-    unique = list({p.card: p for p in reversed(points)}.values())
+    unique = list({key(p): p for p in reversed(points)}.values())
     kept = [p for p in unique if not any(
         q is not p and q.exact.mean_usd <= p.exact.mean_usd and q.exact.cvar95_usd <= p.exact.cvar95_usd
         and (q.exact.mean_usd, q.exact.cvar95_usd) != (p.exact.mean_usd, p.exact.cvar95_usd)

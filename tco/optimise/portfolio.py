@@ -26,7 +26,7 @@ import numpy as np
 from tco.errors import ScenarioError
 from tco.load import read_bounded
 from tco.optimise import lp, p95
-from tco.optimise.decide import FRONTIER_BUDGETS, Costed, budget_field
+from tco.optimise.decide import FRONTIER_BUDGETS, Costed, budget_field, efficient
 from tco.optimise.paths import fresh_seed, with_strategies
 from tco.optimise.problem import PAIR_SHARES, Problem, card, fixed_costs, pair_mixes
 from tco.portfolio import Portfolio, loads_portfolio, simulate_portfolio
@@ -76,11 +76,17 @@ class PortfolioDecision:
     def fresh_seed(self) -> int:
         return fresh_seed(self.seed)
 
+    @property
+    def efficient(self) -> list[PortfolioPoint]:
+        """The frontier's mixes no other beats on both counts as simulated, by CVaR95."""
+        return efficient(self.frontier, key=lambda p: tuple(p.cards.values()))
+
     def to_json(self) -> dict:
         return {"portfolio": self.portfolio.name, "paths": self.paths, "seed": self.seed,
                 "fresh_seed": self.fresh_seed, "metric": self.metric, "budget": self.budget_usd,
                 "chosen": self.chosen.to_json(), "out_of_sample": self.fresh.to_json(),
                 "frontier": [p.to_json() for p in self.frontier],
+                "efficient": [self.frontier.index(p) for p in self.efficient],
                 "in_force": self.in_force.to_json()}
 
 

@@ -31,6 +31,9 @@ MEASURES = {"CVaR95": "cvar95", "P95": "p95"}
 """The page's budget choices: label -> the optimiser's metric."""
 NAME_KEY = "decide_strategy_name"
 SAVED_NAME = "optimised"
+OWN_TEXT_CHARS = 1000
+"""The optimiser's own sentences (a mix card, a refusal naming a mix, why the frontier is flat)
+run past ``tco.ui.safe``'s 200 characters with three options; they are still escaped."""
 
 
 @memoize(RESULT_CACHE)
@@ -101,15 +104,15 @@ def decide_tab(current: Scenario, paths: int, seed: int, stem: str | None = None
     try:
         d = decision(*key, budget, measure)
     except ScenarioError as exc:  # a budget below the least CVaR, a solver failure: one line
-        st.error(escape_markdown(str(exc)))
+        st.error(escape_markdown(str(exc), OWN_TEXT_CHARS))
         return
-    st.markdown(f"**Chosen mix:** {escape_markdown(d.chosen.card)}")
+    st.markdown(f"**Chosen mix:** {escape_markdown(d.chosen.card, OWN_TEXT_CHARS)}")
     st.dataframe(figures_table(d), hide_index=True)
     st.caption(figures_help())
     st.plotly_chart(to_figure(frontier(d)), key="fig_frontier", config={"displaylogo": False})
     note = d.frontier_note()
     if note is not None:
-        st.caption(escape_markdown(note))
+        st.caption(escape_markdown(note, OWN_TEXT_CHARS))
     name = st.text_input("Save the mix as a strategy named", value=SAVED_NAME, key=NAME_KEY)
     try:
         saved = dumps(with_strategy(d.decided or current, name, d.chosen.strategy))
