@@ -62,9 +62,15 @@ def figures_table(d: Decision) -> pd.DataFrame:
 
 
 def figures_help() -> str:
-    """What each row of ``figures_table`` means, from the glossary."""
-    return " ".join(f"**{glossary.entry(k).label}:** {glossary.entry(k).help}"
-                    for k in ("search_estimate", "recosted_same", "recosted_fresh"))
+    """What each row of ``figures_table`` means: the glossary's labels, the page's explanation."""
+    why = {"search_estimate": "each option's cost alone on the simulated futures, mixed in "
+           "proportion to its share: quick enough to search thousands of mixes, but it spreads "
+           "setup, staff and whole GPUs by share.",
+           "recosted_same": "the chosen mix through the full cost model on the futures the search "
+           "used: setup, staff and whole GPUs as they fall.",
+           "recosted_fresh": "the same on futures the search never saw (the next seed): what to "
+           "expect, since a mix tuned to one set of futures looks a little better on them."}
+    return " ".join(f"**{glossary.entry(k).label}:** {text}" for k, text in why.items())
 
 
 def decided_changes(current: Scenario, decided: Scenario) -> tuple[dict[str, float], list[str]]:
