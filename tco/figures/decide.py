@@ -7,9 +7,12 @@ import pandas as pd
 
 from tco.figures.spec import ROLES, Axis, FigureSpec, Style, strategy_colours
 from tco.optimise.decide import Decision
+from tco.optimise.portfolio import PortfolioDecision
 
 FRONTIER = "Cheapest mix at each risk budget"
 CHOSEN = "Chosen mix"
+AS_FILED = "Portfolio as filed"
+CHOSEN_MIXES = "Chosen mixes"
 
 
 def frontier(decision: Decision) -> FigureSpec:
@@ -33,3 +36,25 @@ def frontier(decision: Decision) -> FigureSpec:
                                                                  ignore_index=True), styles,
                       notes=(f"{decision.paths:,} futures, seed {decision.seed}; each mix recosted "
                              "in full on the same futures.",))
+
+
+def portfolio_frontier(decision: PortfolioDecision) -> FigureSpec:
+    """The same chart for a portfolio: each frontier point is one mix per workload, simulated as
+    a whole portfolio (pooled fleets, vendor commitments) on the optimiser's paths, beside the
+    portfolio with its strategies in force and the chosen mixes."""
+    points = decision.efficient
+    line = pd.DataFrame({"series": FRONTIER, "x": [p.exact.cvar95_usd for p in points],
+                         "y": [p.exact.mean_usd for p in points]}).sort_values("x", kind="stable")
+    marks = pd.DataFrame({"series": [AS_FILED, CHOSEN_MIXES],
+                          "x": [decision.in_force.cvar95_usd, decision.chosen.exact.cvar95_usd],
+                          "y": [decision.in_force.mean_usd, decision.chosen.exact.mean_usd],
+                          "text": [AS_FILED, CHOSEN_MIXES]})
+    styles = {FRONTIER: Style(ROLES["frontier"]),
+              CHOSEN_MIXES: Style(ROLES["chosen_mix"], marker="x"),
+              AS_FILED: Style(strategy_colours([AS_FILED])[AS_FILED], marker="diamond")}
+    return FigureSpec("portfolio_frontier", "line", "Expected NPV against CVaR95: the cheapest "
+                      "mixes per workload at each risk budget, and the portfolio as filed",
+                      Axis("CVaR95 of NPV ($)", "usd"), Axis("Expected NPV ($)", "usd"),
+                      pd.concat([line, marks], ignore_index=True), styles,
+                      notes=(f"{decision.paths:,} futures, seed {decision.seed}; each set of "
+                             "mixes simulated as a whole portfolio on the same futures.",))

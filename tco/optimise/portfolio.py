@@ -91,9 +91,13 @@ class PortfolioDecision:
 
 
 def load_choices(path: str) -> tuple[Portfolio, dict[str, list[str]]]:
-    """A portfolio file and each workload's own options: those its strategies' mixes name, in
+    """A portfolio file and each workload's own options (``loads_choices``)."""
+    return loads_choices(read_bounded(path))
+
+
+def loads_choices(text: str | bytes) -> tuple[Portfolio, dict[str, list[str]]]:
+    """Portfolio text and each workload's own options: those its strategies' mixes name, in
     the portfolio's option order (the portfolio keeps only the strategy in force)."""
-    text = read_bounded(path)
     pf = loads_portfolio(text)
     raw, _ = parse_document(text)
     named = {w: {o for s in (raw["workloads"][w].get("strategies") or {}).values()
@@ -220,5 +224,5 @@ def optimise_portfolio(pf: Portfolio, paths: int, seed: int, cvar_budget_usd: fl
         in_force=Costed.of(simulate_portfolio(pf, paths=paths, seed=seed).npv_usd))
 
 
-__all__ = ["PortfolioDecision", "PortfolioPoint", "candidate_costs", "load_choices",
+__all__ = ["PortfolioDecision", "PortfolioPoint", "candidate_costs", "load_choices", "loads_choices",
            "optimise_portfolio", "problems", "with_mixes", "words"]

@@ -19,6 +19,7 @@ from tco.format import usd
 from tco.load import Loaded as Scenario
 from tco.load import dumps, loads
 from tco.optimise.decide import Decision, optimise, with_strategy
+from tco.optimise.portfolio import PortfolioDecision
 from tco.ui import links, state
 from tco.ui.cache import RESULT_CACHE, Key, inputs_key
 from tco.ui.edits import editable_paths, nominal
@@ -48,7 +49,7 @@ def decision(scenario_yaml: str, paths: int, seed: int, comments: str, budget_us
     return optimise(sc, paths, seed, cvar_budget_usd=budget_usd, field=field)
 
 
-def figures_table(d: Decision) -> pd.DataFrame:
+def figures_table(d: Decision | PortfolioDecision) -> pd.DataFrame:
     """The chosen mix costed three ways, as text, in the glossary's words."""
     counted = {k: re.sub(r"(new )?futures", lambda m: f"{d.paths:,} {m[0]}",
                          glossary.entry(k).label) for k in ("recosted_same", "recosted_fresh")}

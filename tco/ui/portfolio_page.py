@@ -1,5 +1,6 @@
 """The page for a portfolio file: its NPV distribution, fan chart, cost per workload on both
-bases, vendor shares of CVaR95, and its CSV, workbook and deck downloads.
+bases, vendor shares of CVaR95, its CSV, workbook and deck downloads, and the optimiser's mix
+per workload on demand (``tco.ui.portfolio_decide``).
 
 Opened from the sidebar's portfolio choice or a portfolio upload; every number comes from
 ``tco.portfolio``. A bad upload shows one error line and keeps the previous file.
@@ -20,13 +21,16 @@ from tco.portfolio import loads_portfolio, simulate_portfolio
 from tco.portfolio.engine import PortfolioResult
 from tco.portfolio.outputs import SUMMARY_LABELS, deck, workbook
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
+from tco.ui.portfolio_decide import portfolio_decide
 from tco.ui.safe import escape_markdown
+from tco.ui.state import PATH_CHOICES
 
 NONE = ""
 METRICS = {"mean": "Expected NPV", "p95": "P95 NPV", "cvar95": "CVaR95 NPV",
            "pooling_saving_mean": "Pooling saving"}
 """The headline figures and their short labels (the full ones are their help text)."""
 PORTFOLIO_KEY = "portfolio"
+PATHS_KEY = "portfolio_paths"
 UPLOAD_KEY = "portfolio_upload"
 """Session state: (file name, YAML text) of the last valid portfolio upload."""
 
@@ -67,9 +71,11 @@ def portfolio_sidebar(folder: Path) -> bool:
     if stem == NONE and uploaded is None:
         return False
     text = uploaded[1] if stem == NONE and uploaded is not None else files[stem]
-    # The scenario view's paths and seed, or the defaults the command line uses.
-    portfolio_page(text, int(st.session_state.get("paths", DEFAULT_PATHS)),
-                   int(st.session_state.get("seed", DEFAULT_SEED)))
+    # Its own paths control: the scenario view's widget is not drawn here, so Streamlit drops
+    # its value; the default is the command line's.
+    paths = st.sidebar.select_slider("Paths", PATH_CHOICES, value=DEFAULT_PATHS, key=PATHS_KEY,
+                                     help="Simulated futures for the portfolio and its optimiser")
+    portfolio_page(text, int(paths), int(st.session_state.get("seed", DEFAULT_SEED)))
     return True
 
 
@@ -124,3 +130,4 @@ def portfolio_page(text: str, paths: int, seed: int) -> None:
                        key="portfolio_xlsx")
     c2.download_button("Slide deck (.pptx)", deck(result), file_name="portfolio.pptx",
                        key="portfolio_deck")
+    portfolio_decide(text, paths, seed)

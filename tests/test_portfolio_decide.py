@@ -1,0 +1,53 @@
+"""The portfolio page's Decide section through AppTest: nothing runs until asked; then the
+mixes, the costings and the frontier are what ``tco.optimise.portfolio`` computes on the same
+text, paths and seed; a budget below the least reachable is one error line."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tco.format import usd
+from tco.optimise.portfolio import loads_choices, optimise_portfolio
+from tco.ui.portfolio_decide import RUN_LABEL
+from tco.ui.safe import escape_markdown
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+SHIPPED = ROOT / "scenarios" / "portfolio-enterprise.yaml"
+PATHS, SEED = 1000, 7
+
+
+def opened() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.selectbox(key="portfolio").select("portfolio-enterprise").run()
+    at.select_slider(key="portfolio_paths").set_value(PATHS).run()
+    assert not at.exception
+    return at
+
+
+def test_the_optimiser_runs_only_when_asked_and_shows_what_the_library_computes() -> None:
+    at = opened()
+    assert len(at.get("plotly_chart")) == 1  # the fan chart only: nothing optimised yet
+    assert any(f"{PATHS:,} paths, seed {SEED}" in c.value for c in at.caption)
+    next(b for b in at.button if b.label == RUN_LABEL).click().run()
+    assert not at.exception and not at.error
+    pf, choices = loads_choices(SHIPPED.read_text(encoding="utf-8"))
+    d = optimise_portfolio(pf, PATHS, SEED, choices=choices, field="CVaR95 budget")
+    mixes = next(t.value for t in at.dataframe if "Chosen mix" in t.value.columns)
+    assert dict(zip(mixes["Workload"], mixes["Chosen mix"], strict=True)) == d.chosen.cards
+    costs = next(t.value for t in at.dataframe if "Costed by" in t.value.columns)
+    assert list(costs["Expected NPV ($)"]) == [usd(c.mean_usd) for c in (
+        d.chosen.linear, d.chosen.exact, d.fresh, d.in_force)]
+    assert list(costs["CVaR95 ($)"])[-1] == usd(d.in_force.cvar95_usd)
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_a_portfolio_budget_below_the_least_is_one_error_line() -> None:
+    at = opened()
+    at.number_input(key="portfolio_decide_budget_musd").set_value(0.01).run()
+    next(b for b in at.button if b.label == RUN_LABEL).click().run()
+    assert not at.exception
+    assert len(at.error) == 1
+    assert at.error[0].value.startswith(escape_markdown(
+        "CVaR95 budget: no mix meets $10.0k; the least reachable CVaR95 is $"))
