@@ -24,7 +24,9 @@ import tco.narrative as narrative
 import tco.prices as prices
 import tco.slides as slides
 import tco.triggers as triggers
+from tco.distributions import nominal
 from tco.export import edits, fiscal_years, provenance
+from tco.figures import capacity as capacity_figures
 from tco.figures import data, stories
 from tco.figures.pptx import add_chart, caption
 from tco.figures.spec import FigureSpec
@@ -277,6 +279,16 @@ def _capacity(prs, sc: Scenario) -> None:
                    bottom + 0.15, lead_pt=16, point_pt=13)
 
 
+def _throughput_latency(prs, sc: Scenario) -> None:
+    """One backup slide per self-hosted option: its throughput-latency chart (the Costs tab's),
+    at the workload's nominal request shape."""
+    shape = (float(nominal(sc.workload.input_tokens_per_request)),
+             float(nominal(sc.workload.output_tokens_per_request)))
+    for name, plan in sc.inputs.plans.items():
+        spec = capacity_figures.option_chart(name, plan, *shape)
+        _chart_slide(prs, spec, f"{BACKUP}: {spec.title}")
+
+
 def _comparison(prs, sc: Scenario, result: SimulationResult) -> None:
     table = result.summary()
     info = provenance(result)
@@ -389,6 +401,7 @@ def build_deck(sc: Scenario, result: SimulationResult, hedge: Hedge | None = Non
     for spec in specs[3:]:
         _chart_slide(prs, spec, f"{BACKUP}: {spec.title}")
     _capacity(prs, sc)
+    _throughput_latency(prs, sc)
     _comparison(prs, sc, result)
     _checks(prs, result)
     _appendix(prs, sc)
