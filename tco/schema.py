@@ -27,6 +27,8 @@ from tco.fields import (
     Months,
     NonNegative,
     Share,
+    Volatility,
+    positive,
 )
 from tco.options import Option
 from tco.options.api import ApiOption, Commitment
@@ -240,6 +242,11 @@ class Scenario(Model):
         None, gt=1e-6, le=1e6, description="US dollars per unit of the scenario's currency, which "
         "converts the catalogs' and defaults' US-dollar prices (cite it in a comment); left out, "
         "the ECB euro reference rates (python -m tco catalog currencies).")
+    fx_volatility_per_year: Volatility = Field(
+        0.0, description="Yearly volatility of the exchange rate, in a scenario whose currency is "
+        "not USD: a mean-preserving random walk, one per path shared by every option priced from "
+        "the US-dollar catalogs (their token or GPU-hour price index); 0 keeps the rate fixed. "
+        "Prices written in the scenario are in its currency and do not move with it.")
     start: str | None = Field(None, description="Calendar month of month 0, YYYY-MM; left out, the "
                               "month after the API price snapshot's date.")
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12, description="First month of the "
@@ -285,6 +292,10 @@ class Scenario(Model):
         if self.usd_per_currency_unit is not None and self.currency == "USD":
             raise FieldError("usd_per_currency_unit", "converts into another currency: set "
                              "currency too, or leave the rate out", absolute=True)
+        if self.currency == "USD" and "fx_volatility_per_year" in self.model_fields_set and \
+                positive(self.fx_volatility_per_year):
+            raise FieldError("fx_volatility_per_year", "moves the rate of another currency against "
+                             "the US dollar: set currency too, or leave it out", absolute=True)
         return self
 
     @field_validator("start")
