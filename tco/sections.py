@@ -55,6 +55,11 @@ DOCUMENTED = ConfigDict(json_schema_extra=with_rules)
 """The config of every section: descriptions with the bounds of their numbers (``with_rules``)."""
 
 
+COVERED = ("staff", "observability", "storage", "egress", "evaluation")
+"""Costs beyond tokens and GPUs that a FinOps review expects every strategy to carry (issue 24)."""
+Covered = Literal["staff", "observability", "storage", "egress", "evaluation"]
+
+
 class OtherCost(Model):
     """A named cost line of an option or a strategy (platform staff, observability, eval suite)."""
 
@@ -67,6 +72,9 @@ class OtherCost(Model):
                                       "serves ($ per 1M tokens).")
     setup_usd: NonNegative = Field(0.0, description="A named one-off cost in the owner's first month "
                                    "of use ($).")
+    covers: Covered | None = Field(None, description="Which cost a FinOps review looks for this line "
+                                   "covers (" + ", ".join(COVERED) + "); the verdict names those a "
+                                   "strategy has no line for.")
 
 
 OtherCosts = tuple[OtherCost, ...]

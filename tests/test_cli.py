@@ -10,6 +10,7 @@ import sys
 import pandas as pd
 import pytest
 
+import tco
 from tests.conftest import ROOT, SCENARIOS
 from tests.regen_golden import GOLDEN, golden_json
 
@@ -27,8 +28,9 @@ def test_golden_json(path) -> None:
     """Bit-for-bit numbers for the same seed; regenerate with tests/regen_golden.py."""
     got = golden_json(path)
     expected = json.loads((GOLDEN / f"{path.stem}.json").read_text())
+    taxed = {"after_tax"} if tco.load_scenario(path).tax is not None else set()
     assert set(got) == {"scenario", "paths", "seed", "strategies", "evpi_usd", "evppi", "currency",
-                        "version", "units"}
+                        "version", "units", *taxed}
     for name, row in got["strategies"].items():
         assert set(row) == KEYS
         for key in KEYS:
