@@ -216,7 +216,8 @@ def test_run_json_keeps_its_documented_keys(capsys) -> None:
 
 def test_catalog_prices_filter_by_provider_and_search(capsys) -> None:
     """--provider keeps one provider's models, --search the ids or names holding the text (any
-    case); each row has its per-1M-token prices and the snapshot's date."""
+    case); each row has its per-1M-token prices and the snapshot's date, or the date its prices
+    were last checked upstream where tco/data/prices_checked.csv records one."""
     from tco.cli import main
 
     assert main(["catalog", "prices", "--provider", "Anthropic", "--search", "SONNET", "--json"]) == 0
@@ -224,7 +225,7 @@ def test_catalog_prices_filter_by_provider_and_search(capsys) -> None:
     assert data["prices"] and data["as_of"] == "2026-11-09"
     for row in data["prices"]:
         assert row["provider"] == "anthropic" and "sonnet" in (row["model"] + row["name"]).lower()
-        assert row["as_of"] == "2026-11-09"
+        assert row["as_of"] == {"claude-sonnet-4-6": "2026-07-29"}.get(row["model"], "2026-11-09")
         assert {"input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok"} <= set(row)
     assert data["units"]["input_usd_per_mtok"] == "USD per 1M tokens"
     assert main(["catalog", "prices", "--search", "claude-sonnet-4-5"]) == 0
