@@ -155,6 +155,6 @@ def shown(taxed: AfterTax) -> pd.DataFrame:
     return pd.DataFrame({"Strategy": t["strategy"],
                          "Expected NPV": t["mean_npv_usd"].map(usd),
                          "Expected NPV after tax": t["mean_after_tax_npv_usd"].map(usd),
-                         "Tax shield (expected, present value)": t["mean_tax_shield_usd"].map(usd),
+                         "Tax shield (expected)": t["mean_tax_shield_usd"].map(usd),
                          "Deterministic NPV": t["deterministic_npv_usd"].map(usd),
                          "Deterministic NPV after tax": t["deterministic_after_tax_npv_usd"].map(usd)})
