@@ -30,7 +30,7 @@ from tco.draws import RNG_BLOCK_PATHS, U_EPSILON, draw_shocks, generator, inputs
 from tco.errors import ScenarioError
 from tco.portfolio.pooling import HOURS_PER_DAY, add_workload, commitment_bill, price_pool
 from tco.portfolio.spec import Portfolio
-from tco.portfolio.usage import evaluate, purge_stale_cache
+from tco.portfolio.usage import evaluate
 
 CHUNK_PATHS = 2 * RNG_BLOCK_PATHS
 """Paths per batch: each workload's monthly costs and hourly loads for a batch stay a few MB."""
@@ -205,7 +205,6 @@ def simulate_portfolio(pf: Portfolio, paths: int = 10_000, seed: int = 7,
     if not 0 <= seed <= 2**32 - 1:
         raise ScenarioError("seed", "must be a whole number between 0 and 4,294,967,295")
     runtime.configure()
-    purge_stale_cache()
     method = sampling or pf.sampling
     u = portfolio_uniforms(pf, seed, paths, method)
     names = list(pf.workloads)
