@@ -194,3 +194,12 @@ class ReleaseTrack(Model):
                                   "fallback.")
 
 
+class Tax(Model):
+    """An after-tax view: the tax shield of operating costs and of depreciation on bought GPUs."""
+
+    model_config = DOCUMENTED
+    rate: float = Field(ge=0.0, lt=1.0, description="Tax rate on profit that the costs reduce; "
+                        "cite the jurisdiction's rate.")
+    depreciation: Literal["straight_line", "macrs_5"] = Field(
+        "straight_line", description="How bought GPUs are depreciated for tax: straight_line over "
+        "the purchase's years, or macrs_5 (US MACRS 5-year property, half-year convention).")
