@@ -28,7 +28,7 @@ from tco.export import edits, fiscal_years, provenance
 from tco.figures import data, stories
 from tco.figures.pptx import add_chart, caption
 from tco.figures.spec import FigureSpec
-from tco.format import pct, usd
+from tco.format import capitalised, pct, usd
 from tco.glossary import as_percent, describe
 from tco.load import Loaded as Scenario
 from tco.model import evaluate
@@ -206,7 +206,7 @@ def _stresses(prs, sc: Scenario) -> None:
     for s in sc.stresses:
         frame = stress(sc, s.kind, s.on, s.month)
         impacts = dict(zip(frame["strategy"], frame["impact_usd"], strict=True))
-        rows.append([s.name, stress_story(sc, frame, s.kind, s.on, s.month),
+        rows.append([capitalised(s.name), stress_story(sc, frame, s.kind, s.on, s.month),
                      *(f"{usd(impacts[n])} ({pct(impacts[n] / b, 0)})" if b else usd(impacts[n])
                        for n, b in zip(names, frame["base_npv_usd"], strict=True))])
     weights = (2.3, 4.6, *([5.2 / len(names)] * len(names)))

@@ -17,7 +17,7 @@ import tco.glossary as glossary
 import tco.prices as prices
 import tco.risks as risks
 from tco.errors import ScenarioError
-from tco.format import pct, usd
+from tco.format import capitalised, pct, usd
 from tco.images import ImageExportUnavailable, browser_path
 from tco.optimise.information import value_of_information
 from tco.report import STALE_AFTER_DAYS, changed_inputs, price_basis
@@ -187,7 +187,8 @@ def stress_tab(view: View) -> None:
     if not view.stresses.empty:
         st.markdown("**The scenario's named stresses**")
         for name, rows in view.stresses.groupby("stress", sort=False):
-            st.markdown(f"**{escape_markdown(name)}**: {escape_markdown(rows['event_size'].iloc[0])}")
+            st.markdown(f"**{escape_markdown(capitalised(name))}**: "
+                        f"{escape_markdown(rows['event_size'].iloc[0])}")
             stress_rows(rows)
     st.markdown("**Force one event**")
     a, b, c = st.columns(3)
