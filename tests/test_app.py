@@ -283,6 +283,22 @@ def test_table_cells_become_edits_that_a_link_carries_exactly() -> None:
     assert dumps(apply_edits(base, back)) == dumps(apply_edits(base, edits))
 
 
+def test_wide_tables_wrap_instead_of_clipping() -> None:
+    """The tables whose last columns a grid clipped at 1280 px are static tables, which wrap: the
+    Overview's full numbers (strategies as columns, measures as rows, every measure there), the
+    break-even and the fleet tables with their 'Reading' and 'Regime'."""
+    path = ROOT / "scenarios" / "open-model-goes-closed.yaml"
+    at = app(scenario=path.stem, paths="1000")
+    (full,) = [t.value for t in at.table]
+    summary = tco.simulate(tco.load_scenario(path), paths=1000, seed=7).summary()
+    assert list(full.columns) == list(summary.index)
+    assert full.loc["Expected NPV ($)"].tolist() == [usd(v) for v in summary["mean"]]
+    assert len(full) == len(summary.columns)
+    open_tab(at, "Costs")
+    columns = {c for t in at.table for c in t.value.columns}
+    assert {"Reading", "Regime", "Break-even volume (requests per month)"} <= columns
+
+
 def test_the_assumptions_table_shows_fractions_in_percent_in_every_editable_column() -> None:
     """Growth is triangular(0, 0.03, 0.08) a month in the file: the table reads 0, 3 and 8 in its
     low, value and high columns with the unit '% per month', as the sidebar's slider does; a

@@ -102,6 +102,7 @@ def overview(view: View, key: Key) -> None:
                           help=glossary.describe("lock_in_premium").help)
     with st.expander("The verdict in one paragraph"):
         st.write(view.verdict)
-    st.dataframe(format_summary(table), hide_index=False)
+    # Strategies as columns and measures as rows: sixteen measures across would clip at 1280 px.
+    st.table(format_summary(table).T.rename_axis("Measure"))
     for warning in view.result.resolved.warnings:
         st.warning(glossary.humanize(warning, view.scenario.scenario))

@@ -88,7 +88,8 @@ def costs(view: View, key: Key) -> None:
     be = view.evaluation.break_even
     if view.has_break_even:
         show(figure(*key, "Break-even volume"), "fig_break_even")
-        st.dataframe(pd.DataFrame({
+        # Static tables wrap their cells, so the reading and the regime are never clipped.
+        st.table(pd.DataFrame({
             "Per-token option (API or host)": be["api_option"],
             "Self-hosted option": be["self_hosted_option"],
             "Break-even volume (requests per month)": be["break_even_requests_per_month"].map(
@@ -104,7 +105,7 @@ def costs(view: View, key: Key) -> None:
     if view.has_fleet:
         show(figure(*key, "GPU fleet"), "fig_fleet")
         plans = view.result.resolved.plans
-        st.dataframe(pd.DataFrame([{
+        st.table(pd.DataFrame([{
             "Option": name, "Replica": f"{p.gpus} x {p.gpu} ({p.precision})",
             "Layout": capacity.LAYOUT_NAMES[p.layout], "Max batch": p.max_batch,
             "Batch bound by": p.batch_bound,
@@ -114,7 +115,7 @@ def costs(view: View, key: Key) -> None:
         for name, p in plans.items():
             st.caption(f"{name}: {capacity.why(p)}")
             with st.expander(f"Replica sizes considered for {name}"):
-                st.dataframe(replica_table(p), hide_index=True)
+                st.table(replica_table(p), hide_index=True)
             with st.expander(f"Throughput and speed per user, and your own runs: {name}"):
                 capacity_panel.panel(name, p, sc.workload)
         st.caption("Capacity from a roofline model calibrated against MLPerf Inference v4.1/v5.1 and "
