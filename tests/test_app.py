@@ -283,6 +283,14 @@ def test_table_cells_become_edits_that_a_link_carries_exactly() -> None:
     assert dumps(apply_edits(base, back)) == dumps(apply_edits(base, edits))
 
 
+def test_stress_tables_name_their_units() -> None:
+    """Every money column of a stress table says it is in dollars, the share what it is of."""
+    at = open_tab(app(scenario="open-model-goes-closed", paths="1000"), "Stress tests")
+    headers = {c for t in at.table for c in [*t.value.columns, t.value.index.name]}
+    assert {"NPV impact ($)", "Impact (% of base)", "Base NPV ($)", "Stressed NPV ($)", "Why",
+            "Strategy"} == headers
+
+
 def test_wide_tables_wrap_instead_of_clipping() -> None:
     """The tables whose last columns a grid clipped at 1280 px are static tables, which wrap: the
     Overview's full numbers (strategies as columns, measures as rows, every measure there), the

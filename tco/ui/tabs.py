@@ -45,8 +45,8 @@ EDITING_TABS = ("Decide", "Compare", "Assumptions", "Export")
 """Left out when the page is embedded: they take inputs (a budget), edit inputs or make files; the
 embed shows results."""
 STRESS_COLUMNS = {"stress": "Stress", "event_size": "Event size", "strategy": "Strategy",
-                  "impact_usd": "Impact", "impact_share": "Impact (%)", "why": "Why",
-                  "base_npv_usd": "Base NPV", "stressed_npv_usd": "Stressed NPV"}
+                  "impact_usd": "NPV impact ($)", "impact_share": "Impact (% of base)", "why": "Why",
+                  "base_npv_usd": "Base NPV ($)", "stressed_npv_usd": "Stressed NPV ($)"}
 """A stress row's columns in the order the page shows them: the what and why before the NPVs."""
 
 
