@@ -290,6 +290,8 @@ def test_bar_labels_sit_above_whiskers_and_markers(result) -> None:
         marks = spec.frame[(spec.frame["x"] == name) & (spec.frame["series"] == data.DETERMINISTIC)]
         assert labels[name].text == row["text"]
         assert labels[name].y >= max(row["high"], row["y"], marks["y"].max())
+        # The diamond is centred on its value: the label's bottom clears its upper half.
+        assert labels[name].yshift >= figures.plotly.MARKER_SIZE_PX / 2
     assert all(t.text is None for t in fig.data if t.type == "bar")
 
 
