@@ -291,6 +291,17 @@ def test_stress_tables_name_their_units() -> None:
             "Strategy"} == headers
 
 
+def test_the_monthly_cost_chart_says_it_is_deterministic() -> None:
+    """The page's monthly bars are the nominal run's, the deck's the mean of the paths: each title
+    says which, so one title never covers two different charts."""
+    import json
+
+    at = open_tab(app(scenario="open-model-goes-closed", paths="1000"), "Costs")
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert "Monthly cost by line: api-only (deterministic: nominal inputs, no vendor events)" in titles
+    assert "Cumulative cost, deterministic (undiscounted)" in titles
+
+
 def test_wide_tables_wrap_instead_of_clipping() -> None:
     """The tables whose last columns a grid clipped at 1280 px are static tables, which wrap: the
     Overview's full numbers (strategies as columns, measures as rows, every measure there), the
