@@ -328,3 +328,15 @@ def test_no_cost_line_reads_as_a_strategy() -> None:
     close = [(name, c, s, round(delta_e(c, s), 1)) for name, c in colours for s in STRATEGY_PALETTE
              if delta_e(c, s) < MIN_DELTA_E]
     assert not close
+
+
+def test_bridge_steps_never_take_a_strategy_colour() -> None:
+    """The bridge's ends are the strategy's colour and its steps the bridge's own, drawn side by
+    side: every step colour is at least 16 (Delta E) from every strategy colour, more than the
+    palettes' usual 12, which let an orange step (14.6 from vermillion) pass for an end."""
+    from tco.figures.spec import ROLES, delta_e
+
+    close = [(role, s) for role in ("bridge_up", "bridge_down") for s in STRATEGY_PALETTE
+             if delta_e(ROLES[role], s) < 16]
+    assert not close
+

@@ -194,8 +194,8 @@ def _violin(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.
 
 
 def _waterfall(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
-    """Steps from the running total: rises in the reference grey's darker shade, falls in a
-    lighter one, the two ends in the series' colour; each step labelled outside its bar."""
+    """Steps from the running total: rises in a dark grey, falls in a pale blue (``ROLES``), the two
+    ends in the series' colour; each step labelled outside its bar."""
     fig.add_waterfall(x=rows["x"], y=rows["y"], measure=rows["measure"], name=name,
                       text=rows.get("text"), textposition="outside", cliponaxis=False,
                       showlegend=True, connector={"line": {"color": ROLES["reference"], "width": 1}},

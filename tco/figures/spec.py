@@ -40,8 +40,9 @@ ROLES = {
     "reference": "#7F7F7F",          # 'today' line, whiskers: context, not data
     "published_runs": "#B2182B",     # published benchmark runs on the throughput-latency chart
     "own_runs": "#01665E",           # the user's own benchmark runs on the same chart
-    "bridge_up": "#B35806",          # a bridge step that adds cost
-    "bridge_down": "#4393C3",        # a bridge step that takes cost off
+    "bridge_up": "#3B3B3B",          # a bridge step that adds cost: a dark grey, as no strategy
+                                     # is grey (an orange step met the orange strategies' ends)
+    "bridge_down": "#C6DBEF",        # a bridge step that takes cost off: pale, far from the blues
     "frontier": "#4B0082",           # the efficient frontier of mixes (Decide)
     "chosen_mix": "#00CED1",         # the optimiser's chosen mix on the same chart
 }
