@@ -110,7 +110,7 @@ def costs(view: View, key: Key) -> None:
             "Layout": capacity.LAYOUT_NAMES[p.layout], "Max batch": p.max_batch,
             "Batch bound by": p.batch_bound,
             "Output tokens/s per GPU": f"{p.output_tokens_per_s_per_gpu:,.0f}",
-            "Inter-token latency": f"{p.inter_token_ms:.0f} ms", "Regime": p.regime,
+            "Inter-token latency": f"{p.inter_token_ms:.0f} ms", "Regime": capacity.REGIME_NAMES[p.regime],
             "Weights": f"{p.weights_gb:,.0f} GB"} for name, p in plans.items()]), hide_index=True)
         for name, p in plans.items():
             st.caption(f"{name}: {capacity.why(p)}")
