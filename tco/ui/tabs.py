@@ -231,7 +231,8 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
                    disabled=[c for c in frame.columns if c not in edits.COLUMNS], column_config={
         "label": st.column_config.TextColumn("Input", width="medium"),
         "input": st.column_config.TextColumn("Path (for scenario authors)"),
-        "value": "Distribution or value", "unit": "Unit", "as_of": "As of", "warning": "Warning",
+        "value": st.column_config.TextColumn("Distribution or value", width="medium"),
+        "unit": st.column_config.TextColumn("Unit", width="medium"), "as_of": "As of", "warning": "Warning",
         "low": st.column_config.NumberColumn("Low (editable)", format="%.6g", help=LOW_HELP),
         "nominal": st.column_config.NumberColumn("Value (editable)", format="%.6g", help=NOMINAL_HELP),
         "high": st.column_config.NumberColumn("High (editable)", format="%.6g", help=HIGH_HELP),
