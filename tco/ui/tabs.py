@@ -6,6 +6,7 @@ Charts come by name from ``tco.ui.cache``; tables are formatted here for reading
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -265,8 +266,10 @@ tab opens at once."""
 def share_link() -> str:
     """The link that reopens the page as it is (scenario, edits, paths and seed)."""
     query = "&".join(f"{k}={v}" for k, v in st.query_params.items())
-    base_url = getattr(getattr(st, "context", None), "url", None) or ""
-    return f"{base_url.split('?')[0]}?{query}"
+    base_url = (getattr(getattr(st, "context", None), "url", None) or "").split("?")[0]
+    if base_url and urllib.parse.urlsplit(base_url).path == "":  # 'http://host/?...', as browsers write it
+        base_url += "/"
+    return f"{base_url}?{query}"
 
 
 def export_tab(view: View, key: Key, stem: str | None) -> None:
