@@ -176,8 +176,8 @@ def test_a_money_axis_takes_the_unit_of_its_top_tick(largest, expected) -> None:
     """The unit is the top tick's and the decimals are the step's: 940k x 1.05 head room = 987k,
     in about six steps of 164.5k rounded to 200k, tops out at $1.0M, which a thousands format
     would write '$1,000k'; 400k x 1.05 = 420k in steps of 100k tops out at 500k, thousands."""
-    from tco.figures.pptx import linear_scale, number_format
     from tco.figures.spec import Axis
+    from tco.figures.ticks import linear_scale, number_format
 
     assert number_format(Axis("NPV ($)", "usd"), [0.0, largest]) == expected
     if largest == 940_000.0:
@@ -189,7 +189,7 @@ def test_a_money_axis_takes_the_unit_of_its_top_tick(largest, expected) -> None:
 def test_the_deck_sets_the_ticks_its_format_was_chosen_for() -> None:
     """A money bar chart's value axis carries the scale of ``linear_scale``, so no renderer can pick
     ticks the format was not made for."""
-    from tco.figures.pptx import linear_scale, value_extent
+    from tco.figures.ticks import linear_scale, value_extent
 
     result = tco.simulate(mixed(), paths=200, seed=3)
     prs = Presentation()
@@ -204,8 +204,8 @@ def test_a_stacked_money_axis_is_scaled_on_the_stack_totals() -> None:
     single line reaches one."""
     import pandas as pd
 
-    from tco.figures.pptx import number_format, value_extent
     from tco.figures.spec import Axis, FigureSpec, Style
+    from tco.figures.ticks import number_format, value_extent
 
     frame = pd.DataFrame({"series": ["rent", "rent", "staff", "staff"], "x": [0, 1, 0, 1],
                           "y": [600_000.0, 500_000.0, 400_000.0, 300_000.0]})
