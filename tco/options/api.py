@@ -3,6 +3,7 @@ snapshot or the scenario, with an optional enterprise commitment and fine-tuning
 
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import Any, Literal
 
 import numpy as np
@@ -12,6 +13,7 @@ from tco.fields import MAX_HORIZON_MONTHS, FieldError, Model, NonNegative, Share
 from tco.options import tokens
 from tco.options.base import Control, OptionKind
 from tco.options.fine_tune import VendorFineTune
+from tco.options.rows import Row
 from tco.options.table import OptionInputs, Table
 from tco.options.tokens import TokenPrices
 from tco.sections import DOCUMENTED, History, OtherCosts
@@ -22,11 +24,10 @@ class Commitment(Model):
 
     model_config = DOCUMENTED
     usd_per_month: NonNegative = Field(description="Monthly minimum of an API commitment, owed for "
-                                       "its term even after an exit ($ per month).")
-    discount: Share = Field(0.0, description="Discount on list prices during the commitment's term "
-                            "(fraction 0-1).")
+                                       "its term even after an exit.")
+    discount: Share = Field(0.0, description="Discount on list prices during the commitment's term.")
     term_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS,
-                             description="Length of the commitment from month 0 (months).")
+                             description="Length of the commitment from month 0.")
 
 
 class ApiOption(TokenPrices):
@@ -65,15 +66,22 @@ def resolve(table: Table, name: str, o: ApiOption, sc: Any, plans: dict[str, Any
                                                            "price_multiplier", "traffic_share"))
 
 
+CommitRow = namedtuple("CommitRow", ["month_usd", "discount", "end"])
+"""A committed spend: ``month_usd`` owed each month before ``end`` (a month index; 0: none) while
+the strategy has signed it, against usage billed at (1 - ``discount``)."""
+
+COMMITMENT = Row(CommitRow, codes={"end": int})
+
+
 def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray],
          option: ApiOption, plan: None = None, profile: tuple[float, ...] | None = None) -> None:
     """Write row ``j`` of the kernel's option inputs: the request's token price (see
     ``tco.options.tokens.fill``) and the commitment."""
     tokens.fill(rows, j, get, w)
     if option.commitment is not None:
-        rows.commit_month_usd[j] = get("commitment.usd_per_month")
-        rows.commit_discount[j] = get("commitment.discount")
-        rows.commit_end[j] = option.commitment.term_months
+        rows.commitment.month_usd[j] = get("commitment.usd_per_month")
+        rows.commitment.discount[j] = get("commitment.discount")
+        rows.commitment.end[j] = option.commitment.term_months
 
 
 def scheduled(name: str, o: ApiOption, sc: Any, start: str, months: int) -> list[tuple[int, float, str]]:
@@ -93,7 +101,8 @@ def describe(o: ApiOption) -> str:
 
 KIND = OptionKind(
     name="api", label="API", one="an API", plural="API options", model=ApiOption,
-    billing="tokens", resolve=resolve, fill=fill, describe=describe, history="models", vendor=vendor,
+    billing="tokens", resolve=resolve, fill=fill, rows=("common", "commitment"), describe=describe,
+    history="models", vendor=vendor,
     product=lambda o: o.catalog, commitment=lambda o: o.commitment,
     controls=(Control("input_usd_per_mtok", "number", 1, 0, None, 0.05, "%.3f"),
               Control("output_usd_per_mtok", "number", 1, 0, None, 0.1, "%.3f")),

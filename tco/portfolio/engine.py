@@ -30,7 +30,7 @@ from tco.draws import RNG_BLOCK_PATHS, U_EPSILON, draw_shocks, generator, inputs
 from tco.errors import ScenarioError
 from tco.portfolio.pooling import HOURS_PER_DAY, add_workload, commitment_bill, price_pool
 from tco.portfolio.spec import Portfolio
-from tco.portfolio.usage import evaluate, purge_stale_cache
+from tco.portfolio.usage import evaluate
 
 CHUNK_PATHS = 2 * RNG_BLOCK_PATHS
 """Paths per batch: each workload's monthly costs and hourly loads for a batch stay a few MB."""
@@ -205,7 +205,6 @@ def simulate_portfolio(pf: Portfolio, paths: int = 10_000, seed: int = 7,
     if not 0 <= seed <= 2**32 - 1:
         raise ScenarioError("seed", "must be a whole number between 0 and 4,294,967,295")
     runtime.configure()
-    purge_stale_cache()
     method = sampling or pf.sampling
     u = portfolio_uniforms(pf, seed, paths, method)
     names = list(pf.workloads)
@@ -243,7 +242,7 @@ def simulate_portfolio(pf: Portfolio, paths: int = 10_000, seed: int = 7,
             r = use.rows
             for j, name in enumerate(sc.options):
                 if name in token_vendor and use.share[:, j].any():  # skip options it never uses
-                    usd = use.requests * use.share[:, j] * r.unit_usd[j][:, None] * use.index[:, j]
+                    usd = use.requests * use.share[:, j] * r.common.unit_usd[j][:, None] * use.index[:, j]
                     token_usd[token_vendor[name]] += usd
                     if token_vendor[name] in listed:
                         listed[token_vendor[name]][:, i] += usd
@@ -257,8 +256,8 @@ def simulate_portfolio(pf: Portfolio, paths: int = 10_000, seed: int = 7,
         for g, pool in zip(pf.pooling, pools, strict=True):
             j0 = list(first.options).index(g[0])
             rented, provisioned, top = (np.empty((n, months)) for _ in range(3))
-            price_pool(pool.need, float(r.min_replicas[j0]), float(r.gpus_per_replica[j0]),
-                       pool.reserved_gpus, bool(r.autoscale[j0]), rented, provisioned, top)
+            price_pool(pool.need, float(r.fleet.min_replicas[j0]), float(r.fleet.gpus_per_replica[j0]),
+                       pool.reserved_gpus, bool(r.fleet.autoscale[j0]), rented, provisioned, top)
             pooled = pool.reserved_usd + rented * pool.price_usd
             key = "+".join(g)
             pool.pooled_usd = pooled
@@ -318,15 +317,16 @@ def _add_to_pool(pool: _Pool, i: int, j: int, use, profile, hours: int) -> None:
     months = use.requests.shape[1]
     load = np.ascontiguousarray(use.requests * use.share[:, j])
     month = np.arange(months)
-    owed = (month >= r.reserved_start[j]) & (month < r.reserved_end[j]) & bool(use.signed[j])
-    reserved = np.where(owed, r.reserved_gpus[j], 0.0)
-    reserved_usd = np.where(owed[None, :], r.reserved_month_usd[j][:, None], 0.0)
-    price = np.ascontiguousarray(r.gpu_month_usd[j][:, None] * use.index[:, j])
+    owed = (month >= r.fleet.reserved_start[j]) & (month < r.fleet.reserved_end[j]) & bool(use.signed[j])
+    reserved = np.where(owed, r.fleet.reserved_gpus[j], 0.0)
+    reserved_usd = np.where(owed[None, :], r.fleet.reserved_month_usd[j][:, None], 0.0)
+    price = np.ascontiguousarray(r.fleet.gpu_month_usd[j][:, None] * use.index[:, j])
     use_hourly = profile is not None and hours > 1
     hourly = np.asarray(profile if use_hourly else np.ones(HOURS_PER_DAY), dtype=float)
     used = np.empty_like(load)
-    add_workload(load, r.peak[j], r.load_factor[j], np.ascontiguousarray(r.profile[j]),
-                 bool(r.autoscale[j]), float(r.min_replicas[j]), float(r.gpus_per_replica[j]),
+    f = r.fleet
+    add_workload(load, f.peak[j], f.load_factor[j], np.ascontiguousarray(f.profile[j]),
+                 bool(f.autoscale[j]), float(f.min_replicas[j]), float(f.gpus_per_replica[j]),
                  reserved, reserved_usd, price, hourly, use_hourly, pool.need,
                  pool.standalone_usd[:, i], pool.alone_replicas, used)
     pool.used_gpus[:, i] = used
