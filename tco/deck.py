@@ -31,8 +31,8 @@ from tco.figures import capacity as capacity_figures
 from tco.figures import data, stories
 from tco.figures.pptx import add_chart, caption
 from tco.figures.spec import FigureSpec
-from tco.format import pct, usd
-from tco.glossary import describe
+from tco.format import capitalised, pct, usd
+from tco.glossary import as_percent, describe
 from tco.load import Loaded as Scenario
 from tco.model import evaluate
 from tco.optimise.slide import add_decide_slide
@@ -212,7 +212,7 @@ def _stresses(prs, sc: Scenario) -> None:
     for s in sc.stresses:
         frame = stress(sc, s.kind, s.on, s.month)
         impacts = dict(zip(frame["strategy"], frame["impact_usd"], strict=True))
-        rows.append([s.name, stress_story(sc, frame, s.kind, s.on, s.month),
+        rows.append([capitalised(s.name), stress_story(sc, frame, s.kind, s.on, s.month),
                      *(f"{usd(impacts[n])} ({pct(impacts[n] / b, 0)})" if b else usd(impacts[n])
                        for n, b in zip(names, frame["base_npv_usd"], strict=True))])
     weights = (2.3, 4.6, *([5.2 / len(names)] * len(names)))
@@ -327,7 +327,8 @@ def _appendix(prs, sc: Scenario) -> None:
     """Every input by its label (never its path), value, unit, full source and as-of date."""
     frame = assumptions(sc)
     header = ["Input", "Value", "Unit", "Source", "As of"]
-    rows = [header, *([r.label, r.value, r.unit, r.source, r.as_of] for r in frame.itertuples())]
+    # Values of fractions read '20%' (report.describe), so their unit does too: '%', not 'fraction 0-1'.
+    rows = [header, *([r.label, r.value, as_percent(r.unit), r.source, r.as_of] for r in frame.itertuples())]
     weights = (3.6, 2.2, 1.5, 4.0, 0.93)
     pages = slides.rows_per_page(rows, weights, APPENDIX_PT, BODY_TOP_IN)
     for i, chunk in enumerate(pages):

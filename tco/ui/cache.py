@@ -157,8 +157,11 @@ FIGURES = {
     "Still on today's weights": lambda v: stories.still_on_weights(v.result),
     "Fine-tuning and upgrades": lambda v: stories.fine_tuning(v.result),
 }
+DETERMINISTIC_TITLE = " (deterministic: nominal inputs, no vendor events)"
 STRATEGY_FIGURES = {
-    "Monthly cost lines": lambda v, s: specs.cost_lines(v.evaluation.monthly, s, sc=v.scenario),
+    # The page's bars are the deterministic run's (the deck's are means): the title says which.
+    "Monthly cost lines": lambda v, s: specs.cost_lines(v.evaluation.monthly, s, DETERMINISTIC_TITLE,
+                                                        sc=v.scenario),
     "Tornado": lambda v, s: specs.tornado(v.tornado, s, scenario=v.scenario),
     "Global ranking": lambda v, s: specs.ranking(v.ranking, s, scenario=v.scenario),
 }
