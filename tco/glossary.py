@@ -159,6 +159,8 @@ GLOSSARY: dict[str, Entry] = {
     "options.*.licence.usd_per_month_above": Entry("Licence fee above threshold", _PER_MONTH),
     "strategies.*.portability": Entry("Portability", _FRACTION),
     "strategies.*.overhead_usd_per_month": Entry("Gateway and overhead", _PER_MONTH),
+    "strategies.*.list_price_discount": Entry("Negotiated discount off token prices (strategy)",
+                                              _FRACTION),
     "switching.engineer_weeks": Entry("Engineer-weeks per migration", "engineer-weeks"),
     "switching.usd_per_engineer_week": Entry("Engineer cost", "$ per engineer-week"),
     "switching.dual_running_months": Entry("Dual running", "months"),

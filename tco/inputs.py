@@ -123,7 +123,8 @@ def resolve(sc: Scenario, comments: dict[str, str] | None = None) -> Resolved:
     for name, option in sc.options.items():
         options.of(option).resolve(table, name, option, sc, plans, warnings)
     for name, strategy in sc.strategies.items():
-        table.fields(f"strategies.{name}", strategy, ("portability", "overhead_usd_per_month"))
+        table.fields(f"strategies.{name}", strategy, ("portability", "overhead_usd_per_month",
+                                                       "list_price_discount"))
     for prefix, owner in [(f"options.{n}", o) for n, o in sc.options.items()] + [
             (f"strategies.{n}", s) for n, s in sc.strategies.items()]:
         for k, cost in enumerate(owner.other_costs):

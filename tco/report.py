@@ -28,9 +28,13 @@ STALE_AFTER_DAYS = 90
 def price_basis(sc: Scenario) -> str:
     """Whether the token prices are list prices or negotiated ones, in one sentence."""
     discounts = negotiated(sc.inputs.params)
-    if not discounts:
+    deals = {name: sc.inputs.params[f"strategies.{name}.list_price_discount"].nominal
+             for name in sc.strategies
+             if sc.inputs.params[f"strategies.{name}.list_price_discount"].nominal > 0.0}
+    if not discounts and not deals:
         return "Token prices are list prices (no negotiated discount given)."
-    given = ", ".join(f"{name} {pct(share, 1)}" for name, share in discounts.items())
+    given = ", ".join([f"{name} {pct(share, 1)}" for name, share in discounts.items()]
+                      + [f"{pct(share, 1)} on every token price of {name}" for name, share in deals.items()])
     return f"Token prices less negotiated discounts off list prices: {given}; others at list prices."
 
 

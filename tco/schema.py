@@ -66,6 +66,10 @@ class Strategy(Model):
                                "strategy avoids.")
     overhead_usd_per_month: Money = Field(
         0.0, description="The strategy's own running overhead, such as a gateway.")
+    list_price_discount: Share = Field(
+        0.0, description="Negotiated discount off the token prices of every per-token option the "
+        "strategy uses, as an agreement across vendors or a marketplace's committed-use deal gives "
+        "(cite the contract); it multiplies with an option's own negotiated discount. Left out, 0.")
     other_costs: OtherCosts = Field((), description="Named costs the strategy pays every month, per "
                                     "million tokens served or once in month 0.")
 
@@ -418,31 +422,3 @@ SECTIONS = (Scenario, Workload, ApiOption, HostedOpenOption, SelfHostedOption, P
             Commitment, Reserved, FineTuning, ReleaseTrack, OwnedFineTune, VendorFineTune,
             decisions.Optimise, decisions.CommitmentTier, Tax)
 """Every model of the schema, for field-name hints in error messages."""
-
-SETTING_UNITS: dict[str, str] = {
-    "Scenario.usd_per_currency_unit": "$ per currency unit",
-    "Scenario.fiscal_year_start_month": "month of the year, 1 = January",
-    "Commitment.term_months": "months",
-    "CommitmentTier.usd_per_month": "$ per month",
-    "CommitmentTier.discount": "fraction 0-1",
-    "Correlation.rho": "rank correlation, -1 to 1",
-    "FineTuning.retrain_every_months": "months",
-    "Optimise.min_share": "fraction 0-1 of traffic",
-    "Optimise.max_share": "fraction 0-1 of traffic",
-    "Optimise.max_gpus": "GPUs",
-    "ReleaseTrack.next_release_month": "month, 0 = first",
-    "ReleaseTrack.cadence_months": "months",
-    "Reserved.gpus": "GPUs",
-    "Reserved.term_months": "months",
-    "Reserved.start_month": "month, 0 = first",
-    "Risk.max_events": "events",
-    "SelfHostedOption.gpus": "GPUs per replica",
-    "SelfHostedOption.min_replicas": "replicas",
-    "SelfHostedOption.max_inter_token_ms": "milliseconds",
-    "Strategy.mix": "fraction 0-1 of traffic",
-    "Stress.month": "month, 0 = first",
-    "Tax.rate": "fraction 0-1",
-    "Workload.hourly_profile": "load relative to the day's mean",
-}
-"""The units of numeric settings that are not sampled inputs (the glossary gives the inputs'),
-by ``Model.field``: declared here once, never in a field's description."""

@@ -89,7 +89,7 @@ def strategies(p, o, st, w, ev, xc, L, S, X, out, b, flags):  # pragma: no cover
                 j = st.relied[s, r]
                 if j < 0:
                     break
-                usd, kept = carry(p, s, j, t, o, L, S, X, out, book)
+                usd, kept = carry(p, s, j, t, o, st, L, S, X, out, book)
                 total += usd
                 capital += kept
             total = other_costs(p, s, t, total, w, xc, X, out, book)
