@@ -77,3 +77,13 @@ def quantity(x: float, unit: str = "", significant: int = 6) -> str:
 def plural(count: int, singular: str, many: str | None = None) -> str:
     """'1 price', '3 prices', '1 month', '5 months'."""
     return f"{count:,} {singular if count == 1 else (many or singular + 's')}"
+
+
+def capitalised(text: str) -> str:
+    """A name written in a scenario file as the start of a sentence, for titles and table cells:
+    'the host drops gpt-oss in month 6' -> 'The host drops gpt-oss in month 6'. A first word with
+    a digit, hyphen or capital ('gpt-oss', 'iPhone', 'API') is a name and stays as written."""
+    first = text.split(" ", 1)[0]
+    if first.isalpha() and first.islower():
+        return text[0].upper() + text[1:]
+    return text

@@ -38,6 +38,7 @@ import tco.hazards as hazards
 import tco.ledger as ledger
 import tco.options as options
 import tco.risks as risks
+from tco.format import pct
 from tco.load import Loaded, validate
 from tco.simulate import DEFAULT_SEED
 from tco.yamlio import to_dict
@@ -103,11 +104,12 @@ def refit(sc: Loaded, led: pd.DataFrame) -> Refit:
             continue
         found, size_field, sizes = fit
         if found is None or found.events == 0:
-            notes.append(f"{name}: kept at {risk['annual_probability']} a year (no event before the "
-                         "cut-off)")
+            kept = risk["annual_probability"]
+            notes.append(f"{name}: kept at {pct(kept, 1) if isinstance(kept, int | float) else kept} a "
+                         "year (no event before the cut-off)")
             continue
         p = float(found.probabilities()[0])
-        text = f"{name}: annual probability {p:.3f} ({found.events} events)"
+        text = f"{name}: annual probability {pct(p, 1)} ({found.events} events)"
         risk["annual_probability"] = p
         if size_field is not None and size_field in risk:
             size = _lognormal(sizes)

@@ -25,7 +25,8 @@ import tco.options as options
 from tco.errors import ScenarioError
 from tco.fields import MAX_SCENARIO_BYTES, FieldError
 from tco.inputs import Resolved, resolve
-from tco.schema import SECTIONS, SETTING_UNITS, Scenario
+from tco.schema import SECTIONS, Scenario
+from tco.sections import SETTING_UNITS
 from tco.yamlio import dumps as _dumps
 from tco.yamlio import parse_document, to_dict
 

@@ -223,7 +223,7 @@ def _run_rate(sc: Loaded, x: dict[str, np.ndarray], option: str, fallback: str |
     zeros = np.zeros((1, paths))
     plan = Strategies(mix_option=np.array([[j]]), mix_share=np.array([[1.0]]),
                       fallback=np.array([chain]), relied=np.array([[j, *chain]]), portability=zeros,
-                      overhead_usd=zeros)
+                      overhead_usd=zeros, price_factor=np.ones((1, paths)))
     result = kernel.run(sc, x, Shocks(paths), want_cost=True, plan=plan, months=1)
     return result.cost_usd[:, 0, 0].copy()
 

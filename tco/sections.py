@@ -55,6 +55,11 @@ DOCUMENTED = ConfigDict(json_schema_extra=with_rules)
 """The config of every section: descriptions with the bounds of their numbers (``with_rules``)."""
 
 
+COVERED = ("staff", "observability", "storage", "egress", "evaluation")
+"""Costs beyond tokens and GPUs that a FinOps review expects every strategy to carry (issue 24)."""
+Covered = Literal["staff", "observability", "storage", "egress", "evaluation"]
+
+
 class OtherCost(Model):
     """A named cost line of an option or a strategy (platform staff, observability, eval suite)."""
 
@@ -67,6 +72,9 @@ class OtherCost(Model):
                                       "serves.")
     setup_usd: NonNegative = Field(0.0, description="A named one-off cost in the owner's first month "
                                    "of use.")
+    covers: Covered | None = Field(None, description="Which cost a FinOps review looks for this line "
+                                   "covers (" + ", ".join(COVERED) + "); the verdict names those a "
+                                   "strategy has no line for.")
 
 
 OtherCosts = tuple[OtherCost, ...]
@@ -186,3 +194,40 @@ class ReleaseTrack(Model):
                                   "fallback.")
 
 
+class Tax(Model):
+    """An after-tax view: the tax shield of operating costs and of depreciation on bought GPUs."""
+
+    model_config = DOCUMENTED
+    rate: float = Field(ge=0.0, lt=1.0, description="Tax rate on profit that the costs reduce; "
+                        "cite the jurisdiction's rate.")
+    depreciation: Literal["straight_line", "macrs_5"] = Field(
+        "straight_line", description="How bought GPUs are depreciated for tax: straight_line over "
+        "the purchase's years, or macrs_5 (US MACRS 5-year property, half-year convention).")
+
+SETTING_UNITS: dict[str, str] = {
+    "Scenario.usd_per_currency_unit": "$ per currency unit",
+    "Scenario.fiscal_year_start_month": "month of the year, 1 = January",
+    "Commitment.term_months": "months",
+    "CommitmentTier.usd_per_month": "$ per month",
+    "CommitmentTier.discount": "fraction 0-1",
+    "Correlation.rho": "rank correlation, -1 to 1",
+    "FineTuning.retrain_every_months": "months",
+    "Optimise.min_share": "fraction 0-1 of traffic",
+    "Optimise.max_share": "fraction 0-1 of traffic",
+    "Optimise.max_gpus": "GPUs",
+    "ReleaseTrack.next_release_month": "month, 0 = first",
+    "ReleaseTrack.cadence_months": "months",
+    "Reserved.gpus": "GPUs",
+    "Reserved.term_months": "months",
+    "Reserved.start_month": "month, 0 = first",
+    "Risk.max_events": "events",
+    "SelfHostedOption.gpus": "GPUs per replica",
+    "SelfHostedOption.min_replicas": "replicas",
+    "SelfHostedOption.max_inter_token_ms": "milliseconds",
+    "Strategy.mix": "fraction 0-1 of traffic",
+    "Stress.month": "month, 0 = first",
+    "Tax.rate": "fraction 0-1",
+    "Workload.hourly_profile": "load relative to the day's mean",
+}
+"""The units of numeric settings that are not sampled inputs (the glossary gives the inputs'),
+by ``Model.field``: declared here once, never in a field's description."""

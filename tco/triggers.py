@@ -18,7 +18,7 @@ import pandas as pd
 import tco.glossary as glossary
 import tco.kernel as kernel
 from tco.draws import Shocks
-from tco.format import quantity
+from tco.format import capitalised, quantity
 from tco.load import Loaded
 from tco.model import nominal_inputs
 from tco.sensitivity import tornado
@@ -157,7 +157,7 @@ def event_triggers(sc: Loaded, result: SimulationResult) -> list[Trigger]:
             if gap + frame[best] - frame[runner] > 0:
                 flipped.append(month)
         if flipped:
-            out.append(Trigger(s.name, "not expected (a risk, not a plan)",
+            out.append(Trigger(capitalised(s.name), "not expected (a risk, not a plan)",
                                f"{_span(flipped, _months(sc.horizon_months))}: {runner} becomes "
                                "cheaper"))
     return out

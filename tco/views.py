@@ -39,10 +39,11 @@ option ``(options,)`` or a value per option and path ``(options, paths)``; a kin
 feature leaves that record's row at rest."""
 
 Strategies = namedtuple("Strategies", [
-    "mix_option", "mix_share", "fallback", "relied", "portability", "overhead_usd"])
+    "mix_option", "mix_share", "fallback", "relied", "portability", "overhead_usd", "price_factor"])
 """``mix_option``/``mix_share`` (strategies, entries), -1 padded; ``relied`` the mix then the
 fallback chain, deduplicated; ``fallback`` (strategies, chain) the chain in order, -1 padded;
-the rest (strategies, paths)."""
+the rest (strategies, paths): ``price_factor`` is 1 - the strategy's ``list_price_discount``,
+applied to every per-token bill of the strategy."""
 
 Extras = namedtuple("Extras", ["option", "strategy", "line", "month_usd", "mtok_usd", "setup_usd"])
 """Named ``other_costs``: one entry each, owned by an option (``option`` >= 0) or a strategy
@@ -181,7 +182,9 @@ def strategies(sc: Loaded, x: dict[str, np.ndarray], paths: int,
         *routes(list(sc.options), list(plans.values())),
         np.array([value(n, s, "portability") for n, s in plans.items()]).reshape(len(plans), paths),
         np.array([value(n, s, "overhead_usd_per_month") for n, s in plans.items()]
-                 ).reshape(len(plans), paths))
+                 ).reshape(len(plans), paths),
+        1.0 - np.array([value(n, s, "list_price_discount") for n, s in plans.items()]
+                       ).reshape(len(plans), paths))
 
 
 def events(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, paths: int) -> Events:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -267,11 +268,11 @@ def test_table_cells_become_edits_that_a_link_carries_exactly() -> None:
     base = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
     paths = list(table(base)["input"])
     row = {path: str(i) for i, path in enumerate(paths)}
-    edits, refused = apply_cells(base, {}, {
-        row["workload.growth_per_month"]: {"high": 0.0912345678901234},
-        row["workload.cached_input_share"]: {"low": 0.1},  # a fixed input becomes triangular
+    edits, refused = apply_cells(base, {}, {  # fractions are typed in percent, as the table shows them
+        row["workload.growth_per_month"]: {"high": 9.12345678901234},
+        row["workload.cached_input_share"]: {"low": 10.0},  # a fixed input becomes triangular
         row["workload.requests_per_month"]: {"nominal": 3e7},
-        row["workload.batchable_share"]: {"nominal": 7.0}}, paths)  # a share above 1: refused
+        row["workload.batchable_share"]: {"nominal": 700.0}}, paths)  # a share above 100%: refused
     assert [(p, v) for p, v, _ in refused] == [("workload.batchable_share", 7.0)]
     assert edits == {"workload.growth_per_month": {"triangular": [0.0, 0.03, 0.0912345678901]},
                      "workload.cached_input_share": {"triangular": [0.1, 0.3, 0.3]},
@@ -281,6 +282,65 @@ def test_table_cells_become_edits_that_a_link_carries_exactly() -> None:
                                      if k not in ("scenario", "paths", "seed")}, base, by_path(base))
     assert ignored == [] and back == edits
     assert dumps(apply_edits(base, back)) == dumps(apply_edits(base, edits))
+
+
+def test_stress_tables_name_their_units() -> None:
+    """Every money column of a stress table says it is in dollars, the share what it is of."""
+    at = open_tab(app(scenario="open-model-goes-closed", paths="1000"), "Stress tests")
+    headers = {c for t in at.table for c in [*t.value.columns, t.value.index.name]}
+    assert {"NPV impact ($)", "Impact (% of base)", "Base NPV ($)", "Stressed NPV ($)", "Why",
+            "Strategy"} == headers
+
+
+def test_the_monthly_cost_chart_says_it_is_deterministic() -> None:
+    """The page's monthly bars are the nominal run's, the deck's the mean of the paths: each title
+    says which, so one title never covers two different charts."""
+    import json
+
+    at = open_tab(app(scenario="open-model-goes-closed", paths="1000"), "Costs")
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert "Monthly cost by line: api-only (deterministic: nominal inputs, no vendor events)" in titles
+    assert "Cumulative cost, deterministic (undiscounted)" in titles
+
+
+def test_wide_tables_wrap_instead_of_clipping() -> None:
+    """The tables whose last columns a grid clipped at 1280 px are static tables, which wrap: the
+    Overview's full numbers (strategies as columns, measures as rows, every measure there), the
+    break-even and the fleet tables with their 'Reading' and 'Regime'."""
+    path = ROOT / "scenarios" / "open-model-goes-closed.yaml"
+    at = app(scenario=path.stem, paths="1000")
+    (full,) = [t.value for t in at.table]
+    summary = tco.simulate(tco.load_scenario(path), paths=1000, seed=7).summary()
+    assert list(full.columns) == list(summary.index)
+    assert full.loc["Expected NPV ($)"].tolist() == [usd(v) for v in summary["mean"]]
+    kinds = {f"events_{r.kind}" for r in tco.load_scenario(path).risks}
+    shown = [c for c in summary.columns if not c.startswith("events_") or c in kinds]
+    assert len(full) == len(shown) < len(summary.columns)  # no row for kinds it has no risk of
+    assert full.loc["P(cheapest)"].tolist() == [pct(v) for v in summary["p_cheapest"]]
+    assert full.loc["Licence change: events per path (mean)"].tolist() == [
+        f"{v:.2f}" for v in summary["events_licence_change"]]
+    open_tab(at, "Costs")
+    columns = {c for t in at.table for c in t.value.columns}
+    assert {"Reading", "Regime", "Break-even volume (requests per month)"} <= columns
+
+
+def test_the_assumptions_table_shows_fractions_in_percent_in_every_editable_column() -> None:
+    """Growth is triangular(0, 0.03, 0.08) a month in the file: the table reads 0, 3 and 8 in its
+    low, value and high columns with the unit '% per month', as the sidebar's slider does; a
+    dollar figure keeps its own unit and number."""
+    from tco.ui.edits import table
+
+    base = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    frame = table(base).set_index("input")
+    growth = frame.loc["workload.growth_per_month"]
+    assert (growth["low"], growth["nominal"], growth["high"], growth["unit"]) == (0.0, 3.0, 8.0,
+                                                                                 "% per month")
+    cached = frame.loc["workload.cached_input_share"]
+    assert (cached["nominal"], cached["unit"]) == (30.0, "%")
+    assert frame.loc["discount_rate_per_year", "unit"] == "% per year"
+    fte = frame.loc["options.llama-70b.usd_per_fte_year"]
+    assert (fte["nominal"], fte["unit"]) == (220_000, "$ per FTE-year")
+    assert not frame["unit"].str.startswith(("fraction", "probability")).any()
 
 
 def test_an_out_of_range_link_value_shows_the_rule_and_leaves_the_numbers() -> None:
@@ -366,6 +426,23 @@ def test_capacity_panel_alone() -> None:
     (chart,) = at.get("plotly_chart")
     assert "Throughput and speed per user: llama-8b" in chart.proto.spec
     assert len(at.get("file_uploader")) == 1
+
+
+def test_capacity_panel_shows_an_uploaded_run_before_and_after() -> None:
+    """An uploaded vllm bench serve result of the option's model at its request shape: the runs
+    table (before and after), no error, and the run on the chart beside the model's curve."""
+    run = {"date": "20261205-000000", "backend": "vllm", "model_id": "meta-llama/Llama-3.1-8B-Instruct",
+           "num_prompts": 100, "completed": 100, "failed": 0, "mean_ttft_ms": 50.0,
+           "total_input_tokens": 120000, "total_output_tokens": 30000, "output_throughput": 3000.0,
+           "mean_tpot_ms": 20.0}
+    at = AppTest.from_function(_capacity_panel_page, default_timeout=60).run()
+    (upload,) = at.get("file_uploader")
+    at.file_uploader(key=upload.key).set_value(("run.json", json.dumps(run).encode(), "application/json"))
+    at.run()
+    assert not at.exception and not at.error
+    assert len(at.dataframe) == 1
+    (chart,) = at.get("plotly_chart")
+    assert "your runs" in chart.proto.spec and "capacity model" in chart.proto.spec
 
 
 def test_compare_opens_on_the_edits_and_otherwise_asks() -> None:

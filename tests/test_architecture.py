@@ -44,7 +44,8 @@ LAYERS: list[tuple[str, ...]] = [
     # 9: figures
     ("tco.figures",),
     # 10: exports and deck
-    ("tco.export", "tco.excel", "tco.images", "tco.slides", "tco.deck", "tco.focus", "tco.optimise.slide"),
+    ("tco.export", "tco.excel", "tco.images", "tco.slides", "tco.deck", "tco.focus", "tco.optimise.slide",
+     "tco.portfolio.slides"),
     # 11: the edges: page and command line
     ("tco.ui", "tco.cli", "tco.__main__"),
 ]

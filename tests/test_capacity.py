@@ -276,3 +276,15 @@ def test_prompts_are_prefilled_in_whole_chunks() -> None:
             assert mean[0] < 0.8 * spread[0]
         else:
             assert mean[0] == pytest.approx(spread[0], rel=1e-9)
+
+
+def test_every_regime_has_a_readers_name_and_why_uses_it() -> None:
+    """'moe' is the code's short name: the page's fleet table and the plan's sentence say
+    'mixture of experts'."""
+    import tco.capacity as capacity
+
+    assert set(capacity.REGIME_NAMES) == set(capacity.REGIMES)
+    plan = capacity.plan(model="qwen3-235b-a22b", gpu="h200", precision="fp8", gpus=None,
+                         input_tokens=1000, output_tokens=300, max_inter_token_ms=50)
+    assert plan.regime == "moe"
+    assert "published mixture of experts points" in capacity.why(plan)

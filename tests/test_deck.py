@@ -11,6 +11,8 @@ from pptx.util import Inches, Pt
 import tco
 from tco import lines
 from tco.deck import build_deck, figure_specs
+from tco.distributions import nominal
+from tco.figures import capacity as capacity_figures
 from tco.figures import data
 from tco.figures.pptx import add_chart
 from tco.figures.spec import ROLES, strategy_colours
@@ -122,6 +124,12 @@ def test_appendix_labels_full_sources_and_readable_type(built) -> None:
     for slide in appendix:
         table = next(shape for shape in slide.shapes if shape.has_table)
         assert table.top + sum(row.height for row in table.table.rows) <= prs.slide_height
+    # A value written '20%' sits beside the unit '%', never 'fraction 0-1'.
+    rows = [[c.text for c in row.cells] for slide in appendix for shape in slide.shapes
+            if shape.has_table for row in list(shape.table.rows)[1:]]
+    growth = next(r for r in rows if r[0] == "Traffic growth")
+    assert growth[2] == "% per month" and "%" in growth[1]
+    assert not [r for r in rows if r[2].startswith(("fraction", "probability"))]
 
 
 def test_an_empty_figure_becomes_a_sentence_not_a_broken_chart() -> None:
@@ -155,3 +163,74 @@ def test_the_deck_tells_the_story_a_board_reads(output_dir) -> None:
     assert summary.count("\u2022") == 4 and f"Choose {best}" in summary and "The ask: " in summary
     digest = scenario_hash(sc)
     assert all(digest in s.notes_slide.notes_text_frame.text for s in prs.slides)
+
+
+def test_backup_has_each_self_hosted_options_throughput_latency_chart(built) -> None:
+    """One backup slide per self-hosted option with the Costs tab's chart: the model's curve and
+    the chosen operating point, whose tokens/s per GPU is the plan's own (what the costs use)."""
+    sc, _, prs = built
+    plans = sc.inputs.plans
+    assert plans, "both decks have a self-hosted option with a capacity plan"
+    by_title = {s.shapes.title.text: s for s in prs.slides if s.shapes.title is not None}
+    for name, plan in plans.items():
+        spec = capacity_figures.option_chart(name, plan, float(nominal(sc.workload.input_tokens_per_request)),
+                                             float(nominal(sc.workload.output_tokens_per_request)))
+        page = by_title[f"Backup: {spec.title}"]
+        chart = next(shape.chart for shape in page.shapes if shape.has_chart)
+        assert str(chart.chart_type).startswith("XY_SCATTER")
+        series = {s.name: s for plot in chart.plots for s in plot.series}
+        assert {capacity_figures.MODEL_CURVE, capacity_figures.CHOSEN} <= set(series)
+        assert next(iter(series[capacity_figures.CHOSEN].values)) == pytest.approx(
+            plan.output_tokens_per_s_per_gpu, rel=1e-9)
+
+
+@pytest.mark.parametrize(("largest", "expected"), [
+    (940_000.0, '"$"#,##0.0,,"M"'),   # a $1.0M top tick: never '$1,000k'
+    (-1_020_000.0, '"$"#,##0.0,,"M"'),  # a tornado's widest bar to the left
+    (400_000.0, '"$"#,##0,"k"'),       # top tick $500k: thousands read best
+    (50_000.0, '"$"#,##0,"k"'),
+    (5_000.0, '"$"#,##0'),             # '$6,000', not '$6k' with ticks of '$1k'
+    (3_000_000.0, '"$"#,##0,,"M"'),    # steps of $1M need no decimal
+    (2.5e8, '"$"#,##0,,"M"'),
+])
+def test_a_money_axis_takes_the_unit_of_its_top_tick(largest, expected) -> None:
+    """The unit is the top tick's and the decimals are the step's: 940k x 1.05 head room = 987k,
+    in about six steps of 164.5k rounded to 200k, tops out at $1.0M, which a thousands format
+    would write '$1,000k'; 400k x 1.05 = 420k in steps of 100k tops out at 500k, thousands."""
+    from tco.figures.spec import Axis
+    from tco.figures.ticks import linear_scale, number_format
+
+    assert number_format(Axis("NPV ($)", "usd"), [0.0, largest]) == expected
+    if largest == 940_000.0:
+        assert linear_scale([0.0, largest]) == pytest.approx((0.0, 1_000_000.0, 200_000.0))
+    if largest < 0:
+        assert linear_scale([0.0, largest]) == pytest.approx((-1_200_000.0, 0.0, 200_000.0))
+
+
+def test_the_deck_sets_the_ticks_its_format_was_chosen_for() -> None:
+    """A money bar chart's value axis carries the scale of ``linear_scale``, so no renderer can pick
+    ticks the format was not made for."""
+    from tco.figures.ticks import linear_scale, value_extent
+
+    result = tco.simulate(mixed(), paths=200, seed=3)
+    prs = Presentation()
+    spec = data.regret(result)
+    chart = add_chart(prs.slides.add_slide(prs.slide_layouts[6]), spec, 0, 0, Inches(8), Inches(5))
+    axis = chart.value_axis
+    assert (axis.minimum_scale, axis.maximum_scale, axis.major_unit) == linear_scale(value_extent(spec))
+
+
+def test_a_stacked_money_axis_is_scaled_on_the_stack_totals() -> None:
+    """Monthly cost lines of $600k and $400k stack to $1.0M: the axis unit is millions, though no
+    single line reaches one."""
+    import pandas as pd
+
+    from tco.figures.spec import Axis, FigureSpec, Style
+    from tco.figures.ticks import number_format, value_extent
+
+    frame = pd.DataFrame({"series": ["rent", "rent", "staff", "staff"], "x": [0, 1, 0, 1],
+                          "y": [600_000.0, 500_000.0, 400_000.0, 300_000.0]})
+    spec = FigureSpec("lines", "stacked_bar", "t", Axis("Month", "month"), Axis("Cost ($)", "usd"),
+                      frame, {"rent": Style("#000000"), "staff": Style("#111111")})
+    assert sorted(value_extent(spec)) == [0.0, 0.0, 800_000.0, 1_000_000.0]
+    assert number_format(spec.y, value_extent(spec)) == '"$"#,##0.0,,"M"'

@@ -6,7 +6,7 @@ import pytest
 
 from tco.model import evaluate
 from tco.report import price_basis
-from tests.conftest import PER_REQUEST_API, build, message, raw
+from tests.conftest import HOSTED, PER_REQUEST_API, build, message, raw
 
 ONE_API = raw()
 ONE_API["options"].pop("backup")
@@ -35,6 +35,36 @@ def test_the_discount_is_an_input_with_its_label() -> None:
     assert price_basis(sc) == ("Token prices less negotiated discounts off list prices: api 15.0%; "
                                "others at list prices.")
     assert price_basis(build(ONE_API)) == "Token prices are list prices (no negotiated discount given)."
+
+
+def test_a_strategy_wide_discount_scales_only_its_own_token_bills() -> None:
+    """A strategy's list_price_discount of 25% on top of the option's 20%: 72,000 x 0.8 x 0.75 =
+    $43,200; another strategy on the same option pays 0.8 x 72,000 = $57,600, untouched."""
+    data = raw(ONE_API)
+    data["strategies"]["deal"] = {"mix": {"api": 1.0}, "list_price_discount": 0.25}
+    sc = build(data, options__api__list_price_discount=0.2)
+    npv = evaluate(sc).npv_usd
+    assert npv["deal"] == pytest.approx(43_200, rel=1e-12)
+    assert npv["api-only"] == pytest.approx(57_600, rel=1e-12)
+    assert price_basis(sc) == ("Token prices less negotiated discounts off list prices: api 20.0%, "
+                               "25.0% on every token price of deal; others at list prices.")
+
+
+def test_a_strategy_wide_discount_leaves_a_fleet_at_its_price() -> None:
+    """The deal is on token prices: a self-hosted strategy's GPU bill is the same with and without
+    it, bit for bit, while the API strategy's falls by exactly the discount (72,000 x 0.7)."""
+    def scenario(discount: float):
+        data = raw()
+        data["options"]["hosted"] = dict(HOSTED)
+        data["strategies"]["self"] = {"mix": {"hosted": 1.0}}
+        for strategy in data["strategies"].values():
+            strategy["list_price_discount"] = discount
+        return evaluate(build(data)).npv_usd
+
+    listed, dealt = scenario(0.0), scenario(0.3)
+    assert dealt["self"] == listed["self"]
+    assert dealt["api-only"] == pytest.approx(0.7 * listed["api-only"], rel=1e-12)
+    assert listed["api-only"] == pytest.approx(72_000, rel=1e-12)
 
 
 def test_a_discount_above_one_is_refused() -> None:

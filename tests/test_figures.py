@@ -136,7 +136,7 @@ def test_tornado_and_ranking_show_glossary_labels(sc, result) -> None:
 
 
 def test_a_strategy_keeps_its_colour_across_figures(sc, ev, result) -> None:
-    expected = dict(zip(result.strategies, STRATEGY_PALETTE, strict=False))
+    expected = strategy_colours(result.strategies)
     specs = [data.npv_summary(result), data.cumulative_cost(ev), data.regret(result),
              data.fan_chart(result), data.portability(result.portability_value(), result.strategies),
              data.stress_impact(stress(sc, "exit", "api", 2), "exit")]
@@ -205,8 +205,39 @@ def test_every_spec_draws_as_a_plotly_figure() -> None:
     assert isinstance(figure, go.Figure) and len(figure.data) == 1
 
 
-def test_strategy_colours_follow_scenario_order() -> None:
-    assert strategy_colours(["b", "a"]) == {"b": STRATEGY_PALETTE[0], "a": STRATEGY_PALETTE[1]}
+def test_a_strategy_name_has_one_colour_in_every_shipped_scenario() -> None:
+    """One meaning per colour: 'self-host' (and every name shipped in several stories) is the same
+    colour wherever it appears, and the strategies of one scenario never share a colour."""
+    import yaml
+
+    seen: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        names = list(yaml.safe_load(path.read_text(encoding="utf-8")).get("strategies") or {})
+        colours = strategy_colours(names)
+        assert len(set(colours.values())) == len(names), path.stem
+        for name, colour in colours.items():
+            seen.setdefault(name, set()).add(colour)
+    shared = {name for name, colours in seen.items() if len(colours) > 1}
+    assert not shared, shared
+    assert {"self-host", "hybrid", "api-only", "hosted-then-own", "api"} <= set(seen)
+
+
+def test_strategy_colours_depend_on_names_not_order() -> None:
+    """Two names that want one slot: the first by name keeps it, the other takes the next free
+    slot, in whatever order the file lists them; a name alone always gets its own slot."""
+    from tco.figures.spec import _palette_slot
+
+    names = ["self-host", "api-only", "hybrid", "hosted-then-own"]
+    assert strategy_colours(names) == strategy_colours(names[::-1])
+    assert list(strategy_colours(names)) == names  # keyed in the scenario's order
+    alone = {name: strategy_colours([name])[name] for name in names}
+    assert alone == {name: STRATEGY_PALETTE[_palette_slot(name)] for name in names}
+    clash = next(f"s{i}" for i in range(100) if _palette_slot(f"s{i}") == _palette_slot("a"))
+    size = len(STRATEGY_PALETTE)
+    assert strategy_colours([clash, "a"]) == {
+        "a": STRATEGY_PALETTE[_palette_slot("a")], clash: STRATEGY_PALETTE[(_palette_slot("a") + 1) % size]}
+    many = strategy_colours([f"s{i}" for i in range(size)])
+    assert len(set(many.values())) == size  # eight strategies: eight colours
     empty = data.cost_lines(pd.DataFrame(columns=["strategy", "month", "line", "usd"]), "x")
     assert empty.frame.empty and figures.to_figure(empty).data == ()
 
@@ -259,6 +290,8 @@ def test_bar_labels_sit_above_whiskers_and_markers(result) -> None:
         marks = spec.frame[(spec.frame["x"] == name) & (spec.frame["series"] == data.DETERMINISTIC)]
         assert labels[name].text == row["text"]
         assert labels[name].y >= max(row["high"], row["y"], marks["y"].max())
+        # The diamond is centred on its value: the label's bottom clears its upper half.
+        assert labels[name].yshift >= figures.plotly.MARKER_SIZE_PX / 2
     assert all(t.text is None for t in fig.data if t.type == "bar")
 
 
@@ -295,3 +328,15 @@ def test_no_cost_line_reads_as_a_strategy() -> None:
     close = [(name, c, s, round(delta_e(c, s), 1)) for name, c in colours for s in STRATEGY_PALETTE
              if delta_e(c, s) < MIN_DELTA_E]
     assert not close
+
+
+def test_bridge_steps_never_take_a_strategy_colour() -> None:
+    """The bridge's ends are the strategy's colour and its steps the bridge's own, drawn side by
+    side: every step colour is at least 16 (Delta E) from every strategy colour, more than the
+    palettes' usual 12, which let an orange step (14.6 from vermillion) pass for an end."""
+    from tco.figures.spec import ROLES, delta_e
+
+    close = [(role, s) for role in ("bridge_up", "bridge_down") for s in STRATEGY_PALETTE
+             if delta_e(ROLES[role], s) < 16]
+    assert not close
+

@@ -45,3 +45,45 @@ def test_a_distribution_reads_as_words_with_named_parameters() -> None:
     assert describe(growth, "fraction per month") == "triangular (low 0%, mode 3%, high 8%)"
     rent = parse({"triangular": [1.99, 2.5, 3.5]})
     assert describe(rent, "$ per GPU-hour") == "triangular (low $1.99, mode $2.50, high $3.50)"
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("the host drops gpt-oss in month 6", "The host drops gpt-oss in month 6"),
+    ("open family goes closed in month 9", "Open family goes closed in month 9"),
+    ("Gemini exits in month 3", "Gemini exits in month 3"),        # already a sentence
+    ("gpt-oss is withdrawn in month 2", "gpt-oss is withdrawn in month 2"),  # a model name
+    ("API vendor exits in month 6", "API vendor exits in month 6"),
+    ("iPhone launch", "iPhone launch"),
+    ("", ""),
+])
+def test_a_stress_name_reads_as_the_start_of_a_sentence(name, shown) -> None:
+    from tco.format import capitalised
+
+    assert capitalised(name) == shown
+
+
+def test_every_shipped_stress_shows_capitalised_on_the_page_and_in_the_deck() -> None:
+    """The scenario files write 'the host drops gpt-oss in month 6'; the Stress tests tab's
+    headings and the deck's stress table start it with a capital, and the file keeps its name
+    (a sweep selects stresses by it)."""
+    import io
+
+    from pptx import Presentation
+
+    import tco
+    from tco.deck import build_deck
+    from tests.conftest import ROOT
+    from tests.test_app import app, open_tab
+
+    path = ROOT / "scenarios" / "partial-open-release.yaml"
+    sc = tco.load_scenario(path)
+    assert "the host drops gpt-oss in month 6" in [s.name for s in sc.stresses]
+    at = open_tab(app(scenario=path.stem, paths="1000"), "Stress tests")
+    headings = [m.value for m in at.markdown if m.value.startswith("**") and "month" in m.value]
+    assert any(h.startswith("**The host drops gpt-oss in month 6**") for h in headings), headings
+    assert not [h for h in headings if h[2].islower()]
+    prs = Presentation(io.BytesIO(build_deck(sc, tco.simulate(sc, paths=200, seed=1))))
+    cells = [row.cells[0].text for slide in prs.slides for shape in slide.shapes if shape.has_table
+             for row in shape.table.rows]
+    assert "The host drops gpt-oss in month 6" in cells
+    assert "the host drops gpt-oss in month 6" not in cells

@@ -143,10 +143,36 @@ def test_the_deck_renderer_draws_the_bridge_as_floating_bars() -> None:
     prs = Presentation()
     chart = add_chart(prs.slides.add_slide(prs.slide_layouts[6]), data.bridge(result),
                       0, 0, 6_000_000, 4_000_000)
-    base, step = (list(s.values) for s in chart.plots[0].series)
+    base, step, labels = (list(s.values) for s in chart.plots[0].series)
+    assert labels == [0.0] * 4  # zero-height: it only carries each bar's label above the bar
     amounts = narrative.bridge_rows(result)["amount_usd"].to_numpy()
     running = np.array([amounts[0], amounts[0] + amounts[1], amounts[:3].sum(), amounts[3]])
     tops = np.array(base) + np.array(step)
     for i in (1, 2):  # a relative step spans the running totals before and after it
         np.testing.assert_allclose(sorted([base[i], tops[i]]), sorted(running[i - 1:i + 1]), rtol=1e-12)
     assert tops[-1] == pytest.approx(amounts[3], rel=1e-12) and base[0] == base[-1] == 0.0
+
+
+def test_the_deck_bridge_reads_as_the_page_one() -> None:
+    """The base is unfilled (gridlines show through it), rises and falls take the page's bridge
+    colours, the ends the strategy's, and each bar carries its amount as the page writes it."""
+    from pptx import Presentation
+    from pptx.enum.dml import MSO_FILL
+
+    from tco.figures import data
+    from tco.figures.pptx import add_chart
+    from tco.figures.spec import ROLES, strategy_colours
+
+    result = tco.simulate(tco.load_scenario(SCENARIOS[0]), paths=PATHS, seed=SEED)
+    prs = Presentation()
+    chart = add_chart(prs.slides.add_slide(prs.slide_layouts[6]), data.bridge(result),
+                      0, 0, 6_000_000, 4_000_000)
+    base, step, labels = chart.plots[0].series
+    assert base.format.fill.type == MSO_FILL.BACKGROUND
+    rows = narrative.bridge_rows(result)
+    colours = [str(step.points[i].format.fill.fore_color.rgb) for i in (1, 2)]
+    assert colours == [(ROLES["bridge_up"] if v >= 0 else ROLES["bridge_down"]).lstrip("#")
+                       for v in rows["amount_usd"][1:3]]
+    strategy = strategy_colours(result.strategies)[rows["strategy"][0]].lstrip("#")
+    assert str(step.format.fill.fore_color.rgb) == strategy
+    assert [labels.points[i].data_label.text_frame.text for i in range(4)] == list(rows["text"])

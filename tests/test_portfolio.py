@@ -15,8 +15,9 @@ import tco.metrics as metrics
 from tco.cli import main
 from tco.errors import ScenarioError
 from tco.portfolio import load_portfolio, loads_portfolio, simulate_portfolio
-from tco.portfolio.outputs import csv_files, deck, workbook
+from tco.portfolio.outputs import csv_files, workbook
 from tco.portfolio.pooling import commitment_bill, on_demand_gpus, replicas
+from tco.portfolio.slides import deck
 from tco.portfolio.spec import validate_portfolio
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
 from tests.conftest import ROOT
@@ -298,3 +299,26 @@ def test_replayed_token_usage_is_what_the_kernel_billed() -> None:
     spend = sum(result.vendor_usd.values())
     np.testing.assert_allclose(spend, result.npv_usd, rtol=1e-12)
     assert result.vendor_table().set_index("vendor").loc["openai", "mean_usd"] == 0.0
+
+
+def test_the_portfolio_deck_reads_as_the_scenario_deck(shipped) -> None:
+    """Headings are the page's words with the currency, money is '$5.97M' as on the page (never
+    '5,971,478' under 'npv usd'), titles fit their box, and no table or text runs off a slide
+    (text heights from ``tco.slides``' glyph widths)."""
+    from pptx import Presentation
+
+    from tco.format import usd
+
+    prs = Presentation(io.BytesIO(deck(shipped)))
+    cells = [cell.text for slide in prs.slides for shape in slide.shapes if shape.has_table
+             for row in shape.table.rows for cell in row.cells]
+    assert "Measure" in cells and "NPV (USD)" in cells and "Share of CVaR95" in cells
+    assert usd(shipped.summary()["mean"]) in cells
+    assert not [c for c in cells if "_" in c or c.lower().startswith(("npv usd", "alone npv"))]
+    assert not [c for c in cells if c.replace(",", "").replace("-", "").isdigit() and len(c) > 4]
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            assert shape.top + shape.height <= prs.slide_height, slide.shapes.title.text
+            assert shape.left + shape.width <= prs.slide_width
+    charts = [shape.chart for slide in prs.slides for shape in slide.shapes if shape.has_chart]
+    assert len(charts) == 1 and charts[0].value_axis.tick_labels.number_format.startswith('"$"')

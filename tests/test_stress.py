@@ -52,3 +52,19 @@ def test_an_exit_says_where_the_traffic_goes_and_how_much_cheaper() -> None:
     assert frame.loc["api-only", "why"] == "cost falls by $22.8k: traffic moves to backup, 3x cheaper"
     assert frame.loc["backup-only", "why"] == "does not use api"
     assert set(frame["event_size"]) == {"api loses all its traffic"}
+
+
+def test_no_two_named_stresses_of_a_shipped_scenario_say_the_same_thing() -> None:
+    """A stress that repeats another (the licence of one family forced on two of its fleets
+    reaches all of them, the same fact) shows the reader one result twice under two names: each
+    shipped scenario's named stresses differ in their impact on some strategy."""
+    import tco
+    from tco.stress import named_stresses
+    from tests.conftest import ROOT
+
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        if path.stem.startswith("portfolio"):
+            continue
+        frame = named_stresses(tco.load_scenario(path))
+        impacts = [tuple(rows["impact_usd"].round(2)) for _, rows in frame.groupby("stress", sort=False)]
+        assert len(set(impacts)) == len(impacts), path.stem

@@ -72,7 +72,8 @@ __all__ = [
     "ACTIVATION_BYTES", "ALLREDUCE_BASE_US", "BATCH_BOUNDS", "BYTES_PER_VALUE", "CEILING",
     "DEFAULT_KV_CACHE_PRECISION", "DEFAULT_SERVING_ENGINE", "EFFICIENCY", "EXPLAIN_COLUMNS", "FIT_BOUNDS",
     "GPUS_PER_NODE", "HOP_US", "INTER_NODE_GB_PER_S", "KV_CACHE_PRECISIONS", "LAYOUTS", "LAYOUT_NAMES",
-    "MLA_ROPE_DIM", "PRECISIONS", "REGIMES", "REGIME_LOG_SD", "SERVING_ENGINES", "TENSOR_PARALLEL_SIZES",
+    "MLA_ROPE_DIM", "PRECISIONS", "REGIMES", "REGIME_LOG_SD", "REGIME_NAMES", "SERVING_ENGINES",
+    "TENSOR_PARALLEL_SIZES",
     "Candidate", "CapacityPlan", "Efficiency", "Replica", "allreduce_seconds", "attention_flops_per_token",
     "chunk_tokens", "compute_precision", "expert_gemm_rows", "expert_split", "explain",
     "kv_bytes_per_sequence", "kv_copies", "layouts", "mean_step_seconds", "plan", "regime", "replica",
@@ -84,6 +85,9 @@ DEFAULT_SERVING_ENGINE = "tensorrt-llm"
 """The engine with most published results in the catalog (TensorRT-LLM's perf overview)."""
 
 REGIMES = ("prefill-bound", "decode memory-bound", "decode compute-bound", "moe")
+REGIME_NAMES = {"prefill-bound": "prefill-bound", "decode memory-bound": "decode memory-bound",
+                "decode compute-bound": "decode compute-bound", "moe": "mixture of experts"}
+"""Each regime as a reader sees it ('moe' is the code's short name for mixtures of experts)."""
 
 FIT_BOUNDS = {
     "memory": (0.42, 0.84, "bandwidth shares measured per kernel in a 70B TP8 BF16 serving run on H100: "
@@ -236,4 +240,4 @@ def why(p: CapacityPlan) -> str:
     """One sentence: the chosen replica, why, what bounds its batch, and its throughput band."""
     low, high = p.throughput_band
     return (f"{p.why}; {p.output_tokens_per_s_per_gpu:,.0f} output tokens/s per GPU "
-            f"(P10-P90 {low:.2f}-{high:.2f}x, from published {p.regime} points).")
+            f"(P10-P90 {low:.2f}-{high:.2f}x, from published {REGIME_NAMES[p.regime]} points).")

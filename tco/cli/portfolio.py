@@ -19,7 +19,8 @@ from tco.cli.common import (
 from tco.errors import ScenarioError
 from tco.format import pct, usd
 from tco.portfolio import load_portfolio, simulate_portfolio
-from tco.portfolio.outputs import CSV_FILES, csv_files, deck, tables, workbook
+from tco.portfolio.outputs import CSV_FILES, csv_files, tables, workbook
+from tco.portfolio.slides import deck
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
 
 

@@ -129,9 +129,11 @@ def _bars(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.Da
     if above and text is not None:
         tops = spec.frame.assign(top=spec.frame[["y", *(["high"] if "high" in spec.frame else [])]]
                                  .max(axis=1)).groupby("x")["top"].max()
+        # A marker is drawn centred on its value: the label clears its upper half too.
+        shift = 4 + (MARKER_SIZE_PX // 2 + 2 if any(s.marker for s in spec.styles.values()) else 0)
         for x, label in zip(rows["x"], text, strict=True):
             fig.add_annotation(x=x, y=max(float(tops[x]), 0.0), text=label, showarrow=False,
-                               yanchor="bottom", yshift=4, font={"color": "#1B1B1B"})
+                               yanchor="bottom", yshift=shift, font={"color": "#1B1B1B"})
 
 
 def _hbar(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
@@ -192,8 +194,8 @@ def _violin(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.
 
 
 def _waterfall(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
-    """Steps from the running total: rises in the reference grey's darker shade, falls in a
-    lighter one, the two ends in the series' colour; each step labelled outside its bar."""
+    """Steps from the running total: rises in a dark grey, falls in a pale blue (``ROLES``), the two
+    ends in the series' colour; each step labelled outside its bar."""
     fig.add_waterfall(x=rows["x"], y=rows["y"], measure=rows["measure"], name=name,
                       text=rows.get("text"), textposition="outside", cliponaxis=False,
                       showlegend=True, connector={"line": {"color": ROLES["reference"], "width": 1}},

@@ -29,6 +29,7 @@ from pptx.util import Pt
 import tco.calendar as calendar
 from tco.figures.plotly import nice_step
 from tco.figures.spec import ROLES, Axis, FigureSpec, Style
+from tco.figures.ticks import linear_scale, number_format, value_extent
 
 HISTOGRAM_BINS = 40
 BAND_WIDTH_PT = 1.25
@@ -43,42 +44,6 @@ def rgb(hex_colour: str) -> RGBColor:
     return RGBColor.from_string(hex_colour.lstrip("#"))
 
 
-def number_format(axis: Axis, values: pd.Series | np.ndarray) -> str:
-    """Excel number format of an axis: '$1.2M', '$500k', '20M', whole GPUs, '38%'."""
-    finite = np.asarray(values, dtype=float)
-    finite = finite[np.isfinite(finite)]
-    largest = float(np.abs(finite).max()) if finite.size else 0.0
-    prefix = '"$"' if axis.format in ("usd", "usd_cents") else ""
-    if axis.format == "usd_cents":
-        return '"$"#,##0.00'
-    if axis.format == "share":
-        return "0%"
-    if axis.format in ("gpus", "month"):
-        return "0"
-    if axis.format not in ("usd", "count"):
-        return "General"
-    if axis.log:
-        # Decades from $10 to $1B share one axis: conditional sections pick each tick's unit.
-        # Excel allows two conditions, so the three units are the ones the data reaches.
-        # Decide on the whole decades the axis spans (``_fit``), not the data inside them.
-        positive = finite[finite > 0] if (finite > 0).any() else np.ones(1)
-        smallest = 10.0 ** math.floor(math.log10(positive.min()))
-        if 10.0 ** math.ceil(math.log10(positive.max())) >= 1e9 and smallest >= 1e3:
-            return f'[>=1000000000]{prefix}#,##0,,,"B";[>=1000000]{prefix}#,##0,,"M";{prefix}#,##0,"k"'
-        return f'[>=1000000]{prefix}#,##0,,"M";[>=1000]{prefix}#,##0,"k";{prefix}#,##0'
-    if largest >= 1e11:
-        return f'{prefix}#,##0,,,"B"'
-    if largest >= 1e9:
-        return f'{prefix}#,##0.0,,,"B"'
-    if largest >= 1e8:
-        return f'{prefix}#,##0,,"M"'  # ticks of $20M and up: no decimal needed
-    if largest >= 1e6:
-        return f'{prefix}#,##0.0,,"M"'
-    if largest >= 1e3:
-        return f'{prefix}#,##0,"k"'
-    return f"{prefix}#,##0"
-
-
 def caption(spec: FigureSpec) -> str:
     """What the deck's chart shows differently from the page, with the spec's own notes."""
     extra = {"fan": "Solid: median. Dashed: P5 and P95 of simulated paths (the page also shades P25 "
@@ -87,7 +52,7 @@ def caption(spec: FigureSpec) -> str:
     return " ".join((extra[spec.kind], *spec.notes) if spec.kind in extra else spec.notes)
 
 
-def _style_axis(axis, spec_axis: Axis, values, font_pt: int) -> None:
+def _style_axis(axis, spec_axis: Axis, values, font_pt: int, from_zero: bool = True) -> None:
     axis.has_title = True
     title = spec_axis.title
     if spec_axis.format == "month" and spec_axis.start:  # the chart's numbers stay month indices
@@ -97,8 +62,11 @@ def _style_axis(axis, spec_axis: Axis, values, font_pt: int) -> None:
     axis.axis_title.text_frame.paragraphs[0].font.bold = False
     axis.tick_labels.font.size = Pt(font_pt)
     if spec_axis.format != "category":
-        axis.tick_labels.number_format = number_format(spec_axis, values)
+        axis.tick_labels.number_format = number_format(spec_axis, values, from_zero)
         axis.tick_labels.number_format_is_linked = False
+    scale = linear_scale(values, from_zero) if spec_axis.format in ("usd", "count") else None
+    if scale is not None and not spec_axis.log:  # the ticks the format was chosen for
+        axis.minimum_scale, axis.maximum_scale, axis.major_unit = scale
     if spec_axis.format == "gpus" and len(values):
         axis.major_unit = nice_step(float(np.max(values)))
     if spec_axis.log:
@@ -114,8 +82,9 @@ def _finish(chart, spec: FigureSpec, x_values, y_values, font_pt: int) -> None:
     chart.legend.position = XL_LEGEND_POSITION.BOTTOM
     chart.legend.include_in_layout = False
     chart.legend.font.size = Pt(font_pt)
-    _style_axis(chart.category_axis, spec.x, x_values, font_pt)
-    _style_axis(chart.value_axis, spec.y, y_values, font_pt)
+    bars = spec.kind not in ("line", "fan")  # bars stand on zero; an XY chart's axes need not
+    _style_axis(chart.category_axis, spec.x, x_values, font_pt, from_zero=bars)
+    _style_axis(chart.value_axis, spec.y, y_values, font_pt, from_zero=bars)
     chart.value_axis.has_major_gridlines = True
     hidden = [i for i, s in enumerate(chart.plots[0].series) if not _in_legend(spec, s.name)]
     _hide_legend_entries(chart, hidden)
@@ -256,13 +225,9 @@ def _category_chart(shapes, spec: FigureSpec, box, font_pt: int):
                 label.text_frame.paragraphs[0].runs[0].font.size = Pt(font_pt)
                 label.position = (XL_LABEL_POSITION.INSIDE_BASE if inside
                                   else XL_LABEL_POSITION.OUTSIDE_END)
-    _finish(chart, spec, spec.frame["x"], spec.frame["y"], font_pt)
-    if "high" in spec.frame and spec.frame["high"].notna().any():
-        # LibreOffice scales the axis to the bars alone and would clip the P95 whiskers.
-        top = float(np.nanmax([spec.frame["high"].max(), spec.frame["y"].max()]))
-        if top > 0 and float(np.nanmin([spec.frame["low"].min(), spec.frame["y"].min()])) >= 0:
-            chart.value_axis.minimum_scale = 0.0
-            chart.value_axis.maximum_scale, chart.value_axis.major_unit = _nice_max(top)
+    # The value axis spans the whiskers too: LibreOffice would scale it to the bars alone and
+    # clip the P95 whiskers.
+    _finish(chart, spec, spec.frame["x"], value_extent(spec), font_pt)
     _overlay_markers(chart, spec.styles)
     if hbar:
         chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # labels left of bars
@@ -346,14 +311,6 @@ def _fit(axis, spec_axis: Axis, values: np.ndarray) -> None:
         axis.minimum_scale, axis.maximum_scale = 0.0, float(finite.max())
 
 
-def _nice_max(top: float) -> tuple[float, float]:
-    """A round axis maximum at or above ``top`` and its tick step (1, 2 or 5 times a power of 10)."""
-    raw = top / 6
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    return math.ceil(top / step) * step, step
-
-
 def _histogram(spec: FigureSpec) -> FigureSpec:
     """The violin's paths as a share of paths per NPV bin, one line per strategy."""
     values = spec.frame["y"].to_numpy(dtype=float)
@@ -369,7 +326,10 @@ def _histogram(spec: FigureSpec) -> FigureSpec:
 
 
 BASE = "_base"
-"""The hidden series a waterfall stands on in the deck (white, out of the legend)."""
+"""The hidden series a waterfall stands on in the deck (no fill, out of the legend)."""
+LABELS = "_labels"
+"""A zero-height series on top of each waterfall bar that carries its label, just above the bar
+(a stacked chart has no 'outside end' label position)."""
 
 
 def _floating_bars(spec: FigureSpec) -> FigureSpec:
@@ -387,9 +347,30 @@ def _floating_bars(spec: FigureSpec) -> FigureSpec:
             height.append(abs(float(y)))
             running += float(y)
     frame = pd.concat([pd.DataFrame({"series": BASE, "x": rows["x"], "y": base}),
-                       pd.DataFrame({"series": name, "x": rows["x"], "y": height})], ignore_index=True)
-    styles = {BASE: Style("#FFFFFF", in_legend=False), name: style}
+                       pd.DataFrame({"series": name, "x": rows["x"], "y": height}),
+                       pd.DataFrame({"series": LABELS, "x": rows["x"], "y": 0.0})], ignore_index=True)
+    styles = {BASE: Style("#FFFFFF", in_legend=False), name: style,
+              LABELS: Style("#FFFFFF", in_legend=False)}
     return FigureSpec(spec.name, "stacked_bar", spec.title, spec.x, spec.y, frame, styles, notes=spec.notes)
+
+
+def _style_bridge(chart, spec: FigureSpec, font_pt: int) -> None:
+    """The deck's waterfall read as the page's: the base it stands on unfilled (so gridlines show
+    through), rises and falls in their own colours, the ends in the strategy's, each bar labelled
+    above with its amount ('+$598k')."""
+    base, steps, labels = chart.plots[0].series
+    base.format.fill.background()
+    labels.format.fill.background()
+    _, _, rows = spec.series()[0]
+    for i, (y, measure, text) in enumerate(zip(rows["y"], rows["measure"], rows["text"], strict=True)):
+        if measure == "relative":
+            point = steps.points[i].format.fill
+            point.solid()
+            point.fore_color.rgb = rgb(ROLES["bridge_up"] if y >= 0 else ROLES["bridge_down"])
+        label = labels.points[i].data_label
+        label.text_frame.text = str(text)
+        label.text_frame.paragraphs[0].runs[0].font.size = Pt(font_pt)
+        label.position = XL_LABEL_POSITION.INSIDE_BASE
 
 
 def add_chart(slide, spec: FigureSpec, left: int, top: int, width: int, height: int,
@@ -409,7 +390,9 @@ def add_chart(slide, spec: FigureSpec, left: int, top: int, width: int, height: 
     if spec.kind == "violin":
         return _xy_chart(slide.shapes, _histogram(spec), box, font_pt)
     if spec.kind == "waterfall":
-        return _category_chart(slide.shapes, _floating_bars(spec), box, font_pt)
+        chart = _category_chart(slide.shapes, _floating_bars(spec), box, font_pt)
+        _style_bridge(chart, spec, font_pt)
+        return chart
     if spec.kind in ("line", "fan"):
         return _xy_chart(slide.shapes, spec, box, font_pt)
     return _category_chart(slide.shapes, spec, box, font_pt)

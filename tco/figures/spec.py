@@ -13,6 +13,7 @@ no colour means two things.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -21,7 +22,8 @@ import tco.lines as lines
 
 STRATEGY_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#6A3D9A",
                     "#5C4033")
-"""Okabe-Ito colour-blind-safe hues, then two dark ones: one colour per strategy in scenario order."""
+"""Okabe-Ito colour-blind-safe hues, then two dark ones: one colour per strategy, by its name
+(``strategy_colours``)."""
 OPTION_PALETTE = ("#1D3557", "#88CCEE", "#8C6D31", "#E76F51", "#5F0F40", "#A3B18A", "#264653",
                   "#F4A261", "#3A5A40")
 """Options (the break-even curves), never strategies: at least ``MIN_DELTA_E`` from every other
@@ -38,17 +40,36 @@ ROLES = {
     "reference": "#7F7F7F",          # 'today' line, whiskers: context, not data
     "published_runs": "#B2182B",     # published benchmark runs on the throughput-latency chart
     "own_runs": "#01665E",           # the user's own benchmark runs on the same chart
-    "bridge_up": "#B35806",          # a bridge step that adds cost
-    "bridge_down": "#4393C3",        # a bridge step that takes cost off
+    "bridge_up": "#3B3B3B",          # a bridge step that adds cost: a dark grey, as no strategy
+                                     # is grey (an orange step met the orange strategies' ends)
+    "bridge_down": "#C6DBEF",        # a bridge step that takes cost off: pale, far from the blues
     "frontier": "#4B0082",           # the efficient frontier of mixes (Decide)
     "chosen_mix": "#00CED1",         # the optimiser's chosen mix on the same chart
 }
 """Colours with one job each."""
 
 
+def _palette_slot(name: str) -> int:
+    """A strategy name's own slot in ``STRATEGY_PALETTE``: a hash that is the same in every process
+    (Python's ``hash`` of a string changes per process)."""
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % len(STRATEGY_PALETTE)
+
+
 def strategy_colours(strategies: list[str]) -> dict[str, str]:
-    """Colour of each strategy: its position in the scenario picks it from ``STRATEGY_PALETTE``."""
-    return {name: STRATEGY_PALETTE[i % len(STRATEGY_PALETTE)] for i, name in enumerate(strategies)}
+    """Colour of each strategy, chosen by its name, so that 'self-host' is the same colour in every
+    scenario, page and deck whatever its place in the file.
+
+    Each name has its own slot (``_palette_slot``); where two strategies of one scenario want the
+    same slot, the first by name keeps it and the other takes the next free one. The choice depends
+    only on the set of names, never on their order; beyond eight strategies colours repeat.
+    """
+    size, chosen = len(STRATEGY_PALETTE), {}
+    for name in sorted(strategies):
+        slot = _palette_slot(name)
+        free = [(slot + k) % size for k in range(size) if (slot + k) % size not in chosen.values()]
+        chosen[name] = free[0] if free else slot
+    return {name: STRATEGY_PALETTE[chosen[name]] for name in strategies}
 
 
 def option_colours(options: list[str]) -> dict[str, str]:

@@ -25,6 +25,14 @@ def bill(p, j, t, o, S, requests):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
+def priced(p, s, j, t, o, st, S, requests):  # pragma: no cover - compiled
+    """``bill`` as strategy s pays it: a per-token option's less the strategy's negotiated
+    discount (``st.price_factor``), a fleet's as it is."""
+    usd = bill(p, j, t, o, S, requests)
+    return usd * st.price_factor[s, p] if o.common.billing[j] == TOKENS else usd
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
 def fleet(p, j, load, f):  # pragma: no cover - compiled
     """Replicas for ``load`` requests a month on option j's fleet ``f`` (``Fleet``): (busiest
     hour, mean over the day's hours).
@@ -62,16 +70,17 @@ def on_demand_gpus(p, j, load, peak, reserved, f):  # pragma: no cover - compile
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
-def token_bill(p, s, j, t, o, L, S, X, out, b):  # pragma: no cover - compiled
+def token_bill(p, s, j, t, o, st, L, S, X, out, b):  # pragma: no cover - compiled
     """Cost of option j's share of strategy s's traffic in month t, billed per token.
 
-    Usage at list price x I(t) (times a vendor fine-tune's price factor while its service lasts);
+    Usage at list price x I(t) (times a vendor fine-tune's price factor while its service lasts,
+    and the strategy's (1 - list_price_discount));
     the part other options escalated to it on its own line. During a commitment's term the bill
     is max(commitment, (1 - discount) x usage), the excess over usage on its own line, and the
     whole commitment stranded in months the option carries none of the traffic.
     """
     share = X.share[j]
-    factor = o.tuning.price_factor[j, p] if t < S.ft_month[j] else 1.0
+    factor = (o.tuning.price_factor[j, p] if t < S.ft_month[j] else 1.0) * st.price_factor[s, p]
     usage = share * bill(p, j, t, o, S, X.requests[t]) * factor
     escalated_usage = X.escalated_in[j] * bill(p, j, t, o, S, X.requests[t]) * factor
     total = 0.0
@@ -151,9 +160,9 @@ def fleet_bill(p, s, j, t, o, L, S, X, out, b):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
-def carry(p, s, j, t, o, L, S, X, out, b):  # pragma: no cover - compiled
+def carry(p, s, j, t, o, st, L, S, X, out, b):  # pragma: no cover - compiled
     """Cost in month t of carrying ``X.share[j]`` of strategy s's traffic on option j: (cash
     cost, the part of it that the amortised view replaces), by the option's billing."""
     if o.common.billing[j] == TOKENS:
-        return token_bill(p, s, j, t, o, L, S, X, out, b), 0.0
+        return token_bill(p, s, j, t, o, st, L, S, X, out, b), 0.0
     return fleet_bill(p, s, j, t, o, L, S, X, out, b)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from tco.kernel.bills import bill
+from tco.kernel.bills import priced
 from tco.kernel.traffic import same_weights
 
 
@@ -27,7 +27,8 @@ def switching(p, s, t, dest, o, st, w, S, X, out, book):  # pragma: no cover - c
     Notes
     -----
     Dual running bills the part of the traffic that actually moves which runs on both options,
-    ``dual_running_share`` x traffic x ``dual_running_months`` x price: on a deprecation, of the
+    ``dual_running_share`` x traffic x ``dual_running_months`` x price (as the strategy pays it,
+    ``priced``): on a deprecation, of the
     option's own traffic at its price; on an exit, of the share the option carried just before
     (``share_before``), at the live fallback's price. The share multiplies the month's sum last,
     so a share of 1 gives the whole moving traffic's bill bit for bit. An exit to an
@@ -49,15 +50,15 @@ def switching(p, s, t, dest, o, st, w, S, X, out, book):  # pragma: no cover - c
             if carried > 0.0:
                 effort += S.migration_effort[j, t]
             dual += (w.dual_months[p] * carried) * (
-                S.migrations[j, t] * bill(p, j, t, o, S, X.requests[t]))
+                S.migrations[j, t] * priced(p, s, j, t, o, st, S, X.requests[t]))
         if S.exit_month[j] == t and carried > 0.0 and dest >= 0 and dest != j:
             moved_in = True
             effort += S.exit_effort[j] * effort_share(p, j, dest, o)
-            dual += (w.dual_months[p] * carried) * bill(p, dest, t, o, S, X.requests[t])
+            dual += (w.dual_months[p] * carried) * priced(p, s, dest, t, o, st, S, X.requests[t])
         if S.ft_month[j] == t and S.exit_month[j] > t and carried > 0.0 and dest >= 0 \
                 and dest != j and o.tuning.share[j, p] > 0.0:
             moved_in = True
             effort += S.ft_effort[j]
             moved = carried * o.tuning.share[j, p]
-            dual += (w.dual_months[p] * moved) * bill(p, dest, t, o, S, X.requests[t])
+            dual += (w.dual_months[p] * moved) * priced(p, s, dest, t, o, st, S, X.requests[t])
     return effort, dual * w.dual_share[p], moved_in

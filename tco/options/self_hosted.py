@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 
 import tco.catalog as catalog
 from tco.calibration import files as calibration_files
-from tco.capacity import CapacityPlan
+from tco.capacity import REGIME_NAMES, CapacityPlan
 from tco.distributions import Z_P90, Lognormal, nominal
 from tco.errors import ScenarioError
 from tco.fields import (
@@ -247,8 +247,9 @@ def resolve(table: Table, name: str, o: SelfHostedOption, sc: Any,
         spread = Lognormal(1.0, float(np.exp(Z_P90 * plan.throughput_log_sd)))
         table.add(f"{prefix}.throughput_factor", spread, None, "throughput_factor",
                   *(calibration_files.spread_source(plan) or (
-                      f"capacity model calibration: residual spread of published {plan.regime} points "
-                      f"(log-sd {plan.throughput_log_sd:.3f}); see python -m tco catalog benchmarks",
+                      "capacity model calibration: residual spread of published "
+                      f"{REGIME_NAMES[plan.regime]} points (log-sd {plan.throughput_log_sd:.3f}); "
+                      "see python -m tco catalog benchmarks",
                       published_as_of())))
 
 

@@ -1,7 +1,8 @@
-"""A portfolio run's tables with labels and units, as CSV files, a workbook and a slide deck.
+"""A portfolio run's tables with labels and units, as CSV files and a workbook.
 
 Every table is built once here (``tables``) and written by each format, so the CSVs, the
-workbook, the deck and the page show the same numbers under the same headings.
+workbook and the page show the same numbers under the same headings; the deck is
+``tco.portfolio.slides``, at the exports' layer.
 """
 
 from __future__ import annotations
@@ -63,55 +64,4 @@ def workbook(result: PortfolioResult) -> bytes:
                        "seed": result.seed, "sampling": result.sampling,
                        "workloads": ", ".join(result.workloads)}]).to_excel(
             writer, sheet_name="provenance", index=False)
-    return buffer.getvalue()
-
-
-def deck(result: PortfolioResult) -> bytes:
-    """A short PowerPoint deck: the NPV distribution, the fan chart, per-workload cost on both
-    bases, and vendor shares of CVaR95."""
-    from pptx import Presentation  # noqa: PLC0415 - python-pptx loads only for a deck
-    from pptx.chart.data import CategoryChartData  # noqa: PLC0415
-    from pptx.enum.chart import XL_CHART_TYPE  # noqa: PLC0415
-    from pptx.util import Inches, Pt  # noqa: PLC0415
-
-    prs = Presentation()
-    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
-    t = tables(result)
-    cur = result.portfolio.currency
-    title = prs.slides.add_slide(prs.slide_layouts[0])
-    title.shapes.title.text = result.portfolio.name
-    title.placeholders[1].text = (f"{len(result.workloads)} workloads, {result.paths:,} paths, "
-                                  f"seed {result.seed}; NPV in {cur}")
-
-    def table_slide(heading: str, frame: pd.DataFrame) -> None:
-        slide = prs.slides.add_slide(prs.slide_layouts[5])
-        slide.shapes.title.text = heading
-        rows, cols = frame.shape[0] + 1, frame.shape[1]
-        shape = slide.shapes.add_table(rows, cols, Inches(0.5), Inches(1.5), Inches(12.3),
-                                       Inches(0.4) * rows)
-        for c, name in enumerate(frame.columns):
-            shape.table.cell(0, c).text = str(name).replace("_", " ")
-        for r, row in enumerate(frame.itertuples(index=False), start=1):
-            for c, value in enumerate(row):
-                text = (f"{value:.1%}" if frame.columns[c] == "cvar95_share" else f"{value:,.0f}"
-                        if isinstance(value, float) else str(value))
-                cell = shape.table.cell(r, c)
-                cell.text = text
-                cell.text_frame.paragraphs[0].font.size = Pt(12)
-
-    table_slide("Portfolio NPV distribution", t["summary"])
-    slide = prs.slides.add_slide(prs.slide_layouts[5])
-    slide.shapes.title.text = f"Cumulative cost by month ({cur}): P5, median, P95"
-    chart = CategoryChartData()
-    chart.categories = [int(m) for m in t["fan"]["month"]]
-    for p in ("p5", "p50", "p95"):
-        chart.add_series(p.upper(), [float(v) for v in t["fan"][f"{p}_cumulative_usd"]])
-    slide.shapes.add_chart(XL_CHART_TYPE.LINE, Inches(0.5), Inches(1.4), Inches(12.3), Inches(5.8),
-                           chart)
-    table_slide("Cost per workload: usage and allocation bases (idle capacity its own line)",
-                t["workloads"])
-    table_slide("Vendor concentration: each vendor's share of CVaR95 (Euler contributions)",
-                t["vendors"])
-    buffer = io.BytesIO()
-    prs.save(buffer)
     return buffer.getvalue()

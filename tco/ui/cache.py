@@ -22,6 +22,7 @@ import tco._runtime as runtime
 import tco.excel as excel
 import tco.export as export
 import tco.prices as prices
+import tco.tax as tax
 from tco.budget import PAGE_MAX_CELLS
 from tco.engine import warm_up
 from tco.figures import data as specs
@@ -78,6 +79,11 @@ class View:
     @cached_property
     def tornado(self) -> pd.DataFrame:
         return tornado(self.scenario)
+
+    @cached_property
+    def after_tax(self) -> tax.AfterTax | None:
+        """NPV before and after tax where the scenario has a ``tax:`` section."""
+        return tax.of_scenario(self.result)
 
     @cached_property
     def ranking(self) -> pd.DataFrame:
@@ -151,8 +157,11 @@ FIGURES = {
     "Still on today's weights": lambda v: stories.still_on_weights(v.result),
     "Fine-tuning and upgrades": lambda v: stories.fine_tuning(v.result),
 }
+DETERMINISTIC_TITLE = " (deterministic: nominal inputs, no vendor events)"
 STRATEGY_FIGURES = {
-    "Monthly cost lines": lambda v, s: specs.cost_lines(v.evaluation.monthly, s, sc=v.scenario),
+    # The page's bars are the deterministic run's (the deck's are means): the title says which.
+    "Monthly cost lines": lambda v, s: specs.cost_lines(v.evaluation.monthly, s, DETERMINISTIC_TITLE,
+                                                        sc=v.scenario),
     "Tornado": lambda v, s: specs.tornado(v.tornado, s, scenario=v.scenario),
     "Global ranking": lambda v, s: specs.ranking(v.ranking, s, scenario=v.scenario),
 }

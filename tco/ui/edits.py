@@ -19,8 +19,10 @@ from typing import Any
 
 import pandas as pd
 
+import tco.glossary as glossary
 from tco.distributions import Z_P90
 from tco.errors import ScenarioError
+from tco.format import is_fraction
 from tco.load import Loaded as Scenario
 from tco.load import with_changes
 from tco.options.table import EDITED
@@ -209,29 +211,44 @@ def set_cell(base: Scenario, edits: Mapping[str, Edit], path: str, column: str, 
     return out
 
 
+def table_scale(sc: Scenario, path: str) -> float:
+    """Shown value / stored value of an input in the Assumptions table: 100 for fractions and
+    probabilities, which the table shows in percent as the sidebar and the exports do, else 1."""
+    return 100.0 if is_fraction(glossary.describe(path, sc).unit) else 1.0
+
+
 def apply_cells(base: Scenario, edits: Mapping[str, Edit], edited_rows: Mapping[str, Mapping[str, Any]],
                 paths: list[str]) -> tuple[dict[str, Edit], list[tuple[str, float, Exception]]]:
     """The edits after the Assumptions table's edited cells (the data editor's ``edited_rows``: row
-    number to {column: value}), and each cell refused with its path, value and reason."""
+    number to {column: value}, in the table's units: percent for fractions), and each cell refused
+    with its path, value in stored units and reason."""
     out, refused = dict(edits), []
     for row, cells in edited_rows.items():
         path = paths[int(row)]
+        scale = table_scale(base, path)
         for column, value in cells.items():
             if column not in COLUMNS or value is None:
                 continue
+            stored = float(value) / scale
             try:
-                out = set_cell(base, out, path, column, float(value))
+                out = set_cell(base, out, path, column, stored)
             except (ScenarioError, ValueError) as exc:
-                refused.append((path, float(value), exc))
+                refused.append((path, stored, exc))
     return out, refused
 
 
 def table(sc: Scenario) -> pd.DataFrame:
-    """The Assumptions table of ``sc`` with low and high beside the nominal value."""
+    """The Assumptions table of ``sc`` with low and high beside the nominal value, in the units the
+    ``unit`` column names: fractions in percent ('% per month'), so growth reads 3, not 0.03, in
+    all three editable columns."""
     frame = assumptions(sc)
+    scales = pd.Series([table_scale(sc, path) for path in frame["input"]], index=frame.index)
     ends = [low_high(sc, path) for path in frame["input"]]
     frame.insert(frame.columns.get_loc("nominal"), "low",
                  [math.nan if lo is None else lo for lo, _ in ends])  # blank where the input is fixed
     frame.insert(frame.columns.get_loc("nominal") + 1, "high",
                  [math.nan if hi is None else hi for _, hi in ends])
+    for column in COLUMNS:  # x100 rounded to the 12 digits an edit keeps: 3, not 3.0000000000000004
+        frame[column] = (frame[column] * scales).map(lambda v: v if math.isnan(v) else clean(v))
+    frame["unit"] = frame["unit"].map(glossary.as_percent)
     return frame

@@ -128,7 +128,8 @@ def history_tab(current: Scenario, paths: int, seed: int) -> None:
                f"with sources), as of {result.ledger_as_of}. Realised: every input at its nominal "
                "value, the window's events forced at their recorded sizes. P in a panel's title: "
                "the share of simulated paths with a lower NPV than the realised one.")
-    st.dataframe(realised_summary(result), hide_index=True)
+    # Static tables wrap their cells: a grid would clip the last columns at 1280 px.
+    st.table(realised_summary(result), hide_index=True)
     events = result.events.assign(applied=result.events["applied"].map({True: "yes", False: "no"}))
     st.markdown(f"**Events in the window** ({len(events)}, {int(result.events['applied'].sum())} applied)")
     if len(events):
@@ -137,7 +138,7 @@ def history_tab(current: Scenario, paths: int, seed: int) -> None:
     st.markdown("**Calibration against the ledger**")
     with st.spinner("Scoring rolling cohorts of the ledger's history (about 10 s the first time)..."):
         rows = calibration(*key)
-    st.dataframe(calibration_table(rows, brier()), hide_index=True)
+    st.table(calibration_table(rows, brier()), hide_index=True)
     st.caption("Each month from 2023-03 starts a cohort: every closed API model live then is one "
                "realised history of each API option (its price changes and retirements), the self-hosted "
                "options follow their open-weight families; each realised NPV is scored against the "
@@ -147,7 +148,7 @@ def history_tab(current: Scenario, paths: int, seed: int) -> None:
     with st.spinner("Refitting the risks and scoring the later cohorts..."):
         held = out_of_sample(*key)
     if held:
-        st.dataframe(out_of_sample_table(held), hide_index=True)
+        st.table(out_of_sample_table(held), hide_index=True)
         st.caption("The same realised histories (cohorts from the cut-off) scored twice: with the risks "
                    "as shipped, which were calibrated on the whole ledger, and with the ledger-backed "
                    "risks refitted on the events before the cut-off only. Refit: "

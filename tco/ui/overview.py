@@ -9,6 +9,7 @@ import streamlit as st
 
 import tco.glossary as glossary
 import tco.story as story
+import tco.tax as tax
 from tco.format import pct, usd
 from tco.ui.cache import Key, View, figure
 
@@ -40,19 +41,25 @@ def kpi_table(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def format_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """The summary table as text: money in dollars, probabilities in percent."""
+def format_summary(table: pd.DataFrame, kinds: set[str] | None = None) -> pd.DataFrame:
+    """The summary table as text: money in dollars, probabilities in percent, events per path;
+    with ``kinds``, only the event kinds the scenario has a risk of (the others are always 0)."""
     money_columns = ["deterministic_npv", "mean", "p5", "p50", "p95", "cvar95", "expected_regret",
                      "lock_in_premium", "se_mean", "se_p95", "switching_spend"]
+    shares = ("p_cheapest", "p_no_live_fallback")
     out = pd.DataFrame(index=table.index)
     for column in table.columns:
+        if column.startswith("events_") and kinds is not None and column.removeprefix("events_") not in kinds:
+            continue
         if column in money_columns:
             out[column] = table[column].map(usd)
-        elif column == "p_cheapest":
+        elif column in shares:
             out[column] = table[column].map(pct)
         else:
             out[column] = table[column].map(lambda v: f"{v:.2f}")
-    out.columns = [glossary.describe(c).text for c in out.columns]
+    # 'Price change: events per path', not '...: mean events per path (events per path)'.
+    out.columns = [f"{glossary.describe(c).label.split(':')[0]}: events per path (mean)"
+                   if c.startswith("events_") else glossary.describe(c).text for c in out.columns]
     out.index.name = "Strategy"
     return out
 
@@ -87,6 +94,10 @@ def overview(view: View, key: Key) -> None:
             fig.update_yaxes(title_text="")  # the title says NPV in $; the axis title met it
         column.plotly_chart(fig, key=chart_key, config={"displaylogo": False})
     st.markdown(money("\n".join(f"- {point}" for point in story.bullets(view.result))))
+    if view.after_tax is not None:
+        st.markdown(money(f"**NPV before and {tax.basis(view.after_tax)}** (the scenario's tax "
+                          "section; percentiles need per-path lines, so expected and deterministic only)"))
+        st.dataframe(tax.shown(view.after_tax), hide_index=True)
     with st.expander("What each strategy is"):
         st.markdown(money("\n".join(f"- **{name}**: {story.strategy_card(view.scenario, name)}"
                                      for name in view.scenario.strategies)))
@@ -102,6 +113,8 @@ def overview(view: View, key: Key) -> None:
                           help=glossary.describe("lock_in_premium").help)
     with st.expander("The verdict in one paragraph"):
         st.write(view.verdict)
-    st.dataframe(format_summary(table), hide_index=False)
+    # Strategies as columns and measures as rows: sixteen measures across would clip at 1280 px.
+    kinds = {risk.kind for risk in view.scenario.risks}
+    st.table(format_summary(table, kinds).T.rename_axis("Measure"))
     for warning in view.result.resolved.warnings:
         st.warning(glossary.humanize(warning, view.scenario.scenario))

@@ -15,11 +15,13 @@ import streamlit as st
 
 from tco.errors import ScenarioError
 from tco.fields import MAX_SCENARIO_BYTES
+from tco.figures.spec import ROLES
 from tco.format import pct, usd
 from tco.load import PORTFOLIO_PREFIX
 from tco.portfolio import loads_portfolio, simulate_portfolio
 from tco.portfolio.engine import PortfolioResult
-from tco.portfolio.outputs import SUMMARY_LABELS, deck, workbook
+from tco.portfolio.outputs import SUMMARY_LABELS, workbook
+from tco.portfolio.slides import deck
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
 from tco.ui.portfolio_decide import portfolio_decide
 from tco.ui.safe import escape_markdown
@@ -99,10 +101,14 @@ def portfolio_page(text: str, paths: int, seed: int) -> None:
                f"if each workload ran alone {usd(summary['standalone_mean'])}.")
     fan = result.fan()
     fig = go.Figure()
-    for p, name in (("p95", "P95"), ("p50", "Median"), ("p5", "P5")):
-        fig.add_scatter(x=fan["month"], y=fan[f"{p}_cumulative_usd"], name=name, mode="lines")
-    fig.update_layout(height=320, margin={"t": 30, "b": 30}, title="Cumulative cost",
-                      xaxis_title="Month", yaxis_title=f"Cumulative cost ({cur})")
+    # The portfolio is no strategy: one neutral dark, the median solid and P5 / P95 dashed, as
+    # in the deck (a red P5 read as a warning).
+    for p, name, dash in (("p95", "P95", "dash"), ("p50", "Median", "solid"), ("p5", "P5", "dash")):
+        fig.add_scatter(x=fan["month"], y=fan[f"{p}_cumulative_usd"], name=name, mode="lines",
+                        line={"color": ROLES["deterministic"], "dash": dash})
+    fig.update_layout(height=320, margin={"t": 30, "b": 30}, title="Cumulative cost, undiscounted",
+                      xaxis_title="Month", yaxis_title=f"Cumulative cost ({cur})",
+                      yaxis_tickformat="$~s" if cur == "USD" else "~s")
     st.plotly_chart(fig, key="portfolio_fan")
     st.subheader("Cost per workload")
     money = ["standalone_usd", "usage_basis_usd", "allocation_basis_usd"]

@@ -12,6 +12,7 @@ import streamlit as st
 
 import tco.glossary as glossary
 from tco.errors import ScenarioError
+from tco.format import quantity
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED  # one default for the page and the CLI
 from tco.ui import links
 from tco.ui.controls import by_path
@@ -139,8 +140,9 @@ def show_edit_errors() -> None:
 
 def _refused(base: Scenario, path: str, value: float, exc: Exception) -> None:
     rule = exc.rule if isinstance(exc, ScenarioError) and exc.field == path else str(exc)
+    label = glossary.describe(path, base)  # the value as the reader typed it: '700%', not '7'
     st.session_state.setdefault(ERRORS, []).append(
-        f"Not applied: {glossary.describe(path, base).label} = {value:,.6g}: {rule}")
+        f"Not applied: {label.label} = {quantity(value, label.unit)}: {rule}")
 
 
 def widget_changed(path: str) -> None:

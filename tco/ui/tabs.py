@@ -6,6 +6,7 @@ Charts come by name from ``tco.ui.cache``; tables are formatted here for reading
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -17,7 +18,7 @@ import tco.glossary as glossary
 import tco.prices as prices
 import tco.risks as risks
 from tco.errors import ScenarioError
-from tco.format import pct, usd
+from tco.format import capitalised, pct, usd
 from tco.images import ImageExportUnavailable, browser_path
 from tco.optimise.information import value_of_information
 from tco.report import STALE_AFTER_DAYS, changed_inputs, price_basis
@@ -45,8 +46,8 @@ EDITING_TABS = ("Decide", "Compare", "Assumptions", "Export")
 """Left out when the page is embedded: they take inputs (a budget), edit inputs or make files; the
 embed shows results."""
 STRESS_COLUMNS = {"stress": "Stress", "event_size": "Event size", "strategy": "Strategy",
-                  "impact_usd": "Impact", "impact_share": "Impact (%)", "why": "Why",
-                  "base_npv_usd": "Base NPV", "stressed_npv_usd": "Stressed NPV"}
+                  "impact_usd": "NPV impact ($)", "impact_share": "Impact (% of base)", "why": "Why",
+                  "base_npv_usd": "Base NPV ($)", "stressed_npv_usd": "Stressed NPV ($)"}
 """A stress row's columns in the order the page shows them: the what and why before the NPVs."""
 
 
@@ -88,7 +89,8 @@ def costs(view: View, key: Key) -> None:
     be = view.evaluation.break_even
     if view.has_break_even:
         show(figure(*key, "Break-even volume"), "fig_break_even")
-        st.dataframe(pd.DataFrame({
+        # Static tables wrap their cells, so the reading and the regime are never clipped.
+        st.table(pd.DataFrame({
             "Per-token option (API or host)": be["api_option"],
             "Self-hosted option": be["self_hosted_option"],
             "Break-even volume (requests per month)": be["break_even_requests_per_month"].map(
@@ -104,17 +106,17 @@ def costs(view: View, key: Key) -> None:
     if view.has_fleet:
         show(figure(*key, "GPU fleet"), "fig_fleet")
         plans = view.result.resolved.plans
-        st.dataframe(pd.DataFrame([{
+        st.table(pd.DataFrame([{
             "Option": name, "Replica": f"{p.gpus} x {p.gpu} ({p.precision})",
             "Layout": capacity.LAYOUT_NAMES[p.layout], "Max batch": p.max_batch,
             "Batch bound by": p.batch_bound,
             "Output tokens/s per GPU": f"{p.output_tokens_per_s_per_gpu:,.0f}",
-            "Inter-token latency": f"{p.inter_token_ms:.0f} ms", "Regime": p.regime,
+            "Inter-token latency": f"{p.inter_token_ms:.0f} ms", "Regime": capacity.REGIME_NAMES[p.regime],
             "Weights": f"{p.weights_gb:,.0f} GB"} for name, p in plans.items()]), hide_index=True)
         for name, p in plans.items():
             st.caption(f"{name}: {capacity.why(p)}")
             with st.expander(f"Replica sizes considered for {name}"):
-                st.dataframe(replica_table(p), hide_index=True)
+                st.table(replica_table(p), hide_index=True)
             with st.expander(f"Throughput and speed per user, and your own runs: {name}"):
                 capacity_panel.panel(name, p, sc.workload)
         st.caption("Capacity from a roofline model calibrated against MLPerf Inference v4.1/v5.1 and "
@@ -187,7 +189,8 @@ def stress_tab(view: View) -> None:
     if not view.stresses.empty:
         st.markdown("**The scenario's named stresses**")
         for name, rows in view.stresses.groupby("stress", sort=False):
-            st.markdown(f"**{escape_markdown(name)}**: {escape_markdown(rows['event_size'].iloc[0])}")
+            st.markdown(f"**{escape_markdown(capitalised(name))}**: "
+                        f"{escape_markdown(rows['event_size'].iloc[0])}")
             stress_rows(rows)
     st.markdown("**Force one event**")
     a, b, c = st.columns(3)
@@ -229,7 +232,8 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
                    disabled=[c for c in frame.columns if c not in edits.COLUMNS], column_config={
         "label": st.column_config.TextColumn("Input", width="medium"),
         "input": st.column_config.TextColumn("Path (for scenario authors)"),
-        "value": "Distribution or value", "unit": "Unit", "as_of": "As of", "warning": "Warning",
+        "value": st.column_config.TextColumn("Distribution or value", width="medium"),
+        "unit": st.column_config.TextColumn("Unit", width="medium"), "as_of": "As of", "warning": "Warning",
         "low": st.column_config.NumberColumn("Low (editable)", format="%.6g", help=LOW_HELP),
         "nominal": st.column_config.NumberColumn("Value (editable)", format="%.6g", help=NOMINAL_HELP),
         "high": st.column_config.NumberColumn("High (editable)", format="%.6g", help=HIGH_HELP),
@@ -262,8 +266,10 @@ tab opens at once."""
 def share_link() -> str:
     """The link that reopens the page as it is (scenario, edits, paths and seed)."""
     query = "&".join(f"{k}={v}" for k, v in st.query_params.items())
-    base_url = getattr(getattr(st, "context", None), "url", None) or ""
-    return f"{base_url.split('?')[0]}?{query}"
+    base_url = (getattr(getattr(st, "context", None), "url", None) or "").split("?")[0]
+    if base_url and urllib.parse.urlsplit(base_url).path == "":  # 'http://host/?...', as browsers write it
+        base_url += "/"
+    return f"{base_url}?{query}"
 
 
 def export_tab(view: View, key: Key, stem: str | None) -> None:
