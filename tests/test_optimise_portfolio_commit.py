@@ -80,3 +80,10 @@ def test_not_signing_removes_the_contract_and_a_tier_keeps_its_term() -> None:
     assert with_tier(pf, "anthropic", NOT_SIGNED).commitments == {}
     kept = with_tier(pf, "anthropic", 2).commitments["anthropic"]
     assert (kept.tier, kept.term_months, kept.tiers) == (2, MONTHS, pf.commitments["anthropic"].tiers)
+
+
+def test_the_sentence_names_the_tier_and_the_files() -> None:
+    pf = validate_portfolio(portfolio(2))
+    assert choose_tiers(pf, paths=4, seed=3).sentences() == [
+        "anthropic: tier 3 ($3.50k a month at 15% off); expected NPV $42.0k, CVaR95 $42.0k, "
+        "against $43.2k and $43.2k at the file's tier 1."]

@@ -7,7 +7,9 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from tco.format import usd
-from tco.optimise.portfolio import loads_choices, optimise_portfolio
+from tco.optimise.portfolio import loads_choices, optimise_portfolio, with_mixes
+from tco.optimise.portfolio_commit import choose_tiers
+from tco.ui.decide_tab import OWN_TEXT_CHARS
 from tco.ui.portfolio_decide import RUN_LABEL
 from tco.ui.safe import escape_markdown
 from tests.conftest import ROOT
@@ -41,6 +43,10 @@ def test_the_optimiser_runs_only_when_asked_and_shows_what_the_library_computes(
         d.chosen.linear, d.chosen.exact, d.fresh, d.in_force)]
     assert list(costs["CVaR95 ($)"])[-1] == usd(d.in_force.cvar95_usd)
     assert len(at.get("plotly_chart")) == 2
+    # The shipped file's Anthropic contract: its tier chosen with the mixes in force.
+    assert d.tiers == choose_tiers(with_mixes(pf, d.chosen.mixes), PATHS, SEED)
+    line = escape_markdown(d.tiers.sentences()[0], OWN_TEXT_CHARS)
+    assert line.startswith("anthropic: ") and any(line in m.value for m in at.markdown)
 
 
 def test_a_portfolio_budget_below_the_least_is_one_error_line() -> None:

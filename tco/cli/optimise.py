@@ -141,6 +141,11 @@ def _print_portfolio(decision: PortfolioDecision) -> None:
         f"{labels[1]} (seed {decision.seed}; pooled fleets, commitments)": chosen.exact,
         f"{labels[2]} (seed {decision.fresh_seed})": decision.fresh,
         f"the portfolio as filed (seed {decision.seed})": decision.in_force}))
+    if decision.tiers is not None:
+        say("Commitment tier per vendor, with these mixes in force (every level simulated as "
+            "the portfolio):")
+        for line in decision.tiers.sentences():
+            say(f"  {shown(line)}")
     say(f"Simulated as a portfolio, the expected NPV moved "
         f"{usd(chosen.exact.mean_usd - chosen.linear.mean_usd)} from the search's estimate: pooled "
         "fleets and the vendor commitments are not linear in the shares.")

@@ -28,6 +28,7 @@ from tco.load import read_bounded
 from tco.optimise import lp, p95
 from tco.optimise.decide import FRONTIER_BUDGETS, Costed, budget_field, efficient
 from tco.optimise.paths import fresh_seed, with_strategies
+from tco.optimise.portfolio_commit import TierChoice, choose_tiers
 from tco.optimise.problem import PAIR_SHARES, Problem, card, fixed_costs, pair_mixes
 from tco.portfolio import Portfolio, loads_portfolio, simulate_portfolio
 from tco.schema import Strategy
@@ -71,6 +72,9 @@ class PortfolioDecision:
     frontier: list[PortfolioPoint]
     in_force: Costed
     """The portfolio with its own strategies in force, simulated on the same paths."""
+    tiers: TierChoice | None = None
+    """The commitment tier per vendor with the chosen mixes in force (``choose_tiers``; within
+    the budget when it is on CVaR95); None when the portfolio has no commitments."""
 
     @property
     def fresh_seed(self) -> int:
@@ -87,7 +91,8 @@ class PortfolioDecision:
                 "chosen": self.chosen.to_json(), "out_of_sample": self.fresh.to_json(),
                 "frontier": [p.to_json() for p in self.frontier],
                 "efficient": [self.frontier.index(p) for p in self.efficient],
-                "in_force": self.in_force.to_json()}
+                "in_force": self.in_force.to_json(),
+                "commitment_tiers": None if self.tiers is None else self.tiers.to_json()}
 
 
 def load_choices(path: str) -> tuple[Portfolio, dict[str, list[str]]]:
@@ -177,7 +182,8 @@ def optimise_portfolio(pf: Portfolio, paths: int, seed: int, cvar_budget_usd: fl
                        ) -> PortfolioDecision:
     """The cheapest mixes per workload whose portfolio CVaR95 (or P95) stays within the budget
     (none: the cheapest), the frontier of ``budgets`` CVaR95 budgets, each re-costed by
-    simulating the whole portfolio; the chosen mixes also on a fresh seed."""
+    simulating the whole portfolio; the chosen mixes also on a fresh seed, and the commitment
+    tier per vendor with them in force."""
     if cvar_budget_usd is not None and p95_budget_usd is not None:
         raise ScenarioError("--p95-budget", "give a CVaR95 budget or a P95 budget, not both")
     metric = "cvar95" if cvar_budget_usd is not None else "p95" if p95_budget_usd is not None else "none"
@@ -215,8 +221,11 @@ def optimise_portfolio(pf: Portfolio, paths: int, seed: int, cvar_budget_usd: fl
         frontier.append(PortfolioPoint(mixes, _cards(pf, mixes),
                                        Costed(point.mean_usd, point.cvar_usd, point.p95_usd),
                                        exact(mixes), point.cvar_usd))
+    # The tier is a bet on the vendor's pooled usage, so it is chosen after the mixes, on them.
+    tiers = (choose_tiers(with_mixes(pf, chosen), paths, seed,
+                          budget if metric == "cvar95" else None) if pf.commitments else None)
     return PortfolioDecision(
-        portfolio=pf, paths=paths, seed=seed, metric=metric, budget_usd=budget,
+        portfolio=pf, paths=paths, seed=seed, metric=metric, budget_usd=budget, tiers=tiers,
         chosen=PortfolioPoint(chosen, _cards(pf, chosen),
                               Costed(solution.mean_usd, solution.cvar_usd, solution.p95_usd),
                               exact(chosen), budget),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from tco.format import pct, usd
 from tco.optimise.commit import cheapest
 from tco.optimise.decide import Costed
 from tco.portfolio import Portfolio, simulate_portfolio
@@ -32,10 +33,28 @@ class TierChoice:
     portfolio: Portfolio
     tiers: dict[str, int]
     costed: dict[str, list[Costed]]
+    filed: dict[str, int]
+    """The tier in force in the file, by vendor."""
 
     def to_json(self) -> dict:
-        return {"tiers": dict(self.tiers),
+        return {"tiers": dict(self.tiers), "filed": dict(self.filed),
                 "levels": {v: [c.to_json() for c in cs] for v, cs in self.costed.items()}}
+
+    def sentences(self) -> list[str]:
+        """One sentence per vendor: the level chosen and its expected NPV against the file's."""
+        out = []
+        for vendor, k in self.tiers.items():
+            costs, filed = self.costed[vendor], self.filed[vendor]
+            if k == NOT_SIGNED:
+                level = "do not sign"
+            else:
+                tier = self.portfolio.commitments[vendor].tiers[k - 1]
+                level = (f"tier {k} ({usd(tier.usd_per_month)} a month at "
+                         f"{pct(tier.discount)} off)")
+            out.append(f"{vendor}: {level}; expected NPV {usd(costs[k].mean_usd)}, CVaR95 "
+                       f"{usd(costs[k].cvar95_usd)}, against {usd(costs[filed].mean_usd)} and "
+                       f"{usd(costs[filed].cvar95_usd)} at the file's tier {filed}.")
+        return out
 
 
 def with_tier(pf: Portfolio, vendor: str, tier: int) -> Portfolio:
@@ -63,7 +82,7 @@ def choose_tiers(pf: Portfolio, paths: int, seed: int, budget_usd: float | None 
         best = cheapest([(c.mean_usd, c.cvar95_usd) for c in costed[vendor]], budget_usd)
         tiers[vendor] = contract.tier if best is None else best
         current = with_tier(current, vendor, tiers[vendor])
-    return TierChoice(current, tiers, costed)
+    return TierChoice(current, tiers, costed, {v: c.tier for v, c in pf.commitments.items()})
 
 
 __all__ = ["NOT_SIGNED", "TierChoice", "choose_tiers", "with_tier"]

@@ -90,6 +90,9 @@ def portfolio_decide(text: str, paths: int, seed: int) -> None:
         return
     st.dataframe(mix_table(d), hide_index=True, key="portfolio_decide_mixes")
     st.dataframe(costed_table(d), hide_index=True, key="portfolio_decide_costs")
+    if d.tiers is not None:
+        st.markdown("**Commitment tier per vendor**, with these mixes in force: "
+                    + " ".join(escape_markdown(line, OWN_TEXT_CHARS) for line in d.tiers.sentences()))
     st.caption(figures_help() + " The search's estimate sums the workloads' own costs; the "
                "portfolio's pooled fleets and commitments are not linear in the shares.")
     st.plotly_chart(to_figure(portfolio_frontier(d)), key="fig_portfolio_frontier",
