@@ -15,10 +15,12 @@ import tco.metrics as metrics
 from tco.cli import main
 from tco.errors import ScenarioError
 from tco.portfolio import load_portfolio, loads_portfolio, simulate_portfolio
+from tco.portfolio.engine import pools_by_gpu
 from tco.portfolio.outputs import csv_files, deck, workbook
 from tco.portfolio.pooling import commitment_bill, on_demand_gpus, price_gpu_type, replicas
 from tco.portfolio.spec import validate_portfolio
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
+from tco.yamlio import parse_document
 from tests.conftest import ROOT
 
 SHIPPED = ROOT / "scenarios" / "portfolio-enterprise.yaml"
@@ -149,6 +151,36 @@ def test_one_pool_prices_as_its_own_fleet() -> None:
         expected = on_demand_gpus(replicas(need[0], 1.0), 2.0, np.array([[3.0]]), autoscale)
         assert rented[0, 0, 0] == expected[0, 0]
         assert top[0, 0, 0] == 4.0
+
+
+def test_reserved_gpus_of_two_models_on_one_gpu_type_serve_each_other() -> None:
+    """Two self-hosted models on H200s, each reserving 4 GPUs, carry the shipped bot (peak by day)
+    and nightly summarisation (peak by night): their replicas cannot pool (different weights),
+    but the 8 reserved H200s serve either model's replicas hour by hour. So the fleets never cost
+    more than each workload's own fleet against its own reservation on any path, and less on
+    most (the other model's reservation idles at each one's peak); both bases still add up."""
+    raw, _ = parse_document(SHIPPED.read_bytes())
+    reserved = {"gpus": 4, "usd_per_gpu_hour": 2.5, "term_months": 36}
+    raw["options"]["llama"]["reserved"] = dict(reserved)
+    raw["options"]["qwen"] = {**copy.deepcopy(raw["options"]["llama"]), "model": "qwen3-32b",
+                              "reserved": dict(reserved)}
+    raw["risks"] = [r for r in raw["risks"] if r["kind"] != "licence_change"]
+    raw["stresses"] = []
+    bot, nightly = raw["workloads"]["support-bot"], raw["workloads"]["batch-summarisation"]
+    bot["strategies"] = {"own": {"mix": {"llama": 1.0}, "fallback": "haiku", "portability": 0.5}}
+    bot["strategy"] = "own"
+    nightly["strategies"] = {"own": {"mix": {"qwen": 1.0}, "fallback": "haiku", "portability": 0.5}}
+    nightly["strategy"] = "own"
+    raw["workloads"] = {"support-bot": bot, "batch-summarisation": nightly}
+    raw.pop("commitments")
+    pf = validate_portfolio(raw)
+    assert pools_by_gpu(pf) == {"h200": (0, 1)}
+    result = simulate_portfolio(pf, paths=PATHS, seed=9)
+    assert np.all(result.pooling_saving_usd >= 0.0)
+    assert np.mean(result.pooling_saving_usd > 0.0) > 0.5
+    np.testing.assert_allclose(result.usage_basis_usd.sum(axis=1), result.npv_usd, rtol=1e-10)
+    np.testing.assert_allclose(result.allocation_basis_usd.sum(axis=1) + result.idle_usd,
+                               result.npv_usd, rtol=1e-10)
 
 
 def test_flat_profiles_pool_to_the_standalone_sum() -> None:

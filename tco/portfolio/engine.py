@@ -27,6 +27,7 @@ import pandas as pd
 import tco._runtime as runtime
 import tco.metrics as metrics
 import tco.options as options
+import tco.views as views
 from tco.draws import RNG_BLOCK_PATHS, U_EPSILON, Shocks, draw_shocks, generator, inputs_from_uniforms
 from tco.errors import ScenarioError
 from tco.load import Loaded
@@ -94,14 +95,19 @@ def exact_row_sums(parts: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _Pool:
-    """One pool's running sums over workloads for a batch: (paths, months[, hours])."""
+    """One pool's running sums over workloads for a batch of paths."""
 
     options: tuple[str, ...]
     need: np.ndarray
+    """(paths, months, hours) replicas' worth of load each hour, every workload's together."""
     reserved_gpus: np.ndarray
+    """(paths, months) reserved GPUs in force, every signing workload's together."""
     reserved_usd: np.ndarray
+    """(paths, months) what those reservations cost."""
     standalone_usd: np.ndarray
-    """(paths, workloads, months) each workload's own fleet cost on the pool's options."""
+    """(paths, months) the workloads' own fleets on the pool's options, summed over workloads."""
+    standalone_npv_usd: np.ndarray
+    """(paths, workloads) NPV of each workload's own fleet on the pool's options."""
     used_gpus: np.ndarray
     """(paths, workloads, months) GPUs each workload's average load keeps busy at target use."""
     price_usd: np.ndarray | None = None
@@ -309,16 +315,18 @@ def _batch(pf: Portfolio, u: dict[str, np.ndarray], seed: int, first_block: int,
     needs = [np.zeros((len(ks), n, months, hours)) for ks in gpu_types.values()]
     need_of = {k: need[m] for need, ks in zip(needs, gpu_types.values(), strict=True)
                for m, k in enumerate(ks)}
-    pools = [_Pool(g, need_of[k], np.zeros((n, months)), np.zeros((n, months)),
-                   np.zeros((n, n_w, months)), np.zeros((n, n_w, months)),
+    pools = [_Pool(g, need_of[k], np.zeros((n, months)), np.zeros((n, months)), np.zeros((n, months)),
+                   np.zeros((n, n_w)), np.zeros((n, n_w, months)),
                    alone_replicas=np.zeros((n, months))) for k, g in enumerate(pf.pooling)]
     listed = {v: np.zeros((n, n_w, months)) for v in pf.commitments}
     token_usd = {v: np.zeros((n, months)) for v in vendor_usd}
     discount = None
+    # The events are the shared risks' on the shared draws: the same for every workload.
+    ev = views.events(first, x0, shocks, n)
     for i, w in enumerate(names):
         sc = pf.workloads[w]
         x = inputs_from_uniforms(sc.inputs, u[w])
-        result, use = evaluate(sc, x, shocks)
+        result, use = evaluate(sc, x, shocks, ev)
         npv_w[:, i] = result.npv_usd[:, 0]
         cost += result.cost_usd[:, 0, :]
         discount = use.discount
@@ -332,7 +340,10 @@ def _batch(pf: Portfolio, u: dict[str, np.ndarray], seed: int, first_block: int,
         for pool in pools:
             for name in pool.options:
                 j = list(sc.options).index(name)
-                _add_to_pool(pool, i, j, use, sc.workload.profile, hours)
+                if use.signed[j] or use.share[:, j].any():  # adding nothing leaves every sum as it is
+                    _add_to_pool(pool, i, j, use, sc.workload.profile, hours)
+                elif pool.price_usd is None:
+                    pool.price_usd = _rent(use, j)
     cost_adjust = np.zeros((n, months))
     usage_adj, alloc_adj = np.zeros((n, n_w)), np.zeros((n, n_w))
     idle = np.zeros(n)
@@ -353,27 +364,23 @@ def _batch(pf: Portfolio, u: dict[str, np.ndarray], seed: int, first_block: int,
         # The type's fleet is one: its cost is shared on both bases across every workload
         # that keeps its GPUs busy, whichever pool serves it.
         pooled = _total([p.pooled_usd for p in members])
-        standalone = _total([p.standalone_usd for p in members])
-        cost_adjust += pooled - standalone.sum(axis=1)
+        standalone_npv = _total([p.standalone_npv_usd for p in members])
+        cost_adjust += pooled - _total([p.standalone_usd for p in members])
         used = _total([p.used_gpus for p in members])
-        total_used = used.sum(axis=1, keepdims=True)
-        share = np.where(total_used > 0, used / np.where(total_used > 0, total_used, 1.0), 1.0 / n_w)
-        usage_adj += _npv(pooled[:, None, :] * share - standalone, discount)
+        total_used = used.sum(axis=1)
+        usage_adj += _shared_npv(pooled, used, total_used, discount) - standalone_npv
         unit = np.where(provisioned > 0, pooled / np.where(provisioned > 0, provisioned, 1.0), 0.0)
-        allocated = used * unit[:, None, :]
-        alloc_adj += _npv(allocated - standalone, discount)
-        idle += _npv(pooled - allocated.sum(axis=1), discount)
+        alloc_adj += _weighted_npv(used, unit * discount) - standalone_npv
+        idle += _npv(pooled - unit * total_used, discount)
     for v, contract in pf.commitments.items():
         tier = contract.chosen
         listed_v = listed[v].sum(axis=1)
         bill = commitment_bill(listed_v, tier.usd_per_month, tier.discount, contract.term_months)
         cost_adjust += bill - listed_v
-        total = listed[v].sum(axis=1, keepdims=True)
-        share = np.where(total > 0, listed[v] / np.where(total > 0, total, 1.0), 1.0 / n_w)
-        usage_adj += _npv((bill - listed_v)[:, None, :] * share, discount)
+        usage_adj += _shared_npv(bill - listed_v, listed[v], listed_v, discount)
         in_term = np.arange(months) < contract.term_months
         kept = np.where(in_term, (1.0 - tier.discount), 1.0)
-        alloc_adj += _npv(listed[v] * (kept - 1.0), discount)
+        alloc_adj += _weighted_npv(listed[v], (kept - 1.0) * discount)
         idle += _npv(bill - listed_v * kept, discount)
         token_usd[v] += bill - listed_v
     for v, usd in token_usd.items():
@@ -398,6 +405,35 @@ def pools_by_gpu(pf: Portfolio) -> dict[str, tuple[int, ...]]:
     return {gpu: tuple(ks) for gpu, ks in out.items()}
 
 
+def _weighted_npv(parts: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """sum over months of parts x weight, per path and part, in one pass: (paths, k).
+
+    Parameters
+    ----------
+    parts : (paths, k, months)
+    weight : (paths, months), discount factors times a rate per unit of ``parts``
+    """
+    return np.einsum("pkt,pt->pk", parts, weight)
+
+
+def _shared_npv(cost: np.ndarray, parts: np.ndarray, total: np.ndarray, discount: np.ndarray
+                ) -> np.ndarray:
+    """NPV of each part's share of ``cost``, shared in proportion to ``parts``: (paths, k).
+
+    A month where the parts sum to nothing shares its cost equally. Shapes: ``cost``, ``total``
+    (the parts' sum) and ``discount`` (paths, months); ``parts`` (paths, k, months).
+    """
+    some = total > 0
+    per_unit = np.where(some, cost * discount / np.where(some, total, 1.0), 0.0)
+    equal = np.where(some, 0.0, cost * discount).sum(axis=1) / parts.shape[1]
+    return _weighted_npv(parts, per_unit) + equal[:, None]
+
+
+def _rent(use, j: int) -> np.ndarray:
+    """(paths, months) the rent of one GPU of option j for each month at its price index."""
+    return np.ascontiguousarray(use.rows.gpu_month_usd[j][:, None] * use.index[:, j])
+
+
 def _total(parts: list[np.ndarray]) -> np.ndarray:
     """The elementwise sum of same-shaped arrays; one array is returned as it is (bit for bit)."""
     return sum(parts[1:], parts[0])
@@ -405,7 +441,7 @@ def _total(parts: list[np.ndarray]) -> np.ndarray:
 
 def _pool_adjust(pool: _Pool) -> np.ndarray:
     """(paths, months) the pooled fleet's cost less the workloads' own fleets."""
-    return pool.pooled_usd - pool.standalone_usd.sum(axis=1)
+    return pool.pooled_usd - pool.standalone_usd
 
 
 def _add_to_pool(pool: _Pool, i: int, j: int, use, profile, hours: int) -> None:
@@ -418,18 +454,18 @@ def _add_to_pool(pool: _Pool, i: int, j: int, use, profile, hours: int) -> None:
     owed = (month >= r.reserved_start[j]) & (month < r.reserved_end[j]) & bool(use.signed[j])
     reserved = np.where(owed, r.reserved_gpus[j], 0.0)
     reserved_usd = np.where(owed[None, :], r.reserved_month_usd[j][:, None], 0.0)
-    price = np.ascontiguousarray(r.gpu_month_usd[j][:, None] * use.index[:, j])
+    price = _rent(use, j)
     use_hourly = profile is not None and hours > 1
     hourly = np.asarray(profile if use_hourly else np.ones(HOURS_PER_DAY), dtype=float)
     used = np.empty_like(load)
-    # A contiguous copy of the workload's column: one compiled signature for any count of workloads.
-    own_usd = np.ascontiguousarray(pool.standalone_usd[:, i])
+    own_usd = np.zeros_like(load)
     add_workload(load, r.peak[j], r.load_factor[j], np.ascontiguousarray(r.profile[j]),
                  bool(r.autoscale[j]), float(r.min_replicas[j]), float(r.gpus_per_replica[j]),
                  reserved, reserved_usd, price, hourly, use_hourly, pool.need,
                  own_usd, pool.alone_replicas, used)
-    pool.standalone_usd[:, i] = own_usd
-    pool.used_gpus[:, i] = used
+    pool.standalone_usd += own_usd
+    pool.standalone_npv_usd[:, i] += _npv(own_usd, use.discount)
+    pool.used_gpus[:, i] += used
     pool.reserved_gpus += reserved[None, :]
     pool.reserved_usd += reserved_usd
     if pool.price_usd is None:

@@ -91,18 +91,21 @@ def _replay(o, st, w, ev, kinds, share_out, index_out):  # pragma: no cover - co
                     index_out[p, j, t] = S.index[j, t]
 
 
-def evaluate(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks) -> tuple[kernel.KernelResult, Usage]:
+def evaluate(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, ev: views.Events | None = None
+             ) -> tuple[kernel.KernelResult, Usage]:
     """One workload on a batch of paths (``sc`` holds one strategy): its monthly cost from the
     cost kernel, and the kernel's routing replayed on the same typed rows and events.
 
-    The kernel runs without the lock-in premium's no-event reference pass (a portfolio reports
-    costs, not the premium), as ``tco.engine`` runs it.
+    ``ev``: the events of these shocks (``tco.views.events``) where the caller has them; in a
+    portfolio they are the shared risks' and the same for every workload. The kernel runs without
+    the lock-in premium's no-event reference pass (a portfolio reports costs, not the premium),
+    as ``tco.engine`` runs it.
     """
     paths, months = shocks.paths, sc.horizon_months
     w, per_path = views.workload(sc, x, paths)
     rows = views.option_rows(sc, x, per_path, paths)
     plan = views.strategies(sc, x, paths)
-    ev = views.events(sc, x, shocks, paths)
+    ev = views.events(sc, x, shocks, paths) if ev is None else ev
     result = kernel.run_prepared(rows, plan, w, ev, views.extras(sc, x, paths), views.line_names(sc), months,
                          True, reference=False)
     share = np.empty((paths, len(sc.options), months))
