@@ -76,7 +76,7 @@ def kernel_floor_s(pf, paths: int, seed: int) -> tuple[float, float]:
             share = np.empty((n, len(sc.options), sc.horizon_months))
             index = np.empty_like(share)
             begin = time.perf_counter()
-            usage._replay(o, plan, wl, ev, len(risks.REGISTRY), share, index)
+            usage._replay(*o, plan, wl, ev, len(risks.REGISTRY), share, index)
             replay_s += time.perf_counter() - begin
     return kernel_s, replay_s
 

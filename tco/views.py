@@ -26,31 +26,14 @@ Workload = namedtuple("Workload", [
     "week_usd", "one_off_usd", "dual_months", "dual_share"])
 """Per path (paths,): month-0 traffic and its growth, users, discounting and switching prices."""
 
-OptionRows = namedtuple("OptionRows", [
-    "billing", "bought", "escalates", "weights", "same_weights_share", "indexed", "unit_usd",
-    "replica_s", "load_factor", "peak", "autoscale", "profile",
-    "gpus_per_replica", "min_replicas", "gpu_month_usd", "reserved_gpus", "reserved_month_usd",
-    "reserved_start", "reserved_end", "gpu_price_usd", "life_months", "power_month_usd",
-    "hosting_month_usd", "commit_month_usd", "commit_discount", "commit_end", "ops_month_usd",
-    "parts_month_usd", "parts_setup_usd", "setup_usd", "escalation_share", "has_licence",
-    "licence_threshold", "licence_fee", "licence_at_release", "licence_above_at_start",
-    "has_track", "age0_months", "upgrade_usd", "lag_tolerance_months", "lag_rate", "lag_cap",
-    "ft_kind", "ft_every", "ft_run_usd", "ft_upgrade_run_usd", "ft_month_usd", "ft_setup_usd",
-    "ft_share", "ft_price_factor", "drift", "sigma", "scheduled_log", "track_slot"])
-"""Per option: codes (options,) and per-path values (options, paths). ``billing`` is the kind's billing
-code (``tco.options.TOKENS`` or ``FLEET``: the only distinction the kernel knows), ``bought`` a
-fleet paid up front, ``escalates`` an open-weight option whose escalated share goes to the fallback;
-``weights`` numbers the open-weight model an option serves (-1: closed), and a move between two
-options with the same number costs the smaller of their ``same_weights_share`` (1 where the kind has
-no such field) of the migration effort. ``unit_usd`` is one request's cost at price index 1;
-``load_factor`` turns requests a month into replicas at an hour of average load, ``peak`` the
-busiest hour over the average, ``profile`` (options, 24) an autoscaled option's hourly loads (mean
-1); ``scheduled_log`` (options, months) the log of announced price changes in force in each month.
-Release tracks: ``has_track`` and the ``age0_months``, ``upgrade_usd`` and lag escalation rows;
-fine-tuning: ``ft_kind`` (``tco.options.fine_tune`` codes), ``ft_every`` (months between scheduled
-runs), the run costs, the monthly platform cost and setup, a vendor's fine-tuned traffic share and
-price factor. ``track_slot`` (options,) numbers the options whose release track plans a release
-within the horizon (-1: none), whose upgrades and weights' age the kernel reports."""
+OptionRows = namedtuple("OptionRows", list(options.ROWS))
+"""Every option's kernel inputs as a few typed records (``tco.options.ROWS``), each declared by
+the module that fills it: ``common`` (billing, price, escalation, weights:
+``tco.options.rows.Common``), ``fleet`` (GPUs and the weights' licence:
+``tco.options.self_hosted``), ``commitment`` (``tco.options.api``), ``track``
+(``tco.options.track``) and ``tuning`` (``tco.options.fine_tune``). Each field is a code per
+option ``(options,)`` or a value per option and path ``(options, paths)``; a kind without a
+feature leaves that record's row at rest."""
 
 Strategies = namedtuple("Strategies", [
     "mix_option", "mix_share", "fallback", "relied", "portability", "overhead_usd"])
@@ -104,38 +87,22 @@ def workload(sc: Loaded, x: dict[str, np.ndarray], paths: int) -> tuple[Workload
 
 
 def option_rows(sc: Loaded, x: dict[str, np.ndarray], w: dict[str, np.ndarray], paths: int) -> OptionRows:
-    """Every option's row, filled by its kind's module."""
+    """Every option's records, filled by its kind's module."""
     n = len(sc.options)
-    rows = SimpleNamespace(**{name: np.zeros((n, paths)) for name in OptionRows._fields})
-    for name in ("billing", "weights", "reserved_start", "reserved_end", "commit_end", "ft_kind",
-                 "ft_every", "track_slot"):
-        setattr(rows, name, np.zeros(n, dtype=np.int64))
-    for name in ("bought", "escalates", "indexed", "has_licence", "autoscale", "licence_at_release",
-                 "licence_above_at_start", "has_track"):
-        setattr(rows, name, np.zeros(n, dtype=np.bool_))
-    for name in ("gpus_per_replica", "min_replicas", "reserved_gpus"):
-        setattr(rows, name, np.zeros(n))
-    rows.profile = np.ones((n, 24))
-    rows.scheduled_log = np.zeros((n, sc.horizon_months))
-    rows.life_months = np.ones((n, paths))
-    rows.lag_cap = np.ones((n, paths))
-    rows.ft_price_factor = np.ones((n, paths))
-    rows.ft_every = np.ones(n, dtype=np.int64)
-    rows.same_weights_share = np.ones((n, paths))
+    rows = SimpleNamespace(**{name: row.blank(n, paths, sc.horizon_months)
+                              for name, row in options.ROWS.items()})
     tracked = [name for name in sc.options if planned_releases(sc, name)]
-    rows.track_slot = np.array([tracked.index(name) if name in tracked else -1 for name in sc.options],
-                               dtype=np.int64).reshape(n)
+    rows.track.slot[:] = [tracked.index(name) if name in tracked else -1 for name in sc.options]
     served = [options.of(option).weights(option) for option in sc.options.values()]
-    rows.weights = np.array([-1 if key is None else served.index(key) for key in served],
-                            dtype=np.int64).reshape(n)
+    rows.common.weights[:] = [-1 if key is None else served.index(key) for key in served]
     for j, (name, option) in enumerate(sc.options.items()):
         get = OptionInputs(x, f"options.{name}.", paths)
         options.of(option).fill(rows, j, get, w, option, sc.inputs.plans.get(name),
                                 sc.workload.profile)
         fine_tune.fill(rows, j, get, x, sc.scenario, option.fine_tune)
         for month, multiplier, _ in sc.inputs.scheduled.get(name, ()):
-            rows.scheduled_log[j, month:] += np.log(multiplier)
-    return OptionRows(**vars(rows))
+            rows.common.scheduled_log[j, month:] += np.log(multiplier)
+    return OptionRows(**{name: row.build(getattr(rows, name)) for name, row in options.ROWS.items()})
 
 
 def extras(sc: Loaded, x: dict[str, np.ndarray], paths: int, with_strategies: bool = True) -> Extras:

@@ -27,7 +27,17 @@ from tco.kernel.states import option_states
 from tco.kernel.strategy import strategies as strategy_pass
 from tco.load import Loaded
 from tco.units import MONTHS_PER_YEAR
-from tco.views import LINES, Strategies, events, extras, line_names, option_rows, strategies, workload
+from tco.views import (
+    LINES,
+    OptionRows,
+    Strategies,
+    events,
+    extras,
+    line_names,
+    option_rows,
+    strategies,
+    workload,
+)
 
 # The helpers below allocate nothing, so they are compiled without numba's reference counting
 # (``_nrt=False``): with it, every inlined call increfs and decrefs each array of the records it
@@ -145,8 +155,8 @@ def run_prepared(o, st, w, ev, xc, names: tuple[str, ...], months: int, want_cos
     the per-path NPVs are written: the series and sums are one-cell placeholders, and
     ``cumulative_usd``, ``line_sum_usd`` and the like in the result mean nothing."""
     paths, n_strategies = w.requests.shape[0], st.fallback.shape[0]
-    n_options = o.billing.shape[0]
-    tracked = int((o.track_slot >= 0).sum())
+    n_options = o.common.billing.shape[0]
+    tracked = int((o.track.slot >= 0).sum())
     blocks = -(-paths // BLOCK_PATHS)
     kept = (paths, n_strategies) if keep else (1, 1)  # the leading axes of per-path series
     summed = n_strategies if keep else 1
@@ -166,7 +176,7 @@ def run_prepared(o, st, w, ev, xc, names: tuple[str, ...], months: int, want_cos
         gpus_sum=np.zeros((blocks, summed, n_options if keep else 1, months if keep else 1)),
         util_sum=np.zeros((blocks, summed, n_options if keep else 1, months if keep else 1)),
         amortised_sum=np.zeros((blocks, summed, months if keep else 1)))
-    _kernel(o, st, w, ev, xc, LINES, out, Flags(want_cost, reference, keep))
+    _kernel(*o, st, w, ev, xc, LINES, out, Flags(want_cost, reference, keep))
     # Block partial sums added in block order within each group, then the groups in order: the
     # same bits whatever the thread count or the batch size.
     groups = (_sum_groups(out.line_sum), _sum_groups(out.gpus_sum), _sum_groups(out.amortised_sum))
@@ -197,9 +207,16 @@ def _sum_groups(partial: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, parallel=True, nogil=True, error_model="numpy")
-def _kernel(o, st, w, ev, xc, L, out, flags):  # pragma: no cover - compiled
-    """Every path of ``out`` in blocks of BLOCK_PATHS, in parallel (see ``block``)."""
+def _kernel(common, fleet, commitment, track, tuning, st, w, ev, xc, L, out, flags
+            ):  # pragma: no cover - compiled
+    """Every path of ``out`` in blocks of BLOCK_PATHS, in parallel (see ``block``).
+
+    The option records (``OptionRows``) come in one by one and are put back together in the
+    loop's body: numba's parallel loop hands records of arrays to its threads one level deep
+    only, and fails to compile a record of records.
+    """
     for b in prange(out.line_sum.shape[0]):
+        o = OptionRows(common, fleet, commitment, track, tuning)
         block(b, o, st, w, ev, xc, L, out, flags)
 
 
@@ -214,7 +231,7 @@ def block(b, o, st, w, ev, xc, L, out, flags):  # pragma: no cover - compiled
     """
     paths, n_strategies = out.npv.shape
     months = out.weights_age.shape[2]  # allocated whole in every mode (``Flags.keep``)
-    n_options = o.billing.shape[0]
+    n_options = o.common.billing.shape[0]
     S = State(np.empty((n_options, months)), np.empty((n_options, months)),
               np.empty((n_options, months)), np.empty((n_options, months, out.events.shape[2])),
               np.empty(n_options, dtype=np.bool_), np.empty(n_options, dtype=np.int64),
@@ -248,8 +265,8 @@ def block(b, o, st, w, ev, xc, L, out, flags):  # pragma: no cover - compiled
 def report_tracks(p, o, S, out):  # pragma: no cover - compiled
     """Path p's deployed weights on each tracked option, as the kernel priced them: the month of
     the first upgrade (-1: none within the horizon) and the weights' age by month."""
-    for j in range(o.track_slot.shape[0]):
-        k = o.track_slot[j]
+    for j in range(o.track.slot.shape[0]):
+        k = o.track.slot[j]
         if k < 0:
             continue
         first = -1

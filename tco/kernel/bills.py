@@ -21,41 +21,42 @@ HOURS_PER_DAY = 24
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
 def bill(p, j, t, o, S, requests):  # pragma: no cover - compiled
     """Monthly cost of all traffic on option j at its per-request cost: R(t) x cost(t)."""
-    return requests * (o.unit_usd[j, p] * S.index[j, t])
+    return requests * (o.common.unit_usd[j, p] * S.index[j, t])
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
-def fleet(p, j, load, o):  # pragma: no cover - compiled
-    """Replicas for ``load`` requests a month: (busiest hour, mean over the day's hours).
+def fleet(p, j, load, f):  # pragma: no cover - compiled
+    """Replicas for ``load`` requests a month on option j's fleet ``f`` (``Fleet``): (busiest
+    hour, mean over the day's hours).
 
     Each hour needs ceil(load x h x load_factor) replicas, never fewer than min_replicas, with h
     the hour's relative load: the peak all day, or each hour of an autoscaled option's profile.
     """
     if load <= 0.0:
         return 0.0, 0.0
-    if not o.autoscale[j]:
-        replicas = max(np.ceil(load * o.peak[j, p] * o.load_factor[j, p]), o.min_replicas[j])
+    if not f.autoscale[j]:
+        replicas = max(np.ceil(load * f.peak[j, p] * f.load_factor[j, p]), f.min_replicas[j])
         return replicas, replicas
     peak, total = 0.0, 0.0
     for h in range(HOURS_PER_DAY):
-        replicas = max(np.ceil(load * o.profile[j, h] * o.load_factor[j, p]), o.min_replicas[j])
+        replicas = max(np.ceil(load * f.profile[j, h] * f.load_factor[j, p]), f.min_replicas[j])
         peak = max(peak, replicas)
         total += replicas
     return peak, total / HOURS_PER_DAY
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
-def on_demand_gpus(p, j, load, peak, reserved, o):  # pragma: no cover - compiled
+def on_demand_gpus(p, j, load, peak, reserved, f):  # pragma: no cover - compiled
     """GPUs rented on demand beyond ``reserved``, averaged over the day's hours (``peak``: the
     busiest hour's replicas, from ``fleet``)."""
-    gpus = o.gpus_per_replica[j]
+    gpus = f.gpus_per_replica[j]
     if load <= 0.0:
         return 0.0
-    if not o.autoscale[j]:
+    if not f.autoscale[j]:
         return max(0.0, peak * gpus - reserved)
     total = 0.0
     for h in range(HOURS_PER_DAY):
-        replicas = max(np.ceil(load * o.profile[j, h] * o.load_factor[j, p]), o.min_replicas[j])
+        replicas = max(np.ceil(load * f.profile[j, h] * f.load_factor[j, p]), f.min_replicas[j])
         total += max(0.0, replicas * gpus - reserved)
     return total / HOURS_PER_DAY
 
@@ -70,15 +71,15 @@ def token_bill(p, s, j, t, o, L, S, X, out, b):  # pragma: no cover - compiled
     whole commitment stranded in months the option carries none of the traffic.
     """
     share = X.share[j]
-    factor = o.ft_price_factor[j, p] if t < S.ft_month[j] else 1.0
+    factor = o.tuning.price_factor[j, p] if t < S.ft_month[j] else 1.0
     usage = share * bill(p, j, t, o, S, X.requests[t]) * factor
     escalated_usage = X.escalated_in[j] * bill(p, j, t, o, S, X.requests[t]) * factor
     total = 0.0
-    if X.signed[j] and t < o.commit_end[j]:
-        commitment = o.commit_month_usd[j, p]
+    if X.signed[j] and t < o.commitment.end[j]:
+        commitment = o.commitment.month_usd[j, p]
         if share <= 0.0:
             return add(out, b, s, L.stranded_commitments, t, commitment)
-        kept = 1.0 - o.commit_discount[j, p]
+        kept = 1.0 - o.commitment.discount[j, p]
         usage, escalated_usage = kept * usage, kept * escalated_usage
         total += add(out, b, s, L.commitment_shortfall, t, max(0.0, commitment - usage))
     total += add(out, b, s, L.escalated_traffic, t, escalated_usage)
@@ -99,20 +100,21 @@ def fleet_bill(p, s, j, t, o, L, S, X, out, b):  # pragma: no cover - compiled
     above the threshold; else this month's users are above it).
     """
     months = S.index.shape[1]
+    f = o.fleet
     total, capital = 0.0, 0.0
     load = X.share[j] * X.requests[t]
     in_use = load > 0.0
-    peak, mean = fleet(p, j, load, o)
-    gpus_per_replica = o.gpus_per_replica[j]
+    peak, mean = fleet(p, j, load, f)
+    gpus_per_replica = f.gpus_per_replica[j]
     if b >= 0:
         out.gpus_sum[b, s, j, t] += mean * gpus_per_replica
         if mean > 0.0:
-            out.util_sum[b, s, j, t] += load / SECONDS_PER_MONTH * o.replica_s[j, p] / mean
-    if o.bought[j]:
+            out.util_sum[b, s, j, t] += load / SECONDS_PER_MONTH * f.replica_s[j, p] / mean
+    if f.bought[j]:
         needed = peak * gpus_per_replica
         bought = max(0.0, needed - X.owned[j])
         if bought > 0.0:
-            price, life = o.gpu_price_usd[j, p], o.life_months[j, p]
+            price, life = f.gpu_price_usd[j, p], f.life_months[j, p]
             capital += add(out, b, s, L.gpu_capex, t, bought * price)
             X.owned[j] += needed - X.owned[j]
             X.residual[j] += bought * price * max(0.0, 1.0 - (months - t) / life)
@@ -120,31 +122,31 @@ def fleet_bill(p, s, j, t, o, L, S, X, out, b):  # pragma: no cover - compiled
                 for m in range(t, months):
                     out.amortised_sum[b, s, m] += bought * price / life * min(1.0, max(0.0, life - (m - t)))
         total += capital
-        total += add(out, b, s, L.power, t, needed * o.power_month_usd[j, p])
-        total += add(out, b, s, L.hosting, t, X.owned[j] * o.hosting_month_usd[j, p])
+        total += add(out, b, s, L.power, t, needed * f.power_month_usd[j, p])
+        total += add(out, b, s, L.hosting, t, X.owned[j] * f.hosting_month_usd[j, p])
         if t == months - 1 and X.residual[j] > 0.0:
             credit = add(out, b, s, L.residual_value, t, -X.residual[j])
             total += credit
             capital += credit
     else:
         reserved = 0.0
-        if X.signed[j] and o.reserved_start[j] <= t < o.reserved_end[j]:
-            reserved = o.reserved_gpus[j]
+        if X.signed[j] and f.reserved_start[j] <= t < f.reserved_end[j]:
+            reserved = f.reserved_gpus[j]
             line = L.reserved_gpus if in_use else L.stranded_commitments
-            total += add(out, b, s, line, t, o.reserved_month_usd[j, p])
-        rented = on_demand_gpus(p, j, load, peak, reserved, o)
-        total += add(out, b, s, L.gpu_rent, t, rented * o.gpu_month_usd[j, p] * S.index[j, t])
+            total += add(out, b, s, line, t, f.reserved_month_usd[j, p])
+        rented = on_demand_gpus(p, j, load, peak, reserved, f)
+        total += add(out, b, s, L.gpu_rent, t, rented * f.gpu_month_usd[j, p] * S.index[j, t])
     mask = 1.0 if in_use else 0.0
-    total += add(out, b, s, L.ops_staff, t, mask * o.ops_month_usd[j, p])
-    total += add(out, b, s, L.missing_components, t, mask * o.parts_month_usd[j, p])
+    total += add(out, b, s, L.ops_staff, t, mask * f.ops_month_usd[j, p])
+    total += add(out, b, s, L.missing_components, t, mask * f.parts_month_usd[j, p])
     if in_use and not X.started[j]:
         X.started[j] = True
-        total += add(out, b, s, L.setup, t, o.setup_usd[j, p])
-        total += add(out, b, s, L.missing_components, t, o.parts_setup_usd[j, p])
-    if o.has_licence[j]:
-        due = S.licensed_above[j, t] if o.licence_at_release[j] else X.mau[t] > o.licence_threshold[j, p]
+        total += add(out, b, s, L.setup, t, o.common.setup_usd[j, p])
+        total += add(out, b, s, L.missing_components, t, f.parts_setup_usd[j, p])
+    if f.has_licence[j]:
+        due = S.licensed_above[j, t] if f.licence_at_release[j] else X.mau[t] > f.licence_threshold[j, p]
         above = 1.0 if due else 0.0
-        total += add(out, b, s, L.licence, t, mask * above * o.licence_fee[j, p])
+        total += add(out, b, s, L.licence, t, mask * above * f.licence_fee[j, p])
     return total, capital
 
 
@@ -152,6 +154,6 @@ def fleet_bill(p, s, j, t, o, L, S, X, out, b):  # pragma: no cover - compiled
 def carry(p, s, j, t, o, L, S, X, out, b):  # pragma: no cover - compiled
     """Cost in month t of carrying ``X.share[j]`` of strategy s's traffic on option j: (cash
     cost, the part of it that the amortised view replaces), by the option's billing."""
-    if o.billing[j] == TOKENS:
+    if o.common.billing[j] == TOKENS:
         return token_bill(p, s, j, t, o, L, S, X, out, b), 0.0
     return fleet_bill(p, s, j, t, o, L, S, X, out, b)

@@ -36,7 +36,7 @@ def option_states(p, o, ev, w, S, months, with_events):  # pragma: no cover - co
     mean-preserving (E[I(t)] = (1 + trend)^(t/12) with no events). From its exit month an option's
     index stays at its last value: traffic with no live fallback is billed at its last prices.
     """
-    n_options = o.billing.shape[0]
+    n_options = o.common.billing.shape[0]
     any_fired = False
     for j in range(n_options):
         if with_events:
@@ -74,7 +74,7 @@ def option_states(p, o, ev, w, S, months, with_events):  # pragma: no cover - co
                 t = ev.month[e]
                 if t > S.exit_month[j] or (t == S.exit_month[j] and not effects & EXIT):
                     break  # months are in order: the rest are later still
-                if effects & PRICE and o.indexed[j]:
+                if effects & PRICE and o.common.indexed[j]:
                     S.index[j, t] += math.log(ev.impact[e])
                 if effects & MIGRATE:
                     S.migrations[j, t] += 1.0
@@ -91,7 +91,7 @@ def option_states(p, o, ev, w, S, months, with_events):  # pragma: no cover - co
     for j in range(n_options):
         if not with_events and not S.touched[j]:
             continue
-        if not o.indexed[j]:
+        if not o.common.indexed[j]:
             for t in range(months):
                 S.index[j, t] = 1.0  # bought hardware: the price was paid up front
             continue
@@ -99,13 +99,14 @@ def option_states(p, o, ev, w, S, months, with_events):  # pragma: no cover - co
         walk, impacts = 0.0, 0.0
         for t in range(months):
             if t >= S.exit_month[j]:
-                S.index[j, t] = S.index[j, t - 1] if t > 0 else math.exp(o.scheduled_log[j, 0])
+                S.index[j, t] = S.index[j, t - 1] if t > 0 else math.exp(o.common.scheduled_log[j, 0])
                 continue
             if t > 0 and slot >= 0:
-                sigma = o.sigma[j, p]
+                sigma = o.common.sigma[j, p]
                 walk += sigma * ev.noise[slot, p, t] - 0.5 * sigma * sigma
             impacts += S.index[j, t]
-            S.index[j, t] = math.exp(walk + o.drift[j, p] * float(t) + impacts + o.scheduled_log[j, t])
+            c = o.common
+            S.index[j, t] = math.exp(walk + c.drift[j, p] * float(t) + impacts + c.scheduled_log[j, t])
     return any_fired
 
 
@@ -120,12 +121,12 @@ def track(p, o, ev, w, S, months, with_events):  # pragma: no cover - compiled
     released above the threshold: month 0's weights per ``deployed_above_threshold``, a release
     arriving in month u when MAU(u - 1) (the preceding calendar month) exceeded it.
     """
-    for j in range(o.billing.shape[0]):
-        if not o.has_track[j] and not o.licence_at_release[j]:
+    for j in range(o.common.billing.shape[0]):
+        if not o.track.has[j] and not o.fleet.licence_at_release[j]:
             continue  # nothing reads this option's track: most options, most paths
         if not with_events and not S.touched[j]:
             continue  # no event: its track is already the one without events
-        above = o.licence_above_at_start[j]
+        above = o.fleet.licence_above_at_start[j]
         upgraded_at = -1
         r = 0
         for t in range(months):
@@ -133,15 +134,15 @@ def track(p, o, ev, w, S, months, with_events):  # pragma: no cover - compiled
             while r < ev.arrival.shape[2] and ev.arrival[j, p, r] == t:
                 arrived = True
                 r += 1
-            upgrade = o.has_track[j] and arrived and t < S.licence_month[j]
+            upgrade = o.track.has[j] and arrived and t < S.licence_month[j]
             S.upgrade[j, t] = upgrade
             if upgrade:
                 upgraded_at = t
-                if o.has_licence[j]:
+                if o.fleet.has_licence[j]:
                     prior_mau = w.mau[p] * (1.0 + w.mau_growth[p]) ** float(t - 1)
-                    above = prior_mau > o.licence_threshold[j, p]
+                    above = prior_mau > o.fleet.licence_threshold[j, p]
             if upgraded_at < 0:
-                S.age[j, t] = o.age0_months[j, p] + float(t)
+                S.age[j, t] = o.track.age0_months[j, p] + float(t)
             else:
                 S.age[j, t] = float(t - upgraded_at)
             S.licensed_above[j, t] = above

@@ -43,7 +43,7 @@ def strategies(p, o, st, w, ev, xc, L, S, X, out, b, flags):  # pragma: no cover
     n_options = X.share.shape[0]
     stories = False  # release tracks or fine-tuning anywhere: else skip their per-month pass
     for j in range(n_options):
-        stories = stories or o.has_track[j] or o.ft_kind[j] > 0
+        stories = stories or o.track.has[j] or o.tuning.kind[j] > 0
     for s in range(out.npv.shape[1]):
         if not X.redo[s]:
             continue
@@ -156,27 +156,27 @@ def fine_tuning(p, s, t, o, st, L, S, X, out, b, dest, moved_in):  # pragma: no 
             break
         if X.share[j] <= 0.0:
             continue
-        upgrade = o.has_track[j] and S.upgrade[j, t]
+        upgrade = o.track.has[j] and S.upgrade[j, t]
         if upgrade:
             upgraded += 1.0
-            upgrade_usd += o.upgrade_usd[j, p]
+            upgrade_usd += o.track.upgrade_usd[j, p]
             total += add(out, b, s, L.release_upgrades, t,
-                         o.upgrade_usd[j, p] * (1.0 - st.portability[s, p]))
-        kind = o.ft_kind[j]
+                         o.track.upgrade_usd[j, p] * (1.0 - st.portability[s, p]))
+        kind = o.tuning.kind[j]
         if kind == 0 or (kind == VENDOR and t >= S.ft_month[j]):
             continue
         due = S.migrations[j, t] > 0.0 or (moved_in and j == dest)
         if X.ft_start[j] < 0:
             X.ft_start[j] = t
             due = True
-            total += add(out, b, s, L.fine_tune_platform, t, o.ft_setup_usd[j, p])
-        elif (t - X.ft_start[j]) % o.ft_every[j] == 0:
+            total += add(out, b, s, L.fine_tune_platform, t, o.tuning.setup_usd[j, p])
+        elif (t - X.ft_start[j]) % o.tuning.every[j] == 0:
             due = True
         if due:
-            total += add(out, b, s, L.fine_tune_runs, t, o.ft_run_usd[j, p])
+            total += add(out, b, s, L.fine_tune_runs, t, o.tuning.run_usd[j, p])
             runs += 1.0
         elif upgrade:
-            total += add(out, b, s, L.fine_tune_runs, t, o.ft_upgrade_run_usd[j, p])
+            total += add(out, b, s, L.fine_tune_runs, t, o.tuning.upgrade_run_usd[j, p])
             runs += 1.0
-        total += add(out, b, s, L.fine_tune_platform, t, o.ft_month_usd[j, p])
+        total += add(out, b, s, L.fine_tune_platform, t, o.tuning.month_usd[j, p])
     return total, runs, upgraded, upgrade_usd

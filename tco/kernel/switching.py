@@ -14,7 +14,7 @@ def effort_share(p, j, d, o):  # pragma: no cover - compiled
     serve the same open weights, the smaller of their ``same_weights_share`` (prompts, evals and
     adapters carry over); otherwise 1, the whole effort."""
     if same_weights(j, d, o):
-        return min(o.same_weights_share[j, p], o.same_weights_share[d, p])
+        return min(o.common.same_weights_share[j, p], o.common.same_weights_share[d, p])
     return 1.0
 
 
@@ -55,9 +55,9 @@ def switching(p, s, t, dest, o, st, w, S, X, out, book):  # pragma: no cover - c
             effort += S.exit_effort[j] * effort_share(p, j, dest, o)
             dual += (w.dual_months[p] * carried) * bill(p, dest, t, o, S, X.requests[t])
         if S.ft_month[j] == t and S.exit_month[j] > t and carried > 0.0 and dest >= 0 \
-                and dest != j and o.ft_share[j, p] > 0.0:
+                and dest != j and o.tuning.share[j, p] > 0.0:
             moved_in = True
             effort += S.ft_effort[j]
-            moved = carried * o.ft_share[j, p]
+            moved = carried * o.tuning.share[j, p]
             dual += (w.dual_months[p] * moved) * bill(p, dest, t, o, S, X.requests[t])
     return effort, dual * w.dual_share[p], moved_in

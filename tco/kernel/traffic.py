@@ -18,17 +18,17 @@ def escalation(p, j, t, o, ev, S):  # pragma: no cover - compiled
     within the larger cap (the licence's cap, which bounds the whole share, less
     escalation_share, against the lag's), and the share never exceeds 1.
     """
-    base = o.escalation_share[j, p]
+    base = o.common.escalation_share[j, p]
     k = ev.escalation_pair[j]
     lag = 0.0
-    if o.has_track[j]:
-        lag = o.lag_rate[j, p] * max(0.0, S.age[j, t] - o.lag_tolerance_months[j, p])
+    if o.track.has[j]:
+        lag = o.track.lag_rate[j, p] * max(0.0, S.age[j, t] - o.track.lag_tolerance_months[j, p])
     if lag <= 0.0:
         if k < 0:
             return base
         since = t - S.licence_month[j] + 1.0
         return max(base, min(ev.escalation_cap[k, p], base + ev.escalation_rate[k, p] * since))
-    growth, cap = lag, o.lag_cap[j, p]
+    growth, cap = lag, o.track.lag_cap[j, p]
     if k >= 0 and t >= S.licence_month[j]:
         growth += ev.escalation_rate[k, p] * (t - S.licence_month[j] + 1.0)
         cap = max(cap, ev.escalation_cap[k, p] - base)
@@ -38,7 +38,7 @@ def escalation(p, j, t, o, ev, S):  # pragma: no cover - compiled
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
 def same_weights(j, f, o):  # pragma: no cover - compiled
     """Whether options j and f serve the same open weights."""
-    return o.weights[j] >= 0 and o.weights[j] == o.weights[f]
+    return o.common.weights[j] >= 0 and o.common.weights[j] == o.common.weights[f]
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
@@ -73,7 +73,7 @@ def shares(p, s, t, cut, o, st, ev, S, share, escalated_in):  # pragma: no cover
             break
         mix = st.mix_share[s, e]
         if S.exit_month[j] >= cut:
-            if o.escalates[j]:
+            if o.common.escalates[j]:
                 up = -1
                 for c in range(st.fallback.shape[1]):
                     f = st.fallback[s, c]
@@ -90,7 +90,7 @@ def shares(p, s, t, cut, o, st, ev, S, share, escalated_in):  # pragma: no cover
                 else:
                     share[j] += mix
             elif S.ft_month[j] < cut and dest >= 0 and dest != j:
-                moved = mix * o.ft_share[j, p]
+                moved = mix * o.tuning.share[j, p]
                 share[j] += mix - moved
                 share[dest] += moved
             else:

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Union
 from pydantic import Field
 
 from tco.errors import ScenarioError
-from tco.options import api, hosted_open, self_hosted
+from tco.options import api, fine_tune, hosted_open, rows, self_hosted, track
 from tco.options.base import FLEET, TOKENS, Control, OptionKind
 
 REGISTRY: dict[str, OptionKind] = {kind.name: kind for kind in (
@@ -23,6 +23,16 @@ REGISTRY: dict[str, OptionKind] = {kind.name: kind for kind in (
     self_hosted.KIND,
 )}
 """Every option kind by its ``kind:`` value, in the order rules and tables list them."""
+
+ROWS: dict[str, rows.Row] = {
+    "common": rows.COMMON,
+    "fleet": self_hosted.FLEET,
+    "commitment": api.COMMITMENT,
+    "track": track.TRACK,
+    "tuning": fine_tune.TUNING,
+}
+"""The kernel's records of option inputs by name, each declared by the module that fills it;
+``tco.views.OptionRows`` holds one of each."""
 
 Option = Annotated[Union[tuple(k.model for k in REGISTRY.values())],  # noqa: UP007 - built
                    Field(discriminator="kind")]
@@ -69,5 +79,5 @@ def provides(option: Any, field: str) -> bool:
     return getattr(option, field, None) is not None
 
 
-__all__ = ["FLEET", "REGISTRY", "TOKENS", "Control", "Option", "OptionKind", "kind", "kinds",
+__all__ = ["FLEET", "REGISTRY", "ROWS", "TOKENS", "Control", "Option", "OptionKind", "kind", "kinds",
            "kinds_text", "of", "on_side"]

@@ -3,6 +3,7 @@ snapshot or the scenario, with an optional enterprise commitment and fine-tuning
 
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import Any, Literal
 
 import numpy as np
@@ -12,6 +13,7 @@ from tco.fields import MAX_HORIZON_MONTHS, FieldError, Model, NonNegative, Share
 from tco.options import tokens
 from tco.options.base import Control, OptionKind
 from tco.options.fine_tune import VendorFineTune
+from tco.options.rows import Row
 from tco.options.table import OptionInputs, Table
 from tco.options.tokens import TokenPrices
 from tco.sections import DOCUMENTED, History, OtherCosts
@@ -65,15 +67,22 @@ def resolve(table: Table, name: str, o: ApiOption, sc: Any, plans: dict[str, Any
                                                            "price_multiplier", "traffic_share"))
 
 
+CommitRow = namedtuple("CommitRow", ["month_usd", "discount", "end"])
+"""A committed spend: ``month_usd`` owed each month before ``end`` (a month index; 0: none) while
+the strategy has signed it, against usage billed at (1 - ``discount``)."""
+
+COMMITMENT = Row(CommitRow, codes={"end": int})
+
+
 def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray],
          option: ApiOption, plan: None = None, profile: tuple[float, ...] | None = None) -> None:
     """Write row ``j`` of the kernel's option inputs: the request's token price (see
     ``tco.options.tokens.fill``) and the commitment."""
     tokens.fill(rows, j, get, w)
     if option.commitment is not None:
-        rows.commit_month_usd[j] = get("commitment.usd_per_month")
-        rows.commit_discount[j] = get("commitment.discount")
-        rows.commit_end[j] = option.commitment.term_months
+        rows.commitment.month_usd[j] = get("commitment.usd_per_month")
+        rows.commitment.discount[j] = get("commitment.discount")
+        rows.commitment.end[j] = option.commitment.term_months
 
 
 def scheduled(name: str, o: ApiOption, sc: Any, start: str, months: int) -> list[tuple[int, float, str]]:

@@ -9,12 +9,14 @@ hosting by the hour while it carries traffic and prices fine-tuned tokens at a m
 
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import Any
 
 import numpy as np
 from pydantic import Field
 
 from tco.fields import Model, NonNegative, Share, quantity
+from tco.options.rows import Row
 from tco.options.table import OptionInputs
 from tco.sections import DOCUMENTED
 from tco.units import HOURS_PER_MONTH, TOKENS_PER_MTOK
@@ -55,9 +57,18 @@ class VendorFineTune(Model):
 
 
 
+Tuning = namedtuple("Tuning", [
+    "kind", "every", "run_usd", "upgrade_run_usd", "month_usd", "setup_usd", "share", "price_factor"])
+"""Fine-tuning: ``kind`` (``NONE``, ``OWNED`` or ``VENDOR``), ``every`` months between scheduled
+runs, a run's cost and the run's after a release upgrade, the monthly platform cost and setup,
+and a vendor's fine-tuned traffic share and price factor (1 - share + share x multiplier)."""
+
+TUNING = Row(Tuning, codes={"kind": int, "every": int}, ones=("every", "price_factor"))
+
+
 def fill(rows: Any, j: int, get: OptionInputs, x: dict[str, np.ndarray],
          sc: Any, tune: OwnedFineTune | VendorFineTune | None) -> None:
-    """Write the fine-tuning columns of option row ``j`` (left at 0 without ``fine_tune:``).
+    """Write row ``j`` of the fine-tuning record (left at rest without ``fine_tune:``).
 
     Notes
     -----
@@ -74,18 +85,18 @@ def fill(rows: Any, j: int, get: OptionInputs, x: dict[str, np.ndarray],
                 * get("fine_tune.usd_per_mtok_trained"))
     fixed = (x["fine_tuning.eval_usd_per_run"]
              + x["fine_tuning.engineer_weeks_per_run"] * x["switching.usd_per_engineer_week"])
-    rows.ft_every[j] = sc.fine_tuning.retrain_every_months
-    rows.ft_run_usd[j] = training + fixed
+    rows.tuning.every[j] = sc.fine_tuning.retrain_every_months
+    rows.tuning.run_usd[j] = training + fixed
     if isinstance(tune, OwnedFineTune):
-        rows.ft_kind[j] = OWNED
-        rows.ft_upgrade_run_usd[j] = training * (1.0 - get("fine_tune.adapter_portability")) + fixed
-        rows.ft_month_usd[j] = get("fine_tune.usd_per_month")
-        rows.ft_setup_usd[j] = get("fine_tune.setup_usd")
-        rows.ft_price_factor[j] = 1.0
+        rows.tuning.kind[j] = OWNED
+        rows.tuning.upgrade_run_usd[j] = training * (1.0 - get("fine_tune.adapter_portability")) + fixed
+        rows.tuning.month_usd[j] = get("fine_tune.usd_per_month")
+        rows.tuning.setup_usd[j] = get("fine_tune.setup_usd")
+        rows.tuning.price_factor[j] = 1.0
     else:
-        rows.ft_kind[j] = VENDOR
-        rows.ft_upgrade_run_usd[j] = training + fixed
-        rows.ft_month_usd[j] = get("fine_tune.hosting_usd_per_hour") * HOURS_PER_MONTH
+        rows.tuning.kind[j] = VENDOR
+        rows.tuning.upgrade_run_usd[j] = training + fixed
+        rows.tuning.month_usd[j] = get("fine_tune.hosting_usd_per_hour") * HOURS_PER_MONTH
         share = get("fine_tune.traffic_share")
-        rows.ft_share[j] = share
-        rows.ft_price_factor[j] = 1.0 - share + share * get("fine_tune.price_multiplier")
+        rows.tuning.share[j] = share
+        rows.tuning.price_factor[j] = 1.0 - share + share * get("fine_tune.price_multiplier")

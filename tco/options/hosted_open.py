@@ -94,9 +94,9 @@ def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray], option:
     """Write row ``j``: the request's token price, the open family's escalation and track, and
     the share of migration effort a move between the same weights costs."""
     tokens.fill(rows, j, get, w)
-    rows.escalates[j] = True
-    rows.escalation_share[j] = get("escalation_share")
-    rows.same_weights_share[j] = get("same_weights_switching_share")
+    rows.common.escalates[j] = True
+    rows.common.escalation_share[j] = get("escalation_share")
+    rows.common.same_weights_share[j] = get("same_weights_switching_share")
     track.fill(rows, j, get, option.release_track)
 
 

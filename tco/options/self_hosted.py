@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import Any, Literal
 
 import numpy as np
@@ -30,6 +31,7 @@ from tco.options import procurement, track
 from tco.options.base import Control, OptionKind
 from tco.options.fine_tune import OwnedFineTune
 from tco.options.procurement import Purchase, Reserved
+from tco.options.rows import Row
 from tco.options.table import OptionInputs, Table
 from tco.sections import (
     DOCUMENTED,
@@ -269,6 +271,28 @@ def published_as_of() -> str:
     return max(b.as_of for b in catalog.benchmarks().values())
 
 
+Fleet = namedtuple("Fleet", [
+    "replica_s", "load_factor", "peak", "autoscale", "profile", "gpus_per_replica", "min_replicas",
+    "gpu_month_usd", "reserved_gpus", "reserved_month_usd", "reserved_start", "reserved_end",
+    "bought", "gpu_price_usd", "life_months", "power_month_usd", "hosting_month_usd",
+    "ops_month_usd", "parts_month_usd", "parts_setup_usd", "has_licence", "licence_threshold",
+    "licence_fee", "licence_at_release", "licence_above_at_start"])
+"""A GPU fleet sized for the load. ``replica_s`` seconds a replica is busy per request;
+``load_factor`` turns requests a month into replicas at an hour of average load, ``peak`` the
+busiest hour over the average, ``profile`` (options, 24) an autoscaled option's hourly loads (mean
+1). Rented: the GPU-month's rent at price index 1, and reserved GPUs with their monthly contract
+price from ``reserved_start`` to before ``reserved_end``. Bought: each GPU's price, life, power and
+hosting a month. Then ops staff and missing components a month, and the components' setup.
+Weights under a licence owe ``licence_fee`` a month above ``licence_threshold`` monthly active
+users: tested each month, or (``licence_at_release``) once per release, the deployed version's
+result at the start given by ``licence_above_at_start``."""
+
+FLEET = Row(Fleet, codes={"autoscale": bool, "bought": bool, "gpus_per_replica": float,
+                          "min_replicas": float, "reserved_gpus": float, "reserved_start": int,
+                          "reserved_end": int, "has_licence": bool, "licence_at_release": bool,
+                          "licence_above_at_start": bool},
+            ones=("life_months",), shaped={"profile": "hours"})
+
 def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray],
          option: SelfHostedOption, plan: CapacityPlan, profile: tuple[float, ...] | None = None
          ) -> None:
@@ -293,55 +317,56 @@ def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray],
         if plan.throughput_log_sd > 0:
             seconds = seconds / get("throughput_factor")
     utilization = get("target_utilization")
-    rows.peak[j] = max(profile) if profile is not None else w["peak_to_average"]
+    rows.fleet.peak[j] = max(profile) if profile is not None else w["peak_to_average"]
     if option.autoscale and profile is not None:
-        rows.autoscale[j] = True
-        rows.profile[j] = profile
-    rows.billing[j] = KIND.billing_code
-    rows.escalates[j] = True
+        rows.fleet.autoscale[j] = True
+        rows.fleet.profile[j] = profile
+    rows.common.billing[j] = KIND.billing_code
+    rows.common.escalates[j] = True
     if option.purchase is None:
-        rows.gpu_month_usd[j] = HOURS_PER_MONTH * get("usd_per_gpu_hour")
+        rows.fleet.gpu_month_usd[j] = HOURS_PER_MONTH * get("usd_per_gpu_hour")
         gpu_hour_usd = get("usd_per_gpu_hour")
         if option.reserved is not None:
             r = option.reserved
-            rows.reserved_gpus[j] = r.gpus
-            rows.reserved_month_usd[j] = r.gpus * HOURS_PER_MONTH * get("reserved.usd_per_gpu_hour")
-            rows.reserved_start[j] = r.start_month
-            rows.reserved_end[j] = r.start_month + r.term_months
+            rows.fleet.reserved_gpus[j] = r.gpus
+            rows.fleet.reserved_month_usd[j] = r.gpus * HOURS_PER_MONTH * get("reserved.usd_per_gpu_hour")
+            rows.fleet.reserved_start[j] = r.start_month
+            rows.fleet.reserved_end[j] = r.start_month + r.term_months
     else:
-        rows.bought[j] = True
+        rows.fleet.bought[j] = True
         price = get("purchase.usd_per_gpu")
-        rows.gpu_price_usd[j] = price
-        rows.life_months[j] = get("purchase.years") * MONTHS_PER_YEAR
-        rows.power_month_usd[j] = (get("purchase.kw_per_gpu") * HOURS_PER_MONTH
-                                   * get("purchase.usd_per_kwh") * get("purchase.pue"))
-        rows.hosting_month_usd[j] = (price * get("purchase.maintenance_share_per_year") / MONTHS_PER_YEAR
-                                     + get("purchase.colocation_usd_per_gpu_month"))
+        rows.fleet.gpu_price_usd[j] = price
+        rows.fleet.life_months[j] = get("purchase.years") * MONTHS_PER_YEAR
+        rows.fleet.power_month_usd[j] = (get("purchase.kw_per_gpu") * HOURS_PER_MONTH
+                                         * get("purchase.usd_per_kwh") * get("purchase.pue"))
+        rows.fleet.hosting_month_usd[j] = (price * get("purchase.maintenance_share_per_year")
+                                           / MONTHS_PER_YEAR + get("purchase.colocation_usd_per_gpu_month"))
         # A GPU-hour of owned hardware, straight-line: for dual running and cost per request.
-        gpu_hour_usd = (price / rows.life_months[j] + rows.power_month_usd[j]
-                        + rows.hosting_month_usd[j]) / HOURS_PER_MONTH
-    rows.indexed[j] = option.purchase is None  # bought hardware: the price was paid up front
-    rows.replica_s[j] = seconds
-    rows.gpus_per_replica[j] = gpus_per_replica
-    rows.min_replicas[j] = option.min_replicas
-    rows.unit_usd[j] = seconds * gpus_per_replica / SECONDS_PER_HOUR / utilization * gpu_hour_usd
-    rows.load_factor[j] = seconds / (SECONDS_PER_MONTH * utilization)
-    rows.ops_month_usd[j] = get("ops_fte") * get("usd_per_fte_year") / MONTHS_PER_YEAR
+        gpu_hour_usd = (price / rows.fleet.life_months[j] + rows.fleet.power_month_usd[j]
+                        + rows.fleet.hosting_month_usd[j]) / HOURS_PER_MONTH
+    rows.common.indexed[j] = option.purchase is None  # bought hardware: the price was paid up front
+    rows.fleet.replica_s[j] = seconds
+    rows.fleet.gpus_per_replica[j] = gpus_per_replica
+    rows.fleet.min_replicas[j] = option.min_replicas
+    rows.common.unit_usd[j] = seconds * gpus_per_replica / SECONDS_PER_HOUR / utilization * gpu_hour_usd
+    rows.fleet.load_factor[j] = seconds / (SECONDS_PER_MONTH * utilization)
+    rows.fleet.ops_month_usd[j] = get("ops_fte") * get("usd_per_fte_year") / MONTHS_PER_YEAR
     parts = range(len(option.missing_components))
-    rows.parts_month_usd[j] = sum((get(f"missing_components.{i}.usd_per_month") for i in parts),
-                                  np.zeros(1))
-    rows.parts_setup_usd[j] = sum((get(f"missing_components.{i}.setup_usd") for i in parts), np.zeros(1))
-    rows.setup_usd[j] = get("setup_usd")
-    rows.escalation_share[j] = get("escalation_share")
+    rows.fleet.parts_month_usd[j] = sum((get(f"missing_components.{i}.usd_per_month") for i in parts),
+                                        np.zeros(1))
+    rows.fleet.parts_setup_usd[j] = sum((get(f"missing_components.{i}.setup_usd") for i in parts),
+                                        np.zeros(1))
+    rows.common.setup_usd[j] = get("setup_usd")
+    rows.common.escalation_share[j] = get("escalation_share")
     if option.licence is not None:
-        rows.has_licence[j] = True
-        rows.licence_threshold[j] = get("licence.mau_threshold")
-        rows.licence_fee[j] = get("licence.usd_per_month_above")
-        rows.licence_at_release[j] = licence_test(option)[0] == "at_release"
-        rows.licence_above_at_start[j] = option.licence.deployed_above_threshold
+        rows.fleet.has_licence[j] = True
+        rows.fleet.licence_threshold[j] = get("licence.mau_threshold")
+        rows.fleet.licence_fee[j] = get("licence.usd_per_month_above")
+        rows.fleet.licence_at_release[j] = licence_test(option)[0] == "at_release"
+        rows.fleet.licence_above_at_start[j] = option.licence.deployed_above_threshold
     track.fill(rows, j, get, option.release_track)
-    rows.drift[j] = monthly_log_drift(get("price_trend_per_year"))
-    rows.sigma[j] = monthly_volatility(get("price_volatility_per_year"))
+    rows.common.drift[j] = monthly_log_drift(get("price_trend_per_year"))
+    rows.common.sigma[j] = monthly_volatility(get("price_volatility_per_year"))
 
 
 def describe(o: SelfHostedOption) -> str:

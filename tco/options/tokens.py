@@ -182,7 +182,7 @@ def _request_usd(price: prices.ApiPrice, w: Any) -> float:
 
 
 def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray]) -> None:
-    """Write the token-billed columns of row ``j``; ``get(field)`` is that input per path.
+    """Write the token-billed fields of row ``j`` of the common record; ``get(field)`` is that input per path.
 
     Notes
     -----
@@ -205,9 +205,9 @@ def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray]) -> None
         long_share = w["long_context_share"]
         price = ((1.0 - long_share) * price
                  + long_share * request_usd(w["long_context_input_tokens"], "long_context_"))
-    rows.unit_usd[j] = (price * (1.0 - w["batchable_share"] * get("batch_discount"))
+    rows.common.unit_usd[j] = (price * (1.0 - w["batchable_share"] * get("batch_discount"))
                         * (1.0 - get("list_price_discount")))
-    rows.billing[j] = TOKENS
-    rows.indexed[j] = True
-    rows.drift[j] = monthly_log_drift(get("price_trend_per_year"))
-    rows.sigma[j] = monthly_volatility(get("price_volatility_per_year"))
+    rows.common.billing[j] = TOKENS
+    rows.common.indexed[j] = True
+    rows.common.drift[j] = monthly_log_drift(get("price_trend_per_year"))
+    rows.common.sigma[j] = monthly_volatility(get("price_volatility_per_year"))

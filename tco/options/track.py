@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import Any
 
 import tco.catalog as catalog
+from tco.options.rows import Row
 from tco.options.table import OptionInputs, Table
 from tco.sections import ReleaseTrack
 
@@ -22,16 +24,26 @@ def resolve(table: Table, prefix: str, track: ReleaseTrack | None, sc: Any,
                         "so no upgrade happens")
 
 
+Track = namedtuple("Track", [
+    "has", "age0_months", "upgrade_usd", "lag_tolerance_months", "lag_rate", "lag_cap", "slot"])
+"""A release track: ``has`` one, the deployed weights' age at the start, the upgrade's cost, and
+the escalation to the fallback per month of lag beyond the tolerance, up to ``lag_cap``.
+``slot`` numbers the options whose track plans a release within the horizon (-1: none), whose
+upgrades and weights' age the kernel reports."""
+
+TRACK = Row(Track, codes={"has": bool, "slot": int}, ones=("lag_cap",))
+
+
 def fill(rows: Any, j: int, get: OptionInputs, track: ReleaseTrack | None) -> None:
-    """Write the release-track columns of option row ``j`` (left at rest without a track)."""
+    """Write row ``j`` of the release-track record (left at rest without a track)."""
     if track is None:
         return
-    rows.has_track[j] = True
-    rows.age0_months[j] = get("release_track.age_months_at_start")
-    rows.upgrade_usd[j] = get("release_track.upgrade_usd")
-    rows.lag_tolerance_months[j] = get("release_track.lag_tolerance_months")
-    rows.lag_rate[j] = get("release_track.escalation_per_month_of_lag")
-    rows.lag_cap[j] = get("release_track.escalation_cap")
+    rows.track.has[j] = True
+    rows.track.age0_months[j] = get("release_track.age_months_at_start")
+    rows.track.upgrade_usd[j] = get("release_track.upgrade_usd")
+    rows.track.lag_tolerance_months[j] = get("release_track.lag_tolerance_months")
+    rows.track.lag_rate[j] = get("release_track.escalation_per_month_of_lag")
+    rows.track.lag_cap[j] = get("release_track.escalation_cap")
 
 
 def family(option: Any) -> str | None:

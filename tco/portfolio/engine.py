@@ -333,7 +333,7 @@ def _batch(pf: Portfolio, u: dict[str, np.ndarray], seed: int, first_block: int,
         r = use.rows
         for j, name in enumerate(sc.options):
             if name in token_vendor and use.share[:, j].any():  # skip options it never uses
-                usd = use.requests * use.share[:, j] * r.unit_usd[j][:, None] * use.index[:, j]
+                usd = use.requests * use.share[:, j] * r.common.unit_usd[j][:, None] * use.index[:, j]
                 token_usd[token_vendor[name]] += usd
                 if token_vendor[name] in listed:
                     listed[token_vendor[name]][:, i] += usd
@@ -352,8 +352,9 @@ def _batch(pf: Portfolio, u: dict[str, np.ndarray], seed: int, first_block: int,
         js = [list(first.options).index(pf.pooling[k][0]) for k in ks]
         rented, top = np.empty((len(ks), n, months)), np.empty((len(ks), n, months))
         provisioned = np.empty((n, months))
-        price_gpu_type(need, r.min_replicas[js].astype(float), r.gpus_per_replica[js].astype(float),
-                       r.autoscale[js].astype(bool), _total([p.reserved_gpus for p in members]),
+        price_gpu_type(need, r.fleet.min_replicas[js].astype(float),
+                       r.fleet.gpus_per_replica[js].astype(float), r.fleet.autoscale[js].astype(bool),
+                       _total([p.reserved_gpus for p in members]),
                        rented, provisioned, top)
         for m, pool in enumerate(members):
             pool.pooled_usd = pool.reserved_usd + rented[m] * pool.price_usd
@@ -431,7 +432,7 @@ def _shared_npv(cost: np.ndarray, parts: np.ndarray, total: np.ndarray, discount
 
 def _rent(use, j: int) -> np.ndarray:
     """(paths, months) the rent of one GPU of option j for each month at its price index."""
-    return np.ascontiguousarray(use.rows.gpu_month_usd[j][:, None] * use.index[:, j])
+    return np.ascontiguousarray(use.rows.fleet.gpu_month_usd[j][:, None] * use.index[:, j])
 
 
 def _total(parts: list[np.ndarray]) -> np.ndarray:
@@ -447,20 +448,20 @@ def _pool_adjust(pool: _Pool) -> np.ndarray:
 def _add_to_pool(pool: _Pool, i: int, j: int, use, profile, hours: int) -> None:
     """Add workload i's traffic on option j to the pool: its own fleet (as the kernel sizes it)
     and its hourly load in replicas' worth (``tco.portfolio.pooling.add_workload``)."""
-    r = use.rows
     months = use.requests.shape[1]
     load = np.ascontiguousarray(use.requests * use.share[:, j])
     month = np.arange(months)
-    owed = (month >= r.reserved_start[j]) & (month < r.reserved_end[j]) & bool(use.signed[j])
-    reserved = np.where(owed, r.reserved_gpus[j], 0.0)
-    reserved_usd = np.where(owed[None, :], r.reserved_month_usd[j][:, None], 0.0)
+    f = use.rows.fleet
+    owed = (month >= f.reserved_start[j]) & (month < f.reserved_end[j]) & bool(use.signed[j])
+    reserved = np.where(owed, f.reserved_gpus[j], 0.0)
+    reserved_usd = np.where(owed[None, :], f.reserved_month_usd[j][:, None], 0.0)
     price = _rent(use, j)
     use_hourly = profile is not None and hours > 1
     hourly = np.asarray(profile if use_hourly else np.ones(HOURS_PER_DAY), dtype=float)
     used = np.empty_like(load)
     own_usd = np.zeros_like(load)
-    add_workload(load, r.peak[j], r.load_factor[j], np.ascontiguousarray(r.profile[j]),
-                 bool(r.autoscale[j]), float(r.min_replicas[j]), float(r.gpus_per_replica[j]),
+    add_workload(load, f.peak[j], f.load_factor[j], np.ascontiguousarray(f.profile[j]),
+                 bool(f.autoscale[j]), float(f.min_replicas[j]), float(f.gpus_per_replica[j]),
                  reserved, reserved_usd, price, hourly, use_hourly, pool.need,
                  own_usd, pool.alone_replicas, used)
     pool.standalone_usd += own_usd

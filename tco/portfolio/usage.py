@@ -69,10 +69,13 @@ class Usage:
 
 
 @njit(cache=True, parallel=True, nogil=True, error_model="numpy")
-def _replay(o, st, w, ev, kinds, share_out, index_out):  # pragma: no cover - compiled
-    """Each path's option states and the strategy's shares, month by month (strategy 0)."""
+def _replay(common, fleet, commitment, track, tuning, st, w, ev, kinds, share_out, index_out
+            ):  # pragma: no cover - compiled
+    """Each path's option states and the strategy's shares, month by month (strategy 0). The
+    option records come in one by one, as ``tco.kernel._kernel`` takes them."""
     paths, n_options, months = share_out.shape
     for b in prange(-(-paths // BLOCK_PATHS)):
+        o = views.OptionRows(common, fleet, commitment, track, tuning)
         S = State(np.empty((n_options, months)), np.empty((n_options, months)),
                   np.empty((n_options, months)), np.empty((n_options, months, kinds)),
                   np.empty(n_options, dtype=np.bool_), np.empty(n_options, dtype=np.int64),
@@ -110,7 +113,7 @@ def evaluate(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, ev: views.Eve
                          True, reference=False)
     share = np.empty((paths, len(sc.options), months))
     index = np.empty((paths, len(sc.options), months))
-    _replay(rows, plan, w, ev, len(risks.REGISTRY), share, index)
+    _replay(*rows, plan, w, ev, len(risks.REGISTRY), share, index)
     t = np.arange(months, dtype=float)
     requests = w.requests[:, None] * (1.0 + w.growth[:, None]) ** t[None, :]
     discount = (1.0 + w.discount_rate[:, None]) ** (-((t[None, :] + 1.0) / MONTHS_PER_YEAR))
