@@ -9,8 +9,12 @@
 3. Replay the kernel's routing (``tco.portfolio.usage``) to get each workload's traffic per option,
    then price what the portfolio shares: rented fleets pooled hour by hour (pooled replicas per
    hour = ceil(sum of the workloads' load x replica-seconds per request / capacity), the fleet the
-   busiest hour of that sum, reserved GPUs pooled), and commitment tiers per vendor on pooled list
-   usage. The portfolio's cost is the workloads' own plus those adjustments.
+   busiest hour of that sum, reserved GPUs pooled per GPU type across options and workloads),
+   and commitment tiers per vendor on pooled list usage. The portfolio's cost is the workloads'
+   own plus those adjustments.
+
+``simulate_portfolio`` runs every path; ``portfolio_npv`` the paths of a range of RNG blocks
+(a sweep's task), with the same bits on those rows.
 """
 
 from __future__ import annotations
