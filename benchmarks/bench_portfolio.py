@@ -8,8 +8,7 @@ on every path. Two floors, timed in the same process: one cumulative sum over an
 per-workload cost's shape (paths x workloads x months), how far the run is from touching each
 workload's monthly cost once; and the cost kernel alone, each workload's strategy evaluated once
 on the same draws as the portfolio calls it, which the portfolio cannot beat without a faster
-kernel. The routing replay's own seconds are printed beside them: the part a kernel output of
-per-option usage would remove.
+kernel.
 """
 
 from __future__ import annotations
@@ -23,8 +22,6 @@ from pathlib import Path
 import numpy as np
 
 import tco.kernel as kernel
-import tco.portfolio.usage as usage
-import tco.risks as risks
 import tco.views as views
 from tco.draws import RNG_BLOCK_PATHS, draw_shocks, inputs_from_uniforms
 from tco.portfolio import simulate_portfolio
@@ -50,12 +47,11 @@ def portfolio(workloads: int = WORKLOADS, months: int = MONTHS):
     return validate_portfolio(raw)
 
 
-def kernel_floor_s(pf, paths: int, seed: int) -> tuple[float, float]:
+def kernel_floor_s(pf, paths: int, seed: int) -> float:
     """Seconds the cost kernel alone takes to evaluate every workload on the run's draws, called
-    as the portfolio calls it (no lock-in reference pass), and seconds the routing replay takes
-    (``tco.portfolio.usage``: what a kernel output of per-option usage would remove)."""
+    as the portfolio calls it (no lock-in reference pass, the usage output on)."""
     u = portfolio_uniforms(pf, seed, paths, pf.sampling)
-    kernel_s = replay_s = 0.0
+    kernel_s = 0.0
     names = list(pf.workloads)
     for start in range(0, paths, CHUNK_PATHS):
         rows = slice(start, min(start + CHUNK_PATHS, paths))
@@ -71,14 +67,9 @@ def kernel_floor_s(pf, paths: int, seed: int) -> tuple[float, float]:
             extras, lines = views.extras(sc, x, n), views.line_names(sc)
             begin = time.perf_counter()
             kernel.run_prepared(o, plan, wl, ev, extras, lines, sc.horizon_months, True,
-                                reference=False)
+                                reference=False, usage=True)
             kernel_s += time.perf_counter() - begin
-            share = np.empty((n, len(sc.options), sc.horizon_months))
-            index = np.empty_like(share)
-            begin = time.perf_counter()
-            usage._replay(*o, plan, wl, ev, len(risks.REGISTRY), share, index)
-            replay_s += time.perf_counter() - begin
-    return kernel_s, replay_s
+    return kernel_s
 
 
 def main() -> None:
@@ -98,7 +89,7 @@ def main() -> None:
         times.append(time.perf_counter() - start)
         del result
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kernel_s, replay_s = kernel_floor_s(pf, paths, 3)
+    kernel_s = kernel_floor_s(pf, paths, 3)
     floor = np.random.default_rng(0).random((paths, workloads, MONTHS))
     out = np.empty_like(floor)
     np.cumsum(floor, axis=2, out=out)
@@ -109,8 +100,7 @@ def main() -> None:
     print(f"portfolio {workloads} workloads x {paths:,} paths x {MONTHS} months: median {median:.2f} s "
           f"(best {min(times):.2f} s; target 5 s), warm-up {cold_s:.1f} s, floor {floor_s * 1000:.0f} ms, "
           f"median/floor {median / floor_s:.0f}x, kernel alone {kernel_s:.2f} s "
-          f"(median/kernel {median / kernel_s:.1f}x), routing replay {replay_s:.2f} s, "
-          f"peak RSS {peak_mb:.0f} MB")
+          f"(median/kernel {median / kernel_s:.1f}x), peak RSS {peak_mb:.0f} MB")
 
 
 if __name__ == "__main__":

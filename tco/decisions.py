@@ -23,10 +23,9 @@ class CommitmentTier(Model):
 
     model_config = DOCUMENTED
 
-    usd_per_month: NonNegative = Field(description="Monthly minimum owed for the contract's term "
-                                       "($ per month).")
-    discount: Share | None = Field(None, description="Discount on list prices at this level "
-                                   "(fraction 0-1; default: the option's own commitment's).")
+    usd_per_month: NonNegative = Field(description="Monthly minimum owed for the contract's term.")
+    discount: Share | None = Field(None, description="Discount on list prices at this level; "
+                                   "default: the option's own commitment's.")
 
 
 class Optimise(Model):

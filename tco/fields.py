@@ -222,7 +222,7 @@ Requests = quantity(ge=0.0, le=1e12)
 Users = quantity(ge=0.0, le=1e10)
 """Monthly active users: more than the world's population is a typo."""
 Months = quantity(ge=0.0, le=float(MAX_HORIZON_MONTHS))
-"""A duration that must fit the longest horizon (months)."""
+"""A duration that must fit the longest horizon."""
 GpuPrice = quantity(gt=0.0, le=10_000_000.0)
 """One bought GPU with its server share: a B200 server sells for about $50,000 a GPU (2025)."""
 YearlyPay = quantity(ge=0.0, le=10_000_000.0)

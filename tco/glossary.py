@@ -8,7 +8,6 @@ glossary test instead of leaking ``options.x.new_field`` into a board deck.
 
 from __future__ import annotations
 
-import re
 import types
 import typing
 from dataclasses import dataclass
@@ -286,11 +285,6 @@ def entry(path: str) -> Entry:
     raise UnknownPath(f"no glossary label for '{path}': add its pattern to tco.glossary.GLOSSARY")
 
 
-UNIT_WORDS = re.compile(r"^(\$|USD|fraction|months?|users|FTE|years|multiplier|ratio|kW|tokens|"
-                        r"engineer|output tokens|requests|probability|passes|milliseconds)")
-"""A description's parenthesis that only states the unit, which the entry's unit column shows."""
-
-
 def as_percent(unit: str) -> str:
     """The unit of a fraction shown x100: 'fraction 0-1' -> '%', 'fraction per month' ->
     '% per month', 'probability per year' -> '% per year'."""
@@ -302,8 +296,8 @@ def as_percent(unit: str) -> str:
 
 @cache
 def help_of(path: str) -> str:
-    """The description of the schema field at ``path`` ('options.x.purchase.pue'), without the
-    parenthesised unit the glossary shows in its own column; '' where the path is no field."""
+    """The description of the schema field at ``path`` ('options.x.purchase.pue'); '' where the
+    path is no field. Descriptions never state the unit: the entry's unit is the one shown."""
     models: list[type] = [schema.Scenario]
     parts, i = path.split("."), 0
     while models:
@@ -311,27 +305,25 @@ def help_of(path: str) -> str:
         if field is None:
             return ""
         if i == len(parts) - 1:
-            text = " ".join((field.description or "").split())
-            return re.sub(r"\s*\(([^()]*)\)(?=[.;])",
-                          lambda m: "" if UNIT_WORDS.match(m.group(1)) else m.group(0), text)
-        models, skip = _models_in(field.annotation)
+            return " ".join((field.description or "").split())
+        models, skip = sections_in(field.annotation)
         i += 1 + skip
         if i >= len(parts):
             return ""
     return ""
 
 
-def _models_in(annotation: Any) -> tuple[list[type], int]:
+def sections_in(annotation: Any) -> tuple[list[type], int]:
     """The section models a field's value holds, and how many path segments (a name or an index)
     sit between the field and their fields."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
-        return _models_in(typing.get_args(annotation)[0])
+        return sections_in(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
-        found = [_models_in(a) for a in typing.get_args(annotation)]
+        found = [sections_in(a) for a in typing.get_args(annotation)]
         return [m for models, _ in found for m in models], max(skip for _, skip in found)
     if origin in (dict, tuple):
-        return _models_in(typing.get_args(annotation)[-1 if origin is dict else 0])[0], 1
+        return sections_in(typing.get_args(annotation)[-1 if origin is dict else 0])[0], 1
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [annotation], 0
     return [], 0

@@ -92,8 +92,7 @@ def other_names(scenario: Any) -> tuple[str, ...]:
 def other_line(name: str) -> CostLine:
     """The line of a named ``other_costs`` entry: its own name as label, a stable colour."""
     colour = OTHER_PALETTE[zlib.crc32(name.encode("utf-8")) % len(OTHER_PALETTE)]
-    return CostLine(name, name, colour, f"'{name}': a cost the scenario names itself "
-                    "(monthly, per million tokens and setup).")
+    return CostLine(name, name, colour, f"'{name}': a cost the scenario names itself.")
 
 
 class _ByName(dict):

@@ -19,12 +19,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+import tco.glossary as glossary
 import tco.limits as limits
 import tco.options as options
 from tco.errors import ScenarioError
 from tco.fields import MAX_SCENARIO_BYTES, FieldError
 from tco.inputs import Resolved, resolve
-from tco.schema import SECTIONS, Scenario
+from tco.schema import SECTIONS, SETTING_UNITS, Scenario
 from tco.yamlio import dumps as _dumps
 from tco.yamlio import parse_document, to_dict
 
@@ -248,11 +249,35 @@ def with_changes(loaded: Loaded, changes: dict[str, Any],
 
 
 def json_schema() -> dict[str, Any]:
-    """Return the JSON Schema of scenario files, for editors."""
+    """Return the JSON Schema of scenario files, for editors: each field's description ends
+    with its unit, which is declared once, in the glossary (or the risk kind), and never written
+    into the description itself; ``x-unit`` holds it for tools."""
     schema = Scenario.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "LLM TCO scenario (v1)"
+    defs = {d.get("title"): d for d in schema.get("$defs", {}).values()}
+    _add_units(Scenario, "", schema, defs, set())
     return schema
+
+
+def _add_units(model: type[BaseModel], prefix: str, node: dict[str, Any],
+               defs: dict[str, dict[str, Any]], seen: set[tuple[str, str]]) -> None:
+    """Each field of ``model`` (at ``prefix``; '0' stands for any name or index) gets its unit."""
+    for name, field in model.model_fields.items():
+        path, prop = f"{prefix}{name}", node.get("properties", {}).get(name)
+        try:
+            unit = glossary.entry(path).unit
+        except glossary.UnknownPath:
+            unit = SETTING_UNITS.get(f"{model.__name__}.{name}", "")
+        if unit and prop is not None and "x-unit" not in prop:
+            prop["x-unit"] = unit
+            prop["description"] = f"{prop.get('description', '').rstrip()} Unit: {unit}.".lstrip()
+        models, skip = glossary.sections_in(field.annotation)
+        for sub in models:
+            inner = f"{path}.{'0.' * skip}"
+            if (sub.__name__, inner) not in seen and sub.__name__ in defs:
+                seen.add((sub.__name__, inner))
+                _add_units(sub, inner, defs[sub.__name__], defs, seen)
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:

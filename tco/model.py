@@ -156,8 +156,9 @@ def monthly_run_rate_usd(sc: Loaded, option: str, requests_per_month: np.ndarray
     """Month-0 monthly cost of serving all traffic on one option, for several volumes.
 
     Self-hosted: whole replicas for the peak at target utilisation (at least min_replicas), ops
-    staff, missing components and setup spread over the horizon; its escalated share is billed at
-    ``fallback``. API: volume x cost per request. Shape ``(volumes,)``.
+    staff, missing components and setup spread over the horizon; its escalated share goes to
+    ``fallback`` where the kernel's rule allows (it serves other weights), else to the next
+    per-token option that does (``_chain``). API: volume x cost per request. Shape ``(volumes,)``.
     """
     volumes = np.asarray(requests_per_month, dtype=float)
     ones = np.ones_like(volumes)
@@ -182,30 +183,19 @@ def _noun(sc: Loaded, option: str) -> str:
     return options.of(sc.options[option]).one.split(" ", 1)[1]
 
 
-def _escalates_to(sc: Loaded, fleet: str, against: str) -> str | None:
-    """Where a self-hosted option's escalated requests go in a break-even against a per-token
-    option: that option, unless it serves the same weights (then ``escalation_target``)."""
-    mine = options.of(sc.options[fleet]).weights(sc.options[fleet])
-    theirs = options.of(sc.options[against]).weights(sc.options[against])
-    return escalation_target(sc, fleet) if mine is not None and mine == theirs else against
-
-
-def escalation_target(sc: Loaded, option: str) -> str | None:
-    """The per-token option that takes ``option``'s escalated requests in a run rate: the first
-    one serving other weights (hard requests go to a more capable model, as in the kernel)."""
-    served = options.of(sc.options[option]).weights(sc.options[option])
-    for name in options.on_side(sc.options, "tokens"):
-        if name != option and (served is None or options.of(sc.options[name]).weights(
-                sc.options[name]) != served):
-            return name
-    return None
+def _chain(sc: Loaded, option: str, first: str | None) -> list[str]:
+    """The fallback chain of a run rate's one-option strategy: ``first``, then every other
+    per-token option in scenario order. Where escalated requests go along it is the kernel's own
+    rule (``tco.kernel.traffic.shares``: the first option serving other weights)."""
+    rest = [name for name in options.on_side(sc.options, "tokens") if name not in (option, first)]
+    return ([first] if first not in (None, option) else []) + rest
 
 
 def run_rate_curves(sc: Loaded, points: int = 200) -> pd.DataFrame:
     """Month-0 monthly run rate of every option against monthly volume (the break-even chart's data).
 
     Volumes run from 1/CURVE_SPAN to CURVE_SPAN times the scenario's month-0 volume on a log grid.
-    An option's escalated share is billed at ``escalation_target``, as in ``break_even``.
+    An open-weight option's escalated share goes where the kernel sends it along ``_chain``.
     Columns: option, side ('tokens': billed per token, or 'fleet'; see ``OptionKind.side``),
     requests_per_month, usd_per_month.
     """
@@ -215,24 +205,25 @@ def run_rate_curves(sc: Loaded, points: int = 200) -> pd.DataFrame:
     frames = []
     for name, option in sc.options.items():
         side = options.of(option).side
-        fallback = escalation_target(sc, name)
         frames.append(pd.DataFrame({
             "option": name, "side": side,
             "requests_per_month": volumes,
-            "usd_per_month": monthly_run_rate_usd(sc, name, volumes, fallback=fallback)}))
+            "usd_per_month": monthly_run_rate_usd(sc, name, volumes)}))
     return pd.concat(frames, ignore_index=True)
 
 
 def _run_rate(sc: Loaded, x: dict[str, np.ndarray], option: str, fallback: str | None) -> np.ndarray:
     """Month-0 cost of carrying all traffic on one option, one value per path of ``x``, with no
-    event fired: the kernel on one strategy made for the purpose, ``{option: 1}``. (paths,)"""
+    event fired: the kernel on one strategy made for the purpose, ``{option: 1}`` falling back
+    along ``_chain``. (paths,)"""
     paths = np.size(x["workload.requests_per_month"])  # one path per volume
     names = list(sc.options)
     j = names.index(option)
-    f = names.index(fallback) if fallback not in (None, option) else -1
+    chain = [names.index(name) for name in _chain(sc, option, fallback)] or [-1]
     zeros = np.zeros((1, paths))
-    plan = Strategies(mix_option=np.array([[j]]), mix_share=np.array([[1.0]]), fallback=np.array([[f]]),
-                      relied=np.array([[j, f]]), portability=zeros, overhead_usd=zeros)
+    plan = Strategies(mix_option=np.array([[j]]), mix_share=np.array([[1.0]]),
+                      fallback=np.array([chain]), relied=np.array([[j, *chain]]), portability=zeros,
+                      overhead_usd=zeros)
     result = kernel.run(sc, x, Shocks(paths), want_cost=True, plan=plan, months=1)
     return result.cost_usd[:, 0, 0].copy()
 
@@ -251,9 +242,9 @@ def break_even(sc: Loaded) -> pd.DataFrame:
     grid = np.geomspace(low, high, 400)
     rows = []
     for api in apis:
-        api_cost = monthly_run_rate_usd(sc, api, grid, fallback=escalation_target(sc, api))
+        api_cost = monthly_run_rate_usd(sc, api, grid)
         for h in hosted:
-            hosted_cost = monthly_run_rate_usd(sc, h, grid, fallback=_escalates_to(sc, h, api))
+            hosted_cost = monthly_run_rate_usd(sc, h, grid, fallback=api)
             diff = hosted_cost - api_cost
             crossing = np.flatnonzero(np.sign(diff[:-1]) != np.sign(diff[1:]))
             falling = [i for i in crossing if diff[i] > 0 >= diff[i + 1]]
@@ -269,15 +260,14 @@ def break_even(sc: Loaded) -> pd.DataFrame:
 
             def gap(v: float, api: str = api, h: str = h) -> float:
                 volume = np.array([v])
-                return float(monthly_run_rate_usd(sc, h, volume, fallback=_escalates_to(sc, h, api))[0]
-                             - monthly_run_rate_usd(sc, api, volume,
-                                                    fallback=escalation_target(sc, api))[0])
+                return float(monthly_run_rate_usd(sc, h, volume, fallback=api)[0]
+                             - monthly_run_rate_usd(sc, api, volume)[0])
 
             root = optimize.brentq(gap, grid[i], grid[i + 1], xtol=1e-6 * grid[i])
             rows.append({"api_option": api, "self_hosted_option": h,
                          "break_even_requests_per_month": root,
                          "run_rate_usd_per_month": float(monthly_run_rate_usd(
-                             sc, api, np.array([root]), fallback=escalation_target(sc, api))[0]),
+                             sc, api, np.array([root]))[0]),
                          "note": "self-hosting is cheaper above this volume"})
     return pd.DataFrame(rows, columns=["api_option", "self_hosted_option",
                                        "break_even_requests_per_month", "run_rate_usd_per_month",

@@ -60,9 +60,9 @@ class Strategy(Model):
         None, description="Option, or options in order of preference, that take the traffic of an "
         "option that exits or escalates.")
     portability: Share = Field(0.0, description="Share of a migration's engineering effort the "
-                               "strategy avoids (fraction 0-1).")
+                               "strategy avoids.")
     overhead_usd_per_month: Money = Field(
-        0.0, description="The strategy's own running overhead, such as a gateway ($ per month).")
+        0.0, description="The strategy's own running overhead, such as a gateway.")
     other_costs: OtherCosts = Field((), description="Named costs the strategy pays every month, per "
                                     "million tokens served or once in month 0.")
 
@@ -108,8 +108,8 @@ class Tax(Model):
     """An after-tax view: the tax shield of operating costs and of depreciation on bought GPUs."""
 
     model_config = DOCUMENTED
-    rate: float = Field(ge=0.0, lt=1.0, description="Tax rate on profit that the costs reduce "
-                        "(fraction 0-1; cite the jurisdiction's rate).")
+    rate: float = Field(ge=0.0, lt=1.0, description="Tax rate on profit that the costs reduce; "
+                        "cite the jurisdiction's rate.")
     depreciation: Literal["straight_line", "macrs_5"] = Field(
         "straight_line", description="How bought GPUs are depreciated for tax: straight_line over "
         "the purchase's years, or macrs_5 (US MACRS 5-year property, half-year convention).")
@@ -120,17 +120,17 @@ class Switching(Model):
 
     model_config = DOCUMENTED
     engineer_weeks: NonNegative = Field(0.0, description="Engineering effort of one forced migration "
-                                        "at portability 0 (engineer-weeks).")
+                                        "at portability 0.")
     usd_per_engineer_week: Money = Field(
-        0.0, description="Loaded cost of one engineer for one week ($ per engineer-week).")
+        0.0, description="Loaded cost of one engineer for one week.")
     dual_running_months: Months = Field(
-        0.0, description="Months both the old and the new option run during a migration (months).")
+        0.0, description="Months both the old and the new option run during a migration.")
     dual_running_share: Share = Field(
         DUAL_RUNNING_SHARE, description="Share of the moving traffic run on both options while they "
-        "run side by side: the shadow or canary traffic of a cut-over (fraction 0-1). The default "
+        "run side by side: the shadow or canary traffic of a cut-over. The default "
         "0.2 is judgement, the top of the 5-20% that cut-overs commonly mirror; 1 bills all of it.")
     one_off_usd: Money = Field(0.0, description="Fixed cost of each forced migration besides "
-                                     "engineering time ($).")
+                                     "engineering time.")
 
 
 class _RiskBase(Model):
@@ -140,8 +140,7 @@ class _RiskBase(Model):
     on: tuple[str, ...] = Field(description="Option, or options, the event can hit; options that "
                                 "share what the event is about (a vendor's exit, a family's licence "
                                 "change) take one event together.")
-    annual_probability: Share = Field(description="Chance the event happens in any one year "
-                                      "(probability per year).")
+    annual_probability: Share = Field(description="Chance the event happens in any one year.")
     max_events: int | None = Field(default=None, ge=1, le=MAX_HORIZON_MONTHS,
                                    description="Most events of this risk on one option over the "
                                    "horizon; left out, no limit.")
@@ -188,11 +187,12 @@ class _RiskBase(Model):
 RISK_FIELDS: dict[str, Any] = {}
 """Every kind's own fields, in registry order (one field may serve several kinds)."""
 RISK_FIELD_HELP: dict[str, str] = {}
-"""Each kind field's description: its declared help, unit and the kinds it applies to."""
+"""Each kind field's description: its declared help and the kinds it applies to (its unit is
+the kind's declaration's, which ``tco schema`` and the glossary show)."""
 for _kind in risks.REGISTRY.values():
     for _name, _field in _kind.fields.items():
         RISK_FIELDS.setdefault(_name, _field.annotation)
-        RISK_FIELD_HELP.setdefault(_name, f"{_field.help.rstrip('.')} ({_field.unit}).")
+        RISK_FIELD_HELP.setdefault(_name, f"{_field.help.rstrip('.')}.")
 for _name in RISK_FIELD_HELP:
     _kinds = [k.name for k in risks.REGISTRY.values() if _name in k.fields]
     RISK_FIELD_HELP[_name] += f" Applies to {', '.join(_kinds)} risks."
@@ -212,7 +212,7 @@ class Correlation(Model):
     model_config = DOCUMENTED
     between: tuple[str, str] = Field(description="The two inputs, by dotted path "
                                      "('workload.growth_per_month').")
-    rho: float = Field(ge=-1.0, le=1.0, description="Spearman rank correlation of the two inputs (-1 to 1).")
+    rho: float = Field(ge=-1.0, le=1.0, description="Spearman rank correlation of the two inputs.")
 
 
 class Stress(Model):
@@ -248,7 +248,7 @@ class Scenario(Model):
     horizon_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS, description="Months the comparison "
                                 "covers, from month 0.")
     discount_rate_per_year: DiscountRate = Field(0.0, description="Yearly rate at which future costs are "
-                                         "discounted to present value (fraction per year).")
+                                         "discounted to present value.")
     workload: Workload = Field(description="The traffic every strategy serves.")
     options: dict[str, Option] = Field(description="The ways to serve the traffic, by name: " + "; ".join(
         f"{k.plural} (kind: {k.name})" for k in option_kinds.REGISTRY.values()) + ".")
@@ -420,3 +420,31 @@ SECTIONS = (Scenario, Workload, ApiOption, HostedOpenOption, SelfHostedOption, P
             Commitment, Reserved, FineTuning, ReleaseTrack, OwnedFineTune, VendorFineTune,
             decisions.Optimise, decisions.CommitmentTier, Tax)
 """Every model of the schema, for field-name hints in error messages."""
+
+SETTING_UNITS: dict[str, str] = {
+    "Scenario.usd_per_currency_unit": "$ per currency unit",
+    "Scenario.fiscal_year_start_month": "month of the year, 1 = January",
+    "Commitment.term_months": "months",
+    "CommitmentTier.usd_per_month": "$ per month",
+    "CommitmentTier.discount": "fraction 0-1",
+    "Correlation.rho": "rank correlation, -1 to 1",
+    "FineTuning.retrain_every_months": "months",
+    "Optimise.min_share": "fraction 0-1 of traffic",
+    "Optimise.max_share": "fraction 0-1 of traffic",
+    "Optimise.max_gpus": "GPUs",
+    "ReleaseTrack.next_release_month": "month, 0 = first",
+    "ReleaseTrack.cadence_months": "months",
+    "Reserved.gpus": "GPUs",
+    "Reserved.term_months": "months",
+    "Reserved.start_month": "month, 0 = first",
+    "Risk.max_events": "events",
+    "SelfHostedOption.gpus": "GPUs per replica",
+    "SelfHostedOption.min_replicas": "replicas",
+    "SelfHostedOption.max_inter_token_ms": "milliseconds",
+    "Strategy.mix": "fraction 0-1 of traffic",
+    "Stress.month": "month, 0 = first",
+    "Tax.rate": "fraction 0-1",
+    "Workload.hourly_profile": "load relative to the day's mean",
+}
+"""The units of numeric settings that are not sampled inputs (the glossary gives the inputs'),
+by ``Model.field``: declared here once, never in a field's description."""

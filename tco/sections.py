@@ -62,16 +62,16 @@ class OtherCost(Model):
     name: Annotated[Text, Field(min_length=1, max_length=60)] = Field(
         description="Name of the cost line, shown in charts and exports; not a built-in line's name.")
     usd_per_month: NonNegative = Field(0.0, description="A named cost paid every month the owner "
-                                       "is in use ($ per month).")
+                                       "is in use.")
     usd_per_mtok: NonNegative = Field(0.0, description="A named cost per million tokens the owner "
-                                      "serves ($ per 1M tokens).")
+                                      "serves.")
     setup_usd: NonNegative = Field(0.0, description="A named one-off cost in the owner's first month "
-                                   "of use ($).")
+                                   "of use.")
 
 
 OtherCosts = tuple[OtherCost, ...]
-TREND_HELP = "Expected yearly drift of the option's prices; negative is cheaper (fraction per year)."
-VOLATILITY_HELP = "Yearly standard deviation of random price moves around the trend (fraction per year)."
+TREND_HELP = "Expected yearly drift of the option's prices; negative is cheaper."
+VOLATILITY_HELP = "Yearly standard deviation of random price moves around the trend."
 
 History = tuple[Annotated[Text, Field(min_length=1, max_length=120)], ...]
 """What the option really was over time, for the backtest: a chain of successive models
@@ -88,17 +88,17 @@ class Workload(Model):
     output_tokens_per_request: TokensPerRequest = Field(
         description="Tokens generated in answer to each request.")
     cached_input_share: Share = Field(
-        0.0, description="Share of input tokens billed at the cached-input price (fraction 0-1).")
+        0.0, description="Share of input tokens billed at the cached-input price.")
     batchable_share: Share = Field(0.0, description="Share of requests that can wait for a batch API "
-                                   "and its discount (fraction 0-1).")
+                                   "and its discount.")
     growth_per_month: GrowthRate = Field(
-        0.0, description="Compound monthly growth of the request volume (fraction per month).")
+        0.0, description="Compound monthly growth of the request volume.")
     peak_to_average: PeakToAverage = Field(
         1.0, description="Peak load over average load; self-hosted fleets are sized for the peak.")
     monthly_active_users: Users | None = Field(
         None, description="Users in month 0, compared with licence user thresholds.")
     mau_growth_per_month: GrowthRate = Field(
-        0.0, description="Compound monthly growth of monthly active users (fraction per month).")
+        0.0, description="Compound monthly growth of monthly active users.")
     hourly_profile: tuple[float, ...] | None = Field(
         None, description=f"{HOURS_PER_DAY} relative loads, one per hour of the day (normalised to "
         "mean 1), that autoscaled fleets follow.")
@@ -152,11 +152,11 @@ class FineTuning(Model):
     dataset_tokens: NonNegative = Field(description="Tokens in the fine-tuning dataset.")
     epochs: Positive = Field(1.0, description="Passes over the dataset per run.")
     retrain_every_months: int = Field(default=12, ge=1, le=MAX_HORIZON_MONTHS,
-                                      description="Months between fine-tune runs (months).")
-    eval_usd_per_run: NonNegative = Field(0.0, description="Evaluation cost of each fine-tune run ($).")
+                                      description="Months between fine-tune runs.")
+    eval_usd_per_run: NonNegative = Field(0.0, description="Evaluation cost of each fine-tune run.")
     engineer_weeks_per_run: NonNegative = Field(
         0.0, description="Engineering time of each fine-tune run, priced at the switching "
-        "engineer-week price (engineer-weeks).")
+        "engineer-week price.")
 
 
 class ReleaseTrack(Model):
@@ -166,23 +166,23 @@ class ReleaseTrack(Model):
 
     model_config = DOCUMENTED
     age_months_at_start: NonNegative = Field(
-        0.0, description="Age of the deployed open weights in month 0 (months).")
+        0.0, description="Age of the deployed open weights in month 0.")
     next_release_month: int = Field(ge=0, le=MAX_HORIZON_MONTHS,
                                     description="Month the family's next release is planned for "
                                     "(0 = first month).")
     cadence_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS,
-                                description="Months between planned releases (months).")
+                                description="Months between planned releases.")
     vetting_delay_months: NonNegative = Field(
         0.0, description="Delay of each planned open release for safety vetting, drawn afresh per "
-        "release (months).")
+        "release.")
     upgrade_usd: NonNegative = Field(0.0, description="Evals and rollout to move to a new release, "
-                                     "before portability ($).")
+                                     "before portability.")
     lag_tolerance_months: NonNegative = Field(
-        0.0, description="Age up to which the weights serve as well as on day one (months).")
+        0.0, description="Age up to which the weights serve as well as on day one.")
     escalation_per_month_of_lag: Share = Field(
         0.0, description="Extra share of requests sent to the fallback per month the weights are "
-        "older than the tolerance (fraction per month).")
+        "older than the tolerance.")
     escalation_cap: Share = Field(1.0, description="Largest share the weights' age can push to the "
-                                  "fallback (fraction 0-1).")
+                                  "fallback.")
 
 

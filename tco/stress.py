@@ -19,7 +19,7 @@ from tco.errors import ScenarioError
 from tco.format import pct, plain, usd
 from tco.inputs import Param
 from tco.load import Loaded, validate
-from tco.model import escalation_target, monthly_run_rate_usd, nominal_inputs
+from tco.model import monthly_run_rate_usd, nominal_inputs
 from tco.yamlio import to_dict
 
 
@@ -149,8 +149,8 @@ def _ratio_words(sc: Loaded, option: str, fallback: str) -> str:
     """'4x cheaper' or '1.3x dearer': the fallback's month-0 run rate against the option's at
     today's volume, all traffic on each."""
     volume = np.array([max(sc.inputs.params["workload.requests_per_month"].nominal, 1.0)])
-    mine = float(monthly_run_rate_usd(sc, option, volume, escalation_target(sc, option))[0])
-    theirs = float(monthly_run_rate_usd(sc, fallback, volume, escalation_target(sc, fallback))[0])
+    mine = float(monthly_run_rate_usd(sc, option, volume)[0])
+    theirs = float(monthly_run_rate_usd(sc, fallback, volume)[0])
     if mine <= 0 or theirs <= 0:
         return ""
     ratio = mine / theirs if theirs < mine else theirs / mine

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 
+import tco.glossary as glossary
 from tco.errors import ScenarioError
 from tco.load import json_schema, with_changes
+from tco.schema import Scenario
 from tests.conftest import build
 
 
@@ -97,3 +100,43 @@ def test_a_number_beyond_float_range_names_its_field() -> None:
     with pytest.raises(ScenarioError) as info:
         validate(data)
     assert str(info.value) == "options.api.input_usd_per_mtok: is a number too large for any field"
+
+
+UNIT_PARENTHESIS = re.compile(r"\((\$|USD|fraction|months?|users|FTE|years|multiplier|ratio|kW|"
+                              r"tokens|engineer|requests|probability|GPUs|replicas|milliseconds)"
+                              r"[^()]*\)")
+
+
+def _fields(model, seen):
+    if model in seen:
+        return
+    seen.add(model)
+    for name, field in model.model_fields.items():
+        yield model, name, field
+        for sub in glossary.sections_in(field.annotation)[0]:
+            yield from _fields(sub, seen)
+
+
+def test_a_unit_is_declared_once_never_in_a_description() -> None:
+    """No field's description states a unit in parentheses: the glossary (inputs), the risk kind
+    or ``SETTING_UNITS`` declares it once, and every view shows that one."""
+    stated = [f"{m.__name__}.{name}: {UNIT_PARENTHESIS.search(f.description).group(0)}"
+              for m, name, f in _fields(Scenario, set())
+              if f.description and UNIT_PARENTHESIS.search(f.description)]
+    assert stated == []
+
+
+def test_the_editor_schema_gives_every_number_its_declared_unit() -> None:
+    """``tco schema``: each numeric field carries ``x-unit`` and ends its description with it;
+    for an input the unit is the glossary's (the page's and the deck's)."""
+    schema = json_schema()
+    models = [("Scenario", schema), *schema["$defs"].items()]
+    numeric = [(name, key, prop) for name, node in models for key, prop in node["properties"].items()
+               if '"number"' in json.dumps(prop) or '"integer"' in json.dumps(prop)]
+    assert len(numeric) > 100
+    assert [f"{name}.{key}" for name, key, prop in numeric if not prop.get("x-unit")] == []
+    for _, _, prop in numeric:
+        assert prop["description"].endswith(f"Unit: {prop['x-unit']}.")
+    kwh = schema["$defs"]["Purchase"]["properties"]["usd_per_kwh"]
+    assert kwh["x-unit"] == glossary.entry("options.x.purchase.usd_per_kwh").unit == "$ per kWh"
+    assert schema["$defs"]["Reserved"]["properties"]["term_months"]["x-unit"] == "months"

@@ -44,3 +44,42 @@ def test_self_hosted_rules() -> None:
     data = hosted_data(model="qwen3-32b", licence={"usd_per_month_above": 5})
     assert message(data) == ("options.hosted.licence.mau_threshold: is required: qwen3-32b's licence "
                              "(Apache-2.0) has no user threshold")
+
+
+def test_each_kind_fills_only_the_records_it_declares() -> None:
+    """A kind's ``fill`` writes its own small records (``OptionKind.rows``) and leaves every other
+    record of the kernel's inputs at rest: an API option has no fleet, a self-hosted one no
+    commitment. Checked on every option of every shipped story, against freshly blank records."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    import tco
+    import tco.options as options
+    from tco.model import nominal_inputs
+    from tco.options.table import OptionInputs
+    from tco.views import workload
+    from tests.conftest import SCENARIOS
+
+    seen = set()
+    for path in SCENARIOS:
+        sc = tco.load_scenario(path)
+        x = nominal_inputs(sc.inputs)
+        _, w = workload(sc, x, 1)
+        n = len(sc.options)
+        for j, (name, option) in enumerate(sc.options.items()):
+            kind = options.of(option)
+            rows = SimpleNamespace(**{r: row.blank(n, 1, sc.horizon_months)
+                                      for r, row in options.ROWS.items()})
+            kind.fill(rows, j, OptionInputs(x, f"options.{name}.", 1), w, option,
+                      sc.inputs.plans.get(name), sc.workload.profile)
+            for record, row in options.ROWS.items():
+                rest = row.blank(n, 1, sc.horizon_months)
+                same = all(np.array_equal(getattr(getattr(rows, record), f), getattr(rest, f))
+                           for f in row.record._fields)
+                assert same or record in kind.rows, (path.stem, name, record)
+            assert not all(np.array_equal(getattr(rows.common, f), getattr(
+                options.ROWS["common"].blank(n, 1, sc.horizon_months), f))
+                for f in options.ROWS["common"].record._fields), (path.stem, name)
+            seen.add(kind.name)
+    assert seen == set(options.REGISTRY)

@@ -410,13 +410,13 @@ def test_compile_readies_the_portfolio_so_a_first_run_compiles_nothing() -> None
         stale.unlink()  # a new install: the portfolio's functions are not compiled yet
     done = cli("compile")
     assert done.returncode == 0, done.stderr
-    assert "portfolio routing and pooling ready: compiled and cached" in done.stdout
+    assert "portfolio pooling ready: compiled and cached" in done.stdout
 
     def files() -> dict[Path, int]:
         return {p: p.stat().st_mtime_ns for c in caches for p in c.glob("*.nb*")}
 
     before = files()
-    assert any(p.name.startswith("usage._replay-") for p in before)
+    assert any(p.name.startswith("pooling.price_gpu_type-") for p in before)
     run = cli("portfolio", "run", str(SHIPPED), "--paths", "300")
     assert run.returncode == 0, run.stderr
     assert "compiling" not in run.stderr

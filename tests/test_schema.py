@@ -208,9 +208,9 @@ def test_descriptions_keep_the_rules_and_the_glossary_wording() -> None:
     properties = _model_properties(json_schema())
     requests = properties["Workload.requests_per_month"]["description"]
     assert requests == ("Requests served in month 0, before growth. A number or a distribution; must be "
-                        "between 0 and 1e+12.")
+                        "between 0 and 1e+12. Unit: requests per month.")
     assert properties["Scenario.discount_rate_per_year"]["description"].endswith(
-        "A number or a distribution; must be between -0.05 and 0.5.")
+        "A number or a distribution; must be between -0.05 and 0.5. Unit: fraction per year.")
     assert properties["Purchase.pue"]["default"] == 1.54
     for path, field in [("workload.cached_input_share", "Workload.cached_input_share"),
                         ("options.x.ops_fte", "SelfHostedOption.ops_fte"),

@@ -1,4 +1,4 @@
-"""``compile``: compile the cost kernel and the portfolio's routing replay and pooling ahead of the
+"""``compile``: compile the cost kernel and the portfolio's pooling functions ahead of the
 first page or run (the README's setup command runs it), or load them from numba's on-disk cache
 where they already are; says which, and how long."""
 
@@ -19,5 +19,5 @@ def compile_kernel(args: argparse.Namespace) -> int:
     cached = portfolio.compiled()
     seconds = portfolio.warm_up()
     how = "loaded from the on-disk cache" if cached else "compiled and cached for later processes"
-    print(f"portfolio routing and pooling ready: {how} in {seconds:.1f} s")
+    print(f"portfolio pooling ready: {how} in {seconds:.1f} s")
     return 0

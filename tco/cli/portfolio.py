@@ -24,8 +24,8 @@ from tco.portfolio import load_portfolio, simulate_portfolio
 from tco.portfolio.outputs import CSV_FILES, csv_files, deck, tables, workbook
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
 
-COMPILE_NOTE = ("compiling the portfolio's routing replay and pooling, once per install (a minute or "
-                "two; `python -m tco compile` does it ahead)")
+COMPILE_NOTE = ("compiling the portfolio's pooling functions, once per install (under a minute; "
+                "`python -m tco compile` does it ahead)")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

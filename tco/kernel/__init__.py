@@ -93,6 +93,8 @@ class KernelResult:
         fallback
     tokens : (paths,), tokens served over the horizon (input plus output)
     lines : the names of the line axis
+    usage_share, usage_index : (paths, options, months), with ``usage`` only: the first strategy's
+        share of traffic on each option as the kernel routed it, and each option's price index
     """
 
     cost_usd: np.ndarray | None
@@ -114,6 +116,8 @@ class KernelResult:
     weights_age: np.ndarray
     lines: tuple[str, ...] = ()
     groups: tuple[np.ndarray, np.ndarray, np.ndarray] = ()
+    usage_share: np.ndarray | None = None
+    usage_index: np.ndarray | None = None
 
 
 def run(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, *, want_cost: bool = False,
@@ -148,7 +152,7 @@ def run(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, *, want_cost: bool
 
 def run_prepared(o, st, w, ev, xc, names: tuple[str, ...], months: int, want_cost: bool,
                  cumulative_out: np.ndarray | None = None, *, reference: bool = True,
-                 keep: bool = True) -> KernelResult:
+                 keep: bool = True, usage: bool = False) -> KernelResult:
     """The kernel on prepared records (``tco.views``), for callers that prepare them once and
     run the kernel many times (``tco.engine``, ``tco.portfolio``): the paths of the workload view
     ``w``, the strategies of ``st``. With ``keep`` off (``tco.engine``'s many candidates) only
@@ -175,8 +179,10 @@ def run_prepared(o, st, w, ev, xc, names: tuple[str, ...], months: int, want_cos
         line_sum=np.zeros((blocks, summed, len(names) if keep else 1, months if keep else 1)),
         gpus_sum=np.zeros((blocks, summed, n_options if keep else 1, months if keep else 1)),
         util_sum=np.zeros((blocks, summed, n_options if keep else 1, months if keep else 1)),
-        amortised_sum=np.zeros((blocks, summed, months if keep else 1)))
-    _kernel(*o, st, w, ev, xc, LINES, out, Flags(want_cost, reference, keep))
+        amortised_sum=np.zeros((blocks, summed, months if keep else 1)),
+        usage_share=np.zeros((paths, n_options, months) if usage else (1, 1, 1)),
+        usage_index=np.zeros((paths, n_options, months) if usage else (1, 1, 1)))
+    _kernel(*o, st, w, ev, xc, LINES, out, Flags(want_cost, reference, keep, usage))
     # Block partial sums added in block order within each group, then the groups in order: the
     # same bits whatever the thread count or the batch size.
     groups = (_sum_groups(out.line_sum), _sum_groups(out.gpus_sum), _sum_groups(out.amortised_sum))
@@ -188,7 +194,8 @@ def run_prepared(o, st, w, ev, xc, names: tuple[str, ...], months: int, want_cos
         gpus_sum=gpus_sum, utilization_sum=sum_in_order(_sum_groups(out.util_sum)),
         events=out.events, no_fallback=out.no_fallback, tokens=out.tokens,
         fine_tune_runs=out.ft_runs, upgrades=out.upgrades, first_upgrade=out.first_upgrade,
-        weights_age=out.weights_age, lines=names, groups=groups)
+        weights_age=out.weights_age, lines=names, groups=groups,
+        usage_share=out.usage_share if usage else None, usage_index=out.usage_index if usage else None)
 
 
 def sum_in_order(parts) -> np.ndarray:

@@ -40,13 +40,14 @@ factors, ``requests`` and ``mau``."""
 Outputs = namedtuple("Outputs", [
     "cost", "cumulative", "npv", "npv_no_events", "switching_npv", "portable_npv", "events",
     "no_fallback", "tokens", "ft_runs", "upgrades", "first_upgrade", "weights_age", "line_sum",
-    "gpus_sum", "util_sum", "amortised_sum"])
+    "gpus_sum", "util_sum", "amortised_sum", "usage_share", "usage_index"])
 """Where the kernel writes: per path (paths, strategies[, months]) and per block of paths
 (blocks, strategies, ...). See ``tco.kernel.KernelResult`` for each one's meaning."""
 
-Flags = namedtuple("Flags", ["want_cost", "reference", "keep"])
+Flags = namedtuple("Flags", ["want_cost", "reference", "keep", "usage"])
 """Performance switches: keep the monthly cost per path; run the no-event reference pass (the
 lock-in premium's) where events could change the cost; ``keep`` every per-path series and block
 sum (cumulative cost, lines, GPUs, events). Evaluating many candidate strategies on drawn paths
 (``tco.engine``) switches ``keep`` off: it wants NPVs only, and the series of 500 candidates would
-not fit in memory."""
+not fit in memory. ``usage`` writes the first strategy's share of traffic on each option and
+each option's price index by month (``tco.portfolio`` prices pooled fleets from them)."""

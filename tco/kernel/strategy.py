@@ -64,6 +64,10 @@ def strategies(p, o, st, w, ev, xc, L, S, X, out, b, flags):  # pragma: no cover
         for t in range(months):
             dest, stuck = shares(p, s, t, t + 1, o, st, ev, S, X.share, X.escalated_in)
             stuck_any = stuck_any or stuck
+            if flags.usage and full and s == 0:
+                for j in range(n_options):
+                    out.usage_share[p, j, t] = X.share[j]
+                    out.usage_index[p, j, t] = S.index[j, t]
             exiting = False
             for r in range(st.relied.shape[1] if full else 0):  # no event, no exit
                 j = st.relied[s, r]

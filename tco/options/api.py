@@ -24,11 +24,10 @@ class Commitment(Model):
 
     model_config = DOCUMENTED
     usd_per_month: NonNegative = Field(description="Monthly minimum of an API commitment, owed for "
-                                       "its term even after an exit ($ per month).")
-    discount: Share = Field(0.0, description="Discount on list prices during the commitment's term "
-                            "(fraction 0-1).")
+                                       "its term even after an exit.")
+    discount: Share = Field(0.0, description="Discount on list prices during the commitment's term.")
     term_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS,
-                             description="Length of the commitment from month 0 (months).")
+                             description="Length of the commitment from month 0.")
 
 
 class ApiOption(TokenPrices):
@@ -102,7 +101,8 @@ def describe(o: ApiOption) -> str:
 
 KIND = OptionKind(
     name="api", label="API", one="an API", plural="API options", model=ApiOption,
-    billing="tokens", resolve=resolve, fill=fill, describe=describe, history="models", vendor=vendor,
+    billing="tokens", resolve=resolve, fill=fill, rows=("common", "commitment"), describe=describe,
+    history="models", vendor=vendor,
     product=lambda o: o.catalog, commitment=lambda o: o.commitment,
     controls=(Control("input_usd_per_mtok", "number", 1, 0, None, 0.05, "%.3f"),
               Control("output_usd_per_mtok", "number", 1, 0, None, 0.1, "%.3f")),

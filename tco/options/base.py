@@ -73,8 +73,12 @@ class OptionKind:
     """``resolve(table, name, option, scenario, plans, warnings)``: the option's inputs into the
     parameter table, from the scenario, the catalogs and defaults."""
     fill: Callable[..., None]
-    """``fill(rows, j, get, workload, option, plan, profile)``: the option's typed row of kernel
-    inputs from per-path values."""
+    """``fill(rows, j, get, workload, option, plan, profile)``: the option's rows of kernel
+    inputs from per-path values, in the records it names in ``rows``."""
+    rows: tuple[str, ...]
+    """The records of kernel inputs (``tco.options.ROWS``) its ``fill`` writes: ``common`` and
+    the ones of its features (``fleet``, ``commitment``, ``track``); it leaves every other at
+    rest. Fine-tuning (``tuning``) is filled for any kind by ``tco.options.fine_tune``."""
     describe: Callable[[Any], str]
     """The option in words, as the story and the deck name it: 'self-hosted llama-3.1-70b on h100-sxm'."""
     history: Literal["models", "families"]

@@ -30,11 +30,10 @@ class OwnedFineTune(Model):
 
     model_config = DOCUMENTED
     usd_per_mtok_trained: NonNegative = Field(
-        description="Training cost per million tokens trained ($ per 1M tokens trained).")
-    setup_usd: NonNegative = Field(0.0, description="One-off cost to stand up the owned pipeline "
-                                   "($).")
+        description="Training cost per million tokens trained.")
+    setup_usd: NonNegative = Field(0.0, description="One-off cost to stand up the owned pipeline.")
     usd_per_month: NonNegative = Field(0.0, description="Monthly cost of the owned pipeline while in "
-                                       "use ($ per month).")
+                                       "use.")
     adapter_portability: Share = Field(
         0.0, description="Share of training a release upgrade within the family saves (adapters "
         "carried over; fraction 0-1).")
@@ -46,13 +45,13 @@ class VendorFineTune(Model):
 
     model_config = DOCUMENTED
     usd_per_mtok_trained: NonNegative = Field(
-        description="Training cost per million tokens trained ($ per 1M tokens trained).")
+        description="Training cost per million tokens trained.")
     hosting_usd_per_hour: NonNegative = Field(
-        0.0, description="Vendor's hourly fee to host the fine-tuned model ($ per hour).")
+        0.0, description="Vendor's hourly fee to host the fine-tuned model.")
     price_multiplier: quantity(ge=0.0, le=1e3) = Field(
-        1.0, description="Token price of the fine-tuned model over the base model's (multiplier).")
+        1.0, description="Token price of the fine-tuned model over the base model's.")
     traffic_share: Share = Field(1.0, description="Share of the option's traffic served by the "
-                                 "fine-tuned model (fraction 0-1).")
+                                 "fine-tuned model.")
 
 
 

@@ -43,9 +43,9 @@ class HostedOpenOption(TokenPrices):
                            "'fireworks', 'groq', 'deepinfra').")
     same_weights_switching_share: Share = Field(
         SAME_WEIGHTS_SWITCHING_SHARE, description="Share of a migration's effort that a move to or "
-        "from another option serving the same model costs (fraction 0-1).")
+        "from another option serving the same model costs.")
     escalation_share: Share = Field(
-        0.0, description="Share of requests the open model hands to the fallback (fraction 0-1).")
+        0.0, description="Share of requests the open model hands to the fallback.")
     release_track: ReleaseTrack | None = Field(
         None, description="The open-weight family's release schedule: the host offers each new "
         "version from its arrival month.")
@@ -111,7 +111,8 @@ def scheduled(name: str, o: HostedOpenOption, sc: Any, start: str, months: int
 KIND = OptionKind(
     name="hosted_open", label="Hosted open weights", one="a hosted open-weight option",
     plural="hosted open-weight options", model=HostedOpenOption, billing="tokens",
-    resolve=resolve, fill=fill, describe=lambda o: f"{o.model} hosted by {o.provider}",
+    resolve=resolve, fill=fill, rows=("common", "track"),
+    describe=lambda o: f"{o.model} hosted by {o.provider}",
     history="families",
     controls=(Control("input_usd_per_mtok", "number", 1, 0, None, 0.05, "%.3f"),
               Control("output_usd_per_mtok", "number", 1, 0, None, 0.1, "%.3f"),

@@ -29,22 +29,20 @@ class Purchase(Model):
 
     model_config = DOCUMENTED
     usd_per_gpu: GpuPrice | None = Field(
-        None, description="Price of one bought GPU with its share of the server ($ per GPU); left "
+        None, description="Price of one bought GPU with its share of the server; left "
         "out, the GPU catalog's.")
-    years: Positive = Field(5.0, description="Years over which a bought GPU's price is spread "
-                            "(years).")
+    years: Positive = Field(5.0, description="Years over which a bought GPU's price is spread.")
     kw_per_gpu: NonNegative | None = Field(
-        None, description="Average electrical draw of one GPU with its server share (kW per GPU); "
+        None, description="Average electrical draw of one GPU with its server share; "
         "left out, 75% of the GPU catalog's server power per GPU.")
-    usd_per_kwh: NonNegative = Field(0.0806, description="Price of a kilowatt-hour of electricity "
-                                     "($ per kWh).")
+    usd_per_kwh: NonNegative = Field(0.0806, description="Price of a kilowatt-hour of electricity.")
     pue: quantity(ge=1.0) = Field(1.54, description="Power usage effectiveness: facility power over "
-                                  "IT power, cooling and losses on top of the GPUs (ratio).")
+                                  "IT power, cooling and losses on top of the GPUs.")
     maintenance_share_per_year: Share = Field(
         0.0, description="Support and spares per year, as a share of the purchase price, on owned "
-        "GPUs (fraction of price per year).")
+        "GPUs.")
     colocation_usd_per_gpu_month: NonNegative = Field(
-        0.0, description="Rack space and hosting of one owned GPU for one month ($ per GPU-month).")
+        0.0, description="Rack space and hosting of one owned GPU for one month.")
 
 
 
@@ -52,11 +50,10 @@ class Reserved(Model):
     """Reserved GPUs: a contract paid whether used or not, at a fixed price for its term."""
 
     model_config = DOCUMENTED
-    gpus: int = Field(ge=1, le=MAX_COUNT, description="GPUs reserved for the term (GPUs).")
+    gpus: int = Field(ge=1, le=MAX_COUNT, description="GPUs reserved for the term.")
     usd_per_gpu_hour: GpuHourPrice = Field(description="Contract price of a reserved GPU, paid for every "
-                                       "hour of the term ($ per GPU-hour).")
-    term_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS, description="Length of the contract "
-                             "(months).")
+                                       "hour of the term.")
+    term_months: int = Field(ge=1, le=MAX_HORIZON_MONTHS, description="Length of the contract.")
     start_month: int = Field(default=0, ge=0, le=MAX_HORIZON_MONTHS,
                              description="Month the contract starts (0 = first month).")
 

@@ -59,10 +59,9 @@ class MissingComponent(Model):
 
     model_config = DOCUMENTED
     name: Text = Field(description="Name of the part the vendor did not open.")
-    setup_usd: NonNegative = Field(0.0, description="One-off cost of a part the vendor did not open "
-                                   "($).")
+    setup_usd: NonNegative = Field(0.0, description="One-off cost of a part the vendor did not open.")
     usd_per_month: NonNegative = Field(0.0, description="Running cost of a part the vendor did not "
-                                       "open ($ per month).")
+                                       "open.")
 
 
 
@@ -80,10 +79,10 @@ class Licence(Model):
 
     model_config = DOCUMENTED
     mau_threshold: NonNegative | None = Field(
-        None, description="Monthly active users above which the licence charges a fee (users); "
+        None, description="Monthly active users above which the licence charges a fee; "
         "left out, the model catalog's.")
     usd_per_month_above: NonNegative = Field(
-        description="Fee the licence charges while users exceed the threshold ($ per month).")
+        description="Fee the licence charges while users exceed the threshold.")
     tested: LicenceTest | None = Field(
         None, description="When users are tested: 'at_release' (each version's release) or "
         "'monthly'; left out, the model catalog's rule for the family.")
@@ -114,7 +113,7 @@ class SelfHostedOption(Model):
                              "tensor-parallel size; left out, the size with the fewest GPU-seconds "
                              "per request that holds the model and meets max_inter_token_ms.")
     usd_per_gpu_hour: GpuHourPrice | None = Field(
-        None, description="Hourly price of one rented GPU ($ per GPU-hour); left out, the GPU "
+        None, description="Hourly price of one rented GPU; left out, the GPU "
         "catalog's typical on-demand price.")
     purchase: Purchase | None = Field(None, description="Buy the GPUs instead of renting them.")
     reserved: Reserved | None = Field(
@@ -122,26 +121,25 @@ class SelfHostedOption(Model):
     autoscale: bool = Field(False, description="On rented GPUs, size the fleet hour by hour to "
                             "follow workload.hourly_profile instead of the busiest hour all month.")
     target_utilization: Utilization = Field(
-        description="Share of peak capacity the fleet is planned to use (fraction 0-1).")
+        description="Share of peak capacity the fleet is planned to use.")
     min_replicas: int = Field(default=1, ge=0, le=MAX_COUNT, description="Fewest replicas while the option "
-                              "carries traffic (replicas).")
+                              "carries traffic.")
     max_inter_token_ms: float | None = Field(
         default=None, gt=0, le=1e6, description="Slowest acceptable time between generated tokens; "
-        "caps the batch size (milliseconds).")
+        "caps the batch size.")
     tokens_per_second_per_gpu: float | None = Field(
         default=None, ge=1e-3, le=1e9, description="Measured generation speed that overrides the "
-        "physics model (output tokens/s per GPU).")
+        "physics model.")
     capacity_calibration: str | None = Field(
         default=None, min_length=1, max_length=1000, description="File written by python -m tco "
         "calibrate from your own benchmark runs: it sizes the replica and sets the throughput spread.")
-    ops_fte: Staff = Field(description="Full-time people running the self-hosted fleet (FTE).")
+    ops_fte: Staff = Field(description="Full-time people running the self-hosted fleet.")
     usd_per_fte_year: YearlyPay = Field(
-        description="Loaded yearly cost of one full-time ops engineer ($ per FTE-year).")
+        description="Loaded yearly cost of one full-time ops engineer.")
     setup_usd: NonNegative = Field(0.0, description="One-off cost of standing up the self-hosted "
-                                   "option ($).")
+                                   "option.")
     escalation_share: Share = Field(
-        0.0, description="Share of requests the self-hosted model hands to the fallback API "
-        "(fraction 0-1).")
+        0.0, description="Share of requests the self-hosted model hands to the fallback API.")
     missing_components: tuple[MissingComponent, ...] = Field(
         (), description="Parts of the vendor's product the open release does not include, built "
         "or bought separately.")
@@ -386,7 +384,7 @@ def check(name: str, o: SelfHostedOption, sc: Any) -> None:
 KIND = OptionKind(
     name="self_hosted", label="Self-hosted open weights", one="a self-hosted option",
     plural="self-hosted options", model=SelfHostedOption, billing="fleet", resolve=resolve,
-    fill=fill, describe=describe, history="families",
+    fill=fill, rows=("common", "fleet", "track"), describe=describe, history="families",
     controls=(Control("usd_per_gpu_hour", "number", 1, 0.01, None, 0.05, "%.2f"),
               Control("purchase.usd_per_gpu", "number", 1, 1, None, 1000, "%d"),
               Control("target_utilization", "slider", 100, 5, 100, 5, "%d"),

@@ -34,26 +34,26 @@ class TokenPrices(Model):
         None, description="'provider/model' in the genai-prices snapshot (python -m tco catalog "
         "prices); supplies every price left out here.")
     input_usd_per_mtok: TokenPrice | None = Field(None, description="List price of a million prompt "
-                                                   "tokens ($ per 1M tokens); required without catalog.")
+                                                   "tokens; required without catalog.")
     cached_input_usd_per_mtok: TokenPrice | None = Field(
-        None, description="Price of a million prompt tokens served from cache ($ per 1M tokens).")
+        None, description="Price of a million prompt tokens served from cache.")
     output_usd_per_mtok: TokenPrice | None = Field(None, description="List price of a million "
-                                                    "generated tokens ($ per 1M tokens); required "
+                                                    "generated tokens; required "
                                                     "without catalog.")
     cache_write_usd_per_mtok: TokenPrice | None = Field(
-        None, description="Price of a million prompt tokens written to cache ($ per 1M tokens).")
+        None, description="Price of a million prompt tokens written to cache.")
     long_context_input_usd_per_mtok: TokenPrice | None = Field(
-        None, description="Input price of a long-context request (its tier) ($ per 1M tokens).")
+        None, description="Input price of a long-context request (its tier).")
     long_context_cached_input_usd_per_mtok: TokenPrice | None = Field(
-        None, description="Cached-input price of a long-context request (its tier) ($ per 1M tokens).")
+        None, description="Cached-input price of a long-context request (its tier).")
     long_context_output_usd_per_mtok: TokenPrice | None = Field(
-        None, description="Output price of a long-context request (its tier) ($ per 1M tokens).")
+        None, description="Output price of a long-context request (its tier).")
     batch_discount: Share | None = Field(
-        None, description="Discount the vendor gives on batchable requests (fraction 0-1).")
+        None, description="Discount the vendor gives on batchable requests.")
     list_price_discount: Share = Field(
         0.0, description="Negotiated discount off every token price of this option, as an "
-        "enterprise contract gives (fraction 0-1; cite the contract); on top of a commitment's "
-        "discount, so give a discount once. Left out, list prices are paid.")
+        "enterprise contract gives (cite the contract); on top of a commitment's discount, so "
+        "give a discount once. Left out, list prices are paid.")
     price_trend_per_year: TrendRate = Field(0.0, description=TREND_HELP)
     price_volatility_per_year: Volatility = Field(0.0, description=VOLATILITY_HELP)
 

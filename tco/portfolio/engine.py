@@ -6,7 +6,7 @@
    (``tco.draws.draw_shocks``) and the same ``Shocks`` reach every workload: one fact, one draw.
 2. Evaluate each workload's strategy in force with the cost kernel on those draws (its cost as if
    it ran alone: its own fleets, list prices).
-3. Replay the kernel's routing (``tco.portfolio.usage``) to get each workload's traffic per option,
+3. Take the kernel's routing (``tco.portfolio.usage``): each workload's traffic per option,
    then price what the portfolio shares: rented fleets pooled hour by hour (pooled replicas per
    hour = ceil(sum of the workloads' load x replica-seconds per request / capacity), the fleet the
    busiest hour of that sum, reserved GPUs pooled per GPU type across options and workloads),
@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from time import perf_counter
 
 import numpy as np
@@ -35,7 +36,7 @@ from tco.load import Loaded
 from tco.portfolio.pooling import HOURS_PER_DAY, add_workload, commitment_bill, price_gpu_type
 from tco.portfolio.result import PortfolioResult
 from tco.portfolio.spec import Portfolio, validate_portfolio
-from tco.portfolio.usage import PACKAGE, evaluate, purge_stale_cache
+from tco.portfolio.usage import evaluate
 
 CHUNK_PATHS = 2 * RNG_BLOCK_PATHS
 """Paths per batch: each workload's monthly costs and hourly loads for a batch stay a few MB."""
@@ -176,7 +177,6 @@ def _checked(paths: int, seed: int, sampling: str | None, pf: Portfolio) -> str:
     if not 0 <= seed <= 2**32 - 1:
         raise ScenarioError("seed", "must be a whole number between 0 and 4,294,967,295")
     runtime.configure()
-    purge_stale_cache()
     return sampling or pf.sampling
 
 
@@ -390,21 +390,21 @@ WARM_UP_PORTFOLIO = {
                          "strategies": {"mix": {"mix": {"api": 0.5, "fleet": 0.5}}},
                          "strategy": "mix"} for name in ("a", "b")},
 }
-"""The smallest portfolio that calls every compiled function of a portfolio run: the routing
-replay, a pooled fleet that autoscales, token usage under a commitment."""
+"""The smallest portfolio that calls every compiled function of a portfolio run: the kernel with
+its usage output, a pooled fleet that autoscales, token usage under a commitment."""
 
 
 def warm_up() -> float:
-    """Compile the portfolio's numba functions (``tco.portfolio.usage``, ``tco.portfolio.pooling``),
-    or load them from numba's on-disk cache; returns the seconds it took. ``python -m tco
-    compile`` calls it after the cost kernel's, so a first portfolio run compiles nothing."""
+    """Compile the portfolio's numba functions (``tco.portfolio.pooling``) and the kernel's
+    usage output, or load them from numba's on-disk cache; returns the seconds it took.
+    ``python -m tco compile`` calls it after the cost kernel's, so a first portfolio run
+    compiles nothing."""
     started = perf_counter()
     simulate_portfolio(validate_portfolio(WARM_UP_PORTFOLIO), paths=64, seed=0)
     return perf_counter() - started
 
 
 def compiled() -> bool:
-    """Whether the portfolio's routing replay is in numba's on-disk cache (checked after
-    ``purge_stale_cache`` dropped a stale one)."""
-    purge_stale_cache()
-    return any((PACKAGE / "__pycache__").glob("usage._replay-*.nbi"))
+    """Whether the portfolio's pooling functions are in numba's on-disk cache."""
+    cache = Path(__file__).resolve().parent / "__pycache__"
+    return all(any(cache.glob(f"pooling.{name}-*.nbi")) for name in ("add_workload", "price_gpu_type"))

@@ -1,7 +1,7 @@
 """Shared links: the page's inputs as query parameters and back. Pure functions, no streamlit.
 
 A link holds the shipped scenario's file stem, the path count, the seed and every changed input as
-``<scenario path>=<value in stored units>`` (fractions stay fractions; widgets may show percentages).
+``<scenario path>=<value in stored units>``; widgets may show percentages.
 
 Links come from anyone, so nothing in one is applied unchecked: ``read`` and ``widget_values``
 return one message per parameter they leave out (given twice, not a whole number, not finite,
