@@ -30,7 +30,6 @@ import numpy as np
 import tco._runtime as runtime
 import tco.budget as budget
 import tco.kernel as kernel
-from tco.distributions import nominal
 from tco.draws import RNG_BLOCK_PATHS, draw_shocks, inputs_from_uniforms, path_uniforms
 from tco.errors import ScenarioError
 from tco.load import Loaded, validate
@@ -39,13 +38,11 @@ from tco.options.table import per_path
 from tco.schema import Strategy
 from tco.simulate import DEFAULT_SEED, MAX_SEED, chunk_paths, simulate
 from tco.views import (
-    Extras,
-    Strategies,
     events,
     extras,
     line_names,
     option_rows,
-    routes,
+    strategies,
     workload,
 )
 
@@ -148,7 +145,8 @@ def evaluate(drawn: Drawn, candidates: Mapping[str, Strategy], *, reference: boo
     no_events = np.empty((drawn.paths, len(names))) if reference else None
     lines = line_names(sc)
     for chunk in drawn.chunks:
-        plan, named = _plan(sc, candidates, chunk.x, chunk.paths, lines)
+        plan = strategies(sc, chunk.x, chunk.paths, candidates)
+        named = extras(sc, chunk.x, chunk.paths, candidates)
         result = kernel.run_prepared(chunk.rows, plan, chunk.workload, chunk.events, named, lines,
                              sc.horizon_months, False, reference=reference, keep=False)
         rows = slice(chunk.start, chunk.start + chunk.paths)
@@ -166,47 +164,6 @@ def _check(sc: Loaded, candidates: Mapping[str, Strategy]) -> None:
                 raise ScenarioError(f"candidates.{name}",
                                     f"names option '{option}', which the scenario does not have")
 
-
-def _own(sc: Loaded, name: str, strategy: Strategy) -> bool:
-    """Whether a candidate is the scenario's strategy of that name, so takes its drawn values."""
-    return sc.strategies.get(name) == strategy
-
-
-def _plan(sc: Loaded, candidates: Mapping[str, Strategy], x: dict[str, np.ndarray], paths: int,
-          lines: tuple[str, ...]) -> tuple[Strategies, Extras]:
-    """The candidates as the kernel's strategy record, and the named other costs of the options
-    and the candidates (per path), as ``tco.views`` builds them for the scenario's strategies."""
-    n = len(candidates)
-    mix_option, mix_share, fallback, relied = routes(list(sc.options), list(candidates.values()))
-    portability, overhead = np.empty((n, paths)), np.empty((n, paths))
-    owned = extras(sc, x, paths, with_strategies=False)
-    option_of, strategy_of, line_of = [owned.option], [owned.strategy], [owned.line]
-    month_usd, mtok_usd, setup_usd = [owned.month_usd], [owned.mtok_usd], [owned.setup_usd]
-    for s, (name, strategy) in enumerate(candidates.items()):
-        own = _own(sc, name, strategy)
-
-        def value(field: str, default: object, own: bool = own, name: str = name) -> np.ndarray:
-            """A field per path: the scenario's draw for its own strategy, else the nominal."""
-            if own:
-                return per_path(x[f"strategies.{name}.{field}"], paths)
-            return np.full(paths, nominal(default))
-
-        portability[s] = value("portability", strategy.portability)
-        overhead[s] = value("overhead_usd_per_month", strategy.overhead_usd_per_month)
-        for k, cost in enumerate(strategy.other_costs):
-            option_of.append(np.array([-1], dtype=np.int64))
-            strategy_of.append(np.array([s], dtype=np.int64))
-            # Only the NPV is kept, so the line is never booked; a name outside the scenario's
-            # line axis (a candidate's own cost) takes the first line's place.
-            line_of.append(np.array([lines.index(cost.name) if cost.name in lines else 0],
-                                    dtype=np.int64))
-            month_usd.append(value(f"other_costs.{k}.usd_per_month", cost.usd_per_month)[None])
-            mtok_usd.append(value(f"other_costs.{k}.usd_per_mtok", cost.usd_per_mtok)[None])
-            setup_usd.append(value(f"other_costs.{k}.setup_usd", cost.setup_usd)[None])
-    plan = Strategies(mix_option, mix_share, fallback, relied, portability, overhead)
-    named = Extras(np.concatenate(option_of), np.concatenate(strategy_of), np.concatenate(line_of),
-                   np.concatenate(month_usd), np.concatenate(mtok_usd), np.concatenate(setup_usd))
-    return plan, named
 
 WARM_UP_SCENARIO = {
     "name": "warm-up", "horizon_months": 2,

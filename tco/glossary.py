@@ -119,17 +119,13 @@ GLOSSARY: dict[str, Entry] = {
         "Engineering per run", "engineer-weeks"),
     "options.*.purchase.maintenance_share_per_year": Entry(
         "GPU maintenance", "fraction of price per year"),
-    "options.*.purchase.colocation_usd_per_gpu_month": Entry(
-        "Colocation", "$ per GPU-month"),
+    "options.*.purchase.colocation_usd_per_gpu_month": Entry("Colocation", "$ per GPU-month"),
     "options.*.other_costs.*.usd_per_month": Entry("monthly cost", _PER_MONTH,
-                                                   "A named cost paid while the option carries "
-                                                   "traffic."),
+                                                   "A named cost paid while the option carries traffic."),
     "options.*.other_costs.*.usd_per_mtok": Entry("cost per 1M tokens", "$ per 1M tokens",
-                                                  "A named cost per million tokens the option "
-                                                  "carries."),
+                                                  "A named cost per million tokens the option carries."),
     "options.*.other_costs.*.setup_usd": Entry("setup", _MONEY,
-                                               "A named one-off cost in the option's first month "
-                                               "of use."),
+                                               "A named one-off cost in the option's first month of use."),
     "strategies.*.other_costs.*.usd_per_month": Entry("monthly cost", _PER_MONTH,
                                                       "A named cost the strategy pays every month."),
     "strategies.*.other_costs.*.usd_per_mtok": Entry("cost per 1M tokens", "$ per 1M tokens",
@@ -263,6 +259,10 @@ GLOSSARY: dict[str, Entry] = {
     "se_usd": Entry("Standard error of EVPPI", _MONEY, "Monte Carlo standard error of the EVPPI."),
     "evpi_usd": Entry("EVPI", _MONEY, "Expected value of perfect information: the smallest "
                       "expected regret over the strategies compared."),
+    "costed_by": Entry("Costed by", "", "How the chosen mix was costed (tco.optimise)."),
+    "search_estimate": Entry("Estimate used for the search", _MONEY, "Options alone, mixed by share."),
+    "recosted_same": Entry("Recosted on the same futures", _MONEY, "The full model, futures searched."),
+    "recosted_fresh": Entry("Recosted on new futures", _MONEY, "The full model, futures never searched."),
 }
 """Field pattern -> generic entry. ``*`` matches one dotted segment (an option, strategy or index)."""
 

@@ -9,13 +9,16 @@ shocks become a list of events per (risk-option pair, path). Shapes are ``(optio
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Mapping
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
 import tco.lines as lines
 import tco.options as options
 import tco.risks as risks
+from tco.distributions import nominal
 from tco.draws import Shocks, planned_releases, risk_option_pairs
 from tco.load import Loaded
 from tco.options import fine_tune
@@ -105,28 +108,39 @@ def option_rows(sc: Loaded, x: dict[str, np.ndarray], w: dict[str, np.ndarray], 
     return OptionRows(**{name: row.build(getattr(rows, name)) for name, row in options.ROWS.items()})
 
 
-def extras(sc: Loaded, x: dict[str, np.ndarray], paths: int, with_strategies: bool = True) -> Extras:
-    """Every ``other_costs`` entry of the options and, ``with_strategies``, of the scenario's
-    strategies, in scenario order (a plan of made-up strategies, as the run-rate curves use,
-    takes only the options' entries)."""
+def extras(sc: Loaded, x: dict[str, np.ndarray], paths: int,
+           plans: Mapping[str, Any] | None = None) -> Extras:
+    """Every ``other_costs`` entry of the options and of the strategies ``plans`` (the scenario's
+    when None; {} for a plan of made-up strategies, as the run-rate curves use), in order. A
+    strategy's amounts are its drawn values where it is the scenario's own (``drawn``), else
+    their nominal; a cost named outside the scenario's line axis (a candidate's own) is booked
+    on the first line, which a run keeping only NPVs never reads."""
     names = line_names(sc)
-    owners = [(f"options.{n}", j, -1, o.other_costs) for j, (n, o) in enumerate(sc.options.items())]
-    if with_strategies:
-        owners += [(f"strategies.{n}", -1, s, st.other_costs)
-                   for s, (n, st) in enumerate(sc.strategies.items())]
-    entries = [(prefix, j, s, k, cost) for prefix, j, s, costs in owners
+    plans = sc.strategies if plans is None else plans
+    owners = [(f"options.{n}", j, -1, o.other_costs, True) for j, (n, o) in enumerate(sc.options.items())]
+    owners += [(f"strategies.{n}", -1, s, st.other_costs, drawn(sc, n, st))
+               for s, (n, st) in enumerate(plans.items())]
+    entries = [(prefix, j, s, k, cost, own) for prefix, j, s, costs, own in owners
                for k, cost in enumerate(costs)]
 
     def amounts(field: str) -> np.ndarray:
-        return np.array([per_path(x[f"{prefix}.other_costs.{k}.{field}"], paths)
-                         for prefix, _, _, k, _ in entries]).reshape(len(entries), paths)
+        return np.array([per_path(x[f"{prefix}.other_costs.{k}.{field}"], paths) if own
+                         else np.full(paths, nominal(getattr(cost, field)))
+                         for prefix, _, _, k, cost, own in entries]).reshape(len(entries), paths)
 
     return Extras(
         option=np.array([e[1] for e in entries], dtype=np.int64).reshape(len(entries)),
         strategy=np.array([e[2] for e in entries], dtype=np.int64).reshape(len(entries)),
-        line=np.array([names.index(e[4].name) for e in entries], dtype=np.int64).reshape(len(entries)),
+        line=np.array([names.index(e[4].name) if e[4].name in names else 0 for e in entries],
+                      dtype=np.int64).reshape(len(entries)),
         month_usd=amounts("usd_per_month"), mtok_usd=amounts("usd_per_mtok"),
         setup_usd=amounts("setup_usd"))
+
+
+def drawn(sc: Loaded, name: str, strategy: Any) -> bool:
+    """Whether a strategy is the scenario's own of that name, so its fields take their draws
+    (another candidate's take their nominal values)."""
+    return sc.strategies.get(name) == strategy
 
 
 def routes(names: list[str], plans: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -151,11 +165,23 @@ def routes(names: list[str], plans: list) -> tuple[np.ndarray, np.ndarray, np.nd
     return mix_option, mix_share, fallback, relied
 
 
-def strategies(sc: Loaded, x: dict[str, np.ndarray], paths: int) -> Strategies:
+def strategies(sc: Loaded, x: dict[str, np.ndarray], paths: int,
+               plans: Mapping[str, Any] | None = None) -> Strategies:
+    """The strategies ``plans`` (the scenario's when None) as the kernel's record: routes as
+    option indexes, portability and overhead per path (drawn for the scenario's own, else
+    nominal)."""
+    plans = sc.strategies if plans is None else plans
+
+    def value(name: str, strategy: Any, field: str) -> np.ndarray:
+        if drawn(sc, name, strategy):
+            return per_path(x[f"strategies.{name}.{field}"], paths)
+        return np.full(paths, nominal(getattr(strategy, field)))
+
     return Strategies(
-        *routes(list(sc.options), list(sc.strategies.values())),
-        np.array([per_path(x[f"strategies.{s}.portability"], paths) for s in sc.strategies]),
-        np.array([per_path(x[f"strategies.{s}.overhead_usd_per_month"], paths) for s in sc.strategies]))
+        *routes(list(sc.options), list(plans.values())),
+        np.array([value(n, s, "portability") for n, s in plans.items()]).reshape(len(plans), paths),
+        np.array([value(n, s, "overhead_usd_per_month") for n, s in plans.items()]
+                 ).reshape(len(plans), paths))
 
 
 def events(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, paths: int) -> Events:

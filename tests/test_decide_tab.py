@@ -11,6 +11,8 @@ import tco
 from tco.format import usd
 from tco.optimise.decide import optimise
 from tco.optimise.information import value_of_information
+from tco.ui.decide_tab import OWN_TEXT_CHARS
+from tco.ui.safe import escape_markdown
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -45,7 +47,49 @@ def test_a_budget_below_the_least_cvar_is_one_error_line() -> None:
     at = opened("Decide")
     at.number_input(key="decide_budget_musd").set_value(0.01).run()
     assert not at.exception
-    assert len(at.error) == 1 and "below the least CVaR95 any allowed mix reaches" in at.error[0].value
+    assert len(at.error) == 1
+    assert at.error[0].value.startswith(escape_markdown(
+        "CVaR95 budget: no mix meets $10.0k; the least reachable CVaR95 is $"))
+
+
+def test_a_p95_budget_below_the_least_p95_is_one_error_line_with_it() -> None:
+    """The page's P95 budget: the refusal names the least reachable P95, as the library finds it."""
+    at = opened("Decide")
+    at.radio(key="decide_budget_measure").set_value("P95").run()
+    at.number_input(key="decide_budget_musd").set_value(0.01).run()
+    assert not at.exception
+    try:
+        optimise(tco.load_scenario(SCENARIO), PATHS, SEED, p95_budget_usd=1e4, field="P95 budget")
+    except tco.ScenarioError as exc:
+        expected = str(exc)
+    assert len(at.error) == 1 and at.error[0].value == escape_markdown(expected, OWN_TEXT_CHARS)
+    assert expected.startswith("P95 budget: no mix meets $10.0k; the least reachable P95 is $")
+    assert "(mix " in expected
+
+
+def test_a_flat_frontier_says_why_in_full() -> None:
+    """regulated-in-house: one mix at every budget, and the whole reason is on the page."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    for key, value in (("scenario", "regulated-in-house"), ("paths", str(PATHS)), ("seed", str(SEED))):
+        at.query_params[key] = value
+    at.run()
+    at.session_state["view"] = "Decide"
+    at.run()
+    assert not at.exception and not at.error
+    d = optimise(tco.load_scenario(ROOT / "scenarios" / "regulated-in-house.yaml"), PATHS, SEED)
+    note = d.frontier_note()
+    assert note is not None and len(note) > 200
+    assert any(c.value == escape_markdown(note, OWN_TEXT_CHARS) for c in at.caption)
+    assert "…" not in escape_markdown(note, OWN_TEXT_CHARS)
+
+
+def test_the_figures_are_in_a_cfos_words() -> None:
+    """The three costings carry the glossary's labels, with the number of futures."""
+    at = opened("Decide")
+    rows = list(at.dataframe[0].value["Costed by"])
+    assert rows == ["Estimate used for the search", f"Recosted on the same {PATHS:,} futures",
+                    f"Recosted on {PATHS:,} new futures"]
+    assert not any("kernel" in r or "solver" in r.lower() for r in rows)
 
 
 def test_sensitivity_shows_evppi_as_the_library_computes_it() -> None:

@@ -7,7 +7,7 @@ import pytest
 
 import tco.metrics as metrics
 from tco.errors import ScenarioError
-from tco.optimise import commit, lp, voi
+from tco.optimise import commit, lp, p95, voi
 
 API, SELF = 0, 1
 
@@ -54,8 +54,10 @@ def test_fixed_costs_are_paid_whole(budget: float, api_share: float, mean: float
 
 def test_budget_below_the_least_cvar_names_it() -> None:
     """All self-hosting has CVaR 14, the least: w = 0 in 14 + 10w. A budget of 13 is refused."""
-    with pytest.raises(ScenarioError, match=r"below the least CVaR95 any allowed mix reaches, \$14$"):
+    with pytest.raises(lp.BudgetError, match=r"^--cvar-budget: no mix meets \$13; the least "
+                       r"reachable CVaR95 is \$14$") as caught:
         lp.cheapest(four_paths(), *FREE, cvar_budget_usd=13.0, tail_share=0.25)
+    np.testing.assert_allclose(caught.value.least.weights, [0.0, 1.0])
 
 
 def test_cvar_at_the_optimum_equals_the_summary_cvar() -> None:
@@ -131,12 +133,12 @@ def test_p95_budget_holds_np_percentile() -> None:
     same order-statistic rule (N = 200: position ceil(189.05) = 190, 9 paths may exceed)."""
     rng = np.random.default_rng(11)
     costs = np.column_stack([rng.lognormal(2.0, 0.5, 200), rng.normal(9.0, 0.3, 200)])
-    assert lp.p95_exceed_count(200) == 9
+    assert p95.p95_exceed_count(200) == 9
     grid = np.linspace(0.0, 1.0, 101)
     mixes = [costs @ np.array([w, 1 - w]) for w in grid]
     order_stat = np.array([np.sort(m)[190] for m in mixes])
     budget = float(np.median(order_stat))
-    best = lp.cheapest_under_p95(costs, np.zeros(2), np.ones(2), budget)
+    best = p95.cheapest_under_p95(costs, np.zeros(2), np.ones(2), budget)
     assert best.p95_usd <= budget + 1e-7
     means = np.array([m.mean() for m in mixes])
     assert best.mean_usd <= means[order_stat <= budget].min() + 1e-9

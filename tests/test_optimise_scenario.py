@@ -11,10 +11,12 @@ import pytest
 
 from tco.cli import main
 from tco.errors import ScenarioError
+from tco.format import usd
 from tco.load import load_scenario, with_changes
-from tco.optimise.decide import optimise
+from tco.optimise.decide import Costed, Point, efficient, frontier_note, optimise
 from tco.optimise.paths import CommonPaths, with_strategies
 from tco.optimise.problem import card, problem
+from tco.schema import Strategy
 from tco.simulate import simulate
 from tests.conftest import ROOT
 
@@ -74,9 +76,28 @@ def test_no_budget_matches_a_grid_costed_by_the_kernel(scenario, decision) -> No
 
 def test_a_budget_below_the_least_cvar_names_it(scenario, decision) -> None:
     least = min(p.linear.cvar95_usd for p in decision.frontier)
-    with pytest.raises(ScenarioError, match=r"^--cvar-budget: .* is below the least CVaR95 any "
-                       r"allowed mix reaches, \$"):
+    with pytest.raises(ScenarioError, match=r"^--cvar-budget: no mix meets \$.*; the least "
+                       r"reachable CVaR95 is \$[0-9.]+M \(mix [0-9]+% .*; fallback .*\)$"):
         optimise(scenario, PATHS, SEED, cvar_budget_usd=0.5 * least)
+
+
+def test_a_p95_budget_below_the_least_p95_names_it_and_its_mix(scenario, decision) -> None:
+    """The least reachable P95 in the refusal is the P95 (np.percentile's) of the mix it names,
+    recosted here on the same paths by the solver's model (the options alone, mixed linearly),
+    and no mix on a 1% grid of the two allowed options has a lower one."""
+    prob = problem(scenario)
+    chain = decision.chosen.strategy.chain
+    alone = CommonPaths(scenario, PATHS, SEED).npv_usd(prob.candidates(chain))
+    assert prob.options == ["frontier-api", "llama-70b"]
+    grid = [np.percentile(alone @ [k, 1 - k], 95) for k in np.linspace(0.2, 1.0, 81)]
+    with pytest.raises(ScenarioError) as caught:
+        optimise(scenario, PATHS, SEED, p95_budget_usd=0.5 * min(grid))
+    line = str(caught.value)
+    assert line.startswith(f"--p95-budget: no mix meets {usd(0.5 * min(grid))}; the least "
+                           "reachable P95 is ")
+    assert "(mix " in line and "\n" not in line
+    least = float(line.split("the least reachable P95 is $")[1].split("M", maxsplit=1)[0]) * 1e6
+    assert least <= min(grid) + 0.005e6
 
 
 def test_contradictory_constraints_are_one_line() -> None:
@@ -111,7 +132,8 @@ def test_cli_json_and_save_strategy(tmp_path, capsys) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--cvar-budget", "1"], "--cvar-budget: $1 is below the least CVaR95"),
+    (["--cvar-budget", "1"], "--cvar-budget: no mix meets $1; the least reachable CVaR95 is $"),
+    (["--p95-budget", "1"], "--p95-budget: no mix meets $1; the least reachable P95 is $"),
     (["--cvar-budget", "-5"], "--cvar-budget: must be a positive amount of money"),
     (["--save-strategy", "x"], "--save-strategy: and -o go together"),
     (["--cvar-budget", "1e9", "--p95-budget", "1e9"], "not allowed with argument"),
@@ -176,3 +198,36 @@ def test_reserved_gpus_are_refined_on_the_exact_kernel() -> None:
     gpus = d.decided.options["llama-reserved"].reserved
     assert (gpus.gpus if gpus is not None else 0) == best
     assert (f"on {best} reserved NVIDIA H200" in d.chosen.card) == (best > 0)
+
+
+def _point(card_text: str, mean: float, cvar: float) -> Point:
+    figures = Costed(mean, cvar, cvar)
+    return Point(Strategy(mix={"a": 1.0}), card_text, figures, figures)
+
+
+def test_the_frontier_shown_keeps_only_mixes_nothing_beats_on_both() -> None:
+    """A (mean 10, CVaR 20) and B (12, 18) trade off; C (13, 21) costs more than A on both counts
+    and is dropped; a repeat of A is kept once. Ordered by CVaR95: B, then A."""
+    a, b, c = _point("A", 10, 20), _point("B", 12, 18), _point("C", 13, 21)
+    assert [p.card for p in efficient([a, b, c, _point("A", 10, 20)])] == ["B", "A"]
+    assert frontier_note([a, b, c]) is None
+    note = frontier_note([a, c, _point("D", 11, 25)])
+    assert note.startswith("One mix at every budget: A has both the lowest expected NPV and the "
+                           "least CVaR95 ($20). The search's 2 other blends cost more on both")
+    assert frontier_note([a, a]).endswith("($20). No share of another option lowers the worst 5% "
+                                          "of futures.")
+
+
+def test_the_regulated_story_says_why_its_frontier_is_one_point() -> None:
+    """regulated-in-house's optimise: section (Qwen is the fallback family; the mix is among the
+    owned, rented and reserved Llama fleets): the reserved fleet alone beats every blend on both
+    expected NPV and CVaR95 once recosted, and the tab, the command line and the deck say so."""
+    sc = load_scenario(ROOT / "scenarios" / "regulated-in-house.yaml")
+    assert sc.optimise.exclude == ("qwen-fallback",)
+    d = optimise(sc, PATHS, SEED)
+    assert d.chosen.strategy.mix == {"llama-reserved": 1.0}
+    assert [p.card for p in d.efficient] == [d.frontier[-1].card]
+    assert d.frontier_note().startswith(f"One mix at every budget: {d.frontier[-1].card} has both")
+    own = d.strategies["reserve-h200"]
+    assert (d.efficient[0].exact.mean_usd, d.efficient[0].exact.cvar95_usd) == (
+        own.mean_usd, own.cvar95_usd)

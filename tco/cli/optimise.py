@@ -9,6 +9,7 @@ import math
 import pandas as pd
 
 import tco.budget as budget
+import tco.glossary as glossary
 from tco.cli.common import (
     money_units,
     output_file,
@@ -21,9 +22,12 @@ from tco.cli.common import (
 )
 from tco.errors import ScenarioError
 from tco.format import usd
-from tco.load import dumps, load_scenario
-from tco.optimise.decide import FRONTIER_BUDGETS, Decision, optimise, with_strategy
+from tco.load import dumps, load_scenario, read_bounded
+from tco.optimise.decide import FRONTIER_BUDGETS, Costed, Decision, optimise, with_strategy
+from tco.optimise.portfolio import PortfolioDecision, load_choices, optimise_portfolio
+from tco.portfolio import is_portfolio
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED, MAX_SEED
+from tco.yamlio import parse_document
 
 HELP = ("the cheapest mix of options under a CVaR95 or P95 budget, re-costed on a fresh seed, "
         "and the efficient frontier")
@@ -31,8 +35,9 @@ HELP = ("the cheapest mix of options under a CVaR95 or P95 budget, re-costed on 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     command = sub.add_parser("optimise", help=HELP)
-    command.add_argument("scenario", help="scenario file (YAML); its optimise: section bounds "
-                         "the mix")
+    command.add_argument("scenario", help="scenario file (YAML), whose optimise: section bounds "
+                         "the mix; or a portfolio file, whose workloads each choose a mix of "
+                         "their own strategies' options under one budget for the portfolio")
     budgets = command.add_mutually_exclusive_group()
     budgets.add_argument("--cvar-budget", type=float, default=None, help="the most the mix's "
                         "CVaR95 of NPV may be (the scenario's currency); None: the cheapest mix")
@@ -64,6 +69,9 @@ def _check(args: argparse.Namespace) -> None:
 
 def optimise_command(args: argparse.Namespace) -> int:
     _check(args)
+    raw, _ = parse_document(read_bounded(args.scenario))
+    if is_portfolio(raw):
+        return _portfolio(args)
     target = (output_file("--output", args.output, "plan.yaml", (args.scenario,))
               if args.output is not None else None)
     sc = load_scenario(args.scenario)
@@ -90,6 +98,68 @@ def optimise_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _portfolio(args: argparse.Namespace) -> int:
+    """A portfolio: each workload's mix under the portfolio's budget, printed per workload."""
+    if args.save_strategy is not None:
+        raise ScenarioError("--save-strategy", "saves into a scenario file; for a portfolio, "
+                            "copy each workload's mix from the output into its strategies")
+    pf, choices = load_choices(args.scenario)
+    budget.check(len(pf.workloads), pf.horizon_months, args.paths, 0, budget.CLI_MAX_CELLS)
+    decision = optimise_portfolio(pf, args.paths, args.seed, cvar_budget_usd=args.cvar_budget,
+                                  p95_budget_usd=args.p95_budget, choices=choices)
+    if args.json:
+        units = money_units(pf.currency, "budget", "mean", "cvar95", "p95")
+        units["mix"] = "fraction 0-1 of the workload's traffic per option"
+        say(strict_json(with_meta(decision.to_json(), pf.currency, units)))
+        return 0
+    _print_portfolio(decision)
+    return 0
+
+
+def _costed_table(rows: dict[str, Costed]) -> str:
+    return table(pd.DataFrame({
+        "costed by": list(rows),
+        "expected NPV": [usd(c.mean_usd) for c in rows.values()],
+        "CVaR95": [usd(c.cvar95_usd) for c in rows.values()],
+        "P95": [usd(c.p95_usd) for c in rows.values()]}))
+
+
+def _print_portfolio(decision: PortfolioDecision) -> None:
+    pf = decision.portfolio
+    budget_text = ("none: the cheapest mixes" if decision.metric == "none"
+                   else f"{'CVaR95' if decision.metric == 'cvar95' else 'P95'} of the portfolio "
+                        f"at most {usd(decision.budget_usd)}")
+    say(f"{shown(pf.name)}: {decision.paths:,} paths, seed {decision.seed}; budget {budget_text}\n")
+    say("Chosen mix per workload (each among the options its own strategies name):")
+    for w, text in decision.chosen.cards.items():
+        say(f"  {shown(w)}: {shown(text)}")
+    chosen = decision.chosen
+    labels = [glossary.entry(k).label for k in ("search_estimate", "recosted_same",
+                                                 "recosted_fresh")]
+    say(_costed_table({
+        f"{labels[0]} (the workloads' own costs, summed)": chosen.linear,
+        f"{labels[1]} (seed {decision.seed}; pooled fleets, commitments)": chosen.exact,
+        f"{labels[2]} (seed {decision.fresh_seed})": decision.fresh,
+        f"the portfolio as filed (seed {decision.seed})": decision.in_force}))
+    say(f"Simulated as a portfolio, the expected NPV moved "
+        f"{usd(chosen.exact.mean_usd - chosen.linear.mean_usd)} from the search's estimate: pooled "
+        "fleets and the vendor commitments are not linear in the shares.")
+    points = decision.efficient
+    say(f"\nEfficient frontier ({len(decision.frontier)} CVaR95 budgets; the mixes no other beats "
+        "on both counts once the portfolio is simulated on these paths)")
+    say(table(pd.DataFrame({
+        "CVaR95 budget": [usd(p.budget_usd) for p in points],
+        "expected NPV": [usd(p.exact.mean_usd) for p in points],
+        "CVaR95": [usd(p.exact.cvar95_usd) for p in points],
+        "mixes": ["; ".join(f"{w}: {pct_mix(p.mixes[w].mix)}" for w in p.mixes) for p in points]})))
+
+
+def pct_mix(mix: dict[str, float]) -> str:
+    """'70% llama + 30% sonnet': a workload's mix, short enough for a table cell."""
+    return " + ".join(f"{round(100 * s)}% {shown(o)}" for o, s in
+                      sorted(mix.items(), key=lambda kv: -kv[1]))
+
+
 def _print(decision: Decision) -> None:
     sc = decision.scenario
     budget = ("none: the cheapest mix" if decision.metric == "none"
@@ -98,22 +168,22 @@ def _print(decision: Decision) -> None:
     say(f"{shown(sc.name)}: {decision.paths:,} paths, seed {decision.seed}; budget {budget}\n")
     chosen = decision.chosen
     say(f"Chosen mix: {shown(chosen.card)}")
-    say(table(pd.DataFrame({
-        "costed by": ["solver (these paths)", "exact kernel (these paths)",
-                      f"exact kernel (fresh seed {decision.fresh_seed})"],
-        "expected NPV": [usd(c.mean_usd) for c in (chosen.linear, chosen.exact, decision.fresh)],
-        "CVaR95": [usd(c.cvar95_usd) for c in (chosen.linear, chosen.exact, decision.fresh)],
-        "P95": [usd(c.p95_usd) for c in (chosen.linear, chosen.exact, decision.fresh)]})))
-    say(f"Re-costed exactly, the expected NPV moved {usd(chosen.exact.mean_usd - chosen.linear.mean_usd)} "
-        f"and CVaR95 {usd(chosen.exact.cvar95_usd - chosen.linear.cvar95_usd)} from the solver's "
-        "figures; the fresh seed's are what to expect of the mix on futures it was not tuned to.")
-    points = decision.frontier
-    distinct = {p.card for p in points}
-    say(f"\nEfficient frontier ({len(points)} CVaR95 budgets from the least any mix reaches to the "
-        "cheapest mix's; exact kernel on these paths)")
-    if len(distinct) == 1:
-        say(f"  one mix at every budget: the cheapest mix also has the least CVaR95, "
-            f"{usd(points[0].exact.cvar95_usd)}")
+    labels = [glossary.entry(k).label for k in ("search_estimate", "recosted_same",
+                                                 "recosted_fresh")]
+    say(_costed_table({labels[0]: chosen.linear,
+                       f"{labels[1]} (seed {decision.seed})": chosen.exact,
+                       f"{labels[2]} (seed {decision.fresh_seed})": decision.fresh}))
+    say(f"Recosted in full, the expected NPV moved {usd(chosen.exact.mean_usd - chosen.linear.mean_usd)} "
+        f"and CVaR95 {usd(chosen.exact.cvar95_usd - chosen.linear.cvar95_usd)} from the search's "
+        "estimate; the new futures' figures are what to expect of the mix on futures it was not "
+        "tuned to.")
+    points = decision.efficient
+    say(f"\nEfficient frontier ({len(decision.frontier)} CVaR95 budgets from the least any mix "
+        "reaches to the cheapest mix's; the mixes no other beats on both counts, recosted in "
+        "full on these paths)")
+    note = decision.frontier_note()
+    if note is not None:
+        say(f"  {shown(note)}")
     else:
         say(table(pd.DataFrame({
             "CVaR95 budget": [usd(p.budget_usd) for p in points],

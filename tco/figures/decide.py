@@ -8,13 +8,14 @@ import pandas as pd
 from tco.figures.spec import ROLES, Axis, FigureSpec, Style, strategy_colours
 from tco.optimise.decide import Decision
 
-FRONTIER = "Efficient frontier (exact kernel)"
+FRONTIER = "Cheapest mix at each risk budget"
 CHOSEN = "Chosen mix"
 
 
 def frontier(decision: Decision) -> FigureSpec:
-    """Expected NPV (y) against CVaR95 (x), both on the optimiser's paths and the exact kernel's."""
-    points = decision.frontier
+    """Expected NPV (y) against CVaR95 (x) of the frontier's mixes as recosted on the optimiser's
+    paths (those no other mix beats on both, ``Decision.efficient``)."""
+    points = decision.efficient
     line = pd.DataFrame({"series": FRONTIER, "x": [p.exact.cvar95_usd for p in points],
                          "y": [p.exact.mean_usd for p in points]}).sort_values("x", kind="stable")
     own = pd.DataFrame({"series": list(decision.strategies),
@@ -30,5 +31,5 @@ def frontier(decision: Decision) -> FigureSpec:
                       "risk budget, and the scenario's strategies", Axis("CVaR95 of NPV ($)", "usd"),
                       Axis("Expected NPV ($)", "usd"), pd.concat([line, own, chosen],
                                                                  ignore_index=True), styles,
-                      notes=(f"{decision.paths:,} paths, seed {decision.seed}; each mix re-costed "
-                             "by the exact kernel on the same paths.",))
+                      notes=(f"{decision.paths:,} futures, seed {decision.seed}; each mix recosted "
+                             "in full on the same futures.",))

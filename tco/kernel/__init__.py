@@ -146,7 +146,7 @@ def run(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, *, want_cost: bool
     plan = strategies(sc, x, paths) if own else plan
     names = line_names(sc)
     return run_prepared(option_rows(sc, x, per_path, paths), plan, w, events(sc, x, shocks, paths),
-                extras(sc, x, paths, with_strategies=own), names,
+                extras(sc, x, paths, None if own else {}), names,
                 sc.horizon_months if months is None else months, want_cost, cumulative_out)
 
 

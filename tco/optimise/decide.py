@@ -8,7 +8,9 @@ solver tunes the mix to these paths' noise). Both figures are reported.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -16,13 +18,15 @@ import tco.metrics as metrics
 from tco.errors import ScenarioError
 from tco.format import usd
 from tco.load import Loaded
-from tco.optimise import commit, lp
+from tco.optimise import commit, lp, p95
 from tco.optimise.paths import CommonPaths, fresh_seed, with_strategies
 from tco.optimise.problem import Problem, card, fixed_costs, gpu_rows, pair_mixes, problem
 from tco.optimise.reserve import refine
 from tco.schema import Strategy
 
 FRONTIER_BUDGETS = 15
+P = TypeVar("P", bound=Any)
+"""A frontier point: ``Point`` or a portfolio's, anything with ``exact`` figures."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,16 @@ class Decision:
     def fresh_seed(self) -> int:
         return fresh_seed(self.seed)
 
+    @property
+    def efficient(self) -> list[Point]:
+        """The frontier as recosted: one point per mix, those no other point beats on both
+        expected NPV and CVaR95 (exact figures), by CVaR95."""
+        return efficient(self.frontier)
+
+    def frontier_note(self) -> str | None:
+        """Why the frontier is one point, in words; None when it shows a trade-off."""
+        return frontier_note(self.frontier)
+
     def to_json(self) -> dict:
         return {"scenario": self.scenario.name, "paths": self.paths, "seed": self.seed,
                 "fresh_seed": self.fresh_seed, "metric": self.metric, "budget": self.budget_usd,
@@ -93,7 +107,47 @@ class Decision:
                 "commitments": {k: v.to_json() for k, v in self.commitments.items()},
                 "out_of_sample": self.fresh.to_json(),
                 "frontier": [p.to_json() for p in self.frontier],
+                "efficient": [self.frontier.index(p) for p in self.efficient],
                 "strategies": {k: v.to_json() for k, v in self.strategies.items()}}
+
+
+def efficient(points: list[P], key: Callable[[P], Hashable] = lambda p: p.card) -> list[P]:
+    """Points no other beats on both expected NPV and CVaR95 as recosted (``Point.exact``), the
+    first of each mix kept, ordered by CVaR95.
+
+    The search traces its frontier on its estimate, which spreads each option's fixed costs by
+    share; recosted, a blend pays them whole and can cost more on both counts than a point beside
+    it. Such a point is no choice anyone should make, so it is not on the frontier shown.
+    ``key`` names a point's mix (a portfolio's point has one card per workload).
+    """
+    unique = list({key(p): p for p in reversed(points)}.values())
+    kept = [p for p in unique if not any(
+        q is not p and q.exact.mean_usd <= p.exact.mean_usd and q.exact.cvar95_usd <= p.exact.cvar95_usd
+        and (q.exact.mean_usd, q.exact.cvar95_usd) != (p.exact.mean_usd, p.exact.cvar95_usd)
+        for q in unique)]
+    return sorted(kept, key=lambda p: (p.exact.cvar95_usd, p.exact.mean_usd))
+
+
+def frontier_note(points: list[Point]) -> str | None:
+    """Why the frontier is one point, with the mix: None when it shows a trade-off."""
+    reason = flat_reason(points)
+    if reason is None:
+        return None
+    best = efficient(points)[0]
+    return (f"One mix at every budget: {best.card} has both the lowest expected NPV and the least "
+            f"CVaR95 ({usd(best.exact.cvar95_usd)}). {reason}")
+
+
+def flat_reason(points: list[Point]) -> str | None:
+    """Why no blend is on a frontier of one point, without naming the mix (the deck's slide names
+    it already); None when the frontier shows a trade-off."""
+    if len(efficient(points)) > 1:
+        return None
+    tried = len({p.card for p in points})
+    if tried == 1:
+        return "No share of another option lowers the worst 5% of futures."
+    return (f"The search's {tried - 1} other blends cost more on both counts once recosted: a "
+            "blend pays each option's setup, staff and licences in full.")
 
 
 @dataclass(frozen=True)
@@ -118,19 +172,28 @@ def _costs(prob: Problem, drawn: CommonPaths, chain: tuple[str, ...]) -> _Costs:
     return _Costs(chain, alone, fixed_costs(prob, alone, npv[:, len(candidates):]), rows)
 
 
-def _solve(prob: Problem, costs: _Costs, metric: str, budget_usd: float | None) -> lp.Solution:
+def budget_field(metric: str, field: str | None) -> str:
+    """The name a budget refusal gives its budget: the caller's (the page's label), else the
+    command line's flag."""
+    return field or ("--p95-budget" if metric == "p95" else "--cvar-budget")
+
+
+def _solve(prob: Problem, costs: _Costs, metric: str, budget_usd: float | None, field: str
+           ) -> lp.Solution:
     if metric == "p95":  # the P95 programme has a binary per path already: shares kept linear
-        return lp.cheapest_under_p95(costs.alone_usd, prob.lower, prob.upper, budget_usd,
+        return p95.cheapest_under_p95(costs.alone_usd, prob.lower, prob.upper, budget_usd, field,
                                      share_rows=costs.rows)
-    return lp.cheapest(costs.alone_usd, prob.lower, prob.upper, budget_usd, share_rows=costs.rows,
-                       fixed=costs.fixed_usd)
+    return lp.cheapest(costs.alone_usd, prob.lower, prob.upper, budget_usd, field=field,
+                       share_rows=costs.rows, fixed=costs.fixed_usd)
 
 
 def optimise(sc: Loaded, paths: int, seed: int, cvar_budget_usd: float | None = None,
-             p95_budget_usd: float | None = None, budgets: int = FRONTIER_BUDGETS) -> Decision:
+             p95_budget_usd: float | None = None, budgets: int = FRONTIER_BUDGETS,
+             field: str | None = None) -> Decision:
     """The cheapest mix under the budget (or none), the frontier of ``budgets`` CVaR95 budgets,
     and the scenario's strategies, on ``paths`` paths of ``seed``; the chosen mix re-costed on a
-    fresh seed."""
+    fresh seed. A budget no mix meets is refused naming ``field`` (default: the command line's
+    flag), the least value a mix reaches and that mix."""
     if cvar_budget_usd is not None and p95_budget_usd is not None:
         raise ScenarioError("--p95-budget", "give a CVaR95 budget or a P95 budget, not both")
     metric = "cvar95" if cvar_budget_usd is not None else "p95" if p95_budget_usd is not None else "none"
@@ -138,20 +201,21 @@ def optimise(sc: Loaded, paths: int, seed: int, cvar_budget_usd: float | None = 
     prob = problem(sc)
     drawn = CommonPaths(sc, paths, seed)
     best: tuple[lp.Solution, _Costs] | None = None
-    refusals: list[ScenarioError] = []
+    least: tuple[lp.BudgetError, tuple[str, ...]] | None = None
     for chain in prob.chains:
         costs = _costs(prob, drawn, chain)
         try:
-            solution = _solve(prob, costs, metric, budget)
-        except lp.SolverError:
-            raise
-        except ScenarioError as exc:  # this chain cannot meet the budget; another may
-            refusals.append(exc)
+            solution = _solve(prob, costs, metric, budget, budget_field(metric, field))
+        except lp.BudgetError as exc:  # this chain cannot meet the budget; another may
+            if least is None or exc.least_usd < least[0].least_usd:
+                least = (exc, chain)
             continue
         if best is None or solution.mean_usd < best[0].mean_usd:
             best = (solution, costs)
     if best is None:
-        raise _least(refusals, metric)
+        assert least is not None  # every chain was refused, each with its least value
+        refusal, chain = least  # the least value over every allowed fallback, and its mix
+        raise refusal.with_mix(card(sc, prob.mix(prob.shares(refusal.least.weights), chain)))
     solution, costs = best
     chain = costs.chain
     # The frontier is traced by the linear programme (fixed parts spread in proportion to the
@@ -192,16 +256,6 @@ def _gpu_ceilings(sc: Loaded) -> dict[str, int]:
     plans = sc.inputs.plans
     return {name: section.max_gpus[plan.gpu] for name, plan in plans.items()
             if plan.gpu in section.max_gpus}
-
-
-def _least(refusals: list[ScenarioError], metric: str) -> ScenarioError:
-    """One line for a budget no fallback chain meets: the first chain's refusal names the least
-    value when there was only one chain; with several, the least over them."""
-    if len(refusals) == 1:
-        return refusals[0]
-    field_name = "--cvar-budget" if metric == "cvar95" else "--p95-budget"
-    return ScenarioError(field_name, "is below what any allowed mix reaches with any of the "
-                         f"allowed fallbacks ({'; '.join(r.rule for r in refusals)})")
 
 
 def with_strategy(sc: Loaded, name: str, strategy: Strategy) -> Loaded:

@@ -82,21 +82,30 @@ class Reservation:
     """The fleet ceiling: reserved units and every path's need are at most this."""
 
 
+def indicator(groups: np.ndarray | None, count: int) -> np.ndarray:
+    """(groups, options) 1 where an option's share belongs to a group whose shares sum to 1.
+
+    One group (``groups`` None) is one mix; a portfolio has one group per workload, each
+    workload's shares over the options summing to 1 on their own.
+    """
+    if groups is None:
+        return np.ones((1, count))
+    labels = np.asarray(groups)
+    return (labels[None, :] == np.unique(labels)[:, None]).astype(float)
+
+
+def normalised(weights: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    """(options,) shares rescaled so that each group's sum to 1 (the solver's rounding off)."""
+    member = indicator(groups, len(weights))
+    return weights / (member.T @ (member @ weights))
+
+
 def tail_count(paths: int, tail_share: float = metrics.TAIL_SHARE) -> int:
     """Paths in the CVaR tail, as ``tco.metrics.cvar`` counts them."""
     return max(1, int(math.ceil(tail_share * paths)))
 
 
-def p95_exceed_count(paths: int, q: float = 0.95) -> int:
-    """The most paths that may exceed B while ``np.percentile(costs, 95) <= B`` still holds.
-
-    The linear-interpolated percentile sits between sorted positions floor and ceil of q (N - 1),
-    so it is at most B when every path from position ceil(q (N - 1)) down is.
-    """
-    return paths - 1 - int(math.ceil(q * (paths - 1)))
-
-
-def _solution(costs: np.ndarray, weights: np.ndarray, reserved: float = 0.0,
+def solution_of(costs: np.ndarray, weights: np.ndarray, reserved: float = 0.0,
               reservation: Reservation | None = None, fixed: np.ndarray | None = None
               ) -> Solution:
     path_usd = path_costs(costs, weights, reserved, reservation, fixed)
@@ -137,8 +146,14 @@ def check_bounds(names: list[str], lower: np.ndarray, upper: np.ndarray) -> None
                             "allow another option or raise a max_share")
 
 
-def _tail_candidates(costs: np.ndarray, fixed: np.ndarray | None, k: int, reserving: bool
-                     ) -> tuple[np.ndarray, float]:
+def group_sum(costs: np.ndarray, member: np.ndarray, pick: np.ufunc) -> np.ndarray:
+    """(paths,) the least (``np.min``) or most (``np.max``) any mix can cost on each path: each
+    group's cheapest or dearest column, summed over groups."""
+    return sum(pick(costs[:, g > 0], axis=1) for g in member)
+
+
+def _tail_candidates(costs: np.ndarray, fixed: np.ndarray | None, k: int, reserving: bool,
+                     member: np.ndarray) -> tuple[np.ndarray, float]:
     """(paths,) bool: the paths some mix could put among its worst k, and a floor for alpha.
 
     Every mix costs path i at least l_i = min over options of its proportional part V_io (plus
@@ -147,14 +162,17 @@ def _tail_candidates(costs: np.ndarray, fixed: np.ndarray | None, k: int, reserv
     is that k-th largest cost, so alpha >= t loses nothing; a path with h_i < t then has
     L_i - alpha < 0 for every alpha allowed and its tail row can never bind. Dropping those rows
     is exact and leaves the programme a fraction of its size on heavy-tailed costs. With a
-    reservation the bounds are not worked out here and every path is kept.
+    reservation the bounds are not worked out here and every path is kept. With several groups
+    (``member``, one per workload) the bounds are the sums of each group's.
     """
     n = costs.shape[0]
     if reserving:
         return np.ones(n, dtype=bool), -np.inf
     variable = costs - fixed if fixed is not None else costs
-    low = variable.min(axis=1) + (np.minimum(fixed, 0.0).sum(axis=1) if fixed is not None else 0.0)
-    high = variable.max(axis=1) + (np.maximum(fixed, 0.0).sum(axis=1) if fixed is not None else 0.0)
+    low, high = group_sum(variable, member, np.min), group_sum(variable, member, np.max)
+    if fixed is not None:
+        low = low + np.minimum(fixed, 0.0).sum(axis=1)
+        high = high + np.maximum(fixed, 0.0).sum(axis=1)
     floor = float(np.partition(low, n - k)[n - k])
     return high >= floor, floor
 
@@ -164,16 +182,20 @@ class _Programme:
 
     Variables, in order: w (options) the shares; y (options, with ``fixed``) 1 where an option
     is used, so its fixed cost is paid whole; r (0 or 1) reserved units; alpha the RU threshold;
-    u (paths) the tail excesses; e (paths, with a reservation) units bought on demand.
+    u (paths) the tail excesses; e (paths, with a reservation) units bought on demand. The
+    shares of each group (``groups``: one per workload of a portfolio) sum to 1.
     """
 
     def __init__(self, costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
                  reservation: Reservation | None, tail_share: float,
-                 share_rows: ShareRows | None = None, fixed: np.ndarray | None = None) -> None:
-        self.costs, self.reservation, self.fixed = costs, reservation, fixed
+                 share_rows: ShareRows | None = None, fixed: np.ndarray | None = None,
+                 groups: np.ndarray | None = None) -> None:
+        self.costs, self.reservation, self.fixed, self.groups = costs, reservation, fixed, groups
         n, o = costs.shape
         self.n, self.o, self.k = n, o, tail_count(n, tail_share)
-        self.keep, self.floor = _tail_candidates(costs, fixed, self.k, reservation is not None)
+        member = indicator(groups, o)
+        self.keep, self.floor = _tail_candidates(costs, fixed, self.k, reservation is not None,
+                                                 member)
         kept = int(self.keep.sum())
         sizes = {"w": o, "y": o if fixed is not None else 0, "r": 1 if reservation else 0,
                  "alpha": 1, "u": kept, "e": n if reservation else 0}
@@ -216,10 +238,10 @@ class _Programme:
             loss["e"] = reservation.on_demand_usd_per_unit * eye
         self.loss = row_block(**loss)
         self.mean_row = np.asarray(self.loss.mean(axis=0)).ravel()
-        one = np.zeros((1, self.size))
-        one[0, b["w"]] = 1.0
+        one = np.zeros((len(member), self.size))
+        one[:, b["w"]] = member
         self.rows: list[tuple[sparse.spmatrix, np.ndarray, np.ndarray]] = [
-            (sparse.csr_matrix(one), np.ones(1), np.ones(1))]
+            (sparse.csr_matrix(one), np.ones(len(member)), np.ones(len(member)))]
         # RU tail rows, L_i - alpha - u_i <= 0, for the paths that can reach the tail
         kept_eye = sparse.identity(kept, format="csr")
         tail = self.loss[self.keep]
@@ -276,24 +298,25 @@ class _Programme:
         return result.x
 
     def solution(self, x: np.ndarray) -> Solution:
-        weights = np.clip(x[self.block["w"]], 0.0, None)
-        weights = weights / weights.sum()
+        weights = normalised(np.clip(x[self.block["w"]], 0.0, None), self.groups)
         reserved = float(round(x[self.block["r"]][0])) if self.reservation is not None else 0.0
-        return _solution(self.costs, weights, reserved, self.reservation, self.fixed)
+        return solution_of(self.costs, weights, reserved, self.reservation, self.fixed)
 
 
 def least_cvar(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
                reservation: Reservation | None = None,
                tail_share: float = metrics.TAIL_SHARE, share_rows: ShareRows | None = None,
-               fixed: np.ndarray | None = None) -> Solution:
+               fixed: np.ndarray | None = None, groups: np.ndarray | None = None) -> Solution:
     """The mix with the smallest CVaR95 (ties broken by mean cost).
 
     Parameters
     ----------
     costs : (paths, options) cost of each option at 100% share on each path.
     lower, upper : (options,) share bounds.
+    groups : (options,) the group of each column whose shares sum to 1 (a portfolio's workload);
+        None: one mix.
     """
-    prog = _Programme(costs, lower, upper, reservation, tail_share, share_rows, fixed)
+    prog = _Programme(costs, lower, upper, reservation, tail_share, share_rows, fixed, groups)
     x = prog.solve(prog.cvar_row.ravel())
     if x is None:
         raise SolverError("no mix meets the share bounds and the fleet ceiling")
@@ -303,7 +326,8 @@ def least_cvar(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
 def cheapest(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
              cvar_budget_usd: float | None = None, reservation: Reservation | None = None,
              tail_share: float = metrics.TAIL_SHARE, field: str = "--cvar-budget",
-             share_rows: ShareRows | None = None, fixed: np.ndarray | None = None) -> Solution:
+             share_rows: ShareRows | None = None, fixed: np.ndarray | None = None,
+             groups: np.ndarray | None = None) -> Solution:
     """The mix with the lowest mean cost whose CVaR95 is at most ``cvar_budget_usd``.
 
     Parameters
@@ -311,72 +335,55 @@ def cheapest(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
     costs : (paths, options) cost of each option at 100% share on each path.
     lower, upper : (options,) share bounds.
     cvar_budget_usd : None for no budget.
+    groups : (options,) as ``least_cvar`` takes them.
 
     Notes
     -----
     minimise mean_i L_i(w) subject to alpha + (1/k) sum u_i <= B, u_i >= L_i(w) - alpha, u_i >= 0,
-    sum w = 1, lower <= w <= upper (Rockafellar and Uryasev 2000, with k = ceil(0.05 N)).
+    sum w = 1 (per group), lower <= w <= upper (Rockafellar and Uryasev 2000, with
+    k = ceil(0.05 N)). A budget below the least CVaR95 raises ``BudgetError`` carrying the mix
+    that reaches it.
     """
-    prog = _Programme(costs, lower, upper, reservation, tail_share, share_rows, fixed)
+    prog = _Programme(costs, lower, upper, reservation, tail_share, share_rows, fixed, groups)
     extra = []
     if cvar_budget_usd is not None:
         extra.append((sparse.csr_matrix(prog.cvar_row), np.full(1, -np.inf),
                       np.full(1, cvar_budget_usd)))
     x = prog.solve(prog.mean_row, extra)
     if x is None:
-        least = least_cvar(costs, lower, upper, reservation, tail_share, share_rows, fixed)
+        least = least_cvar(costs, lower, upper, reservation, tail_share, share_rows, fixed, groups)
         if cvar_budget_usd is not None and cvar_budget_usd < least.cvar_usd * (1 + BUDGET_TOLERANCE_SHARE):
-            raise ScenarioError(field, f"{usd(cvar_budget_usd)} is below the least CVaR95 any "
-                                f"allowed mix reaches, {usd(least.cvar_usd)}")
+            raise BudgetError(field, "CVaR95", cvar_budget_usd, least.cvar_usd, least)
         raise SolverError("the solver (HiGHS) found no mix within the constraints")
     return prog.solution(x)
 
 
-def cheapest_under_p95(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                       p95_budget_usd: float, field: str = "--p95-budget",
-                       share_rows: ShareRows | None = None, fixed: np.ndarray | None = None) -> Solution:
-    """The mix with the lowest mean cost whose P95 (``np.percentile``'s) is at most the budget.
+class BudgetError(ScenarioError):
+    """A risk budget below the least any allowed mix reaches: one line with that least value, and
+    the mix that reaches it (``least``) for a caller to name in words."""
 
-    A mixed-integer programme: a binary z_i per path lets path i exceed the budget, with
-    L_i(w) - M_i z_i <= B and sum z_i <= N - 1 - ceil(0.95 (N - 1)) (``p95_exceed_count``);
-    M_i = max over options of C_io minus B bounds any mix's excess on path i.
-    """
-    n, o = costs.shape
-    allowed = p95_exceed_count(n)
-    big = np.maximum(costs.max(axis=1) - p95_budget_usd, 0.0)
-    objective = np.concatenate([costs.mean(axis=0), np.zeros(n)])
-    limits = share_rows if share_rows is not None else ShareRows(np.zeros((0, o)), np.zeros(0))
-    rows = sparse.vstack([
-        sparse.hstack([sparse.csr_matrix(costs), sparse.diags(-big)]),
-        sparse.csr_matrix(np.concatenate([np.zeros(o), np.ones(n)])[None, :]),
-        sparse.hstack([sparse.csr_matrix(limits.matrix), sparse.csr_matrix((len(limits.bound), n))]),
-        sparse.csr_matrix(np.concatenate([np.ones(o), np.zeros(n)])[None, :]),
-    ], format="csr")
-    lb = np.concatenate([np.full(n + 1 + len(limits.bound), -np.inf), [1.0]])
-    ub = np.concatenate([np.full(n, p95_budget_usd), [allowed], limits.bound, [1.0]])
-    lo = np.concatenate([lower, np.zeros(n)])
-    hi = np.concatenate([upper, np.ones(n)])
-    result = milp(objective, constraints=LinearConstraint(rows, lb, ub), bounds=Bounds(lo, hi),
-                  integrality=np.concatenate([np.zeros(o), np.ones(n)]))
-    if result.status == 2:  # infeasible: say the least P95 a mix on the frontier reaches
-        raise ScenarioError(field, f"{usd(p95_budget_usd)} is below the P95 any allowed mix "
-                            "reaches")
-    if result.status != 0 or result.x is None:
-        raise SolverError(f"the solver (HiGHS) stopped without an optimum: {result.message}")
-    weights = np.clip(result.x[:o], 0.0, None)
-    return _solution(costs, weights / weights.sum())
+    def __init__(self, field: str, measure: str, budget_usd: float, least_usd: float,
+                 least: Solution) -> None:
+        super().__init__(field, f"no mix meets {usd(budget_usd)}; the least reachable {measure} "
+                         f"is {usd(least_usd)}")
+        self.measure, self.budget_usd, self.least_usd, self.least = (measure, budget_usd,
+                                                                     least_usd, least)
+
+    def with_mix(self, words: str) -> ScenarioError:
+        """The same line ending with the least mix in words: '... is $9.1M (mix 100% Llama)'."""
+        return ScenarioError(self.field, f"{self.rule} (mix {words})")
 
 
 def frontier(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray, budgets: int = 15,
              reservation: Reservation | None = None,
              tail_share: float = metrics.TAIL_SHARE, share_rows: ShareRows | None = None,
-             fixed: np.ndarray | None = None) -> list[Solution]:
+             fixed: np.ndarray | None = None, groups: np.ndarray | None = None) -> list[Solution]:
     """The efficient frontier: the cheapest mix at ``budgets`` CVaR95 budgets, evenly spaced from
     the least CVaR any mix reaches to the CVaR of the cheapest mix with no budget.
 
     The rows (``_Programme``) are built once and only the budget row changes between solves.
     """
-    prog = _Programme(costs, lower, upper, reservation, tail_share, share_rows, fixed)
+    prog = _Programme(costs, lower, upper, reservation, tail_share, share_rows, fixed, groups)
     low = prog.solve(prog.cvar_row.ravel())
     if low is None:
         raise SolverError("no mix meets the share bounds and the fleet ceiling")

@@ -11,7 +11,7 @@ from tco.figures.decide import frontier
 from tco.figures.pptx import add_chart
 from tco.format import usd
 from tco.load import Loaded
-from tco.optimise.decide import Decision, optimise
+from tco.optimise.decide import Decision, flat_reason, optimise
 from tco.optimise.information import value_of_information
 from tco.simulate import SimulationResult
 
@@ -34,14 +34,16 @@ def lines(decision: Decision, result: SimulationResult) -> list[str]:
     """The slide's words: the mix, its figures on both seeds, and the worth of information."""
     chosen = decision.chosen
     info = value_of_information(result)
+    reason = flat_reason(decision.frontier)
     return [
         f"Chosen mix: {chosen.card}.",
-        f"On these {decision.paths:,} paths (seed {decision.seed}): expected NPV "
+        f"On these {decision.paths:,} futures (seed {decision.seed}): expected NPV "
         f"{usd(chosen.exact.mean_usd)}, CVaR95 {usd(chosen.exact.cvar95_usd)}.",
-        f"On fresh paths (seed {decision.fresh_seed}): expected NPV {usd(decision.fresh.mean_usd)}, "
-        f"CVaR95 {usd(decision.fresh.cvar95_usd)}; an optimum tuned to one set of paths looks "
+        f"On new futures (seed {decision.fresh_seed}): expected NPV {usd(decision.fresh.mean_usd)}, "
+        f"CVaR95 {usd(decision.fresh.cvar95_usd)}; a mix tuned to one set of futures looks "
         "better on them than it will be.",
-        *info.sentence(2),
+        *([f"No mix trades cost for tail risk here. {reason}"] if reason is not None else []),
+        *info.sentence(1 if reason is not None else 2),
     ]
 
 

@@ -5,11 +5,13 @@ fresh-seed figures, and the mix saved as a new strategy (``tco.optimise``)."""
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
+import tco.glossary as glossary
 from tco.errors import ScenarioError
 from tco.figures import to_figure
 from tco.figures.decide import frontier
@@ -24,27 +26,51 @@ from tco.ui.lru import memoize
 from tco.ui.safe import escape_markdown
 
 BUDGET_KEY = "decide_budget_musd"
+MEASURE_KEY = "decide_budget_measure"
+MEASURES = {"CVaR95": "cvar95", "P95": "p95"}
+"""The page's budget choices: label -> the optimiser's metric."""
 NAME_KEY = "decide_strategy_name"
 SAVED_NAME = "optimised"
+OWN_TEXT_CHARS = 1000
+"""The optimiser's own sentences (a mix card, a refusal naming a mix, why the frontier is flat)
+run past ``tco.ui.safe``'s 200 characters with three options; they are still escaped."""
 
 
 @memoize(RESULT_CACHE)
-def decision(scenario_yaml: str, paths: int, seed: int, comments: str, budget_usd: float | None
-             ) -> Decision:
-    """The optimiser on one set of inputs and budget (cached like a simulation)."""
+def decision(scenario_yaml: str, paths: int, seed: int, comments: str, budget_usd: float | None,
+             measure: str = "CVaR95") -> Decision:
+    """The optimiser on one set of inputs and budget (cached like a simulation); a budget no mix
+    meets is refused naming the page's budget field."""
     sc = loads(scenario_yaml, json.loads(comments))
-    return optimise(sc, paths, seed, cvar_budget_usd=budget_usd)
+    field = f"{measure} budget"
+    if MEASURES[measure] == "p95":
+        return optimise(sc, paths, seed, p95_budget_usd=budget_usd, field=field)
+    return optimise(sc, paths, seed, cvar_budget_usd=budget_usd, field=field)
 
 
 def figures_table(d: Decision) -> pd.DataFrame:
-    """The chosen mix costed three ways, as text."""
-    rows = [("Solver's model (these paths)", d.chosen.linear),
-            ("Exact kernel (these paths)", d.chosen.exact),
-            (f"Exact kernel (fresh paths, seed {d.fresh_seed})", d.fresh)]
-    return pd.DataFrame({"Costed by": [r[0] for r in rows],
-                         "Expected NPV ($)": [usd(r[1].mean_usd) for r in rows],
-                         "CVaR95 ($)": [usd(r[1].cvar95_usd) for r in rows],
-                         "P95 ($)": [usd(r[1].p95_usd) for r in rows]})
+    """The chosen mix costed three ways, as text, in the glossary's words."""
+    counted = {k: re.sub(r"(new )?futures", lambda m: f"{d.paths:,} {m[0]}",
+                         glossary.entry(k).label) for k in ("recosted_same", "recosted_fresh")}
+    rows = [(glossary.entry("search_estimate").label, d.chosen.linear),
+            (counted["recosted_same"], d.chosen.exact), (counted["recosted_fresh"], d.fresh)]
+    money = [glossary.entry(k).label for k in ("mean", "cvar95", "p95")]
+    return pd.DataFrame({glossary.entry("costed_by").label: [r[0] for r in rows],
+                         f"{money[0]} ($)": [usd(r[1].mean_usd) for r in rows],
+                         f"{money[1]} ($)": [usd(r[1].cvar95_usd) for r in rows],
+                         f"{money[2]} ($)": [usd(r[1].p95_usd) for r in rows]})
+
+
+def figures_help() -> str:
+    """What each row of ``figures_table`` means: the glossary's labels, the page's explanation."""
+    why = {"search_estimate": "each option's cost alone on the simulated futures, mixed in "
+           "proportion to its share: quick enough to search thousands of mixes, but it spreads "
+           "setup, staff and whole GPUs by share.",
+           "recosted_same": "the chosen mix through the full cost model on the futures the search "
+           "used: setup, staff and whole GPUs as they fall.",
+           "recosted_fresh": "the same on futures the search never saw (the next seed): what to "
+           "expect, since a mix tuned to one set of futures looks a little better on them."}
+    return " ".join(f"**{glossary.entry(k).label}:** {text}" for k, text in why.items())
 
 
 def decided_changes(current: Scenario, decided: Scenario) -> tuple[dict[str, float], list[str]]:
@@ -71,24 +97,28 @@ def share_link(d: Decision, current: Scenario, name: str, stem: str, paths: int,
 
 def decide_tab(current: Scenario, paths: int, seed: int, stem: str | None = None) -> None:
     st.caption("The cheapest mix of the scenario's options whose CVaR95 (mean NPV of the worst 5% "
-               "of paths) stays within a budget, found on the same paths as the other tabs and "
-               "re-costed by the exact model on those paths and on fresh ones. Bounds come from the "
-               "scenario's optimise: section.")
-    budget_musd = st.number_input("CVaR95 budget ($M); leave empty for the cheapest mix", value=None,
-                                  min_value=0.0, step=0.1, format="%.2f", key=BUDGET_KEY)
+               "of futures) or P95 stays within a budget, searched on the same simulated futures "
+               "as the other tabs, then recosted in full on those futures and on new ones. The "
+               "scenario's optimise: section sets which options the mix may use, and their shares.")
+    measure = st.radio("Risk budget on", list(MEASURES), horizontal=True, key=MEASURE_KEY,
+                       help="CVaR95: the mean NPV of the worst 5% of futures. P95: the NPV that 95% "
+                       "of futures stay below.")
+    budget_musd = st.number_input(f"{measure} budget ($M); leave empty for the cheapest mix",
+                                  value=None, min_value=0.0, step=0.1, format="%.2f", key=BUDGET_KEY)
     budget = None if budget_musd is None else float(budget_musd) * 1e6
     key: Key = inputs_key(current, paths, seed)
     try:
-        d = decision(*key, budget)
+        d = decision(*key, budget, measure)
     except ScenarioError as exc:  # a budget below the least CVaR, a solver failure: one line
-        st.error(escape_markdown(str(exc)))
+        st.error(escape_markdown(str(exc), OWN_TEXT_CHARS))
         return
-    st.markdown(f"**Chosen mix:** {escape_markdown(d.chosen.card)}")
+    st.markdown(f"**Chosen mix:** {escape_markdown(d.chosen.card, OWN_TEXT_CHARS)}")
     st.dataframe(figures_table(d), hide_index=True)
+    st.caption(figures_help())
     st.plotly_chart(to_figure(frontier(d)), key="fig_frontier", config={"displaylogo": False})
-    if len({p.card for p in d.frontier}) == 1:
-        st.caption(f"One mix at every budget: the cheapest mix also has the least CVaR95 "
-                   f"({usd(d.frontier[0].exact.cvar95_usd)}).")
+    note = d.frontier_note()
+    if note is not None:
+        st.caption(escape_markdown(note, OWN_TEXT_CHARS))
     name = st.text_input("Save the mix as a strategy named", value=SAVED_NAME, key=NAME_KEY)
     try:
         saved = dumps(with_strategy(d.decided or current, name, d.chosen.strategy))

@@ -1,0 +1,224 @@
+"""The cheapest mix per workload of a portfolio under a portfolio-level CVaR95 or P95 budget.
+
+Each workload chooses its shares among its own options: those the mixes of its strategies in
+the file name (a support bot written as Llama or Sonnet is not offered Haiku: which models are
+good enough for a workload is the file's statement, not the optimiser's). Its strategy in force
+keeps its portability, overhead and fallback chain (``tco.optimise.problem.Problem`` per
+workload).
+Every candidate is costed on the portfolio's shared paths by ``tco.portfolio.simulate_portfolio``:
+run k gives every workload its k-th candidate (all traffic on one option, or a pair mix for the
+fixed/proportional split), and each workload's cost as if it ran alone (``workload_npv_usd``)
+is one column of the solver's matrix, since it depends on that workload's strategy only.
+
+The solver's model of the portfolio is the sum of the workloads' own costs: linear in the shares
+per workload, each workload's shares summing to 1 (``tco.optimise.lp`` with ``groups``). Pooled
+fleets and the vendor commitments are not linear in the shares; every reported set of mixes is
+therefore simulated as a whole portfolio, on the same paths and on a fresh seed, and those are
+the figures shown beside the solver's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from tco.errors import ScenarioError
+from tco.load import read_bounded
+from tco.optimise import lp, p95
+from tco.optimise.decide import FRONTIER_BUDGETS, Costed, budget_field, efficient
+from tco.optimise.paths import fresh_seed, with_strategies
+from tco.optimise.problem import PAIR_SHARES, Problem, card, fixed_costs, pair_mixes
+from tco.portfolio import Portfolio, loads_portfolio, simulate_portfolio
+from tco.schema import Strategy
+from tco.yamlio import parse_document
+
+Mixes = dict[str, Strategy]
+"""The strategy in force of every workload, by workload."""
+
+
+@dataclass(frozen=True)
+class PortfolioPoint:
+    """One set of per-workload mixes: the solver's figures and the simulated portfolio's."""
+
+    mixes: Mixes
+    cards: dict[str, str]
+    """Each workload's mix in words (``tco.optimise.problem.card``)."""
+    linear: Costed
+    exact: Costed
+    budget_usd: float | None = None
+
+    def to_json(self) -> dict:
+        return {"workloads": {w: {"mix": dict(s.mix), "fallback": list(s.chain),
+                                  "card": self.cards[w]} for w, s in self.mixes.items()},
+                "budget": self.budget_usd, "linear": self.linear.to_json(),
+                "exact": self.exact.to_json()}
+
+
+@dataclass(frozen=True)
+class PortfolioDecision:
+    """The optimiser's answer for a portfolio: the chosen mixes, their fresh-seed check, the
+    frontier and the portfolio as filed (its strategies in force) on the same paths."""
+
+    portfolio: Portfolio
+    paths: int
+    seed: int
+    metric: str
+    """'cvar95', 'p95' or 'none' (no budget: the cheapest mixes)."""
+    budget_usd: float | None
+    chosen: PortfolioPoint
+    fresh: Costed
+    frontier: list[PortfolioPoint]
+    in_force: Costed
+    """The portfolio with its own strategies in force, simulated on the same paths."""
+
+    @property
+    def fresh_seed(self) -> int:
+        return fresh_seed(self.seed)
+
+    @property
+    def efficient(self) -> list[PortfolioPoint]:
+        """The frontier's mixes no other beats on both counts as simulated, by CVaR95."""
+        return efficient(self.frontier, key=lambda p: tuple(p.cards.values()))
+
+    def to_json(self) -> dict:
+        return {"portfolio": self.portfolio.name, "paths": self.paths, "seed": self.seed,
+                "fresh_seed": self.fresh_seed, "metric": self.metric, "budget": self.budget_usd,
+                "chosen": self.chosen.to_json(), "out_of_sample": self.fresh.to_json(),
+                "frontier": [p.to_json() for p in self.frontier],
+                "efficient": [self.frontier.index(p) for p in self.efficient],
+                "in_force": self.in_force.to_json()}
+
+
+def load_choices(path: str) -> tuple[Portfolio, dict[str, list[str]]]:
+    """A portfolio file and each workload's own options: those its strategies' mixes name, in
+    the portfolio's option order (the portfolio keeps only the strategy in force)."""
+    text = read_bounded(path)
+    pf = loads_portfolio(text)
+    raw, _ = parse_document(text)
+    named = {w: {o for s in (raw["workloads"][w].get("strategies") or {}).values()
+                 if isinstance(s, dict) for o in (s.get("mix") or {})} for w in pf.workloads}
+    return pf, {w: [o for o in pf.first.options if o in named[w]] for w in pf.workloads}
+
+
+def problems(pf: Portfolio, choices: dict[str, list[str]] | None = None) -> dict[str, Problem]:
+    """Each workload's choice: its own options (``choices``; default every option of the
+    portfolio), shares 0-1, the strategy in force as the base of its candidates and its fallback
+    chain fixed."""
+    out = {}
+    for w, sc in pf.workloads.items():
+        base = sc.strategies[pf.strategy[w]]
+        names = list(choices[w]) if choices is not None else list(sc.options)
+        out[w] = Problem(scenario=sc, base=base, options=names, lower=np.zeros(len(names)),
+                         upper=np.ones(len(names)), chains=[base.chain])
+    return out
+
+
+def with_mixes(pf: Portfolio, mixes: Mixes) -> Portfolio:
+    """The portfolio with each workload's strategy in force replaced by its mix, under the same
+    name (so its sampled inputs keep their columns of the shared uniforms)."""
+    workloads = {w: with_strategies(sc, {pf.strategy[w]: mixes[w]}) if w in mixes else sc
+                 for w, sc in pf.workloads.items()}
+    return replace(pf, workloads=workloads)
+
+
+def candidate_costs(pf: Portfolio, probs: dict[str, Problem], paths: int, seed: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(paths, workloads x options) each workload's own NPV with all its traffic on each option,
+    and the part of it a mix using the option pays whole; columns workload-major.
+
+    Candidate k of every workload is simulated in one portfolio run: its options alone, then the
+    pair mixes ``tco.optimise.problem.fixed_costs`` needs. A workload with fewer candidates
+    than the run count keeps its last one in the later runs (those columns are not read).
+    """
+    lists = {w: [*p.candidates(p.chains[0]).values(), *pair_mixes(p, p.chains[0]).values()]
+             for w, p in probs.items()}
+    runs = max(len(ms) for ms in lists.values())
+    npv = np.empty((paths, len(probs), runs))
+    for k in range(runs):
+        mixes = {w: ms[min(k, len(ms) - 1)] for w, ms in lists.items()}
+        npv[:, :, k] = simulate_portfolio(with_mixes(pf, mixes), paths=paths,
+                                          seed=seed).workload_npv_usd
+    alone, fixed = [], []
+    for i, prob in enumerate(probs.values()):
+        count = len(prob.options)
+        alone.append(npv[:, i, :count])
+        pairs = npv[:, i, count:count + len(PAIR_SHARES) * (count - 1)]
+        fixed.append(fixed_costs(prob, npv[:, i, :count], pairs))
+    return np.concatenate(alone, axis=1), np.concatenate(fixed, axis=1)
+
+
+def _mixes(probs: dict[str, Problem], weights: np.ndarray) -> Mixes:
+    """Solver weights (workloads x options, workload-major) as each workload's strategy."""
+    out, start = {}, 0
+    for w, prob in probs.items():
+        count = len(prob.options)
+        out[w] = prob.mix(prob.shares(weights[start:start + count]), prob.chains[0])
+        start += count
+    return out
+
+
+def _cards(pf: Portfolio, mixes: Mixes) -> dict[str, str]:
+    return {w: card(pf.workloads[w], s) for w, s in mixes.items()}
+
+
+def words(pf: Portfolio, mixes: Mixes) -> str:
+    """Every workload's mix in one line: 'support-bot: 100% Llama 3.3 70B; ...'."""
+    return "; ".join(f"{w}: {c}" for w, c in _cards(pf, mixes).items())
+
+
+def optimise_portfolio(pf: Portfolio, paths: int, seed: int, cvar_budget_usd: float | None = None,
+                       p95_budget_usd: float | None = None, budgets: int = FRONTIER_BUDGETS,
+                       field: str | None = None, choices: dict[str, list[str]] | None = None
+                       ) -> PortfolioDecision:
+    """The cheapest mixes per workload whose portfolio CVaR95 (or P95) stays within the budget
+    (none: the cheapest), the frontier of ``budgets`` CVaR95 budgets, each re-costed by
+    simulating the whole portfolio; the chosen mixes also on a fresh seed."""
+    if cvar_budget_usd is not None and p95_budget_usd is not None:
+        raise ScenarioError("--p95-budget", "give a CVaR95 budget or a P95 budget, not both")
+    metric = "cvar95" if cvar_budget_usd is not None else "p95" if p95_budget_usd is not None else "none"
+    budget = cvar_budget_usd if cvar_budget_usd is not None else p95_budget_usd
+    probs = problems(pf, choices)
+    alone, fixed = candidate_costs(pf, probs, paths, seed)
+    groups = np.repeat(np.arange(len(probs)), [len(p.options) for p in probs.values()])
+    lower = np.concatenate([p.lower for p in probs.values()])
+    upper = np.concatenate([p.upper for p in probs.values()])
+    try:
+        if metric == "p95":
+            solution = p95.cheapest_under_p95(alone, lower, upper, budget,
+                                             budget_field(metric, field), groups=groups)
+        else:
+            solution = lp.cheapest(alone, lower, upper, budget, field=budget_field(metric, field),
+                                   fixed=fixed, groups=groups)
+    except lp.BudgetError as exc:
+        raise exc.with_mix(words(pf, _mixes(probs, exc.least.weights))) from None
+    # The frontier is traced by the linear programme (fixed parts spread in proportion to the
+    # share), as for a scenario; each distinct point is simulated as a portfolio below.
+    points = lp.frontier(alone, lower, upper, budgets, groups=groups)
+    chosen = _mixes(probs, solution.weights)
+    simulated: dict[tuple, Costed] = {}
+
+    def exact(mixes: Mixes, at_seed: int = seed) -> Costed:
+        key = (at_seed, *((w, tuple(sorted(s.mix.items())), s.chain) for w, s in mixes.items()))
+        if key not in simulated:
+            result = simulate_portfolio(with_mixes(pf, mixes), paths=paths, seed=at_seed)
+            simulated[key] = Costed.of(result.npv_usd)
+        return simulated[key]
+
+    frontier = []
+    for point in points:
+        mixes = _mixes(probs, point.weights)
+        frontier.append(PortfolioPoint(mixes, _cards(pf, mixes),
+                                       Costed(point.mean_usd, point.cvar_usd, point.p95_usd),
+                                       exact(mixes), point.cvar_usd))
+    return PortfolioDecision(
+        portfolio=pf, paths=paths, seed=seed, metric=metric, budget_usd=budget,
+        chosen=PortfolioPoint(chosen, _cards(pf, chosen),
+                              Costed(solution.mean_usd, solution.cvar_usd, solution.p95_usd),
+                              exact(chosen), budget),
+        fresh=exact(chosen, fresh_seed(seed)), frontier=frontier,
+        in_force=Costed.of(simulate_portfolio(pf, paths=paths, seed=seed).npv_usd))
+
+
+__all__ = ["PortfolioDecision", "PortfolioPoint", "candidate_costs", "load_choices",
+           "optimise_portfolio", "problems", "with_mixes", "words"]

@@ -1,0 +1,138 @@
+"""The optimiser on a portfolio: per-workload shares under one budget for the portfolio, each
+workload among its own strategies' options, every answer simulated as a whole portfolio."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from tco.cli import main
+from tco.errors import ScenarioError
+from tco.optimise import lp, p95
+from tco.optimise.portfolio import load_choices, optimise_portfolio, with_mixes
+from tco.portfolio import simulate_portfolio
+from tests.conftest import ROOT
+
+PORTFOLIO = ROOT / "scenarios" / "portfolio-enterprise.yaml"
+PATHS, SEED = 100, 7
+GROUPS = np.array([0, 0, 1, 1])
+"""Columns: workload A's API and self-hosting, then workload B's."""
+FREE = (np.zeros(4), np.ones(4))
+
+
+def two_workloads() -> np.ndarray:
+    """(4 paths, 4 columns): A's API [8, 8, 8, 24] and self-hosting 14 flat (the issue's four
+    paths); B's API [2, 2, 2, 8] and self-hosting 5 flat."""
+    return np.array([[8, 14, 2, 5], [8, 14, 2, 5], [8, 14, 2, 5], [24, 14, 8, 5]], dtype=float)
+
+
+@pytest.mark.parametrize(("budget", "a", "b", "mean"), [
+    (20.0, 0.0, 1 / 3, 18.5), (22.0, 0.0, 1.0, 17.5), (27.0, 0.5, 1.0, 16.5), (32.0, 1.0, 1.0, 15.5),
+    (40.0, 1.0, 1.0, 15.5)])
+def test_two_workloads_share_one_cvar_budget(budget: float, a: float, b: float, mean: float) -> None:
+    """With API shares a (workload A) and b (B), the portfolio costs (14 - 6a) + (5 - 3b) on the
+    three calm paths and (14 + 10a) + (5 + 3b) on the bad one. With beta 0.75 the tail is the
+    bad path: CVaR = 19 + 10a + 3b; the mean is (14 - 2a) + (5 - 1.5b) = 19 - 2a - 1.5b.
+
+    Per dollar of CVaR, B's API saves 1.5 / 3 = 0.5 of mean and A's 2 / 10 = 0.2, so the budget
+    goes to B first: B = 20 gives b = 1/3 (mean 18.5); 22 gives b = 1 (17.5); 27 then a = 0.5
+    (16.5); 32 or more a = b = 1 (15.5). Each workload's shares sum to 1 on their own.
+    """
+    best = lp.cheapest(two_workloads(), *FREE, cvar_budget_usd=budget, tail_share=0.25,
+                       groups=GROUPS)
+    np.testing.assert_allclose(best.weights, [a, 1 - a, b, 1 - b], atol=1e-9)
+    assert best.mean_usd == pytest.approx(mean, abs=1e-9)
+    assert best.cvar_usd == pytest.approx(19 + 10 * a + 3 * b, abs=1e-9)
+
+
+def test_a_portfolio_budget_below_the_least_names_it() -> None:
+    """All self-hosting in both workloads is the least CVaR (and P95): 14 + 5 = 19 on every path."""
+    with pytest.raises(lp.BudgetError, match=r"no mix meets \$18; the least reachable CVaR95 is "
+                       r"\$19$") as caught:
+        lp.cheapest(two_workloads(), *FREE, cvar_budget_usd=18.0, tail_share=0.25, groups=GROUPS)
+    np.testing.assert_allclose(caught.value.least.weights, [0, 1, 0, 1], atol=1e-9)
+    with pytest.raises(lp.BudgetError, match=r"no mix meets \$18; the least reachable P95 is \$19$"):
+        p95.cheapest_under_p95(two_workloads(), *FREE, 18.0, groups=GROUPS)
+
+
+def test_the_least_p95_lets_the_allowed_paths_past() -> None:
+    """21 paths: API costs 8 on 19 paths, 24 and 100 on the last two; self-hosting 14 flat. With
+    API share w the sorted costs end 14 + 10w, 14 + 86w; np.percentile's P95 of 21 values is
+    the 20th (position 0.95 x 20 = 19 exactly), 14 + 10w. The least is 14 at w = 0; a budget of
+    19 allows w = 0.5, mean (19 (14 - 6w) + 28 + 96w) / 21 = 14 - 18w / 21 = 13.571."""
+    api = np.array([8.0] * 19 + [24.0, 100.0])
+    costs = np.column_stack([api, np.full(21, 14.0)])
+    least = p95.least_p95(costs, np.zeros(2), np.ones(2))
+    assert least.p95_usd == pytest.approx(14.0) and least.weights[0] == pytest.approx(0.0, abs=1e-9)
+    best = p95.cheapest_under_p95(costs, np.zeros(2), np.ones(2), 19.0)
+    assert best.weights[0] == pytest.approx(0.5, abs=1e-7)
+    assert best.mean_usd == pytest.approx(14 - 18 * 0.5 / 21, abs=1e-6)
+    assert best.p95_usd == pytest.approx(19.0, abs=1e-6)
+    with pytest.raises(lp.BudgetError, match=r"^--p95-budget: no mix meets \$13; the least "
+                       r"reachable P95 is \$14$"):
+        p95.cheapest_under_p95(costs, np.zeros(2), np.ones(2), 13.0)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    pf, choices = load_choices(str(PORTFOLIO))
+    return pf, choices, optimise_portfolio(pf, PATHS, SEED, choices=choices)
+
+
+def test_each_workload_chooses_among_its_own_strategies_options(shipped) -> None:
+    """The file's strategies name llama and sonnet for the support bot, sonnet alone for the code
+    assistant, llama alone for summarisation and haiku and llama for search."""
+    _, choices, decision = shipped
+    assert choices == {"support-bot": ["sonnet", "llama"], "code-assistant": ["sonnet"],
+                       "batch-summarisation": ["llama"], "rag-search": ["haiku", "llama"]}
+    for point in [decision.chosen, *decision.frontier]:
+        for w, strategy in point.mixes.items():
+            assert set(strategy.mix) <= set(choices[w])
+            assert sum(strategy.mix.values()) == pytest.approx(1.0)
+    assert dict(decision.chosen.mixes["code-assistant"].mix) == {"sonnet": 1.0}
+
+
+def test_the_chosen_mixes_are_simulated_as_a_portfolio(shipped) -> None:
+    """The exact figures are the portfolio's own summary() with the chosen mixes in force (pooling
+    and commitments included), on the same seed and the next; the frontier has 15 points."""
+    pf, _, decision = shipped
+    same = simulate_portfolio(with_mixes(pf, decision.chosen.mixes), PATHS, SEED).summary()
+    fresh = simulate_portfolio(with_mixes(pf, decision.chosen.mixes), PATHS, SEED + 1).summary()
+    assert decision.chosen.exact.mean_usd == same["mean"]
+    assert decision.chosen.exact.cvar95_usd == same["cvar95"]
+    assert decision.fresh.cvar95_usd == fresh["cvar95"]
+    assert decision.in_force.mean_usd == simulate_portfolio(pf, PATHS, SEED).summary()["mean"]
+    assert len(decision.frontier) == 15
+    cvars = [p.linear.cvar95_usd for p in decision.frontier]
+    assert all(b >= a - 1e-6 * abs(a) for a, b in itertools.pairwise(cvars))
+
+
+def test_cli_optimises_a_portfolio(capsys) -> None:
+    assert main(["optimise", str(PORTFOLIO), "--paths", str(PATHS), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data["chosen"]["workloads"]) == {"support-bot", "code-assistant",
+                                                "batch-summarisation", "rag-search"}
+    assert len(data["frontier"]) == 15 and data["fresh_seed"] == SEED + 1
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--p95-budget", "1000"], "--p95-budget: no mix meets $1.00k; the least reachable P95 is $"),
+    (["--cvar-budget", "1000"], "--cvar-budget: no mix meets $1.00k; the least reachable CVaR95 is $"),
+    (["--save-strategy", "x", "-o", "out.yaml"], "--save-strategy: saves into a scenario file"),
+])
+def test_cli_portfolio_bad_input_is_one_line_and_exit_2(args, message, capsys, tmp_path,
+                                                       monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["optimise", str(PORTFOLIO), "--paths", str(PATHS), *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err
+
+
+def test_portfolio_refusal_names_each_workloads_least_mix() -> None:
+    pf, choices = load_choices(str(PORTFOLIO))
+    with pytest.raises(ScenarioError, match=r"the least reachable P95 is \$[0-9.]+M \(mix "
+                       r"support-bot: .*; code-assistant: 100% Claude Sonnet 4.6"):
+        optimise_portfolio(pf, PATHS, SEED, p95_budget_usd=1000.0, choices=choices)
