@@ -23,8 +23,11 @@ import tco.capacity as capacity
 import tco.narrative as narrative
 import tco.prices as prices
 import tco.slides as slides
+import tco.tax as tax
 import tco.triggers as triggers
+from tco.distributions import nominal
 from tco.export import edits, fiscal_years, provenance
+from tco.figures import capacity as capacity_figures
 from tco.figures import data, stories
 from tco.figures.pptx import add_chart, caption
 from tco.figures.spec import FigureSpec
@@ -138,6 +141,9 @@ def _npv(prs, sc: Scenario, result: SimulationResult) -> None:
     points = [f"{name}: {usd(row['cvar95'])} (expected {usd(row['mean'])})"
               for name, row in table.iterrows()]
     points.append(narrative.tail_sentence(result))
+    taxed = tax.of_scenario(result)
+    if taxed is not None:
+        points.append(tax.short(taxed))
     left = slides.MARGIN_IN + chart_w_in + 0.2
     slides.bullets(page, lead, points, BODY_TOP_IN, lead_pt=16, point_pt=14,
                    width_in=13.333 - slides.MARGIN_IN - left, left_in=left)
@@ -277,6 +283,16 @@ def _capacity(prs, sc: Scenario) -> None:
                    bottom + 0.15, lead_pt=16, point_pt=13)
 
 
+def _throughput_latency(prs, sc: Scenario) -> None:
+    """One backup slide per self-hosted option: its throughput-latency chart (the Costs tab's),
+    at the workload's nominal request shape."""
+    shape = (float(nominal(sc.workload.input_tokens_per_request)),
+             float(nominal(sc.workload.output_tokens_per_request)))
+    for name, plan in sc.inputs.plans.items():
+        spec = capacity_figures.option_chart(name, plan, *shape)
+        _chart_slide(prs, spec, f"{BACKUP}: {spec.title}")
+
+
 def _comparison(prs, sc: Scenario, result: SimulationResult) -> None:
     table = result.summary()
     info = provenance(result)
@@ -291,8 +307,14 @@ def _comparison(prs, sc: Scenario, result: SimulationResult) -> None:
                 f"{pct(result.resolved.params['discount_rate_per_year'].nominal, 1)} a year over "
                 f"{sc.horizon_months} months in {sc.currency}. Scenario SHA-256 "
                 f"{info['scenario_sha256'][:16]}..., tco {info['tco_version']}, genai-prices "
-                f"{info['genai_prices_version']}. {price_basis(sc)} Terms: see the glossary.",
-                bottom + 0.2, 12, MUTED)
+                f"{info['genai_prices_version']}. {price_basis(sc)}{_tax_note(result)} Terms: see "
+                "the glossary.", bottom + 0.2, 12, MUTED)
+
+
+def _tax_note(result: SimulationResult) -> str:
+    """' Expected NPV after tax ...: ...' where the scenario has a tax: section, else ''."""
+    taxed = tax.of_scenario(result)
+    return "" if taxed is None else " " + tax.sentence(taxed)
 
 
 def _checks(prs, result: SimulationResult) -> None:
@@ -389,6 +411,7 @@ def build_deck(sc: Scenario, result: SimulationResult, hedge: Hedge | None = Non
     for spec in specs[3:]:
         _chart_slide(prs, spec, f"{BACKUP}: {spec.title}")
     _capacity(prs, sc)
+    _throughput_latency(prs, sc)
     _comparison(prs, sc, result)
     _checks(prs, result)
     _appendix(prs, sc)

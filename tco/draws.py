@@ -27,6 +27,7 @@ from tco.inputs import Resolved
 from tco.load import Loaded
 from tco.units import monthly_probability
 
+FX_VOLATILITY = "fx_volatility_per_year"
 STREAMS = ("paths", "events", "impacts", "weeks", "noise", "qmc", "releases")
 RNG_BLOCK_PATHS = 1024
 U_EPSILON = EXTREME_U
@@ -142,7 +143,13 @@ def _correlated(sc: Loaded, u: np.ndarray) -> np.ndarray:
 
 
 def inputs_from_uniforms(resolved: Resolved, u: np.ndarray) -> dict[str, np.ndarray]:
-    """Map uniforms ``(paths, sampled inputs)`` to input arrays; fixed inputs stay scalars."""
+    """Map uniforms ``(paths, sampled inputs)`` to input arrays; fixed inputs stay scalars.
+
+    Where the exchange rate walks, a US-dollar-priced option's ``price_volatility_per_year`` is
+    the volatility of its whole price index in the scenario's currency, hypot(own, fx): the
+    vendor's own walk and the rate's are independent, so their variances add (``draw_shocks``
+    gives the matching noise).
+    """
     x: dict[str, np.ndarray] = {}
     columns = {p.path: j for j, p in enumerate(resolved.sampled)}
     for path, param in resolved.params.items():
@@ -150,7 +157,18 @@ def inputs_from_uniforms(resolved: Resolved, u: np.ndarray) -> dict[str, np.ndar
             x[path] = param.value.ppf(u[:, columns[path]])  # type: ignore[union-attr]
         else:
             x[path] = np.array([param.nominal])
+    if fx_moves(resolved):
+        for name in resolved.usd_priced:
+            path = f"options.{name}.price_volatility_per_year"
+            x[path] = np.hypot(x[path], x[FX_VOLATILITY])
     return x
+
+
+def fx_moves(resolved: Resolved) -> bool:
+    """Whether the exchange rate walks (a non-USD scenario with ``fx_volatility_per_year``) and
+    moves some option's price index."""
+    param = resolved.params.get(FX_VOLATILITY)
+    return bool(resolved.usd_priced) and param is not None and (param.uncertain or param.nominal > 0)
 
 
 def risk_option_pairs(sc: Loaded) -> list[tuple[int, str]]:
@@ -189,10 +207,12 @@ def facts(sc: Loaded) -> dict[int, list[str]]:
 
 
 def noisy_options(sc: Loaded) -> list[str]:
-    """Options whose price index has volatility, so they draw a normal per path and month."""
+    """Options whose price index has volatility (their own, or the exchange rate's), so they draw
+    a normal per path and month."""
+    fx = set(sc.inputs.usd_priced) if fx_moves(sc.inputs) else set()
     return [name for name in sc.options
             if sc.inputs.params[f"options.{name}.price_volatility_per_year"].uncertain
-            or sc.inputs.params[f"options.{name}.price_volatility_per_year"].nominal > 0]
+            or sc.inputs.params[f"options.{name}.price_volatility_per_year"].nominal > 0 or name in fx]
 
 
 def planned_releases(sc: Loaded, name: str) -> int:
@@ -302,6 +322,29 @@ def draw_shocks(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_block: in
     if with_noise:
         noisy = noisy_options(sc)
         if noisy:
-            for name, z in zip(noisy, draw("noise", "standard_normal", len(noisy)), strict=True):
+            moves = fx_moves(resolved)
+            normals = draw("noise", "standard_normal", len(noisy) + moves)
+            for name, z in zip(noisy, normals, strict=False):
                 shocks.noise[name] = z
+            if moves:
+                _add_fx(shocks, resolved, x, normals[-1])
     return shocks
+
+
+def _add_fx(shocks: Shocks, resolved: Resolved, x: dict[str, np.ndarray], z_fx: np.ndarray) -> None:
+    """Mix the exchange rate's one walk into the noise of every US-dollar-priced option.
+
+    Notes
+    -----
+    The kernel moves log I by sigma z - sigma^2 / 2 a month. With sigma = hypot(s_own, s_fx)
+    (``inputs_from_uniforms``) and z = (s_own z_own + s_fx z_fx) / sigma, a standard normal, the
+    move is s_own z_own + s_fx z_fx - (s_own^2 + s_fx^2) / 2: the vendor's walk and the rate's
+    walk, shared by every such option on the path, each mean-preserving, so E[I(t)] is unchanged.
+    ``z_fx`` is ``(paths, months)``, drawn after every option's own normals in the block's stream.
+    """
+    s_fx = x[FX_VOLATILITY][:, None]
+    for name in resolved.usd_priced:
+        total = x[f"options.{name}.price_volatility_per_year"][:, None]
+        w_fx = np.divide(s_fx, total, out=np.zeros(np.broadcast_shapes(s_fx.shape, total.shape)),
+                         where=total > 0)
+        shocks.noise[name] = np.sqrt(1.0 - w_fx**2) * shocks.noise[name] + w_fx * z_fx

@@ -75,6 +75,7 @@ GLOSSARY: dict[str, Entry] = {
     "workload.cache_write_share": Entry("Cache-write share", _FRACTION),
     "horizon_months": Entry("Horizon", "months"),
     "discount_rate_per_year": Entry("Discount rate", "fraction per year"),
+    "fx_volatility_per_year": Entry("Exchange-rate volatility", "fraction per year"),
     "options.*.input_usd_per_mtok": Entry("Input price", "$ per 1M tokens"),
     "options.*.cached_input_usd_per_mtok": Entry("Cached input price", "$ per 1M tokens"),
     "options.*.output_usd_per_mtok": Entry("Output price", "$ per 1M tokens"),
@@ -88,8 +89,7 @@ GLOSSARY: dict[str, Entry] = {
     "options.*.reserved.usd_per_gpu_hour": Entry("Reserved GPU price", "$ per GPU-hour"),
     "options.*.release_track.age_months_at_start": Entry(
         "Weights' age at start", "months"),
-    "options.*.release_track.vetting_delay_months": Entry(
-        "Vetting delay", "months"),
+    "options.*.release_track.vetting_delay_months": Entry("Vetting delay", "months"),
     "options.*.release_track.upgrade_usd": Entry(
         "Upgrade cost", _MONEY),
     "options.*.release_track.lag_tolerance_months": Entry(

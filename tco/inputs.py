@@ -40,6 +40,9 @@ class Resolved:
     start_source: str = ""
     scheduled: dict[str, tuple[tuple[int, float, str], ...]] = field(default_factory=dict)
     """Announced catalog price changes by option: (month, multiplier, date) each."""
+    usd_priced: tuple[str, ...] = ()
+    """Options whose indexed price (tokens, or rented GPU hours) comes from the US-dollar catalogs
+    converted into another currency: the exchange rate's walk moves their price index."""
 
     @property
     def gpus_per_replica(self) -> dict[str, int]:
@@ -86,6 +89,12 @@ def _correlation_factor(sc: Scenario, params: dict[str, Param]) -> np.ndarray | 
                             "is not positive definite); weaken some rho values") from None
 
 
+USD_PRICES = ("input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok",
+              "usd_per_gpu_hour")
+"""The catalog prices an option's price index scales: a converted one makes the option priced in
+US dollars (bought GPUs are paid once, up front, and their index stays 1)."""
+
+
 def resolve(sc: Scenario, comments: dict[str, str] | None = None) -> Resolved:
     """Resolve catalogs, plan capacity and build the parameter table.
 
@@ -107,6 +116,10 @@ def resolve(sc: Scenario, comments: dict[str, str] | None = None) -> Resolved:
                         f"({max(w.profile):.2f} x the mean) replaces it")
     table.add("discount_rate_per_year", sc.discount_rate_per_year, sc, "discount_rate_per_year",
               SCENARIO_SOURCE if "discount_rate_per_year" in sc.model_fields_set else "default 0")
+    if sc.currency != fx.BASE:
+        table.add("fx_volatility_per_year", sc.fx_volatility_per_year, sc, "fx_volatility_per_year",
+                  SCENARIO_SOURCE if "fx_volatility_per_year" in sc.model_fields_set
+                  else "default 0: the exchange rate stays at its reference value")
     for name, option in sc.options.items():
         options.of(option).resolve(table, name, option, sc, plans, warnings)
     for name, strategy in sc.strategies.items():
@@ -147,4 +160,7 @@ def resolve(sc: Scenario, comments: dict[str, str] | None = None) -> Resolved:
         warnings.append(f"currency: the catalogs' US-dollar prices and defaults are converted at "
                         f"{rate.text()}")
     factor = _correlation_factor(sc, table.params)
-    return Resolved(table.params, plans, tuple(warnings), factor, start, start_source, scheduled)
+    usd_priced = tuple(name for name in sc.options if any(
+        f"options.{name}.{price}" in table.converted for price in USD_PRICES))
+    return Resolved(table.params, plans, tuple(warnings), factor, start, start_source, scheduled,
+                    usd_priced)

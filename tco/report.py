@@ -18,6 +18,7 @@ from tco.inputs import Param
 from tco.load import Loaded as Scenario
 from tco.load import get_path, set_path, validate
 from tco.options.tokens import negotiated
+from tco.sections import COVERED
 from tco.simulate import SimulationResult
 from tco.yamlio import to_dict
 
@@ -31,6 +32,38 @@ def price_basis(sc: Scenario) -> str:
         return "Token prices are list prices (no negotiated discount given)."
     given = ", ".join(f"{name} {pct(share, 1)}" for name, share in discounts.items())
     return f"Token prices less negotiated discounts off list prices: {given}; others at list prices."
+
+
+def not_included(sc: Scenario) -> dict[str, tuple[str, ...]]:
+    """The costs a FinOps review expects (``tco.sections.COVERED``) that each strategy has no
+    line for: {strategy: missing}. A line counts when a named cost of the strategy, or of an
+    option in its mix, ``covers`` it; ops staff (``ops_fte`` above 0) on such an option is staff.
+    Fallbacks do not count: their lines are paid only once traffic reaches them."""
+    out = {}
+    for name, strategy in sc.strategies.items():
+        costs = [*strategy.other_costs, *(c for o in strategy.mix for c in sc.options[o].other_costs)]
+        covered = {c.covers for c in costs}
+        fte = [sc.inputs.params.get(f"options.{o}.ops_fte") for o in strategy.mix]
+        if any(p is not None and p.nominal > 0 for p in fte):
+            covered.add("staff")
+        out[name] = tuple(c for c in COVERED if c not in covered)
+    return out
+
+
+def missing_sentence(sc: Scenario) -> str:
+    """'Not included: storage, egress and evaluation (no strategy has a line for them); staff in
+    api-only.', or '' when every strategy carries every expected cost."""
+    missing = not_included(sc)
+    everywhere = [c for c in COVERED if all(c in m for m in missing.values())]
+    parts = [f"{_and(everywhere)} (no strategy has a line for {'them' if len(everywhere) > 1 else 'it'})"
+             ] if everywhere else []
+    parts += [f"{c} in {_and([s for s, m in missing.items() if c in m])}" for c in COVERED
+              if c not in everywhere and any(c in m for m in missing.values())]
+    return f"Not included: {'; '.join(parts)}." if parts else ""
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def verdict(result: SimulationResult) -> str:
@@ -53,7 +86,8 @@ def verdict(result: SimulationResult) -> str:
                  f"{usd(table.loc[worst, 'expected_regret'])} on average.")
     else:
         text += "."
-    return text
+    missing = missing_sentence(sc)
+    return f"{text} {missing}" if missing else text
 
 
 def _shock_phrases(sc: Scenario, table: pd.DataFrame) -> str:

@@ -27,6 +27,8 @@ from tco.fields import (
     Months,
     NonNegative,
     Share,
+    Volatility,
+    positive,
 )
 from tco.options import Option
 from tco.options.api import ApiOption, Commitment
@@ -45,6 +47,7 @@ from tco.sections import (  # noqa: F401 - the schema's public names
     Precision,
     Prose,
     ReleaseTrack,
+    Tax,
     Text,
     Workload,
 )
@@ -102,17 +105,6 @@ class Strategy(Model):
 
 DUAL_RUNNING_SHARE = 0.2
 """Judgement: a cut-over shadows a slice of the traffic on the new option, not all of it."""
-
-
-class Tax(Model):
-    """An after-tax view: the tax shield of operating costs and of depreciation on bought GPUs."""
-
-    model_config = DOCUMENTED
-    rate: float = Field(ge=0.0, lt=1.0, description="Tax rate on profit that the costs reduce; "
-                        "cite the jurisdiction's rate.")
-    depreciation: Literal["straight_line", "macrs_5"] = Field(
-        "straight_line", description="How bought GPUs are depreciated for tax: straight_line over "
-        "the purchase's years, or macrs_5 (US MACRS 5-year property, half-year convention).")
 
 
 class Switching(Model):
@@ -240,6 +232,8 @@ class Scenario(Model):
         None, gt=1e-6, le=1e6, description="US dollars per unit of the scenario's currency, which "
         "converts the catalogs' and defaults' US-dollar prices (cite it in a comment); left out, "
         "the ECB euro reference rates (python -m tco catalog currencies).")
+    fx_volatility_per_year: Volatility = Field(0.0, description="Yearly volatility of a non-USD currency "
+        "against USD: one mean-preserving walk per path on the options priced from the USD catalogs.")
     start: str | None = Field(None, description="Calendar month of month 0, YYYY-MM; left out, the "
                               "month after the API price snapshot's date.")
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12, description="First month of the "
@@ -285,6 +279,10 @@ class Scenario(Model):
         if self.usd_per_currency_unit is not None and self.currency == "USD":
             raise FieldError("usd_per_currency_unit", "converts into another currency: set "
                              "currency too, or leave the rate out", absolute=True)
+        if self.currency == "USD" and "fx_volatility_per_year" in self.model_fields_set and \
+                positive(self.fx_volatility_per_year):
+            raise FieldError("fx_volatility_per_year", "moves the rate of another currency against "
+                             "the US dollar: set currency too, or leave it out", absolute=True)
         return self
 
     @field_validator("start")

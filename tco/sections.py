@@ -55,6 +55,11 @@ DOCUMENTED = ConfigDict(json_schema_extra=with_rules)
 """The config of every section: descriptions with the bounds of their numbers (``with_rules``)."""
 
 
+COVERED = ("staff", "observability", "storage", "egress", "evaluation")
+"""Costs beyond tokens and GPUs that a FinOps review expects every strategy to carry (issue 24)."""
+Covered = Literal["staff", "observability", "storage", "egress", "evaluation"]
+
+
 class OtherCost(Model):
     """A named cost line of an option or a strategy (platform staff, observability, eval suite)."""
 
@@ -67,6 +72,9 @@ class OtherCost(Model):
                                       "serves.")
     setup_usd: NonNegative = Field(0.0, description="A named one-off cost in the owner's first month "
                                    "of use.")
+    covers: Covered | None = Field(None, description="Which cost a FinOps review looks for this line "
+                                   "covers (" + ", ".join(COVERED) + "); the verdict names those a "
+                                   "strategy has no line for.")
 
 
 OtherCosts = tuple[OtherCost, ...]
@@ -186,3 +194,12 @@ class ReleaseTrack(Model):
                                   "fallback.")
 
 
+class Tax(Model):
+    """An after-tax view: the tax shield of operating costs and of depreciation on bought GPUs."""
+
+    model_config = DOCUMENTED
+    rate: float = Field(ge=0.0, lt=1.0, description="Tax rate on profit that the costs reduce; "
+                        "cite the jurisdiction's rate.")
+    depreciation: Literal["straight_line", "macrs_5"] = Field(
+        "straight_line", description="How bought GPUs are depreciated for tax: straight_line over "
+        "the purchase's years, or macrs_5 (US MACRS 5-year property, half-year convention).")

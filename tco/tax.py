@@ -31,6 +31,7 @@ import pandas as pd
 
 import tco.options as options
 from tco.errors import ScenarioError
+from tco.format import pct, usd
 from tco.load import Loaded
 from tco.model import evaluate_kernel
 from tco.simulate import SimulationResult
@@ -40,6 +41,7 @@ DEPRECIATION = ("straight_line", "macrs_5")
 MACRS_5_SHARES = (0.20, 0.32, 0.192, 0.1152, 0.1152, 0.0576)
 """MACRS 5-year property, half-year convention: share of the basis deducted in each tax year
 (IRS Publication 946, How To Depreciate Property, Table A-1, 2024 edition)."""
+DEPRECIATION_WORDS = {"straight_line": "straight-line", "macrs_5": "MACRS 5-year"}
 NOT_DEDUCTED = ("gpu_capex", "residual_value")
 """Lines that are not operating costs: purchases are depreciated, the residual is a sale value."""
 
@@ -119,3 +121,40 @@ def after_tax(result: SimulationResult, tax_rate: float, depreciation: str = "st
                      "mean_after_tax_npv_usd": float(summary.loc[name, "mean"] - shield_mean),
                      "mean_tax_shield_usd": float(shield_mean)})
     return AfterTax(pd.DataFrame(rows), tax_rate, depreciation, not param.uncertain)
+
+
+def of_scenario(result: SimulationResult) -> AfterTax | None:
+    """The after-tax view the scenario's own ``tax:`` section asks for; None without one."""
+    tax = result.scenario.tax
+    return None if tax is None else after_tax(result, tax.rate, tax.depreciation)
+
+
+def basis(taxed: AfterTax) -> str:
+    """'after tax at 25.0%, straight-line depreciation of bought GPUs': how the view was taken."""
+    text = (f"after tax at {pct(taxed.tax_rate, 1)}, {DEPRECIATION_WORDS[taxed.depreciation]} "
+            "depreciation of bought GPUs")
+    return text if taxed.exact else text + " (shield discounted at the nominal discount rate)"
+
+
+def short(taxed: AfterTax) -> str:
+    """'Expected after tax at 25.0%: api-only $6.9M, self-host $7.1M': the deck's NPV slide line."""
+    return (f"Expected after tax at {pct(taxed.tax_rate, 1)}: "
+            + ", ".join(f"{r.strategy} {usd(r.mean_after_tax_npv_usd)}" for r in taxed.table.itertuples()))
+
+
+def sentence(taxed: AfterTax) -> str:
+    """Each strategy's expected NPV before and after tax, with the basis, in one sentence."""
+    pairs = "; ".join(f"{r.strategy} {usd(r.mean_after_tax_npv_usd)} (before tax {usd(r.mean_npv_usd)})"
+                      for r in taxed.table.itertuples())
+    return f"Expected NPV {basis(taxed)}: {pairs}."
+
+
+def shown(taxed: AfterTax) -> pd.DataFrame:
+    """The view as the page shows it: one row per strategy, money as text, labelled columns."""
+    t = taxed.table
+    return pd.DataFrame({"Strategy": t["strategy"],
+                         "Expected NPV": t["mean_npv_usd"].map(usd),
+                         "Expected NPV after tax": t["mean_after_tax_npv_usd"].map(usd),
+                         "Tax shield (expected)": t["mean_tax_shield_usd"].map(usd),
+                         "Deterministic NPV": t["deterministic_npv_usd"].map(usd),
+                         "Deterministic NPV after tax": t["deterministic_after_tax_npv_usd"].map(usd)})

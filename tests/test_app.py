@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -366,6 +367,23 @@ def test_capacity_panel_alone() -> None:
     (chart,) = at.get("plotly_chart")
     assert "Throughput and speed per user: llama-8b" in chart.proto.spec
     assert len(at.get("file_uploader")) == 1
+
+
+def test_capacity_panel_shows_an_uploaded_run_before_and_after() -> None:
+    """An uploaded vllm bench serve result of the option's model at its request shape: the runs
+    table (before and after), no error, and the run on the chart beside the model's curve."""
+    run = {"date": "20261205-000000", "backend": "vllm", "model_id": "meta-llama/Llama-3.1-8B-Instruct",
+           "num_prompts": 100, "completed": 100, "failed": 0, "mean_ttft_ms": 50.0,
+           "total_input_tokens": 120000, "total_output_tokens": 30000, "output_throughput": 3000.0,
+           "mean_tpot_ms": 20.0}
+    at = AppTest.from_function(_capacity_panel_page, default_timeout=60).run()
+    (upload,) = at.get("file_uploader")
+    at.file_uploader(key=upload.key).set_value(("run.json", json.dumps(run).encode(), "application/json"))
+    at.run()
+    assert not at.exception and not at.error
+    assert len(at.dataframe) == 1
+    (chart,) = at.get("plotly_chart")
+    assert "your runs" in chart.proto.spec and "capacity model" in chart.proto.spec
 
 
 def test_compare_opens_on_the_edits_and_otherwise_asks() -> None:

@@ -10,6 +10,7 @@ import sys
 import pandas as pd
 import pytest
 
+import tco
 from tests.conftest import ROOT, SCENARIOS
 from tests.regen_golden import GOLDEN, golden_json
 
@@ -27,8 +28,9 @@ def test_golden_json(path) -> None:
     """Bit-for-bit numbers for the same seed; regenerate with tests/regen_golden.py."""
     got = golden_json(path)
     expected = json.loads((GOLDEN / f"{path.stem}.json").read_text())
+    taxed = {"after_tax"} if tco.load_scenario(path).tax is not None else set()
     assert set(got) == {"scenario", "paths", "seed", "strategies", "evpi_usd", "evppi", "currency",
-                        "version", "units"}
+                        "version", "units", *taxed}
     for name, row in got["strategies"].items():
         assert set(row) == KEYS
         for key in KEYS:
@@ -214,7 +216,8 @@ def test_run_json_keeps_its_documented_keys(capsys) -> None:
 
 def test_catalog_prices_filter_by_provider_and_search(capsys) -> None:
     """--provider keeps one provider's models, --search the ids or names holding the text (any
-    case); each row has its per-1M-token prices and the snapshot's date."""
+    case); each row has its per-1M-token prices and the snapshot's date, or the date its prices
+    were last checked upstream where tco/data/prices_checked.csv records one."""
     from tco.cli import main
 
     assert main(["catalog", "prices", "--provider", "Anthropic", "--search", "SONNET", "--json"]) == 0
@@ -222,7 +225,7 @@ def test_catalog_prices_filter_by_provider_and_search(capsys) -> None:
     assert data["prices"] and data["as_of"] == "2026-11-09"
     for row in data["prices"]:
         assert row["provider"] == "anthropic" and "sonnet" in (row["model"] + row["name"]).lower()
-        assert row["as_of"] == "2026-11-09"
+        assert row["as_of"] == {"claude-sonnet-4-6": "2026-07-29"}.get(row["model"], "2026-11-09")
         assert {"input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok"} <= set(row)
     assert data["units"]["input_usd_per_mtok"] == "USD per 1M tokens"
     assert main(["catalog", "prices", "--search", "claude-sonnet-4-5"]) == 0

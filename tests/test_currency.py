@@ -69,10 +69,12 @@ def test_the_source_of_a_converted_price_names_the_rate() -> None:
 
 def test_amounts_written_in_the_scenario_are_not_converted() -> None:
     """Prices the scenario gives are already in its currency: an EUR scenario with only written
-    prices costs the same numbers as the USD one."""
+    prices costs the same numbers as the USD one (its one extra input, the exchange rate's
+    volatility, is 0 by default)."""
     usd = build(raw())
     eur = build(raw(), currency="EUR")
     assert eur.inputs.params["options.api.input_usd_per_mtok"].value == 3.0
+    assert eur.inputs.params.pop("fx_volatility_per_year").value == 0.0
     assert [p.value for p in eur.inputs.params.values()] == [p.value for p in usd.inputs.params.values()]
 
 
@@ -96,3 +98,70 @@ def test_catalog_currencies_lists_the_ecb_rates(capsys) -> None:
     assert main(["catalog", "currencies"]) == 0
     out = capsys.readouterr().out
     assert "EUR" in out and "2026-05-08" in out and "eurofxref" in out
+
+
+FX_WALK = raw()
+FX_WALK["options"] = {
+    "dear": {"kind": "api", "catalog": "openai/gpt-4o"},
+    "cheap": {"kind": "api", "catalog": "anthropic/claude-haiku-4-5"},
+    "local": {"kind": "api", "input_usd_per_mtok": 3.0, "output_usd_per_mtok": 15.0},
+}
+FX_WALK["strategies"] = {"dear": {"mix": {"dear": 1.0}}, "cheap": {"mix": {"cheap": 1.0}},
+                         "local": {"mix": {"local": 1.0}}}
+FX_WALK.update(currency="EUR", discount_rate_per_year=0.08, horizon_months=24)
+"""Two options priced from the USD catalog with no walk of their own, and one priced in euros in
+the scenario: only the first two are exposed to the exchange rate."""
+
+
+def test_fx_volatility_is_one_mean_preserving_walk_on_the_usd_priced_options() -> None:
+    """With no price walk of their own, the two catalog-priced options' indices are the same
+    exchange-rate walk on every path, so their NPVs keep their nominal ratio path by path (to
+    rounding); the option priced in euros does not move. Closed form of the spread: a monthly
+    cost c_t I(t) with log I(t) a walk of t steps of N(-s^2/2, s^2), s = sigma / sqrt(12), has
+    E[I(t)] = 1 and Cov(I(u), I(t)) = exp(s^2 min(u, t)) - 1, so
+    Var NPV = sum_u sum_t DF_u DF_t c_u c_t (exp(s^2 min(u, t)) - 1).
+    Tolerances: the mean within 4 standard errors (fails by chance about 1 in 16,000); the sample
+    standard deviation within 4 of its standard errors, sd / sqrt(2 n) for a near-normal NPV."""
+    from tco.model import evaluate_kernel
+
+    sc = build(FX_WALK, fx_volatility_per_year=0.25)
+    result = simulate(sc, paths=20_000, seed=11)
+    npv = dict(zip(result.strategies, result.npv_usd.T, strict=True))
+    det = evaluate_kernel(sc)
+    nominal = dict(zip(result.strategies, det.npv_usd[0], strict=True))
+    np.testing.assert_allclose(npv["dear"] / npv["cheap"], nominal["dear"] / nominal["cheap"], rtol=1e-12)
+    assert np.ptp(npv["local"]) == 0.0 and npv["local"][0] == pytest.approx(nominal["local"], rel=1e-12)
+    assert np.ptp(npv["dear"]) > 0.0
+    monthly = det.line_sum_usd[result.strategies.index("dear")].sum(axis=0)  # (months,)
+    t = np.arange(sc.horizon_months)
+    s2 = 0.25**2 / 12
+    df = 1.08 ** -((t + 1) / 12)
+    cov = np.exp(s2 * np.minimum.outer(t, t)) - 1.0
+    sd = float(np.sqrt((df * monthly) @ cov @ (df * monthly)))
+    n = result.paths
+    assert abs(npv["dear"].mean() - nominal["dear"]) < 4 * sd / np.sqrt(n)
+    assert abs(npv["dear"].std(ddof=1) - sd) < 4 * sd / np.sqrt(2 * n)
+
+
+def test_fx_volatility_adds_to_an_options_own_walk() -> None:
+    """The option's index walks with hypot(own, fx): with own 0.3 and fx 0.4 its log index at
+    month t has standard deviation 0.5 sqrt(t / 12), as a single walk of 0.5 would."""
+    data = raw(FX_WALK)
+    data["options"]["dear"]["price_volatility_per_year"] = 0.3
+    sc = build(data, fx_volatility_per_year=0.4)
+    x = simulate(sc, paths=16, seed=1).inputs
+    assert x["options.dear.price_volatility_per_year"][0] == pytest.approx(0.5, rel=1e-15)
+    assert x["options.cheap.price_volatility_per_year"][0] == pytest.approx(0.4, rel=1e-15)
+    assert x["options.local.price_volatility_per_year"][0] == 0.0
+
+
+def test_zero_fx_volatility_leaves_every_path_as_it_was() -> None:
+    base = simulate(build(FX_WALK), paths=300, seed=5)
+    zero = simulate(build(FX_WALK, fx_volatility_per_year=0.0), paths=300, seed=5)
+    assert np.array_equal(base.npv_usd, zero.npv_usd)
+
+
+def test_fx_volatility_needs_another_currency() -> None:
+    data = raw(FX_WALK)
+    data.update(currency="USD", fx_volatility_per_year=0.1)
+    assert message(data).startswith("fx_volatility_per_year: moves the rate of another currency")

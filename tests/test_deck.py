@@ -11,6 +11,8 @@ from pptx.util import Inches, Pt
 import tco
 from tco import lines
 from tco.deck import build_deck, figure_specs
+from tco.distributions import nominal
+from tco.figures import capacity as capacity_figures
 from tco.figures import data
 from tco.figures.pptx import add_chart
 from tco.figures.spec import ROLES, strategy_colours
@@ -155,3 +157,22 @@ def test_the_deck_tells_the_story_a_board_reads(output_dir) -> None:
     assert summary.count("\u2022") == 4 and f"Choose {best}" in summary and "The ask: " in summary
     digest = scenario_hash(sc)
     assert all(digest in s.notes_slide.notes_text_frame.text for s in prs.slides)
+
+
+def test_backup_has_each_self_hosted_options_throughput_latency_chart(built) -> None:
+    """One backup slide per self-hosted option with the Costs tab's chart: the model's curve and
+    the chosen operating point, whose tokens/s per GPU is the plan's own (what the costs use)."""
+    sc, _, prs = built
+    plans = sc.inputs.plans
+    assert plans, "both decks have a self-hosted option with a capacity plan"
+    by_title = {s.shapes.title.text: s for s in prs.slides if s.shapes.title is not None}
+    for name, plan in plans.items():
+        spec = capacity_figures.option_chart(name, plan, float(nominal(sc.workload.input_tokens_per_request)),
+                                             float(nominal(sc.workload.output_tokens_per_request)))
+        page = by_title[f"Backup: {spec.title}"]
+        chart = next(shape.chart for shape in page.shapes if shape.has_chart)
+        assert str(chart.chart_type).startswith("XY_SCATTER")
+        series = {s.name: s for plot in chart.plots for s in plot.series}
+        assert {capacity_figures.MODEL_CURVE, capacity_figures.CHOSEN} <= set(series)
+        assert next(iter(series[capacity_figures.CHOSEN].values)) == pytest.approx(
+            plan.output_tokens_per_s_per_gpu, rel=1e-9)

@@ -43,9 +43,9 @@ def test_verdict_without_risks_names_every_kind() -> None:
 def test_stale_prices_are_flagged_and_nothing_else() -> None:
     story = tco.load_scenario("scenarios/open-model-goes-closed.yaml")
     params = story.inputs.params
-    today = dt.date(2026, 11, 22)
+    today = dt.date(2026, 8, 11)  # Claude Sonnet 4.6's prices were last checked on 2026-07-29
     assert stale_days(params["options.frontier-api.input_usd_per_mtok"], today) is None  # 13 days
     old = build(options__api__catalog="anthropic/claude-sonnet-4-6").inputs.params
     assert stale_days(old["options.api.batch_discount"], today) is None  # not a price in USD
-    assert stale_days(params["options.frontier-api.input_usd_per_mtok"], dt.date(2027, 3, 1)) == 112
+    assert stale_days(params["options.frontier-api.input_usd_per_mtok"], dt.date(2027, 3, 1)) == 215
     assert stale_days(params["workload.requests_per_month"], dt.date(2030, 1, 1)) is None

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tco.cli import main
+from tco.format import usd
 from tco.model import evaluate
 from tco.simulate import simulate
 from tco.tax import MACRS_5_SHARES, after_tax, schedule
@@ -118,3 +119,79 @@ def test_the_scenarios_tax_section_gives_the_after_tax_view(tmp_path, capsys) ->
 def test_a_tax_rate_of_one_or_more_is_refused() -> None:
     from tests.conftest import message
     assert message(raw(ONE_API) | {"tax": {"rate": 1.0}}).startswith("tax.rate: ")
+
+
+def _taxed_api(rate_per_year: float):
+    data = raw(ONE_API)
+    data["discount_rate_per_year"] = rate_per_year
+    return build(data, tax={"rate": 0.25})
+
+
+def test_the_shield_of_a_constant_discounted_opex_is_a_geometric_sum() -> None:
+    """Tax shield, closed form: with a constant deductible cost c a month over H months at tax
+    rate T and discount rate r, shield = T c sum_{t=0}^{H-1} v^(t+1) = T c v (1 - v^H) / (1 - v),
+    v = (1 + r)^(-1/12). Here c = $6,000 (1M requests at $0.006), H = 12, r = 10%, T = 25%:
+    v = 0.992089..., sum = 11.40049..., shield = 0.25 x 6,000 x 11.40049 = $17,100.73; after tax
+    NPV = before - shield, and the page and the deck show exactly these."""
+    import tco.tax as tax
+
+    result = simulate(_taxed_api(0.10), paths=64, seed=3)
+    taxed = tax.of_scenario(result)
+    v = 1.1 ** (-1 / 12)
+    shield = 0.25 * 6_000 * v * (1 - v**12) / (1 - v)
+    row = taxed.table.iloc[0]
+    assert row["mean_tax_shield_usd"] == pytest.approx(shield, rel=1e-12)
+    assert row["mean_after_tax_npv_usd"] == pytest.approx(row["mean_npv_usd"] - shield, rel=1e-12)
+    assert shield == pytest.approx(17_100.73, abs=0.01)
+    shown = tax.shown(taxed).iloc[0]
+    assert shown["Expected NPV after tax"] == usd(row["mean_after_tax_npv_usd"])
+    assert tax.short(taxed) == f"Expected after tax at 25.0%: api-only {usd(row['mean_after_tax_npv_usd'])}"
+
+
+def test_without_a_tax_section_there_is_no_after_tax_view() -> None:
+    import tco.tax as tax
+
+    assert tax.of_scenario(simulate(build(ONE_API), paths=32, seed=1)) is None
+
+
+def test_the_deck_carries_the_after_tax_line() -> None:
+    """One line on the NPV slide and one sentence in the comparison's note, no new slide."""
+    import io
+
+    from pptx import Presentation
+
+    import tco.tax as tax
+    from tco.deck import build_deck
+
+    sc = _taxed_api(0.10)
+    result = simulate(sc, paths=64, seed=3)
+    taxed = tax.of_scenario(result)
+    plain = Presentation(io.BytesIO(build_deck(build(ONE_API), simulate(build(ONE_API), paths=64,
+                                                                          seed=3))))
+    prs = Presentation(io.BytesIO(build_deck(sc, result)))
+    assert len(prs.slides) == len(plain.slides)
+    texts = [shape.text_frame.text for slide in prs.slides for shape in slide.shapes
+             if shape.has_text_frame]
+    assert any(tax.short(taxed) in text for text in texts)
+    assert any(tax.sentence(taxed) in text for text in texts)
+
+
+def test_the_overview_shows_npv_before_and_after_tax(tmp_path) -> None:
+    """The page's Overview shows the view's table where the scenario has a tax: section."""
+    from streamlit.testing.v1 import AppTest
+
+    import tco.tax as tax
+    from tco.load import dumps
+    from tests.conftest import ROOT
+
+    sc = _taxed_api(0.10)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params["paths"] = "2000"
+    at.run()
+    at.file_uploader(key="upload").set_value(("taxed.yaml", dumps(sc).encode(),
+                                              "application/x-yaml")).run()
+    assert not at.exception and not at.error
+    taxed = tax.of_scenario(simulate(sc, paths=2000, seed=int(at.session_state["seed"])))
+    frames = [d.value for d in at.dataframe if "Expected NPV after tax" in d.value.columns]
+    assert len(frames) == 1
+    assert frames[0].to_dict("records") == tax.shown(taxed).to_dict("records")

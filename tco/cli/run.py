@@ -109,10 +109,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-DEPRECIATION_WORDS = {"straight_line": "straight-line", "macrs_5": "MACRS 5-year"}
-
-
 def _print_after_tax(taxed: Any) -> None:
+    from tco.tax import DEPRECIATION_WORDS  # noqa: PLC0415 - only a tax rate needs it
+
     t = taxed.table
     say(f"\nNPV before and after tax at {pct(taxed.tax_rate, 1)} ({DEPRECIATION_WORDS[taxed.depreciation]} "
         "depreciation of bought GPUs)" + ("" if taxed.exact else "; the shield is discounted at the "

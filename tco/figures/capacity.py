@@ -18,6 +18,7 @@ import tco.capacity as capacity
 import tco.catalog as catalog
 import tco.engines as engines
 import tco.published as published
+from tco.calibration import files
 from tco.figures.spec import OPTION_PALETTE, ROLES, Axis, FigureSpec, Style
 
 MODEL_CURVE = "capacity model"
@@ -75,3 +76,15 @@ def throughput_latency(plan: capacity.CapacityPlan, input_tokens: float, output_
         frame=pd.concat(frames, ignore_index=True), styles=styles,
         notes=("Each point of the curve is one batch size: bigger batches give more tokens per GPU "
                "and fewer per user.",))
+
+
+def option_chart(name: str, plan: capacity.CapacityPlan, input_tokens: float, output_tokens: float,
+                 colour: str = OPTION_PALETTE[0]) -> FigureSpec:
+    """The chart of self-hosted option ``name`` as its costs use it: with its calibration file's
+    factors, regime multiplier and runs where it has one, else the shipped fit (page and deck)."""
+    if not plan.calibration_file:
+        return throughput_latency(plan, input_tokens, output_tokens, colour=colour, name=name)
+    cal = files.load(plan.calibration_file)
+    return throughput_latency(plan, input_tokens, output_tokens, efficiency=cal.efficiency,
+                              multiplier=cal.multiplier(plan.regime), own_runs=cal.own_points(),
+                              colour=colour, name=name)

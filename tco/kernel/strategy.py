@@ -61,6 +61,14 @@ def strategies(p, o, st, w, ev, xc, L, S, X, out, b, flags):  # pragma: no cover
         running, present, switching_present, portable_present = 0.0, 0.0, 0.0, 0.0
         stuck_any = False
         runs, upgraded = 0.0, 0.0
+        # Whether any event fell on an option the strategy relies on: else nothing exits,
+        # migrates or is withdrawn, and the month's switching is exactly 0 (skipped, same bits).
+        shocked = False
+        for r in range(st.relied.shape[1] if full else 0):
+            j = st.relied[s, r]
+            if j < 0:
+                break
+            shocked = shocked or S.touched[j]
         for t in range(months):
             dest, stuck = shares(p, s, t, t + 1, o, st, ev, S, X.share, X.escalated_in)
             stuck_any = stuck_any or stuck
@@ -69,7 +77,7 @@ def strategies(p, o, st, w, ev, xc, L, S, X, out, b, flags):  # pragma: no cover
                     out.usage_share[p, j, t] = X.share[j]
                     out.usage_index[p, j, t] = S.index[j, t]
             exiting = False
-            for r in range(st.relied.shape[1] if full else 0):  # no event, no exit
+            for r in range(st.relied.shape[1] if shocked else 0):  # no event, no exit
                 j = st.relied[s, r]
                 if j < 0:
                     break
@@ -87,7 +95,7 @@ def strategies(p, o, st, w, ev, xc, L, S, X, out, b, flags):  # pragma: no cover
             total = other_costs(p, s, t, total, w, xc, X, out, book)
             total += add(out, book, s, L.gateway, t, st.overhead_usd[s, p])
             effort, dual, moved_in = 0.0, 0.0, False
-            if full:  # without events nothing migrates, exits or is withdrawn: switching is 0
+            if shocked:  # without events nothing migrates, exits or is withdrawn: switching is 0
                 effort, dual, moved_in = switching(p, s, t, dest, o, st, w, S, X, out, book)
             moved = effort * (1.0 - st.portability[s, p]) + dual
             total += add(out, book, s, L.switching, t, moved)

@@ -62,6 +62,8 @@ class Table:
         self.comments = comments or {}
         self.usd = usd or Converter("USD", None)
         """Converts the catalogs' and defaults' US dollars into the scenario's currency."""
+        self.converted: set[str] = set()
+        """Paths whose value is a converted US-dollar amount."""
 
     def add(self, path: str, value: float | Distribution, model: Any = None, name: str = "",
             source: str = SCENARIO_SOURCE, as_of: str | None = None, per_event: bool = False,
@@ -73,6 +75,7 @@ class Table:
             converted = self.usd(float(value), path)
             if converted != value:
                 value, source = converted, source + self.usd.note()
+                self.converted.add(path)
         bounds = bounds_of(model, name) if model is not None else Bounds()
         if source == SCENARIO_SOURCE and path in self.comments:
             note = self.comments[path]

@@ -22,6 +22,7 @@ import tco._runtime as runtime
 import tco.excel as excel
 import tco.export as export
 import tco.prices as prices
+import tco.tax as tax
 from tco.budget import PAGE_MAX_CELLS
 from tco.engine import warm_up
 from tco.figures import data as specs
@@ -78,6 +79,11 @@ class View:
     @cached_property
     def tornado(self) -> pd.DataFrame:
         return tornado(self.scenario)
+
+    @cached_property
+    def after_tax(self) -> tax.AfterTax | None:
+        """NPV before and after tax where the scenario has a ``tax:`` section."""
+        return tax.of_scenario(self.result)
 
     @cached_property
     def ranking(self) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from tco.calibration import files, formats, refit
 from tco.distributions import nominal
 from tco.errors import ScenarioError
 from tco.figures import to_figure
-from tco.figures.capacity import throughput_latency
+from tco.figures.capacity import option_chart, throughput_latency
 from tco.ui.safe import escape_markdown
 
 UPLOAD_TYPES = ["json", "yaml", "yml", "csv"]
@@ -24,11 +24,6 @@ def panel(name: str, plan: capacity.CapacityPlan, workload: object) -> None:
     """Chart and upload for option ``name``; ``workload`` is the scenario's workload section."""
     shape = (float(nominal(workload.input_tokens_per_request)),
              float(nominal(workload.output_tokens_per_request)))
-    efficiency, multiplier, own = capacity.EFFICIENCY, 1.0, []
-    if plan.calibration_file:
-        cal_file = files.load(plan.calibration_file)
-        efficiency, multiplier = cal_file.efficiency, cal_file.multiplier(plan.regime)
-        own = cal_file.own_points()
     upload = st.file_uploader(f"Calibrate {name} on your own benchmark run (vllm bench serve, GuideLLM, "
                               "AIPerf, inference-perf or InferenceX file; at most 1 MB)",
                               type=UPLOAD_TYPES, key=f"bench_upload_{name}")
@@ -38,8 +33,9 @@ def panel(name: str, plan: capacity.CapacityPlan, workload: object) -> None:
             calibration = refit.for_plan(plan, upload.getvalue(), upload.name)
         except ScenarioError as exc:
             st.error(escape_markdown(str(exc), limit=400))
-    if calibration is not None:
-        efficiency = calibration.efficiency
+    if calibration is None:
+        spec = option_chart(name, plan, *shape)
+    else:
         own = [(1000.0 / r.point.time_per_output_token_ms, r.point.output_tokens_per_s / plan.gpus)
                for r in calibration.rows]
         runs = calibration.frame().assign(run=[r.point.label or upload.name for r in calibration.rows])
@@ -49,7 +45,9 @@ def panel(name: str, plan: capacity.CapacityPlan, workload: object) -> None:
                    + f". Residual spread about your runs: log-sd {calibration.residual_log_sd:.3f}. "
                    "Write the file with python -m tco calibrate and set capacity_calibration on the "
                    "option to use it in the costs.")
-    spec = throughput_latency(plan, *shape, efficiency=efficiency, multiplier=multiplier, own_runs=own,
-                              name=name)
+        cal_file = files.load(plan.calibration_file) if plan.calibration_file else None
+        multiplier = cal_file.multiplier(plan.regime) if cal_file is not None else 1.0
+        spec = throughput_latency(plan, *shape, efficiency=calibration.efficiency, multiplier=multiplier,
+                                  own_runs=own, name=name)
     st.plotly_chart(to_figure(spec), key=f"fig_throughput_latency_{name}", config={"displaylogo": False})
     st.caption(f"Runs read: {', '.join(formats.FORMATS.values())}." if upload is None else "")

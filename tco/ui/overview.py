@@ -9,6 +9,7 @@ import streamlit as st
 
 import tco.glossary as glossary
 import tco.story as story
+import tco.tax as tax
 from tco.format import pct, usd
 from tco.ui.cache import Key, View, figure
 
@@ -87,6 +88,10 @@ def overview(view: View, key: Key) -> None:
             fig.update_yaxes(title_text="")  # the title says NPV in $; the axis title met it
         column.plotly_chart(fig, key=chart_key, config={"displaylogo": False})
     st.markdown(money("\n".join(f"- {point}" for point in story.bullets(view.result))))
+    if view.after_tax is not None:
+        st.markdown(money(f"**NPV before and {tax.basis(view.after_tax)}** (the scenario's tax "
+                          "section; percentiles need per-path lines, so expected and deterministic only)"))
+        st.dataframe(tax.shown(view.after_tax), hide_index=True)
     with st.expander("What each strategy is"):
         st.markdown(money("\n".join(f"- **{name}**: {story.strategy_card(view.scenario, name)}"
                                      for name in view.scenario.strategies)))
