@@ -1,14 +1,18 @@
-"""Sweeps: Monte Carlo runs of (scenario, stress, seed), cut into tasks of RNG blocks of paths.
+"""Sweeps: Monte Carlo runs of (scenario or portfolio, stress, seed), cut into tasks of RNG blocks
+of paths.
 
-A task is keyed by (scenario, stress, seed, first block) and returns the NPV of its paths, which
+A task is keyed by (file, stress, seed, first block) and returns the NPV of its paths, which
 depend only on the seed and the block (``tco.draws``: every stream is keyed by block). The
 results of a run are put back together in block order before any metric is computed, so any
 executor and any number of blocks per task give the numbers of the serial sweep bit for bit, and
-the unstressed rows those of ``tco.simulate`` with the same paths and seed.
+the unstressed rows those of ``tco.simulate`` (or ``tco.portfolio.simulate_portfolio``) with the
+same paths and seed. A scenario's rows are its strategies; a portfolio's one row per run is its
+total cost (``PORTFOLIO_ROW``), its workloads on their strategies in force.
 
 Under a named stress, every path of the Monte Carlo also takes the stress's event in its month,
 at its nominal size, on top of what it draws (a conditional run: "if the family goes closed in
 month 9"); the paths' other draws are those of the unstressed run, so the two compare path by path.
+In a portfolio the event is one fact: it reaches every workload using the options it hits.
 
 Executors (``executor(spec)``): ``serial`` in this process, ``dask-local:N`` a Dask
 ``LocalCluster`` of N single-threaded worker processes, ``dask://HOST:PORT`` a running Dask
@@ -20,8 +24,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, replace
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -32,6 +36,8 @@ import tco.metrics as metrics
 from tco.draws import RNG_BLOCK_PATHS, Shocks, block_uniforms, draw_shocks, fact_unit, inputs_from_uniforms
 from tco.errors import ScenarioError
 from tco.load import Loaded, loads
+from tco.portfolio import Portfolio, is_portfolio, loads_portfolio
+from tco.portfolio.engine import Force, portfolio_npv
 from tco.stress import with_risks
 from tco.yamlio import parse_document
 
@@ -64,13 +70,8 @@ class Task:
 
 @dataclass(frozen=True)
 class Source:
-    """What a sweep evaluates: one file's text, and how to load it and run a task of it.
-
-    A scenario is the only kind today. The hook for a portfolio file (issue 21, item 2): ``source``
-    builds a ``Source`` of kind 'portfolio' from its text (it refuses one in one line today), and
-    ``run_task`` dispatches on ``kind`` to a function that evaluates a task's blocks of the
-    portfolio's paths; the tasks, executors and block-order reduction stay as they are.
-    """
+    """What a sweep evaluates: one file's text, its kind ('scenario' or 'portfolio'), and the
+    stresses and result columns (strategies, or ``PORTFOLIO_ROW``) of its runs."""
 
     name: str
     text: str
@@ -80,32 +81,40 @@ class Source:
     strategies: tuple[str, ...]
 
 
-def _is_portfolio(raw: Any) -> bool:
-    return isinstance(raw, dict) and "workloads" in raw
+PORTFOLIO_ROW = "portfolio"
+"""The ``strategy`` of a portfolio's rows: the portfolio's total cost, each workload on its
+strategy in force."""
 
 
 def source(path_text: str, paths: int, stresses: str) -> Source:
-    """Read a sweep's file and choose its stresses ('all', 'none' or names separated by commas)."""
+    """Read a sweep's file, a scenario or a portfolio, and choose its stresses ('all', 'none' or
+    names separated by commas)."""
     raw, _ = parse_document(path_text)
-    if _is_portfolio(raw):
-        raise ScenarioError("sweep", "portfolio files are not supported by sweep yet (issue 21 "
-                            "item 2): pass a scenario file")
-    sc = loads(path_text)
-    named = tuple(s.name for s in sc.stresses)
-    if stresses == "all":
-        chosen = named
-    elif stresses == BASELINE:
-        chosen = ()
+    if is_portfolio(raw):
+        pf = loads_portfolio(path_text)
+        name, kind, named, columns = pf.name, "portfolio", pf.first.stresses, (PORTFOLIO_ROW,)
     else:
-        chosen = tuple(s.strip() for s in stresses.split(","))
-        unknown = [s for s in chosen if s not in named]
-        if unknown:
-            raise ScenarioError("--stresses", f"'{unknown[0]}' is not a named stress of the "
-                                f"scenario (stresses are {', '.join(named) or 'none'}); use all, "
-                                "none or names separated by commas")
+        sc = loads(path_text)
+        name, kind, named, columns = sc.name, "scenario", sc.stresses, tuple(sc.strategies)
     if paths < 1:
         raise ScenarioError("--paths", "must be at least 1")
-    return Source(sc.name, path_text, "scenario", paths, (BASELINE, *chosen), tuple(sc.strategies))
+    return Source(name, path_text, kind, paths, (BASELINE, *_chosen(stresses, named, kind)), columns)
+
+
+def _chosen(stresses: str, named_stresses: tuple, kind: str) -> tuple[str, ...]:
+    """The stresses named by ``--stresses`` among the file's own."""
+    named = tuple(s.name for s in named_stresses)
+    if stresses == "all":
+        return named
+    if stresses == BASELINE:
+        return ()
+    chosen = tuple(s.strip() for s in stresses.split(","))
+    unknown = [s for s in chosen if s not in named]
+    if unknown:
+        raise ScenarioError("--stresses", f"'{unknown[0]}' is not a named stress of the {kind} "
+                            f"(stresses are {', '.join(named) or 'none'}); use all, none or names "
+                            "separated by commas")
+    return chosen
 
 
 def tasks(src: Source, seeds: Sequence[int], blocks_per_task: int = DEFAULT_BLOCKS_PER_TASK
@@ -127,9 +136,13 @@ def _loaded(text: str) -> Loaded:
 
 @lru_cache(maxsize=64)
 def _stressed(text: str, stress: str) -> tuple[Loaded, int | None, int, tuple[str, ...]]:
+    """The scenario holding the stress's risk (``_with_stress``), loaded once per process."""
+    return _with_stress(_loaded(text), stress)
+
+
+def _with_stress(sc: Loaded, stress: str) -> tuple[Loaded, int | None, int, tuple[str, ...]]:
     """The scenario holding the stress's risk, that risk's index, the stress's month and the
     options its event reaches (every option of the line sharing its fact)."""
-    sc = _loaded(text)
     if stress == BASELINE:
         return sc, None, 0, ()
     s = next(s for s in sc.stresses if s.name == stress)
@@ -138,6 +151,26 @@ def _stressed(text: str, stress: str) -> tuple[Loaded, int | None, int, tuple[st
     unit = fact_unit(stressed, i, s.on)
     reached = tuple(n for n in stressed.risks[i].on if fact_unit(stressed, i, n) == unit)
     return stressed, i, s.month, reached
+
+
+@lru_cache(maxsize=8)
+def _portfolio(text: str) -> Portfolio:
+    """The portfolio of a text, loaded once per process."""
+    return loads_portfolio(text)
+
+
+@lru_cache(maxsize=64)
+def _stressed_portfolio(text: str, stress: str) -> tuple[Portfolio, Force | None]:
+    """The portfolio whose workloads hold the stress's risk, and what adds its event to a batch's
+    shocks. The workloads share the risk lines and stresses, so the risk has one index in all of
+    them and the one draw of shocks carries the event to every workload."""
+    pf = _portfolio(text)
+    if stress == BASELINE:
+        return pf, None
+    parts = {w: _with_stress(sc, stress) for w, sc in pf.workloads.items()}
+    _, index, month, reached = next(iter(parts.values()))
+    stressed = replace(pf, workloads={w: part[0] for w, part in parts.items()})
+    return stressed, partial(_force, index=index, month=month, reached=reached)
 
 
 def _force(sc: Loaded, shocks: Shocks, index: int, month: int, reached: tuple[str, ...]) -> None:
@@ -179,6 +212,18 @@ def run_task(text: str, paths: int, sampling: str | None, task: Task) -> np.ndar
     if index is not None:
         _force(stressed, shocks, index, month, reached)
     return kernel.run(stressed, x, shocks).npv_usd
+
+
+def run_portfolio_task(text: str, paths: int, sampling: str | None, task: Task) -> np.ndarray:
+    """The portfolio's NPV on a task's paths: ``(paths in its blocks, 1)``, the rows of
+    ``simulate_portfolio``'s ``npv_usd`` bit for bit when unstressed."""
+    pf, force = _stressed_portfolio(text, task.stress)
+    blocks = range(task.block, task.block + task.blocks)
+    return portfolio_npv(pf, task.seed, paths, blocks, sampling, force)[:, None]
+
+
+RUNNERS = {"scenario": run_task, "portfolio": run_portfolio_task}
+"""The task function of each kind of file."""
 
 
 def reduce(src: Source, seeds: Sequence[int], all_tasks: list[Task], results: list[np.ndarray]
@@ -275,7 +320,7 @@ def sweep(src: Source, seeds: Sequence[int], spec: str = "serial", sampling: str
           blocks_per_task: int = DEFAULT_BLOCKS_PER_TASK) -> pd.DataFrame:
     """Run every task of a sweep on an executor and reduce them in block order (``reduce``)."""
     all_tasks = tasks(src, seeds, blocks_per_task)
-    fn = _TaskRunner(src.text, src.paths, sampling)
+    fn = _TaskRunner(src.kind, src.text, src.paths, sampling)
     with executor(spec) as map_:
         results = map_(fn, all_tasks)
     return reduce(src, seeds, all_tasks, results)
@@ -283,11 +328,13 @@ def sweep(src: Source, seeds: Sequence[int], spec: str = "serial", sampling: str
 
 @dataclass(frozen=True)
 class _TaskRunner:
-    """``run_task`` with the file's text bound: pickled once per task, loaded once per worker."""
+    """The file's task function (``RUNNERS``) with its text bound: pickled once per task, loaded
+    once per worker."""
 
+    kind: str
     text: str
     paths: int
     sampling: str | None
 
     def __call__(self, task: Task) -> np.ndarray:
-        return run_task(self.text, self.paths, self.sampling, task)
+        return RUNNERS[self.kind](self.text, self.paths, self.sampling, task)

@@ -15,11 +15,13 @@ import tco.metrics as metrics
 from tco.cli import main
 from tco.errors import ScenarioError
 from tco.portfolio import load_portfolio, loads_portfolio, simulate_portfolio
+from tco.portfolio.engine import pools_by_gpu
 from tco.portfolio.outputs import csv_files, workbook
-from tco.portfolio.pooling import commitment_bill, on_demand_gpus, replicas
+from tco.portfolio.pooling import commitment_bill, on_demand_gpus, price_gpu_type, replicas
 from tco.portfolio.slides import deck
 from tco.portfolio.spec import validate_portfolio
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
+from tco.yamlio import parse_document
 from tests.conftest import ROOT
 
 SHIPPED = ROOT / "scenarios" / "portfolio-enterprise.yaml"
@@ -89,6 +91,97 @@ def test_peaks_twelve_hours_apart_pool_into_half_the_fleet() -> None:
     assert on_demand_gpus(pooled, 1.0, no_reserve, False)[0, 0] == 4.0
     assert sum(on_demand_gpus(x, 1.0, no_reserve, True)[0, 0] for x in alone) == 5.0
     assert on_demand_gpus(pooled, 1.0, no_reserve, True)[0, 0] == 4.0
+
+
+def _two_options_on_one_gpu_type(reserved_a: float, reserved_b: float, autoscale: bool):
+    """Pools a (2 GPUs per replica) and b (1 GPU per replica) on one GPU type, peaks 12 hours apart.
+
+    a needs 3.5 replicas' worth in hours 0-11 and 0.5 in hours 12-23: 4 replicas (8 GPUs), then 1
+    (2 GPUs). b needs 0.5 in hours 0-11 and 5.5 in hours 12-23: 1 replica (1 GPU), then 6 (6 GPUs).
+    """
+    a = [3.5] * 12 + [0.5] * 12
+    need = np.array([a, a[::-1]]).reshape(2, 1, 1, 24)
+    need[1, 0, 0, 12:] = 5.5
+    rented, top = np.empty((2, 1, 1)), np.empty((2, 1, 1))
+    provisioned = np.empty((1, 1))
+    price_gpu_type(need, np.array([1.0, 1.0]), np.array([2.0, 1.0]), np.array([autoscale] * 2),
+                   np.array([[reserved_a + reserved_b]]), rented, provisioned, top)
+    return rented[:, 0, 0], provisioned[0, 0], top[:, 0, 0]
+
+
+def test_reserved_gpus_pool_per_gpu_type_across_options() -> None:
+    """Two options on one GPU type (the pools of _two_options_on_one_gpu_type), worked by hand.
+
+    Autoscaled, a reserving 6 GPUs and b 3. Per option, a rents 8 - 6 = 2 GPUs in hours 0-11 and
+    none after (2 < 6): 1.0 on average; b none in hours 0-11 (1 < 3), 6 - 3 = 3 after: 1.5; 2.5
+    in all. Pooled per GPU type the 9 reserved GPUs serve 8 + 1 = 9 in hours 0-11 and 2 + 6 = 8
+    after: nothing is rented, 9 GPUs are paid for every hour. The busiest hours keep 4 and 6
+    replicas.
+
+    Reserving 4 and 2 (6 in all): per option a rents 8 - 4 = 4 in hours 0-11, b 6 - 2 = 4 in
+    hours 12-23: 2 + 2 = 4 on average. Pooled, hours 0-11 need 9 - 6 = 3 on demand, shared 8/9
+    to a and 1/9 to b; hours 12-23 need 8 - 6 = 2, shared 2/8 and 6/8. a rents (12 x 8/3 + 12 x
+    1/2) / 24 = 38/24, b (12 x 1/3 + 12 x 3/2) / 24 = 22/24: 60/24 = 2.5 in all; 9 and 8 GPUs are
+    paid for: 8.5 on average.
+
+    Without autoscaling each pool runs its busiest hour all day: 8 + 6 = 14 GPUs. Reserving 10 and
+    3, per option a rents max(0, 8 - 10) = 0 and b 6 - 3 = 3; pooled, 14 - 13 = 1, shared 8/14
+    and 6/14: a's 2 idle reserved GPUs serve b.
+    """
+    rented, provisioned, top = _two_options_on_one_gpu_type(6.0, 3.0, True)
+    np.testing.assert_array_equal(rented, [0.0, 0.0])
+    assert provisioned == 9.0
+    np.testing.assert_array_equal(top, [4.0, 6.0])
+    rented, provisioned, _ = _two_options_on_one_gpu_type(4.0, 2.0, True)
+    np.testing.assert_allclose(rented, [38 / 24, 22 / 24], rtol=1e-13)
+    assert rented.sum() == pytest.approx(2.5, rel=1e-13)
+    assert provisioned == 8.5
+    rented, provisioned, _ = _two_options_on_one_gpu_type(10.0, 3.0, False)
+    np.testing.assert_allclose(rented, [8 / 14, 6 / 14], rtol=1e-13)
+    assert provisioned == 14.0
+
+
+def test_one_pool_prices_as_its_own_fleet() -> None:
+    """One pool alone on its GPU type rents what ``on_demand_gpus`` gives for its replicas
+    against its own reservation, hour by hour (the two functions are written independently)."""
+    need = np.array([3.5] * 12 + [0.5] * 12).reshape(1, 1, 1, 24)
+    for autoscale in (True, False):
+        rented, provisioned, top = np.empty((1, 1, 1)), np.empty((1, 1)), np.empty((1, 1, 1))
+        price_gpu_type(need, np.array([1.0]), np.array([2.0]), np.array([autoscale]),
+                       np.array([[3.0]]), rented, provisioned, top)
+        expected = on_demand_gpus(replicas(need[0], 1.0), 2.0, np.array([[3.0]]), autoscale)
+        assert rented[0, 0, 0] == expected[0, 0]
+        assert top[0, 0, 0] == 4.0
+
+
+def test_reserved_gpus_of_two_models_on_one_gpu_type_serve_each_other() -> None:
+    """Two self-hosted models on H200s, each reserving 4 GPUs, carry the shipped bot (peak by day)
+    and nightly summarisation (peak by night): their replicas cannot pool (different weights),
+    but the 8 reserved H200s serve either model's replicas hour by hour. So the fleets never cost
+    more than each workload's own fleet against its own reservation on any path, and less on
+    most (the other model's reservation idles at each one's peak); both bases still add up."""
+    raw, _ = parse_document(SHIPPED.read_bytes())
+    reserved = {"gpus": 4, "usd_per_gpu_hour": 2.5, "term_months": 36}
+    raw["options"]["llama"]["reserved"] = dict(reserved)
+    raw["options"]["qwen"] = {**copy.deepcopy(raw["options"]["llama"]), "model": "qwen3-32b",
+                              "reserved": dict(reserved)}
+    raw["risks"] = [r for r in raw["risks"] if r["kind"] != "licence_change"]
+    raw["stresses"] = []
+    bot, nightly = raw["workloads"]["support-bot"], raw["workloads"]["batch-summarisation"]
+    bot["strategies"] = {"own": {"mix": {"llama": 1.0}, "fallback": "haiku", "portability": 0.5}}
+    bot["strategy"] = "own"
+    nightly["strategies"] = {"own": {"mix": {"qwen": 1.0}, "fallback": "haiku", "portability": 0.5}}
+    nightly["strategy"] = "own"
+    raw["workloads"] = {"support-bot": bot, "batch-summarisation": nightly}
+    raw.pop("commitments")
+    pf = validate_portfolio(raw)
+    assert pools_by_gpu(pf) == {"h200": (0, 1)}
+    result = simulate_portfolio(pf, paths=PATHS, seed=9)
+    assert np.all(result.pooling_saving_usd >= 0.0)
+    assert np.mean(result.pooling_saving_usd > 0.0) > 0.5
+    np.testing.assert_allclose(result.usage_basis_usd.sum(axis=1), result.npv_usd, rtol=1e-10)
+    np.testing.assert_allclose(result.allocation_basis_usd.sum(axis=1) + result.idle_usd,
+                               result.npv_usd, rtol=1e-10)
 
 
 def test_flat_profiles_pool_to_the_standalone_sum() -> None:
@@ -322,3 +415,33 @@ def test_the_portfolio_deck_reads_as_the_scenario_deck(shipped) -> None:
             assert shape.left + shape.width <= prs.slide_width
     charts = [shape.chart for slide in prs.slides for shape in slide.shapes if shape.has_chart]
     assert len(charts) == 1 and charts[0].value_axis.tick_labels.number_format.startswith('"$"')
+
+
+def test_compile_readies_the_portfolio_so_a_first_run_compiles_nothing() -> None:
+    """``tco compile`` (the README's setup step) leaves the portfolio's compiled functions in
+    numba's on-disk cache: a first ``portfolio run`` afterwards, in a new process, writes no cache
+    file (numba writes its index and one file per signature it compiles) and says nothing about
+    compiling."""
+    import subprocess
+    import sys
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "tco", *args], capture_output=True, text=True,
+                              cwd=ROOT, timeout=900, check=False)
+
+    caches = [ROOT / "tco" / "kernel" / "__pycache__", ROOT / "tco" / "portfolio" / "__pycache__"]
+    for stale in [*caches[1].glob("*.nbi"), *caches[1].glob("*.nbc")]:
+        stale.unlink()  # a new install: the portfolio's functions are not compiled yet
+    done = cli("compile")
+    assert done.returncode == 0, done.stderr
+    assert "portfolio pooling ready: compiled and cached" in done.stdout
+
+    def files() -> dict[Path, int]:
+        return {p: p.stat().st_mtime_ns for c in caches for p in c.glob("*.nb*")}
+
+    before = files()
+    assert any(p.name.startswith("pooling.price_gpu_type-") for p in before)
+    run = cli("portfolio", "run", str(SHIPPED), "--paths", "300")
+    assert run.returncode == 0, run.stderr
+    assert "compiling" not in run.stderr
+    assert files() == before

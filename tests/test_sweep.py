@@ -7,6 +7,7 @@ deterministic ``tco.stress`` on a scenario with nothing uncertain, and a real tw
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from conftest import API_ONLY, ROOT, raw
 import tco.sweep as sweep
 from tco.errors import ScenarioError
 from tco.load import load_scenario, loads
+from tco.portfolio import load_portfolio, simulate_portfolio
 from tco.simulate import simulate
 from tco.stress import stress
 
@@ -172,6 +174,92 @@ def test_cli_writes_the_sweep(tmp_path, serial):
     np.testing.assert_array_equal(frame["p95"].to_numpy(), serial["p95"].to_numpy())
 
 
-def test_portfolio_file_is_refused_until_portfolios_land():
-    with pytest.raises(ScenarioError, match="portfolio files are not supported by sweep yet"):
-        sweep.source(yaml.safe_dump({"name": "p", "workloads": {}}), 100, "all")
+PORTFOLIO = ROOT / "scenarios" / "portfolio-enterprise.yaml"  # pooled fleet and a commitment
+PORTFOLIO_PATHS = 1500  # one whole RNG block and a partial one
+
+
+def _api_portfolio(n: int) -> str:
+    """n identical API workloads, nothing pooled or committed, and one named stress: the vendor
+    of their one option exits in month 3."""
+    workload = {"requests_per_month": 1_000_000, "input_tokens_per_request": 1000,
+                "output_tokens_per_request": 200, "growth_per_month": 0.02}
+    strategies = {"api": {"mix": {"haiku": 1.0}, "fallback": "gpt", "portability": 0.5}}
+    return yaml.safe_dump({
+        "name": "identical", "horizon_months": 24, "discount_rate_per_year": 0.08,
+        "options": {"haiku": {"kind": "api", "catalog": "anthropic/claude-haiku-4-5",
+                              "price_volatility_per_year": 0.2},
+                    "gpt": {"kind": "api", "catalog": "openai/gpt-6.1-terra"}},
+        "risks": [{"kind": "exit", "on": ["haiku"], "annual_probability": 0.1}],
+        "stresses": [{"name": "haiku exits in month 3", "kind": "exit", "on": "haiku", "month": 3}],
+        "switching": {"engineer_weeks": {"triangular": [2, 6, 12]}, "usd_per_engineer_week": 6000},
+        "pooling": False,
+        "workloads": {f"w{k}": {"workload": copy.deepcopy(workload), "strategies": copy.deepcopy(strategies),
+                                "strategy": "api"} for k in range(n)}})
+
+
+@pytest.fixture(scope="module")
+def portfolio_serial() -> pd.DataFrame:
+    return sweep.sweep(sweep.source(_text(PORTFOLIO), PORTFOLIO_PATHS, "all"), SEEDS, "serial")
+
+
+def test_portfolio_unstressed_rows_equal_simulate_portfolio_bit_for_bit(portfolio_serial):
+    """A portfolio's unstressed tasks (one block each) are ``simulate_portfolio``'s paths (two
+    blocks a batch), in order, to the last bit, and so are the row's metrics."""
+    src = sweep.source(_text(PORTFOLIO), PORTFOLIO_PATHS, "none")
+    assert src.kind == "portfolio" and src.strategies == (sweep.PORTFOLIO_ROW,)
+    for seed in SEEDS:
+        result = simulate_portfolio(load_portfolio(str(PORTFOLIO)), paths=PORTFOLIO_PATHS, seed=seed)
+        npv = np.concatenate([sweep.run_portfolio_task(src.text, src.paths, None, t)
+                              for t in sweep.tasks(src, [seed])])
+        np.testing.assert_array_equal(npv[:, 0], result.npv_usd)
+        row = portfolio_serial[(portfolio_serial["stress"] == sweep.BASELINE)
+                               & (portfolio_serial["seed"] == seed)]
+        assert list(row["strategy"]) == [sweep.PORTFOLIO_ROW]
+        summary = result.summary()
+        for metric in ("mean", "p5", "p50", "p95", "cvar95"):
+            assert row[metric].iloc[0] == summary[metric], metric
+
+
+def test_portfolio_stress_is_one_fact_for_every_workload():
+    """n identical workloads under the stress 'haiku exits in month 3' cost exactly n times one
+    workload under it on every path (pooling off, so the total is the correctly rounded sum of
+    n equal parts): the forced exit reaches every workload, not only the first. It also moves
+    every path: each loses haiku in month 3 (the vendor's own exits, 10% a year, rarely come
+    earlier, and then the forced one changes nothing)."""
+    one, three = (sweep.source(_api_portfolio(n), 1024, "all") for n in (1, 3))
+    stressed = [next(t for t in sweep.tasks(src, [4]) if t.stress == "haiku exits in month 3")
+                for src in (one, three)]
+    npv_one, npv_three = (sweep.run_portfolio_task(src.text, src.paths, None, t)
+                          for src, t in zip((one, three), stressed, strict=True))
+    np.testing.assert_array_equal(npv_three, 3 * npv_one)
+    base = sweep.run_portfolio_task(one.text, one.paths, None, sweep.tasks(one, [4])[0])
+    assert np.mean(base != npv_one) > 0.9
+
+
+def test_portfolio_blocks_per_task_and_dask_equal_serial(portfolio_serial):
+    """Two blocks per task, and a real two-worker ``LocalCluster``, give the serial sweep's
+    numbers bit for bit."""
+    src = sweep.source(_text(PORTFOLIO), PORTFOLIO_PATHS, "all")
+    assert len(src.stresses) == 3
+    pd.testing.assert_frame_equal(sweep.sweep(src, SEEDS, "serial", blocks_per_task=2),
+                                  portfolio_serial, check_exact=True)
+    pd.testing.assert_frame_equal(sweep.sweep(src, SEEDS, "dask-local:2"), portfolio_serial,
+                                  check_exact=True)
+
+
+def test_cli_sweeps_a_portfolio(tmp_path, portfolio_serial):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "tco", "sweep", str(PORTFOLIO), "--stresses", "all",
+                           "--seeds", "1", "--paths", str(PORTFOLIO_PATHS), "--out", str(out)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr
+    frame = pd.read_csv(out / "sweep.csv")
+    expected = portfolio_serial[portfolio_serial["seed"] == 1]
+    assert list(frame["stress"]) == list(expected["stress"])
+    np.testing.assert_array_equal(frame["p95"].to_numpy(), expected["p95"].to_numpy())
+
+
+def test_a_portfolio_stress_it_does_not_name_is_one_line():
+    with pytest.raises(ScenarioError, match=r"^--stresses: 'nope' is not a named stress of the "
+                       r"portfolio \(stresses are Llama licence closes in month 12, "):
+        sweep.source(_text(PORTFOLIO), 100, "nope")

@@ -123,13 +123,13 @@ def parser() -> argparse.ArgumentParser:
     back.add_argument("--json", action="store_true", help="print the replay as one JSON object")
     sweep = sub.add_parser("sweep", help="Monte Carlo under every chosen stress and seed, in tasks "
                            "of 1,024 paths, on this machine or a Dask cluster")
-    sweep.add_argument("scenario", help="scenario file (YAML)")
-    sweep.add_argument("--stresses", default="all", help="the scenario's named stresses to run: all, "
+    sweep.add_argument("scenario", help="scenario or portfolio file (YAML)")
+    sweep.add_argument("--stresses", default="all", help="the file's named stresses to run: all, "
                        "none, or names separated by commas (the unstressed run is always included)")
     sweep.add_argument("--seeds", default=str(DEFAULT_SEED), help="seeds separated by commas, 1,2,3")
     sweep.add_argument("--paths", type=int, default=DEFAULT_PATHS, help=PATHS_HELP)
     sweep.add_argument("--sampling", choices=("random", "lhs", "sobol"), default=None,
-                       help="sampling of the uncertain inputs; None takes the scenario's own")
+                       help="sampling of the uncertain inputs; None takes the file's own")
     sweep.add_argument("--executor", default="serial", help="serial, dask-local:N (N worker "
                        "processes here) or dask://HOST:PORT (a running Dask scheduler)")
     sweep.add_argument("--blocks-per-task", type=int, default=1, help="blocks of 1,024 paths per "

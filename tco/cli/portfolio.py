@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 import tco.budget as budget
+import tco.portfolio.engine as engine
 from tco.cli.common import (
     money_units,
     output_file,
@@ -22,6 +24,9 @@ from tco.portfolio import load_portfolio, simulate_portfolio
 from tco.portfolio.outputs import CSV_FILES, csv_files, tables, workbook
 from tco.portfolio.slides import deck
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
+
+COMPILE_NOTE = ("compiling the portfolio's pooling functions, once per install (under a minute; "
+                "`python -m tco compile` does it ahead)")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -52,6 +57,8 @@ def _simulate(args: argparse.Namespace):
     pf = load_portfolio(args.portfolio)
     months, n_w = pf.horizon_months, len(pf.workloads)
     budget.check(n_w, months, args.paths, 0, budget.CLI_MAX_CELLS)
+    if not engine.compiled():
+        print(f"note: {COMPILE_NOTE}", file=sys.stderr, flush=True)
     return simulate_portfolio(pf, paths=args.paths, seed=args.seed)
 
 

@@ -1,4 +1,5 @@
-"""``sweep``: a scenario's Monte Carlo under every chosen stress and seed, on one machine or Dask."""
+"""``sweep``: a scenario's or a portfolio's Monte Carlo under every chosen stress and seed, on one
+machine or Dask."""
 
 from __future__ import annotations
 
@@ -35,10 +36,12 @@ def sweep(args: argparse.Namespace) -> int:
     frame = engine.sweep(src, chosen, args.executor, args.sampling, args.blocks_per_task)
     folder.mkdir(parents=True, exist_ok=True)
     write_file("--out", folder / "sweep.csv", frame.to_csv(index=False).encode())
-    meta = {"scenario": src.name, "paths": src.paths, "seeds": chosen, "stresses": list(src.stresses),
+    meta = {"scenario": src.name, "kind": src.kind, "paths": src.paths, "seeds": chosen,
+            "stresses": list(src.stresses),
             "strategies": list(src.strategies), "tasks": len(engine.tasks(src, chosen, args.blocks_per_task)),
             "units": {"mean": "present value, scenario currency", "p5": "same", "p50": "same",
-                      "p95": "same", "cvar95": "same", "p_cheapest": "probability"}}
+                      "p95": "same", "cvar95": "same", "p_cheapest": "probability"
+                      if src.kind == "scenario" else "probability (1 for a portfolio's one row)"}}
     write_file("--out", folder / "sweep.json", json.dumps(meta, indent=2).encode())
     say(f"{shown(src.name)}: {len(src.stresses)} stress runs (with the unstressed one) x "
         f"{len(chosen)} seeds x {src.paths:,} paths -> {shown(str(folder / 'sweep.csv'))}")

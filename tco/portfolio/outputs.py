@@ -11,7 +11,7 @@ import io
 
 import pandas as pd
 
-from tco.portfolio.engine import PortfolioResult
+from tco.portfolio.result import PortfolioResult
 
 CSV_FILES = ("portfolio_summary.csv", "portfolio_workloads.csv", "portfolio_vendors.csv",
              "portfolio_fan.csv", "portfolio_paths.csv")

@@ -100,29 +100,65 @@ def add_workload(load, peak, load_factor, own_profile, autoscale, min_replicas, 
 
 
 @njit(cache=True, parallel=True, nogil=True, error_model="numpy")
-def price_pool(need, min_replicas, gpus_per_replica, reserved_gpus, autoscale, rented,
-               provisioned, peak_replicas):  # pragma: no cover - compiled
-    """The pooled fleet per path and month from its hourly need (paths, months, hours): the
-    on-demand GPUs beyond the pooled reservation and the GPUs paid for (both averaged over the
-    day's hours), and the busiest hour's replicas. Without autoscaling the busiest hour's fleet
-    runs all day."""
-    paths, months, hours = need.shape
+def price_gpu_type(need, min_replicas, gpus_per_replica, autoscale, reserved_gpus, rented,
+                   provisioned, peak_replicas):  # pragma: no cover - compiled
+    """The pooled fleets of one GPU type per path and month, their reserved GPUs pooled.
+
+    Each pool (options serving the same weights the same way) rounds its hourly need up to whole
+    replicas, as ``replicas`` does; a pool that does not autoscale runs its busiest hour's fleet
+    all day. The GPU type's reserved GPUs serve whichever pool needs them that hour: the GPUs
+    rented on demand are max(0, sum over pools of replicas x GPUs per replica - reserved), shared
+    out among the pools in proportion to their GPUs that hour (each pays its own rent for its
+    share). With one pool this is that pool's fleet against its own reservation.
+
+    Parameters
+    ----------
+    need : (pools, paths, months, hours) replicas' worth of load each hour
+    min_replicas, gpus_per_replica : (pools,)
+    autoscale : (pools,) bool
+    reserved_gpus : (paths, months) the type's reserved GPUs in force, every pool's together
+
+    Outputs
+    -------
+    rented : (pools, paths, months) each pool's on-demand GPUs, averaged over the day's hours
+    provisioned : (paths, months) the type's GPUs paid for (reserved, and on demand beyond),
+        averaged over the day's hours
+    peak_replicas : (pools, paths, months) each pool's busiest-hour replicas
+    """
+    pools, paths, months, hours = need.shape
+    hourly = False
+    for k in range(pools):
+        hourly = hourly or autoscale[k]
+    steps = hours if hourly else 1  # without autoscaling every hour is the busiest one
     for p in prange(paths):
+        top = np.empty(pools)
+        gpus = np.empty(pools)
+        od = np.empty(pools)
         for t in range(months):
-            top, od, paid = 0.0, 0.0, 0.0
-            for h in range(hours):
-                n = need[p, t, h]
-                r = max(np.ceil(n), min_replicas) if n > 0.0 else 0.0
-                top = max(top, r)
-                if autoscale:
-                    od += max(0.0, r * gpus_per_replica - reserved_gpus[p, t])
-                    paid += max(r * gpus_per_replica, reserved_gpus[p, t])
-            if autoscale:
-                od /= hours
-                paid /= hours
-            else:
-                od = max(0.0, top * gpus_per_replica - reserved_gpus[p, t])
-                paid = max(top * gpus_per_replica, reserved_gpus[p, t])
-            rented[p, t] = od
-            provisioned[p, t] = paid
-            peak_replicas[p, t] = top
+            for k in range(pools):
+                most = 0.0
+                for h in range(hours):
+                    n = need[k, p, t, h]
+                    r = max(np.ceil(n), min_replicas[k]) if n > 0.0 else 0.0
+                    most = max(most, r)
+                top[k] = most
+                od[k] = 0.0
+            paid = 0.0
+            for s in range(steps):
+                total = 0.0
+                for k in range(pools):
+                    r = top[k]
+                    if autoscale[k]:
+                        n = need[k, p, t, s]
+                        r = max(np.ceil(n), min_replicas[k]) if n > 0.0 else 0.0
+                    gpus[k] = r * gpus_per_replica[k]
+                    total += gpus[k]
+                extra = max(0.0, total - reserved_gpus[p, t])
+                if extra > 0.0:
+                    for k in range(pools):
+                        od[k] += extra * (gpus[k] / total)
+                paid += max(total, reserved_gpus[p, t])
+            for k in range(pools):
+                rented[k, p, t] = od[k] / steps
+                peak_replicas[k, p, t] = top[k]
+            provisioned[p, t] = paid / steps

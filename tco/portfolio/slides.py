@@ -17,8 +17,8 @@ import tco.slides as slides
 from tco.figures.pptx import add_chart
 from tco.figures.spec import ROLES, Axis, FigureSpec, Style
 from tco.format import pct, plural, usd
-from tco.portfolio.engine import PortfolioResult
 from tco.portfolio.outputs import SUMMARY_LABELS
+from tco.portfolio.result import PortfolioResult
 
 TABLE_PT, NOTE_PT = 14, 12
 PORTFOLIO = "Portfolio"

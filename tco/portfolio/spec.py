@@ -20,7 +20,7 @@ from tco.load import Loaded, read_bounded, validate
 from tco.yamlio import parse_document
 
 SHARED = ("name", "description", "currency", "start", "horizon_months", "discount_rate_per_year",
-          "options", "risks", "switching", "sampling", "fiscal_year_start_month")
+          "options", "risks", "switching", "sampling", "fiscal_year_start_month", "stresses")
 """Top-level fields every workload's scenario takes from the portfolio as they are."""
 FIELDS = (*SHARED, "pooling", "commitments", "workloads")
 WORKLOAD_FIELDS = ("workload", "strategies", "strategy")

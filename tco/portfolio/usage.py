@@ -41,18 +41,21 @@ class Usage:
     """(paths, months) discount factors (1 + r)^-((t + 1) / 12)."""
 
 
-def evaluate(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks) -> tuple[kernel.KernelResult, Usage]:
+def evaluate(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, ev: views.Events | None = None
+             ) -> tuple[kernel.KernelResult, Usage]:
     """One workload on a batch of paths (``sc`` holds one strategy): its monthly cost and its
     traffic on each option, both from the cost kernel.
 
-    The kernel runs without the lock-in premium's no-event reference pass (a portfolio reports
-    costs, not the premium), as ``tco.engine`` runs it.
+    ``ev``: the events of these shocks (``tco.views.events``) where the caller has them; in a
+    portfolio they are the shared risks' and the same for every workload. The kernel runs without
+    the lock-in premium's no-event reference pass (a portfolio reports costs, not the premium),
+    as ``tco.engine`` runs it.
     """
     paths, months = shocks.paths, sc.horizon_months
     w, per_path = views.workload(sc, x, paths)
     rows = views.option_rows(sc, x, per_path, paths)
     plan = views.strategies(sc, x, paths)
-    ev = views.events(sc, x, shocks, paths)
+    ev = views.events(sc, x, shocks, paths) if ev is None else ev
     result = kernel.run_prepared(rows, plan, w, ev, views.extras(sc, x, paths), views.line_names(sc),
                                  months, True, reference=False, usage=True)
     share, index = result.usage_share, result.usage_index

@@ -19,8 +19,8 @@ from tco.figures.spec import ROLES
 from tco.format import pct, usd
 from tco.load import PORTFOLIO_PREFIX
 from tco.portfolio import loads_portfolio, simulate_portfolio
-from tco.portfolio.engine import PortfolioResult
 from tco.portfolio.outputs import SUMMARY_LABELS, workbook
+from tco.portfolio.result import PortfolioResult
 from tco.portfolio.slides import deck
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
 from tco.ui.portfolio_decide import portfolio_decide
