@@ -29,7 +29,7 @@ from tco.distributions import nominal
 from tco.export import edits, fiscal_years, provenance
 from tco.figures import capacity as capacity_figures
 from tco.figures import data, stories
-from tco.figures.pptx import add_chart, caption
+from tco.figures.pptx import add_chart, caption, deck_title
 from tco.figures.spec import FigureSpec
 from tco.format import capitalised, pct, usd
 from tco.glossary import as_percent, describe
@@ -66,7 +66,7 @@ class Hedge:
 
 
 def _chart_slide(prs, spec: FigureSpec, title: str | None = None) -> None:
-    page = slides.slide(prs, title or spec.title)
+    page = slides.slide(prs, title or deck_title(spec))
     note = caption(spec)
     note_in = slides.text_height_in(note, slides.CONTENT_W_IN - 0.2, CAPTION_PT) + 0.15 if note else 0
     height_in = BOTTOM_IN - BODY_TOP_IN - note_in
@@ -410,7 +410,7 @@ def build_deck(sc: Scenario, result: SimulationResult, hedge: Hedge | None = Non
     _backup_divider(prs)
     _cards(prs, sc)
     for spec in specs[3:]:
-        _chart_slide(prs, spec, f"{BACKUP}: {spec.title}")
+        _chart_slide(prs, spec, f"{BACKUP}: {deck_title(spec)}")
     _capacity(prs, sc)
     _throughput_latency(prs, sc)
     _comparison(prs, sc, result)

@@ -134,6 +134,7 @@ GLOSSARY: dict[str, Entry] = {
                                                   "A named one-off cost in month 0."),
     "options.*.batch_discount": Entry("Batch discount", _FRACTION),
     "options.*.list_price_discount": Entry("Negotiated discount off list prices", _FRACTION),
+    "options.*.catalog": Entry("Price catalog entry", ""),
     "options.*.price_trend_per_year": Entry("Price trend", "fraction per year"),
     "options.*.price_volatility_per_year": Entry("Price volatility", "fraction per year"),
     "options.*.usd_per_gpu_hour": Entry("GPU rent", "$ per GPU-hour"),

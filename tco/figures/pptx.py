@@ -44,12 +44,24 @@ def rgb(hex_colour: str) -> RGBColor:
     return RGBColor.from_string(hex_colour.lstrip("#"))
 
 
+DECK_DRAWS = {"fan": "Solid: median. Dashed: P5 and P95 of simulated paths (the page also shades P25 "
+                     "to P75).",
+              "violin": "Share of simulated paths in each NPV bin (the page draws violins)."}
+"""What the deck's chart of a kind draws instead of the page's figure: its caption says so, and
+replaces the spec's notes, which describe the page's drawing."""
+
+
 def caption(spec: FigureSpec) -> str:
-    """What the deck's chart shows differently from the page, with the spec's own notes."""
-    extra = {"fan": "Solid: median. Dashed: P5 and P95 of simulated paths (the page also shades P25 "
-                    "to P75).",
-             "violin": "Share of simulated paths in each NPV bin (the page draws violins)."}
-    return " ".join((extra[spec.kind], *spec.notes) if spec.kind in extra else spec.notes)
+    """What the deck's chart shows: the spec's notes, or what it draws instead of the page."""
+    return DECK_DRAWS.get(spec.kind, " ".join(spec.notes))
+
+
+def deck_title(spec: FigureSpec) -> str:
+    """The slide title of a chart: the spec's, except where the deck draws a fan's bands as lines
+    (no P25-P75 band on the slide, so the title does not promise one)."""
+    if spec.kind == "fan":
+        return spec.title.replace(", P25-P75 and P5-P95 bands", ", P5 and P95")
+    return spec.title
 
 
 def _style_axis(axis, spec_axis: Axis, values, font_pt: int, from_zero: bool = True) -> None:
