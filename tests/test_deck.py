@@ -14,7 +14,7 @@ from tco.deck import build_deck, figure_specs
 from tco.distributions import nominal
 from tco.figures import capacity as capacity_figures
 from tco.figures import data
-from tco.figures.pptx import add_chart
+from tco.figures.pptx import add_chart, deck_title
 from tco.figures.spec import ROLES, strategy_colours
 from tco.glossary import describe
 from tco.report import assumptions
@@ -58,7 +58,7 @@ def test_deck_has_one_native_chart_per_figure_spec_and_the_bridge(built) -> None
     specs = figure_specs(sc, result)
     titles = [s.shapes.title.text for s in prs.slides if s.shapes.title is not None]
     assert "Expected NPV and the bad tail" in titles  # the NPV chart, beside the tail
-    assert all(spec.title in titles or f"Backup: {spec.title}" in titles for spec in specs
+    assert all(deck_title(spec) in titles or f"Backup: {deck_title(spec)}" in titles for spec in specs
                if spec.name != "npv_summary")
     kinds = {str(c.chart_type).split(" ")[0] for c in charts}
     assert {"COLUMN_CLUSTERED", "COLUMN_STACKED", "BAR_CLUSTERED"} <= kinds
@@ -234,3 +234,15 @@ def test_a_stacked_money_axis_is_scaled_on_the_stack_totals() -> None:
                       frame, {"rent": Style("#000000"), "staff": Style("#111111")})
     assert sorted(value_extent(spec)) == [0.0, 0.0, 800_000.0, 1_000_000.0]
     assert number_format(spec.y, value_extent(spec)) == '"$"#,##0.0,,"M"'
+
+
+def test_the_fan_slide_promises_only_what_the_deck_draws() -> None:
+    """The deck draws a fan as its median and dashed P5 and P95 lines: its title and caption name
+    those, and never the page's shaded P25-P75 band as if it were on the slide."""
+    from tco.figures.pptx import caption
+
+    spec = data.fan_chart(tco.simulate(mixed(), paths=200, seed=3))
+    assert "P25-P75" in spec.title  # the page's figure shades it
+    assert deck_title(spec) == "Cumulative cost: median, P5 and P95"
+    assert caption(spec).startswith("Solid: median. Dashed: P5 and P95")
+    assert "Bands:" not in caption(spec)
