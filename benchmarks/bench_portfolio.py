@@ -20,17 +20,18 @@ import sys
 import time
 from pathlib import Path
 
-import tco.kernel as kernel
-import tco.views as views
-from tco.draws import RNG_BLOCK_PATHS, draw_shocks, inputs_from_uniforms
-from tco.portfolio import simulate_portfolio
-from tco.portfolio.engine import CHUNK_PATHS, portfolio_uniforms
-from tco.portfolio.spec import validate_portfolio
-from tco.yamlio import parse_document
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]  # run from anywhere: the package, and floor.py
+
 from floor import cumsum_floor_s  # noqa: E402 - the benchmarks folder is not a package
+
+import tco.kernel as kernel  # noqa: E402
+import tco.views as views  # noqa: E402
+from tco.draws import RNG_BLOCK_PATHS, draw_shocks, inputs_from_uniforms  # noqa: E402
+from tco.portfolio import simulate_portfolio  # noqa: E402
+from tco.portfolio.engine import CHUNK_PATHS, portfolio_uniforms  # noqa: E402
+from tco.portfolio.spec import validate_portfolio  # noqa: E402
+from tco.yamlio import parse_document  # noqa: E402
 
 WORKLOADS, PATHS, MONTHS = 50, 10_000, 60
 
