@@ -33,40 +33,29 @@ def priced(p, s, j, t, o, st, S, requests):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
-def fleet(p, j, load, f):  # pragma: no cover - compiled
+def fleet(p, j, load, f, reserved):  # pragma: no cover - compiled
     """Replicas for ``load`` requests a month on option j's fleet ``f`` (``Fleet``): (busiest
-    hour, mean over the day's hours).
+    hour, mean over the day's hours, GPUs rented on demand beyond ``reserved`` averaged over the
+    day's hours).
 
     Each hour needs ceil(load x h x load_factor) replicas, never fewer than min_replicas, with h
-    the hour's relative load: the peak all day, or each hour of an autoscaled option's profile.
+    the hour's relative load: the peak all day, or each hour of an autoscaled option's profile;
+    it rents max(0, replicas x GPUs per replica - reserved). One pass over the hours gives all
+    three (an autoscaled fleet's hours are the kernel's costliest loop).
     """
     if load <= 0.0:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
+    gpus = f.gpus_per_replica[j]
     if not f.autoscale[j]:
         replicas = max(np.ceil(load * f.peak[j, p] * f.load_factor[j, p]), f.min_replicas[j])
-        return replicas, replicas
-    peak, total = 0.0, 0.0
+        return replicas, replicas, max(0.0, replicas * gpus - reserved)
+    peak, total, rented = 0.0, 0.0, 0.0
     for h in range(HOURS_PER_DAY):
         replicas = max(np.ceil(load * f.profile[j, h] * f.load_factor[j, p]), f.min_replicas[j])
         peak = max(peak, replicas)
         total += replicas
-    return peak, total / HOURS_PER_DAY
-
-
-@njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
-def on_demand_gpus(p, j, load, peak, reserved, f):  # pragma: no cover - compiled
-    """GPUs rented on demand beyond ``reserved``, averaged over the day's hours (``peak``: the
-    busiest hour's replicas, from ``fleet``)."""
-    gpus = f.gpus_per_replica[j]
-    if load <= 0.0:
-        return 0.0
-    if not f.autoscale[j]:
-        return max(0.0, peak * gpus - reserved)
-    total = 0.0
-    for h in range(HOURS_PER_DAY):
-        replicas = max(np.ceil(load * f.profile[j, h] * f.load_factor[j, p]), f.min_replicas[j])
-        total += max(0.0, replicas * gpus - reserved)
-    return total / HOURS_PER_DAY
+        rented += max(0.0, replicas * gpus - reserved)
+    return peak, total / HOURS_PER_DAY, rented / HOURS_PER_DAY
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
@@ -113,7 +102,10 @@ def fleet_bill(p, s, j, t, o, L, S, X, out, b):  # pragma: no cover - compiled
     total, capital = 0.0, 0.0
     load = X.share[j] * X.requests[t]
     in_use = load > 0.0
-    peak, mean = fleet(p, j, load, f)
+    reserved = 0.0  # GPUs under contract this month, which on-demand rent comes on top of
+    if not f.bought[j] and X.signed[j] and f.reserved_start[j] <= t < f.reserved_end[j]:
+        reserved = f.reserved_gpus[j]
+    peak, mean, rented = fleet(p, j, load, f, reserved)
     gpus_per_replica = f.gpus_per_replica[j]
     if b >= 0:
         out.gpus_sum[b, s, j, t] += mean * gpus_per_replica
@@ -138,12 +130,9 @@ def fleet_bill(p, s, j, t, o, L, S, X, out, b):  # pragma: no cover - compiled
             total += credit
             capital += credit
     else:
-        reserved = 0.0
         if X.signed[j] and f.reserved_start[j] <= t < f.reserved_end[j]:
-            reserved = f.reserved_gpus[j]
             line = L.reserved_gpus if in_use else L.stranded_commitments
             total += add(out, b, s, line, t, f.reserved_month_usd[j, p])
-        rented = on_demand_gpus(p, j, load, peak, reserved, f)
         total += add(out, b, s, L.gpu_rent, t, rented * f.gpu_month_usd[j, p] * S.index[j, t])
     mask = 1.0 if in_use else 0.0
     total += add(out, b, s, L.ops_staff, t, mask * f.ops_month_usd[j, p])

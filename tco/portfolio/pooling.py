@@ -1,7 +1,7 @@
 """Fleets pooled across workloads, hour by hour, and commitment tiers billed on pooled usage.
 
 Pure array functions; shapes are (paths, months[, hours]). The rules mirror the kernel's fleet
-(``tco.kernel.bills.fleet`` and ``on_demand_gpus``) so that one workload alone pools to exactly
+(``tco.kernel.bills.fleet``) so that one workload alone pools to exactly
 its own fleet.
 """
 
