@@ -124,11 +124,16 @@ def _costed_table(rows: dict[str, Costed]) -> str:
         "P95": [usd(c.p95_usd) for c in rows.values()]}))
 
 
+def _budget(decision, mixes: str, of: str = "") -> str:
+    """The budget in words: 'none: the cheapest mix', 'CVaR95 of the portfolio at most $9.00M'."""
+    if decision.metric == "none":
+        return f"none: the cheapest {mixes}"
+    return f"{'CVaR95' if decision.metric == 'cvar95' else 'P95'}{of} at most {usd(decision.budget_usd)}"
+
+
 def _print_portfolio(decision: PortfolioDecision) -> None:
     pf = decision.portfolio
-    budget_text = ("none: the cheapest mixes" if decision.metric == "none"
-                   else f"{'CVaR95' if decision.metric == 'cvar95' else 'P95'} of the portfolio "
-                        f"at most {usd(decision.budget_usd)}")
+    budget_text = _budget(decision, "mixes", " of the portfolio")
     say(f"{shown(pf.name)}: {decision.paths:,} paths, seed {decision.seed}; budget {budget_text}\n")
     say("Chosen mix per workload (each among the options its own strategies name):")
     for w, text in decision.chosen.cards.items():
@@ -167,10 +172,8 @@ def pct_mix(mix: dict[str, float]) -> str:
 
 def _print(decision: Decision) -> None:
     sc = decision.scenario
-    budget = ("none: the cheapest mix" if decision.metric == "none"
-              else f"{'CVaR95' if decision.metric == 'cvar95' else 'P95'} at most "
-                   f"{usd(decision.budget_usd)}")
-    say(f"{shown(sc.name)}: {decision.paths:,} paths, seed {decision.seed}; budget {budget}\n")
+    say(f"{shown(sc.name)}: {decision.paths:,} paths, seed {decision.seed}; budget "
+        f"{_budget(decision, 'mix')}\n")
     chosen = decision.chosen
     say(f"Chosen mix: {shown(chosen.card)}")
     labels = [glossary.entry(k).label for k in ("search_estimate", "recosted_same",

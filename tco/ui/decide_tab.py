@@ -29,6 +29,8 @@ from tco.ui.safe import escape_markdown
 BUDGET_KEY = "decide_budget_musd"
 MEASURE_KEY = "decide_budget_measure"
 MEASURES = {"CVaR95": "cvar95", "P95": "p95"}
+MEASURE_HELP = ("CVaR95: the mean NPV of the worst 5% of futures. P95: the NPV that 95% of futures "
+                "stay below.")
 """The page's budget choices: label -> the optimiser's metric."""
 NAME_KEY = "decide_strategy_name"
 SAVED_NAME = "optimised"
@@ -102,8 +104,7 @@ def decide_tab(current: Scenario, paths: int, seed: int, stem: str | None = None
                "as the other tabs, then recosted in full on those futures and on new ones. The "
                "scenario's optimise: section sets which options the mix may use, and their shares.")
     measure = st.radio("Risk budget on", list(MEASURES), horizontal=True, key=MEASURE_KEY,
-                       help="CVaR95: the mean NPV of the worst 5% of futures. P95: the NPV that 95% "
-                       "of futures stay below.")
+                       help=MEASURE_HELP)
     budget_musd = st.number_input(f"{measure} budget ($M); leave empty for the cheapest mix",
                                   value=None, min_value=0.0, step=0.1, format="%.2f", key=BUDGET_KEY)
     budget = None if budget_musd is None else float(budget_musd) * 1e6

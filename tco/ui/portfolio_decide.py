@@ -17,7 +17,7 @@ from tco.figures.decide import portfolio_frontier
 from tco.format import usd
 from tco.optimise.portfolio import PortfolioDecision, loads_choices, optimise_portfolio
 from tco.ui.cache import RESULT_CACHE
-from tco.ui.decide_tab import MEASURES, OWN_TEXT_CHARS, figures_help, figures_table
+from tco.ui.decide_tab import MEASURE_HELP, MEASURES, OWN_TEXT_CHARS, figures_help, figures_table
 from tco.ui.lru import memoize
 from tco.ui.safe import escape_markdown
 
@@ -69,8 +69,7 @@ def portfolio_decide(text: str, paths: int, seed: int) -> None:
                "whole portfolio, pooled fleets and commitments included, on the same futures and "
                "on new ones.")
     measure = st.radio("Risk budget on", list(MEASURES), horizontal=True, key=MEASURE_KEY,
-                       help="CVaR95: the mean NPV of the worst 5% of futures. P95: the NPV that 95% "
-                       "of futures stay below.")
+                       help=MEASURE_HELP)
     budget_musd = st.number_input(f"{measure} budget for the portfolio ($M); leave empty for the "
                                   "cheapest mixes", value=None, min_value=0.0, step=0.1,
                                   format="%.2f", key=BUDGET_KEY)
