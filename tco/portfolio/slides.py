@@ -49,8 +49,9 @@ def deck(result: PortfolioResult) -> bytes:
     rows = [["Measure", f"NPV ({cur})"], *([SUMMARY_LABELS[k], usd(v)] for k, v in summary.items())]
     _, bottom = slides.table(page, rows, slides.BODY_TOP_IN, (3.0, 1.0), TABLE_PT)
     slides.text(page, "Present values of total cost. The pooling saving is what sharing fleets and "
-                "commitments saves against each workload running alone.", bottom + 0.15, NOTE_PT,
-                colour=slides.MUTED)
+                "commitments saves against each workload running alone. A negative commitment "
+                "figure is a saving: the discounted bills came to less than the list usage they "
+                "replace.", bottom + 0.15, NOTE_PT, colour=slides.MUTED)
 
     page = slides.slide(prs, "Cumulative cost by month: median, P5 and P95")
     fan = result.fan()
