@@ -77,3 +77,13 @@ def message(data) -> str:
     text = str(info.value)
     assert "\n" not in text
     return text
+
+
+def story_warnings(stem: str) -> list[str]:
+    """The warning lines a shipped story shows of its own (a catalog price last checked long before
+    its start), as the Overview words them: what hostile links and edits may not add to."""
+    import tco
+    import tco.glossary as glossary
+
+    sc = tco.load_scenario(ROOT / "scenarios" / f"{stem}.yaml")
+    return [glossary.humanize(w, sc.scenario) for w in sc.inputs.warnings]

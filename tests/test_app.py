@@ -9,10 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import tco
-import tco.glossary as glossary
 from tco.format import pct, usd
 from tco.report import apply_nominal
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import ROOT, SCENARIOS, story_warnings
 
 APP = str(ROOT / "app.py")
 TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Decide", "History", "Compare",
@@ -242,17 +241,10 @@ EDITED = {"workload.cached_input_share": "0.45",  # not a sidebar input: only th
           "options.frontier-api.output_usd_per_mtok": "12"}
 
 
-def own_warnings(scenario: str) -> list[str]:
-    """The lines the page shows for the scenario itself (a catalog price last checked long before
-    its start), as humanised on the Overview: what a link may not add to."""
-    sc = tco.load_scenario(ROOT / "scenarios" / f"{scenario}.yaml")
-    return [glossary.humanize(w, sc.scenario) for w in sc.inputs.warnings]
-
-
 def test_the_flagships_one_warning_is_its_stale_catalog_price_in_words() -> None:
     """The flagship's hosted Llama price was last checked upstream 516 days before its start: the
     page says so in one line that names the option and the field in words, not as a path."""
-    assert own_warnings("open-model-goes-closed") == [
+    assert story_warnings("open-model-goes-closed") == [
         "llama-hosted: price catalog entry: together/meta-llama/Llama-3.3-70B-Instruct-Turbo's "
         "prices were last checked upstream on 2025-07-03, 516 days before 2026-12; give the "
         "option's prices with their source to override them"]
@@ -262,7 +254,7 @@ def test_a_table_edit_survives_a_link_round_trip_with_the_same_numbers() -> None
     from tco.ui.edits import apply_edits, parse_value
 
     at = app(scenario="open-model-goes-closed", paths="1000", seed="5", **EDITED)
-    assert [w.value for w in at.warning] == own_warnings("open-model-goes-closed")
+    assert [w.value for w in at.warning] == story_warnings("open-model-goes-closed")
     assert not at.exception
     link = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
     assert {k: link[k] for k in EDITED} == EDITED  # every edit is in the link, as given
@@ -368,7 +360,7 @@ def test_an_out_of_range_link_value_shows_the_rule_and_leaves_the_numbers() -> N
     at = app(scenario="open-model-goes-closed", paths="1000", **{"workload.cached_input_share": "1.5",
                                                                  "workload.growth_per_month":
                                                                      "triangular:0.05,0.01,0.02"})
-    messages = [w.value for w in at.warning if w.value not in own_warnings("open-model-goes-closed")]
+    messages = [w.value for w in at.warning if w.value not in story_warnings("open-model-goes-closed")]
     assert len(messages) == 2
     assert messages[0] == ("Ignored link parameter workload.cached_input_share='1.5': must be between "
                            "0 and 1")
@@ -381,7 +373,7 @@ def test_an_unknown_link_key_is_reported() -> None:
     at = app(scenario="open-model-goes-closed", paths="1000", **{"options.nope.ops_fte": "2"})
     assert [w.value for w in at.warning] == [
         "Ignored link parameter options.nope.ops_fte: not an input of this scenario",
-        *own_warnings("open-model-goes-closed")]
+        *story_warnings("open-model-goes-closed")]
 
 
 def test_embed_mode_shows_results_without_the_sidebar() -> None:

@@ -8,13 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 from streamlit.testing.v1 import AppTest
 
 import tco
-import tco.glossary as glossary
 from tco.format import usd
 from tco.optimise.decide import optimise
 from tco.optimise.information import value_of_information
 from tco.ui.decide_tab import OWN_TEXT_CHARS
 from tco.ui.safe import escape_markdown
-from tests.conftest import ROOT
+from tests.conftest import ROOT, story_warnings
 
 APP = str(ROOT / "app.py")
 SCENARIO = ROOT / "scenarios" / "open-model-goes-closed.yaml"
@@ -113,8 +112,7 @@ def test_the_saved_mix_has_a_link_that_reopens_the_scenario_with_it() -> None:
     for key, value in params.items():
         again.query_params[key] = value
     again.run()
-    own = [glossary.humanize(w, tco.load_scenario(SCENARIO).scenario)
-           for w in tco.load_scenario(SCENARIO).inputs.warnings]  # the story's own stale price
+    own = story_warnings(SCENARIO.stem)  # the story's own stale-price line
     assert not again.exception and not again.error and [w.value for w in again.warning] == own
     added = again.session_state["link_strategy"]
     assert (added.name, added.mix, added.fallback) == (

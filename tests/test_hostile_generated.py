@@ -303,9 +303,11 @@ def _run_cli(case: Case, folder: Path, capsys: pytest.CaptureFixture[str]) -> tu
     path.write_bytes(case.data)
     args = [case.command, str(path)] + (["--paths", PATHS, "--json"] if case.command == "run" else [])
     capsys.readouterr()
-    start = time.process_time()
+    # This thread's CPU only: the refusal runs in it, and the suite's other threads (a finished
+    # Dask cluster's, the page tests' servers) must not count against the bound.
+    start = time.thread_time()
     code = main(args)
-    seconds = time.process_time() - start
+    seconds = time.thread_time() - start
     out = capsys.readouterr()
     return code, out.out, out.err, seconds
 
