@@ -336,6 +336,13 @@ class _Dumper(yaml.SafeDumper):
         return True  # the loader refuses aliases, so a value used twice is written out twice
 
 
+# The writer quotes a string wherever the reader would take it for something else, so it must
+# resolve plain scalars as the reader does: '0E0' is a float to our YAML 1.2 reader but not to
+# PyYAML's 1.1 writer, which left it unquoted and read it back as a number.
+_Dumper.yaml_implicit_resolvers = {first: list(resolvers)
+                                   for first, resolvers in _Loader.yaml_implicit_resolvers.items()}
+
+
 _Dumper.add_representer(_Flow, lambda dumper, data: dumper.represent_mapping(
     "tag:yaml.org,2002:map", data, flow_style=True))
 

@@ -139,3 +139,17 @@ def test_values_python_cannot_build_are_one_line(text: str, expected: str) -> No
     with pytest.raises(ScenarioError) as info:
         parse_yaml(text)
     assert str(info.value) == expected
+
+
+@pytest.mark.parametrize("text", ["0E0", "1e5", "-2E+3", ".5", "true", "1_000", "0x1F", "12:30"])
+def test_a_name_the_reader_would_take_for_a_number_is_written_quoted(text) -> None:
+    """The writer resolves plain scalars as the reader does: '0E0' is a float to the YAML 1.2
+    reader (a digit, an exponent, no dot) though not to YAML 1.1, so it must come back as text."""
+    from tests.conftest import build, raw
+
+    data = raw()
+    data["strategies"]["api-only"]["other_costs"] = [{"name": text, "usd_per_month": 5}]
+    sc = build(data, name=text)
+    again = loads(dumps(sc))
+    assert again == sc and again.name == text
+    assert again.strategies["api-only"].other_costs[0].name == text
