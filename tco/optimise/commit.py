@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import tco.metrics as metrics
 import tco.options as option_kinds
 from tco.load import Loaded, with_changes
-from tco.optimise.paths import CommonPaths
+from tco.optimise.paths import CommonPaths, contracts
 from tco.schema import Strategy
 
 
@@ -86,11 +86,7 @@ def choose(sc: Loaded, strategy: Strategy, paths: int, seed: int,
     cheapest within the budget (the scenario's own level when none is)."""
     evaluations = 0
     chosen: dict[str, Level] = {}
-    for name in strategy.mix:
-        option = sc.options[name]
-        contract = option_kinds.of(option).commitment(option)
-        if contract is None:
-            continue
+    for name, contract in contracts(sc, strategy, lambda kind: kind.commitment):
         candidates = levels(sc, name)
         costs = []
         for level in candidates:

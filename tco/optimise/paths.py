@@ -13,6 +13,7 @@ from functools import cached_property
 import numpy as np
 
 import tco.engine as engine
+import tco.options as option_kinds
 from tco.load import Loaded, with_changes
 from tco.schema import Strategy
 from tco.simulate import MAX_SEED
@@ -46,3 +47,14 @@ class CommonPaths:
     def npv_usd(self, strategies: Mapping[str, Strategy]) -> np.ndarray:
         """(paths, candidates) NPV of each candidate on each path, in ``strategies``' order."""
         return engine.evaluate(self.drawn, strategies).npv_usd
+
+
+def contracts(sc: Loaded, strategy: Strategy, hook):
+    """(name, contract) of each option in ``strategy``'s mix whose kind's ``hook`` (its
+    ``commitment`` or ``reservation`` declaration) gives a contract, in mix order: the options
+    whose contract level the commitment and reservation searches choose."""
+    for name in strategy.mix:
+        option = sc.options[name]
+        contract = hook(option_kinds.of(option))(option)
+        if contract is not None:
+            yield name, contract

@@ -15,9 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import tco.metrics as metrics
-import tco.options as option_kinds
 from tco.load import Loaded, with_changes
-from tco.optimise.paths import CommonPaths
+from tco.optimise.paths import CommonPaths, contracts
 from tco.schema import Strategy
 
 SEARCH_CEILING_MULTIPLIER = 4
@@ -45,11 +44,7 @@ def refine(sc: Loaded, strategy: Strategy, paths: int, seed: int, budget_usd: fl
     """Search the reserved GPUs of each option in ``strategy`` that has a contract."""
     evaluations = 0
     counts: dict[str, int] = {}
-    for name in strategy.mix:
-        option = sc.options[name]
-        contract = option_kinds.of(option).reservation(option)
-        if contract is None:
-            continue
+    for name, contract in contracts(sc, strategy, lambda kind: kind.reservation):
         high = SEARCH_CEILING_MULTIPLIER * contract.gpus
         if ceilings and name in ceilings:
             high = min(high, ceilings[name])
