@@ -379,3 +379,19 @@ def test_a_withdrawal_onto_an_unused_owned_pipeline_books_one_run() -> None:
     assert lines["fine_tune_runs"].tolist() == pytest.approx([6800, 0, 0, 6300, 0, 0], rel=1e-12)
     assert lines["fine_tune_platform"].tolist() == pytest.approx([0, 0, 0, 10_500, 500, 500],
                                                                  rel=1e-12)
+
+
+def test_a_strategy_discount_reaches_dual_running_at_a_per_token_fallback() -> None:
+    """The same exit with the strategy's own 25% negotiated discount: the moving traffic runs
+    on api at the strategy's price, 1 x 0.9 x 1M x 1 x $0.006 x 0.75 = 4,050; the escalated 10%
+    on api is billed at 0.75 of list too, while the fleet it leaves is billed as before."""
+    data = hosted_scenario({**FLAT, "escalation_share": 0.1}, 12)
+    data["switching"] = {"dual_running_months": 1, "dual_running_share": 1.0}
+    plain = forced(data, [("exit", "hosted", 6)])
+    for strategy in data["strategies"].values():
+        strategy["list_price_discount"] = 0.25
+    dealt = forced(data, [("exit", "hosted", 6)])
+    assert lines_of(dealt)["switching"].tolist()[6] == pytest.approx(4050.0, rel=1e-12)
+    assert lines_of(dealt)["escalated_traffic"].tolist() == pytest.approx(
+        [0.75 * v for v in lines_of(plain)["escalated_traffic"].tolist()], rel=1e-12)
+    assert lines_of(dealt)["gpu_rent"].tolist() == lines_of(plain)["gpu_rent"].tolist()
