@@ -445,3 +445,16 @@ def test_compile_readies_the_portfolio_so_a_first_run_compiles_nothing() -> None
     assert run.returncode == 0, run.stderr
     assert "compiling" not in run.stderr
     assert files() == before
+
+
+def test_a_strategy_discount_in_a_portfolio_is_refused_in_one_line() -> None:
+    """Pooled commitments price list usage outside the kernel, without a strategy's own discount:
+    the portfolio refuses it, naming the field, rather than bill two prices for one token."""
+    raw, _ = parse_document(SHIPPED.read_bytes())
+    name = next(iter(raw["workloads"]))
+    entry = raw["workloads"][name]
+    strategy = entry["strategy"]
+    entry["strategies"][strategy]["list_price_discount"] = 0.1
+    with pytest.raises(ScenarioError) as caught:
+        validate_portfolio(raw)
+    assert caught.value.field == f"workloads.{name}.strategies.{strategy}.list_price_discount"

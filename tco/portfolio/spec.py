@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import tco.options as options
+from tco.distributions import nominal
 from tco.errors import ScenarioError
 from tco.load import Loaded, read_bounded, validate
 from tco.yamlio import parse_document
@@ -130,11 +131,19 @@ def _workload_scenario(raw: dict[str, Any], name: str, entry: dict[str, Any],
     own = {k[len(prefix):]: v for k, v in comments.items() if k.startswith(prefix)}
     shared = {k: v for k, v in comments.items() if not k.startswith("workloads.")}
     try:
-        return validate(data, {**shared, **own})
+        loaded = validate(data, {**shared, **own})
     except ScenarioError as exc:
         if exc.field.split(".")[0] in ("workload", "strategies"):
             raise ScenarioError(f"{prefix}{exc.field}", exc.rule) from None
         raise
+    for strategy, spec in loaded.strategies.items():
+        # Pooled commitments price list usage outside the kernel, without a strategy's own
+        # discount: refuse it rather than bill two different prices for one token.
+        if nominal(spec.list_price_discount) > 0.0:
+            raise ScenarioError(f"{prefix}strategies.{strategy}.list_price_discount",
+                                "is not supported in a portfolio yet (pooled commitments are "
+                                "priced at the options' prices); give the discount on the options")
+    return loaded
 
 
 def _strategy(name: str, entry: dict[str, Any], workloads: dict[str, Any]) -> str:
