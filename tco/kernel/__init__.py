@@ -245,6 +245,7 @@ def block(b, o, st, w, ev, xc, L, out, flags):  # pragma: no cover - compiled
               np.empty(n_options), np.empty(n_options, dtype=np.int64),
               np.empty(n_options, dtype=np.int64), np.empty(n_options),
               np.empty((n_options, months)), np.empty((n_options, months), dtype=np.bool_),
+              np.empty((n_options, months), dtype=np.bool_),
               np.empty((n_options, months), dtype=np.bool_))
     X = Scratch(np.empty(n_options), np.zeros(n_options), np.empty(n_options), np.zeros(n_options),
                 np.empty(n_options, dtype=np.bool_), np.empty(n_options), np.empty(n_options),

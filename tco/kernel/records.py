@@ -12,7 +12,8 @@ from collections import namedtuple
 
 State = namedtuple("State", [
     "index", "migrations", "migration_effort", "month_counts", "touched", "exit_month",
-    "exit_effort", "licence_month", "ft_month", "ft_effort", "age", "upgrade", "licensed_above"])
+    "exit_effort", "licence_month", "ft_month", "ft_effort", "age", "upgrade", "licensed_above",
+    "eventful"])
 """Each option's state on one path, from its events and its release track.
 
 ``index`` (options, months) the price index; ``migrations`` and ``migration_effort`` (options,
@@ -22,7 +23,9 @@ option; ``exit_month``, ``licence_month`` and ``ft_month`` (options,) the month 
 licence change and fine-tuning withdrawal (``months``: none) with ``exit_effort`` and
 ``ft_effort``; ``age`` (options, months) the deployed weights' age, ``upgrade`` whether a release
 is deployed that month, ``licensed_above`` whether the deployed version owes an ``at_release``
-licence fee."""
+licence fee; ``eventful`` (options, months) whether an event was counted on the option that
+month (every migration, exit, licence change and withdrawal is: the months where switching can
+cost anything)."""
 
 Scratch = namedtuple("Scratch", [
     "share", "share_before", "escalated_in", "escalated_before", "started", "owned", "residual",
