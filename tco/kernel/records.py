@@ -29,7 +29,7 @@ cost anything)."""
 
 Scratch = namedtuple("Scratch", [
     "share", "share_before", "escalated_in", "escalated_before", "started", "owned", "residual",
-    "signed", "ft_start", "extra_started", "redo", "discount", "requests", "mau"])
+    "signed", "ft_start", "extra_started", "redo", "discount", "requests", "mau", "fleet"])
 """A strategy's working state on one path, and the path's traffic.
 
 Per option (options,): ``share`` of the strategy's traffic this month, ``share_before`` as it was
@@ -38,7 +38,10 @@ others (``escalated_before`` likewise), ``started`` (setup paid), ``owned`` boug
 ``residual`` value, ``signed`` (in the mix: its reservation or commitment is owed), ``ft_start``
 the month it first carried fine-tuned traffic (-1: not yet). ``extra_started`` (other costs,)
 setup paid; ``redo`` (strategies,) evaluate the strategy in this pass. Per month: ``discount``
-factors, ``requests`` and ``mau``."""
+factors, ``requests`` and ``mau``. ``fleet`` (strategies, options, months, 6) remembers each
+autoscaled fleet's answer (``tco.kernel.bills.remembered_fleet``): path, load, reserved GPUs, then
+peak, mean and on-demand GPUs; no strategies (nothing remembered) without the reference pass
+or an autoscaled fleet."""
 
 Outputs = namedtuple("Outputs", [
     "cost", "cumulative", "npv", "npv_no_events", "switching_npv", "portable_npv", "events",
