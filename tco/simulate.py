@@ -72,7 +72,7 @@ class _Outputs:
 
     npv: np.ndarray
     npv_no_events: np.ndarray
-    cumulative: np.ndarray
+    cumulative: np.ndarray | None
     switching_npv: np.ndarray
     portable_npv: np.ndarray
     events: np.ndarray
@@ -88,15 +88,20 @@ class _Outputs:
     weights_age: dict
 
     @classmethod
-    def empty(cls, sc: Loaded, paths: int, groups: int) -> _Outputs:
+    def empty(cls, sc: Loaded, paths: int, groups: int, keep_cumulative: bool = True) -> _Outputs:
         n_s, months = len(sc.strategies), sc.horizon_months
         pairs = len(risk_option_pairs(sc))
+        # Counts are kept as integers and flags as booleans (the kernel's float64 values are
+        # whole numbers): their means over paths are the same bits, since sums of whole numbers
+        # below 2^53 are exact in any order, and 100,000 paths x 5 strategies hold 20 MB less.
+        count = np.int32
         return cls(np.empty((paths, n_s)), np.empty((paths, n_s)),
-                   np.empty((paths, n_s, months), dtype=np.float32), np.empty((paths, n_s)),
-                   np.empty((paths, n_s)), np.empty((paths, n_s, len(risks.REGISTRY))),
-                   np.empty((paths, pairs)), np.empty((paths, n_s)), np.empty(paths),
-                   [None] * groups, [None] * groups, [None] * groups, np.empty((paths, n_s)),
-                   np.empty((paths, n_s)),
+                   np.empty((paths, n_s, months), dtype=np.float32) if keep_cumulative else None,
+                   np.empty((paths, n_s)), np.empty((paths, n_s)),
+                   np.empty((paths, n_s, len(risks.REGISTRY)), dtype=count),
+                   np.empty((paths, pairs), dtype=count), np.empty((paths, n_s), dtype=np.bool_),
+                   np.empty(paths), [None] * groups, [None] * groups, [None] * groups,
+                   np.empty((paths, n_s), dtype=count), np.empty((paths, n_s), dtype=count),
                    {name: np.empty(paths, dtype=np.int64) for name in releases.tracked(sc)},
                    {name: np.empty((paths, months), dtype=np.float32)
                     for name in releases.tracked(sc)})
@@ -108,7 +113,9 @@ def _run_chunk(sc: Loaded, u: np.ndarray, seed: int, start: int, out: _Outputs) 
     rows = slice(start, start + paths)
     x = inputs_from_uniforms(sc.inputs, u)
     shocks = draw_shocks(sc, x, seed, start // RNG_BLOCK_PATHS, paths)
-    result = kernel.run(sc, x, shocks, cumulative_out=out.cumulative[rows])
+    # Without a kept cumulative cost the kernel writes each chunk's into its own scratch array.
+    kept = out.cumulative[rows] if out.cumulative is not None else None
+    result = kernel.run(sc, x, shocks, cumulative_out=kept)
     out.npv_no_events[rows] = result.npv_no_events_usd
     out.npv[rows] = result.npv_usd
     out.switching_npv[rows] = result.switching_npv_usd
@@ -162,7 +169,8 @@ def _run_chunks(sc: Loaded, u: np.ndarray, seed: int, starts: list[int], size: i
 def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
              sampling: str | None = None, workers: int | None = None,
              max_cells: int = budget.CLI_MAX_CELLS,
-             progress: Callable[[int, int], None] | None = None) -> SimulationResult:
+             progress: Callable[[int, int], None] | None = None,
+             keep_cumulative: bool = True) -> SimulationResult:
     """Simulate every strategy over ``paths`` random paths of shocks.
 
     Parameters
@@ -178,6 +186,12 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
         Called as ``progress(paths_done, paths)`` after each chunk, from the thread that ran it
         (one call at a time, ``paths_done`` growing to ``paths``); it only observes, so results
         are the same bit for bit with or without it.
+    keep_cumulative
+        Keep the cumulative cost per path, strategy and month (float32), which only the fan
+        chart, its CSV and the FOCUS export read: off, the result holds None there and every
+        other number is the same bit for bit, without its 4 bytes per path, strategy and month
+        (114 MB at 100,000 paths x 5 strategies x 60 months; ``python -m tco run`` keeps it
+        only for ``--csv-dir`` and ``--focus-dir``). A result without it cannot draw the fan.
 
     Returns
     -------
@@ -192,7 +206,7 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
     u = path_uniforms(sc, seed, paths, method)
     size = chunk_paths(paths)
     starts = list(range(0, paths, size))
-    out = _Outputs.empty(sc, paths, -(-paths // RNG_BLOCK_PATHS))
+    out = _Outputs.empty(sc, paths, -(-paths // RNG_BLOCK_PATHS), keep_cumulative)
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if paths >= PARALLEL_MIN_PATHS else 1
     counter = _Progress(progress, paths) if progress is not None else None
@@ -233,7 +247,8 @@ class SimulationResult:
     """Per-path results of a simulation and the metrics built from them.
 
     Arrays are ``(paths, strategies)`` unless noted; ``cumulative_usd`` is
-    ``(paths, strategies, months)`` in float32 (it only feeds percentiles).
+    ``(paths, strategies, months)`` in float32 (it only feeds percentiles), or None where the run
+    did not keep it (``simulate(keep_cumulative=False)``).
     """
 
     scenario: Loaded
@@ -244,26 +259,29 @@ class SimulationResult:
     uniforms: np.ndarray
     npv_usd: np.ndarray
     npv_no_events_usd: np.ndarray
-    cumulative_usd: np.ndarray
+    cumulative_usd: np.ndarray | None
     switching_npv_usd: np.ndarray
     portable_npv_usd: np.ndarray
     events: np.ndarray
+    """(paths, strategies, risk kinds) int32: events fired on the options each strategy relied
+    on, in the months it carried traffic on them (``fired_columns``)."""
     event_counts: np.ndarray
+    """(paths, risk-option pairs) int32: events drawn per pair (``event_columns``)."""
     line_mean_usd: np.ndarray
     gpus_mean: np.ndarray
     tokens: np.ndarray
     deterministic_npv_usd: np.ndarray
     no_fallback: np.ndarray
-    """(paths, strategies): 1 where some traffic was left on an exited option with no live
-    fallback (it stays there at its last prices)."""
+    """(paths, strategies) bool: True where some traffic was left on an exited option with no
+    live fallback (it stays there at its last prices)."""
     amortised_mean_usd: np.ndarray
     """(strategies, months): mean monthly cost with bought GPUs depreciated straight-line."""
     lines: tuple[str, ...]
     """The names of ``line_mean_usd``'s line axis."""
     fine_tune_runs: np.ndarray
-    """(paths, strategies): fine-tune runs paid over the horizon."""
+    """(paths, strategies) int32: fine-tune runs paid over the horizon."""
     upgrades: np.ndarray
-    """(paths, strategies): release upgrades paid over the horizon."""
+    """(paths, strategies) int32: release upgrades paid over the horizon."""
     first_upgrade: dict[str, np.ndarray]
     """By option with a release track: (paths,) month of its first upgrade (-1: none)."""
     weights_age: dict[str, np.ndarray]
@@ -341,6 +359,9 @@ class SimulationResult:
         100,000 paths x 5 strategies x 60 months).
         """
         cumulative = self.cumulative_usd
+        if cumulative is None:
+            raise ValueError("this result kept no cumulative cost: simulate it with "
+                             "keep_cumulative=True (the default) to draw the fan chart")
         paths, n_strategies, months = cumulative.shape
         percentiles = np.empty((n_strategies, len(PERCENTILES), months))
         mean = np.empty((n_strategies, months))

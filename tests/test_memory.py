@@ -129,3 +129,18 @@ def test_input_bins_rank_as_scipy_ordinal_ranks() -> None:
     values = np.random.default_rng(5).integers(0, 40, size=997).astype(float)  # many ties
     expected = ((stats.rankdata(values, method="ordinal") - 1) * 10 // len(values)).astype(np.int64)
     assert np.array_equal(outcome_groups(values, bins=10), expected)
+
+
+def test_a_run_without_its_cumulative_cost_gives_every_other_number_bit_for_bit() -> None:
+    """``keep_cumulative=False`` (``run`` without --csv-dir or --focus-dir) drops only the array
+    the fan chart reads: per-path results, summary and mean lines equal the full run's exactly."""
+    sc = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    full = tco.simulate(sc, paths=3_000, seed=11)
+    lean = tco.simulate(sc, paths=3_000, seed=11, keep_cumulative=False)
+    assert lean.cumulative_usd is None
+    for name in ("npv_usd", "npv_no_events_usd", "switching_npv_usd", "portable_npv_usd", "events",
+                 "event_counts", "line_mean_usd", "gpus_mean", "amortised_mean_usd", "tokens"):
+        assert np.array_equal(getattr(full, name), getattr(lean, name)), name
+    assert lean.summary().equals(full.summary())
+    with pytest.raises(ValueError, match="keep_cumulative=True"):
+        lean.cumulative_percentiles()
