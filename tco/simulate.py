@@ -219,6 +219,11 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
             future.result()
     else:
         _run_chunks(sc, u, seed, starts, size, out, None, counter)
+    if paths >= SMALL_RUN_PATHS:
+        # The chunks' freed temporaries back to the system: what is built from the result next
+        # (tables, the fan chart) runs in the caller's thread, which cannot reuse the pool
+        # threads' arenas. Small runs skip it: they free little, and the page reruns them often.
+        runtime.release_freed_memory()
     require_finite(sc, out.npv)
     require_finite(sc, out.npv_no_events)
     deterministic = evaluate_kernel(sc)

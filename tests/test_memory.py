@@ -144,3 +144,21 @@ def test_a_run_without_its_cumulative_cost_gives_every_other_number_bit_for_bit(
     assert lean.summary().equals(full.summary())
     with pytest.raises(ValueError, match="keep_cumulative=True"):
         lean.cumulative_percentiles()
+
+
+def test_a_large_run_gives_its_freed_temporaries_back_and_a_small_one_does_not(monkeypatch) -> None:
+    """From SMALL_RUN_PATHS paths on, the pool threads' freed chunk temporaries are returned to
+    the system once the run is done (glibc's malloc_trim); the page's small reruns skip it."""
+    import tco._runtime as runtime
+    from tco.simulate import SMALL_RUN_PATHS
+
+    calls = []
+    monkeypatch.setattr(runtime, "release_freed_memory", lambda: calls.append(1))
+    sc = build()
+    tco.simulate(sc, paths=SMALL_RUN_PATHS - 1, seed=1)
+    assert calls == []
+    tco.simulate(sc, paths=SMALL_RUN_PATHS, seed=1)
+    assert calls == [1]
+    runtime._glibc.cache_clear()
+    monkeypatch.undo()
+    runtime.release_freed_memory()  # and the real one runs here without error
