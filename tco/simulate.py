@@ -191,7 +191,7 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
         chart, its CSV and the FOCUS export read: off, the result holds None there and every
         other number is the same bit for bit, without its 4 bytes per path, strategy and month
         (114 MB at 100,000 paths x 5 strategies x 60 months; ``python -m tco run`` keeps it
-        only for ``--csv-dir`` and ``--focus-dir``). A result without it cannot draw the fan.
+        only for ``--csv-dir``, ``--xlsx`` and ``--focus-dir``). A result without it cannot draw the fan.
 
     Returns
     -------

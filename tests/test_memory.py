@@ -132,7 +132,7 @@ def test_input_bins_rank_as_scipy_ordinal_ranks() -> None:
 
 
 def test_a_run_without_its_cumulative_cost_gives_every_other_number_bit_for_bit() -> None:
-    """``keep_cumulative=False`` (``run`` without --csv-dir or --focus-dir) drops only the array
+    """``keep_cumulative=False`` (``run`` without --csv-dir, --xlsx or --focus-dir) drops only the array
     the fan chart reads: per-path results, summary and mean lines equal the full run's exactly."""
     sc = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
     full = tco.simulate(sc, paths=3_000, seed=11)

@@ -75,9 +75,11 @@ def run(args: argparse.Namespace) -> int:
         focus_folder = output_folder("--focus-dir", args.focus_dir,
                                      (COST_FILE, COMMITMENT_FILE, NOTES_FILE), inputs)
     sc = load_scenario(args.scenario)
-    # Only the fan chart's CSV and the FOCUS export read the cumulative cost per path and month.
+    # Only the exports (the fan chart's CSV, the workbook's column notes, FOCUS) read the
+    # cumulative cost per path and month; the printed tables and --json do not.
+    exports = (folder, workbook, focus_folder)
     result = run_simulation(sc, args, show_progress=True, sampling=args.sampling,
-                            keep_cumulative=folder is not None or focus_folder is not None)
+                            keep_cumulative=any(path is not None for path in exports))
     taxed = None
     if args.tax_rate is not None or sc.tax is not None:
         from tco.tax import after_tax  # noqa: PLC0415 - only a tax rate needs it
