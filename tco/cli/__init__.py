@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import tco._runtime as runtime
-from tco.cli.backtest import backtest, calibrate
+from tco.cli.backtest import backtest
+from tco.cli.backtest import calibrate as calibrate_hazards  # not 'calibrate': see COMMANDS
 from tco.cli.calibrate import calibrate_command
 from tco.cli.catalog import catalog_command
 from tco.cli.check import check
@@ -43,9 +44,11 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+# ``calibrate-hazards`` is imported under another name: importing the submodule
+# ``tco.cli.calibrate`` rebinds this package's attribute ``calibrate`` to that module.
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run, "validate": lambda args: validate(args.scenarios), "catalog": catalog_command,
-    "calibrate-hazards": calibrate, "backtest": backtest, "schema": _schema, "stress": stress,
+    "calibrate-hazards": calibrate_hazards, "backtest": backtest, "schema": _schema, "stress": stress,
     "deck": deck, "diff": diff, "check": check, "calibrate": calibrate_command, "sweep": sweep,
     "compile": compile_kernel, "optimise": optimise_command, "portfolio": portfolio,
 }
