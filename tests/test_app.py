@@ -336,6 +336,55 @@ def test_wide_tables_wrap_instead_of_clipping() -> None:
     assert {"Reading", "Regime", "Break-even volume (requests per month)"} <= columns
 
 
+def test_history_events_wrap_with_their_note_and_source() -> None:
+    """The History tab's events were a grid whose Note and Source columns were cut off at 1280 px:
+    they are a static table now (its cells wrap), every column there, the source a link named by
+    its site, the note whole."""
+    at = open_tab(app(scenario="open-model-goes-closed", paths="500"), "History")
+    assert not at.exception and not at.error
+    (events,) = [t.value for t in at.table if "Note" in t.value.columns]
+    assert list(events.columns) == ["Date", "Option", "Event", "Size", "What happened", "Applied",
+                                    "Note", "Source"]
+    assert len(events) and events["Source"].str.fullmatch(r"\[[^\]]+\]\(https?://[^ ()]+\)").all()
+    assert not [d for d in at.dataframe if "Note" in d.value.columns]  # no clipping grid left
+
+
+def test_events_table_cells_are_markdown_that_shows_the_ledger_text() -> None:
+    """A source becomes '[site](address)'; text that Markdown would read (an asterisk, a leading
+    dash) is escaped, and a long note is kept whole."""
+    import pandas as pd
+
+    from tco.ui.history_tab import EVENT_COLUMNS, events_table
+
+    note = "price cut by 50% * on cached input; " * 12
+    events = pd.DataFrame([{"date": "2024-05-13", "option": "api", "event": "Price change", "size": "-50%",
+                            "detail": "gpt-4o launch", "applied": "yes", "note": note,
+                            "source": "https://www.openai.com/api/pricing (archived)"}])
+    shown = events_table(events).iloc[0]
+    assert list(shown.index) == list(EVENT_COLUMNS.values())
+    assert shown["Source"] == "[openai.com](https://www.openai.com/api/pricing%20%28archived%29)"
+    assert shown["Size"] == "\\-50%" and shown["Note"] == note.replace("*", "\\*")
+    assert events_table(events.assign(source="ledger row 12"))["Source"].iloc[0] == "ledger row 12"
+
+
+def test_the_assumptions_numbers_have_thousands_separators_and_read_back_exactly() -> None:
+    """The editable columns show 20,000,000, not 20000000 or 2e+07: the grid's format groups
+    thousands at the 12 significant digits an edit keeps. Python's ',.12g' writes what that format
+    writes for these values, and every shown number reads back to the stored cell exactly."""
+    from tco.ui.edits import COLUMNS, table
+    from tco.ui.tabs import EDITABLE_FORMAT
+
+    at = open_tab(app(scenario="open-model-goes-closed", paths="500"), "Assumptions")
+    (editor,) = [d for d in at.dataframe if "nominal" in d.value.columns]
+    config = json.loads(editor.proto.columns)
+    assert {config[c]["type_config"]["format"] for c in COLUMNS} == {EDITABLE_FORMAT} == {"%,.12g"}
+    frame = table(tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml"))
+    cells = [v for c in COLUMNS for v in frame[c].dropna()]
+    shown = {v: f"{v:,.12g}" for v in cells}
+    assert shown[20_000_000.0] == "20,000,000"
+    assert all(float(text.replace(",", "")) == v for v, text in shown.items())
+
+
 def test_the_assumptions_table_shows_fractions_in_percent_in_every_editable_column() -> None:
     """Growth is triangular(0, 0.03, 0.08) a month in the file: the table reads 0, 3 and 8 in its
     low, value and high columns with the unit '% per month', as the sidebar's slider does; a
