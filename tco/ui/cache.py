@@ -43,7 +43,12 @@ RESULT_BYTES = 600 * MB
 """Simulations kept: four runs at the page's largest size, about twenty 50,000-path runs."""
 FIGURE_BYTES = 150 * MB
 FILE_BYTES = 150 * MB
-RESULT_CACHE, FIGURE_CACHE, FILE_CACHE = ByteLRU(RESULT_BYTES), ByteLRU(FIGURE_BYTES), ByteLRU(FILE_BYTES)
+RESULT_CACHE = ByteLRU(RESULT_BYTES)  # a View computes tables when a tab first asks: it grows
+# Charts and files are never changed once made (a tab that adapts a chart draws a copy).
+FIGURE_CACHE = ByteLRU(FIGURE_BYTES, values_grow=False)
+FILE_CACHE = ByteLRU(FILE_BYTES, values_grow=False)
+SCENARIO_CACHE = ByteLRU(20 * MB, values_grow=False)
+"""Loaded scenario files by their text: a few hundred kB each, an upload at most 1 MB of text."""
 
 
 @st.cache_data(show_spinner=False)
@@ -55,6 +60,20 @@ def shipped(folder: Path) -> dict[str, tuple[str, str, str]]:
         sc = loads(text)
         out[path.stem] = (sc.name, sc.description, text)
     return out
+
+
+@memoize(SCENARIO_CACHE)
+def scenario(text: str | bytes) -> Scenario:
+    """A scenario file's text, parsed, validated and resolved once per text. Every rerun starts
+    from the file (a slider step too), and parsing it again was a tenth of the step; the
+    ``Loaded`` is shared (nothing changes one: an edit makes a new scenario).
+
+    Raises
+    ------
+    ScenarioError
+        If the text breaks a rule (not kept: asked again, it raises again).
+    """
+    return loads(text)
 
 
 def inputs_key(sc: Scenario, paths: int, seed: int) -> Key:
@@ -167,14 +186,20 @@ STRATEGY_FIGURES = {
 }
 
 
-@memoize(FIGURE_CACHE)
-def figure(scenario_yaml: str, paths: int, seed: int, comments: str, name: str) -> go.Figure:
-    """Any chart by its name, e.g. 'NPV per strategy' or 'Tornado: hybrid', built when first shown."""
-    view = compute(scenario_yaml, paths, seed, comments)
+def build_figure(view: View, name: str) -> go.Figure:
+    """A new chart by its name, e.g. 'NPV per strategy' or 'Tornado: hybrid' (not kept: ``figure``
+    keeps the shared one; a tab that adapts a chart builds its own and keeps that)."""
     kind, _, strategy = name.partition(": ")
     if kind in STRATEGY_FIGURES and strategy:
         return to_figure(STRATEGY_FIGURES[kind](view, strategy))
     return to_figure(FIGURES[name](view))
+
+
+@memoize(FIGURE_CACHE)
+def figure(scenario_yaml: str, paths: int, seed: int, comments: str, name: str) -> go.Figure:
+    """Any chart by its name, built when first shown and shared by every rerun and session (so
+    never changed: ``FIGURE_CACHE`` measures it once)."""
+    return build_figure(compute(scenario_yaml, paths, seed, comments), name)
 
 
 def chart_names(view: View) -> list[str]:
