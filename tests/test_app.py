@@ -212,6 +212,38 @@ def test_a_byte_lru_drops_the_least_recently_used_and_never_keeps_an_oversized_v
     assert "big" not in lru and lru.nbytes() <= 100
 
 
+def test_a_byte_lru_of_fixed_values_measures_each_once_and_a_growing_one_every_time() -> None:
+    """Charts and files never change once cached: their cache measures each value when it is
+    stored (measuring every kept chart on each insertion was a twentieth of a slider step). A
+    cache of values that grow (a run computing tables later) measures them all again, so growth
+    still evicts: four 20-byte lists in 100 bytes, the first grows to 50, and a 10-byte insertion
+    drops it (50 + 20 x 3 + 10 > 100; as first measured, 80 + 10 would have fit)."""
+    from tco.ui.lru import ByteLRU
+
+    measured: list[str] = []
+
+    def sizer(value: list[str]) -> int:
+        measured.append(value[0])
+        return len(value)
+
+    fixed = ByteLRU(10**6, sizer=sizer, values_grow=False)
+    for key in "abcd":
+        fixed.get(key, lambda k=key: [k] * 30)
+    assert measured == list("abcd")  # each once, at insertion
+
+    growing, kept = ByteLRU(100, sizer=len), {}
+    for key in "abcd":
+        kept[key] = growing.get(key, lambda k=key: [k] * 20)
+    kept["a"].extend(["a"] * 30)  # 'a' grows after it was stored
+    growing.get("e", lambda: ["e"] * 10)
+    assert [k in growing for k in "abcde"] == [False, True, True, True, True]
+    assert growing.nbytes() <= 100
+    from tco.ui import cache
+
+    assert not cache.FIGURE_CACHE.values_grow and not cache.FILE_CACHE.values_grow
+    assert cache.RESULT_CACHE.values_grow  # a View computes its tables when a tab first asks
+
+
 def test_a_byte_lru_computes_once_for_many_threads_at_once() -> None:
     import threading
     import time
