@@ -244,6 +244,24 @@ def test_a_byte_lru_of_fixed_values_measures_each_once_and_a_growing_one_every_t
     assert cache.RESULT_CACHE.values_grow  # a View computes its tables when a tab first asks
 
 
+def test_edits_are_applied_once_per_base_and_edits() -> None:
+    """A slider step applied the same edits to the same scenario three times, and every rerun
+    once more: the edited scenario is kept by base (by identity: a scenario is never changed) and
+    edits, and equals a fresh application; another base object, or other edits, computes anew."""
+    from tco.load import dumps
+    from tco.ui.edits import _apply_edits, apply_edits
+
+    path = ROOT / "scenarios" / "open-model-goes-closed.yaml"
+    base, twin = tco.load_scenario(path), tco.load_scenario(path)
+    edits = {"workload.growth_per_month": 0.05, "workload.requests_per_month": 2.5e7}
+    first = apply_edits(base, edits)
+    assert apply_edits(base, dict(reversed(edits.items()))) is first  # same edits, any order
+    assert dumps(first) == dumps(_apply_edits(base, edits))
+    assert apply_edits(twin, edits) is not first
+    assert apply_edits(base, {"workload.growth_per_month": 0.06}) is not first
+    assert apply_edits(base, {}) is base
+
+
 def test_a_byte_lru_computes_once_for_many_threads_at_once() -> None:
     import threading
     import time

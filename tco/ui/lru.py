@@ -149,3 +149,31 @@ def memoize(cache: ByteLRU) -> Callable[[Callable[..., T]], Callable[..., T]]:
         wrapper.cache = cache  # type: ignore[attr-defined]
         return wrapper
     return decorate
+
+
+class ByObject:
+    """Results of a function of an object that is never changed (a loaded scenario), kept for the
+    ``max_entries`` objects and arguments most recently asked about. Such objects are not hashable
+    (they hold dicts), so they are known by identity; each entry holds its object, so no other
+    object can take its identity while the entry lives. Thread-safe.
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._items: OrderedDict[tuple[int, Hashable], tuple[Any, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, obj: Any, args: Hashable, compute: Callable[[], T]) -> T:
+        """The result kept for ``obj`` and ``args``, else ``compute()`` (kept unless it raises)."""
+        key = (id(obj), args)
+        with self._lock:
+            kept = self._items.get(key)
+            if kept is not None and kept[0] is obj:
+                self._items.move_to_end(key)
+                return kept[1]
+        value = compute()
+        with self._lock:
+            self._items[key] = (obj, value)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+        return value
