@@ -31,7 +31,9 @@ LISTED_PROVIDERS = ("openai", "anthropic", "google", "mistral", "deepseek", "met
 """Providers that ``python -m tco catalog prices`` lists (the snapshot holds 47)."""
 
 
+@cache
 def package_version() -> str:
+    """The installed genai-prices version (read once: every catalog price's source names it)."""
     return metadata.version("genai-prices")
 
 

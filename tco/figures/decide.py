@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tco.figures.spec import ROLES, Axis, FigureSpec, Style, strategy_colours
+from tco.figures.spec import ROLES, STRATEGY_PALETTE, Axis, FigureSpec, Style, delta_e, strategy_colours
 from tco.optimise.decide import Decision
 from tco.optimise.portfolio import PortfolioDecision
 
@@ -13,6 +13,12 @@ FRONTIER = "Cheapest mix at each risk budget"
 CHOSEN = "Chosen mix"
 AS_FILED = "Portfolio as filed"
 CHOSEN_MIXES = "Chosen mixes"
+AS_FILED_COLOUR = max(STRATEGY_PALETTE, key=lambda c: min(delta_e(c, ROLES["frontier"]),
+                                                           delta_e(c, ROLES["chosen_mix"])))
+"""The portfolio as filed is its strategies in force, so a strategy colour marks it, as strategies
+are marked on a scenario's frontier: the one farthest from the frontier line and the chosen mixes
+(vermillion), so the three read as three things. Its colour by name was a purple 22 (Delta E) from
+the frontier's indigo."""
 
 
 def frontier(decision: Decision) -> FigureSpec:
@@ -51,7 +57,7 @@ def portfolio_frontier(decision: PortfolioDecision) -> FigureSpec:
                           "text": [AS_FILED, CHOSEN_MIXES]})
     styles = {FRONTIER: Style(ROLES["frontier"]),
               CHOSEN_MIXES: Style(ROLES["chosen_mix"], marker="x"),
-              AS_FILED: Style(strategy_colours([AS_FILED])[AS_FILED], marker="diamond")}
+              AS_FILED: Style(AS_FILED_COLOUR, marker="diamond")}
     return FigureSpec("portfolio_frontier", "line", "Expected NPV against CVaR95: the cheapest "
                       "mixes per workload at each risk budget, and the portfolio as filed",
                       Axis("CVaR95 of NPV ($)", "usd"), Axis("Expected NPV ($)", "usd"),
