@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from tco.decisions import Optimise
 from tco.errors import ScenarioError
 from tco.load import read_bounded
 from tco.optimise import lp, p95
@@ -111,15 +112,30 @@ def loads_choices(text: str | bytes) -> tuple[Portfolio, dict[str, list[str]]]:
 
 
 def problems(pf: Portfolio, choices: dict[str, list[str]] | None = None) -> dict[str, Problem]:
-    """Each workload's choice: its own options (``choices``; default every option of the
-    portfolio), shares 0-1, the strategy in force as the base of its candidates and its fallback
-    chain fixed."""
+    """Each workload's choice: its own options within its ``optimise:`` bounds, the strategy in
+    force as the base of its candidates and its fallback chain fixed.
+
+    The options are those ``choices`` names (default every option of the portfolio) and those
+    its bounds give a share to (``min_share``, ``max_share``: naming an option there offers it),
+    less ``exclude``, in the portfolio's option order. Bounds no mix of them can meet are refused
+    in one line naming the workload's field (``tco.optimise.lp.check_bounds``).
+    """
     out = {}
     for w, sc in pf.workloads.items():
         base = sc.strategies[pf.strategy[w]]
-        names = list(choices[w]) if choices is not None else list(sc.options)
-        out[w] = Problem(scenario=sc, base=base, options=names, lower=np.zeros(len(names)),
-                         upper=np.ones(len(names)), chains=[base.chain])
+        section = sc.optimise or Optimise()
+        offered = set(choices[w]) if choices is not None else set(sc.options)
+        offered |= {*section.min_share, *section.max_share}
+        names = [o for o in sc.options if o in offered and o not in section.exclude]
+        lower = np.array([section.min_share.get(o, 0.0) for o in names])
+        upper = np.array([section.max_share.get(o, 1.0) for o in names])
+        if not names:
+            raise ScenarioError(f"workloads.{w}.optimise.exclude", "excludes every option this "
+                                f"workload's strategies use ({', '.join(sorted(offered))}); the "
+                                "mix needs at least one")
+        lp.check_bounds(names, lower, upper, where=f"workloads.{w}.optimise")
+        out[w] = Problem(scenario=sc, base=base, options=names, lower=lower, upper=upper,
+                         chains=[section.chain or base.chain])
     return out
 
 

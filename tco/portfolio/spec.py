@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import tco.options as options
+from tco.decisions import Optimise
 from tco.distributions import nominal
 from tco.errors import ScenarioError
 from tco.load import Loaded, read_bounded, validate
@@ -24,7 +25,11 @@ SHARED = ("name", "description", "currency", "start", "horizon_months", "discoun
           "options", "risks", "switching", "sampling", "fiscal_year_start_month", "stresses")
 """Top-level fields every workload's scenario takes from the portfolio as they are."""
 FIELDS = (*SHARED, "pooling", "commitments", "workloads")
-WORKLOAD_FIELDS = ("workload", "strategies", "strategy")
+WORKLOAD_FIELDS = ("workload", "strategies", "strategy", "optimise")
+WORKLOAD_BOUNDS = ("min_share", "max_share", "exclude", "fallback")
+"""The fields of a scenario's ``optimise:`` section a workload takes (``tco.decisions.Optimise``):
+its own share bounds and fallback. The base strategy is the one in force, the fleet ceiling and
+commitment tiers belong to the portfolio, and a chosen fallback is not searched per workload."""
 COMMITMENT_FIELDS = ("tiers", "tier", "term_months")
 TIER_FIELDS = ("usd_per_month", "discount")
 POOL_KEYS = ("model", "gpu", "precision", "serving_engine")
@@ -125,6 +130,8 @@ def _workload_scenario(raw: dict[str, Any], name: str, entry: dict[str, Any],
     data["name"] = f"{raw.get('name', 'portfolio')}: {name}"
     data["workload"] = entry.get("workload")
     data["strategies"] = entry.get("strategies")
+    if entry.get("optimise") is not None:
+        data["optimise"] = _bounds(entry["optimise"], f"{prefix}optimise")
     for key in ("workload", "strategies"):
         if data[key] is None:
             raise ScenarioError(f"{prefix}{key}", "is required")
@@ -133,7 +140,7 @@ def _workload_scenario(raw: dict[str, Any], name: str, entry: dict[str, Any],
     try:
         loaded = validate(data, {**shared, **own})
     except ScenarioError as exc:
-        if exc.field.split(".")[0] in ("workload", "strategies"):
+        if exc.field.split(".")[0] in ("workload", "strategies", "optimise"):
             raise ScenarioError(f"{prefix}{exc.field}", exc.rule) from None
         raise
     for strategy, spec in loaded.strategies.items():
@@ -144,6 +151,17 @@ def _workload_scenario(raw: dict[str, Any], name: str, entry: dict[str, Any],
                                 "is not supported in a portfolio yet (pooled commitments are "
                                 "priced at the options' prices); give the discount on the options")
     return loaded
+
+
+def _bounds(raw: Any, where: str) -> dict[str, Any]:
+    """A workload's ``optimise:`` section, refused in one line where it sets a field that is not
+    the workload's to set (``WORKLOAD_BOUNDS``); the scenario's rules check the rest."""
+    for key in _mapping(raw, where):
+        if key not in WORKLOAD_BOUNDS and key in Optimise.model_fields:
+            raise ScenarioError(f"{where}.{key}", "is not set per workload of a portfolio (a "
+                                f"workload's optimise: takes {', '.join(WORKLOAD_BOUNDS)}; the "
+                                "base strategy is the one in force)")
+    return raw
 
 
 def _strategy(name: str, entry: dict[str, Any], workloads: dict[str, Any]) -> str:
