@@ -238,8 +238,8 @@ def optimise_portfolio(pf: Portfolio, paths: int, seed: int, cvar_budget_usd: fl
                                        Costed(point.mean_usd, point.cvar_usd, point.p95_usd),
                                        exact(mixes), point.cvar_usd))
     # The tier is a bet on the vendor's pooled usage, so it is chosen after the mixes, on them.
-    tiers = (choose_tiers(with_mixes(pf, chosen), paths, seed,
-                          budget if metric == "cvar95" else None) if pf.commitments else None)
+    tiers = (choose_tiers(with_mixes(pf, chosen), paths, seed, budget, metric)
+             if pf.commitments else None)
     return PortfolioDecision(
         portfolio=pf, paths=paths, seed=seed, metric=metric, budget_usd=budget, tiers=tiers,
         chosen=PortfolioPoint(chosen, _cards(pf, chosen),
