@@ -78,10 +78,29 @@ class Portfolio:
     vendors: dict[str, str]
     """Every option's vendor, by option name."""
     comments: Mapping[str, str] = field(default_factory=dict)
+    reserved_gpus: Mapping[str, int] = field(default_factory=dict)
+    """Reserved GPUs per GPU type decided for the whole portfolio (``tco.optimise``), each type's
+    in place of the workloads' own reservations on it, at the price, start and term of the
+    contract of its first option that has one (``reservation_contracts``). Empty as read from a
+    file: each signing workload's reservation counts."""
 
     @property
     def first(self) -> Loaded:
         return next(iter(self.workloads.values()))
+
+
+def reservation_contracts(pf: Portfolio) -> dict[str, str]:
+    """The option whose ``reserved:`` contract prices each GPU type's pooled reservation: the
+    first pooled option of the type, in the file's order, that has one. Types without one have
+    no reservation to size."""
+    sc = pf.first
+    out: dict[str, str] = {}
+    for group in pf.pooling:
+        for name in group:
+            option = sc.options[name]
+            if options.of(option).reservation(option) is not None:
+                out.setdefault(sc.inputs.plans[name].gpu, name)
+    return out
 
 
 def vendor_of(name: str, option: Any) -> str:
