@@ -240,3 +240,43 @@ def test_infeasible_workload_bounds_are_one_line_exit_2(section, message, tmp_pa
     assert main(["optimise", str(path), "--paths", "20"]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err
+
+
+def test_the_portfolio_deck_has_the_decision_and_its_frontier(shipped) -> None:
+    """``tco portfolio deck``'s Decide slides: each workload's chosen mix in words, the reserved
+    GPUs and the tier per vendor against the file's, and the portfolio as filed against as
+    decided on the same and on new futures, money as '$5.27M'; then the frontier chart. Nothing
+    runs off the slide and no cell is an identifier."""
+    import io
+
+    from pptx import Presentation
+
+    from tco.format import usd
+    from tco.portfolio.slides import DECIDE_TITLE, contract_lines, deck
+
+    pf, _, decision = shipped
+    result = simulate_portfolio(pf, PATHS, SEED)
+    prs = Presentation(io.BytesIO(deck(result, decision)))
+    assert len(prs.slides) == 7
+    page = prs.slides[5]
+    assert page.shapes.title.text == DECIDE_TITLE
+    cells = [cell.text for shape in page.shapes if shape.has_table
+             for row in shape.table.rows for cell in row.cells]
+    for w, text in decision.chosen.cards.items():
+        assert w in cells and text in cells
+    fresh = decision.decided_fresh
+    row = cells.index(f"As decided, {PATHS} new futures")
+    assert cells[row + 1:row + 4] == [usd(fresh.mean_usd), usd(fresh.cvar95_usd), usd(fresh.p95_usd)]
+    assert decision.decided == decision.tiers.costed["anthropic"][decision.tiers.tiers["anthropic"]]
+    assert not [c for c in cells if "_" in c]
+    words = " ".join(p.text for shape in page.shapes if shape.has_text_frame
+                     for p in shape.text_frame.paragraphs)
+    lines = contract_lines(decision)
+    assert lines[0].startswith("Reserved GPUs: no pooled fleet has a reservation contract")
+    assert lines[1].startswith("anthropic: ") and "(as filed: tier 1, $50.0k a month at 10% off)" in lines[1]
+    assert all(line in words for line in lines)
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            assert shape.top + shape.height <= prs.slide_height, slide.shapes.title.text
+            assert shape.left + shape.width <= prs.slide_width
+    assert [s.has_chart for s in prs.slides[6].shapes].count(True) == 1

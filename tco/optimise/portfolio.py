@@ -201,7 +201,7 @@ def _mixes(probs: dict[str, Problem], weights: np.ndarray) -> Mixes:
 
 
 def _cards(pf: Portfolio, mixes: Mixes) -> dict[str, str]:
-    return {w: card(pf.workloads[w], s) for w, s in mixes.items()}
+    return {w: card(pf.workloads[w], s, reservations=False) for w, s in mixes.items()}
 
 
 def words(pf: Portfolio, mixes: Mixes) -> str:
