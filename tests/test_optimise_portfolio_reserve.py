@@ -98,6 +98,7 @@ def _two_models(reserved_gpus: int = 4) -> dict:
     nightly["strategy"] = "own"
     raw["workloads"] = {"support-bot": bot, "batch-summarisation": nightly}
     raw.pop("commitments")
+    raw.pop("optimise")  # the options' own contracts price the reservation here
     return raw
 
 
@@ -122,7 +123,7 @@ def test_the_portfolio_search_equals_brute_force_and_is_recosted() -> None:
     each simulated as the whole portfolio on the same paths (an independent brute force)."""
     pf = validate_portfolio(_two_models())
     choice = choose_reserved(pf, PATHS, SEED)
-    assert choice is not None and choice.contract == {"h200": "llama"}
+    assert choice is not None and choice.contract == {"h200": "Llama 3.3 70B Instruct's contract"}
     best = choice.gpus["h200"]
     ceiling = max(choice.costed["h200"])
     brute = {k: simulate_portfolio(with_reserved_gpus(pf, "h200", k), PATHS, SEED).npv_usd.mean()
@@ -151,3 +152,43 @@ def test_no_contract_no_reservation_to_size() -> None:
     for name in ("llama", "qwen"):
         raw["options"][name].pop("reserved")
     assert choose_reserved(validate_portfolio(raw), PATHS, SEED) is None
+
+
+def test_the_shipped_offer_is_sized_and_costs_nothing_as_filed() -> None:
+    """The shipped portfolio offers H200s at $2.60 a GPU-hour for 36 months (``optimise.reserved``):
+    as filed nothing is reserved, so its NPVs are those of the file without the offer, bit for
+    bit; the search prices the offer: R reserved H200s cost R x 730 h x $2.60 a month, which the
+    search's zero count does not pay."""
+    text = SHIPPED.read_text()
+    start = text.index("optimise:")
+    without = text[:start] + text[text.index("risks:", start):]
+    pf = validate_portfolio(parse_document(text)[0])
+    bare = validate_portfolio(parse_document(without)[0])
+    assert pf.reserved_offers["h200"].usd_per_gpu_hour == 2.6 and not bare.reserved_offers
+    np.testing.assert_array_equal(simulate_portfolio(pf, 32, SEED).npv_usd,
+                                  simulate_portfolio(bare, 32, SEED).npv_usd)
+    choice = choose_reserved(pf, 32, SEED)
+    assert choice.filed == {"h200": 0} and choice.gpus["h200"] > 0
+    assert "the offer at $2.60 a GPU-hour for 36 months" in choice.sentences()[0]
+
+
+@pytest.mark.parametrize(("offer", "message"), [
+    ("{b200: {usd_per_gpu_hour: 2.6, term_months: 36}}",
+     "optimise.reserved.b200: no pooled rented fleet runs on this GPU type (pooled types: h200)"),
+    ("{h200: {usd_per_gpu_hour: 0, term_months: 36}}",
+     "optimise.reserved.h200.usd_per_gpu_hour: must be above 0 and at most 1,000"),
+    ("{h200: {usd_per_gpu_hour: 2.6}}", "optimise.reserved.h200.term_months: is required"),
+    ("{h200: {usd_per_gpu_hour: 2.6, term_months: 12, start_month: 36}}",
+     "optimise.reserved.h200.start_month: must be less than the horizon (36 months)"),
+    ("{h200: {usd_per_gpu_hour: 2.6, term_month: 12}}",
+     "optimise.reserved.h200.term_month: is not a known field (did you mean 'term_months'?)"),
+])
+def test_a_bad_offer_is_one_line(offer: str, message: str) -> None:
+    from tco.errors import ScenarioError
+
+    text = SHIPPED.read_text()
+    line = next(x for x in text.splitlines() if x.startswith("    h200: {usd_per_gpu_hour"))
+    bad = text.replace("  reserved:\n" + line, f"  reserved: {offer}")
+    with pytest.raises(ScenarioError) as caught:
+        validate_portfolio(parse_document(bad)[0])
+    assert str(caught.value) == message

@@ -7,7 +7,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from tco.format import usd
-from tco.optimise.portfolio import loads_choices, optimise_portfolio, with_mixes
+from tco.optimise.portfolio import loads_choices, optimise_portfolio
 from tco.optimise.portfolio_commit import choose_tiers
 from tco.ui.decide_tab import OWN_TEXT_CHARS
 from tco.ui.portfolio_decide import RUN_LABEL
@@ -44,7 +44,8 @@ def test_the_optimiser_runs_only_when_asked_and_shows_what_the_library_computes(
     assert list(costs["CVaR95 ($)"])[3] == usd(d.in_force.cvar95_usd)
     assert len(at.get("plotly_chart")) == 2
     # The shipped file's Anthropic contract: its tier chosen with the mixes in force.
-    assert d.tiers == choose_tiers(with_mixes(pf, d.chosen.mixes), PATHS, SEED)
+    assert d.tiers == choose_tiers(d.reserved.portfolio, PATHS, SEED)
+    assert d.reserved.portfolio.reserved_gpus == {"h200": d.reserved.gpus["h200"]}
     line = escape_markdown(d.tiers.sentences()[0], OWN_TEXT_CHARS)
     assert line.startswith("anthropic: ") and any(line in m.value for m in at.markdown)
 

@@ -14,7 +14,9 @@ reservation); counts whose CVaR95 (or P95) exceeds the budget are refused.
 The search runs from 0 to the most GPUs the type's pools ever need at once as filed with the
 chosen mixes (the sum of each pool's busiest-hour fleet, at least the simultaneous peak;
 reserving beyond it only adds idle contracts), or the file's own count if higher. The price,
-start and term are the type's contract's (``tco.portfolio.spec.reservation_contracts``).
+start and term are the type's offer in the portfolio's ``optimise.reserved`` where it makes one,
+else the contract of the type's first option with one
+(``tco.portfolio.spec.reservation_contracts``).
 """
 
 from __future__ import annotations
@@ -29,11 +31,12 @@ import tco.options as options
 from tco.errors import ScenarioError
 from tco.format import usd
 from tco.optimise.decide import Costed
+from tco.optimise.problem import option_label
 from tco.optimise.reserve import least_count
 from tco.portfolio import Portfolio, simulate_portfolio
 from tco.portfolio.engine import pools_by_gpu
 from tco.portfolio.result import PortfolioResult
-from tco.portfolio.spec import reservation_contracts
+from tco.portfolio.spec import reservable_types, reservation_contracts
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class ReservedChoice:
     costed: dict[str, dict[int, Costed]]
     """Each count the search tried, per GPU type."""
     contract: dict[str, str]
-    """The option whose contract prices each type's reservation."""
+    """The terms that price each type's reservation, in words (``terms``)."""
     measure: str = "cvar95"
 
     def to_json(self) -> dict:
@@ -65,7 +68,7 @@ class ReservedChoice:
             name = "P95" if self.measure == "p95" else "CVaR95"
             chosen = costs[count]
             line = (f"{gpu_name(gpu)}: reserve {count:,} ({self.filed[gpu]:,} as filed) on "
-                    f"{self.contract[gpu]}'s contract; expected NPV {usd(chosen.mean_usd)}, {name} "
+                    f"{self.contract[gpu]}; expected NPV {usd(chosen.mean_usd)}, {name} "
                     f"{usd(chosen.risk_usd(self.measure))}")
             filed = costs.get(self.filed[gpu])
             if filed is not None and self.filed[gpu] != count:
@@ -81,6 +84,17 @@ def gpu_name(key: str) -> str:
         return catalog.gpu(key).name
     except ScenarioError:
         return key
+
+
+def terms(pf: Portfolio, gpu: str) -> str:
+    """The reservation terms of a GPU type in words: 'the offer at $2.60 a GPU-hour for 36
+    months' or 'Llama 3.3 70B Instruct's contract'."""
+    offer = pf.reserved_offers.get(gpu)
+    if offer is not None:
+        start = f" from month {offer.start_month}" if offer.start_month else ""
+        return (f"the offer at ${offer.usd_per_gpu_hour:,.2f} a GPU-hour for "
+                f"{offer.term_months} months{start}")
+    return f"{option_label(pf.first, reservation_contracts(pf)[gpu])}'s contract"
 
 
 def with_reserved_gpus(pf: Portfolio, gpu: str, count: int) -> Portfolio:
@@ -118,12 +132,13 @@ def peak_gpus(pf: Portfolio, result: PortfolioResult, gpu: str) -> int:
 def choose_reserved(pf: Portfolio, paths: int, seed: int, budget_usd: float | None = None,
                     measure: str = "cvar95") -> ReservedChoice | None:
     """The reserved GPUs per GPU type with the least expected NPV whose ``measure`` is within
-    the budget, each count simulated as the whole portfolio; None when no pooled option has a
-    reservation contract (there is nothing to size)."""
-    contract = reservation_contracts(pf)
-    if not contract:
+    the budget, each count simulated as the whole portfolio; None when no GPU type has an offer
+    or a pooled option with a reservation contract (there is nothing to size)."""
+    types = reservable_types(pf)
+    if not types:
         return None
-    filed = {gpu: filed_gpus(pf, gpu) for gpu in contract}
+    contract = {gpu: terms(pf, gpu) for gpu in types}
+    filed = {gpu: filed_gpus(pf, gpu) for gpu in types}
     as_filed = simulate_portfolio(pf, paths=paths, seed=seed)
     chosen: dict[str, int] = {}
     costed: dict[str, dict[int, Costed]] = {}

@@ -37,6 +37,7 @@ from tco.portfolio.pooling import HOURS_PER_DAY, add_workload, commitment_bill, 
 from tco.portfolio.result import PortfolioResult
 from tco.portfolio.spec import Portfolio, reservation_contracts, validate_portfolio
 from tco.portfolio.usage import evaluate
+from tco.units import HOURS_PER_MONTH
 
 CHUNK_PATHS = 2 * RNG_BLOCK_PATHS
 """Paths per batch: each workload's monthly costs and hourly loads for a batch stay a few MB."""
@@ -315,17 +316,24 @@ def pools_by_gpu(pf: Portfolio) -> dict[str, tuple[int, ...]]:
 def _decided_reservation(pf: Portfolio, gpu: str, members: list[_Pool], rows: views.OptionRows,
                          n: int, months: int) -> np.ndarray:
     """(paths, months) the GPU type's reserved GPUs as decided (``Portfolio.reserved_gpus``), in
-    force over the term of the contract that prices them; the bill, count x 730 h x its price
-    per GPU-hour a month, goes to the pool holding that contract's option, and the workloads'
-    own reservations on the type are not billed (their standalone bills cancel in the pooled
+    force over the term of the type's offer (``Portfolio.reserved_offers``), else of the contract
+    of its first option with one; the bill, count x 730 h x its price per GPU-hour a month, goes
+    to the type's first pool or the pool holding that option, and the workloads' own
+    reservations on the type are not billed (their standalone bills cancel in the pooled
     adjustment)."""
-    holder = reservation_contracts(pf)[gpu]
-    j = list(pf.first.options).index(holder)
-    f = rows.fleet
     month = np.arange(months)
-    in_term = (month >= f.reserved_start[j]) & (month < f.reserved_end[j])
+    offer = pf.reserved_offers.get(gpu)
+    if offer is not None:  # the file's offer for the type: a fixed price, billed to its first pool
+        holder = members[0].options[0]
+        in_term = (month >= offer.start_month) & (month < offer.start_month + offer.term_months)
+        usd_per_gpu_month = np.full(n, offer.usd_per_gpu_hour * HOURS_PER_MONTH)
+    else:
+        holder = reservation_contracts(pf)[gpu]
+        j = list(pf.first.options).index(holder)
+        f = rows.fleet
+        in_term = (month >= f.reserved_start[j]) & (month < f.reserved_end[j])
+        usd_per_gpu_month = f.reserved_month_usd[j] / f.reserved_gpus[j]  # (paths,)
     count = float(pf.reserved_gpus[gpu])
-    usd_per_gpu_month = f.reserved_month_usd[j] / f.reserved_gpus[j]  # (paths,)
     for pool in members:
         pool.reserved_usd = (np.where(in_term[None, :], count * usd_per_gpu_month[:, None], 0.0)
                              if holder in pool.options else np.zeros((n, months)))

@@ -21,7 +21,6 @@ from tco.format import pct, plural, usd
 from tco.optimise.portfolio import PortfolioDecision
 from tco.optimise.portfolio_commit import NOT_SIGNED
 from tco.optimise.portfolio_reserve import gpu_name
-from tco.optimise.problem import option_label
 from tco.portfolio.outputs import SUMMARY_LABELS
 from tco.portfolio.result import PortfolioResult
 
@@ -110,14 +109,12 @@ def contract_lines(decision: PortfolioDecision) -> list[str]:
     out = []
     reserved = decision.reserved
     if reserved is None:
-        out.append("Reserved GPUs: no pooled fleet has a reservation contract, so there is no "
-                   "count to size.")
+        out.append("Reserved GPUs: no pooled fleet has a reservation offer or contract, so there "
+                   "is no count to size.")
     else:
         for gpu, count in reserved.gpus.items():
-            holder = reserved.contract[gpu]
             out.append(f"{gpu_name(gpu)}: reserve {plural(count, 'GPU')} for every workload together "
-                       f"on {option_label(pf.first, holder)}'s contract ({reserved.filed[gpu]:,} "
-                       "as filed).")
+                       f"on {reserved.contract[gpu]} ({reserved.filed[gpu]:,} as filed).")
     tiers = decision.tiers
     if tiers is None:
         out.append("Commitments: the portfolio has no committed-spend contract to choose.")

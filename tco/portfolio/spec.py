@@ -18,13 +18,16 @@ import tco.options as options
 from tco.decisions import Optimise
 from tco.distributions import nominal
 from tco.errors import ScenarioError
+from tco.fields import MAX_USD_PER_GPU_HOUR
 from tco.load import Loaded, read_bounded, validate
 from tco.yamlio import parse_document
 
 SHARED = ("name", "description", "currency", "start", "horizon_months", "discount_rate_per_year",
           "options", "risks", "switching", "sampling", "fiscal_year_start_month", "stresses")
 """Top-level fields every workload's scenario takes from the portfolio as they are."""
-FIELDS = (*SHARED, "pooling", "commitments", "workloads")
+FIELDS = (*SHARED, "pooling", "commitments", "optimise", "workloads")
+OPTIMISE_FIELDS = ("reserved",)
+OFFER_FIELDS = ("usd_per_gpu_hour", "term_months", "start_month")
 WORKLOAD_FIELDS = ("workload", "strategies", "strategy", "optimise")
 WORKLOAD_BOUNDS = ("min_share", "max_share", "exclude", "fallback")
 """The fields of a scenario's ``optimise:`` section a workload takes (``tco.decisions.Optimise``):
@@ -60,6 +63,16 @@ class Commitment:
 
 
 @dataclass(frozen=True)
+class ReservedOffer:
+    """Reserved GPUs of one type the optimiser may sign for the whole portfolio: paid for every
+    hour of the term whether used or not (``optimise.reserved`` in the file)."""
+
+    usd_per_gpu_hour: float
+    term_months: int
+    start_month: int = 0
+
+
+@dataclass(frozen=True)
 class Portfolio:
     """A validated portfolio: one ``Loaded`` scenario per workload, holding only the strategy in
     force, and the shared contracts."""
@@ -78,11 +91,15 @@ class Portfolio:
     vendors: dict[str, str]
     """Every option's vendor, by option name."""
     comments: Mapping[str, str] = field(default_factory=dict)
+    reserved_offers: Mapping[str, ReservedOffer] = field(default_factory=dict)
+    """Reservation terms the optimiser may sign, per GPU type (``optimise.reserved``); they cost
+    nothing as filed."""
     reserved_gpus: Mapping[str, int] = field(default_factory=dict)
     """Reserved GPUs per GPU type decided for the whole portfolio (``tco.optimise``), each type's
-    in place of the workloads' own reservations on it, at the price, start and term of the
-    contract of its first option that has one (``reservation_contracts``). Empty as read from a
-    file: each signing workload's reservation counts."""
+    in place of the workloads' own reservations on it, on the type's offer where the file makes
+    one, else at the price, start and term of the contract of its first option that has one
+    (``reservation_contracts``). Empty as read from a file: each signing workload's reservation
+    counts."""
 
     @property
     def first(self) -> Loaded:
@@ -100,6 +117,48 @@ def reservation_contracts(pf: Portfolio) -> dict[str, str]:
             option = sc.options[name]
             if options.of(option).reservation(option) is not None:
                 out.setdefault(sc.inputs.plans[name].gpu, name)
+    return out
+
+
+def reservable_types(pf: Portfolio) -> list[str]:
+    """The GPU types whose pooled reservation the optimiser may size: those with an offer, then
+    those with a contract on an option."""
+    return list(dict.fromkeys([*pf.reserved_offers, *reservation_contracts(pf)]))
+
+
+def _offers(raw: Any, sc: Loaded, pooling: tuple[tuple[str, ...], ...]) -> dict[str, ReservedOffer]:
+    """``optimise: {reserved: {GPU type: {usd_per_gpu_hour, term_months, start_month}}}``."""
+    if raw is None:
+        return {}
+    raw = _mapping(raw, "optimise")
+    for key in raw:
+        if key not in OPTIMISE_FIELDS:
+            raise _unknown("optimise.", str(key), OPTIMISE_FIELDS)
+    types = list(dict.fromkeys(sc.inputs.plans[g[0]].gpu for g in pooling))
+    out = {}
+    for gpu, spec in _mapping(raw.get("reserved") or {}, "optimise.reserved").items():
+        where = f"optimise.reserved.{gpu}"
+        if gpu not in types:
+            raise ScenarioError(where, "no pooled rented fleet runs on this GPU type (pooled "
+                                f"types: {', '.join(types) or 'none'})")
+        spec = _mapping(spec, where)
+        for key in spec:
+            if key not in OFFER_FIELDS:
+                raise _unknown(f"{where}.", str(key), OFFER_FIELDS)
+        for key in ("usd_per_gpu_hour", "term_months"):
+            if key not in spec:
+                raise ScenarioError(f"{where}.{key}", "is required")
+        price = _number(spec["usd_per_gpu_hour"], f"{where}.usd_per_gpu_hour", 0.0, None,
+                        "above 0")
+        if price <= 0.0 or price > MAX_USD_PER_GPU_HOUR:
+            raise ScenarioError(f"{where}.usd_per_gpu_hour",
+                                f"must be above 0 and at most {MAX_USD_PER_GPU_HOUR:,.0f}")
+        start = _whole(spec.get("start_month", 0), f"{where}.start_month", 0)
+        if start >= sc.horizon_months:
+            raise ScenarioError(f"{where}.start_month", f"must be less than the horizon "
+                                f"({sc.horizon_months} months)")
+        out[str(gpu)] = ReservedOffer(price, _whole(spec["term_months"], f"{where}.term_months", 1),
+                                      start)
     return out
 
 
@@ -312,12 +371,13 @@ def validate_portfolio(raw: Any, comments: Mapping[str, str] | None = None) -> P
                                                comments) if len(full.strategies) > 1 else full
     first = next(iter(loaded.values()))
     vendors = {o: vendor_of(o, opt) for o, opt in first.options.items()}
+    pooling = _pooling(raw.get("pooling", True), first)
     return Portfolio(
         name=first.scenario.name.rsplit(": ", 1)[0], description=first.description,
         currency=first.currency, horizon_months=first.horizon_months, sampling=first.sampling,
-        workloads=loaded, strategy=chosen, pooling=_pooling(raw.get("pooling", True), first),
+        workloads=loaded, strategy=chosen, pooling=pooling,
         commitments=_commitments(raw.get("commitments"), vendors, first), vendors=vendors,
-        comments=comments)
+        comments=comments, reserved_offers=_offers(raw.get("optimise"), first, pooling))
 
 
 def loads_portfolio(data: bytes | str) -> Portfolio:
