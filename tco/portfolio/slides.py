@@ -174,6 +174,5 @@ def add_decision_slides(prs, decision: PortfolioDecision) -> None:
               slides.CONTENT_W, Inches(5.0), 14)
     slides.text(page, f"The line: the sets of mixes no other beats on both counts once simulated "
                 f"as a portfolio ({plural(len(decision.efficient), 'point')}). Marked: the portfolio "
-                "as filed and the chosen mixes, both at the file's reserved GPUs and tiers (the "
-                "decision slide's figures add the chosen ones).", 6.45, NOTE_PT,
-                colour=slides.MUTED)
+                "as filed; the chosen mixes at the file's reserved GPUs and tiers; the whole "
+                "decision, with the chosen ones.", 6.45, NOTE_PT, colour=slides.MUTED)
