@@ -116,6 +116,11 @@ def test_cli_optimises_a_portfolio(capsys) -> None:
     assert set(data["chosen"]["workloads"]) == {"support-bot", "code-assistant",
                                                 "batch-summarisation", "rag-search"}
     assert len(data["frontier"]) == 15 and data["fresh_seed"] == SEED + 1
+    reserved = data["reserved_gpus"]
+    assert reserved["filed"] == {"h200": 0} and reserved["gpus"]["h200"] >= 0
+    assert str(reserved["gpus"]["h200"]) in reserved["costed"]["h200"]
+    assert set(data["decided_out_of_sample"]) == {"mean", "cvar95", "p95"}
+    assert data["commitment_tiers"]["tiers"]["anthropic"] in (0, 1, 2)
 
 
 @pytest.mark.parametrize(("args", "message"), [
