@@ -46,6 +46,9 @@ def test_the_optimiser_runs_only_when_asked_and_shows_what_the_library_computes(
     # The shipped file's Anthropic contract: its tier chosen with the mixes in force.
     assert d.tiers == choose_tiers(d.reserved.portfolio, PATHS, SEED)
     assert d.reserved.portfolio.reserved_gpus == {"h200": d.reserved.gpus["h200"]}
+    # The shipped H200 offer: the pooled reservation chosen with the mixes in force, in words.
+    reserved = escape_markdown(d.reserved.sentences()[0], OWN_TEXT_CHARS)
+    assert reserved.startswith("NVIDIA H200") and any(reserved in m.value for m in at.markdown)
     line = escape_markdown(d.tiers.sentences()[0], OWN_TEXT_CHARS)
     assert line.startswith("anthropic: ") and any(line in m.value for m in at.markdown)
 
