@@ -13,8 +13,8 @@ FRONTIER = "Cheapest mix at each risk budget"
 CHOSEN = "Chosen mix"
 AS_FILED = "Portfolio as filed"
 CHOSEN_MIXES = "Chosen mixes"
-AS_FILED_COLOUR = max(STRATEGY_PALETTE, key=lambda c: min(delta_e(c, ROLES[role])
-                                                           for role in ("frontier", "chosen_mix", "decision")))
+AS_FILED_COLOUR = max(STRATEGY_PALETTE, key=lambda c: min(
+    delta_e(c, ROLES[role]) for role in ("frontier", "chosen_mix", "decision")))
 """The portfolio as filed is its strategies in force, so a strategy colour marks it, as strategies
 are marked on a scenario's frontier: the one farthest from the frontier line, the chosen mixes and
 the whole decision, so the four read as four things. Its colour by name was a purple 22 (Delta E)
