@@ -33,7 +33,9 @@ LISTED_PROVIDERS = ("openai", "anthropic", "google", "mistral", "deepseek", "met
 """Providers that ``python -m tco catalog prices`` lists (the snapshot holds 47)."""
 
 
+@cache
 def package_version() -> str:
+    """The installed genai-prices version (read once: every catalog price's source names it)."""
     return metadata.version("genai-prices")
 
 
@@ -62,7 +64,9 @@ class ApiPrice:
 def _checked() -> dict[str, tuple[str, str]]:
     """{'provider/model': (prices_checked date, where it is recorded)}. The package drops the
     upstream YAML's per-model ``prices_checked``; rows are copied from the YAML version whose prices
-    equal the bundled ones, so the date belongs to these prices."""
+    equal the bundled ones, so the date belongs to these prices. Where no such YAML version holds
+    the model, a row may come from the vendor's own page showing the bundled prices, dated no
+    later than the page can be."""
     with (Path(__file__).parent / "data" / "prices_checked.csv").open(newline="",
                                                                      encoding="utf-8") as handle:
         return {r["key"]: (r["prices_checked"], r["source"]) for r in csv.DictReader(handle)}

@@ -321,3 +321,15 @@ def test_compile_readies_the_kernel_and_says_how() -> None:
     assert runtime.kernel_compiled()
     again = cli("run", str(SCENARIOS[0]), "--paths", "200")
     assert again.returncode == 0 and "compiling the cost kernel" not in again.stderr
+
+
+def test_calibrate_hazards_runs_the_backtest_calibration_not_a_module() -> None:
+    """Importing the submodule tco.cli.calibrate rebinds the package's attribute 'calibrate': the
+    command table once held that module, and `python -m tco calibrate-hazards` raised TypeError."""
+    import sys
+
+    import tco.cli
+    import tco.cli.calibrate  # rebinds the package's attribute 'calibrate', as the CLI may
+
+    assert tco.cli.command_function("calibrate-hazards") is sys.modules["tco.cli.backtest"].calibrate
+    assert tco.cli.command_function("calibrate") is sys.modules["tco.cli.calibrate"].calibrate_command

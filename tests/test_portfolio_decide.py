@@ -7,7 +7,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from tco.format import usd
-from tco.optimise.portfolio import loads_choices, optimise_portfolio, with_mixes
+from tco.optimise.portfolio import loads_choices, optimise_portfolio
 from tco.optimise.portfolio_commit import choose_tiers
 from tco.ui.decide_tab import OWN_TEXT_CHARS
 from tco.ui.portfolio_decide import RUN_LABEL
@@ -40,11 +40,15 @@ def test_the_optimiser_runs_only_when_asked_and_shows_what_the_library_computes(
     assert dict(zip(mixes["Workload"], mixes["Chosen mix"], strict=True)) == d.chosen.cards
     costs = next(t.value for t in at.dataframe if "Costed by" in t.value.columns)
     assert list(costs["Expected NPV ($)"]) == [usd(c.mean_usd) for c in (
-        d.chosen.linear, d.chosen.exact, d.fresh, d.in_force)]
-    assert list(costs["CVaR95 ($)"])[-1] == usd(d.in_force.cvar95_usd)
+        d.chosen.linear, d.chosen.exact, d.fresh, d.in_force, d.decided_fresh, d.in_force_fresh)]
+    assert list(costs["CVaR95 ($)"])[3] == usd(d.in_force.cvar95_usd)
     assert len(at.get("plotly_chart")) == 2
     # The shipped file's Anthropic contract: its tier chosen with the mixes in force.
-    assert d.tiers == choose_tiers(with_mixes(pf, d.chosen.mixes), PATHS, SEED)
+    assert d.tiers == choose_tiers(d.reserved.portfolio, PATHS, SEED)
+    assert d.reserved.portfolio.reserved_gpus == {"h200": d.reserved.gpus["h200"]}
+    # The shipped H200 offer: the pooled reservation chosen with the mixes in force, in words.
+    reserved = escape_markdown(d.reserved.sentences()[0], OWN_TEXT_CHARS)
+    assert reserved.startswith("NVIDIA H200") and any(reserved in m.value for m in at.markdown)
     line = escape_markdown(d.tiers.sentences()[0], OWN_TEXT_CHARS)
     assert line.startswith("anthropic: ") and any(line in m.value for m in at.markdown)
 

@@ -57,7 +57,15 @@ def costed_table(d: PortfolioDecision) -> pd.DataFrame:
     filed = {table.columns[0]: "The portfolio as filed, on the same futures",
              table.columns[1]: usd(d.in_force.mean_usd), table.columns[2]: usd(d.in_force.cvar95_usd),
              table.columns[3]: usd(d.in_force.p95_usd)}
-    return pd.concat([table, pd.DataFrame([filed])], ignore_index=True)
+    rows = [filed]
+    if d.decided_fresh is not None and d.in_force_fresh is not None:
+        for label, costed in (("The whole decision (mixes, reserved GPUs, tiers), on new futures",
+                               d.decided_fresh),
+                              ("The portfolio as filed, on new futures", d.in_force_fresh)):
+            rows.append({table.columns[0]: label, table.columns[1]: usd(costed.mean_usd),
+                         table.columns[2]: usd(costed.cvar95_usd),
+                         table.columns[3]: usd(costed.p95_usd)})
+    return pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
 
 
 def portfolio_decide(text: str, paths: int, seed: int) -> None:
@@ -89,6 +97,10 @@ def portfolio_decide(text: str, paths: int, seed: int) -> None:
         return
     st.dataframe(mix_table(d), hide_index=True, key="portfolio_decide_mixes")
     st.dataframe(costed_table(d), hide_index=True, key="portfolio_decide_costs")
+    if d.reserved is not None:
+        st.markdown("**Reserved GPUs per GPU type**, for every workload together, with these "
+                    "mixes in force: " + " ".join(escape_markdown(line, OWN_TEXT_CHARS)
+                                                  for line in d.reserved.sentences()))
     if d.tiers is not None:
         st.markdown("**Commitment tier per vendor**, with these mixes in force: "
                     + " ".join(escape_markdown(line, OWN_TEXT_CHARS) for line in d.tiers.sentences()))

@@ -234,9 +234,10 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
         "input": st.column_config.TextColumn("Path (for scenario authors)"),
         "value": st.column_config.TextColumn("Distribution or value", width="medium"),
         "unit": st.column_config.TextColumn("Unit", width="medium"), "as_of": "As of", "warning": "Warning",
-        "low": st.column_config.NumberColumn("Low (editable)", format="%.6g", help=LOW_HELP),
-        "nominal": st.column_config.NumberColumn("Value (editable)", format="%.6g", help=NOMINAL_HELP),
-        "high": st.column_config.NumberColumn("High (editable)", format="%.6g", help=HIGH_HELP),
+        "low": st.column_config.NumberColumn("Low (editable)", format=EDITABLE_FORMAT, help=LOW_HELP),
+        "nominal": st.column_config.NumberColumn("Value (editable)", format=EDITABLE_FORMAT,
+                                                 help=NOMINAL_HELP),
+        "high": st.column_config.NumberColumn("High (editable)", format=EDITABLE_FORMAT, help=HIGH_HELP),
         "source": st.column_config.TextColumn("Source", width="large")})
     changed = changed_inputs(base, current)
     if not changed.empty:
@@ -245,6 +246,10 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
                                              "input": "Path (for scenario authors)"}), hide_index=True)
 
 
+EDITABLE_FORMAT = "%,.12g"
+"""The Assumptions table's editable numbers: thousands separated (20,000,000) at the 12 significant
+digits an edit keeps (``tco.ui.edits.clean``), so a cell shows the number that is used and reads back
+as typed; the format is display only, the editor returns the number."""
 LOW_HELP = ("Smallest value of a triangular, PERT or uniform input; 10th percentile of a normal or "
             "lognormal one. Type one for a fixed input to make it uncertain.")
 NOMINAL_HELP = "The value the deterministic model uses: the mode, midpoint, median or mean."
