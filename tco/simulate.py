@@ -54,9 +54,8 @@ PARALLEL_MIN_PATHS = 8 * RNG_BLOCK_PATHS
 PERCENTILES = (5, 25, 50, 75, 95)
 """The fan chart's percentiles of cumulative cost."""
 FAN_BUFFER_MONTHS = 8
-"""Months ranked per pass by ``SimulationResult.cumulative_percentiles``: 8 rows of paths copy
-each path's 8 neighbouring months in one 32-byte read, where one month at a time would read a
-cache line per path for 4 bytes of it."""
+"""Months ranked per pass by ``SimulationResult.cumulative_percentiles``: each path's 8 adjacent
+months are copied in one 32-byte read, where one month at a time reads a cache line for 4 bytes."""
 SUMMARY_KEYS = ("deterministic_npv", "mean", "p5", "p50", "p95", "cvar95", "p_cheapest",
                 "expected_regret", "lock_in_premium")
 
@@ -187,11 +186,10 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
         (one call at a time, ``paths_done`` growing to ``paths``); it only observes, so results
         are the same bit for bit with or without it.
     keep_cumulative
-        Keep the cumulative cost per path, strategy and month (float32), which only the fan
-        chart, its CSV and the FOCUS export read: off, the result holds None there and every
-        other number is the same bit for bit, without its 4 bytes per path, strategy and month
-        (114 MB at 100,000 paths x 5 strategies x 60 months; ``python -m tco run`` keeps it
-        only for ``--csv-dir``, ``--xlsx`` and ``--focus-dir``). A result without it cannot draw the fan.
+        Keep the float32 cumulative cost per path, strategy and month that only the fan chart
+        and the exports read (114 MB at 100,000 paths x 5 strategies x 60 months; ``run`` keeps
+        it only for --csv-dir, --xlsx and --focus-dir). Off, it is None and every other number
+        is the same bit for bit.
 
     Returns
     -------
@@ -220,9 +218,8 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
     else:
         _run_chunks(sc, u, seed, starts, size, out, None, counter)
     if paths >= SMALL_RUN_PATHS:
-        # The chunks' freed temporaries back to the system: what is built from the result next
-        # (tables, the fan chart) runs in the caller's thread, which cannot reuse the pool
-        # threads' arenas. Small runs skip it: they free little, and the page reruns them often.
+        # Tables and the fan chart are built next in the caller's thread, which cannot reuse the
+        # pool threads' arenas. Small runs free little, and the page reruns them often.
         runtime.release_freed_memory()
     require_finite(sc, out.npv)
     require_finite(sc, out.npv_no_events)
