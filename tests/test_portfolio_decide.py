@@ -11,6 +11,7 @@ from tco.optimise.portfolio import loads_choices, optimise_portfolio
 from tco.optimise.portfolio_commit import choose_tiers
 from tco.ui.decide_tab import OWN_TEXT_CHARS
 from tco.ui.portfolio_decide import RUN_LABEL
+from tco.ui.portfolio_page import DECIDED_DECK_LABEL
 from tco.ui.safe import escape_markdown
 from tests.conftest import ROOT
 
@@ -51,6 +52,28 @@ def test_the_optimiser_runs_only_when_asked_and_shows_what_the_library_computes(
     assert reserved.startswith("NVIDIA H200") and any(reserved in m.value for m in at.markdown)
     line = escape_markdown(d.tiers.sentences()[0], OWN_TEXT_CHARS)
     assert line.startswith("anthropic: ") and any(line in m.value for m in at.markdown)
+    # Once decided, the page offers the deck with the decision's slides (the plain deck stays).
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Slide deck (.pptx)" in labels and DECIDED_DECK_LABEL in labels
+
+
+def test_the_decided_deck_holds_the_decision_slides() -> None:
+    """The page's decided deck is ``deck(result, decision)``: the plain deck's slides plus the
+    two Decide slides (the decision, the frontier), read back with python-pptx."""
+    from io import BytesIO
+
+    from pptx import Presentation
+
+    from tco.portfolio import loads_portfolio, simulate_portfolio
+    from tco.portfolio.slides import deck
+
+    text = SHIPPED.read_text(encoding="utf-8")
+    pf, choices = loads_choices(text)
+    d = optimise_portfolio(pf, PATHS, SEED, choices=choices, field="CVaR95 budget")
+    result = simulate_portfolio(loads_portfolio(text), paths=PATHS, seed=SEED)
+    plain = Presentation(BytesIO(deck(result))).slides
+    decided = Presentation(BytesIO(deck(result, d))).slides
+    assert len(decided) == len(plain) + 2
 
 
 def test_a_portfolio_budget_below_the_least_is_one_error_line() -> None:

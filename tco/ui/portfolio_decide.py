@@ -68,8 +68,9 @@ def costed_table(d: PortfolioDecision) -> pd.DataFrame:
     return pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
 
 
-def portfolio_decide(text: str, paths: int, seed: int) -> None:
-    """Draw the Decide section for one portfolio text at the page's paths and seed."""
+def portfolio_decide(text: str, paths: int, seed: int) -> PortfolioDecision | None:
+    """Draw the Decide section for one portfolio text at the page's paths and seed; the decision
+    shown, if any, so the page can offer the deck with its slides."""
     st.subheader("Decide: the cheapest mix per workload")
     st.caption("Each workload's shares among the options its own strategies name, chosen so that "
                "the portfolio's expected NPV is lowest while its CVaR95 (mean NPV of the worst 5% "
@@ -88,13 +89,13 @@ def portfolio_decide(text: str, paths: int, seed: int) -> None:
     if st.session_state.get(ASKED_KEY) != asked:
         st.caption(f"Runs on {paths:,} futures when asked: about one portfolio simulation per "
                    "candidate mix and per frontier point.")
-        return
+        return None
     try:
         with st.spinner("Simulating candidate mixes as a portfolio..."):
             d = portfolio_decision(text, paths, seed, budget, measure)
     except ScenarioError as exc:  # a budget below the least reachable, a solver failure: one line
         st.error(escape_markdown(str(exc), OWN_TEXT_CHARS))
-        return
+        return None
     st.dataframe(mix_table(d), hide_index=True, key="portfolio_decide_mixes")
     st.dataframe(costed_table(d), hide_index=True, key="portfolio_decide_costs")
     if d.reserved is not None:
@@ -108,3 +109,4 @@ def portfolio_decide(text: str, paths: int, seed: int) -> None:
                "portfolio's pooled fleets and commitments are not linear in the shares.")
     st.plotly_chart(to_figure(portfolio_frontier(d)), key="fig_portfolio_frontier",
                     config={"displaylogo": False})
+    return d
