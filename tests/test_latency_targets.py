@@ -3,6 +3,7 @@ the published points held by a latency target or a client's concurrency are eval
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -115,14 +116,37 @@ def test_the_option_field_is_validated_and_reaches_the_plan() -> None:
 
 def test_a_client_concurrency_caps_the_batch_at_its_requests() -> None:
     """An InferenceX run holds c requests in flight; the hold-out evaluates it at batch c (the KV
-    cache allowing), with the run's own engine otherwise."""
+    cache allowing), with the run's own engine otherwise, as a closed loop: below the open
+    stream's B / t_step by the time each request spends waiting for its first token."""
     columns = published._columns()
     for key in ("ix3330-b200-gpt-oss-120b-fp4-tp1-1024-1024-c4",
                 "ix3330-b200-gpt-oss-120b-fp4-tp1-1024-1024-c128"):
         b = catalog.external_benchmarks()[key]
-        p = capacity.plan(model=b.model, gpu=b.gpu, precision=b.precision, gpus=b.replica_gpus,
-                          input_tokens=b.input_tokens, output_tokens=b.output_tokens,
-                          kv_cache_precision=published._kv(b), serving_engine=published.harness_engine(b))
+        p = published.plan_at(b)
         assert p.max_batch == int(columns[key]["concurrency"])
         assert p.batch_bound == "engine sequence cap"
-        assert published.predict(b) == pytest.approx(p.output_tokens_per_s_per_gpu, rel=1e-12)
+        closed = published.predict(b)
+        assert closed == pytest.approx(published.closed_loop_tokens_per_s(p, 1024) / p.gpus, rel=1e-12)
+        assert closed < p.output_tokens_per_s_per_gpu
+
+
+def test_a_closed_loop_emits_by_littles_law() -> None:
+    """4 clients, 101 output tokens, 50 ms to the first token and 10 ms a step: a request holds
+    its slot 0.05 + 100 x 0.01 = 1.05 s, so 4 x 101 / 1.05 = 384.76 tokens/s, where an open
+    stream keeping 4 sequences decoding would give 4 / 0.01 = 400."""
+    p = dataclasses.replace(capacity.plan(**DENSE), max_batch=4, time_to_first_token_ms=50.0,
+                            inter_token_ms=10.0)
+    assert published.closed_loop_tokens_per_s(p, 101) == pytest.approx(4 * 101 / 1.05, rel=1e-12)
+    assert published.closed_loop_tokens_per_s(p, 101) == pytest.approx(384.762, rel=1e-6)
+
+
+def test_the_model_ttft_is_reported_beside_each_runs_mean() -> None:
+    """Every external run's note gives its mean TTFT ('mean TTFT 44 ms' for gpt-oss-120b on one
+    B200 at concurrency 4); the table puts the model's beside it at the run's batch."""
+    frame = published.first_token_table().set_index("key")
+    assert len(frame) == len(catalog.external_benchmarks())
+    key = "ix3330-b200-gpt-oss-120b-fp4-tp1-1024-1024-c4"
+    row = frame.loc[key]
+    assert row["measured_ms"] == 44.0 and row["concurrency"] == 4
+    model_ms = published.plan_at(catalog.external_benchmarks()[key]).time_to_first_token_ms
+    assert row["model_ms"] == pytest.approx(model_ms) and row["ratio"] == pytest.approx(model_ms / 44.0)
