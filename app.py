@@ -13,9 +13,8 @@ import streamlit as st
 
 from tco.errors import ScenarioError
 from tco.format import plural
-from tco.load import loads
 from tco.ui import state, tabs
-from tco.ui.cache import compute, inputs_key, kernel_ready, shipped
+from tco.ui.cache import compute, inputs_key, kernel_ready, scenario, shipped
 from tco.ui.compare_tab import choices, compare_tab
 from tco.ui.decide_tab import decide_tab
 from tco.ui.edits import apply_edits
@@ -54,7 +53,7 @@ def main() -> None:
         use_upload = upload is not None and st.sidebar.toggle(
             f"Use uploaded {escape_markdown(upload[0])}", value=True, key="use_upload",
             on_change=state.reset_inputs)
-    base = state.with_link_strategy(loads(upload[1] if use_upload else files[stem][2]))
+    base = state.with_link_strategy(scenario(upload[1] if use_upload else files[stem][2]))
     state.apply_link(base)
     edits = state.edits()
     try:

@@ -199,7 +199,8 @@ DiscountRate = quantity(ge=DISCOUNT_RATE_RANGE[0], le=DISCOUNT_RATE_RANGE[1])
 a venture hurdle rate is 25-50%; -99% multiplied NPVs by 200,000."""
 HIGH_DISCOUNT_RATE = 0.25
 """Above this a discount rate is a venture hurdle rate, not a cost of capital: warned of."""
-GpuHourPrice = quantity(gt=0.0, le=1_000.0)
+MAX_USD_PER_GPU_HOUR = 1_000.0
+GpuHourPrice = quantity(gt=0.0, le=MAX_USD_PER_GPU_HOUR)
 """One GPU for one hour: on-demand H100s list at $2-12 and a whole 8-GPU B200 node under $100
 (cloud price lists, 2026); $1,000 an hour is ten times the dearest GPU ever rented."""
 MAX_COUNT = 100_000

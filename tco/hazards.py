@@ -12,8 +12,8 @@ Exposure, by kind:
   release and retirement rows, i.e. when its deprecation page was last read).
 - fine-tuning withdrawals: provider-years of the providers whose deprecation pages are in the
   ledger, from 2023-01-01; an event is one announcement day (six models retired together count once).
-- price changes: provider-years of the first-party vendors over the span genai-prices recorded
-  (its first dated step to its as-of date). This is a floor: the package misses most older steps.
+- price changes: provider-years of the first-party vendors over the span of the recorded steps (the
+  first to the newest as-of date). A floor: genai-prices misses most older steps (one is curated).
 - licence turns: family-years of the open-weight families, from their first open release (or
   2023-01-01) to the ledger's snapshot date.
 """

@@ -2,11 +2,11 @@
 
 ``tco/data/events.csv`` is built by ``tools/build_ledger.py`` from the hand-curated
 ``tco/data/events_curated.csv`` (retirements, fine-tuning withdrawals, releases, licence changes,
-GPU rental price points, each with its source URL and as-of date) and the installed
-``genai-prices`` package (every ``price_change`` row and every successor price multiplier). The
-``derived_from`` column says which. Sizes carry their unit in the column name: price multipliers
-are new / old price of one request of 3,000 input and 1,000 output tokens
-(``price_multiplier_blend_3in_1out``), notice is in months, GPU prices in USD per GPU-hour.
+GPU rental price points, each with its source URL and as-of date), ``price_steps_curated.csv``
+(steps genai-prices missed) and ``genai-prices`` (its dated price steps, successor multipliers);
+``derived_from`` says which. Sizes carry their unit in the column name: price multipliers are new /
+old price of a 3,000 input + 1,000 output token request (``price_multiplier_blend_3in_1out``),
+notice is in months, GPU prices in USD per GPU-hour.
 """
 
 from __future__ import annotations
@@ -63,9 +63,9 @@ GAPS: tuple[str, ...] = (
     "Lifetimes: only closed API models whose release date is known (a date in the model id or a "
     "launch post) enter the population; undated aliases and 2026 models without a dated id "
     "(claude-opus-4-6 onwards, gpt-5.6-terra/luna) are missing, so recent exposure is short.",
-    "Price changes: only the steps genai-prices recorded (first dated step 2025-06; nothing for "
-    "2023-2024, when most cuts happened, such as gpt-4o-2024-08-06 at half of gpt-4o's launch price); "
-    "resellers (OpenRouter, QuickSilverPro) left out; scheduled steps after the snapshot left out.",
+    "Price changes: genai-prices' steps (first 2025-06; none in 2023-2024, when most cuts happened, such "
+    "as gpt-4o-2024-08-06 at half of gpt-4o's launch price) and DeepSeek's 2025-09-05 repricing (not its "
+    "2025-09-29 '50%+' cut: no primary price table); resellers and steps after the snapshot left out.",
     "Successor multipliers: the replacement is the one the vendor's page names today, which for "
     "old retirements can be a model released after the shutdown; unpriced models drop out.",
     "Fine-tuning withdrawals: OpenAI only (2023-07 GPT-3 base models, 2024-08 training on "

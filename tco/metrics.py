@@ -25,6 +25,14 @@ def cvar(values: np.ndarray, tail_share: float = TAIL_SHARE) -> np.ndarray:
     return worst.mean(axis=0)
 
 
+def tail_usd(values: np.ndarray, measure: str) -> float:
+    """The risk measure a budget caps, over (paths,) costs: ``'cvar95'`` (``cvar``) or ``'p95'``
+    (``np.percentile``'s linear interpolation, the P95 ``summary()`` shows)."""
+    if measure == "p95":
+        return float(np.percentile(values, 95))
+    return float(cvar(values))
+
+
 def p_cheapest(npv: np.ndarray) -> np.ndarray:
     """Share of paths on which each strategy has the lowest NPV; a path where k strategies tie
     for the lowest gives each of them 1/k (so the shares still sum to 1).

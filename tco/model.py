@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import optimize
 
+import tco._runtime as runtime
 import tco.calendar as calendar
 import tco.kernel as kernel
 import tco.limits as limits
@@ -110,7 +110,11 @@ def evaluate_kernel(sc: Loaded, x: dict[str, np.ndarray] | None = None,
                     shocks: Shocks | None = None) -> KernelResult:
     """Run the kernel on nominal inputs (or ``x``) with no shocks (or ``shocks``): one path."""
     x = nominal_inputs(sc.inputs) if x is None else x
-    return kernel.run(sc, x, shocks or Shocks(paths=1), want_cost=True)
+    shocks = shocks or Shocks(paths=1)
+    if shocks.paths > 1:
+        return kernel.run(sc, x, shocks, want_cost=True)
+    with runtime.one_thread():
+        return kernel.run(sc, x, shocks, want_cost=True)
 
 
 def evaluate(sc: Loaded) -> Evaluation:
@@ -224,7 +228,8 @@ def _run_rate(sc: Loaded, x: dict[str, np.ndarray], option: str, fallback: str |
     plan = Strategies(mix_option=np.array([[j]]), mix_share=np.array([[1.0]]),
                       fallback=np.array([chain]), relied=np.array([[j, *chain]]), portability=zeros,
                       overhead_usd=zeros, price_factor=np.ones((1, paths)))
-    result = kernel.run(sc, x, Shocks(paths), want_cost=True, plan=plan, months=1)
+    with runtime.one_thread():  # a few volumes of one month: a parallel region costs more
+        result = kernel.run(sc, x, Shocks(paths), want_cost=True, plan=plan, months=1)
     return result.cost_usd[:, 0, 0].copy()
 
 
@@ -262,6 +267,8 @@ def break_even(sc: Loaded) -> pd.DataFrame:
                 volume = np.array([v])
                 return float(monthly_run_rate_usd(sc, h, volume, fallback=api)[0]
                              - monthly_run_rate_usd(sc, api, volume)[0])
+
+            from scipy import optimize  # noqa: PLC0415 - 23 MB (with linalg, sparse) a run does not need
 
             root = optimize.brentq(gap, grid[i], grid[i + 1], xtol=1e-6 * grid[i])
             rows.append({"api_option": api, "self_hosted_option": h,

@@ -212,6 +212,56 @@ def test_a_byte_lru_drops_the_least_recently_used_and_never_keeps_an_oversized_v
     assert "big" not in lru and lru.nbytes() <= 100
 
 
+def test_a_byte_lru_of_fixed_values_measures_each_once_and_a_growing_one_every_time() -> None:
+    """Charts and files never change once cached: their cache measures each value when it is
+    stored (measuring every kept chart on each insertion was a twentieth of a slider step). A
+    cache of values that grow (a run computing tables later) measures them all again, so growth
+    still evicts: four 20-byte lists in 100 bytes, the first grows to 50, and a 10-byte insertion
+    drops it (50 + 20 x 3 + 10 > 100; as first measured, 80 + 10 would have fit)."""
+    from tco.ui.lru import ByteLRU
+
+    measured: list[str] = []
+
+    def sizer(value: list[str]) -> int:
+        measured.append(value[0])
+        return len(value)
+
+    fixed = ByteLRU(10**6, sizer=sizer, values_grow=False)
+    for key in "abcd":
+        fixed.get(key, lambda k=key: [k] * 30)
+    assert measured == list("abcd")  # each once, at insertion
+
+    growing, kept = ByteLRU(100, sizer=len), {}
+    for key in "abcd":
+        kept[key] = growing.get(key, lambda k=key: [k] * 20)
+    kept["a"].extend(["a"] * 30)  # 'a' grows after it was stored
+    growing.get("e", lambda: ["e"] * 10)
+    assert [k in growing for k in "abcde"] == [False, True, True, True, True]
+    assert growing.nbytes() <= 100
+    from tco.ui import cache
+
+    assert not cache.FIGURE_CACHE.values_grow and not cache.FILE_CACHE.values_grow
+    assert cache.RESULT_CACHE.values_grow  # a View computes its tables when a tab first asks
+
+
+def test_edits_are_applied_once_per_base_and_edits() -> None:
+    """A slider step applied the same edits to the same scenario three times, and every rerun
+    once more: the edited scenario is kept by base (by identity: a scenario is never changed) and
+    edits, and equals a fresh application; another base object, or other edits, computes anew."""
+    from tco.load import dumps
+    from tco.ui.edits import _apply_edits, apply_edits
+
+    path = ROOT / "scenarios" / "open-model-goes-closed.yaml"
+    base, twin = tco.load_scenario(path), tco.load_scenario(path)
+    edits = {"workload.growth_per_month": 0.05, "workload.requests_per_month": 2.5e7}
+    first = apply_edits(base, edits)
+    assert apply_edits(base, dict(reversed(edits.items()))) is first  # same edits, any order
+    assert dumps(first) == dumps(_apply_edits(base, edits))
+    assert apply_edits(twin, edits) is not first
+    assert apply_edits(base, {"workload.growth_per_month": 0.06}) is not first
+    assert apply_edits(base, {}) is base
+
+
 def test_a_byte_lru_computes_once_for_many_threads_at_once() -> None:
     import threading
     import time
@@ -334,6 +384,55 @@ def test_wide_tables_wrap_instead_of_clipping() -> None:
     open_tab(at, "Costs")
     columns = {c for t in at.table for c in t.value.columns}
     assert {"Reading", "Regime", "Break-even volume (requests per month)"} <= columns
+
+
+def test_history_events_wrap_with_their_note_and_source() -> None:
+    """The History tab's events were a grid whose Note and Source columns were cut off at 1280 px:
+    they are a static table now (its cells wrap), every column there, the source a link named by
+    its site, the note whole."""
+    at = open_tab(app(scenario="open-model-goes-closed", paths="500"), "History")
+    assert not at.exception and not at.error
+    (events,) = [t.value for t in at.table if "Note" in t.value.columns]
+    assert list(events.columns) == ["Date", "Option", "Event", "Size", "What happened", "Applied",
+                                    "Note", "Source"]
+    assert len(events) and events["Source"].str.fullmatch(r"\[[^\]]+\]\(https?://[^ ()]+\)").all()
+    assert not [d for d in at.dataframe if "Note" in d.value.columns]  # no clipping grid left
+
+
+def test_events_table_cells_are_markdown_that_shows_the_ledger_text() -> None:
+    """A source becomes '[site](address)'; text that Markdown would read (an asterisk, a leading
+    dash) is escaped, and a long note is kept whole."""
+    import pandas as pd
+
+    from tco.ui.history_tab import EVENT_COLUMNS, events_table
+
+    note = "price cut by 50% * on cached input; " * 12
+    events = pd.DataFrame([{"date": "2024-05-13", "option": "api", "event": "Price change", "size": "-50%",
+                            "detail": "gpt-4o launch", "applied": "yes", "note": note,
+                            "source": "https://www.openai.com/api/pricing (archived)"}])
+    shown = events_table(events).iloc[0]
+    assert list(shown.index) == list(EVENT_COLUMNS.values())
+    assert shown["Source"] == "[openai.com](https://www.openai.com/api/pricing%20%28archived%29)"
+    assert shown["Size"] == "\\-50%" and shown["Note"] == note.replace("*", "\\*")
+    assert events_table(events.assign(source="ledger row 12"))["Source"].iloc[0] == "ledger row 12"
+
+
+def test_the_assumptions_numbers_have_thousands_separators_and_read_back_exactly() -> None:
+    """The editable columns show 20,000,000, not 20000000 or 2e+07: the grid's format groups
+    thousands at the 12 significant digits an edit keeps. Python's ',.12g' writes what that format
+    writes for these values, and every shown number reads back to the stored cell exactly."""
+    from tco.ui.edits import COLUMNS, table
+    from tco.ui.tabs import EDITABLE_FORMAT
+
+    at = open_tab(app(scenario="open-model-goes-closed", paths="500"), "Assumptions")
+    (editor,) = [d for d in at.dataframe if "nominal" in d.value.columns]
+    config = json.loads(editor.proto.columns)
+    assert {config[c]["type_config"]["format"] for c in COLUMNS} == {EDITABLE_FORMAT} == {"%,.12g"}
+    frame = table(tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml"))
+    cells = [v for c in COLUMNS for v in frame[c].dropna()]
+    shown = {v: f"{v:,.12g}" for v in cells}
+    assert shown[20_000_000.0] == "20,000,000"
+    assert all(float(text.replace(",", "")) == v for v, text in shown.items())
 
 
 def test_the_assumptions_table_shows_fractions_in_percent_in_every_editable_column() -> None:

@@ -6,6 +6,8 @@ missing); screenshots go to ``$E2E_OUT`` (default ``test-output/``).
 
 from __future__ import annotations
 
+import re
+
 from tests.test_browser import (  # noqa: F401 - fixtures pytest finds by name, and the same marks
     browser_context_args,
     browser_type_launch_args,
@@ -38,14 +40,16 @@ def test_the_history_tab_draws_the_replay_and_the_calibration(server, page, outp
     assert chart.locator("path.js-line").count() >= 3 * 2  # a median and a realised line per strategy
     expect(panel.get_by_text("No history to replay for gemini")).to_be_visible()
     expect(panel.get_by_text("as of 2026-11-09")).to_be_visible()
-    # Realised NPVs, calibration and out of sample are static tables that wrap (never clipped);
-    # the events keep a grid for their source links.
+    # Realised NPVs, the events (a grid clipped their Note and Source at 1280 px), calibration and
+    # out of sample are static tables that wrap; each event's source is a link named by its site.
     tables = panel.get_by_test_id("stTable")
-    expect(tables).to_have_count(3, timeout=180_000)
-    expect(panel.get_by_test_id("stDataFrame")).to_have_count(1)
+    expect(tables).to_have_count(4, timeout=180_000)
+    expect(panel.get_by_test_id("stDataFrame")).to_have_count(0)
     expect(tables.nth(0)).to_contain_text("Percentile of the realised NPV")
-    expect(tables.nth(1)).to_contain_text("Inside simulated P5-P95")
-    expect(tables.nth(2)).to_contain_text("ledger events before 2025-01")
+    expect(tables.nth(1)).to_contain_text("What happened")
+    expect(tables.nth(1).get_by_role("link").first).to_have_attribute("href", re.compile(r"^https?://"))
+    expect(tables.nth(2)).to_contain_text("Inside simulated P5-P95")
+    expect(tables.nth(3)).to_contain_text("ledger events before 2025-01")
     for table in tables.all():  # nothing runs past the panel's right edge
         assert table.bounding_box()["x"] + table.bounding_box()["width"] <= (
             panel.bounding_box()["x"] + panel.bounding_box()["width"] + 1)

@@ -73,7 +73,7 @@ def test_catalog_and_schema_commands() -> None:
 BAD = [
     ("empty", b"", "error: scenario: file is empty"),
     ("binary", b"\x00\x01\x02\xff", "error: scenario: is a binary file, not YAML text"),
-    ("malformed", b"name: [x\n", "error: line 2, column 1: expected ',' or ']', but got '<stream end>'"),
+    ("malformed", b"name: [x\n", "error: line 2, column 1: did not find expected ',' or ']'"),
     ("wrong type", b"name: x\nhorizon_months: soon\n",
      "error: horizon_months: must be a number, got the text 'soon'"),
     ("missing", b"name: x\nhorizon_months: 12\n", "error: workload: is required"),
@@ -321,3 +321,15 @@ def test_compile_readies_the_kernel_and_says_how() -> None:
     assert runtime.kernel_compiled()
     again = cli("run", str(SCENARIOS[0]), "--paths", "200")
     assert again.returncode == 0 and "compiling the cost kernel" not in again.stderr
+
+
+def test_calibrate_hazards_runs_the_backtest_calibration_not_a_module() -> None:
+    """Importing the submodule tco.cli.calibrate rebinds the package's attribute 'calibrate': the
+    command table once held that module, and `python -m tco calibrate-hazards` raised TypeError."""
+    import sys
+
+    import tco.cli
+    import tco.cli.calibrate  # rebinds the package's attribute 'calibrate', as the CLI may
+
+    assert tco.cli.command_function("calibrate-hazards") is sys.modules["tco.cli.backtest"].calibrate
+    assert tco.cli.command_function("calibrate") is sys.modules["tco.cli.calibrate"].calibrate_command

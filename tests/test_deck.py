@@ -200,11 +200,51 @@ def test_a_money_axis_takes_the_unit_of_its_top_tick(largest, expected) -> None:
     from tco.figures.spec import Axis
     from tco.figures.ticks import linear_scale, number_format
 
-    assert number_format(Axis("NPV ($)", "usd"), [0.0, largest]) == expected
+    assert number_format(Axis("NPV ($)", "usd"), [0.0, largest]).split(";")[0] == expected
     if largest == 940_000.0:
         assert linear_scale([0.0, largest]) == pytest.approx((0.0, 1_000_000.0, 200_000.0))
     if largest < 0:
         assert linear_scale([0.0, largest]) == pytest.approx((-1_200_000.0, 0.0, 200_000.0))
+
+
+def excel_text(number_format: str, value: float) -> str:
+    """What Excel (and LibreOffice) write for ``value`` under the formats the deck's linear axes use:
+    sections positive;negative;zero, '#,##0' with optional decimals, each trailing comma dividing
+    by 1,000, quoted literals kept. An independent reading of the format, for the tests."""
+    import re
+
+    sections = number_format.split(";")
+    section = (sections[2] if value == 0 and len(sections) > 2
+               else sections[1] if value < 0 and len(sections) > 1 else sections[0])
+    magnitude = abs(value) if value < 0 and len(sections) > 1 else value
+    bare = re.sub(r'"[^"]*"', "", section)
+    body = re.search(r"[#0,]*0(\.0+)?,*", bare).group(0)
+    decimals = len(body.split(".")[1].rstrip(",")) if "." in body else 0
+    scaled = magnitude / 1000 ** (len(body) - len(body.rstrip(",")))
+    number = f"{scaled:,.{decimals}f}" if "#,##0" in body else f"{scaled:.{decimals}f}"
+    out, rest = "", section
+    for literal, code in re.findall(r'"([^"]*)"|([^"]+)', rest):
+        out += literal if literal else (number if re.search(r"0", code) else code)
+    return out
+
+
+@pytest.mark.parametrize(("values", "ticks"), [
+    ([-1_020_000.0, 0.0, 300_000.0], {-1_200_000.0: "-$1.2M", -200_000.0: "-$0.2M", 0.0: "$0",
+                                       200_000.0: "$0.2M"}),   # a tornado: zero mid-axis
+    ([0.0, 3_000_000.0], {0.0: "$0", 1_000_000.0: "$1M", 3_000_000.0: "$3M"}),
+    ([0.0, 50_000.0], {0.0: "$0", 10_000.0: "$10k", 50_000.0: "$50k"}),
+    ([0.0, 5_000.0], {0.0: "$0", 1_000.0: "$1,000", 6_000.0: "$6,000"}),
+])
+def test_the_zero_tick_reads_zero_without_a_unit(values, ticks) -> None:
+    """The tornado slide's middle tick read '$0M': zero now reads '$0' on every linear money axis,
+    and the other ticks keep their unit, decimals and sign (read by ``excel_text``, which applies
+    the format as Excel does)."""
+    from tco.figures.spec import Axis
+    from tco.figures.ticks import number_format
+
+    fmt = number_format(Axis("NPV change ($)", "usd"), values)
+    assert {v: excel_text(fmt, v) for v in ticks} == ticks
+    assert excel_text(number_format(Axis("Requests", "count"), [0.0, 3e7]), 0.0) == "0"
 
 
 def test_the_deck_sets_the_ticks_its_format_was_chosen_for() -> None:
@@ -233,7 +273,7 @@ def test_a_stacked_money_axis_is_scaled_on_the_stack_totals() -> None:
     spec = FigureSpec("lines", "stacked_bar", "t", Axis("Month", "month"), Axis("Cost ($)", "usd"),
                       frame, {"rent": Style("#000000"), "staff": Style("#111111")})
     assert sorted(value_extent(spec)) == [0.0, 0.0, 800_000.0, 1_000_000.0]
-    assert number_format(spec.y, value_extent(spec)) == '"$"#,##0.0,,"M"'
+    assert number_format(spec.y, value_extent(spec)).split(";")[0] == '"$"#,##0.0,,"M"'
 
 
 def test_the_fan_slide_promises_only_what_the_deck_draws() -> None:

@@ -307,6 +307,33 @@ def test_fan_chart_draws_one_panel_per_strategy(result) -> None:
     assert [a.text for a in fig.layout.annotations][:len(result.strategies)] == result.strategies
 
 
+def test_the_portfolio_frontier_draws_four_things_in_four_colours() -> None:
+    """The 'Portfolio as filed' marker took its colour from its name, a purple (#6A3D9A) 22 Delta E
+    from the frontier's indigo (#4B0082): nearly one colour for two meanings. Each of the chart's
+    four series (with the whole decision) now differs from the others by at least five times the
+    palettes' floor; the CIE76 distance is recomputed here from the Lab values of the two old
+    colours as a check of the
+    function (L*a*b* under D65 from the sRGB matrix: #6A3D9A 35.5, 38.7, -43.6; #4B0082 20.5, 51.7,
+    -53.3)."""
+    from types import SimpleNamespace
+
+    from tco.figures.decide import AS_FILED, CHOSEN_MIXES, DECISION, FRONTIER, portfolio_frontier
+    from tco.figures.spec import MIN_DELTA_E, ROLES, delta_e
+
+    old = ((35.5 - 20.5) ** 2 + (38.7 - 51.7) ** 2 + (-43.6 + 53.3) ** 2) ** 0.5
+    assert delta_e("#6A3D9A", "#4B0082") == pytest.approx(old, abs=0.2)
+    costing = SimpleNamespace(mean_usd=5.2e6, cvar95_usd=9.5e6)
+    point = SimpleNamespace(exact=costing)
+    decision = SimpleNamespace(efficient=[point], chosen=point, paths=100, seed=1,
+                               in_force=SimpleNamespace(mean_usd=6.0e6, cvar95_usd=1.05e7),
+                               decided=SimpleNamespace(mean_usd=5.0e6, cvar95_usd=9.3e6))
+    styles = portfolio_frontier(decision).styles
+    colours = [styles[name].colour for name in (FRONTIER, CHOSEN_MIXES, DECISION, AS_FILED)]
+    assert min(delta_e(a, b) for i, a in enumerate(colours) for b in colours[i + 1:]) >= 5 * MIN_DELTA_E
+    assert styles[AS_FILED].colour not in ROLES.values()  # a role colour means its role everywhere
+    assert styles[AS_FILED].colour in STRATEGY_PALETTE  # the strategies in force, marked as strategies
+
+
 def test_colours_of_different_meanings_are_far_apart() -> None:
     from tco.figures.spec import MIN_DELTA_E, delta_e, palettes
 

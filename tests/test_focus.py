@@ -74,6 +74,54 @@ def test_a_commitment_discount_is_list_cost_minus_effective_cost() -> None:
         {"ContractCommitmentId": row["ContractCommitmentId"]}]
 
 
+def test_a_negotiated_discount_is_list_cost_minus_contracted_cost() -> None:
+    """One option at 20% off list: 1,000,000 requests a month of 1,000 input and 200 output tokens
+    are 1e9 input tokens x $3/M + 2e8 output tokens x $15/M = $6,000 a month at list price, so
+    ListCost sums to 12 x 6,000 = $72,000 and EffectiveCost = ContractedCost to 0.8 x 72,000 =
+    $57,600 (FOCUS: the contracted price includes negotiated discounts, listcost.md and
+    contractedunitprice.md)."""
+    data = raw(ONE_API)
+    data["options"]["api"]["list_price_discount"] = 0.2
+    rows = _mean(cost_rows(simulate(build(data), paths=64, seed=1)))
+    assert rows["ListCost"].sum() == pytest.approx(12 * 1_000_000 * PER_REQUEST_API, rel=1e-12)
+    assert rows["EffectiveCost"].sum() == pytest.approx(0.8 * 72_000, rel=1e-12)
+    np.testing.assert_allclose(rows["ContractedCost"], rows["EffectiveCost"], rtol=1e-15)
+    np.testing.assert_allclose(rows["ListCost"], 6_000, rtol=1e-12)
+    np.testing.assert_allclose(rows["ListUnitPrice"] * rows["PricingQuantity"], rows["ListCost"], rtol=1e-15)
+
+
+def test_negotiated_and_commitment_discounts_split_across_the_three_costs() -> None:
+    """20% off the option, 25% off the strategy, and a $1,000 monthly commitment at 10% off for 6
+    of 12 months: $6,000 a month at list, 0.8 x 0.75 x 6,000 = $3,600 contracted, 0.9 x 3,600 =
+    $3,240 effective in the committed months (above the minimum: no shortfall). ListCost sums to
+    $72,000, ContractedCost to 12 x 3,600 = $43,200, EffectiveCost to 6 x 3,240 + 6 x 3,600 =
+    $41,040: the negotiated discount is ListCost - ContractedCost, the commitment's
+    ContractedCost - EffectiveCost ($360 in each committed month)."""
+    data = raw(ONE_API)
+    data["options"]["api"]["list_price_discount"] = 0.2
+    data["options"]["api"]["commitment"] = {"usd_per_month": 1_000, "discount": 0.1, "term_months": 6}
+    data["strategies"]["api-only"]["list_price_discount"] = 0.25
+    rows = _mean(cost_rows(simulate(build(data), paths=64, seed=1))).sort_values("x_Month")
+    assert set(rows["x_CostLine"]) == {"api_tokens"}
+    assert rows["ListCost"].sum() == pytest.approx(72_000, rel=1e-12)
+    assert rows["ContractedCost"].sum() == pytest.approx(43_200, rel=1e-12)
+    assert rows["EffectiveCost"].sum() == pytest.approx(41_040, rel=1e-12)
+    np.testing.assert_allclose(rows["ContractedCost"] - rows["EffectiveCost"], [360] * 6 + [0] * 6,
+                               rtol=1e-9, atol=1e-9)
+
+
+def test_a_sampled_discount_adds_back_its_mean_over_the_paths() -> None:
+    """A discount drawn per path, triangular [0.1, 0.15, 0.4] (mode 0.15, mean 0.2167): each
+    path pays 72,000 x (1 - n_p), so the expected cost over the paths divided by the mean of
+    (1 - n_p) is the list price, $72,000, to rounding. Adding back the mode instead would give
+    72,000 x (1 - mean n) / 0.85, about $66,350."""
+    data = raw(ONE_API)
+    data["options"]["api"]["list_price_discount"] = {"triangular": [0.1, 0.15, 0.4]}
+    rows = _mean(cost_rows(simulate(build(data), paths=256, seed=1)))
+    assert rows["ListCost"].sum() == pytest.approx(72_000, rel=1e-9)
+    assert rows["EffectiveCost"].sum() < 0.85 * 72_000
+
+
 def test_a_reservation_is_a_usage_commitment_in_gpu_hours() -> None:
     """2 GPUs reserved for 6 months at $1.50 per GPU-hour: 2 x 730 x 6 = 8,760 GPU-hours and
     $13,140; each reserved month's row prices 1,460 GPU-hours at $1.50 = $2,190."""

@@ -4,6 +4,7 @@ with one line naming the line and column, and the genai-prices rows are reproduc
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import subprocess
 import sys
 
@@ -66,7 +67,7 @@ def test_sizes_carry_their_units_and_are_positive() -> None:
     led = ledger.load()
     changes = ledger.events(kind="price_change", ledger=led)
     assert changes["price_multiplier_blend_3in_1out"].gt(0).all()
-    assert changes["derived_from"].str.startswith("genai-prices").all()
+    assert changes["derived_from"].str.startswith(("genai-prices", "curated price table")).all()
     assert ledger.events(kind="gpu_price", ledger=led)["usd_per_gpu_hour"].gt(0).all()
     assert led["notice_months"].dropna().ge(0).all()
 
@@ -78,6 +79,37 @@ def test_o3_price_cut_is_read_from_genai_prices() -> None:
     assert len(step) == 1
     assert step["price_multiplier_blend_3in_1out"].iloc[0] == pytest.approx(0.2)
     assert step["input_price_multiplier"].iloc[0] == pytest.approx(0.2)
+
+
+def test_deepseek_2025_09_05_repricing_is_sized_from_its_price_table() -> None:
+    """DeepSeek's pricing page: from 2025-09-05 both models bill $0.56 input and $1.68 output per
+    Mtok (cache hits $0.07). The 3:1 request (3,000 in + 1,000 out) cost deepseek-chat
+    3,000 x 0.27 + 1,000 x 1.10 = 1,910 (per 1e6 USD) before and 3,000 x 0.56 + 1,000 x 1.68 =
+    3,360 after: x1.7592; deepseek-reasoner 3,000 x 0.55 + 1,000 x 2.19 = 3,840 before: x0.8750."""
+    step = ledger.events("deepseek", "price_change")
+    step = step[step["date"] == dt.date(2025, 9, 5)].set_index("model")
+    assert sorted(step.index) == ["deepseek-chat", "deepseek-reasoner"]
+    chat, reasoner = step.loc["deepseek-chat"], step.loc["deepseek-reasoner"]
+    assert chat["price_multiplier_blend_3in_1out"] == pytest.approx(3360 / 1910, abs=5e-5)
+    assert chat["input_price_multiplier"] == pytest.approx(0.56 / 0.27, abs=5e-5)
+    assert chat["output_price_multiplier"] == pytest.approx(1.68 / 1.10, abs=5e-5)
+    assert reasoner["price_multiplier_blend_3in_1out"] == pytest.approx(3360 / 3840, abs=5e-5)
+    assert reasoner["output_price_multiplier"] == pytest.approx(1.68 / 2.19, abs=5e-5)
+    assert set(step["derived_from"]) == {"curated price table"}
+    assert set(step["source"]) == {"https://api-docs.deepseek.com/quick_start/pricing"}
+
+
+def test_a_curated_price_step_genai_prices_also_records_is_refused(tmp_path) -> None:
+    """A step in both sources would count twice in the price-change hazard: the build stops."""
+    spec = importlib.util.spec_from_file_location("build_ledger", ROOT / "tools" / "build_ledger.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    table = tmp_path / "steps.csv"
+    table.write_text(build.CURATED_PRICES.read_text(encoding="utf-8"), encoding="utf-8")
+    assert len(build.curated_price_rows(set(), table)) == 2
+    with pytest.raises(SystemExit, match="steps.csv line 2: genai-prices already records "
+                                         "deepseek/deepseek-chat on 2025-09-05"):
+        build.curated_price_rows({("2025-09-05", "deepseek", "deepseek-chat")}, table)
 
 
 def test_notice_is_shutdown_minus_announcement_in_months() -> None:

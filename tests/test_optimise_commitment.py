@@ -92,3 +92,22 @@ def test_the_share_link_reproduces_the_saved_scenario() -> None:
     reopened = apply_edits(base, edits)
     assert float(tco.simulate(reopened, PATHS, SEED).npv_usd[:, -1].mean()) == pytest.approx(
         d.chosen.exact.mean_usd, rel=1e-12)
+
+
+def test_a_p95_budget_caps_the_level_by_its_p95() -> None:
+    """Under a P95 budget just below the P95 of the level chosen with no budget, that level is
+    refused and the one kept has its P95 (``simulate``'s, recomputed here level by level) within
+    the budget, or, with none within it, the file's own contract is kept."""
+    import numpy as np
+
+    sc = api_only()
+    strategy = next(s for s in sc.strategies.values() if "gpt" in s.mix)
+    free = commit.choose(sc, strategy, PATHS, SEED).levels["gpt"]
+    p95 = {level: float(np.percentile(tco.simulate(with_strategy(
+        commit.with_level(sc, "gpt", level), "candidate", strategy), PATHS, SEED).npv_usd[:, -1], 95))
+        for level in commit.levels(sc, "gpt")}
+    budget = p95[free] * (1 - 1e-9)
+    kept = commit.choose(sc, strategy, PATHS, SEED, budget, "p95").levels["gpt"]
+    assert kept != free
+    own = sc.options["gpt"].commitment
+    assert p95.get(kept, np.inf) <= budget or kept == commit.Level(own.usd_per_month, own.discount)

@@ -116,6 +116,11 @@ def test_cli_optimises_a_portfolio(capsys) -> None:
     assert set(data["chosen"]["workloads"]) == {"support-bot", "code-assistant",
                                                 "batch-summarisation", "rag-search"}
     assert len(data["frontier"]) == 15 and data["fresh_seed"] == SEED + 1
+    reserved = data["reserved_gpus"]
+    assert reserved["filed"] == {"h200": 0} and reserved["gpus"]["h200"] >= 0
+    assert str(reserved["gpus"]["h200"]) in reserved["costed"]["h200"]
+    assert set(data["decided_out_of_sample"]) == {"mean", "cvar95", "p95"}
+    assert data["commitment_tiers"]["tiers"]["anthropic"] in (0, 1, 2)
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -136,3 +141,149 @@ def test_portfolio_refusal_names_each_workloads_least_mix() -> None:
     with pytest.raises(ScenarioError, match=r"the least reachable P95 is \$[0-9.]+M \(mix "
                        r"support-bot: .*; code-assistant: 100% Claude Sonnet 4.6"):
         optimise_portfolio(pf, PATHS, SEED, p95_budget_usd=1000.0, choices=choices)
+
+
+def _bounds(a_api_max: float, b_api_min: float) -> tuple[np.ndarray, np.ndarray]:
+    """Share bounds of ``two_workloads``' columns: A's API at most ``a_api_max``, B's API at
+    least ``b_api_min``; self-hosting free."""
+    return np.array([0.0, 0.0, b_api_min, 0.0]), np.array([a_api_max, 1.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize(("budget", "a", "b", "mean"), [
+    (None, 0.25, 1.0, 17.0), (24.5, 0.25, 1.0, 17.0), (21.0, 0.0, 2 / 3, 18.0),
+    (22.0, 0.0, 1.0, 17.5), (23.0, 0.1, 1.0, 17.3)])
+def test_per_workload_bounds_under_one_budget(budget, a: float, b: float, mean: float) -> None:
+    """``two_workloads`` with A's API share a <= 0.25 and B's b >= 0.5 (each workload's own
+    bounds). Mean 19 - 2a - 1.5b, CVaR (the bad path) 19 + 10a + 3b, as above.
+
+    No budget: both API shares as high as allowed, a = 0.25, b = 1: mean 19 - 0.5 - 1.5 = 17.0,
+    CVaR 19 + 2.5 + 3 = 24.5 (a budget of 24.5 changes nothing). Budget 21: 10a + 3b <= 2 with
+    b >= 0.5; B saves more mean per dollar of CVaR (0.5 against 0.2), so a = 0, b = 2/3: mean
+    18.0. Budget 22: b = 1, a = 0 (17.5). Budget 23: b = 1, then 10a <= 1, a = 0.1: 17.3.
+    """
+    best = lp.cheapest(two_workloads(), *_bounds(0.25, 0.5), cvar_budget_usd=budget,
+                       tail_share=0.25, groups=GROUPS)
+    np.testing.assert_allclose(best.weights, [a, 1 - a, b, 1 - b], atol=1e-9)
+    assert best.mean_usd == pytest.approx(mean, abs=1e-9)
+
+
+def test_a_budget_below_what_the_bounds_allow_names_the_least() -> None:
+    """B must keep half its traffic on its API, so the least CVaR any allowed mix reaches is
+    19 + 3 x 0.5 = 20.5 (a = 0, b = 0.5): a budget of 20 is refused with it and that mix."""
+    with pytest.raises(lp.BudgetError, match=r"the least reachable CVaR95 is \$20$") as caught:
+        lp.cheapest(two_workloads(), *_bounds(0.25, 0.5), cvar_budget_usd=20.0, tail_share=0.25,
+                    groups=GROUPS)
+    assert caught.value.least_usd == pytest.approx(20.5)
+    np.testing.assert_allclose(caught.value.least.weights, [0, 1, 0.5, 0.5], atol=1e-9)
+
+
+PORTFOLIO_TEXT = PORTFOLIO.read_text()
+
+
+def _with_bounds(section: str, workload: str = "support-bot", strategy: str = "hybrid") -> str:
+    """The shipped portfolio text with ``optimise: section`` on one workload."""
+    line = f"    strategy: {strategy}\n"
+    assert line in PORTFOLIO_TEXT
+    return PORTFOLIO_TEXT.replace(line, f"{line}    optimise: {section}\n", 1)
+
+
+def test_a_workloads_bounds_come_from_its_optimise_section() -> None:
+    """The support bot's strategies name llama and sonnet; a max_share on haiku offers it too (up
+    to 20%); the other workloads keep their own options, free."""
+    from tco.optimise.portfolio import loads_choices, problems
+
+    pf, choices = loads_choices(_with_bounds(
+        "{max_share: {llama: 0.6, haiku: 0.2}, min_share: {sonnet: 0.1}, fallback: [haiku]}"))
+    probs = problems(pf, choices)
+    bot = probs["support-bot"]
+    assert bot.options == ["sonnet", "haiku", "llama"]
+    np.testing.assert_array_equal(bot.lower, [0.1, 0.0, 0.0])
+    np.testing.assert_array_equal(bot.upper, [1.0, 0.2, 0.6])
+    assert bot.chains == [("haiku",)]
+    assert probs["rag-search"].options == ["haiku", "llama"]
+    np.testing.assert_array_equal(probs["rag-search"].upper, [1.0, 1.0])
+
+
+def test_the_optimiser_keeps_each_workloads_bounds() -> None:
+    """Held on the exact answer: the bot's llama share at most 0.6, its sonnet at least 0.1; the
+    search's rag-search keeps haiku at least 0.3."""
+    from tco.optimise.portfolio import loads_choices
+
+    text = _with_bounds("{max_share: {llama: 0.6}, min_share: {sonnet: 0.1}}")
+    text = text.replace("    strategy: haiku-llama\n",
+                        "    strategy: haiku-llama\n    optimise: {min_share: {haiku: 0.3}}\n")
+    pf, choices = loads_choices(text)
+    decision = optimise_portfolio(pf, PATHS, SEED, choices=choices, budgets=3)
+    for point in [decision.chosen, *decision.frontier]:
+        bot, rag = point.mixes["support-bot"].mix, point.mixes["rag-search"].mix
+        assert bot.get("llama", 0.0) <= 0.6 + 1e-9 and bot.get("sonnet", 0.0) >= 0.1 - 1e-9
+        assert rag.get("haiku", 0.0) >= 0.3 - 1e-9
+
+
+@pytest.mark.parametrize(("section", "message"), [
+    ("{min_share: {sonnet: 0.7, llama: 0.5}}",
+     "workloads.support-bot.optimise.min_share: the minimum shares sum to 1.2, more than 1 "
+     "(sonnet 0.7, llama 0.5)"),
+    ("{max_share: {llama: 0.3, sonnet: 0.3}}",
+     "workloads.support-bot.optimise.max_share: the options left allowed (sonnet, llama) can "
+     "carry at most 0.6 of the traffic, less than 1"),
+    ("{exclude: [sonnet, llama]}",
+     "workloads.support-bot.optimise.exclude: excludes every option this workload's strategies "
+     "use (llama, sonnet)"),
+    ("{exclude: [llama], min_share: {llama: 0.2}}",
+     "workloads.support-bot.optimise.min_share.llama: is 0.2, but the option is excluded"),
+    ("{min_share: {gemini: 0.2}}",
+     "workloads.support-bot.optimise.min_share: 'gemini' is not a defined option"),
+    ("{max_gpus: {h200: 4}}",
+     "workloads.support-bot.optimise.max_gpus: is not set per workload of a portfolio"),
+    ("{strategy: api-only}",
+     "workloads.support-bot.optimise.strategy: is not set per workload of a portfolio"),
+])
+def test_infeasible_workload_bounds_are_one_line_exit_2(section, message, tmp_path, capsys) -> None:
+    path = tmp_path / "bounded.yaml"
+    path.write_text(_with_bounds(section))
+    assert main(["optimise", str(path), "--paths", "20"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err
+
+
+def test_the_portfolio_deck_has_the_decision_and_its_frontier(shipped) -> None:
+    """``tco portfolio deck``'s Decide slides: each workload's chosen mix in words, the reserved
+    GPUs and the tier per vendor against the file's, and the portfolio as filed against as
+    decided on the same and on new futures, money as '$5.27M'; then the frontier chart. Nothing
+    runs off the slide and no cell is an identifier."""
+    import io
+
+    from pptx import Presentation
+
+    from tco.format import usd
+    from tco.portfolio.slides import DECIDE_TITLE, contract_lines, deck
+
+    pf, _, decision = shipped
+    result = simulate_portfolio(pf, PATHS, SEED)
+    prs = Presentation(io.BytesIO(deck(result, decision)))
+    assert len(prs.slides) == 7
+    page = prs.slides[5]
+    assert page.shapes.title.text == DECIDE_TITLE
+    cells = [cell.text for shape in page.shapes if shape.has_table
+             for row in shape.table.rows for cell in row.cells]
+    for w, text in decision.chosen.cards.items():
+        assert w in cells and text in cells
+    fresh = decision.decided_fresh
+    row = cells.index(f"As decided, {PATHS} new futures")
+    assert cells[row + 1:row + 4] == [usd(fresh.mean_usd), usd(fresh.cvar95_usd), usd(fresh.p95_usd)]
+    assert decision.decided == decision.tiers.costed["anthropic"][decision.tiers.tiers["anthropic"]]
+    assert not [c for c in cells if "_" in c]
+    words = " ".join(p.text for shape in page.shapes if shape.has_text_frame
+                     for p in shape.text_frame.paragraphs)
+    lines = contract_lines(decision)
+    count = decision.reserved.gpus["h200"]
+    assert lines[0] == (f"NVIDIA H200 SXM 141GB: reserve {count} GPUs for every workload together "
+                        "on the offer at $2.60 a GPU-hour for 36 months (0 as filed).")
+    assert lines[1].startswith("anthropic: ") and "(as filed: tier 1, $50.0k a month at 10% off)" in lines[1]
+    assert all(line in words for line in lines)
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            assert shape.top + shape.height <= prs.slide_height, slide.shapes.title.text
+            assert shape.left + shape.width <= prs.slide_width
+    assert [s.has_chart for s in prs.slides[6].shapes].count(True) == 1

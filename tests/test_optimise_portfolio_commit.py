@@ -87,3 +87,30 @@ def test_the_sentence_names_the_tier_and_the_files() -> None:
     assert choose_tiers(pf, paths=4, seed=3).sentences() == [
         "anthropic: tier 3 ($3.50k a month at 15% off); expected NPV $42.0k, CVaR95 $42.0k, "
         "against $43.2k and $43.2k at the file's tier 1."]
+
+
+@pytest.mark.parametrize(("budget_usd", "expected"), [(43_200, 3), (42_000, 3), (41_000, 2)])
+def test_the_p95_budget_refuses_levels_above_it(budget_usd: float, expected: int) -> None:
+    """The same levels under a P95 budget: on deterministic paths P95 = the NPV, so tier 3
+    ($42,000) is the cheapest within $43,200 or $42,000, and nothing is within $41,000 (the
+    file's tier 2 is kept); the sentence shows P95."""
+    choice = choose_tiers(validate_portfolio(portfolio(2, tier=2)), paths=4, seed=3,
+                          budget_usd=budget_usd, measure="p95")
+    assert choice.tiers == {"anthropic": expected}
+    assert ", P95 $" in choice.sentences()[0]
+
+
+def test_a_p95_budget_caps_p95_and_a_cvar_budget_cvar95() -> None:
+    """Two levels of (mean, CVaR95, P95): A (10, 30, 20), B (12, 25, 25). Within 22 on P95 only
+    A qualifies (20 <= 22 < 25); on CVaR95 neither does (30 and 25 > 22); within 26 on CVaR95
+    only B (25 <= 26 < 30), on P95 both, and A is cheaper."""
+    from tco.optimise.commit import cheapest
+    from tco.optimise.decide import Costed
+
+    levels = [Costed(10.0, 30.0, 20.0), Costed(12.0, 25.0, 25.0)]
+
+    def pick(budget: float, measure: str) -> int | None:
+        return cheapest([(c.mean_usd, c.risk_usd(measure)) for c in levels], budget)
+
+    assert (pick(22.0, "p95"), pick(22.0, "cvar95")) == (0, None)
+    assert (pick(26.0, "p95"), pick(26.0, "cvar95")) == (0, 1)

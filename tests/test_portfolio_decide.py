@@ -7,10 +7,11 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from tco.format import usd
-from tco.optimise.portfolio import loads_choices, optimise_portfolio, with_mixes
+from tco.optimise.portfolio import loads_choices, optimise_portfolio
 from tco.optimise.portfolio_commit import choose_tiers
 from tco.ui.decide_tab import OWN_TEXT_CHARS
 from tco.ui.portfolio_decide import RUN_LABEL
+from tco.ui.portfolio_page import DECIDED_DECK_LABEL
 from tco.ui.safe import escape_markdown
 from tests.conftest import ROOT
 
@@ -40,13 +41,39 @@ def test_the_optimiser_runs_only_when_asked_and_shows_what_the_library_computes(
     assert dict(zip(mixes["Workload"], mixes["Chosen mix"], strict=True)) == d.chosen.cards
     costs = next(t.value for t in at.dataframe if "Costed by" in t.value.columns)
     assert list(costs["Expected NPV ($)"]) == [usd(c.mean_usd) for c in (
-        d.chosen.linear, d.chosen.exact, d.fresh, d.in_force)]
-    assert list(costs["CVaR95 ($)"])[-1] == usd(d.in_force.cvar95_usd)
+        d.chosen.linear, d.chosen.exact, d.fresh, d.in_force, d.decided_fresh, d.in_force_fresh)]
+    assert list(costs["CVaR95 ($)"])[3] == usd(d.in_force.cvar95_usd)
     assert len(at.get("plotly_chart")) == 2
     # The shipped file's Anthropic contract: its tier chosen with the mixes in force.
-    assert d.tiers == choose_tiers(with_mixes(pf, d.chosen.mixes), PATHS, SEED)
+    assert d.tiers == choose_tiers(d.reserved.portfolio, PATHS, SEED)
+    assert d.reserved.portfolio.reserved_gpus == {"h200": d.reserved.gpus["h200"]}
+    # The shipped H200 offer: the pooled reservation chosen with the mixes in force, in words.
+    reserved = escape_markdown(d.reserved.sentences()[0], OWN_TEXT_CHARS)
+    assert reserved.startswith("NVIDIA H200") and any(reserved in m.value for m in at.markdown)
     line = escape_markdown(d.tiers.sentences()[0], OWN_TEXT_CHARS)
     assert line.startswith("anthropic: ") and any(line in m.value for m in at.markdown)
+    # Once decided, the page offers the deck with the decision's slides (the plain deck stays).
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Slide deck (.pptx)" in labels and DECIDED_DECK_LABEL in labels
+
+
+def test_the_decided_deck_holds_the_decision_slides() -> None:
+    """The page's decided deck is ``deck(result, decision)``: the plain deck's slides plus the
+    two Decide slides (the decision, the frontier), read back with python-pptx."""
+    from io import BytesIO
+
+    from pptx import Presentation
+
+    from tco.portfolio import loads_portfolio, simulate_portfolio
+    from tco.portfolio.slides import deck
+
+    text = SHIPPED.read_text(encoding="utf-8")
+    pf, choices = loads_choices(text)
+    d = optimise_portfolio(pf, PATHS, SEED, choices=choices, field="CVaR95 budget")
+    result = simulate_portfolio(loads_portfolio(text), paths=PATHS, seed=SEED)
+    plain = Presentation(BytesIO(deck(result))).slides
+    decided = Presentation(BytesIO(deck(result, d))).slides
+    assert len(decided) == len(plain) + 2
 
 
 def test_a_portfolio_budget_below_the_least_is_one_error_line() -> None:

@@ -47,3 +47,29 @@ def test_a_changed_kernel_source_drops_numba_s_cache(tmp_path) -> None:
     (cache / "strategy.strategies-1.py311.1.nbc").write_text("x")
     purge_stale_cache(package)
     assert not list(cache.glob("*.nbc"))
+
+
+def test_one_path_runs_on_one_thread_give_the_same_numbers_and_restore_the_count() -> None:
+    """``one_thread`` runs this thread's kernel calls on one numba thread (one-path runs: a
+    parallel region cost more than the run) and restores the count after; the kernel's numbers
+    do not depend on it, bit for bit, for the deterministic run and a batch of paths alike."""
+    import numba
+    import numpy as np
+
+    import tco
+    import tco._runtime as runtime
+    import tco.kernel as kernel
+    from tco.draws import Shocks
+    from tco.model import nominal_inputs
+
+    runtime.configure()
+    sc = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    x = {k: np.repeat(v, 64, axis=0) for k, v in nominal_inputs(sc.inputs).items()}
+    before = numba.get_num_threads()
+    shared = kernel.run(sc, x, Shocks(paths=64), want_cost=True)
+    with runtime.one_thread():
+        assert numba.get_num_threads() == 1
+        alone = kernel.run(sc, x, Shocks(paths=64), want_cost=True)
+    assert numba.get_num_threads() == before
+    np.testing.assert_array_equal(alone.npv_usd, shared.npv_usd)
+    np.testing.assert_array_equal(alone.cost_usd, shared.cost_usd)

@@ -19,7 +19,7 @@ from tests.conftest import SCENARIOS
     (b"\x89PNG\r\n\x1a\n\x00\x00", "scenario: is a binary file, not YAML text"),
     (b"\xff\xfe\xfa", "scenario: is not UTF-8 text"),
     (b"- just\n- a list\n", "scenario: must be a mapping of fields (name:, workload:, options:, ...)"),
-    (b"name: [unclosed\n", "line 2, column 1: expected ',' or ']', but got '<stream end>'"),
+    (b"name: [unclosed\n", "line 2, column 1: did not find expected ',' or ']'"),
     (b"name: a\nname: b\n", "line 2, column 1: duplicate key 'name'"),
 ])
 def test_bad_files(text: bytes, expected: str) -> None:

@@ -10,6 +10,11 @@ Sources
     (with the shutdown date and the vendor-named replacement), fine-tuning withdrawals, closed-API
     model releases (the population whose lifetimes the hazards use), open and closed releases and
     licence changes of the open-weight families, and GPU rental price points.
+``tco/data/price_steps_curated.csv``
+    List-price steps genai-prices never recorded (DeepSeek's 2025-09-05 repricing), transcribed
+    from the vendor's own price table: the input, cached-input and output prices per million tokens
+    before and after, with the source URL and as-of date. A step genai-prices also records is
+    refused, so no step counts twice.
 The installed ``genai-prices`` package
     Its dated price history (``ConditionalPrice`` entries with a ``start_date``) gives every
     ``price_change`` row, and its prices give each retirement's successor price multiplier. Prices
@@ -30,7 +35,9 @@ What the script adds to the curated rows
   request priced the day before and on the day. A step that leaves the 3:1 request unchanged is
   kept only if it changes a 300,000 + 100,000 token request (a long-context tier change).
   OpenRouter and QuickSilverPro are left out: they resell other vendors' models and their 243
-  dated steps would swamp the first-party record.
+  dated steps would swamp the first-party record;
+- a ``price_change`` row for every curated price step, sized on the same 3:1 request from its
+  before and after prices (cached input does not enter the 3:1 request, as in genai-prices' rows).
 """
 
 from __future__ import annotations
@@ -48,8 +55,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import tco.prices as prices  # noqa: E402  (the repository root must be on the path first)
+from tco.units import TOKENS_PER_MTOK  # noqa: E402
 
 CURATED = ROOT / "tco" / "data" / "events_curated.csv"
+CURATED_PRICES = ROOT / "tco" / "data" / "price_steps_curated.csv"
 LEDGER = ROOT / "tco" / "data" / "events.csv"
 COLUMNS = ["date", "provider", "model", "kind", "direction", "price_multiplier_blend_3in_1out",
            "input_price_multiplier", "output_price_multiplier", "successor",
@@ -135,6 +144,40 @@ def price_change_rows() -> list[dict[str, str]]:
     return rows
 
 
+def _blend_usd_per_request(input_usd_per_mtok: float, output_usd_per_mtok: float) -> float:
+    """Price of the 3,000 input + 1,000 output token request, none of it cached."""
+    tokens_usd = BLEND_INPUT_TOKENS * input_usd_per_mtok + BLEND_OUTPUT_TOKENS * output_usd_per_mtok
+    return tokens_usd / TOKENS_PER_MTOK
+
+
+def curated_price_rows(recorded: set[tuple[str, str, str]], path: Path = CURATED_PRICES
+                       ) -> list[dict[str, str]]:
+    """One ``price_change`` row per hand-transcribed price step; ``recorded`` holds the (date,
+    provider, model) of genai-prices' steps, which a curated step must not repeat."""
+    rows = []
+    with open(path, newline="", encoding="utf-8") as handle:
+        for line, raw in enumerate(csv.DictReader(handle), start=2):
+            key = (raw["date"], raw["provider"], raw["model"])
+            if key in recorded:
+                raise SystemExit(f"{path.name} line {line}: genai-prices already records "
+                                 f"{raw['provider']}/{raw['model']} on {raw['date']}; drop the curated row")
+            price = {k: float(v) for k, v in raw.items() if k.endswith("_usd_per_mtok_before")
+                     or k.endswith("_usd_per_mtok_after")}
+            old = _blend_usd_per_request(price["input_usd_per_mtok_before"],
+                                         price["output_usd_per_mtok_before"])
+            new = _blend_usd_per_request(price["input_usd_per_mtok_after"],
+                                         price["output_usd_per_mtok_after"])
+            rows.append({"date": raw["date"], "provider": raw["provider"], "model": raw["model"],
+                         "kind": "price_change", "price_multiplier_blend_3in_1out": _ratio(new, old),
+                         "input_price_multiplier": _ratio(price["input_usd_per_mtok_after"],
+                                                          price["input_usd_per_mtok_before"]),
+                         "output_price_multiplier": _ratio(price["output_usd_per_mtok_after"],
+                                                           price["output_usd_per_mtok_before"]),
+                         "note": raw["note"], "source": raw["source"], "as_of": raw["as_of"],
+                         "derived_from": "curated price table"})
+    return rows
+
+
 def _successor_multiplier(row: dict[str, str], when: dt.date) -> str:
     if not row.get("successor"):
         return ""
@@ -168,7 +211,9 @@ def curated_rows() -> list[dict[str, str]]:
 
 
 def build() -> list[dict[str, str]]:
-    rows = curated_rows() + price_change_rows()
+    steps = price_change_rows()
+    recorded = {(r["date"], r["provider"], r["model"]) for r in steps}
+    rows = curated_rows() + steps + curated_price_rows(recorded)
     for row in rows:
         for column in COLUMNS:
             row.setdefault(column, "")

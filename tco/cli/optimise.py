@@ -29,12 +29,10 @@ from tco.portfolio import is_portfolio
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED, MAX_SEED
 from tco.yamlio import parse_document
 
-HELP = ("the cheapest mix of options under a CVaR95 or P95 budget, re-costed on a fresh seed, "
-        "and the efficient frontier")
 
-
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    command = sub.add_parser("optimise", help=HELP)
+def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
+    """The command's arguments (``tco.cli.parser`` calls this with the command's help)."""
+    command = sub.add_parser("optimise", help=help_text)
     command.add_argument("scenario", help="scenario file (YAML), whose optimise: section bounds "
                          "the mix; or a portfolio file, whose workloads each choose a mix of "
                          "their own strategies' options under one budget for the portfolio")
@@ -110,6 +108,8 @@ def _portfolio(args: argparse.Namespace) -> int:
     if args.json:
         units = money_units(pf.currency, "budget", "mean", "cvar95", "p95")
         units["mix"] = "fraction 0-1 of the workload's traffic per option"
+        units["reserved_gpus"] = ("GPUs reserved per GPU type for every workload together, "
+                                  "chosen on the portfolio simulation")
         say(strict_json(with_meta(decision.to_json(), pf.currency, units)))
         return 0
     _print_portfolio(decision)
@@ -146,11 +146,23 @@ def _print_portfolio(decision: PortfolioDecision) -> None:
         f"{labels[1]} (seed {decision.seed}; pooled fleets, commitments)": chosen.exact,
         f"{labels[2]} (seed {decision.fresh_seed})": decision.fresh,
         f"the portfolio as filed (seed {decision.seed})": decision.in_force}))
+    if decision.reserved is not None:
+        say("Reserved GPUs per GPU type, for every workload together, with these mixes in force "
+            "(every count tried simulated as the portfolio):")
+        for line in decision.reserved.sentences():
+            say(f"  {shown(line)}")
     if decision.tiers is not None:
-        say("Commitment tier per vendor, with these mixes in force (every level simulated as "
-            "the portfolio):")
+        say("Commitment tier per vendor, with these mixes (and reserved GPUs) in force (every "
+            "level simulated as the portfolio):")
         for line in decision.tiers.sentences():
             say(f"  {shown(line)}")
+    if decision.decided is not None and decision.decided_fresh is not None \
+            and decision.in_force_fresh is not None:
+        say("The whole decision (mixes, reserved GPUs, tiers) against the portfolio as filed:")
+        say(_costed_table({
+            f"as decided (seed {decision.seed})": decision.decided,
+            f"as decided (seed {decision.fresh_seed}, new futures)": decision.decided_fresh,
+            f"as filed (seed {decision.fresh_seed}, new futures)": decision.in_force_fresh}))
     say(f"Simulated as a portfolio, the expected NPV moved "
         f"{usd(chosen.exact.mean_usd - chosen.linear.mean_usd)} from the search's estimate: pooled "
         "fleets and the vendor commitments are not linear in the shares.")

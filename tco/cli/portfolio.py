@@ -20,6 +20,7 @@ from tco.cli.common import (
 )
 from tco.errors import ScenarioError
 from tco.format import pct, usd
+from tco.optimise.portfolio import PortfolioDecision, load_choices, optimise_portfolio
 from tco.portfolio import load_portfolio, simulate_portfolio
 from tco.portfolio.outputs import CSV_FILES, csv_files, tables, workbook
 from tco.portfolio.slides import deck
@@ -29,10 +30,9 @@ COMPILE_NOTE = ("compiling the portfolio's pooling functions, once per install (
                 "`python -m tco compile` does it ahead)")
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    """``portfolio`` and its three commands."""
-    command = sub.add_parser("portfolio", help="a portfolio of workloads: pooled fleets, "
-                             "commitments, per-workload cost")
+def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
+    """``portfolio`` and its three commands (``tco.cli.parser`` calls this with its help)."""
+    command = sub.add_parser("portfolio", help=help_text)
     inner = command.add_subparsers(dest="portfolio_command", required=True,
                                    parser_class=type(command))
     run = inner.add_parser("run", help="simulate a portfolio file")
@@ -62,6 +62,17 @@ def _simulate(args: argparse.Namespace):
     return simulate_portfolio(pf, paths=args.paths, seed=args.seed)
 
 
+def _decision(args: argparse.Namespace) -> PortfolioDecision | None:
+    """The optimiser with no budget on the deck's paths and seed, for its Decide slides; None
+    (the deck goes without them) when the file's bounds leave nothing to decide."""
+    pf, choices = load_choices(args.portfolio)
+    try:
+        return optimise_portfolio(pf, args.paths, args.seed, choices=choices)
+    except ScenarioError as exc:
+        print(f"note: no Decide slides: {exc}", file=sys.stderr, flush=True)
+        return None
+
+
 def portfolio(args: argparse.Namespace) -> int:
     which = args.portfolio_command
     if which == "validate":
@@ -71,7 +82,8 @@ def portfolio(args: argparse.Namespace) -> int:
         return 0
     if which == "deck":
         target = output_file("--output", args.output, inputs=(args.portfolio,))
-        data = deck(_simulate(args))
+        result = _simulate(args)
+        data = deck(result, _decision(args))
         write_file("--output", target, data)
         say(f"wrote {shown(target)} ({len(data) / 1000:.0f} kB)")
         return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tco.figures.spec import ROLES, Axis, FigureSpec, Style, strategy_colours
+from tco.figures.spec import ROLES, STRATEGY_PALETTE, Axis, FigureSpec, Style, delta_e, strategy_colours
 from tco.optimise.decide import Decision
 from tco.optimise.portfolio import PortfolioDecision
 
@@ -13,6 +13,14 @@ FRONTIER = "Cheapest mix at each risk budget"
 CHOSEN = "Chosen mix"
 AS_FILED = "Portfolio as filed"
 CHOSEN_MIXES = "Chosen mixes"
+AS_FILED_COLOUR = max(STRATEGY_PALETTE, key=lambda c: min(
+    delta_e(c, ROLES[role]) for role in ("frontier", "chosen_mix", "decision")))
+"""The portfolio as filed is its strategies in force, so a strategy colour marks it, as strategies
+are marked on a scenario's frontier: the one farthest from the frontier line, the chosen mixes and
+the whole decision, so the four read as four things. Its colour by name was a purple 22 (Delta E)
+from the frontier's indigo."""
+DECISION = "Whole decision"
+"""A portfolio's chosen mixes with its chosen reserved GPUs and tiers."""
 
 
 def frontier(decision: Decision) -> FigureSpec:
@@ -45,13 +53,16 @@ def portfolio_frontier(decision: PortfolioDecision) -> FigureSpec:
     points = decision.efficient
     line = pd.DataFrame({"series": FRONTIER, "x": [p.exact.cvar95_usd for p in points],
                          "y": [p.exact.mean_usd for p in points]}).sort_values("x", kind="stable")
-    marks = pd.DataFrame({"series": [AS_FILED, CHOSEN_MIXES],
-                          "x": [decision.in_force.cvar95_usd, decision.chosen.exact.cvar95_usd],
-                          "y": [decision.in_force.mean_usd, decision.chosen.exact.mean_usd],
-                          "text": [AS_FILED, CHOSEN_MIXES]})
+    marked = {AS_FILED: decision.in_force, CHOSEN_MIXES: decision.chosen.exact}
+    if decision.decided is not None:
+        marked[DECISION] = decision.decided
+    marks = pd.DataFrame({"series": list(marked), "x": [c.cvar95_usd for c in marked.values()],
+                          "y": [c.mean_usd for c in marked.values()], "text": list(marked)})
     styles = {FRONTIER: Style(ROLES["frontier"]),
               CHOSEN_MIXES: Style(ROLES["chosen_mix"], marker="x"),
-              AS_FILED: Style(strategy_colours([AS_FILED])[AS_FILED], marker="diamond")}
+              AS_FILED: Style(AS_FILED_COLOUR, marker="diamond")}
+    if DECISION in marked:
+        styles[DECISION] = Style(ROLES["decision"], marker="square")
     return FigureSpec("portfolio_frontier", "line", "Expected NPV against CVaR95: the cheapest "
                       "mixes per workload at each risk budget, and the portfolio as filed",
                       Axis("CVaR95 of NPV ($)", "usd"), Axis("Expected NPV ($)", "usd"),

@@ -35,7 +35,7 @@ HISTOGRAM_BINS = 40
 BAND_WIDTH_PT = 1.25
 DASH = {"solid": MSO_LINE_DASH_STYLE.SOLID, "dash": MSO_LINE_DASH_STYLE.DASH,
         "dot": MSO_LINE_DASH_STYLE.ROUND_DOT, "dashdot": MSO_LINE_DASH_STYLE.DASH_DOT}
-MARKER = {"diamond": XL_MARKER_STYLE.DIAMOND, "x": XL_MARKER_STYLE.X}
+MARKER = {"diamond": XL_MARKER_STYLE.DIAMOND, "x": XL_MARKER_STYLE.X, "square": XL_MARKER_STYLE.SQUARE}
 MAX_CATEGORY_LABELS = 18
 """Beyond this many categories (months) only every n-th is labelled, so labels never collide."""
 

@@ -45,6 +45,7 @@ ROLES = {
     "bridge_down": "#C6DBEF",        # a bridge step that takes cost off: pale, far from the blues
     "frontier": "#4B0082",           # the efficient frontier of mixes (Decide)
     "chosen_mix": "#00CED1",         # the optimiser's chosen mix on the same chart
+    "decision": "#B8860B",           # a portfolio's whole decision (mixes, reserved GPUs, tiers)
 }
 """Colours with one job each."""
 

@@ -44,7 +44,8 @@ def number_format(axis: Axis, values: pd.Series | np.ndarray, from_zero: bool = 
 
     A linear money or count axis takes the unit of its largest tick and as many decimals as its
     step needs (``linear_scale``): ticks of $0.2M to $1.0M read '$0.2M'...'$1.0M', never
-    '$200k'...'$1,000k'; ticks of $5M to $25M read '$5M'...'$25M'.
+    '$200k'...'$1,000k'; ticks of $5M to $25M read '$5M'...'$25M'. Zero reads '$0' (or '0'),
+    without the unit or decimals of the other ticks.
     """
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite)]
@@ -75,8 +76,11 @@ def number_format(axis: Axis, values: pd.Series | np.ndarray, from_zero: bool = 
     commas, suffix, unit = next(((c, u, v) for c, u, v in ((3, "B", 1e9), (2, "M", 1e6), (1, "k", 1e3))
                                  if top >= max(v, 1e4)), (0, "", 1.0))
     decimals = max(0, math.ceil(-math.log10(step / unit) - 1e-9))
-    return (f'{prefix}#,##0{"." + "0" * decimals if decimals else ""}{"," * commas}'
-            + (f'"{suffix}"' if suffix else ""))
+    ticks = (f'{prefix}#,##0{"." + "0" * decimals if decimals else ""}{"," * commas}'
+             + (f'"{suffix}"' if suffix else ""))
+    # Sections positive;negative;zero: the zero line reads '$0', never '$0M' or '$0.0M' (the
+    # tornado's middle tick). A stated negative section drops Excel's own minus sign, so it writes one.
+    return f"{ticks};-{ticks};{prefix}0"
 
 
 def value_extent(spec: FigureSpec) -> np.ndarray:

@@ -17,12 +17,30 @@ percentiles do not add across lines or months, and the kernel keeps per-path cos
 monthly total. They come from the float32 cumulative cost, so they are exact to about 1e-7 of the
 cumulative cost.
 
-Costs (all undiscounted, in the scenario's currency). ``EffectiveCost`` is the expected cost of the
-line as the kernel books it; ``BilledCost`` and ``ContractedCost`` equal it (the model carries no
-negotiated discount beyond a commitment, and bills every cost in its month); ``ListCost`` adds
-back an API commitment's discount on the committed option's tokens in its term:
-ListCost = EffectiveCost / (1 - d), so ListCost - EffectiveCost is the discount. A reservation's
-contract price is its own list price. Units and quantities: GPU-hours for rented GPUs
+Costs (all undiscounted, in the scenario's currency), after the FOCUS 1.3 column definitions
+(specification/datasets/cost_and_usage/columns/ in the FOCUS_Spec repository):
+
+- ``ListCost`` = ListUnitPrice x PricingQuantity, ListUnitPrice being the provider's published
+  price "exclusive of any discounts" (listcost.md, listunitprice.md);
+- ``ContractedCost`` = ContractedUnitPrice x PricingQuantity, the unit price "inclusive of
+  negotiated discounts ... while excluding" commitment discounts (contractedcost.md,
+  contractedunitprice.md);
+- ``EffectiveCost`` "reflects all applicable pricing adjustments, including ... negotiated
+  discounts, commitment discounts" (effectivecost.md); ``BilledCost`` equals it (every cost is
+  billed in its month).
+
+``EffectiveCost`` is the expected cost of the line as the kernel books it. On the per-token lines
+(``api_tokens``, ``escalated_traffic``) of one option, with n the option's ``list_price_discount``,
+m the strategy's and c an API commitment's discount in its term (0 elsewhere):
+ContractedCost = EffectiveCost / (1 - c) and ListCost = EffectiveCost / ((1 - n)(1 - m)(1 - c)),
+so ListCost - ContractedCost is the negotiated discount and ContractedCost - EffectiveCost the
+commitment's. Where a discount is sampled, (1 - n)(1 - m) and (1 - c) are their means over the
+paths (exact for fixed discounts; for sampled ones, as far as the discount is independent of the
+usage it multiplies). A row shared by token options with different negotiated discounts adds back
+the smallest of them, so its ListCost is a lower bound. The switching line (migration effort and
+dual running) stays at the prices paid: the kernel books dual running inside it, not on its own
+line. Every other line has no discount: its three costs are equal, a reservation's contract price
+being its own list price. Units and quantities: GPU-hours for rented GPUs
 (``ConsumedUnit`` "Hours") where they are exact (on-demand GPUs with no reservation; reserved GPUs);
 otherwise the row is priced as one month of the line (``PricingUnit`` "Months", quantity 1,
 ``ConsumedQuantity`` empty), because the kernel keeps no tokens per option and month.
@@ -122,17 +140,47 @@ def _nominal(sc: Loaded, path: str, default: float) -> tuple[float, bool]:
     return float(param.nominal), not param.uncertain
 
 
-def _discount(sc: Loaded, option: str, line: str, t: int, signed: bool) -> tuple[float, str]:
-    """The commitment discount on a row (0 where none) and the commitment id it comes from."""
-    o = sc.options[option]
-    commitment = commitment_of(o)
+TOKEN_LINES = ("api_tokens", "escalated_traffic")
+"""The lines billed per token at an option's price, where negotiated and commitment discounts act."""
+
+
+def _kept_share(result: SimulationResult, paths: tuple[str, ...]) -> float:
+    """Mean over the paths of the product of (1 - discount) over the inputs ``paths``."""
+    kept = np.ones(result.paths)
+    for path in paths:
+        kept = kept * (1.0 - np.asarray(result.inputs[path], dtype=np.float64))
+    return float(kept.mean())
+
+
+def _negotiated_kept(result: SimulationResult, strategy: str, names: tuple[str, ...], line: str) -> float:
+    """(1 - n)(1 - m) of a token row: the share of list price its negotiated discounts keep (the
+    largest among the row's options, so a shared row's list price is not overstated)."""
+    if line not in TOKEN_LINES or not names:
+        return 1.0
+    inputs = result.inputs
+    strategy_path = f"strategies.{strategy}.list_price_discount"
+    kept = []
+    for name in names:
+        paths = tuple(p for p in (f"options.{name}.list_price_discount", strategy_path) if p in inputs)
+        kept.append(_kept_share(result, paths))
+    return max(kept)
+
+
+def _commitment(result: SimulationResult, option: str, line: str, t: int, signed: bool
+                ) -> tuple[float, str]:
+    """1 - the commitment discount on a row (1 where none) and the commitment id it comes from."""
+    sc = result.scenario
+    commitment = commitment_of(sc.options[option])
     if (commitment is None or not signed or t >= commitment.term_months
-            or line not in ("api_tokens", "escalated_traffic", "commitment_shortfall")):
-        return 0.0, ""
+            or line not in (*TOKEN_LINES, "commitment_shortfall")):
+        return 1.0, ""
     cid = _commitment_id(sc, option, "commitment")
     if line == "commitment_shortfall":
-        return 0.0, cid
-    return _nominal(sc, f"options.{option}.commitment.discount", commitment.discount)[0], cid
+        return 1.0, cid
+    path = f"options.{option}.commitment.discount"
+    if path in result.inputs:
+        return _kept_share(result, (path,)), cid
+    return 1.0 - _nominal(sc, path, commitment.discount)[0], cid
 
 
 def _reserved_in(sc: Loaded, option: str, t: int) -> bool:
@@ -142,14 +190,15 @@ def _reserved_in(sc: Loaded, option: str, t: int) -> bool:
 
 def _terms(result: SimulationResult, s_i: int, single: str | None, line: str, t: int,
            option_index: dict[str, int], signed: bool) -> tuple:
-    """Quantity, unit, consumed quantity and unit, discount share and the commitment columns of
-    one mean row (``single``: the row's one option, None when shared or the strategy's own)."""
+    """Quantity, unit, consumed quantity and unit, the share of the contracted price the commitment
+    keeps (1 - c) and the commitment columns of one mean row (``single``: the row's one option,
+    None when shared or the strategy's own)."""
     sc = result.scenario
     quantity, unit, consumed, consumed_unit = 1.0, "Months", None, None
     if single is None:
-        return quantity, unit, consumed, consumed_unit, 0.0, "", "", "", ""
+        return quantity, unit, consumed, consumed_unit, 1.0, "", "", "", ""
     option = sc.options[single]
-    discount, cid = _discount(sc, single, line, t, signed)
+    kept, cid = _commitment(result, single, line, t, signed)
     status, category, ctype = "", "", ""
     if cid:
         status = "Unused" if line == "commitment_shortfall" else "Used"
@@ -169,7 +218,7 @@ def _terms(result: SimulationResult, s_i: int, single: str | None, line: str, t:
     elif stranded and commitment_of(option) is not None:
         cid = _commitment_id(sc, single, "commitment")
         status, category, ctype = "Unused", "Spend", "API spend commitment"
-    return quantity, unit, consumed, consumed_unit, discount, cid, status, category, ctype
+    return quantity, unit, consumed, consumed_unit, kept, cid, status, category, ctype
 
 
 def _mean_rows(result: SimulationResult, common: dict[str, Any]) -> list[dict[str, Any]]:
@@ -195,8 +244,11 @@ def _mean_rows(result: SimulationResult, common: dict[str, Any]) -> list[dict[st
                 single = names[0] if len(names) == 1 else None
                 effective = float(values[t])
                 terms = _terms(result, s_i, single, line, t, option_index, single in mix)
-                quantity, unit, consumed, consumed_unit, discount, cid, status, category, ctype = terms
-                list_cost = effective / (1.0 - discount) if discount < 1.0 else effective
+                quantity, unit, consumed, consumed_unit, committed, cid, status, category, ctype = terms
+                # A discount of 100% keeps nothing to add back to: the row then reads at its cost.
+                contracted = effective / committed if committed > 0.0 else effective
+                negotiated = _negotiated_kept(result, strategy, names, line)
+                list_cost = contracted / negotiated if negotiated > 0.0 else contracted
                 rows.append({
                     **common,
                     "BillingPeriodStart": starts[t], "BillingPeriodEnd": ends[t],
@@ -207,8 +259,8 @@ def _mean_rows(result: SimulationResult, common: dict[str, Any]) -> list[dict[st
                     "SkuId": f"{'+'.join(names) or strategy}:{line}",
                     "ConsumedQuantity": consumed, "ConsumedUnit": consumed_unit,
                     "PricingQuantity": quantity, "PricingUnit": unit,
-                    "ListUnitPrice": list_cost / quantity, "ContractedUnitPrice": effective / quantity,
-                    "ListCost": list_cost, "ContractedCost": effective, "EffectiveCost": effective,
+                    "ListUnitPrice": list_cost / quantity, "ContractedUnitPrice": contracted / quantity,
+                    "ListCost": list_cost, "ContractedCost": contracted, "EffectiveCost": effective,
                     "BilledCost": effective, "CommitmentDiscountId": cid or None,
                     "CommitmentDiscountCategory": category or None,
                     "CommitmentDiscountType": ctype or None,
@@ -338,8 +390,14 @@ def notes(result: SimulationResult) -> dict[str, Any]:
             "x_PriceSnapshotDate": "as-of date of the API price snapshot (genai-prices)",
             "x_ToolVersion": "this tool's version",
         },
-        "money": ("undiscounted, in BillingCurrency; ListCost - EffectiveCost is an API "
-                  "commitment's discount on the committed option's tokens"),
+        "money": ("undiscounted, in BillingCurrency. On the per-token rows ListCost is at list "
+                  "price, ContractedCost after the negotiated discounts (list_price_discount of "
+                  "the option and of the strategy), EffectiveCost and BilledCost after an API "
+                  "commitment's discount too: ListCost - ContractedCost is the negotiated "
+                  "discount, ContractedCost - EffectiveCost the commitment's. Switching rows "
+                  "(migration effort and dual running) and P50/P95 rows are at the prices paid "
+                  "in all three columns; a row shared by options with different negotiated "
+                  "discounts adds back the smallest, so its ListCost is a lower bound."),
         "provenance": provenance(result),
     }
 

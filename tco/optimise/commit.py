@@ -12,8 +12,8 @@ max(C, (1 - d) U) for a minimum C at discount d and list usage U (``tco.kernel.b
 discount it rises with C (its slope in C is P((1 - d) U < C) >= 0), so among levels sharing a
 discount the least positive one wins and the only question is whether to sign; with tiers whose
 discount grows with the minimum the curve over tiers is not convex, and a tier list is short
-(``MAX_COMMITMENT_TIERS``). Levels whose CVaR95 exceeds the budget are refused; ties go to the
-smaller minimum (less owed if traffic leaves).
+(``MAX_COMMITMENT_TIERS``). Levels whose CVaR95 (P95 under a P95 budget) exceeds the budget
+are refused; ties go to the smaller minimum (less owed if traffic leaves).
 """
 
 from __future__ import annotations
@@ -67,8 +67,9 @@ def levels(sc: Loaded, option: str) -> list[Level]:
 
 
 def cheapest(costs: Sequence[tuple[float, float]], budget_usd: float | None) -> int | None:
-    """The index of the least expected cost among ``(mean, cvar95)`` pairs whose CVaR95 is within
-    the budget; ties to the first (the smaller minimum). None when every one exceeds it."""
+    """The index of the least expected cost among ``(mean, risk)`` pairs whose risk (the CVaR95
+    or P95 the budget caps) is within the budget; ties to the first (the smaller minimum). None
+    when every one exceeds it."""
     allowed = [k for k, (_, cvar) in enumerate(costs) if budget_usd is None or cvar <= budget_usd]
     return min(allowed, key=lambda k: (costs[k][0], k)) if allowed else None
 
@@ -81,9 +82,10 @@ def with_level(sc: Loaded, option: str, level: Level) -> Loaded:
 
 
 def choose(sc: Loaded, strategy: Strategy, paths: int, seed: int,
-           budget_usd: float | None = None) -> Committed:
+           budget_usd: float | None = None, measure: str = "cvar95") -> Committed:
     """Cost every level of each API option in ``strategy`` that has a commitment; keep the
-    cheapest within the budget (the scenario's own level when none is)."""
+    cheapest whose ``measure`` (CVaR95 or P95, ``tco.metrics.tail_usd``) is within the budget
+    (the scenario's own level when none is)."""
     evaluations = 0
     chosen: dict[str, Level] = {}
     for name, contract in contracts(sc, strategy, lambda kind: kind.commitment):
@@ -93,7 +95,7 @@ def choose(sc: Loaded, strategy: Strategy, paths: int, seed: int,
             npv = CommonPaths(with_level(sc, name, level), paths, seed).npv_usd(
                 {"candidate": strategy})[:, 0]
             evaluations += 1
-            costs.append((float(npv.mean()), float(metrics.cvar(npv))))
+            costs.append((float(npv.mean()), metrics.tail_usd(npv, measure)))
         best = cheapest(costs, budget_usd)
         level = (candidates[best] if best is not None
                  else Level(contract.usd_per_month, contract.discount))

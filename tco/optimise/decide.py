@@ -43,6 +43,10 @@ class Costed:
         return cls(float(npv_usd.mean()), float(metrics.cvar(npv_usd)),
                    float(np.percentile(npv_usd, 95)))
 
+    def risk_usd(self, measure: str) -> float:
+        """The figure a budget on ``measure`` caps: P95 for ``'p95'``, else CVaR95."""
+        return self.p95_usd if measure == "p95" else self.cvar95_usd
+
     def to_json(self) -> dict[str, float]:
         return {"mean": self.mean_usd, "cvar95": self.cvar95_usd, "p95": self.p95_usd}
 
@@ -226,10 +230,8 @@ def optimise(sc: Loaded, paths: int, seed: int, cvar_budget_usd: float | None = 
     mixes.update({f"frontier-{i}": prob.mix(prob.shares(p.weights), chain)
                   for i, p in enumerate(points)})
     exact = drawn.npv_usd(mixes)
-    refined = refine(sc, mixes["chosen"], paths, seed, budget if metric == "cvar95" else None,
-                     _gpu_ceilings(sc))
-    committed = commit.choose(refined.scenario, mixes["chosen"], paths, seed,
-                              budget if metric == "cvar95" else None)
+    refined = refine(sc, mixes["chosen"], paths, seed, budget, _gpu_ceilings(sc), metric)
+    committed = commit.choose(refined.scenario, mixes["chosen"], paths, seed, budget, metric)
     decided = committed.scenario
     if refined.reserved_gpus or committed.levels:
         exact[:, 0] = CommonPaths(decided, paths, seed).npv_usd({"chosen": mixes["chosen"]})[:, 0]

@@ -131,17 +131,19 @@ def path_costs(costs: np.ndarray, weights: np.ndarray, reserved: float = 0.0,
     return path_usd
 
 
-def check_bounds(names: list[str], lower: np.ndarray, upper: np.ndarray) -> None:
-    """Refuse share bounds no mix can meet, naming them."""
+def check_bounds(names: list[str], lower: np.ndarray, upper: np.ndarray, where: str = "optimise"
+                 ) -> None:
+    """Refuse share bounds no mix can meet, naming them at ``where`` (the ``optimise:`` section's
+    path: a scenario's, or a portfolio workload's)."""
     for name, lo, hi in zip(names, lower, upper, strict=True):
         if lo > hi:
-            raise ScenarioError(f"optimise.max_share.{name}", f"is {hi:g}, below its min_share {lo:g}")
+            raise ScenarioError(f"{where}.max_share.{name}", f"is {hi:g}, below its min_share {lo:g}")
     if lower.sum() > 1.0 + 1e-12:
         listed = ", ".join(f"{n} {lo:g}" for n, lo in zip(names, lower, strict=True) if lo > 0)
-        raise ScenarioError("optimise.min_share", f"the minimum shares sum to {lower.sum():g}, "
+        raise ScenarioError(f"{where}.min_share", f"the minimum shares sum to {lower.sum():g}, "
                             f"more than 1 ({listed})")
     if upper.sum() < 1.0 - 1e-12:
-        raise ScenarioError("optimise.max_share", f"the options left allowed ({', '.join(names)}) "
+        raise ScenarioError(f"{where}.max_share", f"the options left allowed ({', '.join(names)}) "
                             f"can carry at most {upper.sum():g} of the traffic, less than 1; "
                             "allow another option or raise a max_share")
 

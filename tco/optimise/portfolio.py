@@ -23,12 +23,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from tco.decisions import Optimise
 from tco.errors import ScenarioError
 from tco.load import read_bounded
 from tco.optimise import lp, p95
 from tco.optimise.decide import FRONTIER_BUDGETS, Costed, budget_field, efficient
 from tco.optimise.paths import fresh_seed, with_strategies
 from tco.optimise.portfolio_commit import TierChoice, choose_tiers
+from tco.optimise.portfolio_reserve import ReservedChoice, choose_reserved
 from tco.optimise.problem import PAIR_SHARES, Problem, card, fixed_costs, pair_mixes
 from tco.portfolio import Portfolio, loads_portfolio, simulate_portfolio
 from tco.schema import Strategy
@@ -73,8 +75,17 @@ class PortfolioDecision:
     in_force: Costed
     """The portfolio with its own strategies in force, simulated on the same paths."""
     tiers: TierChoice | None = None
-    """The commitment tier per vendor with the chosen mixes in force (``choose_tiers``; within
-    the budget when it is on CVaR95); None when the portfolio has no commitments."""
+    """The commitment tier per vendor with the chosen mixes and reserved GPUs in force
+    (``choose_tiers``; within the budget); None when the portfolio has no commitments."""
+    reserved: ReservedChoice | None = None
+    """The reserved GPUs per GPU type with the chosen mixes in force (``choose_reserved``; within
+    the budget); None when no pooled option has a reservation contract."""
+    decided: Costed | None = None
+    """The whole decision in force (mixes, reserved GPUs, tiers), simulated on the same paths."""
+    decided_fresh: Costed | None = None
+    """The same on the fresh seed's paths."""
+    in_force_fresh: Costed | None = None
+    """The portfolio as filed on the fresh seed's paths, beside ``decided_fresh``."""
 
     @property
     def fresh_seed(self) -> int:
@@ -92,7 +103,14 @@ class PortfolioDecision:
                 "frontier": [p.to_json() for p in self.frontier],
                 "efficient": [self.frontier.index(p) for p in self.efficient],
                 "in_force": self.in_force.to_json(),
-                "commitment_tiers": None if self.tiers is None else self.tiers.to_json()}
+                "commitment_tiers": None if self.tiers is None else self.tiers.to_json(),
+                "reserved_gpus": None if self.reserved is None else self.reserved.to_json(),
+                "decided": _json(self.decided), "decided_out_of_sample": _json(self.decided_fresh),
+                "in_force_out_of_sample": _json(self.in_force_fresh)}
+
+
+def _json(costed: Costed | None) -> dict | None:
+    return None if costed is None else costed.to_json()
 
 
 def load_choices(path: str) -> tuple[Portfolio, dict[str, list[str]]]:
@@ -111,15 +129,30 @@ def loads_choices(text: str | bytes) -> tuple[Portfolio, dict[str, list[str]]]:
 
 
 def problems(pf: Portfolio, choices: dict[str, list[str]] | None = None) -> dict[str, Problem]:
-    """Each workload's choice: its own options (``choices``; default every option of the
-    portfolio), shares 0-1, the strategy in force as the base of its candidates and its fallback
-    chain fixed."""
+    """Each workload's choice: its own options within its ``optimise:`` bounds, the strategy in
+    force as the base of its candidates and its fallback chain fixed.
+
+    The options are those ``choices`` names (default every option of the portfolio) and those
+    its bounds give a share to (``min_share``, ``max_share``: naming an option there offers it),
+    less ``exclude``, in the portfolio's option order. Bounds no mix of them can meet are refused
+    in one line naming the workload's field (``tco.optimise.lp.check_bounds``).
+    """
     out = {}
     for w, sc in pf.workloads.items():
         base = sc.strategies[pf.strategy[w]]
-        names = list(choices[w]) if choices is not None else list(sc.options)
-        out[w] = Problem(scenario=sc, base=base, options=names, lower=np.zeros(len(names)),
-                         upper=np.ones(len(names)), chains=[base.chain])
+        section = sc.optimise or Optimise()
+        offered = set(choices[w]) if choices is not None else set(sc.options)
+        offered |= {*section.min_share, *section.max_share}
+        names = [o for o in sc.options if o in offered and o not in section.exclude]
+        lower = np.array([section.min_share.get(o, 0.0) for o in names])
+        upper = np.array([section.max_share.get(o, 1.0) for o in names])
+        if not names:
+            raise ScenarioError(f"workloads.{w}.optimise.exclude", "excludes every option this "
+                                f"workload's strategies use ({', '.join(sorted(offered))}); the "
+                                "mix needs at least one")
+        lp.check_bounds(names, lower, upper, where=f"workloads.{w}.optimise")
+        out[w] = Problem(scenario=sc, base=base, options=names, lower=lower, upper=upper,
+                         chains=[section.chain or base.chain])
     return out
 
 
@@ -168,7 +201,7 @@ def _mixes(probs: dict[str, Problem], weights: np.ndarray) -> Mixes:
 
 
 def _cards(pf: Portfolio, mixes: Mixes) -> dict[str, str]:
-    return {w: card(pf.workloads[w], s) for w, s in mixes.items()}
+    return {w: card(pf.workloads[w], s, reservations=False) for w, s in mixes.items()}
 
 
 def words(pf: Portfolio, mixes: Mixes) -> str:
@@ -221,16 +254,28 @@ def optimise_portfolio(pf: Portfolio, paths: int, seed: int, cvar_budget_usd: fl
         frontier.append(PortfolioPoint(mixes, _cards(pf, mixes),
                                        Costed(point.mean_usd, point.cvar_usd, point.p95_usd),
                                        exact(mixes), point.cvar_usd))
-    # The tier is a bet on the vendor's pooled usage, so it is chosen after the mixes, on them.
-    tiers = (choose_tiers(with_mixes(pf, chosen), paths, seed,
-                          budget if metric == "cvar95" else None) if pf.commitments else None)
+    # Reserved GPUs serve the pooled fleets the mixes leave, so they are sized on the mixes; the
+    # tier is a bet on the vendor's pooled usage, so it is chosen last, on both.
+    decided = with_mixes(pf, chosen)
+    reserved = choose_reserved(decided, paths, seed, budget, metric)
+    if reserved is not None:
+        decided = reserved.portfolio
+    tiers = choose_tiers(decided, paths, seed, budget, metric) if pf.commitments else None
+    if tiers is not None:
+        decided = tiers.portfolio
     return PortfolioDecision(
         portfolio=pf, paths=paths, seed=seed, metric=metric, budget_usd=budget, tiers=tiers,
         chosen=PortfolioPoint(chosen, _cards(pf, chosen),
                               Costed(solution.mean_usd, solution.cvar_usd, solution.p95_usd),
                               exact(chosen), budget),
         fresh=exact(chosen, fresh_seed(seed)), frontier=frontier,
-        in_force=Costed.of(simulate_portfolio(pf, paths=paths, seed=seed).npv_usd))
+        in_force=Costed.of(simulate_portfolio(pf, paths=paths, seed=seed).npv_usd),
+        reserved=reserved,
+        decided=Costed.of(simulate_portfolio(decided, paths=paths, seed=seed).npv_usd),
+        decided_fresh=Costed.of(simulate_portfolio(decided, paths=paths,
+                                                   seed=fresh_seed(seed)).npv_usd),
+        in_force_fresh=Costed.of(simulate_portfolio(pf, paths=paths,
+                                                    seed=fresh_seed(seed)).npv_usd))
 
 
 __all__ = ["PortfolioDecision", "PortfolioPoint", "candidate_costs", "load_choices", "loads_choices",

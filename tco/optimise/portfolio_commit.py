@@ -6,10 +6,10 @@ bet on the sum, and only the whole portfolio costs it. As ``tco.optimise.commit`
 one scenario, every level is costed rather than searched (a tier list is short and the cost
 over tiers is not convex when the discount grows with the minimum): not signing, then each
 tier of the file, each on the same paths and seed (the draws do not depend on the contract, so
-the levels differ only by their bills). The cheapest expected NPV whose CVaR95 is within the
-budget wins, ties to the earlier level (not signing, then the file's order); with none within
-it the file's tier is kept. Vendors are chosen one after the other, each with the earlier
-vendors' choices in force.
+the levels differ only by their bills). The cheapest expected NPV whose CVaR95 (or P95, under a
+P95 budget) is within the budget wins, ties to the earlier level (not signing, then the file's
+order); with none within it the file's tier is kept. Vendors are chosen one after the other,
+each with the earlier vendors' choices in force.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ class TierChoice:
     costed: dict[str, list[Costed]]
     filed: dict[str, int]
     """The tier in force in the file, by vendor."""
+    measure: str = "cvar95"
+    """The risk measure the budget capped ('cvar95' or 'p95'), shown beside the mean."""
 
     def to_json(self) -> dict:
         return {"tiers": dict(self.tiers), "filed": dict(self.filed),
@@ -51,9 +53,11 @@ class TierChoice:
                 tier = self.portfolio.commitments[vendor].tiers[k - 1]
                 level = (f"tier {k} ({usd(tier.usd_per_month)} a month at "
                          f"{pct(tier.discount)} off)")
-            out.append(f"{vendor}: {level}; expected NPV {usd(costs[k].mean_usd)}, CVaR95 "
-                       f"{usd(costs[k].cvar95_usd)}, against {usd(costs[filed].mean_usd)} and "
-                       f"{usd(costs[filed].cvar95_usd)} at the file's tier {filed}.")
+            name = "P95" if self.measure == "p95" else "CVaR95"
+            out.append(f"{vendor}: {level}; expected NPV {usd(costs[k].mean_usd)}, {name} "
+                       f"{usd(costs[k].risk_usd(self.measure))}, against "
+                       f"{usd(costs[filed].mean_usd)} and {usd(costs[filed].risk_usd(self.measure))} "
+                       f"at the file's tier {filed}.")
         return out
 
 
@@ -68,10 +72,11 @@ def with_tier(pf: Portfolio, vendor: str, tier: int) -> Portfolio:
     return replace(pf, commitments=commitments)
 
 
-def choose_tiers(pf: Portfolio, paths: int, seed: int, budget_usd: float | None = None
-                 ) -> TierChoice:
+def choose_tiers(pf: Portfolio, paths: int, seed: int, budget_usd: float | None = None,
+                 measure: str = "cvar95") -> TierChoice:
     """Cost not signing and every tier of each vendor's contract on the portfolio's paths; keep
-    the cheapest expected NPV within the CVaR95 budget (none: the cheapest)."""
+    the cheapest expected NPV whose ``measure`` (``'cvar95'`` or ``'p95'``) is within the budget
+    (none: the cheapest)."""
     tiers: dict[str, int] = {}
     costed: dict[str, list[Costed]] = {}
     current = pf
@@ -79,10 +84,11 @@ def choose_tiers(pf: Portfolio, paths: int, seed: int, budget_usd: float | None 
         levels = range(len(contract.tiers) + 1)  # 0: not signed, then the file's tiers
         costed[vendor] = [Costed.of(simulate_portfolio(with_tier(current, vendor, k), paths=paths,
                                                        seed=seed).npv_usd) for k in levels]
-        best = cheapest([(c.mean_usd, c.cvar95_usd) for c in costed[vendor]], budget_usd)
+        best = cheapest([(c.mean_usd, c.risk_usd(measure)) for c in costed[vendor]], budget_usd)
         tiers[vendor] = contract.tier if best is None else best
         current = with_tier(current, vendor, tiers[vendor])
-    return TierChoice(current, tiers, costed, {v: c.tier for v, c in pf.commitments.items()})
+    return TierChoice(current, tiers, costed, {v: c.tier for v, c in pf.commitments.items()},
+                      measure if budget_usd is not None else "cvar95")
 
 
 __all__ = ["NOT_SIGNED", "TierChoice", "choose_tiers", "with_tier"]

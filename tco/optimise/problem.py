@@ -199,14 +199,15 @@ def _model_name(option: object) -> str | None:
     return None
 
 
-def card(sc: Loaded, strategy: Strategy) -> str:
+def card(sc: Loaded, strategy: Strategy, reservations: bool = True) -> str:
     """The mix in one line: '62% Claude Sonnet 4.6, 38% Llama 3.3 70B on 6 reserved NVIDIA H100
-    SXM5 80GB; fallback Claude Sonnet 4.6'."""
+    SXM5 80GB; fallback Claude Sonnet 4.6'. ``reservations=False`` leaves out each option's own
+    reserved GPUs (a portfolio pools them per GPU type, so they belong to no one mix)."""
     parts = []
     for name, share in sorted(strategy.mix.items(), key=lambda kv: -kv[1]):
         text = f"{pct(share)} {option_label(sc, name)}"
         reserved = option_kinds.of(sc.options[name]).reservation(sc.options[name])
-        if reserved is not None:
+        if reserved is not None and reservations:
             gpu = sc.inputs.plans[name].gpu if name in sc.inputs.plans else ""
             text += f" on {reserved.gpus:g} reserved {_gpu_name(gpu)}"
         parts.append(text)

@@ -6,12 +6,13 @@ For each option of the mix with a ``reserved:`` contract, the count is searched 
 from 0 (no contract) to a ceiling: expected NPV in the count is the newsvendor's convex curve (one
 more reserved GPU saves the on-demand price on the hours it is used, costs the contract price on
 every hour), so a ternary search over integers finds its minimum in about 2 log_1.5 of the range
-evaluations. Counts whose CVaR95 exceeds the budget are refused. This is the local refinement
-the method allows on the exact kernel, not a global search.
+evaluations. Counts whose CVaR95 (P95 under a P95 budget) exceeds the budget are refused. This
+is the local refinement the method allows on the exact kernel, not a global search.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import tco.metrics as metrics
@@ -32,6 +33,19 @@ class Refined:
     evaluations: int
 
 
+def least_count(cost: Callable[[int], float], low: int, high: int) -> int:
+    """The whole count in [low, high] with the least ``cost`` (ties to the smaller), by ternary
+    search: exact for a convex cost (the newsvendor's expected cost in the reserved count), in
+    about 2 log_1.5 (high - low) calls. ``cost`` should cache: the search may ask twice."""
+    while high - low > 2:
+        a, b = low + (high - low) // 3, high - (high - low) // 3
+        if cost(a) <= cost(b):
+            high = b
+        else:
+            low = a
+    return min(range(low, high + 1), key=lambda g: (cost(g), g))
+
+
 def with_reserved(sc: Loaded, option: str, gpus: int) -> Loaded:
     """The scenario with ``gpus`` reserved on ``option`` (0: no contract)."""
     if gpus == 0:
@@ -40,8 +54,9 @@ def with_reserved(sc: Loaded, option: str, gpus: int) -> Loaded:
 
 
 def refine(sc: Loaded, strategy: Strategy, paths: int, seed: int, budget_usd: float | None = None,
-           ceilings: dict[str, int] | None = None) -> Refined:
-    """Search the reserved GPUs of each option in ``strategy`` that has a contract."""
+           ceilings: dict[str, int] | None = None, measure: str = "cvar95") -> Refined:
+    """Search the reserved GPUs of each option in ``strategy`` that has a contract; counts whose
+    ``measure`` (CVaR95 or P95, ``tco.metrics.tail_usd``) exceeds the budget are refused."""
     evaluations = 0
     counts: dict[str, int] = {}
     for name, contract in contracts(sc, strategy, lambda kind: kind.reservation):
@@ -56,18 +71,11 @@ def refine(sc: Loaded, strategy: Strategy, paths: int, seed: int, budget_usd: fl
                 npv = CommonPaths(with_reserved(current, name, gpus), paths, seed).npv_usd(
                     {"candidate": strategy})[:, 0]
                 evaluations += 1
-                over = budget_usd is not None and float(metrics.cvar(npv)) > budget_usd
+                over = budget_usd is not None and metrics.tail_usd(npv, measure) > budget_usd
                 cache[gpus] = float("inf") if over else float(npv.mean())
             return cache[gpus]
 
-        low = 0
-        while high - low > 2:
-            a, b = low + (high - low) // 3, high - (high - low) // 3
-            if cost(a) <= cost(b):
-                high = b
-            else:
-                low = a
-        best = min(range(low, high + 1), key=lambda g: (cost(g), g))
+        best = least_count(cost, 0, high)
         counts[name] = best
         sc = with_reserved(sc, name, best)
     return Refined(sc, counts, evaluations)

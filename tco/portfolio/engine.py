@@ -35,8 +35,9 @@ from tco.errors import ScenarioError
 from tco.load import Loaded
 from tco.portfolio.pooling import HOURS_PER_DAY, add_workload, commitment_bill, price_gpu_type
 from tco.portfolio.result import PortfolioResult
-from tco.portfolio.spec import Portfolio, validate_portfolio
+from tco.portfolio.spec import Portfolio, reservation_contracts, validate_portfolio
 from tco.portfolio.usage import evaluate
+from tco.units import HOURS_PER_MONTH
 
 CHUNK_PATHS = 2 * RNG_BLOCK_PATHS
 """Paths per batch: each workload's monthly costs and hourly loads for a batch stay a few MB."""
@@ -252,15 +253,16 @@ def _batch(pf: Portfolio, u: dict[str, np.ndarray], seed: int, first_block: int,
     cost_adjust = np.zeros((n, months))
     usage_adj, alloc_adj = np.zeros((n, n_w)), np.zeros((n, n_w))
     idle = np.zeros(n)
-    for need, ks in zip(needs, gpu_types.values(), strict=True):
+    for gpu, need, ks in zip(gpu_types, needs, gpu_types.values(), strict=True):
         members = [pools[k] for k in ks]
         js = [list(first.options).index(pf.pooling[k][0]) for k in ks]
         rented, top = np.empty((len(ks), n, months)), np.empty((len(ks), n, months))
         provisioned = np.empty((n, months))
+        reserved = (_decided_reservation(pf, gpu, members, r, n, months)
+                    if gpu in pf.reserved_gpus else _total([p.reserved_gpus for p in members]))
         price_gpu_type(need, r.fleet.min_replicas[js].astype(float),
                        r.fleet.gpus_per_replica[js].astype(float), r.fleet.autoscale[js].astype(bool),
-                       _total([p.reserved_gpus for p in members]),
-                       rented, provisioned, top)
+                       reserved, rented, provisioned, top)
         for m, pool in enumerate(members):
             pool.pooled_usd = pool.reserved_usd + rented[m] * pool.price_usd
             key = "+".join(pool.options)
@@ -309,6 +311,33 @@ def pools_by_gpu(pf: Portfolio) -> dict[str, tuple[int, ...]]:
     for k, group in enumerate(pf.pooling):
         out.setdefault(pf.first.inputs.plans[group[0]].gpu, []).append(k)
     return {gpu: tuple(ks) for gpu, ks in out.items()}
+
+
+def _decided_reservation(pf: Portfolio, gpu: str, members: list[_Pool], rows: views.OptionRows,
+                         n: int, months: int) -> np.ndarray:
+    """(paths, months) the GPU type's reserved GPUs as decided (``Portfolio.reserved_gpus``), in
+    force over the term of the type's offer (``Portfolio.reserved_offers``), else of the contract
+    of its first option with one; the bill, count x 730 h x its price per GPU-hour a month, goes
+    to the type's first pool or the pool holding that option, and the workloads' own
+    reservations on the type are not billed (their standalone bills cancel in the pooled
+    adjustment)."""
+    month = np.arange(months)
+    offer = pf.reserved_offers.get(gpu)
+    if offer is not None:  # the file's offer for the type: a fixed price, billed to its first pool
+        holder = members[0].options[0]
+        in_term = (month >= offer.start_month) & (month < offer.start_month + offer.term_months)
+        usd_per_gpu_month = np.full(n, offer.usd_per_gpu_hour * HOURS_PER_MONTH)
+    else:
+        holder = reservation_contracts(pf)[gpu]
+        j = list(pf.first.options).index(holder)
+        f = rows.fleet
+        in_term = (month >= f.reserved_start[j]) & (month < f.reserved_end[j])
+        usd_per_gpu_month = f.reserved_month_usd[j] / f.reserved_gpus[j]  # (paths,)
+    count = float(pf.reserved_gpus[gpu])
+    for pool in members:
+        pool.reserved_usd = (np.where(in_term[None, :], count * usd_per_gpu_month[:, None], 0.0)
+                             if holder in pool.options else np.zeros((n, months)))
+    return np.ascontiguousarray(np.broadcast_to(np.where(in_term, count, 0.0), (n, months)))
 
 
 def _weighted_npv(parts: np.ndarray, weight: np.ndarray) -> np.ndarray:

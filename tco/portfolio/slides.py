@@ -14,9 +14,13 @@ import pandas as pd
 from pptx.util import Inches
 
 import tco.slides as slides
+from tco.figures.decide import portfolio_frontier
 from tco.figures.pptx import add_chart
 from tco.figures.spec import ROLES, Axis, FigureSpec, Style
 from tco.format import pct, plural, usd
+from tco.optimise.portfolio import PortfolioDecision
+from tco.optimise.portfolio_commit import NOT_SIGNED
+from tco.optimise.portfolio_reserve import gpu_name
 from tco.portfolio.outputs import SUMMARY_LABELS
 from tco.portfolio.result import PortfolioResult
 
@@ -26,8 +30,9 @@ PORTFOLIO = "Portfolio"
 deterministic marks (it is no strategy, so it takes no strategy's colour)."""
 
 
-def deck(result: PortfolioResult) -> bytes:
-    """Five slides: title, NPV and tail, cumulative cost, cost per workload, vendor shares."""
+def deck(result: PortfolioResult, decision: PortfolioDecision | None = None) -> bytes:
+    """Five slides: title, NPV and tail, cumulative cost, cost per workload, vendor shares; then,
+    given the optimiser's ``decision``, the decision and its frontier."""
     pf = result.portfolio
     cur = pf.currency
     prs = slides.new_deck()
@@ -87,6 +92,87 @@ def deck(result: PortfolioResult) -> bytes:
     slides.text(page, "CVaR95: the mean NPV of the worst 5% of futures. Each vendor's share is its "
                 "Euler contribution: its mean spend on those paths, so the shares add up to 100%.",
                 bottom + 0.15, NOTE_PT, colour=slides.MUTED)
+    if decision is not None:
+        add_decision_slides(prs, decision)
     buffer = io.BytesIO()
     prs.save(buffer)
     return buffer.getvalue()
+
+
+DECIDE_TITLE = "Decide: the mix per workload, reserved GPUs and tiers"
+DECIDE_PT = 12
+
+
+def contract_lines(decision: PortfolioDecision) -> list[str]:
+    """The reserved GPUs per GPU type and the commitment tier per vendor, chosen against filed."""
+    pf = decision.portfolio
+    out = []
+    reserved = decision.reserved
+    if reserved is None:
+        out.append("Reserved GPUs: no pooled fleet has a reservation offer or contract, so there "
+                   "is no count to size.")
+    else:
+        for gpu, count in reserved.gpus.items():
+            out.append(f"{gpu_name(gpu)}: reserve {plural(count, 'GPU')} for every workload together "
+                       f"on {reserved.contract[gpu]} ({reserved.filed[gpu]:,} as filed).")
+    tiers = decision.tiers
+    if tiers is None:
+        out.append("Commitments: the portfolio has no committed-spend contract to choose.")
+    else:
+        for vendor, k in tiers.tiers.items():
+            out.append(f"{vendor}: {_tier_words(pf, vendor, k)} (as filed: "
+                       f"{_tier_words(pf, vendor, tiers.filed[vendor])}).")
+    return out
+
+
+def _tier_words(pf, vendor: str, k: int) -> str:
+    if k == NOT_SIGNED:
+        return "do not sign"
+    tier = pf.commitments[vendor].tiers[k - 1]
+    return f"tier {k}, {usd(tier.usd_per_month)} a month at {pct(tier.discount)} off"
+
+
+def figure_rows(decision: PortfolioDecision) -> list[list[str]]:
+    """The portfolio as filed and as decided, each simulated whole on the optimiser's futures and
+    on new ones: expected NPV, CVaR95 and P95."""
+    n, cur = f"{decision.paths:,}", decision.portfolio.currency
+    rows = [["Simulated as a portfolio", f"Expected NPV ({cur})", f"CVaR95 ({cur})", f"P95 ({cur})"]]
+    for label, costed in ((f"As filed, the {n} futures searched", decision.in_force),
+                          (f"As decided, the {n} futures searched", decision.decided),
+                          (f"As filed, {n} new futures", decision.in_force_fresh),
+                          (f"As decided, {n} new futures", decision.decided_fresh)):
+        if costed is not None:
+            rows.append([label, usd(costed.mean_usd), usd(costed.cvar95_usd), usd(costed.p95_usd)])
+    return rows
+
+
+def add_decision_slides(prs, decision: PortfolioDecision) -> None:
+    """The decision (mix per workload, reserved GPUs, tiers, as filed against decided on the same
+    and on new futures), then the frontier it was chosen from."""
+    pf = decision.portfolio
+    page = slides.slide(prs, DECIDE_TITLE)
+    rows = [["Workload", "Strategy in force", "Chosen mix"],
+            *([w, pf.strategy[w], text] for w, text in decision.chosen.cards.items())]
+    _, bottom = slides.table(page, rows, slides.BODY_TOP_IN, (1.5, 1.3, 5.4), DECIDE_PT)
+    top = bottom + 0.25
+    left_w = 6.6
+    _, figures_bottom = slides.table(page, figure_rows(decision), top, (2.6, 1.1, 1.0, 1.0),
+                                     DECIDE_PT, width_in=left_w)
+    lines_bottom = slides.bullets(page, "", contract_lines(decision), top - 0.1, point_pt=DECIDE_PT,
+                                  width_in=slides.CONTENT_W_IN - left_w - 0.3,
+                                  left_in=slides.MARGIN_IN + left_w + 0.3)
+    budget = ("No risk budget: the cheapest decision." if decision.metric == "none" else
+              f"Budget: {'P95' if decision.metric == 'p95' else 'CVaR95'} at most "
+              f"{usd(decision.budget_usd)}.")
+    slides.text(page, f"{budget} Mixes first, then reserved GPUs on them, then tiers on "
+                "both; every figure simulates the whole portfolio (pooled fleets, commitments). "
+                "A decision tuned to one set of futures looks better on them than it will be: the "
+                "new futures are the figures to expect.", max(figures_bottom, lines_bottom) + 0.15,
+                NOTE_PT, colour=slides.MUTED)
+    page = slides.slide(prs, "Decide: expected NPV against CVaR95, per set of mixes")
+    add_chart(page, portfolio_frontier(decision), slides.MARGIN, Inches(slides.BODY_TOP_IN),
+              slides.CONTENT_W, Inches(5.0), 14)
+    slides.text(page, f"The line: the sets of mixes no other beats on both counts once simulated "
+                f"as a portfolio ({plural(len(decision.efficient), 'point')}). Marked: the portfolio "
+                "as filed; the chosen mixes at the file's reserved GPUs and tiers; the whole "
+                "decision, with the chosen ones.", 6.45, NOTE_PT, colour=slides.MUTED)

@@ -15,16 +15,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import tco.options as options
+from tco.decisions import Optimise
 from tco.distributions import nominal
 from tco.errors import ScenarioError
+from tco.fields import MAX_USD_PER_GPU_HOUR
 from tco.load import Loaded, read_bounded, validate
 from tco.yamlio import parse_document
 
 SHARED = ("name", "description", "currency", "start", "horizon_months", "discount_rate_per_year",
           "options", "risks", "switching", "sampling", "fiscal_year_start_month", "stresses")
 """Top-level fields every workload's scenario takes from the portfolio as they are."""
-FIELDS = (*SHARED, "pooling", "commitments", "workloads")
-WORKLOAD_FIELDS = ("workload", "strategies", "strategy")
+FIELDS = (*SHARED, "pooling", "commitments", "optimise", "workloads")
+OPTIMISE_FIELDS = ("reserved",)
+OFFER_FIELDS = ("usd_per_gpu_hour", "term_months", "start_month")
+WORKLOAD_FIELDS = ("workload", "strategies", "strategy", "optimise")
+WORKLOAD_BOUNDS = ("min_share", "max_share", "exclude", "fallback")
+"""The fields of a scenario's ``optimise:`` section a workload takes (``tco.decisions.Optimise``):
+its own share bounds and fallback. The base strategy is the one in force, the fleet ceiling and
+commitment tiers belong to the portfolio, and a chosen fallback is not searched per workload."""
 COMMITMENT_FIELDS = ("tiers", "tier", "term_months")
 TIER_FIELDS = ("usd_per_month", "discount")
 POOL_KEYS = ("model", "gpu", "precision", "serving_engine")
@@ -55,6 +63,16 @@ class Commitment:
 
 
 @dataclass(frozen=True)
+class ReservedOffer:
+    """Reserved GPUs of one type the optimiser may sign for the whole portfolio: paid for every
+    hour of the term whether used or not (``optimise.reserved`` in the file)."""
+
+    usd_per_gpu_hour: float
+    term_months: int
+    start_month: int = 0
+
+
+@dataclass(frozen=True)
 class Portfolio:
     """A validated portfolio: one ``Loaded`` scenario per workload, holding only the strategy in
     force, and the shared contracts."""
@@ -73,10 +91,75 @@ class Portfolio:
     vendors: dict[str, str]
     """Every option's vendor, by option name."""
     comments: Mapping[str, str] = field(default_factory=dict)
+    reserved_offers: Mapping[str, ReservedOffer] = field(default_factory=dict)
+    """Reservation terms the optimiser may sign, per GPU type (``optimise.reserved``); they cost
+    nothing as filed."""
+    reserved_gpus: Mapping[str, int] = field(default_factory=dict)
+    """Reserved GPUs per GPU type decided for the whole portfolio (``tco.optimise``), each type's
+    in place of the workloads' own reservations on it, on the type's offer where the file makes
+    one, else at the price, start and term of the contract of its first option that has one
+    (``reservation_contracts``). Empty as read from a file: each signing workload's reservation
+    counts."""
 
     @property
     def first(self) -> Loaded:
         return next(iter(self.workloads.values()))
+
+
+def reservation_contracts(pf: Portfolio) -> dict[str, str]:
+    """The option whose ``reserved:`` contract prices each GPU type's pooled reservation: the
+    first pooled option of the type, in the file's order, that has one. Types without one have
+    no reservation to size."""
+    sc = pf.first
+    out: dict[str, str] = {}
+    for group in pf.pooling:
+        for name in group:
+            option = sc.options[name]
+            if options.of(option).reservation(option) is not None:
+                out.setdefault(sc.inputs.plans[name].gpu, name)
+    return out
+
+
+def reservable_types(pf: Portfolio) -> list[str]:
+    """The GPU types whose pooled reservation the optimiser may size: those with an offer, then
+    those with a contract on an option."""
+    return list(dict.fromkeys([*pf.reserved_offers, *reservation_contracts(pf)]))
+
+
+def _offers(raw: Any, sc: Loaded, pooling: tuple[tuple[str, ...], ...]) -> dict[str, ReservedOffer]:
+    """``optimise: {reserved: {GPU type: {usd_per_gpu_hour, term_months, start_month}}}``."""
+    if raw is None:
+        return {}
+    raw = _mapping(raw, "optimise")
+    for key in raw:
+        if key not in OPTIMISE_FIELDS:
+            raise _unknown("optimise.", str(key), OPTIMISE_FIELDS)
+    types = list(dict.fromkeys(sc.inputs.plans[g[0]].gpu for g in pooling))
+    out = {}
+    for gpu, spec in _mapping(raw.get("reserved") or {}, "optimise.reserved").items():
+        where = f"optimise.reserved.{gpu}"
+        if gpu not in types:
+            raise ScenarioError(where, "no pooled rented fleet runs on this GPU type (pooled "
+                                f"types: {', '.join(types) or 'none'})")
+        spec = _mapping(spec, where)
+        for key in spec:
+            if key not in OFFER_FIELDS:
+                raise _unknown(f"{where}.", str(key), OFFER_FIELDS)
+        for key in ("usd_per_gpu_hour", "term_months"):
+            if key not in spec:
+                raise ScenarioError(f"{where}.{key}", "is required")
+        price = _number(spec["usd_per_gpu_hour"], f"{where}.usd_per_gpu_hour", 0.0, None,
+                        "above 0")
+        if price <= 0.0 or price > MAX_USD_PER_GPU_HOUR:
+            raise ScenarioError(f"{where}.usd_per_gpu_hour",
+                                f"must be above 0 and at most {MAX_USD_PER_GPU_HOUR:,.0f}")
+        start = _whole(spec.get("start_month", 0), f"{where}.start_month", 0)
+        if start >= sc.horizon_months:
+            raise ScenarioError(f"{where}.start_month", f"must be less than the horizon "
+                                f"({sc.horizon_months} months)")
+        out[str(gpu)] = ReservedOffer(price, _whole(spec["term_months"], f"{where}.term_months", 1),
+                                      start)
+    return out
 
 
 def vendor_of(name: str, option: Any) -> str:
@@ -125,6 +208,8 @@ def _workload_scenario(raw: dict[str, Any], name: str, entry: dict[str, Any],
     data["name"] = f"{raw.get('name', 'portfolio')}: {name}"
     data["workload"] = entry.get("workload")
     data["strategies"] = entry.get("strategies")
+    if entry.get("optimise") is not None:
+        data["optimise"] = _bounds(entry["optimise"], f"{prefix}optimise")
     for key in ("workload", "strategies"):
         if data[key] is None:
             raise ScenarioError(f"{prefix}{key}", "is required")
@@ -133,7 +218,7 @@ def _workload_scenario(raw: dict[str, Any], name: str, entry: dict[str, Any],
     try:
         loaded = validate(data, {**shared, **own})
     except ScenarioError as exc:
-        if exc.field.split(".")[0] in ("workload", "strategies"):
+        if exc.field.split(".")[0] in ("workload", "strategies", "optimise"):
             raise ScenarioError(f"{prefix}{exc.field}", exc.rule) from None
         raise
     for strategy, spec in loaded.strategies.items():
@@ -144,6 +229,17 @@ def _workload_scenario(raw: dict[str, Any], name: str, entry: dict[str, Any],
                                 "is not supported in a portfolio yet (pooled commitments are "
                                 "priced at the options' prices); give the discount on the options")
     return loaded
+
+
+def _bounds(raw: Any, where: str) -> dict[str, Any]:
+    """A workload's ``optimise:`` section, refused in one line where it sets a field that is not
+    the workload's to set (``WORKLOAD_BOUNDS``); the scenario's rules check the rest."""
+    for key in _mapping(raw, where):
+        if key not in WORKLOAD_BOUNDS and key in Optimise.model_fields:
+            raise ScenarioError(f"{where}.{key}", "is not set per workload of a portfolio (a "
+                                f"workload's optimise: takes {', '.join(WORKLOAD_BOUNDS)}; the "
+                                "base strategy is the one in force)")
+    return raw
 
 
 def _strategy(name: str, entry: dict[str, Any], workloads: dict[str, Any]) -> str:
@@ -275,12 +371,13 @@ def validate_portfolio(raw: Any, comments: Mapping[str, str] | None = None) -> P
                                                comments) if len(full.strategies) > 1 else full
     first = next(iter(loaded.values()))
     vendors = {o: vendor_of(o, opt) for o, opt in first.options.items()}
+    pooling = _pooling(raw.get("pooling", True), first)
     return Portfolio(
         name=first.scenario.name.rsplit(": ", 1)[0], description=first.description,
         currency=first.currency, horizon_months=first.horizon_months, sampling=first.sampling,
-        workloads=loaded, strategy=chosen, pooling=_pooling(raw.get("pooling", True), first),
+        workloads=loaded, strategy=chosen, pooling=pooling,
         commitments=_commitments(raw.get("commitments"), vendors, first), vendors=vendors,
-        comments=comments)
+        comments=comments, reserved_offers=_offers(raw.get("optimise"), first, pooling))
 
 
 def loads_portfolio(data: bytes | str) -> Portfolio:

@@ -35,7 +35,8 @@ from tco.report import verdict
 from tco.sensitivity import global_ranking, tornado
 from tco.simulate import SimulationResult, simulate
 from tco.stress import named_stresses
-from tco.ui.lru import ByteLRU, memoize
+from tco.ui.lru import ByObject, ByteLRU, memoize
+from tco.yamlio import parse_document
 
 Key = tuple[str, int, int, str]  # scenario YAML, paths, seed, the file's source notes as JSON
 MB = 2**20
@@ -43,23 +44,52 @@ RESULT_BYTES = 600 * MB
 """Simulations kept: four runs at the page's largest size, about twenty 50,000-path runs."""
 FIGURE_BYTES = 150 * MB
 FILE_BYTES = 150 * MB
-RESULT_CACHE, FIGURE_CACHE, FILE_CACHE = ByteLRU(RESULT_BYTES), ByteLRU(FIGURE_BYTES), ByteLRU(FILE_BYTES)
+RESULT_CACHE = ByteLRU(RESULT_BYTES)  # a View computes tables when a tab first asks: it grows
+# Charts and files are never changed once made (a tab that adapts a chart draws a copy).
+FIGURE_CACHE = ByteLRU(FIGURE_BYTES, values_grow=False)
+FILE_CACHE = ByteLRU(FILE_BYTES, values_grow=False)
+SCENARIO_CACHE = ByteLRU(20 * MB, values_grow=False)
+"""Loaded scenario files by their text: a few hundred kB each, an upload at most 1 MB of text."""
 
 
 @st.cache_data(show_spinner=False)
 def shipped(folder: Path) -> dict[str, tuple[str, str, str]]:
-    """Shipped scenarios in ``folder`` by file stem: (name, description, YAML text)."""
+    """Shipped scenarios in ``folder`` by file stem: (name, description, YAML text).
+
+    The name and description are read from the parsed file, not a validated one: validating and
+    resolving all eight stories (replica plans included) was a fifth of the page's cold load, and
+    only the one opened is used (``scenario``); the tests validate every shipped file.
+    """
     out = {}
     for path in scenario_files(folder):
         text = path.read_text(encoding="utf-8")
-        sc = loads(text)
-        out[path.stem] = (sc.name, sc.description, text)
+        raw, _ = parse_document(text)
+        out[path.stem] = (str(raw["name"]), str(raw.get("description", "")), text)
     return out
+
+
+@memoize(SCENARIO_CACHE)
+def scenario(text: str | bytes) -> Scenario:
+    """A scenario file's text, parsed, validated and resolved once per text. Every rerun starts
+    from the file (a slider step too), and parsing it again was a tenth of the step; the
+    ``Loaded`` is shared (nothing changes one: an edit makes a new scenario).
+
+    Raises
+    ------
+    ScenarioError
+        If the text breaks a rule (not kept: asked again, it raises again).
+    """
+    return loads(text)
+
+
+WRITTEN = ByObject(32)
+"""Scenarios written as their YAML key: every rerun keys its run by the scenario's text."""
 
 
 def inputs_key(sc: Scenario, paths: int, seed: int) -> Key:
     """The cache key of one set of inputs."""
-    return dumps(sc), paths, seed, json.dumps(dict(sc.comments), sort_keys=True)
+    text, comments = WRITTEN.get(sc, None, lambda: (dumps(sc), json.dumps(dict(sc.comments), sort_keys=True)))
+    return text, paths, seed, comments
 
 
 @dataclass
@@ -167,14 +197,20 @@ STRATEGY_FIGURES = {
 }
 
 
-@memoize(FIGURE_CACHE)
-def figure(scenario_yaml: str, paths: int, seed: int, comments: str, name: str) -> go.Figure:
-    """Any chart by its name, e.g. 'NPV per strategy' or 'Tornado: hybrid', built when first shown."""
-    view = compute(scenario_yaml, paths, seed, comments)
+def build_figure(view: View, name: str) -> go.Figure:
+    """A new chart by its name, e.g. 'NPV per strategy' or 'Tornado: hybrid' (not kept: ``figure``
+    keeps the shared one; a tab that adapts a chart builds its own and keeps that)."""
     kind, _, strategy = name.partition(": ")
     if kind in STRATEGY_FIGURES and strategy:
         return to_figure(STRATEGY_FIGURES[kind](view, strategy))
     return to_figure(FIGURES[name](view))
+
+
+@memoize(FIGURE_CACHE)
+def figure(scenario_yaml: str, paths: int, seed: int, comments: str, name: str) -> go.Figure:
+    """Any chart by its name, built when first shown and shared by every rerun and session (so
+    never changed: ``FIGURE_CACHE`` measures it once)."""
+    return build_figure(compute(scenario_yaml, paths, seed, comments), name)
 
 
 def chart_names(view: View) -> list[str]:

@@ -12,6 +12,7 @@ In a link an edit reads ``0.05`` or ``triangular:0.01,0.02,0.05`` (``pert``, ``u
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ from tco.load import Loaded as Scenario
 from tco.load import with_changes
 from tco.options.table import EDITED
 from tco.report import apply_nominal, assumptions, describe
+from tco.ui.lru import ByObject
 
 Edit = float | dict[str, Any]
 FORMS = {"triangular": 3, "pert": 3, "uniform": 2, "lognormal": 2, "normal": 2}
@@ -73,6 +75,11 @@ def _mapping(form: str, numbers: list[float]) -> dict[str, Any]:
     return {form: dict(zip(KEYS[form], numbers, strict=True)) if form in KEYS else numbers}
 
 
+APPLIED = ByObject(32)
+"""Edited scenarios by base and edits: a slider step applies the same edits three times (to check
+the move, to check the result, to draw it) and every rerun once more."""
+
+
 def apply_edits(base: Scenario, edits: Mapping[str, Edit]) -> Scenario:
     """``base`` with the edits: distributions replaced first, then nominal values moved.
 
@@ -81,6 +88,12 @@ def apply_edits(base: Scenario, edits: Mapping[str, Edit]) -> Scenario:
     ScenarioError
         If an edit breaks one of the scenario's rules (naming the field and the rule).
     """
+    if not edits:
+        return base
+    return APPLIED.get(base, json.dumps(edits, sort_keys=True), lambda: _apply_edits(base, edits))
+
+
+def _apply_edits(base: Scenario, edits: Mapping[str, Edit]) -> Scenario:
     shapes = {p: v for p, v in edits.items() if isinstance(v, dict)}
     values = {p: float(v) for p, v in edits.items() if not isinstance(v, dict)}
     notes = edit_notes(base, edits)

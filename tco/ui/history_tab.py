@@ -10,6 +10,7 @@ calibrations are cached per scenario and settings, bounded in bytes like the pag
 from __future__ import annotations
 
 import json
+import urllib.parse
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -36,6 +37,9 @@ HISTORY_CACHE = ByteLRU(100 * MB)
 """Replays (a simulation of the window each) and calibration tables, shared by every session."""
 EVENT_COLUMNS = {"date": "Date", "option": "Option", "event": "Event", "size": "Size",
                  "detail": "What happened", "applied": "Applied", "note": "Note", "source": "Source"}
+"""The events table's columns, in order, with their headers."""
+TABLE_CELL_CHARS = 1000
+"""A ledger note is a sentence or three: kept whole in a cell (the table wraps), cut only past this."""
 
 
 @st.cache_resource(show_spinner=False)
@@ -108,6 +112,27 @@ def calibration_table(rows: list[dict], scores: list[dict]) -> pd.DataFrame:
     } for r in rows])
 
 
+def source_link(url: str) -> str:
+    """A source as a Markdown link named by its site ('[openai.com](https://...)'): a bare address
+    has no space to wrap at, so it would widen its column past the page. Text that is not a web
+    address shows as written."""
+    parts = urllib.parse.urlsplit(str(url))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return escape_markdown(url, limit=TABLE_CELL_CHARS)
+    site = parts.netloc.removeprefix("www.")
+    target = str(url).replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    return f"[{escape_markdown(site)}]({target})"
+
+
+def events_table(events: pd.DataFrame) -> pd.DataFrame:
+    """The window's events as the page shows them: one row each, the columns of ``EVENT_COLUMNS``,
+    every cell Markdown (text escaped, the source a link), for a static table whose cells wrap."""
+    shown = events[list(EVENT_COLUMNS)].rename(columns=EVENT_COLUMNS)
+    return pd.DataFrame({label: (shown[label].map(source_link) if label == EVENT_COLUMNS["source"] else
+                                 shown[label].map(lambda v: escape_markdown(v, limit=TABLE_CELL_CHARS)))
+                         for label in shown.columns})
+
+
 def history_tab(current: Scenario, paths: int, seed: int) -> None:
     timeline = _timeline()
     offered = months_offered(timeline)
@@ -128,13 +153,12 @@ def history_tab(current: Scenario, paths: int, seed: int) -> None:
                f"with sources), as of {result.ledger_as_of}. Realised: every input at its nominal "
                "value, the window's events forced at their recorded sizes. P in a panel's title: "
                "the share of simulated paths with a lower NPV than the realised one.")
-    # Static tables wrap their cells: a grid would clip the last columns at 1280 px.
+    # Static tables wrap their cells: a grid would clip the last columns (Note, Source) at 1280 px.
     st.table(realised_summary(result), hide_index=True)
     events = result.events.assign(applied=result.events["applied"].map({True: "yes", False: "no"}))
     st.markdown(f"**Events in the window** ({len(events)}, {int(result.events['applied'].sum())} applied)")
     if len(events):
-        st.dataframe(events[list(EVENT_COLUMNS)].rename(columns=EVENT_COLUMNS), hide_index=True,
-                     column_config={"Source": st.column_config.LinkColumn("Source")})
+        st.table(events_table(events), hide_index=True)
     st.markdown("**Calibration against the ledger**")
     with st.spinner("Scoring rolling cohorts of the ledger's history (about 10 s the first time)..."):
         rows = calibration(*key)

@@ -8,7 +8,10 @@ recently used beyond it; a value larger than the whole limit is returned but not
 Sizes are measured, not declared: numpy arrays by ``nbytes``, pandas objects by their deep memory
 use, bytes and strings by length, containers and plain objects by walking what they hold (each
 object once). Values can grow after they are stored (``cached_property`` tables computed when a tab
-first needs them), so every insertion measures all entries again before deciding what to drop.
+first needs them): a cache of such values (``values_grow``) measures all entries again at every
+insertion before deciding what to drop. A cache of values that never change after they are made
+(charts, file bytes) measures each once, when it is stored: measuring a chart walks all its data,
+and measuring every kept chart again on each insertion was a twentieth of a slider step.
 Runs being computed are not counted; each is bounded by the run budget on its own.
 """
 
@@ -67,12 +70,19 @@ class ByteLRU:
         The most the kept values may hold together, as measured by ``sizer``.
     sizer : callable
         Bytes of one value; ``size_of`` by default.
+    values_grow : bool
+        Whether a kept value can grow (tables it computes when first asked for): if so every
+        insertion measures all kept values again; if not, each is measured once, when stored.
     """
 
-    def __init__(self, max_bytes: int, sizer: Callable[[Any], int] = size_of) -> None:
+    def __init__(self, max_bytes: int, sizer: Callable[[Any], int] = size_of,
+                 values_grow: bool = True) -> None:
         self.max_bytes = max_bytes
+        self.values_grow = values_grow
         self._sizer = sizer
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._sizes: dict[Hashable, int] = {}
+        """Bytes of each kept value when last measured."""
         self._lock = threading.Lock()
         self._pending: dict[Hashable, threading.Event] = {}
 
@@ -90,6 +100,7 @@ class ByteLRU:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._sizes.clear()
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The value kept for ``key``, else ``compute()`` (once, however many threads ask at once)."""
@@ -118,12 +129,14 @@ class ByteLRU:
         with self._lock:
             if size > self.max_bytes:
                 return
-            sizes = {k: self._sizer(v) for k, v in self._items.items()}
-            total = sum(sizes.values())
+            if self.values_grow:
+                self._sizes = {k: self._sizer(v) for k, v in self._items.items()}
+            total = sum(self._sizes.values())
             while self._items and total + size > self.max_bytes:
                 old, _ = self._items.popitem(last=False)
-                total -= sizes[old]
+                total -= self._sizes.pop(old)
             self._items[key] = value
+            self._sizes[key] = size
 
 
 def memoize(cache: ByteLRU) -> Callable[[Callable[..., T]], Callable[..., T]]:
@@ -136,3 +149,31 @@ def memoize(cache: ByteLRU) -> Callable[[Callable[..., T]], Callable[..., T]]:
         wrapper.cache = cache  # type: ignore[attr-defined]
         return wrapper
     return decorate
+
+
+class ByObject:
+    """Results of a function of an object that is never changed (a loaded scenario), kept for the
+    ``max_entries`` objects and arguments most recently asked about. Such objects are not hashable
+    (they hold dicts), so they are known by identity; each entry holds its object, so no other
+    object can take its identity while the entry lives. Thread-safe.
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._items: OrderedDict[tuple[int, Hashable], tuple[Any, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, obj: Any, args: Hashable, compute: Callable[[], T]) -> T:
+        """The result kept for ``obj`` and ``args``, else ``compute()`` (kept unless it raises)."""
+        key = (id(obj), args)
+        with self._lock:
+            kept = self._items.get(key)
+            if kept is not None and kept[0] is obj:
+                self._items.move_to_end(key)
+                return kept[1]
+        value = compute()
+        with self._lock:
+            self._items[key] = (obj, value)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+        return value

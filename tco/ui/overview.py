@@ -11,7 +11,8 @@ import tco.glossary as glossary
 import tco.story as story
 import tco.tax as tax
 from tco.format import pct, usd
-from tco.ui.cache import Key, View, figure
+from tco.ui.cache import FIGURE_CACHE, Key, View, build_figure, compute
+from tco.ui.lru import memoize
 
 KPIS = ("deterministic_npv", "mean", "p95", "cvar95", "p_cheapest")
 """The compact table's columns, in order (``SimulationResult.summary`` names)."""
@@ -64,6 +65,32 @@ def format_summary(table: pd.DataFrame, kinds: set[str] | None = None) -> pd.Dat
     return out
 
 
+NPV_CHART, BRIDGE_CHART = "NPV per strategy", "From nominal to expected NPV"
+CHART_KEYS = {NPV_CHART: "fig_npv_summary", BRIDGE_CHART: "fig_bridge"}
+
+
+@memoize(FIGURE_CACHE)
+def compact_figure(scenario_yaml: str, paths: int, seed: int, comments: str, name: str,
+                   height: int) -> go.Figure:
+    """The Overview's half-width version of a chart, kept like the full one: no legend (the axis
+    names the strategies; the title says what the marks are), no x axis title, and a title in
+    two lines rather than one that runs off. Built from the spec, not copied from the full chart
+    (a copy validates every trace and the template again)."""
+    fig = build_figure(compute(scenario_yaml, paths, seed, comments), name)
+    bridge = name == BRIDGE_CHART
+    head, _, tail = fig.layout.title.text.partition(": " if bridge else " (")
+    title = f"{head}:<br>{tail}" if bridge else f"{head}<br>(whiskers: P5 to P95; diamond: deterministic)"
+    fig.update_layout(height=height, margin={"t": 80, "b": 30, "r": 10}, showlegend=False,
+                      title={"text": title, "font": {"size": 14}}, xaxis={"title": {"text": ""}})
+    if bridge:
+        # '+ uncertain<br>inputs': step names break over two lines instead of colliding.
+        fig.update_traces(x=[step.replace(" ", "<br>", 2).replace("<br>", " ", 1)
+                             if step.startswith("+") else step for step in fig.data[0].x])
+        fig.update_xaxes(tickangle=0)
+        fig.update_yaxes(title_text="")  # the title says NPV in $; the axis title met it
+    return fig
+
+
 def overview(view: View, key: Key) -> None:
     table = view.summary
     st.markdown(money(f"**{story.recommendation(view.result)}**"))
@@ -76,23 +103,9 @@ def overview(view: View, key: Key) -> None:
     # The NPV chart and the bridge side by side: both above the fold at 1280x720.
     height = max(MIN_CHART_PX, CHART_PX - ROW_PX * max(0, len(table) - 3))
     left, right = st.columns(2)
-    for column, name, chart_key in ((left, "NPV per strategy", "fig_npv_summary"),
-                                    (right, "From nominal to expected NPV", "fig_bridge")):
-        fig = go.Figure(figure(*key, name))
-        # Compact: no legend (the axis names the strategies; the title says what the marks are),
-        # no x axis title; in half the width the title takes two lines rather than run off.
-        head, _, tail = fig.layout.title.text.partition(": " if chart_key == "fig_bridge" else " (")
-        title = (f"{head}:<br>{tail}" if chart_key == "fig_bridge"
-                 else f"{head}<br>(whiskers: P5 to P95; diamond: deterministic)")
-        fig.update_layout(height=height, margin={"t": 80, "b": 30, "r": 10}, showlegend=False,
-                          title={"text": title, "font": {"size": 14}}, xaxis={"title": {"text": ""}})
-        if chart_key == "fig_bridge":
-            # '+ uncertain<br>inputs': step names break over two lines instead of colliding.
-            fig.update_traces(x=[step.replace(" ", "<br>", 2).replace("<br>", " ", 1)
-                                 if step.startswith("+") else step for step in fig.data[0].x])
-            fig.update_xaxes(tickangle=0)
-            fig.update_yaxes(title_text="")  # the title says NPV in $; the axis title met it
-        column.plotly_chart(fig, key=chart_key, config={"displaylogo": False})
+    for column, name in ((left, NPV_CHART), (right, BRIDGE_CHART)):
+        column.plotly_chart(compact_figure(*key, name, height), key=CHART_KEYS[name],
+                            config={"displaylogo": False})
     st.markdown(money("\n".join(f"- {point}" for point in story.bullets(view.result))))
     if view.after_tax is not None:
         st.markdown(money(f"**NPV before and {tax.basis(view.after_tax)}** (the scenario's tax "

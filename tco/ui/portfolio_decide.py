@@ -57,11 +57,20 @@ def costed_table(d: PortfolioDecision) -> pd.DataFrame:
     filed = {table.columns[0]: "The portfolio as filed, on the same futures",
              table.columns[1]: usd(d.in_force.mean_usd), table.columns[2]: usd(d.in_force.cvar95_usd),
              table.columns[3]: usd(d.in_force.p95_usd)}
-    return pd.concat([table, pd.DataFrame([filed])], ignore_index=True)
+    rows = [filed]
+    if d.decided_fresh is not None and d.in_force_fresh is not None:
+        for label, costed in (("The whole decision (mixes, reserved GPUs, tiers), on new futures",
+                               d.decided_fresh),
+                              ("The portfolio as filed, on new futures", d.in_force_fresh)):
+            rows.append({table.columns[0]: label, table.columns[1]: usd(costed.mean_usd),
+                         table.columns[2]: usd(costed.cvar95_usd),
+                         table.columns[3]: usd(costed.p95_usd)})
+    return pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
 
 
-def portfolio_decide(text: str, paths: int, seed: int) -> None:
-    """Draw the Decide section for one portfolio text at the page's paths and seed."""
+def portfolio_decide(text: str, paths: int, seed: int) -> PortfolioDecision | None:
+    """Draw the Decide section for one portfolio text at the page's paths and seed; the decision
+    shown, if any, so the page can offer the deck with its slides."""
     st.subheader("Decide: the cheapest mix per workload")
     st.caption("Each workload's shares among the options its own strategies name, chosen so that "
                "the portfolio's expected NPV is lowest while its CVaR95 (mean NPV of the worst 5% "
@@ -80,15 +89,19 @@ def portfolio_decide(text: str, paths: int, seed: int) -> None:
     if st.session_state.get(ASKED_KEY) != asked:
         st.caption(f"Runs on {paths:,} futures when asked: about one portfolio simulation per "
                    "candidate mix and per frontier point.")
-        return
+        return None
     try:
         with st.spinner("Simulating candidate mixes as a portfolio..."):
             d = portfolio_decision(text, paths, seed, budget, measure)
     except ScenarioError as exc:  # a budget below the least reachable, a solver failure: one line
         st.error(escape_markdown(str(exc), OWN_TEXT_CHARS))
-        return
+        return None
     st.dataframe(mix_table(d), hide_index=True, key="portfolio_decide_mixes")
     st.dataframe(costed_table(d), hide_index=True, key="portfolio_decide_costs")
+    if d.reserved is not None:
+        st.markdown("**Reserved GPUs per GPU type**, for every workload together, with these "
+                    "mixes in force: " + " ".join(escape_markdown(line, OWN_TEXT_CHARS)
+                                                  for line in d.reserved.sentences()))
     if d.tiers is not None:
         st.markdown("**Commitment tier per vendor**, with these mixes in force: "
                     + " ".join(escape_markdown(line, OWN_TEXT_CHARS) for line in d.tiers.sentences()))
@@ -96,3 +109,4 @@ def portfolio_decide(text: str, paths: int, seed: int) -> None:
                "portfolio's pooled fleets and commitments are not linear in the shares.")
     st.plotly_chart(to_figure(portfolio_frontier(d)), key="fig_portfolio_frontier",
                     config={"displaylogo": False})
+    return d

@@ -36,6 +36,8 @@ PATHS_KEY = "portfolio_paths"
 UPLOAD_KEY = "portfolio_upload"
 """Session state: (file name, YAML text) of the last valid portfolio upload."""
 
+DECIDED_DECK_LABEL = "Slide deck with this decision (.pptx)"
+
 
 def shipped_portfolios(folder: Path) -> dict[str, str]:
     """Shipped portfolio files by stem: their YAML text."""
@@ -136,4 +138,7 @@ def portfolio_page(text: str, paths: int, seed: int) -> None:
                        key="portfolio_xlsx")
     c2.download_button("Slide deck (.pptx)", deck(result), file_name="portfolio.pptx",
                        key="portfolio_deck")
-    portfolio_decide(text, paths, seed)
+    decided = portfolio_decide(text, paths, seed)
+    if decided is not None:  # the deck above has no Decide slides until the optimiser has run
+        st.download_button(DECIDED_DECK_LABEL, deck(result, decided),
+                           file_name="portfolio-decided.pptx", key="portfolio_deck_decided")

@@ -71,6 +71,8 @@ def replica_table(plan: capacity.CapacityPlan) -> pd.DataFrame:
         "Batch": frame["batch"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
         "Batch bound by": frame["batch_bound"],
         "Inter-token latency (ms)": frame["inter_token_ms"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}"),
+        "Time to first token (ms)": frame["time_to_first_token_ms"].map(
+            lambda v: "" if pd.isna(v) else f"{v:.0f}"),
         "Output tokens/s per GPU": frame["output_tokens_per_s_per_gpu"].map(
             lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
         "GPU-seconds per request": frame["gpu_seconds_per_request"].map(
@@ -111,7 +113,9 @@ def costs(view: View, key: Key) -> None:
             "Layout": capacity.LAYOUT_NAMES[p.layout], "Max batch": p.max_batch,
             "Batch bound by": p.batch_bound,
             "Output tokens/s per GPU": f"{p.output_tokens_per_s_per_gpu:,.0f}",
-            "Inter-token latency": f"{p.inter_token_ms:.0f} ms", "Regime": capacity.REGIME_NAMES[p.regime],
+            "Inter-token latency": f"{p.inter_token_ms:.0f} ms",
+            "Time to first token": f"{p.time_to_first_token_ms:.0f} ms",
+            "Regime": capacity.REGIME_NAMES[p.regime],
             "Weights": f"{p.weights_gb:,.0f} GB"} for name, p in plans.items()]), hide_index=True)
         for name, p in plans.items():
             st.caption(f"{name}: {capacity.why(p)}")
@@ -234,9 +238,10 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
         "input": st.column_config.TextColumn("Path (for scenario authors)"),
         "value": st.column_config.TextColumn("Distribution or value", width="medium"),
         "unit": st.column_config.TextColumn("Unit", width="medium"), "as_of": "As of", "warning": "Warning",
-        "low": st.column_config.NumberColumn("Low (editable)", format="%.6g", help=LOW_HELP),
-        "nominal": st.column_config.NumberColumn("Value (editable)", format="%.6g", help=NOMINAL_HELP),
-        "high": st.column_config.NumberColumn("High (editable)", format="%.6g", help=HIGH_HELP),
+        "low": st.column_config.NumberColumn("Low (editable)", format=EDITABLE_FORMAT, help=LOW_HELP),
+        "nominal": st.column_config.NumberColumn("Value (editable)", format=EDITABLE_FORMAT,
+                                                 help=NOMINAL_HELP),
+        "high": st.column_config.NumberColumn("High (editable)", format=EDITABLE_FORMAT, help=HIGH_HELP),
         "source": st.column_config.TextColumn("Source", width="large")})
     changed = changed_inputs(base, current)
     if not changed.empty:
@@ -245,6 +250,10 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
                                              "input": "Path (for scenario authors)"}), hide_index=True)
 
 
+EDITABLE_FORMAT = "%,.12g"
+"""The Assumptions table's editable numbers: thousands separated (20,000,000) at the 12 significant
+digits an edit keeps (``tco.ui.edits.clean``), so a cell shows the number that is used and reads back
+as typed; the format is display only, the editor returns the number."""
 LOW_HELP = ("Smallest value of a triangular, PERT or uniform input; 10th percentile of a normal or "
             "lognormal one. Type one for a fixed input to make it uncertain.")
 NOMINAL_HELP = "The value the deterministic model uses: the mode, midpoint, median or mean."
