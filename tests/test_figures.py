@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 
 import numpy as np
@@ -367,3 +368,18 @@ def test_bridge_steps_never_take_a_strategy_colour() -> None:
              if delta_e(ROLES[role], s) < 16]
     assert not close
 
+
+
+def test_every_fan_panel_keeps_its_month_labels(result) -> None:
+    """Shared x axes hide tick labels on all but the bottom row of panels; four strategies make two
+    rows, and the upper panels must still show their months."""
+    spec = data.fan_chart(result)
+    # A fourth panel: the first strategy's band again under another name.
+    first = next(iter(spec.styles))
+    extra = spec.frame[spec.frame["series"] == first].assign(series="copy")
+    spec = dataclasses.replace(spec, frame=pd.concat([spec.frame, extra], ignore_index=True),
+                               styles={**spec.styles, "copy": spec.styles[first]})
+    fig = figures.to_figure(spec)
+    axes = [fig.layout[name] for name in fig.layout if name.startswith("xaxis")]
+    assert len(axes) >= len(result.strategies) + 1 == 4  # two rows of panels
+    assert all(axis.showticklabels for axis in axes)

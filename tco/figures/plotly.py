@@ -271,7 +271,10 @@ def to_figure(spec: FigureSpec) -> go.Figure:
         if spec.x.format == "month" and spec.x.start and panels > 1 and "tickvals" in x_axis:
             # A narrow panel takes a calendar label a year apart, not every six months.
             x_axis = _axis_layout(spec.x, spec.frame["x"], step_months=12)
-        fig.update_xaxes(**{k: v for k, v in x_axis.items() if k != "title"}, title_text=spec.x.title)
+        # Every panel keeps its own month labels: shared axes hide them on all but the bottom row,
+        # which left the upper panels with an axis title and no dates.
+        fig.update_xaxes(**{k: v for k, v in x_axis.items() if k != "title"}, title_text=spec.x.title,
+                         showticklabels=True)
         fig.update_yaxes(**{k: v for k, v in y_axis.items() if k != "title"})
         fig.update_yaxes(title_text=spec.y.title, col=1)
         panel_rows = math.ceil(len(spec.series()) / FAN_COLUMNS)
