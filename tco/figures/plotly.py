@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import tco.calendar as calendar
+from tco.figures.labels import labels_below
 from tco.figures.spec import ROLES, Axis, FigureSpec, Style
 from tco.format import compact, usd
 
@@ -101,11 +102,15 @@ def _markers(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd
                     hovertemplate=("%{customdata}: " if "detail" in rows else "%{x}: ")
                     + _hover(spec.y, "y") + f"<extra>{name}</extra>")
     if spec.kind == "line" and "text" in rows:
-        # Labels in a white box up and to the left of the point, so no line runs through them.
-        for x, y, text in zip(rows["x"], rows["y"], rows["text"], strict=True):
+        # Labels in a white box up and to the left of the point, so no line runs through them;
+        # down and to the right where that would cover another label.
+        below = labels_below(spec)
+        for key, x, y, text in zip(rows.index, rows["x"], rows["y"], rows["text"], strict=True):
             if text:
+                flip = bool(below[key])
                 fig.add_annotation(x=_coord(spec.x, x), y=_coord(spec.y, y), text=text, showarrow=True,
-                                   arrowcolor=style.colour, ax=-30, ay=-34, xanchor="right",
+                                   arrowcolor=style.colour, ax=30 if flip else -30, ay=34 if flip else -34,
+                                   xanchor="left" if flip else "right",
                                    bgcolor="rgba(255,255,255,0.9)", font={"color": "#1B1B1B"})
 
 
