@@ -419,3 +419,20 @@ def test_close_markers_put_their_labels_on_opposite_sides() -> None:
     chart = add_chart(slide, spec, 0, 0, 6_000_000, 4_000_000)
     deck = {s.name: s.points[0].data_label.position for s in chart.plots[0].series if s.name in points}
     assert deck["self-host"] == XL_LABEL_POSITION.BELOW and deck["hosted-then-own"] == XL_LABEL_POSITION.ABOVE
+
+
+def test_every_break_even_crossing_is_labelled_and_close_labels_take_opposite_sides() -> None:
+    """api-price-shock: qwen crosses gemini near 23.5M and gpt near 28.3M requests a month. One
+    label for both read as a single break-even; each now has its own, the second below-right
+    because up-left it would cover the first."""
+    from tco.figures.labels import labels_below
+
+    sc = tco.load_scenario(str(ROOT / "scenarios" / "api-price-shock.yaml"))
+    ev = tco.evaluate(sc)
+    spec = data.break_even(sc, ev)
+    marks = spec.frame[spec.frame["series"] == data.BREAK_EVEN]
+    volumes = ev.break_even["break_even_requests_per_month"].dropna()
+    assert len(marks) == len(volumes) == 2
+    assert all(t.startswith("break-even ") for t in marks["text"])
+    assert marks["text"].nunique() == 2
+    assert labels_below(spec)[marks.index].tolist() == [False, True]
