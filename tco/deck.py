@@ -31,7 +31,7 @@ from tco.figures import capacity as capacity_figures
 from tco.figures import data, stories
 from tco.figures.pptx import add_chart, caption, deck_title
 from tco.figures.spec import FigureSpec
-from tco.format import capitalised, pct, usd
+from tco.format import capitalised, pct, plural, usd
 from tco.glossary import as_percent, describe
 from tco.load import Loaded as Scenario
 from tco.model import evaluate
@@ -102,9 +102,10 @@ def _decision(prs, sc: Scenario, result: SimulationResult, pair: tuple[str, str]
     page = slides.slide(prs, f"Decision: {best}")
     points = bullets(result)[:3]
     row = table.loc[best]
-    ask = (f"The ask: approve {best} for {sc.horizon_months} months, an expected "
-           f"{usd(row['mean'])} in present value ({narrative.tail_words(sc.horizon_months)}: "
-           f"{usd(row['cvar95'])})")
+    # The tail figure is named before its definition, so it cannot be read as the expected one's.
+    ask = (f"The ask: approve {best} for {sc.horizon_months} months: an expected "
+           f"{usd(row['mean'])} in present value, and {usd(row['cvar95'])} in the bad tail "
+           f"({narrative.tail_words(sc.horizon_months)})")
     ask += (f"; revisit if a trigger on 'What would change our mind' fires ({pair[1]} is the "
             "fallback choice)." if pair else ".")
     points.append(ask)
@@ -173,7 +174,7 @@ def _fiscal_years(prs, sc: Scenario, result: SimulationResult) -> None:
             f"(years open in {opens} and are named by the year they end in). Not discounted, "
             "unlike the NPVs; bought GPUs count in the year they are paid for.")
     ends = [(table.index[0], "first"), (table.index[-1], "last")]
-    short = [f"{fy} holds only the horizon's {which} {int(months[fy])} month(s) (the horizon "
+    short = [f"{fy} holds only the horizon's {which} {plural(int(months[fy]), 'month')} (the horizon "
              f"starts {calendar.readable(result.resolved.start, 0)})"
              for fy, which in ends if months[fy] < SHORT_YEAR_MONTHS]
     if short:

@@ -161,6 +161,10 @@ def test_the_deck_tells_the_story_a_board_reads(output_dir) -> None:
     summary = " ".join(shape.text_frame.text for shape in prs.slides[1].shapes if shape.has_text_frame)
     best = result.summary()["mean"].idxmin()
     assert summary.count("\u2022") == 4 and f"Choose {best}" in summary and "The ask: " in summary
+    row = result.summary().loc[best]
+    # The ask names the expected figure and then the tail figure with its definition.
+    assert (f"an expected {tco.format.usd(row['mean'])} in present value, and "
+            f"{tco.format.usd(row['cvar95'])} in the bad tail (the average of the worst 5%") in summary
     digest = scenario_hash(sc)
     assert all(digest in s.notes_slide.notes_text_frame.text for s in prs.slides)
 
