@@ -214,7 +214,9 @@ def _stresses(prs, sc: Scenario) -> None:
         frame = stress(sc, s.kind, s.on, s.month)
         impacts = dict(zip(frame["strategy"], frame["impact_usd"], strict=True))
         rows.append([capitalised(s.name), stress_story(sc, frame, s.kind, s.on, s.month),
-                     *(f"{usd(impacts[n])} ({pct(impacts[n] / b, 0)})" if b else usd(impacts[n])
+                     # The share on its own line: a narrow column broke "-$4.47M (-61%)" at the
+                     # minus sign, leaving "(-" on one line and "61%)" on the next.
+                     *(f"{usd(impacts[n])}\n({pct(impacts[n] / b, 0)})" if b else usd(impacts[n])
                        for n, b in zip(names, frame["base_npv_usd"], strict=True))])
     weights = (2.3, 4.6, *([5.2 / len(names)] * len(names)))
     size = TABLE_PT

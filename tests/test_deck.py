@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from pptx import Presentation
@@ -290,3 +291,21 @@ def test_the_fan_slide_promises_only_what_the_deck_draws() -> None:
     assert deck_title(spec) == "Cumulative cost: median, P5 and P95"
     assert caption(spec).startswith("Solid: median. Dashed: P5 and P95")
     assert "Bands:" not in caption(spec)
+
+
+def test_a_stress_impact_keeps_its_sign_with_its_number() -> None:
+    """The flagship's 'API vendor exits in month 6' cuts api-only by $4.47M (-61%): in a narrow
+    column LibreOffice broke it as '-$4.47M (-' / '61%)'. The share now has its own line, so no
+    line of a cell ends in a sign or an opening bracket."""
+    import tco
+    from tco import slides
+    from tco.deck import _stresses
+    from tests.conftest import ROOT
+
+    sc = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    prs = slides.new_deck()
+    _stresses(prs, sc)
+    cells = [cell.text for slide in prs.slides for shape in slide.shapes if shape.has_table
+             for row in list(shape.table.rows)[1:] for cell in list(row.cells)[2:]]
+    assert cells and all(re.fullmatch(r"-?\$[\d.,]+[kM]?(\n\(-?\d+%\))?", c) for c in cells), cells
+    assert any(c.startswith("-$") and "\n(-" in c for c in cells)
