@@ -378,7 +378,9 @@ def test_wide_tables_wrap_instead_of_clipping() -> None:
     kinds = {f"events_{r.kind}" for r in tco.load_scenario(path).risks}
     shown = [c for c in summary.columns if not c.startswith("events_") or c in kinds]
     assert len(full) == len(shown) < len(summary.columns)  # no row for kinds it has no risk of
-    assert full.loc["P(cheapest)"].tolist() == [pct(v) for v in summary["p_cheapest"]]
+    assert full.loc["P(cheapest) (% of paths)"].tolist() == [pct(v) for v in summary["p_cheapest"]]
+    # Every measure names its unit: money in $, shares in % of paths, events per path.
+    assert all(m.endswith(("($)", "(% of paths)", "events per path (mean)")) for m in full.index)
     assert full.loc["Licence change: events per path (mean)"].tolist() == [
         f"{v:.2f}" for v in summary["events_licence_change"]]
     open_tab(at, "Costs")
