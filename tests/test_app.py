@@ -352,6 +352,12 @@ def test_stress_tables_name_their_units() -> None:
     headers = {c for t in at.table for c in [*t.value.columns, t.value.index.name]}
     assert {"NPV impact ($)", "Impact (% of base)", "Base NPV ($)", "Stressed NPV ($)", "Why",
             "Strategy"} == headers
+    import json
+
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    # A stress is evaluated on nominal inputs: its chart says so, as the monthly cost chart does.
+    assert titles and all(t.endswith("NPV impact per strategy (deterministic: nominal inputs)")
+                          for t in titles)
 
 
 def test_the_monthly_cost_chart_says_it_is_deterministic() -> None:

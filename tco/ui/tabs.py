@@ -209,7 +209,7 @@ def stress_tab(view: View) -> None:
     st.caption(f"Event size: {frame['event_size'].iloc[0]}. A forced event takes the risk's adverse "
                "(P90) size; a fall in cost is said in words.")
     show(stress_figure(frame, f"{risks.label(kind)} on {option} in month {month}: "
-                       "NPV impact per strategy"), "fig_stress")
+                       "NPV impact per strategy (deterministic: nominal inputs)"), "fig_stress")
     stress_rows(frame)
 
 
