@@ -130,13 +130,19 @@ def _bridge(prs, result: SimulationResult) -> None:
                 "futures.", BODY_TOP_IN + height_in + 0.15, 16)
 
 
+NPV_KEY = "Bars: expected NPV. Whiskers: P5 to P95 of the simulated futures. Diamonds: deterministic NPV."
+
+
 def _npv(prs, sc: Scenario, result: SimulationResult) -> None:
     """The NPV chart beside each strategy's tail (CVaR95), with the one tail sentence."""
     spec = data.npv_summary(result)
     page = slides.slide(prs, "Expected NPV and the bad tail")
     chart_w_in = 8.0
+    # The page's chart says what its whiskers and diamonds are in its title; here a line under it.
+    key_in = 0.6
     add_chart(page, spec, slides.MARGIN, Inches(BODY_TOP_IN), Inches(chart_w_in),
-              Inches(BOTTOM_IN - BODY_TOP_IN), CHART_PT)
+              Inches(BOTTOM_IN - BODY_TOP_IN - key_in), CHART_PT)
+    slides.text(page, NPV_KEY, BOTTOM_IN - key_in, CAPTION_PT, MUTED, width_in=chart_w_in)
     table = result.summary()
     lead = f"Tail: {narrative.tail_words(sc.horizon_months)}"
     points = [f"{name}: {usd(row['cvar95'])} (expected {usd(row['mean'])})"

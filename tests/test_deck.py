@@ -168,6 +168,10 @@ def test_the_deck_tells_the_story_a_board_reads(output_dir) -> None:
             f"{tco.format.usd(row['cvar95'])} in the bad tail (the average of the worst 5%") in summary
     digest = scenario_hash(sc)
     assert all(digest in s.notes_slide.notes_text_frame.text for s in prs.slides)
+    npv = next(s for s in prs.slides if s.shapes.title is not None
+               and s.shapes.title.text == "Expected NPV and the bad tail")
+    words = " ".join(shape.text_frame.text for shape in npv.shapes if shape.has_text_frame)
+    assert "Whiskers: P5 to P95" in words and "Diamonds: deterministic NPV" in words  # as the page says
 
 
 def test_backup_has_each_self_hosted_options_throughput_latency_chart(built) -> None:
