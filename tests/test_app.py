@@ -436,6 +436,12 @@ def test_the_assumptions_numbers_have_thousands_separators_and_read_back_exactly
     (editor,) = [d for d in at.dataframe if "nominal" in d.value.columns]
     config = json.loads(editor.proto.columns)
     assert {config[c]["type_config"]["format"] for c in COLUMNS} == {EDITABLE_FORMAT} == {"%,.12g"}
+    # Input to As of fit a 1280 px window's main column (the rest scrolls, the input's name pinned).
+    from tco.ui.tabs import ASSUMPTION_COLUMNS, MAIN_PX_AT_1280
+
+    first = ASSUMPTION_COLUMNS[:ASSUMPTION_COLUMNS.index("as_of") + 1]
+    assert first == ["label", "low", "nominal", "high", "unit", "source", "as_of"]
+    assert sum(config[c]["width"] for c in first) <= MAIN_PX_AT_1280 and config["label"]["pinned"]
     frame = table(tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml"))
     cells = [v for c in COLUMNS for v in frame[c].dropna()]
     shown = {v: f"{v:,.12g}" for v in cells}
