@@ -377,7 +377,9 @@ def test_wide_tables_wrap_instead_of_clipping() -> None:
     break-even and the fleet tables with their 'Reading' and 'Regime'."""
     path = ROOT / "scenarios" / "open-model-goes-closed.yaml"
     at = app(scenario=path.stem, paths="1000")
-    (full,) = [t.value for t in at.table]
+    (full,) = [t.value for t in at.table if t.value.index.name == "Measure"]
+    (taxed,) = [t.value for t in at.table if t.value.index.name == "Strategy"]  # the after-tax view
+    assert list(taxed.columns)[-1] == "Deterministic NPV after tax ($)"
     summary = tco.simulate(tco.load_scenario(path), paths=1000, seed=7).summary()
     assert list(full.columns) == list(summary.index)
     assert full.loc["Expected NPV ($)"].tolist() == [usd(v) for v in summary["mean"]]

@@ -115,7 +115,8 @@ def overview(view: View, key: Key) -> None:
     if view.after_tax is not None:
         st.markdown(money(f"**NPV before and {tax.basis(view.after_tax)}** (the scenario's tax "
                           "section; percentiles need per-path lines, so expected and deterministic only)"))
-        st.dataframe(tax.shown(view.after_tax), hide_index=True)
+        # A static table wraps its headers; a grid cut the last column off at 1280 px.
+        st.table(tax.shown(view.after_tax).set_index("Strategy"))
     with st.expander("What each strategy is"):
         st.markdown(money("\n".join(f"- **{name}**: {story.strategy_card(view.scenario, name)}"
                                      for name in view.scenario.strategies)))
