@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import optimize
 
 import tco._runtime as runtime
 import tco.calendar as calendar
@@ -268,6 +267,8 @@ def break_even(sc: Loaded) -> pd.DataFrame:
                 volume = np.array([v])
                 return float(monthly_run_rate_usd(sc, h, volume, fallback=api)[0]
                              - monthly_run_rate_usd(sc, api, volume)[0])
+
+            from scipy import optimize  # noqa: PLC0415 - 23 MB (with linalg, sparse) a run does not need
 
             root = optimize.brentq(gap, grid[i], grid[i + 1], xtol=1e-6 * grid[i])
             rows.append({"api_option": api, "self_hosted_option": h,
