@@ -31,7 +31,7 @@ from tco.figures import capacity as capacity_figures
 from tco.figures import data, stories
 from tco.figures.pptx import add_chart, caption, deck_title
 from tco.figures.spec import FigureSpec
-from tco.format import capitalised, pct, usd
+from tco.format import capitalised, pct, plural, usd
 from tco.glossary import as_percent, describe
 from tco.load import Loaded as Scenario
 from tco.model import evaluate
@@ -102,9 +102,10 @@ def _decision(prs, sc: Scenario, result: SimulationResult, pair: tuple[str, str]
     page = slides.slide(prs, f"Decision: {best}")
     points = bullets(result)[:3]
     row = table.loc[best]
-    ask = (f"The ask: approve {best} for {sc.horizon_months} months, an expected "
-           f"{usd(row['mean'])} in present value ({narrative.tail_words(sc.horizon_months)}: "
-           f"{usd(row['cvar95'])})")
+    # The tail figure is named before its definition, so it cannot be read as the expected one's.
+    ask = (f"The ask: approve {best} for {sc.horizon_months} months: an expected "
+           f"{usd(row['mean'])} in present value, and {usd(row['cvar95'])} in the bad tail "
+           f"({narrative.tail_words(sc.horizon_months)})")
     ask += (f"; revisit if a trigger on 'What would change our mind' fires ({pair[1]} is the "
             "fallback choice)." if pair else ".")
     points.append(ask)
@@ -129,13 +130,19 @@ def _bridge(prs, result: SimulationResult) -> None:
                 "futures.", BODY_TOP_IN + height_in + 0.15, 16)
 
 
+NPV_KEY = "Bars: expected NPV. Whiskers: P5 to P95 of the simulated futures. Diamonds: deterministic NPV."
+
+
 def _npv(prs, sc: Scenario, result: SimulationResult) -> None:
     """The NPV chart beside each strategy's tail (CVaR95), with the one tail sentence."""
     spec = data.npv_summary(result)
     page = slides.slide(prs, "Expected NPV and the bad tail")
     chart_w_in = 8.0
+    # The page's chart says what its whiskers and diamonds are in its title; here a line under it.
+    key_in = 0.6
     add_chart(page, spec, slides.MARGIN, Inches(BODY_TOP_IN), Inches(chart_w_in),
-              Inches(BOTTOM_IN - BODY_TOP_IN), CHART_PT)
+              Inches(BOTTOM_IN - BODY_TOP_IN - key_in), CHART_PT)
+    slides.text(page, NPV_KEY, BOTTOM_IN - key_in, CAPTION_PT, MUTED, width_in=chart_w_in)
     table = result.summary()
     lead = f"Tail: {narrative.tail_words(sc.horizon_months)}"
     points = [f"{name}: {usd(row['cvar95'])} (expected {usd(row['mean'])})"
@@ -173,7 +180,7 @@ def _fiscal_years(prs, sc: Scenario, result: SimulationResult) -> None:
             f"(years open in {opens} and are named by the year they end in). Not discounted, "
             "unlike the NPVs; bought GPUs count in the year they are paid for.")
     ends = [(table.index[0], "first"), (table.index[-1], "last")]
-    short = [f"{fy} holds only the horizon's {which} {int(months[fy])} month(s) (the horizon "
+    short = [f"{fy} holds only the horizon's {which} {plural(int(months[fy]), 'month')} (the horizon "
              f"starts {calendar.readable(result.resolved.start, 0)})"
              for fy, which in ends if months[fy] < SHORT_YEAR_MONTHS]
     if short:
@@ -213,7 +220,9 @@ def _stresses(prs, sc: Scenario) -> None:
         frame = stress(sc, s.kind, s.on, s.month)
         impacts = dict(zip(frame["strategy"], frame["impact_usd"], strict=True))
         rows.append([capitalised(s.name), stress_story(sc, frame, s.kind, s.on, s.month),
-                     *(f"{usd(impacts[n])} ({pct(impacts[n] / b, 0)})" if b else usd(impacts[n])
+                     # The share on its own line: a narrow column broke "-$4.47M (-61%)" at the
+                     # minus sign, leaving "(-" on one line and "61%)" on the next.
+                     *(f"{usd(impacts[n])}\n({pct(impacts[n] / b, 0)})" if b else usd(impacts[n])
                        for n, b in zip(names, frame["base_npv_usd"], strict=True))])
     weights = (2.3, 4.6, *([5.2 / len(names)] * len(names)))
     size = TABLE_PT

@@ -190,7 +190,8 @@ GLOSSARY: dict[str, Entry] = {
     "p95": Entry("P95 NPV", _MONEY, "Present value of total cost that 95% of paths stay below."),
     "cvar95": Entry("CVaR95", _MONEY, "Mean present value of total cost over the worst 5% of paths."),
     "p_cheapest": Entry("P(cheapest)", "",
-                        "Share of paths (0-1) on which the strategy costs least."),
+                        "Share of paths on which the strategy costs least (a percentage on the page "
+                        "and the deck, a fraction 0-1 in the CSVs)."),
     "expected_regret": Entry("Expected regret", _MONEY,
                              "Mean extra cost over the best strategy on the same path."),
     "lock_in_premium": Entry("Lock-in premium", _MONEY,
@@ -201,8 +202,9 @@ GLOSSARY: dict[str, Entry] = {
     "switching_spend": Entry("Switching spend", _MONEY,
                              "Mean present value of forced-migration costs."),
     "p_no_live_fallback": Entry("P(no live fallback)", "",
-                                "Share of paths (0-1) on which some traffic was left on an exited "
-                                "option because every fallback had exited too."),
+                                "Share of paths on which some traffic was left on an exited option "
+                                "because every fallback had exited too (a percentage on the page and "
+                                "the deck, a fraction 0-1 in the CSVs)."),
     "events_*": Entry("mean events per path", "events per path",
                       "Mean number of events fired per path: events of this kind on the options the "
                       "strategy relied on, counted in the months it carried traffic on them (the "

@@ -153,8 +153,8 @@ def shown(taxed: AfterTax) -> pd.DataFrame:
     """The view as the page shows it: one row per strategy, money as text, labelled columns."""
     t = taxed.table
     return pd.DataFrame({"Strategy": t["strategy"],
-                         "Expected NPV": t["mean_npv_usd"].map(usd),
-                         "Expected NPV after tax": t["mean_after_tax_npv_usd"].map(usd),
-                         "Tax shield (expected)": t["mean_tax_shield_usd"].map(usd),
-                         "Deterministic NPV": t["deterministic_npv_usd"].map(usd),
-                         "Deterministic NPV after tax": t["deterministic_after_tax_npv_usd"].map(usd)})
+                         "Expected NPV ($)": t["mean_npv_usd"].map(usd),
+                         "Expected NPV after tax ($)": t["mean_after_tax_npv_usd"].map(usd),
+                         "Tax shield, expected ($)": t["mean_tax_shield_usd"].map(usd),
+                         "Deterministic NPV ($)": t["deterministic_npv_usd"].map(usd),
+                         "Deterministic NPV after tax ($)": t["deterministic_after_tax_npv_usd"].map(usd)})

@@ -352,6 +352,12 @@ def test_stress_tables_name_their_units() -> None:
     headers = {c for t in at.table for c in [*t.value.columns, t.value.index.name]}
     assert {"NPV impact ($)", "Impact (% of base)", "Base NPV ($)", "Stressed NPV ($)", "Why",
             "Strategy"} == headers
+    import json
+
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    # A stress is evaluated on nominal inputs: its chart says so, as the monthly cost chart does.
+    assert titles and all(t.endswith("NPV impact per strategy (deterministic: nominal inputs)")
+                          for t in titles)
 
 
 def test_the_monthly_cost_chart_says_it_is_deterministic() -> None:
@@ -371,14 +377,18 @@ def test_wide_tables_wrap_instead_of_clipping() -> None:
     break-even and the fleet tables with their 'Reading' and 'Regime'."""
     path = ROOT / "scenarios" / "open-model-goes-closed.yaml"
     at = app(scenario=path.stem, paths="1000")
-    (full,) = [t.value for t in at.table]
+    (full,) = [t.value for t in at.table if t.value.index.name == "Measure"]
+    (taxed,) = [t.value for t in at.table if t.value.index.name == "Strategy"]  # the after-tax view
+    assert list(taxed.columns)[-1] == "Deterministic NPV after tax ($)"
     summary = tco.simulate(tco.load_scenario(path), paths=1000, seed=7).summary()
     assert list(full.columns) == list(summary.index)
     assert full.loc["Expected NPV ($)"].tolist() == [usd(v) for v in summary["mean"]]
     kinds = {f"events_{r.kind}" for r in tco.load_scenario(path).risks}
     shown = [c for c in summary.columns if not c.startswith("events_") or c in kinds]
     assert len(full) == len(shown) < len(summary.columns)  # no row for kinds it has no risk of
-    assert full.loc["P(cheapest)"].tolist() == [pct(v) for v in summary["p_cheapest"]]
+    assert full.loc["P(cheapest) (% of paths)"].tolist() == [pct(v) for v in summary["p_cheapest"]]
+    # Every measure names its unit: money in $, shares in % of paths, events per path.
+    assert all(m.endswith(("($)", "(% of paths)", "events per path (mean)")) for m in full.index)
     assert full.loc["Licence change: events per path (mean)"].tolist() == [
         f"{v:.2f}" for v in summary["events_licence_change"]]
     open_tab(at, "Costs")
@@ -428,6 +438,12 @@ def test_the_assumptions_numbers_have_thousands_separators_and_read_back_exactly
     (editor,) = [d for d in at.dataframe if "nominal" in d.value.columns]
     config = json.loads(editor.proto.columns)
     assert {config[c]["type_config"]["format"] for c in COLUMNS} == {EDITABLE_FORMAT} == {"%,.12g"}
+    # Input to As of fit a 1280 px window's main column (the rest scrolls, the input's name pinned).
+    from tco.ui.tabs import ASSUMPTION_COLUMNS, MAIN_PX_AT_1280
+
+    first = ASSUMPTION_COLUMNS[:ASSUMPTION_COLUMNS.index("as_of") + 1]
+    assert first == ["label", "low", "nominal", "high", "unit", "source", "as_of"]
+    assert sum(config[c]["width"] for c in first) <= MAIN_PX_AT_1280 and config["label"]["pinned"]
     frame = table(tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml"))
     cells = [v for c in COLUMNS for v in frame[c].dropna()]
     shown = {v: f"{v:,.12g}" for v in cells}

@@ -309,6 +309,22 @@ def test_the_history_chart_shows_the_simulated_fan_the_realised_path_and_labelle
     assert {"Realised: the ledger's events replayed", "Price change"} <= names
 
 
+def test_history_event_markers_carry_no_text_that_could_collide() -> None:
+    """Two events weeks apart (as in open-model-goes-closed) wrote their labels over each other and
+    over the lines: the markers carry no text, and the legend names every kind."""
+    from tco.figures.history import history_figure
+
+    sc = validate(copy.deepcopy(HAND))
+    led = timeline(row("2024-01-01", "release_api", "model-a"),
+                   row("2025-02-10", "price_change", "model-a", price_multiplier_blend_3in_1out="0.5"),
+                   row("2025-03-01", "price_change", "model-a", price_multiplier_blend_3in_1out="0.8"))
+    fig = history_figure(backtest.backtest(sc, "2025-01", 6, paths=100, timeline=led))
+    markers = [t for t in fig.data if t.mode and "markers" in t.mode]
+    assert markers and all(t.mode == "markers" and t.text is None for t in markers)
+    legend = {t.name for t in fig.data if t.showlegend is not False}
+    assert {t.name for t in markers} <= legend
+
+
 def test_a_strategy_with_no_history_to_replay_is_not_called_realised() -> None:
     """api-price-shock's gemini and gpt have no history: gemini-only (gemini, falling back to gpt)
     replays nothing, so neither its chart panel nor its table row reads 'realised at P..'; the two

@@ -218,7 +218,7 @@ def test_fiscal_years_have_a_total_row_and_name_a_short_year(deck) -> None:
         assert first == f"{first.split(' ')[0]} ({months} month{'s' if months > 1 else ''})"
     if months < 3:
         note = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
-        assert f"holds only the horizon's first {months} month(s)" in note
+        assert f"holds only the horizon's first {tco.format.plural(months, 'month')} (" in note
 
 
 def test_an_input_trigger_is_where_the_expected_gap_closes() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from pptx import Presentation
@@ -161,8 +162,16 @@ def test_the_deck_tells_the_story_a_board_reads(output_dir) -> None:
     summary = " ".join(shape.text_frame.text for shape in prs.slides[1].shapes if shape.has_text_frame)
     best = result.summary()["mean"].idxmin()
     assert summary.count("\u2022") == 4 and f"Choose {best}" in summary and "The ask: " in summary
+    row = result.summary().loc[best]
+    # The ask names the expected figure and then the tail figure with its definition.
+    assert (f"an expected {tco.format.usd(row['mean'])} in present value, and "
+            f"{tco.format.usd(row['cvar95'])} in the bad tail (the average of the worst 5%") in summary
     digest = scenario_hash(sc)
     assert all(digest in s.notes_slide.notes_text_frame.text for s in prs.slides)
+    npv = next(s for s in prs.slides if s.shapes.title is not None
+               and s.shapes.title.text == "Expected NPV and the bad tail")
+    words = " ".join(shape.text_frame.text for shape in npv.shapes if shape.has_text_frame)
+    assert "Whiskers: P5 to P95" in words and "Diamonds: deterministic NPV" in words  # as the page says
 
 
 def test_backup_has_each_self_hosted_options_throughput_latency_chart(built) -> None:
@@ -286,3 +295,21 @@ def test_the_fan_slide_promises_only_what_the_deck_draws() -> None:
     assert deck_title(spec) == "Cumulative cost: median, P5 and P95"
     assert caption(spec).startswith("Solid: median. Dashed: P5 and P95")
     assert "Bands:" not in caption(spec)
+
+
+def test_a_stress_impact_keeps_its_sign_with_its_number() -> None:
+    """The flagship's 'API vendor exits in month 6' cuts api-only by $4.47M (-61%): in a narrow
+    column LibreOffice broke it as '-$4.47M (-' / '61%)'. The share now has its own line, so no
+    line of a cell ends in a sign or an opening bracket."""
+    import tco
+    from tco import slides
+    from tco.deck import _stresses
+    from tests.conftest import ROOT
+
+    sc = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    prs = slides.new_deck()
+    _stresses(prs, sc)
+    cells = [cell.text for slide in prs.slides for shape in slide.shapes if shape.has_table
+             for row in list(shape.table.rows)[1:] for cell in list(row.cells)[2:]]
+    assert cells and all(re.fullmatch(r"-?\$[\d.,]+[kM]?(\n\(-?\d+%\))?", c) for c in cells), cells
+    assert any(c.startswith("-$") and "\n(-" in c for c in cells)

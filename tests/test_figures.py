@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 
 import numpy as np
@@ -367,3 +368,71 @@ def test_bridge_steps_never_take_a_strategy_colour() -> None:
              if delta_e(ROLES[role], s) < 16]
     assert not close
 
+
+
+def test_every_fan_panel_keeps_its_month_labels(result) -> None:
+    """Shared x axes hide tick labels on all but the bottom row of panels; four strategies make two
+    rows, and the upper panels must still show their months."""
+    spec = data.fan_chart(result)
+    # A fourth panel: the first strategy's band again under another name.
+    first = next(iter(spec.styles))
+    extra = spec.frame[spec.frame["series"] == first].assign(series="copy")
+    spec = dataclasses.replace(spec, frame=pd.concat([spec.frame, extra], ignore_index=True),
+                               styles={**spec.styles, "copy": spec.styles[first]})
+    fig = figures.to_figure(spec)
+    axes = [fig.layout[name] for name in fig.layout if name.startswith("xaxis")]
+    assert len(axes) >= len(result.strategies) + 1 == 4  # two rows of panels
+    assert all(axis.showticklabels for axis in axes)
+
+
+def test_close_markers_put_their_labels_on_opposite_sides() -> None:
+    """The flagship's Decide chart (CVaR95, expected NPV in $M): self-host (11.1, 3.68) and
+    hosted-then-own (10.1, 3.26) sat 1M apart and both labels went up-left, one over the other.
+    Placed left to right, hosted-then-own takes up-left; self-host's up-left box (9 chars wide,
+    0.1 of the plot away) meets it, so it goes down-right. The far points keep up-left. The page's
+    annotations and the deck's data labels follow the same choice."""
+    from pptx import Presentation
+    from pptx.enum.chart import XL_LABEL_POSITION
+
+    from tco.figures.labels import _box, _overlap, labels_below
+    from tco.figures.pptx import add_chart
+    from tco.figures.spec import Axis, FigureSpec, Style
+
+    points = {"Chosen mix": (4.15e6, 2.13e6), "hosted-then-own": (10.1e6, 3.26e6),
+              "self-host": (11.1e6, 3.68e6), "hybrid": (16.9e6, 5.94e6), "api-only": (31.4e6, 9.45e6)}
+    frame = pd.DataFrame([{"series": k, "x": x, "y": y, "text": k} for k, (x, y) in points.items()])
+    styles = {k: Style(STRATEGY_PALETTE[i], marker="diamond") for i, k in enumerate(points)}
+    spec = FigureSpec("decide", "line", "t", Axis("CVaR95 ($)", "usd"), Axis("Expected NPV ($)", "usd"),
+                      frame, styles)
+    below = labels_below(spec)
+    assert below.tolist() == [False, False, True, False, False]
+    # No two placed boxes meet (the rule's own geometry, recomputed).
+    xs = (frame["x"] - frame["x"].min()) / (frame["x"].max() - frame["x"].min())
+    ys = (frame["y"] - frame["y"].min()) / (frame["y"].max() - frame["y"].min())
+    boxes = [_box(x, y, len(t), b) for x, y, t, b in zip(xs, ys, frame["text"], below, strict=True)]
+    assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    fig = figures.to_figure(spec)
+    sides = {a.text: a.ay > 0 for a in fig.layout.annotations if a.text in points}
+    assert sides == dict(zip(points, below, strict=True))
+    deck_file = Presentation()
+    slide = deck_file.slides.add_slide(deck_file.slide_layouts[6])
+    chart = add_chart(slide, spec, 0, 0, 6_000_000, 4_000_000)
+    deck = {s.name: s.points[0].data_label.position for s in chart.plots[0].series if s.name in points}
+    assert deck["self-host"] == XL_LABEL_POSITION.BELOW and deck["hosted-then-own"] == XL_LABEL_POSITION.ABOVE
+
+
+def test_every_break_even_crossing_is_labelled_and_close_labels_take_opposite_sides() -> None:
+    """api-price-shock: qwen crosses gemini near 23.5M and gpt near 28.3M requests a month. One
+    label for both read as a single break-even; each now has its own, the second below-right
+    because up-left it would cover the first."""
+    from tco.figures.labels import labels_below
+
+    sc = tco.load_scenario(str(ROOT / "scenarios" / "api-price-shock.yaml"))
+    ev = tco.evaluate(sc)
+    spec = data.break_even(sc, ev)
+    marks = spec.frame[spec.frame["series"] == data.BREAK_EVEN]
+    volumes = ev.break_even["break_even_requests_per_month"].dropna()
+    assert len(marks) == len(volumes) == 2
+    assert all(t.startswith("break-even ") for t in marks["text"])
+    assert marks["text"].nunique() == 2
+    assert labels_below(spec)[marks.index].tolist() == [False, True]

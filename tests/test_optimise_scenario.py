@@ -176,6 +176,10 @@ def test_the_deck_has_the_decide_slide(scenario) -> None:
     text = " ".join(shape.text_frame.text for shape in slides[0].shapes if shape.has_text_frame)
     assert "Chosen mix: 80% Llama 3.3 70B" in text and f"seed {SEED + 1}" in text
     assert any(shape.has_chart for shape in slides[0].shapes)
+    # Its title in the colour of every other slide's title (it was the theme's black).
+    colours = {str(r.font.color.rgb) for s in prs.slides if s.shapes.title is not None
+               for p in s.shapes.title.text_frame.paragraphs for r in p.runs}
+    assert colours == {"1F2A44"}
 
 
 def test_reserved_gpus_are_refined_on_the_exact_kernel() -> None:

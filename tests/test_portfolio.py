@@ -352,9 +352,12 @@ def test_the_page_opens_the_shipped_portfolio() -> None:
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.run()
+    # The choice reads as the file's name, not its stem (an internal identifier).
+    assert at.selectbox(key="portfolio").options == ["(none: a single scenario)", "Enterprise LLM portfolio"]
     at.selectbox(key="portfolio").select("portfolio-enterprise").run()
     assert not at.exception
     assert at.title[0].value == "Enterprise LLM portfolio"
+    assert "10,000" in at.select_slider(key="portfolio_paths").options  # thousands separated
     workloads = at.dataframe[0].value
     assert list(workloads["Workload"])[:4] == ["support-bot", "code-assistant",
                                                "batch-summarisation", "rag-search"]

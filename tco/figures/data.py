@@ -188,13 +188,12 @@ def break_even(sc: Scenario, ev: Evaluation) -> FigureSpec:
     if len(crossings):
         styles[BREAK_EVEN] = Style(ROLES["break_even"], marker="x")
         volumes = crossings["break_even_requests_per_month"].to_numpy()
-        # Crossings within a factor 1.5 of an earlier one (two API options priced alike or
-        # nearly) are labelled once, or their labels would overlap on the log axis.
-        repeat = [bool((np.abs(np.log(v / volumes[:i])) < np.log(1.5)).any())
-                  for i, v in enumerate(volumes)]
+        # Every crossing is labelled (one label for two crossings read as one break-even); a label
+        # that would cover another goes on the other side (``tco.figures.labels``). Only a volume
+        # that reads the same as an earlier one is labelled once.
+        texts = [f"break-even {_short(v)}/month" for v in volumes]
         rows.append(_rows(BREAK_EVEN, volumes, crossings["run_rate_usd_per_month"].to_numpy(),
-                          text=["" if r else f"break-even {_short(v)}/month" for v, r in zip(
-                              volumes, repeat, strict=True)],
+                          text=["" if t in texts[:i] else t for i, t in enumerate(texts)],
                           detail=[f"{a} = {h}" for a, h in zip(crossings["api_option"],
                                                                crossings["self_hosted_option"],
                                                                strict=True)]))

@@ -3,7 +3,8 @@
 ``history_spec`` is the simulated fan of the replay's window (median, P25-P75 and P5-P95 of cumulative
 cost, one panel per strategy) as a ``FigureSpec``; ``realised_frame`` and ``event_frame`` hold the
 realised path and the events forced on it. ``history_figure`` draws the fan with the shared plotly
-renderer and lays the realised line and the labelled event markers over each panel.
+renderer and lays the realised line and the event markers over each panel (named in the legend,
+detailed on hover).
 """
 
 from __future__ import annotations
@@ -93,7 +94,6 @@ def history_figure(result: Backtest) -> go.Figure:
     realised, events = realised_frame(result), event_frame(result)
     kinds = list(risks.REGISTRY)
     shown: set[str] = set()
-    middle = realised["date"].min() + (realised["date"].max() - realised["date"].min()) / 2
     for k, name in enumerate(result.simulation.strategies):
         where = {"row": k // FAN_COLUMNS + 1, "col": k % FAN_COLUMNS + 1}
         path = realised[realised["strategy"] == name]
@@ -105,12 +105,10 @@ def history_figure(result: Backtest) -> go.Figure:
         for kind, marks in events[events["strategy"] == name].groupby("kind", sort=False):
             label = risks.label(kind) if kind else "Event"
             colour = EVENT_PALETTE[kinds.index(kind) % len(EVENT_PALETTE)] if kind else ROLES["reference"]
-            fig.add_scatter(x=marks["date"], y=marks["cumulative_usd"], mode="markers+text", name=label,
+            # No text beside the markers: two events a few weeks apart wrote their labels over each
+            # other and over the lines. The legend names each kind by its colour; hover gives the event.
+            fig.add_scatter(x=marks["date"], y=marks["cumulative_usd"], mode="markers", name=label,
                             legendgroup=label, showlegend=label not in shown, **where,
-                            text=[lbl.split(" on ")[0] for lbl in marks["label"]],
-                            # Labels open towards the panel's middle, so none is cut at its edge.
-                            textposition=["top right" if date < middle else "top left"
-                                          for date in marks["date"]],
                             marker={"symbol": "diamond", "size": MARKER_SIZE_PX, "color": colour,
                                     "line": {"width": 1, "color": "#1B1B1B"}},
                             customdata=marks["label"], hovertemplate="%{customdata}<extra></extra>")

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import tco.calendar as calendar
+from tco.figures.labels import labels_below
 from tco.figures.spec import ROLES, Axis, FigureSpec, Style
 from tco.format import compact, usd
 
@@ -101,11 +102,15 @@ def _markers(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd
                     hovertemplate=("%{customdata}: " if "detail" in rows else "%{x}: ")
                     + _hover(spec.y, "y") + f"<extra>{name}</extra>")
     if spec.kind == "line" and "text" in rows:
-        # Labels in a white box up and to the left of the point, so no line runs through them.
-        for x, y, text in zip(rows["x"], rows["y"], rows["text"], strict=True):
+        # Labels in a white box up and to the left of the point, so no line runs through them;
+        # down and to the right where that would cover another label.
+        below = labels_below(spec)
+        for key, x, y, text in zip(rows.index, rows["x"], rows["y"], rows["text"], strict=True):
             if text:
+                flip = bool(below[key])
                 fig.add_annotation(x=_coord(spec.x, x), y=_coord(spec.y, y), text=text, showarrow=True,
-                                   arrowcolor=style.colour, ax=-30, ay=-34, xanchor="right",
+                                   arrowcolor=style.colour, ax=30 if flip else -30, ay=34 if flip else -34,
+                                   xanchor="left" if flip else "right",
                                    bgcolor="rgba(255,255,255,0.9)", font={"color": "#1B1B1B"})
 
 
@@ -271,7 +276,10 @@ def to_figure(spec: FigureSpec) -> go.Figure:
         if spec.x.format == "month" and spec.x.start and panels > 1 and "tickvals" in x_axis:
             # A narrow panel takes a calendar label a year apart, not every six months.
             x_axis = _axis_layout(spec.x, spec.frame["x"], step_months=12)
-        fig.update_xaxes(**{k: v for k, v in x_axis.items() if k != "title"}, title_text=spec.x.title)
+        # Every panel keeps its own month labels: shared axes hide them on all but the bottom row,
+        # which left the upper panels with an axis title and no dates.
+        fig.update_xaxes(**{k: v for k, v in x_axis.items() if k != "title"}, title_text=spec.x.title,
+                         showticklabels=True)
         fig.update_yaxes(**{k: v for k, v in y_axis.items() if k != "title"})
         fig.update_yaxes(title_text=spec.y.title, col=1)
         panel_rows = math.ceil(len(spec.series()) / FAN_COLUMNS)

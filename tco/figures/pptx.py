@@ -27,6 +27,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Pt
 
 import tco.calendar as calendar
+from tco.figures.labels import labels_below
 from tco.figures.plotly import nice_step
 from tco.figures.spec import ROLES, Axis, FigureSpec, Style
 from tco.figures.ticks import linear_scale, number_format, value_extent
@@ -254,11 +255,12 @@ def _steps(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _xy_chart(shapes, spec: FigureSpec, box, font_pt: int):
     plan: list[tuple[str, Style, str, np.ndarray, np.ndarray, list | None]] = []
-
+    below = labels_below(spec)  # the page's choice of side, so close points' labels stay apart
     for name, style, rows in spec.series():
         x, y = rows["x"].to_numpy(dtype=float), rows["y"].to_numpy(dtype=float)
         if style.marker:
-            plan.append((name, style, "marker", x, y, list(rows["text"]) if "text" in rows else None))
+            plan.append((name, style, "marker", x, y,
+                         list(zip(rows["text"], below[rows.index], strict=True)) if "text" in rows else None))
             continue
         if spec.kind == "fan":
             for edge, label in (("low", "P5"), ("high", "P95")):
@@ -287,13 +289,13 @@ def _xy_chart(shapes, spec: FigureSpec, box, font_pt: int):
             series.marker.format.fill.solid()
             series.marker.format.fill.fore_color.rgb = rgb(style.colour)
             series.marker.format.line.color.rgb = rgb(style.colour)
-            for i, label_text in enumerate(text or []):
+            for i, (label_text, flip) in enumerate(text or []):
                 if not label_text:
                     continue
                 label = series.points[i].data_label
                 label.text_frame.text = str(label_text)
                 label.text_frame.paragraphs[0].runs[0].font.size = Pt(font_pt)
-                label.position = XL_LABEL_POSITION.ABOVE
+                label.position = XL_LABEL_POSITION.BELOW if flip else XL_LABEL_POSITION.ABOVE
         else:
             _line(series, style, BAND_WIDTH_PT if role == "band" else None)
     legend_spec = FigureSpec(spec.name, spec.kind, spec.title, spec.x, spec.y, spec.frame,

@@ -14,6 +14,7 @@ from tco.load import Loaded
 from tco.optimise.decide import Decision, flat_reason, optimise
 from tco.optimise.information import value_of_information
 from tco.simulate import SimulationResult
+from tco.slides import TITLE_COLOUR
 
 TITLE = "Decide: the cheapest mix within a risk budget"
 CHART_W_IN, TEXT_W_IN = 7.6, 4.3
@@ -59,6 +60,7 @@ def add_decide_slide(prs, sc: Loaded, result: SimulationResult, slide_w: Emu, ma
     title.text = TITLE
     for run in title.text_frame.paragraphs[0].runs:
         run.font.size, run.font.bold = Pt(TITLE_PT), True
+        run.font.color.rgb = TITLE_COLOUR  # the deck's other titles' colour (it was the theme's black)
     add_chart(slide, frontier(decision), margin, Inches(1.3), Inches(CHART_W_IN), Inches(5.6), 11)
     box = slide.shapes.add_textbox(margin + Inches(CHART_W_IN + 0.2), Inches(1.3), Inches(TEXT_W_IN),
                                    Inches(5.6))

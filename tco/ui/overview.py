@@ -28,9 +28,14 @@ def money(text: str) -> str:
     return text.replace("$", "\\$")
 
 
+SHARE_HEADERS = {"p_cheapest": "P(cheapest) (% of paths)",
+                 "p_no_live_fallback": "P(no live fallback) (% of paths)"}
+"""Shares are shown in percent here; the glossary's unit is the CSVs' (a fraction)."""
+
+
 def header(column: str) -> str:
-    label = glossary.describe(column)
-    return "P(cheapest) (% of paths)" if column == "p_cheapest" else label.text
+    """A column's label with its unit as the page shows it."""
+    return SHARE_HEADERS.get(column) or glossary.describe(column).text
 
 
 def kpi_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -60,7 +65,7 @@ def format_summary(table: pd.DataFrame, kinds: set[str] | None = None) -> pd.Dat
             out[column] = table[column].map(lambda v: f"{v:.2f}")
     # 'Price change: events per path', not '...: mean events per path (events per path)'.
     out.columns = [f"{glossary.describe(c).label.split(':')[0]}: events per path (mean)"
-                   if c.startswith("events_") else glossary.describe(c).text for c in out.columns]
+                   if c.startswith("events_") else header(c) for c in out.columns]
     out.index.name = "Strategy"
     return out
 
@@ -110,7 +115,8 @@ def overview(view: View, key: Key) -> None:
     if view.after_tax is not None:
         st.markdown(money(f"**NPV before and {tax.basis(view.after_tax)}** (the scenario's tax "
                           "section; percentiles need per-path lines, so expected and deterministic only)"))
-        st.dataframe(tax.shown(view.after_tax), hide_index=True)
+        # A static table wraps its headers; a grid cut the last column off at 1280 px.
+        st.table(tax.shown(view.after_tax).set_index("Strategy"))
     with st.expander("What each strategy is"):
         st.markdown(money("\n".join(f"- **{name}**: {story.strategy_card(view.scenario, name)}"
                                      for name in view.scenario.strategies)))

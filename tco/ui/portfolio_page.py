@@ -26,6 +26,7 @@ from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
 from tco.ui.portfolio_decide import portfolio_decide
 from tco.ui.safe import escape_markdown
 from tco.ui.state import PATH_CHOICES
+from tco.yamlio import parse_document
 
 NONE = ""
 METRICS = {"mean": "Expected NPV", "p95": "P95 NPV", "cvar95": "CVaR95 NPV",
@@ -69,8 +70,10 @@ def _upload() -> tuple[str, str] | None:
 def portfolio_sidebar(folder: Path) -> bool:
     """The sidebar's portfolio choice; True when a portfolio is open (the page drew it)."""
     files = shipped_portfolios(folder)
+    # The file's own name, as the scenario choice shows scenarios: the stem is a file name.
+    names = {stem: str(parse_document(text)[0].get("name") or stem) for stem, text in files.items()}
     stem = st.sidebar.selectbox("Portfolio", [NONE, *files], key=PORTFOLIO_KEY,
-                                format_func=lambda s: s or "(none: a single scenario)")
+                                format_func=lambda s: names[s] if s else "(none: a single scenario)")
     uploaded = _upload()
     if stem == NONE and uploaded is None:
         return False
@@ -78,6 +81,7 @@ def portfolio_sidebar(folder: Path) -> bool:
     # Its own paths control: the scenario view's widget is not drawn here, so Streamlit drops
     # its value; the default is the command line's.
     paths = st.sidebar.select_slider("Paths", PATH_CHOICES, value=DEFAULT_PATHS, key=PATHS_KEY,
+                                     format_func=lambda v: f"{v:,}",
                                      help="Simulated futures for the portfolio and its optimiser")
     portfolio_page(text, int(paths), int(st.session_state.get("seed", DEFAULT_SEED)))
     return True

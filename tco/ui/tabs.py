@@ -213,7 +213,7 @@ def stress_tab(view: View) -> None:
     st.caption(f"Event size: {frame['event_size'].iloc[0]}. A forced event takes the risk's adverse "
                "(P90) size; a fall in cost is said in words.")
     show(stress_figure(frame, f"{risks.label(kind)} on {option} in month {month}: "
-                       "NPV impact per strategy"), "fig_stress")
+                       "NPV impact per strategy (deterministic: nominal inputs)"), "fig_stress")
     stress_rows(frame)
 
 
@@ -231,18 +231,23 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
     # Missing cells are blank ("" rather than Streamlit's "None"): a fixed input has no low or high.
     st.data_editor(frame, key=key, hide_index=True, placeholder="", on_change=state.table_changed,
                    args=(key, paths),
-                   column_order=["label", "low", "nominal", "high", "unit", "value", "source", "as_of",
-                                 "warning", "input"],
+                   # What a reader checks first (the number, its unit, source and date) fits the
+                   # 820 px a 1280 px window leaves; the input's name stays in view when the grid
+                   # scrolls to the rest, and a hover shows a long source whole.
+                   column_order=ASSUMPTION_COLUMNS,
                    disabled=[c for c in frame.columns if c not in edits.COLUMNS], column_config={
-        "label": st.column_config.TextColumn("Input", width="medium"),
+        "label": st.column_config.TextColumn("Input", width=WIDTHS_PX["label"], pinned=True),
         "input": st.column_config.TextColumn("Path (for scenario authors)"),
         "value": st.column_config.TextColumn("Distribution or value", width="medium"),
-        "unit": st.column_config.TextColumn("Unit", width="medium"), "as_of": "As of", "warning": "Warning",
-        "low": st.column_config.NumberColumn("Low (editable)", format=EDITABLE_FORMAT, help=LOW_HELP),
-        "nominal": st.column_config.NumberColumn("Value (editable)", format=EDITABLE_FORMAT,
-                                                 help=NOMINAL_HELP),
-        "high": st.column_config.NumberColumn("High (editable)", format=EDITABLE_FORMAT, help=HIGH_HELP),
-        "source": st.column_config.TextColumn("Source", width="large")})
+        "unit": st.column_config.TextColumn("Unit", width=WIDTHS_PX["unit"]),
+        "as_of": st.column_config.TextColumn("As of", width=WIDTHS_PX["as_of"]), "warning": "Warning",
+        "low": st.column_config.NumberColumn("Low", format=EDITABLE_FORMAT, help=LOW_HELP,
+                                             width=WIDTHS_PX["low"]),
+        "nominal": st.column_config.NumberColumn("Value", format=EDITABLE_FORMAT,
+                                                 help=NOMINAL_HELP, width=WIDTHS_PX["nominal"]),
+        "high": st.column_config.NumberColumn("High", format=EDITABLE_FORMAT, help=HIGH_HELP,
+                                              width=WIDTHS_PX["high"]),
+        "source": st.column_config.TextColumn("Source", width=WIDTHS_PX["source"])})
     changed = changed_inputs(base, current)
     if not changed.empty:
         st.markdown("**Changed against the base scenario**")
@@ -250,6 +255,15 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
                                              "input": "Path (for scenario authors)"}), hide_index=True)
 
 
+ASSUMPTION_COLUMNS = ["label", "low", "nominal", "high", "unit", "source", "as_of", "value", "warning",
+                      "input"]
+"""The Assumptions grid's columns: the input's name and its editable numbers, then unit, source and
+as-of date; the distribution in words and the field path (for scenario authors) last."""
+WIDTHS_PX = {"label": 185, "low": 80, "nominal": 110, "high": 80, "unit": 125, "source": 150, "as_of": 90}
+"""The columns up to the as-of date fit the 820 px of a 1280 px window beside the sidebar (a value
+cell holds '700,000,000', a unit 'requests per month'). Low, Value and High are headed by their word
+alone: the grid marks editable columns with a pencil, and the '(editable)' after them was cut off."""
+MAIN_PX_AT_1280 = 820
 EDITABLE_FORMAT = "%,.12g"
 """The Assumptions table's editable numbers: thousands separated (20,000,000) at the 12 significant
 digits an edit keeps (``tco.ui.edits.clean``), so a cell shows the number that is used and reads back
