@@ -235,3 +235,24 @@ def test_the_regulated_story_says_why_its_frontier_is_one_point() -> None:
     own = d.strategies["reserve-h200"]
     assert (d.efficient[0].exact.mean_usd, d.efficient[0].exact.cvar95_usd) == (
         own.mean_usd, own.cvar95_usd)
+
+
+def test_a_strategy_with_the_chosen_shares_says_why_it_costs_otherwise() -> None:
+    """The flagship's unconstrained optimum is all traffic on hosted Llama, the shares of its own
+    hosted-then-own, which costs more: that strategy falls back to self-hosted Llama, then the
+    frontier API, where the chosen mix (on api-only's terms, the optimiser's base) stops at
+    self-hosted Llama. The note names both chains, the base and hosted-then-own's own expected NPV
+    on the same paths; a strategy with the chosen shares, chain and terms gets no note."""
+    sc = load_scenario(SCENARIO)
+    d = optimise(sc, PATHS, SEED)
+    assert d.chosen.strategy.mix == {"llama-hosted": 1.0} and d.chosen.strategy.chain == ("llama-70b",)
+    notes = d.same_mix_notes()
+    assert len(notes) == 1 and notes[0].startswith(
+        f"hosted-then-own has the same shares and costs {usd(d.strategies['hosted-then-own'].mean_usd)}")
+    assert ("falls back to Llama 3.3 70B Instruct (self-hosted open weights), then Claude Sonnet 4.6, "
+            "where the chosen mix falls back to Llama 3.3 70B Instruct (self-hosted open weights)"
+            ) in notes[0] and "from api-only" in notes[0]
+    twin = sc.strategies["api-only"].model_copy(update={"mix": {"llama-hosted": 1.0},
+                                                        "fallback": ("llama-70b",)})
+    with_twin = with_changes(sc, {"strategies.twin": twin.model_dump(mode="json", exclude_defaults=True)})
+    assert not any(n.startswith("twin") for n in optimise(with_twin, PATHS, SEED).same_mix_notes())

@@ -197,6 +197,8 @@ def _print(decision: Decision) -> None:
         f"and CVaR95 {usd(chosen.exact.cvar95_usd - chosen.linear.cvar95_usd)} from the search's "
         "estimate; the new futures' figures are what to expect of the mix on futures it was not "
         "tuned to.")
+    for note in decision.same_mix_notes():
+        say(shown(note))
     points = decision.efficient
     say(f"\nEfficient frontier ({len(decision.frontier)} CVaR95 budgets from the least any mix "
         "reaches to the cheapest mix's; the mixes no other beats on both counts, recosted in "

@@ -20,7 +20,15 @@ from tco.format import usd
 from tco.load import Loaded
 from tco.optimise import commit, lp, p95
 from tco.optimise.paths import CommonPaths, fresh_seed, with_strategies
-from tco.optimise.problem import Problem, card, fixed_costs, gpu_rows, pair_mixes, problem
+from tco.optimise.problem import (
+    Problem,
+    card,
+    fixed_costs,
+    gpu_rows,
+    option_label,
+    pair_mixes,
+    problem,
+)
 from tco.optimise.reserve import refine
 from tco.schema import Strategy
 
@@ -104,6 +112,34 @@ class Decision:
         """Why the frontier is one point, in words; None when it shows a trade-off."""
         return frontier_note(self.frontier)
 
+    def same_mix_notes(self, short: bool = False) -> list[str]:
+        """Why a strategy of the scenario with the chosen mix's very shares costs something else:
+        its fallback chain, or the other terms the mix takes from the optimiser's base strategy.
+        Without this, 'the same mix' read as two prices for one choice (hosted Llama at $2.13M
+        chosen, $3.28M as the flagship's hosted-then-own, whose chain ends on a frontier API)."""
+        sc, chosen = self.scenario, self.chosen.strategy
+        base = problem(sc).base
+        base_name = next(n for n, s in sc.strategies.items() if s is base)
+        terms = {"mix", "fallback"}
+        notes = []
+        for name, strategy in sc.strategies.items():
+            if name not in self.strategies or strategy.mix.keys() != chosen.mix.keys() or any(
+                    abs(strategy.mix[k] - chosen.mix[k]) > 1e-9 for k in chosen.mix):
+                continue
+            why = []
+            if strategy.chain != chosen.chain:
+                why.append(f"it falls back to {_chain_words(sc, strategy.chain)}" + (
+                    "" if short else f", where the chosen mix falls back to "
+                    f"{_chain_words(sc, chosen.chain)}; a fallback left out saves its cost in the "
+                    "futures that would use it and leaves the traffic no live fallback there"))
+            if strategy.model_dump(exclude=terms) != base.model_dump(exclude=terms) and not short:
+                why.append(f"the chosen mix takes its other terms (portability, overhead, other "
+                           f"costs) from {base_name}, the strategy the optimiser builds on")
+            if why:
+                notes.append(f"{name} has the same shares and costs "
+                             f"{usd(self.strategies[name].mean_usd)} expected: " + "; ".join(why) + ".")
+        return notes
+
     def to_json(self) -> dict:
         return {"scenario": self.scenario.name, "paths": self.paths, "seed": self.seed,
                 "fresh_seed": self.fresh_seed, "metric": self.metric, "budget": self.budget_usd,
@@ -113,6 +149,10 @@ class Decision:
                 "frontier": [p.to_json() for p in self.frontier],
                 "efficient": [self.frontier.index(p) for p in self.efficient],
                 "strategies": {k: v.to_json() for k, v in self.strategies.items()}}
+
+
+def _chain_words(sc: Loaded, chain: tuple[str, ...]) -> str:
+    return ", then ".join(option_label(sc, n) for n in chain) if chain else "nothing"
 
 
 def efficient(points: list[P], key: Callable[[P], Hashable] = lambda p: p.card) -> list[P]:

@@ -43,6 +43,7 @@ def lines(decision: Decision, result: SimulationResult) -> list[str]:
         f"On new futures (seed {decision.fresh_seed}): expected NPV {usd(decision.fresh.mean_usd)}, "
         f"CVaR95 {usd(decision.fresh.cvar95_usd)}; a mix tuned to one set of futures looks "
         "better on them than it will be.",
+        *decision.same_mix_notes(short=True),
         *([f"No mix trades cost for tail risk here. {reason}"] if reason is not None else []),
         *info.sentence(1 if reason is not None else 2),
     ]

@@ -117,6 +117,8 @@ def decide_tab(current: Scenario, paths: int, seed: int, stem: str | None = None
     st.markdown(f"**Chosen mix:** {escape_markdown(d.chosen.card, OWN_TEXT_CHARS)}")
     st.dataframe(figures_table(d), hide_index=True)
     st.caption(figures_help())
+    for same in d.same_mix_notes():
+        st.caption(escape_markdown(same, OWN_TEXT_CHARS))
     st.plotly_chart(to_figure(frontier(d)), key="fig_frontier", config={"displaylogo": False})
     note = d.frontier_note()
     if note is not None:
