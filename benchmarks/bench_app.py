@@ -81,7 +81,7 @@ def main() -> None:
                 cpus.append(cpu_s(server.pid) - cpu)
                 print(f"slider step -> fresh charts: {times[-1]:.3f} s (server CPU {cpus[-1]:.3f} s)")
             print(f"median {statistics.median(times):.3f} s over {len(times)} changes at {paths:,} paths; "
-                  f"server CPU median {statistics.median(cpus):.3f} s")
+                  f"server CPU median {statistics.median(cpus):.3f} s, {sum(cpus):.2f} s for all {len(cpus)}")
             export_tab(page)
             browser.close()
     finally:
