@@ -66,7 +66,8 @@ import tco
 sc = tco.loads(sys.argv[1]) if sys.argv[1].startswith("\n") else tco.load_scenario(sys.argv[1])
 paths, workers = int(sys.argv[2]), (None if sys.argv[3] == "auto" else int(sys.argv[3]))
 cold = time.perf_counter()
-tco.evaluate(sc)                                               # loads the compiled kernel
+from tco.model import evaluate_kernel
+evaluate_kernel(sc)                        # loads the compiled kernel (no tables: pandas stays out)
 base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # before any path is drawn
 tco.simulate(sc, paths=16_384, seed=1, workers=workers)        # warm up (imports, threads)
 cold_s = time.perf_counter() - cold

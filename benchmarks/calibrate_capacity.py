@@ -13,7 +13,9 @@ never fitted) are judged by a fit on the whole table. Writes the factors per hel
 tco/data/capacity_loso.csv (which ``python -m tco catalog benchmarks`` reads) and prints the
 report per regime (prefill, decode memory-bound, decode compute-bound, MoE coarse, MoE fine,
 multi-GPU, latency-bound), per source, and the worst points, before (shipped factors) and after
-(held-out factors). About ten minutes on two cores; ``--report`` prints it from the stored file.
+(held-out factors), then the model's time to first token against the runs' mean TTFT (median
+ratio, from the notes of tco/data/benchmarks_external.csv). About ten minutes on two cores;
+``--report`` prints it from the stored file.
 
     python benchmarks/calibrate_capacity.py [--loso | --report]
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +75,22 @@ def loso_report() -> None:
     worst = frame.sort_values("miss", ascending=False).head(15)
     print(worst[["key", "source_group", "measured", "predicted", "ratio", "categories"]].round(2)
           .to_string(index=False))
+    first_token_report()
+
+
+def first_token_report() -> None:
+    """The model's time to first token against the runs' mean TTFT (external notes)."""
+    ttft = published.first_token_table()
+    if ttft.empty:
+        return
+    print(f"\ntime to first token, model / measured mean TTFT ({len(ttft)} external runs, shipped factors; "
+          "the model has no queue for the prefill budget):")
+    by = ttft.assign(input_tokens=ttft["shape"].str.split("/").str[0].astype(int))
+    rows = [("all", by)] + [(f"input {n} tokens", part) for n, part in by.groupby("input_tokens")]
+    for name, part in rows:
+        r = part["ratio"]
+        print(f"  {name:20s} n {len(part):3d}  median ratio {r.median():.3f}  P10 {r.quantile(0.1):.3f}  "
+              f"P90 {r.quantile(0.9):.3f}  median |log10| {abs(np.log10(r)).median():.3f}")
 
 
 def main() -> None:

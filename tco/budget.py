@@ -13,8 +13,8 @@ from __future__ import annotations
 from tco.errors import ScenarioError
 
 MB_PER_MILLION_CELLS = 7.2
-"""Measured peak memory of a run beyond the process's own (about 300 MB with numba loaded), per
-million cells: benchmarks/bench_memory.py (6.5-7.2 MB at 5-54 million cells)."""
+"""Measured peak memory of a run beyond the process's own (about 200 MB with the kernel loaded),
+per million cells: benchmarks/bench_memory.py (6.5-8.4 MB at 7-72 million cells)."""
 PAGE_MAX_CELLS = 30_000_000
 """50,000 paths x 10 strategies x 60 months, about 220 MB: the page's largest run."""
 CLI_MAX_CELLS = 300_000_000

@@ -240,8 +240,6 @@ def break_even(sc: Loaded) -> pd.DataFrame:
     first sign change and refines it with Brent's method.
     """
     import pandas as pd  # noqa: PLC0415 - tables only; a run does not load pandas
-    from scipy.optimize import brentq  # noqa: PLC0415 - a fifth of the page's cold load; only this search needs it
-
     apis = options.on_side(sc.options, "tokens")
     hosted = options.on_side(sc.options, "fleet")
     base = max(sc.inputs.params["workload.requests_per_month"].nominal, 1.0)
@@ -270,7 +268,9 @@ def break_even(sc: Loaded) -> pd.DataFrame:
                 return float(monthly_run_rate_usd(sc, h, volume, fallback=api)[0]
                              - monthly_run_rate_usd(sc, api, volume)[0])
 
-            root = brentq(gap, grid[i], grid[i + 1], xtol=1e-6 * grid[i])
+            from scipy import optimize  # noqa: PLC0415 - 23 MB (with linalg, sparse) a run does not need
+
+            root = optimize.brentq(gap, grid[i], grid[i + 1], xtol=1e-6 * grid[i])
             rows.append({"api_option": api, "self_hosted_option": h,
                          "break_even_requests_per_month": root,
                          "run_rate_usd_per_month": float(monthly_run_rate_usd(

@@ -16,12 +16,14 @@ from decimal import Decimal
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-
-from genai_prices import Usage, calc_price, data_snapshot
+from typing import TYPE_CHECKING
 
 from tco.catalog import close_matches
 from tco.errors import ScenarioError
 from tco.units import TOKENS_PER_MTOK
+
+if TYPE_CHECKING:
+    from genai_prices.data_snapshot import DataSnapshot
 
 PRICE_DATE = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
 """Prices are evaluated at this fixed instant so results do not drift with the wall clock."""
@@ -70,11 +72,23 @@ def _checked() -> dict[str, tuple[str, str]]:
         return {r["key"]: (r["prices_checked"], r["source"]) for r in csv.DictReader(handle)}
 
 
+SNAPSHOT_AS_OF = {"0.2.3": "2026-11-09"}
+"""``snapshot_as_of()`` of the pinned genai-prices versions, so that a scenario pricing nothing
+from the catalog (every run needs the date for its default start month) does not load the 10 MB
+snapshot for one date; another version computes it. A test recomputes the installed one."""
+
+
 @cache
 def snapshot_as_of() -> str:
     """Return the date of the newest dated price in the snapshot that is not after PRICE_DATE."""
+    known = SNAPSHOT_AS_OF.get(package_version())
+    return known if known is not None else computed_snapshot_as_of()
+
+
+def computed_snapshot_as_of() -> str:
+    """``snapshot_as_of`` read from the snapshot itself."""
     latest = dt.date(2000, 1, 1)
-    for provider in data_snapshot.get_snapshot().providers:
+    for provider in _snapshot().providers:
         for model in provider.models:
             for start in _start_dates(model):
                 if latest < start <= PRICE_DATE.date():
@@ -103,9 +117,17 @@ def _split(key: str, field: str) -> tuple[str, str]:
     return provider.strip().lower(), model.strip()
 
 
+def _snapshot() -> DataSnapshot:
+    """The bundled price snapshot. genai_prices (and the HTTP client it imports) loads on the first
+    catalog look-up, not with the engine: 10 MB that a scenario without ``catalog:`` never needs."""
+    from genai_prices import data_snapshot  # noqa: PLC0415 - see the docstring
+
+    return data_snapshot.get_snapshot()
+
+
 @cache
 def _known_keys() -> tuple[str, ...]:
-    return tuple(f"{p.id}/{m.id}" for p in data_snapshot.get_snapshot().providers for m in p.models)
+    return tuple(f"{p.id}/{m.id}" for p in _snapshot().providers for m in p.models)
 
 
 def lookup(key: str, input_tokens: float = 1000.0, output_tokens: float = 300.0,
@@ -118,6 +140,8 @@ def lookup(key: str, input_tokens: float = 1000.0, output_tokens: float = 300.0,
     likewise for cached input (every input token read from cache) and output. The batch discount
     is 1 - batch price / standard price of the same request, 0 where the provider has no batch price.
     """
+    from genai_prices import Usage, calc_price  # noqa: PLC0415 - see _snapshot
+
     provider, model_ref = _split(key, field)
     tokens_in = max(int(round(input_tokens)), 1)
     tokens_out = max(int(round(output_tokens)), 1)
@@ -178,7 +202,7 @@ def _per_mtok(price: Decimal, tokens: int) -> float:
 def listed_prices() -> list[ApiPrice]:
     """Return prices of every text model of the listed providers, for a 1,000-in / 300-out request."""
     rows = []
-    for provider in data_snapshot.get_snapshot().providers:
+    for provider in _snapshot().providers:
         if provider.id not in LISTED_PROVIDERS:
             continue
         for model in provider.models:

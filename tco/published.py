@@ -30,6 +30,7 @@ import tco.capacity as capacity
 import tco.catalog as catalog
 import tco.engines as engines
 from tco.errors import ScenarioError
+from tco.units import MS_PER_S
 
 WITHIN = 1.5
 """A point is 'within' when model / measured lies in [1/1.5, 1.5]."""
@@ -161,17 +162,38 @@ def points() -> tuple[Point, ...]:
     return tuple(out)
 
 
+def plan_at(b: catalog.Benchmark,
+            efficiency: capacity.Efficiency = capacity.EFFICIENCY) -> capacity.CapacityPlan:
+    """The model's plan at a published configuration: its replica, layout, formats, request shape,
+    latency target and the batch limits its harness set (a client's concurrency caps the batch)."""
+    return capacity.plan(model=b.model, gpu=b.gpu, precision=b.precision, gpus=b.replica_gpus,
+                         input_tokens=b.input_tokens, output_tokens=b.output_tokens,
+                         max_inter_token_ms=b.max_inter_token_ms, kv_cache_precision=_kv(b),
+                         serving_engine=harness_engine(b), efficiency=efficiency, layout=layout(b))
+
+
 def predict(b: catalog.Benchmark, efficiency: capacity.Efficiency = capacity.EFFICIENCY) -> float:
-    """Model output tokens/s per GPU at a published configuration; NaN when the model refuses it."""
+    """Model output tokens/s per GPU at a published configuration; NaN when the model refuses it.
+
+    A run with a fixed client concurrency is a closed loop: each of its c requests holds its slot
+    for the time to first token and then O - 1 steps, so by Little's law it emits
+    c x O / (TTFT + (O - 1) t_step) tokens a second (``closed_loop_tokens_per_s``), where an open
+    stream of requests keeps B sequences decoding and emits B / t_step.
+    """
     try:
-        p = capacity.plan(model=b.model, gpu=b.gpu, precision=b.precision, gpus=b.replica_gpus,
-                          input_tokens=b.input_tokens, output_tokens=b.output_tokens,
-                          max_inter_token_ms=b.max_inter_token_ms, kv_cache_precision=_kv(b),
-                          serving_engine=harness_engine(b), efficiency=efficiency,
-                          layout=layout(b))
+        p = plan_at(b, efficiency)
     except ScenarioError:
         return float("nan")
+    if _columns()[b.key]["harness"] == "client-concurrency":
+        return closed_loop_tokens_per_s(p, b.output_tokens) / p.gpus
     return p.output_tokens_per_s_per_gpu
+
+
+def closed_loop_tokens_per_s(p: capacity.CapacityPlan, output_tokens: float) -> float:
+    """Output tokens/s of a replica serving ``p.max_batch`` clients that each send the next request
+    when the last one ends: B x O / (TTFT + (O - 1) x t_step) (Little's law over one request)."""
+    seconds_per_request = (p.time_to_first_token_ms + (output_tokens - 1.0) * p.inter_token_ms) / MS_PER_S
+    return p.max_batch * output_tokens / seconds_per_request
 
 
 def table(efficiency: capacity.Efficiency = capacity.EFFICIENCY) -> pd.DataFrame:
@@ -389,6 +411,33 @@ def loso_by_source(frame: pd.DataFrame | None = None) -> pd.DataFrame:
     return pd.DataFrame([{"source_group": g, "external": bool(part["external"].iloc[0]),
                           **_stats(part["ratio"])}
                          for g, part in frame.groupby("source_group", sort=True)])
+
+
+MEAN_TTFT = re.compile(r"mean TTFT ([\d.]+) ms")  # how the external notes state a run's mean TTFT
+
+
+def first_token_table(efficiency: capacity.Efficiency = capacity.EFFICIENCY) -> pd.DataFrame:
+    """The model's time to first token beside each external run whose note gives its mean TTFT.
+
+    Columns: key, source_group, concurrency, shape, measured_ms (the run's mean TTFT), model_ms
+    (``capacity.first_token_seconds`` at the run's batch), ratio (model / measured),
+    measured_tpot_ms, model_tpot_ms (the mean step). The model has no queue for the prefill
+    budget, so it is a floor where a run's prompts wait for each other.
+    """
+    columns = _columns()
+    rows = []
+    for b in catalog.external_benchmarks().values():
+        found, tpot = MEAN_TTFT.search(columns[b.key]["note"]), columns[b.key].get("time_per_output_token_ms")
+        if found is None or not np.isfinite(predict(b, efficiency)):
+            continue
+        p, measured = plan_at(b, efficiency), float(found.group(1))
+        rows.append({"key": b.key, "source_group": source_group(b),
+                     "concurrency": int(columns[b.key]["concurrency"]),
+                     "shape": f"{b.input_tokens}/{b.output_tokens}", "measured_ms": measured,
+                     "model_ms": p.time_to_first_token_ms, "ratio": p.time_to_first_token_ms / measured,
+                     "measured_tpot_ms": float(tpot) if tpot else float("nan"),
+                     "model_tpot_ms": p.inter_token_ms})
+    return pd.DataFrame(rows)
 
 
 def timed_points() -> list[tuple[catalog.Benchmark, float]]:

@@ -224,6 +224,7 @@ SETTING_UNITS: dict[str, str] = {
     "SelfHostedOption.gpus": "GPUs per replica",
     "SelfHostedOption.min_replicas": "replicas",
     "SelfHostedOption.max_inter_token_ms": "milliseconds",
+    "SelfHostedOption.max_time_to_first_token_ms": "milliseconds",
     "Strategy.mix": "fraction 0-1 of traffic",
     "Stress.month": "month, 0 = first",
     "Tax.rate": "fraction 0-1",

@@ -52,6 +52,10 @@ the chunk size (the kernel's sums are kept per RNG block group)."""
 PARALLEL_MIN_PATHS = 8 * RNG_BLOCK_PATHS
 """Below this a second thread costs more than it saves."""
 PERCENTILES = (5, 25, 50, 75, 95)
+"""The fan chart's percentiles of cumulative cost."""
+FAN_BUFFER_MONTHS = 8
+"""Months ranked per pass by ``SimulationResult.cumulative_percentiles``: each path's 8 adjacent
+months are copied in one 32-byte read, where one month at a time reads a cache line for 4 bytes."""
 SUMMARY_KEYS = ("deterministic_npv", "mean", "p5", "p50", "p95", "cvar95", "p_cheapest",
                 "expected_regret", "lock_in_premium")
 
@@ -67,7 +71,7 @@ class _Outputs:
 
     npv: np.ndarray
     npv_no_events: np.ndarray
-    cumulative: np.ndarray
+    cumulative: np.ndarray | None
     switching_npv: np.ndarray
     portable_npv: np.ndarray
     events: np.ndarray
@@ -83,15 +87,20 @@ class _Outputs:
     weights_age: dict
 
     @classmethod
-    def empty(cls, sc: Loaded, paths: int, groups: int) -> _Outputs:
+    def empty(cls, sc: Loaded, paths: int, groups: int, keep_cumulative: bool = True) -> _Outputs:
         n_s, months = len(sc.strategies), sc.horizon_months
         pairs = len(risk_option_pairs(sc))
+        # Counts are kept as integers and flags as booleans (the kernel's float64 values are
+        # whole numbers): their means over paths are the same bits, since sums of whole numbers
+        # below 2^53 are exact in any order, and 100,000 paths x 5 strategies hold 20 MB less.
+        count = np.int32
         return cls(np.empty((paths, n_s)), np.empty((paths, n_s)),
-                   np.empty((paths, n_s, months), dtype=np.float32), np.empty((paths, n_s)),
-                   np.empty((paths, n_s)), np.empty((paths, n_s, len(risks.REGISTRY))),
-                   np.empty((paths, pairs)), np.empty((paths, n_s)), np.empty(paths),
-                   [None] * groups, [None] * groups, [None] * groups, np.empty((paths, n_s)),
-                   np.empty((paths, n_s)),
+                   np.empty((paths, n_s, months), dtype=np.float32) if keep_cumulative else None,
+                   np.empty((paths, n_s)), np.empty((paths, n_s)),
+                   np.empty((paths, n_s, len(risks.REGISTRY)), dtype=count),
+                   np.empty((paths, pairs), dtype=count), np.empty((paths, n_s), dtype=np.bool_),
+                   np.empty(paths), [None] * groups, [None] * groups, [None] * groups,
+                   np.empty((paths, n_s), dtype=count), np.empty((paths, n_s), dtype=count),
                    {name: np.empty(paths, dtype=np.int64) for name in releases.tracked(sc)},
                    {name: np.empty((paths, months), dtype=np.float32)
                     for name in releases.tracked(sc)})
@@ -103,7 +112,9 @@ def _run_chunk(sc: Loaded, u: np.ndarray, seed: int, start: int, out: _Outputs) 
     rows = slice(start, start + paths)
     x = inputs_from_uniforms(sc.inputs, u)
     shocks = draw_shocks(sc, x, seed, start // RNG_BLOCK_PATHS, paths)
-    result = kernel.run(sc, x, shocks, cumulative_out=out.cumulative[rows])
+    # Without a kept cumulative cost the kernel writes each chunk's into its own scratch array.
+    kept = out.cumulative[rows] if out.cumulative is not None else None
+    result = kernel.run(sc, x, shocks, cumulative_out=kept)
     out.npv_no_events[rows] = result.npv_no_events_usd
     out.npv[rows] = result.npv_usd
     out.switching_npv[rows] = result.switching_npv_usd
@@ -157,7 +168,8 @@ def _run_chunks(sc: Loaded, u: np.ndarray, seed: int, starts: list[int], size: i
 def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
              sampling: str | None = None, workers: int | None = None,
              max_cells: int = budget.CLI_MAX_CELLS,
-             progress: Callable[[int, int], None] | None = None) -> SimulationResult:
+             progress: Callable[[int, int], None] | None = None,
+             keep_cumulative: bool = True) -> SimulationResult:
     """Simulate every strategy over ``paths`` random paths of shocks.
 
     Parameters
@@ -173,6 +185,11 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
         Called as ``progress(paths_done, paths)`` after each chunk, from the thread that ran it
         (one call at a time, ``paths_done`` growing to ``paths``); it only observes, so results
         are the same bit for bit with or without it.
+    keep_cumulative
+        Keep the float32 cumulative cost per path, strategy and month that only the fan chart
+        and the exports read (114 MB at 100,000 paths x 5 strategies x 60 months; ``run`` keeps
+        it only for --csv-dir, --xlsx and --focus-dir). Off, it is None and every other number
+        is the same bit for bit.
 
     Returns
     -------
@@ -187,7 +204,7 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
     u = path_uniforms(sc, seed, paths, method)
     size = chunk_paths(paths)
     starts = list(range(0, paths, size))
-    out = _Outputs.empty(sc, paths, -(-paths // RNG_BLOCK_PATHS))
+    out = _Outputs.empty(sc, paths, -(-paths // RNG_BLOCK_PATHS), keep_cumulative)
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if paths >= PARALLEL_MIN_PATHS else 1
     counter = _Progress(progress, paths) if progress is not None else None
@@ -200,6 +217,10 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
             future.result()
     else:
         _run_chunks(sc, u, seed, starts, size, out, None, counter)
+    if paths >= SMALL_RUN_PATHS:
+        # Tables and the fan chart are built next in the caller's thread, which cannot reuse the
+        # pool threads' arenas. Small runs free little, and the page reruns them often.
+        runtime.release_freed_memory()
     require_finite(sc, out.npv)
     require_finite(sc, out.npv_no_events)
     deterministic = evaluate_kernel(sc)
@@ -228,7 +249,8 @@ class SimulationResult:
     """Per-path results of a simulation and the metrics built from them.
 
     Arrays are ``(paths, strategies)`` unless noted; ``cumulative_usd`` is
-    ``(paths, strategies, months)`` in float32 (it only feeds percentiles).
+    ``(paths, strategies, months)`` in float32 (it only feeds percentiles), or None where the run
+    did not keep it (``simulate(keep_cumulative=False)``).
     """
 
     scenario: Loaded
@@ -239,26 +261,29 @@ class SimulationResult:
     uniforms: np.ndarray
     npv_usd: np.ndarray
     npv_no_events_usd: np.ndarray
-    cumulative_usd: np.ndarray
+    cumulative_usd: np.ndarray | None
     switching_npv_usd: np.ndarray
     portable_npv_usd: np.ndarray
     events: np.ndarray
+    """(paths, strategies, risk kinds) int32: events fired on the options each strategy relied
+    on, in the months it carried traffic on them (``fired_columns``)."""
     event_counts: np.ndarray
+    """(paths, risk-option pairs) int32: events drawn per pair (``event_columns``)."""
     line_mean_usd: np.ndarray
     gpus_mean: np.ndarray
     tokens: np.ndarray
     deterministic_npv_usd: np.ndarray
     no_fallback: np.ndarray
-    """(paths, strategies): 1 where some traffic was left on an exited option with no live
-    fallback (it stays there at its last prices)."""
+    """(paths, strategies) bool: True where some traffic was left on an exited option with no
+    live fallback (it stays there at its last prices)."""
     amortised_mean_usd: np.ndarray
     """(strategies, months): mean monthly cost with bought GPUs depreciated straight-line."""
     lines: tuple[str, ...]
     """The names of ``line_mean_usd``'s line axis."""
     fine_tune_runs: np.ndarray
-    """(paths, strategies): fine-tune runs paid over the horizon."""
+    """(paths, strategies) int32: fine-tune runs paid over the horizon."""
     upgrades: np.ndarray
-    """(paths, strategies): release upgrades paid over the horizon."""
+    """(paths, strategies) int32: release upgrades paid over the horizon."""
     first_upgrade: dict[str, np.ndarray]
     """By option with a release track: (paths,) month of its first upgrade (-1: none)."""
     weights_age: dict[str, np.ndarray]
@@ -318,26 +343,52 @@ class SimulationResult:
                            for name in self.strategies},
         }
 
+    def cumulative_percentiles(self) -> tuple[np.ndarray, np.ndarray]:
+        """The fan chart's numbers: percentiles ``PERCENTILES`` and mean of cumulative cost.
+
+        Returns
+        -------
+        percentiles : (strategies, len(PERCENTILES), months) float64
+        mean : (strategies, months) float64
+
+        Notes
+        -----
+        Each month's paths are ranked on their own, as ``np.percentile`` over the paths axis of
+        the whole array would (its 'linear' rule), with the same numbers bit for bit. A few
+        months of one strategy at a time are copied into one reused buffer, months as rows so
+        each month's paths are contiguous for the partition: ``FAN_BUFFER_MONTHS`` x paths float32
+        (3 MB at 100,000 paths) rather than a copy of the whole cumulative array (114 MB at
+        100,000 paths x 5 strategies x 60 months).
+        """
+        cumulative = self.cumulative_usd
+        if cumulative is None:
+            raise ValueError("this result kept no cumulative cost: simulate it with "
+                             "keep_cumulative=True (the default) to draw the fan chart")
+        paths, n_strategies, months = cumulative.shape
+        percentiles = np.empty((n_strategies, len(PERCENTILES), months))
+        mean = np.empty((n_strategies, months))
+        buffer = np.empty((min(FAN_BUFFER_MONTHS, months), paths), dtype=cumulative.dtype)
+        for s_i in range(n_strategies):
+            for first in range(0, months, buffer.shape[0]):
+                block = cumulative[:, s_i, first:first + buffer.shape[0]].T  # (months, paths)
+                rows = buffer[:block.shape[0]]
+                np.copyto(rows, block)
+                percentiles[s_i, :, first:first + block.shape[0]] = np.percentile(
+                    rows, PERCENTILES, axis=1, overwrite_input=True)
+            mean[s_i] = cumulative[:, s_i].mean(axis=0, dtype=np.float64)
+        return percentiles, mean
+
     def monthly_percentiles(self) -> pd.DataFrame:
-        """Percentiles of cumulative cost per strategy and month (the fan chart), tidy."""
+        """Percentiles of cumulative cost per strategy and month (the fan chart), tidy: columns
+        strategy, month, ``p<P>_cumulative_usd`` for each of ``PERCENTILES``, mean_cumulative_usd."""
         import pandas as pd  # noqa: PLC0415 - tables only; a run does not load pandas
-        months = self.scenario.horizon_months
-        rows = []
-        for s_i, name in enumerate(self.strategies):
-            # One strategy at a time, partitioned in place in its own copy: the same numbers as
-            # np.percentile over the whole array (each month's column is ranked on its own), with
-            # a (paths, months) copy at a time instead of one of the whole cumulative array
-            # (+24 MB rather than +115 MB at 100,000 paths x 5 strategies x 60 months).
-            # Months as rows, so each month's paths are contiguous for the partition.
-            block = np.ascontiguousarray(self.cumulative_usd[:, s_i].T)
-            q = np.percentile(block, PERCENTILES, axis=1, overwrite_input=True)  # (percentiles, M)
-            del block
-            frame = pd.DataFrame({"strategy": name, "month": np.arange(months)})
-            for p_i, p in enumerate(PERCENTILES):
-                frame[f"p{p}_cumulative_usd"] = q[p_i].astype(float)
-            frame["mean_cumulative_usd"] = self.cumulative_usd[:, s_i].mean(axis=0, dtype=np.float64)
-            rows.append(frame)
-        return pd.concat(rows, ignore_index=True)
+        percentiles, mean = self.cumulative_percentiles()
+        months = np.arange(self.scenario.horizon_months)
+        return pd.concat([pd.DataFrame({
+            "strategy": name, "month": months,
+            **{f"p{p}_cumulative_usd": percentiles[s_i, p_i] for p_i, p in enumerate(PERCENTILES)},
+            "mean_cumulative_usd": mean[s_i]}) for s_i, name in enumerate(self.strategies)],
+            ignore_index=True)
 
     def mean_lines(self) -> pd.DataFrame:
         """Mean monthly cost per strategy and line over paths, tidy."""

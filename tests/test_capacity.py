@@ -224,8 +224,8 @@ def test_explain_and_why_for_the_page_and_deck() -> None:
                       output_tokens=150, max_inter_token_ms=40)
     frame = capacity.explain(p)
     assert list(frame.columns) == ["gpus", "layout", "fits", "batch", "batch_bound", "inter_token_ms",
-                                   "output_tokens_per_s_per_gpu", "gpu_seconds_per_request",
-                                   "cost_vs_chosen", "chosen", "reason"]
+                                   "time_to_first_token_ms", "output_tokens_per_s_per_gpu",
+                                   "gpu_seconds_per_request", "cost_vs_chosen", "chosen", "reason"]
     assert len(frame) == len(p.candidates) and frame["chosen"].sum() == 1
     chosen = frame[frame["chosen"]].iloc[0]
     assert (chosen["gpus"], chosen["layout"], chosen["cost_vs_chosen"]) == (p.gpus, p.layout, 1.0)

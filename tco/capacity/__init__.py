@@ -34,16 +34,19 @@ from tco.capacity.physics import (
     MLA_ROPE_DIM,
     PRECISIONS,
     Efficiency,
+    StepTimes,
     allreduce_seconds,
     attention_flops_per_token,
     compute_precision,
     expert_gemm_rows,
     expert_split,
+    first_token_seconds,
     kv_bytes_per_sequence,
     kv_copies,
     mean_step_seconds,
     regime,
     step_seconds,
+    step_times,
     weights_bytes,
     weights_read_params,
 )
@@ -59,6 +62,7 @@ from tco.capacity.planner import (
     chunk_tokens,
     finish,
     layouts,
+    misses_at_batch_one,
     replica,
     why_sentence,
 )
@@ -74,10 +78,11 @@ __all__ = [
     "GPUS_PER_NODE", "HOP_US", "INTER_NODE_GB_PER_S", "KV_CACHE_PRECISIONS", "LAYOUTS", "LAYOUT_NAMES",
     "MLA_ROPE_DIM", "PRECISIONS", "REGIMES", "REGIME_LOG_SD", "REGIME_NAMES", "SERVING_ENGINES",
     "TENSOR_PARALLEL_SIZES",
-    "Candidate", "CapacityPlan", "Efficiency", "Replica", "allreduce_seconds", "attention_flops_per_token",
-    "chunk_tokens", "compute_precision", "expert_gemm_rows", "expert_split", "explain",
+    "Candidate", "CapacityPlan", "Efficiency", "Replica", "StepTimes", "allreduce_seconds",
+    "attention_flops_per_token", "chunk_tokens", "compute_precision", "expert_gemm_rows", "expert_split",
+    "explain", "first_token_seconds",
     "kv_bytes_per_sequence", "kv_copies", "layouts", "mean_step_seconds", "plan", "regime", "replica",
-    "step_seconds", "weights_bytes", "weights_read_params", "why",
+    "step_seconds", "step_times", "weights_bytes", "weights_read_params", "why",
 ]
 
 SERVING_ENGINES = tuple(engines.engines())
@@ -129,7 +134,8 @@ REGIME_LOG_SD = {"prefill-bound": 0.107, "decode memory-bound": 0.13, "decode co
 def plan(*, model: str, gpu: str, precision: str, gpus: int | None = None, input_tokens: float,
          output_tokens: float, max_inter_token_ms: float | None = None,
          kv_cache_precision: str | None = None, serving_engine: str | engines.Engine | None = None,
-         field: str = "", efficiency: Efficiency = EFFICIENCY, layout: str | None = None) -> CapacityPlan:
+         field: str = "", efficiency: Efficiency = EFFICIENCY, layout: str | None = None,
+         max_time_to_first_token_ms: float | None = None) -> CapacityPlan:
     """Size one replica and return its sustained throughput for requests of one shape.
 
     Parameters
@@ -147,6 +153,9 @@ def plan(*, model: str, gpu: str, precision: str, gpus: int | None = None, input
     layout
         One of ``LAYOUTS`` ('dp-ep' only for mixtures of experts on 2 or more GPUs); None takes the
         cheapest.
+    max_inter_token_ms, max_time_to_first_token_ms
+        Latency targets: the batch is the largest whose mean step and whose time to first token
+        (``first_token_seconds``) meet them; None sets no target.
     field
         Scenario path used in error messages.
 
@@ -154,7 +163,8 @@ def plan(*, model: str, gpu: str, precision: str, gpus: int | None = None, input
     ------
     ScenarioError
         Unknown model, GPU, engine, format or layout; weights plus one full request's KV cache
-        that fit no candidate; a latency target no candidate meets.
+        that fit no candidate; a latency target no candidate meets (naming the target batch 1
+        misses).
     """
     prefix = f"{field}." if field else ""
     m = catalog.model(model, f"{prefix}model")
@@ -182,40 +192,53 @@ def plan(*, model: str, gpu: str, precision: str, gpus: int | None = None, input
     if layout == "dp-ep" and not m.is_moe:
         raise ScenarioError(f"{prefix}layout", f"'dp-ep' needs a mixture of experts; {m.key} is dense")
     limit_s = None if max_inter_token_ms is None else max_inter_token_ms / MS_PER_S
+    first_limit_s = None if max_time_to_first_token_ms is None else max_time_to_first_token_ms / MS_PER_S
     sizes = (gpus,) if gpus is not None else TENSOR_PARALLEL_SIZES
-    candidates, options = [], []
+    candidates, options, missed = [], [], []
     for size in sizes:
         for kind in layouts(m, size):
             if layout is not None and kind != layout and size > 1:
                 continue
             r = replica(m, g, precision, kv, e, size, input_tokens, output_tokens, efficiency, kind)
-            option = best_batch(r, limit_s, output_tokens) if r.fits else None
-            candidates.append(candidate(r, option, max_inter_token_ms))
+            option = best_batch(r, limit_s, output_tokens, first_limit_s) if r.fits else None
+            candidates.append(candidate(r, option, max_inter_token_ms, max_time_to_first_token_ms))
             if option is not None:
                 options.append(option)
+            elif r.fits:
+                missed.append(r)
     if not options:
-        missed = [c.inter_token_ms for c in candidates if c.fits]
         if missed:
+            # a size that meets the per-token target but misses the first-token one is the nearer miss
+            late = [r for r in missed if misses_at_batch_one(
+                r, max_inter_token_ms, max_time_to_first_token_ms) == "max_time_to_first_token_ms"]
+            if late:
+                first_s = min(r.t_first_token[0] for r in late)
+                raise ScenarioError(f"{prefix}max_time_to_first_token_ms",
+                                    f"{max_time_to_first_token_ms:g} ms cannot be met by {m.key} on {g.key} "
+                                    f"({first_s * MS_PER_S:.0f} ms to the first token at batch 1)")
+            fastest = min(r.t_step[0] for r in missed)
             raise ScenarioError(f"{prefix}max_inter_token_ms", f"{max_inter_token_ms:g} ms cannot be met "
-                                f"by {m.key} on {g.key} ({min(missed):.0f} ms at batch 1)")
+                                f"by {m.key} on {g.key} ({fastest * MS_PER_S:.0f} ms at batch 1)")
         what = f"{gpus} x {g.key}" if gpus is not None else f"up to {TENSOR_PARALLEL_SIZES[-1]} x {g.key}"
         raise ScenarioError(f"{prefix}gpu", f"{m.key} in {precision} does not fit {what}: the weights "
                             "plus the KV cache of one full request exceed the memory")
     best = min(options, key=lambda o: (o.gpu_seconds_per_request, o.size, o.layout))
-    reason = why_sentence(g, best, options, gpus is not None, limit_s is not None)
+    targets = limit_s is not None or first_limit_s is not None
+    reason = why_sentence(g, best, options, gpus is not None, targets)
     return finish(m, g, precision, kv, e.key, best, reason, input_tokens, output_tokens,
                   tuple(candidates), REGIME_LOG_SD)
 
 
 EXPLAIN_COLUMNS = ("gpus", "layout", "fits", "batch", "batch_bound", "inter_token_ms",
-                   "output_tokens_per_s_per_gpu", "gpu_seconds_per_request", "cost_vs_chosen", "chosen",
-                   "reason")
+                   "time_to_first_token_ms", "output_tokens_per_s_per_gpu", "gpu_seconds_per_request",
+                   "cost_vs_chosen", "chosen", "reason")
 
 
 def explain(p: CapacityPlan) -> pd.DataFrame:
     """The candidates a plan considered, one row each, cheapest first (refused ones last).
 
-    Columns: gpus, layout, fits, batch, batch_bound, inter_token_ms, output_tokens_per_s_per_gpu,
+    Columns: gpus, layout, fits, batch, batch_bound, inter_token_ms, time_to_first_token_ms,
+    output_tokens_per_s_per_gpu,
     gpu_seconds_per_request, cost_vs_chosen (GPU-seconds per request / the chosen one's), chosen,
     reason.
     """
@@ -228,6 +251,7 @@ def explain(p: CapacityPlan) -> pd.DataFrame:
         relative = None if cost is None or chosen is None else cost / chosen.gpu_seconds_per_request
         rows.append({"gpus": c.gpus, "layout": c.layout, "fits": c.fits, "batch": c.batch or None,
                      "batch_bound": c.batch_bound or None, "inter_token_ms": c.inter_token_ms,
+                     "time_to_first_token_ms": c.time_to_first_token_ms,
                      "output_tokens_per_s_per_gpu": c.output_tokens_per_s_per_gpu,
                      "gpu_seconds_per_request": cost, "cost_vs_chosen": relative,
                      "chosen": c is chosen, "reason": c.reason})

@@ -12,8 +12,9 @@ A replica is n GPUs holding one copy of the weights in one of two layouts (``LAY
   all-reduce (TensorRT-LLM ``enable_attention_dp`` with ``--ep n``, SGLang
   ``--enable-dp-attention``, vLLM ``--enable-expert-parallel`` with data parallelism).
 
-Prompts are prefilled in whole chunks (``mean_step_seconds``): the mean step averages decode-only
-steps and steps that carry a chunk. One step with D decoding sequences and P prefill tokens
+Prompts are prefilled in whole chunks (``step_times``): the mean step averages decode-only
+steps and steps that carry a chunk; a request's time to first token is the steps that prefill its
+prompt (``first_token_seconds``). One step with D decoding sequences and P prefill tokens
 (T = D + P) takes, per GPU,
 
     t_step = [max(t_weights, t_gemm) + o min(t_weights, t_gemm)]
@@ -41,6 +42,7 @@ step run one after another, each bound by memory or by math: o = 0 is the roofli
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -287,11 +289,25 @@ def step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: 
     return _overlap(t_weights, t_gemm, eff) + _overlap(t_kv, t_attention, eff) + t_comm
 
 
-def mean_step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: int,
-                      decode: np.ndarray, shape: tuple[float, float], eff: Efficiency, layout: str,
-                      chunk_tokens: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-    """(mean step, decode-only step) in seconds with ``decode`` sequences decoding and prompts
-    prefilled in whole chunks of ``chunk_tokens``.
+class StepTimes(NamedTuple):
+    """Step times (s) of a replica on a batch grid, each of the grid's shape."""
+
+    mean: np.ndarray
+    """The mean step: decode-only steps and steps carrying a chunk, averaged."""
+    decode: np.ndarray
+    """A decode-only step t(B, 0)."""
+    chunk_step: np.ndarray
+    """A step carrying a prefill chunk t(B, C)."""
+    chunk: np.ndarray
+    """Prefill tokens C in a step that prefills (all ranks together)."""
+
+
+def step_times(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: int,
+               decode: np.ndarray, shape: tuple[float, float], eff: Efficiency, layout: str,
+               chunk_tokens: np.ndarray | float) -> StepTimes:
+    """Step times with ``decode`` sequences decoding and prompts prefilled in whole chunks of
+    ``chunk_tokens`` (or of the mean prefill a step must carry, decode x input / output, where
+    that is larger).
 
     In steady state a step must prefill decode x input / output tokens on average. An engine does
     not spread them thinly: a step that prefills takes a chunk of up to its token budget, and the
@@ -305,7 +321,39 @@ def mean_step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, s
     chunk = np.maximum(chunk_tokens, mean_prefill)
     t_decode = step_seconds(m, g, precision, kv_precision, size, decode, 0.0 * decode, shape, eff, layout)
     t_chunk = step_seconds(m, g, precision, kv_precision, size, decode, chunk, shape, eff, layout)
-    return t_decode + mean_prefill / chunk * (t_chunk - t_decode), t_decode
+    return StepTimes(t_decode + mean_prefill / chunk * (t_chunk - t_decode), t_decode, t_chunk,
+                     chunk + 0.0 * decode)
+
+
+def mean_step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: int,
+                      decode: np.ndarray, shape: tuple[float, float], eff: Efficiency, layout: str,
+                      chunk_tokens: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """(mean step, decode-only step) in seconds (``step_times``)."""
+    times = step_times(m, g, precision, kv_precision, size, decode, shape, eff, layout, chunk_tokens)
+    return times.mean, times.decode
+
+
+def first_token_seconds(times: StepTimes, input_tokens: float, ranks: int = 1) -> np.ndarray:
+    """Time to first token (s) of a request arriving at a replica with ``times`` (its grid's shape).
+
+    Notes
+    -----
+    With chunked prefill the scheduler first gives every running decode its token, then spends
+    what is left of the step's token budget on waiting prompts, splitting a prompt that does not
+    fit into chunks (vLLM, "Optimization and Tuning: Chunked Prefill",
+    docs.vllm.ai/en/v0.8.3/performance/optimization.html; SGLang ``--chunked-prefill-size``). A
+    prompt of I tokens on a rank whose prefilling steps carry c = min(I, C / ranks) of its tokens
+    takes ceil(I / c) steps of t(B, C), the last of which samples the first token, after the step
+    in flight when it arrives (one decode step t(B, 0)):
+
+        TTFT = ceil(I / c) x t(B, C) + t(B, 0)
+
+    No queue for the prefill budget is modelled: the prompt is prefilled from the next step on.
+    """
+    per_step = np.minimum(times.chunk / ranks, input_tokens)
+    # rounded so that a chunk of exactly the prompt is one step, not two by a rounding error
+    steps = np.ceil(np.round(input_tokens / per_step, 9))
+    return steps * times.chunk_step + times.decode
 
 
 def _overlap(t_memory: np.ndarray, t_compute: np.ndarray, eff: Efficiency) -> np.ndarray:

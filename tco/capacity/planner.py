@@ -2,12 +2,14 @@
 
 For each tensor-parallel size (and, for a mixture of experts, each layout of ``physics.LAYOUTS``)
 the replica's batch is the largest that the KV cache, the engine's sequence cap and token budget
-(``tco/engines.py``), and ``max_inter_token_ms`` allow: with continuous batching and chunked
-prefill a steady-state step carries B decoding sequences and, on average, B x input / output
-prefill tokens, taken in whole chunks (``chunk_tokens``, ``physics.mean_step_seconds``), so the
-replica emits B / t_step output tokens per second and t_step is the mean inter-token latency.
+(``tco/engines.py``), ``max_inter_token_ms`` and ``max_time_to_first_token_ms`` allow: with
+continuous batching and chunked prefill a steady-state step carries B decoding sequences and, on
+average, B x input / output prefill tokens, taken in whole chunks (``chunk_tokens``,
+``physics.step_times``), so the replica emits B / t_step output tokens per second and t_step is
+the mean inter-token latency; a new request's time to first token is the chunk steps that prefill
+its prompt plus the step in flight when it arrives (``physics.first_token_seconds``).
 A candidate is refused only when the weights plus the KV cache of one full request do not fit.
-Among candidates that fit and meet the latency target the plan takes the one with the fewest
+Among candidates that fit and meet the latency targets the plan takes the one with the fewest
 GPU-seconds per request, n x output x t_step / B; ``gpus`` pins the size and ``layout`` the
 layout.
 """
@@ -23,10 +25,11 @@ import tco.engines as engines
 from tco.capacity.physics import (
     BYTES_PER_VALUE,
     Efficiency,
+    first_token_seconds,
     kv_bytes_per_sequence,
     kv_copies,
-    mean_step_seconds,
     regime,
+    step_times,
     weights_bytes,
 )
 from tco.catalog import Gpu, OpenModel
@@ -37,7 +40,8 @@ TENSOR_PARALLEL_SIZES = (1, 2, 4, 8, 16, 32, 64)
 LAYOUT_NAMES = {"tp": "tensor-parallel",
                 "dp-ep": "attention data-parallel, experts expert-parallel"}
 
-BATCH_BOUNDS = ("KV-cache memory", "latency target", "engine sequence cap", "engine token budget")
+BATCH_BOUNDS = ("KV-cache memory", "latency target", "time-to-first-token target", "engine sequence cap",
+                "engine token budget")
 """What stops the batch from growing (throughput B / t_step grows with B up to it)."""
 
 Z_P90 = 1.2815515655446004  # standard normal 0.9 quantile: the band is exp(-z sd) to exp(z sd)
@@ -56,6 +60,7 @@ class Candidate(NamedTuple):
     inter_token_ms: float = float("nan")
     output_tokens_per_s_per_gpu: float = float("nan")
     batch_bound: str = ""
+    time_to_first_token_ms: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,8 @@ class CapacityPlan:
     (``tco.calibration.files.calibrated_plan``)."""
     calibration_sha256: str = ""
     calibration_as_of: str = ""
+    time_to_first_token_ms: float = float("nan")
+    """Time to first token at the chosen batch (``physics.first_token_seconds``)."""
 
     @property
     def calibration(self) -> str:
@@ -122,6 +129,7 @@ class Replica:
     batch: np.ndarray
     t_step: np.ndarray
     t_decode: np.ndarray
+    t_first_token: np.ndarray
     kv_batch: int
     cap_batch: int
     token_batch: int
@@ -168,9 +176,10 @@ def replica(m: OpenModel, g: Gpu, precision: str, kv_precision: str, e: engines.
     top = max(1, min(kv_batch, cap_batch, token_batch))
     batch = np.arange(1, top + 1, dtype=float)
     shape = (input_tokens, output_tokens)
-    t_step, t_decode = mean_step_seconds(m, g, precision, kv_precision, size, batch, shape, eff, layout,
-                                         chunk_tokens(e, g, input_tokens, batch, ranks))
-    return Replica(size, layout, batch, t_step, t_decode, kv_batch, cap_batch, token_batch, fits)
+    times = step_times(m, g, precision, kv_precision, size, batch, shape, eff, layout,
+                       chunk_tokens(e, g, input_tokens, batch, ranks))
+    return Replica(size, layout, batch, times.mean, times.decode,
+                   first_token_seconds(times, input_tokens, ranks), kv_batch, cap_batch, token_batch, fits)
 
 
 @dataclass(frozen=True)
@@ -182,20 +191,28 @@ class Option:
     batch: int
     t_step: float
     t_decode: float
+    t_first_token: float
     batch_bound: str
     bound_detail: str
     gpu_seconds_per_request: float
 
 
-def best_batch(r: Replica, limit_s: float | None, output_tokens: float) -> Option | None:
-    """The largest allowed batch (throughput B / t_step grows with B), or None if latency fails."""
-    feasible = np.ones_like(r.batch, dtype=bool) if limit_s is None else r.t_step <= limit_s
+def best_batch(r: Replica, limit_s: float | None, output_tokens: float,
+               first_token_limit_s: float | None = None) -> Option | None:
+    """The largest batch meeting both latency targets (throughput B / t_step grows with B), or
+    None if batch 1 misses one."""
+    meets_step = np.ones_like(r.batch, dtype=bool) if limit_s is None else r.t_step <= limit_s
+    meets_first = (np.ones_like(r.batch, dtype=bool) if first_token_limit_s is None
+                   else r.t_first_token <= first_token_limit_s)
+    feasible = meets_step & meets_first
     if not feasible.any():
         return None
     i = int(np.flatnonzero(feasible)[-1])
     b = int(r.batch[i])
     if b < r.batch[-1]:
-        bound, detail = "latency target", "latency target"
+        # the next batch up misses a target: name the per-token one where it misses both
+        bound = "latency target" if not meets_step[i + 1] else "time-to-first-token target"
+        detail = bound
     elif b == r.kv_batch:
         bound, detail = "KV-cache memory", "KV-cache memory"
     elif b == r.cap_batch:
@@ -205,21 +222,36 @@ def best_batch(r: Replica, limit_s: float | None, output_tokens: float) -> Optio
     else:
         bound, detail = "KV-cache memory", "KV-cache memory"
     seconds = r.size * output_tokens * float(r.t_step[i]) / b
-    return Option(r.size, r.layout, b, float(r.t_step[i]), float(r.t_decode[i]), bound, detail, seconds)
+    return Option(r.size, r.layout, b, float(r.t_step[i]), float(r.t_decode[i]), float(r.t_first_token[i]),
+                  bound, detail, seconds)
 
 
-def candidate(r: Replica, option: Option | None, limit_ms: float | None) -> Candidate:
+def misses_at_batch_one(r: Replica, limit_ms: float | None, first_token_limit_ms: float | None) -> str:
+    """'max_inter_token_ms' or 'max_time_to_first_token_ms': the target batch 1 misses (the
+    per-token one where both)."""
+    if limit_ms is not None and r.t_step[0] * MS_PER_S > limit_ms:
+        return "max_inter_token_ms"
+    return "max_time_to_first_token_ms" if first_token_limit_ms is not None else "max_inter_token_ms"
+
+
+def candidate(r: Replica, option: Option | None, limit_ms: float | None,
+              first_token_limit_ms: float | None = None) -> Candidate:
     """The record of one considered replica for ``CapacityPlan.candidates``."""
     if not r.fits:
         return Candidate(r.size, False, None, "weights plus one full request's KV cache do not fit",
                          r.layout)
+    first_ms = float(r.t_first_token[0]) * MS_PER_S
     if option is None:
-        return Candidate(r.size, True, None, f"{r.t_step[0] * MS_PER_S:.0f} ms per token at batch 1 "
-                         f"misses {limit_ms:g} ms", r.layout, 0, float(r.t_step[0]) * MS_PER_S)
+        if misses_at_batch_one(r, limit_ms, first_token_limit_ms) == "max_inter_token_ms":
+            reason = f"{r.t_step[0] * MS_PER_S:.0f} ms per token at batch 1 misses {limit_ms:g} ms"
+        else:
+            reason = f"{first_ms:.0f} ms to the first token at batch 1 misses {first_token_limit_ms:g} ms"
+        return Candidate(r.size, True, None, reason, r.layout, 0, float(r.t_step[0]) * MS_PER_S,
+                         time_to_first_token_ms=first_ms)
     return Candidate(r.size, True, option.gpu_seconds_per_request,
                      f"batch {option.batch} bound by {option.bound_detail}", r.layout, option.batch,
                      option.t_step * MS_PER_S, option.batch / option.t_step / option.size,
-                     option.batch_bound)
+                     option.batch_bound, option.t_first_token * MS_PER_S)
 
 
 def _named(g: Gpu, size: int, layout: str) -> str:
@@ -264,4 +296,4 @@ def finish(m: OpenModel, g: Gpu, precision: str, kv: str, engine_key: str, best:
         replica_seconds_per_output_token=best.t_decode / b,
         kv_cache_precision=kv, serving_engine=engine_key, regime=step_regime, why=why,
         candidates=candidates, throughput_log_sd=regime_log_sd[step_regime], layout=best.layout,
-        batch_bound=best.batch_bound)
+        batch_bound=best.batch_bound, time_to_first_token_ms=best.t_first_token * MS_PER_S)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import os
 import sys
@@ -19,39 +20,44 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import tco._runtime as runtime
-from tco.cli.backtest import backtest
-from tco.cli.backtest import calibrate as calibrate_hazards  # not 'calibrate': see COMMANDS
-from tco.cli.calibrate import calibrate_command
-from tco.cli.catalog import catalog_command
-from tco.cli.check import check
 from tco.cli.common import shown
-from tco.cli.compile import compile_kernel
-from tco.cli.deck import deck
-from tco.cli.diff import diff
-from tco.cli.optimise import optimise_command
-from tco.cli.parser import parser
-from tco.cli.portfolio import portfolio
-from tco.cli.run import run
-from tco.cli.stress import stress
-from tco.cli.sweep import sweep
-from tco.cli.validate import validate
+from tco.cli.parser import command_of, parser
 from tco.errors import ScenarioError
-from tco.load import json_schema
 
 
-def _schema(args: argparse.Namespace) -> int:
+def schema_command(args: argparse.Namespace) -> int:
+    from tco.load import json_schema  # noqa: PLC0415 - see COMMANDS
+
     print(json.dumps(json_schema(), indent=2, allow_nan=False))
     return 0
 
 
-# ``calibrate-hazards`` is imported under another name: importing the submodule
-# ``tco.cli.calibrate`` rebinds this package's attribute ``calibrate`` to that module.
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "run": run, "validate": lambda args: validate(args.scenarios), "catalog": catalog_command,
-    "calibrate-hazards": calibrate_hazards, "backtest": backtest, "schema": _schema, "stress": stress,
-    "deck": deck, "diff": diff, "check": check, "calibrate": calibrate_command, "sweep": sweep,
-    "compile": compile_kernel, "optimise": optimise_command, "portfolio": portfolio,
+def validate_command(args: argparse.Namespace) -> int:
+    from tco.cli.validate import validate  # noqa: PLC0415 - see COMMANDS
+
+    return validate(args.scenarios)
+
+
+COMMANDS: dict[str, str] = {
+    "run": "tco.cli.run:run", "validate": "tco.cli:validate_command",
+    "catalog": "tco.cli.catalog:catalog_command", "calibrate-hazards": "tco.cli.backtest:calibrate",
+    "backtest": "tco.cli.backtest:backtest", "schema": "tco.cli:schema_command",
+    "stress": "tco.cli.stress:stress", "deck": "tco.cli.deck:deck", "diff": "tco.cli.diff:diff",
+    "check": "tco.cli.check:check", "calibrate": "tco.cli.calibrate:calibrate_command",
+    "sweep": "tco.cli.sweep:sweep", "compile": "tco.cli.compile:compile_kernel",
+    "optimise": "tco.cli.optimise:optimise_command", "portfolio": "tco.cli.portfolio:portfolio",
 }
+"""Each command's function as ``module:function``, its module imported when the command runs:
+``run`` then never loads the slide, chart and workbook writers or ``scipy.stats`` that other
+commands need (``benchmarks/bench_memory.py`` prints what a run holds)."""
+
+
+def command_function(name: str) -> Callable[[argparse.Namespace], int]:
+    """The function of command ``name``, its module imported now."""
+    module, function = COMMANDS[name].split(":")
+    return getattr(importlib.import_module(module), function)
+
+
 KERNEL_COMMANDS = frozenset({"run", "stress", "deck", "diff", "check", "backtest", "calibrate-hazards",
                              "sweep", "compile", "optimise", "portfolio"})
 """Commands that run the compiled kernel: on a new install the first one compiles it, and says so."""
@@ -121,12 +127,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     try:
-        args = parser().parse_args(argv)
+        argv = sys.argv[1:] if argv is None else list(argv)
+        args = parser(command_of(argv)).parse_args(argv)
         if args.command in KERNEL_COMMANDS and not runtime.kernel_compiled():
             print(f"note: {runtime.COMPILE_NOTE}", file=sys.stderr, flush=True)
-        command = COMMANDS.get(args.command)
-        if command is not None:
-            code = command(args)
+        if args.command in COMMANDS:
+            code = command_function(args.command)(args)
             sys.stdout.flush()  # a full disk must fail here, inside the guard, not at exit
             return code
     except OutputError:

@@ -24,10 +24,9 @@ from tco.cli.common import output_file, say, write_file
 from tco.errors import ScenarioError
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    """The command's arguments (``tco.cli.parser`` calls this)."""
-    cal = sub.add_parser("calibrate", help="refit the capacity model on your own benchmark files "
-                         "(vllm bench serve, GuideLLM, AIPerf, inference-perf, InferenceX)")
+def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
+    """The command's arguments (``tco.cli.parser`` calls this with the command's help)."""
+    cal = sub.add_parser("calibrate", help=help_text)
     cal.add_argument("files", nargs="+",
                      help="benchmark result files: " + "; ".join(formats.FORMATS.values()))
     cal.add_argument("--model", required=True, help="model catalog key (python -m tco catalog models)")

@@ -15,9 +15,7 @@ import re
 import stat
 import sys
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 import tco.budget as budget
 import tco.cli.progress as progress
@@ -25,6 +23,9 @@ from tco.errors import ScenarioError
 from tco.load import file_kind
 from tco.simulate import MAX_SEED, simulate
 from tco.version import __version__
+
+if TYPE_CHECKING:  # tables only: pandas loads with the first table, after a run
+    import pandas as pd
 
 _HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 """Control characters, line and paragraph separators and bidirectional overrides."""

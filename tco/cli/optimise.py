@@ -29,12 +29,10 @@ from tco.portfolio import is_portfolio
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED, MAX_SEED
 from tco.yamlio import parse_document
 
-HELP = ("the cheapest mix of options under a CVaR95 or P95 budget, re-costed on a fresh seed, "
-        "and the efficient frontier")
 
-
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    command = sub.add_parser("optimise", help=HELP)
+def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
+    """The command's arguments (``tco.cli.parser`` calls this with the command's help)."""
+    command = sub.add_parser("optimise", help=help_text)
     command.add_argument("scenario", help="scenario file (YAML), whose optimise: section bounds "
                          "the mix; or a portfolio file, whose workloads each choose a mix of "
                          "their own strategies' options under one budget for the portfolio")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib
+from collections.abc import Sequence
 
 import tco.budget as budget
-import tco.cli.calibrate as calibrate_cli
-import tco.cli.optimise as optimise_cli
-import tco.cli.portfolio as portfolio_cli
 import tco.risks as risks
 from tco.errors import ScenarioError
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
@@ -16,6 +15,17 @@ from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
 PATHS_HELP = "simulated paths (the page uses the same default)"
 SEED_HELP = "random seed: the same seed and inputs give the same numbers, bit for bit"
 CELLS_HELP = "the largest paths x strategies x months to run (memory bound)"
+OWN_ARGUMENTS = {
+    "calibrate": ("tco.cli.calibrate", "refit the capacity model on your own benchmark files "
+                  "(vllm bench serve, GuideLLM, AIPerf, inference-perf, InferenceX)"),
+    "optimise": ("tco.cli.optimise", "the cheapest mix of options under a CVaR95 or P95 budget, "
+                 "re-costed on a fresh seed, and the efficient frontier"),
+    "portfolio": ("tco.cli.portfolio", "a portfolio of workloads: pooled fleets, commitments, "
+                  "per-workload cost"),
+}
+"""Commands whose arguments their own module declares (``add_parser(sub, help)``), and their help.
+That module is imported only when its command is asked for (or no known command is): each loads
+the optimiser, the portfolio engine or the slide writer, which ``run`` never needs."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,7 +39,14 @@ def _run_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--seed", type=int, default=DEFAULT_SEED, help=SEED_HELP)
 
 
-def parser() -> argparse.ArgumentParser:
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command an argument list asks for: its first word that is not an option."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
+def parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Every command's arguments; a command of ``OWN_ARGUMENTS`` other than ``command`` is listed
+    with its help but without its arguments (its module is not imported)."""
     parser = _Parser(prog="python -m tco", description="LLM lock-in risk and TCO calculator")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser = functools.partial(  # every command's --help shows each option's default
@@ -135,7 +152,10 @@ def parser() -> argparse.ArgumentParser:
     sweep.add_argument("--blocks-per-task", type=int, default=1, help="blocks of 1,024 paths per "
                        "task; results do not depend on it")
     sweep.add_argument("--out", required=True, help="folder for sweep.csv and sweep.json")
-    calibrate_cli.add_parser(sub)
-    optimise_cli.add_parser(sub)
-    portfolio_cli.add_parser(sub)
+    light = command is not None and (command in OWN_ARGUMENTS or command in sub.choices)
+    for name, (module, help_text) in OWN_ARGUMENTS.items():
+        if light and name != command:
+            sub.add_parser(name, help=help_text)
+        else:
+            importlib.import_module(module).add_parser(sub, help_text)
     return parser

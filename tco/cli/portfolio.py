@@ -30,10 +30,9 @@ COMPILE_NOTE = ("compiling the portfolio's pooling functions, once per install (
                 "`python -m tco compile` does it ahead)")
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    """``portfolio`` and its three commands."""
-    command = sub.add_parser("portfolio", help="a portfolio of workloads: pooled fleets, "
-                             "commitments, per-workload cost")
+def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
+    """``portfolio`` and its three commands (``tco.cli.parser`` calls this with its help)."""
+    command = sub.add_parser("portfolio", help=help_text)
     inner = command.add_subparsers(dest="portfolio_command", required=True,
                                    parser_class=type(command))
     run = inner.add_parser("run", help="simulate a portfolio file")

@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import pandas as pd
-
-import tco.narrative as narrative
 from tco.cli.common import (
     check_run,
     money_units,
@@ -26,9 +23,11 @@ from tco.errors import ScenarioError
 from tco.format import compact, pct, usd, usd_per_mtok
 from tco.load import load_scenario
 from tco.model import evaluate
-from tco.optimise.information import value_of_information
 from tco.simulate import SimulationResult
-from tco.story import recommendation
+
+# The tables, sentences and the value of information are built from pandas frames, imported after
+# the simulation (noqa: PLC0415 below): the run itself then holds neither pandas (57 MB) nor the
+# optimiser's scipy modules while its paths are in memory (benchmarks/bench_memory.py).
 
 
 def json_units(currency: str) -> dict[str, str]:
@@ -41,6 +40,8 @@ def json_units(currency: str) -> dict[str, str]:
 def run_json(result: SimulationResult, taxed: Any = None) -> str:
     """The documented ``--json`` object with currency, version and units; with ``taxed``
     (``tco.tax.AfterTax``) an ``after_tax`` object beside the strategies."""
+    from tco.optimise.information import value_of_information  # noqa: PLC0415 - see the imports
+
     currency = result.scenario.currency
     data, units = result.to_json(), json_units(currency)
     data.update(value_of_information(result).to_json())
@@ -58,21 +59,27 @@ def run_json(result: SimulationResult, taxed: Any = None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     check_run(args)
-    from tco.export import CSV_DIR_FILES  # noqa: PLC0415 - the writers load only when asked for
-    from tco.focus import COMMITMENT_FILE, COST_FILE, NOTES_FILE  # noqa: PLC0415 - likewise
-
     if args.tax_rate is not None and not 0.0 <= args.tax_rate < 1.0:  # before the run, not after
         raise ScenarioError("--tax-rate", "must be a share from 0 to below 1 (0.25 = 25%)")
     inputs = (args.scenario,)
-    folder = (output_folder("--csv-dir", args.csv_dir, CSV_DIR_FILES, inputs)
-              if args.csv_dir is not None else None)
+    folder = focus_folder = None
+    if args.csv_dir is not None:
+        from tco.export import CSV_DIR_FILES  # noqa: PLC0415 - the writers load only when asked for
+
+        folder = output_folder("--csv-dir", args.csv_dir, CSV_DIR_FILES, inputs)
     workbook = (output_file("--xlsx", args.xlsx, "plan.xlsx", inputs)
                 if args.xlsx is not None else None)
-    focus_folder = (output_folder("--focus-dir", args.focus_dir,
-                                  (COST_FILE, COMMITMENT_FILE, NOTES_FILE), inputs)
-                    if args.focus_dir is not None else None)
+    if args.focus_dir is not None:
+        from tco.focus import COMMITMENT_FILE, COST_FILE, NOTES_FILE  # noqa: PLC0415 - likewise
+
+        focus_folder = output_folder("--focus-dir", args.focus_dir,
+                                     (COST_FILE, COMMITMENT_FILE, NOTES_FILE), inputs)
     sc = load_scenario(args.scenario)
-    result = run_simulation(sc, args, show_progress=True, sampling=args.sampling)
+    # Only the exports (the fan chart's CSV, the workbook's column notes, FOCUS) read the
+    # cumulative cost per path and month; the printed tables and --json do not.
+    exports = (folder, workbook, focus_folder)
+    result = run_simulation(sc, args, show_progress=True, sampling=args.sampling,
+                            keep_cumulative=any(path is not None for path in exports))
     taxed = None
     if args.tax_rate is not None or sc.tax is not None:
         from tco.tax import after_tax  # noqa: PLC0415 - only a tax rate needs it
@@ -110,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_after_tax(taxed: Any) -> None:
+    import pandas as pd  # noqa: PLC0415 - see the imports
+
     from tco.tax import DEPRECIATION_WORDS  # noqa: PLC0415 - only a tax rate needs it
 
     t = taxed.table
@@ -126,6 +135,11 @@ def _print_after_tax(taxed: Any) -> None:
 
 
 def _print_tables(result: SimulationResult, args: argparse.Namespace) -> None:
+    import pandas as pd  # noqa: PLC0415 - see the imports
+
+    import tco.narrative as narrative  # noqa: PLC0415 - likewise
+    from tco.story import recommendation  # noqa: PLC0415 - likewise
+
     sc = result.scenario
     det = evaluate(sc)
     summary = result.summary()

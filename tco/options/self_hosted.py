@@ -111,7 +111,8 @@ class SelfHostedOption(Model):
         "tensorrt-llm; left out, tensorrt-llm.")
     gpus: int | None = Field(default=None, ge=1, le=64, description="GPUs per replica, the "
                              "tensor-parallel size; left out, the size with the fewest GPU-seconds "
-                             "per request that holds the model and meets max_inter_token_ms.")
+                             "per request that holds the model and meets max_inter_token_ms and "
+                             "max_time_to_first_token_ms.")
     usd_per_gpu_hour: GpuHourPrice | None = Field(
         None, description="Hourly price of one rented GPU; left out, the GPU "
         "catalog's typical on-demand price.")
@@ -127,6 +128,9 @@ class SelfHostedOption(Model):
     max_inter_token_ms: float | None = Field(
         default=None, gt=0, le=1e6, description="Slowest acceptable time between generated tokens; "
         "caps the batch size.")
+    max_time_to_first_token_ms: float | None = Field(
+        default=None, gt=0, le=1e6, description="Slowest acceptable wait for a request's first "
+        "token, its prompt prefilled in chunks beside the running batch; caps the batch size.")
     tokens_per_second_per_gpu: float | None = Field(
         default=None, ge=1e-3, le=1e9, description="Measured generation speed that overrides the "
         "physics model.")
@@ -188,7 +192,9 @@ def resolve(table: Table, name: str, o: SelfHostedOption, sc: Any,
                                          serving_engine=o.serving_engine,
                                          input_tokens=nominal(sc.workload.input_tokens_per_request),
                                          output_tokens=nominal(sc.workload.output_tokens_per_request),
-                                         max_inter_token_ms=o.max_inter_token_ms, field=prefix)
+                                         max_inter_token_ms=o.max_inter_token_ms,
+                                         max_time_to_first_token_ms=o.max_time_to_first_token_ms,
+                                         field=prefix)
     if o.purchase is None:
         if o.usd_per_gpu_hour is not None:
             table.add(f"{prefix}.usd_per_gpu_hour", o.usd_per_gpu_hour, o, "usd_per_gpu_hour")

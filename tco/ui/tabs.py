@@ -70,6 +70,8 @@ def replica_table(plan: capacity.CapacityPlan) -> pd.DataFrame:
         "Batch": frame["batch"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
         "Batch bound by": frame["batch_bound"],
         "Inter-token latency (ms)": frame["inter_token_ms"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}"),
+        "Time to first token (ms)": frame["time_to_first_token_ms"].map(
+            lambda v: "" if pd.isna(v) else f"{v:.0f}"),
         "Output tokens/s per GPU": frame["output_tokens_per_s_per_gpu"].map(
             lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
         "GPU-seconds per request": frame["gpu_seconds_per_request"].map(
@@ -110,7 +112,9 @@ def costs(view: View, key: Key) -> None:
             "Layout": capacity.LAYOUT_NAMES[p.layout], "Max batch": p.max_batch,
             "Batch bound by": p.batch_bound,
             "Output tokens/s per GPU": f"{p.output_tokens_per_s_per_gpu:,.0f}",
-            "Inter-token latency": f"{p.inter_token_ms:.0f} ms", "Regime": capacity.REGIME_NAMES[p.regime],
+            "Inter-token latency": f"{p.inter_token_ms:.0f} ms",
+            "Time to first token": f"{p.time_to_first_token_ms:.0f} ms",
+            "Regime": capacity.REGIME_NAMES[p.regime],
             "Weights": f"{p.weights_gb:,.0f} GB"} for name, p in plans.items()]), hide_index=True)
         for name, p in plans.items():
             st.caption(f"{name}: {capacity.why(p)}")
