@@ -117,3 +117,27 @@ def test_the_no_event_reference_is_the_same_paths_run_without_events(path) -> No
     assert np.array_equal(alone.npv_no_events_usd, alone.npv_usd)
     copied = with_events.npv_no_events_usd == with_events.npv_usd
     assert not copied.all()  # the events changed some costs, so the reference was recomputed
+
+
+def test_an_autoscaled_fleet_priced_on_one_path_is_not_reused_on_the_next() -> None:
+    """The kernel remembers an autoscaled fleet's GPUs per strategy, option and month for the
+    no-event reference pass (``tco.kernel.bills.remembered_fleet``), keyed on the path. Paths with
+    the same traffic (100M requests a month, no growth) but target utilisations drawn between 0.4
+    and 0.8 need fleets about twice apart, so a fleet remembered from the previous path would bill
+    the wrong GPUs: each path's NPV must equal that path run alone, bit for bit."""
+    data = raw()
+    data["workload"] = {**data["workload"], "requests_per_month": 100_000_000,
+                        "hourly_profile": [0.5] * 12 + [1.5] * 12}
+    data["options"]["hosted"] = {**HOSTED, "autoscale": True,
+                                 "target_utilization": {"triangular": [0.4, 0.6, 0.8]}}
+    data["strategies"] = {"self": {"mix": {"hosted": 1.0}, "fallback": "api"}}
+    sc = build(data)
+    paths = 6
+    x = inputs_from_uniforms(sc.inputs, path_uniforms(sc, 3, paths, "random"))
+    together = kernel.run(sc, x, Shocks(paths), want_cost=True)
+    assert (np.diff(together.npv_usd[:, 0]) != 0.0).all()  # each path's fleet differs from the last
+    for p in range(paths):
+        alone = kernel.run(sc, {k: v[p:p + 1] if v.shape[0] == paths else v for k, v in x.items()},
+                           Shocks(1), want_cost=True)
+        assert np.array_equal(alone.npv_usd[0], together.npv_usd[p])
+        assert np.array_equal(alone.cost_usd[0], together.cost_usd[p])

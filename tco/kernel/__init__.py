@@ -245,12 +245,18 @@ def block(b, o, st, w, ev, xc, L, out, flags):  # pragma: no cover - compiled
               np.empty(n_options), np.empty(n_options, dtype=np.int64),
               np.empty(n_options, dtype=np.int64), np.empty(n_options),
               np.empty((n_options, months)), np.empty((n_options, months), dtype=np.bool_),
+              np.empty((n_options, months), dtype=np.bool_),
               np.empty((n_options, months), dtype=np.bool_))
+    remembered = 0  # strategies whose autoscaled fleets are remembered for the reference pass
+    for j in range(n_options):
+        if flags.reference and o.fleet.autoscale[j]:
+            remembered = n_strategies
     X = Scratch(np.empty(n_options), np.zeros(n_options), np.empty(n_options), np.zeros(n_options),
                 np.empty(n_options, dtype=np.bool_), np.empty(n_options), np.empty(n_options),
                 np.empty(n_options, dtype=np.bool_), np.empty(n_options, dtype=np.int64),
                 np.empty(xc.option.shape[0], dtype=np.bool_), np.empty(n_strategies, dtype=np.bool_),
-                np.empty(months), np.empty(months), np.empty(months))
+                np.empty(months), np.empty(months), np.empty(months),
+                np.full((remembered, n_options, months, 6), -1.0))
     rate = np.nan  # the discount factors' rate: most scenarios fix it, so compute them once
     for p in range(b * BLOCK_PATHS, min((b + 1) * BLOCK_PATHS, paths)):
         if w.discount_rate[p] != rate:

@@ -59,6 +59,24 @@ def fleet(p, j, load, f, reserved):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
+def remembered_fleet(p, s, j, t, load, f, reserved, X):  # pragma: no cover - compiled
+    """``fleet``, remembered for strategy s, option j and month t (``Scratch.fleet``): the
+    no-event reference pass of path p asks an autoscaled fleet for the same load in most months
+    (events on other options, or before the first event, leave it alone), and gets the same
+    numbers without walking the day's hours again. A pure function of what the key holds (path,
+    load, reserved GPUs), so a remembered answer is the computed one, bit for bit."""
+    memo = X.fleet
+    if memo.shape[0] == 0 or not f.autoscale[j]:
+        return fleet(p, j, load, f, reserved)  # one hour: cheaper than remembering it
+    key = memo[s, j, t]
+    if key[0] == p and key[1] == load and key[2] == reserved:
+        return key[3], key[4], key[5]
+    peak, mean, rented = fleet(p, j, load, f, reserved)
+    key[0], key[1], key[2], key[3], key[4], key[5] = p, load, reserved, peak, mean, rented
+    return peak, mean, rented
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
 def token_bill(p, s, j, t, o, st, L, S, X, out, b):  # pragma: no cover - compiled
     """Cost of option j's share of strategy s's traffic in month t, billed per token.
 
@@ -105,7 +123,7 @@ def fleet_bill(p, s, j, t, o, L, S, X, out, b):  # pragma: no cover - compiled
     reserved = 0.0  # GPUs under contract this month, which on-demand rent comes on top of
     if not f.bought[j] and X.signed[j] and f.reserved_start[j] <= t < f.reserved_end[j]:
         reserved = f.reserved_gpus[j]
-    peak, mean, rented = fleet(p, j, load, f, reserved)
+    peak, mean, rented = remembered_fleet(p, s, j, t, load, f, reserved, X)
     gpus_per_replica = f.gpus_per_replica[j]
     if b >= 0:
         out.gpus_sum[b, s, j, t] += mean * gpus_per_replica

@@ -12,7 +12,8 @@ from collections import namedtuple
 
 State = namedtuple("State", [
     "index", "migrations", "migration_effort", "month_counts", "touched", "exit_month",
-    "exit_effort", "licence_month", "ft_month", "ft_effort", "age", "upgrade", "licensed_above"])
+    "exit_effort", "licence_month", "ft_month", "ft_effort", "age", "upgrade", "licensed_above",
+    "eventful"])
 """Each option's state on one path, from its events and its release track.
 
 ``index`` (options, months) the price index; ``migrations`` and ``migration_effort`` (options,
@@ -22,11 +23,13 @@ option; ``exit_month``, ``licence_month`` and ``ft_month`` (options,) the month 
 licence change and fine-tuning withdrawal (``months``: none) with ``exit_effort`` and
 ``ft_effort``; ``age`` (options, months) the deployed weights' age, ``upgrade`` whether a release
 is deployed that month, ``licensed_above`` whether the deployed version owes an ``at_release``
-licence fee."""
+licence fee; ``eventful`` (options, months) whether an event was counted on the option that
+month (every migration, exit, licence change and withdrawal is: the months where switching can
+cost anything)."""
 
 Scratch = namedtuple("Scratch", [
     "share", "share_before", "escalated_in", "escalated_before", "started", "owned", "residual",
-    "signed", "ft_start", "extra_started", "redo", "discount", "requests", "mau"])
+    "signed", "ft_start", "extra_started", "redo", "discount", "requests", "mau", "fleet"])
 """A strategy's working state on one path, and the path's traffic.
 
 Per option (options,): ``share`` of the strategy's traffic this month, ``share_before`` as it was
@@ -35,7 +38,10 @@ others (``escalated_before`` likewise), ``started`` (setup paid), ``owned`` boug
 ``residual`` value, ``signed`` (in the mix: its reservation or commitment is owed), ``ft_start``
 the month it first carried fine-tuned traffic (-1: not yet). ``extra_started`` (other costs,)
 setup paid; ``redo`` (strategies,) evaluate the strategy in this pass. Per month: ``discount``
-factors, ``requests`` and ``mau``."""
+factors, ``requests`` and ``mau``. ``fleet`` (strategies, options, months, 6) remembers each
+autoscaled fleet's answer (``tco.kernel.bills.remembered_fleet``): path, load, reserved GPUs, then
+peak, mean and on-demand GPUs; no strategies (nothing remembered) without the reference pass
+or an autoscaled fleet."""
 
 Outputs = namedtuple("Outputs", [
     "cost", "cumulative", "npv", "npv_no_events", "switching_npv", "portable_npv", "events",

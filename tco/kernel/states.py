@@ -52,6 +52,7 @@ def option_states(p, o, ev, w, S, months, with_events):  # pragma: no cover - co
             S.index[j, t] = 0.0  # log steps of fired impacts first, turned into the index below
             S.migrations[j, t] = 0.0
             S.migration_effort[j, t] = 0.0
+            S.eventful[j, t] = False
             for k in range(S.month_counts.shape[2]):
                 S.month_counts[j, t, k] = 0.0
     if with_events:
@@ -85,6 +86,7 @@ def option_states(p, o, ev, w, S, months, with_events):  # pragma: no cover - co
                     S.ft_month[j] = t
                     S.ft_effort[j] = ev.weeks[e] * w.week_usd[p] + w.one_off_usd[p]
                 S.month_counts[j, t, ev.kind[k]] += 1.0
+                S.eventful[j, t] = True
                 if ev.counted_once[k]:
                     break
     track(p, o, ev, w, S, months, with_events)

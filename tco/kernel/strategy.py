@@ -62,22 +62,33 @@ def strategies(p, o, st, w, ev, xc, L, S, X, out, b, flags):  # pragma: no cover
         stuck_any = False
         runs, upgraded = 0.0, 0.0
         # Whether any event fell on an option the strategy relies on: else nothing exits,
-        # migrates or is withdrawn, and the month's switching is exactly 0 (skipped, same bits).
+        # migrates or is withdrawn, and every month's switching is exactly 0 (skipped, same bits;
+        # the events counted are 0 too).
         shocked = False
         for r in range(st.relied.shape[1] if full else 0):
             j = st.relied[s, r]
             if j < 0:
                 break
             shocked = shocked or S.touched[j]
+        dest, stuck = -1, False
         for t in range(months):
-            dest, stuck = shares(p, s, t, t + 1, o, st, ev, S, X.share, X.escalated_in)
+            # Whether an event was counted this month on an option the strategy relies on: every
+            # migration, exit and withdrawal is, so in other months switching is exactly 0.
+            eventful = False
+            for r in range(st.relied.shape[1] if shocked else 0):
+                j = st.relied[s, r]
+                if j < 0:
+                    break
+                eventful = eventful or S.eventful[j, t]
+            if t == 0 or eventful or escalation_moves(s, t, o, st, ev, S):
+                dest, stuck = shares(p, s, t, t + 1, o, st, ev, S, X.share, X.escalated_in)
             stuck_any = stuck_any or stuck
             if flags.usage and full and s == 0:
                 for j in range(n_options):
                     out.usage_share[p, j, t] = X.share[j]
                     out.usage_index[p, j, t] = S.index[j, t]
             exiting = False
-            for r in range(st.relied.shape[1] if shocked else 0):  # no event, no exit
+            for r in range(st.relied.shape[1] if eventful else 0):  # no event, no exit
                 j = st.relied[s, r]
                 if j < 0:
                     break
@@ -95,7 +106,7 @@ def strategies(p, o, st, w, ev, xc, L, S, X, out, b, flags):  # pragma: no cover
             total = other_costs(p, s, t, total, w, xc, X, out, book)
             total += add(out, book, s, L.gateway, t, st.overhead_usd[s, p])
             effort, dual, moved_in = 0.0, 0.0, False
-            if shocked:  # without events nothing migrates, exits or is withdrawn: switching is 0
+            if eventful:  # without an event nothing migrates, exits or is withdrawn: switching is 0
                 effort, dual, moved_in = switching(p, s, t, dest, o, st, w, S, X, out, book)
             moved = effort * (1.0 - st.portability[s, p]) + dual
             total += add(out, book, s, L.switching, t, moved)
@@ -128,10 +139,30 @@ def strategies(p, o, st, w, ev, xc, L, S, X, out, b, flags):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
+def escalation_moves(s, t, o, st, ev, S):  # pragma: no cover - compiled
+    """Whether the escalated share of an option in strategy s's mix may differ in month t from
+    month t - 1: its weights age on a release track, or a licence change has come into force.
+
+    Otherwise a month's shares are the previous month's, bit for bit, unless an option the
+    strategy relies on exits or has its fine-tuning withdrawn, which counts an event that month
+    (``State.eventful``): the strategy pass then recomputes them (``shares``)."""
+    for e in range(st.mix_option.shape[1]):
+        j = st.mix_option[s, e]
+        if j < 0:
+            break
+        if o.common.escalates[j] and (o.track.has[j] or (ev.escalation_pair[j] >= 0
+                                                          and t >= S.licence_month[j])):
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
 def other_costs(p, s, t, total, w, xc, X, out, b):  # pragma: no cover - compiled
     """``total`` plus the named other costs of strategy s in month t, each booked on its line: an
     option's while it carries traffic (monthly, per million tokens carried, setup in its first
     month), a strategy's every month (per million tokens served, setup in month 0)."""
+    if xc.option.shape[0] == 0:
+        return total
     mtok = X.requests[t] * w.tokens_per_request[p] / TOKENS_PER_MTOK
     for e in range(xc.option.shape[0]):
         j = xc.option[e]
