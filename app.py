@@ -7,7 +7,9 @@ choice, compute and tabs; the parts live in ``tco.ui`` and every number comes fr
 from __future__ import annotations
 
 import time
+from importlib import import_module
 from pathlib import Path
+from types import ModuleType
 
 import streamlit as st
 
@@ -16,11 +18,9 @@ from tco.format import plural
 from tco.ui import state, tabs
 from tco.ui.cache import compute, inputs_key, kernel_ready, scenario, shipped
 from tco.ui.compare_tab import choices, compare_tab
-from tco.ui.decide_tab import decide_tab
 from tco.ui.edits import apply_edits
-from tco.ui.history_tab import history_tab
 from tco.ui.overview import overview
-from tco.ui.portfolio_page import portfolio_sidebar
+from tco.ui.portfolio_choice import portfolio_sidebar
 from tco.ui.progress import with_progress
 from tco.ui.safe import escape_markdown
 from tco.ui.sidebar import input_widgets
@@ -34,6 +34,12 @@ st.set_page_config(page_title="LLM TCO and lock-in risk", page_icon=":bar_chart:
 # Less white space above the title, so the recommendation, its table and a chart fit in 720 px.
 st.markdown("<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}"
             "h1{padding-top:0;padding-bottom:0.4rem;font-size:2rem}</style>", unsafe_allow_html=True)
+
+
+def opened(module: str) -> ModuleType:
+    """A tab's module, imported when the tab is first opened: Decide and History bring the
+    optimiser, scipy's solvers and the event ledger, which the first chart does not need."""
+    return import_module(f"tco.ui.{module}")
 
 
 def main() -> None:
@@ -96,8 +102,8 @@ def main() -> None:
     # Tabs track which one is open, so only the visible tab builds and sends its charts.
     drawn = (lambda: overview(view, key), lambda: tabs.costs(view, key), lambda: tabs.risk(view, key),
              lambda: tabs.sensitivity(view, key), lambda: tabs.stress_tab(view),
-             lambda: decide_tab(current, paths, seed, None if use_upload else stem),
-             lambda: history_tab(current, paths, seed),
+             lambda: opened("decide_tab").decide_tab(current, paths, seed, None if use_upload else stem),
+             lambda: opened("history_tab").history_tab(current, paths, seed),
              lambda: compare_tab(choices(base, current, bool(edits), files, uploaded), paths, seed),
              lambda: tabs.assumptions_tab(base, current),
              lambda: tabs.export_tab(view, key, None if use_upload else stem))

@@ -7,18 +7,31 @@ moves the traffic-growth slider one step at a time to values not seen before (so
 cached) and measures from the key press until the first chart has been redrawn with the new numbers
 and the script has finished (the KPI table, the first table on the page, shows other numbers).
 Prints the cold load (navigation to the first chart, kernel already compiled) and each slider step
-with their median. Target: 0.3 s at the default path count. Then the Export tab's first visit
-(target 1 s) and its on-demand build of the workbook, ZIP and board pack.
+with their median, each with the server's CPU seconds (user + system, from /proc on Linux): on a
+shared machine CPU time moves less with the load than wall time does. Target: 0.3 s at the
+default path count. Then the Export tab's first visit (target 1 s) and its on-demand build of the
+workbook, ZIP and board pack.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
+from pathlib import Path
 
 from appserver import ARGS, start_app
 from playwright.sync_api import sync_playwright
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` has used so far; NaN where /proc is missing."""
+    stat = Path(f"/proc/{pid}/stat")
+    if not stat.exists():
+        return float("nan")
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def export_tab(page) -> None:
@@ -42,20 +55,20 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 720})
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), cpu_s(server.pid)
             page.goto(f"{url}/?scenario=open-model-goes-closed&paths={paths}&seed=7")
             page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
                                    state="attached", timeout=120_000)
             page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=120_000)
             print(f"cold load to the first chart: {time.perf_counter() - start:.2f} s (server up, kernel "
-                  "compiled)")
+                  f"compiled); server CPU {cpu_s(server.pid) - cpu:.2f} s")
             slider = page.get_by_test_id("stSlider").filter(has_text="Traffic growth").get_by_role("slider")
             value = page.locator("table").first  # the KPI table: its numbers move with the slider
-            times = []
+            times, cpus = [], []
             for _ in range(8):
                 before = value.inner_text()
                 slider.focus()
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), cpu_s(server.pid)
                 page.keyboard.press("ArrowRight")
                 page.wait_for_function(
                     """([before]) => {
@@ -65,8 +78,10 @@ def main() -> None:
                             && v && v.innerText !== before;
                     }""", arg=[before], timeout=120_000, polling="raf")
                 times.append(time.perf_counter() - start)
-                print(f"slider step -> fresh charts: {times[-1]:.3f} s")
-            print(f"median {statistics.median(times):.3f} s over {len(times)} changes at {paths:,} paths")
+                cpus.append(cpu_s(server.pid) - cpu)
+                print(f"slider step -> fresh charts: {times[-1]:.3f} s (server CPU {cpus[-1]:.3f} s)")
+            print(f"median {statistics.median(times):.3f} s over {len(times)} changes at {paths:,} paths; "
+                  f"server CPU median {statistics.median(cpus):.3f} s, {sum(cpus):.2f} s for all {len(cpus)}")
             export_tab(page)
             browser.close()
     finally:

@@ -27,7 +27,6 @@ import tco.report as report
 from tco.load import Loaded as Scenario
 from tco.load import dumps
 from tco.model import evaluate_kernel
-from tco.optimise.information import value_of_information
 from tco.options.table import EDITED
 from tco.simulate import SimulationResult
 from tco.version import __version__
@@ -172,6 +171,9 @@ def assumptions_frame(sc: Scenario) -> pd.DataFrame:
 
 def _information(result: SimulationResult) -> pd.DataFrame:
     """EVPPI per risk line and sampled input, with EVPI on every row."""
+    # scipy.stats comes with it (a second of import): the page's summary CSV does not wait for it.
+    from tco.optimise.information import value_of_information  # noqa: PLC0415
+
     info = value_of_information(result)
     frame = info.table.copy()
     frame.insert(3, "evpi_usd", info.evpi_usd)

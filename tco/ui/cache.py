@@ -9,6 +9,7 @@ refused above ``tco.budget.PAGE_MAX_CELLS`` before anything is allocated.
 
 from __future__ import annotations
 
+import gc
 import json
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,8 +20,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import tco._runtime as runtime
-import tco.excel as excel
-import tco.export as export
 import tco.prices as prices
 import tco.tax as tax
 from tco.budget import PAGE_MAX_CELLS
@@ -96,15 +95,20 @@ def inputs_key(sc: Scenario, paths: int, seed: int) -> Key:
 class View:
     """Everything the tabs show for one set of inputs.
 
-    The simulation, deterministic evaluation and summary are computed up front; sensitivity and
-    stress tables only when a tab first needs them.
+    The simulation and summary are computed up front; the deterministic evaluation (its break-even
+    search is a tenth of a slider step), sensitivity and stress tables only when a tab first needs
+    them.
     """
 
     scenario: Scenario
     result: SimulationResult
-    evaluation: Evaluation
     summary: pd.DataFrame
     verdict: str
+
+    @cached_property
+    def evaluation(self) -> Evaluation:
+        """Nominal inputs, no events: the Costs tab's lines, fleet and break-even volumes."""
+        return evaluate(self.scenario)
 
     @cached_property
     def tornado(self) -> pd.DataFrame:
@@ -152,9 +156,18 @@ class View:
                    "does it), takes about a minute on 2 cores...")
 def kernel_ready() -> float:
     """Configure the process for the engine, then compile or load the compiled kernel, once per
-    server process; seconds it took."""
+    server process; seconds it took.
+
+    Then the objects alive at that point (the imported libraries, the loaded kernel: a quarter of a
+    million, kept as long as the process) leave the garbage collector's view (``gc.freeze``).
+    Streamlit runs a full collection after every script run (``runner.postScriptGC``), and walking
+    them took 130 ms of CPU per run, a fifth of a slider step; it now walks what runs made since.
+    """
     runtime.configure()
-    return warm_up()
+    seconds = warm_up()
+    gc.collect()  # garbage so far is freed, not frozen
+    gc.freeze()
+    return seconds
 
 
 @memoize(RESULT_CACHE)
@@ -168,7 +181,7 @@ def compute(scenario_yaml: str, paths: int, seed: int, comments: str = "{}") -> 
     """
     sc = loads(scenario_yaml, json.loads(comments))
     result = simulate(sc, paths=paths, seed=seed, max_cells=PAGE_MAX_CELLS)
-    return View(sc, result, evaluate(sc), result.summary(), verdict(result))
+    return View(sc, result, result.summary(), verdict(result))
 
 
 FIGURES = {
@@ -236,6 +249,11 @@ def export_bytes(scenario_yaml: str, paths: int, seed: int, comments: str, kind:
     result = compute(scenario_yaml, paths, seed, comments).result
     if kind == "deck":
         return build_deck(compute(scenario_yaml, paths, seed, comments).scenario, result, link)
+    # openpyxl and the value-of-information tables (scipy.stats) load when a file is asked for,
+    # not with the page's first chart.
+    import tco.excel as excel  # noqa: PLC0415
+    import tco.export as export  # noqa: PLC0415
+
     return {"summary": export.summary_csv, "monthly": export.monthly_percentiles_csv,
             "columns": export.columns_csv, "paths": export.paths_csv,
             "xlsx": lambda r: excel.workbook_bytes(r, link),

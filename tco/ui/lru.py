@@ -8,10 +8,13 @@ recently used beyond it; a value larger than the whole limit is returned but not
 Sizes are measured, not declared: numpy arrays by ``nbytes``, pandas objects by their deep memory
 use, bytes and strings by length, containers and plain objects by walking what they hold (each
 object once). Values can grow after they are stored (``cached_property`` tables computed when a tab
-first needs them): a cache of such values (``values_grow``) measures all entries again at every
-insertion before deciding what to drop. A cache of values that never change after they are made
-(charts, file bytes) measures each once, when it is stored: measuring a chart walks all its data,
-and measuring every kept chart again on each insertion was a twentieth of a slider step.
+first needs them): a cache of such values (``values_grow``) looks at every entry at each insertion
+before deciding what to drop, and measures again those whose ``growth_mark`` moved (an attribute or
+item gained, on the value or on one of its attributes): walking every kept run's scenario and
+arrays again at each insertion cost 6 ms per kept run, a tenth of a slider step after a few
+steps. A cache of values that never change after they are made (charts, file bytes) measures each
+once, when it is stored: measuring a chart walks all its data, and measuring every kept chart
+again on each insertion was a twentieth of a slider step.
 Runs being computed are not counted; each is bounded by the run budget on its own.
 """
 
@@ -61,6 +64,24 @@ def _size(obj: Any, seen: set[int], depth: int) -> int:
     return sys.getsizeof(obj) + (_size(inner, seen, depth + 1) if isinstance(inner, dict) else 0)
 
 
+def growth_mark(obj: Any) -> tuple[int, ...]:
+    """How many attributes or items ``obj`` and each of its attributes or items hold: a value
+    grows by gaining them (a ``cached_property`` computing a table, on a run or on what it
+    holds), so an unchanged mark means an unchanged size. Deeper parts are never changed in place
+    (scenarios, arrays and tables are replaced, not edited)."""
+    def count(x: Any) -> int:
+        if isinstance(x, dict | list | tuple | set | frozenset):
+            return len(x)
+        inner = getattr(x, "__dict__", None)
+        return len(inner) if isinstance(inner, dict) and not isinstance(x, SHARED) else 0
+
+    inner = getattr(obj, "__dict__", None)
+    parts = (list(inner.values()) if isinstance(inner, dict) else
+             list(obj.values()) if isinstance(obj, dict) else
+             list(obj) if isinstance(obj, list | tuple) else [])
+    return (count(obj), *(count(x) for x in parts))
+
+
 class ByteLRU:
     """A thread-safe least-recently-used cache holding at most ``max_bytes`` of values.
 
@@ -83,6 +104,8 @@ class ByteLRU:
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._sizes: dict[Hashable, int] = {}
         """Bytes of each kept value when last measured."""
+        self._marks: dict[Hashable, tuple[int, ...]] = {}
+        """``growth_mark`` of each kept value when last measured (``values_grow`` only)."""
         self._lock = threading.Lock()
         self._pending: dict[Hashable, threading.Event] = {}
 
@@ -101,6 +124,7 @@ class ByteLRU:
         with self._lock:
             self._items.clear()
             self._sizes.clear()
+            self._marks.clear()
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The value kept for ``key``, else ``compute()`` (once, however many threads ask at once)."""
@@ -125,18 +149,25 @@ class ByteLRU:
 
     def _keep(self, key: Hashable, value: Any) -> None:
         """Store ``value`` and drop the least recently used values until all fit in the limit."""
+        mark = growth_mark(value) if self.values_grow else ()  # before measuring: growth meanwhile shows
         size = self._sizer(value)
         with self._lock:
             if size > self.max_bytes:
                 return
             if self.values_grow:
-                self._sizes = {k: self._sizer(v) for k, v in self._items.items()}
+                for k, v in self._items.items():
+                    now = growth_mark(v)
+                    if now != self._marks[k]:
+                        self._sizes[k], self._marks[k] = self._sizer(v), now
             total = sum(self._sizes.values())
             while self._items and total + size > self.max_bytes:
                 old, _ = self._items.popitem(last=False)
                 total -= self._sizes.pop(old)
+                self._marks.pop(old, None)
             self._items[key] = value
             self._sizes[key] = size
+            if self.values_grow:
+                self._marks[key] = mark
 
 
 def memoize(cache: ByteLRU) -> Callable[[Callable[..., T]], Callable[..., T]]:

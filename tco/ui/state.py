@@ -81,8 +81,6 @@ def with_link_strategy(base: Scenario) -> Scenario:
     """The base scenario with the strategy a link added (the Decide tab's saved mix), kept for
     the session until the inputs are reset; a link's strategy that breaks a rule is left out with
     one line naming the rule (shown by ``apply_link``)."""
-    from tco.optimise.decide import with_mix  # noqa: PLC0415 - only for a link that adds one
-
     raw = st.session_state.pop("pending_strategy", None)
     if raw is not None:
         try:
@@ -93,6 +91,9 @@ def with_link_strategy(base: Scenario) -> Scenario:
     added = st.session_state.get(STRATEGY)
     if added is None:
         return base
+    # The optimiser and scipy's solvers load only for a link that adds a strategy.
+    from tco.optimise.decide import with_mix  # noqa: PLC0415
+
     try:
         return with_mix(base, added.name, added.mix, added.fallback)
     except ScenarioError as exc:

@@ -20,7 +20,6 @@ import tco.risks as risks
 from tco.errors import ScenarioError
 from tco.format import capitalised, pct, usd
 from tco.images import ImageExportUnavailable, browser_path
-from tco.optimise.information import value_of_information
 from tco.report import STALE_AFTER_DAYS, changed_inputs, price_basis
 from tco.stress import stress
 from tco.ui import capacity_panel, edits, state
@@ -163,6 +162,9 @@ def sensitivity(view: View, key: Key) -> None:
 
 def information_table(view: View) -> None:
     """EVPI and EVPPI per risk line and sampled input (``tco.optimise.information``)."""
+    # scipy.stats comes with it: half of the page's cold load, and only this table needs it.
+    from tco.optimise.information import value_of_information  # noqa: PLC0415
+
     info = value_of_information(view.result)
     st.markdown("**What knowing in advance is worth to the choice of strategy**")
     st.caption(" ".join(info.sentence(1)) + " EVPPI: the choice is made on half the paths for "
