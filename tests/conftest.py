@@ -87,3 +87,25 @@ def story_warnings(stem: str) -> list[str]:
 
     sc = tco.load_scenario(ROOT / "scenarios" / f"{stem}.yaml")
     return [glossary.humanize(w, sc.scenario) for w in sc.inputs.warnings]
+
+
+def two_h200_models(reserved_gpus: int = 4) -> dict[str, Any]:
+    """The shipped portfolio cut to two workloads on H200s: the support bot on Llama and nightly
+    summarisation on Qwen, each option reserving ``reserved_gpus`` at $2.50 an hour for 36 months
+    (below the on-demand mode of $3.80), no stresses, no vendor commitments."""
+    from tco.yamlio import parse_document  # only the portfolio tests need it
+
+    data, _ = parse_document((ROOT / "scenarios" / "portfolio-enterprise.yaml").read_bytes())
+    reserved = {"gpus": reserved_gpus, "usd_per_gpu_hour": 2.5, "term_months": 36}
+    data["options"]["llama"]["reserved"] = dict(reserved)
+    data["options"]["qwen"] = {**copy.deepcopy(data["options"]["llama"]), "model": "qwen3-32b",
+                               "reserved": dict(reserved)}
+    data["stresses"] = []
+    bot, nightly = data["workloads"]["support-bot"], data["workloads"]["batch-summarisation"]
+    bot["strategies"] = {"own": {"mix": {"llama": 1.0}, "fallback": "haiku", "portability": 0.5}}
+    bot["strategy"] = "own"
+    nightly["strategies"] = {"own": {"mix": {"qwen": 1.0}, "fallback": "haiku", "portability": 0.5}}
+    nightly["strategy"] = "own"
+    data["workloads"] = {"support-bot": bot, "batch-summarisation": nightly}
+    data.pop("commitments")
+    return data

@@ -22,8 +22,6 @@ twice 9 and 8). P(G > R) over hours and paths is 1 below 8, 3/4 from 8 to 9, 1/2
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pytest
 
@@ -37,7 +35,7 @@ from tco.portfolio import simulate_portfolio
 from tco.portfolio.pooling import price_gpu_type
 from tco.portfolio.spec import validate_portfolio
 from tco.yamlio import parse_document
-from tests.conftest import ROOT
+from tests.conftest import ROOT, two_h200_models
 
 SHIPPED = ROOT / "scenarios" / "portfolio-enterprise.yaml"
 ON_DEMAND = 2.00
@@ -85,19 +83,7 @@ def test_the_search_finds_the_closed_form_count(scales, usd_per_reserved_hour, b
 def _two_models(reserved_gpus: int = 4) -> dict:
     """The shipped bot on Llama and nightly summarisation on Qwen, both on H200s, each option
     reserving ``reserved_gpus`` at $2.50 an hour (below the on-demand mode of $3.80)."""
-    raw, _ = parse_document(SHIPPED.read_bytes())
-    reserved = {"gpus": reserved_gpus, "usd_per_gpu_hour": 2.5, "term_months": 36}
-    raw["options"]["llama"]["reserved"] = dict(reserved)
-    raw["options"]["qwen"] = {**copy.deepcopy(raw["options"]["llama"]), "model": "qwen3-32b",
-                              "reserved": dict(reserved)}
-    raw["stresses"] = []
-    bot, nightly = raw["workloads"]["support-bot"], raw["workloads"]["batch-summarisation"]
-    bot["strategies"] = {"own": {"mix": {"llama": 1.0}, "fallback": "haiku", "portability": 0.5}}
-    bot["strategy"] = "own"
-    nightly["strategies"] = {"own": {"mix": {"qwen": 1.0}, "fallback": "haiku", "portability": 0.5}}
-    nightly["strategy"] = "own"
-    raw["workloads"] = {"support-bot": bot, "batch-summarisation": nightly}
-    raw.pop("commitments")
+    raw = two_h200_models(reserved_gpus)
     raw.pop("optimise")  # the options' own contracts price the reservation here
     return raw
 

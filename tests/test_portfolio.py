@@ -22,7 +22,7 @@ from tco.portfolio.slides import deck
 from tco.portfolio.spec import validate_portfolio
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
 from tco.yamlio import parse_document
-from tests.conftest import ROOT
+from tests.conftest import ROOT, two_h200_models
 
 SHIPPED = ROOT / "scenarios" / "portfolio-enterprise.yaml"
 PATHS = 1024
@@ -160,20 +160,8 @@ def test_reserved_gpus_of_two_models_on_one_gpu_type_serve_each_other() -> None:
     but the 8 reserved H200s serve either model's replicas hour by hour. So the fleets never cost
     more than each workload's own fleet against its own reservation on any path, and less on
     most (the other model's reservation idles at each one's peak); both bases still add up."""
-    raw, _ = parse_document(SHIPPED.read_bytes())
-    reserved = {"gpus": 4, "usd_per_gpu_hour": 2.5, "term_months": 36}
-    raw["options"]["llama"]["reserved"] = dict(reserved)
-    raw["options"]["qwen"] = {**copy.deepcopy(raw["options"]["llama"]), "model": "qwen3-32b",
-                              "reserved": dict(reserved)}
+    raw = two_h200_models(4)
     raw["risks"] = [r for r in raw["risks"] if r["kind"] != "licence_change"]
-    raw["stresses"] = []
-    bot, nightly = raw["workloads"]["support-bot"], raw["workloads"]["batch-summarisation"]
-    bot["strategies"] = {"own": {"mix": {"llama": 1.0}, "fallback": "haiku", "portability": 0.5}}
-    bot["strategy"] = "own"
-    nightly["strategies"] = {"own": {"mix": {"qwen": 1.0}, "fallback": "haiku", "portability": 0.5}}
-    nightly["strategy"] = "own"
-    raw["workloads"] = {"support-bot": bot, "batch-summarisation": nightly}
-    raw.pop("commitments")
     pf = validate_portfolio(raw)
     assert pools_by_gpu(pf) == {"h200": (0, 1)}
     result = simulate_portfolio(pf, paths=PATHS, seed=9)
