@@ -312,8 +312,9 @@ def no_history_line(result: Backtest) -> str:
     """One line naming the options with nothing to replay, or ''."""
     found = result.scenario.options
     names = [f"{n} ({options.of(found[n]).describe(found[n])})" for n in result.without_history]
-    return (f"No history to replay for {', '.join(names)}: no history: in the scenario, and the event "
-            "ledger has no rows for that model or its family; replayed with no events." if names else "")
+    return (f"No history to replay for {', '.join(names)}: the scenario gives none and the event "
+            "ledger has no rows for that model or its family, so the replay has no events there."
+            if names else "")
 
 
 def text(result: Backtest) -> str:

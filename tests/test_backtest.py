@@ -191,8 +191,8 @@ def test_the_command_names_options_without_history_in_one_line_and_exits_0(capsy
     lines = [line for line in out.splitlines() if line.startswith("No history to replay")]
     assert lines == ["No history to replay for gemini (API google/gemini-4-argon), "
                      "gpt (API openai/gpt-6.1-sol): "
-                     "no history: in the scenario, and the event ledger has no rows for that model or its "
-                     "family; replayed with no events."]
+                     "the scenario gives none and the event ledger has no rows for that model or its "
+                     "family, so the replay has no events there."]
     for strategy in load_scenario(PRICE_SHOCK).strategies:
         assert strategy in out
     assert "2024-01 to 2025-12 (24 months)" in out
