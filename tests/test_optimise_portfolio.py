@@ -247,6 +247,18 @@ def test_infeasible_workload_bounds_are_one_line_exit_2(section, message, tmp_pa
     assert message in err and "\n" not in err
 
 
+def test_the_portfolio_deck_refuses_bounds_no_mix_meets(tmp_path, capsys) -> None:
+    """The deck runs the optimiser for its Decide slides: bounds it cannot meet are refused as
+    `optimise` refuses them (one line, exit 2, no file), not turned into a deck without slides."""
+    path, out = tmp_path / "bounded.yaml", tmp_path / "deck.pptx"
+    path.write_text(_with_bounds("{min_share: {sonnet: 0.7, llama: 0.5}}"))
+    assert main(["portfolio", "deck", str(path), "-o", str(out), "--paths", "20"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: workloads.support-bot.optimise.min_share: the minimum shares sum "
+                          "to 1.2") and "\n" not in err
+    assert not out.exists()
+
+
 def test_the_portfolio_deck_has_the_decision_and_its_frontier(shipped) -> None:
     """``tco portfolio deck``'s Decide slides: each workload's chosen mix in words, the reserved
     GPUs and the tier per vendor against the file's, and the portfolio as filed against as

@@ -20,7 +20,6 @@ from tco.cli.common import (
 )
 from tco.errors import ScenarioError
 from tco.format import pct, usd
-from tco.optimise.portfolio import PortfolioDecision, load_choices, optimise_portfolio
 from tco.portfolio import load_portfolio, simulate_portfolio
 from tco.portfolio.outputs import CSV_FILES, csv_files, tables, workbook
 from tco.portfolio.slides import deck
@@ -62,15 +61,14 @@ def _simulate(args: argparse.Namespace):
     return simulate_portfolio(pf, paths=args.paths, seed=args.seed)
 
 
-def _decision(args: argparse.Namespace) -> PortfolioDecision | None:
-    """The optimiser with no budget on the deck's paths and seed, for its Decide slides; None
-    (the deck goes without them) when the file's bounds leave nothing to decide."""
+def _decision(args: argparse.Namespace):
+    """The optimiser with no budget on the deck's paths and seed, for its Decide slides. Bounds no
+    mix can meet are bad input like any other: one line and exit 2, never a deck without them."""
+    # Imported here: `portfolio run` and `validate` never load the optimiser.
+    from tco.optimise.portfolio import load_choices, optimise_portfolio  # noqa: PLC0415
+
     pf, choices = load_choices(args.portfolio)
-    try:
-        return optimise_portfolio(pf, args.paths, args.seed, choices=choices)
-    except ScenarioError as exc:
-        print(f"note: no Decide slides: {exc}", file=sys.stderr, flush=True)
-        return None
+    return optimise_portfolio(pf, args.paths, args.seed, choices=choices)
 
 
 def portfolio(args: argparse.Namespace) -> int:
