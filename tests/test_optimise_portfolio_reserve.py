@@ -22,6 +22,8 @@ twice 9 and 8). P(G > R) over hours and paths is 1 below 8, 3/4 from 8 to 9, 1/2
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -78,6 +80,20 @@ def test_the_search_finds_the_closed_form_count(scales, usd_per_reserved_hour, b
         assert expected(best) == pytest.approx(cost, rel=1e-12)
     assert all(expected(best) <= expected(k) for k in range(41))  # the whole range, by brute force
     assert len(seen) == 41  # the brute force added the counts the search skipped
+
+
+def test_a_budget_that_leaves_a_narrow_band_of_counts_is_searched_whole() -> None:
+    """Over the budget a count costs infinity. With only 9 and 10 within it (mean cost (g - 20)^2,
+    convex, least at 20, outside the band), ternary search's first probes, 4 and 8, are both over:
+    comparing inf with inf dropped the top third and returned 0, over the budget. The search now
+    costs every count once a probe is over and returns 10, the band's cheaper count; with no
+    count within the budget it returns 0, costing infinity, which callers treat as no choice."""
+    def banded(g: int) -> float:
+        return float((g - 20) ** 2) if g in (9, 10) else math.inf
+
+    assert least_count(banded, 0, 12) == 10
+    assert least_count(lambda g: math.inf, 0, 12) == 0  # nothing within: the callers see inf
+    assert least_count(lambda g: float((g - 7) ** 2), 0, 12) == 7  # no budget: still the optimum
 
 
 def _two_models(reserved_gpus: int = 4) -> dict:

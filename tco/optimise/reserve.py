@@ -12,6 +12,7 @@ is the local refinement the method allows on the exact kernel, not a global sear
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,14 +37,24 @@ class Refined:
 def least_count(cost: Callable[[int], float], low: int, high: int) -> int:
     """The whole count in [low, high] with the least ``cost`` (ties to the smaller), by ternary
     search: exact for a convex cost (the newsvendor's expected cost in the reserved count), in
-    about 2 log_1.5 (high - low) calls. ``cost`` should cache: the search may ask twice."""
-    while high - low > 2:
-        a, b = low + (high - low) // 3, high - (high - low) // 3
-        if cost(a) <= cost(b):
-            high = b
+    about 2 log_1.5 (high - low) calls. ``cost`` should cache: the search may ask twice.
+
+    A count over a risk budget costs infinity, and the counts within it need not be one interval
+    around the convex optimum (a P95 need not be convex in the count): once a probe is over the
+    budget, every count in [low, high] is costed (tens of GPUs at most), so no count within the
+    budget is dropped unseen."""
+    lo, hi = low, high
+    while hi - lo > 2:
+        a, b = lo + (hi - lo) // 3, hi - (hi - lo) // 3
+        cost_a, cost_b = cost(a), cost(b)
+        if math.isinf(cost_a) or math.isinf(cost_b):
+            lo, hi = low, high
+            break
+        if cost_a <= cost_b:
+            hi = b
         else:
-            low = a
-    return min(range(low, high + 1), key=lambda g: (cost(g), g))
+            lo = a
+    return min(range(lo, hi + 1), key=lambda g: (cost(g), g))
 
 
 def with_reserved(sc: Loaded, option: str, gpus: int) -> Loaded:
@@ -76,6 +87,8 @@ def refine(sc: Loaded, strategy: Strategy, paths: int, seed: int, budget_usd: fl
             return cache[gpus]
 
         best = least_count(cost, 0, high)
+        if math.isinf(cost(best)):
+            continue  # no count is within the budget: the file's own contract stays
         counts[name] = best
         sc = with_reserved(sc, name, best)
     return Refined(sc, counts, evaluations)
