@@ -147,6 +147,23 @@ def test_a_budget_refuses_counts_above_it() -> None:
     count = capped.gpus["h200"]
     assert count != best
     assert (capped.costed["h200"][count].cvar95_usd <= budget or count == capped.filed["h200"])
+    # Every count the file's paths can use, brute force: the search kept none within the budget
+    # cheaper than its answer.
+    within = [k for k in range(0, 13) if choose_reserved_cost(pf, k).cvar95_usd <= budget]
+    if within:
+        least = min(within, key=lambda k: (choose_reserved_cost(pf, k).mean_usd, k))
+        assert count == least
+    else:  # none within: the file's own contracts stay, and its figure is the portfolio as filed
+        assert "h200" not in capped.portfolio.reserved_gpus
+        assert capped.costed["h200"][count] == capped.as_filed
+
+
+def choose_reserved_cost(pf, count: int):
+    """The whole portfolio with ``count`` H200s reserved for all workloads, on the test's paths."""
+    from tco.optimise.decide import Costed
+
+    return Costed.of(simulate_portfolio(with_reserved_gpus(pf, "h200", count), paths=PATHS,
+                                        seed=SEED).npv_usd)
 
 
 def test_no_contract_no_reservation_to_size() -> None:

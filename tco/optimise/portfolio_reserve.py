@@ -54,6 +54,10 @@ class ReservedChoice:
     contract: dict[str, str]
     """The terms that price each type's reservation, in words (``terms``)."""
     measure: str = "cvar95"
+    as_filed: Costed | None = None
+    """The portfolio as filed, each workload on its own contracts: what 'as filed' compares with.
+    (The file's count re-priced on the pooled contract is another portfolio: a workload's own
+    contract may differ in price and term.)"""
 
     def to_json(self) -> dict:
         return {"gpus": dict(self.gpus), "filed": dict(self.filed), "contract": dict(self.contract),
@@ -70,10 +74,10 @@ class ReservedChoice:
             line = (f"{gpu_name(gpu)}: reserve {count:,} ({self.filed[gpu]:,} as filed) on "
                     f"{self.contract[gpu]}; expected NPV {usd(chosen.mean_usd)}, {name} "
                     f"{usd(chosen.risk_usd(self.measure))}")
-            filed = costs.get(self.filed[gpu])
+            filed = self.as_filed
             if filed is not None and self.filed[gpu] != count:
                 line += (f", against {usd(filed.mean_usd)} and "
-                         f"{usd(filed.risk_usd(self.measure))} as filed")
+                         f"{usd(filed.risk_usd(self.measure))} for the portfolio as filed")
             out.append(line + ".")
         return out
 
@@ -159,12 +163,16 @@ def choose_reserved(pf: Portfolio, paths: int, seed: int, budget_usd: float | No
 
         best = least_count(cost, 0, high)
         if math.isinf(cost(best)):
-            best = filed[gpu]  # no count is within the budget: keep the file's
-            cost(best)
+            # No count is within the budget: the file's own contracts stay in force (the file's
+            # count on the pooled contract would be another portfolio).
+            best = filed[gpu]
+            seen[best] = Costed.of(simulate_portfolio(current, paths=paths, seed=seed).npv_usd)
+        else:
+            current = with_reserved_gpus(current, gpu, best)
         chosen[gpu], costed[gpu] = best, seen
-        current = with_reserved_gpus(current, gpu, best)
     return ReservedChoice(current, chosen, filed, costed, contract,
-                          measure if budget_usd is not None else "cvar95")
+                          measure if budget_usd is not None else "cvar95",
+                          Costed.of(as_filed.npv_usd))
 
 
 __all__ = ["ReservedChoice", "choose_reserved", "filed_gpus", "peak_gpus", "with_reserved_gpus"]
