@@ -24,6 +24,7 @@ import tco.metrics as metrics
 from tco.compare import Comparison, compare
 from tco.errors import ScenarioError
 from tco.load import Loaded
+from tco.metrics import metric_values
 from tco.simulate import SimulationResult
 
 METRICS = {"mean": "expected NPV", "p95": "P95 NPV", "cvar95": "CVaR95 NPV"}
@@ -32,15 +33,6 @@ BATCHES = 20
 """Batches for the standard error of a P95 or CVaR95 change (batch means)."""
 CLOSE_CALL_SE = 2.0
 """A metric within this many standard errors of its limit is flagged: more paths may flip it."""
-
-
-def metric_values(npv_usd: np.ndarray, metric: str) -> np.ndarray:
-    """The metric per strategy. ``npv_usd``: (paths, strategies) -> (strategies,)."""
-    if metric == "mean":
-        return npv_usd.mean(axis=0)
-    if metric == "p95":
-        return np.percentile(npv_usd, 95, axis=0)
-    return metrics.cvar(npv_usd)
 
 
 def metric_se(npv_usd: np.ndarray, metric: str) -> np.ndarray:

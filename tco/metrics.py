@@ -25,12 +25,15 @@ def cvar(values: np.ndarray, tail_share: float = TAIL_SHARE) -> np.ndarray:
     return worst.mean(axis=0)
 
 
-def tail_usd(values: np.ndarray, measure: str) -> float:
-    """The risk measure a budget caps, over (paths,) costs: ``'cvar95'`` (``cvar``) or ``'p95'``
-    (``np.percentile``'s linear interpolation, the P95 ``summary()`` shows)."""
-    if measure == "p95":
-        return float(np.percentile(values, 95))
-    return float(cvar(values))
+def metric_values(npv_usd: np.ndarray, metric: str) -> np.ndarray:
+    """A metric over the paths (axis 0): ``'mean'``, ``'p95'`` (``np.percentile``'s linear
+    interpolation, the P95 ``summary()`` shows) or ``'cvar95'`` (``cvar``). ``npv_usd`` (paths,)
+    or (paths, strategies); what the budget gate checks and an optimiser's risk budget caps."""
+    if metric == "mean":
+        return npv_usd.mean(axis=0)
+    if metric == "p95":
+        return np.percentile(npv_usd, 95, axis=0)
+    return cvar(npv_usd)
 
 
 def p_cheapest(npv: np.ndarray) -> np.ndarray:

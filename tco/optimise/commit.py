@@ -84,7 +84,7 @@ def with_level(sc: Loaded, option: str, level: Level) -> Loaded:
 def choose(sc: Loaded, strategy: Strategy, paths: int, seed: int,
            budget_usd: float | None = None, measure: str = "cvar95") -> Committed:
     """Cost every level of each API option in ``strategy`` that has a commitment; keep the
-    cheapest whose ``measure`` (CVaR95 or P95, ``tco.metrics.tail_usd``) is within the budget
+    cheapest whose ``measure`` (CVaR95 or P95, ``tco.metrics.metric_values``) is within the budget
     (the scenario's own level when none is)."""
     evaluations = 0
     chosen: dict[str, Level] = {}
@@ -95,7 +95,7 @@ def choose(sc: Loaded, strategy: Strategy, paths: int, seed: int,
             npv = CommonPaths(with_level(sc, name, level), paths, seed).npv_usd(
                 {"candidate": strategy})[:, 0]
             evaluations += 1
-            costs.append((float(npv.mean()), metrics.tail_usd(npv, measure)))
+            costs.append((float(npv.mean()), float(metrics.metric_values(npv, measure))))
         best = cheapest(costs, budget_usd)
         level = (candidates[best] if best is not None
                  else Level(contract.usd_per_month, contract.discount))

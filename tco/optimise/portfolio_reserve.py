@@ -26,12 +26,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-import tco.catalog as catalog
 import tco.options as options
-from tco.errors import ScenarioError
 from tco.format import usd
 from tco.optimise.decide import Costed
-from tco.optimise.problem import option_label
+from tco.optimise.problem import gpu_name, option_label
 from tco.optimise.reserve import least_count
 from tco.portfolio import Portfolio, simulate_portfolio
 from tco.portfolio.engine import pools_by_gpu
@@ -80,14 +78,6 @@ class ReservedChoice:
                          f"{usd(filed.risk_usd(self.measure))} for the portfolio as filed")
             out.append(line + ".")
         return out
-
-
-def gpu_name(key: str) -> str:
-    """A GPU type as a reader knows it (the catalog's name), else its key."""
-    try:
-        return catalog.gpu(key).name
-    except ScenarioError:
-        return key
 
 
 def terms(pf: Portfolio, gpu: str) -> str:

@@ -209,7 +209,7 @@ def card(sc: Loaded, strategy: Strategy, reservations: bool = True) -> str:
         reserved = option_kinds.of(sc.options[name]).reservation(sc.options[name])
         if reserved is not None and reservations:
             gpu = sc.inputs.plans[name].gpu if name in sc.inputs.plans else ""
-            text += f" on {reserved.gpus:g} reserved {_gpu_name(gpu)}"
+            text += f" on {reserved.gpus:g} reserved {gpu_name(gpu)}"
         parts.append(text)
     fallback = (", then ".join(option_label(sc, n) for n in strategy.chain) if strategy.chain
                 else "none")
@@ -228,7 +228,8 @@ def _commitments(sc: Loaded, strategy: Strategy) -> str:
     return " with " + " and ".join(signed) if signed else ""
 
 
-def _gpu_name(key: str) -> str:
+def gpu_name(key: str) -> str:
+    """A GPU type as a reader knows it (the catalog's name), else its key."""
     try:
         return catalog.gpu(key).name
     except ScenarioError:

@@ -67,7 +67,7 @@ def with_reserved(sc: Loaded, option: str, gpus: int) -> Loaded:
 def refine(sc: Loaded, strategy: Strategy, paths: int, seed: int, budget_usd: float | None = None,
            ceilings: dict[str, int] | None = None, measure: str = "cvar95") -> Refined:
     """Search the reserved GPUs of each option in ``strategy`` that has a contract; counts whose
-    ``measure`` (CVaR95 or P95, ``tco.metrics.tail_usd``) exceeds the budget are refused."""
+    ``measure`` (CVaR95 or P95, ``tco.metrics.metric_values``) exceeds the budget are refused."""
     evaluations = 0
     counts: dict[str, int] = {}
     for name, contract in contracts(sc, strategy, lambda kind: kind.reservation):
@@ -82,7 +82,7 @@ def refine(sc: Loaded, strategy: Strategy, paths: int, seed: int, budget_usd: fl
                 npv = CommonPaths(with_reserved(current, name, gpus), paths, seed).npv_usd(
                     {"candidate": strategy})[:, 0]
                 evaluations += 1
-                over = budget_usd is not None and metrics.tail_usd(npv, measure) > budget_usd
+                over = budget_usd is not None and float(metrics.metric_values(npv, measure)) > budget_usd
                 cache[gpus] = float("inf") if over else float(npv.mean())
             return cache[gpus]
 

@@ -20,7 +20,7 @@ from tco.figures.spec import ROLES, Axis, FigureSpec, Style
 from tco.format import pct, plural, usd
 from tco.optimise.portfolio import PortfolioDecision
 from tco.optimise.portfolio_commit import NOT_SIGNED
-from tco.optimise.portfolio_reserve import gpu_name
+from tco.optimise.problem import gpu_name
 from tco.portfolio.outputs import SUMMARY_LABELS
 from tco.portfolio.result import PortfolioResult
 
