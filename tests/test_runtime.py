@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tco._runtime import purge_stale_cache
 from tests.conftest import ROOT
 
@@ -63,13 +65,19 @@ def test_one_path_runs_on_one_thread_give_the_same_numbers_and_restore_the_count
     from tco.model import nominal_inputs
 
     runtime.configure()
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("one numba thread only: one_thread has nothing to lower or restore")
     sc = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
     x = {k: np.repeat(v, 64, axis=0) for k, v in nominal_inputs(sc.inputs).items()}
-    before = numba.get_num_threads()
-    shared = kernel.run(sc, x, Shocks(paths=64), want_cost=True)
-    with runtime.one_thread():
-        assert numba.get_num_threads() == 1
-        alone = kernel.run(sc, x, Shocks(paths=64), want_cost=True)
-    assert numba.get_num_threads() == before
+    configured = numba.get_num_threads()
+    numba.set_num_threads(2)  # so that lowering to one and restoring are both observable
+    try:
+        shared = kernel.run(sc, x, Shocks(paths=64), want_cost=True)
+        with runtime.one_thread():
+            assert numba.get_num_threads() == 1
+            alone = kernel.run(sc, x, Shocks(paths=64), want_cost=True)
+        assert numba.get_num_threads() == 2
+    finally:
+        numba.set_num_threads(configured)
     np.testing.assert_array_equal(alone.npv_usd, shared.npv_usd)
     np.testing.assert_array_equal(alone.cost_usd, shared.cost_usd)
