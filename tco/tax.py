@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+import tco.glossary as glossary
 import tco.options as options
 from tco.errors import ScenarioError
 from tco.format import pct, usd
@@ -152,9 +153,14 @@ def sentence(taxed: AfterTax) -> str:
 def shown(taxed: AfterTax) -> pd.DataFrame:
     """The view as the page shows it: one row per strategy, money as text, labelled columns."""
     t = taxed.table
+    mean, nominal = glossary.describe("mean"), glossary.describe("deterministic_npv")
+
+    def after_tax(label: glossary.Label) -> str:
+        return f"{label.label} after tax ({label.unit})"
+
     return pd.DataFrame({"Strategy": t["strategy"],
-                         "Expected NPV ($)": t["mean_npv_usd"].map(usd),
-                         "Expected NPV after tax ($)": t["mean_after_tax_npv_usd"].map(usd),
-                         "Tax shield, expected ($)": t["mean_tax_shield_usd"].map(usd),
-                         "Deterministic NPV ($)": t["deterministic_npv_usd"].map(usd),
-                         "Deterministic NPV after tax ($)": t["deterministic_after_tax_npv_usd"].map(usd)})
+                         mean.text: t["mean_npv_usd"].map(usd),
+                         after_tax(mean): t["mean_after_tax_npv_usd"].map(usd),
+                         f"Tax shield, expected ({mean.unit})": t["mean_tax_shield_usd"].map(usd),
+                         nominal.text: t["deterministic_npv_usd"].map(usd),
+                         after_tax(nominal): t["deterministic_after_tax_npv_usd"].map(usd)})
