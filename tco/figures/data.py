@@ -251,6 +251,11 @@ def npv_distribution(result: SimulationResult) -> FigureSpec:
                       _strategy_styles(result.strategies), notes=(note,))
 
 
+NPV_SUMMARY_TITLE = "Expected NPV per strategy"
+NPV_WHISKERS = "whiskers: P5 to P95"
+"""The NPV chart's title and the key its title carries, shared with the Overview's compact copy."""
+
+
 def npv_summary(result: SimulationResult) -> FigureSpec:
     """Expected NPV per strategy with P5-P95 whiskers and the deterministic NPV marked."""
     table = result.summary()
@@ -260,7 +265,7 @@ def npv_summary(result: SimulationResult) -> FigureSpec:
                          "text": [usd(v) for v in table["mean"]]})
     marks = _rows(DETERMINISTIC, names, table["deterministic_npv"].to_numpy())
     styles = {**_strategy_styles(names), DETERMINISTIC: Style(ROLES["deterministic"], marker="diamond")}
-    return FigureSpec("npv_summary", "bar", "Expected NPV per strategy (whiskers: P5 to P95)", STRATEGY,
+    return FigureSpec("npv_summary", "bar", f"{NPV_SUMMARY_TITLE} ({NPV_WHISKERS})", STRATEGY,
                       _column_axis("mean"), _concat([bars, marks]), styles)
 
 

@@ -10,6 +10,7 @@ import streamlit as st
 import tco.glossary as glossary
 import tco.story as story
 import tco.tax as tax
+from tco.figures.data import NPV_SUMMARY_TITLE, NPV_WHISKERS
 from tco.format import pct, usd
 from tco.ui.cache import FIGURE_CACHE, Key, View, build_figure, compute
 from tco.ui.lru import memoize
@@ -83,8 +84,11 @@ def compact_figure(scenario_yaml: str, paths: int, seed: int, comments: str, nam
     (a copy validates every trace and the template again)."""
     fig = build_figure(compute(scenario_yaml, paths, seed, comments), name)
     bridge = name == BRIDGE_CHART
-    head, _, tail = fig.layout.title.text.partition(": " if bridge else " (")
-    title = f"{head}:<br>{tail}" if bridge else f"{head}<br>(whiskers: P5 to P95; diamond: deterministic)"
+    if bridge:
+        head, _, tail = fig.layout.title.text.partition(": ")
+        title = f"{head}:<br>{tail}"
+    else:
+        title = f"{NPV_SUMMARY_TITLE}<br>({NPV_WHISKERS}; diamond: deterministic)"
     fig.update_layout(height=height, margin={"t": 80, "b": 30, "r": 10}, showlegend=False,
                       title={"text": title, "font": {"size": 14}}, xaxis={"title": {"text": ""}})
     if bridge:
