@@ -110,6 +110,12 @@ def test_a_curated_price_step_genai_prices_also_records_is_refused(tmp_path) -> 
     with pytest.raises(SystemExit, match="steps.csv line 2: genai-prices already records "
                                          "deepseek/deepseek-chat on 2025-09-05"):
         build.curated_price_rows({("2025-09-05", "deepseek", "deepseek-chat")}, table)
+    # The same step dated a day later (a 16:00 UTC switch) is the same step; a week and a day
+    # later, or another model's, is not.
+    with pytest.raises(SystemExit, match="deepseek/deepseek-chat on 2025-09-06"):
+        build.curated_price_rows({("2025-09-06", "deepseek", "deepseek-chat")}, table)
+    assert len(build.curated_price_rows({("2025-09-13", "deepseek", "deepseek-chat"),
+                                         ("2025-09-05", "deepseek", "deepseek-coder")}, table)) == 2
 
 
 def test_notice_is_shutdown_minus_announcement_in_months() -> None:

@@ -150,17 +150,26 @@ def _blend_usd_per_request(input_usd_per_mtok: float, output_usd_per_mtok: float
     return tokens_usd / TOKENS_PER_MTOK
 
 
+SAME_STEP_DAYS = 7
+"""How far apart a curated and a recorded price step of one model may be dated and still be one."""
+
+
 def curated_price_rows(recorded: set[tuple[str, str, str]], path: Path = CURATED_PRICES
                        ) -> list[dict[str, str]]:
     """One ``price_change`` row per hand-transcribed price step; ``recorded`` holds the (date,
-    provider, model) of genai-prices' steps, which a curated step must not repeat."""
+    provider, model) of genai-prices' steps, which a curated step must not repeat. A step it
+    records within ``SAME_STEP_DAYS`` of the curated date is taken for the same step (a switch at
+    16:00 UTC may be dated the next day), so the hazard rates never count one step twice."""
     rows = []
     with open(path, newline="", encoding="utf-8") as handle:
         for line, raw in enumerate(csv.DictReader(handle), start=2):
-            key = (raw["date"], raw["provider"], raw["model"])
-            if key in recorded:
+            when = dt.date.fromisoformat(raw["date"])
+            same = [d for d, provider, model in recorded
+                    if (provider, model) == (raw["provider"], raw["model"])
+                    and abs((dt.date.fromisoformat(d) - when).days) <= SAME_STEP_DAYS]
+            if same:
                 raise SystemExit(f"{path.name} line {line}: genai-prices already records "
-                                 f"{raw['provider']}/{raw['model']} on {raw['date']}; drop the curated row")
+                                 f"{raw['provider']}/{raw['model']} on {same[0]}; drop the curated row")
             price = {k: float(v) for k, v in raw.items() if k.endswith("_usd_per_mtok_before")
                      or k.endswith("_usd_per_mtok_after")}
             old = _blend_usd_per_request(price["input_usd_per_mtok_before"],
