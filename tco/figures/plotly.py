@@ -259,6 +259,22 @@ def to_figure(spec: FigureSpec) -> go.Figure:
     directly (a tenth of the time: the Overview's two charts are rebuilt on every slider step).
     """
     fig = _fan_panels(spec) if spec.kind == "fan" else Draft(TEMPLATE)
+    _draw(fig, spec)
+    return fig.figure() if isinstance(fig, Draft) else fig
+
+
+def to_draft(spec: FigureSpec) -> Draft:
+    """A spec other than a fan as a ``Draft``, for a view that changes its layout before it is
+    made a figure (the Overview's compact charts): changing a made figure validates again."""
+    if spec.kind == "fan":
+        raise ValueError("a fan chart is drawn on plotly's subplots, not as a draft")
+    draft = Draft(TEMPLATE)
+    _draw(draft, spec)
+    return draft
+
+
+def _draw(fig: go.Figure | Draft, spec: FigureSpec) -> None:
+    """Draw ``spec``'s marks, reference line, axes and title on ``fig``."""
     for name, style, rows in ([] if spec.kind == "fan" else spec.series()):
         if style.marker is not None:
             _markers(fig, spec, name, style, rows)
@@ -312,4 +328,3 @@ def to_figure(spec: FigureSpec) -> go.Figure:
         fig.update_yaxes(title_text=spec.y.title, col=1)
         panel_rows = math.ceil(len(spec.series()) / FAN_COLUMNS)
         fig.update_layout(height=max(450, 330 * panel_rows + 120), legend={"y": -0.25 / panel_rows})
-    return fig.figure() if isinstance(fig, Draft) else fig
