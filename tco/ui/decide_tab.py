@@ -117,7 +117,7 @@ def how_long(paths: int) -> str:
     seconds = seconds_for(CLOCK, paths)
     took = (f"about {seconds:,.0f} s here" if seconds is not None and seconds >= 1 else
             "under a second here" if seconds is not None else
-            "a few seconds (about 4 s at 10,000 futures on two cores)")
+            "a few seconds (4 s of computing at 10,000 futures on two cores)")
     return (f"The search costs each option alone on the {paths:,} simulated futures, picks the "
             "cheapest mix within the budget, then recosts that mix and the frontier's points in "
             f"full on those futures and on {paths:,} new ones: {took}. The answer stays while the "

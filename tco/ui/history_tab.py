@@ -162,7 +162,7 @@ def how_long(paths: int) -> str:
     was one."""
     seconds = seconds_for(CLOCK, paths)
     took = (f"about {seconds:,.0f} s here" if seconds is not None else
-            "about 10 s the first time on two cores")
+            "5 to 10 s the first time on two cores, then seconds per window")
     return ("The button replays the ledger's dated events in this window against every strategy, "
             f"simulates the same window on {paths:,} futures, then scores the scenario's simulated "
             f"range against rolling cohorts of the ledger's history, in sample and out of sample: "
@@ -183,7 +183,7 @@ def history_tab(current: Scenario, paths: int, seed: int) -> None:
     except ScenarioError as exc:  # a history: entry the ledger does not know
         st.error(escape_markdown(exc))
         return
-    if line:
+    if line:  # the options with no history too: their replay is no validation
         st.caption(escape_markdown(line, limit=TABLE_CELL_CHARS))
     if st.button(RUN_LABEL, key="history_run", type="primary"):
         st.session_state[ASKED_KEY] = asked
@@ -197,8 +197,6 @@ def history_tab(current: Scenario, paths: int, seed: int) -> None:
     except ScenarioError as exc:
         st.error(escape_markdown(exc))
         return
-    if line := backtest.no_history_line(result):
-        st.info(escape_markdown(line, limit=1000))
     st.plotly_chart(history_figure(result), key="fig_history", config={"displaylogo": False})
     st.caption(f"Events: the event ledger ({backtest.LEDGER_FILE}, {len(timeline.frame):,} dated events "
                f"with sources), as of {result.ledger_as_of}. Realised: every input at its nominal "

@@ -59,17 +59,17 @@ def portfolio_page(text: str, paths: int, seed: int) -> None:
     table = result.workload_table()
     table[money] = table[money].map(usd)
     table = table.rename(columns=HEADERS)
-    st.dataframe(table, hide_index=True, key="portfolio_workloads")
+    # Static tables wrap their headers: a grid cut the last money column off at 1280 px.
+    st.table(table, hide_index=True)
     st.caption("Usage basis: pooled fleets and commitments shared by use. Allocation basis: use "
                "at the pool's unit cost and discounted usage; idle capacity and unused "
                "commitment on their own line. Both add up to the expected total.")
     st.subheader("Vendor concentration")
     vendors = result.vendor_table()
-    st.dataframe(vendors.assign(cvar95_share=vendors["cvar95_share"].map(pct),
+    st.table(vendors.assign(cvar95_share=vendors["cvar95_share"].map(pct),
                                 mean_usd=vendors["mean_usd"].map(usd),
                                 cvar95_contribution_usd=vendors["cvar95_contribution_usd"].map(usd)
-                                ).rename(columns=HEADERS), hide_index=True,
-        key="portfolio_vendors")
+                                ).rename(columns=HEADERS), hide_index=True)
     c1, c2 = st.columns(2)
     c1.download_button("Workbook (.xlsx)", workbook(result), file_name="portfolio.xlsx",
                        key="portfolio_xlsx")
