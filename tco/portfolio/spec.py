@@ -16,7 +16,6 @@ from typing import Any
 
 import tco.options as options
 from tco.decisions import Optimise
-from tco.distributions import nominal
 from tco.errors import ScenarioError
 from tco.fields import MAX_USD_PER_GPU_HOUR
 from tco.load import Loaded, read_bounded, validate
@@ -221,13 +220,6 @@ def _workload_scenario(raw: dict[str, Any], name: str, entry: dict[str, Any],
         if exc.field.split(".")[0] in ("workload", "strategies", "optimise"):
             raise ScenarioError(f"{prefix}{exc.field}", exc.rule) from None
         raise
-    for strategy, spec in loaded.strategies.items():
-        # Pooled commitments price list usage outside the kernel, without a strategy's own
-        # discount: refuse it rather than bill two different prices for one token.
-        if nominal(spec.list_price_discount) > 0.0:
-            raise ScenarioError(f"{prefix}strategies.{strategy}.list_price_discount",
-                                "is not supported in a portfolio yet (pooled commitments are "
-                                "priced at the options' prices); give the discount on the options")
     return loaded
 
 
