@@ -23,7 +23,7 @@ from tco.focus import (
     read_cost_rows,
 )
 from tco.simulate import simulate
-from tests.conftest import HOSTED, PER_REQUEST_API, SCENARIOS, build, raw
+from tests.conftest import HOSTED, PER_REQUEST_API, SCENARIOS, STORY, build, raw
 
 ONE_API = raw()
 ONE_API["options"].pop("backup")
@@ -288,3 +288,19 @@ def test_mean_list_rows_add_up_to_the_mean_of_each_paths_list_total() -> None:
     per_path = reprice(result).list_usd.sum(axis=2).mean(axis=0)
     assert rows["ListCost"].sum() == pytest.approx(float(per_path[0]), rel=1e-12)
     assert rows["ListCost"].sum() == pytest.approx(72_000, rel=1e-12)
+
+
+def test_the_repriced_paths_are_the_simulated_ones() -> None:
+    """The list-price runs cost the simulation's own paths again (``tco.engine.draw`` reproduces
+    ``simulate``'s draws): on the flagship story with a 10% strategy discount (so the paths are
+    costed again), with sampled inputs and events, the paid run's monthly costs add up to the
+    simulation's float32 cumulative cost on every path, strategy and month, to float32 rounding
+    (2^-24 of the cumulative cost)."""
+    from tco.focus.reprice import reprice
+    from tco.load import load_scenario, with_changes
+
+    sc = with_changes(load_scenario(STORY), {"strategies.api-only.list_price_discount": 0.1})
+    result = simulate(sc, paths=256, seed=3)
+    paid = np.cumsum(reprice(result).effective_usd, axis=2)
+    np.testing.assert_allclose(paid, result.cumulative_usd, rtol=2e-7, atol=1e-3)
+    assert result.event_counts.sum() > 0  # events fired, so the paths differ from one another

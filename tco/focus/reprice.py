@@ -82,9 +82,17 @@ def reprice(result: SimulationResult) -> Priced:
     For a level L lifting terms T: C_L = C + (C_L0 - C_0), per path, month and line, with C the
     cost as paid, C_0 the cost without the commitments' minimums and C_L0 the cost without the
     minimums and T. A run whose terms are all zero is not made: it is C, so C_L = C exactly.
-    Arrays at a level no discount reaches are the paid array itself.
+    Arrays at a level no discount reaches are the paid array itself; with no discount or
+    commitment anywhere, nothing is costed again and C is the run's float32 cumulative cost,
+    differenced.
     """
     sc = result.scenario
+    if result.cumulative_usd is not None and views.without_terms(
+            result.inputs, LEVELS["list"]) is result.inputs:
+        # No discount and no commitment on any path: every level is the cost as paid, which the
+        # run kept (to float32 rounding), so no path is costed again.
+        paid = np.diff(result.cumulative_usd.astype(np.float64), axis=2, prepend=0.0)
+        return Priced(paid, paid, paid, result.line_mean_usd, result.line_mean_usd)
     drawn = engine.draw(sc, result.paths, result.seed, result.sampling)
     names = tuple(result.lines)
     shape = (result.paths, len(sc.strategies), sc.horizon_months)
