@@ -289,13 +289,29 @@ def test_the_portfolio_deck_has_the_decision_and_its_frontier(shipped) -> None:
     words = " ".join(p.text for shape in page.shapes if shape.has_text_frame
                      for p in shape.text_frame.paragraphs)
     lines = contract_lines(decision)
+    assert lines == decision.reserved.sentences() + decision.tiers.sentences()
     count = decision.reserved.gpus["h200"]
-    assert lines[0] == (f"NVIDIA H200 SXM 141GB: reserve {count} GPUs for every workload together "
-                        "on the offer at $2.60 a GPU-hour for 36 months (0 as filed).")
-    assert lines[1].startswith("anthropic: ") and "(as filed: tier 1, $50.0k a month at 10% off)" in lines[1]
+    assert lines[0].startswith(f"NVIDIA H200 SXM 141GB: reserve {count:,} (0 as filed) on the offer "
+                               "at $2.60 a GPU-hour for 36 months; expected NPV ")
+    assert lines[1].startswith("anthropic: ") and "at the file's tier 1." in lines[1]
     assert all(line in words for line in lines)
     for slide in prs.slides:
         for shape in slide.shapes:
             assert shape.top + shape.height <= prs.slide_height, slide.shapes.title.text
             assert shape.left + shape.width <= prs.slide_width
     assert [s.has_chart for s in prs.slides[6].shapes].count(True) == 1
+
+
+def test_the_page_costs_the_decision_in_the_slide_rows(shipped) -> None:
+    """The page's Decide table is the chosen mix costed three ways, then the slide's rows
+    (``figure_rows``, from ``PortfolioDecision.simulated``) word for word and dollar for dollar:
+    the page used to build its own rows and left out 'as decided, on the futures searched'."""
+    from tco.portfolio.slides import figure_rows
+    from tco.ui.portfolio_decide import costed_table
+
+    _, _, decision = shipped
+    table = costed_table(decision)
+    slide_rows = figure_rows(decision)[1:]
+    assert len(table) == 3 + len(slide_rows) and len(slide_rows) == 4
+    assert table.iloc[3:].values.tolist() == slide_rows
+    assert f"As decided, the {PATHS} futures searched" in table.iloc[:, 0].tolist()
