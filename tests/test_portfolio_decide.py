@@ -41,7 +41,8 @@ def test_the_optimiser_runs_only_when_asked_and_shows_what_the_library_computes(
     assert dict(zip(mixes["Workload"], mixes["Chosen mix"], strict=True)) == d.chosen.cards
     costs = next(t.value for t in at.dataframe if "Costed by" in t.value.columns)
     assert list(costs["Expected NPV ($)"]) == [usd(c.mean_usd) for c in (
-        d.chosen.linear, d.chosen.exact, d.fresh, d.in_force, d.decided_fresh, d.in_force_fresh)]
+        d.chosen.linear, d.chosen.exact, d.fresh, d.in_force, d.decided, d.in_force_fresh,
+        d.decided_fresh)]
     assert list(costs["CVaR95 ($)"])[3] == usd(d.in_force.cvar95_usd)
     assert len(at.get("plotly_chart")) == 2
     # The shipped file's Anthropic contract: its tier chosen with the mixes in force.
