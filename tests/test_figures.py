@@ -447,3 +447,24 @@ def test_every_break_even_crossing_is_labelled_and_close_labels_take_opposite_si
     assert all(t.startswith("break-even ") for t in marks["text"])
     assert marks["text"].nunique() == 2
     assert labels_below(spec)[marks.index].tolist() == [False, True]
+
+
+def test_a_scenarios_own_cost_lines_never_share_a_colour() -> None:
+    """The stacked cost chart of open-model-goes-closed's hybrid (Tokens, LLM observability, log
+    storage, egress, ...): each line its own colour, every pair at least
+    ``OTHER_LINE_DELTA_E`` apart where one is the scenario's own line. Before, a hash of the name
+    gave 'LLM observability' and 'log storage' the same green and 'egress' a navy beside the
+    Tokens navy; and a line keeps its colour from one strategy's chart to another's."""
+    from tco.figures.spec import OTHER_LINE_DELTA_E, delta_e
+    frame = pd.DataFrame({"strategy": ["a"] * 5 + ["b"] * 2, "month": 0, "usd": 1.0,
+                          "line": ["api_tokens", "platform staff", "LLM observability", "log storage",
+                                   "egress", "egress", "api_tokens"]})
+    styles = data.cost_lines(frame, "a").styles
+    colours = {label: style.colour for label, style in styles.items()}
+    assert len(set(colours.values())) == 5
+    own = {"platform staff", "LLM observability", "log storage", "egress"}
+    for x, one in colours.items():
+        for y, other in colours.items():
+            if x < y and (x in own or y in own):
+                assert delta_e(one, other) >= OTHER_LINE_DELTA_E, (x, y)
+    assert data.cost_lines(frame, "b").styles["egress"].colour == colours["egress"]
