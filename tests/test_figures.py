@@ -131,6 +131,7 @@ def test_tornado_and_ranking_show_glossary_labels(sc, result) -> None:
     assert list(low["x"]) == [describe(p, sc).label for p in rows["input"]]
     base = rows["base_npv_usd"].iloc[0]
     assert low["y"].to_numpy() == pytest.approx(rows["npv_low_usd"].to_numpy() - base)
+    assert spec.title.startswith("Tornado: hybrid deterministic NPV change from $")  # not the mean
     assert "hosted: guard model (missing component) setup" in set(low["x"])
     ranked = data.ranking(global_ranking(result), "api-only", top=40, scenario=sc).frame["x"]
     assert "Vendor exit on api: events drawn" in set(ranked)

@@ -382,8 +382,10 @@ def tornado(frame: pd.DataFrame, strategy: str, top: int = 12,
               detail=[f"{v:,.4g} {u}" for v, u in zip(rows["low_value"], units, strict=True)]),
         _rows(TORNADO_HIGH, labels, rows["npv_high_usd"].to_numpy() - base_usd,
               detail=[f"{v:,.4g} {u}" for v, u in zip(rows["high_value"], units, strict=True)])])
-    return FigureSpec("tornado", "hbar", f"Tornado: {strategy} NPV change from {usd(base_usd)}",
-                      category, value_axis, data, styles, notes=notes)
+    # The base is the NPV on nominal inputs, not the simulated mean: the title says which.
+    return FigureSpec("tornado", "hbar",
+                      f"Tornado: {strategy} deterministic NPV change from {usd(base_usd)}", category,
+                      value_axis, data, styles, notes=notes)
 
 
 def ranking(frame: pd.DataFrame, strategy: str, top: int = 12,
