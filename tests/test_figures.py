@@ -402,12 +402,12 @@ def test_close_markers_put_their_labels_on_opposite_sides() -> None:
     hosted-then-own (10.1, 3.26) sat 1M apart and both labels went up-left, one over the other.
     Placed left to right, hosted-then-own takes up-left; self-host's up-left box (9 chars wide,
     0.1 of the plot away) meets it, so it goes down-right. The far points keep up-left. The page's
-    annotations and the deck's data labels follow the same choice."""
+    annotations follow that choice; the deck places its own centred labels (``deck_sides``)."""
     from pptx import Presentation
     from pptx.enum.chart import XL_LABEL_POSITION
 
-    from tco.figures.labels import _box, _overlap, labels_below
-    from tco.figures.pptx import add_chart
+    from tco.figures.labels import MARKER_HALF, _box, _deck_box, _overlap, deck_sides, labels_below
+    from tco.figures.pptx import SIDE_POSITIONS, add_chart
     from tco.figures.spec import Axis, FigureSpec, Style
 
     points = {"Chosen mix": (4.15e6, 2.13e6), "hosted-then-own": (10.1e6, 3.26e6),
@@ -430,7 +430,18 @@ def test_close_markers_put_their_labels_on_opposite_sides() -> None:
     slide = deck_file.slides.add_slide(deck_file.slide_layouts[6])
     chart = add_chart(slide, spec, 0, 0, 6_000_000, 4_000_000)
     deck = {s.name: s.points[0].data_label.position for s in chart.plots[0].series if s.name in points}
-    assert deck["self-host"] == XL_LABEL_POSITION.BELOW and deck["hosted-then-own"] == XL_LABEL_POSITION.ABOVE
+    # The deck centres a label on one side of its point (PowerPoint has no corners), so it places
+    # its own: every box inside the plot's width, clear of the other labels and of every marker.
+    sides = deck_sides(spec)
+    assert deck == {k: SIDE_POSITIONS[sides[i]] for i, k in enumerate(points)}
+    assert deck["Chosen mix"] == XL_LABEL_POSITION.RIGHT  # above, it ran over the '$4M' tick
+    deck_boxes = [_deck_box(x, y, len(t), side)
+                  for x, y, t, side in zip(xs, ys, frame["text"], sides, strict=True)]
+    marks = [(x - MARKER_HALF[0], y - MARKER_HALF[1], x + MARKER_HALF[0], y + MARKER_HALF[1])
+             for x, y in zip(xs, ys, strict=True)]
+    assert all(box[0] >= 0 and box[2] <= 1 for box in deck_boxes)
+    assert not any(_overlap(a, b) for i, a in enumerate(deck_boxes) for b in deck_boxes[i + 1:])
+    assert not any(_overlap(box, mark) for box in deck_boxes for mark in marks)
 
 
 def test_every_break_even_crossing_is_labelled_and_close_labels_take_opposite_sides() -> None:
