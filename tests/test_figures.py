@@ -320,6 +320,18 @@ def test_fan_chart_draws_one_panel_per_strategy(result) -> None:
     assert [a.text for a in fig.layout.annotations][:len(result.strategies)] == result.strategies
 
 
+def test_a_fan_panel_keeps_its_month_labels_level() -> None:
+    """Three panels to a row leave each about a third of the page: at most three calendar labels,
+    whole years apart. regulated-in-house (60 months, months 0-59) had five, a year apart, which
+    tilted them and pushed 'Month' into the legend; now 24 months apart: 0, 24, 48. A 36-month
+    story keeps a year apart: 0, 12, 24."""
+    for stem, ticks in (("regulated-in-house", [0, 24, 48]), ("open-model-goes-closed", [0, 12, 24])):
+        result = tco.simulate(tco.load_scenario(ROOT / "scenarios" / f"{stem}.yaml"), paths=50, seed=1)
+        fig = figures.to_figure(data.fan_chart(result))
+        axes = [getattr(fig.layout, name) for name in fig.layout if name.startswith("xaxis")]
+        assert axes and all(list(axis.tickvals) == ticks for axis in axes), stem
+
+
 def test_the_portfolio_frontier_draws_four_things_in_four_colours() -> None:
     """The 'Portfolio as filed' marker took its colour from its name, a purple (#6A3D9A) 22 Delta E
     from the frontier's indigo (#4B0082): nearly one colour for two meanings. Each of the chart's
