@@ -58,9 +58,8 @@ START_DATE = dt.date(2023, 1, 1)
 
 GAPS: tuple[str, ...] = (
     "Retirements: OpenAI, Anthropic, Mistral and Amazon Bedrock deprecation pages only (via the "
-    "model-eol community feed, as of 2026-08-18, Mistral 2026-09-08) and Google's Gemini API release "
-    "notes (2026-09-06; Gemini text models only, undated aliases have no release row); no xAI, "
-    "DeepSeek, Cohere, Azure or Vertex schedules.",
+    "model-eol community feed, as of 2026-08-18, Mistral 2026-09-08), Google's Gemini API release notes "
+    "(2026-09-06; undated aliases have no release row); no xAI, DeepSeek, Cohere, Azure or Vertex schedules.",
     "Lifetimes: only closed API models whose release date is known (a date in the model id or a "
     "launch post) enter the population; undated aliases and 2026 models without a dated id "
     "(claude-opus-4-6 onwards, gpt-5.6-terra/luna) are missing, so recent exposure is short.",
@@ -69,9 +68,8 @@ GAPS: tuple[str, ...] = (
     "2025-09-29 cut; resellers and steps after the snapshot left out.",
     "Successor multipliers: the replacement is the one the vendor's page names today, which for "
     "old retirements can be a model released after the shutdown; unpriced models drop out.",
-    "Fine-tuning withdrawals: OpenAI (2023-07 GPT-3 base models, 2024-08 training on babbage-002 "
-    "and davinci-002, 2026-04 six models, 2026-05 the self-serve wind-down) and Google (2025-05, "
-    "the last tunable Gemini model shut down).",
+    "Fine-tuning withdrawals: OpenAI (2023-07 GPT-3 base models, 2024-08 training on babbage-002 and "
+    "davinci-002, 2026-04 six models, 2026-05 self-serve wind-down), Google (2025-05, last tunable model).",
     "GPU prices: 13 scattered points from secondary sources, not a quarterly series; no B200, "
     "no spot or multi-year prices, no quarter has all three GPUs.",
     "Licences: the six families named in the issue; no Stability, Falcon, Phi, Cohere or Nvidia.",
