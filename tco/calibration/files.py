@@ -188,9 +188,12 @@ def calibrated_plan(path: str, calibration_field: str, **plan_args: Any) -> capa
     cal.check_shape(plan_args["input_tokens"], plan_args["output_tokens"], field)
     plan = capacity.plan(**{**plan_args, "gpus": cal.gpus}, efficiency=cal.efficiency)
     m = cal.multiplier(plan.regime)
+    # the multiplier is the measured throughput over the model's at the same batch, so every
+    # step, and with them the inter-token latency and the time to first token, takes 1 / m as long
     return dataclasses.replace(
         plan, output_tokens_per_s=plan.output_tokens_per_s * m,
         input_tokens_per_s=plan.input_tokens_per_s * m,
+        inter_token_ms=plan.inter_token_ms / m, time_to_first_token_ms=plan.time_to_first_token_ms / m,
         replica_seconds_per_input_token=plan.replica_seconds_per_input_token / m,
         replica_seconds_per_output_token=plan.replica_seconds_per_output_token / m,
         throughput_log_sd=cal.throughput_log_sd,
