@@ -110,6 +110,17 @@ def _translate(error: dict[str, Any]) -> ScenarioError:
     return ScenarioError(field, message[0].lower() + message[1:] if message else "is invalid")
 
 
+def validate_part(model: type[BaseModel], raw: Any, where: str) -> Any:
+    """Validate one section of a file outside a scenario (a portfolio's reservation offer) by the
+    model that declares it, refused as a scenario is: one line naming ``where``'s field."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        error = _translate(exc.errors()[0])
+        field = where if error.field == "scenario" else f"{where}.{error.field}"
+        raise ScenarioError(field, error.rule) from None
+
+
 def _too_large(data: Any, path: str = "") -> str | None:
     """The dotted path of the first integer that no float can hold (``float()`` overflows on it)."""
     items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()

@@ -62,6 +62,35 @@ Lines = namedtuple("Lines", [name for name in lines.NAMES] + ["count"])
 
 LINES = Lines(*range(len(lines.NAMES)), len(lines.NAMES))
 
+NEGOTIATED_DISCOUNT = "list_price_discount"
+"""The negotiated discount off list price, on a per-token option (in its unit price,
+``tco.options.tokens.fill``) and on a strategy (``Strategies.price_factor``): each keeps
+``kept_share`` of every per-token bill it applies to, and the two compound."""
+COMMITMENT_DISCOUNT = "commitment.discount"
+"""An API commitment's discount: usage in its term is billed at ``kept_share`` of the contracted
+price (the kernel's ``token_bill``)."""
+COMMITMENT_MINIMUM = "commitment.usd_per_month"
+"""An API commitment's monthly minimum: the bill in its term is max(minimum, discounted usage)."""
+PRICE_TERMS = {"negotiated": (NEGOTIATED_DISCOUNT,),
+               "commitment": (COMMITMENT_DISCOUNT, COMMITMENT_MINIMUM)}
+"""The inputs that take a bill from list price to the price paid, by kind: negotiated discounts,
+then an API commitment's terms (FOCUS 1.3's ContractedCost lies between the two)."""
+
+
+def kept_share(discount: np.ndarray) -> np.ndarray:
+    """The share of the price a discount leaves to pay: 1 - discount (any shape)."""
+    return 1.0 - discount
+
+
+def without_terms(x: dict[str, np.ndarray], fields: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The inputs ``x`` with every option's and strategy's ``fields`` (``PRICE_TERMS``) at 0:
+    the same paths, priced without those terms. ``x`` itself where none of them is non-zero, so
+    a caller can tell a rerun would change nothing."""
+    lifted = {path: np.zeros_like(value) for path, value in x.items()
+              if path.startswith(("options.", "strategies.")) and np.any(value != 0.0)
+              and any(path.endswith(f".{field}") for field in fields)}
+    return {**x, **lifted} if lifted else x
+
 
 def line_names(sc: Loaded) -> tuple[str, ...]:
     """The kernel's line axis for a scenario: the declared lines, then each ``other_costs`` name
@@ -183,8 +212,8 @@ def strategies(sc: Loaded, x: dict[str, np.ndarray], paths: int,
         np.array([value(n, s, "portability") for n, s in plans.items()]).reshape(len(plans), paths),
         np.array([value(n, s, "overhead_usd_per_month") for n, s in plans.items()]
                  ).reshape(len(plans), paths),
-        1.0 - np.array([value(n, s, "list_price_discount") for n, s in plans.items()]
-                       ).reshape(len(plans), paths))
+        kept_share(np.array([value(n, s, NEGOTIATED_DISCOUNT) for n, s in plans.items()]
+                            ).reshape(len(plans), paths)))
 
 
 def events(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, paths: int) -> Events:

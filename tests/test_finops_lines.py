@@ -3,10 +3,12 @@ them, named in the verdict."""
 
 from __future__ import annotations
 
+import pytest
+
 from tco.load import load_scenario
 from tco.report import missing_sentence, not_included, verdict
 from tco.simulate import simulate
-from tests.conftest import HOSTED, ROOT, build, raw
+from tests.conftest import HOSTED, ROOT, SCENARIOS, build, raw
 
 
 def _two() -> dict:
@@ -43,6 +45,24 @@ def test_a_strategy_covering_everything_adds_nothing() -> None:
     assert missing_sentence(build(data)) == ""
 
 
-def test_the_flagship_story_carries_staff_and_observability_on_every_strategy() -> None:
+def test_the_flagship_story_carries_staff_observability_storage_and_egress_on_every_strategy() -> None:
     sc = load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
-    assert set(not_included(sc).values()) == {("storage", "egress", "evaluation")}
+    assert set(not_included(sc).values()) == {("evaluation",)}
+
+
+@pytest.mark.parametrize("path", [p for p in SCENARIOS if p.stem != "regulated-in-house"],
+                         ids=lambda p: p.stem)
+def test_storage_and_egress_lines_follow_the_stories_token_shapes(path) -> None:
+    """Recomputed from the cited list prices and the story's own request shape: storage keeps 4
+    bytes a token for 12 months at $0.020 per GB-month, 4e6 x 0.020 x 12 / 1e9 = $0.00096 per 1M
+    tokens; egress sends 40 bytes an output token at $0.12 per GB, out / (in + out) x 40e6 x
+    0.12 / 1e9 per 1M tokens (to the 6 decimals the file writes). A story whose request shape
+    changes without its lines fails here."""
+    sc = load_scenario(path)
+    tokens_in = sc.inputs.params["workload.input_tokens_per_request"].nominal
+    tokens_out = sc.inputs.params["workload.output_tokens_per_request"].nominal
+    egress = round(tokens_out / (tokens_in + tokens_out) * 40e6 * 0.12 / 1e9, 6)
+    for name, strategy in sc.strategies.items():
+        lines = {c.covers: c for c in strategy.other_costs}
+        assert lines["storage"].usd_per_mtok == pytest.approx(4e6 * 0.020 * 12 / 1e9, rel=1e-12), name
+        assert lines["egress"].usd_per_mtok == pytest.approx(egress, rel=1e-12), name

@@ -23,7 +23,7 @@ from tco.focus import (
     read_cost_rows,
 )
 from tco.simulate import simulate
-from tests.conftest import HOSTED, PER_REQUEST_API, SCENARIOS, build, raw
+from tests.conftest import HOSTED, PER_REQUEST_API, SCENARIOS, STORY, build, raw
 
 ONE_API = raw()
 ONE_API["options"].pop("backup")
@@ -110,11 +110,10 @@ def test_negotiated_and_commitment_discounts_split_across_the_three_costs() -> N
                                rtol=1e-9, atol=1e-9)
 
 
-def test_a_sampled_discount_adds_back_its_mean_over_the_paths() -> None:
+def test_a_sampled_discount_adds_back_each_paths_own_discount() -> None:
     """A discount drawn per path, triangular [0.1, 0.15, 0.4] (mode 0.15, mean 0.2167): each
-    path pays 72,000 x (1 - n_p), so the expected cost over the paths divided by the mean of
-    (1 - n_p) is the list price, $72,000, to rounding. Adding back the mode instead would give
-    72,000 x (1 - mean n) / 0.85, about $66,350."""
+    path pays 72,000 x (1 - n_p) and lists 72,000, so ListCost sums to $72,000 to rounding.
+    Adding back the mode instead would give 72,000 x (1 - mean n) / 0.85, about $66,350."""
     data = raw(ONE_API)
     data["options"]["api"]["list_price_discount"] = {"triangular": [0.1, 0.15, 0.4]}
     rows = _mean(cost_rows(simulate(build(data), paths=256, seed=1)))
@@ -201,3 +200,107 @@ def test_run_focus_dir_on_a_file_is_one_line_and_exit_2(tmp_path, capsys) -> Non
     assert main(["run", str(SCENARIOS[0]), "--focus-dir", str(blocker / "sub")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: --focus-dir: ") and "\n" not in err
+
+
+def _statistic(frame: pd.DataFrame, statistic: str) -> pd.DataFrame:
+    return frame[frame["x_Statistic"] == statistic].sort_values(["x_Strategy", "x_Month"])
+
+
+def test_p95_list_cost_is_the_p95_of_each_paths_list_total() -> None:
+    """Growth drawn per path (uniform 0-5% a month) spreads the months' costs; a fixed 20%
+    negotiated discount makes every path's list total its paid total / 0.8, and a percentile of
+    values all divided by 0.8 is the percentile divided by 0.8 (linear interpolation between the
+    same two order statistics): P95 ListCost = P95 EffectiveCost / 0.8, and so for P50, to
+    rounding. ContractedCost equals EffectiveCost (no commitment)."""
+    data = raw(ONE_API)
+    data["workload"]["growth_per_month"] = {"uniform": [0.0, 0.05]}
+    data["options"]["api"]["list_price_discount"] = 0.2
+    frame = cost_rows(simulate(build(data), paths=512, seed=4))
+    for statistic in ("p50", "p95"):
+        part = _statistic(frame, statistic)
+        np.testing.assert_allclose(part["ListCost"], part["EffectiveCost"] / 0.8, rtol=1e-12)
+        np.testing.assert_allclose(part["ContractedCost"], part["EffectiveCost"], rtol=1e-15)
+        np.testing.assert_allclose(part["ListUnitPrice"], part["ListCost"], rtol=1e-15)
+    p95 = _statistic(frame, "p95")["EffectiveCost"].to_numpy()
+    assert p95[-1] > 1.4 * p95[0]  # the paths do spread: month 11 of a growing workload
+
+
+def test_percentile_rows_split_a_commitment_from_the_negotiated_discounts() -> None:
+    """No uncertainty: every path pays the test above's three prices. $6,000 list a month, 20% off
+    the option and 25% off the strategy: $3,600 contracted; a $1,000 minimum at 10% off for 6
+    months: $3,240 paid in months 0-5. P50 = P95 = those (each path the same)."""
+    data = raw(ONE_API)
+    data["options"]["api"]["list_price_discount"] = 0.2
+    data["options"]["api"]["commitment"] = {"usd_per_month": 1_000, "discount": 0.1, "term_months": 6}
+    data["strategies"]["api-only"]["list_price_discount"] = 0.25
+    frame = cost_rows(simulate(build(data), paths=64, seed=1))
+    for statistic in ("p50", "p95"):
+        part = _statistic(frame, statistic)
+        np.testing.assert_allclose(part["ListCost"], 6_000, rtol=1e-12)
+        np.testing.assert_allclose(part["ContractedCost"], 3_600, rtol=1e-12)
+        np.testing.assert_allclose(part["EffectiveCost"], [3_240] * 6 + [3_600] * 6, rtol=1e-12)
+
+
+def test_a_shortfall_reads_the_same_at_every_price_level() -> None:
+    """A $5,000 minimum at 10% off for 12 months on $6,000 list usage at 20% off: usage is billed
+    0.9 x 4,800 = $4,320, the shortfall is 5,000 - 4,320 = $680 a month. ListCost of the token
+    row $6,000, ContractedCost $4,800; the shortfall row $680 in all three columns (it is no
+    discount): ListCost sums to 12 x 6,680 = $80,160."""
+    data = raw(ONE_API)
+    data["options"]["api"]["list_price_discount"] = 0.2
+    data["options"]["api"]["commitment"] = {"usd_per_month": 5_000, "discount": 0.1, "term_months": 12}
+    rows = _mean(cost_rows(simulate(build(data), paths=64, seed=1)))
+    shortfall = rows[rows["x_CostLine"] == "commitment_shortfall"]
+    tokens = rows[rows["x_CostLine"] == "api_tokens"]
+    for column in ("ListCost", "ContractedCost", "EffectiveCost"):
+        np.testing.assert_allclose(shortfall[column], 680, rtol=1e-9)
+    np.testing.assert_allclose(tokens["ListCost"], 6_000, rtol=1e-12)
+    np.testing.assert_allclose(tokens["ContractedCost"], 4_800, rtol=1e-12)
+    assert rows["ListCost"].sum() == pytest.approx(80_160, rel=1e-12)
+
+
+def test_dual_running_adds_back_its_discount_on_the_switching_line() -> None:
+    """With no migration effort (no engineer weeks, no one-off) the switching line is dual running
+    only: the moved traffic's month on the successor, at the strategy's 20% negotiated discount.
+    Its list cost is then its paid cost / 0.8 in every month, however many deprecations fired."""
+    data = raw(ONE_API)
+    data["strategies"]["api-only"]["list_price_discount"] = 0.2
+    data["switching"] = {"engineer_weeks": 0, "usd_per_engineer_week": 0, "dual_running_months": 1}
+    data["risks"] = [{"kind": "deprecation", "on": ["api"], "annual_probability": 0.9,
+                      "successor_price_multiplier": 1.0}]
+    rows = _mean(cost_rows(simulate(build(data), paths=256, seed=2)))
+    switching = rows[rows["x_CostLine"] == "switching"]
+    assert len(switching) > 6
+    np.testing.assert_allclose(switching["ListCost"], switching["EffectiveCost"] / 0.8, rtol=1e-12)
+
+
+def test_mean_list_rows_add_up_to_the_mean_of_each_paths_list_total() -> None:
+    """Independent of the rows' split: on every path the list total is what that path bills with
+    the discounts lifted, whatever the discount drew; the mean rows' ListCost summed over lines
+    and months equals the mean over paths of those totals (the reprice's per-path array)."""
+    from tco.focus.reprice import reprice
+
+    data = raw(ONE_API)
+    data["options"]["api"]["list_price_discount"] = {"triangular": [0.1, 0.15, 0.4]}
+    data["strategies"]["api-only"]["list_price_discount"] = {"uniform": [0.0, 0.1]}
+    result = simulate(build(data), paths=256, seed=5)
+    rows = _mean(cost_rows(result))
+    per_path = reprice(result).list_usd.sum(axis=2).mean(axis=0)
+    assert rows["ListCost"].sum() == pytest.approx(float(per_path[0]), rel=1e-12)
+    assert rows["ListCost"].sum() == pytest.approx(72_000, rel=1e-12)
+
+
+def test_the_repriced_paths_are_the_simulated_ones() -> None:
+    """The list-price runs cost the simulation's own paths again (``tco.engine.draw`` reproduces
+    ``simulate``'s draws): on the flagship story with a 10% strategy discount (so the paths are
+    costed again), with sampled inputs and events, the paid run's monthly costs add up to the
+    simulation's float32 cumulative cost on every path, strategy and month, to float32 rounding
+    (2^-24 of the cumulative cost)."""
+    from tco.focus.reprice import reprice
+    from tco.load import load_scenario, with_changes
+
+    sc = with_changes(load_scenario(STORY), {"strategies.api-only.list_price_discount": 0.1})
+    result = simulate(sc, paths=256, seed=3)
+    paid = np.cumsum(reprice(result).effective_usd, axis=2)
+    np.testing.assert_allclose(paid, result.cumulative_usd, rtol=2e-7, atol=1e-3)
+    assert result.event_counts.sum() > 0  # events fired, so the paths differ from one another

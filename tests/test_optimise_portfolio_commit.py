@@ -97,7 +97,7 @@ def test_the_p95_budget_refuses_levels_above_it(budget_usd: float, expected: int
     choice = choose_tiers(validate_portfolio(portfolio(2, tier=2)), paths=4, seed=3,
                           budget_usd=budget_usd, measure="p95")
     assert choice.tiers == {"anthropic": expected}
-    assert ", P95 $" in choice.sentences()[0]
+    assert ", P95 NPV $" in choice.sentences()[0]
 
 
 def test_a_p95_budget_caps_p95_and_a_cvar_budget_cvar95() -> None:

@@ -195,7 +195,11 @@ def test_the_shipped_offer_is_sized_and_costs_nothing_as_filed() -> None:
     ("{b200: {usd_per_gpu_hour: 2.6, term_months: 36}}",
      "optimise.reserved.b200: no pooled rented fleet runs on this GPU type (pooled types: h200)"),
     ("{h200: {usd_per_gpu_hour: 0, term_months: 36}}",
-     "optimise.reserved.h200.usd_per_gpu_hour: must be above 0 and at most 1,000"),
+     "optimise.reserved.h200.usd_per_gpu_hour: must be greater than 0 and at most 1000"),  # Reserved's rule
+    ("{h200: {usd_per_gpu_hour: {uniform: [2, 3]}, term_months: 36}}",
+     "optimise.reserved.h200.usd_per_gpu_hour: must be a number: the optimiser prices one offer"),
+    ("{h200: {usd_per_gpu_hour: 2.6, term_months: 0}}",
+     "optimise.reserved.h200.term_months: must be greater than or equal to 1"),
     ("{h200: {usd_per_gpu_hour: 2.6}}", "optimise.reserved.h200.term_months: is required"),
     ("{h200: {usd_per_gpu_hour: 2.6, term_months: 12, start_month: 36}}",
      "optimise.reserved.h200.start_month: must be less than the horizon (36 months)"),

@@ -21,7 +21,6 @@ from tco.portfolio.pooling import commitment_bill, on_demand_gpus, price_gpu_typ
 from tco.portfolio.slides import deck
 from tco.portfolio.spec import validate_portfolio
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED
-from tco.yamlio import parse_document
 from tests.conftest import ROOT, two_h200_models
 
 SHIPPED = ROOT / "scenarios" / "portfolio-enterprise.yaml"
@@ -438,14 +437,23 @@ def test_compile_readies_the_portfolio_so_a_first_run_compiles_nothing() -> None
     assert files() == before
 
 
-def test_a_strategy_discount_in_a_portfolio_is_refused_in_one_line() -> None:
-    """Pooled commitments price list usage outside the kernel, without a strategy's own discount:
-    the portfolio refuses it, naming the field, rather than bill two prices for one token."""
-    raw, _ = parse_document(SHIPPED.read_bytes())
-    name = next(iter(raw["workloads"]))
-    entry = raw["workloads"][name]
-    strategy = entry["strategy"]
-    entry["strategies"][strategy]["list_price_discount"] = 0.1
-    with pytest.raises(ScenarioError) as caught:
-        validate_portfolio(raw)
-    assert caught.value.field == f"workloads.{name}.strategies.{strategy}.list_price_discount"
+def test_a_pooled_commitment_bills_usage_after_the_strategys_negotiated_discount() -> None:
+    """One workload, no growth, no risk: 1,000,000 requests a month of 1,000 input and 200 output
+    tokens at $3/$15 per Mtok list $6,000 a month; the strategy's 25% negotiated discount bills
+    $4,500. A pooled tier of $5,000 at 10% off for the 12 months bills max(5,000, 0.9 x 4,500) =
+    $5,000 a month: $60,000 over the horizon (undiscounted, rate 0). Priced on the undiscounted
+    usage it would read max(5,000, 0.9 x 6,000) = $5,400 a month, $64,800."""
+    workload = {"requests_per_month": 1_000_000, "input_tokens_per_request": 1000,
+                "output_tokens_per_request": 200}
+    raw = {
+        "name": "negotiated", "horizon_months": 12, "discount_rate_per_year": 0.0,
+        "options": {"api": {"kind": "api", "input_usd_per_mtok": 3.0, "output_usd_per_mtok": 15.0}},
+        "pooling": False,
+        "commitments": {"api": {"tiers": [{"usd_per_month": 5_000, "discount": 0.1}],
+                                 "term_months": 12}},
+        "workloads": {"w": {"workload": workload, "strategy": "api",
+                            "strategies": {"api": {"mix": {"api": 1.0},
+                                                   "list_price_discount": 0.25}}}},
+    }
+    result = simulate_portfolio(validate_portfolio(raw), paths=64, seed=1)
+    np.testing.assert_allclose(result.npv_usd, 60_000, rtol=1e-12)

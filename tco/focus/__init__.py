@@ -14,8 +14,7 @@ other's traffic after an exit), the row names them all (``x_Option`` joined with
 ``x_OptionShared`` is ``true``. Switching and the gateway belong to the strategy (no option).
 Percentile rows: per strategy and calendar month, all lines together (``x_CostLine`` "total"):
 percentiles do not add across lines or months, and the kernel keeps per-path costs only as the
-monthly total. They come from the float32 cumulative cost, so they are exact to about 1e-7 of the
-cumulative cost.
+monthly total (in float64, from the repricing runs below).
 
 Costs (all undiscounted, in the scenario's currency), after the FOCUS 1.3 column definitions
 (specification/datasets/cost_and_usage/columns/ in the FOCUS_Spec repository):
@@ -29,18 +28,17 @@ Costs (all undiscounted, in the scenario's currency), after the FOCUS 1.3 column
   discounts, commitment discounts" (effectivecost.md); ``BilledCost`` equals it (every cost is
   billed in its month).
 
-``EffectiveCost`` is the expected cost of the line as the kernel books it. On the per-token lines
-(``api_tokens``, ``escalated_traffic``) of one option, with n the option's ``list_price_discount``,
-m the strategy's and c an API commitment's discount in its term (0 elsewhere):
-ContractedCost = EffectiveCost / (1 - c) and ListCost = EffectiveCost / ((1 - n)(1 - m)(1 - c)),
-so ListCost - ContractedCost is the negotiated discount and ContractedCost - EffectiveCost the
-commitment's. Where a discount is sampled, (1 - n)(1 - m) and (1 - c) are their means over the
-paths (exact for fixed discounts; for sampled ones, as far as the discount is independent of the
-usage it multiplies). A row shared by token options with different negotiated discounts adds back
-the smallest of them, so its ListCost is a lower bound. The switching line (migration effort and
-dual running) stays at the prices paid: the kernel books dual running inside it, not on its own
-line. Every other line has no discount: its three costs are equal, a reservation's contract price
-being its own list price. Units and quantities: GPU-hours for rented GPUs
+``EffectiveCost`` is the expected cost of the line as the kernel books it. ``ContractedCost`` and
+``ListCost`` are the same paths costed by the kernel again with the commitment discounts, then the
+negotiated ones (``list_price_discount`` of the option and of the strategy) lifted
+(``tco.focus.reprice``): path by path, so a discount drawn per path, or options of one row with
+different discounts, add back exactly what the kernel took off. ListCost - ContractedCost is then
+the negotiated discount and ContractedCost - EffectiveCost the commitment's, on the per-token
+lines and on the switching line's dual running alike; a commitment's shortfall and a stranded
+commitment read the same in all three (they are not discounts). P50 and P95 rows take the
+percentile of each path's total at each level, not the paid percentile scaled. Every other line
+has no discount: its three costs are equal, a reservation's contract price being its own list
+price. Units and quantities: GPU-hours for rented GPUs
 (``ConsumedUnit`` "Hours") where they are exact (on-demand GPUs with no reservation; reserved GPUs);
 otherwise the row is priced as one month of the line (``PricingUnit`` "Months", quantity 1,
 ``ConsumedQuantity`` empty), because the kernel keeps no tokens per option and month.
@@ -73,6 +71,7 @@ from tco.focus.charges import (
     reservation_of,
     service,
 )
+from tco.focus.reprice import Priced, reprice
 from tco.load import Loaded
 from tco.simulate import SimulationResult
 from tco.units import HOURS_PER_MONTH
@@ -140,47 +139,14 @@ def _nominal(sc: Loaded, path: str, default: float) -> tuple[float, bool]:
     return float(param.nominal), not param.uncertain
 
 
-TOKEN_LINES = ("api_tokens", "escalated_traffic")
-"""The lines billed per token at an option's price, where negotiated and commitment discounts act."""
-
-
-def _kept_share(result: SimulationResult, paths: tuple[str, ...]) -> float:
-    """Mean over the paths of the product of (1 - discount) over the inputs ``paths``."""
-    kept = np.ones(result.paths)
-    for path in paths:
-        kept = kept * (1.0 - np.asarray(result.inputs[path], dtype=np.float64))
-    return float(kept.mean())
-
-
-def _negotiated_kept(result: SimulationResult, strategy: str, names: tuple[str, ...], line: str) -> float:
-    """(1 - n)(1 - m) of a token row: the share of list price its negotiated discounts keep (the
-    largest among the row's options, so a shared row's list price is not overstated)."""
-    if line not in TOKEN_LINES or not names:
-        return 1.0
-    inputs = result.inputs
-    strategy_path = f"strategies.{strategy}.list_price_discount"
-    kept = []
-    for name in names:
-        paths = tuple(p for p in (f"options.{name}.list_price_discount", strategy_path) if p in inputs)
-        kept.append(_kept_share(result, paths))
-    return max(kept)
-
-
-def _commitment(result: SimulationResult, option: str, line: str, t: int, signed: bool
-                ) -> tuple[float, str]:
-    """1 - the commitment discount on a row (1 where none) and the commitment id it comes from."""
-    sc = result.scenario
-    commitment = commitment_of(sc.options[option])
-    if (commitment is None or not signed or t >= commitment.term_months
-            or line not in (*TOKEN_LINES, "commitment_shortfall")):
-        return 1.0, ""
-    cid = _commitment_id(sc, option, "commitment")
-    if line == "commitment_shortfall":
-        return 1.0, cid
-    path = f"options.{option}.commitment.discount"
-    if path in result.inputs:
-        return _kept_share(result, (path,)), cid
-    return 1.0 - _nominal(sc, path, commitment.discount)[0], cid
+def _commitment_id_of(sc: Loaded, option: str, line: str, t: int, signed: bool) -> str:
+    """The API commitment a row draws on ("" where none): the option's, in its term, on the lines
+    it discounts or tops up."""
+    if (commitment_of(sc.options[option]) is None or not signed or
+            t >= commitment_of(sc.options[option]).term_months
+            or line not in ("api_tokens", "escalated_traffic", "commitment_shortfall")):
+        return ""
+    return _commitment_id(sc, option, "commitment")
 
 
 def _reserved_in(sc: Loaded, option: str, t: int) -> bool:
@@ -190,15 +156,14 @@ def _reserved_in(sc: Loaded, option: str, t: int) -> bool:
 
 def _terms(result: SimulationResult, s_i: int, single: str | None, line: str, t: int,
            option_index: dict[str, int], signed: bool) -> tuple:
-    """Quantity, unit, consumed quantity and unit, the share of the contracted price the commitment
-    keeps (1 - c) and the commitment columns of one mean row (``single``: the row's one option,
-    None when shared or the strategy's own)."""
+    """Quantity, unit, consumed quantity and unit and the commitment columns of one mean row
+    (``single``: the row's one option, None when shared or the strategy's own)."""
     sc = result.scenario
     quantity, unit, consumed, consumed_unit = 1.0, "Months", None, None
     if single is None:
-        return quantity, unit, consumed, consumed_unit, 1.0, "", "", "", ""
+        return quantity, unit, consumed, consumed_unit, "", "", "", ""
     option = sc.options[single]
-    kept, cid = _commitment(result, single, line, t, signed)
+    cid = _commitment_id_of(sc, single, line, t, signed)
     status, category, ctype = "", "", ""
     if cid:
         status = "Unused" if line == "commitment_shortfall" else "Used"
@@ -218,10 +183,10 @@ def _terms(result: SimulationResult, s_i: int, single: str | None, line: str, t:
     elif stranded and commitment_of(option) is not None:
         cid = _commitment_id(sc, single, "commitment")
         status, category, ctype = "Unused", "Spend", "API spend commitment"
-    return quantity, unit, consumed, consumed_unit, kept, cid, status, category, ctype
+    return quantity, unit, consumed, consumed_unit, cid, status, category, ctype
 
 
-def _mean_rows(result: SimulationResult, common: dict[str, Any]) -> list[dict[str, Any]]:
+def _mean_rows(result: SimulationResult, priced: Priced, common: dict[str, Any]) -> list[dict[str, Any]]:
     sc = result.scenario
     starts, ends = _periods(sc)
     option_index = {name: j for j, name in enumerate(sc.options)}
@@ -230,11 +195,14 @@ def _mean_rows(result: SimulationResult, common: dict[str, Any]) -> list[dict[st
         mix = sc.strategies[strategy].mix
         for l_i, line in enumerate(result.lines):
             values = result.line_mean_usd[s_i, l_i]
-            if not np.any(values != 0.0):
+            listed = priced.list_line_mean_usd[s_i, l_i]
+            contracted_line = priced.contracted_line_mean_usd[s_i, l_i]
+            booked = (values != 0.0) | (listed != 0.0)  # a 100% discount leaves a list cost
+            if not np.any(booked):
                 continue
             candidates = owners(sc, strategy, line)
             info, label = charge(line), lines.BY_NAME[line].label
-            for t in np.flatnonzero(values != 0.0):
+            for t in np.flatnonzero(booked):
                 t = int(t)
                 names = candidates
                 if info.in_use and len(names) > 1:  # only options with GPUs this month on some path
@@ -244,11 +212,8 @@ def _mean_rows(result: SimulationResult, common: dict[str, Any]) -> list[dict[st
                 single = names[0] if len(names) == 1 else None
                 effective = float(values[t])
                 terms = _terms(result, s_i, single, line, t, option_index, single in mix)
-                quantity, unit, consumed, consumed_unit, committed, cid, status, category, ctype = terms
-                # A discount of 100% keeps nothing to add back to: the row then reads at its cost.
-                contracted = effective / committed if committed > 0.0 else effective
-                negotiated = _negotiated_kept(result, strategy, names, line)
-                list_cost = contracted / negotiated if negotiated > 0.0 else contracted
+                quantity, unit, consumed, consumed_unit, cid, status, category, ctype = terms
+                contracted, list_cost = float(contracted_line[t]), float(listed[t])
                 rows.append({
                     **common,
                     "BillingPeriodStart": starts[t], "BillingPeriodEnd": ends[t],
@@ -272,17 +237,26 @@ def _mean_rows(result: SimulationResult, common: dict[str, Any]) -> list[dict[st
     return rows
 
 
-def _percentile_rows(result: SimulationResult, common: dict[str, Any]) -> list[dict[str, Any]]:
+def _percentiles(monthly_usd: np.ndarray, reference: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """P50 and P95 over the paths of (paths, strategies, months) costs: (2, strategies, months);
+    ``q`` itself where the costs are the ``reference`` array those were taken of."""
+    return q if monthly_usd is reference else np.percentile(monthly_usd, [50, 95], axis=0)
+
+
+def _percentile_rows(result: SimulationResult, priced: Priced, common: dict[str, Any]
+                     ) -> list[dict[str, Any]]:
     sc = result.scenario
     starts, ends = _periods(sc)
-    cumulative = result.cumulative_usd.astype(np.float64)  # (paths, strategies, months)
-    monthly = np.diff(cumulative, axis=2, prepend=0.0)
-    q = np.percentile(monthly, [50, 95], axis=0)  # (2, strategies, months)
+    paid = priced.effective_usd
+    q = np.percentile(paid, [50, 95], axis=0)  # (2, strategies, months)
+    q_contracted = _percentiles(priced.contracted_usd, paid, q)
+    q_list = _percentiles(priced.list_usd, paid, q)
     rows = []
     for s_i, strategy in enumerate(result.strategies):
         for k, statistic in enumerate(("p50", "p95")):
             for t in range(sc.horizon_months):
                 value = float(q[k, s_i, t])
+                contracted, list_cost = float(q_contracted[k, s_i, t]), float(q_list[k, s_i, t])
                 rows.append({
                     **common,
                     "BillingPeriodStart": starts[t], "BillingPeriodEnd": ends[t],
@@ -294,8 +268,9 @@ def _percentile_rows(result: SimulationResult, common: dict[str, Any]) -> list[d
                     "ServiceProviderName": "All", "SkuId": f"{strategy}:total",
                     "ConsumedQuantity": None, "ConsumedUnit": None,
                     "PricingQuantity": 1.0, "PricingUnit": "Months",
-                    "ListUnitPrice": value, "ContractedUnitPrice": value, "ListCost": value,
-                    "ContractedCost": value, "EffectiveCost": value, "BilledCost": value,
+                    "ListUnitPrice": list_cost, "ContractedUnitPrice": contracted,
+                    "ListCost": list_cost, "ContractedCost": contracted, "EffectiveCost": value,
+                    "BilledCost": value,
                     "CommitmentDiscountId": None, "CommitmentDiscountCategory": None,
                     "CommitmentDiscountType": None, "CommitmentDiscountStatus": None,
                     "ContractApplied": None,
@@ -315,8 +290,8 @@ def _common(result: SimulationResult) -> dict[str, Any]:
 
 def cost_rows(result: SimulationResult) -> pd.DataFrame:
     """The forecast's FOCUS cost rows: mean rows by line and option, then P50 and P95 totals."""
-    common = _common(result)
-    frame = pd.DataFrame(_mean_rows(result, common) + _percentile_rows(result, common))
+    common, priced = _common(result), reprice(result)
+    frame = pd.DataFrame(_mean_rows(result, priced, common) + _percentile_rows(result, priced, common))
     return frame.reindex(columns=list(COST_COLUMNS))
 
 
@@ -390,14 +365,14 @@ def notes(result: SimulationResult) -> dict[str, Any]:
             "x_PriceSnapshotDate": "as-of date of the API price snapshot (genai-prices)",
             "x_ToolVersion": "this tool's version",
         },
-        "money": ("undiscounted, in BillingCurrency. On the per-token rows ListCost is at list "
-                  "price, ContractedCost after the negotiated discounts (list_price_discount of "
-                  "the option and of the strategy), EffectiveCost and BilledCost after an API "
-                  "commitment's discount too: ListCost - ContractedCost is the negotiated "
-                  "discount, ContractedCost - EffectiveCost the commitment's. Switching rows "
-                  "(migration effort and dual running) and P50/P95 rows are at the prices paid "
-                  "in all three columns; a row shared by options with different negotiated "
-                  "discounts adds back the smallest, so its ListCost is a lower bound."),
+        "money": ("undiscounted, in BillingCurrency. ListCost is at list price, ContractedCost "
+                  "after the negotiated discounts (list_price_discount of the option and of the "
+                  "strategy), EffectiveCost and BilledCost after an API commitment's discount "
+                  "too: ListCost - ContractedCost is the negotiated discount, ContractedCost - "
+                  "EffectiveCost the commitment's, each added back path by path (the same paths "
+                  "costed again with the discounts lifted), dual running on the switching line "
+                  "included. A commitment's shortfall reads the same in all three. P50 and P95 "
+                  "rows are the percentiles of each path's month at each level."),
         "provenance": provenance(result),
     }
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+import tco.glossary as glossary
 import tco.metrics as metrics
 from tco.errors import ScenarioError
 from tco.format import usd
@@ -57,6 +58,12 @@ class Costed:
 
     def to_json(self) -> dict[str, float]:
         return {"mean": self.mean_usd, "cvar95": self.cvar95_usd, "p95": self.p95_usd}
+
+
+def risk_label(measure: str) -> str:
+    """The name of the figure a budget on ``measure`` caps, as the glossary labels it: 'P95 NPV'
+    for ``'p95'``, else 'CVaR95' (``Costed.risk_usd``'s rule)."""
+    return glossary.entry("p95" if measure == "p95" else "cvar95").label
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,17 @@ class PortfolioDecision:
     def fresh_seed(self) -> int:
         return fresh_seed(self.seed)
 
+    def simulated(self) -> list[tuple[str, Costed]]:
+        """The portfolio as filed and as decided, each simulated whole on the searched futures
+        and on new ones, those that were run, in that order, each with its label: the rows of
+        the Decide table (page and slide)."""
+        n = f"{self.paths:,}"
+        rows = ((f"As filed, the {n} futures searched", self.in_force),
+                (f"As decided, the {n} futures searched", self.decided),
+                (f"As filed, {n} new futures", self.in_force_fresh),
+                (f"As decided, {n} new futures", self.decided_fresh))
+        return [(label, costed) for label, costed in rows if costed is not None]
+
     @property
     def efficient(self) -> list[PortfolioPoint]:
         """The frontier's mixes no other beats on both counts as simulated, by CVaR95."""

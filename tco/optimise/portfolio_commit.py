@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from tco.format import pct, usd
 from tco.optimise.commit import cheapest
-from tco.optimise.decide import Costed
+from tco.optimise.decide import Costed, risk_label
 from tco.portfolio import Portfolio, simulate_portfolio
 
 NOT_SIGNED = 0
@@ -53,7 +53,7 @@ class TierChoice:
                 tier = self.portfolio.commitments[vendor].tiers[k - 1]
                 level = (f"tier {k} ({usd(tier.usd_per_month)} a month at "
                          f"{pct(tier.discount)} off)")
-            name = "P95" if self.measure == "p95" else "CVaR95"
+            name = risk_label(self.measure)
             out.append(f"{vendor}: {level}; expected NPV {usd(costs[k].mean_usd)}, {name} "
                        f"{usd(costs[k].risk_usd(self.measure))}, against "
                        f"{usd(costs[filed].mean_usd)} and {usd(costs[filed].risk_usd(self.measure))} "

@@ -28,7 +28,7 @@ import numpy as np
 
 import tco.options as options
 from tco.format import usd
-from tco.optimise.decide import Costed
+from tco.optimise.decide import Costed, risk_label
 from tco.optimise.problem import gpu_name, option_label
 from tco.optimise.reserve import least_count
 from tco.portfolio import Portfolio, simulate_portfolio
@@ -67,7 +67,7 @@ class ReservedChoice:
         out = []
         for gpu, count in self.gpus.items():
             costs = self.costed[gpu]
-            name = "P95" if self.measure == "p95" else "CVaR95"
+            name = risk_label(self.measure)
             chosen = costs[count]
             line = (f"{gpu_name(gpu)}: reserve {count:,} ({self.filed[gpu]:,} as filed) on "
                     f"{self.contract[gpu]}; expected NPV {usd(chosen.mean_usd)}, {name} "

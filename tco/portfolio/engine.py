@@ -239,7 +239,7 @@ def _batch(pf: Portfolio, u: dict[str, np.ndarray], seed: int, first_block: int,
         r = use.rows
         for j, name in enumerate(sc.options):
             if name in token_vendor and use.share[:, j].any():  # skip options it never uses
-                usd = use.requests * use.share[:, j] * r.common.unit_usd[j][:, None] * use.index[:, j]
+                usd = use.token_usd(j)
                 token_usd[token_vendor[name]] += usd
                 if token_vendor[name] in listed:
                     listed[token_vendor[name]][:, i] += usd

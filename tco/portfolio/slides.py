@@ -18,9 +18,8 @@ from tco.figures.decide import portfolio_frontier
 from tco.figures.pptx import add_chart
 from tco.figures.spec import ROLES, Axis, FigureSpec, Style
 from tco.format import pct, plural, usd
+from tco.optimise.decide import risk_label
 from tco.optimise.portfolio import PortfolioDecision
-from tco.optimise.portfolio_commit import NOT_SIGNED
-from tco.optimise.problem import gpu_name
 from tco.portfolio.outputs import SUMMARY_LABELS
 from tco.portfolio.result import PortfolioResult
 
@@ -104,46 +103,21 @@ DECIDE_PT = 12
 
 
 def contract_lines(decision: PortfolioDecision) -> list[str]:
-    """The reserved GPUs per GPU type and the commitment tier per vendor, chosen against filed."""
-    pf = decision.portfolio
-    out = []
-    reserved = decision.reserved
-    if reserved is None:
-        out.append("Reserved GPUs: no pooled fleet has a reservation offer or contract, so there "
-                   "is no count to size.")
-    else:
-        for gpu, count in reserved.gpus.items():
-            out.append(f"{gpu_name(gpu)}: reserve {plural(count, 'GPU')} for every workload together "
-                       f"on {reserved.contract[gpu]} ({reserved.filed[gpu]:,} as filed).")
-    tiers = decision.tiers
-    if tiers is None:
-        out.append("Commitments: the portfolio has no committed-spend contract to choose.")
-    else:
-        for vendor, k in tiers.tiers.items():
-            out.append(f"{vendor}: {_tier_words(pf, vendor, k)} (as filed: "
-                       f"{_tier_words(pf, vendor, tiers.filed[vendor])}).")
-    return out
-
-
-def _tier_words(pf, vendor: str, k: int) -> str:
-    if k == NOT_SIGNED:
-        return "do not sign"
-    tier = pf.commitments[vendor].tiers[k - 1]
-    return f"tier {k}, {usd(tier.usd_per_month)} a month at {pct(tier.discount)} off"
+    """The reserved GPUs per GPU type and the commitment tier per vendor, chosen against filed:
+    the choices' own sentences (``ReservedChoice.sentences``, ``TierChoice.sentences``)."""
+    reserved, tiers = decision.reserved, decision.tiers
+    out = (["Reserved GPUs: no pooled fleet has a reservation offer or contract, so there is no "
+            "count to size."] if reserved is None else reserved.sentences())
+    return out + (["Commitments: the portfolio has no committed-spend contract to choose."]
+                  if tiers is None else tiers.sentences())
 
 
 def figure_rows(decision: PortfolioDecision) -> list[list[str]]:
-    """The portfolio as filed and as decided, each simulated whole on the optimiser's futures and
-    on new ones: expected NPV, CVaR95 and P95."""
-    n, cur = f"{decision.paths:,}", decision.portfolio.currency
-    rows = [["Simulated as a portfolio", f"Expected NPV ({cur})", f"CVaR95 ({cur})", f"P95 ({cur})"]]
-    for label, costed in ((f"As filed, the {n} futures searched", decision.in_force),
-                          (f"As decided, the {n} futures searched", decision.decided),
-                          (f"As filed, {n} new futures", decision.in_force_fresh),
-                          (f"As decided, {n} new futures", decision.decided_fresh)):
-        if costed is not None:
-            rows.append([label, usd(costed.mean_usd), usd(costed.cvar95_usd), usd(costed.p95_usd)])
-    return rows
+    """``PortfolioDecision.simulated`` as table rows: expected NPV, CVaR95 and P95."""
+    cur = decision.portfolio.currency
+    return [["Simulated as a portfolio", f"Expected NPV ({cur})", f"CVaR95 ({cur})", f"P95 ({cur})"],
+            *([label, usd(c.mean_usd), usd(c.cvar95_usd), usd(c.p95_usd)]
+              for label, c in decision.simulated())]
 
 
 def add_decision_slides(prs, decision: PortfolioDecision) -> None:
@@ -162,7 +136,7 @@ def add_decision_slides(prs, decision: PortfolioDecision) -> None:
                                   width_in=slides.CONTENT_W_IN - left_w - 0.3,
                                   left_in=slides.MARGIN_IN + left_w + 0.3)
     budget = ("No risk budget: the cheapest decision." if decision.metric == "none" else
-              f"Budget: {'P95' if decision.metric == 'p95' else 'CVaR95'} at most "
+              f"Budget: {risk_label(decision.metric)} at most "
               f"{usd(decision.budget_usd)}.")
     slides.text(page, f"{budget} Mixes first, then reserved GPUs on them, then tiers on "
                 "both; every figure simulates the whole portfolio (pooled fleets, commitments). "

@@ -16,10 +16,9 @@ from typing import Any
 
 import tco.options as options
 from tco.decisions import Optimise
-from tco.distributions import nominal
 from tco.errors import ScenarioError
-from tco.fields import MAX_USD_PER_GPU_HOUR
-from tco.load import Loaded, read_bounded, validate
+from tco.load import Loaded, read_bounded, validate, validate_part
+from tco.options.procurement import Reserved
 from tco.yamlio import parse_document
 
 SHARED = ("name", "description", "currency", "start", "horizon_months", "discount_rate_per_year",
@@ -145,20 +144,18 @@ def _offers(raw: Any, sc: Loaded, pooling: tuple[tuple[str, ...], ...]) -> dict[
         for key in spec:
             if key not in OFFER_FIELDS:
                 raise _unknown(f"{where}.", str(key), OFFER_FIELDS)
-        for key in ("usd_per_gpu_hour", "term_months"):
-            if key not in spec:
-                raise ScenarioError(f"{where}.{key}", "is required")
-        price = _number(spec["usd_per_gpu_hour"], f"{where}.usd_per_gpu_hour", 0.0, None,
-                        "above 0")
-        if price <= 0.0 or price > MAX_USD_PER_GPU_HOUR:
-            raise ScenarioError(f"{where}.usd_per_gpu_hour",
-                                f"must be above 0 and at most {MAX_USD_PER_GPU_HOUR:,.0f}")
-        start = _whole(spec.get("start_month", 0), f"{where}.start_month", 0)
-        if start >= sc.horizon_months:
+        # The offer is a reservation without its count: the terms ``procurement.Reserved``
+        # declares and bounds, validated by that model (one GPU stands in for the count the
+        # optimiser sizes).
+        terms = validate_part(Reserved, {**spec, "gpus": 1}, where)
+        if not isinstance(terms.usd_per_gpu_hour, int | float):
+            raise ScenarioError(f"{where}.usd_per_gpu_hour", "must be a number: the optimiser "
+                                "prices one offer")
+        if terms.start_month >= sc.horizon_months:
             raise ScenarioError(f"{where}.start_month", f"must be less than the horizon "
                                 f"({sc.horizon_months} months)")
-        out[str(gpu)] = ReservedOffer(price, _whole(spec["term_months"], f"{where}.term_months", 1),
-                                      start)
+        out[str(gpu)] = ReservedOffer(float(terms.usd_per_gpu_hour), terms.term_months,
+                                      terms.start_month)
     return out
 
 
@@ -221,13 +218,6 @@ def _workload_scenario(raw: dict[str, Any], name: str, entry: dict[str, Any],
         if exc.field.split(".")[0] in ("workload", "strategies", "optimise"):
             raise ScenarioError(f"{prefix}{exc.field}", exc.rule) from None
         raise
-    for strategy, spec in loaded.strategies.items():
-        # Pooled commitments price list usage outside the kernel, without a strategy's own
-        # discount: refuse it rather than bill two different prices for one token.
-        if nominal(spec.list_price_discount) > 0.0:
-            raise ScenarioError(f"{prefix}strategies.{strategy}.list_price_discount",
-                                "is not supported in a portfolio yet (pooled commitments are "
-                                "priced at the options' prices); give the discount on the options")
     return loaded
 
 

@@ -39,6 +39,20 @@ class Usage:
     signed: np.ndarray
     discount: np.ndarray
     """(paths, months) discount factors (1 + r)^-((t + 1) / 12)."""
+    price_factor: np.ndarray
+    """(paths,) the strategy's share of per-token bills its negotiated discount leaves to pay
+    (``tco.views.Strategies.price_factor``, as the kernel bills them)."""
+
+    def token_usd(self, j: int) -> np.ndarray:
+        """Option j's per-token usage as the strategy is billed for it before any commitment,
+        (paths, months): R(t) x share x one request's cost x I(t) x the strategy's price factor.
+
+        The kernel's own bill but for a vendor fine-tune's price factor, which it applies only
+        while the service lasts (a month kept in its state, not reported): a fine-tuned option in
+        a pooled commitment counts its usage at the base model's price.
+        """
+        return (self.requests * self.share[:, j] * self.rows.common.unit_usd[j][:, None]
+                * self.index[:, j] * self.price_factor[:, None])
 
 
 def evaluate(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, ev: views.Events | None = None
@@ -64,4 +78,4 @@ def evaluate(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, ev: views.Eve
     discount = (1.0 + w.discount_rate[:, None]) ** (-((t[None, :] + 1.0) / MONTHS_PER_YEAR))
     signed = np.zeros(len(sc.options), dtype=bool)
     signed[plan.mix_option[0][plan.mix_option[0] >= 0]] = True
-    return result, Usage(requests, share, index, rows, signed, discount)
+    return result, Usage(requests, share, index, rows, signed, discount, plan.price_factor[0])
