@@ -365,9 +365,10 @@ def test_a_calibration_and_a_measured_speed_are_not_both_given(tmp_path: Path) -
 
 
 def test_a_regime_multiplier_scales_the_latencies_with_the_throughput(tmp_path: Path) -> None:
-    """Two runs 20% slower than the model give one multiplier m < 1 (above): at the same batch the
-    calibrated replica emits m x the tokens, so each step, the inter-token latency and the time to
-    first token take 1 / m as long."""
+    """Two runs whose steps take 20% longer than the model's give one multiplier m near 1 / 1.2:
+    the calibrated replica emits m x the tokens the model does at a batch, each step, the
+    inter-token latency and the time to first token taking 1 / m as long; under a 12 ms target its
+    batch is the model's under 12 x m ms, so the calibrated step still meets 12 ms."""
     import datetime as dt
 
     paths = []
@@ -376,7 +377,8 @@ def test_a_regime_multiplier_scales_the_latencies_with_the_throughput(tmp_path: 
         m, g = catalog.model("llama-3.1-8b"), catalog.gpu("h100-sxm")
         t = capacity.step_seconds(m, g, "bf16", "bf16", 1, arr, arr * 4.0, (1000.0, 250.0),
                                   capacity.EFFICIENCY)[0]
-        paths.append(_write_vllm(tmp_path / f"slow-{b}.json", throughput=b / t / 1.2, tpot_ms=t * 1000))
+        # every step 20% longer: b sequences (Little's law) at 1 / 1.2 of the model's tokens/s
+        paths.append(_write_vllm(tmp_path / f"slow-{b}.json", throughput=b / t / 1.2, tpot_ms=t * 1200))
     cal = refit.calibrate(SETUP_8B, _runs(paths))
     target = tmp_path / "calibration.yaml"
     target.write_bytes(files.dumps(files.document(cal, [], dt.date(2026, 12, 5))))
@@ -386,8 +388,10 @@ def test_a_regime_multiplier_scales_the_latencies_with_the_throughput(tmp_path: 
     calibrated = files.plan(str(target), **kw)
     assert shipped.regime == "decode memory-bound"  # a small batch under the 12 ms target
     multiplier = cal.multipliers[shipped.regime]
-    assert multiplier < 1.0
-    assert calibrated.max_batch == shipped.max_batch
-    assert calibrated.output_tokens_per_s == pytest.approx(shipped.output_tokens_per_s * multiplier)
-    assert calibrated.inter_token_ms == pytest.approx(shipped.inter_token_ms / multiplier)
-    assert calibrated.time_to_first_token_ms == pytest.approx(shipped.time_to_first_token_ms / multiplier)
+    assert 1 / 1.2 - 1e-3 < multiplier < 0.9
+    tighter = capacity.plan(**{**kw, "max_inter_token_ms": 12.0 * multiplier}, gpus=1)
+    assert calibrated.max_batch == tighter.max_batch < shipped.max_batch
+    assert calibrated.output_tokens_per_s == pytest.approx(tighter.output_tokens_per_s * multiplier)
+    assert calibrated.inter_token_ms == pytest.approx(tighter.inter_token_ms / multiplier)
+    assert calibrated.inter_token_ms <= 12.0
+    assert calibrated.time_to_first_token_ms == pytest.approx(tighter.time_to_first_token_ms / multiplier)

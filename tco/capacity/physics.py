@@ -25,9 +25,9 @@ step run one after another, each bound by memory or by math: o = 0 is the roofli
 and a floor that no batch hides: f_layer per layer (L layers; the launch, setup and teardown of a
 layer's kernels, which CUDA graphs shrink but do not remove; more for a mixture-of-experts layer,
 whose routing and permutation are kernels of their own) and f_step per step (scheduling and
-sampling the engine does not overlap), set from their sources (``capacity.FIT_BOUNDS``). At batch 1 the floor is a large share of a
-step (a seventh of Llama 3.1 8B's in BF16 on an H100); at the batches the published tables run,
-a few percent.
+sampling the engine does not overlap), set from their sources (``capacity.FIT_BOUNDS``). At
+batch 1 the floor is a large share of a step (a seventh of Llama 3.1 8B's in BF16 on an H100);
+at the batches the published tables run, a few percent.
 
 - t_weights: weight bytes the step's tokens touch over the GPU's bandwidth x memory efficiency. A
   mixture of experts with E experts and k per token touches E (1 - (1 - k/E)^T) of them per
