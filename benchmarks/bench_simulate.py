@@ -96,21 +96,32 @@ for first in range(0, paths, chunk):
     x = inputs_from_uniforms(sc.inputs, u[first:first + chunk])
     draw_shocks(sc, x, 2, first // 1024, min(chunk, paths - first))
 draws_s = time.perf_counter() - start
-# The random numbers alone: every (pair, path, month) uniform and every (noisy option, path,
-# month) normal the exact streams consist of, generated into one reused buffer, nothing else.
-from tco.draws import RNG_BLOCK_PATHS, generator, noisy_options, risk_option_pairs
+# The random numbers alone: one "arrivals" uniform per event plus one per (fact, path), up to
+# max_events (counted from a second, untimed draw), and every (noisy option, path, month) normal
+# the exact streams consist of, generated into reused buffers, nothing else.
+from tco.draws import (RNG_BLOCK_PATHS, cell_uniforms, fact_of_pair, generator, noisy_options,
+                       risk_option_pairs)
+pairs = risk_option_pairs(sc)
+arrivals = 0
+for first in range(0, paths, chunk):
+    x = inputs_from_uniforms(sc.inputs, u[first:first + chunk])
+    fired = draw_shocks(sc, x, 2, first // 1024, min(chunk, paths - first), with_noise=False).fired
+    for k, fact in enumerate(fact_of_pair(sc)):
+        if fact == k:
+            cap = sc.risks[pairs[k][0]].max_events or sc.horizon_months
+            arrivals += int(np.minimum(fired[pairs[k]].sum(axis=1) + 1, cap).sum())
 buf = np.empty((RNG_BLOCK_PATHS, sc.horizon_months))
 start = time.perf_counter()
+for b in range(-(-arrivals // buf.size)):
+    cell_uniforms(2, "arrivals", np.arange(b * buf.size, min((b + 1) * buf.size, arrivals)))
 for b in range(-(-paths // RNG_BLOCK_PATHS)):
-    rng = generator(2, "events", b)
-    for _ in risk_option_pairs(sc):
-        rng.random(out=buf)
     rng = generator(2, "noise", b)
     for _ in noisy_options(sc):
         rng.standard_normal(out=buf)
 rng_s = time.perf_counter() - start
 print(json.dumps({"best_s": min(times), "median_s": sorted(times)[2], "floor_s": floor_s,
                   "peak_mb": peak_mb, "cold_s": cold_s, "draws_s": draws_s, "rng_s": rng_s,
+                  "arrivals_per_path": arrivals / paths,
                   "base_mb": base_mb, "cumulative_mb": float(np.prod(shape)) * 4 / 2**20,
                   "fan_s": fan_s, "fan_mb": fan_mb}))
 """
@@ -125,7 +136,8 @@ def measure(label: str, scenario: str, paths: int, workers: str) -> None:
           f"floor {m['floor_s'] * 1000:5.1f} ms  median/floor {m['median_s'] / m['floor_s']:5.1f}x  "
           f"draws alone (1 thread) {m['draws_s']:5.3f} s")
     print(f"{'':64s} of which: random numbers alone (1 thread) {m['rng_s']:5.3f} s = "
-          f"{m['rng_s'] / m['floor_s']:4.1f}x the floor; RSS before any path {m['base_mb']:4.0f} MB "
+          f"{m['rng_s'] / m['floor_s']:4.1f}x the floor ({m['arrivals_per_path']:.1f} event uniforms "
+          f"a path); RSS before any path {m['base_mb']:4.0f} MB "
           f"(interpreter, libraries, compiled kernel) + the result's float32 cumulative cost "
           f"{m['cumulative_mb']:4.0f} MB")
     print(f"{'':64s} with the fan chart's percentiles: peak {m['fan_mb']:4.0f} MB (target 400 MB), "
@@ -147,7 +159,7 @@ def main() -> None:
     story = str(ROOT / "scenarios" / "open-model-goes-closed.yaml")
     print("5 runs after a warm-up, each in a fresh process; peak = max RSS of that process "
           "(both threads)")
-    measure("100,000 paths x 60 months x 5 strategies x 7 risks (11 pairs)", BIG, 100_000, "auto")
+    measure("100,000 paths x 60 months x 5 strategies x 7 risks (10 pairs)", BIG, 100_000, "auto")
     measure("same, one Python thread (the kernel's prange uses both cores)", BIG, 100_000, "1")
     measure("20,000 paths x 36 months (open-model-goes-closed, 3 strategies)", story, 20_000, "auto")
     measure("10,000 paths x 36 months (the page's default)", story, 10_000, "auto")

@@ -1,8 +1,9 @@
 """Bounded work: the size of a run, checked at the boundary before anything is allocated.
 
 A run keeps ``paths x strategies x months`` cumulative costs (4 bytes each, for the fan chart)
-beside a few ``paths x strategies`` arrays, and draws, per batch of 2,048 paths, one uniform per
-risk-option pair and one normal per noisy option for every month (8 bytes each). Both are bounded
+beside a few ``paths x strategies`` arrays, and draws, per batch of 2,048 paths, a fired flag per
+risk-option pair and month (events themselves come by inter-arrival, a few uniforms a path) and one
+normal per noisy option for every month (8 bytes each). Both are bounded
 here, so a small file cannot ask for gigabytes: the page allows ``PAGE_MAX_CELLS``, the command
 line ``CLI_MAX_CELLS`` (``--max-cells`` raises it). ``benchmarks/bench_memory.py`` measures the
 memory per million cells these limits are set from.

@@ -1,3 +1,3 @@
 """The package version, in one place (provenance in every export carries it)."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"

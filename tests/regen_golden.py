@@ -2,6 +2,7 @@
 
     python tests/regen_golden.py
 
+Also writes the kernel's per-path fingerprints (``tests/kernel_fingerprints.py``).
 Explain any change to these files in the commit message: they pin the numbers users see.
 """
 
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 from tco.load import scenario_files
+from tests import kernel_fingerprints
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -32,6 +34,7 @@ def main() -> None:
         target = GOLDEN / f"{scenario.stem}.json"
         target.write_text(json.dumps(golden_json(scenario), indent=2) + "\n")
         print(f"wrote {target.relative_to(ROOT)}")
+    kernel_fingerprints.main()  # the per-path bits the goldens' means are made of
 
 
 if __name__ == "__main__":

@@ -261,6 +261,22 @@ def test_autoscaling_sums_gpu_hours_over_the_profile() -> None:
     assert lines_of(result)["gpu_rent"].tolist() == pytest.approx([5840.0] * 12, rel=1e-12)
 
 
+@pytest.mark.parametrize(("min_replicas", "expected_usd"), [(1, 68 / 24 * 1460), (3, 88 / 24 * 1460)])
+def test_autoscaling_sizes_each_distinct_load_and_stops_at_min_replicas(min_replicas, expected_usd) -> None:
+    """The same 2.5 replicas at an average hour, and a profile of 8 hours at 0.2, 4 at 0.7, 4 at
+    1.1 and 8 at 1.9 (mean 1), given interleaved. They need 1, 2, 3 and 5 replicas: (8 x 1 + 4 x 2
+    + 4 x 3 + 8 x 5) / 24 = 68 / 24 GPUs, 68 / 24 x 730 h x $2 = $4,136.67 a month. With
+    min_replicas 3 the three quiet levels all run 3: (20 x 3 + 8 x 5) / 24 = 88 / 24 GPUs,
+    $5,353.33. The kernel walks distinct loads from the highest and stops at the first that needs
+    only min_replicas; this is the hour-by-hour sum."""
+    profile = [1.9, 0.2, 0.7, 0.2, 1.1, 1.9, 0.2, 0.7] * 2 + [1.9, 0.2, 1.1, 1.9, 1.9, 1.1, 1.9, 0.2]
+    assert sorted(profile) == sorted([0.2] * 8 + [0.7] * 4 + [1.1] * 4 + [1.9] * 8)
+    option = {**FLAT, "tokens_per_second_per_gpu": 200 / 6.57, "autoscale": True,
+              "min_replicas": min_replicas}
+    result = forced(hosted_scenario(option, 12, hourly_profile=profile), [])
+    assert lines_of(result)["gpu_rent"].tolist() == pytest.approx([expected_usd] * 12, rel=1e-12)
+
+
 def test_other_costs_are_lines_of_their_own() -> None:
     """An option's eval suite: $500 a month + $2 per 1M tokens it carries + $3,000 setup; the
     strategy's observability: $1,000 a month + $1 per 1M tokens served + $4,000 setup. 1M requests

@@ -300,3 +300,18 @@ def test_the_portfolio_deck_has_the_decision_and_its_frontier(shipped) -> None:
             assert shape.top + shape.height <= prs.slide_height, slide.shapes.title.text
             assert shape.left + shape.width <= prs.slide_width
     assert [s.has_chart for s in prs.slides[6].shapes].count(True) == 1
+
+
+def test_the_page_costs_the_decision_in_the_slide_rows(shipped) -> None:
+    """The page's Decide table is the chosen mix costed three ways, then the slide's rows
+    (``figure_rows``, from ``PortfolioDecision.simulated``) word for word and dollar for dollar:
+    the page used to build its own rows and left out 'as decided, on the futures searched'."""
+    from tco.portfolio.slides import figure_rows
+    from tco.ui.portfolio_decide import costed_table
+
+    _, _, decision = shipped
+    table = costed_table(decision)
+    slide_rows = figure_rows(decision)[1:]
+    assert len(table) == 3 + len(slide_rows) and len(slide_rows) == 4
+    assert table.iloc[3:].values.tolist() == slide_rows
+    assert f"As decided, the {PATHS} futures searched" in table.iloc[:, 0].tolist()

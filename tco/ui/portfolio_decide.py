@@ -51,20 +51,11 @@ def mix_table(d: PortfolioDecision) -> pd.DataFrame:
 
 
 def costed_table(d: PortfolioDecision) -> pd.DataFrame:
-    """The chosen mixes costed three ways (``decide_tab.figures_table``) and the portfolio as
-    filed on the same futures."""
+    """The chosen mixes costed three ways (``decide_tab.figures_table``), then the portfolio as
+    filed and as decided, simulated whole (``PortfolioDecision.simulated``, the slide's rows)."""
     table = figures_table(d)
-    filed = {table.columns[0]: "The portfolio as filed, on the same futures",
-             table.columns[1]: usd(d.in_force.mean_usd), table.columns[2]: usd(d.in_force.cvar95_usd),
-             table.columns[3]: usd(d.in_force.p95_usd)}
-    rows = [filed]
-    if d.decided_fresh is not None and d.in_force_fresh is not None:
-        for label, costed in (("The whole decision (mixes, reserved GPUs, tiers), on new futures",
-                               d.decided_fresh),
-                              ("The portfolio as filed, on new futures", d.in_force_fresh)):
-            rows.append({table.columns[0]: label, table.columns[1]: usd(costed.mean_usd),
-                         table.columns[2]: usd(costed.cvar95_usd),
-                         table.columns[3]: usd(costed.p95_usd)})
+    rows = [dict(zip(table.columns, (label, usd(c.mean_usd), usd(c.cvar95_usd), usd(c.p95_usd)),
+                     strict=True)) for label, c in d.simulated()]
     return pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
 
 
