@@ -32,6 +32,7 @@ from tco.format import pct, plural, usd
 from tco.hazards import p5_p95_coverage
 from tco.load import Loaded, validate
 from tco.model import nominal_inputs
+from tco.option_labels import option_label
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED, SimulationResult, simulate
 from tco.stress import with_risks
 from tco.yamlio import to_dict
@@ -310,8 +311,14 @@ def _size(sc: Loaded, e: ledger.LedgerEvent, option: str) -> str:
 
 def no_history_line(result: Backtest) -> str:
     """One line naming the options with nothing to replay, or ''."""
-    found = result.scenario.options
-    names = [f"{n} ({options.of(found[n]).describe(found[n])})" for n in result.without_history]
+    return without_history_line(result.scenario, result.histories)
+
+
+def without_history_line(sc: Loaded, found: dict[str, History | None]) -> str:
+    """One line naming the options of ``found`` (``histories``) with nothing to replay, by name
+    and the model a reader knows ('gemini (Gemini 4 Argon)'), or ''."""
+    names = [n if (label := option_label(sc, n)) == n else f"{n} ({label})"
+             for n, h in found.items() if h is None]
     return (f"No history to replay for {', '.join(names)}: the scenario gives none and the event "
             "ledger has no rows for that model or its family, so the replay has no events there."
             if names else "")

@@ -45,6 +45,12 @@ from tco.stress import stress
 
 MAIN_SLIDES_MAX = 10
 BACKUP = "Backup"
+
+
+def backup_title(title: str) -> str:
+    """A backup slide's title: 'Backup: ' and the slide's own title, whose colons become dashes
+    ('Backup: Cumulative cost – median, P5 and P95'), so the title has one colon, after 'Backup'."""
+    return f"{BACKUP}: {title.replace(': ', ' – ')}"
 """The divider's title, and the prefix of every slide after it."""
 CHART_PT, CAPTION_PT, TABLE_PT, APPENDIX_PT = 12, 12, 13, 10
 TORNADO_ROWS = 10
@@ -272,7 +278,7 @@ def _backup_divider(prs) -> None:
 
 def _cards(prs, sc: Scenario) -> None:
     rows = [["Strategy", "What it is"], *([name, strategy_card(sc, name)] for name in sc.strategies)]
-    page = slides.slide(prs, f"{BACKUP}: the strategies compared")
+    page = slides.slide(prs, backup_title("the strategies compared"))
     slides.table(page, rows, BODY_TOP_IN, (2.2, 9.9), 14)
 
 
@@ -281,7 +287,7 @@ def _capacity(prs, sc: Scenario) -> None:
     plans = sc.inputs.plans
     if not plans:
         return
-    page = slides.slide(prs, f"{BACKUP}: self-hosted capacity")
+    page = slides.slide(prs, backup_title("self-hosted capacity"))
     header = ["Option", "GPUs per copy of the model", "How the model is split",
               "Requests served at once (what limits it)", "Output tokens per second per GPU"]
     body = [[name, f"{p.gpus} x {p.gpu} ({p.precision})", capacity.LAYOUT_NAMES[p.layout],
@@ -299,13 +305,13 @@ def _throughput_latency(prs, sc: Scenario) -> None:
              float(nominal(sc.workload.output_tokens_per_request)))
     for name, plan in sc.inputs.plans.items():
         spec = capacity_figures.option_chart(name, plan, *shape)
-        _chart_slide(prs, spec, f"{BACKUP}: {spec.title}")
+        _chart_slide(prs, spec, backup_title(spec.title))
 
 
 def _comparison(prs, sc: Scenario, result: SimulationResult) -> None:
     table = result.summary()
     info = provenance(result)
-    page = slides.slide(prs, f"{BACKUP}: strategy comparison")
+    page = slides.slide(prs, backup_title("strategy comparison"))
     header = ["Strategy", *(describe(c).label for c in COMPARISON)]
     body = [[name, *(pct(r[c]) if c == "p_cheapest" else usd(r[c]) for c in COMPARISON)]
             for name, r in table.iterrows()]
@@ -327,7 +333,7 @@ def _tax_note(result: SimulationResult) -> str:
 
 
 def _checks(prs, result: SimulationResult) -> None:
-    page = slides.slide(prs, f"{BACKUP}: before relying on these numbers")
+    page = slides.slide(prs, backup_title("before relying on these numbers"))
     slides.bullets(page, "Warnings and assumptions to check", checks(result), BODY_TOP_IN,
                    point_pt=14)
 
@@ -341,7 +347,7 @@ def _appendix(prs, sc: Scenario) -> None:
     weights = (3.6, 2.2, 1.5, 4.0, 0.93)
     pages = slides.rows_per_page(rows, weights, APPENDIX_PT, BODY_TOP_IN)
     for i, chunk in enumerate(pages):
-        page = slides.slide(prs, f"{BACKUP}: assumptions ({i + 1}/{len(pages)})")
+        page = slides.slide(prs, backup_title(f"assumptions ({i + 1}/{len(pages)})"))
         slides.table(page, [header, *chunk], BODY_TOP_IN, weights, APPENDIX_PT)
 
 
@@ -351,7 +357,7 @@ def _glossary(prs) -> None:
             ["NPV", "Net present value: each month's cost discounted to today at the scenario's rate."],
             ["Nominal inputs", "Every input at its central value (the deterministic model), with "
                                "no vendor events."]]
-    page = slides.slide(prs, f"{BACKUP}: glossary")
+    page = slides.slide(prs, backup_title("glossary"))
     slides.table(page, rows, BODY_TOP_IN, (2.4, 9.7), 14)
 
 
@@ -419,7 +425,7 @@ def build_deck(sc: Scenario, result: SimulationResult, hedge: Hedge | None = Non
     _backup_divider(prs)
     _cards(prs, sc)
     for spec in specs[3:]:
-        _chart_slide(prs, spec, f"{BACKUP}: {deck_title(spec)}")
+        _chart_slide(prs, spec, backup_title(deck_title(spec)))
     _capacity(prs, sc)
     _throughput_latency(prs, sc)
     _comparison(prs, sc, result)

@@ -74,6 +74,15 @@ def quantity(x: float, unit: str = "", significant: int = 6) -> str:
     return plain(x, significant)
 
 
+def with_unit(x: float, unit: str) -> str:
+    """A value followed by its unit in words, for a caption under an input: '20,000,000 requests
+    per month', '$220,000 per FTE-year', '$150,000', '3%'."""
+    text = quantity(x, unit)
+    if unit.startswith("$"):
+        return text + unit[1:]
+    return text if is_fraction(unit) or not unit else f"{text} {unit}"
+
+
 def plural(count: int, singular: str, many: str | None = None) -> str:
     """'1 price', '3 prices', '1 month', '5 months'."""
     return f"{count:,} {singular if count == 1 else (many or singular + 's')}"

@@ -87,18 +87,14 @@ GLOSSARY: dict[str, Entry] = {
     "options.*.commitment.usd_per_month": Entry("Committed spend", _PER_MONTH),
     "options.*.commitment.discount": Entry("Commitment discount", _FRACTION),
     "options.*.reserved.usd_per_gpu_hour": Entry("Reserved GPU price", "$ per GPU-hour"),
-    "options.*.release_track.age_months_at_start": Entry(
-        "Weights' age at start", "months"),
+    "options.*.release_track.age_months_at_start": Entry("Weights' age at start", "months"),
     "options.*.release_track.vetting_delay_months": Entry("Vetting delay", "months"),
-    "options.*.release_track.upgrade_usd": Entry(
-        "Upgrade cost", _MONEY),
-    "options.*.release_track.lag_tolerance_months": Entry(
-        "Lag tolerance", "months"),
+    "options.*.release_track.upgrade_usd": Entry("Upgrade cost", _MONEY),
+    "options.*.release_track.lag_tolerance_months": Entry("Lag tolerance", "months"),
     "options.*.release_track.escalation_per_month_of_lag": Entry(
         "Escalation per month of lag", "fraction per month"),
     "options.*.release_track.escalation_cap": Entry("Lag escalation cap", _FRACTION),
-    "options.*.fine_tune.usd_per_mtok_trained": Entry(
-        "Fine-tuning price", "$ per 1M tokens trained"),
+    "options.*.fine_tune.usd_per_mtok_trained": Entry("Fine-tuning price", "$ per 1M tokens trained"),
     "options.*.fine_tune.setup_usd": Entry("Fine-tuning pipeline setup", _MONEY,
                                            "One-off cost to stand up the owned pipeline."),
     "options.*.fine_tune.usd_per_month": Entry("Fine-tuning pipeline", _PER_MONTH,
@@ -106,19 +102,14 @@ GLOSSARY: dict[str, Entry] = {
     "options.*.fine_tune.adapter_portability": Entry(
         "Adapter portability", _FRACTION, "Share of training a release upgrade within the family "
         "saves (adapters carried over)."),
-    "options.*.fine_tune.hosting_usd_per_hour": Entry(
-        "Fine-tuned model hosting", "$ per hour"),
-    "options.*.fine_tune.price_multiplier": Entry(
-        "Fine-tuned price multiplier", "multiplier"),
-    "options.*.fine_tune.traffic_share": Entry(
-        "Fine-tuned traffic share", _FRACTION),
+    "options.*.fine_tune.hosting_usd_per_hour": Entry("Fine-tuned model hosting", "$ per hour"),
+    "options.*.fine_tune.price_multiplier": Entry("Fine-tuned price multiplier", "multiplier"),
+    "options.*.fine_tune.traffic_share": Entry("Fine-tuned traffic share", _FRACTION),
     "fine_tuning.dataset_tokens": Entry("Fine-tuning dataset", "tokens"),
     "fine_tuning.epochs": Entry("Fine-tuning epochs", "passes"),
     "fine_tuning.eval_usd_per_run": Entry("Evaluation per run", _MONEY),
-    "fine_tuning.engineer_weeks_per_run": Entry(
-        "Engineering per run", "engineer-weeks"),
-    "options.*.purchase.maintenance_share_per_year": Entry(
-        "GPU maintenance", "fraction of price per year"),
+    "fine_tuning.engineer_weeks_per_run": Entry("Engineering per run", "engineer-weeks"),
+    "options.*.purchase.maintenance_share_per_year": Entry("GPU maintenance", "fraction of price per year"),
     "options.*.purchase.colocation_usd_per_gpu_month": Entry("Colocation", "$ per GPU-month"),
     "options.*.other_costs.*.usd_per_month": Entry("monthly cost", _PER_MONTH,
                                                    "A named cost paid while the option carries traffic."),
@@ -148,8 +139,7 @@ GLOSSARY: dict[str, Entry] = {
     "options.*.usd_per_fte_year": Entry("Ops staff cost", "$ per FTE-year"),
     "options.*.setup_usd": Entry("Setup cost", _MONEY),
     "options.*.escalation_share": Entry("Escalation share", _FRACTION),
-    "options.*.same_weights_switching_share": Entry(
-        "Same-weights switching share", _FRACTION),
+    "options.*.same_weights_switching_share": Entry("Same-weights switching share", _FRACTION),
     "options.*.throughput_factor": Entry("Throughput factor", "multiplier",
                                          "Measured over modelled throughput: the spread of "
                                          "published benchmarks around the capacity model."),
@@ -264,6 +254,13 @@ GLOSSARY: dict[str, Entry] = {
     "se_usd": Entry("Standard error of EVPPI", _MONEY, "Monte Carlo standard error of the EVPPI."),
     "evpi_usd": Entry("EVPI", _MONEY, "Expected value of perfect information: the smallest "
                       "expected regret over the strategies compared."),
+    # The portfolio's tables: the page's and the deck's headers, the workbook's columns.
+    "alone_npv_usd": Entry("Alone, expected NPV", _MONEY, "The workload run on its own."),
+    "usage_basis_npv_usd": Entry("Usage basis, expected NPV", _MONEY, "Pools shared by use."),
+    "allocation_basis_npv_usd": Entry("Allocation basis, expected NPV", _MONEY, "Use at unit cost."),
+    "expected_npv_usd": Entry("Expected spend, NPV", _MONEY, "What the vendor is paid."),
+    "cvar95_contribution_npv_usd": Entry("In the worst 5%, NPV", _MONEY, "Sums to CVaR95 over vendors."),
+    "cvar95_share": Entry("Share of CVaR95", "", "The vendor's part of the portfolio's CVaR95."),
     "costed_by": Entry("Costed by", "", "How the chosen mix was costed (tco.optimise)."),
     "search_estimate": Entry("Estimate used for the search", _MONEY, "Options alone, mixed by share."),
     "recosted_same": Entry("Recosted on the same futures", _MONEY, "The full model, futures searched."),
@@ -429,7 +426,6 @@ def describe(path: str, scenario: Scenario | None = None) -> Label:
 def columns_table(columns: list[str], scenario: Scenario | None = None) -> list[Label]:
     """Labels of several columns in order, each column once (the CSV column notes)."""
     return [describe(c, scenario) for c in dict.fromkeys(columns)]
-
 
 
 def humanize(message: str, scenario: Scenario | None = None) -> str:

@@ -85,8 +85,6 @@ def global_ranking(result: SimulationResult) -> pd.DataFrame:
     a ``correlations:`` pair, so its share includes its partner's influence), shared_with (the other
     options an event column's fact reaches: one draw for all of them, ranked once).
     """
-    from scipy import stats  # noqa: PLC0415 - scipy.stats takes a second to import; the first chart needs none of it
-
     correlated = {path for c in result.scenario.correlations for path in c.between}
     columns = {f"input.{k}": v for k, v in result.sampled_inputs.items()}
     names = result.event_columns()
@@ -104,7 +102,7 @@ def global_ranking(result: SimulationResult) -> pd.DataFrame:
             if np.ptp(values) == 0 or np.ptp(y) == 0:
                 rho = 0.0
             else:
-                rho = float(stats.spearmanr(values, y).statistic)
+                rho = metrics.spearman_rho(values, y)
             rows.append({"strategy": name, "input": column, "spearman_rho": rho,
                          "variance_share": metrics.first_order_share(values, y),
                          "correlated": column.removeprefix("input.") in correlated,

@@ -50,6 +50,16 @@ def open_tab(at: AppTest, label: str) -> AppTest:
     return at.run()
 
 
+RUN_BUTTONS = {"Decide": "decide_run", "History": "history_run"}
+"""The tabs whose expensive part waits for a button, and that button's key."""
+
+
+def press(at: AppTest, key: str) -> AppTest:
+    """Click a button by its key and rerun."""
+    at.button(key=key).click()
+    return at.run()
+
+
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_every_tab_renders(path) -> None:
     at = app(scenario=path.stem)
@@ -58,6 +68,9 @@ def test_every_tab_renders(path) -> None:
     charts = 0
     for label in TABS:
         open_tab(at, label)
+        if label in RUN_BUTTONS:  # the first visit computes nothing; the button does
+            assert not at.get("plotly_chart"), label
+            press(at, RUN_BUTTONS[label])
         assert not at.exception, (label, [e.value for e in at.exception])
         assert not at.error, label
         charts += len(at.get("plotly_chart"))
@@ -426,13 +439,39 @@ def test_history_events_wrap_with_their_note_and_source() -> None:
     """The History tab's events were a grid whose Note and Source columns were cut off at 1280 px:
     they are a static table now (its cells wrap), every column there, the source a link named by
     its site, the note whole."""
-    at = open_tab(app(scenario="open-model-goes-closed", paths="500"), "History")
+    at = press(open_tab(app(scenario="open-model-goes-closed", paths="500"), "History"), "history_run")
     assert not at.exception and not at.error
     (events,) = [t.value for t in at.table if "Note" in t.value.columns]
     assert list(events.columns) == ["Date", "Option", "Event", "Size", "What happened", "Applied",
                                     "Note", "Source"]
     assert len(events) and events["Source"].str.fullmatch(r"\[[^\]]+\]\(https?://[^ ()]+\)").all()
     assert not [d for d in at.dataframe if "Note" in d.value.columns]  # no clipping grid left
+
+
+def test_history_opens_on_its_window_and_a_button_then_keeps_the_replay() -> None:
+    """The first visit replays nothing (the replay and calibration cost 6 s of CPU): the window,
+    which history each option follows, the options with none named as a reader knows them (the
+    catalog's model name, not its key), and a button saying what it runs. Once pressed, the replay
+    stays while the scenario and the window do."""
+    from tco.option_labels import option_label
+    from tco.ui.history_tab import RUN_LABEL
+
+    at = open_tab(app(scenario="api-price-shock", paths="500", seed="4"), "History")
+    assert not at.exception and not at.error
+    assert not at.get("plotly_chart") and not at.table
+    assert at.button(key="history_run").label == RUN_LABEL
+    sc = tco.load_scenario(ROOT / "scenarios" / "api-price-shock.yaml")
+    named = ", ".join(f"{n} ({option_label(sc, n)})" for n in ("gemini", "gpt"))
+    assert "google/gemini" not in named and "Gemini" in named
+    line = next(c.value for c in at.caption if c.value.startswith("Histories replayed: "))
+    assert f"No history to replay for {named}: " in line.replace("\\", "")
+    assert any(c.value.startswith("The button replays the ledger's dated events") for c in at.caption)
+    press(at, "history_run")
+    assert not at.exception and not at.error and len(at.get("plotly_chart")) == 1
+    open_tab(open_tab(at, "Overview"), "History")
+    assert len(at.get("plotly_chart")) == 1, "the replay stays while nothing changed"
+    at.selectbox(key="history_from").select("2024-01").run()
+    assert not at.get("plotly_chart"), "a new window waits for the button"
 
 
 def test_events_table_cells_are_markdown_that_shows_the_ledger_text() -> None:

@@ -27,8 +27,8 @@ LAYERS: list[tuple[str, ...]] = [
     # pydantic models
     ("tco.fields", "tco.limits", "tco.risks", "tco.sections", "tco.options", "tco.decisions",
      "tco.schema"),
-    # 3: YAML I/O, and the labels of the schema's fields
-    ("tco.yamlio", "tco.glossary"),
+    # 3: YAML I/O, and the labels of the schema's fields and of options
+    ("tco.yamlio", "tco.glossary", "tco.option_labels"),
     # 4: the load boundary: the parameter table, validate/load
     ("tco.inputs", "tco.load"),
     # 5: draws

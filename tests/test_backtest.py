@@ -18,6 +18,7 @@ import pytest
 import tco.backtest as backtest
 import tco.hazards as hazards
 import tco.ledger as ledger
+import tco.prices as prices
 from tco.__main__ import main
 from tco.errors import ScenarioError
 from tco.load import load_scenario, validate
@@ -189,8 +190,9 @@ def test_the_command_names_options_without_history_in_one_line_and_exits_0(capsy
     assert main(["backtest", str(PRICE_SHOCK), "--from", "2024-01", "--paths", "500"]) == 0
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("No history to replay")]
-    assert lines == ["No history to replay for gemini (API google/gemini-4-argon), "
-                     "gpt (API openai/gpt-6.1-sol): "
+    # Named as a reader knows them: the price catalog's model names, not its keys.
+    gemini, gpt = (prices.lookup(key).name for key in ("google/gemini-4-argon", "openai/gpt-6.1-sol"))
+    assert lines == [f"No history to replay for gemini ({gemini}), gpt ({gpt}): "
                      "the scenario gives none and the event ledger has no rows for that model or its "
                      "family, so the replay has no events there."]
     for strategy in load_scenario(PRICE_SHOCK).strategies:

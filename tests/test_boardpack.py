@@ -161,6 +161,8 @@ def test_main_part_is_at_most_ten_slides_then_a_marked_backup(deck) -> None:
     assert 6 <= divider <= MAIN_SLIDES_MAX
     assert titles[1].startswith("Decision: ")
     assert all(t.startswith(f"{BACKUP}: ") for t in titles[divider + 1:])
+    # One colon, after "Backup": a chart's own "Cumulative cost: median, ..." read as two.
+    assert [t for t in titles[divider + 1:] if t.count(":") != 1] == []
     main = titles[:divider]
     assert sum(t.startswith("What moves the answer") for t in titles) == 1, "one tornado"
     assert "What would change our mind" in main

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from tco.ui.history_tab import RUN_LABEL
 from tests.test_browser import (  # noqa: F401 - fixtures pytest finds by name, and the same marks
     browser_context_args,
     browser_type_launch_args,
@@ -27,6 +28,10 @@ def test_the_history_tab_draws_the_replay_and_the_calibration(server, page, outp
     wait_idle(page, timeout=180_000)
     panel = page.get_by_role("tabpanel", name="History")
     expect(panel.get_by_text("Replay from")).to_be_visible(timeout=60_000)
+    # The first visit replays nothing: the options with no history are named, then the button.
+    expect(panel.get_by_text("No history to replay for gemini")).to_be_visible()
+    assert panel.locator(".js-plotly-plot").count() == 0
+    panel.get_by_role("button", name=RUN_LABEL).click()
     chart = panel.locator(".js-plotly-plot").first
     chart.wait_for(timeout=120_000)
     # The title names the window, each panel a strategy and its percentile, and the legend the

@@ -11,7 +11,7 @@ import tco
 from tco.format import usd
 from tco.optimise.decide import optimise
 from tco.optimise.information import value_of_information
-from tco.ui.decide_tab import OWN_TEXT_CHARS
+from tco.ui.decide_tab import OWN_TEXT_CHARS, RUN_LABEL
 from tco.ui.safe import escape_markdown
 from tests.conftest import ROOT, story_warnings
 
@@ -20,14 +20,49 @@ SCENARIO = ROOT / "scenarios" / "open-model-goes-closed.yaml"
 PATHS, SEED = 1000, 7
 
 
-def opened(tab: str) -> AppTest:
+def visited(tab: str, scenario: str = SCENARIO.stem) -> AppTest:
+    """The page at ``scenario``, ``PATHS`` and ``SEED``, with ``tab`` open."""
     at = AppTest.from_file(APP, default_timeout=300)
-    at.query_params["scenario"] = SCENARIO.stem
+    at.query_params["scenario"] = scenario
     at.query_params["paths"] = str(PATHS)
     at.query_params["seed"] = str(SEED)
     at.run()
     at.session_state["view"] = tab
     return at.run()
+
+
+def opened(tab: str, scenario: str = SCENARIO.stem) -> AppTest:
+    """``visited``, with the Decide tab's search asked for (other tabs compute on their own)."""
+    at = visited(tab, scenario)
+    if tab == "Decide":
+        at.button(key="decide_run").click()
+        at.run()
+    return at
+
+
+def test_decide_opens_on_its_budget_and_a_button_then_keeps_the_answer() -> None:
+    """The first visit searches nothing (it cost 4.4 s of CPU at 10,000 paths): the budget, a
+    button and a sentence saying what it runs. Once asked, the answer stays while the inputs and
+    the budget do (across tabs), and another session with the same inputs sees it at once; a new
+    budget asks again."""
+    at = visited("Decide", "startup-api-cheaper")
+    assert not at.exception and not at.error
+    assert not at.get("plotly_chart") and not at.dataframe
+    assert at.button(key="decide_run").label == RUN_LABEL
+    assert any(c.value.startswith(f"The search costs each option alone on the {PATHS:,} simulated "
+                                  "futures") for c in at.caption)
+    at.button(key="decide_run").click()
+    at.run()
+    assert len(at.get("plotly_chart")) == 1 and at.dataframe
+    at.session_state["view"] = "Overview"
+    at.run()
+    at.session_state["view"] = "Decide"
+    at.run()
+    assert len(at.get("plotly_chart")) == 1, "the answer stays while nothing changed"
+    again = visited("Decide", "startup-api-cheaper")
+    assert len(again.get("plotly_chart")) == 1, "kept for every session"
+    at.number_input(key="decide_budget_musd").set_value(50.0).run()
+    assert not at.get("plotly_chart"), "a new budget waits for the button"
 
 
 def test_decide_shows_the_frontier_the_card_and_both_seeds() -> None:
@@ -44,8 +79,10 @@ def test_decide_shows_the_frontier_the_card_and_both_seeds() -> None:
 
 
 def test_a_budget_below_the_least_cvar_is_one_error_line() -> None:
-    at = opened("Decide")
+    at = visited("Decide")
     at.number_input(key="decide_budget_musd").set_value(0.01).run()
+    at.button(key="decide_run").click()
+    at.run()
     assert not at.exception
     assert len(at.error) == 1
     assert at.error[0].value.startswith(escape_markdown(
@@ -54,9 +91,11 @@ def test_a_budget_below_the_least_cvar_is_one_error_line() -> None:
 
 def test_a_p95_budget_below_the_least_p95_is_one_error_line_with_it() -> None:
     """The page's P95 budget: the refusal names the least reachable P95, as the library finds it."""
-    at = opened("Decide")
+    at = visited("Decide")
     at.radio(key="decide_budget_measure").set_value("P95").run()
     at.number_input(key="decide_budget_musd").set_value(0.01).run()
+    at.button(key="decide_run").click()
+    at.run()
     assert not at.exception
     try:
         optimise(tco.load_scenario(SCENARIO), PATHS, SEED, p95_budget_usd=1e4, field="P95 budget")
@@ -69,12 +108,7 @@ def test_a_p95_budget_below_the_least_p95_is_one_error_line_with_it() -> None:
 
 def test_a_flat_frontier_says_why_in_full() -> None:
     """regulated-in-house: one mix at every budget, and the whole reason is on the page."""
-    at = AppTest.from_file(APP, default_timeout=300)
-    for key, value in (("scenario", "regulated-in-house"), ("paths", str(PATHS)), ("seed", str(SEED))):
-        at.query_params[key] = value
-    at.run()
-    at.session_state["view"] = "Decide"
-    at.run()
+    at = opened("Decide", "regulated-in-house")
     assert not at.exception and not at.error
     d = optimise(tco.load_scenario(ROOT / "scenarios" / "regulated-in-house.yaml"), PATHS, SEED)
     note = d.frontier_note()

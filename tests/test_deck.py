@@ -11,7 +11,7 @@ from pptx.util import Inches, Pt
 
 import tco
 from tco import lines
-from tco.deck import build_deck, figure_specs
+from tco.deck import backup_title, build_deck, figure_specs
 from tco.distributions import nominal
 from tco.figures import capacity as capacity_figures
 from tco.figures import data
@@ -59,7 +59,7 @@ def test_deck_has_one_native_chart_per_figure_spec_and_the_bridge(built) -> None
     specs = figure_specs(sc, result)
     titles = [s.shapes.title.text for s in prs.slides if s.shapes.title is not None]
     assert "Expected NPV and the bad tail" in titles  # the NPV chart, beside the tail
-    assert all(deck_title(spec) in titles or f"Backup: {deck_title(spec)}" in titles for spec in specs
+    assert all(deck_title(spec) in titles or backup_title(deck_title(spec)) in titles for spec in specs
                if spec.name != "npv_summary")
     kinds = {str(c.chart_type).split(" ")[0] for c in charts}
     assert {"COLUMN_CLUSTERED", "COLUMN_STACKED", "BAR_CLUSTERED"} <= kinds
@@ -184,7 +184,7 @@ def test_backup_has_each_self_hosted_options_throughput_latency_chart(built) -> 
     for name, plan in plans.items():
         spec = capacity_figures.option_chart(name, plan, float(nominal(sc.workload.input_tokens_per_request)),
                                              float(nominal(sc.workload.output_tokens_per_request)))
-        page = by_title[f"Backup: {spec.title}"]
+        page = by_title[backup_title(spec.title)]
         chart = next(shape.chart for shape in page.shapes if shape.has_chart)
         assert str(chart.chart_type).startswith("XY_SCATTER")
         series = {s.name: s for plot in chart.plots for s in plot.series}

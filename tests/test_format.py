@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tco.distributions import parse_distribution as parse
-from tco.format import plain, plural, quantity
+from tco.format import plain, plural, quantity, with_unit
 from tco.report import describe
 
 
@@ -87,3 +87,37 @@ def test_every_shipped_stress_shows_capitalised_on_the_page_and_in_the_deck() ->
              for row in shape.table.rows]
     assert "The host drops gpt-oss in month 6" in cells
     assert "the host drops gpt-oss in month 6" not in cells
+
+
+@pytest.mark.parametrize(("value", "unit", "text"), [
+    (20_000_000, "requests per month", "20,000,000 requests per month"),
+    (220_000, "$ per FTE-year", "$220,000 per FTE-year"),
+    (150_000, "$", "$150,000"),
+    (0.03, "fraction per month", "3%"),
+    (700_000_000, "users", "700,000,000 users"),
+    (2.5, "$ per GPU-hour", "$2.50 per GPU-hour"),
+])
+def test_a_value_with_its_unit_in_words(value, unit, text) -> None:
+    """The caption under a number box: ``quantity``'s number (separators, cents, percentages),
+    then the unit in words, the dollar sign moved in front of the amount."""
+    assert with_unit(value, unit) == text
+
+
+def test_every_large_number_box_repeats_its_value_with_separators() -> None:
+    """Streamlit's number box shows 20000000 (its printf formats have no separators): every number
+    input from five digits up has a caption with the value in ``with_unit``'s words under it."""
+    import tco
+    import tco.glossary as glossary
+    from tests.conftest import ROOT
+    from tests.test_app import app
+
+    # regulated-in-house buys its GPUs: a price per GPU in a number box beside the requests.
+    at = app(scenario="regulated-in-house", paths="1000")
+    sc = tco.load_scenario(ROOT / "scenarios" / "regulated-in-house.yaml")
+    captions = {c.value.replace("\\$", "$") for c in at.sidebar.caption}
+    large = [w for w in at.sidebar.number_input if w.key.startswith("in:") and abs(w.value) >= 10_000]
+    assert any(c.endswith(" requests per month") and "," in c for c in captions)
+    assert len(large) >= 2, [w.key for w in large]
+    for w in large:
+        path = w.key.removeprefix("in:")
+        assert with_unit(w.value, glossary.describe(path, sc).unit) in captions, path

@@ -41,7 +41,8 @@ def test_the_optimiser_runs_only_when_asked_and_shows_what_the_library_computes(
     assert dict(zip(mixes["Workload"], mixes["Chosen mix"], strict=True)) == d.chosen.cards
     costs = next(t.value for t in at.dataframe if "Costed by" in t.value.columns)
     assert list(costs["Expected NPV ($)"]) == [usd(c.mean_usd) for c in (
-        d.chosen.linear, d.chosen.exact, d.fresh, d.in_force, d.decided_fresh, d.in_force_fresh)]
+        d.chosen.linear, d.chosen.exact, d.fresh, d.in_force, d.decided, d.in_force_fresh,
+        d.decided_fresh)]
     assert list(costs["CVaR95 ($)"])[3] == usd(d.in_force.cvar95_usd)
     assert len(at.get("plotly_chart")) == 2
     # The shipped file's Anthropic contract: its tier chosen with the mixes in force.
@@ -84,3 +85,34 @@ def test_a_portfolio_budget_below_the_least_is_one_error_line() -> None:
     assert len(at.error) == 1
     assert at.error[0].value.startswith(escape_markdown(
         "CVaR95 budget: no mix meets $10.0k; the least reachable CVaR95 is $"))
+
+
+def test_the_portfolio_page_reads_like_the_scenario_page() -> None:
+    """One header form: the cost-per-workload and vendor tables say 'Expected NPV ($)'-style
+    headers from the glossary, as Decide does (they said '(USD NPV)'), on the page and the deck;
+    the fan chart reads in calendar months from the file's start (2027-01), not month numbers."""
+    import io
+    import json
+
+    from pptx import Presentation
+
+    from tco.portfolio import load_portfolio, simulate_portfolio
+    from tco.portfolio.slides import deck
+
+    at = opened()
+    # Static tables (they wrap; a grid cut the last column off at 1280 px).
+    workloads = next(t.value for t in at.table if "Workload" in t.value.columns)
+    vendors = next(t.value for t in at.table if "Vendor" in t.value.columns)
+    money = ["Alone, expected NPV ($)", "Usage basis, expected NPV ($)",
+             "Allocation basis, expected NPV ($)"]
+    assert list(workloads.columns) == ["Workload", "Strategy in force", *money]
+    assert list(vendors.columns) == ["Vendor", "Expected spend, NPV ($)", "In the worst 5%, NPV ($)",
+                                     "Share of CVaR95"]
+    fan = json.loads(at.get("plotly_chart")[0].proto.spec)
+    ticks = fan["layout"]["xaxis"]["ticktext"]
+    assert ticks[:2] == ["Jan 2027", "Jul 2027"]
+    result = simulate_portfolio(load_portfolio(str(SHIPPED)), paths=200, seed=1)
+    cells = {cell.text for slide in Presentation(io.BytesIO(deck(result))).slides
+             for shape in slide.shapes if shape.has_table for row in shape.table.rows for cell in row.cells}
+    assert set(money) <= cells and "In the worst 5%, NPV ($)" in cells
+    assert not [c for c in cells if "NPV USD" in c or "USD NPV" in c]

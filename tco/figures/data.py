@@ -32,6 +32,7 @@ from tco.model import Evaluation, run_rate_curves
 
 if TYPE_CHECKING:
     from tco.load import Loaded as Scenario
+    from tco.portfolio.result import PortfolioResult
     from tco.simulate import SimulationResult
 
 MONTH = Axis("Month", "month")
@@ -295,6 +296,25 @@ def fan_chart(result: SimulationResult) -> FigureSpec:
                       Axis("Cumulative cost, undiscounted ($)", "usd"), _concat(rows),
                       _strategy_styles(result.strategies),
                       notes=("Lines: median. Bands: P25-P75 and P5-P95 of simulated paths.",))
+
+
+PORTFOLIO = "Portfolio"
+"""The portfolio fan's one series: the whole portfolio, drawn in the neutral dark of the page's
+deterministic marks (it is no strategy, so it takes no strategy's colour)."""
+
+
+def portfolio_fan(result: PortfolioResult) -> FigureSpec:
+    """A portfolio's cumulative cost: median line, P25-P75 and P5-P95 bands, by calendar month
+    from the portfolio's start, as a scenario's fan chart reads."""
+    fan = result.fan()
+    frame = _rows(PORTFOLIO, fan["month"].to_numpy(), fan["p50_cumulative_usd"].to_numpy(),
+                  low=fan["p5_cumulative_usd"].to_numpy(), high=fan["p95_cumulative_usd"].to_numpy(),
+                  inner_low=fan["p25_cumulative_usd"].to_numpy(),
+                  inner_high=fan["p75_cumulative_usd"].to_numpy())
+    return FigureSpec("portfolio_fan", "fan", "Cumulative cost: median, P25-P75 and P5-P95 bands",
+                      _month(result.portfolio.first), Axis("Cumulative cost, undiscounted ($)", "usd"),
+                      frame, {PORTFOLIO: Style(ROLES["deterministic"])},
+                      notes=("Line: median. Bands: P25-P75 and P5-P95 of simulated paths.",))
 
 
 def events(result: SimulationResult) -> FigureSpec:

@@ -13,6 +13,7 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 
 import tco.calendar as calendar
+from tco.figures.draft import Draft
 from tco.figures.labels import labels_below
 from tco.figures.spec import ROLES, Axis, FigureSpec, Style
 from tco.format import compact, usd
@@ -95,7 +96,7 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def _markers(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
+def _markers(fig: go.Figure | Draft, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
     fig.add_scatter(x=rows["x"], y=rows["y"], name=name, mode="markers", showlegend=True,
                     marker={"symbol": style.marker, "size": MARKER_SIZE_PX, "color": style.colour,
                             "line": {"width": 2, "color": style.colour}},
@@ -120,7 +121,7 @@ def _coord(axis: Axis, value: float) -> float:
     return math.log10(value) if axis.log and value > 0 else value
 
 
-def _bars(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
+def _bars(fig: go.Figure | Draft, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
     whiskers = {"low", "high"} <= set(rows) and rows[["low", "high"]].notna().all().all()
     error = ({"type": "data", "symmetric": False, "array": rows["high"] - rows["y"],
               "arrayminus": rows["y"] - rows["low"], "color": ROLES["reference"], "thickness": 2}
@@ -128,13 +129,12 @@ def _bars(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.Da
     text = rows.get("text")
     # Whiskers or markers would cover a label on or in the bar: it goes above the highest of them.
     above = whiskers or any(s.marker for s in spec.styles.values())
-    fig.add_bar(x=rows["x"], y=rows["y"], name=name, marker_color=style.colour, error_y=error,
+    fig.add_bar(x=rows["x"], y=rows["y"], name=name, marker={"color": style.colour}, error_y=error,
                 text=None if above else text, textposition="outside", cliponaxis=False,
                 showlegend=True,
                 hovertemplate="%{x}: " + _hover(spec.y, "y") + f"<extra>{name}</extra>")
     if above and text is not None:
-        tops = spec.frame.assign(top=spec.frame[["y", *(["high"] if "high" in spec.frame else [])]]
-                                 .max(axis=1)).groupby("x")["top"].max()
+        tops = label_tops(spec)
         # A marker is drawn centred on its value: the label clears its upper half too.
         shift = 4 + (MARKER_SIZE_PX // 2 + 2 if any(s.marker for s in spec.styles.values()) else 0)
         for x, label in zip(rows["x"], text, strict=True):
@@ -142,17 +142,31 @@ def _bars(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.Da
                                yanchor="bottom", yshift=shift, font={"color": "#1B1B1B"})
 
 
-def _hbar(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
+def label_tops(spec: FigureSpec) -> dict:
+    """The top of the highest mark (bar or whisker) at each x, NaN values skipped: where a label
+    above the bars goes. Plain loops over the few rows of a bar chart (a pandas group-by per
+    series was a third of the Overview chart's build)."""
+    y = spec.frame["y"].to_numpy(dtype=float)
+    tops = np.fmax(y, spec.frame["high"].to_numpy(dtype=float)) if "high" in spec.frame else y
+    out: dict = {}
+    for x, top in zip(spec.frame["x"], tops, strict=True):
+        kept = out.setdefault(x, math.nan)
+        if not math.isnan(top):
+            out[x] = top if math.isnan(kept) else max(kept, top)
+    return out
+
+
+def _hbar(fig: go.Figure | Draft, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
     rows = rows.iloc[::-1]  # plotly lists horizontal categories bottom up; the spec top down
     detail = "detail" in rows
-    fig.add_bar(y=rows["x"], x=rows["y"], orientation="h", name=name, marker_color=style.colour,
+    fig.add_bar(y=rows["x"], x=rows["y"], orientation="h", name=name, marker={"color": style.colour},
                 showlegend=True,
                 customdata=rows["detail"] if detail else None,
                 hovertemplate=("%{customdata}: " if detail else "") + _hover(spec.y, "x")
                 + f"<extra>{name}</extra>")
 
 
-def _line(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame,
+def _line(fig: go.Figure | Draft, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame,
           **where: int) -> None:
     detail = "detail" in rows
     fig.add_scatter(x=rows["x"], y=rows["y"], name=name, mode="lines", showlegend=style.in_legend, **where,
@@ -165,7 +179,7 @@ def _line(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.Da
                     + f"<extra>{name}</extra>")
 
 
-def _fan(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame,
+def _fan(fig: go.Figure | Draft, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame,
          **where: int) -> None:
     for low, high, band in (("low", "high", "outer"), ("inner_low", "inner_high", "inner")):
         fig.add_scatter(x=rows["x"], y=rows[high], mode="lines", line={"width": 0}, showlegend=False,
@@ -193,13 +207,13 @@ def _fan_panels(spec: FigureSpec) -> go.Figure:
     return fig
 
 
-def _violin(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
-    fig.add_violin(x=rows["x"], y=rows["y"], name=name, box_visible=True, meanline_visible=True,
-                   showlegend=True,
-                   line_color=style.colour, points=False, spanmode="hard", hoverinfo="y+name")
+def _violin(fig: go.Figure | Draft, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
+    fig.add_violin(x=rows["x"], y=rows["y"], name=name, box={"visible": True},
+                   meanline={"visible": True}, showlegend=True,
+                   line={"color": style.colour}, points=False, spanmode="hard", hoverinfo="y+name")
 
 
-def _waterfall(fig: go.Figure, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
+def _waterfall(fig: go.Figure | Draft, spec: FigureSpec, name: str, style: Style, rows: pd.DataFrame) -> None:
     """Steps from the running total: rises in a dark grey, falls in a pale blue (``ROLES``), the two
     ends in the series' colour; each step labelled outside its bar."""
     fig.add_waterfall(x=rows["x"], y=rows["y"], measure=rows["measure"], name=name,
@@ -239,8 +253,28 @@ def _blank() -> go.Figure:
 
 
 def to_figure(spec: FigureSpec) -> go.Figure:
-    """Draw a spec as a plotly figure with a legend, unit-bearing axis titles and $ money ticks."""
-    fig = _fan_panels(spec) if spec.kind == "fan" else _blank()
+    """Draw a spec as a plotly figure with a legend, unit-bearing axis titles and $ money ticks.
+
+    Fans are drawn on plotly's subplots; every other kind as a ``Draft``, plotly's JSON written
+    directly (a tenth of the time: the Overview's two charts are rebuilt on every slider step).
+    """
+    fig = _fan_panels(spec) if spec.kind == "fan" else Draft(TEMPLATE)
+    _draw(fig, spec)
+    return fig.figure() if isinstance(fig, Draft) else fig
+
+
+def to_draft(spec: FigureSpec) -> Draft:
+    """A spec other than a fan as a ``Draft``, for a view that changes its layout before it is
+    made a figure (the Overview's compact charts): changing a made figure validates again."""
+    if spec.kind == "fan":
+        raise ValueError("a fan chart is drawn on plotly's subplots, not as a draft")
+    draft = Draft(TEMPLATE)
+    _draw(draft, spec)
+    return draft
+
+
+def _draw(fig: go.Figure | Draft, spec: FigureSpec) -> None:
+    """Draw ``spec``'s marks, reference line, axes and title on ``fig``."""
     for name, style, rows in ([] if spec.kind == "fan" else spec.series()):
         if style.marker is not None:
             _markers(fig, spec, name, style, rows)
@@ -249,7 +283,7 @@ def to_figure(spec: FigureSpec) -> go.Figure:
     if spec.reference_x is not None:
         # On monthly bars a change from month m starts at the bar's left edge.
         x = spec.reference_x - (0.5 if spec.kind in BARMODE and spec.x.format == "month" else 0.0)
-        fig.add_vline(x=x, line_dash="dot", line_color=ROLES["reference"])
+        fig.add_vline(x=x, line={"dash": "dot", "color": ROLES["reference"]})
         # Labelled just above the plot area, where no curve or crossing label can run into it;
         # anchored on the side away from the nearer edge so it is never cut off.
         # Annotations on a log axis take log10 coordinates; add_vline's own label would not.
@@ -294,4 +328,3 @@ def to_figure(spec: FigureSpec) -> go.Figure:
         fig.update_yaxes(title_text=spec.y.title, col=1)
         panel_rows = math.ceil(len(spec.series()) / FAN_COLUMNS)
         fig.update_layout(height=max(450, 330 * panel_rows + 120), legend={"y": -0.25 / panel_rows})
-    return fig

@@ -21,13 +21,13 @@ import pandas as pd
 
 import tco.catalog as catalog
 import tco.options as option_kinds
-import tco.prices as prices
 from tco.decisions import Optimise
 from tco.errors import ScenarioError
 from tco.format import pct, usd
 from tco.load import Loaded
 from tco.model import evaluate
 from tco.optimise.lp import ShareRows, check_bounds
+from tco.option_labels import option_label
 from tco.schema import Strategy
 
 PAIR_SHARES = (0.25, 0.75)
@@ -167,36 +167,6 @@ def gpu_rows(prob: Problem, candidates_scenario: Loaded) -> ShareRows | None:
     if not rows:
         return None
     return ShareRows(np.array(rows), np.array(bounds))
-
-
-def option_label(sc: Loaded, name: str) -> str:
-    """An option as a reader knows it: the model's catalog name, the host or 'self-hosted' when
-    two options serve the same model, else the option's name."""
-    option = sc.options[name]
-    base = _model_name(option) or name
-    same = [other for other in sc.options if other != name
-            and (_model_name(sc.options[other]) or other) == base]
-    if not same:
-        return base
-    return f"{base} ({option_kinds.of(option).label.lower()})"
-
-
-def _model_name(option: object) -> str | None:
-    """The catalog name of the open weights or the closed model the option serves."""
-    kind = option_kinds.of(option)
-    weights = kind.weights(option)
-    if weights:
-        try:
-            return catalog.model(weights).name
-        except ScenarioError:
-            return str(weights)
-    key = kind.product(option)
-    if key:
-        try:
-            return prices.lookup(key).name
-        except ScenarioError:
-            return str(key)
-    return None
 
 
 def card(sc: Loaded, strategy: Strategy, reservations: bool = True) -> str:

@@ -11,7 +11,18 @@ import io
 
 import pandas as pd
 
+from tco.glossary import describe
 from tco.portfolio.result import PortfolioResult
+
+HEADERS = {
+    "workload": "Workload", "strategy": "Strategy in force", "vendor": "Vendor",
+    **{column: describe(entry).text for column, entry in (
+        ("standalone_usd", "alone_npv_usd"), ("usage_basis_usd", "usage_basis_npv_usd"),
+        ("allocation_basis_usd", "allocation_basis_npv_usd"), ("mean_usd", "expected_npv_usd"),
+        ("cvar95_contribution_usd", "cvar95_contribution_npv_usd"), ("cvar95_share", "cvar95_share"))},
+}
+"""The headers of the cost-per-workload and vendor tables on the page and the deck, from the
+glossary ('Usage basis, expected NPV ($)'), in the form every other money table uses."""
 
 CSV_FILES = ("portfolio_summary.csv", "portfolio_workloads.csv", "portfolio_vendors.csv",
              "portfolio_fan.csv", "portfolio_paths.csv")

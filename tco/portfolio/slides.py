@@ -10,23 +10,19 @@ from __future__ import annotations
 
 import io
 
-import pandas as pd
 from pptx.util import Inches
 
 import tco.slides as slides
+from tco.figures.data import portfolio_fan
 from tco.figures.decide import portfolio_frontier
 from tco.figures.pptx import add_chart
-from tco.figures.spec import ROLES, Axis, FigureSpec, Style
 from tco.format import pct, plural, usd
 from tco.optimise.decide import risk_label
 from tco.optimise.portfolio import PortfolioDecision
-from tco.portfolio.outputs import SUMMARY_LABELS
+from tco.portfolio.outputs import HEADERS, SUMMARY_LABELS
 from tco.portfolio.result import PortfolioResult
 
 TABLE_PT, NOTE_PT = 14, 12
-PORTFOLIO = "Portfolio"
-"""The fan chart's one series: the whole portfolio, drawn in the neutral dark of the page's
-deterministic marks (it is no strategy, so it takes no strategy's colour)."""
 
 
 def deck(result: PortfolioResult, decision: PortfolioDecision | None = None) -> bytes:
@@ -58,13 +54,7 @@ def deck(result: PortfolioResult, decision: PortfolioDecision | None = None) -> 
                 "replace.", bottom + 0.15, NOTE_PT, colour=slides.MUTED)
 
     page = slides.slide(prs, "Cumulative cost by month: median, P5 and P95")
-    fan = result.fan()
-    frame = pd.DataFrame({"series": PORTFOLIO, "x": fan["month"], "y": fan["p50_cumulative_usd"],
-                          "low": fan["p5_cumulative_usd"], "high": fan["p95_cumulative_usd"],
-                          "inner_low": fan["p25_cumulative_usd"], "inner_high": fan["p75_cumulative_usd"]})
-    spec = FigureSpec("portfolio_fan", "fan", "Cumulative cost", Axis("Month", "month"),
-                      Axis(f"Cumulative cost, undiscounted ({cur})", "usd"), frame,
-                      {PORTFOLIO: Style(ROLES["deterministic"])})
+    spec = portfolio_fan(result)
     add_chart(page, spec, slides.MARGIN, Inches(slides.BODY_TOP_IN), slides.CONTENT_W, Inches(5.0), 14)
     slides.text(page, "Solid: median. Dashed: P5 and P95 of the simulated paths.", 6.45, NOTE_PT,
                 colour=slides.MUTED)
@@ -72,8 +62,7 @@ def deck(result: PortfolioResult, decision: PortfolioDecision | None = None) -> 
     money = ["standalone_usd", "usage_basis_usd", "allocation_basis_usd"]
     table = result.workload_table()
     page = slides.slide(prs, "Cost per workload on the usage and allocation bases")
-    rows = [["Workload", "Strategy in force", f"Alone (NPV {cur})", f"Usage basis (NPV {cur})",
-             f"Allocation basis (NPV {cur})"],
+    rows = [[HEADERS[c] for c in ("workload", "strategy", *money)],
             *([str(r.workload), str(r.strategy) if isinstance(r.strategy, str) else "",
                *(usd(getattr(r, c)) for c in money)] for r in table.itertuples())]
     _, bottom = slides.table(page, rows, slides.BODY_TOP_IN, (2.6, 1.6, 1.4, 1.4, 1.5), TABLE_PT)
@@ -84,7 +73,7 @@ def deck(result: PortfolioResult, decision: PortfolioDecision | None = None) -> 
 
     vendors = result.vendor_table()
     page = slides.slide(prs, "Vendor concentration: each vendor's share of the tail (CVaR95)")
-    rows = [["Vendor", f"Expected spend (NPV {cur})", f"In the worst 5% (NPV {cur})", "Share of CVaR95"],
+    rows = [[HEADERS[c] for c in ("vendor", "mean_usd", "cvar95_contribution_usd", "cvar95_share")],
             *([str(r.vendor), usd(r.mean_usd), usd(r.cvar95_contribution_usd), pct(r.cvar95_share, 1)]
               for r in vendors.itertuples())]
     _, bottom = slides.table(page, rows, slides.BODY_TOP_IN, (2.6, 1.6, 1.6, 1.2), TABLE_PT)

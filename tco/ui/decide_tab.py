@@ -1,6 +1,12 @@
 """The Decide tab: the cheapest mix of the scenario's options within a CVaR95 budget, the
 efficient frontier with the scenario's strategies on it, the mix in words with its in-sample and
-fresh-seed figures, and the mix saved as a new strategy (``tco.optimise``)."""
+fresh-seed figures, and the mix saved as a new strategy (``tco.optimise``).
+
+The search costs seconds (each option alone on the page's futures, then the chosen mix and every
+frontier point recosted in full, on those futures and on new ones), so the tab opens on its budget
+and a button; the answer is then shown again, without asking, while the inputs and the budget stay
+the same (by every session: it is kept with the simulations).
+"""
 
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ from tco.ui import links, state
 from tco.ui.cache import RESULT_CACHE, Key, inputs_key
 from tco.ui.edits import editable_paths, nominal
 from tco.ui.lru import memoize
+from tco.ui.progress import seconds_for, with_progress
 from tco.ui.safe import escape_markdown
 
 BUDGET_KEY = "decide_budget_musd"
@@ -34,6 +41,12 @@ MEASURE_HELP = ("CVaR95: the mean NPV of the worst 5% of futures. P95: the NPV t
 """The page's budget choices: label -> the optimiser's metric."""
 NAME_KEY = "decide_strategy_name"
 SAVED_NAME = "optimised"
+RUN_LABEL = "Find the cheapest mix"
+ASKED_KEY = "decide_asked"
+"""Session state: the inputs and budget the search was last asked to run on."""
+CLOCK = "decide"
+"""The search's own speed on this server (``tco.ui.progress``), for its progress bar and the
+sentence saying how long it takes."""
 OWN_TEXT_CHARS = 1000
 """The optimiser's own sentences (a mix card, a refusal naming a mix, why the frontier is flat)
 run past ``tco.ui.safe``'s 200 characters with three options; they are still escaped."""
@@ -98,6 +111,19 @@ def share_link(d: Decision, current: Scenario, name: str, stem: str, paths: int,
     return f"{base_url.split('?')[0]}?{query}"
 
 
+def how_long(paths: int) -> str:
+    """What the button does and how long it takes at ``paths`` futures, from this server's last
+    search where there was one."""
+    seconds = seconds_for(CLOCK, paths)
+    took = (f"about {seconds:,.0f} s here" if seconds is not None and seconds >= 1 else
+            "under a second here" if seconds is not None else
+            "a few seconds (4 s of computing at 10,000 futures on two cores)")
+    return (f"The search costs each option alone on the {paths:,} simulated futures, picks the "
+            "cheapest mix within the budget, then recosts that mix and the frontier's points in "
+            f"full on those futures and on {paths:,} new ones: {took}. The answer stays while the "
+            "inputs and the budget are unchanged.")
+
+
 def decide_tab(current: Scenario, paths: int, seed: int, stem: str | None = None) -> None:
     st.caption("The cheapest mix of the scenario's options whose CVaR95 (mean NPV of the worst 5% "
                "of futures) or P95 stays within a budget, searched on the same simulated futures "
@@ -109,8 +135,14 @@ def decide_tab(current: Scenario, paths: int, seed: int, stem: str | None = None
                                   value=None, min_value=0.0, step=0.1, format="%.2f", key=BUDGET_KEY)
     budget = None if budget_musd is None else float(budget_musd) * 1e6
     key: Key = inputs_key(current, paths, seed)
+    asked = (*key, budget, measure)
+    if st.button(RUN_LABEL, key="decide_run", type="primary"):
+        st.session_state[ASKED_KEY] = asked
+    if st.session_state.get(ASKED_KEY) != asked and not decision.kept(*asked):
+        st.caption(how_long(paths))
+        return
     try:
-        d = decision(*key, budget, measure)
+        d = with_progress(lambda: decision(*asked), paths, "Searching mixes on", CLOCK, quiet_s=0.2)
     except ScenarioError as exc:  # a budget below the least CVaR, a solver failure: one line
         st.error(escape_markdown(str(exc), OWN_TEXT_CHARS))
         return

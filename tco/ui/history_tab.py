@@ -5,11 +5,16 @@ same start month, with the events that hit it marked; the tables give the realis
 every event with its source, and how well the scenario's simulated range covered realised costs over
 rolling cohorts of the ledger's history (beside the retirement forecasts' Brier scores). Replays and
 calibrations are cached per scenario and settings, bounded in bytes like the page's other caches.
+
+The replay and the calibration take seconds, so the tab opens on what costs nothing (the window,
+which history each option follows) and a button; once asked, the results are shown again without
+asking while the scenario and the window stay the same.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import urllib.parse
 from typing import TYPE_CHECKING
 
@@ -25,8 +30,10 @@ from tco.budget import PAGE_MAX_CELLS
 from tco.errors import ScenarioError
 from tco.figures.history import history_figure, realised_summary
 from tco.format import pct
-from tco.load import dumps, loads
+from tco.load import loads
+from tco.ui.cache import inputs_key
 from tco.ui.lru import ByteLRU, memoize
+from tco.ui.progress import record, seconds_for
 from tco.ui.safe import escape_markdown
 
 if TYPE_CHECKING:
@@ -40,6 +47,15 @@ EVENT_COLUMNS = {"date": "Date", "option": "Option", "event": "Event", "size": "
 """The events table's columns, in order, with their headers."""
 TABLE_CELL_CHARS = 1000
 """A ledger note is a sentence or three: kept whole in a cell (the table wraps), cut only past this."""
+RUN_LABEL = "Replay the ledger and score the calibration"
+ASKED_KEY = "history_asked"
+"""Session state: the scenario, window, paths and seed the replay was last asked for."""
+CLOCK = "history"
+"""The replay's and calibration's own speed on this server (``tco.ui.progress``)."""
+STEPS = ("Replaying the ledger and simulating the same window",
+         "Scoring rolling cohorts of the ledger's history",
+         "Refitting the risks on the earlier ledger and scoring the later cohorts")
+"""What the button runs, in order, as its progress bar says."""
 
 
 @st.cache_resource(show_spinner=False)
@@ -133,21 +149,54 @@ def events_table(events: pd.DataFrame) -> pd.DataFrame:
                          for label in shown.columns})
 
 
+def followed(sc: Scenario, timeline: ledger.Timeline) -> str:
+    """Which ledger history each option follows, in one line (no replay needed)."""
+    found = backtest.histories(sc, timeline)
+    parts = [f"{name}: {', '.join(h.entries)}" for name, h in found.items() if h is not None]
+    line = ("Histories replayed: " + "; ".join(parts) + ".") if parts else ""
+    return " ".join(x for x in (line, backtest.without_history_line(sc, found)) if x)
+
+
+def how_long(paths: int) -> str:
+    """What the button does and how long it takes, from this server's last replay where there
+    was one."""
+    seconds = seconds_for(CLOCK, paths)
+    took = (f"about {seconds:,.0f} s here" if seconds is not None else
+            "5 to 10 s the first time on two cores, then seconds per window")
+    return ("The button replays the ledger's dated events in this window against every strategy, "
+            f"simulates the same window on {paths:,} futures, then scores the scenario's simulated "
+            f"range against rolling cohorts of the ledger's history, in sample and out of sample: "
+            f"{took}. The results stay while the scenario and the window are unchanged.")
+
+
 def history_tab(current: Scenario, paths: int, seed: int) -> None:
     timeline = _timeline()
     offered = months_offered(timeline)
     start = st.selectbox("Replay from", offered, index=offered.index(backtest.default_start(timeline)),
                          key="history_from", help="The window's first month: the scenario's month 0. "
                          "The window runs for the scenario's horizon, cut at the ledger's last month.")
-    key = (dumps(current), json.dumps(dict(current.comments), sort_keys=True))
+    scenario_yaml, _, _, comments = inputs_key(current, paths, seed)
+    key = (scenario_yaml, comments)
+    asked = (*key, start, paths, seed)
     try:
-        with st.spinner("Replaying the ledger and simulating the same window..."):
-            result = replay(*key, start, paths, seed)
+        line = followed(current, timeline)
+    except ScenarioError as exc:  # a history: entry the ledger does not know
+        st.error(escape_markdown(exc))
+        return
+    if line:  # the options with no history too: their replay is no validation
+        st.caption(escape_markdown(line, limit=TABLE_CELL_CHARS))
+    if st.button(RUN_LABEL, key="history_run", type="primary"):
+        st.session_state[ASKED_KEY] = asked
+    kept = (replay.kept(*key, start, paths, seed) and calibration.kept(*key)
+            and out_of_sample.kept(*key))
+    if st.session_state.get(ASKED_KEY) != asked and not kept:
+        st.caption(how_long(paths))
+        return
+    try:
+        result, rows, held = run_all(key, start, paths, seed, kept)
     except ScenarioError as exc:
         st.error(escape_markdown(exc))
         return
-    if line := backtest.no_history_line(result):
-        st.info(escape_markdown(line, limit=1000))
     st.plotly_chart(history_figure(result), key="fig_history", config={"displaylogo": False})
     st.caption(f"Events: the event ledger ({backtest.LEDGER_FILE}, {len(timeline.frame):,} dated events "
                f"with sources), as of {result.ledger_as_of}. Realised: every input at its nominal "
@@ -160,8 +209,6 @@ def history_tab(current: Scenario, paths: int, seed: int) -> None:
     if len(events):
         st.table(events_table(events), hide_index=True)
     st.markdown("**Calibration against the ledger**")
-    with st.spinner("Scoring rolling cohorts of the ledger's history (about 10 s the first time)..."):
-        rows = calibration(*key)
     st.table(calibration_table(rows, brier()), hide_index=True)
     st.caption("Each month from 2023-03 starts a cohort: every closed API model live then is one "
                "realised history of each API option (its price changes and retirements), the self-hosted "
@@ -169,8 +216,6 @@ def history_tab(current: Scenario, paths: int, seed: int) -> None:
                "simulated P5-P95 of the same window. Cohorts overlap, so paths are not independent. "
                "Brier: mean squared error of the forecast that a live model is retired within the window.")
     st.markdown(f"**Out of sample: risks refitted on the ledger before {holdout.CUTOFF}**")
-    with st.spinner("Refitting the risks and scoring the later cohorts..."):
-        held = out_of_sample(*key)
     if held:
         st.table(out_of_sample_table(held), hide_index=True)
         st.caption("The same realised histories (cohorts from the cut-off) scored twice: with the risks "
@@ -179,3 +224,22 @@ def history_tab(current: Scenario, paths: int, seed: int) -> None:
                    + "; ".join(escape_markdown(n) for n in held[0]["refit"]) + ".")
     else:
         st.caption("No cohort starts after the cut-off and ends by the ledger's last month.")
+
+
+def run_all(key: tuple[str, str], start: str, paths: int, seed: int, kept: bool
+            ) -> tuple[backtest.Backtest, list[dict], list[dict]]:
+    """The replay, the calibration and the out-of-sample scores, with a progress bar by step
+    where any must be computed; the time taken sets this server's estimate (``how_long``)."""
+    steps = (lambda: replay(*key, start, paths, seed), lambda: calibration(*key),
+             lambda: out_of_sample(*key))
+    if kept:
+        return tuple(step() for step in steps)  # type: ignore[return-value]
+    started = time.perf_counter()
+    bar = st.progress(0.0, text=STEPS[0])
+    out = []
+    for i, step in enumerate(steps):
+        bar.progress(i / len(steps), text=f"{STEPS[i]} (step {i + 1} of {len(steps)})...")
+        out.append(step())
+    bar.empty()
+    record(CLOCK, paths, time.perf_counter() - started)
+    return tuple(out)  # type: ignore[return-value]

@@ -178,6 +178,9 @@ def memoize(cache: ByteLRU) -> Callable[[Callable[..., T]], Callable[..., T]]:
             return cache.get((fn.__name__, *args), lambda: fn(*args))
 
         wrapper.cache = cache  # type: ignore[attr-defined]
+        # Whether a result is kept for these arguments: a tab shows it at once, and asks before
+        # computing one.
+        wrapper.kept = lambda *args: (fn.__name__, *args) in cache  # type: ignore[attr-defined]
         return wrapper
     return decorate
 

@@ -11,8 +11,9 @@ import tco.glossary as glossary
 import tco.story as story
 import tco.tax as tax
 from tco.figures.data import NPV_SUMMARY_TITLE, NPV_WHISKERS
+from tco.figures.plotly import to_draft
 from tco.format import pct, usd
-from tco.ui.cache import FIGURE_CACHE, Key, View, build_figure, compute
+from tco.ui.cache import FIGURE_CACHE, FIGURES, Key, View, compute
 from tco.ui.lru import memoize
 
 KPIS = ("deterministic_npv", "mean", "p95", "cvar95", "p_cheapest")
@@ -54,21 +55,17 @@ def format_summary(table: pd.DataFrame, kinds: set[str] | None = None) -> pd.Dat
     money_columns = ["deterministic_npv", "mean", "p5", "p50", "p95", "cvar95", "expected_regret",
                      "lock_in_premium", "se_mean", "se_p95", "switching_spend"]
     shares = ("p_cheapest", "p_no_live_fallback")
-    out = pd.DataFrame(index=table.index)
+    shown = {}
+    # Plain lists, one frame at the end: a pandas map per column was a tenth of a slider step.
     for column in table.columns:
         if column.startswith("events_") and kinds is not None and column.removeprefix("events_") not in kinds:
             continue
-        if column in money_columns:
-            out[column] = table[column].map(usd)
-        elif column in shares:
-            out[column] = table[column].map(pct)
-        else:
-            out[column] = table[column].map(lambda v: f"{v:.2f}")
-    # 'Price change: events per path', not '...: mean events per path (events per path)'.
-    out.columns = [f"{glossary.describe(c).label.split(':')[0]}: events per path (mean)"
-                   if c.startswith("events_") else header(c) for c in out.columns]
-    out.index.name = "Strategy"
-    return out
+        write = usd if column in money_columns else pct if column in shares else "{:.2f}".format
+        # 'Price change: events per path', not '...: mean events per path (events per path)'.
+        name = (f"{glossary.describe(column).label.split(':')[0]}: events per path (mean)"
+                if column.startswith("events_") else header(column))
+        shown[name] = [write(v) for v in table[column].tolist()]
+    return pd.DataFrame(shown, index=table.index.rename("Strategy"))
 
 
 NPV_CHART, BRIDGE_CHART = "NPV per strategy", "From nominal to expected NPV"
@@ -80,24 +77,25 @@ def compact_figure(scenario_yaml: str, paths: int, seed: int, comments: str, nam
                    height: int) -> go.Figure:
     """The Overview's half-width version of a chart, kept like the full one: no legend (the axis
     names the strategies; the title says what the marks are), no x axis title, and a title in
-    two lines rather than one that runs off. Built from the spec, not copied from the full chart
-    (a copy validates every trace and the template again)."""
-    fig = build_figure(compute(scenario_yaml, paths, seed, comments), name)
+    two lines rather than one that runs off. Changed as a draft, before it is made a figure
+    (changing a made figure validates every property again: a tenth of a slider step)."""
+    draft = to_draft(FIGURES[name](compute(scenario_yaml, paths, seed, comments)))
     bridge = name == BRIDGE_CHART
     if bridge:
-        head, _, tail = fig.layout.title.text.partition(": ")
+        head, _, tail = draft.layout["title"]["text"].partition(": ")
         title = f"{head}:<br>{tail}"
     else:
         title = f"{NPV_SUMMARY_TITLE}<br>({NPV_WHISKERS}; diamond: deterministic)"
-    fig.update_layout(height=height, margin={"t": 80, "b": 30, "r": 10}, showlegend=False,
-                      title={"text": title, "font": {"size": 14}}, xaxis={"title": {"text": ""}})
+    draft.update_layout(height=height, margin={"t": 80, "b": 30, "r": 10}, showlegend=False,
+                        title={"text": title, "font": {"size": 14}}, xaxis={"title": {"text": ""}})
     if bridge:
         # '+ uncertain<br>inputs': step names break over two lines instead of colliding.
-        fig.update_traces(x=[step.replace(" ", "<br>", 2).replace("<br>", " ", 1)
-                             if step.startswith("+") else step for step in fig.data[0].x])
-        fig.update_xaxes(tickangle=0)
-        fig.update_yaxes(title_text="")  # the title says NPV in $; the axis title met it
-    return fig
+        for trace in draft.data:
+            trace["x"] = [step.replace(" ", "<br>", 2).replace("<br>", " ", 1)
+                          if step.startswith("+") else step for step in draft.data[0]["x"]]
+        # The title says NPV in $; the axis title met it.
+        draft.update_layout(xaxis={"tickangle": 0}, yaxis={"title": {"text": ""}})
+    return draft.figure()
 
 
 def overview(view: View, key: Key) -> None:

@@ -8,14 +8,14 @@ every number comes from ``tco.portfolio``.
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from tco.errors import ScenarioError
-from tco.figures.spec import ROLES
+from tco.figures import to_figure
+from tco.figures.data import portfolio_fan
 from tco.format import pct, usd
 from tco.portfolio import loads_portfolio, simulate_portfolio
-from tco.portfolio.outputs import SUMMARY_LABELS, workbook
+from tco.portfolio.outputs import HEADERS, SUMMARY_LABELS, workbook
 from tco.portfolio.result import PortfolioResult
 from tco.portfolio.slides import deck
 from tco.ui.portfolio_decide import portfolio_decide
@@ -50,38 +50,26 @@ def portfolio_page(text: str, paths: int, seed: int) -> None:
     st.caption(f"NPV of total cost in {cur} over {pf.horizon_months} months; {result.paths:,} "
                f"paths, seed {result.seed}. P5 {usd(summary['p5'])}, median {usd(summary['p50'])}; "
                f"if each workload ran alone {usd(summary['standalone_mean'])}.")
-    fan = result.fan()
-    fig = go.Figure()
-    # The portfolio is no strategy: one neutral dark, the median solid and P5 / P95 dashed, as
-    # in the deck (a red P5 read as a warning).
-    for p, name, dash in (("p95", "P95", "dash"), ("p50", "Median", "solid"), ("p5", "P5", "dash")):
-        fig.add_scatter(x=fan["month"], y=fan[f"{p}_cumulative_usd"], name=name, mode="lines",
-                        line={"color": ROLES["deterministic"], "dash": dash})
-    fig.update_layout(height=320, margin={"t": 30, "b": 30}, title="Cumulative cost, undiscounted",
-                      xaxis_title="Month", yaxis_title=f"Cumulative cost ({cur})",
-                      yaxis_tickformat="$~s" if cur == "USD" else "~s")
+    # The scenario page's fan, by calendar month: one neutral series (the portfolio is no
+    # strategy, and a red P5 read as a warning), the deck's chart too.
+    fig = to_figure(portfolio_fan(result))
     st.plotly_chart(fig, key="portfolio_fan")
     st.subheader("Cost per workload")
     money = ["standalone_usd", "usage_basis_usd", "allocation_basis_usd"]
     table = result.workload_table()
     table[money] = table[money].map(usd)
-    table = table.rename(columns={
-        "workload": "Workload", "strategy": "Strategy in force",
-        "standalone_usd": f"Alone ({cur} NPV)", "usage_basis_usd": f"Usage basis ({cur} NPV)",
-        "allocation_basis_usd": f"Allocation basis ({cur} NPV)"})
-    st.dataframe(table, hide_index=True, key="portfolio_workloads")
+    table = table.rename(columns=HEADERS)
+    # Static tables wrap their headers: a grid cut the last money column off at 1280 px.
+    st.table(table, hide_index=True)
     st.caption("Usage basis: pooled fleets and commitments shared by use. Allocation basis: use "
                "at the pool's unit cost and discounted usage; idle capacity and unused "
                "commitment on their own line. Both add up to the expected total.")
     st.subheader("Vendor concentration")
     vendors = result.vendor_table()
-    st.dataframe(vendors.assign(cvar95_share=vendors["cvar95_share"].map(pct),
+    st.table(vendors.assign(cvar95_share=vendors["cvar95_share"].map(pct),
                                 mean_usd=vendors["mean_usd"].map(usd),
                                 cvar95_contribution_usd=vendors["cvar95_contribution_usd"].map(usd)
-                                ).rename(columns={
-        "vendor": "Vendor", "mean_usd": f"Expected spend ({cur} NPV)",
-        "cvar95_contribution_usd": f"In the worst 5% ({cur} NPV)",
-        "cvar95_share": "Share of CVaR95"}), hide_index=True, key="portfolio_vendors")
+                                ).rename(columns=HEADERS), hide_index=True)
     c1, c2 = st.columns(2)
     c1.download_button("Workbook (.xlsx)", workbook(result), file_name="portfolio.xlsx",
                        key="portfolio_xlsx")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 import tco.glossary as glossary
-from tco.format import quantity
+from tco.format import quantity, with_unit
 from tco.ui.controls import controls, source_caption
 from tco.ui.edits import nominal
 from tco.ui.state import input_key, widget_changed
@@ -19,6 +19,10 @@ from tco.ui.state import input_key, widget_changed
 if TYPE_CHECKING:
     from tco.load import Loaded as Scenario
     from tco.ui.edits import Edit
+
+SEPARATED_FROM = 10_000
+"""A number box shows its value without thousands separators (Streamlit's printf formats have
+none), so from five digits up the value is repeated under it with them, in its unit."""
 
 
 def input_widgets(base: Scenario, current: Scenario, edits: dict[str, Edit]) -> None:
@@ -44,8 +48,9 @@ def input_widgets(base: Scenario, current: Scenario, edits: dict[str, Edit]) -> 
                     st.number_input(c.label, min_value=None if c.low is None else cast(c.low),
                                     value=shown, step=cast(c.step), format=c.fmt, key=key,
                                     help=c.help, on_change=widget_changed, args=(c.path,))
-                if c.path == "workload.requests_per_month":
-                    st.caption(f"{nominal(current, c.path):,.0f} requests per month")
+                if c.widget == "number" and abs(shown) >= SEPARATED_FROM:
+                    st.caption(with_unit(nominal(current, c.path),
+                                         glossary.describe(c.path, base).unit).replace("$", "\\$"))
                 if c.path in edits:
                     shape = " (distribution edited in Assumptions)" if isinstance(edits[c.path], dict) else ""
                     was = quantity(nominal(base, c.path), glossary.describe(c.path, base).unit)
