@@ -1,6 +1,6 @@
 """Refit the capacity model and report how it does on points it did not fit.
 
-Default: fits the seven factors on the fit half of the published results (the alternate-row split
+Default: fits the nine factors on the fit half of the published results (the alternate-row split
 of tco/published.py), prints the factors with their bounds and the sources of the bounds (a factor
 that ends on a bound is flagged), the per-regime residual spread of the fit half (copy both into
 tco/capacity/__init__.py as EFFICIENCY and REGIME_LOG_SD when the catalog changes), the table per
@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 import tco.capacity as capacity  # noqa: E402
 import tco.published as published  # noqa: E402
+import tco.published_latency as published_latency  # noqa: E402
 
 GOAL = "goal on held-out sources: no refusal, median |log10| <= 0.08, >= 85% within x/1.5, all within x/2.5"
 
@@ -80,7 +81,7 @@ def loso_report() -> None:
 
 def first_token_report() -> None:
     """The model's time to first token against the runs' mean TTFT (external notes)."""
-    ttft = published.first_token_table()
+    ttft = published_latency.first_token_table()
     if ttft.empty:
         return
     print(f"\ntime to first token, model / measured mean TTFT ({len(ttft)} external runs, shipped factors; "

@@ -58,18 +58,18 @@ START_DATE = dt.date(2023, 1, 1)
 
 GAPS: tuple[str, ...] = (
     "Retirements: OpenAI, Anthropic, Mistral and Amazon Bedrock deprecation pages only (via the "
-    "model-eol community feed, as of 2026-08-18, Mistral 2026-09-08); Google's page gives shutdown "
-    "dates but no announcement dates; no xAI, DeepSeek, Cohere, Azure or Vertex schedules.",
+    "model-eol community feed, as of 2026-08-18, Mistral 2026-09-08), Google's Gemini API release notes "
+    "(2026-09-06; undated aliases have no release row); no xAI, DeepSeek, Cohere, Azure or Vertex schedules.",
     "Lifetimes: only closed API models whose release date is known (a date in the model id or a "
     "launch post) enter the population; undated aliases and 2026 models without a dated id "
     "(claude-opus-4-6 onwards, gpt-5.6-terra/luna) are missing, so recent exposure is short.",
     "Price changes: genai-prices' steps (first 2025-06; none in 2023-2024, when most cuts happened, such "
-    "as gpt-4o-2024-08-06 at half of gpt-4o's launch price) and DeepSeek's 2025-09-05 repricing (not its "
-    "2025-09-29 '50%+' cut: no primary price table); resellers and steps after the snapshot left out.",
+    "as gpt-4o-2024-08-06 at half of gpt-4o's launch price) and DeepSeek's 2025-09-05 repricing and "
+    "2025-09-29 cut; resellers and steps after the snapshot left out.",
     "Successor multipliers: the replacement is the one the vendor's page names today, which for "
     "old retirements can be a model released after the shutdown; unpriced models drop out.",
-    "Fine-tuning withdrawals: OpenAI only (2023-07 GPT-3 base models, 2024-08 training on "
-    "babbage-002 and davinci-002, 2026-04 six models, 2026-05 the self-serve wind-down).",
+    "Fine-tuning withdrawals: OpenAI (2023-07 GPT-3 base models, 2024-08 training on babbage-002 and "
+    "davinci-002, 2026-04 six models, 2026-05 self-serve wind-down), Google (2025-05, last tunable model).",
     "GPU prices: 13 scattered points from secondary sources, not a quarterly series; no B200, "
     "no spot or multi-year prices, no quarter has all three GPUs.",
     "Licences: the six families named in the issue; no Stability, Falcon, Phi, Cohere or Nvidia.",

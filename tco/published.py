@@ -50,7 +50,7 @@ def _kv(b: catalog.Benchmark) -> str:
 
 
 @cache
-def _columns() -> dict[str, dict[str, str]]:
+def row_columns() -> dict[str, dict[str, str]]:
     """benchmarks.csv and benchmarks_external.csv rows by key, for the columns the catalog's
     Benchmark record does not carry."""
     rows = {}
@@ -63,7 +63,7 @@ def _columns() -> dict[str, dict[str, str]]:
 def layout(b: catalog.Benchmark) -> str:
     """The replica layout the publisher ran: 'tp', or 'dp-ep' (attention data parallel, experts
     expert-parallel) where the row says so."""
-    return _columns()[b.key]["layout"] or "tp"
+    return row_columns()[b.key]["layout"] or "tp"
 
 
 TRTLLM_BENCH_KV_FRACTION = 0.95
@@ -121,9 +121,9 @@ runs): the batch can hold no more sequences than that."""
 def harness_engine(b: catalog.Benchmark) -> engines.Engine | str:
     """The engine settings a published point ran with: the harness the row names (trtllm-bench's
     heuristic, or vLLM v0.6.0's sequence cap), else the engine's documented defaults."""
-    harness = _columns()[b.key]["harness"]
+    harness = row_columns()[b.key]["harness"]
     if harness == "client-concurrency":
-        cap = int(_columns()[b.key]["concurrency"])
+        cap = int(row_columns()[b.key]["concurrency"])
         return dataclasses.replace(engines.engine(b.engine), key=harness, max_sequences=cap,
                                    max_sequences_small_gpu=cap)
     if harness == "vllm-0.6.0":
@@ -184,7 +184,12 @@ def predict(b: catalog.Benchmark, efficiency: capacity.Efficiency = capacity.EFF
         p = plan_at(b, efficiency)
     except ScenarioError:
         return float("nan")
-    if _columns()[b.key]["harness"] == "client-concurrency":
+    return planned_tokens_per_s_per_gpu(b, p)
+
+
+def planned_tokens_per_s_per_gpu(b: catalog.Benchmark, p: capacity.CapacityPlan) -> float:
+    """Output tokens/s per GPU of the plan ``p`` made at ``b``'s configuration (``predict``)."""
+    if row_columns()[b.key]["harness"] == "client-concurrency":
         return closed_loop_tokens_per_s(p, b.output_tokens) / p.gpus
     return p.output_tokens_per_s_per_gpu
 
@@ -261,31 +266,36 @@ def fit(start: capacity.Efficiency = capacity.EFFICIENCY,
     points), each factor kept within its physical bounds (``capacity.FIT_BOUNDS``, with their
     sources)."""
     fit_points = [pt.benchmark for pt in points() if pt.split == "fit"] if on is None else on
-    bounds = [capacity.FIT_BOUNDS[name][:2] for name in FITTED]
+    low, high = (np.array([capacity.FIT_BOUNDS[name][i] for name in FITTED]) for i in (0, 1))
 
-    def efficiency(x: np.ndarray) -> capacity.Efficiency:
+    # the optimiser works on each factor's place within its bounds (0 at the low one, 1 at the
+    # high one), so a step means as much for a share as for a floor in microseconds
+    def efficiency(u: np.ndarray) -> capacity.Efficiency:
+        x = low + u * (high - low)
         return dataclasses.replace(start, **{name: float(v) for name, v in zip(FITTED, x, strict=True)})
 
-    def loss(x: np.ndarray) -> float:
-        eff = efficiency(x)
+    def loss(u: np.ndarray) -> float:
+        eff = efficiency(u)
         errors = []
         for b in fit_points:
             ratio = predict(b, eff) / b.measured_output_tokens_per_s_per_gpu
             errors.append(np.log(ratio) if np.isfinite(ratio) else np.log(10.0))
         return float(np.mean(np.square(errors)))
 
-    x0 = np.array([min(max(getattr(start, name), low), high) for name, (low, high) in zip(FITTED, bounds,
-                                                                                          strict=True)])
+    x0 = np.clip([getattr(start, name) for name in FITTED], low, high)
+    u0 = (x0 - low) / (high - low)
+    unit = [(0.0, 1.0)] * len(FITTED)
     from scipy.optimize import minimize  # noqa: PLC0415 - only a refit needs it; the page's charts of these points do not
 
     if quick:  # a refit near the shipped factors: bounded quasi-Newton, about 300 evaluations
-        result = minimize(loss, x0, method="L-BFGS-B", bounds=bounds,
-                          options={"maxiter": 40, "eps": 1e-4, "ftol": 1e-9})
+        result = minimize(loss, u0, method="L-BFGS-B", bounds=unit,
+                          options={"maxiter": 40, "eps": 1e-3, "ftol": 1e-9})
     else:
-        result = minimize(loss, x0, method="Nelder-Mead", bounds=bounds,
+        result = minimize(loss, u0, method="Nelder-Mead", bounds=unit,
                           options={"xatol": 1e-4, "fatol": 1e-7, "maxfev": 4000, "adaptive": True})
+    x = low + result.x * (high - low)
     return dataclasses.replace(start, **{name: round(float(v), DIGITS.get(name, 3))
-                                         for name, v in zip(FITTED, result.x, strict=True)})
+                                         for name, v in zip(FITTED, x, strict=True)})
 
 
 # Leave-one-source-out: each source of benchmarks.csv judged by factors fitted without it, and the
@@ -320,7 +330,7 @@ def categories(b: catalog.Benchmark, regime: str) -> tuple[str, ...]:
     out = [regime]
     if (b.replica_gpus or b.system_gpus) > 1:
         out.append("multi-gpu")
-    if b.max_inter_token_ms is not None or _columns()[b.key]["harness"] == "client-concurrency":
+    if b.max_inter_token_ms is not None or row_columns()[b.key]["harness"] == "client-concurrency":
         out.append("latency-bound")
     return tuple(out)
 
@@ -411,38 +421,3 @@ def loso_by_source(frame: pd.DataFrame | None = None) -> pd.DataFrame:
     return pd.DataFrame([{"source_group": g, "external": bool(part["external"].iloc[0]),
                           **_stats(part["ratio"])}
                          for g, part in frame.groupby("source_group", sort=True)])
-
-
-MEAN_TTFT = re.compile(r"mean TTFT ([\d.]+) ms")  # how the external notes state a run's mean TTFT
-
-
-def first_token_table(efficiency: capacity.Efficiency = capacity.EFFICIENCY) -> pd.DataFrame:
-    """The model's time to first token beside each external run whose note gives its mean TTFT.
-
-    Columns: key, source_group, concurrency, shape, measured_ms (the run's mean TTFT), model_ms
-    (``capacity.first_token_seconds`` at the run's batch), ratio (model / measured),
-    measured_tpot_ms, model_tpot_ms (the mean step). The model has no queue for the prefill
-    budget, so it is a floor where a run's prompts wait for each other.
-    """
-    columns = _columns()
-    rows = []
-    for b in catalog.external_benchmarks().values():
-        found, tpot = MEAN_TTFT.search(columns[b.key]["note"]), columns[b.key].get("time_per_output_token_ms")
-        if found is None or not np.isfinite(predict(b, efficiency)):
-            continue
-        p, measured = plan_at(b, efficiency), float(found.group(1))
-        rows.append({"key": b.key, "source_group": source_group(b),
-                     "concurrency": int(columns[b.key]["concurrency"]),
-                     "shape": f"{b.input_tokens}/{b.output_tokens}", "measured_ms": measured,
-                     "model_ms": p.time_to_first_token_ms, "ratio": p.time_to_first_token_ms / measured,
-                     "measured_tpot_ms": float(tpot) if tpot else float("nan"),
-                     "model_tpot_ms": p.inter_token_ms})
-    return pd.DataFrame(rows)
-
-
-def timed_points() -> list[tuple[catalog.Benchmark, float]]:
-    """Published points whose mean time per output token is known (ms): the external runs."""
-    columns = _columns()
-    return [(b, float(columns[b.key]["time_per_output_token_ms"]))
-            for b in catalog.external_benchmarks().values()
-            if columns[b.key].get("time_per_output_token_ms")]

@@ -20,6 +20,7 @@ FLOPS_PER_TFLOPS = 1e12
 BYTES_PER_TB = 1e12
 PARAMS_PER_BILLION = 1e9
 MS_PER_S = 1000.0
+US_PER_S = 1e6
 
 
 def monthly_probability(annual_probability: np.ndarray | float) -> np.ndarray | float:

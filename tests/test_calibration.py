@@ -18,6 +18,7 @@ import yaml
 
 import tco.capacity as capacity
 import tco.catalog as catalog
+import tco.engines as engines
 from tco.calibration import files, formats, refit
 from tco.cli import main
 from tco.errors import ScenarioError
@@ -111,14 +112,16 @@ def _write_vllm(path: Path, *, throughput: float, tpot_ms: float, shape=(1000.0,
 
 def _model_runs(tmp_path: Path, eff: capacity.Efficiency, batches, shape=(1000.0, 250.0),
                 setup: refit.Setup = SETUP_8B) -> list[Path]:
-    """vLLM result files the capacity model itself produces at ``eff``: at batch B the step takes
-    t(B), the run emits B / t(B) tokens/s and each sequence waits t(B) per token."""
+    """vLLM result files the capacity model itself produces at ``eff``: at batch B the mean step
+    (prompts prefilled in chunks of the engine's budget, ``capacity.step_times``) takes t(B), the
+    run emits B / t(B) tokens/s and each sequence waits t(B) per token."""
     m, g = catalog.model(setup.model), catalog.gpu(setup.gpu)
     out = []
     for b in batches:
         arr = np.array([float(b)])
-        t = capacity.step_seconds(m, g, setup.precision, setup.kv_cache_precision, setup.gpus, arr,
-                                  arr * shape[0] / shape[1], shape, eff)[0]
+        chunk = capacity.chunk_tokens(engines.engine(setup.engine), g, shape[0], arr)
+        t = capacity.step_times(m, g, setup.precision, setup.kv_cache_precision, setup.gpus, arr, shape, eff,
+                                setup.layout, chunk).mean[0]
         out.append(_write_vllm(tmp_path / f"run-{b}.json", throughput=b / t, tpot_ms=t * 1000, shape=shape))
     return out
 
@@ -135,7 +138,7 @@ MEMORY_BOUND_BATCHES = (1, 2, 4, 8, 16)
 
 
 def test_runs_at_a_known_efficiency_recover_it(tmp_path: Path) -> None:
-    """Runs generated with HBM efficiency 0.60 (the shipped fit has 0.758) recover 0.60 within 1e-3."""
+    """Runs generated with HBM efficiency 0.60 (the shipped fit has 0.729) recover 0.60 within 1e-3."""
     truth = dataclasses.replace(capacity.EFFICIENCY, memory=0.60)
     runs = _runs(_model_runs(tmp_path, truth, MEMORY_BOUND_BATCHES))
     cal = refit.calibrate(SETUP_8B, runs)
@@ -159,17 +162,25 @@ def test_runs_at_the_shipped_factors_change_nothing(tmp_path: Path) -> None:
     assert cal.residual_log_sd < 1e-9
 
 
-def test_fewer_than_three_runs_in_a_regime_fit_one_multiplier(tmp_path: Path) -> None:
-    """Two runs 20% slower than the shipped model: no factor moves; the regime gets a multiplier
-    between 1/1.2 and 1, shrunk toward 1 by the prior."""
+def _slow_runs(tmp_path: Path, tpot_ms_per_s: float) -> list[Path]:
+    """vLLM results at batches 1 and 2 of Llama 3.1 8B on one H100 in bf16 (1,000 in, 250 out),
+    each at 1 / 1.2 of the model's tokens per second, with an inter-token latency of the model's
+    step x ``tpot_ms_per_s`` (1,000: the model's step; 1,200: 20% longer)."""
     paths = []
     for b in (1, 2):
         arr = np.array([float(b)])
         m, g = catalog.model("llama-3.1-8b"), catalog.gpu("h100-sxm")
         t = capacity.step_seconds(m, g, "bf16", "bf16", 1, arr, arr * 4.0, (1000.0, 250.0),
                                   capacity.EFFICIENCY)[0]
-        paths.append(_write_vllm(tmp_path / f"slow-{b}.json", throughput=b / t / 1.2, tpot_ms=t * 1000))
-    cal = refit.calibrate(SETUP_8B, _runs(paths))
+        paths.append(_write_vllm(tmp_path / f"slow-{b}.json", throughput=b / t / 1.2,
+                                 tpot_ms=t * tpot_ms_per_s))
+    return paths
+
+
+def test_fewer_than_three_runs_in_a_regime_fit_one_multiplier(tmp_path: Path) -> None:
+    """Two runs 20% slower than the shipped model: no factor moves; the regime gets a multiplier
+    between 1/1.2 and 1, shrunk toward 1 by the prior."""
+    cal = refit.calibrate(SETUP_8B, _runs(_slow_runs(tmp_path, tpot_ms_per_s=1000)))
     assert cal.refit == ()
     assert cal.efficiency == capacity.EFFICIENCY
     (regime, value), = cal.multipliers.items()
@@ -359,3 +370,29 @@ def test_a_calibration_and_a_measured_speed_are_not_both_given(tmp_path: Path) -
     path = _scenario_with(tmp_path, tmp_path / "c.yaml", gpus="    tokens_per_second_per_gpu: 900\n")
     with pytest.raises(ScenarioError, match="capacity_calibration: give it or tokens_per_second_per_gpu"):
         tco.load_scenario(path)
+
+
+def test_a_regime_multiplier_scales_the_latencies_with_the_throughput(tmp_path: Path) -> None:
+    """Two runs whose steps take 20% longer than the model's give one multiplier m near 1 / 1.2:
+    the calibrated replica emits m x the tokens the model does at a batch, each step, the
+    inter-token latency and the time to first token taking 1 / m as long; under a 12 ms target its
+    batch is the model's under 12 x m ms, so the calibrated step still meets 12 ms."""
+    import datetime as dt
+
+    # every step 20% longer: b sequences (Little's law) at 1 / 1.2 of the model's tokens/s
+    cal = refit.calibrate(SETUP_8B, _runs(_slow_runs(tmp_path, tpot_ms_per_s=1200)))
+    target = tmp_path / "calibration.yaml"
+    target.write_bytes(files.dumps(files.document(cal, [], dt.date(2026, 12, 5))))
+    kw = dict(model="llama-3.1-8b", gpu="h100-sxm", precision="bf16", input_tokens=1000.0,
+              output_tokens=250.0, max_inter_token_ms=12.0, field="o")
+    shipped = capacity.plan(**kw, gpus=1)
+    calibrated = files.plan(str(target), **kw)
+    assert shipped.regime == "decode memory-bound"  # a small batch under the 12 ms target
+    multiplier = cal.multipliers[shipped.regime]
+    assert 1 / 1.2 - 1e-3 < multiplier < 0.9
+    tighter = capacity.plan(**{**kw, "max_inter_token_ms": 12.0 * multiplier}, gpus=1)
+    assert calibrated.max_batch == tighter.max_batch < shipped.max_batch
+    assert calibrated.output_tokens_per_s == pytest.approx(tighter.output_tokens_per_s * multiplier)
+    assert calibrated.inter_token_ms == pytest.approx(tighter.inter_token_ms / multiplier)
+    assert calibrated.inter_token_ms <= 12.0
+    assert calibrated.time_to_first_token_ms == pytest.approx(tighter.time_to_first_token_ms / multiplier)

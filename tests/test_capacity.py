@@ -183,7 +183,8 @@ def test_expert_parallel_layout_by_hand() -> None:
     over 8 GPUs every GPU keeps the shared part: 235 + 7 x 7.8 = 289.6 GB of FP8 weights in all.
     Tensor parallelism over 8 GPUs copies each of the 4 KV heads twice (MLA's latent 8 times);
     data parallelism keeps one copy. The engine schedules per attention rank: 8 x 2,048 sequences.
-    One token touches 8 experts: 8 rows plus 40 padding rows each = 328 GEMM rows per layer."""
+    One token touches 8 experts, one row each: the smallest tile of 16 rows each (a full tile of
+    40 allowed), 8 + 8 x 16 = 136 GEMM rows per layer."""
     m = catalog.model("qwen3-235b-a22b")
     assert capacity.expert_split(m) == pytest.approx((7.8e9, 1.775e9))
     assert capacity.weights_bytes(m, "fp8", 8, "dp-ep") == pytest.approx(289.6e9)
@@ -191,7 +192,7 @@ def test_expert_parallel_layout_by_hand() -> None:
     assert capacity.kv_copies(m, 8) == 2.0 and capacity.kv_copies(m, 8, "dp-ep") == 1.0
     assert capacity.kv_copies(catalog.model("deepseek-v3"), 8) == 8.0
     assert capacity.kv_copies(catalog.model("llama-3.1-70b"), 8) == 1.0
-    assert capacity.expert_gemm_rows(m, np.array([1.0]), 40.0)[0] == pytest.approx(328.0)
+    assert capacity.expert_gemm_rows(m, np.array([1.0]), 40.0)[0] == pytest.approx(136.0)
     e = engines.engine("tensorrt-llm")
     r = capacity.replica(m, catalog.gpu("h200"), "fp8", "fp8", e, 8, 1000, 1000, capacity.EFFICIENCY, "dp-ep")
     assert r.cap_batch == 8 * 2048 and r.token_batch == 8 * (8192 // 2)
@@ -256,21 +257,24 @@ def test_unknown_format_names_the_field() -> None:
 
 def test_prompts_are_prefilled_in_whole_chunks() -> None:
     """The mean step is t(B, 0) + P / C (t(B, C) - t(B, 0)), P = B x input / output, C the chunk:
-    for a dense model (a step linear in its tokens) the same as t(B, P); for gpt-oss-120b at 4
+    for a dense model whose step is linear in its tokens (memory and compute time summed, overlap
+    loss 1) the same as t(B, P); for gpt-oss-120b at 4
     sequences of 8,192 in / 1,024 out (P = 32, C = 8,192 - 4 with vLLM's 8,192-token budget on
     one H100) far below t(B, P), since 32 tokens a step touch most of the 128 experts."""
     shape = (8192.0, 1024.0)
     b = np.array([4.0])
     e = engines.engine("vllm")
+    linear = dataclasses.replace(capacity.EFFICIENCY, overlap_loss=1.0)
     for key, below in (("llama-3.1-8b", False), ("gpt-oss-120b", True)):
         m, g = catalog.model(key), catalog.gpu("h100-sxm")
         precision = "bf16" if key == "llama-3.1-8b" else "fp4"
+        eff = capacity.EFFICIENCY if below else linear
         chunk = capacity.chunk_tokens(e, g, shape[0], b)
         assert chunk[0] == 8192 - 4
-        mean, decode = capacity.mean_step_seconds(m, g, precision, "bf16", 1, b, shape, capacity.EFFICIENCY,
-                                                  "tp", chunk)
-        spread = capacity.step_seconds(m, g, precision, "bf16", 1, b, b * 8, shape, capacity.EFFICIENCY)
-        whole = capacity.step_seconds(m, g, precision, "bf16", 1, b, chunk, shape, capacity.EFFICIENCY)
+        times = capacity.step_times(m, g, precision, "bf16", 1, b, shape, eff, "tp", chunk)
+        mean, decode = times.mean, times.decode
+        spread = capacity.step_seconds(m, g, precision, "bf16", 1, b, b * 8, shape, eff)
+        whole = capacity.step_seconds(m, g, precision, "bf16", 1, b, chunk, shape, eff)
         assert mean[0] == pytest.approx(decode[0] + 32 / chunk[0] * (whole[0] - decode[0]))
         if below:
             assert mean[0] < 0.8 * spread[0]

@@ -3,6 +3,7 @@ with one line naming the line and column, and the genai-prices rows are reproduc
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import importlib.util
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import pandas as pd
 import pytest
 
+import tco.hazards as hazards
 import tco.ledger as ledger
 from tco.errors import ScenarioError
 from tests.conftest import ROOT
@@ -105,7 +107,13 @@ def test_a_curated_price_step_genai_prices_also_records_is_refused(tmp_path) -> 
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
     table = tmp_path / "steps.csv"
-    table.write_text(build.CURATED_PRICES.read_text(encoding="utf-8"), encoding="utf-8")
+    shipped = build.CURATED_PRICES.read_text(encoding="utf-8")
+    assert len(build.curated_price_rows(set(), build.CURATED_PRICES)) == shipped.count("\n") - 1
+    with pytest.raises(SystemExit, match="line 4: genai-prices already records "
+                                         "deepseek/deepseek-chat on 2025-10-03"):
+        build.curated_price_rows({("2025-10-03", "deepseek", "deepseek-chat")}, build.CURATED_PRICES)
+    # The 2025-09-05 step alone (header and its two rows), whatever rows are added later.
+    table.write_text("".join(shipped.splitlines(keepends=True)[:3]), encoding="utf-8")
     assert len(build.curated_price_rows(set(), table)) == 2
     with pytest.raises(SystemExit, match="steps.csv line 2: genai-prices already records "
                                          "deepseek/deepseek-chat on 2025-09-05"):
@@ -116,6 +124,67 @@ def test_a_curated_price_step_genai_prices_also_records_is_refused(tmp_path) -> 
         build.curated_price_rows({("2025-09-06", "deepseek", "deepseek-chat")}, table)
     assert len(build.curated_price_rows({("2025-09-13", "deepseek", "deepseek-chat"),
                                          ("2025-09-05", "deepseek", "deepseek-coder")}, table)) == 2
+
+
+def test_deepseek_2025_09_29_cut_is_sized_from_its_price_table() -> None:
+    """V3.2-Exp ('API prices cut by 50%+'): both models go from the 2025-09-05 prices, $0.56 input
+    and $1.68 output per Mtok, to $0.28 and $0.42. The 3:1 request cost 3,000 x 0.56 + 1,000 x 1.68
+    = 3,360 (per 1e6 USD) before and 3,000 x 0.28 + 1,000 x 0.42 = 1,260 after: x0.375; input
+    x0.5, output x0.25."""
+    step = ledger.events("deepseek", "price_change")
+    step = step[step["date"] == dt.date(2025, 9, 29)].set_index("model")
+    assert sorted(step.index) == ["deepseek-chat", "deepseek-reasoner"]
+    for _, cut in step.iterrows():
+        assert cut["price_multiplier_blend_3in_1out"] == pytest.approx(1260 / 3360, abs=5e-5)
+        assert cut["input_price_multiplier"] == pytest.approx(0.5, abs=5e-5)
+        assert cut["output_price_multiplier"] == pytest.approx(0.25, abs=5e-5)
+    assert set(step["derived_from"]) == {"curated price table"}
+    assert set(step["source"]) == {"https://api-docs.deepseek.com/news/news250929"}
+
+
+def test_a_gemini_model_counts_in_the_deprecation_hazards_exposure() -> None:
+    """Gemini API release notes: gemini-3-pro-preview released 2025-11-18, its shutdown announced
+    2026-02-26 (effective 2026-03-09). It is at risk of an announcement for 100 days, 100 / 365.25
+    = 0.2738 model-years, ending in an event; of the shutdown for 111 days (0.3039). Notice: 11
+    days / 30.4375 = 0.36 months. gemini-3.1-flash-lite (released 2026-05-07, never retired) is
+    censored at Google's observation end, the release notes' copy of 2026-09-06: 122 days, no event."""
+    announced = hazards.population(kind="retirement_announced").set_index("model")
+    effective = hazards.population(kind="retirement_effective").set_index("model")
+    pro = announced.loc["gemini-3-pro-preview"]
+    assert (pro["released"], pro["end"], bool(pro["event"])) == (dt.date(2025, 11, 18),
+                                                                  dt.date(2026, 2, 26), True)
+    assert (pro["end"] - pro["released"]).days == 100
+    rates = {r.provider: r for r in hazards.model_rates(kind="retirement_announced")}
+    assert rates["google"].events == 11  # one of them this model's
+    assert effective.loc["gemini-3-pro-preview", "end"] == dt.date(2026, 3, 9)
+    lite = announced.loc["gemini-3.1-flash-lite"]
+    assert (lite["end"], bool(lite["event"])) == (dt.date(2026, 9, 6), False)
+    notice = ledger.events("google", "retirement_announced").set_index("model")
+    assert notice.loc["gemini-3-pro-preview", "notice_months"] == pytest.approx(11 / 30.4375, abs=0.005)
+
+
+def test_google_deprecation_rate_is_its_curated_rows_recounted() -> None:
+    """Recount from the curated CSV alone: every Google ``release_api`` row is one model at risk
+    from its release to its first announcement, else to the newest as-of of Google's lifecycle
+    rows. The hazard code's Google rate must have the same events and model-years."""
+    with open(ROOT / "tco" / "data" / "events_curated.csv", newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["provider"] == "google"]
+    day = dt.date.fromisoformat
+    lifecycle = [r for r in rows if r["kind"] in ("release_api", "retirement_announced")]
+    window_end = max(day(r["as_of"]) for r in lifecycle)
+    first = {}
+    for r in rows:
+        if r["kind"] == "retirement_announced":
+            first[r["model"]] = min(first.get(r["model"], day(r["date"])), day(r["date"]))
+    events, days = 0, 0
+    for r in (r for r in rows if r["kind"] == "release_api"):
+        end = first.get(r["model"], window_end)
+        events += r["model"] in first
+        days += (end - day(r["date"])).days
+    assert (events, len([r for r in rows if r["kind"] == "release_api"])) == (11, 15)
+    google = {r.provider: r for r in hazards.model_rates(kind="retirement_announced")}["google"]
+    assert google.events == events
+    assert google.exposure_years == pytest.approx(days / 365.25)
 
 
 def test_notice_is_shutdown_minus_announcement_in_months() -> None:

@@ -27,7 +27,7 @@ def test_self_hosted_rules() -> None:
         "options.hosted.purchase: give usd_per_gpu_hour (rented) or purchase (bought), not both")
     assert message(hosted_data(max_inter_token_ms=0.05, tokens_per_second_per_gpu=None)) == (
         "options.hosted.max_inter_token_ms: 0.05 ms cannot be met by llama-3.1-8b on h100-sxm "
-        "(2 ms at batch 1)")
+        "(3 ms at batch 1)")
     data = hosted_data(model="qwen3-32b")
     data["workload"]["input_tokens_per_request"] = 40_000
     assert message(data) == ("options.hosted.model: requests of 40,200 tokens exceed qwen3-32b's "

@@ -169,6 +169,9 @@ def load(path: str, field: str = "capacity_calibration") -> CalibrationFile:
         runs=tuple(r for r in doc.get("runs") or () if isinstance(r, dict)))
 
 
+LATENCY_TARGETS = ("max_inter_token_ms", "max_time_to_first_token_ms")
+
+
 def calibrated_plan(path: str, calibration_field: str, **plan_args: Any) -> capacity.CapacityPlan:
     """``capacity.plan`` with a calibration file's factors, its regime multiplier and its spread.
 
@@ -186,11 +189,23 @@ def calibrated_plan(path: str, calibration_field: str, **plan_args: Any) -> capa
         raise ScenarioError(field, f"{path} was measured on {cal.gpus} GPUs per replica, not "
                             f"{plan_args['gpus']}")
     cal.check_shape(plan_args["input_tokens"], plan_args["output_tokens"], field)
-    plan = capacity.plan(**{**plan_args, "gpus": cal.gpus}, efficiency=cal.efficiency)
+    args = {**plan_args, "gpus": cal.gpus}
+    plan = capacity.plan(**args, efficiency=cal.efficiency)
     m = cal.multiplier(plan.regime)
+    # the multiplier is the measured throughput over the model's at the same batch, so every
+    # step, and with them the inter-token latency and the time to first token, takes 1 / m as
+    # long: the batch that meets a target T is the one whose modelled step meets T x m
+    targets = [k for k in LATENCY_TARGETS if args.get(k) is not None]
+    if m != 1.0 and targets:
+        try:
+            plan = capacity.plan(**{**args, **{k: args[k] * m for k in targets}}, efficiency=cal.efficiency)
+        except ScenarioError:
+            raise ScenarioError(field, f"with {path}'s {plan.regime} multiplier {m:g} no batch meets the "
+                                "option's latency targets") from None
     return dataclasses.replace(
         plan, output_tokens_per_s=plan.output_tokens_per_s * m,
         input_tokens_per_s=plan.input_tokens_per_s * m,
+        inter_token_ms=plan.inter_token_ms / m, time_to_first_token_ms=plan.time_to_first_token_ms / m,
         replica_seconds_per_input_token=plan.replica_seconds_per_input_token / m,
         replica_seconds_per_output_token=plan.replica_seconds_per_output_token / m,
         throughput_log_sd=cal.throughput_log_sd,

@@ -3,7 +3,7 @@
 Each run is compared with the model at the batch it carried: by Little's law a run's mean number
 of decoding sequences is B = output tokens/s x mean time per output token, and with continuous
 batching each step carries B decoding sequences and B x input / output prefill tokens, so the
-model's throughput at that operating point is B / t_step(B) (``tco.capacity.mean_step_seconds``,
+model's throughput at that operating point is B / t_step(B) (the mean step of ``tco.capacity.step_times``,
 prompts prefilled in chunks of the engine's token budget). A
 run well below saturation is then judged at its own small batch, not at the replica's maximum.
 
@@ -190,8 +190,8 @@ def predicted(setup: Setup, p: Measured, eff: capacity.Efficiency) -> float:
     b = np.array([p.concurrency])
     ranks = setup.gpus if setup.layout == "dp-ep" else 1
     chunk = capacity.chunk_tokens(engines.engine(setup.engine), g, p.input_tokens, b, ranks)
-    t, _ = capacity.mean_step_seconds(m, g, setup.precision, setup.kv_cache_precision, setup.gpus, b,
-                                      (p.input_tokens, p.output_tokens), eff, setup.layout, chunk)
+    t = capacity.step_times(m, g, setup.precision, setup.kv_cache_precision, setup.gpus, b,
+                            (p.input_tokens, p.output_tokens), eff, setup.layout, chunk).mean
     return float(b[0] / t[0])
 
 

@@ -18,10 +18,16 @@ prompt (``first_token_seconds``). One step with D decoding sequences and P prefi
 (T = D + P) takes, per GPU,
 
     t_step = [max(t_weights, t_gemm) + o min(t_weights, t_gemm)]
-             + [max(t_kv, t_attention) + o min(t_kv, t_attention)] + t_comm
+             + [max(t_kv, t_attention) + o min(t_kv, t_attention)] + t_comm + L f_layer + f_step
 
 with o the fitted share of the shorter side that does not overlap the longer (the kernels of a
-step run one after another, each bound by memory or by math: o = 0 is the roofline, 1 a sum).
+step run one after another, each bound by memory or by math: o = 0 is the roofline, 1 a sum),
+and a floor that no batch hides: f_layer per layer (L layers; the launch, setup and teardown of a
+layer's kernels, which CUDA graphs shrink but do not remove; more for a mixture-of-experts layer,
+whose routing and permutation are kernels of their own) and f_step per step (scheduling and
+sampling the engine does not overlap), set from their sources (``capacity.FIT_BOUNDS``). At
+batch 1 the floor is a large share of a step (a seventh of Llama 3.1 8B's in BF16 on an H100);
+at the batches the published tables run, a few percent.
 
 - t_weights: weight bytes the step's tokens touch over the GPU's bandwidth x memory efficiency. A
   mixture of experts with E experts and k per token touches E (1 - (1 - k/E)^T) of them per
@@ -29,10 +35,11 @@ step run one after another, each bound by memory or by math: o = 0 is the roofli
   touched experts;
 - t_gemm: 2 x active parameters x T FLOPs / n over dense peak x measured matmul ceiling share
   (``tco/data/gpus.csv``) x the compute efficiency; routed experts compute k T rows at a fitted
-  share of that rate (grouped GEMMs, with routing and permutation around them) plus a fitted
-  padding per touched expert (the unfilled part of its last GEMM tile) at the full rate: a tile
-  is computed whole, so a step that touches many experts with a few rows each pays tiles, not
-  slow rows;
+  share of that rate (grouped GEMMs, with routing and permutation around them) plus a padding
+  per touched expert (the unfilled part of its last GEMM tile) at the full rate: a tile is
+  computed whole, so a step that touches many experts with a few rows each pays tiles, not
+  slow rows. The tile follows the rows an expert gets (k T / touched), from the kernels'
+  smallest tile (``SMALLEST_EXPERT_TILE_ROWS``) up to the fitted full one;
 - t_kv: the decoding sequences' KV cache (with its copies) / n over the same bandwidth;
 - t_attention: score and value FLOPs / n (a 576-wide latent per head for MLA models in decode);
 - t_comm: per all-reduce, NCCL's ring: 2 (n - 1) / n of the T x hidden BF16 message over the link
@@ -47,7 +54,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tco.catalog import Gpu, OpenModel
-from tco.units import BYTES_PER_TB, FLOPS_PER_TFLOPS, PARAMS_PER_BILLION
+from tco.units import BYTES_PER_TB, FLOPS_PER_TFLOPS, PARAMS_PER_BILLION, US_PER_S
 
 PRECISIONS = ("bf16", "fp8", "fp4", "int4")
 """Weight storage formats. fp4 is NVFP4/MXFP4, int4 is AWQ/GPTQ; a GPU without units for the
@@ -69,6 +76,11 @@ INTER_NODE_GB_PER_S = 50.0
 """Per-GPU network between nodes: one 400 Gb/s ConnectX-7 port per GPU (DGX H100 datasheet)."""
 
 ACTIVATION_BYTES = 2.0  # all-reduced and dispatched activations are BF16
+
+SMALLEST_EXPERT_TILE_ROWS = 16.0
+"""Fewest rows a grouped expert GEMM tiles an expert's tokens into (vLLM fused_moe
+get_default_config, 2025: BLOCK_SIZE_M 16 while the step has no more tokens than experts; its
+Marlin path picks the smallest of 8-64 rows that holds an expert's mean rows)."""
 
 MLA_ROPE_DIM = 64
 """DeepSeek-V3's latent is 512 compressed values plus 64 rotary ones; values use the 512."""
@@ -96,6 +108,14 @@ class Efficiency:
     reserve_gb: float = 0.0
     """GPU memory per GPU the engine keeps outside weights and KV cache (CUDA context,
     activations for its token budget, workspaces)."""
+    layer_floor_us: float = 0.0
+    """Shortest time one layer of a step takes, in microseconds: its kernels' launch and
+    synchronisation latency, which CUDA graphs shrink but do not remove."""
+    expert_layer_floor_us: float = 0.0
+    """What a mixture-of-experts layer adds to ``layer_floor_us``, in microseconds: the kernels that
+    route, permute and un-permute its tokens."""
+    step_floor_us: float = 0.0
+    """Fixed time per step beyond its layers, in microseconds (sampling, scheduling)."""
     allreduce_latency: bool = True
     """False only in ``CEILING``: the regime rule predates the latency constants."""
 
@@ -202,13 +222,19 @@ def weights_read_params(m: OpenModel, tokens: np.ndarray) -> np.ndarray:
 
 def expert_gemm_rows(m: OpenModel, tokens: np.ndarray, pad_tokens: float = 0.0) -> np.ndarray:
     """Rows the routed-expert GEMMs of one layer compute for a step of ``tokens`` tokens: k per
-    token, plus ``pad_tokens`` for each of the E (1 - (1 - k/E)^T) experts the step touches."""
+    token, plus one tile's padding for each of the X = E (1 - (1 - k/E)^T) experts the step
+    touches, the tile being the rows an expert gets, k T / X, kept between the kernels' smallest
+    tile and ``pad_tokens`` (the full tile)."""
     tokens = np.asarray(tokens, dtype=float)
     if not m.is_moe:
         return np.zeros_like(tokens)
     experts, per_token = float(m.experts), float(m.experts_per_token)
     touched = experts * (1.0 - np.power(1.0 - per_token / experts, tokens))
-    return per_token * tokens + pad_tokens * touched
+    rows = per_token * tokens
+    # the kernel's tile of rows follows the rows each expert gets, from its smallest tile up to
+    # the full one: a step of a few rows per expert pads a small tile, not a 128-row one
+    tile = np.clip(rows / np.maximum(touched, 1e-12), min(SMALLEST_EXPERT_TILE_ROWS, pad_tokens), pad_tokens)
+    return rows + tile * touched
 
 
 def weights_bytes(m: OpenModel, precision: str, size: int, layout: str = "tp") -> float:
@@ -286,7 +312,8 @@ def step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: 
                    + prefill * attention_flops_per_token(m, 0.5 * input_tokens)) / size / attention_flops
     t_comm = allreduce_seconds(m, g, size, tokens, eff.link, per_layer=1 if layout == "dp-ep" else 2,
                                latency=eff.allreduce_latency)
-    return _overlap(t_weights, t_gemm, eff) + _overlap(t_kv, t_attention, eff) + t_comm
+    work = _overlap(t_weights, t_gemm, eff) + _overlap(t_kv, t_attention, eff) + t_comm
+    return _floor(work, m, eff)
 
 
 class StepTimes(NamedTuple):
@@ -325,14 +352,6 @@ def step_times(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: in
                      chunk + 0.0 * decode)
 
 
-def mean_step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: int,
-                      decode: np.ndarray, shape: tuple[float, float], eff: Efficiency, layout: str,
-                      chunk_tokens: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-    """(mean step, decode-only step) in seconds (``step_times``)."""
-    times = step_times(m, g, precision, kv_precision, size, decode, shape, eff, layout, chunk_tokens)
-    return times.mean, times.decode
-
-
 def first_token_seconds(times: StepTimes, input_tokens: float, ranks: int = 1) -> np.ndarray:
     """Time to first token (s) of a request arriving at a replica with ``times`` (its grid's shape).
 
@@ -354,6 +373,11 @@ def first_token_seconds(times: StepTimes, input_tokens: float, ranks: int = 1) -
     # rounded so that a chunk of exactly the prompt is one step, not two by a rounding error
     steps = np.ceil(np.round(input_tokens / per_step, 9))
     return steps * times.chunk_step + times.decode
+
+
+def _floor(work: np.ndarray, m: OpenModel, eff: Efficiency) -> np.ndarray:
+    per_layer_us = eff.layer_floor_us + (eff.expert_layer_floor_us if m.is_moe else 0.0)
+    return work + (m.layers * per_layer_us + eff.step_floor_us) / US_PER_S
 
 
 def _overlap(t_memory: np.ndarray, t_compute: np.ndarray, eff: Efficiency) -> np.ndarray:

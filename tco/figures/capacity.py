@@ -17,7 +17,7 @@ import pandas as pd
 import tco.capacity as capacity
 import tco.catalog as catalog
 import tco.engines as engines
-import tco.published as published
+import tco.published_latency as published_latency
 from tco.calibration import files
 from tco.figures.spec import OPTION_PALETTE, ROLES, Axis, FigureSpec, Style
 
@@ -57,7 +57,8 @@ def throughput_latency(plan: capacity.CapacityPlan, input_tokens: float, output_
               pd.DataFrame({"series": [CHOSEN], "x": [1000.0 / plan.inter_token_ms],
                             "y": [plan.output_tokens_per_s_per_gpu], "detail": [f"batch {plan.max_batch}"]})]
     published_rows = [(1000.0 / ms, b.measured_output_tokens_per_s_per_gpu, b.key)
-                      for b, ms in published.timed_points() if b.model == plan.model and b.gpu == plan.gpu]
+                      for b, ms in published_latency.timed_points()
+                      if b.model == plan.model and b.gpu == plan.gpu]
     if published_rows:
         x, y, keys = zip(*published_rows, strict=True)
         frames.append(pd.DataFrame({"series": PUBLISHED, "x": x, "y": y, "detail": keys}))
