@@ -505,3 +505,26 @@ def test_a_scenarios_own_cost_lines_never_share_a_colour() -> None:
             if x < y and (x in own or y in own):
                 assert delta_e(one, other) >= OTHER_LINE_DELTA_E, (x, y)
     assert data.cost_lines(frame, "b").styles["egress"].colour == colours["egress"]
+
+
+@pytest.mark.parametrize("stem", ["api-price-shock", "own-fine-tuning", "open-model-goes-closed",
+                                  "partial-open-release"])
+def test_deck_break_even_labels_stay_apart(stem) -> None:
+    """Two break-even volumes a fifth apart on a log axis (api-price-shock: 23.5M and 28.3M a
+    month): the deck's labels take sides whose boxes meet neither each other nor a break-even
+    marker. The curves are lines, not markers: counting their every point as one blocked every
+    side, and both labels went right, one over the other."""
+    from tco.figures.labels import MARKER_HALF, _deck_box, _overlap, _unit, deck_sides
+
+    sc = tco.load_scenario(ROOT / "scenarios" / f"{stem}.yaml")
+    spec = data.break_even(sc, tco.evaluate(sc))
+    sides = deck_sides(spec)
+    xs, ys = _unit(spec.frame["x"], spec.x.log), _unit(spec.frame["y"], spec.y.log)
+    labelled = [i for i, t in enumerate(spec.frame["text"].fillna("")) if t]
+    assert len(labelled) >= 1
+    boxes = [_deck_box(xs[i], ys[i], len(spec.frame["text"].iloc[i]), sides.iloc[i]) for i in labelled]
+    marks = [(xs[i] - MARKER_HALF[0], ys[i] - MARKER_HALF[1], xs[i] + MARKER_HALF[0],
+              ys[i] + MARKER_HALF[1]) for i in labelled]
+    assert not any(_overlap(a, b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
+    assert not any(_overlap(box, mark) for box in boxes for mark in marks)
+    assert all(box[0] >= 0 and box[2] <= 1 for box in boxes)

@@ -99,8 +99,11 @@ def deck_sides(spec: FigureSpec) -> pd.Series:
     xs, ys = _unit(frame["x"], spec.x.log), _unit(frame["y"], spec.y.log)
     texts = frame["text"].fillna("").astype(str).to_numpy()
     shown = [i for i in range(len(frame)) if np.isfinite(xs[i]) and np.isfinite(ys[i])]
+    # Only points drawn as markers: a line's every point (the break-even curves) is not one.
+    marked = {name for name, style in spec.styles.items() if style.marker}
+    series = frame["series"].to_numpy()
     markers = [(xs[i] - MARKER_HALF[0], ys[i] - MARKER_HALF[1], xs[i] + MARKER_HALF[0],
-                ys[i] + MARKER_HALF[1]) for i in shown]
+                ys[i] + MARKER_HALF[1]) for i in shown if series[i] in marked]
     placed: list[tuple[float, float, float, float]] = []
     for i in sorted((i for i in shown if texts[i]), key=lambda i: (xs[i], ys[i])):
         def clashes(side: str, i: int = i) -> int:
