@@ -528,3 +528,26 @@ def test_deck_break_even_labels_stay_apart(stem) -> None:
     assert not any(_overlap(a, b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
     assert not any(_overlap(box, mark) for box in boxes for mark in marks)
     assert all(box[0] >= 0 and box[2] <= 1 for box in boxes)
+
+
+def test_deck_labels_of_one_point_take_two_sides() -> None:
+    """regulated-in-house's chosen mix costs what reserve-h200 costs (3.63M, 2.68M): two labels on
+    one point. Above and below once met the point's own marker (a 0.03 gap against a marker 0.035
+    tall), so both labels went right, one over the other; now they take two sides, and no box
+    meets another label or a marker."""
+    from tco.figures.labels import MARKER_HALF, _deck_box, _overlap, _unit, deck_sides
+    from tco.figures.spec import Axis, FigureSpec, Style
+
+    points = {"buy-h200": (4.53e6, 3.97e6), "rent-h200": (4.23e6, 2.85e6),
+              "reserve-h200": (3.63e6, 2.68e6), "Chosen mix": (3.63e6, 2.68e6)}
+    frame = pd.DataFrame([{"series": k, "x": x, "y": y, "text": k} for k, (x, y) in points.items()])
+    spec = FigureSpec("decide", "line", "t", Axis("CVaR95 ($)", "usd"), Axis("Expected NPV ($)", "usd"),
+                      frame, {k: Style(STRATEGY_PALETTE[i], marker="diamond") for i, k in enumerate(points)})
+    sides = deck_sides(spec)
+    assert sides.iloc[2] != sides.iloc[3]
+    xs, ys = _unit(frame["x"], False), _unit(frame["y"], False)
+    boxes = [_deck_box(xs[i], ys[i], len(t), sides.iloc[i]) for i, t in enumerate(frame["text"])]
+    marks = [(x - MARKER_HALF[0], y - MARKER_HALF[1], x + MARKER_HALF[0], y + MARKER_HALF[1])
+             for x, y in zip(xs, ys, strict=True)]
+    assert not any(_overlap(a, b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
+    assert not any(_overlap(box, mark) for box in boxes for mark in marks)

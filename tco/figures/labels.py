@@ -70,16 +70,20 @@ the axis's tick labels ('$4Chosen mix' on api-price-shock's Decide slide)."""
 MARKER_HALF = (0.015, 0.035)
 """Half the width and height of a marker (11 pt) as shares of the deck's plot."""
 DECK_GAP = 0.03
-"""Gap between a marker's centre and its side label, as a share of the plot's height or width."""
+"""Gap between a marker's centre and a label beside it, as a share of the plot's width."""
+DECK_GAP_Y = MARKER_HALF[1] + 0.01
+"""Gap between a marker's centre and a label above or below it, as a share of the plot's height:
+clear of the marker itself, or above and below always met their own marker and two labels of one
+point (a strategy and the chosen mix at the same cost) both went right, one over the other."""
 
 
 def _deck_box(x: float, y: float, chars: int, side: str) -> tuple[float, float, float, float]:
     """(left, bottom, right, top) of a label centred on ``side`` of its point, in plot shares."""
     width = chars * CHAR_WIDTH
     if side == "above":
-        return x - width / 2, y + DECK_GAP, x + width / 2, y + DECK_GAP + LINE_HEIGHT
+        return x - width / 2, y + DECK_GAP_Y, x + width / 2, y + DECK_GAP_Y + LINE_HEIGHT
     if side == "below":
-        return x - width / 2, y - DECK_GAP - LINE_HEIGHT, x + width / 2, y - DECK_GAP
+        return x - width / 2, y - DECK_GAP_Y - LINE_HEIGHT, x + width / 2, y - DECK_GAP_Y
     if side == "right":
         return x + DECK_GAP, y - LINE_HEIGHT / 2, x + DECK_GAP + width, y + LINE_HEIGHT / 2
     return x - DECK_GAP - width, y - LINE_HEIGHT / 2, x - DECK_GAP, y + LINE_HEIGHT / 2
