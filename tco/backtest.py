@@ -32,7 +32,7 @@ from tco.format import pct, plural, usd
 from tco.hazards import p5_p95_coverage
 from tco.load import Loaded, validate
 from tco.model import nominal_inputs
-from tco.option_labels import option_label
+from tco.option_labels import history_label, option_label
 from tco.simulate import DEFAULT_PATHS, DEFAULT_SEED, SimulationResult, simulate
 from tco.stress import with_risks
 from tco.yamlio import to_dict
@@ -314,6 +314,12 @@ def no_history_line(result: Backtest) -> str:
     return without_history_line(result.scenario, result.histories)
 
 
+def history_words(sc: Loaded, name: str, h: History) -> str:
+    """Option ``name``'s history in words: its models or families as a reader knows them."""
+    families = options.of(sc.options[name]).history == "families"
+    return ", then ".join(history_label(e, families) for e in h.entries)
+
+
 def without_history_line(sc: Loaded, found: dict[str, History | None]) -> str:
     """One line naming the options of ``found`` (``histories``) with nothing to replay, by name
     and the model a reader knows ('gemini (Gemini 4 Argon)'), or ''."""
@@ -330,7 +336,8 @@ def text(result: Backtest) -> str:
     rate = sc.inputs.params["discount_rate_per_year"].nominal
     out = [f"Backtest of {sc.name}: {w.label}, money in {sc.currency}, NPV at {pct(rate, 1)}/yr",
            f"Events from the event ledger ({LEDGER_FILE}, as of {result.ledger_as_of}):"]
-    out += [f"  {name}: {', '.join(h.entries)} ({h.origin})" for name, h in result.histories.items() if h]
+    out += [f"  {name}: {history_words(sc, name, h)} ({h.origin})"
+            for name, h in result.histories.items() if h]
     if line := no_history_line(result):
         out.append(line)
     ev = result.events

@@ -39,3 +39,20 @@ def _catalog_name(lookup, key: str) -> str:
         return lookup(key).name
     except ScenarioError:
         return str(key)
+
+
+PROVIDER_NAMES = {"alibaba": "Alibaba", "anthropic": "Anthropic", "aws": "Amazon Bedrock",
+                  "deepseek": "DeepSeek", "google": "Google", "meta": "Meta", "mistral": "Mistral",
+                  "openai": "OpenAI", "x-ai": "xAI"}
+"""The event ledger's provider keys as their companies write them (others are capitalised)."""
+
+
+def history_label(entry: str, families: bool) -> str:
+    """A ledger history as a reader knows it: a model by the vendor's own id and the vendor
+    ('gpt-4o-2024-05-13 (OpenAI)'), a family by its name ('the Llama family (Meta)'), never the
+    ledger's key ('meta/llama')."""
+    provider, _, name = entry.partition("/")
+    vendor = PROVIDER_NAMES.get(provider, provider.capitalize())
+    if families:
+        return f"the {name[:1].upper() + name[1:]} family ({vendor})"
+    return f"{name} ({vendor})"

@@ -466,6 +466,8 @@ def test_history_opens_on_its_window_and_a_button_then_keeps_the_replay() -> Non
     assert "google/gemini" not in named and "Gemini" in named
     line = next(c.value for c in at.caption if c.value.startswith("Histories replayed: "))
     assert f"No history to replay for {named}: " in line.replace("\\", "")
+    # The Qwen options follow their family, named as a reader knows it, not by the ledger's key.
+    assert "the Qwen family (Alibaba)" in line and "alibaba/" not in line
     assert any(c.value.startswith("The button replays the ledger's dated events") for c in at.caption)
     press(at, "history_run")
     assert not at.exception and not at.error and len(at.get("plotly_chart")) == 1

@@ -340,3 +340,18 @@ def test_a_strategy_with_no_history_to_replay_is_not_called_realised() -> None:
     assert sum(t.startswith("gemini-only: realised") for t in titles) == 0
     row = realised_summary(result).set_index("Strategy").loc["gemini-only"]
     assert row["Percentile of the realised NPV"] == "no history to replay (nominal run)"
+
+
+def test_histories_are_named_as_a_reader_knows_them() -> None:
+    """The ledger's keys never reach a reader: a model is the vendor's own id and the vendor, a
+    family its name; the flagship's replay lines say so, in the CLI's text."""
+    from tco.option_labels import history_label
+
+    assert history_label("meta/llama", families=True) == "the Llama family (Meta)"
+    assert history_label("openai/gpt-4o-2024-05-13", families=False) == "gpt-4o-2024-05-13 (OpenAI)"
+    assert history_label("arcee/trinity", families=True) == "the Trinity family (Arcee)"
+    sc = load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    found = backtest.histories(sc, ledger.Timeline())
+    words = {name: backtest.history_words(sc, name, h) for name, h in found.items() if h}
+    assert words == {"frontier-api": "claude-sonnet-4-6 (Anthropic)",
+                     "llama-70b": "the Llama family (Meta)", "llama-hosted": "the Llama family (Meta)"}

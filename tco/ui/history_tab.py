@@ -152,7 +152,7 @@ def events_table(events: pd.DataFrame) -> pd.DataFrame:
 def followed(sc: Scenario, timeline: ledger.Timeline) -> str:
     """Which ledger history each option follows, in one line (no replay needed)."""
     found = backtest.histories(sc, timeline)
-    parts = [f"{name}: {', '.join(h.entries)}" for name, h in found.items() if h is not None]
+    parts = [f"{name}: {backtest.history_words(sc, name, h)}" for name, h in found.items() if h is not None]
     line = ("Histories replayed: " + "; ".join(parts) + ".") if parts else ""
     return " ".join(x for x in (line, backtest.without_history_line(sc, found)) if x)
 
@@ -198,10 +198,10 @@ def history_tab(current: Scenario, paths: int, seed: int) -> None:
         st.error(escape_markdown(exc))
         return
     st.plotly_chart(history_figure(result), key="fig_history", config={"displaylogo": False})
-    st.caption(f"Events: the event ledger ({backtest.LEDGER_FILE}, {len(timeline.frame):,} dated events "
-               f"with sources), as of {result.ledger_as_of}. Realised: every input at its nominal "
-               "value, the window's events forced at their recorded sizes. P in a panel's title: "
-               "the share of simulated paths with a lower NPV than the realised one.")
+    st.caption(f"Events: the event ledger ({len(timeline.frame):,} dated events of 2023-2026, each "
+               f"with its source in the table below), as of {result.ledger_as_of}. Realised: every "
+               "input at its nominal value, the window's events forced at their recorded sizes. P in a "
+               "panel's title: the share of simulated paths with a lower NPV than the realised one.")
     # Static tables wrap their cells: a grid would clip the last columns (Note, Source) at 1280 px.
     st.table(realised_summary(result), hide_index=True)
     events = result.events.assign(applied=result.events["applied"].map({True: "yes", False: "no"}))
