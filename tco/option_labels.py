@@ -28,14 +28,14 @@ def _model_name(option: object) -> str | None:
     kind = options.of(option)
     weights = kind.weights(option)
     if weights:
-        try:
-            return catalog.model(weights).name
-        except ScenarioError:
-            return str(weights)
+        return _catalog_name(catalog.model, weights)
     key = kind.product(option)
-    if key:
-        try:
-            return prices.lookup(key).name
-        except ScenarioError:
-            return str(key)
-    return None
+    return _catalog_name(prices.lookup, key) if key else None
+
+
+def _catalog_name(lookup, key: str) -> str:
+    """The name ``lookup(key)`` gives, or the key itself where the catalog does not hold it."""
+    try:
+        return lookup(key).name
+    except ScenarioError:
+        return str(key)

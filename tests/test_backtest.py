@@ -53,10 +53,10 @@ def with_history(path, **histories: list[str]):
 
 
 @pytest.mark.parametrize(("kind", "ledger_row", "size"), [
-    # The scenario's own sizes at their nominal values: a 1.5x price rise, a successor at 0.95x.
+    # The scenario's own sizes at their nominal values: a 1.5x price rise, a successor at 0.87x.
     ("price_change", row("2024-06-10", "price_change", "m1", price_multiplier_blend_3in_1out="1.5"), 1.5),
     ("deprecation", row("2024-06-10", "retirement_effective", "m1", successor="m2",
-                        successor_price_multiplier_blend_3in_1out="0.95"), 0.95),
+                        successor_price_multiplier_blend_3in_1out="0.87"), 0.87),
 ])
 def test_one_replayed_event_equals_its_stress_test(kind: str, ledger_row: dict, size: float) -> None:
     """A single ledger event in 2024-06 is month 5 of a window from 2024-01; its replay is the stress

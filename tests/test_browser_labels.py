@@ -8,19 +8,19 @@ the rule's own geometry says the boxes are apart.
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 import tco
 from tco import figures
 from tco.figures import data
-from tco.figures.spec import STRATEGY_PALETTE, Axis, FigureSpec, Style
+from tco.figures.spec import FigureSpec
 from tests.conftest import ROOT
 from tests.test_browser import (  # noqa: F401 - fixtures pytest finds by name, and the same marks
     browser_context_args,
     browser_type_launch_args,
     pytestmark,
 )
+from tests.test_figures import CLOSE_DECIDE_POINTS, close_decide_spec
 
 STORIES = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml") if not p.stem.startswith("portfolio"))
 BOXES_JS = """() => Array.from(document.querySelectorAll('g.annotation')).map(g => {
@@ -51,12 +51,8 @@ def test_close_decide_points_have_labels_apart_in_the_browser(page) -> None:
     """The flagship's Decide points that once overprinted (hosted-then-own at 10.1M, 3.26M and
     self-host at 11.1M, 3.68M): drawn by plotly.js, their five label boxes meet nowhere. The same
     five points with every label forced up-left do meet (the check can fail)."""
-    points = {"Chosen mix": (4.15e6, 2.13e6), "hosted-then-own": (10.1e6, 3.26e6),
-              "self-host": (11.1e6, 3.68e6), "hybrid": (16.9e6, 5.94e6), "api-only": (31.4e6, 9.45e6)}
-    frame = pd.DataFrame([{"series": k, "x": x, "y": y, "text": k} for k, (x, y) in points.items()])
-    styles = {k: Style(STRATEGY_PALETTE[i], marker="diamond") for i, k in enumerate(points)}
-    spec = FigureSpec("decide", "line", "t", Axis("CVaR95 ($)", "usd"), Axis("Expected NPV ($)", "usd"),
-                      frame, styles)
+    points = CLOSE_DECIDE_POINTS
+    spec = close_decide_spec()
     boxes = _drawn_boxes(page, spec)
     assert sorted(b["text"] for b in boxes) == sorted(points)
     assert _collisions(boxes) == []

@@ -162,17 +162,25 @@ def test_runs_at_the_shipped_factors_change_nothing(tmp_path: Path) -> None:
     assert cal.residual_log_sd < 1e-9
 
 
-def test_fewer_than_three_runs_in_a_regime_fit_one_multiplier(tmp_path: Path) -> None:
-    """Two runs 20% slower than the shipped model: no factor moves; the regime gets a multiplier
-    between 1/1.2 and 1, shrunk toward 1 by the prior."""
+def _slow_runs(tmp_path: Path, tpot_ms_per_s: float) -> list[Path]:
+    """vLLM results at batches 1 and 2 of Llama 3.1 8B on one H100 in bf16 (1,000 in, 250 out),
+    each at 1 / 1.2 of the model's tokens per second, with an inter-token latency of the model's
+    step x ``tpot_ms_per_s`` (1,000: the model's step; 1,200: 20% longer)."""
     paths = []
     for b in (1, 2):
         arr = np.array([float(b)])
         m, g = catalog.model("llama-3.1-8b"), catalog.gpu("h100-sxm")
         t = capacity.step_seconds(m, g, "bf16", "bf16", 1, arr, arr * 4.0, (1000.0, 250.0),
                                   capacity.EFFICIENCY)[0]
-        paths.append(_write_vllm(tmp_path / f"slow-{b}.json", throughput=b / t / 1.2, tpot_ms=t * 1000))
-    cal = refit.calibrate(SETUP_8B, _runs(paths))
+        paths.append(_write_vllm(tmp_path / f"slow-{b}.json", throughput=b / t / 1.2,
+                                 tpot_ms=t * tpot_ms_per_s))
+    return paths
+
+
+def test_fewer_than_three_runs_in_a_regime_fit_one_multiplier(tmp_path: Path) -> None:
+    """Two runs 20% slower than the shipped model: no factor moves; the regime gets a multiplier
+    between 1/1.2 and 1, shrunk toward 1 by the prior."""
+    cal = refit.calibrate(SETUP_8B, _runs(_slow_runs(tmp_path, tpot_ms_per_s=1000)))
     assert cal.refit == ()
     assert cal.efficiency == capacity.EFFICIENCY
     (regime, value), = cal.multipliers.items()
@@ -371,15 +379,8 @@ def test_a_regime_multiplier_scales_the_latencies_with_the_throughput(tmp_path: 
     batch is the model's under 12 x m ms, so the calibrated step still meets 12 ms."""
     import datetime as dt
 
-    paths = []
-    for b in (1, 2):
-        arr = np.array([float(b)])
-        m, g = catalog.model("llama-3.1-8b"), catalog.gpu("h100-sxm")
-        t = capacity.step_seconds(m, g, "bf16", "bf16", 1, arr, arr * 4.0, (1000.0, 250.0),
-                                  capacity.EFFICIENCY)[0]
-        # every step 20% longer: b sequences (Little's law) at 1 / 1.2 of the model's tokens/s
-        paths.append(_write_vllm(tmp_path / f"slow-{b}.json", throughput=b / t / 1.2, tpot_ms=t * 1200))
-    cal = refit.calibrate(SETUP_8B, _runs(paths))
+    # every step 20% longer: b sequences (Little's law) at 1 / 1.2 of the model's tokens/s
+    cal = refit.calibrate(SETUP_8B, _runs(_slow_runs(tmp_path, tpot_ms_per_s=1200)))
     target = tmp_path / "calibration.yaml"
     target.write_bytes(files.dumps(files.document(cal, [], dt.date(2026, 12, 5))))
     kw = dict(model="llama-3.1-8b", gpu="h100-sxm", precision="bf16", input_tokens=1000.0,

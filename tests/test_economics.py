@@ -267,8 +267,8 @@ def test_autoscaling_sizes_each_distinct_load_and_stops_at_min_replicas(min_repl
     1.1 and 8 at 1.9 (mean 1), given interleaved. They need 1, 2, 3 and 5 replicas: (8 x 1 + 4 x 2
     + 4 x 3 + 8 x 5) / 24 = 68 / 24 GPUs, 68 / 24 x 730 h x $2 = $4,136.67 a month. With
     min_replicas 3 the three quiet levels all run 3: (20 x 3 + 8 x 5) / 24 = 88 / 24 GPUs,
-    $5,353.33. The kernel walks distinct loads from the highest and stops at the first that needs
-    only min_replicas; this is the hour-by-hour sum."""
+    $5,353.33. The kernel sizes each distinct load once, weighted by its hours; this is the
+    hour-by-hour sum."""
     profile = [1.9, 0.2, 0.7, 0.2, 1.1, 1.9, 0.2, 0.7] * 2 + [1.9, 0.2, 1.1, 1.9, 1.9, 1.1, 1.9, 0.2]
     assert sorted(profile) == sorted([0.2] * 8 + [0.7] * 4 + [1.1] * 4 + [1.9] * 8)
     option = {**FLAT, "tokens_per_second_per_gpu": 200 / 6.57, "autoscale": True,

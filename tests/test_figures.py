@@ -396,6 +396,23 @@ def test_every_fan_panel_keeps_its_month_labels(result) -> None:
     assert all(axis.showticklabels for axis in axes)
 
 
+CLOSE_DECIDE_POINTS = {"Chosen mix": (4.15e6, 2.13e6), "hosted-then-own": (10.1e6, 3.26e6),
+                       "self-host": (11.1e6, 3.68e6), "hybrid": (16.9e6, 5.94e6),
+                       "api-only": (31.4e6, 9.45e6)}
+"""The flagship's Decide points (CVaR95, expected NPV) whose labels once overprinted."""
+
+
+def close_decide_spec():
+    """``CLOSE_DECIDE_POINTS`` as the Decide chart's labelled diamonds."""
+    from tco.figures.spec import Axis, FigureSpec, Style
+
+    points = CLOSE_DECIDE_POINTS
+    frame = pd.DataFrame([{"series": k, "x": x, "y": y, "text": k} for k, (x, y) in points.items()])
+    styles = {k: Style(STRATEGY_PALETTE[i], marker="diamond") for i, k in enumerate(points)}
+    return FigureSpec("decide", "line", "t", Axis("CVaR95 ($)", "usd"), Axis("Expected NPV ($)", "usd"),
+                      frame, styles)
+
+
 def test_close_markers_put_their_labels_on_opposite_sides() -> None:
     """The flagship's Decide chart (CVaR95, expected NPV in $M): self-host (11.1, 3.68) and
     hosted-then-own (10.1, 3.26) sat 1M apart and both labels went up-left, one over the other.
@@ -407,14 +424,10 @@ def test_close_markers_put_their_labels_on_opposite_sides() -> None:
 
     from tco.figures.labels import _box, _overlap, labels_below
     from tco.figures.pptx import add_chart
-    from tco.figures.spec import Axis, FigureSpec, Style
 
-    points = {"Chosen mix": (4.15e6, 2.13e6), "hosted-then-own": (10.1e6, 3.26e6),
-              "self-host": (11.1e6, 3.68e6), "hybrid": (16.9e6, 5.94e6), "api-only": (31.4e6, 9.45e6)}
-    frame = pd.DataFrame([{"series": k, "x": x, "y": y, "text": k} for k, (x, y) in points.items()])
-    styles = {k: Style(STRATEGY_PALETTE[i], marker="diamond") for i, k in enumerate(points)}
-    spec = FigureSpec("decide", "line", "t", Axis("CVaR95 ($)", "usd"), Axis("Expected NPV ($)", "usd"),
-                      frame, styles)
+    points = CLOSE_DECIDE_POINTS
+    spec = close_decide_spec()
+    frame = spec.frame
     below = labels_below(spec)
     assert below.tolist() == [False, False, True, False, False]
     # No two placed boxes meet (the rule's own geometry, recomputed).

@@ -40,33 +40,26 @@ def fleet(p, j, load, f, reserved):  # pragma: no cover - compiled
 
     Each hour needs ceil(load x h x load_factor) replicas, never fewer than min_replicas, with h
     the hour's relative load: the peak all day, or each hour of an autoscaled option's profile;
-    it rents max(0, replicas x GPUs per replica - reserved). An autoscaled fleet walks the
-    profile's distinct loads, highest first, each with its number of hours (``Fleet.hour_level``,
-    ``hour_weight``), and stops at the first that needs only min_replicas: every quieter hour
-    needs that many too. Replicas, GPUs and reserved GPUs are whole numbers, so hours x replicas
-    and their sums are exact and equal the hour-by-hour sums bit for bit.
+    it rents max(0, replicas x GPUs per replica - reserved). An autoscaled fleet is sized once per
+    distinct load of its profile (``Fleet.hour_level``), weighted by its hours (``hour_weight``):
+    replicas, GPUs and reserved GPUs are whole numbers, so hours x replicas and their sums are
+    exact and equal the hour-by-hour sums bit for bit. The loop has no early exit: a branch that
+    stops at min_replicas measured slower than walking all 24 hours (it defeats vectorisation),
+    while walking the distinct loads without one was 10-20% faster (15 of 24 in the flagship).
     """
     if load <= 0.0:
         return 0.0, 0.0, 0.0
     gpus = f.gpus_per_replica[j]
-    least = f.min_replicas[j]
     if not f.autoscale[j]:
-        replicas = max(np.ceil(load * f.peak[j, p] * f.load_factor[j, p]), least)
+        replicas = max(np.ceil(load * f.peak[j, p] * f.load_factor[j, p]), f.min_replicas[j])
         return replicas, replicas, max(0.0, replicas * gpus - reserved)
-    peak, total, rented, hours = 0.0, 0.0, 0.0, 0.0
-    for k in range(HOURS_PER_DAY):
+    peak, total, rented = 0.0, 0.0, 0.0
+    for k in range(f.hour_levels[j]):
         weight = f.hour_weight[j, k]
-        if weight == 0.0:
-            break
-        replicas = max(np.ceil(load * f.hour_level[j, k] * f.load_factor[j, p]), least)
-        if replicas == least:  # this level and every lower one: the floor for the rest of the day
-            weight = HOURS_PER_DAY - hours
+        replicas = max(np.ceil(load * f.hour_level[j, k] * f.load_factor[j, p]), f.min_replicas[j])
         peak = max(peak, replicas)
         total += weight * replicas
         rented += weight * max(0.0, replicas * gpus - reserved)
-        hours += weight
-        if replicas == least:
-            break
     return peak, total / HOURS_PER_DAY, rented / HOURS_PER_DAY
 
 

@@ -277,8 +277,8 @@ def published_as_of() -> str:
 
 
 Fleet = namedtuple("Fleet", [
-    "replica_s", "load_factor", "peak", "autoscale", "profile", "hour_level", "hour_weight",
-    "gpus_per_replica", "min_replicas",
+    "replica_s", "load_factor", "peak", "autoscale", "profile", "hour_levels", "hour_level",
+    "hour_weight", "gpus_per_replica", "min_replicas",
     "gpu_month_usd", "reserved_gpus", "reserved_month_usd", "reserved_start", "reserved_end",
     "bought", "gpu_price_usd", "life_months", "power_month_usd", "hosting_month_usd",
     "ops_month_usd", "parts_month_usd", "parts_setup_usd", "has_licence", "licence_threshold",
@@ -286,16 +286,17 @@ Fleet = namedtuple("Fleet", [
 """A GPU fleet sized for the load. ``replica_s`` seconds a replica is busy per request;
 ``load_factor`` turns requests a month into replicas at an hour of average load, ``peak`` the
 busiest hour over the average, ``profile`` (options, 24) an autoscaled option's hourly loads (mean
-1); ``hour_level`` its distinct loads, highest first, and ``hour_weight`` the hours at each (then
-zeros), so the kernel sizes the fleet once per distinct load. Rented: the GPU-month's rent at
-price index 1, and reserved GPUs with their monthly contract price from ``reserved_start`` to
-before ``reserved_end``. Bought: each GPU's price, life, power and
+1); ``hour_levels`` how many distinct loads it has, ``hour_level`` those loads, highest first, and
+``hour_weight`` the hours at each, so the kernel sizes the fleet once per distinct load. Rented:
+the GPU-month's rent at price index 1, and reserved GPUs with their monthly contract price from
+``reserved_start`` to before ``reserved_end``. Bought: each GPU's price, life, power and
 hosting a month. Then ops staff and missing components a month, and the components' setup.
 Weights under a licence owe ``licence_fee`` a month above ``licence_threshold`` monthly active
 users: tested each month, or (``licence_at_release``) once per release, the deployed version's
 result at the start given by ``licence_above_at_start``."""
 
-FLEET = Row(Fleet, codes={"autoscale": bool, "bought": bool, "gpus_per_replica": float,
+FLEET = Row(Fleet, codes={"autoscale": bool, "hour_levels": int, "bought": bool,
+                          "gpus_per_replica": float,
                           "min_replicas": float, "reserved_gpus": float, "reserved_start": int,
                           "reserved_end": int, "has_licence": bool, "licence_at_release": bool,
                           "licence_above_at_start": bool},
@@ -331,8 +332,7 @@ def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray],
         rows.fleet.autoscale[j] = True
         rows.fleet.profile[j] = profile
         levels, hours = np.unique(np.asarray(profile, dtype=float), return_counts=True)
-        rows.fleet.hour_level[j] = 0.0
-        rows.fleet.hour_weight[j] = 0.0
+        rows.fleet.hour_levels[j] = levels.size
         rows.fleet.hour_level[j, :levels.size] = levels[::-1]
         rows.fleet.hour_weight[j, :levels.size] = hours[::-1]
     rows.common.billing[j] = KIND.billing_code
