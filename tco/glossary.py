@@ -441,3 +441,8 @@ def humanize(message: str, scenario: Scenario | None = None) -> str:
         if parts[0] == "options" and len(parts) == 2:
             return f"Option {parts[1]}: {rest}"
         return message
+
+
+SAMPLING_WORDS = {"random": "random sampling", "lhs": "Latin hypercube sampling",
+                  "sobol": "Sobol sequence sampling"}
+"""How a run drew its path-level inputs, in words for footers ('lhs' is the scenario file's key)."""

@@ -51,6 +51,7 @@ def test_decide_opens_on_its_budget_and_a_button_then_keeps_the_answer() -> None
     assert at.button(key="decide_run").label == RUN_LABEL
     assert any(c.value.startswith(f"The search costs each option alone on the {PATHS:,} simulated "
                                   "futures") for c in at.caption)
+    assert not any("optimise:" in c.value for c in at.caption)  # the file's key is not a word
     at.button(key="decide_run").click()
     at.run()
     assert len(at.get("plotly_chart")) == 1 and at.dataframe

@@ -131,6 +131,7 @@ def test_tornado_and_ranking_show_glossary_labels(sc, result) -> None:
     assert list(low["x"]) == [describe(p, sc).label for p in rows["input"]]
     base = rows["base_npv_usd"].iloc[0]
     assert low["y"].to_numpy() == pytest.approx(rows["npv_low_usd"].to_numpy() - base)
+    assert spec.title.startswith("Tornado: hybrid deterministic NPV change from $")  # not the mean
     assert "hosted: guard model (missing component) setup" in set(low["x"])
     ranked = data.ranking(global_ranking(result), "api-only", top=40, scenario=sc).frame["x"]
     assert "Vendor exit on api: events drawn" in set(ranked)
@@ -319,6 +320,18 @@ def test_fan_chart_draws_one_panel_per_strategy(result) -> None:
     assert [a.text for a in fig.layout.annotations][:len(result.strategies)] == result.strategies
 
 
+def test_a_fan_panel_keeps_its_month_labels_level() -> None:
+    """Three panels to a row leave each about a third of the page: at most three calendar labels,
+    whole years apart. regulated-in-house (60 months, months 0-59) had five, a year apart, which
+    tilted them and pushed 'Month' into the legend; now 24 months apart: 0, 24, 48. A 36-month
+    story keeps a year apart: 0, 12, 24."""
+    for stem, ticks in (("regulated-in-house", [0, 24, 48]), ("open-model-goes-closed", [0, 12, 24])):
+        result = tco.simulate(tco.load_scenario(ROOT / "scenarios" / f"{stem}.yaml"), paths=50, seed=1)
+        fig = figures.to_figure(data.fan_chart(result))
+        axes = [getattr(fig.layout, name) for name in fig.layout if name.startswith("xaxis")]
+        assert axes and all(list(axis.tickvals) == ticks for axis in axes), stem
+
+
 def test_the_portfolio_frontier_draws_four_things_in_four_colours() -> None:
     """The 'Portfolio as filed' marker took its colour from its name, a purple (#6A3D9A) 22 Delta E
     from the frontier's indigo (#4B0082): nearly one colour for two meanings. Each of the chart's
@@ -418,12 +431,12 @@ def test_close_markers_put_their_labels_on_opposite_sides() -> None:
     hosted-then-own (10.1, 3.26) sat 1M apart and both labels went up-left, one over the other.
     Placed left to right, hosted-then-own takes up-left; self-host's up-left box (9 chars wide,
     0.1 of the plot away) meets it, so it goes down-right. The far points keep up-left. The page's
-    annotations and the deck's data labels follow the same choice."""
+    annotations follow that choice; the deck places its own centred labels (``deck_sides``)."""
     from pptx import Presentation
     from pptx.enum.chart import XL_LABEL_POSITION
 
-    from tco.figures.labels import _box, _overlap, labels_below
-    from tco.figures.pptx import add_chart
+    from tco.figures.labels import MARKER_HALF, _box, _deck_box, _overlap, deck_sides, labels_below
+    from tco.figures.pptx import SIDE_POSITIONS, add_chart
 
     points = CLOSE_DECIDE_POINTS
     spec = close_decide_spec()
@@ -442,7 +455,18 @@ def test_close_markers_put_their_labels_on_opposite_sides() -> None:
     slide = deck_file.slides.add_slide(deck_file.slide_layouts[6])
     chart = add_chart(slide, spec, 0, 0, 6_000_000, 4_000_000)
     deck = {s.name: s.points[0].data_label.position for s in chart.plots[0].series if s.name in points}
-    assert deck["self-host"] == XL_LABEL_POSITION.BELOW and deck["hosted-then-own"] == XL_LABEL_POSITION.ABOVE
+    # The deck centres a label on one side of its point (PowerPoint has no corners), so it places
+    # its own: every box inside the plot's width, clear of the other labels and of every marker.
+    sides = deck_sides(spec)
+    assert deck == {k: SIDE_POSITIONS[sides[i]] for i, k in enumerate(points)}
+    assert deck["Chosen mix"] == XL_LABEL_POSITION.RIGHT  # above, it ran over the '$4M' tick
+    deck_boxes = [_deck_box(x, y, len(t), side)
+                  for x, y, t, side in zip(xs, ys, frame["text"], sides, strict=True)]
+    marks = [(x - MARKER_HALF[0], y - MARKER_HALF[1], x + MARKER_HALF[0], y + MARKER_HALF[1])
+             for x, y in zip(xs, ys, strict=True)]
+    assert all(box[0] >= 0 and box[2] <= 1 for box in deck_boxes)
+    assert not any(_overlap(a, b) for i, a in enumerate(deck_boxes) for b in deck_boxes[i + 1:])
+    assert not any(_overlap(box, mark) for box in deck_boxes for mark in marks)
 
 
 def test_every_break_even_crossing_is_labelled_and_close_labels_take_opposite_sides() -> None:
@@ -460,3 +484,70 @@ def test_every_break_even_crossing_is_labelled_and_close_labels_take_opposite_si
     assert all(t.startswith("break-even ") for t in marks["text"])
     assert marks["text"].nunique() == 2
     assert labels_below(spec)[marks.index].tolist() == [False, True]
+
+
+def test_a_scenarios_own_cost_lines_never_share_a_colour() -> None:
+    """The stacked cost chart of open-model-goes-closed's hybrid (Tokens, LLM observability, log
+    storage, egress, ...): each line its own colour, every pair at least
+    ``OTHER_LINE_DELTA_E`` apart where one is the scenario's own line. Before, a hash of the name
+    gave 'LLM observability' and 'log storage' the same green and 'egress' a navy beside the
+    Tokens navy; and a line keeps its colour from one strategy's chart to another's."""
+    from tco.figures.spec import OTHER_LINE_DELTA_E, delta_e
+    frame = pd.DataFrame({"strategy": ["a"] * 5 + ["b"] * 2, "month": 0, "usd": 1.0,
+                          "line": ["api_tokens", "platform staff", "LLM observability", "log storage",
+                                   "egress", "egress", "api_tokens"]})
+    styles = data.cost_lines(frame, "a").styles
+    colours = {label: style.colour for label, style in styles.items()}
+    assert len(set(colours.values())) == 5
+    own = {"platform staff", "LLM observability", "log storage", "egress"}
+    for x, one in colours.items():
+        for y, other in colours.items():
+            if x < y and (x in own or y in own):
+                assert delta_e(one, other) >= OTHER_LINE_DELTA_E, (x, y)
+    assert data.cost_lines(frame, "b").styles["egress"].colour == colours["egress"]
+
+
+@pytest.mark.parametrize("stem", ["api-price-shock", "own-fine-tuning", "open-model-goes-closed",
+                                  "partial-open-release"])
+def test_deck_break_even_labels_stay_apart(stem) -> None:
+    """Two break-even volumes a fifth apart on a log axis (api-price-shock: 23.5M and 28.3M a
+    month): the deck's labels take sides whose boxes meet neither each other nor a break-even
+    marker. The curves are lines, not markers: counting their every point as one blocked every
+    side, and both labels went right, one over the other."""
+    from tco.figures.labels import MARKER_HALF, _deck_box, _overlap, _unit, deck_sides
+
+    sc = tco.load_scenario(ROOT / "scenarios" / f"{stem}.yaml")
+    spec = data.break_even(sc, tco.evaluate(sc))
+    sides = deck_sides(spec)
+    xs, ys = _unit(spec.frame["x"], spec.x.log), _unit(spec.frame["y"], spec.y.log)
+    labelled = [i for i, t in enumerate(spec.frame["text"].fillna("")) if t]
+    assert len(labelled) >= 1
+    boxes = [_deck_box(xs[i], ys[i], len(spec.frame["text"].iloc[i]), sides.iloc[i]) for i in labelled]
+    marks = [(xs[i] - MARKER_HALF[0], ys[i] - MARKER_HALF[1], xs[i] + MARKER_HALF[0],
+              ys[i] + MARKER_HALF[1]) for i in labelled]
+    assert not any(_overlap(a, b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
+    assert not any(_overlap(box, mark) for box in boxes for mark in marks)
+    assert all(box[0] >= 0 and box[2] <= 1 for box in boxes)
+
+
+def test_deck_labels_of_one_point_take_two_sides() -> None:
+    """regulated-in-house's chosen mix costs what reserve-h200 costs (3.63M, 2.68M): two labels on
+    one point. Above and below once met the point's own marker (a 0.03 gap against a marker 0.035
+    tall), so both labels went right, one over the other; now they take two sides, and no box
+    meets another label or a marker."""
+    from tco.figures.labels import MARKER_HALF, _deck_box, _overlap, _unit, deck_sides
+    from tco.figures.spec import Axis, FigureSpec, Style
+
+    points = {"buy-h200": (4.53e6, 3.97e6), "rent-h200": (4.23e6, 2.85e6),
+              "reserve-h200": (3.63e6, 2.68e6), "Chosen mix": (3.63e6, 2.68e6)}
+    frame = pd.DataFrame([{"series": k, "x": x, "y": y, "text": k} for k, (x, y) in points.items()])
+    spec = FigureSpec("decide", "line", "t", Axis("CVaR95 ($)", "usd"), Axis("Expected NPV ($)", "usd"),
+                      frame, {k: Style(STRATEGY_PALETTE[i], marker="diamond") for i, k in enumerate(points)})
+    sides = deck_sides(spec)
+    assert sides.iloc[2] != sides.iloc[3]
+    xs, ys = _unit(frame["x"], False), _unit(frame["y"], False)
+    boxes = [_deck_box(xs[i], ys[i], len(t), sides.iloc[i]) for i, t in enumerate(frame["text"])]
+    marks = [(x - MARKER_HALF[0], y - MARKER_HALF[1], x + MARKER_HALF[0], y + MARKER_HALF[1])
+             for x, y in zip(xs, ys, strict=True)]
+    assert not any(_overlap(a, b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
+    assert not any(_overlap(box, mark) for box in boxes for mark in marks)

@@ -23,6 +23,16 @@ def test_the_ranking_sentence_says_whether_it_flips(path) -> None:
     said = bullets(result)
     assert said[0].startswith(f"Expected cost {usd(table.loc[best, 'mean'])}")
     assert said[2].startswith("The ranking flips" if best != nominal_best else "The ranking holds")
+    if best != nominal_best:
+        # The flip adds up: nominal + uncertain inputs + vendor shocks = expected, each signed
+        # ('take off' where shocks lower the cost, never 'a premium of -$2.71M makes it dearer').
+        other = table.loc[nominal_best]
+        shocks = other["lock_in_premium"]
+        drift = other["mean"] - other["deterministic_npv"] - shocks
+        word = {True: "add", False: "take off"}
+        assert (f"in expectation it costs {usd(other['mean'])} (uncertain inputs "
+                f"{word[drift >= 0]} {usd(abs(drift))}, vendor shocks {word[shocks >= 0]} "
+                f"{usd(abs(shocks))}), more than {best}'s {usd(table.loc[best, 'mean'])}.") in said[2]
 
 
 def test_a_strategy_card_reads_its_mix_fallback_and_portability() -> None:

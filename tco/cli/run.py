@@ -21,6 +21,7 @@ from tco.cli.common import (
 )
 from tco.errors import ScenarioError
 from tco.format import compact, pct, usd, usd_per_mtok
+from tco.glossary import SAMPLING_WORDS
 from tco.load import load_scenario
 from tco.model import evaluate
 from tco.simulate import SimulationResult
@@ -144,7 +145,7 @@ def _print_tables(result: SimulationResult, args: argparse.Namespace) -> None:
     det = evaluate(sc)
     summary = result.summary()
     say(f"{shown(sc.name)}: {sc.horizon_months} months, {args.paths:,} paths, seed {args.seed}, "
-        f"{result.sampling} sampling, money in {shown(sc.currency)} (NPV at "
+        f"{SAMPLING_WORDS[result.sampling]}, money in {shown(sc.currency)} (NPV at "
         f"{pct(result.resolved.params['discount_rate_per_year'].nominal, 1)}/yr)\n")
     rows = pd.DataFrame({
         "strategy": summary.index,

@@ -23,6 +23,7 @@ from tco.figures.spec import (
     Axis,
     FigureSpec,
     Style,
+    line_colours,
     option_colours,
     strategy_colours,
 )
@@ -91,13 +92,15 @@ def cost_lines(lines_frame: pd.DataFrame, strategy: str, title_suffix: str = "",
         Tidy strategy, month, line, usd (``Evaluation.monthly`` or ``SimulationResult.mean_lines()``).
     """
     frame = lines_frame[lines_frame["strategy"] == strategy]
+    used = lines_frame.groupby("line", sort=False)["usd"].apply(lambda v: v.abs().sum() > 0)
+    colours = line_colours(name for name, nonzero in used.items() if nonzero)
     rows, styles = [], {}
     for name in dict.fromkeys(frame["line"]):
         line = lines.BY_NAME[name]
         values = frame[frame["line"] == name]
         if values["usd"].abs().sum() == 0:
             continue
-        styles[line.label] = Style(line.colour)
+        styles[line.label] = Style(colours[name])
         rows.append(_rows(line.label, values["month"].to_numpy(), values["usd"].to_numpy(), line=name))
     reference_x, reference_label = None, ""
     if sc is not None:
@@ -379,8 +382,10 @@ def tornado(frame: pd.DataFrame, strategy: str, top: int = 12,
               detail=[f"{v:,.4g} {u}" for v, u in zip(rows["low_value"], units, strict=True)]),
         _rows(TORNADO_HIGH, labels, rows["npv_high_usd"].to_numpy() - base_usd,
               detail=[f"{v:,.4g} {u}" for v, u in zip(rows["high_value"], units, strict=True)])])
-    return FigureSpec("tornado", "hbar", f"Tornado: {strategy} NPV change from {usd(base_usd)}",
-                      category, value_axis, data, styles, notes=notes)
+    # The base is the NPV on nominal inputs, not the simulated mean: the title says which.
+    return FigureSpec("tornado", "hbar",
+                      f"Tornado: {strategy} deterministic NPV change from {usd(base_usd)}", category,
+                      value_axis, data, styles, notes=notes)
 
 
 def ranking(frame: pd.DataFrame, strategy: str, top: int = 12,

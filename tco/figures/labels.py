@@ -1,7 +1,7 @@
 """Where a marker's text label goes: above and to the left of its point, or, where that box would
-cover a label already placed, below and to the right. Page and deck use the same choice, so two
-strategies with close costs (self-host and hosted-then-own on the Decide chart) never write their
-names over each other."""
+cover a label already placed, below and to the right, so two strategies with close costs
+(self-host and hosted-then-own on the Decide chart) never write their names over each other. A deck
+chart centres a label on one side of its point, so it takes its own side (``deck_sides``)."""
 
 from __future__ import annotations
 
@@ -60,3 +60,61 @@ def labels_below(spec: FigureSpec) -> pd.Series:
         placed.append(_box(xs[i], ys[i], len(texts[i]), below=True) if flip else up)
         below.iloc[i] = flip
     return below
+
+
+DECK_SIDES = ("above", "right", "below", "left")
+"""Where a deck chart may put a marker's label (python-pptx's label positions, tried in this
+order): PowerPoint centres a label on its point's side, so the page's up-left or down-right
+corners do not carry over, and a label centred above a point at the plot's left edge ran over
+the axis's tick labels ('$4Chosen mix' on api-price-shock's Decide slide)."""
+MARKER_HALF = (0.015, 0.035)
+"""Half the width and height of a marker (11 pt) as shares of the deck's plot."""
+DECK_GAP = 0.03
+"""Gap between a marker's centre and a label beside it, as a share of the plot's width."""
+DECK_GAP_Y = MARKER_HALF[1] + 0.01
+"""Gap between a marker's centre and a label above or below it, as a share of the plot's height:
+clear of the marker itself, or above and below always met their own marker and two labels of one
+point (a strategy and the chosen mix at the same cost) both went right, one over the other."""
+
+
+def _deck_box(x: float, y: float, chars: int, side: str) -> tuple[float, float, float, float]:
+    """(left, bottom, right, top) of a label centred on ``side`` of its point, in plot shares."""
+    width = chars * CHAR_WIDTH
+    if side == "above":
+        return x - width / 2, y + DECK_GAP_Y, x + width / 2, y + DECK_GAP_Y + LINE_HEIGHT
+    if side == "below":
+        return x - width / 2, y - DECK_GAP_Y - LINE_HEIGHT, x + width / 2, y - DECK_GAP_Y
+    if side == "right":
+        return x + DECK_GAP, y - LINE_HEIGHT / 2, x + DECK_GAP + width, y + LINE_HEIGHT / 2
+    return x - DECK_GAP - width, y - LINE_HEIGHT / 2, x - DECK_GAP, y + LINE_HEIGHT / 2
+
+
+def deck_sides(spec: FigureSpec) -> pd.Series:
+    """The side of its point each labelled marker's label takes on a deck chart ('' unlabelled).
+
+    Labels are placed left to right (then bottom to top); each takes the first of ``DECK_SIDES``
+    whose box stays within the plot's width and covers neither a label already placed nor any
+    marker; where none is free, the side that covers the fewest.
+    """
+    frame = spec.frame
+    sides = pd.Series("", index=frame.index, dtype=object)
+    if "text" not in frame or not len(frame):
+        return sides
+    xs, ys = _unit(frame["x"], spec.x.log), _unit(frame["y"], spec.y.log)
+    texts = frame["text"].fillna("").astype(str).to_numpy()
+    shown = [i for i in range(len(frame)) if np.isfinite(xs[i]) and np.isfinite(ys[i])]
+    # Only points drawn as markers: a line's every point (the break-even curves) is not one.
+    marked = {name for name, style in spec.styles.items() if style.marker}
+    series = frame["series"].to_numpy()
+    markers = [(xs[i] - MARKER_HALF[0], ys[i] - MARKER_HALF[1], xs[i] + MARKER_HALF[0],
+                ys[i] + MARKER_HALF[1]) for i in shown if series[i] in marked]
+    placed: list[tuple[float, float, float, float]] = []
+    for i in sorted((i for i in shown if texts[i]), key=lambda i: (xs[i], ys[i])):
+        def clashes(side: str, i: int = i) -> int:
+            box = _deck_box(xs[i], ys[i], len(texts[i]), side)
+            outside = box[0] < 0 or box[2] > 1
+            return outside + sum(_overlap(box, other) for other in [*placed, *markers])
+        side = min(DECK_SIDES, key=lambda s: (clashes(s), DECK_SIDES.index(s)))
+        placed.append(_deck_box(xs[i], ys[i], len(texts[i]), side))
+        sides.iloc[i] = side
+    return sides

@@ -194,6 +194,10 @@ FAN_COLUMNS = 3
 """A fan chart draws one panel per strategy, this many to a row, on one shared money axis: bands of
 several strategies laid over each other blend into one colour."""
 
+PANEL_MONTH_LABELS = 3
+"""Most calendar labels on one fan panel's month axis (a third of a 1280 px page holds three
+'Dec 2027' labels level)."""
+
 
 def _fan_panels(spec: FigureSpec) -> go.Figure:
     drawn = spec.series()
@@ -318,8 +322,12 @@ def _draw(fig: go.Figure | Draft, spec: FigureSpec) -> None:
     if spec.kind == "fan":
         panels = min(len(spec.series()), FAN_COLUMNS)
         if spec.x.format == "month" and spec.x.start and panels > 1 and "tickvals" in x_axis:
-            # A narrow panel takes a calendar label a year apart, not every six months.
-            x_axis = _axis_layout(spec.x, spec.frame["x"], step_months=12)
+            # A narrow panel takes at most PANEL_MONTH_LABELS calendar labels, whole years apart:
+            # five on a 60-month horizon tilted them, and the tilted dates pushed the axis title
+            # into the legend (regulated-in-house's Risk tab at 1280 and 1440 px).
+            months = int(np.nanmax(spec.frame["x"])) + 1
+            step = 12 * math.ceil(months / (12 * PANEL_MONTH_LABELS))
+            x_axis = _axis_layout(spec.x, spec.frame["x"], step_months=step)
         # Every panel keeps its own month labels: shared axes hide them on all but the bottom row,
         # which left the upper panels with an axis title and no dates.
         fig.update_xaxes(**{k: v for k, v in x_axis.items() if k != "title"}, title_text=spec.x.title,

@@ -27,7 +27,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Pt
 
 import tco.calendar as calendar
-from tco.figures.labels import labels_below
+from tco.figures.labels import deck_sides
 from tco.figures.plotly import nice_step
 from tco.figures.spec import ROLES, Axis, FigureSpec, Style
 from tco.figures.ticks import linear_scale, number_format, value_extent
@@ -37,6 +37,9 @@ BAND_WIDTH_PT = 1.25
 DASH = {"solid": MSO_LINE_DASH_STYLE.SOLID, "dash": MSO_LINE_DASH_STYLE.DASH,
         "dot": MSO_LINE_DASH_STYLE.ROUND_DOT, "dashdot": MSO_LINE_DASH_STYLE.DASH_DOT}
 MARKER = {"diamond": XL_MARKER_STYLE.DIAMOND, "x": XL_MARKER_STYLE.X, "square": XL_MARKER_STYLE.SQUARE}
+SIDE_POSITIONS = {"above": XL_LABEL_POSITION.ABOVE, "below": XL_LABEL_POSITION.BELOW,
+                  "right": XL_LABEL_POSITION.RIGHT, "left": XL_LABEL_POSITION.LEFT}
+"""A marker label's side (``tco.figures.labels.deck_sides``) as PowerPoint's position."""
 MAX_CATEGORY_LABELS = 18
 """Beyond this many categories (months) only every n-th is labelled, so labels never collide."""
 
@@ -255,12 +258,12 @@ def _steps(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _xy_chart(shapes, spec: FigureSpec, box, font_pt: int):
     plan: list[tuple[str, Style, str, np.ndarray, np.ndarray, list | None]] = []
-    below = labels_below(spec)  # the page's choice of side, so close points' labels stay apart
+    sides = deck_sides(spec)  # clear of the other labels, the markers and the axis
     for name, style, rows in spec.series():
         x, y = rows["x"].to_numpy(dtype=float), rows["y"].to_numpy(dtype=float)
         if style.marker:
             plan.append((name, style, "marker", x, y,
-                         list(zip(rows["text"], below[rows.index], strict=True)) if "text" in rows else None))
+                         list(zip(rows["text"], sides[rows.index], strict=True)) if "text" in rows else None))
             continue
         if spec.kind == "fan":
             for edge, label in (("low", "P5"), ("high", "P95")):
@@ -289,13 +292,13 @@ def _xy_chart(shapes, spec: FigureSpec, box, font_pt: int):
             series.marker.format.fill.solid()
             series.marker.format.fill.fore_color.rgb = rgb(style.colour)
             series.marker.format.line.color.rgb = rgb(style.colour)
-            for i, (label_text, flip) in enumerate(text or []):
+            for i, (label_text, side) in enumerate(text or []):
                 if not label_text:
                     continue
                 label = series.points[i].data_label
                 label.text_frame.text = str(label_text)
                 label.text_frame.paragraphs[0].runs[0].font.size = Pt(font_pt)
-                label.position = XL_LABEL_POSITION.BELOW if flip else XL_LABEL_POSITION.ABOVE
+                label.position = SIDE_POSITIONS[side]
         else:
             _line(series, style, BAND_WIDTH_PT if role == "band" else None)
     legend_spec = FigureSpec(spec.name, spec.kind, spec.title, spec.x, spec.y, spec.frame,

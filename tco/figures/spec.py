@@ -14,6 +14,7 @@ no colour means two things.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -81,6 +82,32 @@ def option_colours(options: list[str]) -> dict[str, str]:
 def line_colour(name: str) -> str:
     """Colour of a cost line, as declared in ``tco.lines``."""
     return lines.BY_NAME[name].colour
+
+
+OTHER_LINE_DELTA_E = 20.0
+"""Smallest distance of a scenario's own cost line from every other line of the same chart: the
+small top segments of a stacked bar are told apart by colour alone, so they need more than
+``MIN_DELTA_E`` (navy 'egress' against navy 'Tokens' at 16.5 read as one)."""
+
+
+def line_colours(names: Iterable[str]) -> dict[str, str]:
+    """Colour of each cost line of one chart: declared lines keep their own; a scenario's named
+    ``other_costs`` take ``lines.OTHER_PALETTE`` in order of first appearance, skipping a colour
+    closer than ``OTHER_LINE_DELTA_E`` to one already on the chart (a hash of the name let 'log
+    storage' and 'LLM observability' share a green). Give every line of the scenario, not one
+    strategy's, so a name keeps its colour across strategies."""
+    names = list(dict.fromkeys(names))
+    taken = {name: lines.BY_NAME[name].colour for name in names if name in lines.NAMES}
+    free = list(lines.OTHER_PALETTE)
+    for name in names:
+        if name in taken:
+            continue
+        pick = next((c for c in free if all(delta_e(c, t) >= OTHER_LINE_DELTA_E
+                                            for t in taken.values())), None)
+        taken[name] = pick or lines.BY_NAME[name].colour  # palette spent: the name's own hash
+        if pick:
+            free.remove(pick)
+    return taken
 
 
 MIN_DELTA_E = 12.0

@@ -26,6 +26,7 @@ from tco.budget import PAGE_MAX_CELLS
 from tco.engine import warm_up
 from tco.figures import data as specs
 from tco.figures import stories, to_figure
+from tco.glossary import SAMPLING_WORDS
 from tco.images import figure_bytes
 from tco.load import Loaded as Scenario
 from tco.load import dumps, loads, scenario_files
@@ -276,5 +277,6 @@ def image_bytes(scenario_yaml: str, paths: int, seed: int, comments: str, chart:
 def image_footer(view: View, today: str) -> str:
     """What an exported chart says about its run: scenario, date, paths, seed, price snapshot."""
     r = view.result
-    return (f"{view.scenario.name} | {today} | {r.paths:,} paths, seed {r.seed}, {r.sampling} sampling | "
+    return (f"{view.scenario.name} | {today} | {r.paths:,} paths, seed {r.seed}, "
+            f"{SAMPLING_WORDS[r.sampling]} | "
             f"API prices: genai-prices {prices.package_version()} as of {prices.snapshot_as_of()}")

@@ -128,7 +128,8 @@ def decide_tab(current: Scenario, paths: int, seed: int, stem: str | None = None
     st.caption("The cheapest mix of the scenario's options whose CVaR95 (mean NPV of the worst 5% "
                "of futures) or P95 stays within a budget, searched on the same simulated futures "
                "as the other tabs, then recosted in full on those futures and on new ones. The "
-               "scenario's optimise: section sets which options the mix may use, and their shares.")
+               "scenario file's optimisation settings say which options the mix may use, and their "
+               "shares.")
     measure = st.radio("Risk budget on", list(MEASURES), horizontal=True, key=MEASURE_KEY,
                        help=MEASURE_HELP)
     budget_musd = st.number_input(f"{measure} budget ($M); leave empty for the cheapest mix",

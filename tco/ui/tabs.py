@@ -358,6 +358,7 @@ def export_tab(view: View, key: Key, stem: str | None) -> None:
 def footer(view: View, current: Scenario) -> None:
     """The run's settings and price snapshot, under every tab."""
     rate = nominal(current, "discount_rate_per_year")
-    st.caption(f"{view.result.paths:,} paths, seed {view.result.seed}, {view.result.sampling} sampling; "
+    st.caption(f"{view.result.paths:,} paths, seed {view.result.seed}, "
+               f"{glossary.SAMPLING_WORDS[view.result.sampling]}; "
                f"NPV in {current.currency} at {pct(rate, 1)} a year. API prices: genai-prices "
                f"{prices.package_version()} as of {prices.snapshot_as_of()}. {price_basis(current)}")
