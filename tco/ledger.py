@@ -72,7 +72,7 @@ GAPS: tuple[str, ...] = (
     "davinci-002, 2026-04 six models, 2026-05 self-serve wind-down), Google (2025-05, last tunable model).",
     "GPU prices: 13 scattered points from secondary sources, not a quarterly series; no B200, "
     "no spot or multi-year prices, no quarter has all three GPUs.",
-    "Licences: Llama, Qwen, Mistral, DeepSeek, Gemma and gpt-oss; no Stability, Falcon, Phi, Cohere or Nvidia.",
+    "Licences: Llama, Qwen, Mistral, DeepSeek, Gemma, gpt-oss; no Stability, Falcon, Phi, Cohere, Nvidia.",
 )
 """What the ledger does not hold, for the coverage report."""
 
