@@ -16,9 +16,12 @@ or before, the k-th event of a lower one (the months that fire are no longer a s
 were with one uniform per month). Options of one risk line that share the unit its kind is about
 (``RiskKind.fact_about``) take the first such option's events.
 
-An event's size and migration effort are needed only in the cells where it fires, so they come
-from SplitMix64 addressed by (risk-option pair, path, month): a cell's values are fixed whatever
-fires elsewhere, so two runs that fire the same cell give it the same size.
+An event's size and migration effort are needed only for the events that fire, so they come from
+SplitMix64 addressed by (risk-option pair, path, event index): the k-th event of a path has the
+same size whatever month it falls in. With the gaps' coupling this keeps a likelier cost-raising
+event from lowering a path: at every month the likelier run has fired at least as many events, the
+first of them the same sizes, each no later (a size keyed by month would give the earlier event
+another size, and a smaller one could lower the path).
 """
 
 from __future__ import annotations
@@ -81,7 +84,8 @@ _GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX_2 = np.uint64(0x94D049BB133111EB)
 PAIR_STRIDE = 1 << 40
-"""Cell counters of one risk-option pair: path x months + month stays below it up to 1.8e10 paths."""
+"""Counters of one risk-option pair: path x months + k (k < months: a month, or an event index)
+stay below it up to 1.8e10 paths."""
 
 
 def splitmix64(key: np.uint64, counters: np.ndarray) -> np.ndarray:
@@ -290,6 +294,16 @@ def _fired(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_path: int, pat
     return dict(zip(drawn, fired, strict=True))
 
 
+def event_counters(fired: np.ndarray, pair: int, first_path: int) -> np.ndarray:
+    """Counters of the events of ``fired`` ((paths, months), paths from ``first_path``) for pair
+    ``pair``, in ``np.flatnonzero`` order: pair x PAIR_STRIDE + path x months + k for a path's
+    k-th event (k < months, so no two paths' counters meet)."""
+    months = fired.shape[1]
+    rows, _ = np.nonzero(fired)  # row-major: the order of np.flatnonzero
+    k = np.arange(rows.size) - np.searchsorted(rows, rows)  # position within its path's events
+    return pair * PAIR_STRIDE + (first_path + rows.astype(np.int64)) * months + k
+
+
 def draw_shocks(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_block: int, paths: int, *,
                 with_noise: bool = True) -> Shocks:
     """Draw events, impacts, migration effort and price noise for consecutive blocks of paths.
@@ -325,30 +339,29 @@ def draw_shocks(sc: Loaded, x: dict[str, np.ndarray], seed: int, first_block: in
             if fact[k] != k:
                 # The same fact as an earlier pair of the line: its months and sizes (it draws no
                 # gaps of its own). Each option's migration is its own work, so its effort keeps
-                # its own cells.
+                # its own counters.
                 first = pairs[fact[k]]
                 fired = shocks.fired[(i, name)] = shocks.fired[first]
                 shocks.impact[(i, name)] = shocks.impact[first]
-                counters = k * PAIR_STRIDE + first_path * months + np.flatnonzero(fired)
+                counters = event_counters(fired, k, first_path)
                 shocks.weeks[(i, name)] = (
                     weeks.value.ppf(cell_uniforms(seed, "weeks", counters))  # type: ignore[union-attr]
                     if weeks.uncertain else np.full(counters.size, weeks.nominal))
                 continue
             fired = shocks.fired[(i, name)] = fired_by_pair[k]
-            # Sizes and efforts only for the cells that fired, in np.flatnonzero order.
-            cells = np.flatnonzero(fired)  # path x months + month within this chunk
-            counters = k * PAIR_STRIDE + first_path * months + cells
+            # Sizes and efforts only for the events that fired, in np.flatnonzero order.
+            counters = event_counters(fired, k, first_path)
             impact_param = resolved.impact(i, sc.scenario)
             if impact_param is None:
-                shocks.impact[(i, name)] = np.ones(cells.size)
+                shocks.impact[(i, name)] = np.ones(counters.size)
             elif impact_param.uncertain:
                 shocks.impact[(i, name)] = impact_param.value.ppf(  # type: ignore[union-attr]
                     cell_uniforms(seed, "impacts", counters))
             else:
-                shocks.impact[(i, name)] = np.full(cells.size, impact_param.nominal)
+                shocks.impact[(i, name)] = np.full(counters.size, impact_param.nominal)
             shocks.weeks[(i, name)] = (
                 weeks.value.ppf(cell_uniforms(seed, "weeks", counters))  # type: ignore[union-attr]
-                if weeks.uncertain else np.full(cells.size, weeks.nominal))
+                if weeks.uncertain else np.full(counters.size, weeks.nominal))
     for o_i, name in enumerate(sc.options):
         count = planned_releases(sc, name)
         delay = resolved.params.get(f"options.{name}.release_track.vetting_delay_months")
