@@ -45,9 +45,12 @@ fallback chain, deduplicated; ``fallback`` (strategies, chain) the chain in orde
 the rest (strategies, paths): ``price_factor`` is 1 - the strategy's ``list_price_discount``,
 applied to every per-token bill of the strategy."""
 
-Extras = namedtuple("Extras", ["option", "strategy", "line", "month_usd", "mtok_usd", "setup_usd"])
+Extras = namedtuple("Extras", ["option", "strategy", "line", "month_usd", "mtok_usd", "setup_usd",
+                               "ptr"])
 """Named ``other_costs``: one entry each, owned by an option (``option`` >= 0) or a strategy
-(``strategy`` >= 0), booked on line ``line``; amounts (entries, paths)."""
+(``strategy`` >= 0), booked on line ``line``; amounts (entries, paths). The options' entries come
+first, then each strategy's in strategy order: strategy s owns entries ``ptr[s]:ptr[s + 1]`` and
+``ptr[0]`` is the number of the options' (a strategy-month visits only its own and the options')."""
 
 Events = namedtuple("Events", [
     "option", "effects", "kind", "counted_once", "ptr", "month", "impact", "weeks",
@@ -164,7 +167,9 @@ def extras(sc: Loaded, x: dict[str, np.ndarray], paths: int,
         line=np.array([names.index(e[4].name) if e[4].name in names else 0 for e in entries],
                       dtype=np.int64).reshape(len(entries)),
         month_usd=amounts("usd_per_month"), mtok_usd=amounts("usd_per_mtok"),
-        setup_usd=amounts("setup_usd"))
+        setup_usd=amounts("setup_usd"),
+        ptr=np.cumsum([sum(len(o.other_costs) for o in sc.options.values())]
+                      + [len(st.other_costs) for st in plans.values()], dtype=np.int64))
 
 
 def drawn(sc: Loaded, name: str, strategy: Any) -> bool:

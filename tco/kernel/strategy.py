@@ -164,17 +164,27 @@ def other_costs(p, s, t, total, w, xc, X, out, b):  # pragma: no cover - compile
     if xc.option.shape[0] == 0:
         return total
     mtok = X.requests[t] * w.tokens_per_request[p] / TOKENS_PER_MTOK
-    for e in range(xc.option.shape[0]):
-        j = xc.option[e]
-        carried = X.share[j] if j >= 0 else (1.0 if xc.strategy[e] == s else 0.0)
-        if carried <= 0.0:
-            continue
-        usd = xc.month_usd[e, p] + xc.mtok_usd[e, p] * carried * mtok
-        if not X.extra_started[e]:
-            X.extra_started[e] = True
-            usd += xc.setup_usd[e, p]
-        total += add(out, b, s, xc.line[e], t, usd)
+    # The options' entries, then strategy s's own (``Extras.ptr``): the entries of other
+    # strategies carry none of s's traffic, and walking them cost the page's story a third.
+    own = s + 1 < xc.ptr.shape[0]
+    for e in range(xc.ptr[0]):
+        total = _other_cost(p, s, t, e, X.share[xc.option[e]], total, mtok, xc, X, out, b)
+    for e in range(xc.ptr[s] if own else 0, xc.ptr[s + 1] if own else 0):
+        total = _other_cost(p, s, t, e, 1.0, total, mtok, xc, X, out, b)
     return total
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
+def _other_cost(p, s, t, e, carried, total, mtok, xc, X, out, b):  # pragma: no cover - compiled
+    """``total`` plus other-cost entry e of strategy s in month t, where it carries ``carried``
+    of the traffic: monthly, per million tokens carried, setup the first time."""
+    if carried <= 0.0:
+        return total
+    usd = xc.month_usd[e, p] + xc.mtok_usd[e, p] * carried * mtok
+    if not X.extra_started[e]:
+        X.extra_started[e] = True
+        usd += xc.setup_usd[e, p]
+    return total + add(out, b, s, xc.line[e], t, usd)
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
