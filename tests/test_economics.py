@@ -411,3 +411,23 @@ def test_a_strategy_discount_reaches_dual_running_at_a_per_token_fallback() -> N
     assert lines_of(dealt)["escalated_traffic"].tolist() == pytest.approx(
         [0.75 * v for v in lines_of(plain)["escalated_traffic"].tolist()], rel=1e-12)
     assert lines_of(dealt)["gpu_rent"].tolist() == lines_of(plain)["gpu_rent"].tolist()
+
+
+def test_each_strategy_books_only_its_own_other_costs() -> None:
+    """Three strategies on the same API, each with its own monthly line: $1,000 on the first,
+    $20 on the second, none on the third. The kernel visits the options' entries and then the
+    strategy's own range of entries (``Extras.ptr``): an off-by-one would book the first's
+    $1,000 on the second or the second's $20 on the third. Expected: 1,000 / 20 / 0 a month."""
+    data = raw()
+    data["strategies"] = {
+        "a": {"mix": {"api": 1.0}, "fallback": "backup",
+              "other_costs": [{"name": "vendor desk", "usd_per_month": 1000}]},
+        "b": {"mix": {"api": 1.0}, "fallback": "backup",
+              "other_costs": [{"name": "vendor desk", "usd_per_month": 20}]},
+        "c": {"mix": {"api": 1.0}, "fallback": "backup"}}
+    ev = tco.evaluate(validate(data))
+    frame = ev.monthly[ev.monthly["line"] == "vendor desk"]
+    booked = frame.groupby("strategy")["usd"].apply(list).to_dict()
+    assert booked["a"] == pytest.approx([1000.0] * 12, rel=1e-12)
+    assert booked["b"] == pytest.approx([20.0] * 12, rel=1e-12)
+    assert booked.get("c", [0.0] * 12) == pytest.approx([0.0] * 12, abs=1e-12)
