@@ -98,6 +98,17 @@ def compact_figure(scenario_yaml: str, paths: int, seed: int, comments: str, nam
     return draft.figure()
 
 
+def chart_height(strategies: int) -> int:
+    """The Overview charts' height in px with ``strategies`` rows in the table above them."""
+    return max(MIN_CHART_PX, CHART_PX - ROW_PX * max(0, strategies - 3))
+
+
+def prepare(view: View, key: Key) -> None:
+    """Build the Overview's two charts into the shared cache (a server warming up: ``tco.ui.server``)."""
+    for name in CHART_KEYS:
+        compact_figure(*key, name, chart_height(len(view.summary)))
+
+
 def overview(view: View, key: Key) -> None:
     table = view.summary
     st.markdown(money(f"**{story.recommendation(view.result)}**"))
@@ -108,7 +119,7 @@ def overview(view: View, key: Key) -> None:
     st.dataframe(styled, hide_index=True, column_config={
         header(c): st.column_config.TextColumn(header(c), help=glossary.describe(c).help) for c in KPIS})
     # The NPV chart and the bridge side by side: both above the fold at 1280x720.
-    height = max(MIN_CHART_PX, CHART_PX - ROW_PX * max(0, len(table) - 3))
+    height = chart_height(len(table))
     left, right = st.columns(2)
     for column, name in ((left, NPV_CHART), (right, BRIDGE_CHART)):
         column.plotly_chart(compact_figure(*key, name, height), key=CHART_KEYS[name],
