@@ -82,3 +82,35 @@ def test_the_app_command_passes_streamlit_options_through() -> None:
     args = parser("app").parse_args(["app", "--", "--server.port", "8600"])
     assert args.command == "app" and args.streamlit_args == ["--", "--server.port", "8600"]
     assert server.APP == ROOT / "app.py" and server.APP.exists()
+
+
+def test_the_app_command_warms_then_serves_the_page() -> None:
+    """``python -m tco app`` (the README's first command) says what it warmed, then answers
+    Streamlit's health check and serves the page; stopping it ends it cleanly."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tco", "app", "--", "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url, deadline, health = f"http://127.0.0.1:{port}", time.monotonic() + 240, b""
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                health = urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert health == b"ok", process.poll()
+        assert urllib.request.urlopen(url, timeout=10).status == 200
+    finally:
+        process.terminate()
+        out, _ = process.communicate(timeout=30)
+    assert "tco app: warmed in" in out and "Traceback" not in out, out
