@@ -44,6 +44,22 @@ at the batches the published tables run, a few percent.
 - t_attention: score and value FLOPs / n (a 576-wide latent per head for MLA models in decode);
 - t_comm: per all-reduce, NCCL's ring: 2 (n - 1) / n of the T x hidden BF16 message over the link
   bandwidth x link efficiency, plus a base latency and a latency per ring step (cited constants).
+
+Pipeline parallelism (``stages`` S > 1) splits the layers into S consecutive stages of n GPUs each
+(n the tensor-parallel size within a stage): a stage holds L / S layers' weights and KV cache. A
+micro-batch of b sequences passes the stages one after the other, and each stage boundary sends its
+T x hidden BF16 activations to the next stage (``p2p_seconds``), so one token of a micro-batch takes
+
+    t_cycle(b) = S x t_stage(b) + (S - 1) t_p2p(b) = t_step(b; n GPUs, all L layers) + (S - 1) t_p2p(b)
+
+(every term of t_step but f_step is a sum over layers, and a stage's weights and KV cache are 1 / S
+of the replica's; where S does not divide L the pipeline moves at its slowest stage's pace, ceil(L /
+S) layers, ``stage_imbalance``). That is the inter-token latency a user sees. In steady state S
+micro-batches are in flight, one in each stage, so the replica emits S b tokens per t_cycle: per
+GPU, what one stage emits at its micro-batch. With B sequences in all the replica runs min(B, S)
+micro-batches of at most b = ceil(B / S) (``micro_batch``) and emits B / t_cycle(b): fewer
+micro-batches than stages leave stages idle (the bubble; at B = 1 one stage of S works at a time),
+and micro-batches of unequal size run at the largest one's pace.
 """
 
 from __future__ import annotations
@@ -132,6 +148,11 @@ NCCL sends with the LL protocol."""
 HOP_US = {"nvlink": 0.6, "pcie": 1.0, "network": 2.7}
 """Latency per ring step, Ring/LL protocol, by link (same file, hwLatencies: NVLINK, PCI, NET);
 AMD's Infinity Fabric takes NVLink's."""
+
+P2P_HOPS = 1
+"""A stage boundary's send and receive is one step of NCCL's ring (a point-to-point transfer):
+NCCL's base latency plus one link latency (``ALLREDUCE_BASE_US``, ``HOP_US``; NVIDIA/nccl
+src/graph/tuning.cc, v2.30.7; the same constants, derived)."""
 
 PCIE_MAX_GB_PER_S = 64.0
 """A GPU-to-GPU link this slow is PCIe (Gen5 x16 is 64 GB/s each way; NVLink 3 and Infinity
@@ -278,11 +299,47 @@ def allreduce_seconds(m: OpenModel, g: Gpu, size: int, tokens: np.ndarray, link_
     return m.layers * per_layer * seconds
 
 
+def p2p_seconds(m: OpenModel, g: Gpu, gpus: int, tokens: np.ndarray, link_efficiency: float = 1.0,
+                latency: bool = True) -> np.ndarray:
+    """Seconds to send one stage boundary's activations: ``tokens`` x hidden BF16 values.
+
+    The bytes go at the GPU-to-GPU link bandwidth x ``link_efficiency`` (a replica of more than one
+    node's GPUs crosses the network at some boundary; the slowest boundary sets the pace), plus
+    NCCL's base latency and one link latency (``P2P_HOPS``). Tensor-parallel ranks of a stage send
+    their own copies in parallel, so the time does not depend on the stage's size.
+    """
+    tokens = np.asarray(tokens, dtype=float)
+    link_gb_per_s = g.interconnect_gb_per_s if gpus <= GPUS_PER_NODE else min(
+        g.interconnect_gb_per_s, INTER_NODE_GB_PER_S)
+    seconds = tokens * m.hidden_size * ACTIVATION_BYTES / (link_gb_per_s * 1e9 * link_efficiency)
+    if latency:
+        link = ("network" if gpus > GPUS_PER_NODE else
+                "pcie" if g.interconnect_gb_per_s <= PCIE_MAX_GB_PER_S else "nvlink")
+        seconds = seconds + 1e-6 * (ALLREDUCE_BASE_US + P2P_HOPS * HOP_US[link])
+    return seconds
+
+
+def stage_imbalance(m: OpenModel, stages: int) -> float:
+    """S x ceil(L / S) / L: the pipeline's pace (S times its slowest stage, which holds ceil(L / S)
+    of the L layers) over an even split's (1 where S divides L)."""
+    return stages * -(-m.layers // stages) / m.layers
+
+
+def micro_batch(batch: np.ndarray, stages: int) -> np.ndarray:
+    """Sequences in the largest micro-batch when ``batch`` sequences run in a pipeline of ``stages``
+    stages: ceil(B / S), at least 1 (the grid's shape). B < S runs B micro-batches of one; otherwise
+    S micro-batches as even as whole sequences allow, and the pipeline keeps the largest one's
+    pace."""
+    batch = np.asarray(batch, dtype=float)
+    return np.ceil(batch / float(stages))
+
+
 def step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: int,
                  decode: np.ndarray, prefill: np.ndarray, shape: tuple[float, float],
-                 eff: Efficiency, layout: str = "tp") -> np.ndarray:
+                 eff: Efficiency, layout: str = "tp", stages: int = 1) -> np.ndarray:
     """Seconds of one step of a replica with ``decode`` decoding sequences and ``prefill`` prefill
-    tokens in all (the module docstring's formula)."""
+    tokens in all (the module docstring's formula); with ``stages`` > 1, of one micro-batch's
+    cycle through the pipeline, ``size`` being the GPUs of one stage."""
     input_tokens, output_tokens = shape
     bandwidth = g.memory_bandwidth_tb_per_s * BYTES_PER_TB * eff.memory  # per GPU
     c = compute_precision(g, precision)
@@ -313,7 +370,13 @@ def step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: 
     t_comm = allreduce_seconds(m, g, size, tokens, eff.link, per_layer=1 if layout == "dp-ep" else 2,
                                latency=eff.allreduce_latency)
     work = _overlap(t_weights, t_gemm, eff) + _overlap(t_kv, t_attention, eff) + t_comm
-    return _floor(work, m, eff)
+    seconds = _floor(work, m, eff)
+    if stages > 1:
+        # the S stages' shares of the layers add up to the step above; the pipeline moves at the
+        # pace of its slowest stage, which holds ceil(L / S) layers
+        seconds = (seconds * stage_imbalance(m, stages)
+                   + (stages - 1) * p2p_seconds(m, g, size * stages, tokens, eff.link, eff.allreduce_latency))
+    return seconds
 
 
 class StepTimes(NamedTuple):
@@ -331,7 +394,7 @@ class StepTimes(NamedTuple):
 
 def step_times(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: int,
                decode: np.ndarray, shape: tuple[float, float], eff: Efficiency, layout: str,
-               chunk_tokens: np.ndarray | float) -> StepTimes:
+               chunk_tokens: np.ndarray | float, stages: int = 1) -> StepTimes:
     """Step times with ``decode`` sequences decoding and prompts prefilled in whole chunks of
     ``chunk_tokens`` (or of the mean prefill a step must carry, decode x input / output, where
     that is larger).
@@ -342,12 +405,16 @@ def step_times(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: in
     mean step is t(B, 0) + P / C x (t(B, C) - t(B, 0)): the same as t(B, P) where the step is
     linear in its tokens (dense models), less where touching experts saturates (a chunk reads
     and pads each expert once, where thin slices would pay it every step).
+
+    With ``stages`` > 1, ``decode`` and ``chunk_tokens`` are one micro-batch's and the times its
+    cycle through the pipeline (``step_seconds``).
     """
     decode = np.asarray(decode, dtype=float)
     mean_prefill = decode * shape[0] / shape[1]
     chunk = np.maximum(chunk_tokens, mean_prefill)
-    t_decode = step_seconds(m, g, precision, kv_precision, size, decode, 0.0 * decode, shape, eff, layout)
-    t_chunk = step_seconds(m, g, precision, kv_precision, size, decode, chunk, shape, eff, layout)
+    t_decode = step_seconds(m, g, precision, kv_precision, size, decode, 0.0 * decode, shape, eff, layout,
+                            stages)
+    t_chunk = step_seconds(m, g, precision, kv_precision, size, decode, chunk, shape, eff, layout, stages)
     return StepTimes(t_decode + mean_prefill / chunk * (t_chunk - t_decode), t_decode, t_chunk,
                      chunk + 0.0 * decode)
 
