@@ -87,22 +87,25 @@ def trtllm_bench_limits(b: catalog.Benchmark, chunked_prefill: bool = True) -> t
     NVIDIA/TensorRT-LLM tensorrt_llm/bench/build/tuning.py (calc_engine_setting, finetune_setting):
     requests = (GPUs x GiB per GPU - parameters x bytes per weight) x 0.95 / (KV bytes per token x
     (input + output)), with at least one KV head per GPU of a tensor-parallel group ("each GPU in TP
-    group has at least 1 kv head") and no sliding window; batch = min(requests, 4096) rounded up
-    (to 32 below 256, 128 below 1,024, else 256); tokens = min(batch x (1 + input / output),
-    32,768) rounded up (to 256 and at least 2,048 below 4,096, 512 below 8,192, else
-    1,024). Without chunked prefill (the PyTorch backend's default in v1.0) tokens are at least
-    input + batch (tensorrt_llm/bench/benchmark/utils/general.py get_settings).
+    group has at least 1 kv head") and no sliding window; batch = min(requests, 4096) / pipeline
+    stages (the limits hold per micro-batch), rounded up (to 32 below 256, 128 below 1,024, else
+    256); tokens = min(batch x (1 + input / output), 32,768) rounded up (to 256 and at least 2,048
+    below 4,096, 512 below 8,192, else 1,024). Without chunked prefill (the PyTorch backend's
+    default in v1.0) tokens are at least input + batch (tensorrt_llm/bench/benchmark/utils/general.py
+    get_settings).
     """
     m, g = catalog.model(b.model), catalog.gpu(b.gpu)
     size = b.replica_gpus or b.system_gpus
     weight_bytes = {"fp4": 0.5, "fp8": 1.0}.get(b.precision, 2.0)
     kv_bytes = 1.0 if _kv(b) == "fp8" else 2.0
-    tensor_parallel = size // pipeline_stages(b)  # "each GPU in TP group has at least 1 kv head"
+    pp = pipeline_stages(b)
+    tensor_parallel = size // pp  # "each GPU in TP group has at least 1 kv head"
     per_token_gib = (2 * m.layers * max(tensor_parallel, m.kv_heads) * m.head_dim * kv_bytes
                      / engines.BYTES_PER_GIB)
     free_gib = size * g.memory_gb - m.total_params_b * 1e9 * weight_bytes / engines.BYTES_PER_GIB
     requests = free_gib * TRTLLM_BENCH_KV_FRACTION / (per_token_gib * (b.input_tokens + b.output_tokens))
-    raw_batch = min(requests, 4096)
+    # "raw_bs = min(kv_cache_max_requests, 4096) / pp_size": the limits are per micro-batch
+    raw_batch = min(requests, 4096) / pp
     if raw_batch < 256:
         batch = max(64, _round_up(raw_batch, 32))
     else:
