@@ -203,6 +203,14 @@ def replica(m: OpenModel, g: Gpu, precision: str, kv_precision: str, e: engines.
                    stages)
 
 
+def fits_one_gpu(m: OpenModel, g: Gpu, precision: str, kv_precision: str, e: engines.Engine,
+                 input_tokens: float, output_tokens: float, eff: Efficiency) -> bool:
+    """Whether the weights and one full request's KV cache fit a single GPU (``replica``'s rule)."""
+    kv_free = e.kv_bytes_available(g.memory_gb * engines.BYTES_PER_GIB, weights_bytes(m, precision, 1),
+                                   eff.reserve_gb * BYTES_PER_GB)
+    return kv_free >= float(kv_bytes_per_sequence(m, input_tokens + output_tokens, kv_precision))
+
+
 @dataclass(frozen=True)
 class Option:
     """A candidate that fits and meets the latency target, at its best batch."""
