@@ -20,22 +20,27 @@ from typing import TYPE_CHECKING
 
 import tco.catalog as catalog
 import tco.engines as engines
-from tco.capacity.physics import (
+from tco.capacity.parallel import (
     ACTIVATION_BYTES,
     ALLREDUCE_BASE_US,
-    BYTES_PER_VALUE,
-    CEILING,
-    DEFAULT_KV_CACHE_PRECISION,
     GPUS_PER_NODE,
     HOP_US,
     INTER_NODE_GB_PER_S,
+    allreduce_seconds,
+    micro_batch,
+    p2p_seconds,
+    stage_imbalance,
+)
+from tco.capacity.physics import (
+    BYTES_PER_VALUE,
+    CEILING,
+    DEFAULT_KV_CACHE_PRECISION,
     KV_CACHE_PRECISIONS,
     LAYOUTS,
     MLA_ROPE_DIM,
     PRECISIONS,
     Efficiency,
     StepTimes,
-    allreduce_seconds,
     attention_flops_per_token,
     compute_precision,
     expert_gemm_rows,
@@ -43,10 +48,7 @@ from tco.capacity.physics import (
     first_token_seconds,
     kv_bytes_per_sequence,
     kv_copies,
-    micro_batch,
-    p2p_seconds,
     regime,
-    stage_imbalance,
     step_seconds,
     step_times,
     weights_bytes,

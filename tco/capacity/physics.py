@@ -43,21 +43,22 @@ at the batches the published tables run, a few percent.
 - t_kv: the decoding sequences' KV cache (with its copies) / n over the same bandwidth;
 - t_attention: score and value FLOPs / n (a 576-wide latent per head for MLA models in decode);
 - t_comm: per all-reduce, NCCL's ring: 2 (n - 1) / n of the T x hidden BF16 message over the link
-  bandwidth x link efficiency, plus a base latency and a latency per ring step (cited constants).
+  bandwidth x link efficiency, plus a base latency and a latency per ring step (cited constants;
+  ``tco/capacity/parallel.py``).
 
 Pipeline parallelism (``stages`` S > 1) splits the layers into S consecutive stages of n GPUs each
 (n the tensor-parallel size within a stage): a stage holds L / S layers' weights and KV cache. A
 micro-batch of b sequences passes the stages one after the other, and each stage boundary sends its
-T x hidden BF16 activations to the next stage (``p2p_seconds``), so one token of a micro-batch takes
+T x hidden BF16 activations to the next stage (``parallel.p2p_seconds``), so one token of a micro-batch takes
 
     t_cycle(b) = S x t_stage(b) + (S - 1) t_p2p(b) = t_step(b; n GPUs, all L layers) + (S - 1) t_p2p(b)
 
 (every term of t_step but f_step is a sum over layers, and a stage's weights and KV cache are 1 / S
 of the replica's; where S does not divide L the pipeline moves at its slowest stage's pace, ceil(L /
-S) layers, ``stage_imbalance``). That is the inter-token latency a user sees. In steady state S
+S) layers, ``parallel.stage_imbalance``). That is the inter-token latency a user sees. In steady state S
 micro-batches are in flight, one in each stage, so the replica emits S b tokens per t_cycle: per
 GPU, what one stage emits at its micro-batch. With B sequences in all the replica runs min(B, S)
-micro-batches of at most b = ceil(B / S) (``micro_batch``) and emits B / t_cycle(b): fewer
+micro-batches of at most b = ceil(B / S) (``parallel.micro_batch``) and emits B / t_cycle(b): fewer
 micro-batches than stages leave stages idle (the bubble; at B = 1 one stage of S works at a time),
 and micro-batches of unequal size run at the largest one's pace.
 """
@@ -69,6 +70,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from tco.capacity.parallel import (
+    allreduce_seconds,
+    p2p_seconds,
+    stage_imbalance,
+)
 from tco.catalog import Gpu, OpenModel
 from tco.units import BYTES_PER_TB, FLOPS_PER_TFLOPS, PARAMS_PER_BILLION, US_PER_S
 
@@ -86,12 +92,6 @@ DEFAULT_KV_CACHE_PRECISION = {"bf16": "bf16", "fp8": "fp8", "fp4": "fp8", "int4"
 ``kv_cache_quant_algo: FP8``; AWQ/GPTQ checkpoints leave it at the activation dtype (BF16)."""
 
 LAYOUTS = ("tp", "dp-ep")
-
-GPUS_PER_NODE = 8
-INTER_NODE_GB_PER_S = 50.0
-"""Per-GPU network between nodes: one 400 Gb/s ConnectX-7 port per GPU (DGX H100 datasheet)."""
-
-ACTIVATION_BYTES = 2.0  # all-reduced and dispatched activations are BF16
 
 SMALLEST_EXPERT_TILE_ROWS = 16.0
 """Fewest rows a grouped expert GEMM tiles an expert's tokens into (vLLM fused_moe
@@ -139,25 +139,6 @@ class Efficiency:
 CEILING = Efficiency(memory=1.0, compute=1.0, allreduce_latency=False)
 """Datasheet bandwidths, measured matmul ceilings, no latency, full overlap: the regime rule's
 model, which no fitted factor enters."""
-
-ALLREDUCE_BASE_US = 6.6
-"""Fixed latency of one all-reduce: NCCL's Ring/LL base latency (NVIDIA/nccl src/graph/tuning.cc,
-v2.30.7 ncclTunerConstantsDefaults.baseLatencies). Latency matters only for small messages, which
-NCCL sends with the LL protocol."""
-
-HOP_US = {"nvlink": 0.6, "pcie": 1.0, "network": 2.7}
-"""Latency per ring step, Ring/LL protocol, by link (same file, hwLatencies: NVLINK, PCI, NET);
-AMD's Infinity Fabric takes NVLink's."""
-
-P2P_HOPS = 1
-"""A stage boundary's send and receive is one step of NCCL's ring (a point-to-point transfer):
-NCCL's base latency plus one link latency (``ALLREDUCE_BASE_US``, ``HOP_US``; NVIDIA/nccl
-src/graph/tuning.cc, v2.30.7; the same constants, derived)."""
-
-PCIE_MAX_GB_PER_S = 64.0
-"""A GPU-to-GPU link this slow is PCIe (Gen5 x16 is 64 GB/s each way; NVLink 3 and Infinity
-Fabric start at 300): its ring steps take PCIe latency."""
-
 
 def kv_bytes_per_sequence(m: OpenModel, context_tokens: np.ndarray | float,
                           kv_cache_precision: str = "bf16") -> np.ndarray | float:
@@ -271,67 +252,6 @@ def compute_precision(g: Gpu, precision: str) -> str:
     if g.dense_tflops(precision):
         return precision
     return "fp8" if g.dense_tflops("fp8") else "bf16"
-
-
-def allreduce_seconds(m: OpenModel, g: Gpu, size: int, tokens: np.ndarray, link_efficiency: float = 1.0,
-                      per_layer: int = 2, latency: bool = True) -> np.ndarray:
-    """``per_layer`` ring all-reduces per layer of ``tokens`` x hidden BF16 values over ``size`` GPUs.
-
-    NCCL's ring model (src/graph/tuning.cc): every GPU sends 2 (n - 1) / n of the message in
-    2 (n - 1) steps, at the link bandwidth x ``link_efficiency``, and the all-reduce pays the base
-    latency plus each step's link latency. Within an 8-GPU node the link is the GPU-to-GPU one;
-    a larger ring crosses nodes 2 (nodes - 1) times over the network, whose bandwidth bounds it.
-    """
-    tokens = np.asarray(tokens, dtype=float)
-    if size == 1:
-        return np.zeros_like(tokens)
-    nodes = -(-size // GPUS_PER_NODE)
-    link_gb_per_s = g.interconnect_gb_per_s if nodes == 1 else min(
-        g.interconnect_gb_per_s, INTER_NODE_GB_PER_S)
-    message_bytes = tokens * m.hidden_size * ACTIVATION_BYTES
-    steps = 2.0 * (size - 1)
-    seconds = steps / size * message_bytes / (link_gb_per_s * 1e9 * link_efficiency)
-    if latency:
-        network_steps = 2.0 * (nodes - 1)
-        local = "pcie" if g.interconnect_gb_per_s <= PCIE_MAX_GB_PER_S else "nvlink"
-        seconds = seconds + 1e-6 * (ALLREDUCE_BASE_US + (steps - network_steps) * HOP_US[local]
-                                    + network_steps * HOP_US["network"])
-    return m.layers * per_layer * seconds
-
-
-def p2p_seconds(m: OpenModel, g: Gpu, gpus: int, tokens: np.ndarray, link_efficiency: float = 1.0,
-                latency: bool = True) -> np.ndarray:
-    """Seconds to send one stage boundary's activations: ``tokens`` x hidden BF16 values.
-
-    The bytes go at the GPU-to-GPU link bandwidth x ``link_efficiency`` (a replica of more than one
-    node's GPUs crosses the network at some boundary; the slowest boundary sets the pace), plus
-    NCCL's base latency and one link latency (``P2P_HOPS``). Tensor-parallel ranks of a stage send
-    their own copies in parallel, so the time does not depend on the stage's size.
-    """
-    tokens = np.asarray(tokens, dtype=float)
-    link_gb_per_s = g.interconnect_gb_per_s if gpus <= GPUS_PER_NODE else min(
-        g.interconnect_gb_per_s, INTER_NODE_GB_PER_S)
-    seconds = tokens * m.hidden_size * ACTIVATION_BYTES / (link_gb_per_s * 1e9 * link_efficiency)
-    if latency:
-        link = ("network" if gpus > GPUS_PER_NODE else
-                "pcie" if g.interconnect_gb_per_s <= PCIE_MAX_GB_PER_S else "nvlink")
-        seconds = seconds + 1e-6 * (ALLREDUCE_BASE_US + P2P_HOPS * HOP_US[link])
-    return seconds
-
-
-def stage_imbalance(m: OpenModel, stages: int) -> float:
-    """S x ceil(L / S) / L: the pipeline's pace (S times its slowest stage, which holds ceil(L / S)
-    of the L layers) over an even split's (1 where S divides L)."""
-    return stages * -(-m.layers // stages) / m.layers
-
-
-def micro_batch(batch: np.ndarray, stages: int) -> np.ndarray:
-    """Sequences in the largest micro-batch when ``batch`` sequences run in a pipeline of ``stages``
-    stages: ceil(B / S), at least 1 (the grid's shape). B < S runs B micro-batches of one; otherwise
-    S micro-batches as even as whole sequences allow, and the pipeline keeps the largest one's
-    pace."""
-    batch = np.asarray(batch, dtype=float)
-    return np.ceil(batch / float(stages))
 
 
 def step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: int,

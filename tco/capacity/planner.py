@@ -22,13 +22,13 @@ from typing import NamedTuple
 import numpy as np
 
 import tco.engines as engines
+from tco.capacity.parallel import micro_batch
 from tco.capacity.physics import (
     BYTES_PER_VALUE,
     Efficiency,
     first_token_seconds,
     kv_bytes_per_sequence,
     kv_copies,
-    micro_batch,
     regime,
     step_times,
     weights_bytes,
