@@ -125,6 +125,18 @@ def test_a_model_that_fits_one_gpu_is_replicated_not_pipelined() -> None:
     assert (pinned.gpus, pinned.pipeline_stages, pinned.layout_name) == (2, 2, "pipeline 2")
 
 
+def test_pipelines_only_where_a_stage_cannot_hold_the_model() -> None:
+    """Qwen3-235B in FP8 (235 GB) needs 2 x 141 GB H200s as one stage: a pipeline is tried only
+    with stages of 1 GPU (2 GPUs in 2 stages, 4 in 4), never with stages of 2 or more, which would
+    hold it alone and are served as copies instead."""
+    p = capacity.plan(model="qwen3-235b-a22b", gpu="h200", precision="fp8", input_tokens=2000,
+                      output_tokens=500)
+    fits = min(c.gpus for c in p.candidates if c.fits and c.pipeline_stages == 1)
+    assert fits == 2
+    piped = {(c.gpus, c.pipeline_stages) for c in p.candidates if c.pipeline_stages > 1}
+    assert piped == {(2, 2), (4, 4)}
+
+
 def test_bad_pipeline_stages_name_the_field() -> None:
     kw = dict(model="llama-3.3-70b", gpu="h100-sxm", precision="fp8", input_tokens=1000, output_tokens=100,
               field="options.x")

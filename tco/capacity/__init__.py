@@ -65,7 +65,7 @@ from tco.capacity.planner import (
     candidate,
     chunk_tokens,
     finish,
-    fits_one_gpu,
+    fits_gpus,
     layout_name,
     layouts,
     misses_at_batch_one,
@@ -96,12 +96,14 @@ PIPELINE_STAGES = (1, 2, 4)
 """Pipeline stages the plan tries for each replica size (stages dividing it; TensorRT-LLM's perf
 overview runs 2 and 4 stages, and 8 on PCIe-only GPUs: NVIDIA/TensorRT-LLM
 docs/source/performance/perf-overview.md, v1.0); a pinned ``pipeline_stages`` may take any divisor
-of the GPUs. Only for a model that does not fit one GPU: one that fits is served by copies of a
-one-GPU replica, with no bubble, no stage-to-stage traffic and a fleet in steps of one GPU. There
-the model's gain from a pipeline (the freed weight memory holds a larger batch: 1-5% more tokens per
-GPU for Qwen3 32B in FP8 on H100s) is inside its held-out error on pipelines of 4 stages (geometric
-mean x1.13 over-predicted on the RTX PRO 6000 points, ``benchmarks/calibrate_capacity.py``), and
-a replica of 4 GPUs with ``min_replicas: 2`` would rent 8 GPUs where 2 serve."""
+of the GPUs. A pipeline is tried only where one stage's GPUs could not hold the model alone: a
+model that fits k GPUs is served by copies of a k-GPU replica, with no bubble, no stage-to-stage
+traffic and a fleet in steps of k GPUs. Pipelining such stages gains the model 1-5% more tokens
+per GPU (the freed weight memory holds a larger batch; Qwen3 32B in FP8 on H100s), which is
+inside its held-out error on pipelines of 4 stages (geometric mean x1.13 over-predicted on the RTX
+PRO 6000 points, ``benchmarks/calibrate_capacity.py``), and a replica of 4 GPUs with
+``min_replicas: 2`` would rent 8 GPUs where 2 serve."""
+
 
 SERVING_ENGINES = tuple(engines.engines())
 DEFAULT_SERVING_ENGINE = "tensorrt-llm"
@@ -245,12 +247,17 @@ def plan(*, model: str, gpu: str, precision: str, gpus: int | None = None, input
     first_limit_s = None if max_time_to_first_token_ms is None else max_time_to_first_token_ms / MS_PER_S
     sizes = (gpus,) if gpus is not None else TENSOR_PARALLEL_SIZES
     candidates, options, missed = [], [], []
-    # a model that fits one GPU is replicated, not pipelined: see PIPELINE_STAGES
-    depths = ((pipeline_stages,) if pipeline_stages is not None
-              else (1,) if fits_one_gpu(m, g, precision, kv, e, input_tokens, output_tokens, efficiency)
-              else PIPELINE_STAGES)
-    shapes = [(size, stages, kind) for size in sizes for stages in depths
-              if size % stages == 0 and stages <= m.layers for kind in layouts(m, size // stages)
+    depths = (pipeline_stages,) if pipeline_stages is not None else PIPELINE_STAGES
+
+    def tried(size: int, stages: int) -> bool:
+        # a stage that could hold the model alone is served as copies of it, not pipelined: see
+        # PIPELINE_STAGES
+        return size % stages == 0 and stages <= m.layers and (
+            stages == 1 or pipeline_stages is not None
+            or not fits_gpus(m, g, precision, kv, e, size // stages, input_tokens, output_tokens, efficiency))
+
+    shapes = [(size, stages, kind) for size in sizes for stages in depths if tried(size, stages)
+              for kind in layouts(m, size // stages)
               if layout is None or kind == layout or size // stages == 1]
     for size, stages, kind in shapes:
         r = replica(m, g, precision, kv, e, size, input_tokens, output_tokens, efficiency, kind, stages)

@@ -194,21 +194,26 @@ def replica(m: OpenModel, g: Gpu, precision: str, kv_precision: str, e: engines.
     top = max(1, min(kv_batch, cap_batch, token_batch))
     batch = np.arange(1, top + 1, dtype=float)
     shape = (input_tokens, output_tokens)
-    # the replica's B sequences run as micro-batches of b each; a pipeline's step is b's cycle
+    # the replica's B sequences run as micro-batches of b each; a pipeline's step is b's cycle,
+    # computed once per micro-batch size (S batches share one)
     b = batch if stages == 1 else micro_batch(batch, stages)
-    times = step_times(m, g, precision, kv_precision, per_stage, b, shape, eff, layout,
-                       chunk_tokens(e, g, input_tokens, b, ranks), stages)
-    return Replica(size, layout, batch, times.mean, times.decode,
-                   first_token_seconds(times, input_tokens, ranks), kv_batch, cap_batch, token_batch, fits,
-                   stages)
+    sizes = b if stages == 1 else np.arange(1.0, b[-1] + 1.0)
+    times = step_times(m, g, precision, kv_precision, per_stage, sizes, shape, eff, layout,
+                       chunk_tokens(e, g, input_tokens, sizes, ranks), stages)
+    first = first_token_seconds(times, input_tokens, ranks)
+    at = slice(None) if stages == 1 else (b - 1.0).astype(int)
+    return Replica(size, layout, batch, times.mean[at], times.decode[at], first[at], kv_batch, cap_batch,
+                   token_batch, fits, stages)
 
 
-def fits_one_gpu(m: OpenModel, g: Gpu, precision: str, kv_precision: str, e: engines.Engine,
-                 input_tokens: float, output_tokens: float, eff: Efficiency) -> bool:
-    """Whether the weights and one full request's KV cache fit a single GPU (``replica``'s rule)."""
-    kv_free = e.kv_bytes_available(g.memory_gb * engines.BYTES_PER_GIB, weights_bytes(m, precision, 1),
-                                   eff.reserve_gb * BYTES_PER_GB)
-    return kv_free >= float(kv_bytes_per_sequence(m, input_tokens + output_tokens, kv_precision))
+def fits_gpus(m: OpenModel, g: Gpu, precision: str, kv_precision: str, e: engines.Engine, gpus: int,
+              input_tokens: float, output_tokens: float, eff: Efficiency) -> bool:
+    """Whether the weights and one full request's KV cache fit ``gpus`` GPUs as one tensor-parallel
+    stage (``replica``'s rule)."""
+    kv_free = e.kv_bytes_available(g.memory_gb * engines.BYTES_PER_GIB,
+                                   weights_bytes(m, precision, gpus) / gpus, eff.reserve_gb * BYTES_PER_GB)
+    full = float(kv_bytes_per_sequence(m, input_tokens + output_tokens, kv_precision))
+    return kv_free * gpus >= full * kv_copies(m, gpus)
 
 
 @dataclass(frozen=True)
