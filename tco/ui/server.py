@@ -2,8 +2,9 @@
 
 ``streamlit run app.py`` starts listening at once and does everything else when the first browser
 connects: it imports pandas, plotly, numba and the page's modules, loads the compiled kernel, reads
-the scenario, simulates it and draws the charts, all while that visitor waits (about 1.7 CPU
-seconds on 2 cores). ``serve`` does that work first, in the process that will serve the page, and
+the scenario, simulates it and draws the charts, all while that visitor waits (the server's CPU
+during a cold load: 2.4 s that way, 0.4 s after ``serve``; ``benchmarks/bench_app.py``).
+``serve`` does that work first, in the process that will serve the page, and
 only then starts Streamlit, so its health check answers once a visitor can get the default page
 from memory: the first visit costs what any later one does. The page's caches are the modules'
 own (``tco.ui.cache``), so the warm-up fills exactly what the page reads.
