@@ -48,7 +48,16 @@ def option_states(p, o, ev, w, S, months, with_events):  # pragma: no cover - co
         S.licence_month[j] = months
         S.ft_month[j] = months
         S.ft_effort[j] = 0.0
-        for t in range(months):
+        # Without events, the months before the first event on the option keep the index the
+        # pass with events computed: no impact had fired, so it is the one without, bit for bit
+        # (the same walk and drift, the impacts' sum 0.0); and nothing else was counted there.
+        first = months if not with_events else 0
+        for t in range(months if not with_events else 0):
+            if S.eventful[j, t]:
+                first = t
+                break
+        S.first_event[j] = first
+        for t in range(first, months):
             S.index[j, t] = 0.0  # log steps of fired impacts first, turned into the index below
             S.migrations[j, t] = 0.0
             S.migration_effort[j, t] = 0.0
@@ -106,6 +115,8 @@ def option_states(p, o, ev, w, S, months, with_events):  # pragma: no cover - co
             if t > 0 and slot >= 0:
                 sigma = o.common.sigma[j, p]
                 walk += sigma * ev.noise[slot, p, t] - 0.5 * sigma * sigma
+            if t < S.first_event[j]:
+                continue  # the index without events, kept from the pass with them (see above)
             impacts += S.index[j, t]
             c = o.common
             S.index[j, t] = math.exp(walk + c.drift[j, p] * float(t) + impacts + c.scheduled_log[j, t])
