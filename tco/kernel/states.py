@@ -22,7 +22,8 @@ def option_states(p, o, ev, w, S, months, with_events):  # pragma: no cover - co
     records whether any event fell on option j. Without events, only the touched options are reset:
     the others' states are already those of no event, bit for bit (their fired-impact sums were 0.0
     and their exit and licence months the horizon), which is what lets the no-event pass skip them
-    and the strategies relying on none of them.
+    and the strategies relying on none of them; and a touched option's months before its first
+    event keep their index (``S.first_event``), where no impact had fired either.
 
     An event in month t acts from month t on. An exit is found first: events on an exited option
     from its exit month on do nothing (and are not counted). ``Effect.PRICE`` multiplies the price
