@@ -123,6 +123,30 @@ VLLM_060_MAX_NUM_SEQS = 256
 LambdaLabsML/vllm-benchmark runs report (the rows' notes)."""
 
 
+TRTLLM_PERF_OVERVIEW_REQUESTS = {
+    (128, 128): 30000, (128, 2048): 3000, (128, 4096): 1500, (1000, 2000): 1500, (2048, 128): 3000,
+    (2048, 2048): 1500, (5000, 500): 1500, (1000, 1000): 3000, (500, 2000): 3000, (20000, 2000): 1000}
+"""Requests in each trtllm-bench dataset, by (input, output) tokens: the ``$num_requests`` table of
+the TensorRT-LLM perf overview ("For each input and output sequence length combination, the table
+below details the $num_requests that were used"; NVIDIA/TensorRT-LLM
+docs/source/performance/perf-overview.md, the same values from v0.17's engine workflow to v1.0 at
+commit 00f3768, which adds 1000/2000). The dataset is queued at once ("an offline maximum
+throughput scenario such that all requests are queued in rapid succession"), so no more than
+that many sequences are ever in flight, whatever the batch limits allow."""
+
+
+def requests_per_rank(b: catalog.Benchmark) -> int | None:
+    """The most sequences one attention rank's micro-batch ever holds in a trtllm-bench run of
+    the perf overview: its request count over the ranks and micro-batches that share it (None
+    for a shape the table does not list)."""
+    requests = TRTLLM_PERF_OVERVIEW_REQUESTS.get((int(b.input_tokens), int(b.output_tokens)))
+    if requests is None:
+        return None
+    stages = pipeline_stages(b)
+    ranks = (b.replica_gpus or b.system_gpus) // stages if layout(b) == "dp-ep" else 1
+    return max(1, requests // (ranks * stages))
+
+
 HARNESSES = ("", "trtllm-bench-pytorch", "trtllm-bench-engine", "vllm-0.6.0", "client-concurrency")
 """The ``harness`` column: none (the engine's defaults), trtllm-bench on the PyTorch backend
 (v1.0, no chunked prefill) or on a built TensorRT engine (v0.17, chunked context), vLLM v0.6.0,
@@ -144,6 +168,8 @@ def harness_engine(b: catalog.Benchmark) -> engines.Engine | str:
     if not harness.startswith("trtllm-bench"):
         return b.engine
     batch, tokens = trtllm_bench_limits(b, chunked_prefill=harness == "trtllm-bench-engine")
+    # the dataset's requests cap the sequences in flight below what the heuristic allows
+    batch = min(batch, requests_per_rank(b) or batch)
     return dataclasses.replace(
         engines.engine(b.engine), key=harness, name="trtllm-bench throughput",
         max_sequences=batch, max_sequences_small_gpu=batch, max_tokens_per_step=tokens,
