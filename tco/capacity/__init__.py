@@ -164,7 +164,7 @@ EFFICIENCY = Efficiency(memory=0.746, compute=0.843, link=0.6, expert_compute=0.
 """Fitted on the fit half of the published points within ``FIT_BOUNDS`` by
 ``benchmarks/calibrate_capacity.py`` (``published.fit()``, bounded Nelder-Mead), when each
 perf-overview run's batch came to be capped at its dataset's request count
-(``published.requests_per_rank``). link sits at its floor (the data would make tensor
+(``published_harness.requests_per_rank``). link sits at its floor (the data would make tensor
 parallelism dearer still); overlap_loss 0.883: a step's memory-bound and compute-bound kernels
 nearly add up.
 The three floors are set from their sources, not fitted: every point of benchmarks.csv runs
@@ -196,7 +196,7 @@ def plan(*, model: str, gpu: str, precision: str, gpus: int | None = None, input
         None follows the weights (``DEFAULT_KV_CACHE_PRECISION``).
     serving_engine
         One of ``SERVING_ENGINES`` (None is ``DEFAULT_SERVING_ENGINE``), or an ``engines.Engine``
-        with other limits (a benchmark harness's, ``tco.published.harness_engine``).
+        with other limits (a benchmark harness's, ``tco.published_harness.harness_engine``).
     layout
         One of ``LAYOUTS`` ('dp-ep' only for mixtures of experts on 2 or more GPUs in a stage); None
         takes the cheapest.
