@@ -10,6 +10,7 @@ import pandas as pd
 import tco.capacity as capacity
 import tco.catalog as catalog
 import tco.published as published
+import tco.published_harness as published_harness
 from tco.errors import ScenarioError
 
 MEAN_TTFT = re.compile(r"mean TTFT ([\d.]+) ms")  # how the external notes state a run's mean TTFT
@@ -23,7 +24,7 @@ def first_token_table(efficiency: capacity.Efficiency = capacity.EFFICIENCY) -> 
     measured_tpot_ms, model_tpot_ms (the mean step). The model has no queue for the prefill
     budget, so it is a floor where a run's prompts wait for each other.
     """
-    columns = published.row_columns()
+    columns = published_harness.row_columns()
     rows = []
     for b in catalog.external_benchmarks().values():
         found, tpot = MEAN_TTFT.search(columns[b.key]["note"]), columns[b.key].get("time_per_output_token_ms")
@@ -45,7 +46,7 @@ def first_token_table(efficiency: capacity.Efficiency = capacity.EFFICIENCY) -> 
 
 def timed_points() -> list[tuple[catalog.Benchmark, float]]:
     """Published points whose mean time per output token is known (ms): the external runs."""
-    columns = published.row_columns()
+    columns = published_harness.row_columns()
     return [(b, float(columns[b.key]["time_per_output_token_ms"]))
             for b in catalog.external_benchmarks().values()
             if columns[b.key].get("time_per_output_token_ms")]

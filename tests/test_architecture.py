@@ -21,7 +21,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("tco.errors", "tco.units", "tco.format", "tco.distributions", "tco.lines", "tco.version",
      "tco.metrics", "tco.budget", "tco._runtime"),
     # 1: reference data and physics
-    ("tco.catalog", "tco.prices", "tco.capacity", "tco.engines", "tco.published", "tco.published_latency",
+    ("tco.catalog", "tco.prices", "tco.capacity", "tco.engines", "tco.published", "tco.published_harness",
+     "tco.published_latency",
      "tco.ledger", "tco.calendar", "tco.calibration", "tco.fx"),
     # 2: schema: bounded fields, risk kinds, option kinds (their models, resolve and rows), the
     # pydantic models

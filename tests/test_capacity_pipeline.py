@@ -13,6 +13,7 @@ import tco.capacity as capacity
 import tco.catalog as catalog
 import tco.engines as engines
 import tco.published as published
+import tco.published_harness as published_harness
 from tco.errors import ScenarioError
 
 SHAPE = (1000.0, 1000.0)
@@ -154,7 +155,7 @@ def test_trtllm_bench_limits_per_micro_batch_by_hand() -> None:
     262.9 x (1 + 128 / 2048) = 279.3, at least 2,048 (and at least 128 + 384 without chunked
     prefill)."""
     b = catalog.external_benchmarks()["trtllm10-rtx-pro-6000-llama-3.3-70b-tp1pp8-128-2048"]
-    assert published.pipeline_stages(b) == 8
-    assert published.trtllm_bench_limits(b, chunked_prefill=False) == (384, 2048)
+    assert published_harness.pipeline_stages(b) == 8
+    assert published_harness.trtllm_bench_limits(b, chunked_prefill=False) == (384, 2048)
     plan = published.plan_at(b)
     assert (plan.gpus, plan.pipeline_stages, plan.layout) == (8, 8, "tp")

@@ -16,6 +16,7 @@ import pytest
 import tco.capacity as capacity
 import tco.catalog as catalog
 import tco.published as published
+import tco.published_harness as published_harness
 
 TABLE = published.table()
 ROWS = {row.key: row for row in TABLE.itertuples()}
@@ -100,15 +101,34 @@ def test_harness_limits_by_hand() -> None:
     requests fit: batch rounded up to 256s = 1,280; tokens 2 x 1,115.7 = 2,231 rounded up to 256s
     = 2,304 (at least 1,000 + 1,280 without chunked prefill). vLLM v0.6.0 rows cap at 256."""
     b = catalog.benchmarks()["trtllm10-h100-sxm-qwen3-235b-a22b-tp8-1000-1000"]
-    assert published.trtllm_bench_limits(b, chunked_prefill=False) == (1280, 2304)
-    e = published.harness_engine(b)
+    assert published_harness.trtllm_bench_limits(b, chunked_prefill=False) == (1280, 2304)
+    e = published_harness.harness_engine(b)
+    # the run's 3,000 requests over 8 attention ranks: at most 375 sequences a rank, below 1,280
     assert (e.key, e.max_sequences, e.max_tokens_per_step, e.memory_share) == (
-        "trtllm-bench-pytorch", 1280, 2304, 0.95)
-    assert published.layout(b) == "dp-ep"
-    vllm = published.harness_engine(catalog.benchmarks()["vllm060-h100-llama31-70b-tp4"])
+        "trtllm-bench-pytorch", 375, 2304, 0.95)
+    assert published_harness.layout(b) == "dp-ep"
+    vllm = published_harness.harness_engine(catalog.benchmarks()["vllm060-h100-llama31-70b-tp4"])
     assert vllm.sequence_cap(catalog.gpu("h100-sxm")) == 256
     mlperf = catalog.benchmarks()["mlperf41-h100-llama2-70b-offline"]
-    assert published.harness_engine(mlperf) == "tensorrt-llm"
+    assert published_harness.harness_engine(mlperf) == "tensorrt-llm"
+
+
+@pytest.mark.parametrize(("key", "per_rank", "batch"), [
+    # 1,500 requests (1000/2000) over 8 attention data-parallel ranks: 187 a rank, 1,496 in all,
+    # where memory alone would let the heuristic hold 4,448
+    ("trtllm10-b200-qwen3-235b-a22b-tp8-1000-2000", 187, 1496),
+    # one tensor-parallel rank holds all 1,500 requests (128/4096); memory would allow 1,525
+    ("trtllm017-h200-llama-3.1-70b-tp8-128-4096", 1500, 1500),
+    # 1,500 requests over 4 ranks x 2 micro-batches (TP4 x PP2, attention data-parallel): 187
+    ("trtllm10-rtx-pro-6000-llama-4-scout-tp4pp2-1000-2000", 187, 1496),
+])
+def test_request_count_caps_the_batch(key: str, per_rank: int, batch: int) -> None:
+    """A perf-overview run queues its dataset's $num_requests at once, so its batch never holds
+    more sequences than that: the cap per rank and micro-batch is requests // (ranks x stages)."""
+    b = {**catalog.benchmarks(), **catalog.external_benchmarks()}[key]
+    assert published_harness.requests_per_rank(b) == per_rank
+    assert published_harness.harness_engine(b).max_sequences == per_rank
+    assert published.plan_at(b).max_batch == batch
 
 
 def test_regime_sd_matches_the_fit_half() -> None:
@@ -123,9 +143,9 @@ def test_every_benchmark_names_known_keys() -> None:
         catalog.gpu(b.gpu)
         assert b.engine in capacity.SERVING_ENGINES
         assert b.precision in capacity.PRECISIONS
-        assert published.layout(b) in capacity.LAYOUTS
-        assert published.layout(b) == "tp" or m.is_moe
-        assert published.row_columns()[b.key]["harness"] in published.HARNESSES
+        assert published_harness.layout(b) in capacity.LAYOUTS
+        assert published_harness.layout(b) == "tp" or m.is_moe
+        assert published_harness.row_columns()[b.key]["harness"] in published_harness.HARNESSES
 
 
 LOSO = published.loso_table()

@@ -158,20 +158,22 @@ FIT_BOUNDS = {
 """(low, high, why) of each factor in ``Efficiency``: fitted within the range (``tco.published.FITTED``)
 or, for the three floors, set from the range's source."""
 
-EFFICIENCY = Efficiency(memory=0.729, compute=0.851, link=0.6, expert_compute=0.178, expert_pad_tokens=45.1,
-                        overlap_loss=0.867, reserve_gb=3.62, layer_floor_us=33.0, expert_layer_floor_us=44.0,
+EFFICIENCY = Efficiency(memory=0.746, compute=0.843, link=0.6, expert_compute=0.196, expert_pad_tokens=45.3,
+                        overlap_loss=0.883, reserve_gb=3.56, layer_floor_us=33.0, expert_layer_floor_us=44.0,
                         step_floor_us=0.0)
-"""Fitted on the fit half of the published points within ``FIT_BOUNDS`` by bounded quasi-Newton
-(``published.fit(quick=True)``), when the step floor and the expert tile that follows the rows
-per expert came in. link sits at its floor (the data would make tensor parallelism dearer
-still); overlap_loss 0.867: a step's memory-bound and compute-bound kernels nearly add up.
+"""Fitted on the fit half of the published points within ``FIT_BOUNDS`` by
+``benchmarks/calibrate_capacity.py`` (``published.fit()``, bounded Nelder-Mead), when each
+perf-overview run's batch came to be capped at its dataset's request count
+(``published_harness.requests_per_rank``). link sits at its floor (the data would make tensor
+parallelism dearer still); overlap_loss 0.883: a step's memory-bound and compute-bound kernels
+nearly add up.
 The three floors are set from their sources, not fitted: every point of benchmarks.csv runs
 steps of 21 ms or more, where a per-layer constant is a few percent of a step and trades against
 HBM efficiency; fitted there, all three go to their ceilings (45 us, 60 us and 1 ms) and the
 small-batch runs of the external sources fall to median |log10| 0.135."""
 
-REGIME_LOG_SD = {"prefill-bound": 0.105, "decode memory-bound": 0.132, "decode compute-bound": 0.135,
-                 "moe": 0.22}
+REGIME_LOG_SD = {"prefill-bound": 0.105, "decode memory-bound": 0.128, "decode compute-bound": 0.134,
+                 "moe": 0.198}
 """RMS of ln(measured / model) on the fit half, per regime (calibrate prints it)."""
 
 
@@ -194,7 +196,7 @@ def plan(*, model: str, gpu: str, precision: str, gpus: int | None = None, input
         None follows the weights (``DEFAULT_KV_CACHE_PRECISION``).
     serving_engine
         One of ``SERVING_ENGINES`` (None is ``DEFAULT_SERVING_ENGINE``), or an ``engines.Engine``
-        with other limits (a benchmark harness's, ``tco.published.harness_engine``).
+        with other limits (a benchmark harness's, ``tco.published_harness.harness_engine``).
     layout
         One of ``LAYOUTS`` ('dp-ep' only for mixtures of experts on 2 or more GPUs in a stage); None
         takes the cheapest.
