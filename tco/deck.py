@@ -39,19 +39,11 @@ from tco.optimise.slide import add_decide_slide
 from tco.report import assumptions, price_basis
 from tco.sensitivity import tornado
 from tco.simulate import SimulationResult
-from tco.slides import BODY_TOP_IN, BOTTOM_IN, MUTED
+from tco.slides import BODY_TOP_IN, BOTTOM_IN, MUTED, backup_title
 from tco.story import bullets, checks, recommendation, strategy_card, stress_story
 from tco.stress import stress
 
 MAIN_SLIDES_MAX = 10
-BACKUP = "Backup"
-
-
-def backup_title(title: str) -> str:
-    """A backup slide's title: 'Backup: ' and the slide's own title, whose colons become dashes
-    ('Backup: Cumulative cost – median, P5 and P95'), so the title has one colon, after 'Backup'."""
-    return f"{BACKUP}: {title.replace(': ', ' – ')}"
-"""The divider's title, and the prefix of every slide after it."""
 CHART_PT, CAPTION_PT, TABLE_PT, APPENDIX_PT = 12, 12, 13, 10
 TORNADO_ROWS = 10
 COMPARISON = ("deterministic_npv", "mean", "p95", "cvar95", "p_cheapest", "expected_regret",
@@ -270,10 +262,8 @@ def _hedge(prs, hedge: Hedge | None) -> None:
 
 
 def _backup_divider(prs) -> None:
-    page = prs.slides.add_slide(prs.slide_layouts[6])
-    slides.text(page, BACKUP, 2.8, 44, slides.TITLE_COLOUR, bold=True)
-    slides.text(page, "Every chart of the page, the strategies, capacity, the checks, every input "
-                "with its source, and a glossary.", 3.9, 18, MUTED)
+    slides.backup_divider(prs, "Every chart of the page, the strategies, capacity, the checks, every "
+                          "input with its source, and a glossary.")
 
 
 def _cards(prs, sc: Scenario) -> None:

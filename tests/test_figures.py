@@ -368,6 +368,69 @@ def test_colours_of_different_meanings_are_far_apart() -> None:
     assert not close
 
 
+SHARMA_PAIRS = (
+    ((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
+    ((50.0, 3.1571, -77.2803), (50.0, 0.0, -82.7485), 2.8615),
+    ((50.0, 2.8361, -74.0200), (50.0, 0.0, -82.7485), 3.4412),
+    ((50.0, 0.0, 0.0), (50.0, -1.0, 2.0), 2.3669),
+    ((50.0, 2.4900, -0.0010), (50.0, -2.4900, 0.0009), 7.1792),
+    ((50.0, 2.5, 0.0), (73.0, 25.0, -18.0), 27.1492),
+    ((50.0, 2.5, 0.0), (61.0, -5.0, 29.0), 22.8977),
+    ((50.0, 2.5, 0.0), (56.0, -27.0, -3.0), 31.9030),
+    ((50.0, 2.5, 0.0), (58.0, 24.0, 15.0), 19.4535),
+    ((60.2574, -34.0099, 36.2677), (60.4626, -34.1751, 39.4387), 1.2644),
+    ((2.0776, 0.0795, -1.1350), (0.9033, -0.0636, -0.5514), 0.9082),
+)
+"""Test pairs with their published CIEDE2000 differences: Sharma, Wu and Dalal (2005), table 1
+(pairs 1-3, 7, 13, 17-20, 25 and 34: blue hues, grey near zero chroma, the hue-angle wrap at
++-180 degrees, large differences and near-black)."""
+
+
+@pytest.mark.parametrize(("first", "second", "published"), SHARMA_PAIRS)
+def test_ciede2000_matches_the_published_test_pairs(first, second, published) -> None:
+    from tco.figures.spec import ciede2000_lab
+
+    assert ciede2000_lab(first, second) == pytest.approx(published, abs=5e-5)
+    assert ciede2000_lab(second, first) == pytest.approx(published, abs=5e-5)  # symmetric
+
+
+def test_no_two_meanings_read_as_one_colour() -> None:
+    """Every colour with a meaning (strategies, break-even options, risk kinds, single-purpose
+    roles, declared cost lines) is at least ``MIN_CIEDE2000`` from every other. The old palettes
+    had 24 such pairs, among them the frontier's indigo '#4B0082' beside the first risk kind's
+    '#332288' (6.7), sky-blue strategy '#56B4E9' beside option '#88CCEE' (8.0), the orange
+    strategy '#E69F00' beside 'Reserved GPUs' '#E69138' (9.2), and the portfolio decision's
+    '#B8860B' beside 'Power' '#BF9000' (3.6)."""
+    from tco.figures.spec import MIN_CIEDE2000, ciede2000, palettes
+
+    named = [(f"{kind} {i}", c) for kind, colours in palettes().items() for i, c in enumerate(colours)]
+    named += [(f"line {line.name}", line.colour) for line in lines.LINES]
+    close = [(a, x, b, y, round(ciede2000(x, y), 1)) for i, (a, x) in enumerate(named)
+             for b, y in named[i + 1:] if ciede2000(x, y) < MIN_CIEDE2000]
+    assert not close
+
+
+@pytest.mark.parametrize("stem", ["open-model-goes-closed", "partial-open-release", "api-price-shock",
+                                  "licence-threshold"])
+def test_every_shipped_cost_chart_tells_its_lines_apart(stem) -> None:
+    """The stacked monthly cost chart of every strategy of the stories with their own cost lines:
+    each own line at least ``OTHER_LINE_CIEDE2000`` from every other line on the chart, and every
+    two declared lines at least ``MIN_CIEDE2000`` apart."""
+    from tco.figures.spec import MIN_CIEDE2000, OTHER_LINE_CIEDE2000, ciede2000
+
+    sc = tco.load_scenario(ROOT / "scenarios" / f"{stem}.yaml")
+    monthly = tco.evaluate(sc).monthly
+    own = set(lines.other_names(sc))
+    assert own
+    for strategy in sc.strategies:
+        spec = data.cost_lines(monthly, strategy)
+        colours = {label: style.colour for label, style in spec.styles.items()}
+        for i, (x, one) in enumerate(colours.items()):
+            for y, other in list(colours.items())[i + 1:]:
+                floor = OTHER_LINE_CIEDE2000 if own & {x, y} else MIN_CIEDE2000
+                assert ciede2000(one, other) >= floor, (strategy, x, y, round(ciede2000(one, other), 1))
+
+
 def test_no_cost_line_reads_as_a_strategy() -> None:
     """Stacked cost lines and strategy-coloured charts sit side by side on one page: every line's
     colour (declared, and the palette of named other costs) is at least MIN_DELTA_E from every
@@ -489,10 +552,10 @@ def test_every_break_even_crossing_is_labelled_and_close_labels_take_opposite_si
 def test_a_scenarios_own_cost_lines_never_share_a_colour() -> None:
     """The stacked cost chart of open-model-goes-closed's hybrid (Tokens, LLM observability, log
     storage, egress, ...): each line its own colour, every pair at least
-    ``OTHER_LINE_DELTA_E`` apart where one is the scenario's own line. Before, a hash of the name
+    ``OTHER_LINE_CIEDE2000`` apart where one is the scenario's own line. Before, a hash of the name
     gave 'LLM observability' and 'log storage' the same green and 'egress' a navy beside the
     Tokens navy; and a line keeps its colour from one strategy's chart to another's."""
-    from tco.figures.spec import OTHER_LINE_DELTA_E, delta_e
+    from tco.figures.spec import OTHER_LINE_CIEDE2000, ciede2000
     frame = pd.DataFrame({"strategy": ["a"] * 5 + ["b"] * 2, "month": 0, "usd": 1.0,
                           "line": ["api_tokens", "platform staff", "LLM observability", "log storage",
                                    "egress", "egress", "api_tokens"]})
@@ -503,7 +566,7 @@ def test_a_scenarios_own_cost_lines_never_share_a_colour() -> None:
     for x, one in colours.items():
         for y, other in colours.items():
             if x < y and (x in own or y in own):
-                assert delta_e(one, other) >= OTHER_LINE_DELTA_E, (x, y)
+                assert ciede2000(one, other) >= OTHER_LINE_CIEDE2000, (x, y)
     assert data.cost_lines(frame, "b").styles["egress"].colour == colours["egress"]
 
 
