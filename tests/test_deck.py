@@ -100,6 +100,20 @@ def test_npv_chart_holds_the_simulated_means_and_marks_the_deterministic_npv(bui
     assert first == pytest.approx(float(result.summary()["p95"].iloc[0] - means[0]))
 
 
+def test_npv_values_read_under_the_strategy_names_clear_of_whiskers_and_diamonds(built) -> None:
+    """The NPV chart's expected values sat inside each bar's base, where the deterministic NPV's
+    diamond covered them on a small bar (and at the bar's end they meet the P95 whisker). Each
+    value now reads on its own line under the strategy's name, and no bar carries a label."""
+    from tco.format import usd
+
+    _, result, prs = built
+    chart = _charts(prs)[1]
+    means = dict(zip(result.strategies, result.npv_usd.mean(axis=0), strict=True))
+    assert list(chart.plots[0].categories) == [f"{s}\n{usd(means[s])}" for s in result.strategies]
+    bars = chart._chartSpace.find(f".//{C}barChart")
+    assert [t.text for t in bars.iter(f"{C}dLbl") for t in t.iter(f"{A}t")] == []
+
+
 def test_tornado_shows_glossary_labels(built) -> None:
     sc, _, prs = built
     tornado_chart = next(c for c in _charts(prs) if str(c.chart_type).startswith("BAR_CLUSTERED"))

@@ -206,12 +206,34 @@ def _skip_labels(chart, categories: int) -> None:
     anchor.addprevious(skip) if anchor is not None else axis.append(skip)
 
 
+def _has_whiskers(rows: pd.DataFrame) -> bool:
+    return {"low", "high"} <= set(rows) and bool(rows[["low", "high"]].notna().all().all())
+
+
+def _labels_under_categories(spec: FigureSpec, drawn) -> dict:
+    """A bar chart's value labels, by category, where they go under the category's name.
+
+    A label at the bar's end meets the P95 whisker, and one at its base meets the marker drawn
+    over the bar (the deterministic NPV's diamond on a small bar): with whiskers or markers the
+    value reads on its own line under the category's name, where nothing else is drawn.
+    Empty where the labels can sit outside the bars' ends."""
+    if spec.kind != "bar":
+        return {}
+    crowded = any(s.marker for s in spec.styles.values()) or any(
+        _has_whiskers(rows) for _, style, rows in drawn if not style.marker)
+    if not crowded:
+        return {}
+    return {r.x: str(r.text) for _, style, rows in drawn if not style.marker and "text" in rows
+            for r in rows.itertuples() if isinstance(r.text, str) and r.text}
+
+
 def _category_chart(shapes, spec: FigureSpec, box, font_pt: int):
     hbar = spec.kind == "hbar"
     categories = spec.categories[::-1] if hbar else spec.categories  # PowerPoint lists bars bottom up
-    data = CategoryChartData()
-    data.categories = [str(c) for c in categories]
     drawn = spec.series()
+    under = _labels_under_categories(spec, drawn)
+    data = CategoryChartData()
+    data.categories = [f"{c}\n{under[c]}" if c in under else str(c) for c in categories]
     for name, _, rows in drawn:
         by_x = dict(zip(rows["x"], rows["y"], strict=True))
         data.add_series(name, [None if c not in by_x else float(by_x[c]) for c in categories])
@@ -222,25 +244,22 @@ def _category_chart(shapes, spec: FigureSpec, box, font_pt: int):
     plot.gap_width = 40 if spec.kind == "stacked_bar" else 60
     if spec.kind in ("bar", "hbar", "stacked_bar"):
         plot.overlap = 100  # one bar per category, or series overlaid (tornado) or stacked
-    inside = any(s.marker for s in spec.styles.values())
     for series, (_, style, rows) in zip(plot.series, drawn, strict=True):
         if style.marker:
             continue
         _fill(series, style.colour)
         slot = {x: categories.index(x) for x in rows["x"]}
-        if {"low", "high"} <= set(rows) and rows[["low", "high"]].notna().all().all():
-            inside = True
+        if _has_whiskers(rows):
             plus, minus = [0.0] * len(categories), [0.0] * len(categories)
             for r in rows.itertuples():
                 plus[slot[r.x]], minus[slot[r.x]] = r.high - r.y, r.y - r.low
             _whiskers(series, plus, minus)
-        if "text" in rows and spec.kind == "bar":
+        if "text" in rows and spec.kind == "bar" and not under:
             for r in rows.itertuples():
                 label = series.points[slot[r.x]].data_label
                 label.text_frame.text = str(r.text)
                 label.text_frame.paragraphs[0].runs[0].font.size = Pt(font_pt)
-                label.position = (XL_LABEL_POSITION.INSIDE_BASE if inside
-                                  else XL_LABEL_POSITION.OUTSIDE_END)
+                label.position = XL_LABEL_POSITION.OUTSIDE_END
     # The value axis spans the whiskers too: LibreOffice would scale it to the bars alone and
     # clip the P95 whiskers.
     _finish(chart, spec, spec.frame["x"], value_extent(spec), font_pt)
