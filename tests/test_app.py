@@ -509,9 +509,16 @@ def test_the_assumptions_numbers_have_thousands_separators_and_read_back_exactly
     # Input to As of fit a 1280 px window's main column (the rest scrolls, the input's name pinned).
     from tco.ui.tabs import ASSUMPTION_COLUMNS, MAIN_PX_AT_1280
 
-    first = ASSUMPTION_COLUMNS[:ASSUMPTION_COLUMNS.index("as_of") + 1]
-    assert first == ["label", "low", "nominal", "high", "unit", "source", "as_of"]
+    first = ASSUMPTION_COLUMNS[:ASSUMPTION_COLUMNS.index("value") + 1]
+    assert first == ["label", "low", "nominal", "high", "unit", "as_of", "value"]
     assert sum(config[c]["width"] for c in first) <= MAIN_PX_AT_1280 and config["label"]["pinned"]
+    # The source is not a grid column (a cell clipped it); the wrapping table under the grid holds
+    # every source whole, once, with the inputs it gives.
+    assert "source" not in ASSUMPTION_COLUMNS
+    (sources,) = [t.value for t in at.table if "Source" in t.value.columns]
+    frame_sources = table(tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml"))
+    assert list(sources["Source"]) == list(dict.fromkeys(frame_sources["source"]))
+    assert sorted("; ".join(sources.index).split("; ")) == sorted(frame_sources["label"])
     frame = table(tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml"))
     cells = [v for c in COLUMNS for v in frame[c].dropna()]
     shown = {v: f"{v:,.12g}" for v in cells}
