@@ -368,6 +368,9 @@ def test_colours_of_different_meanings_are_far_apart() -> None:
     assert not close
 
 
+C_NS = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+"""The chart XML namespace (axis scaling read back from a drawn deck chart)."""
+
 SHARMA_PAIRS = (
     ((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
     ((50.0, 3.1571, -77.2803), (50.0, 0.0, -82.7485), 2.8615),
@@ -498,7 +501,15 @@ def test_close_markers_put_their_labels_on_opposite_sides() -> None:
     from pptx import Presentation
     from pptx.enum.chart import XL_LABEL_POSITION
 
-    from tco.figures.labels import MARKER_HALF, _box, _deck_box, _overlap, deck_sides, labels_below
+    from tco.figures.labels import (
+        MARKER_HALF,
+        _box,
+        _deck_box,
+        _overlap,
+        deck_sides,
+        deck_units,
+        labels_below,
+    )
     from tco.figures.pptx import SIDE_POSITIONS, add_chart
 
     points = CLOSE_DECIDE_POINTS
@@ -522,11 +533,14 @@ def test_close_markers_put_their_labels_on_opposite_sides() -> None:
     # its own: every box inside the plot's width, clear of the other labels and of every marker.
     sides = deck_sides(spec)
     assert deck == {k: SIDE_POSITIONS[sides[i]] for i, k in enumerate(points)}
-    assert deck["Chosen mix"] == XL_LABEL_POSITION.RIGHT  # above, it ran over the '$4M' tick
+    # Centred above a point at the axis's left end, the label ran over the '$4M' tick: every box
+    # now stays inside the plot the deck draws (its axis from $0, where 'above' is clear).
+    assert deck["Chosen mix"] in (XL_LABEL_POSITION.ABOVE, XL_LABEL_POSITION.RIGHT)
+    dx, dy = deck_units(spec)
     deck_boxes = [_deck_box(x, y, len(t), side)
-                  for x, y, t, side in zip(xs, ys, frame["text"], sides, strict=True)]
+                  for x, y, t, side in zip(dx, dy, frame["text"], sides, strict=True)]
     marks = [(x - MARKER_HALF[0], y - MARKER_HALF[1], x + MARKER_HALF[0], y + MARKER_HALF[1])
-             for x, y in zip(xs, ys, strict=True)]
+             for x, y in zip(dx, dy, strict=True)]
     assert all(box[0] >= 0 and box[2] <= 1 for box in deck_boxes)
     assert not any(_overlap(a, b) for i, a in enumerate(deck_boxes) for b in deck_boxes[i + 1:])
     assert not any(_overlap(box, mark) for box in deck_boxes for mark in marks)
@@ -577,12 +591,12 @@ def test_deck_break_even_labels_stay_apart(stem) -> None:
     month): the deck's labels take sides whose boxes meet neither each other nor a break-even
     marker. The curves are lines, not markers: counting their every point as one blocked every
     side, and both labels went right, one over the other."""
-    from tco.figures.labels import MARKER_HALF, _deck_box, _overlap, _unit, deck_sides
+    from tco.figures.labels import MARKER_HALF, _deck_box, _overlap, deck_sides, deck_units
 
     sc = tco.load_scenario(ROOT / "scenarios" / f"{stem}.yaml")
     spec = data.break_even(sc, tco.evaluate(sc))
     sides = deck_sides(spec)
-    xs, ys = _unit(spec.frame["x"], spec.x.log), _unit(spec.frame["y"], spec.y.log)
+    xs, ys = deck_units(spec)
     labelled = [i for i, t in enumerate(spec.frame["text"].fillna("")) if t]
     assert len(labelled) >= 1
     boxes = [_deck_box(xs[i], ys[i], len(spec.frame["text"].iloc[i]), sides.iloc[i]) for i in labelled]
@@ -598,7 +612,7 @@ def test_deck_labels_of_one_point_take_two_sides() -> None:
     one point. Above and below once met the point's own marker (a 0.03 gap against a marker 0.035
     tall), so both labels went right, one over the other; now they take two sides, and no box
     meets another label or a marker."""
-    from tco.figures.labels import MARKER_HALF, _deck_box, _overlap, _unit, deck_sides
+    from tco.figures.labels import MARKER_HALF, _deck_box, _overlap, deck_sides, deck_units
     from tco.figures.spec import Axis, FigureSpec, Style
 
     points = {"buy-h200": (4.53e6, 3.97e6), "rent-h200": (4.23e6, 2.85e6),
@@ -608,9 +622,66 @@ def test_deck_labels_of_one_point_take_two_sides() -> None:
                       frame, {k: Style(STRATEGY_PALETTE[i], marker="diamond") for i, k in enumerate(points)})
     sides = deck_sides(spec)
     assert sides.iloc[2] != sides.iloc[3]
-    xs, ys = _unit(frame["x"], False), _unit(frame["y"], False)
+    xs, ys = deck_units(spec)
     boxes = [_deck_box(xs[i], ys[i], len(t), sides.iloc[i]) for i, t in enumerate(frame["text"])]
     marks = [(x - MARKER_HALF[0], y - MARKER_HALF[1], x + MARKER_HALF[0], y + MARKER_HALF[1])
              for x, y in zip(xs, ys, strict=True)]
     assert not any(_overlap(a, b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
     assert not any(_overlap(box, mark) for box in boxes for mark in marks)
+
+
+def test_deck_labels_are_measured_on_the_axes_the_deck_draws() -> None:
+    """The portfolio deck's frontier (2,000 paths, seed 7): the chosen mixes at ($8.51M, $4.97M),
+    the whole decision at ($8.36M, $4.82M), the frontier line from ($8.12M, $5.35M) to the chosen
+    mixes, the portfolio as filed at ($9.63M, $5.79M). Sides were chosen on the data's range, but
+    the deck draws $8.0M-$10.5M by $4.5M-$6.5M, where each label is about 1.6 times wider and
+    taller against the points: 'Whole decision' ran over the chosen mixes' cross and both labels
+    over the line. On the drawn axes (read back from the chart's XML) no label box meets another
+    label or a marker, and none is crossed by the line."""
+    from pptx import Presentation
+
+    from tco.figures.labels import (
+        MARKER_HALF,
+        _crosses,
+        _deck_box,
+        _line_points,
+        _overlap,
+        deck_sides,
+    )
+    from tco.figures.pptx import add_chart
+    from tco.figures.spec import Axis, FigureSpec, Style
+
+    marked = {"Chosen mixes": (8.51e6, 4.97e6), "Whole decision": (8.36e6, 4.82e6),
+              "Portfolio as filed": (9.63e6, 5.79e6)}
+    frame = pd.DataFrame([{"series": "frontier", "x": 8.12e6, "y": 5.35e6, "text": ""},
+                          {"series": "frontier", "x": 8.51e6, "y": 4.97e6, "text": ""},
+                          *({"series": k, "x": x, "y": y, "text": k} for k, (x, y) in marked.items())])
+    styles = {"frontier": Style("#9900EE"), **{k: Style(STRATEGY_PALETTE[i], marker="diamond")
+                                               for i, k in enumerate(marked)}}
+    spec = FigureSpec("frontier", "line", "t", Axis("CVaR95 of NPV ($)", "usd"),
+                      Axis("Expected NPV ($)", "usd"), frame, styles)
+    deck_file = Presentation()
+    chart = add_chart(deck_file.slides.add_slide(deck_file.slide_layouts[6]), spec, 0, 0,
+                      6_000_000, 4_000_000)
+    axes = {}
+    for tag in ("valAx",):
+        for ax in chart._chartSpace.iter(f"{C_NS}{tag}"):
+            scaling = ax.find(f"{C_NS}scaling")
+            axes[ax.find(f"{C_NS}axPos").get("val")] = (float(scaling.find(f"{C_NS}min").get("val")),
+                                                        float(scaling.find(f"{C_NS}max").get("val")))
+    (x_low, x_high), (y_low, y_high) = axes["b"], axes["l"]
+    assert (x_low, x_high, y_low, y_high) == (8.0e6, 10.5e6, 4.5e6, 6.5e6)
+    xs = ((frame["x"] - x_low) / (x_high - x_low)).to_numpy()
+    ys = ((frame["y"] - y_low) / (y_high - y_low)).to_numpy()
+    sides = deck_sides(spec)
+    boxes = [_deck_box(xs[i], ys[i], len(frame["text"][i]), sides[i]) for i in range(2, 5)]
+    marks = [(xs[i] - MARKER_HALF[0], ys[i] - MARKER_HALF[1], xs[i] + MARKER_HALF[0],
+              ys[i] + MARKER_HALF[1]) for i in range(2, 5)]
+    assert not any(_overlap(a, b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
+    assert not any(_overlap(box, mark) for box in boxes for mark in marks)
+    (line,) = _line_points(spec, xs, ys)
+    assert not any(_crosses(box, line) for box in boxes)
+    # The old placement, on the data's range, put 'Whole decision' over the chosen mixes' marker.
+    old = {"Chosen mixes": "above", "Whole decision": "above"}
+    old_boxes = [_deck_box(xs[i], ys[i], len(frame["text"][i]), old[frame["text"][i]]) for i in (2, 3)]
+    assert _overlap(old_boxes[1], marks[0]) or _crosses(old_boxes[0], line)

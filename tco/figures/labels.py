@@ -5,10 +5,13 @@ chart centres a label on one side of its point, so it takes its own side (``deck
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
-from tco.figures.spec import FigureSpec
+from tco.figures.spec import Axis, FigureSpec
+from tco.figures.ticks import linear_scale
 
 CHAR_WIDTH = 0.011
 """Width of one label character as a share of the plot's width (about 8 px of a 750 px plot)."""
@@ -89,32 +92,103 @@ def _deck_box(x: float, y: float, chars: int, side: str) -> tuple[float, float, 
     return x - DECK_GAP - width, y - LINE_HEIGHT / 2, x - DECK_GAP, y + LINE_HEIGHT / 2
 
 
+def _deck_axis(values: np.ndarray, extent: np.ndarray, axis: Axis) -> np.ndarray:
+    """``values`` as shares of a deck axis drawn over ``extent``: the axis ends ``tco.figures.pptx``
+    sets (whole decades on a log axis, 0 to the last month, ``linear_scale``'s round ends on money
+    and counts), so a label's estimated box is measured against the plot it is drawn on."""
+    finite = extent[np.isfinite(extent)]
+    if axis.log:
+        positive = finite[finite > 0]
+        if not positive.size:
+            return np.full_like(values, np.nan)
+        low, high = np.floor(np.log10(positive.min())), np.ceil(np.log10(positive.max()))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logs = np.log10(np.where(values > 0, values, np.nan))
+        return (logs - low) / (high - low) if high > low else np.full_like(values, 0.5)
+    scale = linear_scale(finite, from_zero=False) if axis.format in ("usd", "count") else None
+    if axis.format == "month" and finite.size:
+        low, high = 0.0, float(finite.max())
+    elif scale is not None:
+        low, high = scale[0], scale[1]
+    elif finite.size:
+        low, high = float(finite.min()), float(finite.max())
+    else:
+        return np.full_like(values, np.nan)
+    return (values - low) / (high - low) if high > low else np.full_like(values, 0.5)
+
+
+def deck_units(spec: FigureSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's x and y as shares (0 to 1) of a deck chart's plot, on the axes the deck draws:
+    the data range understated how far apart points sit where the axis runs past the data
+    (the portfolio frontier's $8.1M-$9.6M on an $8.0M-$10.5M axis), and labels estimated clear of
+    each other met."""
+    frame = spec.frame
+    x = pd.to_numeric(frame["x"], errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(frame["y"], errors="coerce").to_numpy(dtype=float)
+    y_extent = np.concatenate([y, *(pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)
+                                    for c in ("low", "high") if c in frame)])
+    x_extent = np.append(x, spec.reference_x) if spec.reference_x is not None else x
+    return _deck_axis(x, x_extent, spec.x), _deck_axis(y, y_extent, spec.y)
+
+
+LINE_STEP = 0.01
+"""Spacing, as a share of the plot, of the points a deck label is tested against along each line."""
+
+
+def _line_points(spec: FigureSpec, xs: np.ndarray, ys: np.ndarray) -> list[np.ndarray]:
+    """Points along each unmarked series' line (plot shares), one array of (x, y) per line."""
+    out = []
+    series = spec.frame["series"].to_numpy()
+    for name, style in spec.styles.items():
+        if style.marker:
+            continue
+        idx = [i for i in np.flatnonzero(series == name) if np.isfinite(xs[i]) and np.isfinite(ys[i])]
+        idx.sort(key=lambda i: xs[i])
+        pts = []
+        for a, b in itertools.pairwise(idx):
+            steps = max(1, int(np.hypot(xs[b] - xs[a], ys[b] - ys[a]) / LINE_STEP))
+            t = np.linspace(0.0, 1.0, steps + 1)
+            pts.append(np.column_stack([xs[a] + t * (xs[b] - xs[a]), ys[a] + t * (ys[b] - ys[a])]))
+        if pts:
+            out.append(np.concatenate(pts))
+    return out
+
+
+def _crosses(box: tuple[float, float, float, float], line: np.ndarray) -> bool:
+    return bool(((line[:, 0] > box[0]) & (line[:, 0] < box[2]) & (line[:, 1] > box[1])
+                 & (line[:, 1] < box[3])).any())
+
+
 def deck_sides(spec: FigureSpec) -> pd.Series:
     """The side of its point each labelled marker's label takes on a deck chart ('' unlabelled).
 
-    Labels are placed left to right (then bottom to top); each takes the first of ``DECK_SIDES``
-    whose box stays within the plot's width and covers neither a label already placed nor any
-    marker; where none is free, the side that covers the fewest.
+    Labels are placed left to right (then bottom to top), in shares of the plot the deck draws
+    (``deck_units``); each takes the first of ``DECK_SIDES`` whose box stays within the plot's
+    width and covers neither a label already placed nor any marker, and among those one that no
+    line runs through; where none is free, the side that covers the fewest.
     """
     frame = spec.frame
     sides = pd.Series("", index=frame.index, dtype=object)
     if "text" not in frame or not len(frame):
         return sides
-    xs, ys = _unit(frame["x"], spec.x.log), _unit(frame["y"], spec.y.log)
+    xs, ys = deck_units(spec)
     texts = frame["text"].fillna("").astype(str).to_numpy()
     shown = [i for i in range(len(frame)) if np.isfinite(xs[i]) and np.isfinite(ys[i])]
-    # Only points drawn as markers: a line's every point (the break-even curves) is not one.
+    # Only points drawn as markers: a line's every point (the break-even curves) is not one; a
+    # line through a label only breaks ties.
     marked = {name for name, style in spec.styles.items() if style.marker}
     series = frame["series"].to_numpy()
     markers = [(xs[i] - MARKER_HALF[0], ys[i] - MARKER_HALF[1], xs[i] + MARKER_HALF[0],
                 ys[i] + MARKER_HALF[1]) for i in shown if series[i] in marked]
+    lines = _line_points(spec, xs, ys)
     placed: list[tuple[float, float, float, float]] = []
     for i in sorted((i for i in shown if texts[i]), key=lambda i: (xs[i], ys[i])):
-        def clashes(side: str, i: int = i) -> int:
+        def clashes(side: str, i: int = i) -> tuple[int, int, int]:
             box = _deck_box(xs[i], ys[i], len(texts[i]), side)
             outside = box[0] < 0 or box[2] > 1
-            return outside + sum(_overlap(box, other) for other in [*placed, *markers])
-        side = min(DECK_SIDES, key=lambda s: (clashes(s), DECK_SIDES.index(s)))
+            met = outside + sum(_overlap(box, other) for other in [*placed, *markers])
+            return met, sum(_crosses(box, line) for line in lines), DECK_SIDES.index(side)
+        side = min(DECK_SIDES, key=clashes)
         placed.append(_deck_box(xs[i], ys[i], len(texts[i]), side))
         sides.iloc[i] = side
     return sides
