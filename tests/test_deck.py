@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import numpy as np
 import pytest
 from pptx import Presentation
 from pptx.util import Inches, Pt
@@ -268,6 +269,22 @@ def test_the_zero_tick_reads_zero_without_a_unit(values, ticks) -> None:
     fmt = number_format(Axis("NPV change ($)", "usd"), values)
     assert {v: excel_text(fmt, v) for v in ticks} == ticks
     assert excel_text(number_format(Axis("Requests", "count"), [0.0, 3e7]), 0.0) == "0"
+
+
+@pytest.mark.parametrize(("log", "values", "expected"), [
+    (True, [28.0, 740.0, 9_900.0], "#,##0"),   # the throughput chart: 10 to 10,000 tokens/s per GPU
+    (True, [0.4, 12.0], "General"),            # a decade below 1 has no whole ticks
+    (False, [0.0, 2.6], "General"),            # events per path
+    (False, [0.0, 48_000.0], "#,##0"),
+])
+def test_a_plain_number_axis_separates_thousands(log, values, expected) -> None:
+    """The deck's throughput-latency chart read '10000' and '1000' on its GPU axis ('General');
+    the page writes '10,000'. Whole-number ticks now take separators."""
+    from tco.figures.spec import Axis
+    from tco.figures.ticks import number_format
+
+    assert number_format(Axis("Output tokens per second per GPU", "number", log=log),
+                         np.array(values)) == expected
 
 
 def test_the_deck_sets_the_ticks_its_format_was_chosen_for() -> None:
