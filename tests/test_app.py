@@ -517,7 +517,14 @@ def test_the_assumptions_numbers_have_thousands_separators_and_read_back_exactly
     assert "source" not in ASSUMPTION_COLUMNS
     (sources,) = [t.value for t in at.table if "Source" in t.value.columns]
     frame_sources = table(tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml"))
-    assert list(sources["Source"]) == list(dict.fromkeys(frame_sources["source"]))
+    from tco.options.table import DEFAULT_SOURCE
+
+    order = list(dict.fromkeys(frame_sources["source"]))
+    assert list(sources["Source"]) == [s for s in order if s != DEFAULT_SOURCE] + [DEFAULT_SOURCE]
+    # Rows taller than 4rem, the height from which the grid wraps a cell instead of cutting it.
+    from tco.ui.tabs import GRID_ROW_PX
+
+    assert editor.proto.row_height == GRID_ROW_PX > 64
     assert sorted("; ".join(sources.index).split("; ")) == sorted(frame_sources["label"])
     frame = table(tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml"))
     cells = [v for c in COLUMNS for v in frame[c].dropna()]

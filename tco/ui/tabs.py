@@ -20,6 +20,7 @@ import tco.risks as risks
 from tco.errors import ScenarioError
 from tco.format import capitalised, pct, usd
 from tco.images import ImageExportUnavailable, browser_path
+from tco.options.table import DEFAULT_SOURCE
 from tco.report import STALE_AFTER_DAYS, changed_inputs, price_basis
 from tco.stress import stress
 from tco.ui import capacity_panel, edits, state
@@ -232,7 +233,7 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
     paths = list(frame["input"])
     # Missing cells are blank ("" rather than Streamlit's "None"): a fixed input has no low or high.
     st.data_editor(frame, key=key, hide_index=True, placeholder="", on_change=state.table_changed,
-                   args=(key, paths),
+                   args=(key, paths), row_height=GRID_ROW_PX,
                    # What a reader checks first (the number, its unit, date and distribution)
                    # fits the 820 px a 1280 px window leaves; the input's name stays in view when
                    # the grid scrolls to the rest. Sources run to 450 characters, more than a grid
@@ -272,6 +273,13 @@ Low, Value and High are headed by their word alone: the grid marks editable colu
 and the '(editable)' after them was cut off."""
 
 
+GRID_ROW_PX = 66
+"""Row height of the Assumptions grid: Streamlit's grid wraps a cell's text only in rows taller
+than 4rem (64 px), so a long input name ('llama-70b: safety classifier (missing component) setup')
+or distribution ('triangular (low 0%, mode 3%, high 8%)') takes a second or third line in its
+column instead of being cut at its edge."""
+
+
 def sources_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Each source once, with its as-of date and the inputs it gives, in the grid's order: a static
     table whose cells wrap, so a 450-character citation reads whole.
@@ -283,6 +291,9 @@ def sources_table(frame: pd.DataFrame) -> pd.DataFrame:
     """
     cited = frame.assign(as_of=frame["as_of"].fillna(""))
     grouped = cited.groupby(["source", "as_of"], sort=False)["label"].agg("; ".join).reset_index()
+    # The inputs left at their defaults, a long list with one source, come last.
+    grouped = grouped.sort_values("source", key=lambda s: s.str.startswith(DEFAULT_SOURCE),
+                                  kind="stable")
     shown = grouped.rename(columns={"label": "Inputs", "source": "Source", "as_of": "As of"})
     return shown[["Inputs", "Source", "As of"]].set_index("Inputs")
 MAIN_PX_AT_1280 = 820
