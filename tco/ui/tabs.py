@@ -234,6 +234,7 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
     # Missing cells are blank ("" rather than Streamlit's "None"): a fixed input has no low or high.
     st.data_editor(frame, key=key, hide_index=True, placeholder="", on_change=state.table_changed,
                    args=(key, paths), row_height=GRID_ROW_PX,
+                   height=GRID_ROWS_SHOWN * GRID_ROW_PX + GRID_HEADER_PX,
                    # What a reader checks first (the number, its unit, date and distribution)
                    # fits the 820 px a 1280 px window leaves; the input's name stays in view when
                    # the grid scrolls to the rest. Sources run to 450 characters, more than a grid
@@ -278,6 +279,8 @@ GRID_ROW_PX = 66
 than 4rem (64 px), so a long input name ('llama-70b: safety classifier (missing component) setup')
 or distribution ('triangular (low 0%, mode 3%, high 8%)') takes a second or third line in its
 column instead of being cut at its edge."""
+GRID_ROWS_SHOWN, GRID_HEADER_PX = 10, 38
+"""The grid shows ten of its taller rows before it scrolls (at the default height, five)."""
 
 
 def sources_table(frame: pd.DataFrame) -> pd.DataFrame:
