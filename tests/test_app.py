@@ -604,8 +604,8 @@ def test_compare_view_differences_equal_two_independent_runs() -> None:
         assert row["B - A ($)"] == ("+" if diff.mean() > 0 else "-") + usd(abs(diff.mean()))
         assert row["Std error ($)"] == usd(diff.std(ddof=1) / np.sqrt(diff.size))
         assert row["P95 B ($)"] == usd(np.percentile(b.npv_usd[:, s_i], 95))
-    differ = at.dataframe[1].value
-    assert list(differ["Input"]) == ["Traffic growth"]
+    (differ,) = [t.value for t in at.table if t.value.index.name == "Input"]  # wraps: a static table
+    assert list(differ.index) == ["Traffic growth"]
     # Two shipped scenarios: independent runs, standard errors combined.
     at.selectbox(key="compare_b").select("Closed-API price shock and forced deprecation").run()
     assert any("independent" in c.value for c in at.caption)
