@@ -59,7 +59,7 @@ LINES: tuple[CostLine, ...] = (
     CostLine("stranded_commitments", "Stranded commitments", "#CC0000",
              "Reservations and API commitments still owed in months their option carries none of "
              "the strategy's traffic (after an exit, a licence change or a move)."),
-    CostLine("release_upgrades", "Release upgrades", "#3300DD",
+    CostLine("release_upgrades", "Release upgrades", "#6666AA",
              "Moving a self-hosted option to its family's next open release: evals and rollout "
              "x (1 - portability), in the month the release arrives."),
     CostLine("fine_tune_runs", "Fine-tune runs", "#0C343D",
