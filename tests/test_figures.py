@@ -685,3 +685,26 @@ def test_deck_labels_are_measured_on_the_axes_the_deck_draws() -> None:
     old = {"Chosen mixes": "above", "Whole decision": "above"}
     old_boxes = [_deck_box(xs[i], ys[i], len(frame["text"][i]), old[frame["text"][i]]) for i in (2, 3)]
     assert _overlap(old_boxes[1], marks[0]) or _crosses(old_boxes[0], line)
+
+
+def test_a_page_label_leaves_the_place_a_line_runs_through() -> None:
+    """The portfolio page's frontier ends at the chosen mixes: the label's up-left place lay on
+    the line ('Chosen mixes' written across the purple frontier). Where the down-right place is
+    clear of labels and lines the label goes there; a point with no line near keeps up-left."""
+    from tco.figures.labels import _box, _crosses, _line_points, _unit, labels_below
+    from tco.figures.spec import Axis, FigureSpec, Style
+
+    frame = pd.DataFrame([{"series": "frontier", "x": 8.12e6, "y": 5.35e6, "text": ""},
+                          {"series": "frontier", "x": 8.51e6, "y": 4.97e6, "text": ""},
+                          {"series": "Chosen mixes", "x": 8.51e6, "y": 4.97e6, "text": "Chosen mixes"},
+                          {"series": "Portfolio as filed", "x": 9.63e6, "y": 5.79e6,
+                           "text": "Portfolio as filed"}])
+    styles = {"frontier": Style("#9900EE"), "Chosen mixes": Style(STRATEGY_PALETTE[0], marker="x"),
+              "Portfolio as filed": Style(STRATEGY_PALETTE[1], marker="diamond")}
+    spec = FigureSpec("frontier", "line", "t", Axis("CVaR95 ($)", "usd"), Axis("Expected NPV ($)", "usd"),
+                      frame, styles)
+    xs, ys = _unit(frame["x"], False), _unit(frame["y"], False)
+    (line,) = _line_points(spec, xs, ys)
+    assert _crosses(_box(xs[2], ys[2], len("Chosen mixes"), below=False), line)  # the old place
+    assert labels_below(spec).tolist() == [False, False, True, False]
+    assert not _crosses(_box(xs[2], ys[2], len("Chosen mixes"), below=True), line)

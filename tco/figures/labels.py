@@ -47,7 +47,8 @@ def labels_below(spec: FigureSpec) -> pd.Series:
     """True for each labelled marker row whose label goes below-right, indexed like ``spec.frame``.
 
     Labels are placed left to right (then bottom to top); each takes the up-left place unless that
-    box meets one already placed, then the down-right place.
+    box meets one already placed, or a line runs through it and the down-right place is clear of
+    both, then the down-right place.
     """
     frame = spec.frame
     below = pd.Series(False, index=frame.index)
@@ -56,11 +57,18 @@ def labels_below(spec: FigureSpec) -> pd.Series:
     xs, ys = _unit(frame["x"], spec.x.log), _unit(frame["y"], spec.y.log)
     texts = frame["text"].fillna("").astype(str).to_numpy()
     labelled = [i for i in np.lexsort((ys, xs)) if texts[i] and np.isfinite(xs[i]) and np.isfinite(ys[i])]
+    lines = _line_points(spec, xs, ys)
     placed: list[tuple[float, float, float, float]] = []
     for i in labelled:
         up = _box(xs[i], ys[i], len(texts[i]), below=False)
-        flip = any(_overlap(up, other) for other in placed)
-        placed.append(_box(xs[i], ys[i], len(texts[i]), below=True) if flip else up)
+        down = _box(xs[i], ys[i], len(texts[i]), below=True)
+        flip = any(_overlap(up, other) for other in placed) or (
+            # A line through the up-left place (the portfolio frontier through 'Chosen mixes')
+            # sends the label down-right where that place is clear of labels and lines.
+            any(_crosses(up, line) for line in lines)
+            and not any(_overlap(down, other) for other in placed)
+            and not any(_crosses(down, line) for line in lines))
+        placed.append(down if flip else up)
         below.iloc[i] = flip
     return below
 
