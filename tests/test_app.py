@@ -493,6 +493,9 @@ def test_events_table_cells_are_markdown_that_shows_the_ledger_text() -> None:
     assert shown["Source"] == "[openai.com](https://www.openai.com/api/pricing%20%28archived%29)"
     assert shown["Size"] == "\\-50%" and shown["Note"] == note.replace("*", "\\*")
     assert events_table(events.assign(source="ledger row 12"))["Source"].iloc[0] == "ledger row 12"
+    # A ledger key reads as the model and its vendor, as the History caption names them.
+    keyed = events.assign(detail="anthropic/claude-sonnet-4-6 list price")
+    assert events_table(keyed)["What happened"].iloc[0] == "claude-sonnet-4-6 (Anthropic) list price"
 
 
 def test_the_assumptions_numbers_have_thousands_separators_and_read_back_exactly() -> None:
