@@ -503,6 +503,7 @@ def test_close_markers_put_their_labels_on_opposite_sides() -> None:
 
     from tco.figures.labels import (
         MARKER_HALF,
+        DeckScale,
         _box,
         _deck_box,
         _overlap,
@@ -510,7 +511,8 @@ def test_close_markers_put_their_labels_on_opposite_sides() -> None:
         deck_units,
         labels_below,
     )
-    from tco.figures.pptx import SIDE_POSITIONS, add_chart
+    from tco.figures.pptx import SIDE_POSITIONS, add_chart, label_scale
+    from tco.optimise.slide import CHART_W_IN
 
     points = CLOSE_DECIDE_POINTS
     spec = close_decide_spec()
@@ -527,23 +529,33 @@ def test_close_markers_put_their_labels_on_opposite_sides() -> None:
     assert sides == dict(zip(points, below, strict=True))
     deck_file = Presentation()
     slide = deck_file.slides.add_slide(deck_file.slide_layouts[6])
-    chart = add_chart(slide, spec, 0, 0, 6_000_000, 4_000_000)
+    # The Decide slide's own chart frame and type size (``tco.optimise.slide``).
+    width, height = int(CHART_W_IN * 914_400), int(5.6 * 914_400)
+    chart = add_chart(slide, spec, 0, 0, width, height, 11)
     deck = {s.name: s.points[0].data_label.position for s in chart.plots[0].series if s.name in points}
     # The deck centres a label on one side of its point (PowerPoint has no corners), so it places
-    # its own: every box inside the plot's width, clear of the other labels and of every marker.
-    sides = deck_sides(spec)
+    # its own: every box inside the plot's width, clear of the other labels and of every marker,
+    # at the labels' real size on that frame.
+    scale = label_scale(spec, width, height, 11)
+    sides = deck_sides(spec, scale)
     assert deck == {k: SIDE_POSITIONS[sides[i]] for i, k in enumerate(points)}
     # Centred above a point at the axis's left end, the label ran over the '$4M' tick: every box
     # now stays inside the plot the deck draws (its axis from $0, where 'above' is clear).
     assert deck["Chosen mix"] in (XL_LABEL_POSITION.ABOVE, XL_LABEL_POSITION.RIGHT)
     dx, dy = deck_units(spec)
-    deck_boxes = [_deck_box(x, y, len(t), side)
+    deck_boxes = [_deck_box(x, y, len(t), side, scale)
                   for x, y, t, side in zip(dx, dy, frame["text"], sides, strict=True)]
     marks = [(x - MARKER_HALF[0], y - MARKER_HALF[1], x + MARKER_HALF[0], y + MARKER_HALF[1])
              for x, y in zip(dx, dy, strict=True)]
     assert all(box[0] >= 0 and box[2] <= 1 for box in deck_boxes)
     assert not any(_overlap(a, b) for i, a in enumerate(deck_boxes) for b in deck_boxes[i + 1:])
     assert not any(_overlap(box, mark) for box in deck_boxes for mark in marks)
+    # Sides chosen for labels of a fixed 0.011 a character (the old rule) put 'Chosen mix' above
+    # and 'hosted-then-own' below, one over the other at the labels' real size (flagship deck).
+    old = deck_sides(spec, DeckScale())
+    old_boxes = [_deck_box(x, y, len(t), side, scale)
+                 for x, y, t, side in zip(dx, dy, frame["text"], old, strict=True)]
+    assert _overlap(old_boxes[0], old_boxes[1])
 
 
 def test_every_break_even_crossing_is_labelled_and_close_labels_take_opposite_sides() -> None:
@@ -648,7 +660,7 @@ def test_deck_labels_are_measured_on_the_axes_the_deck_draws() -> None:
         _overlap,
         deck_sides,
     )
-    from tco.figures.pptx import add_chart
+    from tco.figures.pptx import add_chart, label_scale
     from tco.figures.spec import Axis, FigureSpec, Style
 
     marked = {"Chosen mixes": (8.51e6, 4.97e6), "Whole decision": (8.36e6, 4.82e6),
@@ -673,8 +685,9 @@ def test_deck_labels_are_measured_on_the_axes_the_deck_draws() -> None:
     assert (x_low, x_high, y_low, y_high) == (8.0e6, 10.5e6, 4.5e6, 6.5e6)
     xs = ((frame["x"] - x_low) / (x_high - x_low)).to_numpy()
     ys = ((frame["y"] - y_low) / (y_high - y_low)).to_numpy()
-    sides = deck_sides(spec)
-    boxes = [_deck_box(xs[i], ys[i], len(frame["text"][i]), sides[i]) for i in range(2, 5)]
+    scale = label_scale(spec, 6_000_000, 4_000_000, 12)
+    sides = deck_sides(spec, scale)
+    boxes = [_deck_box(xs[i], ys[i], len(frame["text"][i]), sides[i], scale) for i in range(2, 5)]
     marks = [(xs[i] - MARKER_HALF[0], ys[i] - MARKER_HALF[1], xs[i] + MARKER_HALF[0],
               ys[i] + MARKER_HALF[1]) for i in range(2, 5)]
     assert not any(_overlap(a, b) for k, a in enumerate(boxes) for b in boxes[k + 1:])

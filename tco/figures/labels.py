@@ -6,6 +6,7 @@ chart centres a label on one side of its point, so it takes its own side (``deck
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -88,16 +89,44 @@ clear of the marker itself, or above and below always met their own marker and t
 point (a strategy and the chosen mix at the same cost) both went right, one over the other."""
 
 
-def _deck_box(x: float, y: float, chars: int, side: str) -> tuple[float, float, float, float]:
+@dataclass(frozen=True)
+class DeckScale:
+    """One label character's width and one line's height as shares of a deck chart's plot."""
+
+    char_width: float = CHAR_WIDTH
+    line_height: float = LINE_HEIGHT
+
+
+EM_WIDTH = 0.62
+"""Average glyph width of DejaVu Sans (LibreOffice's stand-in for Calibri) as a share of the type
+size, erring wide (``tco.slides.EM_REGULAR`` is 0.60)."""
+PLOT_INSET_W_IN, PLOT_INSET_H_IN, LEGEND_ROW_IN = 1.3, 0.9, 0.25
+"""What a deck chart's frame holds besides its plot: the value axis's title and ticks (width),
+the category axis's ticks and title (height), and a legend row per two entries below."""
+
+
+def deck_scale(width_in: float, height_in: float, font_pt: float, legend_entries: int) -> DeckScale:
+    """Label sizes as shares of the plot of a deck chart ``width_in`` by ``height_in`` with type of
+    ``font_pt``: a label is the same size in inches on every chart, so it takes a larger share of a
+    smaller plot (the Decide slide's 6-inch plot at 11 pt: 0.016 a character, where the fixed 0.011
+    let 'Chosen mix' and 'hosted-then-own' overprint)."""
+    plot_w = max(width_in - PLOT_INSET_W_IN, 1.0)
+    plot_h = max(height_in - PLOT_INSET_H_IN - LEGEND_ROW_IN * -(-legend_entries // 2), 1.0)
+    return DeckScale(font_pt * EM_WIDTH / 72 / plot_w, font_pt * 1.25 / 72 / plot_h)
+
+
+def _deck_box(x: float, y: float, chars: int, side: str, scale: DeckScale = DeckScale()
+              ) -> tuple[float, float, float, float]:
     """(left, bottom, right, top) of a label centred on ``side`` of its point, in plot shares."""
-    width = chars * CHAR_WIDTH
+    width, line = chars * scale.char_width, scale.line_height
+    gap_y = max(DECK_GAP_Y, MARKER_HALF[1] + line / 4)
     if side == "above":
-        return x - width / 2, y + DECK_GAP_Y, x + width / 2, y + DECK_GAP_Y + LINE_HEIGHT
+        return x - width / 2, y + gap_y, x + width / 2, y + gap_y + line
     if side == "below":
-        return x - width / 2, y - DECK_GAP_Y - LINE_HEIGHT, x + width / 2, y - DECK_GAP_Y
+        return x - width / 2, y - gap_y - line, x + width / 2, y - gap_y
     if side == "right":
-        return x + DECK_GAP, y - LINE_HEIGHT / 2, x + DECK_GAP + width, y + LINE_HEIGHT / 2
-    return x - DECK_GAP - width, y - LINE_HEIGHT / 2, x - DECK_GAP, y + LINE_HEIGHT / 2
+        return x + DECK_GAP, y - line / 2, x + DECK_GAP + width, y + line / 2
+    return x - DECK_GAP - width, y - line / 2, x - DECK_GAP, y + line / 2
 
 
 def _deck_axis(values: np.ndarray, extent: np.ndarray, axis: Axis) -> np.ndarray:
@@ -167,13 +196,20 @@ def _crosses(box: tuple[float, float, float, float], line: np.ndarray) -> bool:
                  & (line[:, 1] < box[3])).any())
 
 
-def deck_sides(spec: FigureSpec) -> pd.Series:
+REPLACEMENT_ROUNDS = 5
+"""Most passes of moving labels to freer sides after the first placement."""
+
+
+def deck_sides(spec: FigureSpec, scale: DeckScale = DeckScale()) -> pd.Series:
     """The side of its point each labelled marker's label takes on a deck chart ('' unlabelled).
 
     Labels are placed left to right (then bottom to top), in shares of the plot the deck draws
-    (``deck_units``); each takes the first of ``DECK_SIDES`` whose box stays within the plot's
-    width and covers neither a label already placed nor any marker, and among those one that no
-    line runs through; where none is free, the side that covers the fewest.
+    (``deck_units``), each the size ``scale`` gives (``deck_scale``); each takes the first of
+    ``DECK_SIDES`` whose box stays within the plot's width and covers neither a label already
+    placed nor any marker, and among those one that no line runs through; where none is free,
+    the side that covers the fewest. Then each label in turn moves to a side that meets fewer of
+    all the other labels, until none moves: placed first, 'Chosen mix' took the only place left
+    for 'hosted-then-own' beside it.
     """
     frame = spec.frame
     sides = pd.Series("", index=frame.index, dtype=object)
@@ -189,14 +225,26 @@ def deck_sides(spec: FigureSpec) -> pd.Series:
     markers = [(xs[i] - MARKER_HALF[0], ys[i] - MARKER_HALF[1], xs[i] + MARKER_HALF[0],
                 ys[i] + MARKER_HALF[1]) for i in shown if series[i] in marked]
     lines = _line_points(spec, xs, ys)
-    placed: list[tuple[float, float, float, float]] = []
-    for i in sorted((i for i in shown if texts[i]), key=lambda i: (xs[i], ys[i])):
-        def clashes(side: str, i: int = i) -> tuple[int, int, int]:
-            box = _deck_box(xs[i], ys[i], len(texts[i]), side)
-            outside = box[0] < 0 or box[2] > 1
-            met = outside + sum(_overlap(box, other) for other in [*placed, *markers])
-            return met, sum(_crosses(box, line) for line in lines), DECK_SIDES.index(side)
-        side = min(DECK_SIDES, key=clashes)
-        placed.append(_deck_box(xs[i], ys[i], len(texts[i]), side))
-        sides.iloc[i] = side
+    order = sorted((i for i in shown if texts[i]), key=lambda i: (xs[i], ys[i]))
+    boxes: dict[int, tuple[float, float, float, float]] = {}
+
+    def clashes(i: int, side: str) -> tuple[int, int, int]:
+        box = _deck_box(xs[i], ys[i], len(texts[i]), side, scale)
+        outside = box[0] < 0 or box[2] > 1 or box[1] < 0  # below the plot: over the x ticks
+        others = [b for j, b in boxes.items() if j != i]
+        met = outside + sum(_overlap(box, other) for other in [*others, *markers])
+        return met, sum(_crosses(box, line) for line in lines), DECK_SIDES.index(side)
+
+    for i in order:  # first pass: each label against those already placed
+        sides.iloc[i] = min(DECK_SIDES, key=lambda side, i=i: clashes(i, side))
+        boxes[i] = _deck_box(xs[i], ys[i], len(texts[i]), sides.iloc[i], scale)
+    for _ in range(REPLACEMENT_ROUNDS):  # then each against all the others, until none moves
+        moved = False
+        for i in order:
+            best = min(DECK_SIDES, key=lambda side, i=i: clashes(i, side))
+            if clashes(i, best)[:2] < clashes(i, sides.iloc[i])[:2]:
+                sides.iloc[i], moved = best, True
+                boxes[i] = _deck_box(xs[i], ys[i], len(texts[i]), best, scale)
+        if not moved:
+            break
     return sides

@@ -27,7 +27,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Pt
 
 import tco.calendar as calendar
-from tco.figures.labels import deck_sides
+from tco.figures.labels import DeckScale, deck_scale, deck_sides
 from tco.figures.plotly import nice_step
 from tco.figures.spec import ROLES, Axis, FigureSpec, Style
 from tco.figures.ticks import linear_scale, number_format, value_extent
@@ -37,6 +37,8 @@ BAND_WIDTH_PT = 1.25
 DASH = {"solid": MSO_LINE_DASH_STYLE.SOLID, "dash": MSO_LINE_DASH_STYLE.DASH,
         "dot": MSO_LINE_DASH_STYLE.ROUND_DOT, "dashdot": MSO_LINE_DASH_STYLE.DASH_DOT}
 MARKER = {"diamond": XL_MARKER_STYLE.DIAMOND, "x": XL_MARKER_STYLE.X, "square": XL_MARKER_STYLE.SQUARE}
+EMU_PER_INCH = 914_400
+
 SIDE_POSITIONS = {"above": XL_LABEL_POSITION.ABOVE, "below": XL_LABEL_POSITION.BELOW,
                   "right": XL_LABEL_POSITION.RIGHT, "left": XL_LABEL_POSITION.LEFT}
 """A marker label's side (``tco.figures.labels.deck_sides``) as PowerPoint's position."""
@@ -275,9 +277,17 @@ def _steps(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(x, 2)[1:], np.repeat(y, 2)[:-1]
 
 
+def label_scale(spec: FigureSpec, width_emu: int, height_emu: int, font_pt: float) -> DeckScale:
+    """The size of ``spec``'s marker labels on a deck chart of this frame and type size, as shares
+    of its plot (``tco.figures.labels.deck_scale``)."""
+    entries = sum(style.in_legend for style in spec.styles.values()) + (spec.reference_x is not None)
+    return deck_scale(width_emu / EMU_PER_INCH, height_emu / EMU_PER_INCH, font_pt, entries)
+
+
 def _xy_chart(shapes, spec: FigureSpec, box, font_pt: int):
     plan: list[tuple[str, Style, str, np.ndarray, np.ndarray, list | None]] = []
-    sides = deck_sides(spec)  # clear of the other labels, the markers and the axis
+    # Clear of the other labels, the markers, lines and the axis, at the labels' size on this chart.
+    sides = deck_sides(spec, label_scale(spec, box[2], box[3], font_pt))
     for name, style, rows in spec.series():
         x, y = rows["x"].to_numpy(dtype=float), rows["y"].to_numpy(dtype=float)
         if style.marker:
