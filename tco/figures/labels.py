@@ -44,6 +44,11 @@ def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+def _overlap_area(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Area two (left, bottom, right, top) boxes share, in squared plot shares."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
 def labels_below(spec: FigureSpec) -> pd.Series:
     """True for each labelled marker row whose label goes below-right, indexed like ``spec.frame``.
 
@@ -207,8 +212,8 @@ def deck_sides(spec: FigureSpec, scale: DeckScale = DeckScale()) -> pd.Series:
     (``deck_units``), each the size ``scale`` gives (``deck_scale``); each takes the first of
     ``DECK_SIDES`` whose box stays within the plot's width and covers neither a label already
     placed nor any marker, and among those one that no line runs through; where none is free,
-    the side that covers the fewest. Then each label in turn moves to a side that meets fewer of
-    all the other labels, until none moves: placed first, 'Chosen mix' took the only place left
+    the side that covers least. Then each label in turn moves to a side that covers less of
+    all the other labels and markers, until none moves: placed first, 'Chosen mix' took the only place left
     for 'hosted-then-own' beside it.
     """
     frame = spec.frame
@@ -228,12 +233,16 @@ def deck_sides(spec: FigureSpec, scale: DeckScale = DeckScale()) -> pd.Series:
     order = sorted((i for i in shown if texts[i]), key=lambda i: (xs[i], ys[i]))
     boxes: dict[int, tuple[float, float, float, float]] = {}
 
-    def clashes(i: int, side: str) -> tuple[int, int, int]:
+    def clashes(i: int, side: str) -> tuple[float, int, int]:
         box = _deck_box(xs[i], ys[i], len(texts[i]), side, scale)
-        outside = box[0] < 0 or box[2] > 1 or box[1] < 0  # below the plot: over the x ticks
+        # How much the box covers, not how many things it touches: where every side meets
+        # something (the flagship's close points), the side that grazes a marker beats the one
+        # that writes across it. Past the plot's sides or bottom it covers the axes' ticks.
+        inside = (max(box[0], 0.0), max(box[1], 0.0), min(box[2], 1.0), box[3])
+        outside = (box[2] - box[0]) * (box[3] - box[1]) - _overlap_area(box, inside)
         others = [b for j, b in boxes.items() if j != i]
-        met = outside + sum(_overlap(box, other) for other in [*others, *markers])
-        return met, sum(_crosses(box, line) for line in lines), DECK_SIDES.index(side)
+        covered = outside + sum(_overlap_area(box, other) for other in [*others, *markers])
+        return round(covered, 6), sum(_crosses(box, line) for line in lines), DECK_SIDES.index(side)
 
     for i in order:  # first pass: each label against those already placed
         sides.iloc[i] = min(DECK_SIDES, key=lambda side, i=i: clashes(i, side))
