@@ -8,13 +8,15 @@ regime and split, and the worst hold-out points. About a minute.
 
 ``--loso``: leave one source out. For each source of tco/data/benchmarks.csv (a TensorRT-LLM
 release's table, an MLPerf round, a vLLM publication) the factors are fitted on every other
-source and judged on it; the external sources (tco/data/benchmarks_external.csv: InferenceX runs,
-never fitted) are judged by a fit on the whole table. Writes the factors per held-out source to
-tco/data/capacity_loso.csv (which ``python -m tco catalog benchmarks`` reads) and prints the
-report per regime (prefill, decode memory-bound, decode compute-bound, MoE coarse, MoE fine,
-multi-GPU, latency-bound), per source, and the worst points, before (shipped factors) and after
-(held-out factors), then the model's time to first token against the runs' mean TTFT (median
-ratio, from the notes of tco/data/benchmarks_external.csv). About ten minutes on two cores;
+source and judged on it; the external sources (tco/data/benchmarks_external.csv: InferenceX runs
+and TensorRT-LLM v1.0's RTX PRO 6000 pipeline tables, never fitted) are judged by a fit on the
+whole table, or without their own publication where the table also draws on it. Writes the
+factors per held-out source to tco/data/capacity_loso.csv (which ``python -m tco catalog
+benchmarks`` reads) and prints the report per regime (prefill, decode memory-bound, decode
+compute-bound, MoE coarse, MoE fine, multi-GPU, pipeline-parallel, latency-bound), per source,
+and the worst points, before (shipped factors) and after (held-out factors), then the model's
+time to first token against the runs' mean TTFT (median ratio, from the notes of
+tco/data/benchmarks_external.csv). About ten minutes on two cores;
 ``--report`` prints it from the stored file.
 
     python benchmarks/calibrate_capacity.py [--loso | --report]

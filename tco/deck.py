@@ -280,7 +280,7 @@ def _capacity(prs, sc: Scenario) -> None:
     page = slides.slide(prs, backup_title("self-hosted capacity"))
     header = ["Option", "GPUs per copy of the model", "How the model is split",
               "Requests served at once (what limits it)", "Output tokens per second per GPU"]
-    body = [[name, f"{p.gpus} x {p.gpu} ({p.precision})", capacity.LAYOUT_NAMES[p.layout],
+    body = [[name, f"{p.gpus} x {p.gpu} ({p.precision})", p.layout_name,
              f"{p.max_batch:,} ({p.batch_bound})", f"{p.output_tokens_per_s_per_gpu:,.0f}"]
             for name, p in plans.items()]
     _, bottom = slides.table(page, [header, *body], BODY_TOP_IN, (1.6, 2.2, 2.6, 2.4, 1.6), 13)

@@ -61,9 +61,15 @@ def row_columns() -> dict[str, dict[str, str]]:
 
 
 def layout(b: catalog.Benchmark) -> str:
-    """The replica layout the publisher ran: 'tp', or 'dp-ep' (attention data parallel, experts
-    expert-parallel) where the row says so."""
+    """The replica layout the publisher ran within a pipeline stage: 'tp', or 'dp-ep' (attention
+    data parallel, experts expert-parallel) where the row says so."""
     return row_columns()[b.key]["layout"] or "tp"
+
+
+def pipeline_stages(b: catalog.Benchmark) -> int:
+    """The pipeline stages the publisher ran (the ``pipeline_stages`` column; 1 where the file has
+    none: every row of benchmarks.csv is a single stage)."""
+    return int(row_columns()[b.key].get("pipeline_stages") or 1)
 
 
 TRTLLM_BENCH_KV_FRACTION = 0.95
@@ -80,20 +86,26 @@ def trtllm_bench_limits(b: catalog.Benchmark, chunked_prefill: bool = True) -> t
 
     NVIDIA/TensorRT-LLM tensorrt_llm/bench/build/tuning.py (calc_engine_setting, finetune_setting):
     requests = (GPUs x GiB per GPU - parameters x bytes per weight) x 0.95 / (KV bytes per token x
-    (input + output)), with at least one KV head per GPU and no sliding window; batch = min(requests,
-    4096) rounded up (to 32 below 256, 128 below 1,024, else 256); tokens = min(batch x (1 + input /
-    output), 32,768) rounded up (to 256 and at least 2,048 below 4,096, 512 below 8,192, else
-    1,024). Without chunked prefill (the PyTorch backend's default in v1.0) tokens are at least
-    input + batch (tensorrt_llm/bench/benchmark/utils/general.py get_settings).
+    (input + output)), with at least one KV head per GPU of a tensor-parallel group ("each GPU in TP
+    group has at least 1 kv head") and no sliding window; batch = min(requests, 4096) / pipeline
+    stages (the limits hold per micro-batch), rounded up (to 32 below 256, 128 below 1,024, else
+    256); tokens = min(batch x (1 + input / output), 32,768) rounded up (to 256 and at least 2,048
+    below 4,096, 512 below 8,192, else 1,024). Without chunked prefill (the PyTorch backend's
+    default in v1.0) tokens are at least input + batch (tensorrt_llm/bench/benchmark/utils/general.py
+    get_settings).
     """
     m, g = catalog.model(b.model), catalog.gpu(b.gpu)
     size = b.replica_gpus or b.system_gpus
     weight_bytes = {"fp4": 0.5, "fp8": 1.0}.get(b.precision, 2.0)
     kv_bytes = 1.0 if _kv(b) == "fp8" else 2.0
-    per_token_gib = 2 * m.layers * max(size, m.kv_heads) * m.head_dim * kv_bytes / engines.BYTES_PER_GIB
+    pp = pipeline_stages(b)
+    tensor_parallel = size // pp  # "each GPU in TP group has at least 1 kv head"
+    per_token_gib = (2 * m.layers * max(tensor_parallel, m.kv_heads) * m.head_dim * kv_bytes
+                     / engines.BYTES_PER_GIB)
     free_gib = size * g.memory_gb - m.total_params_b * 1e9 * weight_bytes / engines.BYTES_PER_GIB
     requests = free_gib * TRTLLM_BENCH_KV_FRACTION / (per_token_gib * (b.input_tokens + b.output_tokens))
-    raw_batch = min(requests, 4096)
+    # "raw_bs = min(kv_cache_max_requests, 4096) / pp_size": the limits are per micro-batch
+    raw_batch = min(requests, 4096) / pp
     if raw_batch < 256:
         batch = max(64, _round_up(raw_batch, 32))
     else:
@@ -144,7 +156,7 @@ def point_regime(b: catalog.Benchmark) -> str:
     m, g = catalog.model(b.model), catalog.gpu(b.gpu)
     size = b.replica_gpus or b.system_gpus
     r = capacity.replica(m, g, b.precision, _kv(b), engines.engine(b.engine), size, b.input_tokens,
-                         b.output_tokens, capacity.CEILING)
+                         b.output_tokens, capacity.CEILING, stages=pipeline_stages(b))
     return capacity.regime(m, g, b.precision, _kv(b), size, float(r.batch[-1]),
                            (b.input_tokens, b.output_tokens))
 
@@ -169,7 +181,8 @@ def plan_at(b: catalog.Benchmark,
     return capacity.plan(model=b.model, gpu=b.gpu, precision=b.precision, gpus=b.replica_gpus,
                          input_tokens=b.input_tokens, output_tokens=b.output_tokens,
                          max_inter_token_ms=b.max_inter_token_ms, kv_cache_precision=_kv(b),
-                         serving_engine=harness_engine(b), efficiency=efficiency, layout=layout(b))
+                         serving_engine=harness_engine(b), efficiency=efficiency, layout=layout(b),
+                         pipeline_stages=pipeline_stages(b))
 
 
 def predict(b: catalog.Benchmark, efficiency: capacity.Efficiency = capacity.EFFICIENCY) -> float:
@@ -299,18 +312,20 @@ def fit(start: capacity.Efficiency = capacity.EFFICIENCY,
 
 
 # Leave-one-source-out: each source of benchmarks.csv judged by factors fitted without it, and the
-# external sources (benchmarks_external.csv, never fitted) by factors fitted on the whole table.
+# external sources (benchmarks_external.csv, never fitted) by factors fitted on the whole table, or,
+# where an external row comes from a publication the table also draws on, without that publication.
 
 SOURCE_GROUP = re.compile(r"(TensorRT-LLM v[\d.]+|MLPerf Inference v[\d.]+|vLLM v[\d.]+|"
                           r"InferenceMAX nightly run \d+|SGLang[^,:(]*)")
 ALL_TABLE = "all of benchmarks.csv"
 """The factors the external sources are judged with (``loso_factors``'s extra fold)."""
 CATEGORIES = ("prefill-bound", "decode memory-bound", "decode compute-bound", "moe coarse", "moe fine",
-              "multi-gpu", "latency-bound")
+              "multi-gpu", "pipeline-parallel", "latency-bound")
 """Hold-out report rows. A mixture of experts is coarse with at most ``COARSE_MAX_EXPERTS``
 experts (Mixtral's 8, Llama 4 Scout's 16: few, large expert GEMMs), else fine; a point is also
-multi-GPU when its replica has several GPUs and latency-bound when a latency target or a fixed
-client concurrency holds its batch below what memory allows."""
+multi-GPU when its replica has several GPUs, pipeline-parallel when it runs two stages or more,
+and latency-bound when a latency target or a fixed client concurrency holds its batch below what
+memory allows."""
 COARSE_MAX_EXPERTS = 16
 LOSO_FILE = "capacity_loso.csv"
 
@@ -330,6 +345,8 @@ def categories(b: catalog.Benchmark, regime: str) -> tuple[str, ...]:
     out = [regime]
     if (b.replica_gpus or b.system_gpus) > 1:
         out.append("multi-gpu")
+    if pipeline_stages(b) > 1:
+        out.append("pipeline-parallel")
     if b.max_inter_token_ms is not None or row_columns()[b.key]["harness"] == "client-concurrency":
         out.append("latency-bound")
     return tuple(out)
@@ -342,7 +359,8 @@ def _external_regime(b: catalog.Benchmark) -> str:
     engine = harness_engine(b)
     e = engine if isinstance(engine, engines.Engine) else engines.engine(engine)
     shape = (b.input_tokens, b.output_tokens)
-    r = capacity.replica(m, g, b.precision, _kv(b), e, size, *shape, capacity.CEILING)
+    r = capacity.replica(m, g, b.precision, _kv(b), e, size, *shape, capacity.CEILING,
+                         stages=pipeline_stages(b))
     return capacity.regime(m, g, b.precision, _kv(b), size, float(r.batch[-1]), shape)
 
 
@@ -389,7 +407,9 @@ def loso_table(factors: dict[str, capacity.Efficiency] | None = None) -> pd.Data
     for external, table in ((False, catalog.benchmarks()), (True, catalog.external_benchmarks())):
         for b in table.values():
             group = source_group(b)
-            eff = factors[ALL_TABLE if external else group]
+            # an external point from a publication the table also draws on (the same TensorRT-LLM
+            # release's other GPUs) is judged by the fit that left that publication out
+            eff = factors[group] if group in factors else factors[ALL_TABLE]
             regime = _external_regime(b) if external else regimes[b.key]
             measured = b.measured_output_tokens_per_s_per_gpu
             shipped, held = predict(b), predict(b, eff)
@@ -418,6 +438,5 @@ def loso_summary(frame: pd.DataFrame | None = None, ratio: str = "ratio") -> pd.
 def loso_by_source(frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per source group: points, median |log10 ratio|, share within x/÷1.5, worst, geometric mean."""
     frame = loso_table() if frame is None else frame
-    return pd.DataFrame([{"source_group": g, "external": bool(part["external"].iloc[0]),
-                          **_stats(part["ratio"])}
-                         for g, part in frame.groupby("source_group", sort=True)])
+    return pd.DataFrame([{"source_group": g, "external": bool(external), **_stats(part["ratio"])}
+                         for (g, external), part in frame.groupby(["source_group", "external"], sort=True)])

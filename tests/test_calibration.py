@@ -8,6 +8,7 @@ factors: recovered within 1e-3, and unchanged at the shipped factors.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 from pathlib import Path
@@ -143,6 +144,7 @@ def test_runs_at_a_known_efficiency_recover_it(tmp_path: Path) -> None:
     runs = _runs(_model_runs(tmp_path, truth, MEMORY_BOUND_BATCHES))
     cal = refit.calibrate(SETUP_8B, runs)
     assert {r.regime for r in cal.rows} == {"decode memory-bound"}
+    # 1-16 sequences: the floor's share hardly moves (0.135 to 0.101), so it is not refit
     assert cal.refit == ("memory",)
     assert cal.efficiency.memory == pytest.approx(0.60, abs=1e-3)
     assert max(abs(np.log(r.ratio_after)) for r in cal.rows) < 2e-3
@@ -160,6 +162,46 @@ def test_runs_at_the_shipped_factors_change_nothing(tmp_path: Path) -> None:
         assert getattr(cal.efficiency, name) == getattr(capacity.EFFICIENCY, name), name
     assert all(v == 1.0 for v in cal.multipliers.values())
     assert cal.residual_log_sd < 1e-9
+
+
+SMALL_BATCHES = (1, 2, 4, 8, 16, 32, 64, 128)
+
+
+def test_runs_at_a_known_floor_recover_it(tmp_path: Path) -> None:
+    """Runs generated with a per-layer floor of 20 us (33 us shipped) and HBM efficiency 0.60:
+    Llama 3.1 8B in BF16 on one H100 decoding 1-128 sequences (1,000 in, 250 out), where 32 layers
+    x 20 us = 0.64 ms is about a tenth of a step at batch 1 and 2-3% at 128. Both are refit (the
+    floor is the step's intercept, the bandwidth its slope in the KV cache) and recovered within
+    1e-3 (relative); the file carries the floor and reads it back."""
+    truth = dataclasses.replace(capacity.EFFICIENCY, memory=0.60, layer_floor_us=20.0)
+    paths = _model_runs(tmp_path, truth, SMALL_BATCHES)
+    cal = refit.calibrate(SETUP_8B, _runs(paths))
+    assert set(cal.refit) == {"memory", "layer_floor_us"}
+    assert cal.efficiency.layer_floor_us == pytest.approx(20.0, rel=1e-3)
+    assert cal.efficiency.memory == pytest.approx(0.60, rel=1e-3)
+    doc = files.document(cal, [("runs.json", b"{}", "vllm", len(paths))], dt.date(2026, 12, 5))
+    assert doc["factors"]["layer_floor_us"] == cal.efficiency.layer_floor_us
+    assert doc["factors"]["step_floor_us"] == capacity.EFFICIENCY.step_floor_us
+    path = tmp_path / "cal.yaml"
+    path.write_bytes(files.dumps(doc))
+    assert files.load(str(path)).efficiency.layer_floor_us == cal.efficiency.layer_floor_us
+
+
+def test_runs_at_the_shipped_floor_leave_it_unchanged(tmp_path: Path) -> None:
+    """Runs of 1-128 sequences the shipped model generates: the floor is refit and stays at 33 us."""
+    cal = refit.calibrate(SETUP_8B, _runs(_model_runs(tmp_path, capacity.EFFICIENCY, SMALL_BATCHES)))
+    assert "layer_floor_us" in cal.refit
+    assert cal.efficiency.layer_floor_us == capacity.EFFICIENCY.layer_floor_us
+    assert cal.efficiency == capacity.EFFICIENCY
+
+
+def test_large_batch_runs_do_not_touch_the_floor(tmp_path: Path) -> None:
+    """At 64-512 sequences (200 in, 400 out) the floor is 3-10% of a step: it is not refit."""
+    runs = _runs(_model_runs(tmp_path, capacity.EFFICIENCY, (64, 128, 256, 512), shape=(200.0, 400.0)))
+    cal = refit.calibrate(SETUP_8B, runs)
+    assert "layer_floor_us" not in cal.refit
+    assert all(refit.floor_share(SETUP_8B, r.point, capacity.EFFICIENCY) < refit.FLOOR_GOVERNS_SHARE
+               for r in cal.rows)
 
 
 def _slow_runs(tmp_path: Path, tpot_ms_per_s: float) -> list[Path]:

@@ -150,7 +150,7 @@ def test_cost_optimal_size_is_the_cheapest_candidate() -> None:
     p = capacity.plan(**kw)
     feasible = [c for c in p.candidates if c.gpu_seconds_per_request is not None]
     best = min(feasible, key=lambda c: c.gpu_seconds_per_request)
-    assert (p.gpus, p.layout) == (best.gpus, best.layout)
+    assert (p.gpus, p.layout, p.pipeline_stages) == (best.gpus, best.layout, best.pipeline_stages)
     assert p.why.startswith(f"{p.gpus} x h200")
     assert {c.layout for c in p.candidates if c.gpus > 1} == {"tp", "dp-ep"}
     assert min(c.gpus for c in p.candidates if c.fits) == 2  # 235 GB of FP8 weights need 2 x 141 GiB
@@ -159,8 +159,9 @@ def test_cost_optimal_size_is_the_cheapest_candidate() -> None:
             c.gpus * 500 * c.inter_token_ms / 1000 / c.batch, rel=1e-9)
     pinned = capacity.plan(gpus=2, layout="tp", **kw)
     assert (pinned.gpus, pinned.layout) == (2, "tp") and "pinned" in pinned.why
-    seconds = {(c.gpus, c.layout): c.gpu_seconds_per_request for c in p.candidates}
-    assert pinned.replica_seconds_per_request(2000, 500) * 2 == pytest.approx(seconds[2, "tp"], rel=1e-9)
+    seconds = {(c.gpus, c.layout, c.pipeline_stages): c.gpu_seconds_per_request for c in p.candidates}
+    assert pinned.replica_seconds_per_request(2000, 500) * 2 == pytest.approx(
+        seconds[2, "tp", pinned.pipeline_stages], rel=1e-9)
     dense = capacity.plan(model="llama-3.1-70b", gpu="h100-sxm", precision="fp8", input_tokens=1000,
                           output_tokens=300)
     assert {c.layout for c in dense.candidates} == {"tp"}
@@ -224,7 +225,8 @@ def test_explain_and_why_for_the_page_and_deck() -> None:
     p = capacity.plan(model="llama-4-maverick", gpu="h200", precision="fp8", input_tokens=600,
                       output_tokens=150, max_inter_token_ms=40)
     frame = capacity.explain(p)
-    assert list(frame.columns) == ["gpus", "layout", "fits", "batch", "batch_bound", "inter_token_ms",
+    assert list(frame.columns) == ["gpus", "layout", "pipeline_stages", "layout_name", "fits", "batch",
+                                   "batch_bound", "inter_token_ms",
                                    "time_to_first_token_ms", "output_tokens_per_s_per_gpu",
                                    "gpu_seconds_per_request", "cost_vs_chosen", "chosen", "reason"]
     assert len(frame) == len(p.candidates) and frame["chosen"].sum() == 1

@@ -132,13 +132,34 @@ LOSO = published.loso_table()
 
 
 def test_external_sources_are_never_fitted() -> None:
-    """benchmarks_external.csv shares no key and no source with the table the factors are fitted on."""
+    """benchmarks_external.csv shares no key with the table the factors are fitted on; where it
+    shares a publication (the RTX PRO 6000 tables of TensorRT-LLM v1.0, whose other GPUs are in the
+    table), its points are judged by the fold fitted without that publication."""
     table, external = catalog.benchmarks(), catalog.external_benchmarks()
     assert not set(table) & set(external)
-    assert not {published.source_group(b) for b in table.values()} & {
+    shared = {published.source_group(b) for b in table.values()} & {
         published.source_group(b) for b in external.values()}
+    assert shared == {"TensorRT-LLM v1.0"}
+    folds = published.stored_loso()
+    rows = LOSO[LOSO["external"] & LOSO["source_group"].isin(shared)]
+    assert len(rows) == 79 and {external[k].gpu for k in rows["key"]} == {"rtx-pro-6000"}
+    for key in rows["key"].head(3):
+        b = external[key]
+        expected = published.predict(b, folds["TensorRT-LLM v1.0"]) / b.measured_output_tokens_per_s_per_gpu
+        assert rows.set_index("key").loc[key, "ratio"] == pytest.approx(expected, rel=1e-12)
     assert {"InferenceMAX nightly run 20218553330", "InferenceMAX nightly run 20613446912"} <= set(
         LOSO["source_group"])
+
+
+def test_pipeline_points_meet_the_holdout_goal() -> None:
+    """The 79 RTX PRO 6000 points (TP x PP, 69 of them with 2 to 8 stages), judged without their
+    publication: the issue's goal on held-out sources (median |log10| <= 0.08, >= 85% within
+    x/1.5, every point within x/2.5, no refusal) holds for the pipeline-parallel category."""
+    summary = published.loso_summary(LOSO)
+    row = summary[(summary["sources"] == "external sources")
+                  & (summary["category"] == "pipeline-parallel")].iloc[0]
+    assert row["n"] == 69 and row["refusals"] == 0
+    assert row["median_abs_log10"] <= 0.08 and row["within_1_5"] >= 0.85 and row["max_ratio_error"] <= 2.5
 
 
 def test_loso_factors_cover_every_source_within_the_bounds() -> None:

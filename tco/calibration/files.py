@@ -1,8 +1,9 @@
 """The calibration file: what ``python -m tco calibrate`` writes and a self-hosted option reads.
 
 A YAML mapping (``KIND``, ``VERSION``): the setup it was measured on (model, GPU, precision, KV
-precision, GPUs, layout, engine), the factors (every fitted ``capacity.Efficiency`` field, the
-refit ones marked), the per-regime multipliers, the residual spread about the user's runs, the
+precision, GPUs, layout, engine), the factors (every fitted ``capacity.Efficiency`` field and the
+three step floors, the refit ones marked; a file written before the floors travelled reads the
+shipped ones), the per-regime multipliers, the residual spread about the user's runs, the
 shapes and batches the runs cover, each source file with its SHA-256 and format, the as-of date
 and every run before and after.
 """
@@ -18,7 +19,7 @@ from typing import Any
 import yaml
 
 import tco.capacity as capacity
-from tco.calibration.refit import FACTOR_NAMES, Calibration
+from tco.calibration.refit import FACTOR_NAMES, FLOOR_NAMES, Calibration
 from tco.errors import ScenarioError
 
 KIND = "tco-capacity-calibration"
@@ -140,6 +141,8 @@ def load(path: str, field: str = "capacity_calibration") -> CalibrationFile:
     factors = _need(doc, "factors", path, dict)
     values = {}
     for name in FACTORS:
+        if name in FLOOR_NAMES and name not in factors:
+            continue  # written before calibration files carried the floors: the shipped ones
         value = _need(factors, name, f"{path}: factors", (int, float))
         low, high, _ = capacity.FIT_BOUNDS[name]
         if not low <= value <= high:

@@ -20,22 +20,27 @@ from typing import TYPE_CHECKING
 
 import tco.catalog as catalog
 import tco.engines as engines
-from tco.capacity.physics import (
+from tco.capacity.parallel import (
     ACTIVATION_BYTES,
     ALLREDUCE_BASE_US,
-    BYTES_PER_VALUE,
-    CEILING,
-    DEFAULT_KV_CACHE_PRECISION,
     GPUS_PER_NODE,
     HOP_US,
     INTER_NODE_GB_PER_S,
+    allreduce_seconds,
+    micro_batch,
+    p2p_seconds,
+    stage_imbalance,
+)
+from tco.capacity.physics import (
+    BYTES_PER_VALUE,
+    CEILING,
+    DEFAULT_KV_CACHE_PRECISION,
     KV_CACHE_PRECISIONS,
     LAYOUTS,
     MLA_ROPE_DIM,
     PRECISIONS,
     Efficiency,
     StepTimes,
-    allreduce_seconds,
     attention_flops_per_token,
     compute_precision,
     expert_gemm_rows,
@@ -60,6 +65,8 @@ from tco.capacity.planner import (
     candidate,
     chunk_tokens,
     finish,
+    fits_gpus,
+    layout_name,
     layouts,
     misses_at_batch_one,
     replica,
@@ -75,14 +82,28 @@ __all__ = [
     "ACTIVATION_BYTES", "ALLREDUCE_BASE_US", "BATCH_BOUNDS", "BYTES_PER_VALUE", "CEILING",
     "DEFAULT_KV_CACHE_PRECISION", "DEFAULT_SERVING_ENGINE", "EFFICIENCY", "EXPLAIN_COLUMNS", "FIT_BOUNDS",
     "GPUS_PER_NODE", "HOP_US", "INTER_NODE_GB_PER_S", "KV_CACHE_PRECISIONS", "LAYOUTS", "LAYOUT_NAMES",
-    "MLA_ROPE_DIM", "PRECISIONS", "REGIMES", "REGIME_LOG_SD", "REGIME_NAMES", "SERVING_ENGINES",
-    "TENSOR_PARALLEL_SIZES",
+    "MLA_ROPE_DIM", "PIPELINE_STAGES", "PRECISIONS", "REGIMES", "REGIME_LOG_SD", "REGIME_NAMES",
+    "SERVING_ENGINES", "TENSOR_PARALLEL_SIZES",
     "Candidate", "CapacityPlan", "Efficiency", "Replica", "StepTimes", "allreduce_seconds",
     "attention_flops_per_token", "chunk_tokens", "compute_precision", "expert_gemm_rows", "expert_split",
     "explain", "first_token_seconds",
-    "kv_bytes_per_sequence", "kv_copies", "layouts", "plan", "regime", "replica",
-    "step_seconds", "step_times", "weights_bytes", "weights_read_params", "why",
+    "kv_bytes_per_sequence", "kv_copies", "layout_name", "layouts", "micro_batch", "p2p_seconds", "plan",
+    "regime", "replica", "stage_imbalance", "step_seconds", "step_times", "weights_bytes",
+    "weights_read_params", "why",
 ]
+
+PIPELINE_STAGES = (1, 2, 4)
+"""Pipeline stages the plan tries for each replica size (stages dividing it; TensorRT-LLM's perf
+overview runs 2 and 4 stages, and 8 on PCIe-only GPUs: NVIDIA/TensorRT-LLM
+docs/source/performance/perf-overview.md, v1.0); a pinned ``pipeline_stages`` may take any divisor
+of the GPUs. A pipeline is tried only where one stage's GPUs could not hold the model alone: a
+model that fits k GPUs is served by copies of a k-GPU replica, with no bubble, no stage-to-stage
+traffic and a fleet in steps of k GPUs. Pipelining such stages gains the model 1-5% more tokens
+per GPU (the freed weight memory holds a larger batch; Qwen3 32B in FP8 on H100s), which is
+inside its held-out error on pipelines of 4 stages (geometric mean x1.13 over-predicted on the RTX
+PRO 6000 points, ``benchmarks/calibrate_capacity.py``), and a replica of 4 GPUs with
+``min_replicas: 2`` would rent 8 GPUs where 2 serve."""
+
 
 SERVING_ENGINES = tuple(engines.engines())
 DEFAULT_SERVING_ENGINE = "tensorrt-llm"
@@ -158,7 +179,8 @@ def plan(*, model: str, gpu: str, precision: str, gpus: int | None = None, input
          output_tokens: float, max_inter_token_ms: float | None = None,
          kv_cache_precision: str | None = None, serving_engine: str | engines.Engine | None = None,
          field: str = "", efficiency: Efficiency = EFFICIENCY, layout: str | None = None,
-         max_time_to_first_token_ms: float | None = None) -> CapacityPlan:
+         max_time_to_first_token_ms: float | None = None,
+         pipeline_stages: int | None = None) -> CapacityPlan:
     """Size one replica and return its sustained throughput for requests of one shape.
 
     Parameters
@@ -174,8 +196,11 @@ def plan(*, model: str, gpu: str, precision: str, gpus: int | None = None, input
         One of ``SERVING_ENGINES`` (None is ``DEFAULT_SERVING_ENGINE``), or an ``engines.Engine``
         with other limits (a benchmark harness's, ``tco.published.harness_engine``).
     layout
-        One of ``LAYOUTS`` ('dp-ep' only for mixtures of experts on 2 or more GPUs); None takes the
-        cheapest.
+        One of ``LAYOUTS`` ('dp-ep' only for mixtures of experts on 2 or more GPUs in a stage); None
+        takes the cheapest.
+    pipeline_stages
+        Pipeline stages of the replica (a divisor of its GPUs, at most the model's layers); None
+        tries each of ``PIPELINE_STAGES`` that divides the size and takes the cheapest.
     max_inter_token_ms, max_time_to_first_token_ms
         Latency targets: the batch is the largest whose mean step and whose time to first token
         (``first_token_seconds``) meet them; None sets no target.
@@ -214,21 +239,34 @@ def plan(*, model: str, gpu: str, precision: str, gpus: int | None = None, input
         raise ScenarioError(f"{prefix}layout", "must be one of " + ", ".join(f"'{x}'" for x in LAYOUTS))
     if layout == "dp-ep" and not m.is_moe:
         raise ScenarioError(f"{prefix}layout", f"'dp-ep' needs a mixture of experts; {m.key} is dense")
+    if pipeline_stages is not None and not 1 <= pipeline_stages <= m.layers:
+        raise ScenarioError(f"{prefix}pipeline_stages", f"must be between 1 and {m.key}'s {m.layers} layers")
+    if pipeline_stages is not None and gpus is not None and gpus % pipeline_stages:
+        raise ScenarioError(f"{prefix}pipeline_stages", f"must divide the replica's {gpus} GPUs")
     limit_s = None if max_inter_token_ms is None else max_inter_token_ms / MS_PER_S
     first_limit_s = None if max_time_to_first_token_ms is None else max_time_to_first_token_ms / MS_PER_S
     sizes = (gpus,) if gpus is not None else TENSOR_PARALLEL_SIZES
     candidates, options, missed = [], [], []
-    for size in sizes:
-        for kind in layouts(m, size):
-            if layout is not None and kind != layout and size > 1:
-                continue
-            r = replica(m, g, precision, kv, e, size, input_tokens, output_tokens, efficiency, kind)
-            option = best_batch(r, limit_s, output_tokens, first_limit_s) if r.fits else None
-            candidates.append(candidate(r, option, max_inter_token_ms, max_time_to_first_token_ms))
-            if option is not None:
-                options.append(option)
-            elif r.fits:
-                missed.append(r)
+    depths = (pipeline_stages,) if pipeline_stages is not None else PIPELINE_STAGES
+
+    def tried(size: int, stages: int) -> bool:
+        # a stage that could hold the model alone is served as copies of it, not pipelined: see
+        # PIPELINE_STAGES
+        return size % stages == 0 and stages <= m.layers and (
+            stages == 1 or pipeline_stages is not None
+            or not fits_gpus(m, g, precision, kv, e, size // stages, input_tokens, output_tokens, efficiency))
+
+    shapes = [(size, stages, kind) for size in sizes for stages in depths if tried(size, stages)
+              for kind in layouts(m, size // stages)
+              if layout is None or kind == layout or size // stages == 1]
+    for size, stages, kind in shapes:
+        r = replica(m, g, precision, kv, e, size, input_tokens, output_tokens, efficiency, kind, stages)
+        option = best_batch(r, limit_s, output_tokens, first_limit_s) if r.fits else None
+        candidates.append(candidate(r, option, max_inter_token_ms, max_time_to_first_token_ms))
+        if option is not None:
+            options.append(option)
+        elif r.fits:
+            missed.append(r)
     if not options:
         if missed:
             # a size that meets the per-token target but misses the first-token one is the nearer miss
@@ -245,14 +283,15 @@ def plan(*, model: str, gpu: str, precision: str, gpus: int | None = None, input
         what = f"{gpus} x {g.key}" if gpus is not None else f"up to {TENSOR_PARALLEL_SIZES[-1]} x {g.key}"
         raise ScenarioError(f"{prefix}gpu", f"{m.key} in {precision} does not fit {what}: the weights "
                             "plus the KV cache of one full request exceed the memory")
-    best = min(options, key=lambda o: (o.gpu_seconds_per_request, o.size, o.layout))
+    best = min(options, key=lambda o: (o.gpu_seconds_per_request, o.size, o.stages, o.layout))
     targets = limit_s is not None or first_limit_s is not None
     reason = why_sentence(g, best, options, gpus is not None, targets)
     return finish(m, g, precision, kv, e.key, best, reason, input_tokens, output_tokens,
                   tuple(candidates), REGIME_LOG_SD)
 
 
-EXPLAIN_COLUMNS = ("gpus", "layout", "fits", "batch", "batch_bound", "inter_token_ms",
+EXPLAIN_COLUMNS = ("gpus", "layout", "pipeline_stages", "layout_name", "fits", "batch", "batch_bound",
+                   "inter_token_ms",
                    "time_to_first_token_ms", "output_tokens_per_s_per_gpu", "gpu_seconds_per_request",
                    "cost_vs_chosen", "chosen", "reason")
 
@@ -260,19 +299,22 @@ EXPLAIN_COLUMNS = ("gpus", "layout", "fits", "batch", "batch_bound", "inter_toke
 def explain(p: CapacityPlan) -> pd.DataFrame:
     """The candidates a plan considered, one row each, cheapest first (refused ones last).
 
-    Columns: gpus, layout, fits, batch, batch_bound, inter_token_ms, time_to_first_token_ms,
-    output_tokens_per_s_per_gpu,
+    Columns: gpus, layout, pipeline_stages, layout_name (both in words), fits, batch,
+    batch_bound, inter_token_ms, time_to_first_token_ms, output_tokens_per_s_per_gpu,
     gpu_seconds_per_request, cost_vs_chosen (GPU-seconds per request / the chosen one's), chosen,
     reason.
     """
     import pandas as pd  # noqa: PLC0415 - tables only; a run does not load pandas
     rows = []
-    chosen = next((c for c in p.candidates if (c.gpus, c.layout) == (p.gpus, p.layout)
+    chosen = next((c for c in p.candidates
+                   if (c.gpus, c.layout, c.pipeline_stages) == (p.gpus, p.layout, p.pipeline_stages)
                    and c.gpu_seconds_per_request is not None), None)
     for c in p.candidates:
         cost = c.gpu_seconds_per_request
         relative = None if cost is None or chosen is None else cost / chosen.gpu_seconds_per_request
-        rows.append({"gpus": c.gpus, "layout": c.layout, "fits": c.fits, "batch": c.batch or None,
+        rows.append({"gpus": c.gpus, "layout": c.layout, "pipeline_stages": c.pipeline_stages,
+                     "layout_name": layout_name(c.layout, c.gpus, c.pipeline_stages), "fits": c.fits,
+                     "batch": c.batch or None,
                      "batch_bound": c.batch_bound or None, "inter_token_ms": c.inter_token_ms,
                      "time_to_first_token_ms": c.time_to_first_token_ms,
                      "output_tokens_per_s_per_gpu": c.output_tokens_per_s_per_gpu,

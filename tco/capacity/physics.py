@@ -43,7 +43,24 @@ at the batches the published tables run, a few percent.
 - t_kv: the decoding sequences' KV cache (with its copies) / n over the same bandwidth;
 - t_attention: score and value FLOPs / n (a 576-wide latent per head for MLA models in decode);
 - t_comm: per all-reduce, NCCL's ring: 2 (n - 1) / n of the T x hidden BF16 message over the link
-  bandwidth x link efficiency, plus a base latency and a latency per ring step (cited constants).
+  bandwidth x link efficiency, plus a base latency and a latency per ring step (cited constants;
+  ``tco/capacity/parallel.py``).
+
+Pipeline parallelism (``stages`` S > 1) splits the layers into S consecutive stages of n GPUs each
+(n the tensor-parallel size within a stage): a stage holds L / S layers' weights and KV cache. A
+micro-batch of b sequences passes the stages one after the other, and each stage boundary sends its
+T x hidden BF16 activations to the next stage (``parallel.p2p_seconds``), so one token of a micro-batch takes
+
+    t_cycle(b) = S x t_stage(b) + (S - 1) t_p2p(b) = t_step(b; n GPUs, all L layers) + (S - 1) t_p2p(b)
+
+(every term of t_step but f_step is a sum over layers, and a stage's weights and KV cache are 1 / S
+of the replica's; where S does not divide L the pipeline moves at its slowest stage's pace, ceil(L /
+S) layers, ``parallel.stage_imbalance``). That is the inter-token latency a user sees. In steady state S
+micro-batches are in flight, one in each stage, so the replica emits S b tokens per t_cycle: per
+GPU, what one stage emits at its micro-batch. With B sequences in all the replica runs min(B, S)
+micro-batches of at most b = ceil(B / S) (``parallel.micro_batch``) and emits B / t_cycle(b): fewer
+micro-batches than stages leave stages idle (the bubble; at B = 1 one stage of S works at a time),
+and micro-batches of unequal size run at the largest one's pace.
 """
 
 from __future__ import annotations
@@ -53,6 +70,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from tco.capacity.parallel import (
+    allreduce_seconds,
+    p2p_seconds,
+    stage_imbalance,
+)
 from tco.catalog import Gpu, OpenModel
 from tco.units import BYTES_PER_TB, FLOPS_PER_TFLOPS, PARAMS_PER_BILLION, US_PER_S
 
@@ -70,12 +92,6 @@ DEFAULT_KV_CACHE_PRECISION = {"bf16": "bf16", "fp8": "fp8", "fp4": "fp8", "int4"
 ``kv_cache_quant_algo: FP8``; AWQ/GPTQ checkpoints leave it at the activation dtype (BF16)."""
 
 LAYOUTS = ("tp", "dp-ep")
-
-GPUS_PER_NODE = 8
-INTER_NODE_GB_PER_S = 50.0
-"""Per-GPU network between nodes: one 400 Gb/s ConnectX-7 port per GPU (DGX H100 datasheet)."""
-
-ACTIVATION_BYTES = 2.0  # all-reduced and dispatched activations are BF16
 
 SMALLEST_EXPERT_TILE_ROWS = 16.0
 """Fewest rows a grouped expert GEMM tiles an expert's tokens into (vLLM fused_moe
@@ -123,20 +139,6 @@ class Efficiency:
 CEILING = Efficiency(memory=1.0, compute=1.0, allreduce_latency=False)
 """Datasheet bandwidths, measured matmul ceilings, no latency, full overlap: the regime rule's
 model, which no fitted factor enters."""
-
-ALLREDUCE_BASE_US = 6.6
-"""Fixed latency of one all-reduce: NCCL's Ring/LL base latency (NVIDIA/nccl src/graph/tuning.cc,
-v2.30.7 ncclTunerConstantsDefaults.baseLatencies). Latency matters only for small messages, which
-NCCL sends with the LL protocol."""
-
-HOP_US = {"nvlink": 0.6, "pcie": 1.0, "network": 2.7}
-"""Latency per ring step, Ring/LL protocol, by link (same file, hwLatencies: NVLINK, PCI, NET);
-AMD's Infinity Fabric takes NVLink's."""
-
-PCIE_MAX_GB_PER_S = 64.0
-"""A GPU-to-GPU link this slow is PCIe (Gen5 x16 is 64 GB/s each way; NVLink 3 and Infinity
-Fabric start at 300): its ring steps take PCIe latency."""
-
 
 def kv_bytes_per_sequence(m: OpenModel, context_tokens: np.ndarray | float,
                           kv_cache_precision: str = "bf16") -> np.ndarray | float:
@@ -252,37 +254,12 @@ def compute_precision(g: Gpu, precision: str) -> str:
     return "fp8" if g.dense_tflops("fp8") else "bf16"
 
 
-def allreduce_seconds(m: OpenModel, g: Gpu, size: int, tokens: np.ndarray, link_efficiency: float = 1.0,
-                      per_layer: int = 2, latency: bool = True) -> np.ndarray:
-    """``per_layer`` ring all-reduces per layer of ``tokens`` x hidden BF16 values over ``size`` GPUs.
-
-    NCCL's ring model (src/graph/tuning.cc): every GPU sends 2 (n - 1) / n of the message in
-    2 (n - 1) steps, at the link bandwidth x ``link_efficiency``, and the all-reduce pays the base
-    latency plus each step's link latency. Within an 8-GPU node the link is the GPU-to-GPU one;
-    a larger ring crosses nodes 2 (nodes - 1) times over the network, whose bandwidth bounds it.
-    """
-    tokens = np.asarray(tokens, dtype=float)
-    if size == 1:
-        return np.zeros_like(tokens)
-    nodes = -(-size // GPUS_PER_NODE)
-    link_gb_per_s = g.interconnect_gb_per_s if nodes == 1 else min(
-        g.interconnect_gb_per_s, INTER_NODE_GB_PER_S)
-    message_bytes = tokens * m.hidden_size * ACTIVATION_BYTES
-    steps = 2.0 * (size - 1)
-    seconds = steps / size * message_bytes / (link_gb_per_s * 1e9 * link_efficiency)
-    if latency:
-        network_steps = 2.0 * (nodes - 1)
-        local = "pcie" if g.interconnect_gb_per_s <= PCIE_MAX_GB_PER_S else "nvlink"
-        seconds = seconds + 1e-6 * (ALLREDUCE_BASE_US + (steps - network_steps) * HOP_US[local]
-                                    + network_steps * HOP_US["network"])
-    return m.layers * per_layer * seconds
-
-
 def step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: int,
                  decode: np.ndarray, prefill: np.ndarray, shape: tuple[float, float],
-                 eff: Efficiency, layout: str = "tp") -> np.ndarray:
+                 eff: Efficiency, layout: str = "tp", stages: int = 1) -> np.ndarray:
     """Seconds of one step of a replica with ``decode`` decoding sequences and ``prefill`` prefill
-    tokens in all (the module docstring's formula)."""
+    tokens in all (the module docstring's formula); with ``stages`` > 1, of one micro-batch's
+    cycle through the pipeline, ``size`` being the GPUs of one stage."""
     input_tokens, output_tokens = shape
     bandwidth = g.memory_bandwidth_tb_per_s * BYTES_PER_TB * eff.memory  # per GPU
     c = compute_precision(g, precision)
@@ -313,7 +290,13 @@ def step_seconds(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: 
     t_comm = allreduce_seconds(m, g, size, tokens, eff.link, per_layer=1 if layout == "dp-ep" else 2,
                                latency=eff.allreduce_latency)
     work = _overlap(t_weights, t_gemm, eff) + _overlap(t_kv, t_attention, eff) + t_comm
-    return _floor(work, m, eff)
+    seconds = _floor(work, m, eff)
+    if stages > 1:
+        # the S stages' shares of the layers add up to the step above; the pipeline moves at the
+        # pace of its slowest stage, which holds ceil(L / S) layers
+        seconds = (seconds * stage_imbalance(m, stages)
+                   + (stages - 1) * p2p_seconds(m, g, size * stages, tokens, eff.link, eff.allreduce_latency))
+    return seconds
 
 
 class StepTimes(NamedTuple):
@@ -331,7 +314,7 @@ class StepTimes(NamedTuple):
 
 def step_times(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: int,
                decode: np.ndarray, shape: tuple[float, float], eff: Efficiency, layout: str,
-               chunk_tokens: np.ndarray | float) -> StepTimes:
+               chunk_tokens: np.ndarray | float, stages: int = 1) -> StepTimes:
     """Step times with ``decode`` sequences decoding and prompts prefilled in whole chunks of
     ``chunk_tokens`` (or of the mean prefill a step must carry, decode x input / output, where
     that is larger).
@@ -342,12 +325,16 @@ def step_times(m: OpenModel, g: Gpu, precision: str, kv_precision: str, size: in
     mean step is t(B, 0) + P / C x (t(B, C) - t(B, 0)): the same as t(B, P) where the step is
     linear in its tokens (dense models), less where touching experts saturates (a chunk reads
     and pads each expert once, where thin slices would pay it every step).
+
+    With ``stages`` > 1, ``decode`` and ``chunk_tokens`` are one micro-batch's and the times its
+    cycle through the pipeline (``step_seconds``).
     """
     decode = np.asarray(decode, dtype=float)
     mean_prefill = decode * shape[0] / shape[1]
     chunk = np.maximum(chunk_tokens, mean_prefill)
-    t_decode = step_seconds(m, g, precision, kv_precision, size, decode, 0.0 * decode, shape, eff, layout)
-    t_chunk = step_seconds(m, g, precision, kv_precision, size, decode, chunk, shape, eff, layout)
+    t_decode = step_seconds(m, g, precision, kv_precision, size, decode, 0.0 * decode, shape, eff, layout,
+                            stages)
+    t_chunk = step_seconds(m, g, precision, kv_precision, size, decode, chunk, shape, eff, layout, stages)
     return StepTimes(t_decode + mean_prefill / chunk * (t_chunk - t_decode), t_decode, t_chunk,
                      chunk + 0.0 * decode)
 

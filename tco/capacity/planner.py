@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 import tco.engines as engines
+from tco.capacity.parallel import micro_batch
 from tco.capacity.physics import (
     BYTES_PER_VALUE,
     Efficiency,
@@ -61,6 +62,7 @@ class Candidate(NamedTuple):
     output_tokens_per_s_per_gpu: float = float("nan")
     batch_bound: str = ""
     time_to_first_token_ms: float = float("nan")
+    pipeline_stages: int = 1
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,14 @@ class CapacityPlan:
     calibration_as_of: str = ""
     time_to_first_token_ms: float = float("nan")
     """Time to first token at the chosen batch (``physics.first_token_seconds``)."""
+    pipeline_stages: int = 1
+    """Pipeline stages of the replica: ``gpus`` / pipeline_stages GPUs in each, laid out as
+    ``layout``."""
+
+    @property
+    def layout_name(self) -> str:
+        """The layout as a reader sees it, pipeline included ('tensor-parallel 2 x pipeline 2')."""
+        return layout_name(self.layout, self.gpus, self.pipeline_stages)
 
     @property
     def calibration(self) -> str:
@@ -134,6 +144,7 @@ class Replica:
     cap_batch: int
     token_batch: int
     fits: bool
+    stages: int = 1
 
 
 def layouts(m: OpenModel, size: int) -> tuple[str, ...]:
@@ -151,35 +162,58 @@ def chunk_tokens(e: engines.Engine, g: Gpu, input_tokens: float, batch: np.ndarr
 
 
 def replica(m: OpenModel, g: Gpu, precision: str, kv_precision: str, e: engines.Engine, size: int,
-            input_tokens: float, output_tokens: float, eff: Efficiency, layout: str = "tp") -> Replica:
+            input_tokens: float, output_tokens: float, eff: Efficiency, layout: str = "tp",
+            stages: int = 1) -> Replica:
     """Step times (s) on the batch grid 1 .. the tightest of KV memory, sequence cap, token budget.
 
-    Under ``dp-ep`` each GPU is its own attention rank: a sequence's KV cache must fit one GPU, and
-    the engine's sequence cap and token budget apply per rank (each rank schedules its own batch).
+    ``size`` counts every GPU of the replica: ``stages`` pipeline stages of size / stages GPUs
+    each, laid out as ``layout`` within a stage. Under ``dp-ep`` each GPU of a stage is its own
+    attention rank: a sequence's KV cache must fit one GPU, and the engine's sequence cap and token
+    budget apply per rank (each rank schedules its own batch). In a pipeline each micro-batch is
+    scheduled on its own (TensorRT-LLM and vLLM keep one scheduler state per micro-batch in flight),
+    so the cap and the budget apply per micro-batch; every stage holds its layers' share of every
+    sequence's KV cache, so the replica's memory is pooled as for one stage.
     """
+    per_stage = size // stages
     kv_free_gpu = e.kv_bytes_available(g.memory_gb * engines.BYTES_PER_GIB,
-                                       weights_bytes(m, precision, size, layout) / size,
+                                       weights_bytes(m, precision, per_stage, layout) / size,
                                        eff.reserve_gb * BYTES_PER_GB)
-    copies = kv_copies(m, size, layout)
+    copies = kv_copies(m, per_stage, layout)
     full = float(kv_bytes_per_sequence(m, input_tokens + output_tokens, kv_precision))
     held = full if e.kv_reservation == "full_request" else float(
         kv_bytes_per_sequence(m, input_tokens + 0.5 * output_tokens, kv_precision))
-    ranks = size if layout == "dp-ep" else 1
+    ranks = per_stage if layout == "dp-ep" else 1
     # a rank's share of memory holds whole sequences (their copies spread over the rank's GPUs)
     kv_free_rank = kv_free_gpu * size / ranks
     fits = kv_free_rank >= full * copies
-    kv_batch = ranks * int(kv_free_rank // (held * copies)) if held > 0 else ranks * e.sequence_cap(g)
-    cap_batch = ranks * e.sequence_cap(g)
+    cap_batch = ranks * stages * e.sequence_cap(g)
+    kv_batch = ranks * int(kv_free_rank // (held * copies)) if held > 0 else cap_batch
     prefill_per_decode = input_tokens / output_tokens
     per_seq_tokens = (1.0 + prefill_per_decode) if e.token_budget_counts_decode else prefill_per_decode
-    token_batch = ranks * max(1, int(e.token_budget(g) // per_seq_tokens))
+    token_batch = ranks * stages * max(1, int(e.token_budget(g) // per_seq_tokens))
     top = max(1, min(kv_batch, cap_batch, token_batch))
     batch = np.arange(1, top + 1, dtype=float)
     shape = (input_tokens, output_tokens)
-    times = step_times(m, g, precision, kv_precision, size, batch, shape, eff, layout,
-                       chunk_tokens(e, g, input_tokens, batch, ranks))
-    return Replica(size, layout, batch, times.mean, times.decode,
-                   first_token_seconds(times, input_tokens, ranks), kv_batch, cap_batch, token_batch, fits)
+    # the replica's B sequences run as micro-batches of b each; a pipeline's step is b's cycle,
+    # computed once per micro-batch size (S batches share one)
+    b = batch if stages == 1 else micro_batch(batch, stages)
+    sizes = b if stages == 1 else np.arange(1.0, b[-1] + 1.0)
+    times = step_times(m, g, precision, kv_precision, per_stage, sizes, shape, eff, layout,
+                       chunk_tokens(e, g, input_tokens, sizes, ranks), stages)
+    first = first_token_seconds(times, input_tokens, ranks)
+    at = slice(None) if stages == 1 else (b - 1.0).astype(int)
+    return Replica(size, layout, batch, times.mean[at], times.decode[at], first[at], kv_batch, cap_batch,
+                   token_batch, fits, stages)
+
+
+def fits_gpus(m: OpenModel, g: Gpu, precision: str, kv_precision: str, e: engines.Engine, gpus: int,
+              input_tokens: float, output_tokens: float, eff: Efficiency) -> bool:
+    """Whether the weights and one full request's KV cache fit ``gpus`` GPUs as one tensor-parallel
+    stage (``replica``'s rule)."""
+    kv_free = e.kv_bytes_available(g.memory_gb * engines.BYTES_PER_GIB,
+                                   weights_bytes(m, precision, gpus) / gpus, eff.reserve_gb * BYTES_PER_GB)
+    full = float(kv_bytes_per_sequence(m, input_tokens + output_tokens, kv_precision))
+    return kv_free * gpus >= full * kv_copies(m, gpus)
 
 
 @dataclass(frozen=True)
@@ -195,6 +229,7 @@ class Option:
     batch_bound: str
     bound_detail: str
     gpu_seconds_per_request: float
+    stages: int = 1
 
 
 def best_batch(r: Replica, limit_s: float | None, output_tokens: float,
@@ -223,7 +258,7 @@ def best_batch(r: Replica, limit_s: float | None, output_tokens: float,
         bound, detail = "KV-cache memory", "KV-cache memory"
     seconds = r.size * output_tokens * float(r.t_step[i]) / b
     return Option(r.size, r.layout, b, float(r.t_step[i]), float(r.t_decode[i]), float(r.t_first_token[i]),
-                  bound, detail, seconds)
+                  bound, detail, seconds, r.stages)
 
 
 def misses_at_batch_one(r: Replica, limit_ms: float | None, first_token_limit_ms: float | None) -> str:
@@ -239,7 +274,7 @@ def candidate(r: Replica, option: Option | None, limit_ms: float | None,
     """The record of one considered replica for ``CapacityPlan.candidates``."""
     if not r.fits:
         return Candidate(r.size, False, None, "weights plus one full request's KV cache do not fit",
-                         r.layout)
+                         r.layout, pipeline_stages=r.stages)
     first_ms = float(r.t_first_token[0]) * MS_PER_S
     if option is None:
         if misses_at_batch_one(r, limit_ms, first_token_limit_ms) == "max_inter_token_ms":
@@ -247,32 +282,43 @@ def candidate(r: Replica, option: Option | None, limit_ms: float | None,
         else:
             reason = f"{first_ms:.0f} ms to the first token at batch 1 misses {first_token_limit_ms:g} ms"
         return Candidate(r.size, True, None, reason, r.layout, 0, float(r.t_step[0]) * MS_PER_S,
-                         time_to_first_token_ms=first_ms)
+                         time_to_first_token_ms=first_ms, pipeline_stages=r.stages)
     return Candidate(r.size, True, option.gpu_seconds_per_request,
                      f"batch {option.batch} bound by {option.bound_detail}", r.layout, option.batch,
                      option.t_step * MS_PER_S, option.batch / option.t_step / option.size,
-                     option.batch_bound, option.t_first_token * MS_PER_S)
+                     option.batch_bound, option.t_first_token * MS_PER_S, r.stages)
 
 
-def _named(g: Gpu, size: int, layout: str) -> str:
-    return f"{size} x {g.key}" + ("" if size == 1 else f" ({LAYOUT_NAMES[layout]})")
+def layout_name(layout: str, gpus: int, stages: int = 1) -> str:
+    """A replica's layout in words: ``LAYOUT_NAMES``, and the pipeline where there is one
+    ('tensor-parallel 2 x pipeline 2')."""
+    if stages == 1:
+        return LAYOUT_NAMES[layout]
+    per_stage = gpus // stages
+    within = "" if per_stage == 1 else f"{LAYOUT_NAMES[layout]} {per_stage} x "
+    return f"{within}pipeline {stages}"
+
+
+def _named(g: Gpu, size: int, layout: str, stages: int = 1) -> str:
+    return f"{size} x {g.key}" + ("" if size == 1 else f" ({layout_name(layout, size, stages)})")
 
 
 def why_sentence(g: Gpu, best: Option, options: list[Option], pinned: bool, latency_target: bool) -> str:
     """One sentence: why this size and layout, and what bounds its batch."""
     batch = f"batch {best.batch} bound by the {best.batch_bound}"
+    chosen = _named(g, best.size, best.layout, best.stages)
     if pinned:
         layout = "" if len(options) == 1 else ", the cheaper layout"
-        return f"{_named(g, best.size, best.layout)}: pinned by the option's gpus{layout}; {batch}"
+        return f"{chosen}: pinned by the option's gpus{layout}; {batch}"
     fewest = min(options, key=lambda o: (o.size, o.gpu_seconds_per_request))
     rule = "fit and meet the latency target" if latency_target else "fit"
     if best is fewest:
         others = "" if len(options) == 1 else "; no larger group needs fewer GPU-seconds per request"
-        return f"{_named(g, best.size, best.layout)}: the fewest GPUs that {rule}{others}; {batch}"
+        return f"{chosen}: the fewest GPUs that {rule}{others}; {batch}"
     ratio = fewest.gpu_seconds_per_request / best.gpu_seconds_per_request
     shown = f"{ratio:.2f}" if ratio < 1.1 else f"{ratio:.1f}"
-    return (f"{_named(g, best.size, best.layout)}: {shown}x fewer GPU-seconds per request than "
-            f"{_named(g, fewest.size, fewest.layout)}, the fewest GPUs that {rule}; {batch}")
+    return (f"{chosen}: {shown}x fewer GPU-seconds per request than "
+            f"{_named(g, fewest.size, fewest.layout, fewest.stages)}, the fewest GPUs that {rule}; {batch}")
 
 
 def finish(m: OpenModel, g: Gpu, precision: str, kv: str, engine_key: str, best: Option,
@@ -296,4 +342,5 @@ def finish(m: OpenModel, g: Gpu, precision: str, kv: str, engine_key: str, best:
         replica_seconds_per_output_token=best.t_decode / b,
         kv_cache_precision=kv, serving_engine=engine_key, regime=step_regime, why=why,
         candidates=candidates, throughput_log_sd=regime_log_sd[step_regime], layout=best.layout,
-        batch_bound=best.batch_bound, time_to_first_token_ms=best.t_first_token * MS_PER_S)
+        batch_bound=best.batch_bound, time_to_first_token_ms=best.t_first_token * MS_PER_S,
+        pipeline_stages=best.stages)

@@ -47,7 +47,7 @@ def throughput_latency(plan: capacity.CapacityPlan, input_tokens: float, output_
     engine = engines.engine(plan.serving_engine) if plan.serving_engine in engines.engines() else \
         engines.engine(capacity.DEFAULT_SERVING_ENGINE)
     r = capacity.replica(m, g, plan.precision, plan.kv_cache_precision, engine, plan.gpus, input_tokens,
-                         output_tokens, efficiency, plan.layout)
+                         output_tokens, efficiency, plan.layout, plan.pipeline_stages)
     # one point per batch on a log grid: the curve's shape, not 4,000 points
     picks = np.unique(np.round(np.geomspace(1, len(r.batch), num=min(len(r.batch), 60))).astype(int)) - 1
     per_user = multiplier / r.t_step[picks]

@@ -66,7 +66,7 @@ def replica_table(plan: capacity.CapacityPlan) -> pd.DataFrame:
     """The candidate replica sizes of a capacity plan, cheapest first, with readable headers."""
     frame = capacity.explain(plan)
     return pd.DataFrame({
-        "GPUs": frame["gpus"], "Layout": frame["layout"].map(capacity.LAYOUT_NAMES),
+        "GPUs": frame["gpus"], "Layout": frame["layout_name"],
         "Fits": frame["fits"].map({True: "yes", False: "no"}),
         "Batch": frame["batch"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
         "Batch bound by": frame["batch_bound"],
@@ -110,7 +110,7 @@ def costs(view: View, key: Key) -> None:
         plans = view.result.resolved.plans
         st.table(pd.DataFrame([{
             "Option": name, "Replica": f"{p.gpus} x {p.gpu} ({p.precision})",
-            "Layout": capacity.LAYOUT_NAMES[p.layout], "Max batch": p.max_batch,
+            "Layout": p.layout_name, "Max batch": p.max_batch,
             "Batch bound by": p.batch_bound,
             "Output tokens/s per GPU": f"{p.output_tokens_per_s_per_gpu:,.0f}",
             "Inter-token latency": f"{p.inter_token_ms:.0f} ms",
