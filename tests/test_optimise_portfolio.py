@@ -286,6 +286,9 @@ def test_the_portfolio_deck_has_the_decision_and_its_frontier(shipped) -> None:
     assert cells[row + 1:row + 4] == [usd(fresh.mean_usd), usd(fresh.cvar95_usd), usd(fresh.p95_usd)]
     assert decision.decided == decision.tiers.costed["anthropic"][decision.tiers.tiers["anthropic"]]
     assert not [c for c in cells if "_" in c]
+    # One money format: the amounts read '$5.27M', so the headers say '($)' as every table does.
+    assert cells[cells.index("Simulated as a portfolio"):][:4] == [
+        "Simulated as a portfolio", "Expected NPV ($)", "CVaR95 ($)", "P95 NPV ($)"]
     words = " ".join(p.text for shape in page.shapes if shape.has_text_frame
                      for p in shape.text_frame.paragraphs)
     lines = contract_lines(decision)

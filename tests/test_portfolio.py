@@ -395,7 +395,7 @@ def test_the_portfolio_deck_reads_as_the_scenario_deck(shipped) -> None:
     prs = Presentation(io.BytesIO(deck(shipped)))
     cells = [cell.text for slide in prs.slides for shape in slide.shapes if shape.has_table
              for row in shape.table.rows for cell in row.cells]
-    assert "Measure" in cells and "NPV (USD)" in cells and "Share of CVaR95" in cells
+    assert "Measure" in cells and "NPV ($)" in cells and "Share of CVaR95" in cells
     assert usd(shipped.summary()["mean"]) in cells
     assert not [c for c in cells if "_" in c or c.lower().startswith(("npv usd", "alone npv"))]
     assert not [c for c in cells if c.replace(",", "").replace("-", "").isdigit() and len(c) > 4]

@@ -48,7 +48,7 @@ def deck(result: PortfolioResult, decision: PortfolioDecision | None = None) -> 
 
     summary = result.summary()
     page = slides.slide(prs, f"Portfolio NPV over {pf.horizon_months} months: expected and the tail")
-    rows = [["Measure", f"NPV ({cur})"], *([SUMMARY_LABELS[k], usd(v)] for k, v in summary.items())]
+    rows = [["Measure", "NPV ($)"], *([SUMMARY_LABELS[k], usd(v)] for k, v in summary.items())]
     _, bottom = slides.table(page, rows, slides.BODY_TOP_IN, (3.0, 1.0), TABLE_PT)
     slides.text(page, "Present values of total cost. The pooling saving is what sharing fleets and "
                 "commitments saves against each workload running alone. A negative commitment "
@@ -110,8 +110,9 @@ def contract_lines(decision: PortfolioDecision) -> list[str]:
 
 def figure_rows(decision: PortfolioDecision) -> list[list[str]]:
     """``PortfolioDecision.simulated`` as table rows: expected NPV, CVaR95 and P95."""
-    cur = decision.portfolio.currency
-    return [["Simulated as a portfolio", f"Expected NPV ({cur})", f"CVaR95 ({cur})", f"P95 ({cur})"],
+    # Headed as every money table is ('Expected NPV ($)', the glossary's text): the amounts are
+    # written by ``usd``, with a dollar sign, so '(USD)' beside them read as a second format.
+    return [["Simulated as a portfolio", *(describe(c).text for c in ("mean", "cvar95", "p95"))],
             *([label, usd(c.mean_usd), usd(c.cvar95_usd), usd(c.p95_usd)]
               for label, c in decision.simulated())]
 
