@@ -36,6 +36,7 @@ from tco.glossary import as_percent, describe
 from tco.load import Loaded as Scenario
 from tco.model import evaluate
 from tco.optimise.slide import add_decide_slide
+from tco.options.table import DEFAULT_SOURCE
 from tco.report import assumptions, price_basis
 from tco.sensitivity import tornado
 from tco.simulate import SimulationResult
@@ -328,12 +329,24 @@ def _checks(prs, result: SimulationResult) -> None:
                    point_pt=14)
 
 
-def _appendix(prs, sc: Scenario) -> None:
-    """Every input by its label (never its path), value, unit, full source and as-of date."""
+def appendix_rows(sc: Scenario) -> list[list[str]]:
+    """The appendix's rows: every input by its label (never its path), value, unit, full source
+    and as-of date; the inputs left at their defaults share one row per value and unit ('$0',
+    '$ per month': 11 of the flagship's inputs), where each took a row of its own (a third of
+    twelve slides)."""
     frame = assumptions(sc)
-    header = ["Input", "Value", "Unit", "Source", "As of"]
     # Values of fractions read '20%' (report.describe), so their unit does too: '%', not 'fraction 0-1'.
-    rows = [header, *([r.label, r.value, as_percent(r.unit), r.source, r.as_of] for r in frame.itertuples())]
+    frame = frame.assign(unit=frame["unit"].map(as_percent))
+    default = frame["source"] == DEFAULT_SOURCE
+    rows = [[r.label, r.value, r.unit, r.source, r.as_of] for r in frame[~default].itertuples()]
+    grouped = frame[default].groupby(["value", "unit"], sort=False)["label"].agg("; ".join)
+    return rows + [[labels, value, unit, DEFAULT_SOURCE, ""] for (value, unit), labels in grouped.items()]
+
+
+def _appendix(prs, sc: Scenario) -> None:
+    """Every input with its value, unit, source and as-of date (``appendix_rows``)."""
+    header = ["Input", "Value", "Unit", "Source", "As of"]
+    rows = [header, *appendix_rows(sc)]
     weights = (3.6, 2.2, 1.5, 4.0, 0.93)
     pages = slides.rows_per_page(rows, weights, APPENDIX_PT, BODY_TOP_IN)
     for i, chunk in enumerate(pages):

@@ -18,7 +18,7 @@ from tco.figures import capacity as capacity_figures
 from tco.figures import data
 from tco.figures.pptx import add_chart, deck_title
 from tco.figures.spec import ROLES, strategy_colours
-from tco.glossary import describe
+from tco.glossary import as_percent, describe
 from tco.report import assumptions
 from tests.conftest import ROOT, build
 from tests.test_figures import DOTTED, mixed
@@ -133,7 +133,19 @@ def test_appendix_labels_full_sources_and_readable_type(built) -> None:
              for row in shape.table.rows for cell in row.cells]
     texts = {cell.text for cell, _ in cells}
     assert set(frame["source"]) <= texts, "sources appear in full, never cut"
-    assert set(frame["label"]) <= texts and not set(frame["input"]) & texts, "labels, never paths"
+    named = {label for text in texts for label in text.split("; ")}
+    assert set(frame["label"]) <= named and not set(frame["input"]) & named, "labels, never paths"
+    # Inputs left at their defaults share a row per value and unit; every other input has its own.
+    from tco.options.table import DEFAULT_SOURCE
+
+    default = frame["source"] == DEFAULT_SOURCE
+    assert set(frame.loc[~default, "label"]) <= texts
+    shared = [[c.text for c in row.cells] for slide in appendix for shape in slide.shapes
+              if shape.has_table for row in list(shape.table.rows)[1:]
+              if row.cells[3].text == DEFAULT_SOURCE]
+    assert len(shared) == len(set(zip(frame.loc[default, "value"], frame.loc[default, "unit"].map(
+        as_percent), strict=True)))
+    assert sum(len(r[0].split("; ")) for r in shared) == int(default.sum())
     sizes = {run.font.size for cell, _ in cells for para in cell.text_frame.paragraphs
              for run in para.runs}
     assert min(sizes) >= Pt(10)
@@ -143,7 +155,7 @@ def test_appendix_labels_full_sources_and_readable_type(built) -> None:
     # A value written '20%' sits beside the unit '%', never 'fraction 0-1'.
     rows = [[c.text for c in row.cells] for slide in appendix for shape in slide.shapes
             if shape.has_table for row in list(shape.table.rows)[1:]]
-    growth = next(r for r in rows if r[0] == "Traffic growth")
+    growth = next(r for r in rows if "Traffic growth" in r[0].split("; "))
     assert growth[2] == "% per month" and "%" in growth[1]
     assert not [r for r in rows if r[2].startswith(("fraction", "probability"))]
 
