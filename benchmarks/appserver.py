@@ -14,18 +14,24 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage"]
 """Debian's Chromium, headless, with no traffic off the machine."""
+SERVERS = {"tco": [sys.executable, "-m", "tco", "app", "--"],
+           "streamlit": [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py")]}
+"""How the page is served: ``python -m tco app`` (warmed before it listens, the README's command)
+or plain ``streamlit run app.py`` (warmed by its first visit)."""
 
 
-def start_app(stderr: int = subprocess.DEVNULL, wait_s: float = 30.0) -> tuple[subprocess.Popen, str]:
-    """Start ``streamlit run app.py`` on a free port and wait for its health check: (process, URL)."""
+def start_app(stderr: int = subprocess.DEVNULL, wait_s: float = 120.0,
+              server: str = "streamlit") -> tuple[subprocess.Popen, str]:
+    """Start the page on a free port with ``server`` (a key of ``SERVERS``) and wait for its
+    health check: (process, URL)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-                               "--server.port", str(port), "--server.address", "127.0.0.1",
-                               "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                               "--server.fileWatcherType", "none"], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+    process = subprocess.Popen([*SERVERS[server],
+                                "--server.port", str(port), "--server.address", "127.0.0.1",
+                                "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                                "--server.fileWatcherType", "none"], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=stderr, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
@@ -33,5 +39,7 @@ def start_app(stderr: int = subprocess.DEVNULL, wait_s: float = 30.0) -> tuple[s
             urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
             break
         except OSError:
-            time.sleep(0.1)
-    return server, url
+            if process.poll() is not None:
+                raise RuntimeError(f"the page server exited with status {process.returncode}") from None
+            time.sleep(0.05)
+    return process, url

@@ -36,8 +36,8 @@ from tco.units import MONTHS_PER_YEAR
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / MONTHS_PER_YEAR
 CONFIDENCE = 0.95
-SHIPPED_DEPRECATION_ANNUAL_PROBABILITY = 0.55
-"""The deprecation hazard every shipped scenario uses today (judgement, scored below)."""
+SHIPPED_DEPRECATION_ANNUAL_PROBABILITY = 0.56
+"""The ledger's all-provider deprecation hazard (0.83 a model-year, p = 1 - e^-0.83), scored below."""
 AGE_EDGES_MONTHS = (0.0, 12.0, 24.0, 36.0, math.inf)
 FLAT_TOLERANCE = 0.005
 """A multiplier within 0.5% of 1 counts as flat, neither a cut nor a rise."""

@@ -23,6 +23,11 @@ MS_PER_S = 1000.0
 US_PER_S = 1e6
 
 
+def kept_share(discount: np.ndarray | float) -> np.ndarray | float:
+    """Return the share of a price a discount leaves to pay, 1 - discount (any shape)."""
+    return 1.0 - discount
+
+
 def monthly_probability(annual_probability: np.ndarray | float) -> np.ndarray | float:
     """Return the monthly firing probability q = 1 - (1 - p)^(1/12) of an annual probability p."""
     return 1.0 - np.power(1.0 - np.asarray(annual_probability, dtype=float), 1.0 / MONTHS_PER_YEAR)

@@ -23,6 +23,7 @@ from tco.draws import Shocks, planned_releases, risk_option_pairs
 from tco.load import Loaded
 from tco.options import fine_tune
 from tco.options.table import OptionInputs, per_path
+from tco.units import kept_share
 
 Workload = namedtuple("Workload", [
     "requests", "growth", "mau", "mau_growth", "has_mau", "tokens_per_request", "discount_rate",
@@ -78,11 +79,6 @@ PRICE_TERMS = {"negotiated": (NEGOTIATED_DISCOUNT,),
                "commitment": (COMMITMENT_DISCOUNT, COMMITMENT_MINIMUM)}
 """The inputs that take a bill from list price to the price paid, by kind: negotiated discounts,
 then an API commitment's terms (FOCUS 1.3's ContractedCost lies between the two)."""
-
-
-def kept_share(discount: np.ndarray) -> np.ndarray:
-    """The share of the price a discount leaves to pay: 1 - discount (any shape)."""
-    return 1.0 - discount
 
 
 def without_terms(x: dict[str, np.ndarray], fields: tuple[str, ...]) -> dict[str, np.ndarray]:

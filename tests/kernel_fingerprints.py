@@ -35,7 +35,7 @@ MODES = {
 PER_PATH = ("npv_usd", "npv_no_events_usd", "switching_npv_usd", "portable_npv_usd", "no_fallback",
             "tokens", "fine_tune_runs", "upgrades", "first_upgrade", "weights_age")
 """Per-path outputs written in every mode."""
-KEPT = ("cost_usd", "cumulative_usd", "events", "usage_share", "usage_index")
+KEPT = ("cost_usd", "cumulative_usd", "events", "usage_share", "usage_price_multiplier")
 """Per-path series written only where ``keep`` is on."""
 SUMMED = ("line_sum_usd", "amortised_sum_usd", "gpus_sum", "utilization_sum")
 """Sums over the paths, written only where ``keep`` is on."""

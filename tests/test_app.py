@@ -18,14 +18,53 @@ TABS = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Decide", "H
         "Assumptions", "Export"]
 
 
-def app(embedded: bool = False, **query: str) -> AppTest:
+OVERVIEW_EXPANDERS = ("ov_cards", "ov_numbers", "ov_verdict")
+"""The Overview's expanders, drawn only when open (``tco.ui.overview.lazy_expander``)."""
+
+
+def app(embedded: bool = False, closed: bool = False, **query: str) -> AppTest:
+    """The page after its first run with ``query`` in the link; unless ``closed``, with every
+    expander of the Overview and every input group of the sidebar open (each draws its content
+    only when open), so the tests see every number and widget."""
     at = AppTest.from_file(APP, default_timeout=180)
     if embedded:  # the browser says so when the link has embed=true (st.context.is_embedded)
         at.context = {"is_embedded": True}
     for key, value in query.items():
         at.query_params[key] = value
     at.query_params.setdefault("paths", "2000")
+    if not closed:  # open before the first run: a link's messages show on that run only
+        open_all(at, query.get("scenario", "open-model-goes-closed"))
     return at.run()
+
+
+def open_all(at: AppTest, stem: str) -> AppTest:
+    """Open the Overview's expanders and the sidebar's input groups of shipped scenario ``stem``,
+    as a reader clicking each (the next run draws them)."""
+    from tco.ui.controls import controls
+    from tco.ui.sidebar import group_key
+
+    for key in OVERVIEW_EXPANDERS:
+        at.session_state[key] = True
+    path = ROOT / "scenarios" / f"{stem}.yaml"
+    for title, _ in controls(tco.load_scenario(path)) if path.exists() else ():
+        at.session_state[group_key(title)] = True
+    return at
+
+
+def test_closed_expanders_send_nothing_until_opened() -> None:
+    """A new page sends the Overview's twenty numbers and the closed input groups' widgets only
+    once opened; opened, they show the library's numbers (``test_numbers_on_screen...``)."""
+    at = app(scenario="open-model-goes-closed", closed=True)
+    assert not at.metric
+    drawn = {w.key for w in [*at.sidebar.slider, *at.sidebar.number_input] if w.key.startswith("in:")}
+    assert drawn == {
+        "in:workload.requests_per_month", "in:workload.input_tokens_per_request",
+        "in:workload.output_tokens_per_request", "in:workload.growth_per_month", "in:horizon_months",
+        "in:discount_rate_per_year"}
+    open_all(at, "open-model-goes-closed").run()
+    assert len(at.metric) == 5 * len(tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+                                      .strategies)
+    assert "in:options.llama-70b.ops_fte" in {w.key for w in at.sidebar.number_input}
 
 
 def metric(at: AppTest, label: str) -> list[str]:

@@ -66,3 +66,31 @@ def test_storage_and_egress_lines_follow_the_stories_token_shapes(path) -> None:
         lines = {c.covers: c for c in strategy.other_costs}
         assert lines["storage"].usd_per_mtok == pytest.approx(4e6 * 0.020 * 12 / 1e9, rel=1e-12), name
         assert lines["egress"].usd_per_mtok == pytest.approx(egress, rel=1e-12), name
+
+
+PLATFORM_FTE = {
+    ("open-model-goes-closed", "api-only"): 0.5, ("open-model-goes-closed", "hosted-then-own"): 0.5,
+    ("open-release-slips", "api-only"): 0.5, ("api-price-shock", "gemini-only"): 0.5,
+    ("api-price-shock", "multi-vendor"): 0.75, ("own-fine-tuning", "rent-fine-tuning"): 0.25,
+    ("partial-open-release", "api"): 0.25, ("partial-open-release", "hosted-then-own"): 0.25,
+    ("startup-api-cheaper", "api"): 0.1,
+}
+"""The platform staff each story gives a strategy with no ops team in its mix (judgement, as
+the files say): 0.5 FTE for one frontier vendor at 20-30M requests a month, 0.75 for two, 0.25
+at 8M, 0.1 in the seed-stage startup."""
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_strategy_of_every_story_carries_staff(path) -> None:
+    """No shipped strategy leaves staff out: an API strategy carries a platform staff line worth
+    its FTE share x the story's own self-hosting FTE-year / 12, to the dollar (0.5 x 220,000 / 12
+    = $9,167; 0.75 x 230,000 / 12 = $14,375; 0.1 x 200,000 / 12 = $1,667)."""
+    sc = load_scenario(path)
+    assert not [s for s, missing in not_included(sc).items() if "staff" in missing]
+    salaries = {sc.inputs.params[k].nominal for k in sc.inputs.params if k.endswith(".usd_per_fte_year")}
+    assert len(salaries) == 1, salaries  # one salary per story: the one its self-hosting uses
+    fte_year_usd = salaries.pop()
+    for name, strategy in sc.strategies.items():
+        staff = [c.usd_per_month for c in strategy.other_costs if c.covers == "staff"]
+        share = PLATFORM_FTE.get((path.stem, name))
+        assert staff == ([] if share is None else [round(share * fte_year_usd / 12)]), name

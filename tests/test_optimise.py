@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
 import pytest
 
 import tco.metrics as metrics
 from tco.errors import ScenarioError
 from tco.optimise import commit, lp, p95, voi
+from tco.optimise.quiet import silenced
 
 API, SELF = 0, 1
 
@@ -245,3 +249,20 @@ def test_at_one_discount_the_least_minimum_wins_and_ties_go_to_the_smaller() -> 
     np.testing.assert_allclose([c[0] for c in costs], [50.5, 40.4, 40.4, 42.80, 50.20])
     assert commit.cheapest(costs, None) == 1
     assert commit.cheapest(costs[3:] + costs[:1], None) == 0  # without the ties: C = 20
+
+
+def test_what_the_solver_writes_to_the_descriptors_is_silenced(capfd) -> None:
+    """HiGHS writes some lines from C++ straight to descriptors 1 and 2, past its output_flag:
+    a line written there inside ``silenced`` reaches neither, Python's own lines before and after
+    arrive in order, and the descriptors come back even when the block raises."""
+    print("before")
+    with silenced():
+        os.write(1, b"raw stdout\n")
+        os.write(2, b"raw stderr\n")
+    print("after", file=sys.stderr)
+    with pytest.raises(RuntimeError), silenced():
+        os.write(2, b"raw again\n")
+        raise RuntimeError
+    os.write(2, b"restored\n")
+    out, err = capfd.readouterr()
+    assert out == "before\n" and err == "after\nrestored\n"

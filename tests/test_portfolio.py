@@ -481,3 +481,35 @@ def test_the_portfolio_deck_has_a_marked_backup_and_a_glossary(shipped) -> None:
     from tco.glossary import describe
     assert {describe(c).label for c in GLOSSARY_COLUMNS} <= set(terms)
     assert {"CVaR95", "Usage basis, expected NPV", "Share of CVaR95"} <= set(terms)
+
+
+@pytest.mark.parametrize(("tier_usd", "expected_usd"), [(15_000, 180_000), (10_000, 129_600)])
+def test_a_pooled_commitment_counts_a_vendor_fine_tune_at_its_fine_tuned_price(
+        tier_usd: float, expected_usd: float) -> None:
+    """One workload, no growth, no risk, rate 0: 1,000,000 requests a month of 1,000 input and
+    200 output tokens at $3/$15 per Mtok list $6,000 a month; every request goes to the vendor's
+    fine-tune at 2x the base price (traffic share 1, multiplier 2; training, evaluation and
+    hosting free), so the usage billed is $12,000 a month. A pooled tier at 10% off for 12 months:
+
+    - $15,000: max(15,000, 0.9 x 12,000 = 10,800) = $15,000 a month (a $4,200 shortfall),
+      $180,000; counted at the base price it read 12,000 + max(15,000, 0.9 x 6,000) - 6,000 =
+      $21,000 a month, $252,000.
+    - $10,000: max(10,000, 10,800) = $10,800 a month, $129,600 (no shortfall); at the base
+      price 12,000 + max(10,000, 5,400) - 6,000 = $16,000 a month, $192,000.
+    """
+    workload = {"requests_per_month": 1_000_000, "input_tokens_per_request": 1000,
+                "output_tokens_per_request": 200}
+    raw = {
+        "name": "fine-tuned", "horizon_months": 12, "discount_rate_per_year": 0.0,
+        "fine_tuning": {"dataset_tokens": 0},
+        "options": {"api": {"kind": "api", "input_usd_per_mtok": 3.0, "output_usd_per_mtok": 15.0,
+                            "fine_tune": {"usd_per_mtok_trained": 0.0, "price_multiplier": 2.0,
+                                          "traffic_share": 1.0}}},
+        "pooling": False,
+        "commitments": {"api": {"tiers": [{"usd_per_month": tier_usd, "discount": 0.1}],
+                                 "term_months": 12}},
+        "workloads": {"w": {"workload": workload, "strategy": "api",
+                            "strategies": {"api": {"mix": {"api": 1.0}}}}},
+    }
+    result = simulate_portfolio(validate_portfolio(raw), paths=64, seed=1)
+    np.testing.assert_allclose(result.npv_usd, expected_usd, rtol=1e-12)

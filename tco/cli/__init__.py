@@ -44,7 +44,7 @@ COMMANDS: dict[str, str] = {
     "backtest": "tco.cli.backtest:backtest", "schema": "tco.cli:schema_command",
     "stress": "tco.cli.stress:stress", "deck": "tco.cli.deck:deck", "diff": "tco.cli.diff:diff",
     "check": "tco.cli.check:check", "calibrate": "tco.cli.calibrate:calibrate_command",
-    "sweep": "tco.cli.sweep:sweep", "compile": "tco.cli.compile:compile_kernel",
+    "sweep": "tco.cli.sweep:sweep", "compile": "tco.cli.compile:compile_kernel", "app": "tco.cli.app:app",
     "optimise": "tco.cli.optimise:optimise_command", "portfolio": "tco.cli.portfolio:portfolio",
 }
 """Each command's function as ``module:function``, its module imported when the command runs:
@@ -59,7 +59,7 @@ def command_function(name: str) -> Callable[[argparse.Namespace], int]:
 
 
 KERNEL_COMMANDS = frozenset({"run", "stress", "deck", "diff", "check", "backtest", "calibrate-hazards",
-                             "sweep", "compile", "optimise", "portfolio"})
+                             "sweep", "compile", "optimise", "portfolio", "app"})
 """Commands that run the compiled kernel: on a new install the first one compiles it, and says so."""
 
 

@@ -91,6 +91,10 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sub.add_parser("compile", help="compile the cost kernel ahead of the first page or run (once per "
                    "install; later processes load it from disk)")
+    app = sub.add_parser("app", help="serve the page, ready before the first visitor: loads the kernel "
+                         "and computes the default scenario first, then starts Streamlit")
+    app.add_argument("streamlit_args", nargs=argparse.REMAINDER, metavar="-- STREAMLIT_OPTION",
+                     help="options of `streamlit run`, after --, e.g. -- --server.port 8600")
     stress = sub.add_parser("stress", help="force one event and compare strategies")
     stress.add_argument("scenario", help="scenario file (YAML)")
     stress.add_argument("--event", required=True, help="risk kind to force: " + ", ".join(risks.REGISTRY))

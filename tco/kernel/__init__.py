@@ -93,8 +93,11 @@ class KernelResult:
         fallback
     tokens : (paths,), tokens served over the horizon (input plus output)
     lines : the names of the line axis
-    usage_share, usage_index : (paths, options, months), with ``usage`` only: the first strategy's
-        share of traffic on each option as the kernel routed it, and each option's price index
+    usage_share, usage_price_multiplier : (paths, options, months), with ``usage`` only: the first
+        strategy's share of traffic on each option as the kernel routed it, and the multiplier its
+        per-token bill applied to the option's list price per request: the price index I(t) times
+        a vendor fine-tune's price factor (1 - f + f m) while the service lasts (``token_bill``'s
+        factor but for the strategy's negotiated discount; I(t) alone on any other option)
     """
 
     cost_usd: np.ndarray | None
@@ -117,7 +120,7 @@ class KernelResult:
     lines: tuple[str, ...] = ()
     groups: tuple[np.ndarray, np.ndarray, np.ndarray] = ()
     usage_share: np.ndarray | None = None
-    usage_index: np.ndarray | None = None
+    usage_price_multiplier: np.ndarray | None = None
 
 
 def run(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, *, want_cost: bool = False,
@@ -181,7 +184,7 @@ def run_prepared(o, st, w, ev, xc, names: tuple[str, ...], months: int, want_cos
         util_sum=np.zeros((blocks, summed, n_options if keep else 1, months if keep else 1)),
         amortised_sum=np.zeros((blocks, summed, months if keep else 1)),
         usage_share=np.zeros((paths, n_options, months) if usage else (1, 1, 1)),
-        usage_index=np.zeros((paths, n_options, months) if usage else (1, 1, 1)))
+        usage_price_multiplier=np.zeros((paths, n_options, months) if usage else (1, 1, 1)))
     _kernel(*o, st, w, ev, xc, LINES, out, Flags(want_cost, reference, keep, usage))
     # Block partial sums added in block order within each group, then the groups in order: the
     # same bits whatever the thread count or the batch size.
@@ -195,7 +198,8 @@ def run_prepared(o, st, w, ev, xc, names: tuple[str, ...], months: int, want_cos
         events=out.events, no_fallback=out.no_fallback, tokens=out.tokens,
         fine_tune_runs=out.ft_runs, upgrades=out.upgrades, first_upgrade=out.first_upgrade,
         weights_age=out.weights_age, lines=names, groups=groups,
-        usage_share=out.usage_share if usage else None, usage_index=out.usage_index if usage else None)
+        usage_share=out.usage_share if usage else None,
+        usage_price_multiplier=out.usage_price_multiplier if usage else None)
 
 
 def sum_in_order(parts) -> np.ndarray:

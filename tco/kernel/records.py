@@ -46,7 +46,7 @@ or an autoscaled fleet."""
 Outputs = namedtuple("Outputs", [
     "cost", "cumulative", "npv", "npv_no_events", "switching_npv", "portable_npv", "events",
     "no_fallback", "tokens", "ft_runs", "upgrades", "first_upgrade", "weights_age", "line_sum",
-    "gpus_sum", "util_sum", "amortised_sum", "usage_share", "usage_index"])
+    "gpus_sum", "util_sum", "amortised_sum", "usage_share", "usage_price_multiplier"])
 """Where the kernel writes: per path (paths, strategies[, months]) and per block of paths
 (blocks, strategies, ...). See ``tco.kernel.KernelResult`` for each one's meaning."""
 

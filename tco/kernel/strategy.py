@@ -86,7 +86,10 @@ def strategies(p, o, st, w, ev, xc, L, S, X, out, b, flags):  # pragma: no cover
             if flags.usage and full and s == 0:
                 for j in range(n_options):
                     out.usage_share[p, j, t] = X.share[j]
-                    out.usage_index[p, j, t] = S.index[j, t]
+                    # token_bill's factor on list price, so a pooled commitment prices a vendor
+                    # fine-tune's usage as the kernel bills it (the strategy's discount aside)
+                    tuned = o.tuning.price_factor[j, p] if t < S.ft_month[j] else 1.0
+                    out.usage_price_multiplier[p, j, t] = S.index[j, t] * tuned
             exiting = False
             for r in range(st.relied.shape[1] if eventful else 0):  # no event, no exit
                 j = st.relied[s, r]

@@ -20,6 +20,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 import tco.metrics as metrics
 from tco.errors import ScenarioError
 from tco.format import usd
+from tco.optimise.quiet import SOLVER_OPTIONS, silenced
 
 MIN_USED_SHARE = 0.005
 """With fixed costs, an option in the mix carries at least half a percent of the traffic: a
@@ -285,14 +286,18 @@ class _Programme:
         lb = np.concatenate([b for _, b, _ in rows])
         ub = np.concatenate([b for _, _, b in rows])
         if self.integrality.any():
-            result = milp(objective, constraints=LinearConstraint(a, lb, ub),
-                          bounds=Bounds(*self.bounds), integrality=self.integrality)
+            with silenced():
+                result = milp(objective, constraints=LinearConstraint(a, lb, ub),
+                              bounds=Bounds(*self.bounds), integrality=self.integrality,
+                              options=SOLVER_OPTIONS)
         else:
             eq = lb == ub
             a_ub = sparse.vstack([a[~eq], -a[~eq & np.isfinite(lb)]], format="csr")
             b_ub = np.concatenate([ub[~eq], -lb[~eq & np.isfinite(lb)]])
-            result = linprog(objective, A_ub=a_ub, b_ub=b_ub, A_eq=a[eq], b_eq=ub[eq],
-                             bounds=list(zip(*self.bounds, strict=True)), method="highs")
+            with silenced():
+                result = linprog(objective, A_ub=a_ub, b_ub=b_ub, A_eq=a[eq], b_eq=ub[eq],
+                                 bounds=list(zip(*self.bounds, strict=True)), method="highs",
+                                 options=SOLVER_OPTIONS)
         if result.status == 2:
             return None
         if result.status != 0 or result.x is None:

@@ -23,6 +23,7 @@ from tco.optimise.lp import (
     normalised,
     solution_of,
 )
+from tco.optimise.quiet import SOLVER_OPTIONS, silenced
 
 
 def p95_exceed_count(paths: int, q: float = 0.95) -> int:
@@ -69,10 +70,12 @@ def least_p95(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
     lb = np.concatenate([np.full(n + 1 + len(limits.bound), -np.inf), np.ones(g)])
     ub = np.concatenate([np.zeros(n), [p95_exceed_count(n)], limits.bound, np.ones(g)])
     objective = np.concatenate([np.zeros(o + n), [1.0]])
-    result = milp(objective, constraints=LinearConstraint(rows, lb, ub),
-                  bounds=Bounds(np.concatenate([lower, np.zeros(n), [floor]]),
-                                np.concatenate([upper, np.ones(n), [np.inf]])),
-                  integrality=np.concatenate([np.zeros(o), np.ones(n), [0.0]]))
+    with silenced():
+        result = milp(objective, constraints=LinearConstraint(rows, lb, ub),
+                      bounds=Bounds(np.concatenate([lower, np.zeros(n), [floor]]),
+                                    np.concatenate([upper, np.ones(n), [np.inf]])),
+                      integrality=np.concatenate([np.zeros(o), np.ones(n), [0.0]]),
+                      options=SOLVER_OPTIONS)
     if result.status != 0 or result.x is None:
         raise SolverError(f"the solver (HiGHS) stopped without an optimum: {result.message}")
     return solution_of(costs, normalised(np.clip(result.x[:o], 0.0, None), groups))
@@ -100,8 +103,9 @@ def cheapest_under_p95(costs: np.ndarray, lower: np.ndarray, upper: np.ndarray,
     ub = np.concatenate([np.full(n, p95_budget_usd), [p95_exceed_count(n)], limits.bound, np.ones(g)])
     lo = np.concatenate([lower, np.zeros(n)])
     hi = np.concatenate([upper, np.ones(n)])
-    result = milp(objective, constraints=LinearConstraint(rows, lb, ub), bounds=Bounds(lo, hi),
-                  integrality=np.concatenate([np.zeros(o), np.ones(n)]))
+    with silenced():
+        result = milp(objective, constraints=LinearConstraint(rows, lb, ub), bounds=Bounds(lo, hi),
+                      integrality=np.concatenate([np.zeros(o), np.ones(n)]), options=SOLVER_OPTIONS)
     if result.status == 2:  # infeasible: the least P95 any allowed mix reaches, and that mix
         least = least_p95(costs, lower, upper, share_rows, groups)
         raise BudgetError(field, "P95", p95_budget_usd, least.p95_usd, least)

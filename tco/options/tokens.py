@@ -16,7 +16,7 @@ from tco.fields import Model, Share, TokenPrice, TrendRate, Volatility, positive
 from tco.options.base import TOKENS
 from tco.options.table import OptionInputs, Table
 from tco.sections import TREND_HELP, VOLATILITY_HELP
-from tco.units import TOKENS_PER_MTOK, monthly_log_drift, monthly_volatility
+from tco.units import TOKENS_PER_MTOK, kept_share, monthly_log_drift, monthly_volatility
 
 CHECK_AFTER_DAYS = 180
 """A catalog price last checked upstream this long before the scenario's first month is flagged:
@@ -206,7 +206,7 @@ def fill(rows: Any, j: int, get: OptionInputs, w: dict[str, np.ndarray]) -> None
         price = ((1.0 - long_share) * price
                  + long_share * request_usd(w["long_context_input_tokens"], "long_context_"))
     rows.common.unit_usd[j] = (price * (1.0 - w["batchable_share"] * get("batch_discount"))
-                        * (1.0 - get("list_price_discount")))
+                        * kept_share(get("list_price_discount")))
     rows.common.billing[j] = TOKENS
     rows.common.indexed[j] = True
     rows.common.drift[j] = monthly_log_drift(get("price_trend_per_year"))

@@ -366,7 +366,7 @@ def _shared_npv(cost: np.ndarray, parts: np.ndarray, total: np.ndarray, discount
 
 def _rent(use, j: int) -> np.ndarray:
     """(paths, months) the rent of one GPU of option j for each month at its price index."""
-    return np.ascontiguousarray(use.rows.fleet.gpu_month_usd[j][:, None] * use.index[:, j])
+    return np.ascontiguousarray(use.rows.fleet.gpu_month_usd[j][:, None] * use.price_multiplier[:, j])
 
 
 def _total(parts: list[np.ndarray]) -> np.ndarray:

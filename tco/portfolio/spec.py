@@ -22,8 +22,10 @@ from tco.options.procurement import Reserved
 from tco.yamlio import parse_document
 
 SHARED = ("name", "description", "currency", "start", "horizon_months", "discount_rate_per_year",
-          "options", "risks", "switching", "sampling", "fiscal_year_start_month", "stresses")
-"""Top-level fields every workload's scenario takes from the portfolio as they are."""
+          "options", "risks", "switching", "sampling", "fiscal_year_start_month", "stresses",
+          "fine_tuning")
+"""Top-level fields every workload's scenario takes from the portfolio as they are (a shared
+option's ``fine_tune:`` needs ``fine_tuning:``; each workload on it pays its own runs: its data)."""
 FIELDS = (*SHARED, "pooling", "commitments", "optimise", "workloads")
 OPTIMISE_FIELDS = ("reserved",)
 OFFER_FIELDS = ("usd_per_gpu_hour", "term_months", "start_month")

@@ -2,7 +2,8 @@
 
 Pooling fleets and commitments across workloads needs how much traffic each option carried, not
 only each strategy's cost: the kernel reports it (``usage`` on ``tco.kernel.run_prepared``), the
-shares it billed and the price indices it billed them at, so no rule is written twice.
+shares it billed and the multipliers on list price it billed them at (the price index, times a
+vendor fine-tune's price factor while its service lasts), so no rule is written twice.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ class Usage:
     ----------
     requests : (paths, months) requests a month, R (1 + g)^t
     share : (paths, options, months) share of the workload's traffic each option carries
-    index : (paths, options, months) each option's price index I(t)
+    price_multiplier : (paths, options, months) what the kernel multiplied each option's list
+        price by: its price index I(t), times a vendor fine-tune's price factor (1 - f + f m)
+        while the service lasts (a fleet's: its GPU-hour price index)
     rows : the kernel's option rows (``tco.views.OptionRows``): per request cost, replica load
         factors, GPU prices, reservations
     signed : (options,) options in the strategy's mix (their reservations are owed)
@@ -34,7 +37,7 @@ class Usage:
 
     requests: np.ndarray
     share: np.ndarray
-    index: np.ndarray
+    price_multiplier: np.ndarray
     rows: views.OptionRows
     signed: np.ndarray
     discount: np.ndarray
@@ -45,14 +48,13 @@ class Usage:
 
     def token_usd(self, j: int) -> np.ndarray:
         """Option j's per-token usage as the strategy is billed for it before any commitment,
-        (paths, months): R(t) x share x one request's cost x I(t) x the strategy's price factor.
-
-        The kernel's own bill but for a vendor fine-tune's price factor, which it applies only
-        while the service lasts (a month kept in its state, not reported): a fine-tuned option in
-        a pooled commitment counts its usage at the base model's price.
+        (paths, months): R(t) x share x one request's list cost x I(t) x a vendor fine-tune's
+        price factor while its service lasts x the strategy's price factor: the kernel's own
+        bill (``token_bill``), so a fine-tuned option in a pooled commitment counts its usage
+        at the fine-tuned price.
         """
         return (self.requests * self.share[:, j] * self.rows.common.unit_usd[j][:, None]
-                * self.index[:, j] * self.price_factor[:, None])
+                * self.price_multiplier[:, j] * self.price_factor[:, None])
 
 
 def evaluate(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, ev: views.Events | None = None
@@ -72,10 +74,10 @@ def evaluate(sc: Loaded, x: dict[str, np.ndarray], shocks: Shocks, ev: views.Eve
     ev = views.events(sc, x, shocks, paths) if ev is None else ev
     result = kernel.run_prepared(rows, plan, w, ev, views.extras(sc, x, paths), views.line_names(sc),
                                  months, True, reference=False, usage=True)
-    share, index = result.usage_share, result.usage_index
+    share, multiplier = result.usage_share, result.usage_price_multiplier
     t = np.arange(months, dtype=float)
     requests = w.requests[:, None] * (1.0 + w.growth[:, None]) ** t[None, :]
     discount = (1.0 + w.discount_rate[:, None]) ** (-((t[None, :] + 1.0) / MONTHS_PER_YEAR))
     signed = np.zeros(len(sc.options), dtype=bool)
     signed[plan.mix_option[0][plan.mix_option[0] >= 0]] = True
-    return result, Usage(requests, share, index, rows, signed, discount, plan.price_factor[0])
+    return result, Usage(requests, share, multiplier, rows, signed, discount, plan.price_factor[0])

@@ -11,6 +11,12 @@ import tco.glossary as glossary
 import tco.options as options
 from tco.load import Loaded as Scenario
 from tco.report import stale_days
+from tco.ui.lru import ByObject
+
+MADE = ByObject(16)
+"""Controls by scenario: a slider step asks for them four times (drawing the sidebar, applying
+the move, showing it again), and labelling them from the glossary each time was a tenth of the
+page's own work in a step."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,12 @@ def _control(sc: Scenario, path: str, widget: str, scale: float, low: float | No
 
 
 def controls(sc: Scenario) -> list[tuple[str, list[Control]]]:
-    """The inputs architects move most, grouped for the sidebar, with units in their labels."""
+    """The inputs architects move most, grouped for the sidebar, with units in their labels
+    (made once per scenario; never change what this returns)."""
+    return MADE.get(sc, "controls", lambda: _controls(sc))
+
+
+def _controls(sc: Scenario) -> list[tuple[str, list[Control]]]:
     params = sc.inputs.params
     groups: list[tuple[str, list[Control]]] = [("Workload and money", [
         _control(sc, "workload.requests_per_month", "number", 1, 0, None, 100_000, "%d"),
@@ -96,8 +107,8 @@ def controls(sc: Scenario) -> list[tuple[str, list[Control]]]:
 
 
 def by_path(sc: Scenario) -> dict[str, Control]:
-    """Every sidebar input of ``sc`` by its scenario path."""
-    return {c.path: c for _, items in controls(sc) for c in items}
+    """Every sidebar input of ``sc`` by its scenario path (never change what this returns)."""
+    return MADE.get(sc, "by_path", lambda: {c.path: c for _, items in controls(sc) for c in items})
 
 
 def source_caption(sc: Scenario, path: str) -> str | None:

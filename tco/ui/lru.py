@@ -58,7 +58,12 @@ def _size(obj: Any, seen: set[int], depth: int) -> int:
                                         for k, v in obj.items())
     if isinstance(obj, list | tuple | set | frozenset):
         return sys.getsizeof(obj) + sum(_size(v, seen, depth + 1) for v in obj)
-    if hasattr(obj, "to_plotly_json"):  # a plotly figure: its traces and layout as plain data
+    if hasattr(obj, "to_plotly_json"):  # a plotly figure: its traces and layout as plain data,
+        # read where the figure holds them (``to_plotly_json`` deep-copies them first: measuring
+        # the Overview's two charts that way was a tenth of a slider step's page work)
+        data, layout = getattr(obj, "_data", None), getattr(obj, "_layout", None)
+        if isinstance(data, list) and isinstance(layout, dict):
+            return _size(data, seen, depth + 1) + _size(layout, seen, depth + 1)
         return _size(obj.to_plotly_json(), seen, depth + 1)
     inner = getattr(obj, "__dict__", None)
     return sys.getsizeof(obj) + (_size(inner, seen, depth + 1) if isinstance(inner, dict) else 0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.elements.lib.mutable_expander_container import ExpanderContainer
 
 import tco.glossary as glossary
 import tco.story as story
@@ -98,6 +99,22 @@ def compact_figure(scenario_yaml: str, paths: int, seed: int, comments: str, nam
     return draft.figure()
 
 
+def lazy_expander(label: str, key: str) -> ExpanderContainer:
+    """A closed expander that reruns the page when opened; its ``open`` says whether to draw."""
+    return st.expander(label, key=key, on_change="rerun")
+
+
+def chart_height(strategies: int) -> int:
+    """The Overview charts' height in px with ``strategies`` rows in the table above them."""
+    return max(MIN_CHART_PX, CHART_PX - ROW_PX * max(0, strategies - 3))
+
+
+def prepare(view: View, key: Key) -> None:
+    """Build the Overview's two charts into the shared cache (a server warming up: ``tco.ui.server``)."""
+    for name in CHART_KEYS:
+        compact_figure(*key, name, chart_height(len(view.summary)))
+
+
 def overview(view: View, key: Key) -> None:
     table = view.summary
     st.markdown(money(f"**{story.recommendation(view.result)}**"))
@@ -108,7 +125,7 @@ def overview(view: View, key: Key) -> None:
     st.dataframe(styled, hide_index=True, column_config={
         header(c): st.column_config.TextColumn(header(c), help=glossary.describe(c).help) for c in KPIS})
     # The NPV chart and the bridge side by side: both above the fold at 1280x720.
-    height = max(MIN_CHART_PX, CHART_PX - ROW_PX * max(0, len(table) - 3))
+    height = chart_height(len(table))
     left, right = st.columns(2)
     for column, name in ((left, NPV_CHART), (right, BRIDGE_CHART)):
         column.plotly_chart(compact_figure(*key, name, height), key=CHART_KEYS[name],
@@ -119,11 +136,14 @@ def overview(view: View, key: Key) -> None:
                           "section; percentiles need per-path lines, so expected and deterministic only)"))
         # A static table wraps its headers; a grid cut the last column off at 1280 px.
         st.table(tax.shown(view.after_tax).set_index("Strategy"))
-    with st.expander("What each strategy is"):
-        st.markdown(money("\n".join(f"- **{name}**: {story.strategy_card(view.scenario, name)}"
+    # The expanders below draw their content only when open (opening one reruns the page from its
+    # caches): the browser redraws every element the page sends at each rerun, and the twenty
+    # numbers in the second were a fifth of what a slider step sent.
+    if (box := lazy_expander("What each strategy is", "ov_cards")).open:
+        box.markdown(money("\n".join(f"- **{name}**: {story.strategy_card(view.scenario, name)}"
                                      for name in view.scenario.strategies)))
-    with st.expander("Each strategy's numbers, with the lock-in premium"):
-        for col, (name, row) in zip(st.columns(len(table)), table.iterrows(), strict=True):
+    if (box := lazy_expander("Each strategy's numbers, with the lock-in premium", "ov_numbers")).open:
+        for col, (name, row) in zip(box.columns(len(table)), table.iterrows(), strict=True):
             with col:
                 st.markdown(f"**{name}**" + (" :green[lowest expected cost]" if name == best else ""))
                 st.metric("Expected NPV", usd(row["mean"]), help=glossary.describe("mean").help)
@@ -132,8 +152,8 @@ def overview(view: View, key: Key) -> None:
                 st.metric("P(cheapest)", pct(row["p_cheapest"]))
                 st.metric("Lock-in premium", usd(row["lock_in_premium"]),
                           help=glossary.describe("lock_in_premium").help)
-    with st.expander("The verdict in one paragraph"):
-        st.write(view.verdict)
+    if (box := lazy_expander("The verdict in one paragraph", "ov_verdict")).open:
+        box.write(view.verdict)
     # Strategies as columns and measures as rows: sixteen measures across would clip at 1280 px.
     kinds = {risk.kind for risk in view.scenario.risks}
     st.table(format_summary(table, kinds).T.rename_axis("Measure"))

@@ -25,10 +25,26 @@ SEPARATED_FROM = 10_000
 none), so from five digits up the value is repeated under it with them, in its unit."""
 
 
+GROUP_PREFIX = "group:"
+"""An input group's expander key is this and its title: Session State holds whether it is open."""
+
+
+def group_key(title: str) -> str:
+    return GROUP_PREFIX + title
+
+
 def input_widgets(base: Scenario, current: Scenario, edits: dict[str, Edit]) -> None:
-    """Draw the input widgets at the current values, each change marked against the base."""
+    """Draw the input widgets at the current values, each change marked against the base.
+
+    Only an open group's widgets are drawn (opening one reruns the page, from its caches): the
+    browser redraws every element the page sends at each rerun, and the closed groups' widgets
+    were most of the sidebar. A widget that comes back takes the edited scenario's value."""
     for title, items in controls(base):
-        with st.sidebar.expander(title, expanded=title.startswith("Workload")):
+        group = st.sidebar.expander(title, expanded=title.startswith("Workload"), key=group_key(title),
+                                    on_change="rerun")
+        if not group.open:
+            continue
+        with group:
             for c in items:
                 key = input_key(c.path)
                 if key not in st.session_state:
