@@ -77,7 +77,7 @@ LINES: tuple[CostLine, ...] = (
 ``other_costs`` follow them on the line axis (``other_names``)."""
 
 OTHER_PALETTE = ("#8E7CC3", "#45818E", "#A64D79", "#6AA84F", "#1C4587", "#E06666", "#B4A7D6",
-                 "#76A5AF", "#C90076", "#134F5C", "#DDAA33", "#EEBBAA")
+                 "#76A5AF", "#C90076", "#134F5C", "#DDAA33", "#EEBBAA", "#555544", "#1188EE")
 """Colours of named ``other_costs`` lines, by a stable hash of the name (none used above)."""
 
 NAMES: tuple[str, ...] = tuple(line.name for line in LINES)
