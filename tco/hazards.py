@@ -10,13 +10,12 @@ Exposure, by kind:
   a ``release_api`` row; a model is at risk from its release until its first event of the kind or,
   if none, until its provider's observation end (the newest as-of date of that provider's
   release and retirement rows, i.e. when its deprecation page was last read).
-- fine-tuning withdrawals: provider-years of the providers whose deprecation pages are in the
-  ledger, from 2023-01-01; an event is one announcement day (six models retired together count once).
+- fine-tuning withdrawals: provider-years of the providers whose deprecation pages the ledger
+  reads, from 2023-01-01; an event is one announcement day (six models retired together count once).
 - price changes: provider-years of the first-party vendors over the span of the recorded steps (the
   first to the newest as-of date). A floor: genai-prices misses most older steps (one is curated).
 - licence turns: family-years of the open-weight families, from their first open release (or
-  2023-01-01) to the ledger's snapshot date.
-"""
+  2023-01-01) to the ledger's snapshot date."""
 
 from __future__ import annotations
 
@@ -38,6 +37,8 @@ DAYS_PER_MONTH = DAYS_PER_YEAR / MONTHS_PER_YEAR
 CONFIDENCE = 0.95
 SHIPPED_DEPRECATION_ANNUAL_PROBABILITY = 0.56
 """The ledger's all-provider deprecation hazard (0.83 a model-year, p = 1 - e^-0.83), scored below."""
+HOSTED_EXITS_ONLY = ("meta",)
+"""Providers with one hosted API's exit (Meta's Llama API) and no deprecation page: no withdrawal exposure."""
 AGE_EDGES_MONTHS = (0.0, 12.0, 24.0, 36.0, math.inf)
 FLAT_TOLERANCE = 0.005
 """A multiplier within 0.5% of 1 counts as flat, neither a cut nor a rise."""
@@ -136,7 +137,8 @@ def provider_rates(led: pd.DataFrame | None = None) -> list[Rate]:
     """Fine-tuning withdrawals and price changes per provider-year (see the module notes)."""
     led = _ledger(led)
     out = []
-    announcers = led[led["kind"] == "retirement_announced"].groupby("provider")["as_of"].max()
+    announcers = led[(led["kind"] == "retirement_announced") & ~led["provider"].isin(HOSTED_EXITS_ONLY)]
+    announcers = announcers.groupby("provider")["as_of"].max()
     withdrawals = led[led["kind"] == "finetune_withdrawal"].drop_duplicates(["provider", "date"])
     if len(announcers):
         exposure = sum(_years(ledger_mod.START_DATE, end) for end in announcers)
@@ -359,9 +361,7 @@ def report_json(led: pd.DataFrame | None = None,
                    "coverage": {str(p): {str(k): int(v) for k, v in row.items()}
                                 for p, row in ledger_mod.coverage(led).iterrows()},
                    "gaps": list(ledger_mod.GAPS)},
-        "confidence": CONFIDENCE,
-        "hazards": records(hazard_table(led)),
-        "retirement_by_age": records(bands),
+        "confidence": CONFIDENCE, "hazards": records(hazard_table(led)), "retirement_by_age": records(bands),
         "retirement_by_age_effective": records(age_bands(led, "retirement_effective")),
         "lifetime_effective": lifetimes(led, "retirement_effective"),
         "lifetime_announced": lifetimes(led, "retirement_announced"),

@@ -59,7 +59,7 @@ START_DATE = dt.date(2023, 1, 1)
 GAPS: tuple[str, ...] = (
     "Retirements: OpenAI, Anthropic, Mistral, Amazon Bedrock pages only (model-eol feed, 2026-08-18, "
     "Mistral 2026-09-08), Google's Gemini API release notes (2026-09-06; undated aliases have no release "
-    "row); no xAI, DeepSeek, Cohere, Azure, Vertex pages; no Meta Llama API retirement (third parties only).",
+    "row); no xAI, DeepSeek, Cohere, Azure, Vertex pages; Meta's Llama API retirement as integrators quote it.",
     "Lifetimes: only closed API models whose release date is known (a date in the model id or a "
     "launch post) enter the population; undated aliases and 2026 models without a dated id "
     "(claude-opus-4-6 onwards, gpt-5.6-terra/luna) are missing, so recent exposure is short.",

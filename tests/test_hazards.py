@@ -210,6 +210,23 @@ def test_licence_rates_count_turns_per_family_year() -> None:
     assert turns.events == 2 and loosened.events == 0
 
 
+def test_withdrawal_exposure_counts_providers_whose_pages_are_read_not_a_hosted_exit() -> None:
+    """Two vendors with deprecation pages read on 2025-01-01 (2 x 731 days = 4.003 provider-years
+    from 2023-01-01) and one withdrawal: 1 / 4.003 = 0.2498 a year. Meta's Llama API exit (a
+    retirement row, but no page of Meta's is read) adds no provider-years: the same 4.003."""
+    d, end = dt.date, dt.date(2025, 1, 1)
+    rows = [raw(d(2024, 1, 1), "retirement_announced", "a1", as_of=end, provider="v1"),
+            raw(d(2024, 2, 1), "retirement_announced", "b1", as_of=end, provider="v2"),
+            raw(d(2024, 3, 1), "finetune_withdrawal", "ft", as_of=end, provider="v1")]
+    exit_row = raw(d(2024, 6, 1), "retirement_announced", "llama-api-preview", as_of=end, provider="meta")
+    years = 2 * 731 / hazards.DAYS_PER_YEAR
+    for led in (build(rows), build([*rows, exit_row])):
+        withdrawal = hazards.provider_rates(led)[0]
+        assert withdrawal.kind == "finetune_withdrawal" and withdrawal.events == 1
+        assert withdrawal.exposure_years == pytest.approx(years)
+        assert withdrawal.rate_per_year == pytest.approx(1 / years)
+
+
 def test_p5_p95_coverage_hook() -> None:
     assert hazards.p5_p95_coverage([1, 5, 9], [0, 0, 0], [2, 4, 10]) == pytest.approx(2 / 3)
 

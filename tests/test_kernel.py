@@ -141,3 +141,33 @@ def test_an_autoscaled_fleet_priced_on_one_path_is_not_reused_on_the_next() -> N
                            Shocks(1), want_cost=True)
         assert np.array_equal(alone.npv_usd[0], together.npv_usd[p])
         assert np.array_equal(alone.cost_usd[0], together.cost_usd[p])
+
+
+def test_the_no_event_reference_keeps_no_month_of_an_event_and_every_month_before_one() -> None:
+    """The no-event pass keeps an option's index from the pass with events in the months before
+    its first event (``State.first_event``: no impact had fired there) and recomputes the rest.
+    Hand-placed price events, one path per first month (0 to 11, then none), a second event
+    later on some, on a noisy price: each path's no-event NPV must equal the same path run with
+    no event at all, bit for bit, and differ from the with-events NPV wherever an event fired."""
+    data = raw()
+    data["options"]["api"] = {**data["options"]["api"], "price_volatility_per_year": 0.3,
+                              "price_trend_per_year": -0.2}
+    data["risks"] = [{"kind": "price_change", "on": ["api"], "annual_probability": 0.5,
+                      "multiplier": 1.5}]
+    sc = build(data)
+    months = sc.horizon_months
+    paths = months + 1  # path m's first event falls in month m; the last path has none
+    x = inputs_from_uniforms(sc.inputs, path_uniforms(sc, 3, paths, "random"))
+    fired = np.zeros((paths, months), dtype=bool)
+    for m in range(months):
+        fired[m, m] = True
+        fired[m, min(months - 1, m + 3)] = True  # a later one too (the same month at the end)
+    impact = np.full(int(fired.sum()), 1.5)
+    noise = np.random.default_rng(0).standard_normal((paths, months))
+    shocks = Shocks(paths, noise={"api": noise}, fired={(0, "api"): fired},
+                    impact={(0, "api"): impact}, weeks={(0, "api"): np.zeros_like(impact)})
+    with_events = kernel.run(sc, x, shocks)
+    alone = kernel.run(sc, x, shocks.without_events())
+    assert np.array_equal(with_events.npv_no_events_usd, alone.npv_usd)
+    assert (with_events.npv_usd[:months] != alone.npv_usd[:months]).all()
+    assert with_events.npv_usd[months] == alone.npv_usd[months]

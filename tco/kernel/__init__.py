@@ -250,7 +250,7 @@ def block(b, o, st, w, ev, xc, L, out, flags):  # pragma: no cover - compiled
               np.empty(n_options, dtype=np.int64), np.empty(n_options),
               np.empty((n_options, months)), np.empty((n_options, months), dtype=np.bool_),
               np.empty((n_options, months), dtype=np.bool_),
-              np.empty((n_options, months), dtype=np.bool_))
+              np.empty((n_options, months), dtype=np.bool_), np.empty(n_options, dtype=np.int64))
     remembered = 0  # strategies whose autoscaled fleets are remembered for the reference pass
     for j in range(n_options):
         if flags.reference and o.fleet.autoscale[j]:

@@ -13,7 +13,7 @@ from collections import namedtuple
 State = namedtuple("State", [
     "index", "migrations", "migration_effort", "month_counts", "touched", "exit_month",
     "exit_effort", "licence_month", "ft_month", "ft_effort", "age", "upgrade", "licensed_above",
-    "eventful"])
+    "eventful", "first_event"])
 """Each option's state on one path, from its events and its release track.
 
 ``index`` (options, months) the price index; ``migrations`` and ``migration_effort`` (options,
@@ -25,7 +25,8 @@ licence change and fine-tuning withdrawal (``months``: none) with ``exit_effort`
 is deployed that month, ``licensed_above`` whether the deployed version owes an ``at_release``
 licence fee; ``eventful`` (options, months) whether an event was counted on the option that
 month (every migration, exit, licence change and withdrawal is: the months where switching can
-cost anything)."""
+cost anything); ``first_event`` (options,) the first month an event was counted on the option, in
+the no-event pass (the months before it keep their index: ``tco.kernel.states``), else 0."""
 
 Scratch = namedtuple("Scratch", [
     "share", "share_before", "escalated_in", "escalated_before", "started", "owned", "residual",

@@ -22,7 +22,8 @@ def option_states(p, o, ev, w, S, months, with_events):  # pragma: no cover - co
     records whether any event fell on option j. Without events, only the touched options are reset:
     the others' states are already those of no event, bit for bit (their fired-impact sums were 0.0
     and their exit and licence months the horizon), which is what lets the no-event pass skip them
-    and the strategies relying on none of them.
+    and the strategies relying on none of them; and a touched option's months before its first
+    event keep their index (``S.first_event``), where no impact had fired either.
 
     An event in month t acts from month t on. An exit is found first: events on an exited option
     from its exit month on do nothing (and are not counted). ``Effect.PRICE`` multiplies the price
@@ -48,7 +49,16 @@ def option_states(p, o, ev, w, S, months, with_events):  # pragma: no cover - co
         S.licence_month[j] = months
         S.ft_month[j] = months
         S.ft_effort[j] = 0.0
-        for t in range(months):
+        # Without events, the months before the first event on the option keep the index the
+        # pass with events computed: no impact had fired, so it is the one without, bit for bit
+        # (the same walk and drift, the impacts' sum 0.0); and nothing else was counted there.
+        first = months if not with_events else 0
+        for t in range(months if not with_events else 0):
+            if S.eventful[j, t]:
+                first = t
+                break
+        S.first_event[j] = first
+        for t in range(first, months):
             S.index[j, t] = 0.0  # log steps of fired impacts first, turned into the index below
             S.migrations[j, t] = 0.0
             S.migration_effort[j, t] = 0.0
@@ -106,6 +116,8 @@ def option_states(p, o, ev, w, S, months, with_events):  # pragma: no cover - co
             if t > 0 and slot >= 0:
                 sigma = o.common.sigma[j, p]
                 walk += sigma * ev.noise[slot, p, t] - 0.5 * sigma * sigma
+            if t < S.first_event[j]:
+                continue  # the index without events, kept from the pass with them (see above)
             impacts += S.index[j, t]
             c = o.common
             S.index[j, t] = math.exp(walk + c.drift[j, p] * float(t) + impacts + c.scheduled_log[j, t])
