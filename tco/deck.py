@@ -36,22 +36,15 @@ from tco.glossary import as_percent, describe
 from tco.load import Loaded as Scenario
 from tco.model import evaluate
 from tco.optimise.slide import add_decide_slide
+from tco.options.table import DEFAULT_SOURCE
 from tco.report import assumptions, price_basis
 from tco.sensitivity import tornado
 from tco.simulate import SimulationResult
-from tco.slides import BODY_TOP_IN, BOTTOM_IN, MUTED
+from tco.slides import BODY_TOP_IN, BOTTOM_IN, MUTED, backup_title
 from tco.story import bullets, checks, recommendation, strategy_card, stress_story
 from tco.stress import stress
 
 MAIN_SLIDES_MAX = 10
-BACKUP = "Backup"
-
-
-def backup_title(title: str) -> str:
-    """A backup slide's title: 'Backup: ' and the slide's own title, whose colons become dashes
-    ('Backup: Cumulative cost – median, P5 and P95'), so the title has one colon, after 'Backup'."""
-    return f"{BACKUP}: {title.replace(': ', ' – ')}"
-"""The divider's title, and the prefix of every slide after it."""
 CHART_PT, CAPTION_PT, TABLE_PT, APPENDIX_PT = 12, 12, 13, 10
 TORNADO_ROWS = 10
 COMPARISON = ("deterministic_npv", "mean", "p95", "cvar95", "p_cheapest", "expected_regret",
@@ -270,10 +263,8 @@ def _hedge(prs, hedge: Hedge | None) -> None:
 
 
 def _backup_divider(prs) -> None:
-    page = prs.slides.add_slide(prs.slide_layouts[6])
-    slides.text(page, BACKUP, 2.8, 44, slides.TITLE_COLOUR, bold=True)
-    slides.text(page, "Every chart of the page, the strategies, capacity, the checks, every input "
-                "with its source, and a glossary.", 3.9, 18, MUTED)
+    slides.backup_divider(prs, "Every chart of the page, the strategies, capacity, the checks, every "
+                          "input with its source, and a glossary.")
 
 
 def _cards(prs, sc: Scenario) -> None:
@@ -338,12 +329,24 @@ def _checks(prs, result: SimulationResult) -> None:
                    point_pt=14)
 
 
-def _appendix(prs, sc: Scenario) -> None:
-    """Every input by its label (never its path), value, unit, full source and as-of date."""
+def appendix_rows(sc: Scenario) -> list[list[str]]:
+    """The appendix's rows: every input by its label (never its path), value, unit, full source
+    and as-of date; the inputs left at their defaults share one row per value and unit ('$0',
+    '$ per month': 11 of the flagship's inputs), where each took a row of its own (a third of
+    twelve slides)."""
     frame = assumptions(sc)
-    header = ["Input", "Value", "Unit", "Source", "As of"]
     # Values of fractions read '20%' (report.describe), so their unit does too: '%', not 'fraction 0-1'.
-    rows = [header, *([r.label, r.value, as_percent(r.unit), r.source, r.as_of] for r in frame.itertuples())]
+    frame = frame.assign(unit=frame["unit"].map(as_percent))
+    default = frame["source"] == DEFAULT_SOURCE
+    rows = [[r.label, r.value, r.unit, r.source, r.as_of] for r in frame[~default].itertuples()]
+    grouped = frame[default].groupby(["value", "unit"], sort=False)["label"].agg("; ".join)
+    return rows + [[labels, value, unit, DEFAULT_SOURCE, ""] for (value, unit), labels in grouped.items()]
+
+
+def _appendix(prs, sc: Scenario) -> None:
+    """Every input with its value, unit, source and as-of date (``appendix_rows``)."""
+    header = ["Input", "Value", "Unit", "Source", "As of"]
+    rows = [header, *appendix_rows(sc)]
     weights = (3.6, 2.2, 1.5, 4.0, 0.93)
     pages = slides.rows_per_page(rows, weights, APPENDIX_PT, BODY_TOP_IN)
     for i, chunk in enumerate(pages):

@@ -29,24 +29,24 @@ LINES: tuple[CostLine, ...] = (
              "traffic each option carries (at the committed discount while a commitment runs)."),
     CostLine("escalated_traffic", "Escalated traffic", "#A2C4C9",
              "Hard requests an open-weight model sends to the fallback, billed there."),
-    CostLine("commitment_shortfall", "API commitment shortfall", "#3C78D8",
+    CostLine("commitment_shortfall", "API commitment shortfall", "#4477EE",
              "What an API commitment charges above the discounted usage: the monthly minimum "
              "minus the usage, in months the usage falls short."),
-    CostLine("gpu_rent", "GPU rent (on demand)", "#B45F06",
+    CostLine("gpu_rent", "GPU rent (on demand)", "#AA6644",
              "On-demand GPU-hours: GPUs beyond any reservation x hours x price x price index."),
-    CostLine("reserved_gpus", "Reserved GPUs", "#E69138",
+    CostLine("reserved_gpus", "Reserved GPUs", "#BB9966",
              "Reserved GPUs: count x 730 h x the contract price, paid every month of the term "
              "whether used or not."),
     CostLine("gpu_capex", "GPU purchases (capex)", "#F6B26B",
              "Bought GPUs, paid in the month the fleet first needs them and owned to the horizon."),
-    CostLine("power", "Power", "#BF9000",
+    CostLine("power", "Power", "#FFCC33",
              "Electricity of bought GPUs in service: kW per GPU x 730 h x price per kWh x PUE."),
     CostLine("hosting", "Maintenance and colocation", "#7F6000",
              "Owned GPUs' maintenance (a share of the purchase price a year) and colocation, "
              "used or not."),
-    CostLine("ops_staff", "Ops staff", "#38761D",
+    CostLine("ops_staff", "Ops staff", "#557711",
              "People who run a self-hosted fleet, in loaded cost per FTE-year."),
-    CostLine("setup", "Setup", "#93C47D",
+    CostLine("setup", "Setup", "#99CC77",
              "One-off cost of standing up a self-hosted option, paid in its first month."),
     CostLine("missing_components", "Missing components", "#741B47",
              "Parts the vendor did not open (safety tooling, guard models): setup and monthly cost."),
@@ -59,7 +59,7 @@ LINES: tuple[CostLine, ...] = (
     CostLine("stranded_commitments", "Stranded commitments", "#CC0000",
              "Reservations and API commitments still owed in months their option carries none of "
              "the strategy's traffic (after an exit, a licence change or a move)."),
-    CostLine("release_upgrades", "Release upgrades", "#351C75",
+    CostLine("release_upgrades", "Release upgrades", "#6666AA",
              "Moving a self-hosted option to its family's next open release: evals and rollout "
              "x (1 - portability), in the month the release arrives."),
     CostLine("fine_tune_runs", "Fine-tune runs", "#0C343D",
@@ -77,7 +77,7 @@ LINES: tuple[CostLine, ...] = (
 ``other_costs`` follow them on the line axis (``other_names``)."""
 
 OTHER_PALETTE = ("#8E7CC3", "#45818E", "#A64D79", "#6AA84F", "#1C4587", "#E06666", "#B4A7D6",
-                 "#76A5AF", "#C90076", "#134F5C")
+                 "#76A5AF", "#C90076", "#134F5C", "#DDAA33", "#EEBBAA", "#555544", "#1188EE")
 """Colours of named ``other_costs`` lines, by a stable hash of the name (none used above)."""
 
 NAMES: tuple[str, ...] = tuple(line.name for line in LINES)

@@ -101,6 +101,23 @@ def text(page, body: str, top_in: float, size: float = 18, colour: RGBColor | No
     return top_in + height_in
 
 
+BACKUP = "Backup"
+"""The divider's title, and the prefix of every slide after it."""
+
+
+def backup_title(title: str) -> str:
+    """A backup slide's title: 'Backup: ' and the slide's own title, whose colons become dashes
+    ('Backup: Cumulative cost – median, P5 and P95'), so the title has one colon, after 'Backup'."""
+    return f"{BACKUP}: {title.replace(': ', ' – ')}"
+
+
+def backup_divider(prs: Presentation, holds: str) -> None:
+    """The slide that ends a deck's main part: 'Backup' and a sentence on what follows."""
+    page = prs.slides.add_slide(prs.slide_layouts[6])
+    text(page, BACKUP, 2.8, 44, TITLE_COLOUR, bold=True)
+    text(page, holds, 3.9, 18, MUTED)
+
+
 BULLET = "\u2022  "
 LEAD_PT, POINT_PT, POINT_GAP_PT = 20, 16, 10
 

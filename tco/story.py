@@ -149,7 +149,9 @@ def checks(result: SimulationResult) -> list[str]:
     if len(stale):
         out.append(f"{plural(len(stale), 'price')} {'is' if len(stale) == 1 else 'are'} older than "
                    f"{STALE_AFTER_DAYS} days: "
-                   + ", ".join(stale["label"].head(4)) + ("..." if len(stale) > 4 else "") + ".")
+                   + ", ".join(stale["label"].head(4))
+                   + (f" and {len(stale) - 4} more (the appendix dates each)" if len(stale) > 4 else "")
+                   + ".")
     judged = frame["source"].str.contains("judgement", case=False)
     out.append(f"{int(judged.sum())} of {len(frame)} inputs are judgement, not a published source; "
                "the appendix lists each with its source.")

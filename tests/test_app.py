@@ -532,6 +532,9 @@ def test_events_table_cells_are_markdown_that_shows_the_ledger_text() -> None:
     assert shown["Source"] == "[openai.com](https://www.openai.com/api/pricing%20%28archived%29)"
     assert shown["Size"] == "\\-50%" and shown["Note"] == note.replace("*", "\\*")
     assert events_table(events.assign(source="ledger row 12"))["Source"].iloc[0] == "ledger row 12"
+    # A ledger key reads as the model and its vendor, as the History caption names them.
+    keyed = events.assign(detail="anthropic/claude-sonnet-4-6 list price")
+    assert events_table(keyed)["What happened"].iloc[0] == "claude-sonnet-4-6 (Anthropic) list price"
 
 
 def test_the_assumptions_numbers_have_thousands_separators_and_read_back_exactly() -> None:
@@ -548,9 +551,23 @@ def test_the_assumptions_numbers_have_thousands_separators_and_read_back_exactly
     # Input to As of fit a 1280 px window's main column (the rest scrolls, the input's name pinned).
     from tco.ui.tabs import ASSUMPTION_COLUMNS, MAIN_PX_AT_1280
 
-    first = ASSUMPTION_COLUMNS[:ASSUMPTION_COLUMNS.index("as_of") + 1]
-    assert first == ["label", "low", "nominal", "high", "unit", "source", "as_of"]
+    first = ASSUMPTION_COLUMNS[:ASSUMPTION_COLUMNS.index("value") + 1]
+    assert first == ["label", "low", "nominal", "high", "unit", "as_of", "value"]
     assert sum(config[c]["width"] for c in first) <= MAIN_PX_AT_1280 and config["label"]["pinned"]
+    # The source is not a grid column (a cell clipped it); the wrapping table under the grid holds
+    # every source whole, once, with the inputs it gives.
+    assert "source" not in ASSUMPTION_COLUMNS
+    (sources,) = [t.value for t in at.table if "Source" in t.value.columns]
+    frame_sources = table(tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml"))
+    from tco.options.table import DEFAULT_SOURCE
+
+    order = list(dict.fromkeys(frame_sources["source"]))
+    assert list(sources["Source"]) == [s for s in order if s != DEFAULT_SOURCE] + [DEFAULT_SOURCE]
+    # Rows taller than 4rem, the height from which the grid wraps a cell instead of cutting it.
+    from tco.ui.tabs import GRID_ROW_PX
+
+    assert editor.proto.row_height == GRID_ROW_PX > 64
+    assert sorted("; ".join(sources.index).split("; ")) == sorted(frame_sources["label"])
     frame = table(tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml"))
     cells = [v for c in COLUMNS for v in frame[c].dropna()]
     shown = {v: f"{v:,.12g}" for v in cells}
@@ -629,8 +646,8 @@ def test_compare_view_differences_equal_two_independent_runs() -> None:
         assert row["B - A ($)"] == ("+" if diff.mean() > 0 else "-") + usd(abs(diff.mean()))
         assert row["Std error ($)"] == usd(diff.std(ddof=1) / np.sqrt(diff.size))
         assert row["P95 B ($)"] == usd(np.percentile(b.npv_usd[:, s_i], 95))
-    differ = at.dataframe[1].value
-    assert list(differ["Input"]) == ["Traffic growth"]
+    (differ,) = [t.value for t in at.table if t.value.index.name == "Input"]  # wraps: a static table
+    assert list(differ.index) == ["Traffic growth"]
     # Two shipped scenarios: independent runs, standard errors combined.
     at.selectbox(key="compare_b").select("Closed-API price shock and forced deprecation").run()
     assert any("independent" in c.value for c in at.caption)

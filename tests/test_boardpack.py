@@ -24,11 +24,12 @@ from pptx import Presentation
 from pptx.util import Emu
 
 import tco
-from tco.deck import BACKUP, MAIN_SLIDES_MAX, MODIFIED, build_deck
+from tco.deck import MAIN_SLIDES_MAX, MODIFIED, build_deck
 from tco.excel import workbook_bytes
 from tco.export import bundle_zip, fiscal_years, provenance
 from tco.load import loads
 from tco.options.table import EDITED
+from tco.slides import BACKUP
 from tco.triggers import input_triggers
 from tco.ui.edits import apply_edits
 from tests.conftest import ROOT, SCENARIOS

@@ -190,6 +190,7 @@ def test_a_table_edit_goes_into_the_link_and_the_link_gives_the_same_numbers(ser
     import tco
     from tco.format import usd
     from tco.ui.edits import apply_edits, table
+    from tco.ui.tabs import GRID_ROW_PX
 
     base = tco.load_scenario(ROOT / "scenarios" / "startup-api-cheaper.yaml")
     row = list(table(base)["input"]).index("workload.cached_input_share")
@@ -215,7 +216,8 @@ def test_a_table_edit_goes_into_the_link_and_the_link_gives_the_same_numbers(ser
         wait_idle(page)
         grid.scroll_into_view_if_needed()
         box = grid.bounding_box()
-        page.mouse.click(box["x"] + 40, box["y"] + 35 * (row + 1) + 17)  # the row's Input cell
+        # The row's Input cell: under the 35 px header, rows of GRID_ROW_PX (tall, so text wraps).
+        page.mouse.click(box["x"] + 40, box["y"] + 35 + GRID_ROW_PX * row + GRID_ROW_PX // 2)
         for _ in range(2):  # Input, Low, Value: the value column
             page.keyboard.press("ArrowRight")
         page.keyboard.press("Enter")  # open the cell's editor, then type into it

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import numpy as np
 import pytest
 from pptx import Presentation
 from pptx.util import Inches, Pt
@@ -17,7 +18,7 @@ from tco.figures import capacity as capacity_figures
 from tco.figures import data
 from tco.figures.pptx import add_chart, deck_title
 from tco.figures.spec import ROLES, strategy_colours
-from tco.glossary import describe
+from tco.glossary import as_percent, describe
 from tco.report import assumptions
 from tests.conftest import ROOT, build
 from tests.test_figures import DOTTED, mixed
@@ -100,6 +101,20 @@ def test_npv_chart_holds_the_simulated_means_and_marks_the_deterministic_npv(bui
     assert first == pytest.approx(float(result.summary()["p95"].iloc[0] - means[0]))
 
 
+def test_npv_values_read_under_the_strategy_names_clear_of_whiskers_and_diamonds(built) -> None:
+    """The NPV chart's expected values sat inside each bar's base, where the deterministic NPV's
+    diamond covered them on a small bar (and at the bar's end they meet the P95 whisker). Each
+    value now reads on its own line under the strategy's name, and no bar carries a label."""
+    from tco.format import usd
+
+    _, result, prs = built
+    chart = _charts(prs)[1]
+    means = dict(zip(result.strategies, result.npv_usd.mean(axis=0), strict=True))
+    assert list(chart.plots[0].categories) == [f"{s}\n{usd(means[s])}" for s in result.strategies]
+    bars = chart._chartSpace.find(f".//{C}barChart")
+    assert [t.text for t in bars.iter(f"{C}dLbl") for t in t.iter(f"{A}t")] == []
+
+
 def test_tornado_shows_glossary_labels(built) -> None:
     sc, _, prs = built
     tornado_chart = next(c for c in _charts(prs) if str(c.chart_type).startswith("BAR_CLUSTERED"))
@@ -118,7 +133,19 @@ def test_appendix_labels_full_sources_and_readable_type(built) -> None:
              for row in shape.table.rows for cell in row.cells]
     texts = {cell.text for cell, _ in cells}
     assert set(frame["source"]) <= texts, "sources appear in full, never cut"
-    assert set(frame["label"]) <= texts and not set(frame["input"]) & texts, "labels, never paths"
+    named = {label for text in texts for label in text.split("; ")}
+    assert set(frame["label"]) <= named and not set(frame["input"]) & named, "labels, never paths"
+    # Inputs left at their defaults share a row per value and unit; every other input has its own.
+    from tco.options.table import DEFAULT_SOURCE
+
+    default = frame["source"] == DEFAULT_SOURCE
+    assert set(frame.loc[~default, "label"]) <= texts
+    shared = [[c.text for c in row.cells] for slide in appendix for shape in slide.shapes
+              if shape.has_table for row in list(shape.table.rows)[1:]
+              if row.cells[3].text == DEFAULT_SOURCE]
+    assert len(shared) == len(set(zip(frame.loc[default, "value"], frame.loc[default, "unit"].map(
+        as_percent), strict=True)))
+    assert sum(len(r[0].split("; ")) for r in shared) == int(default.sum())
     sizes = {run.font.size for cell, _ in cells for para in cell.text_frame.paragraphs
              for run in para.runs}
     assert min(sizes) >= Pt(10)
@@ -128,7 +155,7 @@ def test_appendix_labels_full_sources_and_readable_type(built) -> None:
     # A value written '20%' sits beside the unit '%', never 'fraction 0-1'.
     rows = [[c.text for c in row.cells] for slide in appendix for shape in slide.shapes
             if shape.has_table for row in list(shape.table.rows)[1:]]
-    growth = next(r for r in rows if r[0] == "Traffic growth")
+    growth = next(r for r in rows if "Traffic growth" in r[0].split("; "))
     assert growth[2] == "% per month" and "%" in growth[1]
     assert not [r for r in rows if r[2].startswith(("fraction", "probability"))]
 
@@ -254,6 +281,22 @@ def test_the_zero_tick_reads_zero_without_a_unit(values, ticks) -> None:
     fmt = number_format(Axis("NPV change ($)", "usd"), values)
     assert {v: excel_text(fmt, v) for v in ticks} == ticks
     assert excel_text(number_format(Axis("Requests", "count"), [0.0, 3e7]), 0.0) == "0"
+
+
+@pytest.mark.parametrize(("log", "values", "expected"), [
+    (True, [28.0, 740.0, 9_900.0], "#,##0"),   # the throughput chart: 10 to 10,000 tokens/s per GPU
+    (True, [0.4, 12.0], "General"),            # a decade below 1 has no whole ticks
+    (False, [0.0, 2.6], "General"),            # events per path
+    (False, [0.0, 48_000.0], "#,##0"),
+])
+def test_a_plain_number_axis_separates_thousands(log, values, expected) -> None:
+    """The deck's throughput-latency chart read '10000' and '1000' on its GPU axis ('General');
+    the page writes '10,000'. Whole-number ticks now take separators."""
+    from tco.figures.spec import Axis
+    from tco.figures.ticks import number_format
+
+    assert number_format(Axis("Output tokens per second per GPU", "number", log=log),
+                         np.array(values)) == expected
 
 
 def test_the_deck_sets_the_ticks_its_format_was_chosen_for() -> None:

@@ -368,6 +368,72 @@ def test_colours_of_different_meanings_are_far_apart() -> None:
     assert not close
 
 
+C_NS = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+"""The chart XML namespace (axis scaling read back from a drawn deck chart)."""
+
+SHARMA_PAIRS = (
+    ((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
+    ((50.0, 3.1571, -77.2803), (50.0, 0.0, -82.7485), 2.8615),
+    ((50.0, 2.8361, -74.0200), (50.0, 0.0, -82.7485), 3.4412),
+    ((50.0, 0.0, 0.0), (50.0, -1.0, 2.0), 2.3669),
+    ((50.0, 2.4900, -0.0010), (50.0, -2.4900, 0.0009), 7.1792),
+    ((50.0, 2.5, 0.0), (73.0, 25.0, -18.0), 27.1492),
+    ((50.0, 2.5, 0.0), (61.0, -5.0, 29.0), 22.8977),
+    ((50.0, 2.5, 0.0), (56.0, -27.0, -3.0), 31.9030),
+    ((50.0, 2.5, 0.0), (58.0, 24.0, 15.0), 19.4535),
+    ((60.2574, -34.0099, 36.2677), (60.4626, -34.1751, 39.4387), 1.2644),
+    ((2.0776, 0.0795, -1.1350), (0.9033, -0.0636, -0.5514), 0.9082),
+)
+"""Test pairs with their published CIEDE2000 differences: Sharma, Wu and Dalal (2005), table 1
+(pairs 1-3, 7, 13, 17-20, 25 and 34: blue hues, grey near zero chroma, the hue-angle wrap at
++-180 degrees, large differences and near-black)."""
+
+
+@pytest.mark.parametrize(("first", "second", "published"), SHARMA_PAIRS)
+def test_ciede2000_matches_the_published_test_pairs(first, second, published) -> None:
+    from tco.figures.spec import ciede2000_lab
+
+    assert ciede2000_lab(first, second) == pytest.approx(published, abs=5e-5)
+    assert ciede2000_lab(second, first) == pytest.approx(published, abs=5e-5)  # symmetric
+
+
+def test_no_two_meanings_read_as_one_colour() -> None:
+    """Every colour with a meaning (strategies, break-even options, risk kinds, single-purpose
+    roles, declared cost lines) is at least ``MIN_CIEDE2000`` from every other. The old palettes
+    had 24 such pairs, among them the frontier's indigo '#4B0082' beside the first risk kind's
+    '#332288' (6.7), sky-blue strategy '#56B4E9' beside option '#88CCEE' (8.0), the orange
+    strategy '#E69F00' beside 'Reserved GPUs' '#E69138' (9.2), and the portfolio decision's
+    '#B8860B' beside 'Power' '#BF9000' (3.6)."""
+    from tco.figures.spec import MIN_CIEDE2000, ciede2000, palettes
+
+    named = [(f"{kind} {i}", c) for kind, colours in palettes().items() for i, c in enumerate(colours)]
+    named += [(f"line {line.name}", line.colour) for line in lines.LINES]
+    close = [(a, x, b, y, round(ciede2000(x, y), 1)) for i, (a, x) in enumerate(named)
+             for b, y in named[i + 1:] if ciede2000(x, y) < MIN_CIEDE2000]
+    assert not close
+
+
+@pytest.mark.parametrize("stem", ["open-model-goes-closed", "partial-open-release", "api-price-shock",
+                                  "licence-threshold"])
+def test_every_shipped_cost_chart_tells_its_lines_apart(stem) -> None:
+    """The stacked monthly cost chart of every strategy of the stories with their own cost lines:
+    each own line at least ``OTHER_LINE_CIEDE2000`` from every other line on the chart, and every
+    two declared lines at least ``MIN_CIEDE2000`` apart."""
+    from tco.figures.spec import MIN_CIEDE2000, OTHER_LINE_CIEDE2000, ciede2000
+
+    sc = tco.load_scenario(ROOT / "scenarios" / f"{stem}.yaml")
+    monthly = tco.evaluate(sc).monthly
+    own = set(lines.other_names(sc))
+    assert own
+    for strategy in sc.strategies:
+        spec = data.cost_lines(monthly, strategy)
+        colours = {label: style.colour for label, style in spec.styles.items()}
+        for i, (x, one) in enumerate(colours.items()):
+            for y, other in list(colours.items())[i + 1:]:
+                floor = OTHER_LINE_CIEDE2000 if own & {x, y} else MIN_CIEDE2000
+                assert ciede2000(one, other) >= floor, (strategy, x, y, round(ciede2000(one, other), 1))
+
+
 def test_no_cost_line_reads_as_a_strategy() -> None:
     """Stacked cost lines and strategy-coloured charts sit side by side on one page: every line's
     colour (declared, and the palette of named other costs) is at least MIN_DELTA_E from every
@@ -435,8 +501,18 @@ def test_close_markers_put_their_labels_on_opposite_sides() -> None:
     from pptx import Presentation
     from pptx.enum.chart import XL_LABEL_POSITION
 
-    from tco.figures.labels import MARKER_HALF, _box, _deck_box, _overlap, deck_sides, labels_below
-    from tco.figures.pptx import SIDE_POSITIONS, add_chart
+    from tco.figures.labels import (
+        MARKER_HALF,
+        DeckScale,
+        _box,
+        _deck_box,
+        _overlap,
+        deck_sides,
+        deck_units,
+        labels_below,
+    )
+    from tco.figures.pptx import SIDE_POSITIONS, add_chart, label_scale
+    from tco.optimise.slide import CHART_W_IN
 
     points = CLOSE_DECIDE_POINTS
     spec = close_decide_spec()
@@ -453,20 +529,33 @@ def test_close_markers_put_their_labels_on_opposite_sides() -> None:
     assert sides == dict(zip(points, below, strict=True))
     deck_file = Presentation()
     slide = deck_file.slides.add_slide(deck_file.slide_layouts[6])
-    chart = add_chart(slide, spec, 0, 0, 6_000_000, 4_000_000)
+    # The Decide slide's own chart frame and type size (``tco.optimise.slide``).
+    width, height = int(CHART_W_IN * 914_400), int(5.6 * 914_400)
+    chart = add_chart(slide, spec, 0, 0, width, height, 11)
     deck = {s.name: s.points[0].data_label.position for s in chart.plots[0].series if s.name in points}
     # The deck centres a label on one side of its point (PowerPoint has no corners), so it places
-    # its own: every box inside the plot's width, clear of the other labels and of every marker.
-    sides = deck_sides(spec)
+    # its own: every box inside the plot's width, clear of the other labels and of every marker,
+    # at the labels' real size on that frame.
+    scale = label_scale(spec, width, height, 11)
+    sides = deck_sides(spec, scale)
     assert deck == {k: SIDE_POSITIONS[sides[i]] for i, k in enumerate(points)}
-    assert deck["Chosen mix"] == XL_LABEL_POSITION.RIGHT  # above, it ran over the '$4M' tick
-    deck_boxes = [_deck_box(x, y, len(t), side)
-                  for x, y, t, side in zip(xs, ys, frame["text"], sides, strict=True)]
+    # Centred above a point at the axis's left end, the label ran over the '$4M' tick: every box
+    # now stays inside the plot the deck draws (its axis from $0, where 'above' is clear).
+    assert deck["Chosen mix"] in (XL_LABEL_POSITION.ABOVE, XL_LABEL_POSITION.RIGHT)
+    dx, dy = deck_units(spec)
+    deck_boxes = [_deck_box(x, y, len(t), side, scale)
+                  for x, y, t, side in zip(dx, dy, frame["text"], sides, strict=True)]
     marks = [(x - MARKER_HALF[0], y - MARKER_HALF[1], x + MARKER_HALF[0], y + MARKER_HALF[1])
-             for x, y in zip(xs, ys, strict=True)]
+             for x, y in zip(dx, dy, strict=True)]
     assert all(box[0] >= 0 and box[2] <= 1 for box in deck_boxes)
     assert not any(_overlap(a, b) for i, a in enumerate(deck_boxes) for b in deck_boxes[i + 1:])
     assert not any(_overlap(box, mark) for box in deck_boxes for mark in marks)
+    # Sides chosen for labels of a fixed 0.011 a character (the old rule) put 'Chosen mix' above
+    # and 'hosted-then-own' below, one over the other at the labels' real size (flagship deck).
+    old = deck_sides(spec, DeckScale())
+    old_boxes = [_deck_box(x, y, len(t), side, scale)
+                 for x, y, t, side in zip(dx, dy, frame["text"], old, strict=True)]
+    assert _overlap(old_boxes[0], old_boxes[1])
 
 
 def test_every_break_even_crossing_is_labelled_and_close_labels_take_opposite_sides() -> None:
@@ -489,10 +578,10 @@ def test_every_break_even_crossing_is_labelled_and_close_labels_take_opposite_si
 def test_a_scenarios_own_cost_lines_never_share_a_colour() -> None:
     """The stacked cost chart of open-model-goes-closed's hybrid (Tokens, LLM observability, log
     storage, egress, ...): each line its own colour, every pair at least
-    ``OTHER_LINE_DELTA_E`` apart where one is the scenario's own line. Before, a hash of the name
+    ``OTHER_LINE_CIEDE2000`` apart where one is the scenario's own line. Before, a hash of the name
     gave 'LLM observability' and 'log storage' the same green and 'egress' a navy beside the
     Tokens navy; and a line keeps its colour from one strategy's chart to another's."""
-    from tco.figures.spec import OTHER_LINE_DELTA_E, delta_e
+    from tco.figures.spec import OTHER_LINE_CIEDE2000, ciede2000
     frame = pd.DataFrame({"strategy": ["a"] * 5 + ["b"] * 2, "month": 0, "usd": 1.0,
                           "line": ["api_tokens", "platform staff", "LLM observability", "log storage",
                                    "egress", "egress", "api_tokens"]})
@@ -503,7 +592,7 @@ def test_a_scenarios_own_cost_lines_never_share_a_colour() -> None:
     for x, one in colours.items():
         for y, other in colours.items():
             if x < y and (x in own or y in own):
-                assert delta_e(one, other) >= OTHER_LINE_DELTA_E, (x, y)
+                assert ciede2000(one, other) >= OTHER_LINE_CIEDE2000, (x, y)
     assert data.cost_lines(frame, "b").styles["egress"].colour == colours["egress"]
 
 
@@ -514,12 +603,12 @@ def test_deck_break_even_labels_stay_apart(stem) -> None:
     month): the deck's labels take sides whose boxes meet neither each other nor a break-even
     marker. The curves are lines, not markers: counting their every point as one blocked every
     side, and both labels went right, one over the other."""
-    from tco.figures.labels import MARKER_HALF, _deck_box, _overlap, _unit, deck_sides
+    from tco.figures.labels import MARKER_HALF, _deck_box, _overlap, deck_sides, deck_units
 
     sc = tco.load_scenario(ROOT / "scenarios" / f"{stem}.yaml")
     spec = data.break_even(sc, tco.evaluate(sc))
     sides = deck_sides(spec)
-    xs, ys = _unit(spec.frame["x"], spec.x.log), _unit(spec.frame["y"], spec.y.log)
+    xs, ys = deck_units(spec)
     labelled = [i for i, t in enumerate(spec.frame["text"].fillna("")) if t]
     assert len(labelled) >= 1
     boxes = [_deck_box(xs[i], ys[i], len(spec.frame["text"].iloc[i]), sides.iloc[i]) for i in labelled]
@@ -535,7 +624,7 @@ def test_deck_labels_of_one_point_take_two_sides() -> None:
     one point. Above and below once met the point's own marker (a 0.03 gap against a marker 0.035
     tall), so both labels went right, one over the other; now they take two sides, and no box
     meets another label or a marker."""
-    from tco.figures.labels import MARKER_HALF, _deck_box, _overlap, _unit, deck_sides
+    from tco.figures.labels import MARKER_HALF, _deck_box, _overlap, deck_sides, deck_units
     from tco.figures.spec import Axis, FigureSpec, Style
 
     points = {"buy-h200": (4.53e6, 3.97e6), "rent-h200": (4.23e6, 2.85e6),
@@ -545,9 +634,90 @@ def test_deck_labels_of_one_point_take_two_sides() -> None:
                       frame, {k: Style(STRATEGY_PALETTE[i], marker="diamond") for i, k in enumerate(points)})
     sides = deck_sides(spec)
     assert sides.iloc[2] != sides.iloc[3]
-    xs, ys = _unit(frame["x"], False), _unit(frame["y"], False)
+    xs, ys = deck_units(spec)
     boxes = [_deck_box(xs[i], ys[i], len(t), sides.iloc[i]) for i, t in enumerate(frame["text"])]
     marks = [(x - MARKER_HALF[0], y - MARKER_HALF[1], x + MARKER_HALF[0], y + MARKER_HALF[1])
              for x, y in zip(xs, ys, strict=True)]
     assert not any(_overlap(a, b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
     assert not any(_overlap(box, mark) for box in boxes for mark in marks)
+
+
+def test_deck_labels_are_measured_on_the_axes_the_deck_draws() -> None:
+    """The portfolio deck's frontier (2,000 paths, seed 7): the chosen mixes at ($8.51M, $4.97M),
+    the whole decision at ($8.36M, $4.82M), the frontier line from ($8.12M, $5.35M) to the chosen
+    mixes, the portfolio as filed at ($9.63M, $5.79M). Sides were chosen on the data's range, but
+    the deck draws $8.0M-$10.5M by $4.5M-$6.5M, where each label is about 1.6 times wider and
+    taller against the points: 'Whole decision' ran over the chosen mixes' cross and both labels
+    over the line. On the drawn axes (read back from the chart's XML) no label box meets another
+    label or a marker, and none is crossed by the line."""
+    from pptx import Presentation
+
+    from tco.figures.labels import (
+        MARKER_HALF,
+        _crosses,
+        _deck_box,
+        _line_points,
+        _overlap,
+        deck_sides,
+    )
+    from tco.figures.pptx import add_chart, label_scale
+    from tco.figures.spec import Axis, FigureSpec, Style
+
+    marked = {"Chosen mixes": (8.51e6, 4.97e6), "Whole decision": (8.36e6, 4.82e6),
+              "Portfolio as filed": (9.63e6, 5.79e6)}
+    frame = pd.DataFrame([{"series": "frontier", "x": 8.12e6, "y": 5.35e6, "text": ""},
+                          {"series": "frontier", "x": 8.51e6, "y": 4.97e6, "text": ""},
+                          *({"series": k, "x": x, "y": y, "text": k} for k, (x, y) in marked.items())])
+    styles = {"frontier": Style("#9900EE"), **{k: Style(STRATEGY_PALETTE[i], marker="diamond")
+                                               for i, k in enumerate(marked)}}
+    spec = FigureSpec("frontier", "line", "t", Axis("CVaR95 of NPV ($)", "usd"),
+                      Axis("Expected NPV ($)", "usd"), frame, styles)
+    deck_file = Presentation()
+    chart = add_chart(deck_file.slides.add_slide(deck_file.slide_layouts[6]), spec, 0, 0,
+                      6_000_000, 4_000_000)
+    axes = {}
+    for tag in ("valAx",):
+        for ax in chart._chartSpace.iter(f"{C_NS}{tag}"):
+            scaling = ax.find(f"{C_NS}scaling")
+            axes[ax.find(f"{C_NS}axPos").get("val")] = (float(scaling.find(f"{C_NS}min").get("val")),
+                                                        float(scaling.find(f"{C_NS}max").get("val")))
+    (x_low, x_high), (y_low, y_high) = axes["b"], axes["l"]
+    assert (x_low, x_high, y_low, y_high) == (8.0e6, 10.5e6, 4.5e6, 6.5e6)
+    xs = ((frame["x"] - x_low) / (x_high - x_low)).to_numpy()
+    ys = ((frame["y"] - y_low) / (y_high - y_low)).to_numpy()
+    scale = label_scale(spec, 6_000_000, 4_000_000, 12)
+    sides = deck_sides(spec, scale)
+    boxes = [_deck_box(xs[i], ys[i], len(frame["text"][i]), sides[i], scale) for i in range(2, 5)]
+    marks = [(xs[i] - MARKER_HALF[0], ys[i] - MARKER_HALF[1], xs[i] + MARKER_HALF[0],
+              ys[i] + MARKER_HALF[1]) for i in range(2, 5)]
+    assert not any(_overlap(a, b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
+    assert not any(_overlap(box, mark) for box in boxes for mark in marks)
+    (line,) = _line_points(spec, xs, ys)
+    assert not any(_crosses(box, line) for box in boxes)
+    # The old placement, on the data's range, put 'Whole decision' over the chosen mixes' marker.
+    old = {"Chosen mixes": "above", "Whole decision": "above"}
+    old_boxes = [_deck_box(xs[i], ys[i], len(frame["text"][i]), old[frame["text"][i]]) for i in (2, 3)]
+    assert _overlap(old_boxes[1], marks[0]) or _crosses(old_boxes[0], line)
+
+
+def test_a_page_label_leaves_the_place_a_line_runs_through() -> None:
+    """The portfolio page's frontier ends at the chosen mixes: the label's up-left place lay on
+    the line ('Chosen mixes' written across the purple frontier). Where the down-right place is
+    clear of labels and lines the label goes there; a point with no line near keeps up-left."""
+    from tco.figures.labels import _box, _crosses, _line_points, _unit, labels_below
+    from tco.figures.spec import Axis, FigureSpec, Style
+
+    frame = pd.DataFrame([{"series": "frontier", "x": 8.12e6, "y": 5.35e6, "text": ""},
+                          {"series": "frontier", "x": 8.51e6, "y": 4.97e6, "text": ""},
+                          {"series": "Chosen mixes", "x": 8.51e6, "y": 4.97e6, "text": "Chosen mixes"},
+                          {"series": "Portfolio as filed", "x": 9.63e6, "y": 5.79e6,
+                           "text": "Portfolio as filed"}])
+    styles = {"frontier": Style("#9900EE"), "Chosen mixes": Style(STRATEGY_PALETTE[0], marker="x"),
+              "Portfolio as filed": Style(STRATEGY_PALETTE[1], marker="diamond")}
+    spec = FigureSpec("frontier", "line", "t", Axis("CVaR95 ($)", "usd"), Axis("Expected NPV ($)", "usd"),
+                      frame, styles)
+    xs, ys = _unit(frame["x"], False), _unit(frame["y"], False)
+    (line,) = _line_points(spec, xs, ys)
+    assert _crosses(_box(xs[2], ys[2], len("Chosen mixes"), below=False), line)  # the old place
+    assert labels_below(spec).tolist() == [False, False, True, False]
+    assert not _crosses(_box(xs[2], ys[2], len("Chosen mixes"), below=True), line)

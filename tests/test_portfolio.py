@@ -324,7 +324,7 @@ def test_outputs_render(shipped) -> None:
     from pptx import Presentation
 
     data = deck(shipped)
-    assert len(Presentation(io.BytesIO(data)).slides) == 5
+    assert len(Presentation(io.BytesIO(data)).slides) == 7
     assert workbook(shipped)[:2] == b"PK"
     files = csv_files(shipped)
     assert b"usage_basis_npv_usd" in files["portfolio_workloads.csv"]
@@ -395,7 +395,7 @@ def test_the_portfolio_deck_reads_as_the_scenario_deck(shipped) -> None:
     prs = Presentation(io.BytesIO(deck(shipped)))
     cells = [cell.text for slide in prs.slides for shape in slide.shapes if shape.has_table
              for row in shape.table.rows for cell in row.cells]
-    assert "Measure" in cells and "NPV (USD)" in cells and "Share of CVaR95" in cells
+    assert "Measure" in cells and "NPV ($)" in cells and "Share of CVaR95" in cells
     assert usd(shipped.summary()["mean"]) in cells
     assert not [c for c in cells if "_" in c or c.lower().startswith(("npv usd", "alone npv"))]
     assert not [c for c in cells if c.replace(",", "").replace("-", "").isdigit() and len(c) > 4]
@@ -457,6 +457,30 @@ def test_a_pooled_commitment_bills_usage_after_the_strategys_negotiated_discount
     }
     result = simulate_portfolio(validate_portfolio(raw), paths=64, seed=1)
     np.testing.assert_allclose(result.npv_usd, 60_000, rtol=1e-12)
+
+
+def test_the_portfolio_deck_has_a_marked_backup_and_a_glossary(shipped) -> None:
+    """As the scenario deck: a main part (title, NPV and tail, cost per workload, vendor shares),
+    the 'Backup' divider, then slides whose titles all start 'Backup: ' with one colon, the last a
+    glossary that explains every measure the deck's tables head (CVaR95, the bases, the vendors'
+    share of the tail)."""
+    from pptx import Presentation
+
+    from tco.portfolio.slides import GLOSSARY_COLUMNS
+    from tco.slides import BACKUP
+
+    prs = Presentation(io.BytesIO(deck(shipped)))
+    titles = [s.shapes.title.text if s.shapes.title is not None else
+              next(sh.text_frame.text for sh in s.shapes if sh.has_text_frame) for s in prs.slides]
+    divider = titles.index(BACKUP)
+    assert divider == 4
+    assert all(t.startswith(f"{BACKUP}: ") and t.count(":") == 1 for t in titles[divider + 1:])
+    assert titles[-1] == f"{BACKUP}: glossary"
+    terms = [row.cells[0].text for shape in prs.slides[-1].shapes if shape.has_table
+             for row in shape.table.rows]
+    from tco.glossary import describe
+    assert {describe(c).label for c in GLOSSARY_COLUMNS} <= set(terms)
+    assert {"CVaR95", "Usage basis, expected NPV", "Share of CVaR95"} <= set(terms)
 
 
 @pytest.mark.parametrize(("tier_usd", "expected_usd"), [(15_000, 180_000), (10_000, 129_600)])

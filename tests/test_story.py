@@ -52,3 +52,17 @@ def test_a_stress_that_lowers_a_cost_says_why() -> None:
     assert story.startswith("Vendor exit on frontier-api in month 6: frontier-api loses all its traffic.")
     # self-host loses its only fallback too: its escalated share stays on its own fleet (cheaper).
     assert "api-only, self-host, hosted-then-own cost less afterwards" in story
+
+
+def test_the_stale_price_check_counts_what_it_leaves_out() -> None:
+    """The flagship has six catalog prices older than the limit: the check names four and says how
+    many more, where it ended in '....' (an ellipsis, then the full stop)."""
+    from tco.report import assumptions
+    from tco.story import checks
+
+    sc = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    stale = int((assumptions(sc)["warning"] != "").sum())
+    assert stale > 4
+    (line,) = [c for c in checks(tco.simulate(sc, paths=100, seed=1)) if "older than" in c]
+    assert "..." not in line
+    assert line.endswith(f" and {stale - 4} more (the appendix dates each).")

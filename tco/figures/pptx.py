@@ -27,7 +27,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Pt
 
 import tco.calendar as calendar
-from tco.figures.labels import deck_sides
+from tco.figures.labels import DeckScale, deck_scale, deck_sides
 from tco.figures.plotly import nice_step
 from tco.figures.spec import ROLES, Axis, FigureSpec, Style
 from tco.figures.ticks import linear_scale, number_format, value_extent
@@ -37,6 +37,8 @@ BAND_WIDTH_PT = 1.25
 DASH = {"solid": MSO_LINE_DASH_STYLE.SOLID, "dash": MSO_LINE_DASH_STYLE.DASH,
         "dot": MSO_LINE_DASH_STYLE.ROUND_DOT, "dashdot": MSO_LINE_DASH_STYLE.DASH_DOT}
 MARKER = {"diamond": XL_MARKER_STYLE.DIAMOND, "x": XL_MARKER_STYLE.X, "square": XL_MARKER_STYLE.SQUARE}
+EMU_PER_INCH = 914_400
+
 SIDE_POSITIONS = {"above": XL_LABEL_POSITION.ABOVE, "below": XL_LABEL_POSITION.BELOW,
                   "right": XL_LABEL_POSITION.RIGHT, "left": XL_LABEL_POSITION.LEFT}
 """A marker label's side (``tco.figures.labels.deck_sides``) as PowerPoint's position."""
@@ -206,12 +208,34 @@ def _skip_labels(chart, categories: int) -> None:
     anchor.addprevious(skip) if anchor is not None else axis.append(skip)
 
 
+def _has_whiskers(rows: pd.DataFrame) -> bool:
+    return {"low", "high"} <= set(rows) and bool(rows[["low", "high"]].notna().all().all())
+
+
+def _labels_under_categories(spec: FigureSpec, drawn) -> dict:
+    """A bar chart's value labels, by category, where they go under the category's name.
+
+    A label at the bar's end meets the P95 whisker, and one at its base meets the marker drawn
+    over the bar (the deterministic NPV's diamond on a small bar): with whiskers or markers the
+    value reads on its own line under the category's name, where nothing else is drawn.
+    Empty where the labels can sit outside the bars' ends."""
+    if spec.kind != "bar":
+        return {}
+    crowded = any(s.marker for s in spec.styles.values()) or any(
+        _has_whiskers(rows) for _, style, rows in drawn if not style.marker)
+    if not crowded:
+        return {}
+    return {r.x: str(r.text) for _, style, rows in drawn if not style.marker and "text" in rows
+            for r in rows.itertuples() if isinstance(r.text, str) and r.text}
+
+
 def _category_chart(shapes, spec: FigureSpec, box, font_pt: int):
     hbar = spec.kind == "hbar"
     categories = spec.categories[::-1] if hbar else spec.categories  # PowerPoint lists bars bottom up
-    data = CategoryChartData()
-    data.categories = [str(c) for c in categories]
     drawn = spec.series()
+    under = _labels_under_categories(spec, drawn)
+    data = CategoryChartData()
+    data.categories = [f"{c}\n{under[c]}" if c in under else str(c) for c in categories]
     for name, _, rows in drawn:
         by_x = dict(zip(rows["x"], rows["y"], strict=True))
         data.add_series(name, [None if c not in by_x else float(by_x[c]) for c in categories])
@@ -222,25 +246,22 @@ def _category_chart(shapes, spec: FigureSpec, box, font_pt: int):
     plot.gap_width = 40 if spec.kind == "stacked_bar" else 60
     if spec.kind in ("bar", "hbar", "stacked_bar"):
         plot.overlap = 100  # one bar per category, or series overlaid (tornado) or stacked
-    inside = any(s.marker for s in spec.styles.values())
     for series, (_, style, rows) in zip(plot.series, drawn, strict=True):
         if style.marker:
             continue
         _fill(series, style.colour)
         slot = {x: categories.index(x) for x in rows["x"]}
-        if {"low", "high"} <= set(rows) and rows[["low", "high"]].notna().all().all():
-            inside = True
+        if _has_whiskers(rows):
             plus, minus = [0.0] * len(categories), [0.0] * len(categories)
             for r in rows.itertuples():
                 plus[slot[r.x]], minus[slot[r.x]] = r.high - r.y, r.y - r.low
             _whiskers(series, plus, minus)
-        if "text" in rows and spec.kind == "bar":
+        if "text" in rows and spec.kind == "bar" and not under:
             for r in rows.itertuples():
                 label = series.points[slot[r.x]].data_label
                 label.text_frame.text = str(r.text)
                 label.text_frame.paragraphs[0].runs[0].font.size = Pt(font_pt)
-                label.position = (XL_LABEL_POSITION.INSIDE_BASE if inside
-                                  else XL_LABEL_POSITION.OUTSIDE_END)
+                label.position = XL_LABEL_POSITION.OUTSIDE_END
     # The value axis spans the whiskers too: LibreOffice would scale it to the bars alone and
     # clip the P95 whiskers.
     _finish(chart, spec, spec.frame["x"], value_extent(spec), font_pt)
@@ -256,9 +277,17 @@ def _steps(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(x, 2)[1:], np.repeat(y, 2)[:-1]
 
 
+def label_scale(spec: FigureSpec, width_emu: int, height_emu: int, font_pt: float) -> DeckScale:
+    """The size of ``spec``'s marker labels on a deck chart of this frame and type size, as shares
+    of its plot (``tco.figures.labels.deck_scale``)."""
+    entries = sum(style.in_legend for style in spec.styles.values()) + (spec.reference_x is not None)
+    return deck_scale(width_emu / EMU_PER_INCH, height_emu / EMU_PER_INCH, font_pt, entries)
+
+
 def _xy_chart(shapes, spec: FigureSpec, box, font_pt: int):
     plan: list[tuple[str, Style, str, np.ndarray, np.ndarray, list | None]] = []
-    sides = deck_sides(spec)  # clear of the other labels, the markers and the axis
+    # Clear of the other labels, the markers, lines and the axis, at the labels' size on this chart.
+    sides = deck_sides(spec, label_scale(spec, box[2], box[3], font_pt))
     for name, style, rows in spec.series():
         x, y = rows["x"].to_numpy(dtype=float), rows["y"].to_numpy(dtype=float)
         if style.marker:

@@ -14,6 +14,7 @@ no colour means two things.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -25,8 +26,8 @@ STRATEGY_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B
                     "#5C4033")
 """Okabe-Ito colour-blind-safe hues, then two dark ones: one colour per strategy, by its name
 (``strategy_colours``)."""
-OPTION_PALETTE = ("#1D3557", "#88CCEE", "#8C6D31", "#E76F51", "#5F0F40", "#A3B18A", "#264653",
-                  "#F4A261", "#3A5A40")
+OPTION_PALETTE = ("#333355", "#99DDFF", "#997744", "#E76F51", "#553355", "#A3B18A", "#336677",
+                  "#FF9966", "#3A5A40")
 """Options (the break-even curves), never strategies: at least ``MIN_DELTA_E`` from every other
 palette here, so an option never reads as a strategy or a risk kind."""
 EVENT_PALETTE = ("#332288", "#DDCC77", "#CC6677", "#999933", "#AA4499", "#117733", "#BBBBBB")
@@ -34,17 +35,17 @@ EVENT_PALETTE = ("#332288", "#DDCC77", "#CC6677", "#999933", "#AA4499", "#117733
 ROLES = {
     "tornado_low": "#5AAE61",        # an input at its low value
     "tornado_high": "#9970AB",       # an input at its high value
-    "ranking": "#35978F",            # share of NPV variance
+    "ranking": "#0099AA",            # share of NPV variance
     "deterministic": "#1B1B1B",      # the deterministic NPV marker
     "p95_saving": "#8C510A",         # P95 saving marker on the portability chart
     "break_even": "#E7298A",         # crossing markers on the break-even chart
-    "reference": "#7F7F7F",          # 'today' line, whiskers: context, not data
-    "published_runs": "#B2182B",     # published benchmark runs on the throughput-latency chart
+    "reference": "#888888",          # 'today' line, whiskers: context, not data
+    "published_runs": "#BB1133",     # published benchmark runs on the throughput-latency chart
     "own_runs": "#01665E",           # the user's own benchmark runs on the same chart
     "bridge_up": "#3B3B3B",          # a bridge step that adds cost: a dark grey, as no strategy
                                      # is grey (an orange step met the orange strategies' ends)
-    "bridge_down": "#C6DBEF",        # a bridge step that takes cost off: pale, far from the blues
-    "frontier": "#4B0082",           # the efficient frontier of mixes (Decide)
+    "bridge_down": "#CCCCEE",        # a bridge step that takes cost off: pale, far from the blues
+    "frontier": "#9900EE",           # the efficient frontier of mixes (Decide)
     "chosen_mix": "#00CED1",         # the optimiser's chosen mix on the same chart
     "decision": "#B8860B",           # a portfolio's whole decision (mixes, reserved GPUs, tiers)
 }
@@ -84,16 +85,17 @@ def line_colour(name: str) -> str:
     return lines.BY_NAME[name].colour
 
 
-OTHER_LINE_DELTA_E = 20.0
-"""Smallest distance of a scenario's own cost line from every other line of the same chart: the
-small top segments of a stacked bar are told apart by colour alone, so they need more than
-``MIN_DELTA_E`` (navy 'egress' against navy 'Tokens' at 16.5 read as one)."""
+OTHER_LINE_CIEDE2000 = 15.0
+"""Smallest CIEDE2000 distance of a scenario's own cost line from every other line of the same
+chart: the small top segments of a stacked bar are told apart by colour alone, so they need more
+than ``MIN_CIEDE2000`` (the flagship's 'platform staff' lavender and 'egress' purple, 21.1 apart in
+CIE76, read as one)."""
 
 
 def line_colours(names: Iterable[str]) -> dict[str, str]:
     """Colour of each cost line of one chart: declared lines keep their own; a scenario's named
     ``other_costs`` take ``lines.OTHER_PALETTE`` in order of first appearance, skipping a colour
-    closer than ``OTHER_LINE_DELTA_E`` to one already on the chart (a hash of the name let 'log
+    closer than ``OTHER_LINE_CIEDE2000`` to one already on the chart (a hash of the name let 'log
     storage' and 'LLM observability' share a green). Give every line of the scenario, not one
     strategy's, so a name keeps its colour across strategies."""
     names = list(dict.fromkeys(names))
@@ -102,30 +104,89 @@ def line_colours(names: Iterable[str]) -> dict[str, str]:
     for name in names:
         if name in taken:
             continue
-        pick = next((c for c in free if all(delta_e(c, t) >= OTHER_LINE_DELTA_E
+        if not free:  # more own lines than colours: the name's own hash
+            taken[name] = lines.BY_NAME[name].colour
+            continue
+        # The first free colour far enough from every line on the chart; failing that, the free
+        # colour farthest from its nearest (a hash could land on the Tokens navy).
+        pick = next((c for c in free if all(ciede2000(c, t) >= OTHER_LINE_CIEDE2000
                                             for t in taken.values())), None)
-        taken[name] = pick or lines.BY_NAME[name].colour  # palette spent: the name's own hash
-        if pick:
-            free.remove(pick)
+        pick = pick or max(free, key=lambda c: min(ciede2000(c, t) for t in taken.values()))
+        taken[name] = pick
+        free.remove(pick)
     return taken
 
 
 MIN_DELTA_E = 12.0
-"""Smallest perceptual distance (CIE76 Delta E) between two colours of different meaning among the
-strategy, option, risk-kind and role palettes: below about 10 people read two colours as one."""
+"""Smallest CIE76 distance between two colours of different meaning among the strategy, option,
+risk-kind and role palettes (a coarse floor; ``MIN_CIEDE2000`` is the rule a reader feels)."""
+MIN_CIEDE2000 = 10.0
+"""Smallest CIEDE2000 distance between any two colours of different meaning: the strategy, option,
+risk-kind and role palettes and the declared cost lines. CIE76 overstates the gap between dark
+blues and purples (indigo '#4B0082' and risk-kind '#332288' were 14.1 apart in CIE76 and read as
+one; CIEDE2000 puts them at 6.7), so the rule is stated in the metric that weights hue and chroma
+as people see them."""
+
+
+def lab(hex_colour: str) -> tuple[float, float, float]:
+    """CIE L*a*b* of a '#RRGGBB' colour (sRGB, D65 white)."""
+    rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
+    xyz = ((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047, 0.2126 * r + 0.7152 * g + 0.0722 * b,
+           (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883)
+    f = [v ** (1 / 3) if v > 0.008856 else 7.787 * v + 16 / 116 for v in xyz]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
 
 
 def delta_e(a: str, b: str) -> float:
-    """CIE76 colour difference of two '#RRGGBB' colours (sRGB, D65)."""
-    def lab(hex_colour: str) -> tuple[float, float, float]:
-        rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
-        xyz = ((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047, 0.2126 * r + 0.7152 * g + 0.0722 * b,
-               (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883)
-        f = [v ** (1 / 3) if v > 0.008856 else 7.787 * v + 16 / 116 for v in xyz]
-        return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
-
+    """CIE76 colour difference of two '#RRGGBB' colours: the Euclidean distance in L*a*b*."""
     return sum((x - y) ** 2 for x, y in zip(lab(a), lab(b), strict=True)) ** 0.5
+
+
+def ciede2000_lab(first: tuple[float, float, float], second: tuple[float, float, float]) -> float:
+    """CIEDE2000 difference of two L*a*b* colours (kL = kC = kH = 1).
+
+    Notes
+    -----
+    Sharma, Wu and Dalal, "The CIEDE2000 color-difference formula: implementation notes,
+    supplementary test data, and mathematical observations", Color Research & Application 30(1),
+    2005, equations 1-22; their test pairs are the unit test's oracle.
+    """
+    (l1, a1, b1), (l2, a2, b2) = first, second
+    chroma_mean7 = ((math.hypot(a1, b1) + math.hypot(a2, b2)) / 2) ** 7
+    g = 0.5 * (1 - math.sqrt(chroma_mean7 / (chroma_mean7 + 25.0 ** 7)))
+    a1p, a2p = (1 + g) * a1, (1 + g) * a2
+    c1p, c2p = math.hypot(a1p, b1), math.hypot(a2p, b2)
+    h1p = math.degrees(math.atan2(b1, a1p)) % 360 if c1p else 0.0
+    h2p = math.degrees(math.atan2(b2, a2p)) % 360 if c2p else 0.0
+    dh = h2p - h1p
+    if c1p * c2p == 0:
+        dh = 0.0
+    elif dh > 180:
+        dh -= 360
+    elif dh < -180:
+        dh += 360
+    d_hue = 2 * math.sqrt(c1p * c2p) * math.sin(math.radians(dh / 2))
+    l_mean, c_mean = (l1 + l2) / 2, (c1p + c2p) / 2
+    h_mean = h1p + h2p
+    if c1p * c2p != 0:
+        h_mean = (h_mean / 2 if abs(h1p - h2p) <= 180
+                  else (h_mean + 360) / 2 if h_mean < 360 else (h_mean - 360) / 2)
+    t = (1 - 0.17 * math.cos(math.radians(h_mean - 30)) + 0.24 * math.cos(math.radians(2 * h_mean))
+         + 0.32 * math.cos(math.radians(3 * h_mean + 6)) - 0.20 * math.cos(math.radians(4 * h_mean - 63)))
+    rotation = 30 * math.exp(-(((h_mean - 275) / 25) ** 2))
+    r_c = 2 * math.sqrt(c_mean ** 7 / (c_mean ** 7 + 25.0 ** 7))
+    s_l = 1 + 0.015 * (l_mean - 50) ** 2 / math.sqrt(20 + (l_mean - 50) ** 2)
+    s_c, s_h = 1 + 0.045 * c_mean, 1 + 0.015 * c_mean * t
+    r_t = -math.sin(math.radians(2 * rotation)) * r_c
+    dl, dc, dhh = (l2 - l1) / s_l, (c2p - c1p) / s_c, d_hue / s_h
+    return math.sqrt(dl ** 2 + dc ** 2 + dhh ** 2 + r_t * dc * dhh)
+
+
+def ciede2000(a: str, b: str) -> float:
+    """CIEDE2000 difference of two '#RRGGBB' colours: about 1 is just noticeable side by side;
+    below ``MIN_CIEDE2000`` two small chart marks read as one colour."""
+    return ciede2000_lab(lab(a), lab(b))
 
 
 def palettes() -> dict[str, tuple[str, ...]]:

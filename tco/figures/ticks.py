@@ -56,6 +56,8 @@ def number_format(axis: Axis, values: pd.Series | np.ndarray, from_zero: bool = 
         return "0%"
     if axis.format in ("gpus", "month"):
         return "0"
+    if axis.format == "number":
+        return _plain_number_format(axis, finite)
     if axis.format not in ("usd", "count"):
         return "General"
     if axis.log:
@@ -81,6 +83,20 @@ def number_format(axis: Axis, values: pd.Series | np.ndarray, from_zero: bool = 
     # Sections positive;negative;zero: the zero line reads '$0', never '$0M' or '$0.0M' (the
     # tornado's middle tick). A stated negative section drops Excel's own minus sign, so it writes one.
     return f"{ticks};-{ticks};{prefix}0"
+
+
+def _plain_number_format(axis: Axis, finite: np.ndarray) -> str:
+    """A plain number axis ('Output tokens per second per GPU'): thousands separated where every
+    tick is a whole number (decades from 1 up on a log axis, anything from 1,000 on a linear one),
+    so ticks read '10,000' as the page's do, never '10000'; 'General' otherwise (0.5, 2.5)."""
+    if not finite.size:
+        return "General"
+    if axis.log:
+        positive = finite[finite > 0]
+        whole = positive.size and positive.min() >= 1
+    else:
+        whole = np.abs(finite).max() >= 1000
+    return "#,##0" if whole else "General"
 
 
 def value_extent(spec: FigureSpec) -> np.ndarray:

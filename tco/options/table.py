@@ -16,6 +16,8 @@ SCENARIO_SOURCE = "scenario file"
 EDITED = "edited on the page"
 """How a source comment starts when the page set the value ('edited on the page (was 5,000,000)'):
 such a note is the input's whole source, in every export and in a scenario file written back."""
+DEFAULT_SOURCE = "default (not set in the scenario)"
+"""The source of an input the scenario leaves at its default."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class Table:
             value = getattr(model, name)
             if value is not None:
                 given = name in model.model_fields_set
-                source = SCENARIO_SOURCE if given else "default (not set in the scenario)"
+                source = SCENARIO_SOURCE if given else DEFAULT_SOURCE
                 # Names carry units: a default named in usd is a dollar figure.
                 self.add(f"{prefix}.{name}", value, model, name, source, per_event=name in per_event,
                          usd=not given and "usd" in name)

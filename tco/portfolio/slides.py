@@ -17,6 +17,7 @@ from tco.figures.data import portfolio_fan
 from tco.figures.decide import portfolio_frontier
 from tco.figures.pptx import add_chart
 from tco.format import pct, plural, usd
+from tco.glossary import describe
 from tco.optimise.decide import risk_label
 from tco.optimise.portfolio import PortfolioDecision
 from tco.portfolio.outputs import HEADERS, SUMMARY_LABELS
@@ -26,8 +27,9 @@ TABLE_PT, NOTE_PT = 14, 12
 
 
 def deck(result: PortfolioResult, decision: PortfolioDecision | None = None) -> bytes:
-    """Five slides: title, NPV and tail, cumulative cost, cost per workload, vendor shares; then,
-    given the optimiser's ``decision``, the decision and its frontier."""
+    """The main part: title, NPV and tail, cost per workload, vendor shares and, given the
+    optimiser's ``decision``, the decision; then a marked backup: the cumulative cost fan, the
+    decision's frontier and a glossary of the deck's measures."""
     pf = result.portfolio
     cur = pf.currency
     prs = slides.new_deck()
@@ -46,18 +48,12 @@ def deck(result: PortfolioResult, decision: PortfolioDecision | None = None) -> 
 
     summary = result.summary()
     page = slides.slide(prs, f"Portfolio NPV over {pf.horizon_months} months: expected and the tail")
-    rows = [["Measure", f"NPV ({cur})"], *([SUMMARY_LABELS[k], usd(v)] for k, v in summary.items())]
+    rows = [["Measure", "NPV ($)"], *([SUMMARY_LABELS[k], usd(v)] for k, v in summary.items())]
     _, bottom = slides.table(page, rows, slides.BODY_TOP_IN, (3.0, 1.0), TABLE_PT)
     slides.text(page, "Present values of total cost. The pooling saving is what sharing fleets and "
                 "commitments saves against each workload running alone. A negative commitment "
                 "figure is a saving: the discounted bills came to less than the list usage they "
                 "replace.", bottom + 0.15, NOTE_PT, colour=slides.MUTED)
-
-    page = slides.slide(prs, "Cumulative cost by month: median, P5 and P95")
-    spec = portfolio_fan(result)
-    add_chart(page, spec, slides.MARGIN, Inches(slides.BODY_TOP_IN), slides.CONTENT_W, Inches(5.0), 14)
-    slides.text(page, "Solid: median. Dashed: P5 and P95 of the simulated paths.", 6.45, NOTE_PT,
-                colour=slides.MUTED)
 
     money = ["standalone_usd", "usage_basis_usd", "allocation_basis_usd"]
     table = result.workload_table()
@@ -81,7 +77,18 @@ def deck(result: PortfolioResult, decision: PortfolioDecision | None = None) -> 
                 "Euler contribution: its mean spend on those paths, so the shares add up to 100%.",
                 bottom + 0.15, NOTE_PT, colour=slides.MUTED)
     if decision is not None:
-        add_decision_slides(prs, decision)
+        add_decision_slide(prs, decision)
+    slides.backup_divider(prs, "The cumulative cost fan" + (", the frontier the decision was chosen "
+                          "from" if decision is not None else "") + " and a glossary.")
+    page = slides.slide(prs, slides.backup_title("Cumulative cost by month: median, P5 and P95"))
+    spec = portfolio_fan(result)
+    add_chart(page, spec, slides.MARGIN, Inches(slides.BODY_TOP_IN), slides.CONTENT_W, Inches(5.0), 14)
+    slides.text(page, "Solid: median. Dashed: P5 and P95 of the simulated paths.", 6.45, NOTE_PT,
+                colour=slides.MUTED)
+
+    if decision is not None:
+        add_frontier_slide(prs, decision)
+    _glossary(prs, pf.currency)
     buffer = io.BytesIO()
     prs.save(buffer)
     return buffer.getvalue()
@@ -103,15 +110,16 @@ def contract_lines(decision: PortfolioDecision) -> list[str]:
 
 def figure_rows(decision: PortfolioDecision) -> list[list[str]]:
     """``PortfolioDecision.simulated`` as table rows: expected NPV, CVaR95 and P95."""
-    cur = decision.portfolio.currency
-    return [["Simulated as a portfolio", f"Expected NPV ({cur})", f"CVaR95 ({cur})", f"P95 ({cur})"],
+    # Headed as every money table is ('Expected NPV ($)', the glossary's text): the amounts are
+    # written by ``usd``, with a dollar sign, so '(USD)' beside them read as a second format.
+    return [["Simulated as a portfolio", *(describe(c).text for c in ("mean", "cvar95", "p95"))],
             *([label, usd(c.mean_usd), usd(c.cvar95_usd), usd(c.p95_usd)]
               for label, c in decision.simulated())]
 
 
-def add_decision_slides(prs, decision: PortfolioDecision) -> None:
-    """The decision (mix per workload, reserved GPUs, tiers, as filed against decided on the same
-    and on new futures), then the frontier it was chosen from."""
+def add_decision_slide(prs, decision: PortfolioDecision) -> None:
+    """The decision: mix per workload, reserved GPUs, tiers, as filed against decided on the same
+    and on new futures."""
     pf = decision.portfolio
     page = slides.slide(prs, DECIDE_TITLE)
     rows = [["Workload", "Strategy in force", "Chosen mix"],
@@ -132,10 +140,40 @@ def add_decision_slides(prs, decision: PortfolioDecision) -> None:
                 "A decision tuned to one set of futures looks better on them than it will be: the "
                 "new futures are the figures to expect.", max(figures_bottom, lines_bottom) + 0.15,
                 NOTE_PT, colour=slides.MUTED)
-    page = slides.slide(prs, "Decide: expected NPV against CVaR95, per set of mixes")
+
+
+def add_frontier_slide(prs, decision: PortfolioDecision) -> None:
+    """The frontier the decision was chosen from, in the backup."""
+    page = slides.slide(prs, slides.backup_title("Decide: expected NPV against CVaR95, per set of mixes"))
     add_chart(page, portfolio_frontier(decision), slides.MARGIN, Inches(slides.BODY_TOP_IN),
               slides.CONTENT_W, Inches(5.0), 14)
     slides.text(page, f"The line: the sets of mixes no other beats on both counts once simulated "
                 f"as a portfolio ({plural(len(decision.efficient), 'point')}). Marked: the portfolio "
                 "as filed; the chosen mixes at the file's reserved GPUs and tiers; the whole "
                 "decision, with the chosen ones.", 6.45, NOTE_PT, colour=slides.MUTED)
+
+
+GLOSSARY_COLUMNS = ("mean", "p5", "p95", "cvar95", "alone_npv_usd", "usage_basis_npv_usd",
+                    "allocation_basis_npv_usd", "cvar95_contribution_npv_usd", "cvar95_share")
+"""The measures the portfolio deck shows, explained in its glossary with the glossary's words."""
+
+
+def glossary_rows(currency: str) -> list[list[str]]:
+    """The portfolio deck's terms: each measure's label and help from ``tco.glossary``, then the
+    words the slides use beside them."""
+    return [["Term", "What it means"],
+            *([describe(c).label, describe(c).help] for c in GLOSSARY_COLUMNS),
+            ["NPV", f"Net present value in {currency}: each month's cost discounted to today at the "
+                    "portfolio's rate."],
+            ["Pooling saving", "What sharing fleets and commitments saves against each workload "
+                               "running alone."],
+            ["Usage and allocation bases", "Two ways to split the pooled cost over workloads: by "
+                                           "use, or at the pool's unit cost with idle capacity and "
+                                           "unused commitment on their own line."],
+            ["Commitment tier", "A vendor's committed monthly spend for a discount, owed whether "
+                                "used or not."]]
+
+
+def _glossary(prs, currency: str) -> None:
+    page = slides.slide(prs, slides.backup_title("glossary"))
+    slides.table(page, glossary_rows(currency), slides.BODY_TOP_IN, (2.4, 9.7), TABLE_PT)

@@ -67,10 +67,11 @@ def compare_tab(options: dict[str, Scenario], paths: int, seed: int) -> None:
     """A is the base scenario; B opens on the current edits where there are some, and otherwise
     waits for the reader to choose a scenario (two unrelated ones compare nothing)."""
     names = list(options)
-    a_col, b_col = st.columns(2)
-    a_name = a_col.selectbox("Scenario A", names, index=0, key="compare_a")
+    # One above the other at full width: side by side, a story's name and "(as shipped or
+    # uploaded, no edits)" were cut off at 1280 px.
+    a_name = st.selectbox("Scenario A", names, index=0, key="compare_a")
     others = [n for n in names if n != a_name] or names
-    b_name = b_col.selectbox("Scenario B", others, key="compare_b",
+    b_name = st.selectbox("Scenario B", others, key="compare_b",
                              index=others.index(CURRENT) if CURRENT in others else None,
                              placeholder="Choose a scenario to compare with")
     if b_name is None:
@@ -95,5 +96,7 @@ def compare_tab(options: dict[str, Scenario], paths: int, seed: int) -> None:
     if result.inputs.empty:
         st.caption("None: A and B have the same inputs.")
     else:
-        st.dataframe(result.inputs.rename(columns={"label": "Input", "base": "In A", "current": "In B"})
-                     .drop(columns=["input"]), hide_index=True)
+        # A static table: a distribution in words ('triangular (low 0%, mode 3%, high 8%)')
+        # wraps in its cell, where a grid cut it.
+        st.table(result.inputs.rename(columns={"label": "Input", "base": "In A", "current": "In B"})
+                 .drop(columns=["input"]).set_index("Input"))

@@ -14,6 +14,7 @@ asking while the scenario and the window stay the same.
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.parse
 from typing import TYPE_CHECKING
@@ -31,6 +32,7 @@ from tco.errors import ScenarioError
 from tco.figures.history import history_figure, realised_summary
 from tco.format import pct
 from tco.load import loads
+from tco.option_labels import PROVIDER_NAMES, history_label
 from tco.ui.cache import inputs_key
 from tco.ui.lru import ByteLRU, memoize
 from tco.ui.progress import record, seconds_for
@@ -140,10 +142,22 @@ def source_link(url: str) -> str:
     return f"[{escape_markdown(site)}]({target})"
 
 
+LEDGER_KEY = re.compile(r"\b(" + "|".join(map(re.escape, PROVIDER_NAMES)) + r")/([A-Za-z0-9._-]+)")
+"""A ledger model key in an event's words ('anthropic/claude-sonnet-4-6 list price')."""
+
+
+def readable_detail(detail: str) -> str:
+    """An event's words with each ledger key as a reader knows the model: 'claude-sonnet-4-6
+    (Anthropic) list price', never 'anthropic/claude-sonnet-4-6 list price'."""
+    return LEDGER_KEY.sub(lambda m: history_label(m.group(0), families=False), str(detail))
+
+
 def events_table(events: pd.DataFrame) -> pd.DataFrame:
     """The window's events as the page shows them: one row each, the columns of ``EVENT_COLUMNS``,
-    every cell Markdown (text escaped, the source a link), for a static table whose cells wrap."""
-    shown = events[list(EVENT_COLUMNS)].rename(columns=EVENT_COLUMNS)
+    every cell Markdown (text escaped, the source a link, ledger keys as model names), for a
+    static table whose cells wrap."""
+    shown = events.assign(detail=events["detail"].map(readable_detail))
+    shown = shown[list(EVENT_COLUMNS)].rename(columns=EVENT_COLUMNS)
     return pd.DataFrame({label: (shown[label].map(source_link) if label == EVENT_COLUMNS["source"] else
                                  shown[label].map(lambda v: escape_markdown(v, limit=TABLE_CELL_CHARS)))
                          for label in shown.columns})

@@ -20,6 +20,7 @@ import tco.risks as risks
 from tco.errors import ScenarioError
 from tco.format import capitalised, pct, usd
 from tco.images import ImageExportUnavailable, browser_path
+from tco.options.table import DEFAULT_SOURCE
 from tco.report import STALE_AFTER_DAYS, changed_inputs, price_basis
 from tco.stress import stress
 from tco.ui import capacity_panel, edits, state
@@ -232,15 +233,17 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
     paths = list(frame["input"])
     # Missing cells are blank ("" rather than Streamlit's "None"): a fixed input has no low or high.
     st.data_editor(frame, key=key, hide_index=True, placeholder="", on_change=state.table_changed,
-                   args=(key, paths),
-                   # What a reader checks first (the number, its unit, source and date) fits the
-                   # 820 px a 1280 px window leaves; the input's name stays in view when the grid
-                   # scrolls to the rest, and a hover shows a long source whole.
+                   args=(key, paths), row_height=GRID_ROW_PX,
+                   height=GRID_ROWS_SHOWN * GRID_ROW_PX + GRID_HEADER_PX,
+                   # What a reader checks first (the number, its unit, date and distribution)
+                   # fits the 820 px a 1280 px window leaves; the input's name stays in view when
+                   # the grid scrolls to the rest. Sources run to 450 characters, more than a grid
+                   # cell can show: they are in the wrapping table below, never clipped.
                    column_order=ASSUMPTION_COLUMNS,
                    disabled=[c for c in frame.columns if c not in edits.COLUMNS], column_config={
         "label": st.column_config.TextColumn("Input", width=WIDTHS_PX["label"], pinned=True),
         "input": st.column_config.TextColumn("Path (for scenario authors)"),
-        "value": st.column_config.TextColumn("Distribution or value", width="medium"),
+        "value": st.column_config.TextColumn("Distribution or value", width=WIDTHS_PX["value"]),
         "unit": st.column_config.TextColumn("Unit", width=WIDTHS_PX["unit"]),
         "as_of": st.column_config.TextColumn("As of", width=WIDTHS_PX["as_of"]), "warning": "Warning",
         "low": st.column_config.NumberColumn("Low", format=EDITABLE_FORMAT, help=LOW_HELP,
@@ -249,7 +252,9 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
                                                  help=NOMINAL_HELP, width=WIDTHS_PX["nominal"]),
         "high": st.column_config.NumberColumn("High", format=EDITABLE_FORMAT, help=HIGH_HELP,
                                               width=WIDTHS_PX["high"]),
-        "source": st.column_config.TextColumn("Source", width=WIDTHS_PX["source"])})
+        "source": st.column_config.TextColumn("Source")})
+    st.markdown("**Where each number comes from**")
+    st.table(sources_table(frame))
     changed = changed_inputs(base, current)
     if not changed.empty:
         st.markdown("**Changed against the base scenario**")
@@ -257,14 +262,43 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
                                              "input": "Path (for scenario authors)"}), hide_index=True)
 
 
-ASSUMPTION_COLUMNS = ["label", "low", "nominal", "high", "unit", "source", "as_of", "value", "warning",
-                      "input"]
-"""The Assumptions grid's columns: the input's name and its editable numbers, then unit, source and
-as-of date; the distribution in words and the field path (for scenario authors) last."""
-WIDTHS_PX = {"label": 185, "low": 80, "nominal": 110, "high": 80, "unit": 125, "source": 150, "as_of": 90}
-"""The columns up to the as-of date fit the 820 px of a 1280 px window beside the sidebar (a value
-cell holds '700,000,000', a unit 'requests per month'). Low, Value and High are headed by their word
-alone: the grid marks editable columns with a pencil, and the '(editable)' after them was cut off."""
+ASSUMPTION_COLUMNS = ["label", "low", "nominal", "high", "unit", "as_of", "value", "warning", "input"]
+"""The Assumptions grid's columns: the input's name and its editable numbers, then unit, as-of date
+and the distribution in words; the field path (for scenario authors) last. The source is in the
+wrapping table under the grid (``sources_table``): a grid cell clipped it at 1280 and 1440 px."""
+WIDTHS_PX = {"label": 185, "low": 80, "nominal": 110, "high": 80, "unit": 125, "as_of": 90,
+             "value": 150}
+"""The columns up to the distribution fit the 820 px of a 1280 px window beside the sidebar (a value
+cell holds '700,000,000', a unit 'requests per month', a distribution 'triangular 0 / 3 / 8').
+Low, Value and High are headed by their word alone: the grid marks editable columns with a pencil,
+and the '(editable)' after them was cut off."""
+
+
+GRID_ROW_PX = 66
+"""Row height of the Assumptions grid: Streamlit's grid wraps a cell's text only in rows taller
+than 4rem (64 px), so a long input name ('llama-70b: safety classifier (missing component) setup')
+or distribution ('triangular (low 0%, mode 3%, high 8%)') takes a second or third line in its
+column instead of being cut at its edge."""
+GRID_ROWS_SHOWN, GRID_HEADER_PX = 10, 38
+"""The grid shows ten of its taller rows before it scrolls (at the default height, five)."""
+
+
+def sources_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each source once, with its as-of date and the inputs it gives, in the grid's order: a static
+    table whose cells wrap, so a 450-character citation reads whole.
+
+    Parameters
+    ----------
+    frame
+        ``tco.ui.edits.table``: one row per input with ``label``, ``source`` and ``as_of``.
+    """
+    cited = frame.assign(as_of=frame["as_of"].fillna(""))
+    grouped = cited.groupby(["source", "as_of"], sort=False)["label"].agg("; ".join).reset_index()
+    # The inputs left at their defaults, a long list with one source, come last.
+    grouped = grouped.sort_values("source", key=lambda s: s.str.startswith(DEFAULT_SOURCE),
+                                  kind="stable")
+    shown = grouped.rename(columns={"label": "Inputs", "source": "Source", "as_of": "As of"})
+    return shown[["Inputs", "Source", "As of"]].set_index("Inputs")
 MAIN_PX_AT_1280 = 820
 EDITABLE_FORMAT = "%,.12g"
 """The Assumptions table's editable numbers: thousands separated (20,000,000) at the 12 significant
