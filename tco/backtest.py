@@ -302,6 +302,8 @@ def backtest(sc: Loaded, start: str | None = None, months: int | None = None,
 
 def _size(sc: Loaded, e: ledger.LedgerEvent, option: str) -> str:
     """How an event's size reads: 'x0.5 price', 'x1.07 successor price', the scenario's escalation."""
+    if e.kind == "price_change" and f"{e.size:.3g}" == "1":
+        return "x1 on a 3:1 request (the step changed long-context prices)"  # the ledger keeps only those
     if e.kind != "licence_change":
         return f"x{e.size:.3g} " + ("price" if e.kind == "price_change" else "successor price")
     own = [i for i, r in enumerate(sc.risks) if r.kind == e.kind and option in r.on]

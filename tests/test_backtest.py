@@ -355,3 +355,15 @@ def test_histories_are_named_as_a_reader_knows_them() -> None:
     words = {name: backtest.history_words(sc, name, h) for name, h in found.items() if h}
     assert words == {"frontier-api": "claude-sonnet-4-6 (Anthropic)",
                      "llama-70b": "the Llama family (Meta)", "llama-hosted": "the Llama family (Meta)"}
+
+
+def test_a_price_step_that_leaves_the_3_to_1_request_unchanged_says_what_it_changed() -> None:
+    """The ledger keeps a price step that leaves the 3:1 request's price unchanged only when it
+    changes a 300,000 + 100,000 token request, so a size of x1 reads as that, not as no event;
+    x0.5 reads as it is."""
+    def event(size: float) -> ledger.LedgerEvent:
+        return ledger.LedgerEvent(dt.date(2025, 6, 1), "price_change", size, "m", "price_change", "", "s")
+    sc = None  # read only for a licence turn's escalation
+    expected = "x1 on a 3:1 request (the step changed long-context prices)"
+    assert backtest._size(sc, event(1.0002), "api") == expected
+    assert backtest._size(sc, event(0.5), "api") == "x0.5 price"  # type: ignore[arg-type]
