@@ -381,7 +381,15 @@ def test_replayed_token_usage_is_what_the_kernel_billed() -> None:
     result = simulate_portfolio(validate_portfolio(raw), paths=PATHS, seed=5)
     spend = sum(result.vendor_usd.values())
     np.testing.assert_allclose(spend, result.npv_usd, rtol=1e-12)
-    assert result.vendor_table().set_index("vendor").loc["openai", "mean_usd"] == 0.0
+    assert result.vendor_table().set_index("vendor").loc["OpenAI", "mean_usd"] == 0.0
+
+
+def test_vendors_read_as_companies_and_your_own_fleets(shipped) -> None:
+    """The vendor table names a company as it writes itself and a fleet you run by the model it
+    serves: never a key ('anthropic', 'llama')."""
+    names = set(shipped.vendor_table()["vendor"])
+    assert "Anthropic" in names and "Llama 3.3 70B Instruct (your GPUs)" in names
+    assert not names & {"anthropic", "llama"}
 
 
 def test_the_portfolio_deck_reads_as_the_scenario_deck(shipped) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 import tco.metrics as metrics
+from tco.option_labels import PROVIDER_NAMES, option_label
 from tco.portfolio.spec import Portfolio
 
 PERCENTILES = (5, 25, 50, 75, 95)
@@ -89,11 +90,19 @@ class PortfolioResult:
         parts = dict(self.vendor_usd)
         parts[NOT_VENDOR] = self.npv_usd - sum(self.vendor_usd.values())
         cvar = float(self.npv_usd[self.tail].mean())
-        rows = [{"vendor": v, "mean_usd": float(x.mean()),
+        rows = [{"vendor": self.vendor_label(v), "mean_usd": float(x.mean()),
                  "cvar95_contribution_usd": float(x[self.tail].mean()),
                  "cvar95_share": float(x[self.tail].mean()) / cvar if cvar else 0.0}
                 for v, x in parts.items()]
         return pd.DataFrame(rows)
+
+    def vendor_label(self, vendor: str) -> str:
+        """A vendor as a reader knows it: the company ('Anthropic'), or for a fleet you run (its
+        own supplier, ``spec.vendor_of``) the model it serves and 'your GPUs'."""
+        first = next(iter(self.portfolio.workloads.values()))
+        if vendor in first.options:
+            return f"{option_label(first, vendor)} (your GPUs)"
+        return PROVIDER_NAMES.get(vendor, vendor if vendor == NOT_VENDOR else vendor.capitalize())
 
     def fan(self) -> pd.DataFrame:
         """Percentiles of the portfolio's cumulative cost by month (the fan chart), tidy."""
