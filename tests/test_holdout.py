@@ -58,7 +58,8 @@ def test_refit_takes_the_rate_of_restrictive_turns_before_the_cut_off() -> None:
     for before, after in zip(BASE.risks, result.scenario.risks, strict=True):
         if before.kind == "deprecation":  # no retirement before the cut-off: each kept as it was
             assert after.annual_probability == before.annual_probability
-    assert any("Licence change on llama-70b: annual probability 52.8% (3 events)" in n for n in result.notes)
+    assert any("Licence change on llama-70b, llama-hosted: annual probability 52.8% (3 events)" in n
+               for n in result.notes)
     assert any("Vendor exit on frontier-api: kept" in n for n in result.notes)
 
 
