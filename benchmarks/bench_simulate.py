@@ -161,7 +161,7 @@ def main() -> None:
           "(both threads)")
     measure("100,000 paths x 60 months x 5 strategies x 7 risks (10 pairs)", BIG, 100_000, "auto")
     measure("same, one Python thread (the kernel's prange uses both cores)", BIG, 100_000, "1")
-    measure("20,000 paths x 36 months (open-model-goes-closed, 3 strategies)", story, 20_000, "auto")
+    measure("20,000 paths x 36 months (open-model-goes-closed, 4 strategies)", story, 20_000, "auto")
     measure("10,000 paths x 36 months (the page's default)", story, 10_000, "auto")
     cold_start(story)
 
