@@ -102,7 +102,7 @@ def resolve(sc: Scenario, comments: dict[str, str] | None = None) -> Resolved:
     """
     rate = fx.rate_for(sc.currency, sc.usd_per_currency_unit,
                        (comments or {}).get("usd_per_currency_unit"))
-    table = Table(comments, fx.Converter(sc.currency, rate))
+    table = Table(comments, fx.Converter(sc.currency, rate), sc.as_of)
     warnings: list[str] = []
     plans: dict[str, CapacityPlan] = {}
     w = sc.workload

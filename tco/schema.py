@@ -6,6 +6,7 @@ its resolved inputs. Risk entries are built from the kinds declared in ``tco.ris
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
@@ -238,6 +239,9 @@ class Scenario(Model):
         "the ECB euro reference rates (python -m tco catalog currencies).")
     fx_volatility_per_year: Volatility = Field(0.0, description="Yearly volatility of a non-USD currency "
         "against USD: one mean-preserving walk per path on the options priced from the USD catalogs.")
+    as_of: str | None = Field(None, description="When the file's own figures, citations and "
+                              "judgements were last reviewed, YYYY-MM-DD: the as-of date of every "
+                              "input it sets.")
     start: str | None = Field(None, description="Calendar month of month 0, YYYY-MM; left out, the "
                               "month after the API price snapshot's date.")
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12, description="First month of the "
@@ -288,6 +292,20 @@ class Scenario(Model):
             raise FieldError("fx_volatility_per_year", "moves the rate of another currency against "
                              "the US dollar: set currency too, or leave it out", absolute=True)
         return self
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _as_of(cls, value: Any) -> str | None:
+        if value is None:
+            return None
+        try:  # YAML reads an unquoted date as a date
+            day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError("must be a date written YYYY-MM-DD") from None
+        if not dt.date(2000, 1, 1) <= day <= dt.date.today():
+            raise ValueError(f"must be a date between 2000-01-01 and today ({dt.date.today()}): "
+                             "the day the file was last reviewed")
+        return day.isoformat()
 
     @field_validator("start")
     @classmethod

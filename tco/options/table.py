@@ -59,9 +59,12 @@ def bounds_of(model: Any, name: str) -> Bounds:
 class Table:
     """Builds the parameter table in scenario order, citing the file's comments as sources."""
 
-    def __init__(self, comments: dict[str, str] | None = None, usd: Converter | None = None) -> None:
+    def __init__(self, comments: dict[str, str] | None = None, usd: Converter | None = None,
+                 file_as_of: str | None = None) -> None:
         self.params: dict[str, Param] = {}
         self.comments = comments or {}
+        self.file_as_of = file_as_of
+        """The scenario's ``as_of``: the as-of date of every input the file sets."""
         self.usd = usd or Converter("USD", None)
         """Converts the catalogs' and defaults' US dollars into the scenario's currency."""
         self.converted: set[str] = set()
@@ -82,6 +85,8 @@ class Table:
         if source == SCENARIO_SOURCE and path in self.comments:
             note = self.comments[path]
             source = note if note.startswith(EDITED) else f"{SCENARIO_SOURCE}: {note}"
+        if as_of is None and source.startswith(SCENARIO_SOURCE):
+            as_of = self.file_as_of
         self.params[path] = Param(path, value, source, as_of, bounds, per_event)
 
     def fields(self, prefix: str, model: Any, names: tuple[str, ...], per_event: tuple[str, ...] = ()
