@@ -134,9 +134,11 @@ class _EscapeLoader(_Limits, yaml.SafeLoader):
     joins a pair into its character or refuses a lone one."""
 
 
-# Start from no implicit resolvers for booleans, then allow only true/false.
+# Start from no implicit resolvers for booleans, then allow only true/false; and no timestamps
+# (YAML 1.2 has none): `as_of: 2026-12-05` stays the text the file wrote, as JSON would read it.
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(

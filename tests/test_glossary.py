@@ -47,7 +47,8 @@ def test_labels_name_their_subject() -> None:
     sc = tco.load_scenario(STORY)
     assert describe("options.frontier-api.output_usd_per_mtok", sc).text == (
         "frontier-api: output price ($ per 1M tokens)")
-    assert describe("risks.3.escalation_cap", sc).label == "Licence change on llama-70b, llama-hosted: escalation cap"
+    assert describe("risks.3.escalation_cap", sc).label == (
+        "Licence change on llama-70b, llama-hosted: escalation cap")
     assert describe("strategies.hybrid.portability", sc).label == "Strategy hybrid: portability"
     assert describe("options.llama-70b.missing_components.0.setup_usd", sc).label == (
         "llama-70b: safety classifier (missing component) setup")

@@ -21,7 +21,7 @@ def test_non_positive_definite_correlations() -> None:
 def test_the_files_as_of_dates_the_inputs_it_sets_and_only_those() -> None:
     """``as_of: 2026-11-30`` dates every input the file sets (its prices, traffic and judgements),
     not the defaults the file leaves to the tool (a default discount rate, for one); without it they
-    carry none. YAML's unquoted date reads as the same day."""
+    carry none. A date object (what a YAML 1.1 reader makes of 2026-11-30) reads as the same day."""
     import datetime as dt
 
     from tests.conftest import validate

@@ -153,3 +153,9 @@ def test_a_name_the_reader_would_take_for_a_number_is_written_quoted(text) -> No
     again = loads(dumps(sc))
     assert again == sc and again.name == text
     assert again.strategies["api-only"].other_costs[0].name == text
+
+
+def test_an_unquoted_date_stays_the_text_the_file_wrote() -> None:
+    """YAML 1.2 has no timestamps: ``as_of: 2026-12-05`` reads as the text, as JSON would give it,
+    so a scenario's data stays JSON-serialisable."""
+    assert parse_yaml("as_of: 2026-12-05\n") == {"as_of": "2026-12-05"}
