@@ -47,12 +47,17 @@ PROVIDER_NAMES = {"alibaba": "Alibaba", "anthropic": "Anthropic", "aws": "Amazon
 """The event ledger's provider keys as their companies write them (others are capitalised)."""
 
 
+def vendor_name(provider: str) -> str:
+    """A provider key as its company writes itself ('openai' -> 'OpenAI'; others capitalised)."""
+    return PROVIDER_NAMES.get(provider, provider.capitalize())
+
+
 def history_label(entry: str, families: bool) -> str:
     """A ledger history as a reader knows it: a model by the vendor's own id and the vendor
     ('gpt-4o-2024-05-13 (OpenAI)'), a family by its name ('the Llama family (Meta)'), never the
     ledger's key ('meta/llama')."""
     provider, _, name = entry.partition("/")
-    vendor = PROVIDER_NAMES.get(provider, provider.capitalize())
+    vendor = vendor_name(provider)
     if families:
         return f"the {name[:1].upper() + name[1:]} family ({vendor})"
     return f"{name} ({vendor})"

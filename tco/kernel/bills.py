@@ -82,6 +82,13 @@ def remembered_fleet(p, s, j, t, load, f, reserved, X):  # pragma: no cover - co
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
+def tuned(p, j, t, o, S):  # pragma: no cover - compiled
+    """A vendor fine-tune's price factor on option j's list price while its service lasts
+    (1 - f + f m), else 1: what ``token_bill`` charges and the usage output reports."""
+    return o.tuning.price_factor[j, p] if t < S.ft_month[j] else 1.0
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy", _nrt=False)
 def token_bill(p, s, j, t, o, st, L, S, X, out, b):  # pragma: no cover - compiled
     """Cost of option j's share of strategy s's traffic in month t, billed per token.
 
@@ -92,7 +99,7 @@ def token_bill(p, s, j, t, o, st, L, S, X, out, b):  # pragma: no cover - compil
     whole commitment stranded in months the option carries none of the traffic.
     """
     share = X.share[j]
-    factor = (o.tuning.price_factor[j, p] if t < S.ft_month[j] else 1.0) * st.price_factor[s, p]
+    factor = tuned(p, j, t, o, S) * st.price_factor[s, p]
     usage = share * bill(p, j, t, o, S, X.requests[t]) * factor
     escalated_usage = X.escalated_in[j] * bill(p, j, t, o, S, X.requests[t]) * factor
     total = 0.0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from tco.kernel.bills import carry
+from tco.kernel.bills import carry, tuned
 from tco.kernel.booking import add
 from tco.kernel.switching import switching
 from tco.kernel.traffic import shares
@@ -88,8 +88,7 @@ def strategies(p, o, st, w, ev, xc, L, S, X, out, b, flags):  # pragma: no cover
                     out.usage_share[p, j, t] = X.share[j]
                     # token_bill's factor on list price, so a pooled commitment prices a vendor
                     # fine-tune's usage as the kernel bills it (the strategy's discount aside)
-                    tuned = o.tuning.price_factor[j, p] if t < S.ft_month[j] else 1.0
-                    out.usage_price_multiplier[p, j, t] = S.index[j, t] * tuned
+                    out.usage_price_multiplier[p, j, t] = S.index[j, t] * tuned(p, j, t, o, S)
             exiting = False
             for r in range(st.relied.shape[1] if eventful else 0):  # no event, no exit
                 j = st.relied[s, r]

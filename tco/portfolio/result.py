@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 import tco.metrics as metrics
-from tco.option_labels import PROVIDER_NAMES, option_label
+from tco.option_labels import option_label, vendor_name
 from tco.portfolio.spec import Portfolio
 
 PERCENTILES = (5, 25, 50, 75, 95)
@@ -102,7 +102,7 @@ class PortfolioResult:
         first = next(iter(self.portfolio.workloads.values()))
         if vendor in first.options:
             return f"{option_label(first, vendor)} (your GPUs)"
-        return PROVIDER_NAMES.get(vendor, vendor if vendor == NOT_VENDOR else vendor.capitalize())
+        return vendor if vendor == NOT_VENDOR else vendor_name(vendor)
 
     def fan(self) -> pd.DataFrame:
         """Percentiles of the portfolio's cumulative cost by month (the fan chart), tidy."""
