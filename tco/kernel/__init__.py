@@ -262,12 +262,17 @@ def block(b, o, st, w, ev, xc, L, out, flags):  # pragma: no cover - compiled
                 np.empty(months), np.empty(months), np.empty(months),
                 np.full((remembered, n_options, months, 6), -1.0))
     rate = np.nan  # the discount factors' rate: most scenarios fix it, so compute them once
+    served = np.nan
     for p in range(b * BLOCK_PATHS, min((b + 1) * BLOCK_PATHS, paths)):
         if w.discount_rate[p] != rate:
             rate = w.discount_rate[p]
             for t in range(months):
                 X.discount[t] = (1.0 + rate) ** (-((t + 1) / MONTHS_PER_YEAR))
-        out.tokens[p] = traffic(p, w, X)
+        # Traffic likewise: a path drawing the previous path's traffic inputs has its series
+        # (the same powers of the same numbers), so it is computed again only when one moves.
+        if p == b * BLOCK_PATHS or not same_traffic(p, w):
+            served = traffic(p, w, X)
+        out.tokens[p] = served
         fired = option_states(p, o, ev, w, S, months, True)
         report_tracks(p, o, S, out)
         for s in range(n_strategies):
@@ -292,6 +297,14 @@ def report_tracks(p, o, S, out):  # pragma: no cover - compiled
             if first < 0 and S.upgrade[j, t]:
                 first = t
         out.first_upgrade[p, k] = first
+
+
+@njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
+def same_traffic(p, w):  # pragma: no cover - compiled
+    """Whether path p's traffic inputs are path p - 1's, value for value."""
+    return (w.requests[p] == w.requests[p - 1] and w.growth[p] == w.growth[p - 1]
+            and w.tokens_per_request[p] == w.tokens_per_request[p - 1]
+            and (not w.has_mau or (w.mau[p] == w.mau[p - 1] and w.mau_growth[p] == w.mau_growth[p - 1])))
 
 
 @njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
