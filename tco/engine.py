@@ -107,7 +107,7 @@ def draw(sc: Loaded, paths: int, seed: int = DEFAULT_SEED, sampling: str | None 
     runtime.configure()
     method = sampling or sc.sampling
     u = path_uniforms(sc, seed, paths, method)
-    size = chunk_paths(paths)
+    size = chunk_paths(paths, sc)
     chunks = []
     for start in range(0, paths, size):
         n = min(size, paths - start)

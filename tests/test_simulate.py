@@ -54,10 +54,33 @@ def test_chunk_size_and_workers_do_not_matter(monkeypatch) -> None:
     names = ("npv_usd", "npv_no_events_usd", "line_mean_usd", "gpus_mean", "amortised_mean_usd")
     reference = tco.simulate(BASE, paths=5000, seed=4, workers=1)
     for size, workers in ((1024, 1), (2 * 1024, 2), (3 * 1024, 2)):
-        monkeypatch.setattr(simulate_module, "chunk_paths", lambda paths, size=size: size)
+        monkeypatch.setattr(simulate_module, "chunk_paths", lambda paths, sc=None, size=size: size)
         got = tco.simulate(BASE, paths=5000, seed=4, workers=workers)
         for name in names:
             assert np.array_equal(getattr(got, name), getattr(reference, name)), (size, name)
+
+
+def test_chunks_grow_as_a_scenario_has_fewer_cells_per_path() -> None:
+    """chunk_paths = 2,048 x 480 / ((strategies + noisy options) x months) paths, in whole RNG
+    blocks of 1,024, between 2,048 and 8,192; runs under 16,384 paths take one block a chunk.
+
+    By hand: one option and one strategy over 24 months is 24 cells, 2,048 x 20 = 40,960 paths,
+    capped at 8,192; BASE (the flagship: 4 strategies, 3 noisy options, 36 months) is 252 cells,
+    2,048 x 480 / 252 = 3,900 paths, 3 whole blocks (3,072); the big benchmark (5 + 3 over 60
+    months) is 480 cells, exactly 2,048."""
+    simple = tco.loads("""
+name: simple
+horizon_months: 24
+workload: {requests_per_month: 1_000_000, input_tokens_per_request: 1000, output_tokens_per_request: 200}
+options:
+  api: {kind: api, input_usd_per_mtok: 3, output_usd_per_mtok: 15}
+strategies:
+  api-only: {mix: {api: 1.0}}
+""")
+    assert simulate_module.chunk_paths(100_000, simple) == 8 * 1024
+    assert simulate_module.chunk_paths(10_000, simple) == 1024
+    assert simulate_module.chunk_paths(100_000, BASE) == 3 * 1024
+    assert simulate_module.chunk_paths(100_000) == 2048
 
 
 def test_concurrent_runs_give_the_same_numbers() -> None:
