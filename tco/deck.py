@@ -46,6 +46,9 @@ from tco.stress import stress
 
 MAIN_SLIDES_MAX = 10
 CHART_PT, CAPTION_PT, TABLE_PT, APPENDIX_PT = 12, 12, 13, 10
+APPENDIX_WEIGHTS = (2.7, 1.9, 1.3, 5.3, 1.03)
+"""The appendix's column widths (input, value, unit, source, as of): sources run to 450 characters,
+the others to 40 or less, so the source column takes the most room."""
 TORNADO_ROWS = 10
 COMPARISON = ("deterministic_npv", "mean", "p95", "cvar95", "p_cheapest", "expected_regret",
               "lock_in_premium")
@@ -347,7 +350,7 @@ def _appendix(prs, sc: Scenario) -> None:
     """Every input with its value, unit, source and as-of date (``appendix_rows``)."""
     header = ["Input", "Value", "Unit", "Source", "As of"]
     rows = [header, *appendix_rows(sc)]
-    weights = (3.6, 2.2, 1.5, 4.0, 0.93)
+    weights = APPENDIX_WEIGHTS
     pages = slides.rows_per_page(rows, weights, APPENDIX_PT, BODY_TOP_IN)
     for i, chunk in enumerate(pages):
         page = slides.slide(prs, backup_title(f"assumptions ({i + 1}/{len(pages)})"))

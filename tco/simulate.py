@@ -19,6 +19,7 @@ import tco.limits as limits
 import tco.metrics as metrics
 import tco.releases as releases
 import tco.risks as risks
+from tco.chunks import PARALLEL_MIN_PATHS, SMALL_RUN_PATHS, chunk_paths
 from tco.draws import (
     RNG_BLOCK_PATHS,
     draw_shocks,
@@ -41,26 +42,6 @@ DEFAULT_SEED = 7
 MAX_SEED = 2**32 - 1
 """The largest seed, for the command line and the page alike: a browser's number box holds whole
 numbers exactly only up to 2^53, and 2^32 seeds are more than any study draws."""
-CHUNK_PATHS = 2 * RNG_BLOCK_PATHS
-"""Paths per kernel call in large runs of the big benchmark (5 strategies, 3 noisy options, 60
-months): the fastest of 1,024 to 4,096 with two threads (0.90 s against 1.05 s and 1.01 s).
-Smaller chunks pay more interpreter overhead per path; larger ones spill each core's 1 MB L2
-cache. A scenario with fewer cells per path takes proportionally more paths a chunk
-(``chunk_paths``), up to ``MAX_CHUNK_PATHS``."""
-CHUNK_CELLS = 8 * 60
-"""The big benchmark's series per path (5 strategies plus 3 noisy options) x its 60 months, the
-per-path work and working set that CHUNK_PATHS suits."""
-MAX_CHUNK_PATHS = 8 * RNG_BLOCK_PATHS
-"""The largest chunk: 100,000 paths still make 13 chunks, so two threads share them 7 and 6.
-The simple case (one option, one strategy) took 171 ms in chunks of 2,048 paths and 140 ms in
-chunks of 8,192 or 16,384 (medians of 5, two threads, quiet machine): its per-chunk preparation
-in the interpreter (about 1.9 ms a chunk under a profiler) outweighed its 2 ms of kernel."""
-SMALL_RUN_PATHS = 16 * RNG_BLOCK_PATHS
-"""Below this, chunks of one RNG block: the page's default 10,000 paths make 10 chunks, 5 per
-thread, instead of 5 chunks shared 3 and 2 (60 ms against 69 ms median). Results do not depend on
-the chunk size (the kernel's sums are kept per RNG block group)."""
-PARALLEL_MIN_PATHS = 8 * RNG_BLOCK_PATHS
-"""Below this a second thread costs more than it saves."""
 PERCENTILES = (5, 25, 50, 75, 95)
 """The fan chart's percentiles of cumulative cost."""
 FAN_BUFFER_MONTHS = 8
@@ -68,23 +49,6 @@ FAN_BUFFER_MONTHS = 8
 months are copied in one 32-byte read, where one month at a time reads a cache line for 4 bytes."""
 SUMMARY_KEYS = ("deterministic_npv", "mean", "p5", "p50", "p95", "cvar95", "p_cheapest",
                 "expected_regret", "lock_in_premium")
-
-
-def chunk_paths(paths: int, sc: Loaded | None = None) -> int:
-    """Paths per kernel call for a run of ``paths`` of ``sc`` (None: the big benchmark's size).
-
-    A whole number of RNG blocks, so results do not depend on it: CHUNK_PATHS x CHUNK_CELLS /
-    the scenario's cells per path (strategies plus noisy options, times months), within
-    CHUNK_PATHS..MAX_CHUNK_PATHS: the kernel's time and memory per path scale with the cells,
-    a chunk's preparation in the interpreter does not.
-    """
-    if paths < SMALL_RUN_PATHS:
-        return RNG_BLOCK_PATHS
-    if sc is None:
-        return CHUNK_PATHS
-    cells = (len(sc.strategies) + len(noisy_options(sc))) * sc.horizon_months
-    blocks = CHUNK_PATHS * CHUNK_CELLS // max(1, cells) // RNG_BLOCK_PATHS
-    return min(MAX_CHUNK_PATHS, max(CHUNK_PATHS, blocks * RNG_BLOCK_PATHS))
 
 
 @dataclass

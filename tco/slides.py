@@ -1,8 +1,8 @@
 """Slide layout for the deck: a 16:9 page, titles, text boxes, bullets and tables sized to their text.
 
-Every box is as tall as its text needs at the deck's type sizes, estimated from an average glyph
-width that errs wide (the widths of DejaVu Sans, which LibreOffice draws in place of Calibri, are
-wider than PowerPoint's), so a box sized here holds its text in either program. ``tco.deck`` says
+Every box is as tall as its text needs at the deck's type sizes, wrapped with the glyph widths of
+DejaVu Sans taken 4% wide (LibreOffice draws DejaVu Sans in place of Calibri, and it is wider than
+PowerPoint's Calibri), so a box sized here holds its text in either program. ``tco.deck`` says
 what goes on the slides; this module only says where and how big.
 """
 
@@ -26,9 +26,26 @@ BODY_TOP_IN = 1.3
 TITLE_COLOUR = RGBColor(0x1F, 0x2A, 0x44)
 MUTED = RGBColor(0x59, 0x59, 0x59)
 TITLE_PT = 26
-EM_REGULAR, EM_BOLD = 0.60, 0.66
-"""Average glyph width as a share of the type size: DejaVu Sans averages about 0.55 on prose and
-0.64 on digits, so 0.60 (0.66 bold) errs on the wide side."""
+GLYPH_WIDTHS = {
+    False: (318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636,
+            636, 636, 636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838, 531, 1000, 684, 686, 698,
+            770, 632, 575, 775, 752, 295, 295, 656, 557, 863, 748, 787, 603, 787, 695, 635, 611, 732,
+            684, 989, 685, 611, 685, 390, 337, 390, 838, 500, 500, 613, 635, 550, 635, 615, 352, 635,
+            634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818, 592, 592,
+            525, 636, 337, 636, 838),
+    True: (348, 456, 521, 838, 696, 1002, 872, 306, 457, 457, 523, 838, 380, 415, 380, 365, 696, 696,
+           696, 696, 696, 696, 696, 696, 696, 696, 400, 400, 838, 838, 838, 580, 1000, 774, 762, 734,
+           830, 683, 683, 821, 837, 372, 372, 775, 637, 995, 837, 850, 733, 850, 770, 720, 682, 812,
+           774, 1103, 771, 724, 725, 457, 365, 457, 838, 500, 500, 675, 716, 593, 716, 678, 435, 716,
+           712, 343, 343, 665, 343, 1042, 712, 687, 716, 716, 493, 595, 478, 712, 652, 924, 645, 652,
+           582, 712, 365, 712, 838),
+}
+"""Advance widths of the printable ASCII characters (space to tilde) in DejaVu Sans 2.37, regular
+and bold, in thousandths of the type size: the font LibreOffice draws in place of Calibri, and
+wider than Calibri, so a box sized by it holds its text in PowerPoint too. Any other character
+counts as a full em (wider than most)."""
+WIDTH_MARGIN = 1.04
+"""Widths are taken 4% wide: renderers add kerning and hinting differences of a few per cent."""
 LINE_SPACING = 1.2
 """Line height as a multiple of the type size."""
 BOX_INSET_IN = 0.1
@@ -36,21 +53,29 @@ BOX_INSET_IN = 0.1
 CELL_MARGIN_IN, CELL_PAD_IN = 0.05, 0.03
 
 
+def text_width_in(text: str, size_pt: float, bold: bool = False) -> float:
+    """Width of ``text`` on one line, in inches, at ``size_pt`` (``GLYPH_WIDTHS``, taken wide)."""
+    widths = GLYPH_WIDTHS[bold]
+    ems = sum(widths[ord(c) - 32] if 32 <= ord(c) < 127 else 1000 for c in text) / 1000
+    return ems * size_pt / 72 * WIDTH_MARGIN
+
+
 def wrapped_lines(text: str, width_in: float, size_pt: float, bold: bool = False) -> int:
     """Lines ``text`` takes when wrapped at word boundaries into ``width_in`` at ``size_pt``."""
-    per_line = max(1, int(width_in * 72 / (size_pt * (EM_BOLD if bold else EM_REGULAR))))
+    space = text_width_in(" ", size_pt, bold)
     total = 0
     for paragraph in str(text).split("\n"):
-        lines, used = 1, 0
+        lines, used = 1, 0.0
         for word in paragraph.split(" "):
-            need = len(word) + (1 if used else 0)
-            if used and used + need > per_line:
-                lines, used = lines + 1, len(word)
+            width = text_width_in(word, size_pt, bold)
+            need = width + (space if used else 0.0)
+            if used and used + need > width_in:
+                lines, used = lines + 1, width
             else:
                 used += need
-            if used > per_line:  # a word longer than the line breaks inside it
-                extra = math.ceil(used / per_line) - 1
-                lines, used = lines + extra, used - extra * per_line
+            if used > width_in:  # a word longer than the line breaks inside it
+                extra = math.ceil(used / width_in) - 1
+                lines, used = lines + extra, used - extra * width_in
         total += lines
     return total
 

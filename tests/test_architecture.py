@@ -37,7 +37,7 @@ LAYERS: list[tuple[str, ...]] = [
     # 6: the kernel and its typed inputs
     ("tco.views", "tco.kernel", "tco.releases"),
     # 7: deterministic model and Monte Carlo
-    ("tco.model", "tco.simulate", "tco.engine"),
+    ("tco.chunks", "tco.model", "tco.simulate", "tco.engine"),
     # 8: analysis and words
     ("tco.narrative", "tco.sensitivity", "tco.stress", "tco.report", "tco.story", "tco.compare",
      "tco.gate", "tco.hazards", "tco.backtest", "tco.holdout", "tco.tax", "tco.triggers", "tco.sweep",

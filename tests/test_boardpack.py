@@ -155,6 +155,28 @@ def test_nothing_runs_off_any_slide(deck) -> None:
     assert _overruns(prs) == []
 
 
+def test_the_deck_wraps_text_as_the_font_does_and_never_shorter() -> None:
+    """The deck's row heights come from ``tco.slides.wrapped_lines`` (a width table, taken 4%
+    wide); measured here with the font itself (``_lines``), every appendix cell of every story
+    takes at least the lines it needs (its text is held) and at most one more, plus one per five
+    it needs (the 4% can push a word to the next line on every line of a long cell; rows are not
+    padded: an estimate from an average glyph width of 0.60 em had made them up to 3 lines too
+    tall, and the flagship's assumptions 12 slides where 9 hold them)."""
+    from tco.deck import APPENDIX_PT, APPENDIX_WEIGHTS, appendix_rows
+    from tco.slides import CELL_MARGIN_IN, fit_widths, wrapped_lines
+
+    widths_in = fit_widths(APPENDIX_WEIGHTS)
+    checked = 0
+    for path in SCENARIOS:
+        for row in appendix_rows(tco.load_scenario(path)):
+            for cell, width_in in zip(row, widths_in, strict=True):
+                inner_in = width_in - 2 * CELL_MARGIN_IN
+                real = _lines(cell, inner_in * 72, APPENDIX_PT, False)
+                assert real <= wrapped_lines(cell, inner_in, APPENDIX_PT) <= real + 1 + real // 5, cell
+                checked += 1
+    assert checked > 500
+
+
 def test_main_part_is_at_most_ten_slides_then_a_marked_backup(deck) -> None:
     sc, _, prs = deck
     titles = _titles(prs)

@@ -104,7 +104,7 @@ class DeckScale:
 
 EM_WIDTH = 0.62
 """Average glyph width of DejaVu Sans (LibreOffice's stand-in for Calibri) as a share of the type
-size, erring wide (``tco.slides.EM_REGULAR`` is 0.60)."""
+size, erring wide (its prose averages about 0.55; ``tco.slides.GLYPH_WIDTHS`` has each glyph's)."""
 PLOT_INSET_W_IN, PLOT_INSET_H_IN, LEGEND_ROW_IN = 1.3, 0.9, 0.25
 """What a deck chart's frame holds besides its plot: the value axis's title and ticks (width),
 the category axis's ticks and title (height), and a legend row per two entries below."""
