@@ -21,23 +21,29 @@ The simple case (one option, one strategy) took 171 ms in chunks of 2,048 paths 
 chunks of 8,192 or 16,384 (medians of 5, two threads, quiet machine): its per-chunk preparation
 in the interpreter (about 1.9 ms a chunk under a profiler) outweighed its 2 ms of kernel."""
 SMALL_RUN_PATHS = 16 * RNG_BLOCK_PATHS
-"""Below this, chunks of one RNG block: the page's default 10,000 paths make 10 chunks, 5 per
-thread, instead of 5 chunks shared 3 and 2 (60 ms against 69 ms median). Results do not depend on
-the chunk size (the kernel's sums are kept per RNG block group)."""
+"""Below this, one chunk per thread (``chunk_paths``): the page's default 10,000 paths make two
+chunks of 5,120 paths, one per thread. Preparing a chunk (its draws and the kernel's records) is
+interpreter work under the GIL, about 5 ms a chunk for the flagship whatever its size up to a
+few thousand paths, so ten chunks of 1,024 paid it ten times: 224 against 200 ms of CPU for the
+flagship's 10,000 paths."""
 PARALLEL_MIN_PATHS = 8 * RNG_BLOCK_PATHS
 """Below this a second thread costs more than it saves."""
 
 
-def chunk_paths(paths: int, sc: Loaded | None = None) -> int:
-    """Paths per kernel call for a run of ``paths`` of ``sc`` (None: the big benchmark's size).
+def chunk_paths(paths: int, sc: Loaded | None = None, workers: int = 2) -> int:
+    """Paths per kernel call for a run of ``paths`` of ``sc`` on ``workers`` threads (``sc`` None:
+    the big benchmark's size).
 
-    A whole number of RNG blocks, so results do not depend on it: CHUNK_PATHS x CHUNK_CELLS /
-    the scenario's cells per path (strategies plus noisy options, times months), within
+    A whole number of RNG blocks, so results do not depend on it. Small runs (under
+    SMALL_RUN_PATHS) take one chunk per thread. Larger ones take CHUNK_PATHS x CHUNK_CELLS / the
+    scenario's cells per path (strategies plus noisy options, times months), within
     CHUNK_PATHS..MAX_CHUNK_PATHS: the kernel's time and memory per path scale with the cells,
     a chunk's preparation in the interpreter does not.
     """
+    blocks = -(-paths // RNG_BLOCK_PATHS)
     if paths < SMALL_RUN_PATHS:
-        return RNG_BLOCK_PATHS
+        threads = max(1, workers) if paths >= PARALLEL_MIN_PATHS else 1
+        return -(-blocks // threads) * RNG_BLOCK_PATHS
     if sc is None:
         return CHUNK_PATHS
     cells = (len(sc.strategies) + len(noisy_options(sc))) * sc.horizon_months

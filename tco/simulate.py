@@ -188,11 +188,11 @@ def simulate(sc: Loaded, paths: int = DEFAULT_PATHS, seed: int = DEFAULT_SEED,
     runtime.configure()
     method = sampling or sc.sampling
     u = path_uniforms(sc, seed, paths, method)
-    size = chunk_paths(paths, sc)
-    starts = list(range(0, paths, size))
     out = _Outputs.empty(sc, paths, -(-paths // RNG_BLOCK_PATHS), keep_cumulative)
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if paths >= PARALLEL_MIN_PATHS else 1
+    size = chunk_paths(paths, sc, workers)
+    starts = list(range(0, paths, size))
     counter = _Progress(progress, paths) if progress is not None else None
     if workers > 1 and len(starts) > 1:
         # Interleaved chunks, so both threads finish together whatever the paths count.

@@ -256,16 +256,18 @@ def test_simulate_reports_progress_without_changing_a_number() -> None:
     from tco.load import load_scenario
     from tco.simulate import chunk_paths, simulate
 
-    sc = load_scenario(SCENARIOS[0])
-    paths = 5 * 1024 + 7
-    assert chunk_paths(paths) == 1024  # six chunks, the last of 7 paths
+    sc = load_scenario(SCENARIOS[0])  # api-price-shock: 3 strategies, 2 noisy options, 24 months
+    paths = 16 * 1024 + 7
+    # A large run: 2,048 x 480 / ((3 + 2) x 24) = 8,192 paths a chunk, so three chunks, the last
+    # of 7 paths.
+    assert chunk_paths(paths, sc, 2) == chunk_paths(paths, sc, 1) == 8192
     calls: list[tuple[int, int]] = []
     for workers in (1, 2):
         calls.clear()
         plain = simulate(sc, paths=paths, seed=11, workers=workers)
         watched = simulate(sc, paths=paths, seed=11, workers=workers,
                            progress=lambda done, total: calls.append((done, total)))
-        assert len(calls) == 6 and calls[-1] == (paths, paths)
+        assert len(calls) == 3 and calls[-1] == (paths, paths)
         assert [done for done, _ in calls] == sorted({done for done, _ in calls})
         assert {total for _, total in calls} == {paths}
         for name in ("npv_usd", "npv_no_events_usd", "cumulative_usd", "events", "event_counts",

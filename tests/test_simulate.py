@@ -54,7 +54,7 @@ def test_chunk_size_and_workers_do_not_matter(monkeypatch) -> None:
     names = ("npv_usd", "npv_no_events_usd", "line_mean_usd", "gpus_mean", "amortised_mean_usd")
     reference = tco.simulate(BASE, paths=5000, seed=4, workers=1)
     for size, workers in ((1024, 1), (2 * 1024, 2), (3 * 1024, 2)):
-        monkeypatch.setattr(simulate_module, "chunk_paths", lambda paths, sc=None, size=size: size)
+        monkeypatch.setattr(simulate_module, "chunk_paths", lambda paths, sc=None, workers=2, size=size: size)
         got = tco.simulate(BASE, paths=5000, seed=4, workers=workers)
         for name in names:
             assert np.array_equal(getattr(got, name), getattr(reference, name)), (size, name)
@@ -62,7 +62,7 @@ def test_chunk_size_and_workers_do_not_matter(monkeypatch) -> None:
 
 def test_chunks_grow_as_a_scenario_has_fewer_cells_per_path() -> None:
     """chunk_paths = 2,048 x 480 / ((strategies + noisy options) x months) paths, in whole RNG
-    blocks of 1,024, between 2,048 and 8,192; runs under 16,384 paths take one block a chunk.
+    blocks of 1,024, between 2,048 and 8,192; runs under 16,384 paths take one chunk a thread.
 
     By hand: one option and one strategy over 24 months is 24 cells, 2,048 x 20 = 40,960 paths,
     capped at 8,192; BASE (the flagship: 4 strategies, 3 noisy options, 36 months) is 252 cells,
@@ -78,7 +78,11 @@ strategies:
   api-only: {mix: {api: 1.0}}
 """)
     assert simulate_module.chunk_paths(100_000, simple) == 8 * 1024
-    assert simulate_module.chunk_paths(10_000, simple) == 1024
+    # Small runs: one chunk per thread, from 8,192 paths on two: 10,000 paths are 10 blocks, 5 a
+    # thread; 5,000 paths run on one thread, 5 blocks in one chunk.
+    assert simulate_module.chunk_paths(10_000, simple, 2) == 5 * 1024
+    assert simulate_module.chunk_paths(10_000, simple, 1) == 10 * 1024
+    assert simulate_module.chunk_paths(5_000, simple, 2) == 5 * 1024
     assert simulate_module.chunk_paths(100_000, BASE) == 3 * 1024
     assert simulate_module.chunk_paths(100_000) == 2048
 
