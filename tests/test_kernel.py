@@ -143,6 +143,42 @@ def test_an_autoscaled_fleet_priced_on_one_path_is_not_reused_on_the_next() -> N
         assert np.array_equal(alone.cost_usd[0], together.cost_usd[p])
 
 
+def test_a_path_keeps_nothing_of_the_path_before_but_what_it_would_compute() -> None:
+    """Within a block the kernel reuses the previous path's work where the inputs are the same
+    (its traffic series, its discount factors) and keeps option states from one path to the next
+    (an option no event fell on is not recomputed in the no-event pass). Hand-placed price
+    events on every third path, and price trends drawn from two values in runs of one to three
+    paths, mix paths that can and cannot reuse; each path's NPV, no-event NPV and monthly cost
+    must equal that path run alone (no previous path), bit for bit."""
+    data = raw()
+    data["options"]["api"] = {**data["options"]["api"], "price_trend_per_year": -0.2}
+    data["risks"] = [{"kind": "price_change", "on": ["api"], "annual_probability": 0.5,
+                      "multiplier": 1.5}]
+    sc = build(data)
+    months = sc.horizon_months
+    trends = [-0.2, -0.2, -0.1, -0.2, -0.1, -0.1, -0.1, -0.2, -0.2, -0.1, -0.2, -0.2]
+    paths = len(trends)
+    x = inputs_from_uniforms(sc.inputs, path_uniforms(sc, 3, paths, "random"))
+    x["options.api.price_trend_per_year"] = np.array(trends)
+    fired = np.zeros((paths, months), dtype=bool)
+    fired[::3, 5] = True
+    impact = np.full(int(fired.sum()), 1.5)
+    shocks = Shocks(paths, fired={(0, "api"): fired}, impact={(0, "api"): impact},
+                    weeks={(0, "api"): np.zeros_like(impact)})
+    together = kernel.run(sc, x, shocks, want_cost=True)
+    for p in range(paths):
+        one = {k: v[p:p + 1] if v.shape[0] == paths else v for k, v in x.items()}
+        mine = int(fired[p].sum())
+        before = int(fired[:p].sum())
+        alone = kernel.run(sc, one, Shocks(1, fired={(0, "api"): fired[p:p + 1]},
+                                           impact={(0, "api"): impact[before:before + mine]},
+                                           weeks={(0, "api"): np.zeros(mine)}), want_cost=True)
+        assert np.array_equal(alone.npv_usd[0], together.npv_usd[p]), p
+        assert np.array_equal(alone.npv_no_events_usd[0], together.npv_no_events_usd[p]), p
+        assert np.array_equal(alone.cost_usd[0], together.cost_usd[p]), p
+    assert len(set(together.npv_usd[:, 0])) > 3  # the trends and events moved the costs
+
+
 def test_the_no_event_reference_keeps_no_month_of_an_event_and_every_month_before_one() -> None:
     """The no-event pass keeps an option's index from the pass with events in the months before
     its first event (``State.first_event``: no impact had fired there) and recomputes the rest.
