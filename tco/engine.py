@@ -30,13 +30,14 @@ import numpy as np
 import tco._runtime as runtime
 import tco.budget as budget
 import tco.kernel as kernel
+from tco.chunks import candidate_chunk_paths
 from tco.draws import RNG_BLOCK_PATHS, draw_shocks, inputs_from_uniforms, path_uniforms
 from tco.errors import ScenarioError
 from tco.load import Loaded, validate
 from tco.model import evaluate_kernel
 from tco.options.table import per_path
 from tco.schema import Strategy
-from tco.simulate import DEFAULT_SEED, MAX_SEED, chunk_paths, simulate
+from tco.simulate import DEFAULT_SEED, MAX_SEED, simulate
 from tco.views import (
     events,
     extras,
@@ -107,7 +108,7 @@ def draw(sc: Loaded, paths: int, seed: int = DEFAULT_SEED, sampling: str | None 
     runtime.configure()
     method = sampling or sc.sampling
     u = path_uniforms(sc, seed, paths, method)
-    size = chunk_paths(paths, sc)
+    size = candidate_chunk_paths(paths)
     chunks = []
     for start in range(0, paths, size):
         n = min(size, paths - start)
