@@ -114,3 +114,13 @@ def test_the_app_command_warms_then_serves_the_page() -> None:
         process.terminate()
         out, _ = process.communicate(timeout=30)
     assert "tco app: warmed in" in out and "Traceback" not in out, out
+
+
+def test_the_page_server_skips_streamlits_collection_after_each_run() -> None:
+    """Streamlit's full garbage collection after every script run held the GIL while the step's
+    last messages waited to be sent (40 ms a slider step under py-spy); the page's config turns it
+    off (Python's own generational collector still runs)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["runner"]["postScriptGC"] is False
