@@ -47,8 +47,24 @@ def chunk_paths(paths: int, sc: Loaded | None = None, workers: int = 2) -> int:
     if sc is None:
         return CHUNK_PATHS
     cells = (len(sc.strategies) + len(noisy_options(sc))) * sc.horizon_months
-    blocks = CHUNK_PATHS * CHUNK_CELLS // max(1, cells) // RNG_BLOCK_PATHS
-    return min(MAX_CHUNK_PATHS, max(CHUNK_PATHS, blocks * RNG_BLOCK_PATHS))
+    most = CHUNK_PATHS * CHUNK_CELLS // max(1, cells) // RNG_BLOCK_PATHS
+    least = CHUNK_PATHS // RNG_BLOCK_PATHS
+    size = min(MAX_CHUNK_PATHS // RNG_BLOCK_PATHS, max(least, most))
+    # Threads take chunks in turn: a size that leaves one thread with more than 1 block in 20
+    # beyond the other's is cut down (20,000 paths in chunks of 3 blocks are 11 against 9
+    # blocks, 0.256 against 0.237 s in chunks of 2).
+    while size > least and _imbalance(blocks, size, workers) > max(1, blocks // 20):
+        size -= 1
+    return size * RNG_BLOCK_PATHS
+
+
+def _imbalance(blocks: int, size: int, workers: int) -> int:
+    """Blocks the busiest thread runs beyond the idlest, with chunks of ``size`` blocks taken in
+    turn (``tco.simulate``'s interleaved chunks)."""
+    loads = [0] * max(1, workers)
+    for c in range(-(-blocks // size)):
+        loads[c % len(loads)] += min(size, blocks - c * size)
+    return max(loads) - min(loads)
 
 
 def candidate_chunk_paths(paths: int) -> int:

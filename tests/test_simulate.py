@@ -84,6 +84,13 @@ strategies:
     assert simulate_module.chunk_paths(10_000, simple, 1) == 10 * 1024
     assert simulate_module.chunk_paths(5_000, simple, 2) == 5 * 1024
     assert simulate_module.chunk_paths(100_000, BASE) == 3 * 1024
+    # Balance: 20,000 paths of BASE are 20 blocks; chunks of 3 taken in turn by two threads are
+    # 3+3+3+2 = 11 blocks against 9, more than 1 in 20 apart, so chunks of 2 (10 and 10); one
+    # thread takes the largest.
+    assert simulate_module.chunk_paths(20_000, BASE, 2) == 2 * 1024
+    assert simulate_module.chunk_paths(20_000, BASE, 1) == 3 * 1024
+    # The simple case's 20 blocks: 8 (12 against 8), 7 (13, 7), 6 (8, 12), then 5 (10, 10).
+    assert simulate_module.chunk_paths(20_000, simple, 2) == 5 * 1024
     assert simulate_module.chunk_paths(100_000) == 2048
 
 
