@@ -37,8 +37,9 @@ def chunk_paths(paths: int, sc: Loaded | None = None, workers: int = 2) -> int:
     A whole number of RNG blocks, so results do not depend on it. Small runs (under
     SMALL_RUN_PATHS) take one chunk per thread. Larger ones take CHUNK_PATHS x CHUNK_CELLS / the
     scenario's cells per path (strategies plus noisy options, times months), within
-    CHUNK_PATHS..MAX_CHUNK_PATHS: the kernel's time and memory per path scale with the cells,
-    a chunk's preparation in the interpreter does not.
+    CHUNK_PATHS..MAX_CHUNK_PATHS (the kernel's time and memory per path scale with the cells,
+    a chunk's preparation in the interpreter does not), then smaller until the threads' shares
+    are within 1 block in 20 of each other.
     """
     blocks = -(-paths // RNG_BLOCK_PATHS)
     if paths < SMALL_RUN_PATHS:
