@@ -209,6 +209,12 @@ def test_stress_tab_and_assumptions_editor() -> None:
     assert set(price_rows["as_of"]) == {"2026-07-29", "2025-07-03"}
     growth = assumptions[assumptions["input"] == "workload.growth_per_month"]["source"].iloc[0]
     assert growth == "scenario file: judgement: adoption ramp"  # the file's trailing comment
+    # The sources table under the grid writes its dates with non-breaking hyphens, so a narrow
+    # column cannot break '2026-07-29' after '2026-07-'; the dates are the grid's, hyphens aside.
+    (sources,) = [t.value for t in at.table if "As of" in t.value.columns]
+    dates = set(sources["As of"]) - {""}
+    assert dates and all(re.fullmatch("\\d{4}\u2011\\d{2}\u2011\\d{2}", d) for d in dates), dates
+    assert {d.replace("\u2011", "-") for d in dates} == set(assumptions["as_of"].dropna()) - {""}
 
 
 DOTTED_PATH = re.compile(r"\b(options|risks|strategies|workload|switching)\.[\w-]+")

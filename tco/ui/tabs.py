@@ -254,7 +254,11 @@ def assumptions_tab(base: Scenario, current: Scenario) -> None:
                                               width=WIDTHS_PX["high"]),
         "source": st.column_config.TextColumn("Source")})
     st.markdown("**Where each number comes from**")
-    st.table(sources_table(frame))
+    sources = sources_table(frame)
+    # Non-breaking hyphens (U+2011): the table sizes its narrow date column to the longest piece it
+    # cannot break, so '2026-07-29' stood as '2026-07-' over '29'; a style of no wrapping is not
+    # carried into a static table's cells.
+    st.table(sources.assign(**{"As of": sources["As of"].str.replace("-", NO_BREAK_HYPHEN)}))
     changed = changed_inputs(base, current)
     if not changed.empty:
         st.markdown("**Changed against the base scenario**")
@@ -281,6 +285,9 @@ or distribution ('triangular (low 0%, mode 3%, high 8%)') takes a second or thir
 column instead of being cut at its edge."""
 GRID_ROWS_SHOWN, GRID_HEADER_PX = 10, 38
 """The grid shows ten of its taller rows before it scrolls (at the default height, five)."""
+
+
+NO_BREAK_HYPHEN = "\u2011"
 
 
 def sources_table(frame: pd.DataFrame) -> pd.DataFrame:
