@@ -30,9 +30,9 @@ PARALLEL_MIN_PATHS = 8 * RNG_BLOCK_PATHS
 """Below this a second thread costs more than it saves."""
 
 
-def chunk_paths(paths: int, sc: Loaded | None = None, workers: int = 2) -> int:
-    """Paths per kernel call for a run of ``paths`` of ``sc`` on ``workers`` threads (``sc`` None:
-    the big benchmark's size).
+def chunk_paths(paths: int, sc: Loaded, workers: int = 2) -> int:
+    """Paths per kernel call for a run of ``paths`` of ``sc`` on ``workers`` threads (the caller,
+    ``tco.simulate``, decides how many).
 
     A whole number of RNG blocks, so results do not depend on it. Small runs (under
     SMALL_RUN_PATHS) take one chunk per thread. Larger ones take CHUNK_PATHS x CHUNK_CELLS / the
@@ -43,10 +43,7 @@ def chunk_paths(paths: int, sc: Loaded | None = None, workers: int = 2) -> int:
     """
     blocks = -(-paths // RNG_BLOCK_PATHS)
     if paths < SMALL_RUN_PATHS:
-        threads = max(1, workers) if paths >= PARALLEL_MIN_PATHS else 1
-        return -(-blocks // threads) * RNG_BLOCK_PATHS
-    if sc is None:
-        return CHUNK_PATHS
+        return -(-blocks // max(1, workers)) * RNG_BLOCK_PATHS
     cells = (len(sc.strategies) + len(noisy_options(sc))) * sc.horizon_months
     most = CHUNK_PATHS * CHUNK_CELLS // max(1, cells) // RNG_BLOCK_PATHS
     least = CHUNK_PATHS // RNG_BLOCK_PATHS

@@ -145,11 +145,13 @@ def test_an_autoscaled_fleet_priced_on_one_path_is_not_reused_on_the_next() -> N
 
 def test_a_path_keeps_nothing_of_the_path_before_but_what_it_would_compute() -> None:
     """Within a block the kernel reuses the previous path's work where the inputs are the same
-    (its traffic series, its discount factors) and keeps option states from one path to the next
-    (an option no event fell on is not recomputed in the no-event pass). Hand-placed price
-    events on every third path, and price trends drawn from two values in runs of one to three
-    paths, mix paths that can and cannot reuse; each path's NPV, no-event NPV and monthly cost
-    must equal that path run alone (no previous path), bit for bit."""
+    (its traffic series when requests, growth and tokens per request repeat; its discount
+    factors) and keeps option states from one path to the next (an option no event fell on is
+    not recomputed in the no-event pass). Traffic inputs and price trends drawn from two values
+    each, in runs of different lengths, and hand-placed price events on every third path mix
+    paths that can and cannot reuse; each path's NPV, no-event NPV, monthly cost and tokens must
+    equal that path run alone (no previous path), bit for bit. A cache that kept a stale series
+    would bill the previous path's traffic."""
     data = raw()
     data["options"]["api"] = {**data["options"]["api"], "price_trend_per_year": -0.2}
     data["risks"] = [{"kind": "price_change", "on": ["api"], "annual_probability": 0.5,
@@ -157,9 +159,15 @@ def test_a_path_keeps_nothing_of_the_path_before_but_what_it_would_compute() -> 
     sc = build(data)
     months = sc.horizon_months
     trends = [-0.2, -0.2, -0.1, -0.2, -0.1, -0.1, -0.1, -0.2, -0.2, -0.1, -0.2, -0.2]
+    requests = [1e6, 1e6, 1e6, 2e6, 2e6, 1e6, 1e6, 1e6, 1e6, 2e6, 2e6, 2e6]
+    growth = [0.02, 0.02, 0.05, 0.05, 0.05, 0.05, 0.02, 0.02, 0.05, 0.05, 0.05, 0.02]
+    tokens_in = [1000, 1000, 1000, 1000, 1000, 1000, 1500, 1500, 1500, 1500, 1000, 1000]
     paths = len(trends)
     x = inputs_from_uniforms(sc.inputs, path_uniforms(sc, 3, paths, "random"))
     x["options.api.price_trend_per_year"] = np.array(trends)
+    x["workload.requests_per_month"] = np.array(requests)
+    x["workload.growth_per_month"] = np.array(growth)
+    x["workload.input_tokens_per_request"] = np.array(tokens_in, dtype=float)
     fired = np.zeros((paths, months), dtype=bool)
     fired[::3, 5] = True
     impact = np.full(int(fired.sum()), 1.5)
@@ -176,7 +184,9 @@ def test_a_path_keeps_nothing_of_the_path_before_but_what_it_would_compute() -> 
         assert np.array_equal(alone.npv_usd[0], together.npv_usd[p]), p
         assert np.array_equal(alone.npv_no_events_usd[0], together.npv_no_events_usd[p]), p
         assert np.array_equal(alone.cost_usd[0], together.cost_usd[p]), p
-    assert len(set(together.npv_usd[:, 0])) > 3  # the trends and events moved the costs
+        assert alone.tokens[0] == together.tokens[p], p
+    assert len(set(together.tokens)) == 7  # (requests, growth, tokens) take 7 distinct values
+    assert len(set(together.npv_usd[:, 0])) > 5
 
 
 def test_the_no_event_reference_keeps_no_month_of_an_event_and_every_month_before_one() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 import tco
 from tco.load import with_changes
-from tests.conftest import BASE, SCENARIOS, Z, build
+from tests.conftest import BASE, SCENARIOS, Z, build, raw
 
 simulate_module = importlib.import_module("tco.simulate")
 
@@ -66,23 +66,17 @@ def test_chunks_grow_as_a_scenario_has_fewer_cells_per_path() -> None:
 
     By hand: one option and one strategy over 24 months is 24 cells, 2,048 x 20 = 40,960 paths,
     capped at 8,192; BASE (the flagship: 4 strategies, 3 noisy options, 36 months) is 252 cells,
-    2,048 x 480 / 252 = 3,900 paths, 3 whole blocks (3,072); the big benchmark (5 + 3 over 60
-    months) is 480 cells, exactly 2,048."""
-    simple = tco.loads("""
-name: simple
-horizon_months: 24
-workload: {requests_per_month: 1_000_000, input_tokens_per_request: 1000, output_tokens_per_request: 200}
-options:
-  api: {kind: api, input_usd_per_mtok: 3, output_usd_per_mtok: 15}
-strategies:
-  api-only: {mix: {api: 1.0}}
-""")
+    2,048 x 480 / 252 = 3,900 paths, 3 whole blocks (3,072)."""
+    data = raw()
+    data["horizon_months"] = 24
+    simple = build(data)  # one strategy, no noisy option
     assert simulate_module.chunk_paths(100_000, simple) == 8 * 1024
-    # Small runs: one chunk per thread, from 8,192 paths on two: 10,000 paths are 10 blocks, 5 a
-    # thread; 5,000 paths run on one thread, 5 blocks in one chunk.
+    # Small runs: one chunk per thread: 10,000 paths are 10 blocks, 5 a thread; 5,000 paths on
+    # one thread (simulate's default under 8,192 paths) are 5 blocks in one chunk, on two 3 + 2.
     assert simulate_module.chunk_paths(10_000, simple, 2) == 5 * 1024
     assert simulate_module.chunk_paths(10_000, simple, 1) == 10 * 1024
-    assert simulate_module.chunk_paths(5_000, simple, 2) == 5 * 1024
+    assert simulate_module.chunk_paths(5_000, simple, 1) == 5 * 1024
+    assert simulate_module.chunk_paths(5_000, simple, 2) == 3 * 1024
     assert simulate_module.chunk_paths(100_000, BASE) == 3 * 1024
     # Balance: 20,000 paths of BASE are 20 blocks; chunks of 3 taken in turn by two threads are
     # 3+3+3+2 = 11 blocks against 9, more than 1 in 20 apart, so chunks of 2 (10 and 10); one
@@ -91,7 +85,6 @@ strategies:
     assert simulate_module.chunk_paths(20_000, BASE, 1) == 3 * 1024
     # The simple case's 20 blocks: 8 (12 against 8), 7 (13, 7), 6 (8, 12), then 5 (10, 10).
     assert simulate_module.chunk_paths(20_000, simple, 2) == 5 * 1024
-    assert simulate_module.chunk_paths(100_000) == 2048
 
 
 def test_concurrent_runs_give_the_same_numbers() -> None:
