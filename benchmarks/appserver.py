@@ -15,9 +15,11 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-dev-shm-usage"]
 """Debian's Chromium, headless, with no traffic off the machine."""
 SERVERS = {"tco": [sys.executable, "-m", "tco", "app", "--"],
-           "streamlit": [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py")]}
+           "streamlit": [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py")],
+           "floor": [sys.executable, str(ROOT / "benchmarks" / "floor_page.py"), "serve"]}
 """How the page is served: ``python -m tco app`` (warmed before it listens, the README's command)
-or plain ``streamlit run app.py`` (warmed by its first visit)."""
+or plain ``streamlit run app.py`` (warmed by its first visit); or the page's floor, the Overview's
+elements drawn with nothing computed (``floor_page.py``)."""
 
 
 def start_app(stderr: int = subprocess.DEVNULL, wait_s: float = 120.0,

@@ -1,6 +1,6 @@
 """What a user waits for on the page, in a real browser (Debian's Chromium via Playwright).
 
-    python benchmarks/bench_app.py [paths] [--rounds 5] [--steps 3] [--server tco|streamlit] [--buttons]
+    python benchmarks/bench_app.py [paths] [--rounds 5] [--steps 3] [--server tco|streamlit|floor] [--buttons]
 
 Each round starts a fresh server (``python -m tco app`` by default, the README's command: it loads
 the kernel and computes the default scenario before it listens; ``--server streamlit`` is plain
@@ -16,6 +16,10 @@ CPU that took are the setup. Then a fresh browser (empty cache) opens the page a
   the script were done); target 0.3 s at the default path count;
 - every other tab's first visit: from the click until the script has finished and the tab shows
   its content; target 1 s each;
+- with ``--server floor``, the page's floor instead (``floor_page.py``): the Overview's elements
+  drawn by Streamlit with nothing computed, the slider scaling their numbers. Its cold load and
+  slider step are what the framework and the browser take on this machine whatever the page
+  computes: run it beside the page's figures, in the same minutes;
 - with ``--buttons``, in the first round only, the work three tabs do on a button (the Decide tab's
   search, the History tab's replay and calibration, the Export tab's files).
 
@@ -126,7 +130,8 @@ def cold_load(page, url: str, pid: int, t: Timings) -> None:
     page.wait_for_selector(IDLE, state="attached", timeout=120_000)
     page.locator("table").first.wait_for(state="attached", timeout=120_000)  # the KPI table is drawn
     script = time.perf_counter() - start
-    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=120_000)
+    if "charts" not in os.environ.get("FLOOR_WITHOUT", ""):  # the floor page without its charts
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=120_000)
     t.add("cold load to the first chart", time.perf_counter() - start, cpu_s(pid) - cpu,
           browser_cpu_s(pid) - browser)
     t.add("  of which: to the front end connected", connected, float("nan"))
@@ -148,6 +153,7 @@ def settled_text(page, locator) -> str:
 
 WATCH_RUN = """() => {
     window.tcoStepRan = false;
+    window.tcoCharts = document.querySelectorAll('.js-plotly-plot').length;
     document.querySelectorAll('.js-plotly-plot').forEach(p => p.setAttribute('data-tco-old', ''));
     const app = document.querySelector('[data-testid="stApp"]');
     new MutationObserver((changes, observer) => {
@@ -184,7 +190,7 @@ def slider_steps(page, pid: int, steps: int, t: Timings) -> None:
         page.wait_for_function(
             """() => {
                 const charts = [...document.querySelectorAll('.js-plotly-plot')];
-                return charts.length >= 2
+                return charts.length >= window.tcoCharts
                     && charts.every(p => !p.hasAttribute('data-tco-old') && p.querySelector('.main-svg'));
             }""", timeout=120_000, polling="raf")
         t.add("slider step -> fresh charts", time.perf_counter() - start, cpu_s(pid) - cpu,
@@ -215,7 +221,8 @@ def main() -> None:
     cli.add_argument("paths", nargs="?", type=int, default=10_000)
     cli.add_argument("--rounds", type=int, default=5, help="fresh servers and browsers")
     cli.add_argument("--steps", type=int, default=3, help="slider steps per round")
-    cli.add_argument("--server", choices=("tco", "streamlit"), default="tco")
+    cli.add_argument("--server", choices=("tco", "streamlit", "floor"), default="tco",
+                     help="floor: the Overview's elements with nothing computed (floor_page.py)")
     cli.add_argument("--buttons", action="store_true", help="time the tabs' buttons in round 1")
     args = cli.parse_args()
     print(subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(), flush=True)
@@ -233,7 +240,8 @@ def main() -> None:
                 page = context.new_page()
                 cold_load(page, url + query, server.pid, t)
                 slider_steps(page, server.pid, args.steps, t)
-                first_visits(page, server.pid, t, args.buttons and round_ == 0)
+                if args.server != "floor":  # the floor draws the Overview only
+                    first_visits(page, server.pid, t, args.buttons and round_ == 0)
                 context.close()
             finally:
                 server.terminate()
