@@ -11,6 +11,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from tco.format import capitalised
+
 
 @dataclass(frozen=True)
 class CostLine:
@@ -90,9 +92,11 @@ def other_names(scenario: Any) -> tuple[str, ...]:
 
 
 def other_line(name: str) -> CostLine:
-    """The line of a named ``other_costs`` entry: its own name as label, a stable colour."""
+    """The line of a named ``other_costs`` entry: its own name as label, capitalised like the
+    declared lines beside it in a legend ('platform staff' reads 'Platform staff' next to 'Ops
+    staff'; 'LLM observability' stays as written), and a stable colour."""
     colour = OTHER_PALETTE[zlib.crc32(name.encode("utf-8")) % len(OTHER_PALETTE)]
-    return CostLine(name, name, colour, f"'{name}': a cost the scenario names itself.")
+    return CostLine(name, capitalised(name), colour, f"'{name}': a cost the scenario names itself.")
 
 
 class _ByName(dict):

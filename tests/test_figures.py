@@ -588,12 +588,14 @@ def test_a_scenarios_own_cost_lines_never_share_a_colour() -> None:
     styles = data.cost_lines(frame, "a").styles
     colours = {label: style.colour for label, style in styles.items()}
     assert len(set(colours.values())) == 5
-    own = {"platform staff", "LLM observability", "log storage", "egress"}
+    own = {lines.BY_NAME[name].label for name in
+           ("platform staff", "LLM observability", "log storage", "egress")}
+    assert own <= set(colours)
     for x, one in colours.items():
         for y, other in colours.items():
             if x < y and (x in own or y in own):
                 assert ciede2000(one, other) >= OTHER_LINE_CIEDE2000, (x, y)
-    assert data.cost_lines(frame, "b").styles["egress"].colour == colours["egress"]
+    assert data.cost_lines(frame, "b").styles["Egress"].colour == colours["Egress"]
 
 
 @pytest.mark.parametrize("stem", ["api-price-shock", "own-fine-tuning", "open-model-goes-closed",

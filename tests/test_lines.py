@@ -47,8 +47,13 @@ def test_every_line_has_its_own_colour_and_label() -> None:
 
 def test_named_other_costs_are_lines_of_their_own() -> None:
     """Each ``other_costs`` name becomes a line after the declared ones, with its own label and a
-    stable colour from a palette no declared line uses."""
-    assert lines.BY_NAME["eval suite"].label == "eval suite"
+    stable colour from a palette no declared line uses. Its label starts with a capital as the
+    declared lines' labels do, in the legends where they stand side by side; a name whose first
+    word is a name ('LLM observability', 'gpt-oss tuning') stays as written."""
+    assert lines.BY_NAME["eval suite"].name == "eval suite"
+    assert lines.BY_NAME["eval suite"].label == "Eval suite"
+    assert lines.BY_NAME["LLM observability"].label == "LLM observability"
+    assert lines.BY_NAME["gpt-oss tuning"].label == "gpt-oss tuning"
     assert lines.BY_NAME["eval suite"] == lines.BY_NAME["eval suite"]
     assert not {line.colour for line in lines.LINES} & set(lines.OTHER_PALETTE)
 

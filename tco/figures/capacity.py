@@ -69,7 +69,7 @@ def throughput_latency(plan: capacity.CapacityPlan, input_tokens: float, output_
               PUBLISHED: Style(ROLES["published_runs"], marker="x"),
               OWN: Style(ROLES["own_runs"], marker="circle")}
     title = f"Throughput and speed per user{': ' + name if name else ''} ({plan.gpus} x {g.key}, " \
-            f"{input_tokens:,.0f} in / {output_tokens:,.0f} out)"
+            f"{input_tokens:,.0f} input / {output_tokens:,.0f} output tokens)"
     return FigureSpec(
         name="throughput_latency", kind="line", title=title,
         x=Axis("Output tokens per second per user", "number", log=True),

@@ -1,0 +1,34 @@
+"""Display defects found by reading every tab and slide as a CFO would: each test failed before
+its fix (words, units and capitals on charts, tables and slides; no number moves)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tco import capacity, lines
+from tco.figures import data
+from tco.figures.capacity import throughput_latency
+
+
+def test_throughput_chart_title_names_its_token_unit() -> None:
+    """The deck's backup slide read 'llama-70b (2 x h100-sxm, 1,500 in / 350 out)': in and out
+    of what? The title now says tokens, input and output, as the workload's inputs are called."""
+    plan = capacity.plan(model="llama-3.1-70b", gpu="h100-sxm", precision="fp8", gpus=2,
+                         input_tokens=1500, output_tokens=350, max_inter_token_ms=50)
+    title = throughput_latency(plan, 1500, 350, name="llama-70b").title
+    assert title.endswith("(2 x h100-sxm, 1,500 input / 350 output tokens)")
+    assert " in / " not in title
+
+
+def test_a_scenarios_own_cost_lines_start_with_a_capital_in_the_legend() -> None:
+    """open-model-goes-closed's cost legend read 'Tokens (API or host), Ops staff, platform staff,
+    LLM observability, log storage, egress' (page Costs tab and deck backup slide): the scenario's
+    own names now start with a capital like the declared lines beside them, while a first word
+    that is a name keeps its case."""
+    frame = pd.DataFrame({"strategy": "a", "month": 0, "usd": 1.0,
+                          "line": ["api_tokens", "ops_staff", "platform staff", "LLM observability",
+                                   "log storage", "egress"]})
+    legend = list(data.cost_lines(frame, "a").styles)
+    assert legend == ["Tokens (API or host)", "Ops staff", "Platform staff", "LLM observability",
+                      "Log storage", "Egress"]
+    assert lines.BY_NAME["platform staff"].name == "platform staff"  # the data keeps the file's name
