@@ -32,3 +32,15 @@ def test_a_scenarios_own_cost_lines_start_with_a_capital_in_the_legend() -> None
     assert legend == ["Tokens (API or host)", "Ops staff", "Platform staff", "LLM observability",
                       "Log storage", "Egress"]
     assert lines.BY_NAME["platform staff"].name == "platform staff"  # the data keeps the file's name
+
+
+def test_cost_per_million_tokens_says_it_is_deterministic() -> None:
+    """The Costs tab's 'Cost per million tokens served (all lines, undiscounted)' sat between two
+    charts titled deterministic without saying which run it came from: it is the deterministic
+    evaluation's (nominal inputs), and a CFO comparing it with the expected NPV must know that."""
+    import tco
+    from tests.conftest import ROOT
+
+    ev = tco.evaluate(tco.load_scenario(ROOT / "scenarios" / "startup-api-cheaper.yaml"))
+    assert "deterministic" in data.cost_per_mtok(ev).title
+    assert "deterministic" in data.cumulative_cost(ev).title

@@ -128,9 +128,12 @@ def cumulative_cost(ev: Evaluation) -> FigureSpec:
 
 
 def cost_per_mtok(ev: Evaluation) -> FigureSpec:
-    """Undiscounted total cost over the horizon per million tokens served, per strategy."""
+    """Undiscounted total cost over the horizon per million tokens served, per strategy, on the
+    deterministic run (nominal inputs, no vendor events): the title says so, as the cumulative
+    cost chart beside it on the Costs tab does."""
     series = ev.cost_per_mtok_usd
-    return _per_strategy_bars("cost_per_mtok", "Cost per million tokens served (all lines, undiscounted)",
+    return _per_strategy_bars("cost_per_mtok",
+                              "Cost per million tokens served, deterministic (all lines, undiscounted)",
                               Axis("Cost ($ per 1M tokens)", "usd_cents"), list(series.index),
                               series.to_numpy(), [f"${v:.2f}" for v in series])
 
