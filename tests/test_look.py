@@ -44,3 +44,17 @@ def test_cost_per_million_tokens_says_it_is_deterministic() -> None:
     ev = tco.evaluate(tco.load_scenario(ROOT / "scenarios" / "startup-api-cheaper.yaml"))
     assert "deterministic" in data.cost_per_mtok(ev).title
     assert "deterministic" in data.cumulative_cost(ev).title
+
+
+def test_portfolio_tables_rows_of_their_own_start_with_a_capital() -> None:
+    """The portfolio page and deck's vendor table read 'Anthropic', 'Llama 3.3 70B Instruct (your
+    GPUs)', then 'staff, setup, switching and other costs'; the workload table ended on 'idle
+    capacity and unused commitment'. Both rows now read as table rows do."""
+    import yaml
+
+    from tco.portfolio import loads_portfolio, simulate_portfolio
+    from tests.test_portfolio import _api_portfolio
+
+    result = simulate_portfolio(loads_portfolio(yaml.safe_dump(_api_portfolio(2))), paths=64, seed=7)
+    assert result.workload_table()["workload"].iloc[-1] == "Idle capacity and unused commitment"
+    assert result.vendor_table()["vendor"].iloc[-1] == "Staff, setup, switching and other costs"

@@ -14,8 +14,10 @@ from tco.option_labels import option_label, vendor_name
 from tco.portfolio.spec import Portfolio
 
 PERCENTILES = (5, 25, 50, 75, 95)
-IDLE = "idle capacity and unused commitment"
-NOT_VENDOR = "staff, setup, switching and other costs"
+IDLE = "Idle capacity and unused commitment"
+NOT_VENDOR = "Staff, setup, switching and other costs"
+"""Rows of their own in the workload and vendor tables, written as the names beside them are
+(capitalised: 'Anthropic', 'support-bot' keep their own case)."""
 
 
 @dataclass
