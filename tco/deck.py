@@ -31,7 +31,7 @@ from tco.figures import capacity as capacity_figures
 from tco.figures import data, stories
 from tco.figures.pptx import add_chart, caption, deck_title
 from tco.figures.spec import FigureSpec
-from tco.format import capitalised, pct, plural, usd
+from tco.format import capitalised, pct, plural, signed_pct, signed_usd, usd
 from tco.glossary import as_percent, describe
 from tco.load import Loaded as Scenario
 from tco.model import evaluate
@@ -224,7 +224,8 @@ def _stresses(prs, sc: Scenario) -> None:
         rows.append([capitalised(s.name), stress_story(sc, frame, s.kind, s.on, s.month),
                      # The share on its own line: a narrow column broke "-$4.47M (-61%)" at the
                      # minus sign, leaving "(-" on one line and "61%)" on the next.
-                     *(f"{usd(impacts[n])}\n({pct(impacts[n] / b, 0)})" if b else usd(impacts[n])
+                     *(f"{signed_usd(impacts[n])}\n({signed_pct(impacts[n] / b, 0)})" if b
+                       else signed_usd(impacts[n])
                        for n, b in zip(names, frame["base_npv_usd"], strict=True))])
     weights = (2.3, 4.6, *([5.2 / len(names)] * len(names)))
     size = TABLE_PT

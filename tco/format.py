@@ -27,6 +27,19 @@ def usd(x: float, digits: int = 2) -> str:
     return f"-${text[1:]}" if text.startswith("-") else f"${text}"
 
 
+def signed_usd(x: float, digits: int = 2) -> str:
+    """A change in money, its direction always written: '+$1.44M', '-$4.45M', '$0' (a column of
+    changes that wrote '$1.44M' beside '-$4.45M' left a rise to be read as a level)."""
+    text = usd(x, digits)
+    return f"+{text}" if text[:1] == "$" and text.strip("$0.") else text
+
+
+def signed_pct(x: float, digits: int = 0) -> str:
+    """A change as a percentage with its direction: 0.665 -> '+66.5%' at one digit, '0.0%' at 0."""
+    text = pct(x, digits)
+    return f"+{text}" if text[:1].isdigit() and text.strip("0.%") else text
+
+
 def usd_per_mtok(x: float) -> str:
     return "n/a" if x is None or math.isnan(x) else f"${x:.2f}/Mtok"
 

@@ -343,7 +343,7 @@ def test_the_fan_slide_promises_only_what_the_deck_draws() -> None:
 def test_a_stress_impact_keeps_its_sign_with_its_number() -> None:
     """The flagship's 'API vendor exits in month 6' cuts api-only by $4.47M (-61%): in a narrow
     column LibreOffice broke it as '-$4.47M (-' / '61%)'. The share now has its own line, so no
-    line of a cell ends in a sign or an opening bracket."""
+    line of a cell ends in a sign or an opening bracket. A rise carries its '+' as a fall its '-'."""
     import tco
     from tco import slides
     from tco.deck import _stresses
@@ -354,5 +354,6 @@ def test_a_stress_impact_keeps_its_sign_with_its_number() -> None:
     _stresses(prs, sc)
     cells = [cell.text for slide in prs.slides for shape in slide.shapes if shape.has_table
              for row in list(shape.table.rows)[1:] for cell in list(row.cells)[2:]]
-    assert cells and all(re.fullmatch(r"-?\$[\d.,]+[kM]?(\n\(-?\d+%\))?", c) for c in cells), cells
+    assert cells and all(re.fullmatch(r"[-+]?\$[\d.,]+[kM]?(\n\([-+]?\d+%\))?", c) for c in cells), cells
     assert any(c.startswith("-$") and "\n(-" in c for c in cells)
+    assert any(c.startswith("+$") and "\n(+" in c for c in cells)

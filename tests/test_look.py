@@ -58,3 +58,39 @@ def test_portfolio_tables_rows_of_their_own_start_with_a_capital() -> None:
     result = simulate_portfolio(loads_portfolio(yaml.safe_dump(_api_portfolio(2))), paths=64, seed=7)
     assert result.workload_table()["workload"].iloc[-1] == "Idle capacity and unused commitment"
     assert result.vendor_table()["vendor"].iloc[-1] == "Staff, setup, switching and other costs"
+
+
+def test_changes_carry_their_sign() -> None:
+    """A stress row read 'NPV impact $1.44M' beside '-$4.45M' (page, deck and `tco stress`): a
+    rise must read as a rise. Closed forms: 1,440,000 -> '+$1.44M'; -4,450,000 -> '-$4.45M'; no
+    change has no sign; the share 0.665 at one digit -> '+66.5%'."""
+    from tco.format import signed_pct, signed_usd
+
+    assert signed_usd(1_440_000) == "+$1.44M"
+    assert signed_usd(-4_450_000) == "-$4.45M"
+    assert signed_usd(255_000) == "+$255k"
+    assert signed_usd(0.85) == "+$0.85"
+    assert signed_usd(0.0) == "$0"
+    assert signed_usd(float("nan")) == "n/a"
+    assert signed_pct(0.665, 1) == "+66.5%"
+    assert signed_pct(-0.607, 1) == "-60.7%"
+    assert signed_pct(0.0, 1) == "0.0%"
+    assert signed_pct(float("nan"), 1) == "n/a"
+
+
+def test_the_page_stress_table_signs_each_change() -> None:
+    """The page's stress table (Stress tests tab): each NPV impact and its share carry their sign,
+    positive ones a '+', and agree in sign with the numbers they format."""
+    import tco
+    from tco.stress import stress
+    from tco.ui.tabs import stress_table
+    from tests.conftest import ROOT
+
+    sc = tco.load_scenario(ROOT / "scenarios" / "open-model-goes-closed.yaml")
+    frame = stress(sc, "exit", "frontier-api", 6)
+    shown = stress_table(frame)
+    for value, text, share in zip(frame["impact_usd"], shown["NPV impact ($)"],
+                                  shown["Impact (% of base)"], strict=True):
+        assert text[0] == ("+" if value > 0 else "-" if value < 0 else "$"), text
+        assert share[0] == ("+" if value > 0 else "-" if value < 0 else "0"), share
+    assert (frame["impact_usd"] > 0).any() and (frame["impact_usd"] < 0).any()

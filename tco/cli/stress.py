@@ -7,7 +7,7 @@ import argparse
 import pandas as pd
 
 from tco.cli.common import money_units, number, say, shown, strict_json, table, with_meta
-from tco.format import pct, usd
+from tco.format import signed_pct, signed_usd, usd
 from tco.load import load_scenario
 
 
@@ -33,7 +33,7 @@ def stress(args: argparse.Namespace) -> int:
         f"(deterministic); event size: {shown(frame['event_size'].iloc[0])}")
     say(table(pd.DataFrame({
         "strategy": frame["strategy"], "base NPV": frame["base_npv_usd"].map(usd),
-        "stressed NPV": frame["stressed_npv_usd"].map(usd), "impact": frame["impact_usd"].map(usd),
-        "impact %": frame["impact_share"].map(lambda v: pct(v, 1)),
+        "stressed NPV": frame["stressed_npv_usd"].map(usd), "impact": frame["impact_usd"].map(signed_usd),
+        "impact %": frame["impact_share"].map(lambda v: signed_pct(v, 1)),
         "why": frame["why"].map(shown)})))
     return 0

@@ -18,7 +18,7 @@ import tco.glossary as glossary
 import tco.prices as prices
 import tco.risks as risks
 from tco.errors import ScenarioError
-from tco.format import capitalised, pct, usd
+from tco.format import capitalised, pct, signed_pct, signed_usd, usd
 from tco.images import ImageExportUnavailable, browser_path
 from tco.options.table import DEFAULT_SOURCE
 from tco.report import STALE_AFTER_DAYS, changed_inputs, price_basis
@@ -180,8 +180,9 @@ def information_table(view: View) -> None:
 
 def stress_table(frame: pd.DataFrame) -> pd.DataFrame:
     """A stress frame as text with readable column names."""
-    money = {c: frame[c].map(usd) for c in ("base_npv_usd", "stressed_npv_usd", "impact_usd")}
-    shown = frame.assign(**money, impact_share=frame["impact_share"].map(lambda v: pct(v, 1)))
+    money = {c: frame[c].map(usd) for c in ("base_npv_usd", "stressed_npv_usd")}
+    shown = frame.assign(**money, impact_usd=frame["impact_usd"].map(signed_usd),
+                         impact_share=frame["impact_share"].map(lambda v: signed_pct(v, 1)))
     return shown[[c for c in STRESS_COLUMNS if c in shown]].rename(columns=STRESS_COLUMNS)
 
 
