@@ -349,7 +349,8 @@ def test_the_portfolio_frontier_draws_four_things_in_four_colours() -> None:
     assert delta_e("#6A3D9A", "#4B0082") == pytest.approx(old, abs=0.2)
     costing = SimpleNamespace(mean_usd=5.2e6, cvar95_usd=9.5e6)
     point = SimpleNamespace(exact=costing)
-    decision = SimpleNamespace(efficient=[point], chosen=point, paths=100, seed=1,
+    safer = SimpleNamespace(exact=SimpleNamespace(mean_usd=5.4e6, cvar95_usd=9.1e6))
+    decision = SimpleNamespace(efficient=[point, safer], chosen=point, paths=100, seed=1,
                                in_force=SimpleNamespace(mean_usd=6.0e6, cvar95_usd=1.05e7),
                                decided=SimpleNamespace(mean_usd=5.0e6, cvar95_usd=9.3e6))
     styles = portfolio_frontier(decision).styles

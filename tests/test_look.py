@@ -94,3 +94,29 @@ def test_the_page_stress_table_signs_each_change() -> None:
         assert text[0] == ("+" if value > 0 else "-" if value < 0 else "$"), text
         assert share[0] == ("+" if value > 0 else "-" if value < 0 else "0"), share
     assert (frame["impact_usd"] > 0).any() and (frame["impact_usd"] < 0).any()
+
+
+def test_a_one_point_frontier_has_no_line_in_the_legend() -> None:
+    """The flagship's Decide chart (page and deck slide 9) listed 'Cheapest mix at each risk
+    budget' in its legend with no line drawn: one mix is cheapest at every budget, so the frontier
+    is one point, the chosen mix. The legend now names only what is drawn; two or more points keep
+    their line."""
+    from types import SimpleNamespace
+
+    from tco import figures
+    from tco.figures.decide import CHOSEN, FRONTIER, frontier
+
+    def costing(mean_usd: float, cvar95_usd: float) -> SimpleNamespace:
+        return SimpleNamespace(mean_usd=mean_usd, cvar95_usd=cvar95_usd)
+
+    cheapest = SimpleNamespace(exact=costing(2.1e6, 4.1e6))
+    own = {"api-only": costing(8.7e6, 3.0e7), "self-host": costing(3.5e6, 1.1e7)}
+    one = SimpleNamespace(efficient=[cheapest], chosen=cheapest, strategies=own, paths=100, seed=7)
+    spec = frontier(one)
+    assert FRONTIER not in spec.styles and FRONTIER not in set(spec.frame["series"])
+    names = {t.name for t in figures.to_figure(spec).data if t.showlegend is not False}
+    assert names == {CHOSEN, "api-only", "self-host"}
+    safer = SimpleNamespace(exact=costing(2.3e6, 3.9e6))
+    two = SimpleNamespace(efficient=[cheapest, safer], chosen=cheapest, strategies=own, paths=100, seed=7)
+    line = frontier(two).frame.query("series == @FRONTIER")
+    assert list(line["x"]) == [3.9e6, 4.1e6]

@@ -23,12 +23,22 @@ DECISION = "Whole decision"
 """A portfolio's chosen mixes with its chosen reserved GPUs and tiers."""
 
 
+def _frontier_line(points: list) -> tuple[list[pd.DataFrame], dict[str, Style]]:
+    """The frontier's points as a line sorted by CVaR95, and its style; nothing where there are
+    fewer than two points: a line through one point draws nothing, and its legend entry named a
+    line no one could find (the flagship's Decide chart, page and deck, where one mix is cheapest
+    at every budget; the chosen mix marks that point)."""
+    if len(points) < 2:
+        return [], {}
+    line = pd.DataFrame({"series": FRONTIER, "x": [p.exact.cvar95_usd for p in points],
+                         "y": [p.exact.mean_usd for p in points]}).sort_values("x", kind="stable")
+    return [line], {FRONTIER: Style(ROLES["frontier"])}
+
+
 def frontier(decision: Decision) -> FigureSpec:
     """Expected NPV (y) against CVaR95 (x) of the frontier's mixes as recosted on the optimiser's
     paths (those no other mix beats on both, ``Decision.efficient``)."""
-    points = decision.efficient
-    line = pd.DataFrame({"series": FRONTIER, "x": [p.exact.cvar95_usd for p in points],
-                         "y": [p.exact.mean_usd for p in points]}).sort_values("x", kind="stable")
+    line, line_style = _frontier_line(decision.efficient)
     own = pd.DataFrame({"series": list(decision.strategies),
                         "x": [c.cvar95_usd for c in decision.strategies.values()],
                         "y": [c.mean_usd for c in decision.strategies.values()],
@@ -36,11 +46,11 @@ def frontier(decision: Decision) -> FigureSpec:
     chosen = pd.DataFrame({"series": [CHOSEN], "x": [decision.chosen.exact.cvar95_usd],
                            "y": [decision.chosen.exact.mean_usd], "text": [CHOSEN]})
     colours = strategy_colours(list(decision.strategies))
-    styles = {FRONTIER: Style(ROLES["frontier"]), CHOSEN: Style(ROLES["chosen_mix"], marker="x"),
+    styles = {**line_style, CHOSEN: Style(ROLES["chosen_mix"], marker="x"),
               **{name: Style(colour, marker="diamond") for name, colour in colours.items()}}
     return FigureSpec("frontier", "line", "Expected NPV against CVaR95: the cheapest mix at each "
                       "risk budget, and the scenario's strategies", Axis("CVaR95 of NPV ($)", "usd"),
-                      Axis("Expected NPV ($)", "usd"), pd.concat([line, own, chosen],
+                      Axis("Expected NPV ($)", "usd"), pd.concat([*line, own, chosen],
                                                                  ignore_index=True), styles,
                       notes=(f"{decision.paths:,} futures, seed {decision.seed}; each mix recosted "
                              "in full on the same futures.",))
@@ -50,15 +60,13 @@ def portfolio_frontier(decision: PortfolioDecision) -> FigureSpec:
     """The same chart for a portfolio: each frontier point is one mix per workload, simulated as
     a whole portfolio (pooled fleets, vendor commitments) on the optimiser's paths, beside the
     portfolio with its strategies in force and the chosen mixes."""
-    points = decision.efficient
-    line = pd.DataFrame({"series": FRONTIER, "x": [p.exact.cvar95_usd for p in points],
-                         "y": [p.exact.mean_usd for p in points]}).sort_values("x", kind="stable")
+    line, line_style = _frontier_line(decision.efficient)
     marked = {AS_FILED: decision.in_force, CHOSEN_MIXES: decision.chosen.exact}
     if decision.decided is not None:
         marked[DECISION] = decision.decided
     marks = pd.DataFrame({"series": list(marked), "x": [c.cvar95_usd for c in marked.values()],
                           "y": [c.mean_usd for c in marked.values()], "text": list(marked)})
-    styles = {FRONTIER: Style(ROLES["frontier"]),
+    styles = {**line_style,
               CHOSEN_MIXES: Style(ROLES["chosen_mix"], marker="x"),
               AS_FILED: Style(AS_FILED_COLOUR, marker="diamond")}
     if DECISION in marked:
@@ -66,6 +74,6 @@ def portfolio_frontier(decision: PortfolioDecision) -> FigureSpec:
     return FigureSpec("portfolio_frontier", "line", "Expected NPV against CVaR95: the cheapest "
                       "mixes per workload at each risk budget, and the portfolio as filed",
                       Axis("CVaR95 of NPV ($)", "usd"), Axis("Expected NPV ($)", "usd"),
-                      pd.concat([line, marks], ignore_index=True), styles,
+                      pd.concat([*line, marks], ignore_index=True), styles,
                       notes=(f"{decision.paths:,} futures, seed {decision.seed}; each set of "
                              "mixes simulated as a whole portfolio on the same futures.",))
