@@ -120,3 +120,22 @@ def test_a_one_point_frontier_has_no_line_in_the_legend() -> None:
     two = SimpleNamespace(efficient=[cheapest, safer], chosen=cheapest, strategies=own, paths=100, seed=7)
     line = frontier(two).frame.query("series == @FRONTIER")
     assert list(line["x"]) == [3.9e6, 4.1e6]
+
+
+def test_a_bar_label_stays_on_its_bar_unless_a_marker_would_cover_it() -> None:
+    """partial-open-release's portability chart put self-host's '$111k' over its P95 diamond at
+    $156k, $45k above the bar: the label read as the diamond's value. Closed form of the rule:
+    the highest mark is $156k, so the label band is 0.14 x 156k = $21.9k above a bar; self-host's
+    diamond is $45k above its bar (clear: the label stays at $111k), api's $17k above (covered:
+    the label goes above the diamond, $128k), hosted-then-own's sits inside its bar at $41k (the
+    label stays on the $155k bar). The chart's note says which mark is which."""
+    from tco import figures
+    from tco.figures.data import P95_SAVING, portability
+
+    frame = pd.DataFrame({"strategy": ["api", "self-host", "hosted-then-own"],
+                          "mean_saving_usd": [111_000.0, 111_000.0, 155_000.0],
+                          "p95_saving_usd": [128_000.0, 156_000.0, 41_000.0]})
+    spec = portability(frame, ["api", "self-host", "hosted-then-own"])
+    labels = {a.x: a.y for a in figures.to_figure(spec).layout.annotations}
+    assert labels == {"api": 128_000.0, "self-host": 111_000.0, "hosted-then-own": 155_000.0}
+    assert P95_SAVING in spec.styles and "Diamonds" in " ".join(spec.notes)

@@ -424,7 +424,9 @@ def portability(frame: pd.DataFrame, strategies: list[str]) -> FigureSpec:
     return FigureSpec("portability", "bar",
                       "Value of portability: expected saving from portability 0 to 1 (most worth "
                       "paying for a gateway and evals)", STRATEGY,
-                      Axis("Expected NPV saving ($)", "usd"), _concat([bars, marks]), styles)
+                      Axis("Expected NPV saving ($)", "usd"), _concat([bars, marks]), styles,
+                      notes=("Bars and their labels: the expected saving. Diamonds: how much the "
+                             "P95 NPV falls (the cost one future in 20 exceeds).",))
 
 
 def stress_impact(frame: pd.DataFrame, title: str) -> FigureSpec:
