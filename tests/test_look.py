@@ -139,3 +139,44 @@ def test_a_bar_label_stays_on_its_bar_unless_a_marker_would_cover_it() -> None:
     labels = {a.x: a.y for a in figures.to_figure(spec).layout.annotations}
     assert labels == {"api": 128_000.0, "self-host": 111_000.0, "hosted-then-own": 155_000.0}
     assert P95_SAVING in spec.styles and "Diamonds" in " ".join(spec.notes)
+
+
+
+def _break_even_labels_across_today(stem: str, count_today: bool = True) -> list[str]:
+    """Break-even labels of ``stem``'s deck chart whose box the dotted 'today' line runs through,
+    at the deck's chart size and type (``tco.deck._chart_slide``: the body's full width, its
+    height less a caption); ``count_today=False`` places them as before, blind to that line."""
+    from unittest import mock
+
+    from pptx.util import Inches
+
+    import tco
+    from tco import slides
+    from tco.deck import CHART_PT
+    from tco.figures import labels
+    from tco.figures.pptx import label_scale
+    from tests.conftest import ROOT
+
+    sc = tco.load_scenario(ROOT / "scenarios" / f"{stem}.yaml")
+    spec = data.break_even(sc, tco.evaluate(sc))
+    scale = label_scale(spec, slides.CONTENT_W, Inches(slides.BOTTOM_IN - slides.BODY_TOP_IN - 0.5),
+                        CHART_PT)
+    with mock.patch.object(labels, "_reference_points",
+                           labels._reference_points if count_today else lambda spec, ys: []):
+        sides = labels.deck_sides(spec, scale)
+    xs, ys = labels.deck_units(spec)
+    today = labels._reference_points(spec, ys)
+    texts = spec.frame["text"].fillna("").astype(str)
+    assert today and (texts != "").sum() >= 2
+    return [texts.iloc[i] for i in range(len(texts)) if texts.iloc[i] and labels._crosses(
+        labels._deck_box(xs[i], ys[i], len(texts.iloc[i]), sides.iloc[i], scale), today[0])]
+
+
+def test_deck_break_even_labels_keep_off_the_today_line() -> None:
+    """api-price-shock's deck break-even slide wrote 'break-even 28.3M/month' right of its point
+    and 'break-even 23.5M/month' under its point, both across the dotted 'today: 30M/month' line.
+    The label placement now counts that line as it counts the curves; placed blind to it (as
+    before) a label does cross it, so the check can fail."""
+    stems = ("api-price-shock", "open-model-goes-closed")
+    assert {stem: _break_even_labels_across_today(stem) for stem in stems} == {s: [] for s in stems}
+    assert any(_break_even_labels_across_today(stem, count_today=False) for stem in stems)

@@ -196,6 +196,21 @@ def _line_points(spec: FigureSpec, xs: np.ndarray, ys: np.ndarray) -> list[np.nd
     return out
 
 
+def _reference_points(spec: FigureSpec, ys: np.ndarray) -> list[np.ndarray]:
+    """The deck's dotted reference line ('today: 30M/month'), drawn from the lowest to the highest
+    value, as points (plot shares) a label is tested against like any line: api-price-shock's
+    break-even labels were written across it, right of 28.3M and under 23.5M."""
+    finite = ys[np.isfinite(ys)]
+    if spec.reference_x is None or not finite.size:
+        return []
+    x = pd.to_numeric(spec.frame["x"], errors="coerce").to_numpy(dtype=float)
+    share = _deck_axis(np.array([float(spec.reference_x)]), np.append(x, spec.reference_x), spec.x)[0]
+    if not np.isfinite(share):
+        return []
+    y = np.arange(finite.min(), finite.max() + LINE_STEP, LINE_STEP)
+    return [np.column_stack([np.full_like(y, share), y])]
+
+
 def _crosses(box: tuple[float, float, float, float], line: np.ndarray) -> bool:
     return bool(((line[:, 0] > box[0]) & (line[:, 0] < box[2]) & (line[:, 1] > box[1])
                  & (line[:, 1] < box[3])).any())
@@ -229,7 +244,7 @@ def deck_sides(spec: FigureSpec, scale: DeckScale = DeckScale()) -> pd.Series:
     series = frame["series"].to_numpy()
     markers = [(xs[i] - MARKER_HALF[0], ys[i] - MARKER_HALF[1], xs[i] + MARKER_HALF[0],
                 ys[i] + MARKER_HALF[1]) for i in shown if series[i] in marked]
-    lines = _line_points(spec, xs, ys)
+    lines = _line_points(spec, xs, ys) + _reference_points(spec, ys)
     order = sorted((i for i in shown if texts[i]), key=lambda i: (xs[i], ys[i]))
     boxes: dict[int, tuple[float, float, float, float]] = {}
 
