@@ -76,15 +76,23 @@ def releases_and_tuning(result: SimulationResult) -> list[str]:
     for name, first in result.first_upgrade.items():
         upgraded = first[first >= 0]
         age_end = float(np.median(result.weights_age[name][:, -1]))
-        if upgraded.size:
+        # How often none arrives, said only where it adds something: 'in 0% of futures none
+        # arrives' read as a warning, and after 'no open release arrives' the 100% repeated it.
+        if upgraded.size == first.size:
             median = int(np.median(upgraded))
             when = (f"the next open release for {name} arrives in month {median} "
-                    f"({calendar.readable(result.resolved.start, median)}) at the median")
+                    f"({calendar.readable(result.resolved.start, median)}) at the median, and "
+                    f"within {months} months in every future")
+        elif upgraded.size:
+            median = int(np.median(upgraded))
+            when = (f"the next open release for {name} arrives in month {median} "
+                    f"({calendar.readable(result.resolved.start, median)}) at the median; in "
+                    f"{pct(1.0 - upgraded.size / first.size)} of futures none arrives within "
+                    f"{months} months")
         else:
-            when = f"no open release for {name} arrives within the horizon"
-        out.append(f"Waiting on releases: {when}; in {pct(1.0 - upgraded.size / first.size)} of "
-                   f"futures none arrives within {months} months, and the weights are "
-                   f"{age_end:.0f} months old at the end (median).")
+            when = f"no open release for {name} arrives within the {months}-month horizon"
+        out.append(f"Waiting on releases: {when}; the weights are {age_end:.0f} months old at the "
+                   "end (median).")
     idx = [result.lines.index(n) for n in ("fine_tune_runs", "fine_tune_platform")]
     tuning = result.line_mean_usd[:, idx, :].sum(axis=(1, 2))
     if tuning.any():

@@ -180,3 +180,33 @@ def test_deck_break_even_labels_keep_off_the_today_line() -> None:
     stems = ("api-price-shock", "open-model-goes-closed")
     assert {stem: _break_even_labels_across_today(stem) for stem in stems} == {s: [] for s in stems}
     assert any(_break_even_labels_across_today(stem, count_today=False) for stem in stems)
+
+
+def test_release_sentence_says_every_future_not_zero_percent() -> None:
+    """own-fine-tuning's Overview read 'the next open release for owned-lora arrives in month 5
+    (May 2027) at the median; in 0% of futures none arrives within 36 months', a zero share put as
+    a warning. Where every future upgrades it now says so; where none does, no share repeats it;
+    in between the share stays (1 of 4 futures: 25%)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from tco.story import releases_and_tuning
+
+    def sentence(first: list[int]) -> str:
+        result = SimpleNamespace(
+            first_upgrade={"owned-lora": np.array(first)},
+            weights_age={"owned-lora": np.full((len(first), 36), 6.0)},
+            scenario=SimpleNamespace(horizon_months=36), resolved=SimpleNamespace(start="2026-12"),
+            lines=list(lines.NAMES), line_mean_usd=np.zeros((1, len(lines.NAMES), 36)),
+            strategies=["own"])
+        return releases_and_tuning(result)[0]
+
+    every = sentence([5, 5, 4, 6])
+    assert "0%" not in every and "within 36 months in every future" in every
+    assert "month 5 (May 2027) at the median" in every
+    some = sentence([5, 5, 4, -1])
+    assert "in 25% of futures none arrives within 36 months" in some
+    never = sentence([-1, -1, -1, -1])
+    assert "no open release for owned-lora arrives within the 36-month horizon" in never
+    assert "100%" not in never
