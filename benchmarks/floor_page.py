@@ -69,8 +69,8 @@ def numbers(values: object) -> np.ndarray | None:
 
 
 def scaled(figure: dict, factor: float) -> dict:
-    """A copy of ``figure`` with every numeric series (x, y, error bars, labels' values) times
-    ``factor``: a new figure, as a slider step makes on the page."""
+    """A copy of ``figure`` with its numeric series (x, y and the error bars) times ``factor``: a
+    new figure, as a slider step makes on the page (its text labels stay as they were)."""
     out = copy.deepcopy(figure)
     for trace in out["data"]:
         for holder, name in ((trace, "x"), (trace, "y"), (trace.get("error_y") or {}, "array"),
