@@ -85,10 +85,12 @@ def releases_and_tuning(result: SimulationResult) -> list[str]:
                     f"within {months} months in every future")
         elif upgraded.size:
             median = int(np.median(upgraded))
+            # A share that rounds to 0% or 100% but is neither is said as such.
+            share = {"0%": "under 1%", "100%": "over 99%"}.get(
+                pct(1.0 - upgraded.size / first.size), pct(1.0 - upgraded.size / first.size))
             when = (f"the next open release for {name} arrives in month {median} "
                     f"({calendar.readable(result.resolved.start, median)}) at the median; in "
-                    f"{pct(1.0 - upgraded.size / first.size)} of futures none arrives within "
-                    f"{months} months")
+                    f"{share} of futures none arrives within {months} months")
         else:
             when = f"no open release for {name} arrives within the {months}-month horizon"
         out.append(f"Waiting on releases: {when}; the weights are {age_end:.0f} months old at the "

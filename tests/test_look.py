@@ -185,8 +185,9 @@ def test_deck_break_even_labels_keep_off_the_today_line() -> None:
 def test_release_sentence_says_every_future_not_zero_percent() -> None:
     """own-fine-tuning's Overview read 'the next open release for owned-lora arrives in month 5
     (May 2027) at the median; in 0% of futures none arrives within 36 months', a zero share put as
-    a warning. Where every future upgrades it now says so; where none does, no share repeats it;
-    in between the share stays (1 of 4 futures: 25%)."""
+    a warning (3 of 10,000 paths had none). Where every future upgrades it now says so; where none
+    does, no share repeats it; in between the share stays (1 of 4 futures: 25%), and one that
+    rounds to 0% or 100% without being it reads 'under 1%' or 'over 99%'."""
     from types import SimpleNamespace
 
     import numpy as np
@@ -207,6 +208,10 @@ def test_release_sentence_says_every_future_not_zero_percent() -> None:
     assert "month 5 (May 2027) at the median" in every
     some = sentence([5, 5, 4, -1])
     assert "in 25% of futures none arrives within 36 months" in some
+    # The page's own case: a few of 10,000 paths without a release, 0.03%, rounds to '0%'.
+    rare = sentence([5] * 9_997 + [-1] * 3)
+    assert "in under 1% of futures none arrives" in rare and " 0% " not in rare
+    assert "in over 99% of futures none arrives" in sentence([5] + [-1] * 9_999)
     never = sentence([-1, -1, -1, -1])
     assert "no open release for owned-lora arrives within the 36-month horizon" in never
     assert "100%" not in never
