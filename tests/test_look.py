@@ -215,3 +215,22 @@ def test_release_sentence_says_every_future_not_zero_percent() -> None:
     never = sentence([-1, -1, -1, -1])
     assert "no open release for owned-lora arrives within the 36-month horizon" in never
     assert "100%" not in never
+
+
+def test_the_fleet_chart_says_when_a_line_is_an_hourly_average() -> None:
+    """regulated-in-house's Costs tab drew rent-h200's autoscaled fleet at 4.6 and 5.3 'GPUs
+    provisioned' with nothing to say why a fleet holds part of a GPU; the chart's note now says a
+    line between whole GPUs is the month's average of an hour-by-hour fleet (the flagship's
+    self-host too: 7.42 in month 0). api-price-shock's fleet is whole GPUs and has no such note."""
+    import tco
+    from tests.conftest import ROOT
+
+    def fleet_of(stem: str):
+        return data.fleet(tco.evaluate(tco.load_scenario(ROOT / "scenarios" / f"{stem}.yaml")))
+
+    regulated = fleet_of("regulated-in-house")
+    assert (regulated.frame["y"] % 1 != 0).any()
+    assert any("average GPUs in service" in note for note in regulated.notes)
+    assert any("average GPUs in service" in note for note in fleet_of("open-model-goes-closed").notes)
+    whole = fleet_of("api-price-shock")
+    assert (whole.frame["y"] % 1 == 0).all() and not whole.notes

@@ -227,6 +227,11 @@ def fleet(ev: Evaluation) -> FigureSpec:
                           detail=frame["utilization"].to_numpy()))
     rows, styles = _merge_identical(rows, styles)
     notes = () if rows else ("No strategy runs a self-hosted option.",)
+    if rows and (ev.fleet["gpus"] % 1 != 0).any():
+        # regulated-in-house's rented fleet read 4.6 and 5.3 'GPUs provisioned': a fleet sized
+        # hour by hour is a month's average, which the chart must say.
+        notes = ("A line between whole GPUs is a fleet sized hour by hour (autoscale): the "
+                 "month's average GPUs in service.",)
     return FigureSpec("fleet", "line", "Self-hosted fleet: GPUs provisioned (deterministic)",
                       _month(ev.scenario),
                       Axis("GPUs provisioned", "gpus"), _concat(rows), styles, notes=notes)
