@@ -243,6 +243,22 @@ def test_a_money_axis_takes_the_unit_of_its_top_tick(largest, expected) -> None:
         assert linear_scale([0.0, largest]) == pytest.approx((-1_200_000.0, 0.0, 200_000.0))
 
 
+@pytest.mark.parametrize(("values", "across", "expected"), [
+    ([515_600.0, 520_400.0], True, (515_000.0, 521_000.0, 1_000.0)),
+    ([515_600.0, 520_400.0], False, (510_000.0, 550_000.0, 10_000.0)),
+    ([0.0, 1_000_000.0], True, (0.0, 1_200_000.0, 200_000.0)),
+])
+def test_an_xy_charts_horizontal_axis_has_room_for_its_span(values, across, expected) -> None:
+    """The horizontal axis of an XY chart gets 5% of the data's span past its largest value, not
+    5% of the value: CVaR95 between 515.6k and 520.4k (the startup story's Decide slide): room
+    240 -> 520.64k, span 5,040 / 6 = 840, step 1k -> 515k..521k; the vertical axis's rule, 520.4k
+    x 1.05 = 546.4k, 30.8k / 6 = 5.1k, step 10k -> 510k..550k, had the points in its first eighth.
+    From 0 both rules agree: 0..1M -> 1.05M, step 200k -> 0..1.2M."""
+    from tco.figures.ticks import linear_scale
+
+    assert linear_scale(values, from_zero=False, across=across) == pytest.approx(expected)
+
+
 def excel_text(number_format: str, value: float) -> str:
     """What Excel (and LibreOffice) write for ``value`` under the formats the deck's linear axes use:
     sections positive;negative;zero, '#,##0' with optional decimals, each trailing comma dividing

@@ -649,9 +649,9 @@ def test_deck_labels_are_measured_on_the_axes_the_deck_draws() -> None:
     """The portfolio deck's frontier (2,000 paths, seed 7): the chosen mixes at ($8.51M, $4.97M),
     the whole decision at ($8.36M, $4.82M), the frontier line from ($8.12M, $5.35M) to the chosen
     mixes, the portfolio as filed at ($9.63M, $5.79M). Sides were chosen on the data's range, but
-    the deck draws $8.0M-$10.5M by $4.5M-$6.5M, where each label is about 1.6 times wider and
-    taller against the points: 'Whole decision' ran over the chosen mixes' cross and both labels
-    over the line. On the drawn axes (read back from the chart's XML) no label box meets another
+    the deck draws $8.0M-$10.0M (9.63M + 5% of the 1.51M span = 9.71M, in steps of 0.5M) by
+    $4.5M-$6.5M (5.79M x 1.05 = 6.08M, steps of 0.5M), where each label is larger against the
+    points: 'Whole decision' ran over the chosen mixes' cross and both labels over the line. On the drawn axes (read back from the chart's XML) no label box meets another
     label or a marker, and none is crossed by the line."""
     from pptx import Presentation
 
@@ -685,7 +685,7 @@ def test_deck_labels_are_measured_on_the_axes_the_deck_draws() -> None:
             axes[ax.find(f"{C_NS}axPos").get("val")] = (float(scaling.find(f"{C_NS}min").get("val")),
                                                         float(scaling.find(f"{C_NS}max").get("val")))
     (x_low, x_high), (y_low, y_high) = axes["b"], axes["l"]
-    assert (x_low, x_high, y_low, y_high) == (8.0e6, 10.5e6, 4.5e6, 6.5e6)
+    assert (x_low, x_high, y_low, y_high) == (8.0e6, 10.0e6, 4.5e6, 6.5e6)
     xs = ((frame["x"] - x_low) / (x_high - x_low)).to_numpy()
     ys = ((frame["y"] - y_low) / (y_high - y_low)).to_numpy()
     scale = label_scale(spec, 6_000_000, 4_000_000, 12)

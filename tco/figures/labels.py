@@ -134,7 +134,7 @@ def _deck_box(x: float, y: float, chars: int, side: str, scale: DeckScale = Deck
     return x - DECK_GAP - width, y - line / 2, x - DECK_GAP, y + line / 2
 
 
-def _deck_axis(values: np.ndarray, extent: np.ndarray, axis: Axis) -> np.ndarray:
+def _deck_axis(values: np.ndarray, extent: np.ndarray, axis: Axis, across: bool = False) -> np.ndarray:
     """``values`` as shares of a deck axis drawn over ``extent``: the axis ends ``tco.figures.pptx``
     sets (whole decades on a log axis, 0 to the last month, ``linear_scale``'s round ends on money
     and counts), so a label's estimated box is measured against the plot it is drawn on."""
@@ -147,7 +147,7 @@ def _deck_axis(values: np.ndarray, extent: np.ndarray, axis: Axis) -> np.ndarray
         with np.errstate(divide="ignore", invalid="ignore"):
             logs = np.log10(np.where(values > 0, values, np.nan))
         return (logs - low) / (high - low) if high > low else np.full_like(values, 0.5)
-    scale = linear_scale(finite, from_zero=False) if axis.format in ("usd", "count") else None
+    scale = linear_scale(finite, from_zero=False, across=across) if axis.format in ("usd", "count") else None
     if axis.format == "month" and finite.size:
         low, high = 0.0, float(finite.max())
     elif scale is not None:
@@ -170,7 +170,7 @@ def deck_units(spec: FigureSpec) -> tuple[np.ndarray, np.ndarray]:
     y_extent = np.concatenate([y, *(pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)
                                     for c in ("low", "high") if c in frame)])
     x_extent = np.append(x, spec.reference_x) if spec.reference_x is not None else x
-    return _deck_axis(x, x_extent, spec.x), _deck_axis(y, y_extent, spec.y)
+    return _deck_axis(x, x_extent, spec.x, across=True), _deck_axis(y, y_extent, spec.y)
 
 
 LINE_STEP = 0.01
@@ -204,7 +204,8 @@ def _reference_points(spec: FigureSpec, ys: np.ndarray) -> list[np.ndarray]:
     if spec.reference_x is None or not finite.size:
         return []
     x = pd.to_numeric(spec.frame["x"], errors="coerce").to_numpy(dtype=float)
-    share = _deck_axis(np.array([float(spec.reference_x)]), np.append(x, spec.reference_x), spec.x)[0]
+    share = _deck_axis(np.array([float(spec.reference_x)]), np.append(x, spec.reference_x), spec.x,
+                       across=True)[0]
     if not np.isfinite(share):
         return []
     y = np.arange(finite.min(), finite.max() + LINE_STEP, LINE_STEP)

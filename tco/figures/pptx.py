@@ -70,7 +70,8 @@ def deck_title(spec: FigureSpec) -> str:
     return spec.title
 
 
-def _style_axis(axis, spec_axis: Axis, values, font_pt: int, from_zero: bool = True) -> None:
+def _style_axis(axis, spec_axis: Axis, values, font_pt: int, from_zero: bool = True,
+                across: bool = False) -> None:
     axis.has_title = True
     title = spec_axis.title
     if spec_axis.format == "month" and spec_axis.start:  # the chart's numbers stay month indices
@@ -80,9 +81,9 @@ def _style_axis(axis, spec_axis: Axis, values, font_pt: int, from_zero: bool = T
     axis.axis_title.text_frame.paragraphs[0].font.bold = False
     axis.tick_labels.font.size = Pt(font_pt)
     if spec_axis.format != "category":
-        axis.tick_labels.number_format = number_format(spec_axis, values, from_zero)
+        axis.tick_labels.number_format = number_format(spec_axis, values, from_zero, across)
         axis.tick_labels.number_format_is_linked = False
-    scale = linear_scale(values, from_zero) if spec_axis.format in ("usd", "count") else None
+    scale = linear_scale(values, from_zero, across) if spec_axis.format in ("usd", "count") else None
     if scale is not None and not spec_axis.log:  # the ticks the format was chosen for
         axis.minimum_scale, axis.maximum_scale, axis.major_unit = scale
     if spec_axis.format == "gpus" and len(values):
@@ -101,7 +102,7 @@ def _finish(chart, spec: FigureSpec, x_values, y_values, font_pt: int) -> None:
     chart.legend.include_in_layout = False
     chart.legend.font.size = Pt(font_pt)
     bars = spec.kind not in ("line", "fan")  # bars stand on zero; an XY chart's axes need not
-    _style_axis(chart.category_axis, spec.x, x_values, font_pt, from_zero=bars)
+    _style_axis(chart.category_axis, spec.x, x_values, font_pt, from_zero=bars, across=True)
     _style_axis(chart.value_axis, spec.y, y_values, font_pt, from_zero=bars)
     chart.value_axis.has_major_gridlines = True
     hidden = [i for i, s in enumerate(chart.plots[0].series) if not _in_legend(spec, s.name)]
