@@ -343,8 +343,9 @@ def appendix_rows(sc: Scenario) -> list[list[str]]:
     frame = frame.assign(unit=frame["unit"].map(as_percent))
     default = frame["source"] == DEFAULT_SOURCE
     rows = [[r.label, r.value, r.unit, r.source, r.as_of] for r in frame[~default].itertuples()]
-    grouped = frame[default].groupby(["value", "unit"], sort=False)["label"].agg("; ".join)
-    return rows + [[labels, value, unit, DEFAULT_SOURCE, ""] for (value, unit), labels in grouped.items()]
+    grouped = frame[default].groupby(["value", "unit", "as_of"], sort=False)["label"].agg("; ".join)
+    return rows + [[labels, value, unit, DEFAULT_SOURCE, as_of]
+                   for (value, unit, as_of), labels in grouped.items()]
 
 
 def _appendix(prs, sc: Scenario) -> None:

@@ -17,6 +17,7 @@ from tco.format import pct, quantity, usd
 from tco.inputs import Param
 from tco.load import Loaded as Scenario
 from tco.load import get_path, set_path, validate
+from tco.options.table import DEFAULT_SOURCE
 from tco.options.tokens import negotiated
 from tco.sections import COVERED
 from tco.simulate import SimulationResult
@@ -130,9 +131,11 @@ def age_days(as_of: str | None, today: dt.date | None = None) -> int | None:
 
 
 def stale_days(param: Param, today: dt.date | None = None) -> int | None:
-    """Age in days of a price older than STALE_AFTER_DAYS, None for fresh prices and non-prices."""
+    """Age in days of a price older than STALE_AFTER_DAYS, None for fresh prices and non-prices
+    (an input left at the model's default, $0 in every shipped story, is no observed price)."""
     age = age_days(param.as_of, today)
-    if age is None or not glossary.entry(param.path).unit.startswith("$") or age <= STALE_AFTER_DAYS:
+    if (age is None or not glossary.entry(param.path).unit.startswith("$") or age <= STALE_AFTER_DAYS
+            or param.source == DEFAULT_SOURCE):
         return None
     return age
 

@@ -49,3 +49,25 @@ def test_stale_prices_are_flagged_and_nothing_else() -> None:
     assert stale_days(old["options.api.batch_discount"], today) is None  # not a price in USD
     assert stale_days(params["options.frontier-api.input_usd_per_mtok"], dt.date(2027, 3, 1)) == 215
     assert stale_days(params["workload.requests_per_month"], dt.date(2030, 1, 1)) is None
+
+
+def test_an_input_left_at_its_default_is_as_of_the_files_date_and_never_stale() -> None:
+    """The flagship leaves peak-to-average traffic (1), user growth (0) and api-only's other-cost
+    setup ($0) at the model's defaults: each is dated as the file is (its ``as_of``, 2026-12-05),
+    like the values it sets, so every row of the assumptions table has a date; a $0 default is no
+    observed price, so it is never flagged as stale, even years on, while the file's own price is
+    (215 days after 2026-07-29 on 2027-03-01). A file without ``as_of`` dates neither."""
+    from tco.options.table import DEFAULT_SOURCE
+
+    story = tco.load_scenario("scenarios/open-model-goes-closed.yaml")
+    params = story.inputs.params
+    frame = assumptions(story)
+    defaults = frame[frame["source"] == DEFAULT_SOURCE]
+    assert {"workload.peak_to_average", "workload.mau_growth_per_month",
+            "strategies.api-only.other_costs.0.setup_usd"} <= set(defaults["input"])
+    assert set(defaults["as_of"]) == {"2026-12-05"} and (frame["as_of"] != "").all()
+    setup = params["strategies.api-only.other_costs.0.setup_usd"]
+    assert describe(setup.path, story).unit == "$" and stale_days(setup, dt.date(2030, 1, 1)) is None
+    assert stale_days(params["options.frontier-api.input_usd_per_mtok"], dt.date(2027, 3, 1)) == 215
+    undated = assumptions(build())
+    assert (undated.loc[undated["source"] == DEFAULT_SOURCE, "as_of"] == "").all()

@@ -64,7 +64,8 @@ class Table:
         self.params: dict[str, Param] = {}
         self.comments = comments or {}
         self.file_as_of = file_as_of
-        """The scenario's ``as_of``: the as-of date of every input the file sets."""
+        """The scenario's ``as_of``: the as-of date of every input the file sets or leaves at its
+        default."""
         self.usd = usd or Converter("USD", None)
         """Converts the catalogs' and defaults' US dollars into the scenario's currency."""
         self.converted: set[str] = set()
@@ -85,7 +86,9 @@ class Table:
         if source == SCENARIO_SOURCE and path in self.comments:
             note = self.comments[path]
             source = note if note.startswith(EDITED) else f"{SCENARIO_SOURCE}: {note}"
-        if as_of is None and source.startswith(SCENARIO_SOURCE):
+        # A value the file sets, or leaves at its default, is as of the file's date: leaving an
+        # input at its default is part of the file as its author last checked it.
+        if as_of is None and (source.startswith(SCENARIO_SOURCE) or source == DEFAULT_SOURCE):
             as_of = self.file_as_of
         self.params[path] = Param(path, value, source, as_of, bounds, per_event)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import tco.glossary as glossary
 import tco.options as options
 from tco.load import Loaded as Scenario
+from tco.options.table import DEFAULT_SOURCE
 from tco.report import stale_days
 from tco.ui.lru import ByObject
 
@@ -114,8 +115,10 @@ def by_path(sc: Scenario) -> dict[str, Control]:
 def source_caption(sc: Scenario, path: str) -> str | None:
     """Where an input's default comes from and how old it is, or None when the file states it."""
     param = sc.inputs.params.get(path)
-    # Only catalog-derived defaults get a caption; the file's own sources are in Assumptions.
-    if param is None or param.as_of is None or param.source.startswith("scenario file"):
+    # Only catalog-derived defaults get a caption; the file's own sources, and the inputs it
+    # leaves at the model's defaults, are in Assumptions.
+    if (param is None or param.as_of is None or param.source.startswith("scenario file")
+            or param.source == DEFAULT_SOURCE):
         return None
     text = f"Default from {param.source}"
     if param.as_of:
