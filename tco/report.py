@@ -132,10 +132,11 @@ def age_days(as_of: str | None, today: dt.date | None = None) -> int | None:
 
 def stale_days(param: Param, today: dt.date | None = None) -> int | None:
     """Age in days of a price older than STALE_AFTER_DAYS, None for fresh prices and non-prices
-    (an input left at the model's default, $0 in every shipped story, is no observed price)."""
+    (an input left at a default of $0, none of a cost, is no price: every dollar default of the
+    shipped stories is one; a non-zero dollar default ages like the file's own prices)."""
     age = age_days(param.as_of, today)
     if (age is None or not glossary.entry(param.path).unit.startswith("$") or age <= STALE_AFTER_DAYS
-            or param.source == DEFAULT_SOURCE):
+            or (param.source == DEFAULT_SOURCE and param.nominal == 0.0)):
         return None
     return age
 

@@ -651,8 +651,9 @@ def test_deck_labels_are_measured_on_the_axes_the_deck_draws() -> None:
     mixes, the portfolio as filed at ($9.63M, $5.79M). Sides were chosen on the data's range, but
     the deck draws $8.0M-$10.0M (9.63M + 5% of the 1.51M span = 9.71M, in steps of 0.5M) by
     $4.5M-$6.5M (5.79M x 1.05 = 6.08M, steps of 0.5M), where each label is larger against the
-    points: 'Whole decision' ran over the chosen mixes' cross and both labels over the line. On the drawn axes (read back from the chart's XML) no label box meets another
-    label or a marker, and none is crossed by the line."""
+    points: 'Whole decision' ran over the chosen mixes' cross and both labels over the line. On
+    the drawn axes (read back from the chart's XML) no label box meets another label or a marker,
+    and none is crossed by the line."""
     from pptx import Presentation
 
     from tco.figures.labels import (
