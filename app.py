@@ -19,7 +19,7 @@ from tco.ui import state, tabs
 from tco.ui.cache import compute, inputs_key, kernel_ready, scenario, shipped
 from tco.ui.compare_tab import choices, compare_tab
 from tco.ui.edits import apply_edits
-from tco.ui.overview import overview
+from tco.ui.overview import PAGE_CSS, overview
 from tco.ui.portfolio_choice import portfolio_sidebar
 from tco.ui.progress import with_progress
 from tco.ui.safe import escape_markdown
@@ -31,9 +31,7 @@ EMBED = state.embedded()
 
 st.set_page_config(page_title="LLM TCO and lock-in risk", page_icon=":bar_chart:", layout="wide",
                    initial_sidebar_state="collapsed" if EMBED else "auto")
-# Less white space above the title, so the recommendation, its table and a chart fit in 720 px.
-st.markdown("<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}"
-            "h1{padding-top:0;padding-bottom:0.4rem;font-size:2rem}</style>", unsafe_allow_html=True)
+st.markdown(PAGE_CSS, unsafe_allow_html=True)
 
 
 def opened(module: str) -> ModuleType:

@@ -19,7 +19,8 @@ CPU that took are the setup. Then a fresh browser (empty cache) opens the page a
 - with ``--server floor``, the page's floor instead (``floor_page.py``): the Overview's elements
   drawn by Streamlit with nothing computed, the slider scaling their numbers. Its cold load and
   slider step are what the framework and the browser take on this machine whatever the page
-  computes: run it beside the page's figures, in the same minutes;
+  computes: run it beside the page's figures, in the same minutes (``FLOOR_WITHOUT=charts`` and
+  the like, read by the floor page and by this harness, leave parts out);
 - with ``--buttons``, in the first round only, the work three tabs do on a button (the Decide tab's
   search, the History tab's replay and calibration, the Export tab's files).
 

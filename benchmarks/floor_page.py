@@ -36,8 +36,7 @@ HOLDER = "tco_floor_page_elements"
 def build() -> dict:
     """The default scenario's Overview elements, as the page builds them."""
     sys.path.insert(0, str(ROOT))
-    import tco.glossary as glossary  # the package is the server's warm-up, not the page's
-    import tco.story as story
+    import tco.story as story  # the package is the server's warm-up, not the page's
     from tco.ui import overview, server
 
     server.warm()
@@ -54,7 +53,6 @@ def build() -> dict:
             "summary": view.summary[list(overview.KPIS)].copy(),
             "figures": [overview.compact_figure(*key, name, height).to_dict()
                         for name in overview.CHART_KEYS],
-            "help": {c: glossary.describe(c).help for c in overview.KPIS},
             "bullets": "\n".join(f"- {point}" for point in story.bullets(view.result)),
             "measures": overview.format_summary(view.summary, kinds).T.rename_axis("Measure")}
 
@@ -84,35 +82,27 @@ def scaled(figure: dict, factor: float) -> dict:
 def page() -> None:
     import streamlit as st
 
-    from tco.ui import overview  # imported by the server's warm-up: no cost here
+    from tco.ui import overview, tabs  # imported by the server's warm-up: no cost here
 
     e = sys.modules[HOLDER].elements
     without = set(os.environ.get("FLOOR_WITHOUT", "").split(","))
     st.set_page_config(page_title="floor", layout="wide")
-    st.markdown("<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}"
-                "h1{padding-top:0;padding-bottom:0.4rem;font-size:2rem}</style>", unsafe_allow_html=True)
+    st.markdown(overview.PAGE_CSS, unsafe_allow_html=True)
     st.sidebar.title("LLM TCO and lock-in risk")
     growth = st.sidebar.slider("Traffic growth (% per month)", -10.0, 30.0, 3.0, 0.5, format="%.1f")
     factor = 1.0 + growth / 100.0
     st.title(e["title"])
-    names = ["Overview", "Costs", "Risk", "Sensitivity", "Stress tests", "Decide", "History", "Compare",
-             "Assumptions", "Export"]
-    overview_tab = st.tabs(names, key="view", on_change="rerun")[0]
+    overview_tab = st.tabs(tabs.TABS, key="view", on_change="rerun")[0]
     with overview_tab:
         st.markdown(f"**{e['recommendation']}**".replace("$", "\\$"))
         table = e["summary"].copy()
         money = [c for c in table.columns if c != "p_cheapest"]
         table[money] = table[money] * factor
-        frame = overview.kpi_table(table)  # the page's own table, styled and helped as there
-        best = table["mean"].idxmin()
-        styled = frame.style.apply(lambda row: ["font-weight: bold; background-color: #E8F4EC"
-                                                if row["Strategy"] == best else "" for _ in row], axis=1)
-        help_ = {overview.header(c): st.column_config.TextColumn(overview.header(c), help=help_text)
-                 for c, help_text in e["help"].items()}
+        styled, columns = overview.kpi_grid(table)  # the page's own grid, styled and helped
         if "grid" not in without:
-            st.dataframe(styled, hide_index=True, column_config=help_)
+            st.dataframe(styled, hide_index=True, column_config=columns)
         else:  # the KPI numbers as a static table: the harness waits for a table's new numbers
-            st.table(frame)
+            st.table(overview.kpi_table(table))
         left, right = st.columns(2)
         for column, figure, key in zip((left, right), e["figures"], ("floor_npv", "floor_bridge"),
                                        strict=True):

@@ -86,8 +86,8 @@ def releases_and_tuning(result: SimulationResult) -> list[str]:
         elif upgraded.size:
             median = int(np.median(upgraded))
             # A share that rounds to 0% or 100% but is neither is said as such.
-            share = {"0%": "under 1%", "100%": "over 99%"}.get(
-                pct(1.0 - upgraded.size / first.size), pct(1.0 - upgraded.size / first.size))
+            none = pct(1.0 - upgraded.size / first.size)
+            share = {"0%": "under 1%", "100%": "over 99%"}.get(none, none)
             when = (f"the next open release for {name} arrives in month {median} "
                     f"({calendar.readable(result.resolved.start, median)}) at the median; in "
                     f"{share} of futures none arrives within {months} months")

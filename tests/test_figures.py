@@ -663,6 +663,7 @@ def test_deck_labels_are_measured_on_the_axes_the_deck_draws() -> None:
         _line_points,
         _overlap,
         deck_sides,
+        deck_units,
     )
     from tco.figures.pptx import add_chart, label_scale
     from tco.figures.spec import Axis, FigureSpec, Style
@@ -689,6 +690,10 @@ def test_deck_labels_are_measured_on_the_axes_the_deck_draws() -> None:
     assert (x_low, x_high, y_low, y_high) == (8.0e6, 10.0e6, 4.5e6, 6.5e6)
     xs = ((frame["x"] - x_low) / (x_high - x_low)).to_numpy()
     ys = ((frame["y"] - y_low) / (y_high - y_low)).to_numpy()
+    # The label placer measures on the axes the chart is drawn with: one rule (``linear_scale``)
+    # for both, the horizontal axis's room on the data's span included.
+    placed_x, placed_y = deck_units(spec)
+    assert np.allclose(placed_x, xs) and np.allclose(placed_y, ys)
     scale = label_scale(spec, 6_000_000, 4_000_000, 12)
     sides = deck_sides(spec, scale)
     boxes = [_deck_box(xs[i], ys[i], len(frame["text"][i]), sides[i], scale) for i in range(2, 5)]

@@ -3,6 +3,8 @@ the fold at 1280x720; the reasons, the strategies in words and the full table be
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -17,6 +19,12 @@ from tco.format import pct, usd
 from tco.ui.cache import FIGURE_CACHE, FIGURES, Key, View, compute
 from tco.ui.lru import memoize
 
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
+
+PAGE_CSS = ("<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}"
+            "h1{padding-top:0;padding-bottom:0.4rem;font-size:2rem}</style>")
+"""Less white space above the title, so the recommendation, its table and a chart fit in 720 px."""
 KPIS = ("deterministic_npv", "mean", "p95", "cvar95", "p_cheapest")
 """The compact table's columns, in order (``SimulationResult.summary`` names)."""
 CHART_PX = 270
@@ -48,6 +56,17 @@ def kpi_table(table: pd.DataFrame) -> pd.DataFrame:
         values = table[column].to_numpy()
         out[header(column)] = [pct(v) if column == "p_cheapest" else usd(v) for v in values]
     return out
+
+
+def kpi_grid(table: pd.DataFrame) -> tuple[Styler, dict]:
+    """The Overview's KPI table as the page draws it: the lowest expected cost's row highlighted,
+    and each column's glossary help on its header: (styled frame, column config)."""
+    best = table["mean"].idxmin()
+    styled = kpi_table(table).style.apply(lambda row: ["font-weight: bold; background-color: #E8F4EC"
+                                                       if row["Strategy"] == best else "" for _ in row],
+                                          axis=1)
+    return styled, {header(c): st.column_config.TextColumn(header(c), help=glossary.describe(c).help)
+                    for c in KPIS}
 
 
 def format_summary(table: pd.DataFrame, kinds: set[str] | None = None) -> pd.DataFrame:
@@ -119,11 +138,8 @@ def overview(view: View, key: Key) -> None:
     table = view.summary
     st.markdown(money(f"**{story.recommendation(view.result)}**"))
     best = table["mean"].idxmin()
-    frame = kpi_table(table)
-    styled = frame.style.apply(lambda row: ["font-weight: bold; background-color: #E8F4EC"
-                                            if row["Strategy"] == best else "" for _ in row], axis=1)
-    st.dataframe(styled, hide_index=True, column_config={
-        header(c): st.column_config.TextColumn(header(c), help=glossary.describe(c).help) for c in KPIS})
+    styled, columns = kpi_grid(table)
+    st.dataframe(styled, hide_index=True, column_config=columns)
     # The NPV chart and the bridge side by side: both above the fold at 1280x720.
     height = chart_height(len(table))
     left, right = st.columns(2)
